@@ -1,1 +1,16 @@
+//! Poryadok's domain: the record schema, value types that parse rather than validate,
+//! access decisions and the clock. Pure code: no I/O, no async, no database.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod access;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod schema;
+pub mod types;
+pub mod validate;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::FieldError;
+pub use schema::{Entity, Field, Kind};
+pub use types::Val;

@@ -1,1 +1,22 @@
+//! Persistence for SQLite and PostgreSQL from one code path: migrations, records with access
+//! scoping and history, lists, accounts, workspaces and the demo data generator.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod actor;
+pub mod auth;
+mod db;
+
+pub mod error;
+pub mod list;
+mod migration;
+
+pub mod records;
+mod rules;
+mod sql;
+pub mod workspace;
+
+pub use actor::{Actor, WorkspaceInfo};
+pub use db::{DatabaseUrl, Db};
+pub use error::{Result, StoreError};
+pub use list::{ListQuery, Page};
+pub use records::Row;

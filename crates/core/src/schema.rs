@@ -1,0 +1,405 @@
+//! The record schema: every entity the API serves, its table and its fields with their kinds.
+//! One description drives validation, storage, the JSON form and the OpenAPI document, so the
+//! four can never disagree. Every table also has `workspace_id` and, where `soft_delete` says so,
+//! `deleted_at`; neither is a field of the wire form.
+use crate::domain::{ActivityType, CallDirection, CallOutcome, CustomFieldType, DealStatus, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Organization,
+    Person,
+    Deal,
+    Activity,
+    Note,
+    Pipeline,
+    Stage,
+    User,
+    Team,
+    CustomField,
+}
+
+/// How a field may be written through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Set by the system (ids, timestamps, derived values).
+    ReadOnly,
+    /// Given on create, fixed afterwards.
+    CreateOnly,
+    ReadWrite,
+    /// Accepted on writes, never returned (passwords).
+    WriteOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Id,
+    /// Single-line text up to this many characters.
+    Text(usize),
+    /// Multi-line text up to this many characters.
+    LongText(usize),
+    Enum(&'static [&'static str]),
+    Int { min: i64, max: i64 },
+    /// Integer minor units (kopecks, cents).
+    Money,
+    Currency,
+    Bool,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// Stored as Unix ms, RFC 3339 on the wire.
+    Timestamp,
+    Ref(Entity),
+    Email,
+    Phone,
+    Url,
+    /// The `custom` object: values checked against the workspace's custom field definitions.
+    Custom,
+    /// A JSON array of strings (enum options).
+    StringList,
+    /// Hashed with argon2 into `password_hash`; never stored or returned in clear.
+    Password,
+    /// A lower-case identifier: letters, digits, `_`, starting with a letter.
+    Key,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    pub access: Access,
+    pub sortable: bool,
+}
+
+impl Field {
+    const fn new(name: &'static str, kind: Kind) -> Self {
+        Field { name, kind, required: false, access: Access::ReadWrite, sortable: false }
+    }
+    const fn req(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    const fn ro(mut self) -> Self {
+        self.access = Access::ReadOnly;
+        self
+    }
+    const fn create_only(mut self) -> Self {
+        self.access = Access::CreateOnly;
+        self
+    }
+    const fn write_only(mut self) -> Self {
+        self.access = Access::WriteOnly;
+        self
+    }
+    const fn sort(mut self) -> Self {
+        self.sortable = true;
+        self
+    }
+
+    pub fn readable(&self) -> bool {
+        self.access != Access::WriteOnly
+    }
+    pub fn writable_on_create(&self) -> bool {
+        matches!(self.access, Access::CreateOnly | Access::ReadWrite | Access::WriteOnly)
+    }
+    pub fn writable_on_update(&self) -> bool {
+        matches!(self.access, Access::ReadWrite | Access::WriteOnly)
+    }
+    /// Whether `?name=value` may filter a list by this field.
+    pub fn filterable(&self) -> bool {
+        !matches!(self.kind, Kind::Custom | Kind::LongText(_) | Kind::Password | Kind::StringList)
+    }
+    /// The storage column (the password is stored as its hash).
+    pub fn column(&self) -> &'static str {
+        if self.kind == Kind::Password {
+            "password_hash"
+        } else {
+            self.name
+        }
+    }
+}
+
+const NAME: usize = 255;
+const LONG: usize = 100_000;
+const ID: Field = Field::new("id", Kind::Id).ro().sort();
+const CREATED: Field = Field::new("created_at", Kind::Timestamp).ro().sort();
+const UPDATED: Field = Field::new("updated_at", Kind::Timestamp).ro().sort();
+const CUSTOM: Field = Field::new("custom", Kind::Custom);
+const OWNER: Field = Field::new("owner_id", Kind::Ref(Entity::User));
+const NOT_NEGATIVE: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
+
+/// Entities that may carry custom fields, as spelled in a definition's `entity`.
+pub const CUSTOM_FIELD_ENTITIES: &[&str] = &["organization", "person", "deal", "activity"];
+
+const ORGANIZATION: &[Field] = &[
+    ID,
+    Field::new("name", Kind::Text(NAME)).req().sort(),
+    OWNER,
+    Field::new("address", Kind::Text(1000)),
+    Field::new("website", Kind::Url),
+    Field::new("tax_id", Kind::Text(32)),
+    CUSTOM,
+    CREATED,
+    UPDATED,
+];
+
+const PERSON: &[Field] = &[
+    ID,
+    Field::new("name", Kind::Text(NAME)).req().sort(),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)),
+    OWNER,
+    Field::new("job_title", Kind::Text(NAME)),
+    Field::new("phone", Kind::Phone),
+    Field::new("email", Kind::Email),
+    Field::new("telegram", Kind::Text(64)),
+    Field::new("whatsapp", Kind::Phone),
+    CUSTOM,
+    CREATED,
+    UPDATED,
+];
+
+const DEAL: &[Field] = &[
+    ID,
+    Field::new("title", Kind::Text(NAME)).req().sort(),
+    Field::new("pipeline_id", Kind::Ref(Entity::Pipeline)),
+    Field::new("stage_id", Kind::Ref(Entity::Stage)),
+    Field::new("status", Kind::Enum(DealStatus::ALL)),
+    Field::new("value", Kind::Money).sort(),
+    Field::new("currency", Kind::Currency),
+    OWNER,
+    Field::new("person_id", Kind::Ref(Entity::Person)),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)),
+    Field::new("source", Kind::Text(100)),
+    Field::new("utm_source", Kind::Text(NAME)),
+    Field::new("utm_medium", Kind::Text(NAME)),
+    Field::new("utm_campaign", Kind::Text(NAME)),
+    Field::new("utm_term", Kind::Text(NAME)),
+    Field::new("utm_content", Kind::Text(NAME)),
+    Field::new("tracking_number", Kind::Text(32)),
+    Field::new("expected_close_date", Kind::Date),
+    Field::new("stage_entered_at", Kind::Timestamp).ro(),
+    Field::new("lost_reason", Kind::Text(NAME)),
+    Field::new("frozen_reason", Kind::Text(NAME)),
+    Field::new("closed_at", Kind::Timestamp).ro(),
+    CUSTOM,
+    CREATED,
+    UPDATED,
+];
+
+const ACTIVITY: &[Field] = &[
+    ID,
+    Field::new("type", Kind::Enum(ActivityType::ALL)).req(),
+    Field::new("subject", Kind::Text(NAME)).req().sort(),
+    Field::new("description", Kind::LongText(LONG)),
+    Field::new("due_at", Kind::Timestamp),
+    Field::new("duration_min", NOT_NEGATIVE),
+    Field::new("done", Kind::Bool),
+    Field::new("done_at", Kind::Timestamp).ro(),
+    OWNER,
+    Field::new("deal_id", Kind::Ref(Entity::Deal)),
+    Field::new("person_id", Kind::Ref(Entity::Person)),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)),
+    Field::new("call_direction", Kind::Enum(CallDirection::ALL)),
+    Field::new("call_outcome", Kind::Enum(CallOutcome::ALL)),
+    Field::new("phone", Kind::Phone),
+    Field::new("recording_url", Kind::Url),
+    CUSTOM,
+    CREATED,
+    UPDATED,
+];
+
+const NOTE: &[Field] = &[
+    ID,
+    Field::new("content", Kind::LongText(LONG)).req(),
+    Field::new("author_id", Kind::Ref(Entity::User)).ro(),
+    Field::new("deal_id", Kind::Ref(Entity::Deal)),
+    Field::new("person_id", Kind::Ref(Entity::Person)),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)),
+    CREATED,
+    UPDATED,
+];
+
+const PIPELINE: &[Field] = &[
+    ID,
+    Field::new("name", Kind::Text(100)).req().sort(),
+    Field::new("position", NOT_NEGATIVE).sort(),
+    Field::new("active", Kind::Bool),
+    CREATED,
+    UPDATED,
+];
+
+const STAGE: &[Field] = &[
+    ID,
+    Field::new("pipeline_id", Kind::Ref(Entity::Pipeline)).req().create_only(),
+    Field::new("name", Kind::Text(100)).req().sort(),
+    Field::new("position", NOT_NEGATIVE).sort(),
+    Field::new("probability", Kind::Int { min: 0, max: 100 }),
+    Field::new("rotting_days", Kind::Int { min: 0, max: 3650 }),
+    CREATED,
+    UPDATED,
+];
+
+const USER: &[Field] = &[
+    ID,
+    Field::new("email", Kind::Email).req().sort(),
+    Field::new("name", Kind::Text(NAME)).req().sort(),
+    Field::new("phone", Kind::Phone),
+    Field::new("role", Kind::Enum(Role::ALL)).req(),
+    Field::new("team_id", Kind::Ref(Entity::Team)),
+    Field::new("active", Kind::Bool),
+    Field::new("locale", Kind::Enum(&["ru", "en"])),
+    Field::new("password", Kind::Password).write_only(),
+    CREATED,
+    UPDATED,
+];
+
+const TEAM: &[Field] = &[
+    ID,
+    Field::new("name", Kind::Text(NAME)).req().sort(),
+    Field::new("head_id", Kind::Ref(Entity::User)),
+    CREATED,
+    UPDATED,
+];
+
+const CUSTOM_FIELD: &[Field] = &[
+    ID,
+    Field::new("entity", Kind::Enum(CUSTOM_FIELD_ENTITIES)).req().create_only(),
+    Field::new("key", Kind::Key).req().create_only().sort(),
+    Field::new("label", Kind::Text(NAME)).req(),
+    Field::new("field_type", Kind::Enum(CustomFieldType::ALL)).req().create_only(),
+    Field::new("options", Kind::StringList),
+    Field::new("position", NOT_NEGATIVE).sort(),
+    CREATED,
+    UPDATED,
+];
+
+impl Entity {
+    pub const ALL: &'static [Entity] = &[
+        Entity::Organization,
+        Entity::Person,
+        Entity::Deal,
+        Entity::Activity,
+        Entity::Note,
+        Entity::Pipeline,
+        Entity::Stage,
+        Entity::User,
+        Entity::Team,
+        Entity::CustomField,
+    ];
+
+    /// The collection segment in `/api/v1/{path}`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Entity::Organization => "organizations",
+            Entity::Person => "persons",
+            Entity::Deal => "deals",
+            Entity::Activity => "activities",
+            Entity::Note => "notes",
+            Entity::Pipeline => "pipelines",
+            Entity::Stage => "stages",
+            Entity::User => "users",
+            Entity::Team => "teams",
+            Entity::CustomField => "custom_fields",
+        }
+    }
+
+    pub fn from_path(p: &str) -> Option<Entity> {
+        Entity::ALL.iter().copied().find(|e| e.path() == p)
+    }
+
+    /// Singular name, used in messages, history and custom field definitions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Organization => "organization",
+            Entity::Person => "person",
+            Entity::Deal => "deal",
+            Entity::Activity => "activity",
+            Entity::Note => "note",
+            Entity::Pipeline => "pipeline",
+            Entity::Stage => "stage",
+            Entity::User => "user",
+            Entity::Team => "team",
+            Entity::CustomField => "custom_field",
+        }
+    }
+
+    pub fn from_name(n: &str) -> Option<Entity> {
+        Entity::ALL.iter().copied().find(|e| e.name() == n)
+    }
+
+    pub fn table(self) -> &'static str {
+        match self {
+            Entity::CustomField => "custom_field_defs",
+            other => other.path(),
+        }
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Entity::Organization => ORGANIZATION,
+            Entity::Person => PERSON,
+            Entity::Deal => DEAL,
+            Entity::Activity => ACTIVITY,
+            Entity::Note => NOTE,
+            Entity::Pipeline => PIPELINE,
+            Entity::Stage => STAGE,
+            Entity::User => USER,
+            Entity::Team => TEAM,
+            Entity::CustomField => CUSTOM_FIELD,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static Field> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// The user column that decides who sees the record under "own" and "team" visibility.
+    /// `None`: reference data every member of the workspace sees.
+    pub fn owner_field(self) -> Option<&'static str> {
+        match self {
+            Entity::Organization | Entity::Person | Entity::Deal | Entity::Activity => Some("owner_id"),
+            Entity::Note => Some("author_id"),
+            _ => None,
+        }
+    }
+
+    /// Settings are changed only by administrators.
+    pub fn is_setting(self) -> bool {
+        self.owner_field().is_none()
+    }
+
+    /// Users are deactivated, never deleted: their history stays theirs.
+    pub fn soft_delete(self) -> bool {
+        self != Entity::User
+    }
+
+    pub fn has_custom_fields(self) -> bool {
+        self.fields().iter().any(|f| f.kind == Kind::Custom)
+    }
+
+    pub fn default_sort(self) -> &'static str {
+        match self {
+            Entity::Deal | Entity::Organization | Entity::Person | Entity::Activity | Entity::Note => "-updated_at",
+            Entity::Pipeline | Entity::Stage | Entity::CustomField => "position",
+            Entity::User | Entity::Team => "name",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entity_has_an_id_and_a_sortable_default() {
+        for e in Entity::ALL {
+            assert_eq!(Entity::from_path(e.path()), Some(*e));
+            assert_eq!(Entity::from_name(e.name()), Some(*e));
+            assert!(e.field("id").is_some());
+            let sort = e.default_sort().trim_start_matches('-');
+            assert!(e.field(sort).is_some_and(|f| f.sortable), "{e:?} sorts by {sort}");
+            if let Some(owner) = e.owner_field() {
+                assert!(e.field(owner).is_some());
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Value types that parse rather than validate: once a value has one of these types it is valid.
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+/// A column value in its storage form: ids, money and timestamps (Unix ms) are integers,
+/// dates are `YYYY-MM-DD` text, custom fields are JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Val {
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self, Val::Null)
+    }
+}
+
+pub fn to_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn from_ms(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).ok()
+}
+
+/// RFC 3339 in UTC with millisecond precision, the wire form of every timestamp.
+pub fn format_ms(ms: i64) -> String {
+    let Some(t) = from_ms(ms) else { return ms.to_string() };
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&fmt).unwrap_or_else(|_| ms.to_string())
+}
+
+pub fn parse_timestamp(s: &str) -> Result<i64, String> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map(to_ms)
+        .map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z".to_string())
+}
+
+pub fn parse_date(s: &str) -> Result<String, String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &fmt)
+        .map(|d| d.format(&fmt).unwrap_or_default())
+        .map_err(|_| "must be a date in the form YYYY-MM-DD".to_string())
+}
+
+/// A lower-cased e-mail address with one `@`, a non-empty local part and a dotted domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_lowercase();
+        let err = || format!("'{s}' is not an e-mail address");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
+            return Err(err());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(err)?;
+        let domain_ok = !domain.contains('@')
+            && domain.contains('.')
+            && domain.split('.').all(|p| !p.is_empty() && !p.starts_with('-'));
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(err());
+        }
+        Ok(Self(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A phone number in E.164 (`+79161234567`), parsed with the workspace's default region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(s: &str, default_region: &str) -> Result<Self, String> {
+        let err = || format!("'{s}' is not a valid phone number");
+        let region = phonenumber::country::Id::from_str(default_region).ok();
+        let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+        if !(5..=17).contains(&digits) {
+            return Err(err());
+        }
+        let n = phonenumber::parse(region, s).map_err(|_| err())?;
+        if !phonenumber::is_valid(&n) {
+            return Err(err());
+        }
+        Ok(Self(n.format().mode(phonenumber::Mode::E164).to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An ISO 4217 currency code: three upper-case Latin letters.
+pub fn parse_currency(s: &str) -> Result<String, String> {
+    let up = s.trim().to_ascii_uppercase();
+    if up.len() == 3 && up.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(up)
+    } else {
+        Err(format!("'{s}' is not an ISO 4217 currency code such as RUB"))
+    }
+}
+
+/// An absolute http(s) URL with a host.
+pub fn parse_url(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| format!("'{s}' is not an http(s) URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || t.chars().any(char::is_whitespace) || t.len() > 2048 {
+        return Err(format!("'{s}' is not an http(s) URL"));
+    }
+    Ok(t.to_string())
+}
+
+/// Workspace time zone: an IANA name such as `Europe/Moscow` or a fixed `UTC±HH:MM` offset.
+/// Only the shape is checked here; the zone database lives with the scheduling code.
+pub fn parse_timezone(s: &str) -> Result<String, String> {
+    let ok = s == "UTC"
+        || (s.contains('/')
+            && s.len() <= 64
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a time zone such as Europe/Moscow"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_become_e164_in_the_default_region() {
+        assert_eq!(Phone::parse("8 (916) 123-45-67", "RU").map(Phone::into_string), Ok("+79161234567".into()));
+        assert_eq!(Phone::parse("+7 916 123 45 67", "US").map(Phone::into_string), Ok("+79161234567".into()));
+        assert!(Phone::parse("12", "RU").is_err());
+        assert!(Phone::parse("not a phone", "RU").is_err());
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(Email::parse(" Ivan@Example.RU ").map(Email::into_string), Ok("ivan@example.ru".into()));
+        for bad in ["ivan", "ivan@", "@x.ru", "a@b", "a b@c.ru", "a@@c.ru", "a@.ru"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip_in_milliseconds() {
+        let ms = parse_timestamp("2026-01-31T09:00:00.250+03:00");
+        assert_eq!(ms.map(format_ms), Ok("2026-01-31T06:00:00.250Z".to_string()));
+        assert!(parse_timestamp("yesterday").is_err());
+        assert_eq!(parse_date("2026-02-28"), Ok("2026-02-28".into()));
+        assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn currencies_and_urls() {
+        assert_eq!(parse_currency("rub"), Ok("RUB".into()));
+        assert!(parse_currency("RUBL").is_err());
+        assert!(parse_url("https://example.ru/rec.mp3").is_ok());
+        assert!(parse_url("javascript:alert(1)").is_err());
+        assert!(parse_url("https:///x").is_err());
+    }
+}

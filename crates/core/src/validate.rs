@@ -1,0 +1,357 @@
+//! Turns a JSON body into checked column values for one entity, or a [`FieldError`] naming the
+//! first field that is wrong. References are returned for the store to check (existence,
+//! workspace, visibility); everything that needs no database is decided here.
+use crate::domain::CustomFieldType;
+use crate::error::FieldError;
+use crate::schema::{Entity, Field, Kind};
+use crate::types::{self, Email, Phone, Val};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Update,
+}
+
+/// One custom field definition, as the validator needs it.
+#[derive(Debug, Clone)]
+pub struct CustomDef {
+    pub key: String,
+    pub label: String,
+    pub field_type: CustomFieldType,
+    pub options: Vec<String>,
+}
+
+pub struct Ctx<'a> {
+    /// ISO 3166 region used for phone numbers written without a country code.
+    pub region: &'a str,
+    pub custom_defs: &'a [CustomDef],
+}
+
+/// A reference the store must resolve: the record must exist in the caller's workspace,
+/// not be deleted, and be visible to the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefCheck {
+    pub field: String,
+    pub entity: Entity,
+    pub id: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub values: Vec<(&'static Field, Val)>,
+    /// Custom field changes: a key mapped to `null` removes the value.
+    pub custom: Option<Map<String, Value>>,
+    pub refs: Vec<RefCheck>,
+}
+
+impl Checked {
+    pub fn get(&self, name: &str) -> Option<&Val> {
+        self.values.iter().find(|(f, _)| f.name == name).map(|(_, v)| v)
+    }
+    pub fn set(&mut self, field: &'static Field, v: Val) {
+        match self.values.iter_mut().find(|(f, _)| f.name == field.name) {
+            Some(slot) => slot.1 = v,
+            None => self.values.push((field, v)),
+        }
+    }
+}
+
+pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<Checked, FieldError> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| FieldError::new("body", "must be a JSON object"))?;
+    let mut out = Checked::default();
+    for (key, raw) in obj {
+        let field = entity
+            .field(key)
+            .ok_or_else(|| FieldError::new(key, unknown_field_message(entity, key)))?;
+        let writable = match mode {
+            Mode::Create => field.writable_on_create(),
+            Mode::Update => field.writable_on_update(),
+        };
+        if !writable {
+            let why = if field.writable_on_create() { "cannot be changed after creation" } else { "is read-only" };
+            return Err(FieldError::new(key, why));
+        }
+        if field.kind == Kind::Custom {
+            out.custom = Some(check_custom(raw, ctx, &mut out.refs)?);
+            continue;
+        }
+        let v = value(field, raw, ctx).map_err(|m| FieldError::new(key, m))?;
+        if v.is_null() && field.required {
+            return Err(FieldError::new(key, "is required"));
+        }
+        if let (Kind::Ref(target), Val::Int(id)) = (field.kind, &v) {
+            out.refs.push(RefCheck { field: key.clone(), entity: target, id: *id });
+        }
+        out.values.push((field, v));
+    }
+    if mode == Mode::Create {
+        if let Some(missing) = entity.fields().iter().find(|f| f.required && out.get(f.name).is_none()) {
+            return Err(FieldError::new(missing.name, "is required"));
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_field_message(entity: Entity, key: &str) -> String {
+    let near = entity
+        .fields()
+        .iter()
+        .filter(|f| f.readable() || f.writable_on_create())
+        .map(|f| (edit_distance(f.name, key), f.name))
+        .min();
+    match near {
+        Some((d, name)) if d <= 2 => format!("unknown field of {}; did you mean '{name}'?", entity.name()),
+        _ => format!("unknown field of {}", entity.name()),
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn text(raw: &Value, max: usize, trim: bool) -> Result<Val, String> {
+    let s = raw.as_str().ok_or("must be a string")?;
+    let s = if trim { s.trim() } else { s };
+    let n = s.chars().count();
+    if n > max {
+        return Err(format!("is too long ({n} characters, at most {max})"));
+    }
+    if s.chars().any(|c| c == '\0') {
+        return Err("must not contain NUL characters".into());
+    }
+    Ok(if s.is_empty() { Val::Null } else { Val::Text(s.to_string()) })
+}
+
+fn string<'a>(raw: &'a Value) -> Result<&'a str, String> {
+    raw.as_str().ok_or_else(|| "must be a string".to_string())
+}
+
+fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
+    if raw.is_null() {
+        return Ok(Val::Null);
+    }
+    Ok(match field.kind {
+        Kind::Id | Kind::Custom => return Err("is read-only".into()),
+        Kind::Text(max) => text(raw, max, true)?,
+        Kind::LongText(max) => text(raw, max, false)?,
+        Kind::Enum(allowed) => {
+            let s = string(raw)?;
+            if !allowed.contains(&s) {
+                return Err(format!("must be one of: {}", allowed.join(", ")));
+            }
+            Val::Text(s.to_string())
+        }
+        Kind::Int { min, max } => {
+            let i = raw.as_i64().ok_or("must be an integer")?;
+            if i < min || i > max {
+                return Err(format!("must be between {min} and {max}"));
+            }
+            Val::Int(i)
+        }
+        Kind::Money => {
+            let i = raw.as_i64().ok_or("must be an integer amount in minor units (kopecks, cents)")?;
+            if !(0..=1_000_000_000_000_000).contains(&i) {
+                return Err("must be between 0 and 10^18 minor units".into());
+            }
+            Val::Int(i)
+        }
+        Kind::Currency => Val::Text(types::parse_currency(string(raw)?)?),
+        Kind::Bool => Val::Bool(raw.as_bool().ok_or("must be true or false")?),
+        Kind::Date => Val::Text(types::parse_date(string(raw)?)?),
+        Kind::Timestamp => Val::Int(types::parse_timestamp(string(raw)?)?),
+        Kind::Ref(target) => {
+            let id = raw.as_i64().ok_or_else(|| format!("must be the integer id of a {}", target.name()))?;
+            if id <= 0 {
+                return Err(format!("must be the integer id of a {}", target.name()));
+            }
+            Val::Int(id)
+        }
+        Kind::Email => Val::Text(Email::parse(string(raw)?)?.into_string()),
+        Kind::Phone => Val::Text(Phone::parse(string(raw)?, ctx.region)?.into_string()),
+        Kind::Url => Val::Text(types::parse_url(string(raw)?)?),
+        Kind::StringList => {
+            let items = raw.as_array().ok_or("must be an array of strings")?;
+            let mut seen = Vec::with_capacity(items.len());
+            for item in items {
+                let s = item.as_str().map(str::trim).ok_or("must be an array of strings")?;
+                if s.is_empty() || s.chars().count() > 255 {
+                    return Err("options must be non-empty strings of at most 255 characters".into());
+                }
+                if seen.contains(&s) {
+                    return Err(format!("option '{s}' is listed twice"));
+                }
+                seen.push(s);
+            }
+            Val::Text(Value::from(seen).to_string())
+        }
+        Kind::Password => {
+            let s = string(raw)?;
+            let n = s.chars().count();
+            if !(8..=256).contains(&n) {
+                return Err("must be between 8 and 256 characters".into());
+            }
+            Val::Text(s.to_string())
+        }
+        Kind::Key => {
+            let s = string(raw)?;
+            let ok = s.len() <= 64
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                return Err("must start with a-z and contain only a-z, 0-9 and _ (at most 64)".into());
+            }
+            Val::Text(s.to_string())
+        }
+    })
+}
+
+fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<Map<String, Value>, FieldError> {
+    let obj = raw
+        .as_object()
+        .ok_or_else(|| FieldError::new("custom", "must be an object of custom field values"))?;
+    let mut out = Map::new();
+    for (key, v) in obj {
+        let path = format!("custom.{key}");
+        let def = ctx.custom_defs.iter().find(|d| &d.key == key).ok_or_else(|| {
+            let near = ctx.custom_defs.iter().map(|d| (edit_distance(&d.key, key), d.key.as_str())).min();
+            match near {
+                Some((d, k)) if d <= 2 => FieldError::new(&path, format!("no such custom field; did you mean '{k}'?")),
+                _ => FieldError::new(&path, "no such custom field"),
+            }
+        })?;
+        let checked = custom_value(def, v).map_err(|m| FieldError::new(&path, m))?;
+        if let Some((entity, id)) = match def.field_type {
+            CustomFieldType::User => checked.as_i64().map(|id| (Entity::User, id)),
+            CustomFieldType::Organization => checked.as_i64().map(|id| (Entity::Organization, id)),
+            _ => None,
+        } {
+            refs.push(RefCheck { field: path, entity, id });
+        }
+        out.insert(key.clone(), checked);
+    }
+    Ok(out)
+}
+
+fn custom_value(def: &CustomDef, v: &Value) -> Result<Value, String> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let as_str = || v.as_str().ok_or_else(|| "must be a string".to_string());
+    Ok(match def.field_type {
+        CustomFieldType::Text => match text(v, 10_000, true)? {
+            Val::Text(s) => Value::String(s),
+            _ => Value::Null,
+        },
+        CustomFieldType::Number => {
+            let n = v.as_f64().filter(|f| f.is_finite()).ok_or("must be a number")?;
+            if let Some(i) = v.as_i64() {
+                Value::from(i)
+            } else {
+                Value::from(n)
+            }
+        }
+        CustomFieldType::Money => Value::from(v.as_i64().ok_or("must be an integer amount in minor units")?),
+        CustomFieldType::Date => Value::String(types::parse_date(as_str()?)?),
+        CustomFieldType::Enum => {
+            let s = as_str()?;
+            if !def.options.iter().any(|o| o == s) {
+                return Err(format!("must be one of: {}", def.options.join(", ")));
+            }
+            Value::String(s.to_string())
+        }
+        CustomFieldType::Bool => Value::Bool(v.as_bool().ok_or("must be true or false")?),
+        CustomFieldType::Url => Value::String(types::parse_url(as_str()?)?),
+        CustomFieldType::User | CustomFieldType::Organization => {
+            let id = v.as_i64().filter(|i| *i > 0).ok_or("must be an integer id")?;
+            Value::from(id)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx(defs: &[CustomDef]) -> Ctx<'_> {
+        Ctx { region: "RU", custom_defs: defs }
+    }
+
+    fn defs() -> Vec<CustomDef> {
+        vec![
+            CustomDef { key: "city".into(), label: "Город".into(), field_type: CustomFieldType::Text, options: vec![] },
+            CustomDef {
+                key: "segment".into(),
+                label: "Сегмент".into(),
+                field_type: CustomFieldType::Enum,
+                options: vec!["SMB".into(), "Enterprise".into()],
+            },
+            CustomDef { key: "partner".into(), label: "Партнёр".into(), field_type: CustomFieldType::Organization, options: vec![] },
+        ]
+    }
+
+    fn err(entity: Entity, body: Value, mode: Mode) -> FieldError {
+        match check(entity, &body, mode, &ctx(&defs())) {
+            Err(e) => e,
+            Ok(c) => panic!("accepted {body}: {c:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_deal_is_checked_into_columns_and_refs() {
+        let body = json!({"title": " Поставка ", "value": 150000, "owner_id": 7, "custom": {"city": "Казань", "partner": 3}});
+        let c = check(Entity::Deal, &body, Mode::Create, &ctx(&defs())).unwrap();
+        assert_eq!(c.get("title"), Some(&Val::Text("Поставка".into())));
+        assert_eq!(c.get("value"), Some(&Val::Int(150000)));
+        let fields: Vec<_> = c.refs.iter().map(|r| r.field.as_str()).collect();
+        assert_eq!(fields, ["owner_id", "custom.partner"]);
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        assert_eq!(err(Entity::Deal, json!({"titel": "x"}), Mode::Create).field, "titel");
+        assert!(err(Entity::Deal, json!({"titel": "x"}), Mode::Create).message.contains("did you mean 'title'"));
+        assert_eq!(err(Entity::Deal, json!({}), Mode::Create).field, "title");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "value": "100"}), Mode::Create).field, "value");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "value": -1}), Mode::Create).field, "value");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "status": "maybe"}), Mode::Create).field, "status");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "id": 5}), Mode::Create).field, "id");
+        assert_eq!(err(Entity::Deal, json!({"title": "x".repeat(256)}), Mode::Create).field, "title");
+        assert_eq!(err(Entity::Deal, json!({"title": "  "}), Mode::Create).field, "title");
+        assert_eq!(err(Entity::Person, json!({"name": "x", "phone": "123"}), Mode::Create).field, "phone");
+        assert_eq!(err(Entity::Person, json!({"name": "x", "email": "nope"}), Mode::Create).field, "email");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "custom": {"citty": "x"}}), Mode::Create).field, "custom.citty");
+        assert_eq!(err(Entity::Deal, json!({"title": "x", "custom": {"segment": "Huge"}}), Mode::Create).field, "custom.segment");
+        assert_eq!(err(Entity::Stage, json!({"pipeline_id": 2}), Mode::Update).field, "pipeline_id");
+        assert_eq!(err(Entity::Deal, json!({"title": null}), Mode::Update).field, "title");
+        assert_eq!(err(Entity::Deal, json!([1, 2]), Mode::Create).field, "body");
+    }
+
+    #[test]
+    fn values_are_normalised() {
+        let body = json!({"name": "Иван", "phone": "8 916 123-45-67", "email": "Ivan@Mail.RU"});
+        let c = check(Entity::Person, &body, Mode::Create, &ctx(&[])).unwrap();
+        assert_eq!(c.get("phone"), Some(&Val::Text("+79161234567".into())));
+        assert_eq!(c.get("email"), Some(&Val::Text("ivan@mail.ru".into())));
+    }
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("citty", "city"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,56 @@
+//! The caller of a store operation: who, in which workspace, through which channel.
+use poryadok_core::access::{Caller, Scope};
+use poryadok_core::domain::Channel;
+use poryadok_core::schema::Entity;
+use sea_query::{Expr, Query, SimpleExpr};
+
+use crate::sql::col;
+
+/// Workspace settings that store operations need.
+#[derive(Debug, Clone)]
+pub struct WorkspaceInfo {
+    pub id: i64,
+    pub name: String,
+    pub currency: String,
+    pub region: String,
+    pub locale: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub caller: Caller,
+    pub ws: WorkspaceInfo,
+    pub channel: Channel,
+}
+
+impl Actor {
+    pub fn ws_id(&self) -> i64 {
+        self.caller.workspace_id
+    }
+    pub fn user_id(&self) -> i64 {
+        self.caller.user_id
+    }
+    pub fn with_channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+}
+
+/// The condition that limits `entity`'s rows to those the caller may see, if any limit applies.
+pub fn scope_condition(entity: Entity, caller: &Caller) -> Option<SimpleExpr> {
+    let owner = entity.owner_field()?;
+    match caller.scope() {
+        Scope::All => None,
+        Scope::OwnedBy(user) => Some(Expr::col(col(owner)).eq(user)),
+        Scope::Team { team_id, user_id } => {
+            let members = Query::select()
+                .column(col("id"))
+                .from(col("users"))
+                .and_where(Expr::col(col("workspace_id")).eq(caller.workspace_id))
+                .and_where(Expr::col(col("team_id")).eq(team_id))
+                .to_owned();
+            Some(Expr::col(col(owner)).in_subquery(members).or(Expr::col(col(owner)).eq(user_id)))
+        }
+    }
+}

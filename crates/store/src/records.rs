@@ -1,0 +1,349 @@
+//! Create, read, update, delete and list for every entity of the schema, with access rules,
+//! reference checks and a history event in the same transaction as each change.
+//! Entity-specific defaults and invariants live in [`crate::rules`].
+use crate::actor::{scope_condition, Actor};
+use crate::error::{Result, StoreError};
+use crate::rules;
+use crate::sql::{self, col, to_sea};
+use crate::Db;
+use poryadok_core::domain::HistoryAction;
+use poryadok_core::schema::{Entity, Field, Kind};
+use poryadok_core::types::Val;
+use poryadok_core::validate::{self, Ctx, Mode, RefCheck};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+use sea_query::{Expr, Order, Query, SelectStatement};
+use serde_json::{Map, Value as Json};
+
+/// One stored record: its schema fields with their values, in schema order.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub entity: Entity,
+    pub values: Vec<(&'static Field, Val)>,
+}
+
+impl Row {
+    pub fn get(&self, name: &str) -> &Val {
+        self.values.iter().find(|(f, _)| f.name == name).map_or(&Val::Null, |(_, v)| v)
+    }
+    pub fn id(&self) -> i64 {
+        self.get("id").as_int().unwrap_or_default()
+    }
+    pub fn to_json(&self) -> Json {
+        let mut m = Map::new();
+        for (f, v) in &self.values {
+            if f.readable() {
+                m.insert(f.name.to_string(), sql::to_json(f.kind, v));
+            }
+        }
+        Json::Object(m)
+    }
+}
+
+/// The columns read for an entity: every readable field.
+fn readable(entity: Entity) -> impl Iterator<Item = &'static Field> {
+    entity.fields().iter().filter(|f| f.readable())
+}
+
+/// `SELECT <fields> FROM <table> WHERE workspace AND not deleted AND visible`.
+pub(crate) fn visible_select(entity: Entity, actor: &Actor, include_deleted: bool) -> SelectStatement {
+    let mut q = Query::select();
+    q.from(col(entity.table()))
+        .columns(readable(entity).map(|f| col(f.column())))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()));
+    if entity.soft_delete() && !include_deleted {
+        q.and_where(Expr::col(col("deleted_at")).is_null());
+    }
+    if let Some(cond) = scope_condition(entity, &actor.caller) {
+        q.and_where(cond);
+    }
+    q
+}
+
+pub(crate) fn decode(entity: Entity, row: &sea_orm::QueryResult) -> Result<Row> {
+    let mut values = Vec::with_capacity(entity.fields().len());
+    for f in readable(entity) {
+        values.push((f, sql::get(row, f)?));
+    }
+    Ok(Row { entity, values })
+}
+
+pub(crate) async fn fetch_one(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    entity: Entity,
+    actor: &Actor,
+    id: i64,
+    include_deleted: bool,
+) -> Result<Row> {
+    let mut q = visible_select(entity, actor, include_deleted);
+    q.and_where(Expr::col(col("id")).eq(id));
+    let row = conn.query_one(backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+    decode(entity, &row)
+}
+
+impl Db {
+    pub async fn get(&self, actor: &Actor, entity: Entity, id: i64) -> Result<Row> {
+        fetch_one(&self.read, self.backend, entity, actor, id, false).await
+    }
+
+    pub async fn create(&self, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
+        actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
+        let defs = self.custom_defs(actor.ws_id(), entity).await?;
+        let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
+        let mut checked = validate::check(entity, body, Mode::Create, &ctx)?;
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        rules::before_create(&tx, self.backend, actor, entity, &mut checked, now).await?;
+        check_refs(&tx, self.backend, actor, &checked.refs).await?;
+        let custom = checked.custom.take().map(|m| strip_nulls(&m));
+        let mut values = checked.values;
+        if let Some(c) = &custom {
+            values.push((custom_field(entity)?, Val::Text(Json::Object(c.clone()).to_string())));
+        }
+        hash_passwords(&mut values)?;
+        let mut insert = Query::insert();
+        insert.into_table(col(entity.table()));
+        let mut cols = vec![col("workspace_id"), col("created_at"), col("updated_at")];
+        let mut vals = vec![actor.ws_id().into(), now.into(), now.into()];
+        for (f, v) in &values {
+            cols.push(col(f.column()));
+            vals.push(to_sea(f.kind, v).into());
+        }
+        insert.columns(cols).values(vals).map_err(|e| StoreError::Internal(e.to_string()))?.returning_col(col("id"));
+        let inserted = tx.query_one(self.backend.build(&insert)).await.map_err(|e| unique_to_conflict(e, entity))?;
+        let id: i64 = inserted.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
+        let row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
+        rules::after_write(&tx, self.backend, actor, &row, None).await?;
+        let changes = diff(None, &row);
+        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Create, changes, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn update(&self, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
+        actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
+        let defs = self.custom_defs(actor.ws_id(), entity).await?;
+        let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
+        let mut checked = validate::check(entity, body, Mode::Update, &ctx)?;
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let old = fetch_one(&tx, self.backend, entity, actor, id, false).await?;
+        rules::before_update(&tx, self.backend, actor, &old, &mut checked, now).await?;
+        // Only references that change are checked: keeping a link to a since-deactivated user is fine.
+        checked.refs.retain(|r| r.field.starts_with("custom.") || old.get(&r.field).as_int() != Some(r.id));
+        check_refs(&tx, self.backend, actor, &checked.refs).await?;
+        let mut values: Vec<_> = checked.values.into_iter().filter(|(f, v)| old.get(f.name) != v || f.kind == Kind::Password).collect();
+        if let Some(patch) = checked.custom.take() {
+            let mut merged = match old.get("custom") {
+                Val::Text(s) => serde_json::from_str::<Map<String, Json>>(s).unwrap_or_default(),
+                _ => Map::new(),
+            };
+            for (k, v) in patch {
+                if v.is_null() {
+                    merged.remove(&k);
+                } else {
+                    merged.insert(k, v);
+                }
+            }
+            let text = Json::Object(merged).to_string();
+            if old.get("custom").as_text() != Some(text.as_str()) {
+                values.push((custom_field(entity)?, Val::Text(text)));
+            }
+        }
+        if values.is_empty() {
+            tx.commit().await?;
+            return Ok(old);
+        }
+        hash_passwords(&mut values)?;
+        let mut upd = Query::update();
+        upd.table(col(entity.table()))
+            .value(col("updated_at"), now)
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id));
+        for (f, v) in &values {
+            upd.value(col(f.column()), to_sea(f.kind, v));
+        }
+        tx.execute(self.backend.build(&upd)).await.map_err(|e| unique_to_conflict(e, entity))?;
+        let row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
+        rules::after_write(&tx, self.backend, actor, &row, Some(&old)).await?;
+        let mut changes = diff(Some(&old), &row);
+        if values.iter().any(|(f, _)| f.kind == Kind::Password) {
+            changes.insert("password".into(), Json::String("changed".into()));
+        }
+        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Update, changes, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Soft delete (the row and its history stay); users are deactivated instead.
+    pub async fn delete(&self, actor: &Actor, entity: Entity, id: i64) -> Result<()> {
+        actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
+        if entity == Entity::User {
+            self.update(actor, entity, id, &serde_json::json!({"active": false})).await?;
+            return Ok(());
+        }
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let old = fetch_one(&tx, self.backend, entity, actor, id, false).await?;
+        rules::before_delete(&tx, self.backend, actor, &old).await?;
+        let upd = Query::update()
+            .table(col(entity.table()))
+            .value(col("deleted_at"), now)
+            .value(col("updated_at"), now)
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        tx.execute(self.backend.build(&upd)).await?;
+        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Delete, Map::new(), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn custom_defs(&self, ws: i64, entity: Entity) -> Result<Vec<validate::CustomDef>> {
+        if !entity.has_custom_fields() {
+            return Ok(Vec::new());
+        }
+        let q = Query::select()
+            .columns([col("key"), col("label"), col("field_type"), col("options")])
+            .from(col("custom_field_defs"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("position"), Order::Asc)
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        let mut defs = Vec::with_capacity(rows.len());
+        for r in rows {
+            let ft: String = r.try_get("", "field_type")?;
+            let options: Option<String> = r.try_get("", "options")?;
+            defs.push(validate::CustomDef {
+                key: r.try_get("", "key")?,
+                label: r.try_get("", "label")?,
+                field_type: poryadok_core::domain::CustomFieldType::parse(&ft)
+                    .ok_or_else(|| StoreError::Internal(format!("stored field type {ft}")))?,
+                options: options.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or_default(),
+            });
+        }
+        Ok(defs)
+    }
+}
+
+/// Reading back a row the caller just wrote must not fail because they assigned it to someone
+/// else they cannot see; the write itself was authorised.
+fn system_view(actor: &Actor) -> Actor {
+    let mut a = actor.clone();
+    a.caller.role = poryadok_core::domain::Role::Admin;
+    a
+}
+
+fn custom_field(entity: Entity) -> Result<&'static Field> {
+    entity.field("custom").ok_or_else(|| StoreError::invalid("custom", "this entity has no custom fields"))
+}
+
+fn strip_nulls(m: &Map<String, Json>) -> Map<String, Json> {
+    m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn hash_passwords(values: &mut [(&'static Field, Val)]) -> Result<()> {
+    for (f, v) in values.iter_mut() {
+        if let (Kind::Password, Val::Text(plain)) = (f.kind, &*v) {
+            *v = Val::Text(crate::auth::hash_password(plain)?);
+        }
+    }
+    Ok(())
+}
+
+fn unique_to_conflict(e: sea_orm::DbErr, entity: Entity) -> StoreError {
+    let err = StoreError::Db(e);
+    if !err.is_unique_violation() {
+        return err;
+    }
+    match entity {
+        Entity::User => StoreError::conflict("email", "a user with this e-mail already exists"),
+        Entity::CustomField => StoreError::conflict("key", "a custom field with this key already exists for this entity"),
+        _ => StoreError::Conflict { field: None, message: "the record clashes with an existing one".into() },
+    }
+}
+
+/// Every referenced record must exist in the caller's workspace, not be deleted, and be visible to
+/// the caller; a referenced user must be active. Failures name the field.
+pub(crate) async fn check_refs(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, refs: &[RefCheck]) -> Result<()> {
+    for r in refs {
+        let mut q = Query::select();
+        q.column(col("id"))
+            .from(col(r.entity.table()))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(r.id));
+        if r.entity.soft_delete() {
+            q.and_where(Expr::col(col("deleted_at")).is_null());
+        }
+        if r.entity == Entity::User {
+            q.and_where(Expr::col(col("active")).eq(true));
+        }
+        if let Some(cond) = scope_condition(r.entity, &actor.caller) {
+            q.and_where(cond);
+        }
+        if conn.query_one(backend.build(&q)).await?.is_none() {
+            let what = if r.entity == Entity::User { "active user" } else { r.entity.name() };
+            return Err(StoreError::invalid(&r.field, format!("no {what} with id {} in this workspace", r.id)));
+        }
+    }
+    Ok(())
+}
+
+/// Field changes as `{"field": {"from": old, "to": new}}`, custom fields as `custom.key`.
+fn diff(old: Option<&Row>, new: &Row) -> Map<String, Json> {
+    let mut out = Map::new();
+    for (f, v) in &new.values {
+        if matches!(f.name, "id" | "created_at" | "updated_at") || !f.readable() {
+            continue;
+        }
+        let before = old.map_or(&Val::Null, |o| o.get(f.name));
+        if before == v {
+            continue;
+        }
+        if f.kind == Kind::Custom {
+            let (a, b) = (sql::to_json(f.kind, before), sql::to_json(f.kind, v));
+            let (a, b) = (a.as_object().cloned().unwrap_or_default(), b.as_object().cloned().unwrap_or_default());
+            for key in a.keys().chain(b.keys()) {
+                let (x, y) = (a.get(key).cloned().unwrap_or(Json::Null), b.get(key).cloned().unwrap_or(Json::Null));
+                if x != y {
+                    out.insert(format!("custom.{key}"), serde_json::json!({"from": x, "to": y}));
+                }
+            }
+            continue;
+        }
+        out.insert(f.name.to_string(), serde_json::json!({"from": sql::to_json(f.kind, before), "to": sql::to_json(f.kind, v)}));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append_history(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: Entity,
+    record_id: i64,
+    action: HistoryAction,
+    changes: Map<String, Json>,
+    now: i64,
+) -> Result<()> {
+    let q = Query::insert()
+        .into_table(col("history"))
+        .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+        .values([
+            actor.ws_id().into(),
+            entity.name().into(),
+            record_id.into(),
+            action.as_str().into(),
+            (actor.user_id() != 0).then_some(actor.user_id()).into(),
+            actor.channel.as_str().into(),
+            Json::Object(changes).to_string().into(),
+            now.into(),
+        ])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    Ok(())
+}

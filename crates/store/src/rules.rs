@@ -1,0 +1,354 @@
+//! Entity-specific defaults and invariants applied inside the write transaction:
+//! a deal always sits in a stage of its own pipeline, stage changes stamp `stage_entered_at`,
+//! owners default to the caller and stay within what the caller may assign, a person's contacts
+//! are unique identities, settings in use cannot be deleted.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::records::Row;
+use crate::sql::col;
+use poryadok_core::access::Scope;
+use poryadok_core::domain::{DealStatus, IdentityKind};
+use poryadok_core::schema::{Entity, Field};
+use poryadok_core::types::Val;
+use poryadok_core::validate::Checked;
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_query::{Expr, Func, Order, Query};
+
+fn field(entity: Entity, name: &str) -> Result<&'static Field> {
+    entity.field(name).ok_or_else(|| StoreError::Internal(format!("{} has no field {name}", entity.name())))
+}
+
+fn set_default(c: &mut Checked, entity: Entity, name: &str, v: Val) -> Result<()> {
+    if c.get(name).is_none() {
+        c.set(field(entity, name)?, v);
+    }
+    Ok(())
+}
+
+async fn scalar_i64(conn: &impl ConnectionTrait, backend: DbBackend, q: &sea_query::SelectStatement) -> Result<Option<i64>> {
+    Ok(match conn.query_one(backend.build(q)).await? {
+        Some(r) => r.try_get_by_index::<Option<i64>>(0)?,
+        None => None,
+    })
+}
+
+/// Next free `position` among the live rows of `table` (optionally within one pipeline).
+async fn next_position(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, table: &str, pipeline: Option<i64>) -> Result<i64> {
+    let mut q = Query::select();
+    q.expr(Func::max(Expr::col(col("position"))))
+        .from(col(table))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("deleted_at")).is_null());
+    if let Some(p) = pipeline {
+        q.and_where(Expr::col(col("pipeline_id")).eq(p));
+    }
+    Ok(scalar_i64(conn, backend, &q).await?.map_or(0, |m| m + 1))
+}
+
+async fn first_stage(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, pipeline: i64) -> Result<Option<i64>> {
+    let q = Query::select()
+        .column(col("id"))
+        .from(col("stages"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .order_by(col("position"), Order::Asc)
+        .order_by(col("id"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    scalar_i64(conn, backend, &q).await
+}
+
+async fn stage_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, stage: i64) -> Result<Option<i64>> {
+    let q = Query::select()
+        .column(col("pipeline_id"))
+        .from(col("stages"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("id")).eq(stage))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .to_owned();
+    scalar_i64(conn, backend, &q).await
+}
+
+async fn default_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor) -> Result<Option<i64>> {
+    let q = Query::select()
+        .column(col("id"))
+        .from(col("pipelines"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .and_where(Expr::col(col("active")).eq(true))
+        .order_by(col("position"), Order::Asc)
+        .order_by(col("id"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    scalar_i64(conn, backend, &q).await
+}
+
+/// A manager who sees only their own records may assign records only to themselves;
+/// under team visibility, only to members of their team.
+async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity, c: &Checked) -> Result<()> {
+    let Some(owner_field) = entity.owner_field() else { return Ok(()) };
+    let Some(Val::Int(owner)) = c.get(owner_field) else { return Ok(()) };
+    match actor.caller.scope() {
+        Scope::All => Ok(()),
+        Scope::OwnedBy(me) if *owner == me => Ok(()),
+        Scope::OwnedBy(_) => Err(StoreError::Forbidden {
+            field: Some(owner_field.into()),
+            message: "you may assign records only to yourself".into(),
+        }),
+        Scope::Team { team_id, .. } => {
+            let q = Query::select()
+                .column(col("team_id"))
+                .from(col("users"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("id")).eq(*owner))
+                .to_owned();
+            if scalar_i64(conn, backend, &q).await? == Some(team_id) {
+                Ok(())
+            } else {
+                Err(StoreError::Forbidden { field: Some(owner_field.into()), message: "you may assign records only within your team".into() })
+            }
+        }
+    }
+}
+
+pub(crate) async fn before_create(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity, c: &mut Checked, now: i64) -> Result<()> {
+    if let Some(owner) = entity.owner_field().filter(|_| actor.user_id() != 0) {
+        if owner == "author_id" {
+            c.set(field(entity, owner)?, Val::Int(actor.user_id()));
+        } else {
+            set_default(c, entity, owner, Val::Int(actor.user_id()))?;
+        }
+    }
+    check_owner(conn, backend, actor, entity, c).await?;
+    match entity {
+        Entity::Deal => {
+            set_default(c, entity, "status", Val::Text(DealStatus::Open.as_str().into()))?;
+            set_default(c, entity, "value", Val::Int(0))?;
+            set_default(c, entity, "currency", Val::Text(actor.ws.currency.clone()))?;
+            place_deal(conn, backend, actor, c, None).await?;
+            c.set(field(entity, "stage_entered_at")?, Val::Int(now));
+            stamp_closed(c, None, now)?;
+        }
+        Entity::Activity => {
+            set_default(c, entity, "done", Val::Bool(false))?;
+            stamp_done(c, None, now)?;
+        }
+        Entity::Pipeline => {
+            set_default(c, entity, "active", Val::Bool(true))?;
+            let pos = next_position(conn, backend, actor, "pipelines", None).await?;
+            set_default(c, entity, "position", Val::Int(pos))?;
+        }
+        Entity::Stage => {
+            let pipeline = c.get("pipeline_id").and_then(Val::as_int);
+            let pos = next_position(conn, backend, actor, "stages", pipeline).await?;
+            set_default(c, entity, "position", Val::Int(pos))?;
+            set_default(c, entity, "probability", Val::Int(0))?;
+        }
+        Entity::User => {
+            set_default(c, entity, "active", Val::Bool(true))?;
+            set_default(c, entity, "locale", Val::Text(actor.ws.locale.clone()))?;
+        }
+        Entity::CustomField => {
+            check_options(c, None)?;
+            let pos = next_position(conn, backend, actor, "custom_field_defs", None).await?;
+            set_default(c, entity, "position", Val::Int(pos))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(crate) async fn before_update(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row, c: &mut Checked, now: i64) -> Result<()> {
+    let entity = old.entity;
+    check_owner(conn, backend, actor, entity, c).await?;
+    match entity {
+        Entity::Deal => {
+            if c.get("stage_id").is_some() || c.get("pipeline_id").is_some() {
+                place_deal(conn, backend, actor, c, Some(old)).await?;
+                if c.get("stage_id").is_some_and(|s| s != old.get("stage_id")) {
+                    c.set(field(entity, "stage_entered_at")?, Val::Int(now));
+                }
+            }
+            stamp_closed(c, Some(old), now)?;
+        }
+        Entity::Activity => stamp_done(c, Some(old), now)?,
+        Entity::CustomField => check_options(c, Some(old))?,
+        Entity::User if c.get("active") == Some(&Val::Bool(false)) && old.id() == actor.user_id() => {
+            return Err(StoreError::invalid("active", "you cannot deactivate yourself"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Resolves pipeline and stage so that the stage belongs to the pipeline.
+async fn place_deal(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, c: &mut Checked, old: Option<&Row>) -> Result<()> {
+    let entity = Entity::Deal;
+    let given_pipeline = c.get("pipeline_id").and_then(Val::as_int);
+    let given_stage = c.get("stage_id").and_then(Val::as_int);
+    if c.get("pipeline_id").is_some_and(Val::is_null) {
+        return Err(StoreError::invalid("pipeline_id", "a deal must be in a pipeline"));
+    }
+    if c.get("stage_id").is_some_and(Val::is_null) {
+        return Err(StoreError::invalid("stage_id", "a deal must be in a stage"));
+    }
+    match given_stage {
+        Some(stage) => {
+            let Some(stage_pipe) = stage_pipeline(conn, backend, actor, stage).await? else {
+                return Err(StoreError::invalid("stage_id", format!("no stage with id {stage} in this workspace")));
+            };
+            let pipeline = given_pipeline.or_else(|| old.and_then(|o| o.get("pipeline_id").as_int())).unwrap_or(stage_pipe);
+            if pipeline != stage_pipe {
+                return Err(StoreError::invalid("stage_id", format!("stage {stage} is not in pipeline {pipeline}")));
+            }
+            c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
+        }
+        None => {
+            let pipeline = match given_pipeline {
+                Some(p) => p,
+                None => default_pipeline(conn, backend, actor)
+                    .await?
+                    .ok_or_else(|| StoreError::invalid("pipeline_id", "the workspace has no active pipeline; create one first"))?,
+            };
+            let stage = first_stage(conn, backend, actor, pipeline)
+                .await?
+                .ok_or_else(|| StoreError::invalid("pipeline_id", format!("pipeline {pipeline} has no stages (or does not exist)")))?;
+            c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
+            c.set(field(entity, "stage_id")?, Val::Int(stage));
+        }
+    }
+    Ok(())
+}
+
+fn stamp_closed(c: &mut Checked, old: Option<&Row>, now: i64) -> Result<()> {
+    let Some(Val::Text(status)) = c.get("status").cloned() else { return Ok(()) };
+    if old.is_some_and(|o| o.get("status").as_text() == Some(status.as_str())) {
+        return Ok(());
+    }
+    let closed = matches!(DealStatus::parse(&status), Some(DealStatus::Won | DealStatus::Lost));
+    c.set(field(Entity::Deal, "closed_at")?, if closed { Val::Int(now) } else { Val::Null });
+    Ok(())
+}
+
+fn stamp_done(c: &mut Checked, old: Option<&Row>, now: i64) -> Result<()> {
+    let Some(Val::Bool(done)) = c.get("done").cloned() else { return Ok(()) };
+    if old.is_some_and(|o| o.get("done") == &Val::Bool(done)) {
+        return Ok(());
+    }
+    c.set(field(Entity::Activity, "done_at")?, if done { Val::Int(now) } else { Val::Null });
+    Ok(())
+}
+
+fn check_options(c: &Checked, old: Option<&Row>) -> Result<()> {
+    let ft = c.get("field_type").or_else(|| old.map(|o| o.get("field_type"))).and_then(Val::as_text).unwrap_or("");
+    let options = c.get("options").or_else(|| old.map(|o| o.get("options")));
+    let has_options = options.and_then(Val::as_text).is_some_and(|s| s != "[]");
+    match (ft == "enum", has_options) {
+        (true, false) => Err(StoreError::invalid("options", "an enum field needs at least one option")),
+        (false, true) if c.get("options").is_some() => Err(StoreError::invalid("options", "only enum fields have options")),
+        _ => Ok(()),
+    }
+}
+
+async fn count_live(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, table: &str, column: &str, id: i64) -> Result<i64> {
+    let q = Query::select()
+        .expr(Func::count(Expr::col(col("id"))))
+        .from(col(table))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col(column)).eq(id))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .to_owned();
+    Ok(scalar_i64(conn, backend, &q).await?.unwrap_or(0))
+}
+
+pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row) -> Result<()> {
+    let id = old.id();
+    let in_use = match old.entity {
+        Entity::Stage => Some(("deals", "stage_id", "deals are in this stage; move them first")),
+        Entity::Pipeline => Some(("deals", "pipeline_id", "deals are in this pipeline; move them first")),
+        Entity::Organization => None,
+        _ => None,
+    };
+    if let Some((table, column, why)) = in_use {
+        let n = count_live(conn, backend, actor, table, column, id).await?;
+        if n > 0 {
+            return Err(StoreError::Conflict { field: None, message: format!("{n} {why}") });
+        }
+    }
+    if old.entity == Entity::Team {
+        let q = Query::select()
+            .expr(Func::count(Expr::col(col("id"))))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("team_id")).eq(id))
+            .to_owned();
+        let n = scalar_i64(conn, backend, &q).await?.unwrap_or(0);
+        if n > 0 {
+            return Err(StoreError::Conflict { field: None, message: format!("{n} users are in this team; move them first") });
+        }
+    }
+    if old.entity == Entity::Person {
+        // A deleted person's phone and e-mail are free for a new card.
+        let q = Query::delete()
+            .from_table(col("identities"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("person_id")).eq(id))
+            .to_owned();
+        conn.execute(backend.build(&q)).await?;
+    }
+    Ok(())
+}
+
+const IDENTITY_FIELDS: [(&str, IdentityKind); 4] = [
+    ("phone", IdentityKind::Phone),
+    ("email", IdentityKind::Email),
+    ("telegram", IdentityKind::Telegram),
+    ("whatsapp", IdentityKind::Whatsapp),
+];
+
+/// Keeps the identities table in step with a person's contact fields.
+pub(crate) async fn after_write(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, row: &Row, old: Option<&Row>) -> Result<()> {
+    if row.entity != Entity::Person {
+        return Ok(());
+    }
+    let person = row.id();
+    for (name, kind) in IDENTITY_FIELDS {
+        let new = row.get(name);
+        let before = old.map_or(&Val::Null, |o| o.get(name));
+        if new == before {
+            continue;
+        }
+        if let Val::Text(v) = before {
+            let q = Query::delete()
+                .from_table(col("identities"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("person_id")).eq(person))
+                .and_where(Expr::col(col("kind")).eq(kind.as_str()))
+                .and_where(Expr::col(col("value")).eq(v.as_str()))
+                .to_owned();
+            conn.execute(backend.build(&q)).await?;
+        }
+        if let Val::Text(v) = new {
+            let value = if kind == IdentityKind::Telegram { v.trim_start_matches('@').to_lowercase() } else { v.clone() };
+            let q = Query::select()
+                .column(col("person_id"))
+                .from(col("identities"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("kind")).eq(kind.as_str()))
+                .and_where(Expr::col(col("value")).eq(value.as_str()))
+                .to_owned();
+            if let Some(other) = scalar_i64(conn, backend, &q).await? {
+                return Err(StoreError::conflict(name, format!("person {other} already has this {}", kind.as_str())));
+            }
+            let ins = Query::insert()
+                .into_table(col("identities"))
+                .columns(["workspace_id", "person_id", "kind", "value", "created_at"].map(col))
+                .values([actor.ws_id().into(), person.into(), kind.as_str().into(), value.into(), row.get("updated_at").as_int().into()])
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .to_owned();
+            conn.execute(backend.build(&ins)).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Small bridges between the schema and sea-query: column names come from the schema (never
+//! from user input), values are always bound, typed NULLs keep PostgreSQL's binder happy.
+use poryadok_core::schema::{Field, Kind};
+use poryadok_core::types::{format_ms, Val};
+use sea_orm::QueryResult;
+use sea_query::{Alias, Value};
+use serde_json::{Map, Value as Json};
+
+pub fn col(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+pub fn is_integer(kind: Kind) -> bool {
+    matches!(kind, Kind::Id | Kind::Int { .. } | Kind::Money | Kind::Timestamp | Kind::Ref(_))
+}
+
+pub fn to_sea(kind: Kind, v: &Val) -> Value {
+    match v {
+        Val::Int(i) => Value::BigInt(Some(*i)),
+        Val::Text(s) => Value::String(Some(Box::new(s.clone()))),
+        Val::Bool(b) => Value::Bool(Some(*b)),
+        Val::Null if is_integer(kind) => Value::BigInt(None),
+        Val::Null if kind == Kind::Bool => Value::Bool(None),
+        Val::Null => Value::String(None),
+    }
+}
+
+pub fn get(row: &QueryResult, f: &Field) -> Result<Val, sea_orm::DbErr> {
+    let c = f.column();
+    Ok(if is_integer(f.kind) {
+        row.try_get::<Option<i64>>("", c)?.map_or(Val::Null, Val::Int)
+    } else if f.kind == Kind::Bool {
+        row.try_get::<Option<bool>>("", c)?.map_or(Val::Null, Val::Bool)
+    } else {
+        row.try_get::<Option<String>>("", c)?.map_or(Val::Null, Val::Text)
+    })
+}
+
+/// The wire form of one stored value.
+pub fn to_json(kind: Kind, v: &Val) -> Json {
+    match (kind, v) {
+        (Kind::Custom, Val::Text(s)) => serde_json::from_str(s).unwrap_or_else(|_| Json::Object(Map::new())),
+        (Kind::Custom, _) => Json::Object(Map::new()),
+        (Kind::StringList, Val::Text(s)) => serde_json::from_str(s).unwrap_or(Json::Null),
+        (Kind::Timestamp, Val::Int(ms)) => Json::String(format_ms(*ms)),
+        (_, Val::Int(i)) => Json::from(*i),
+        (_, Val::Text(s)) => Json::String(s.clone()),
+        (_, Val::Bool(b)) => Json::Bool(*b),
+        (_, Val::Null) => Json::Null,
+    }
+}

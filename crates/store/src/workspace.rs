@@ -1,0 +1,254 @@
+//! Workspaces (tenants): creation with the default custom fields of the seeds, settings, and
+//! resolving a user into an [`Actor`].
+use crate::actor::{Actor, WorkspaceInfo};
+use crate::error::{Result, StoreError};
+use crate::sql::col;
+use crate::Db;
+use poryadok_core::access::Caller;
+use poryadok_core::domain::{Channel, Role, Visibility};
+use poryadok_core::types;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_query::{Expr, Order, Query};
+use serde_json::{json, Value as Json};
+
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub name: String,
+    pub currency: String,
+    pub timezone: String,
+    pub locale: String,
+    pub region: String,
+    pub visibility: Visibility,
+}
+
+impl Default for NewWorkspace {
+    fn default() -> Self {
+        NewWorkspace {
+            name: "Poryadok".into(),
+            currency: "RUB".into(),
+            timezone: "Europe/Moscow".into(),
+            locale: "ru".into(),
+            region: "RU".into(),
+            visibility: Visibility::Own,
+        }
+    }
+}
+
+/// Custom fields every new workspace starts with: the ones the sales regulation of the seeds relies on.
+pub const DEFAULT_CUSTOM_FIELDS: &[(&str, &str, &str, &str)] = &[
+    ("organization", "city", "Город", "text"),
+    ("organization", "country", "Страна", "text"),
+    ("organization", "partner_org", "Организация-партнёр", "organization"),
+    ("organization", "is_agency", "Агентство", "bool"),
+    ("deal", "city", "Город", "text"),
+    ("deal", "budget", "Бюджет", "money"),
+    ("deal", "traffic", "Трафик сайта", "number"),
+    ("deal", "proposal_link", "Ссылка на КП", "url"),
+    ("deal", "demo_link", "Запись демо", "url"),
+    ("deal", "product", "Продукт", "text"),
+];
+
+pub fn default_business_hours() -> Json {
+    json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": []})
+}
+
+impl Db {
+    pub async fn create_workspace(&self, ws: &NewWorkspace) -> Result<WorkspaceInfo> {
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let q = Query::insert()
+            .into_table(col("workspaces"))
+            .columns(["name", "currency", "timezone", "locale", "region", "visibility", "business_hours", "created_at"].map(col))
+            .values([
+                ws.name.clone().into(),
+                ws.currency.clone().into(),
+                ws.timezone.clone().into(),
+                ws.locale.clone().into(),
+                ws.region.clone().into(),
+                ws.visibility.as_str().into(),
+                default_business_hours().to_string().into(),
+                now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .returning_col(col("id"))
+            .to_owned();
+        let id: i64 = tx
+            .query_one(self.backend.build(&q))
+            .await?
+            .ok_or_else(|| StoreError::Internal("no workspace id".into()))?
+            .try_get("", "id")?;
+        for (pos, (entity, key, label, ft)) in DEFAULT_CUSTOM_FIELDS.iter().enumerate() {
+            let q = Query::insert()
+                .into_table(col("custom_field_defs"))
+                .columns(["workspace_id", "entity", "key", "label", "field_type", "position", "created_at", "updated_at"].map(col))
+                .values([id.into(), (*entity).into(), (*key).into(), (*label).into(), (*ft).into(), (pos as i64).into(), now.into(), now.into()])
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .to_owned();
+            tx.execute(self.backend.build(&q)).await?;
+        }
+        tx.commit().await?;
+        self.workspace_info(id).await
+    }
+
+    pub async fn workspace_info(&self, id: i64) -> Result<WorkspaceInfo> {
+        let q = Query::select()
+            .columns(["id", "name", "currency", "region", "locale", "timezone"].map(col))
+            .from(col("workspaces"))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        Ok(WorkspaceInfo {
+            id: r.try_get("", "id")?,
+            name: r.try_get("", "name")?,
+            currency: r.try_get("", "currency")?,
+            region: r.try_get("", "region")?,
+            locale: r.try_get("", "locale")?,
+            timezone: r.try_get("", "timezone")?,
+        })
+    }
+
+    /// Ids of all workspaces, oldest first.
+    pub async fn workspace_ids(&self) -> Result<Vec<i64>> {
+        let q = Query::select().column(col("id")).from(col("workspaces")).order_by(col("id"), Order::Asc).to_owned();
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        rows.iter().map(|r| r.try_get::<i64>("", "id").map_err(StoreError::from)).collect()
+    }
+
+    /// The workspace settings as the API shows them.
+    pub async fn workspace_json(&self, actor: &Actor) -> Result<Json> {
+        let q = Query::select()
+            .columns(["id", "name", "currency", "timezone", "locale", "region", "visibility", "business_hours"].map(col))
+            .from(col("workspaces"))
+            .and_where(Expr::col(col("id")).eq(actor.ws_id()))
+            .to_owned();
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        let hours: String = r.try_get("", "business_hours")?;
+        Ok(json!({
+            "id": r.try_get::<i64>("", "id")?,
+            "name": r.try_get::<String>("", "name")?,
+            "currency": r.try_get::<String>("", "currency")?,
+            "timezone": r.try_get::<String>("", "timezone")?,
+            "locale": r.try_get::<String>("", "locale")?,
+            "region": r.try_get::<String>("", "region")?,
+            "visibility": r.try_get::<String>("", "visibility")?,
+            "business_hours": serde_json::from_str::<Json>(&hours).unwrap_or(Json::Null),
+        }))
+    }
+
+    /// Changes workspace settings (administrators only).
+    pub async fn update_workspace(&self, actor: &Actor, body: &Json) -> Result<Json> {
+        if !actor.caller.role.can_manage_settings() {
+            return Err(StoreError::forbidden("only administrators change workspace settings"));
+        }
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let mut upd = Query::update();
+        upd.table(col("workspaces")).and_where(Expr::col(col("id")).eq(actor.ws_id()));
+        let before = self.workspace_json(actor).await?;
+        for (k, v) in obj {
+            let s = || v.as_str().ok_or_else(|| StoreError::invalid(k, "must be a string"));
+            let value: sea_query::Value = match k.as_str() {
+                "name" => {
+                    let n = s()?.trim();
+                    if n.is_empty() || n.chars().count() > 255 {
+                        return Err(StoreError::invalid(k, "must be 1 to 255 characters"));
+                    }
+                    n.into()
+                }
+                "currency" => types::parse_currency(s()?).map_err(|m| StoreError::invalid(k, m))?.into(),
+                "timezone" => types::parse_timezone(s()?).map_err(|m| StoreError::invalid(k, m))?.into(),
+                "locale" if ["ru", "en"].contains(&s()?) => s()?.into(),
+                "locale" => return Err(StoreError::invalid(k, "must be one of: ru, en")),
+                "region" if s()?.len() == 2 && s()?.chars().all(|c| c.is_ascii_uppercase()) => s()?.into(),
+                "region" => return Err(StoreError::invalid(k, "must be an ISO 3166 region code such as RU")),
+                "visibility" => Visibility::parse(s()?)
+                    .ok_or_else(|| StoreError::invalid(k, format!("must be one of: {}", Visibility::ALL.join(", "))))?
+                    .as_str()
+                    .into(),
+                "business_hours" if v.is_object() => v.to_string().into(),
+                "business_hours" => return Err(StoreError::invalid(k, "must be an object")),
+                _ => return Err(StoreError::invalid(k, "unknown workspace setting")),
+            };
+            upd.value(col(k), value);
+        }
+        if !obj.is_empty() {
+            let tx = self.write.begin().await?;
+            tx.execute(self.backend.build(&upd)).await?;
+            let mut changes = serde_json::Map::new();
+            for (k, v) in obj {
+                changes.insert(k.clone(), json!({"from": before.get(k), "to": v}));
+            }
+            let q = Query::insert()
+                .into_table(col("history"))
+                .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+                .values([
+                    actor.ws_id().into(),
+                    "workspace".into(),
+                    actor.ws_id().into(),
+                    "update".into(),
+                    actor.user_id().into(),
+                    actor.channel.as_str().into(),
+                    Json::Object(changes).to_string().into(),
+                    self.clock.now_ms().into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .to_owned();
+            tx.execute(self.backend.build(&q)).await?;
+            tx.commit().await?;
+        }
+        self.workspace_json(actor).await
+    }
+
+    /// Resolves an active user into an actor (role, team, the workspace's visibility).
+    pub async fn actor_for_user(&self, user_id: i64, channel: Channel) -> Result<Actor> {
+        let q = Query::select()
+            .expr_as(Expr::col((col("u"), col("workspace_id"))), col("workspace_id"))
+            .expr_as(Expr::col((col("u"), col("role"))), col("role"))
+            .expr_as(Expr::col((col("u"), col("team_id"))), col("team_id"))
+            .expr_as(Expr::col((col("u"), col("active"))), col("active"))
+            .expr_as(Expr::col((col("w"), col("visibility"))), col("visibility"))
+            .from_as(col("users"), col("u"))
+            .inner_join(
+                sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col("workspaces")), sea_query::SeaRc::new(col("w"))),
+                Expr::col((col("w"), col("id"))).equals((col("u"), col("workspace_id"))),
+            )
+            .and_where(Expr::col((col("u"), col("id"))).eq(user_id))
+            .to_owned();
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::Unauthorized)?;
+        if !r.try_get::<bool>("", "active")? {
+            return Err(StoreError::Unauthorized);
+        }
+        let role: String = r.try_get("", "role")?;
+        let vis: String = r.try_get("", "visibility")?;
+        let ws_id: i64 = r.try_get("", "workspace_id")?;
+        let caller = Caller {
+            workspace_id: ws_id,
+            user_id,
+            role: Role::parse(&role).ok_or_else(|| StoreError::Internal(format!("stored role {role}")))?,
+            team_id: r.try_get("", "team_id")?,
+            visibility: Visibility::parse(&vis).unwrap_or(Visibility::Own),
+        };
+        Ok(Actor { caller, ws: self.workspace_info(ws_id).await?, channel })
+    }
+
+    /// An actor for work done by the system itself (CLI, demo data): an administrator with no user.
+    pub async fn system_actor(&self, workspace_id: i64, channel: Channel) -> Result<Actor> {
+        Ok(Actor {
+            caller: Caller { workspace_id, user_id: 0, role: Role::Admin, team_id: None, visibility: Visibility::All },
+            ws: self.workspace_info(workspace_id).await?,
+            channel,
+        })
+    }
+
+    /// Finds a user by e-mail across workspaces: (workspace id, user id).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<(i64, i64)>> {
+        let q = Query::select()
+            .columns(["workspace_id", "id"].map(col))
+            .from(col("users"))
+            .and_where(Expr::col(col("email")).eq(email.trim().to_lowercase()))
+            .to_owned();
+        Ok(match self.read.query_one(self.backend.build(&q)).await? {
+            Some(r) => Some((r.try_get("", "workspace_id")?, r.try_get("", "id")?)),
+            None => None,
+        })
+    }
+}
