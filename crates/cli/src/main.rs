@@ -1,1 +1,249 @@
-fn main() {}
+//! `poryadok`: serve the CRM, migrate, generate demo data, manage users and API tokens.
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use poryadok_core::domain::{Channel, Role};
+use poryadok_core::schema::Entity;
+use poryadok_core::SystemClock;
+use poryadok_server::AppState;
+use poryadok_store::demo::DemoOptions;
+use poryadok_store::workspace::NewWorkspace;
+use poryadok_store::{DatabaseUrl, Db};
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "poryadok", version, about = "Poryadok: the sales CRM that keeps itself in order")]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "PORYADOK_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// sqlite://FILE (embedded, the default) or postgres://USER:PASSWORD@HOST/DB.
+    /// Also PORYADOK_DATABASE_URL, or PORYADOK_DATABASE_URL_FILE naming a file that holds it.
+    #[arg(long, global = true, env = "PORYADOK_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self) -> Result<DatabaseUrl> {
+        if let Some(u) = &self.database {
+            return Ok(DatabaseUrl::new(u.trim()));
+        }
+        if let Ok(path) = std::env::var("PORYADOK_DATABASE_URL_FILE") {
+            let u = std::fs::read_to_string(&path).with_context(|| format!("reading PORYADOK_DATABASE_URL_FILE {path}"))?;
+            return Ok(DatabaseUrl::new(u.trim()));
+        }
+        Ok(DatabaseUrl::new("sqlite://poryadok.db"))
+    }
+
+    async fn open(&self) -> Result<Db> {
+        let url = self.url()?;
+        let db = Db::connect(&url, Arc::new(SystemClock)).await.with_context(|| format!("connecting to {url}"))?;
+        db.migrate().await.context("running migrations")?;
+        Ok(db)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (JSON API and web UI).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "PORYADOK_ADDR")]
+        addr: String,
+        /// Fill an empty database with the demo workspace and print its logins.
+        #[arg(long)]
+        demo: bool,
+        /// Size of the demo workspace created by --demo.
+        #[arg(long, default_value_t = 2000)]
+        demo_deals: u64,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Generate a demo workspace (deterministic for a seed).
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        deals: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (and the workspace, if the database has none).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, head, manager, consultant, partner_manager or analyst.
+        #[arg(long)]
+        role: String,
+        /// Team name; created if the workspace has no such team.
+        #[arg(long)]
+        team: Option<String>,
+        /// Password for signing in to the web UI (at least 8 characters).
+        #[arg(long, env = "PORYADOK_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Workspace id; defaults to the only (or first) workspace.
+        #[arg(long)]
+        workspace: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for the user with this e-mail.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORYADOK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { addr, demo, demo_deals } => serve(&cli.db, &addr, demo, demo_deals).await,
+        Command::Migrate => {
+            let db = cli.db.open().await?;
+            println!("migrations applied to {}", cli.db.url()?);
+            db.close().await;
+            Ok(())
+        }
+        Command::Demo { deals, seed } => {
+            let db = cli.db.open().await?;
+            let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
+            let secs = report.elapsed.as_secs_f64().max(1e-9);
+            println!(
+                "demo workspace {} created: {} deals, {} activities, {} rows in {:.1} s ({:.0} rows/s)",
+                report.workspace_id,
+                report.deals,
+                report.activities,
+                report.rows,
+                secs,
+                report.rows as f64 / secs
+            );
+            print_logins(&report.users);
+            db.close().await;
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, role, team, password, workspace } } => {
+            let db = cli.db.open().await?;
+            if Role::parse(&role).is_none() {
+                bail!("--role must be one of: {}", Role::ALL.join(", "));
+            }
+            let ws = match workspace {
+                Some(id) => id,
+                None => match db.workspace_ids().await?.first() {
+                    Some(id) => *id,
+                    None => db.create_workspace(&NewWorkspace::default()).await?.id,
+                },
+            };
+            let actor = db.system_actor(ws, Channel::Cli).await.context("no such workspace")?;
+            let mut body = json!({"email": email, "name": name, "role": role});
+            if let Some(p) = password {
+                body["password"] = json!(p);
+            }
+            if let Some(team) = team {
+                body["team_id"] = json!(find_or_create_team(&db, &actor, &team).await?);
+            }
+            let user = db.create(&actor, Entity::User, &body).await.map_err(describe)?;
+            println!("user {} created in workspace {ws}: {}", user.id(), user.to_json());
+            db.close().await;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { email, name } } => {
+            let db = cli.db.open().await?;
+            let (ws, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+            let token = db.create_token(ws, user, &name).await?;
+            println!("{token}");
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: poryadok_store::StoreError) -> anyhow::Error {
+    match e {
+        poryadok_store::StoreError::Validation(fe) => anyhow::anyhow!("{}: {}", fe.field, fe.message),
+        poryadok_store::StoreError::Conflict { field, message } => anyhow::anyhow!("{}: {message}", field.unwrap_or_default()),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn find_or_create_team(db: &Db, actor: &poryadok_store::Actor, name: &str) -> Result<i64> {
+    let lq = poryadok_store::ListQuery { filters: vec![("name".into(), name.into())], ..Default::default() };
+    if let Some(t) = db.list(actor, Entity::Team, &lq).await?.data.first() {
+        return Ok(t.id());
+    }
+    Ok(db.create(actor, Entity::Team, &json!({"name": name})).await.map_err(describe)?.id())
+}
+
+fn print_logins(users: &[poryadok_store::demo::DemoUser]) {
+    println!("demo logins (e-mail / password / role):");
+    for u in users {
+        println!("  {:<40} {:<28} {}", u.email, u.password, u.role);
+    }
+}
+
+async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64) -> Result<()> {
+    let db = args.open().await?;
+    if demo {
+        if db.workspace_ids().await?.is_empty() {
+            println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
+            let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
+            print_logins(&report.users);
+        } else {
+            println!("the database already has data; demo data is added only to an empty database");
+            print_logins(&poryadok_store::demo::demo_users(1));
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("Poryadok is running at http://{local}/ (database {})", args.url()?);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    poryadok_server::serve(listener, AppState::new(db.clone()), shutdown).await?;
+    db.close().await;
+    Ok(())
+}

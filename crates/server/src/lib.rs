@@ -1,1 +1,110 @@
+//! HTTP: the JSON API, authentication, the OpenAPI document and the health check.
+//! Handlers are thin: parse the request, call the store, map the result.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod ui;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::ApiError;
+use poryadok_store::Db;
+use serde_json::json;
+use std::sync::Arc;
+
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (when served behind HTTPS).
+    pub secure_cookies: bool,
+    pub openapi: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> Self {
+        let doc = openapi::document().to_pretty_json().unwrap_or_else(|_| "{}".into());
+        AppState { db, secure_cookies: false, openapi: Arc::new(doc) }
+    }
+}
+
+async fn healthz(State(st): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match st.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
+        }
+    }
+}
+
+async fn openapi_json(State(st): State<AppState>) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], st.openapi.as_str().to_owned())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+/// A response with no application logic, the floor against which API latency is measured.
+async fn hello() -> &'static str {
+    "hello"
+}
+
+pub fn router(state: AppState) -> Router {
+    use api::{records, session, workspace};
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/hello", get(hello))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/auth/login", post(session::login))
+        .route("/api/v1/auth/logout", post(session::logout))
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/tokens", post(session::create_token))
+        .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
+        .route("/api/v1/{entity}", get(records::list).post(records::create))
+        .route("/api/v1/{entity}/{id}", get(records::get).patch(records::update).put(records::update).delete(records::delete))
+        .route("/api/v1/{entity}/{id}/history", get(records::history))
+        .merge(ui::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(envelope_for_rejections))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// axum answers an over-long body or a wrong method in plain text; keep the envelope promise.
+async fn envelope_for_rejections(resp: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    match resp.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body exceeds {MAX_BODY_BYTES} bytes"))
+                .with_field("body")
+                .into_response()
+        }
+        StatusCode::METHOD_NOT_ALLOWED if !is_json => {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here").into_response()
+        }
+        _ => resp,
+    }
+}
+
+/// Serves until the future `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,16 @@
+//! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
+pub mod records;
+pub mod session;
+pub mod workspace;
+
+use crate::error::{ApiError, ApiResult};
+use axum::body::Bytes;
+use serde_json::Value;
+
+/// Parses a JSON body; an unreadable one is a `validation` error on `body`.
+pub fn json_body(bytes: &Bytes) -> ApiResult<Value> {
+    if bytes.is_empty() {
+        return Err(ApiError::bad_body("a JSON object is required"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_body(format!("is not valid JSON: {e}")))
+}

@@ -1,0 +1,89 @@
+//! CRUD, list and history for every entity of the schema: `/api/v1/{entity}[/{id}[/history]]`.
+use crate::api::json_body;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use poryadok_core::schema::Entity;
+use poryadok_store::{ListQuery, Page, Row};
+use serde_json::{json, Value};
+
+fn entity(path: &str) -> ApiResult<Entity> {
+    Entity::from_path(path).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no resource '{path}'")))
+}
+
+/// An id that is not a positive integer cannot name a record: not found.
+fn record_id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(ApiError::not_found)
+}
+
+pub fn list_query(raw: Option<&str>) -> ListQuery {
+    let mut q = ListQuery::default();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "limit" => q.limit = Some(v.into_owned()),
+            "cursor" => q.cursor = Some(v.into_owned()),
+            "sort" => q.sort = Some(v.into_owned()),
+            _ => q.filters.push((k.into_owned(), v.into_owned())),
+        }
+    }
+    q
+}
+
+pub fn page_json(page: Page<Row>) -> Value {
+    json!({"data": page.data.iter().map(Row::to_json).collect::<Vec<_>>(), "next_cursor": page.next_cursor})
+}
+
+pub async fn list(State(st): State<AppState>, Auth(actor): Auth, Path(path): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let e = entity(&path)?;
+    let page = st.db.list(&actor, e, &list_query(q.as_deref())).await?;
+    Ok(Json(page_json(page)))
+}
+
+pub async fn create(State(st): State<AppState>, Auth(actor): Auth, Path(path): Path<String>, body: Bytes) -> ApiResult<Response> {
+    let e = entity(&path)?;
+    let row = st.db.create(&actor, e, &json_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": row.to_json()}))).into_response())
+}
+
+pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    let e = entity(&path)?;
+    let row = st.db.get(&actor, e, record_id(&id)?).await?;
+    Ok(Json(json!({"data": row.to_json()})))
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((path, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let e = entity(&path)?;
+    let row = st.db.update(&actor, e, record_id(&id)?, &json_body(&body)?).await?;
+    Ok(Json(json!({"data": row.to_json()})))
+}
+
+pub async fn delete(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    let e = entity(&path)?;
+    st.db.delete(&actor, e, record_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn history(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((path, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let e = entity(&path)?;
+    let lq = list_query(q.as_deref());
+    if let Some((name, _)) = lq.filters.first() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "history takes only limit and cursor").with_field(name.clone()));
+    }
+    let page = st.db.history(&actor, e, record_id(&id)?, &lq).await?;
+    Ok(Json(json!({"data": page.data, "next_cursor": page.next_cursor})))
+}

@@ -1,0 +1,75 @@
+//! The one error envelope of the HTTP API.
+//!
+//! Policy: every failure answers `{"error": {"code", "message", "field"}}` with a stable,
+//! machine-readable `code` that maps to one HTTP status:
+//! `validation` 422 (400 for an unreadable body), `not_found` 404, `conflict` 409,
+//! `unauthorized` 401, `forbidden` 403, `payload_too_large` 413, `internal` 500.
+//! `field` names the offending input where there is one. Internal errors are logged with their
+//! cause and answered with a generic message: nothing about the database leaks to clients.
+//! A record the caller may not see is `not_found`, exactly like a missing one.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use poryadok_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), field: None }
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such record")
+    }
+    pub fn unauthorized(message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+    pub fn forbidden(message: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    pub fn bad_body(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "validation", message).with_field("body")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Validation(fe) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", fe.message).with_field(fe.field)
+            }
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict { field, message } => {
+                ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field }
+            }
+            StoreError::Forbidden { field, message } => {
+                ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field }
+            }
+            StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

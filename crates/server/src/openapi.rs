@@ -1,0 +1,203 @@
+//! The OpenAPI document, generated from the same schema that validates and stores records,
+//! so the documentation cannot drift from what the API accepts.
+use poryadok_core::schema::{Access, Entity, Field, Kind};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, KnownFormat, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme, SecurityRequirement};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, Ref, RefOr, Required, ResponseBuilder,
+};
+
+fn field_schema(f: &Field) -> Schema {
+    let b = ObjectBuilder::new();
+    let b = match f.kind {
+        Kind::Id | Kind::Ref(_) => b.schema_type(Type::Integer).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        Kind::Int { min, max } => b.schema_type(Type::Integer).minimum(Some(min as f64)).maximum(Some(max as f64)),
+        Kind::Money => b.schema_type(Type::Integer).minimum(Some(0.0)).description(Some("amount in minor units (kopecks, cents)")),
+        Kind::Bool => b.schema_type(Type::Boolean),
+        Kind::Text(max) | Kind::LongText(max) => b.schema_type(Type::String).max_length(Some(max)),
+        Kind::Enum(values) => b.schema_type(Type::String).enum_values(Some(values.iter().copied())),
+        Kind::Currency => b.schema_type(Type::String).description(Some("ISO 4217 code")),
+        Kind::Date => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        Kind::Timestamp => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        Kind::Email => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Email))),
+        Kind::Phone => b.schema_type(Type::String).description(Some("phone; stored in E.164 using the workspace's region")),
+        Kind::Url => b.schema_type(Type::String).format(Some(SchemaFormat::Custom("uri".into()))),
+        Kind::Custom => b.schema_type(Type::Object).description(Some("custom field values by key, validated by the field's type")),
+        Kind::StringList => return ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).build().into(),
+        Kind::Password => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+        Kind::Key => b.schema_type(Type::String).pattern(Some("^[a-z][a-z0-9_]*$")),
+    };
+    let b = match f.access {
+        Access::ReadOnly => b.read_only(Some(true)),
+        Access::WriteOnly => b.write_only(Some(true)),
+        _ => b,
+    };
+    let nullable = !f.required && !matches!(f.kind, Kind::Id | Kind::Custom);
+    let b = if nullable { b.schema_type(utoipa::openapi::schema::SchemaType::from_iter([type_of(f.kind), Type::Null])) } else { b };
+    b.build().into()
+}
+
+fn type_of(k: Kind) -> Type {
+    match k {
+        Kind::Id | Kind::Ref(_) | Kind::Int { .. } | Kind::Money => Type::Integer,
+        Kind::Bool => Type::Boolean,
+        Kind::Custom => Type::Object,
+        Kind::StringList => Type::Array,
+        _ => Type::String,
+    }
+}
+
+fn entity_schema(e: Entity) -> Schema {
+    let mut b = ObjectBuilder::new().schema_type(Type::Object);
+    for f in e.fields() {
+        b = b.property(f.name, field_schema(f));
+        if f.required {
+            b = b.required(f.name);
+        }
+    }
+    b.build().into()
+}
+
+fn json_response(desc: &str, schema: Option<RefOr<Schema>>) -> utoipa::openapi::Response {
+    let mut r = ResponseBuilder::new().description(desc);
+    if let Some(s) = schema {
+        r = r.content("application/json", ContentBuilder::new().schema(Some(s)).build());
+    }
+    r.build()
+}
+
+fn data_of(schema: RefOr<Schema>, list: bool) -> RefOr<Schema> {
+    let mut b = ObjectBuilder::new().schema_type(Type::Object);
+    if list {
+        b = b
+            .property("data", ArrayBuilder::new().items(schema))
+            .property("next_cursor", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])));
+    } else {
+        b = b.property("data", schema);
+    }
+    RefOr::T(b.build().into())
+}
+
+fn error_ref() -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name("Error"))
+}
+
+fn op(e: Entity, id: &str, summary: String) -> OperationBuilder {
+    OperationBuilder::new()
+        .tag(e.path())
+        .operation_id(Some(format!("{}_{}", id, e.path())))
+        .summary(Some(summary))
+        .response("401", json_response("not authenticated", Some(error_ref())))
+}
+
+fn id_param() -> ParameterBuilder {
+    ParameterBuilder::new().name("id").parameter_in(ParameterIn::Path).required(Required::True).schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+}
+
+fn query_param(name: &str, desc: &str) -> ParameterBuilder {
+    ParameterBuilder::new().name(name).parameter_in(ParameterIn::Query).required(Required::False).description(Some(desc)).schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+}
+
+fn body(schema: RefOr<Schema>) -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new().required(Some(Required::True)).content("application/json", ContentBuilder::new().schema(Some(schema)).build()).build()
+}
+
+pub fn document() -> OpenApi {
+    let mut paths = Paths::new();
+    let mut components = ComponentsBuilder::new()
+        .schema(
+            "Error",
+            ObjectBuilder::new().schema_type(Type::Object).property(
+                "error",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property("code", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["validation", "not_found", "conflict", "unauthorized", "forbidden", "payload_too_large", "internal"])))
+                    .property("message", ObjectBuilder::new().schema_type(Type::String))
+                    .property("field", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])))
+                    .required("code")
+                    .required("message"),
+            ),
+        )
+        .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    for &e in Entity::ALL {
+        let name = schema_name(e);
+        components = components.schema(name.clone(), entity_schema(e));
+        let one = || RefOr::Ref(Ref::from_schema_name(name.clone()));
+        let sortable: Vec<_> = e.fields().iter().filter(|f| f.sortable).map(|f| f.name).collect();
+        let list = op(e, "list", format!("List {}", e.path()))
+            .parameter(query_param("limit", "page size, 1 to 500 (default 50)"))
+            .parameter(query_param("cursor", "next_cursor of the previous page"))
+            .parameter(query_param("sort", &format!("one of {}; prefix - for descending (default {})", sortable.join(", "), e.default_sort())))
+            .description(Some("Any other query parameter filters by equality on the field of the same name (`null` matches empty)."))
+            .response("200", json_response("a page", Some(data_of(one(), true))))
+            .response("422", json_response("bad limit, sort, cursor or filter", Some(error_ref())));
+        let create = op(e, "create", format!("Create a {}", e.name()))
+            .request_body(Some(body(one())))
+            .response("201", json_response("created", Some(data_of(one(), false))))
+            .response("422", json_response("invalid input; `field` names it", Some(error_ref())))
+            .response("409", json_response("clashes with an existing record", Some(error_ref())));
+        paths.paths.insert(format!("/api/v1/{}", e.path()), item([(HttpMethod::Get, list), (HttpMethod::Post, create)]));
+        let get = op(e, "get", format!("Get a {}", e.name()))
+            .parameter(id_param())
+            .response("200", json_response("the record", Some(data_of(one(), false))))
+            .response("404", json_response("missing, deleted or not visible to the caller", Some(error_ref())));
+        let update = op(e, "update", format!("Change a {}", e.name()))
+            .parameter(id_param())
+            .request_body(Some(body(one())))
+            .response("200", json_response("the changed record", Some(data_of(one(), false))))
+            .response("404", json_response("missing or not visible", Some(error_ref())))
+            .response("422", json_response("invalid input", Some(error_ref())));
+        let delete_desc = if e.soft_delete() { format!("Delete a {} (kept with its history)", e.name()) } else { "Deactivate a user".to_string() };
+        let delete = op(e, "delete", delete_desc)
+            .parameter(id_param())
+            .response("204", json_response("deleted", None))
+            .response("404", json_response("missing or not visible", Some(error_ref())))
+            .response("409", json_response("still in use", Some(error_ref())));
+        paths.paths.insert(
+            format!("/api/v1/{}/{{id}}", e.path()),
+            item([(HttpMethod::Get, get), (HttpMethod::Patch, update), (HttpMethod::Delete, delete)]),
+        );
+        let history = op(e, "history", format!("History of a {}", e.name()))
+            .parameter(id_param())
+            .parameter(query_param("limit", "page size"))
+            .parameter(query_param("cursor", "next_cursor of the previous page"))
+            .response("200", json_response("events, newest first", Some(data_of(RefOr::Ref(Ref::from_schema_name("HistoryEvent")), true))));
+        paths.paths.insert(format!("/api/v1/{}/{{id}}/history", e.path()), PathItem::new(HttpMethod::Get, history));
+    }
+    components = components.schema(
+        "HistoryEvent",
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("id", ObjectBuilder::new().schema_type(Type::Integer))
+            .property("action", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["create", "update", "delete"])))
+            .property("actor_id", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Integer, Type::Null])))
+            .property("channel", ObjectBuilder::new().schema_type(Type::String))
+            .property("changes", ObjectBuilder::new().schema_type(Type::Object).description(Some("field → {from, to}")))
+            .property("created_at", ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))),
+    );
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
+            "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
+        )).build())
+        .paths(paths)
+        .components(Some(components.build()))
+        .security(Some([SecurityRequirement::new("bearer", Vec::<String>::new())]))
+        .build()
+}
+
+fn item<const N: usize>(ops: [(HttpMethod, OperationBuilder); N]) -> PathItem {
+    let mut it = PathItem::default();
+    for (m, o) in ops {
+        it.merge_operations(PathItem::new(m, o));
+    }
+    it
+}
+
+fn schema_name(e: Entity) -> String {
+    e.name().split('_').map(|w| {
+        let mut c = w.chars();
+        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    }).collect()
+}

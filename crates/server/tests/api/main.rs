@@ -1,0 +1,10 @@
+//! All API tests in one binary: each test spawns the real server on port 0 with a fresh
+//! database, once on SQLite and once on PostgreSQL (when PORYADOK_TEST_POSTGRES is set).
+mod helpers;
+
+mod access;
+mod auth;
+mod crud;
+mod errors;
+mod lists;
+mod openapi;
