@@ -58,7 +58,7 @@ async fn hello() -> &'static str {
 }
 
 pub fn router(state: AppState) -> Router {
-    use api::{records, session, workspace};
+    use api::{records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/tokens", post(session::create_token))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
+        .route("/api/v1/pipelines/{id}/board", get(reports::board))
+        .route("/api/v1/reports/funnel", get(reports::funnel))
         .route("/api/v1/{entity}", get(records::list).post(records::create))
         .route("/api/v1/{entity}/{id}", get(records::get).patch(records::update).put(records::update).delete(records::delete))
         .route("/api/v1/{entity}/{id}/history", get(records::history))

@@ -11,6 +11,7 @@ pub mod list;
 mod migration;
 
 pub mod records;
+pub mod reports;
 mod rules;
 mod sql;
 pub mod workspace;

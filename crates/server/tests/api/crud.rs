@@ -2,7 +2,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::both_dbs!(deal_life_cycle_with_history, every_resource_supports_crud, custom_fields_are_typed, persons_have_unique_identities, healthz_answers);
+crate::both_dbs!(board_and_funnel_respect_visibility, deal_life_cycle_with_history, every_resource_supports_crud, custom_fields_are_typed, persons_have_unique_identities, healthz_answers);
 
 async fn deal_life_cycle_with_history(app: TestApp) {
     let t = &app.t.manager1;
@@ -146,4 +146,36 @@ async fn healthz_answers(app: TestApp) {
     let resp = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+}
+
+async fn board_and_funnel_respect_visibility(app: TestApp) {
+    let [s0, s1, _] = app.ids.stages[..] else { panic!() };
+    app.create(&app.t.manager1, "deals", json!({"title": "A", "value": 100})).await;
+    app.create(&app.t.manager1, "deals", json!({"title": "B", "value": 250, "stage_id": s1})).await;
+    app.create(&app.t.manager2, "deals", json!({"title": "C", "value": 1000, "stage_id": s1})).await;
+    app.create(&app.t.manager2, "deals", json!({"title": "Won", "value": 7, "stage_id": s1, "status": "won"})).await;
+    let board = |token: String| {
+        let app = &app;
+        async move {
+            let (s, v) = app.get(&token, &format!("/api/v1/pipelines/{}/board", app.ids.pipeline)).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["data"]["stages"].as_array().unwrap().iter().map(|c| (c["stage_id"].as_i64().unwrap(), c["count"].as_i64().unwrap(), c["total_value"].as_i64().unwrap(), c["deals"].as_array().unwrap().len())).collect::<Vec<_>>()
+        }
+    };
+    // Open deals only; columns in stage order, including empty ones.
+    assert_eq!(board(app.t.head.clone()).await, vec![(s0, 1, 100, 1), (s1, 2, 1250, 2), (app.ids.stages[2], 0, 0, 0)]);
+    assert_eq!(board(app.t.manager1.clone()).await, vec![(s0, 1, 100, 1), (s1, 1, 250, 1), (app.ids.stages[2], 0, 0, 0)]);
+    assert_error(&app.get(&app.t.other_admin, &format!("/api/v1/pipelines/{}/board", app.ids.pipeline)).await, 404, "not_found", None);
+
+    let (s, v) = app.get(&app.t.head, &format!("/api/v1/reports/funnel?pipeline_id={}", app.ids.pipeline)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rows = v["data"]["rows"].as_array().unwrap();
+    let won = rows.iter().find(|r| r["status"] == "won").unwrap();
+    assert_eq!((won["stage_id"].as_i64(), won["owner_id"].as_i64(), won["count"].as_i64(), won["total_value"].as_i64()), (Some(s1), Some(app.ids.manager2), Some(1), Some(7)));
+    let total: i64 = rows.iter().map(|r| r["total_value"].as_i64().unwrap()).sum();
+    assert_eq!(total, 1357);
+    let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/reports/funnel?pipeline_id={}", app.ids.pipeline)).await;
+    let total: i64 = v["data"]["rows"].as_array().unwrap().iter().map(|r| r["total_value"].as_i64().unwrap()).sum();
+    assert_eq!(total, 350, "a manager's funnel counts only their deals");
+    assert_error(&app.get(&app.t.head, "/api/v1/reports/funnel?pipeline_id=abc").await, 422, "validation", Some("pipeline_id"));
 }

@@ -1,0 +1,34 @@
+//! The pipeline board and the funnel report.
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use poryadok_store::reports::BOARD_CARDS_PER_STAGE;
+use serde_json::{json, Value};
+
+fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
+    let Some(v) = form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()) else {
+        return Ok(None);
+    };
+    v.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .map(Some)
+        .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be a positive integer").with_field(name))
+}
+
+pub async fn board(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let per_stage = int_param(q.as_deref(), "cards")?.map_or(BOARD_CARDS_PER_STAGE, |n| n.min(200) as u64);
+    Ok(Json(json!({"data": st.db.board(&actor, id, per_stage).await?})))
+}
+
+pub async fn funnel(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let pipeline = match int_param(q.as_deref(), "pipeline_id")? {
+        Some(p) => p,
+        None => st.db.largest_pipeline(&actor).await?,
+    };
+    Ok(Json(json!({"data": {"pipeline_id": pipeline, "rows": st.db.funnel(&actor, pipeline).await?}})))
+}

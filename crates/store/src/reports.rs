@@ -1,0 +1,136 @@
+//! Read models over many deals: the pipeline board (per stage: count, total, first cards) and
+//! the funnel (deals and sums per stage and owner). Both honour the caller's visibility.
+use crate::actor::{scope_condition, Actor};
+use crate::error::{Result, StoreError};
+use crate::records::{decode, fetch_one, visible_select, Row};
+use crate::sql::col;
+use crate::Db;
+use poryadok_core::schema::Entity;
+use sea_orm::ConnectionTrait;
+use sea_query::{Expr, Func, Order, Query};
+use serde_json::{json, Value as Json};
+
+pub const BOARD_CARDS_PER_STAGE: u64 = 50;
+
+impl Db {
+    /// The board of one pipeline: a column per stage with the open deals' count and total value,
+    /// and the most recently updated cards.
+    pub async fn board(&self, actor: &Actor, pipeline: i64, cards_per_stage: u64) -> Result<Json> {
+        fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
+        let mut stages = Query::select();
+        stages
+            .columns(["id", "name", "position", "probability", "rotting_days"].map(col))
+            .from(col("stages"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("position"), Order::Asc)
+            .order_by(col("id"), Order::Asc);
+        let stage_rows = self.read.query_all(self.backend.build(&stages)).await?;
+
+        let mut totals = Query::select();
+        totals
+            .column(col("stage_id"))
+            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
+            .expr_as(Expr::cust("CAST(COALESCE(SUM(value), 0) AS BIGINT)"), col("total"))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("status")).eq("open"))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .group_by_col(col("stage_id"));
+        if let Some(c) = scope_condition(Entity::Deal, &actor.caller) {
+            totals.and_where(c);
+        }
+        let total_rows = self.read.query_all(self.backend.build(&totals)).await?;
+        let mut sums = std::collections::HashMap::new();
+        for r in &total_rows {
+            let stage: i64 = r.try_get("", "stage_id")?;
+            let n: i64 = r.try_get("", "n")?;
+            let total: i64 = r.try_get("", "total")?;
+            sums.insert(stage, (n, total));
+        }
+
+        let mut columns = Vec::with_capacity(stage_rows.len());
+        for s in &stage_rows {
+            let stage: i64 = s.try_get("", "id")?;
+            let mut cards = visible_select(Entity::Deal, actor, false);
+            cards
+                .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+                .and_where(Expr::col(col("stage_id")).eq(stage))
+                .and_where(Expr::col(col("status")).eq("open"))
+                .order_by(col("updated_at"), Order::Desc)
+                .order_by(col("id"), Order::Desc)
+                .limit(cards_per_stage);
+            let rows = self.read.query_all(self.backend.build(&cards)).await?;
+            let deals = rows.iter().map(|r| decode(Entity::Deal, r).map(|d: Row| d.to_json())).collect::<Result<Vec<_>>>()?;
+            let (count, total) = sums.get(&stage).copied().unwrap_or((0, 0));
+            columns.push(json!({
+                "stage_id": stage,
+                "name": s.try_get::<String>("", "name")?,
+                "probability": s.try_get::<Option<i64>>("", "probability")?,
+                "rotting_days": s.try_get::<Option<i64>>("", "rotting_days")?,
+                "count": count,
+                "total_value": total,
+                "deals": deals,
+            }));
+        }
+        Ok(json!({"pipeline_id": pipeline, "stages": columns}))
+    }
+
+    /// Deals and their summed value per stage and owner of one pipeline, every status.
+    pub async fn funnel(&self, actor: &Actor, pipeline: i64) -> Result<Vec<Json>> {
+        let mut q = Query::select();
+        q.columns(["stage_id", "owner_id", "status"].map(col))
+            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
+            .expr_as(Expr::cust("CAST(COALESCE(SUM(value), 0) AS BIGINT)"), col("total"))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .group_by_columns(["stage_id", "owner_id", "status"].map(col))
+            .order_by(col("stage_id"), Order::Asc)
+            .order_by(col("owner_id"), Order::Asc)
+            .order_by(col("status"), Order::Asc);
+        if let Some(c) = scope_condition(Entity::Deal, &actor.caller) {
+            q.and_where(c);
+        }
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(json!({
+                    "stage_id": r.try_get::<i64>("", "stage_id")?,
+                    "owner_id": r.try_get::<Option<i64>>("", "owner_id")?,
+                    "status": r.try_get::<String>("", "status")?,
+                    "count": r.try_get::<i64>("", "n")?,
+                    "total_value": r.try_get::<i64>("", "total")?,
+                }))
+            })
+            .collect()
+    }
+
+    /// The same funnel as one hand-written SQL string, for the benchmark's comparison.
+    pub async fn funnel_raw_sql(&self, workspace: i64, pipeline: i64) -> Result<usize> {
+        let sql = "SELECT stage_id, owner_id, status, COUNT(id) AS n, CAST(COALESCE(SUM(value), 0) AS BIGINT) AS total \
+                   FROM deals WHERE workspace_id = $1 AND pipeline_id = $2 AND deleted_at IS NULL \
+                   GROUP BY stage_id, owner_id, status ORDER BY stage_id, owner_id, status";
+        let sql = if self.is_postgres() { sql.to_string() } else { sql.replace('$', "?") };
+        let stmt = sea_orm::Statement::from_sql_and_values(self.backend, sql, [workspace.into(), pipeline.into()]);
+        Ok(self.read.query_all(stmt).await?.len())
+    }
+
+    /// The pipeline with the most deals in the caller's workspace.
+    pub async fn largest_pipeline(&self, actor: &Actor) -> Result<i64> {
+        let q = Query::select()
+            .column(col("pipeline_id"))
+            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .group_by_col(col("pipeline_id"))
+            .order_by(col("n"), Order::Desc)
+            .limit(1)
+            .to_owned();
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        Ok(r.try_get("", "pipeline_id")?)
+    }
+}
