@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod access;
+pub mod calendar;
 pub mod clock;
 pub mod domain;
 pub mod error;

@@ -317,8 +317,9 @@ mod tests {
         let c = check(Entity::Deal, &body, Mode::Create, &ctx(&defs())).unwrap();
         assert_eq!(c.get("title"), Some(&Val::Text("Поставка".into())));
         assert_eq!(c.get("value"), Some(&Val::Int(150000)));
-        let fields: Vec<_> = c.refs.iter().map(|r| r.field.as_str()).collect();
-        assert_eq!(fields, ["owner_id", "custom.partner"]);
+        let mut fields: Vec<_> = c.refs.iter().map(|r| (r.field.as_str(), r.entity, r.id)).collect();
+        fields.sort_by_key(|f| f.0);
+        assert_eq!(fields, [("custom.partner", Entity::Organization, 3), ("owner_id", Entity::User, 7)]);
     }
 
     #[test]

@@ -164,8 +164,7 @@ impl Db {
                     .ok_or_else(|| StoreError::invalid(k, format!("must be one of: {}", Visibility::ALL.join(", "))))?
                     .as_str()
                     .into(),
-                "business_hours" if v.is_object() => v.to_string().into(),
-                "business_hours" => return Err(StoreError::invalid(k, "must be an object")),
+                "business_hours" => poryadok_core::calendar::BusinessHours::parse(v)?.to_json().to_string().into(),
                 _ => return Err(StoreError::invalid(k, "unknown workspace setting")),
             };
             upd.value(col(k), value);

@@ -87,3 +87,20 @@ pub async fn history(
     let page = st.db.history(&actor, e, record_id(&id)?, &lq).await?;
     Ok(Json(json!({"data": page.data, "next_cursor": page.next_cursor})))
 }
+
+/// `GET /api/v1/deals/{id}/participants`
+pub async fn participants(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.participants(&actor, record_id(&id)?).await?})))
+}
+
+/// `POST /api/v1/deals/{id}/participants` with `{"user_id", "role"}`
+pub async fn add_participant(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Response> {
+    let p = st.db.add_participant(&actor, record_id(&id)?, &json_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": p}))).into_response())
+}
+
+/// `DELETE /api/v1/deals/{id}/participants/{participant_id}`
+pub async fn remove_participant(State(st): State<AppState>, Auth(actor): Auth, Path((id, pid)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    st.db.remove_participant(&actor, record_id(&id)?, record_id(&pid)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -2,7 +2,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::both_dbs!(board_and_funnel_respect_visibility, deal_life_cycle_with_history, every_resource_supports_crud, custom_fields_are_typed, persons_have_unique_identities, healthz_answers);
+crate::both_dbs!(deal_participants_with_roles, board_and_funnel_respect_visibility, deal_life_cycle_with_history, every_resource_supports_crud, custom_fields_are_typed, persons_have_unique_identities, healthz_answers);
 
 async fn deal_life_cycle_with_history(app: TestApp) {
     let t = &app.t.manager1;
@@ -178,4 +178,27 @@ async fn board_and_funnel_respect_visibility(app: TestApp) {
     let total: i64 = v["data"]["rows"].as_array().unwrap().iter().map(|r| r["total_value"].as_i64().unwrap()).sum();
     assert_eq!(total, 350, "a manager's funnel counts only their deals");
     assert_error(&app.get(&app.t.head, "/api/v1/reports/funnel?pipeline_id=abc").await, 422, "validation", Some("pipeline_id"));
+}
+
+async fn deal_participants_with_roles(app: TestApp) {
+    let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
+    let consultant = app.db.create(&sys, poryadok_core::schema::Entity::User, &json!({"email": "c@a.test", "name": "Консультант", "role": "consultant"})).await.unwrap().id();
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Передача консультанту"})).await;
+    let path = format!("/api/v1/deals/{deal}/participants");
+    let (s, v) = app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "consultant"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let pid = v["data"]["id"].as_i64().unwrap();
+    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "consultant"})).await, 409, "conflict", Some("user_id"));
+    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "Главный!"})).await, 422, "validation", Some("role"));
+    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": 999_999, "role": "consultant"})).await, 422, "validation", Some("user_id"));
+    assert_error(&app.get(&app.t.manager2, &path).await, 404, "not_found", None);
+    let (_, v) = app.get(&app.t.manager1, &path).await;
+    assert_eq!(v["data"][0]["user_id"], consultant);
+    assert_eq!(v["data"][0]["role"], "consultant");
+    let (_, h) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}/history")).await;
+    assert_eq!(h["data"][0]["changes"]["participants"]["to"]["role"], "consultant");
+    let (s, _) = app.delete(&app.t.manager1, &format!("{path}/{pid}")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, v) = app.get(&app.t.manager1, &path).await;
+    assert_eq!(v["data"], json!([]));
 }
