@@ -11,6 +11,8 @@ use poryadok_store::{DatabaseUrl, Db};
 use serde_json::json;
 use std::sync::Arc;
 
+mod bench;
+
 #[derive(Parser)]
 #[command(name = "poryadok", version, about = "Poryadok: the sales CRM that keeps itself in order")]
 struct Cli {
@@ -82,6 +84,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// In-process measurements used by scripts/bench (prints one JSON object per line).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
 }
 
@@ -190,6 +197,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("user {} created in workspace {ws}: {}", user.id(), user.to_json());
             db.close().await;
             Ok(())
+        }
+        Command::Bench { command } => {
+            let db = cli.db.open().await?;
+            let r = bench::run(&db, command).await;
+            db.close().await;
+            r
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
             let db = cli.db.open().await?;

@@ -136,7 +136,7 @@ fn text(raw: &Value, max: usize, trim: bool) -> Result<Val, String> {
     Ok(if s.is_empty() { Val::Null } else { Val::Text(s.to_string()) })
 }
 
-fn string<'a>(raw: &'a Value) -> Result<&'a str, String> {
+fn string(raw: &Value) -> Result<&str, String> {
     raw.as_str().ok_or_else(|| "must be a string".to_string())
 }
 

@@ -177,6 +177,7 @@ pub fn document() -> OpenApi {
             .property("changes", ObjectBuilder::new().schema_type(Type::Object).description(Some("field → {from, to}")))
             .property("created_at", ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))),
     );
+    add_other_paths(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
@@ -200,4 +201,61 @@ fn schema_name(e: Entity) -> String {
         let mut c = w.chars();
         c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
     }).collect()
+}
+
+fn any_object(desc: &str) -> RefOr<Schema> {
+    RefOr::T(ObjectBuilder::new().schema_type(Type::Object).description(Some(desc)).build().into())
+}
+
+fn simple(tag: &str, id: &str, summary: &str, ok: &str, ok_desc: &str, schema: Option<RefOr<Schema>>) -> OperationBuilder {
+    OperationBuilder::new()
+        .tag(tag)
+        .operation_id(Some(id))
+        .summary(Some(summary))
+        .response(ok, json_response(ok_desc, schema))
+        .response("401", json_response("not authenticated", Some(error_ref())))
+}
+
+/// The endpoints that are not plain collections.
+fn add_other_paths(paths: &mut Paths) {
+    let object = |d: &str| Some(any_object(d));
+    let mut add = |path: &str, it: PathItem| {
+        paths.paths.insert(path.to_string(), it);
+    };
+    add(
+        "/api/v1/auth/login",
+        item([(HttpMethod::Post, simple("auth", "login", "Sign in with e-mail and password; sets the session cookie", "200", "the user and the CSRF token for X-CSRF-Token", object("{data: {user, csrf_token}}")).request_body(Some(body(any_object("{email, password}")))))]),
+    );
+    add("/api/v1/auth/logout", item([(HttpMethod::Post, simple("auth", "logout", "End the session", "204", "signed out", None))]));
+    add("/api/v1/me", item([(HttpMethod::Get, simple("auth", "me", "The caller and their workspace", "200", "{data: {user, workspace}}", object("{data: {user, workspace}}")))]));
+    add(
+        "/api/v1/tokens",
+        item([(HttpMethod::Post, simple("auth", "create_token", "Create an API token for the caller (shown once)", "201", "{data: {name, token}}", object("{data: {name, token}}")).request_body(Some(body(any_object("{name}")))))]),
+    );
+    add(
+        "/api/v1/workspace",
+        item([
+            (HttpMethod::Get, simple("workspace", "get_workspace", "Workspace settings", "200", "settings", object("{data: {name, currency, timezone, locale, region, visibility, business_hours}}"))),
+            (HttpMethod::Patch, simple("workspace", "update_workspace", "Change workspace settings (administrators)", "200", "settings", object("settings")).request_body(Some(body(any_object("any of name, currency, timezone, locale, region, visibility (own|team|all), business_hours {days, start, end, holidays}"))))),
+        ]),
+    );
+    add(
+        "/api/v1/pipelines/{id}/board",
+        item([(HttpMethod::Get, simple("pipelines", "board", "The board: per stage the open deals' count, total value and latest cards", "200", "board", object("{data: {pipeline_id, stages: [{stage_id, name, count, total_value, deals}]}}")).parameter(id_param()).parameter(query_param("cards", "cards per stage, up to 200 (default 50)")))]),
+    );
+    add(
+        "/api/v1/reports/funnel",
+        item([(HttpMethod::Get, simple("reports", "funnel", "Deals and value per stage, owner and status", "200", "funnel", object("{data: {pipeline_id, rows: [{stage_id, owner_id, status, count, total_value}]}}")).parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)")))]),
+    );
+    add(
+        "/api/v1/deals/{id}/participants",
+        item([
+            (HttpMethod::Get, simple("deals", "list_participants", "Users taking part in a deal, with their roles", "200", "participants", object("{data: [{id, user_id, role}]}")).parameter(id_param())),
+            (HttpMethod::Post, simple("deals", "add_participant", "Add a participant", "201", "the participant", object("{data: {id, user_id, role}}")).parameter(id_param()).request_body(Some(body(any_object("{user_id, role}"))))),
+        ]),
+    );
+    add(
+        "/api/v1/deals/{id}/participants/{participant}",
+        item([(HttpMethod::Delete, simple("deals", "remove_participant", "Remove a participant", "204", "removed", None).parameter(id_param()).parameter(ParameterBuilder::new().name("participant").parameter_in(ParameterIn::Path).required(Required::True).schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))))]),
+    );
 }

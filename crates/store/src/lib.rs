@@ -5,11 +5,13 @@
 pub mod actor;
 pub mod auth;
 mod db;
+pub mod demo;
 
 pub mod error;
 pub mod list;
 mod migration;
 
+pub mod participants;
 pub mod records;
 pub mod reports;
 mod rules;

@@ -88,10 +88,11 @@ async fn default_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor
 /// under team visibility, only to members of their team.
 async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity, c: &Checked) -> Result<()> {
     let Some(owner_field) = entity.owner_field() else { return Ok(()) };
-    let Some(Val::Int(owner)) = c.get(owner_field) else { return Ok(()) };
+    // An explicit `null` owner is checked too: leaving a record without an owner hides it from its manager.
+    let Some(owner) = c.get(owner_field).map(Val::as_int) else { return Ok(()) };
     match actor.caller.scope() {
         Scope::All => Ok(()),
-        Scope::OwnedBy(me) if *owner == me => Ok(()),
+        Scope::OwnedBy(me) if owner == Some(me) => Ok(()),
         Scope::OwnedBy(_) => Err(StoreError::Forbidden {
             field: Some(owner_field.into()),
             message: "you may assign records only to yourself".into(),
@@ -101,9 +102,9 @@ async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
                 .column(col("team_id"))
                 .from(col("users"))
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("id")).eq(*owner))
+                .and_where(Expr::col(col("id")).eq(owner))
                 .to_owned();
-            if scalar_i64(conn, backend, &q).await? == Some(team_id) {
+            if owner.is_some() && scalar_i64(conn, backend, &q).await? == Some(team_id) {
                 Ok(())
             } else {
                 Err(StoreError::Forbidden { field: Some(owner_field.into()), message: "you may assign records only within your team".into() })
@@ -164,6 +165,10 @@ pub(crate) async fn before_update(conn: &impl ConnectionTrait, backend: DbBacken
     check_owner(conn, backend, actor, entity, c).await?;
     match entity {
         Entity::Deal => {
+            // Restating the current pipeline is not a move; only a new pipeline resets the stage.
+            if c.get("stage_id").is_none() && c.get("pipeline_id").is_some_and(|p| p == old.get("pipeline_id")) {
+                c.values.retain(|(f, _)| f.name != "pipeline_id");
+            }
             if c.get("stage_id").is_some() || c.get("pipeline_id").is_some() {
                 place_deal(conn, backend, actor, c, Some(old)).await?;
                 if c.get("stage_id").is_some_and(|s| s != old.get("stage_id")) {
@@ -319,18 +324,20 @@ pub(crate) async fn after_write(conn: &impl ConnectionTrait, backend: DbBackend,
         if new == before {
             continue;
         }
+        // Identities hold the normalised value, so the old one is looked up normalised too.
+        let identity = |v: &str| if kind == IdentityKind::Telegram { v.trim_start_matches('@').to_lowercase() } else { v.to_string() };
         if let Val::Text(v) = before {
             let q = Query::delete()
                 .from_table(col("identities"))
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                 .and_where(Expr::col(col("person_id")).eq(person))
                 .and_where(Expr::col(col("kind")).eq(kind.as_str()))
-                .and_where(Expr::col(col("value")).eq(v.as_str()))
+                .and_where(Expr::col(col("value")).eq(identity(v)))
                 .to_owned();
             conn.execute(backend.build(&q)).await?;
         }
         if let Val::Text(v) = new {
-            let value = if kind == IdentityKind::Telegram { v.trim_start_matches('@').to_lowercase() } else { v.clone() };
+            let value = identity(v);
             let q = Query::select()
                 .column(col("person_id"))
                 .from(col("identities"))

@@ -41,8 +41,10 @@ async fn deal_life_cycle_with_history(app: TestApp) {
     assert_eq!(events[1]["action"], "create");
     assert_eq!(events[1]["changes"]["title"]["to"], "Ромашка — CRM");
 
-    // An update that changes nothing writes no event.
+    // An update that changes nothing writes no event; restating the pipeline keeps the stage.
     app.patch(t, &format!("/api/v1/deals/{id}"), json!({"status": "won"})).await;
+    let (_, v) = app.patch(t, &format!("/api/v1/deals/{id}"), json!({"pipeline_id": app.ids.pipeline})).await;
+    assert_eq!(v["data"]["stage_id"], app.ids.stages[1]);
     let (_, v) = app.get(t, &format!("/api/v1/deals/{id}/history")).await;
     assert_eq!(v["data"].as_array().unwrap().len(), 2);
 

@@ -95,7 +95,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
     let team_a = db.create(&sys, Entity::Team, &json!({"name": "Центр"})).await.unwrap().id();
     let team_b = db.create(&sys, Entity::Team, &json!({"name": "Казань"})).await.unwrap().id();
-    let mut user = |email: &str, role: &str, team: Option<i64>| {
+    let user = |email: &str, role: &str, team: Option<i64>| {
         let (db, sys) = (db.clone(), sys.clone());
         let body = json!({"email": email, "name": email.split('@').next().unwrap(), "role": role, "team_id": team});
         async move {
