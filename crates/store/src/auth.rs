@@ -11,7 +11,8 @@ use base64::Engine;
 use poryadok_core::domain::Channel;
 use rand::RngCore;
 use sea_orm::ConnectionTrait;
-use sea_query::{Expr, Query};
+use crate::workspace::actor_select;
+use sea_query::{Expr, JoinType, Query};
 use sha2::{Digest, Sha256};
 
 pub const SESSION_DAYS: i64 = 14;
@@ -57,15 +58,16 @@ impl Db {
     }
 
     pub async fn actor_for_token(&self, token: &str) -> Result<Actor> {
-        let q = Query::select()
-            .column(col("user_id"))
-            .from(col("api_tokens"))
-            .and_where(Expr::col(col("token_hash")).eq(sha256_hex(token)))
-            .and_where(Expr::col(col("revoked_at")).is_null())
-            .to_owned();
-        let row = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::Unauthorized)?;
-        let user: i64 = row.try_get("", "user_id")?;
-        self.actor_for_user(user, Channel::Api).await
+        let mut q = actor_select();
+        q.join_as(
+            JoinType::InnerJoin,
+            col("api_tokens"),
+            col("t"),
+            Expr::col((col("t"), col("user_id"))).equals((col("u"), col("id"))),
+        )
+        .and_where(Expr::col((col("t"), col("token_hash"))).eq(sha256_hex(token)))
+        .and_where(Expr::col((col("t"), col("revoked_at"))).is_null());
+        Ok(self.resolve_actor(q, Channel::Api).await?.0)
     }
 
     /// Checks e-mail and password; on success opens a session and returns (session token, CSRF token, actor).
@@ -112,16 +114,13 @@ impl Db {
 
     /// The actor and CSRF token of a live session.
     pub async fn actor_for_session(&self, token: &str) -> Result<(Actor, String)> {
-        let q = Query::select()
-            .columns(["user_id", "csrf_token"].map(col))
-            .from(col("sessions"))
-            .and_where(Expr::col(col("token_hash")).eq(sha256_hex(token)))
-            .and_where(Expr::col(col("expires_at")).gt(self.clock.now_ms()))
-            .to_owned();
-        let row = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::Unauthorized)?;
-        let user: i64 = row.try_get("", "user_id")?;
-        let csrf: String = row.try_get("", "csrf_token")?;
-        Ok((self.actor_for_user(user, Channel::Ui).await?, csrf))
+        let mut q = actor_select();
+        q.expr_as(Expr::col((col("s"), col("csrf_token"))), col("extra"))
+            .join_as(JoinType::InnerJoin, col("sessions"), col("s"), Expr::col((col("s"), col("user_id"))).equals((col("u"), col("id"))))
+            .and_where(Expr::col((col("s"), col("token_hash"))).eq(sha256_hex(token)))
+            .and_where(Expr::col((col("s"), col("expires_at"))).gt(self.clock.now_ms()));
+        let (actor, csrf) = self.resolve_actor(q, Channel::Ui).await?;
+        Ok((actor, csrf.ok_or(StoreError::Unauthorized)?))
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {

@@ -583,6 +583,7 @@ impl Db {
         });
         let (mut rows, mut in_tx) = (0u64, 0u64);
         let mut txn: Option<DatabaseTransaction> = None;
+        let mut per_table = std::collections::BTreeMap::new();
         let (mut t_wait, mut t_exec, mut t_commit) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
         loop {
             let w = Instant::now();
@@ -596,6 +597,7 @@ impl Db {
             let w = Instant::now();
             t.execute(chunk.stmt).await?;
             t_exec += w.elapsed();
+            *per_table.entry(chunk.table).or_insert(Duration::ZERO) += w.elapsed();
             rows += chunk.rows;
             in_tx += chunk.rows;
             if in_tx >= ROWS_PER_TX {
@@ -610,6 +612,7 @@ impl Db {
         if let Some(t) = txn.take() {
             t.commit().await?;
         }
+        eprintln!("TIMING wait={t_wait:?} exec={t_exec:?} commit={t_commit:?} {per_table:?}");
         producer
             .await
             .map_err(|e| StoreError::Internal(format!("demo data generator failed: {e}")))?;
@@ -655,6 +658,7 @@ const BULK_TABLES: [&str; 11] = [
 struct Chunk {
     stmt: Statement,
     rows: u64,
+    table: &'static str,
 }
 
 /// Where the generator sends its statements.
@@ -735,7 +739,7 @@ impl Batch {
         let stmt = insert_statement(sink.backend, self.table, self.cols, vals, self.rows)?;
         let rows = std::mem::take(&mut self.rows) as u64;
         sink.tx
-            .blocking_send(Ok(Chunk { stmt, rows }))
+            .blocking_send(Ok(Chunk { stmt, rows, table: self.table }))
             .map_err(|_| Halt::Closed)
     }
 }
@@ -866,6 +870,19 @@ impl Plan {
     fn timeline(&self, num: u64, den: u64) -> i64 {
         let span = 365 * DAY;
         self.now - span + (i128::from(span) * i128::from(num) / i128::from(den.max(1))) as i64
+    }
+
+    /// When a record created at `created` was last changed: for `stale_percent` of records soon
+    /// after creation (within `window`), for the rest within the last `window`. Besides being
+    /// realistic, this keeps the `updated_at` indexes' inserts near two moving ends instead of
+    /// spread over the whole year, which is what makes large workspaces fast to insert.
+    fn touched(&self, r: &mut Rng, created: i64, window: i64, stale_percent: u64) -> i64 {
+        let t = if r.chance(stale_percent) {
+            created + r.range(0, window)
+        } else {
+            self.now - r.range(0, window)
+        };
+        t.clamp(created.min(self.now), self.now)
     }
 
     fn is_agency(&self, org: u64) -> bool {
@@ -1208,7 +1225,7 @@ impl<'a> Producer<'a> {
             custom.int("partner_org", p.base[0] + 1 + m as i64);
         }
         let created = p.timeline(k, p.orgs) - 30 * DAY - r.range(0, 5 * DAY);
-        let updated = r.range(created, p.now);
+        let updated = p.touched(&mut r, created, 30 * DAY, 70);
         let row = [
             int(id),
             int(p.ws),
@@ -1242,7 +1259,7 @@ impl<'a> Producer<'a> {
         let phone = p.phone(i);
         let email = format!("{latin}{}@{}", i + 1, r.pick(MAIL_DOMAINS));
         let created = p.timeline(i, p.persons) - 10 * DAY - r.range(0, 5 * DAY);
-        let updated = r.range(created, p.now);
+        let updated = p.touched(&mut r, created, 30 * DAY, 70);
         let org_id = has_org.then_some(p.base[0] + 1 + org as i64);
         let (ws, identity) = (p.ws, p.base[2] + 1 + 2 * i as i64);
         let row = [
@@ -1424,12 +1441,16 @@ impl<'a> Producer<'a> {
         let created = (p.timeline(j, p.deals) + r.range(0, slot - 1)).min(p.now);
         let (updated, stage_entered, closed) = match status {
             DealStatus::Won | DealStatus::Lost => {
-                let closed = r.range(created, (created + 120 * DAY).min(p.now));
-                let updated = r.range(closed, (closed + 3 * DAY).min(p.now));
+                let closed = (created + r.range(0, 60 * DAY)).min(p.now);
+                let updated = (closed + r.range(0, 2 * DAY)).min(p.now);
                 (updated, r.range(created, closed), Some(closed))
             }
-            _ => {
-                let updated = r.range(created, p.now);
+            DealStatus::Frozen => {
+                let updated = (created + r.range(0, 45 * DAY)).min(p.now);
+                (updated, r.range(created, updated), None)
+            }
+            DealStatus::Open => {
+                let updated = p.touched(&mut r, created, 30 * DAY, 55);
                 (updated, r.range(created, updated), None)
             }
         };
@@ -1550,7 +1571,7 @@ impl<'a> Producer<'a> {
         }
         if j % 5 == 2 {
             let mut r = rng_for(self.p.seed, S_NOTE, j);
-            let at = r.range(created, updated);
+            let at = r.range(created, updated.min(created + 30 * DAY));
             let row = [
                 int(self.p.base[5] + 1 + (j / 5) as i64),
                 int(ws),
@@ -1604,7 +1625,7 @@ impl<'a> Producer<'a> {
         let first = call(&mut r, inbound, first_at);
 
         let end = d.closed.unwrap_or(d.updated);
-        let mid_at = r.range(d.created, end);
+        let mid_at = r.range(d.created, end.min(d.created + 21 * DAY));
         let second = if (!d.partners && d.pos >= CLIENT_DEMO_DONE)
             || (d.partners && d.pos >= 2 && r.chance(50))
         {
@@ -1671,7 +1692,7 @@ impl<'a> Producer<'a> {
         } else {
             CLIENT_TASKS[d.pos.min(5)]
         };
-        let task_created = r.range(d.created, d.updated);
+        let task_created = (d.updated - r.range(0, 3 * DAY)).max(d.created);
         let description = r
             .chance(30)
             .then(|| (*r.pick(TASK_DESCRIPTIONS)).to_string());
@@ -2294,6 +2315,8 @@ mod throwaway_bench {
         let r = db.generate_demo(&DemoOptions { deals, seed: 1 }).await.unwrap();
         let s = r.elapsed.as_secs_f64();
         println!("DEMO deals={deals} rows={} secs={s:.2} rows/s={:.0}", r.rows, r.rows as f64 / s);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        println!("SIZE {} MB", size / 1_000_000);
         let raw = db.raw_insert_limit(r.rows).await.unwrap().as_secs_f64();
         println!("RAW rows={} secs={raw:.2} rows/s={:.0}", r.rows, r.rows as f64 / raw);
         db.close().await;

@@ -88,7 +88,7 @@ impl Db {
 
     pub async fn create(&self, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
-        let defs = self.custom_defs(actor.ws_id(), entity).await?;
+        let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Create, &ctx)?;
         let now = self.clock.now_ms();
@@ -112,7 +112,7 @@ impl Db {
         insert.columns(cols).values(vals).map_err(|e| StoreError::Internal(e.to_string()))?.returning_col(col("id"));
         let inserted = tx.query_one(self.backend.build(&insert)).await.map_err(|e| unique_to_conflict(e, entity))?;
         let id: i64 = inserted.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
-        let row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
+        let row = inserted_row(entity, id, now, &values);
         rules::after_write(&tx, self.backend, actor, &row, None).await?;
         let changes = diff(None, &row);
         append_history(&tx, self.backend, actor, entity, id, HistoryAction::Create, changes, now).await?;
@@ -122,7 +122,7 @@ impl Db {
 
     pub async fn update(&self, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
-        let defs = self.custom_defs(actor.ws_id(), entity).await?;
+        let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Update, &ctx)?;
         let now = self.clock.now_ms();
@@ -228,6 +228,26 @@ impl Db {
     }
 }
 
+/// The row as stored by an insert of `values`: every column not written is NULL, except the
+/// `custom` object, which defaults to `{}`. Saves reading back what was just written.
+fn inserted_row(entity: Entity, id: i64, now: i64, values: &[(&'static Field, Val)]) -> Row {
+    let values = readable(entity)
+        .map(|f| {
+            let v = match f.name {
+                "id" => Val::Int(id),
+                "created_at" | "updated_at" => Val::Int(now),
+                _ => match values.iter().find(|(g, _)| g.name == f.name) {
+                    Some((_, v)) => v.clone(),
+                    None if f.kind == Kind::Custom => Val::Text("{}".into()),
+                    None => Val::Null,
+                },
+            };
+            (f, v)
+        })
+        .collect();
+    Row { entity, values }
+}
+
 /// Reading back a row the caller just wrote must not fail because they assigned it to someone
 /// else they cannot see; the write itself was authorised.
 fn system_view(actor: &Actor) -> Actor {
@@ -269,6 +289,10 @@ fn unique_to_conflict(e: sea_orm::DbErr, entity: Entity) -> StoreError {
 /// the caller; a referenced user must be active. Failures name the field.
 pub(crate) async fn check_refs(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, refs: &[RefCheck]) -> Result<()> {
     for r in refs {
+        // The caller was found active in their workspace a moment ago, when they authenticated.
+        if r.entity == Entity::User && r.id == actor.user_id() {
+            continue;
+        }
         let mut q = Query::select();
         q.column(col("id"))
             .from(col(r.entity.table()))

@@ -45,18 +45,45 @@ async fn next_position(conn: &impl ConnectionTrait, backend: DbBackend, actor: &
     Ok(scalar_i64(conn, backend, &q).await?.map_or(0, |m| m + 1))
 }
 
-async fn first_stage(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, pipeline: i64) -> Result<Option<i64>> {
+/// The first stage of `pipeline`, or of the first active pipeline when none is given: (stage, pipeline).
+async fn first_stage(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, pipeline: Option<i64>) -> Result<Option<(i64, i64)>> {
+    let pipeline_cond = match pipeline {
+        Some(p) => Expr::col(col("pipeline_id")).eq(p),
+        None => Expr::col(col("pipeline_id")).in_subquery(
+            Query::select()
+                .column(col("id"))
+                .from(col("pipelines"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .and_where(Expr::col(col("active")).eq(true))
+                .and_where(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from_as(col("stages"), col("s2"))
+                        .and_where(Expr::col((col("s2"), col("pipeline_id"))).equals((col("pipelines"), col("id"))))
+                        .and_where(Expr::col((col("s2"), col("deleted_at"))).is_null())
+                        .to_owned(),
+                ))
+                .order_by(col("position"), Order::Asc)
+                .order_by(col("id"), Order::Asc)
+                .limit(1)
+                .to_owned(),
+        ),
+    };
     let q = Query::select()
-        .column(col("id"))
+        .columns([col("id"), col("pipeline_id")])
         .from(col("stages"))
         .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-        .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+        .and_where(pipeline_cond)
         .and_where(Expr::col(col("deleted_at")).is_null())
         .order_by(col("position"), Order::Asc)
         .order_by(col("id"), Order::Asc)
         .limit(1)
         .to_owned();
-    scalar_i64(conn, backend, &q).await
+    Ok(match conn.query_one(backend.build(&q)).await? {
+        Some(r) => Some((r.try_get("", "id")?, r.try_get("", "pipeline_id")?)),
+        None => None,
+    })
 }
 
 async fn stage_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, stage: i64) -> Result<Option<i64>> {
@@ -66,20 +93,6 @@ async fn stage_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: 
         .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
         .and_where(Expr::col(col("id")).eq(stage))
         .and_where(Expr::col(col("deleted_at")).is_null())
-        .to_owned();
-    scalar_i64(conn, backend, &q).await
-}
-
-async fn default_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor) -> Result<Option<i64>> {
-    let q = Query::select()
-        .column(col("id"))
-        .from(col("pipelines"))
-        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-        .and_where(Expr::col(col("deleted_at")).is_null())
-        .and_where(Expr::col(col("active")).eq(true))
-        .order_by(col("position"), Order::Asc)
-        .order_by(col("id"), Order::Asc)
-        .limit(1)
         .to_owned();
     scalar_i64(conn, backend, &q).await
 }
@@ -210,15 +223,12 @@ async fn place_deal(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Act
             c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
         }
         None => {
-            let pipeline = match given_pipeline {
-                Some(p) => p,
-                None => default_pipeline(conn, backend, actor)
-                    .await?
-                    .ok_or_else(|| StoreError::invalid("pipeline_id", "the workspace has no active pipeline; create one first"))?,
+            let Some((stage, pipeline)) = first_stage(conn, backend, actor, given_pipeline).await? else {
+                return Err(match given_pipeline {
+                    Some(p) => StoreError::invalid("pipeline_id", format!("pipeline {p} has no stages (or does not exist)")),
+                    None => StoreError::invalid("pipeline_id", "the workspace has no active pipeline with stages; create one first"),
+                });
             };
-            let stage = first_stage(conn, backend, actor, pipeline)
-                .await?
-                .ok_or_else(|| StoreError::invalid("pipeline_id", format!("pipeline {pipeline} has no stages (or does not exist)")))?;
             c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
             c.set(field(entity, "stage_id")?, Val::Int(stage));
         }

@@ -8,7 +8,7 @@ use poryadok_core::access::Caller;
 use poryadok_core::domain::{Channel, Role, Visibility};
 use poryadok_core::types;
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use sea_query::{Expr, Order, Query};
+use sea_query::{Expr, JoinType, Order, Query, SelectStatement};
 use serde_json::{json, Value as Json};
 
 #[derive(Debug, Clone)]
@@ -197,21 +197,15 @@ impl Db {
         self.workspace_json(actor).await
     }
 
-    /// Resolves an active user into an actor (role, team, the workspace's visibility).
+    /// Resolves an active user into an actor (role, team, the workspace's settings).
     pub async fn actor_for_user(&self, user_id: i64, channel: Channel) -> Result<Actor> {
-        let q = Query::select()
-            .expr_as(Expr::col((col("u"), col("workspace_id"))), col("workspace_id"))
-            .expr_as(Expr::col((col("u"), col("role"))), col("role"))
-            .expr_as(Expr::col((col("u"), col("team_id"))), col("team_id"))
-            .expr_as(Expr::col((col("u"), col("active"))), col("active"))
-            .expr_as(Expr::col((col("w"), col("visibility"))), col("visibility"))
-            .from_as(col("users"), col("u"))
-            .inner_join(
-                sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col("workspaces")), sea_query::SeaRc::new(col("w"))),
-                Expr::col((col("w"), col("id"))).equals((col("u"), col("workspace_id"))),
-            )
-            .and_where(Expr::col((col("u"), col("id"))).eq(user_id))
-            .to_owned();
+        let mut q = actor_select();
+        q.and_where(Expr::col((col("u"), col("id"))).eq(user_id));
+        Ok(self.resolve_actor(q, channel).await?.0)
+    }
+
+    /// Runs an [`actor_select`] narrowed to one user; the second value is the `extra` column, if selected.
+    pub(crate) async fn resolve_actor(&self, q: SelectStatement, channel: Channel) -> Result<(Actor, Option<String>)> {
         let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::Unauthorized)?;
         if !r.try_get::<bool>("", "active")? {
             return Err(StoreError::Unauthorized);
@@ -221,12 +215,21 @@ impl Db {
         let ws_id: i64 = r.try_get("", "workspace_id")?;
         let caller = Caller {
             workspace_id: ws_id,
-            user_id,
+            user_id: r.try_get("", "user_id")?,
             role: Role::parse(&role).ok_or_else(|| StoreError::Internal(format!("stored role {role}")))?,
             team_id: r.try_get("", "team_id")?,
             visibility: Visibility::parse(&vis).unwrap_or(Visibility::Own),
         };
-        Ok(Actor { caller, ws: self.workspace_info(ws_id).await?, channel })
+        let ws = WorkspaceInfo {
+            id: ws_id,
+            name: r.try_get("", "ws_name")?,
+            currency: r.try_get("", "currency")?,
+            region: r.try_get("", "region")?,
+            locale: r.try_get("", "ws_locale")?,
+            timezone: r.try_get("", "timezone")?,
+        };
+        let extra = r.try_get::<Option<String>>("", "extra").ok().flatten();
+        Ok((Actor { caller, ws, channel }, extra))
     }
 
     /// An actor for work done by the system itself (CLI, demo data): an administrator with no user.
@@ -250,4 +253,33 @@ impl Db {
             None => None,
         })
     }
+}
+
+/// One query that yields everything an [`Actor`] needs: the user (`u`) joined with their workspace (`w`).
+/// Callers add the condition that picks the user (by id, by token, by session).
+pub(crate) fn actor_select() -> SelectStatement {
+    let uw = |t: &str, c: &str, alias: &str| (Expr::col((col(t), col(c))), col(alias));
+    let mut q = Query::select();
+    for (e, a) in [
+        uw("u", "id", "user_id"),
+        uw("u", "workspace_id", "workspace_id"),
+        uw("u", "role", "role"),
+        uw("u", "team_id", "team_id"),
+        uw("u", "active", "active"),
+        uw("w", "visibility", "visibility"),
+        uw("w", "name", "ws_name"),
+        uw("w", "currency", "currency"),
+        uw("w", "region", "region"),
+        uw("w", "locale", "ws_locale"),
+        uw("w", "timezone", "timezone"),
+    ] {
+        q.expr_as(e, a);
+    }
+    q.from_as(col("users"), col("u")).join_as(
+        JoinType::InnerJoin,
+        col("workspaces"),
+        col("w"),
+        Expr::col((col("w"), col("id"))).equals((col("u"), col("workspace_id"))),
+    );
+    q
 }

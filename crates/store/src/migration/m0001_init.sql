@@ -168,7 +168,10 @@ CREATE TABLE deals (
 );
 CREATE INDEX deals_ws_updated ON deals (workspace_id, updated_at, id);
 CREATE INDEX deals_ws_owner ON deals (workspace_id, owner_id, updated_at, id);
-CREATE INDEX deals_ws_stage ON deals (workspace_id, pipeline_id, stage_id, status);
+-- The board: cards of one stage, newest first.
+CREATE INDEX deals_ws_board ON deals (workspace_id, pipeline_id, stage_id, status, updated_at, id);
+-- Funnel and board totals read only this index.
+CREATE INDEX deals_ws_funnel ON deals (workspace_id, pipeline_id, stage_id, owner_id, status, value) WHERE deleted_at IS NULL;
 CREATE INDEX deals_ws_person ON deals (workspace_id, person_id);
 CREATE INDEX deals_ws_org ON deals (workspace_id, organization_id);
 
