@@ -67,12 +67,19 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             println!("{}", json!({"name": "board", "unit": "ms", "median": p50, "p99": p99}));
             let (raw50, raw99) = time(iterations, || async { Ok(db.funnel_raw_sql(ws, pipeline).await?) }).await?;
             let (f50, f99) = time(iterations, || async { Ok(db.funnel(&head, pipeline).await?.len()) }).await?;
-            println!("{}", json!({"name": "funnel", "unit": "ms", "median": f50, "p99": f99, "limit": raw50, "limit_p99": raw99, "limit_name": "hand-written SQL"}));
+            println!(
+                "{}",
+                json!({"name": "funnel", "unit": "ms", "median": f50, "p99": f99, "limit": raw50, "limit_p99": raw99, "limit_name": "hand-written SQL"})
+            );
             let lq = ListQuery { limit: Some("50".into()), ..Default::default() };
             let (l50, l99) = time(iterations * 5, || async { Ok(db.list(&head, Entity::Deal, &lq).await?.data.len()) }).await?;
             println!("{}", json!({"name": "list50_inproc", "unit": "ms", "median": l50, "p99": l99}));
             let managers = db
-                .list(&head, Entity::User, &ListQuery { filters: vec![("role".into(), Role::Manager.as_str().into())], ..Default::default() })
+                .list(
+                    &head,
+                    Entity::User,
+                    &ListQuery { filters: vec![("role".into(), Role::Manager.as_str().into())], ..Default::default() },
+                )
                 .await?;
             if let Some(m) = managers.data.first() {
                 let manager = db.actor_for_user(m.id(), Channel::Api).await?;

@@ -19,7 +19,10 @@ pub enum Scope {
     All,
     OwnedBy(i64),
     /// Records owned by any member of this team (the caller included).
-    Team { team_id: i64, user_id: i64 },
+    Team {
+        team_id: i64,
+        user_id: i64,
+    },
 }
 
 impl Caller {

@@ -50,7 +50,12 @@ impl BusinessHours {
         let mut holidays = Vec::new();
         if let Some(h) = obj.get("holidays") {
             for d in h.as_array().ok_or_else(|| err("holidays", "must be a list of dates"))? {
-                holidays.push(d.as_str().ok_or("").and_then(|s| parse_date(s).map_err(|_| "")).map_err(|_| err("holidays", "must be dates YYYY-MM-DD"))?);
+                holidays.push(
+                    d.as_str()
+                        .ok_or("")
+                        .and_then(|s| parse_date(s).map_err(|_| ""))
+                        .map_err(|_| err("holidays", "must be dates YYYY-MM-DD"))?,
+                );
             }
         }
         holidays.sort();
@@ -70,7 +75,9 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        let h = BusinessHours::parse(&json!({"days": [5, 1, 2], "start": "09:30", "end": "18:00", "holidays": ["2026-01-07", "2026-01-01"]})).unwrap();
+        let h =
+            BusinessHours::parse(&json!({"days": [5, 1, 2], "start": "09:30", "end": "18:00", "holidays": ["2026-01-07", "2026-01-01"]}))
+                .unwrap();
         assert_eq!(h.days, vec![1, 2, 5]);
         assert_eq!((h.start, h.end), (570, 1080));
         assert_eq!(h.to_json()["holidays"], json!(["2026-01-01", "2026-01-07"]));

@@ -38,7 +38,10 @@ pub enum Kind {
     /// Multi-line text up to this many characters.
     LongText(usize),
     Enum(&'static [&'static str]),
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Integer minor units (kopecks, cents).
     Money,
     Currency,
@@ -252,13 +255,8 @@ const USER: &[Field] = &[
     UPDATED,
 ];
 
-const TEAM: &[Field] = &[
-    ID,
-    Field::new("name", Kind::Text(NAME)).req().sort(),
-    Field::new("head_id", Kind::Ref(Entity::User)),
-    CREATED,
-    UPDATED,
-];
+const TEAM: &[Field] =
+    &[ID, Field::new("name", Kind::Text(NAME)).req().sort(), Field::new("head_id", Kind::Ref(Entity::User)), CREATED, UPDATED];
 
 const CUSTOM_FIELD: &[Field] = &[
     ID,

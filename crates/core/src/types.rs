@@ -42,23 +42,17 @@ pub fn from_ms(ms: i64) -> Option<OffsetDateTime> {
 /// RFC 3339 in UTC with millisecond precision, the wire form of every timestamp.
 pub fn format_ms(ms: i64) -> String {
     let Some(t) = from_ms(ms) else { return ms.to_string() };
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.format(&fmt).unwrap_or_else(|_| ms.to_string())
 }
 
 pub fn parse_timestamp(s: &str) -> Result<i64, String> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map(to_ms)
-        .map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z".to_string())
+    OffsetDateTime::parse(s, &Rfc3339).map(to_ms).map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z".to_string())
 }
 
 pub fn parse_date(s: &str) -> Result<String, String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt)
-        .map(|d| d.format(&fmt).unwrap_or_default())
-        .map_err(|_| "must be a date in the form YYYY-MM-DD".to_string())
+    Date::parse(s, &fmt).map(|d| d.format(&fmt).unwrap_or_default()).map_err(|_| "must be a date in the form YYYY-MM-DD".to_string())
 }
 
 /// A lower-cased e-mail address with one `@`, a non-empty local part and a dotted domain.
@@ -73,9 +67,7 @@ impl Email {
             return Err(err());
         }
         let (local, domain) = s.split_once('@').ok_or_else(err)?;
-        let domain_ok = !domain.contains('@')
-            && domain.contains('.')
-            && domain.split('.').all(|p| !p.is_empty() && !p.starts_with('-'));
+        let domain_ok = !domain.contains('@') && domain.contains('.') && domain.split('.').all(|p| !p.is_empty() && !p.starts_with('-'));
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(err());
         }
@@ -128,10 +120,7 @@ pub fn parse_currency(s: &str) -> Result<String, String> {
 /// An absolute http(s) URL with a host.
 pub fn parse_url(s: &str) -> Result<String, String> {
     let t = s.trim();
-    let rest = t
-        .strip_prefix("https://")
-        .or_else(|| t.strip_prefix("http://"))
-        .ok_or_else(|| format!("'{s}' is not an http(s) URL"))?;
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| format!("'{s}' is not an http(s) URL"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || t.chars().any(char::is_whitespace) || t.len() > 2048 {
         return Err(format!("'{s}' is not an http(s) URL"));
@@ -142,10 +131,7 @@ pub fn parse_url(s: &str) -> Result<String, String> {
 /// Workspace time zone: an IANA name such as `Europe/Moscow` or a fixed `UTC±HH:MM` offset.
 /// Only the shape is checked here; the zone database lives with the scheduling code.
 pub fn parse_timezone(s: &str) -> Result<String, String> {
-    let ok = s == "UTC"
-        || (s.contains('/')
-            && s.len() <= 64
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)));
+    let ok = s == "UTC" || (s.contains('/') && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)));
     if ok {
         Ok(s.to_string())
     } else {

@@ -58,14 +58,10 @@ impl Checked {
 }
 
 pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<Checked, FieldError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| FieldError::new("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "must be a JSON object"))?;
     let mut out = Checked::default();
     for (key, raw) in obj {
-        let field = entity
-            .field(key)
-            .ok_or_else(|| FieldError::new(key, unknown_field_message(entity, key)))?;
+        let field = entity.field(key).ok_or_else(|| FieldError::new(key, unknown_field_message(entity, key)))?;
         let writable = match mode {
             Mode::Create => field.writable_on_create(),
             Mode::Update => field.writable_on_update(),
@@ -96,12 +92,8 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
 }
 
 fn unknown_field_message(entity: Entity, key: &str) -> String {
-    let near = entity
-        .fields()
-        .iter()
-        .filter(|f| f.readable() || f.writable_on_create())
-        .map(|f| (edit_distance(f.name, key), f.name))
-        .min();
+    let near =
+        entity.fields().iter().filter(|f| f.readable() || f.writable_on_create()).map(|f| (edit_distance(f.name, key), f.name)).min();
     match near {
         Some((d, name)) if d <= 2 => format!("unknown field of {}; did you mean '{name}'?", entity.name()),
         _ => format!("unknown field of {}", entity.name()),
@@ -220,9 +212,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
 }
 
 fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<Map<String, Value>, FieldError> {
-    let obj = raw
-        .as_object()
-        .ok_or_else(|| FieldError::new("custom", "must be an object of custom field values"))?;
+    let obj = raw.as_object().ok_or_else(|| FieldError::new("custom", "must be an object of custom field values"))?;
     let mut out = Map::new();
     for (key, v) in obj {
         let path = format!("custom.{key}");

@@ -46,16 +46,10 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Validation(fe) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", fe.message).with_field(fe.field)
-            }
+            StoreError::Validation(fe) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", fe.message).with_field(fe.field),
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict { field, message } => {
-                ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field }
-            }
-            StoreError::Forbidden { field, message } => {
-                ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field }
-            }
+            StoreError::Conflict { field, message } => ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field },
+            StoreError::Forbidden { field, message } => ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field },
             StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
             other => {
                 tracing::error!(error = %other, "internal error");

@@ -3,8 +3,8 @@
 use poryadok_core::schema::{Access, Entity, Field, Kind};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, KnownFormat, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme, SecurityRequirement};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, Ref, RefOr, Required, ResponseBuilder,
 };
@@ -71,9 +71,10 @@ fn json_response(desc: &str, schema: Option<RefOr<Schema>>) -> utoipa::openapi::
 fn data_of(schema: RefOr<Schema>, list: bool) -> RefOr<Schema> {
     let mut b = ObjectBuilder::new().schema_type(Type::Object);
     if list {
-        b = b
-            .property("data", ArrayBuilder::new().items(schema))
-            .property("next_cursor", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])));
+        b = b.property("data", ArrayBuilder::new().items(schema)).property(
+            "next_cursor",
+            ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])),
+        );
     } else {
         b = b.property("data", schema);
     }
@@ -93,15 +94,27 @@ fn op(e: Entity, id: &str, summary: String) -> OperationBuilder {
 }
 
 fn id_param() -> ParameterBuilder {
-    ParameterBuilder::new().name("id").parameter_in(ParameterIn::Path).required(Required::True).schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+    ParameterBuilder::new()
+        .name("id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
 }
 
 fn query_param(name: &str, desc: &str) -> ParameterBuilder {
-    ParameterBuilder::new().name(name).parameter_in(ParameterIn::Query).required(Required::False).description(Some(desc)).schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(desc))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
 }
 
 fn body(schema: RefOr<Schema>) -> utoipa::openapi::request_body::RequestBody {
-    RequestBodyBuilder::new().required(Some(Required::True)).content("application/json", ContentBuilder::new().schema(Some(schema)).build()).build()
+    RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
+        .build()
 }
 
 pub fn document() -> OpenApi {
@@ -113,9 +126,23 @@ pub fn document() -> OpenApi {
                 "error",
                 ObjectBuilder::new()
                     .schema_type(Type::Object)
-                    .property("code", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["validation", "not_found", "conflict", "unauthorized", "forbidden", "payload_too_large", "internal"])))
+                    .property(
+                        "code",
+                        ObjectBuilder::new().schema_type(Type::String).enum_values(Some([
+                            "validation",
+                            "not_found",
+                            "conflict",
+                            "unauthorized",
+                            "forbidden",
+                            "payload_too_large",
+                            "internal",
+                        ])),
+                    )
                     .property("message", ObjectBuilder::new().schema_type(Type::String))
-                    .property("field", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])))
+                    .property(
+                        "field",
+                        ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])),
+                    )
                     .required("code")
                     .required("message"),
             ),
@@ -129,7 +156,10 @@ pub fn document() -> OpenApi {
         let list = op(e, "list", format!("List {}", e.path()))
             .parameter(query_param("limit", "page size, 1 to 500 (default 50)"))
             .parameter(query_param("cursor", "next_cursor of the previous page"))
-            .parameter(query_param("sort", &format!("one of {}; prefix - for descending (default {})", sortable.join(", "), e.default_sort())))
+            .parameter(query_param(
+                "sort",
+                &format!("one of {}; prefix - for descending (default {})", sortable.join(", "), e.default_sort()),
+            ))
             .description(Some("Any other query parameter filters by equality on the field of the same name (`null` matches empty)."))
             .response("200", json_response("a page", Some(data_of(one(), true))))
             .response("422", json_response("bad limit, sort, cursor or filter", Some(error_ref())));
@@ -149,7 +179,8 @@ pub fn document() -> OpenApi {
             .response("200", json_response("the changed record", Some(data_of(one(), false))))
             .response("404", json_response("missing or not visible", Some(error_ref())))
             .response("422", json_response("invalid input", Some(error_ref())));
-        let delete_desc = if e.soft_delete() { format!("Delete a {} (kept with its history)", e.name()) } else { "Deactivate a user".to_string() };
+        let delete_desc =
+            if e.soft_delete() { format!("Delete a {} (kept with its history)", e.name()) } else { "Deactivate a user".to_string() };
         let delete = op(e, "delete", delete_desc)
             .parameter(id_param())
             .response("204", json_response("deleted", None))
@@ -172,10 +203,16 @@ pub fn document() -> OpenApi {
             .schema_type(Type::Object)
             .property("id", ObjectBuilder::new().schema_type(Type::Integer))
             .property("action", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["create", "update", "delete"])))
-            .property("actor_id", ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Integer, Type::Null])))
+            .property(
+                "actor_id",
+                ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Integer, Type::Null])),
+            )
             .property("channel", ObjectBuilder::new().schema_type(Type::String))
             .property("changes", ObjectBuilder::new().schema_type(Type::Object).description(Some("field → {from, to}")))
-            .property("created_at", ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))),
+            .property(
+                "created_at",
+                ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+            ),
     );
     add_other_paths(&mut paths);
     OpenApiBuilder::new()
@@ -197,10 +234,13 @@ fn item<const N: usize>(ops: [(HttpMethod, OperationBuilder); N]) -> PathItem {
 }
 
 fn schema_name(e: Entity) -> String {
-    e.name().split('_').map(|w| {
-        let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-    }).collect()
+    e.name()
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
 }
 
 fn any_object(desc: &str) -> RefOr<Schema> {
@@ -224,13 +264,41 @@ fn add_other_paths(paths: &mut Paths) {
     };
     add(
         "/api/v1/auth/login",
-        item([(HttpMethod::Post, simple("auth", "login", "Sign in with e-mail and password; sets the session cookie", "200", "the user and the CSRF token for X-CSRF-Token", object("{data: {user, csrf_token}}")).request_body(Some(body(any_object("{email, password}")))))]),
+        item([(
+            HttpMethod::Post,
+            simple(
+                "auth",
+                "login",
+                "Sign in with e-mail and password; sets the session cookie",
+                "200",
+                "the user and the CSRF token for X-CSRF-Token",
+                object("{data: {user, csrf_token}}"),
+            )
+            .request_body(Some(body(any_object("{email, password}")))),
+        )]),
     );
     add("/api/v1/auth/logout", item([(HttpMethod::Post, simple("auth", "logout", "End the session", "204", "signed out", None))]));
-    add("/api/v1/me", item([(HttpMethod::Get, simple("auth", "me", "The caller and their workspace", "200", "{data: {user, workspace}}", object("{data: {user, workspace}}")))]));
+    add(
+        "/api/v1/me",
+        item([(
+            HttpMethod::Get,
+            simple("auth", "me", "The caller and their workspace", "200", "{data: {user, workspace}}", object("{data: {user, workspace}}")),
+        )]),
+    );
     add(
         "/api/v1/tokens",
-        item([(HttpMethod::Post, simple("auth", "create_token", "Create an API token for the caller (shown once)", "201", "{data: {name, token}}", object("{data: {name, token}}")).request_body(Some(body(any_object("{name}")))))]),
+        item([(
+            HttpMethod::Post,
+            simple(
+                "auth",
+                "create_token",
+                "Create an API token for the caller (shown once)",
+                "201",
+                "{data: {name, token}}",
+                object("{data: {name, token}}"),
+            )
+            .request_body(Some(body(any_object("{name}")))),
+        )]),
     );
     add(
         "/api/v1/workspace",
@@ -241,21 +309,69 @@ fn add_other_paths(paths: &mut Paths) {
     );
     add(
         "/api/v1/pipelines/{id}/board",
-        item([(HttpMethod::Get, simple("pipelines", "board", "The board: per stage the open deals' count, total value and latest cards", "200", "board", object("{data: {pipeline_id, stages: [{stage_id, name, count, total_value, deals}]}}")).parameter(id_param()).parameter(query_param("cards", "cards per stage, up to 200 (default 50)")))]),
+        item([(
+            HttpMethod::Get,
+            simple(
+                "pipelines",
+                "board",
+                "The board: per stage the open deals' count, total value and latest cards",
+                "200",
+                "board",
+                object("{data: {pipeline_id, stages: [{stage_id, name, count, total_value, deals}]}}"),
+            )
+            .parameter(id_param())
+            .parameter(query_param("cards", "cards per stage, up to 200 (default 50)")),
+        )]),
     );
     add(
         "/api/v1/reports/funnel",
-        item([(HttpMethod::Get, simple("reports", "funnel", "Deals and value per stage, owner and status", "200", "funnel", object("{data: {pipeline_id, rows: [{stage_id, owner_id, status, count, total_value}]}}")).parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)")))]),
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reports",
+                "funnel",
+                "Deals and value per stage, owner and status",
+                "200",
+                "funnel",
+                object("{data: {pipeline_id, rows: [{stage_id, owner_id, status, count, total_value}]}}"),
+            )
+            .parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)")),
+        )]),
     );
     add(
         "/api/v1/deals/{id}/participants",
         item([
-            (HttpMethod::Get, simple("deals", "list_participants", "Users taking part in a deal, with their roles", "200", "participants", object("{data: [{id, user_id, role}]}")).parameter(id_param())),
-            (HttpMethod::Post, simple("deals", "add_participant", "Add a participant", "201", "the participant", object("{data: {id, user_id, role}}")).parameter(id_param()).request_body(Some(body(any_object("{user_id, role}"))))),
+            (
+                HttpMethod::Get,
+                simple(
+                    "deals",
+                    "list_participants",
+                    "Users taking part in a deal, with their roles",
+                    "200",
+                    "participants",
+                    object("{data: [{id, user_id, role}]}"),
+                )
+                .parameter(id_param()),
+            ),
+            (
+                HttpMethod::Post,
+                simple("deals", "add_participant", "Add a participant", "201", "the participant", object("{data: {id, user_id, role}}"))
+                    .parameter(id_param())
+                    .request_body(Some(body(any_object("{user_id, role}")))),
+            ),
         ]),
     );
     add(
         "/api/v1/deals/{id}/participants/{participant}",
-        item([(HttpMethod::Delete, simple("deals", "remove_participant", "Remove a participant", "204", "removed", None).parameter(id_param()).parameter(ParameterBuilder::new().name("participant").parameter_in(ParameterIn::Path).required(Required::True).schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))))]),
+        item([(
+            HttpMethod::Delete,
+            simple("deals", "remove_participant", "Remove a participant", "204", "removed", None).parameter(id_param()).parameter(
+                ParameterBuilder::new()
+                    .name("participant")
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer))),
+            ),
+        )]),
     );
 }

@@ -73,7 +73,8 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(form)
     let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-        return (StatusCode::FORBIDDEN, page("Вход", r#"<p class="error">CSRF check failed. <a href="/login">Try again</a>.</p>"#)).into_response();
+        return (StatusCode::FORBIDDEN, page("Вход", r#"<p class="error">CSRF check failed. <a href="/login">Try again</a>.</p>"#))
+            .into_response();
     }
     let (email, password) = (form.get("email").map(String::as_str).unwrap_or(""), form.get("password").map(String::as_str).unwrap_or(""));
     match st.db.login(email, password).await {
@@ -84,7 +85,9 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(form)
             }
             resp
         }
-        Err(poryadok_store::StoreError::Unauthorized) => render_login(&headers, Some("Неверный e-mail или пароль / Wrong e-mail or password")),
+        Err(poryadok_store::StoreError::Unauthorized) => {
+            render_login(&headers, Some("Неверный e-mail или пароль / Wrong e-mail or password"))
+        }
         Err(e) => {
             tracing::error!(error = %e, "login failed");
             (StatusCode::INTERNAL_SERVER_ERROR, page("Error", "<p class=error>Internal error</p>")).into_response()
@@ -103,7 +106,8 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap, Form(form): Form
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, header::HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, header::HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     resp
 }
 

@@ -3,6 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::sql::col;
+use crate::workspace::actor_select;
 use crate::Db;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -11,7 +12,6 @@ use base64::Engine;
 use poryadok_core::domain::Channel;
 use rand::RngCore;
 use sea_orm::ConnectionTrait;
-use crate::workspace::actor_select;
 use sea_query::{Expr, JoinType, Query};
 use sha2::{Digest, Sha256};
 
@@ -59,14 +59,9 @@ impl Db {
 
     pub async fn actor_for_token(&self, token: &str) -> Result<Actor> {
         let mut q = actor_select();
-        q.join_as(
-            JoinType::InnerJoin,
-            col("api_tokens"),
-            col("t"),
-            Expr::col((col("t"), col("user_id"))).equals((col("u"), col("id"))),
-        )
-        .and_where(Expr::col((col("t"), col("token_hash"))).eq(sha256_hex(token)))
-        .and_where(Expr::col((col("t"), col("revoked_at"))).is_null());
+        q.join_as(JoinType::InnerJoin, col("api_tokens"), col("t"), Expr::col((col("t"), col("user_id"))).equals((col("u"), col("id"))))
+            .and_where(Expr::col((col("t"), col("token_hash"))).eq(sha256_hex(token)))
+            .and_where(Expr::col((col("t"), col("revoked_at"))).is_null());
         Ok(self.resolve_actor(q, Channel::Api).await?.0)
     }
 
@@ -85,9 +80,7 @@ impl Db {
         };
         let pw = password.to_string();
         let h = hash.clone().unwrap_or_else(|| DUMMY_HASH.to_string());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &h))
-            .await
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &h)).await.map_err(|e| StoreError::Internal(e.to_string()))?;
         if !ok || hash.is_none() || !active {
             return Err(StoreError::Unauthorized);
         }
@@ -124,10 +117,7 @@ impl Db {
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        let q = Query::delete()
-            .from_table(col("sessions"))
-            .and_where(Expr::col(col("token_hash")).eq(sha256_hex(token)))
-            .to_owned();
+        let q = Query::delete().from_table(col("sessions")).and_where(Expr::col(col("token_hash")).eq(sha256_hex(token))).to_owned();
         self.write.execute(self.backend.build(&q)).await?;
         Ok(())
     }

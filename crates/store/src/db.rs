@@ -67,11 +67,7 @@ impl std::fmt::Debug for Db {
 impl Db {
     pub async fn connect(url: &DatabaseUrl, clock: Arc<dyn Clock>) -> Result<Db> {
         if url.is_postgres() {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url.expose())
-                .await?;
+            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url.expose()).await?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
             return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock });
         }
@@ -83,10 +79,7 @@ impl Db {
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.read_only(true))
-            .await?;
+        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
         Ok(Db {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
             write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),

@@ -16,10 +16,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::workspace::NewWorkspace;
 use crate::Db;
-use poryadok_core::domain::{
-    ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind,
-    Role,
-};
+use poryadok_core::domain::{ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind, Role};
 use poryadok_core::schema::Entity;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use sea_query::{Expr, Func, Query, SimpleExpr, Value};
@@ -39,10 +36,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions {
-            deals: 1_000,
-            seed: 1,
-        }
+        DemoOptions { deals: 1_000, seed: 1 }
     }
 }
 
@@ -112,12 +106,8 @@ const CLIENT_STAGES: [(&str, i64, i64); 6] = [
     ("Отправлено КП", 70, 14),
     ("Договор", 90, 30),
 ];
-const PARTNER_STAGES: [(&str, i64, i64); 4] = [
-    ("Новый партнер", 10, 7),
-    ("Переговоры", 30, 14),
-    ("Пилот", 60, 30),
-    ("Договор подписан", 90, 30),
-];
+const PARTNER_STAGES: [(&str, i64, i64); 4] =
+    [("Новый партнер", 10, 7), ("Переговоры", 30, 14), ("Пилот", 60, 30), ("Договор подписан", 90, 30)];
 const CLIENT_DEMO_DONE: usize = 3;
 const CLIENT_PROPOSAL_SENT: usize = 4;
 
@@ -224,11 +214,7 @@ const PRODUCTS: &[&str] = &[
     "Колл-трекинг",
     "Таргетированная реклама",
 ];
-const PARTNER_PRODUCTS: &[&str] = &[
-    "Партнерская программа",
-    "Реферальное соглашение",
-    "White label",
-];
+const PARTNER_PRODUCTS: &[&str] = &["Партнерская программа", "Реферальное соглашение", "White label"];
 /// (source, weight); `None` leaves the deal without a source on purpose.
 const SOURCES: &[(Option<&str>, u32)] = &[
     (Some("Звонок"), 25),
@@ -239,34 +225,10 @@ const SOURCES: &[(Option<&str>, u32)] = &[
     (Some("Партнер"), 10),
     (None, 5),
 ];
-const UTM_CAMPAIGNS: &[&str] = &[
-    "crm_msk_search",
-    "rsya_retarget",
-    "brand",
-    "seo_spb",
-    "kzn_poisk",
-];
-const UTM_TERMS: &[&str] = &[
-    "разработка сайта",
-    "контекстная реклама цена",
-    "seo продвижение",
-    "внедрение crm",
-    "сквозная аналитика",
-];
-const LOST_REASONS: &[&str] = &[
-    "Дорого",
-    "Выбрали конкурента",
-    "Нет бюджета",
-    "Не отвечает",
-    "Неактуально",
-    "Не подошли сроки",
-];
-const FROZEN_REASONS: &[&str] = &[
-    "Сайт в разработке",
-    "Не сезон",
-    "Сменилось контактное лицо",
-    "Согласование бюджета",
-];
+const UTM_CAMPAIGNS: &[&str] = &["crm_msk_search", "rsya_retarget", "brand", "seo_spb", "kzn_poisk"];
+const UTM_TERMS: &[&str] = &["разработка сайта", "контекстная реклама цена", "seo продвижение", "внедрение crm", "сквозная аналитика"];
+const LOST_REASONS: &[&str] = &["Дорого", "Выбрали конкурента", "Нет бюджета", "Не отвечает", "Неактуально", "Не подошли сроки"];
+const FROZEN_REASONS: &[&str] = &["Сайт в разработке", "Не сезон", "Сменилось контактное лицо", "Согласование бюджета"];
 const CLIENT_TASKS: [&str; 6] = [
     "Связаться с клиентом и квалифицировать заявку",
     "Выявить потребности и ЛПР",
@@ -305,11 +267,7 @@ pub fn demo_users(seed: u64) -> Vec<DemoUser> {
     USERS
         .iter()
         .map(|(local, name, role)| DemoUser {
-            email: if seed == 1 {
-                format!("{local}@{DOMAIN}")
-            } else {
-                format!("{local}+s{seed}@{DOMAIN}")
-            },
+            email: if seed == 1 { format!("{local}@{DOMAIN}") } else { format!("{local}+s{seed}@{DOMAIN}") },
             name: (*name).to_string(),
             role: role.as_str().to_string(),
             password: format!("demo-{local}-{seed}"),
@@ -322,19 +280,12 @@ impl Db {
     pub async fn generate_demo(&self, opts: &DemoOptions) -> Result<DemoReport> {
         let started = Instant::now();
         if opts.deals > MAX_DEALS {
-            return Err(StoreError::invalid(
-                "deals",
-                format!("must be at most {MAX_DEALS}"),
-            ));
+            return Err(StoreError::invalid("deals", format!("must be at most {MAX_DEALS}")));
         }
         let users = demo_users(opts.seed);
         let emails: Vec<String> = users.iter().map(|u| u.email.clone()).collect();
-        let taken = Query::select()
-            .column(col("email"))
-            .from(col("users"))
-            .and_where(Expr::col(col("email")).is_in(emails))
-            .limit(1)
-            .to_owned();
+        let taken =
+            Query::select().column(col("email")).from(col("users")).and_where(Expr::col(col("email")).is_in(emails)).limit(1).to_owned();
         if let Some(r) = self.write.query_one(self.backend.build(&taken)).await? {
             let email: String = r.try_get("", "email")?;
             return Err(StoreError::conflict(
@@ -343,38 +294,19 @@ impl Db {
             ));
         }
         let passwords: Vec<String> = users.iter().map(|u| u.password.clone()).collect();
-        let hashes = tokio::task::spawn_blocking(move || {
-            passwords
-                .iter()
-                .map(|p| hash_password(p))
-                .collect::<Result<Vec<String>>>()
-        })
-        .await
-        .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))??;
+        let hashes = tokio::task::spawn_blocking(move || passwords.iter().map(|p| hash_password(p)).collect::<Result<Vec<String>>>())
+            .await
+            .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))??;
 
-        let ws = self
-            .create_workspace(&NewWorkspace {
-                name: "ООО «Вектор» (демо)".into(),
-                ..Default::default()
-            })
-            .await?;
+        let ws = self.create_workspace(&NewWorkspace { name: "ООО «Вектор» (демо)".into(), ..Default::default() }).await?;
         let mut rows = 1 + crate::workspace::DEFAULT_CUSTOM_FIELDS.len() as u64;
         let now = self.clock.now_ms();
         let plan = Plan::new(self, opts, ws.id, now).await?;
         rows += self.insert_setup(&plan, &users, &hashes).await?;
         let (deals, activities) = (plan.deals, plan.deals * 3);
-        rows += self
-            .run_bulk(move |sink| Producer::new(plan, sink).run())
-            .await?;
+        rows += self.run_bulk(move |sink| Producer::new(plan, sink).run()).await?;
         self.sync_sequences(&BULK_TABLES).await?;
-        Ok(DemoReport {
-            workspace_id: ws.id,
-            users,
-            rows,
-            deals,
-            activities,
-            elapsed: started.elapsed(),
-        })
+        Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
     }
 
     /// Plain-row bulk insert through the same driver and batching with no application logic, the
@@ -395,16 +327,7 @@ impl Db {
                 let mut b = Batch::new("bench_raw", &["id", "workspace_id", "a", "b", "c"]);
                 for i in 0..rows {
                     let n = i as i64;
-                    b.push(
-                        [
-                            int(n + 1),
-                            int(0),
-                            text(format!("строка {n}")),
-                            int(n * 7),
-                            int(n % 1000),
-                        ],
-                        sink,
-                    )?;
+                    b.push([int(n + 1), int(0), text(format!("строка {n}")), int(n * 7), int(n % 1000)], sink)?;
                 }
                 b.flush(sink)
             })
@@ -423,30 +346,9 @@ impl Db {
         let mut teams = Vec::new();
         for (i, name) in TEAMS.iter().enumerate() {
             let head = (i == 0).then_some(p.users[U_HEAD as usize]);
-            teams.extend([
-                int(p.team_ids[i]),
-                int(ws),
-                text(*name),
-                oint(head),
-                int(t),
-                int(t),
-            ]);
+            teams.extend([int(p.team_ids[i]), int(ws), text(*name), oint(head), int(t), int(t)]);
         }
-        rows += self
-            .exec_rows(
-                &tx,
-                "teams",
-                &[
-                    "id",
-                    "workspace_id",
-                    "name",
-                    "head_id",
-                    "created_at",
-                    "updated_at",
-                ],
-                teams,
-            )
-            .await?;
+        rows += self.exec_rows(&tx, "teams", &["id", "workspace_id", "name", "head_id", "created_at", "updated_at"], teams).await?;
         let mut vals = Vec::new();
         for (i, (u, hash)) in users.iter().zip(hashes).enumerate() {
             let team = match USER_TEAM[i] {
@@ -499,71 +401,26 @@ impl Db {
             int(t),
             int(t),
         ];
-        let cols = [
-            "id",
-            "workspace_id",
-            "name",
-            "position",
-            "active",
-            "created_at",
-            "updated_at",
-        ];
-        rows += self
-            .exec_rows(&tx, "pipelines", &cols, pipelines.into())
-            .await?;
+        let cols = ["id", "workspace_id", "name", "position", "active", "created_at", "updated_at"];
+        rows += self.exec_rows(&tx, "pipelines", &cols, pipelines.into()).await?;
         let mut stages = Vec::new();
-        let all = CLIENT_STAGES
-            .iter()
-            .zip(p.client_stages)
-            .map(|(s, id)| (p.clients, s, id));
-        let all = all.chain(
-            PARTNER_STAGES
-                .iter()
-                .zip(p.partner_stages)
-                .map(|(s, id)| (p.partners, s, id)),
-        );
+        let all = CLIENT_STAGES.iter().zip(p.client_stages).map(|(s, id)| (p.clients, s, id));
+        let all = all.chain(PARTNER_STAGES.iter().zip(p.partner_stages).map(|(s, id)| (p.partners, s, id)));
         let mut position = [0i64; 2];
         for (pipeline, (name, prob, rot), id) in all {
             let pos = &mut position[usize::from(pipeline == p.partners)];
-            stages.extend([
-                int(id),
-                int(ws),
-                int(pipeline),
-                text(*name),
-                int(*pos),
-                int(*prob),
-                int(*rot),
-                int(t),
-                int(t),
-            ]);
+            stages.extend([int(id), int(ws), int(pipeline), text(*name), int(*pos), int(*prob), int(*rot), int(t), int(t)]);
             *pos += 1;
         }
-        let cols = [
-            "id",
-            "workspace_id",
-            "pipeline_id",
-            "name",
-            "position",
-            "probability",
-            "rotting_days",
-            "created_at",
-            "updated_at",
-        ];
+        let cols = ["id", "workspace_id", "pipeline_id", "name", "position", "probability", "rotting_days", "created_at", "updated_at"];
         rows += self.exec_rows(&tx, "stages", &cols, stages).await?;
         tx.commit().await?;
         Ok(rows)
     }
 
-    async fn exec_rows(
-        &self,
-        tx: &DatabaseTransaction,
-        table: &str,
-        cols: &[&str],
-        vals: Vec<Value>,
-    ) -> Result<u64> {
+    async fn exec_rows(&self, tx: &DatabaseTransaction, table: &str, cols: &[&str], vals: Vec<Value>) -> Result<u64> {
         let n = vals.len() / cols.len();
-        tx.execute(insert_statement(self.backend, table, cols, vals, n)?)
-            .await?;
+        tx.execute(insert_statement(self.backend, table, cols, vals, n)?).await?;
         Ok(n as u64)
     }
 
@@ -613,9 +470,7 @@ impl Db {
             t.commit().await?;
         }
         eprintln!("TIMING wait={t_wait:?} exec={t_exec:?} commit={t_commit:?} {per_table:?}");
-        producer
-            .await
-            .map_err(|e| StoreError::Internal(format!("demo data generator failed: {e}")))?;
+        producer.await.map_err(|e| StoreError::Internal(format!("demo data generator failed: {e}")))?;
         Ok(rows)
     }
 
@@ -625,21 +480,14 @@ impl Db {
             return Ok(());
         }
         for t in tables {
-            let sql = format!(
-                "SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
-            );
-            self.write
-                .execute(Statement::from_string(self.backend, sql))
-                .await?;
+            let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))");
+            self.write.execute(Statement::from_string(self.backend, sql)).await?;
         }
         Ok(())
     }
 
     async fn max_id(&self, table: &str) -> Result<i64> {
-        let q = Query::select()
-            .expr_as(Func::max(Expr::col(col("id"))), col("m"))
-            .from(col(table))
-            .to_owned();
+        let q = Query::select().expr_as(Func::max(Expr::col(col("id"))), col("m")).from(col(table)).to_owned();
         Ok(match self.write.query_one(self.backend.build(&q)).await? {
             Some(r) => r.try_get::<Option<i64>>("", "m")?.unwrap_or(0),
             None => 0,
@@ -680,20 +528,12 @@ impl From<StoreError> for Halt {
     }
 }
 
-fn insert_statement(
-    backend: DbBackend,
-    table: &str,
-    cols: &[&str],
-    vals: Vec<Value>,
-    rows: usize,
-) -> Result<Statement> {
+fn insert_statement(backend: DbBackend, table: &str, cols: &[&str], vals: Vec<Value>, rows: usize) -> Result<Statement> {
     let mut q = Query::insert();
-    q.into_table(col(table))
-        .columns(cols.iter().map(|c| col(c)));
+    q.into_table(col(table)).columns(cols.iter().map(|c| col(c)));
     let mut it = vals.into_iter();
     for _ in 0..rows {
-        q.values(it.by_ref().take(cols.len()).map(SimpleExpr::Value))
-            .map_err(|e| StoreError::Internal(format!("{table}: {e}")))?;
+        q.values(it.by_ref().take(cols.len()).map(SimpleExpr::Value)).map_err(|e| StoreError::Internal(format!("{table}: {e}")))?;
     }
     Ok(backend.build(&q))
 }
@@ -710,13 +550,7 @@ struct Batch {
 impl Batch {
     fn new(table: &'static str, cols: &'static [&'static str]) -> Self {
         let per_stmt = (MAX_PARAMS / cols.len()).max(1);
-        Batch {
-            table,
-            cols,
-            per_stmt,
-            vals: Vec::with_capacity(per_stmt * cols.len()),
-            rows: 0,
-        }
+        Batch { table, cols, per_stmt, vals: Vec::with_capacity(per_stmt * cols.len()), rows: 0 }
     }
 
     fn push<const N: usize>(&mut self, row: [Value; N], sink: &Sink) -> Result<(), Halt> {
@@ -732,15 +566,10 @@ impl Batch {
         if self.rows == 0 {
             return Ok(());
         }
-        let vals = std::mem::replace(
-            &mut self.vals,
-            Vec::with_capacity(self.per_stmt * self.cols.len()),
-        );
+        let vals = std::mem::replace(&mut self.vals, Vec::with_capacity(self.per_stmt * self.cols.len()));
         let stmt = insert_statement(sink.backend, self.table, self.cols, vals, self.rows)?;
         let rows = std::mem::take(&mut self.rows) as u64;
-        sink.tx
-            .blocking_send(Ok(Chunk { stmt, rows, table: self.table }))
-            .map_err(|_| Halt::Closed)
+        sink.tx.blocking_send(Ok(Chunk { stmt, rows, table: self.table })).map_err(|_| Halt::Closed)
     }
 }
 
@@ -804,8 +633,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// The random stream of record `index` of one kind.
 fn rng_for(seed: u64, stream: u64, index: u64) -> Rng {
-    Rng(mix(mix(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F))
-        ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB)))
+    Rng(mix(mix(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F)) ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB)))
 }
 
 /// Ids of the created setup rows and the first id of every bulk table, plus the sizes.
@@ -836,15 +664,7 @@ impl Plan {
         let pipeline = db.max_id("pipelines").await?;
         let stage = db.max_id("stages").await?;
         let mut base = [0; 7];
-        for (b, t) in base.iter_mut().zip([
-            "organizations",
-            "persons",
-            "identities",
-            "deals",
-            "activities",
-            "notes",
-            "history",
-        ]) {
+        for (b, t) in base.iter_mut().zip(["organizations", "persons", "identities", "deals", "activities", "notes", "history"]) {
             *b = db.max_id(t).await?;
         }
         Ok(Plan {
@@ -877,11 +697,7 @@ impl Plan {
     /// realistic, this keeps the `updated_at` indexes' inserts near two moving ends instead of
     /// spread over the whole year, which is what makes large workspaces fast to insert.
     fn touched(&self, r: &mut Rng, created: i64, window: i64, stale_percent: u64) -> i64 {
-        let t = if r.chance(stale_percent) {
-            created + r.range(0, window)
-        } else {
-            self.now - r.range(0, window)
-        };
+        let t = if r.chance(stale_percent) { created + r.range(0, window) } else { self.now - r.range(0, window) };
         t.clamp(created.min(self.now), self.now)
     }
 
@@ -893,29 +709,17 @@ impl Plan {
     /// bijection because M is coprime with 10⁹.
     fn phone(&self, person: u64) -> String {
         const M: u64 = 387_420_489; // 3¹⁸
-        format!(
-            "+79{:09}",
-            (person % 1_000_000_000 * M + self.phone_offset) % 1_000_000_000
-        )
+        format!("+79{:09}", (person % 1_000_000_000 * M + self.phone_offset) % 1_000_000_000)
     }
 
     /// The person's name, and its transliteration for the e-mail address.
     fn person_name(&self, person: u64) -> (String, String) {
         let mut r = rng_for(self.seed, S_PERSON_NAME, person);
         let female = r.chance(45);
-        let first = if female {
-            *r.pick(FIRST_F)
-        } else {
-            *r.pick(FIRST_M)
-        };
+        let first = if female { *r.pick(FIRST_F) } else { *r.pick(FIRST_M) };
         let last = *r.pick(LAST);
         let suffix = if female { "а" } else { "" };
-        let latin = format!(
-            "{}.{}{}",
-            translit(first),
-            translit(last),
-            if female { "a" } else { "" }
-        );
+        let latin = format!("{}.{}{}", translit(first), translit(last), if female { "a" } else { "" });
         let name = match r.below(100) {
             // Malformed on purpose, for the naming rules: a bare lower-case first name, or shouting.
             0 => first.to_lowercase(),
@@ -963,38 +767,10 @@ struct Producer<'a> {
     b_history: Batch,
 }
 
-const ORG_COLS: &[&str] = &[
-    "id",
-    "workspace_id",
-    "name",
-    "owner_id",
-    "address",
-    "website",
-    "tax_id",
-    "custom",
-    "created_at",
-    "updated_at",
-];
-const PERSON_COLS: &[&str] = &[
-    "id",
-    "workspace_id",
-    "name",
-    "organization_id",
-    "owner_id",
-    "job_title",
-    "phone",
-    "email",
-    "created_at",
-    "updated_at",
-];
-const IDENTITY_COLS: &[&str] = &[
-    "id",
-    "workspace_id",
-    "person_id",
-    "kind",
-    "value",
-    "created_at",
-];
+const ORG_COLS: &[&str] = &["id", "workspace_id", "name", "owner_id", "address", "website", "tax_id", "custom", "created_at", "updated_at"];
+const PERSON_COLS: &[&str] =
+    &["id", "workspace_id", "name", "organization_id", "owner_id", "job_title", "phone", "email", "created_at", "updated_at"];
+const IDENTITY_COLS: &[&str] = &["id", "workspace_id", "person_id", "kind", "value", "created_at"];
 const DEAL_COLS: &[&str] = &[
     "id",
     "workspace_id",
@@ -1044,26 +820,8 @@ const ACTIVITY_COLS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
-const NOTE_COLS: &[&str] = &[
-    "id",
-    "workspace_id",
-    "content",
-    "author_id",
-    "deal_id",
-    "created_at",
-    "updated_at",
-];
-const HISTORY_COLS: &[&str] = &[
-    "id",
-    "workspace_id",
-    "entity",
-    "record_id",
-    "action",
-    "actor_id",
-    "channel",
-    "changes",
-    "created_at",
-];
+const NOTE_COLS: &[&str] = &["id", "workspace_id", "content", "author_id", "deal_id", "created_at", "updated_at"];
+const HISTORY_COLS: &[&str] = &["id", "workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"];
 
 /// One generated activity before it becomes a row.
 struct Act {
@@ -1109,25 +867,13 @@ impl<'a> Producer<'a> {
         for j in 0..self.p.deals {
             self.deal(j)?;
         }
-        for b in [
-            &mut self.b_deal,
-            &mut self.b_activity,
-            &mut self.b_note,
-            &mut self.b_history,
-        ] {
+        for b in [&mut self.b_deal, &mut self.b_activity, &mut self.b_note, &mut self.b_history] {
             b.flush(self.sink)?;
         }
         Ok(())
     }
 
-    fn history(
-        &mut self,
-        entity: Entity,
-        id: i64,
-        field: &str,
-        value: &str,
-        at: i64,
-    ) -> Result<(), Halt> {
+    fn history(&mut self, entity: Entity, id: i64, field: &str, value: &str, at: i64) -> Result<(), Halt> {
         let mut changes = String::with_capacity(value.len() + 32);
         changes.push_str("{\"");
         changes.push_str(field);
@@ -1190,23 +936,15 @@ impl<'a> Producer<'a> {
             }
         };
         let address = match city {
-            Some(c) if r.chance(65) => Some(format!(
-                "г. {}, ул. {}, д. {}",
-                CITIES[c as usize].0,
-                r.pick(STREETS),
-                r.range(1, 120)
-            )),
+            Some(c) if r.chance(65) => Some(format!("г. {}, ул. {}, д. {}", CITIES[c as usize].0, r.pick(STREETS), r.range(1, 120))),
             _ => None,
         };
-        let website =
-            (form != "ИП" && r.chance(55)).then(|| format!("https://{}.ru", translit(&brand)));
+        let website = (form != "ИП" && r.chance(55)).then(|| format!("https://{}.ru", translit(&brand)));
         let tax_id = r.chance(70).then(|| inn(&mut r, form == "ИП" && !agency));
         // A partner organization: for most "от партнера" organizations (the rest break a rule),
         // and for a few others.
         let partner = if (from_partner && r.chance(85)) || (!from_partner && r.chance(3)) {
-            (0..30)
-                .map(|_| r.below(k))
-                .find(|m| k > 0 && p.is_agency(*m))
+            (0..30).map(|_| r.below(k)).find(|m| k > 0 && p.is_agency(*m))
         } else {
             None
         };
@@ -1275,23 +1013,9 @@ impl<'a> Producer<'a> {
             int(updated),
         ];
         self.b_person.push(row, self.sink)?;
-        let phone_row = [
-            int(identity),
-            int(ws),
-            int(id),
-            text(IdentityKind::Phone.as_str()),
-            text(phone),
-            int(created),
-        ];
+        let phone_row = [int(identity), int(ws), int(id), text(IdentityKind::Phone.as_str()), text(phone), int(created)];
         self.b_identity.push(phone_row, self.sink)?;
-        let email_row = [
-            int(identity + 1),
-            int(ws),
-            int(id),
-            text(IdentityKind::Email.as_str()),
-            text(email),
-            int(created),
-        ];
+        let email_row = [int(identity + 1), int(ws), int(id), text(IdentityKind::Email.as_str()), text(email), int(created)];
         self.b_identity.push(email_row, self.sink)?;
         self.history(Entity::Person, id, "name", &name, created)?;
         self.persons.push(PersonInfo { owner, has_org });
@@ -1310,18 +1034,10 @@ impl<'a> Producer<'a> {
         };
         let status = match j {
             0..=9 => DealStatus::Open,
-            _ => [
-                DealStatus::Open,
-                DealStatus::Won,
-                DealStatus::Lost,
-                DealStatus::Frozen,
-            ][r.weighted(&[70, 12, 12, 6])],
+            _ => [DealStatus::Open, DealStatus::Won, DealStatus::Lost, DealStatus::Frozen][r.weighted(&[70, 12, 12, 6])],
         };
-        let (stages, last): (&[i64], usize) = if partners {
-            (&p.partner_stages, PARTNER_STAGES.len() - 1)
-        } else {
-            (&p.client_stages, CLIENT_STAGES.len() - 1)
-        };
+        let (stages, last): (&[i64], usize) =
+            if partners { (&p.partner_stages, PARTNER_STAGES.len() - 1) } else { (&p.client_stages, CLIENT_STAGES.len() - 1) };
         let pos = match (j, status, partners) {
             (0..=5, _, _) => j as usize,
             (6..=9, _, _) => j as usize - 6,
@@ -1336,20 +1052,13 @@ impl<'a> Producer<'a> {
         let stage = stages[pos];
         // Who: the person in the same part of the timeline, and their organization.
         let mut person = Some((u128::from(j) * u128::from(p.persons) / u128::from(p.deals)) as u64);
-        let mut org_idx = person
-            .filter(|i| self.persons.get(*i as usize).is_some_and(|x| x.has_org))
-            .map(|i| p.org_of_person(i));
+        let mut org_idx = person.filter(|i| self.persons.get(*i as usize).is_some_and(|x| x.has_org)).map(|i| p.org_of_person(i));
         if partners && r.chance(85) {
             // Partnership deals are mostly with agencies; the rest break the "is agency" rule.
             let start = org_idx.unwrap_or_else(|| p.org_of_person(person.unwrap_or(0)));
-            if let Some(m) = (0..=start.min(60))
-                .map(|d| start - d)
-                .find(|m| p.is_agency(*m))
-            {
+            if let Some(m) = (0..=start.min(60)).map(|d| start - d).find(|m| p.is_agency(*m)) {
                 org_idx = Some(m);
-                person = p
-                    .first_person_of(m)
-                    .filter(|i| self.persons.get(*i as usize).is_some_and(|x| x.has_org));
+                person = p.first_person_of(m).filter(|i| self.persons.get(*i as usize).is_some_and(|x| x.has_org));
             }
         }
         if r.chance(2) {
@@ -1369,28 +1078,11 @@ impl<'a> Producer<'a> {
         } else if r.chance(3) {
             U_HEAD
         } else if r.chance(88) {
-            org_owner
-                .or_else(|| {
-                    person
-                        .and_then(|i| self.persons.get(i as usize))
-                        .map(|x| x.owner)
-                })
-                .unwrap_or(U_MANAGERS[1])
+            org_owner.or_else(|| person.and_then(|i| self.persons.get(i as usize)).map(|x| x.owner)).unwrap_or(U_MANAGERS[1])
         } else {
-            *r.pick(&[
-                U_MANAGERS[0],
-                U_MANAGERS[1],
-                U_MANAGERS[2],
-                U_MANAGERS[3],
-                U_CONSULTANT,
-                U_PARTNER,
-            ])
+            *r.pick(&[U_MANAGERS[0], U_MANAGERS[1], U_MANAGERS[2], U_MANAGERS[3], U_CONSULTANT, U_PARTNER])
         };
-        let product = if partners {
-            *r.pick(PARTNER_PRODUCTS)
-        } else {
-            *r.pick(PRODUCTS)
-        };
+        let product = if partners { *r.pick(PARTNER_PRODUCTS) } else { *r.pick(PRODUCTS) };
         let title = if r.chance(2) {
             (*r.pick(MALFORMED_TITLES)).to_string()
         } else if let Some(o) = org_info {
@@ -1412,13 +1104,8 @@ impl<'a> Producer<'a> {
         } else {
             0
         };
-        let source = if partners && r.chance(70) {
-            Some("Партнер")
-        } else {
-            SOURCES[r.weighted(&SOURCE_W)].0
-        };
-        let (mut utm_source, mut utm_medium, mut utm_campaign, mut utm_term, mut utm_content) =
-            (None, None, None, None, None);
+        let source = if partners && r.chance(70) { Some("Партнер") } else { SOURCES[r.weighted(&SOURCE_W)].0 };
+        let (mut utm_source, mut utm_medium, mut utm_campaign, mut utm_term, mut utm_content) = (None, None, None, None, None);
         match source {
             Some("Сайт") => {
                 utm_source = Some(if r.chance(70) { "yandex" } else { "google" }.to_string());
@@ -1433,8 +1120,8 @@ impl<'a> Producer<'a> {
             }
             _ => {}
         }
-        let tracking = (matches!(source, Some("Звонок" | "Яндекс.Директ")) && r.chance(60))
-            .then(|| format!("+7495{:07}", r.below(10_000_000)));
+        let tracking =
+            (matches!(source, Some("Звонок" | "Яндекс.Директ")) && r.chance(60)).then(|| format!("+7495{:07}", r.below(10_000_000)));
 
         // When: deals follow the timeline, so ids grow with creation time.
         let slot = (365 * DAY / p.deals.max(1) as i64).max(1);
@@ -1476,16 +1163,10 @@ impl<'a> Producer<'a> {
         }
         let demo_done = !partners && pos >= CLIENT_DEMO_DONE;
         if (late || status == DealStatus::Won) && r.chance(85) {
-            custom.str(
-                "proposal_link",
-                &format!("https://docs.{DOMAIN}/kp/{id}.pdf"),
-            );
+            custom.str("proposal_link", &format!("https://docs.{DOMAIN}/kp/{id}.pdf"));
         }
         if demo_done && r.chance(85) {
-            custom.str(
-                "demo_link",
-                &format!("https://records.{DOMAIN}/demo/{id}.mp4"),
-            );
+            custom.str("demo_link", &format!("https://records.{DOMAIN}/demo/{id}.mp4"));
         }
         if r.chance(90) {
             custom.str("product", product);
@@ -1525,15 +1206,7 @@ impl<'a> Producer<'a> {
         ];
         self.b_deal.push(row, self.sink)?;
 
-        let deal = DealCtx {
-            status,
-            partners,
-            pos,
-            created,
-            updated,
-            closed,
-            inbound: source == Some("Звонок"),
-        };
+        let deal = DealCtx { status, partners, pos, created, updated, closed, inbound: source == Some("Звонок") };
         let acts = self.activities(j, &deal);
         let phone = person.map(|i| self.p.phone(i));
         let base_act = self.p.base[4] + 1 + 3 * j as i64;
@@ -1543,8 +1216,7 @@ impl<'a> Producer<'a> {
                 Some((d, o)) => (Some(d.as_str().to_string()), Some(o)),
                 None => (None, None),
             };
-            let recording = (outcome == Some(CallOutcome::Answered))
-                .then(|| format!("https://records.{DOMAIN}/{act_id}.mp3"));
+            let recording = (outcome == Some(CallOutcome::Answered)).then(|| format!("https://records.{DOMAIN}/{act_id}.mp3"));
             let updated = a.done_at.map_or(a.created, |d| d.max(a.created));
             let row = [
                 int(act_id),
@@ -1572,15 +1244,8 @@ impl<'a> Producer<'a> {
         if j % 5 == 2 {
             let mut r = rng_for(self.p.seed, S_NOTE, j);
             let at = r.range(created, updated.min(created + 30 * DAY));
-            let row = [
-                int(self.p.base[5] + 1 + (j / 5) as i64),
-                int(ws),
-                text(note_text(&mut r, at)),
-                int(owner_id),
-                int(id),
-                int(at),
-                int(at),
-            ];
+            let row =
+                [int(self.p.base[5] + 1 + (j / 5) as i64), int(ws), text(note_text(&mut r, at)), int(owner_id), int(id), int(at), int(at)];
             self.b_note.push(row, self.sink)?;
         }
         self.history(Entity::Deal, id, "title", &title, created)
@@ -1599,16 +1264,8 @@ impl<'a> Producer<'a> {
                 (false, true) => "Исходящий звонок",
                 (false, false) => "Исходящий звонок: не дозвонились",
             };
-            let outcome = if answered {
-                CallOutcome::Answered
-            } else {
-                CallOutcome::Missed
-            };
-            let direction = if inbound {
-                CallDirection::Inbound
-            } else {
-                CallDirection::Outbound
-            };
+            let outcome = if answered { CallOutcome::Answered } else { CallOutcome::Missed };
+            let direction = if inbound { CallDirection::Inbound } else { CallDirection::Outbound };
             Act {
                 kind: ActivityType::Call,
                 subject: subject.to_string(),
@@ -1626,25 +1283,12 @@ impl<'a> Producer<'a> {
 
         let end = d.closed.unwrap_or(d.updated);
         let mid_at = r.range(d.created, end.min(d.created + 21 * DAY));
-        let second = if (!d.partners && d.pos >= CLIENT_DEMO_DONE)
-            || (d.partners && d.pos >= 2 && r.chance(50))
-        {
+        let second = if (!d.partners && d.pos >= CLIENT_DEMO_DONE) || (d.partners && d.pos >= 2 && r.chance(50)) {
             let minutes = r.range(30, 90);
             Act {
-                kind: if d.partners {
-                    ActivityType::Meeting
-                } else {
-                    ActivityType::Demo
-                },
-                subject: if d.partners {
-                    "Встреча с партнером"
-                } else {
-                    "Демонстрация продукта"
-                }
-                .to_string(),
-                description: r
-                    .chance(40)
-                    .then(|| "Показали отчеты, воронку и интеграцию с телефонией.".to_string()),
+                kind: if d.partners { ActivityType::Meeting } else { ActivityType::Demo },
+                subject: if d.partners { "Встреча с партнером" } else { "Демонстрация продукта" }.to_string(),
+                description: r.chance(40).then(|| "Показали отчеты, воронку и интеграцию с телефонией.".to_string()),
                 due: mid_at,
                 duration: Some(minutes),
                 done_at: Some((mid_at + minutes * MINUTE).min(now)),
@@ -1687,57 +1331,29 @@ impl<'a> Producer<'a> {
 
         // The next step: open for most live deals (a tenth have none, for the "no open task" rule),
         // done for closed ones.
-        let subject = if d.partners {
-            PARTNER_TASKS[d.pos.min(3)]
-        } else {
-            CLIENT_TASKS[d.pos.min(5)]
-        };
+        let subject = if d.partners { PARTNER_TASKS[d.pos.min(3)] } else { CLIENT_TASKS[d.pos.min(5)] };
         let task_created = (d.updated - r.range(0, 3 * DAY)).max(d.created);
-        let description = r
-            .chance(30)
-            .then(|| (*r.pick(TASK_DESCRIPTIONS)).to_string());
+        let description = r.chance(30).then(|| (*r.pick(TASK_DESCRIPTIONS)).to_string());
         let (subject, due, done_at) = match d.status {
             DealStatus::Open if r.chance(90) => {
-                let due = if r.chance(25) {
-                    (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR)
-                } else {
-                    now + r.range(HOUR, 14 * DAY)
-                };
+                let due =
+                    if r.chance(25) { (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR) } else { now + r.range(HOUR, 14 * DAY) };
                 (subject.to_string(), due, None)
             }
-            DealStatus::Frozen if r.chance(85) => (
-                "Вернуться к клиенту после заморозки".to_string(),
-                now + r.range(7 * DAY, 90 * DAY),
-                None,
-            ),
+            DealStatus::Frozen if r.chance(85) => {
+                ("Вернуться к клиенту после заморозки".to_string(), now + r.range(7 * DAY, 90 * DAY), None)
+            }
             _ => {
                 let due = r.range(task_created, end.max(task_created));
                 (subject.to_string(), due, Some(due.min(now)))
             }
         };
-        let third = Act {
-            kind: ActivityType::Task,
-            subject,
-            description,
-            due,
-            duration: None,
-            done_at,
-            call: None,
-            created: task_created,
-        };
+        let third = Act { kind: ActivityType::Task, subject, description, due, duration: None, done_at, call: None, created: task_created };
         [first, second, third]
     }
 }
 
-const SOURCE_W: [u32; 7] = [
-    SOURCES[0].1,
-    SOURCES[1].1,
-    SOURCES[2].1,
-    SOURCES[3].1,
-    SOURCES[4].1,
-    SOURCES[5].1,
-    SOURCES[6].1,
-];
+const SOURCE_W: [u32; 7] = [SOURCES[0].1, SOURCES[1].1, SOURCES[2].1, SOURCES[3].1, SOURCES[4].1, SOURCES[5].1, SOURCES[6].1];
 
 /// What activities need to know about their deal.
 struct DealCtx {
@@ -1754,10 +1370,7 @@ fn note_text(r: &mut Rng, at: i64) -> String {
     let later = date_ru(at + r.range(3, 30) * DAY);
     match r.below(10) {
         0 => format!("Клиент попросил перезвонить после {later}, сейчас закрывают квартал."),
-        1 => format!(
-            "Обсудили бюджет: около {} тыс. ₽ в месяц. Решение после согласования с директором.",
-            r.range(3, 50) * 10
-        ),
+        1 => format!("Обсудили бюджет: около {} тыс. ₽ в месяц. Решение после согласования с директором.", r.range(3, 50) * 10),
         2 => "Отправили КП, клиент сравнивает нас с двумя конкурентами. Главный критерий — цена.".to_string(),
         3 => "Провели демо. Вопросы по интеграции с 1С и по срокам запуска, ответы отправил на почту.".to_string(),
         4 => "Клиент недоволен текущим подрядчиком: нет отчетности, растет стоимость заявки.".to_string(),
@@ -1765,10 +1378,7 @@ fn note_text(r: &mut Rng, at: i64) -> String {
         6 => format!("ЛПР в отпуске до {later}, вернуться к обсуждению после."),
         7 => "Нужен счет на предоплату 50 %, реквизиты прислали в мессенджер.".to_string(),
         8 => "Попросили кейсы из их отрасли, отправил три примера с цифрами.".to_string(),
-        _ => format!(
-            "Трафик сайта около {} визитов в месяц, конверсия в заявку низкая. Предложить аудит.",
-            r.range(2, 200) * 100
-        ),
+        _ => format!("Трафик сайта около {} визитов в месяц, конверсия в заявку низкая. Предложить аудит.", r.range(2, 200) * 100),
     }
 }
 
@@ -1870,9 +1480,7 @@ fn inn(r: &mut Rng, person: bool) -> String {
     const W11: [u32; 10] = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
     const W12: [u32; 11] = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
     let check = |d: &[u32], w: &[u32]| d.iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 % 10;
-    let mut d: Vec<u32> = (0..if person { 10 } else { 9 })
-        .map(|_| r.below(10) as u32)
-        .collect();
+    let mut d: Vec<u32> = (0..if person { 10 } else { 9 }).map(|_| r.below(10) as u32).collect();
     // Region code 77 (Moscow), 78 or 16 (Tatarstan) keeps it plausible.
     let region = [[7, 7], [7, 8], [1, 6]][r.below(3) as usize];
     d[0] = region[0];
@@ -1939,21 +1547,10 @@ mod tests {
 
     async fn temp_db() -> TempDb {
         static N: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "demo-{}-{}.db",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = format!("demo-{}-{}.db", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
         let path = std::env::temp_dir().join(name);
-        let clock = Arc::new(FixedClock::new(
-            time::macros::datetime!(2026-11-23 12:00 UTC),
-        ));
-        let db = Db::connect(
-            &DatabaseUrl::new(format!("sqlite://{}", path.display())),
-            clock,
-        )
-        .await
-        .unwrap();
+        let clock = Arc::new(FixedClock::new(time::macros::datetime!(2026-11-23 12:00 UTC)));
+        let db = Db::connect(&DatabaseUrl::new(format!("sqlite://{}", path.display())), clock).await.unwrap();
         db.migrate().await.unwrap();
         TempDb { db, path }
     }
@@ -1995,51 +1592,25 @@ mod tests {
     #[tokio::test]
     async fn the_same_seed_gives_the_same_workspace() {
         let (a, b) = (temp_db().await, temp_db().await);
-        let opts = DemoOptions {
-            deals: 200,
-            seed: 7,
-        };
+        let opts = DemoOptions { deals: 200, seed: 7 };
         let ra = a.db.generate_demo(&opts).await.unwrap();
         let rb = b.db.generate_demo(&opts).await.unwrap();
         assert_eq!(ra.rows, rb.rows);
         assert_eq!(ra.users, rb.users);
-        let (da, db) = (
-            deals_of(&a.db, ra.workspace_id).await,
-            deals_of(&b.db, rb.workspace_id).await,
-        );
+        let (da, db) = (deals_of(&a.db, ra.workspace_id).await, deals_of(&b.db, rb.workspace_id).await);
         assert_eq!(da.len(), 200);
         assert_eq!(da, db);
-        assert!(
-            da.iter().any(|d| d.0.contains(" — ")),
-            "titles look like '<org> — <product>'"
-        );
+        assert!(da.iter().any(|d| d.0.contains(" — ")), "titles look like '<org> — <product>'");
         let other = temp_db().await;
-        let rc = other
-            .db
-            .generate_demo(&DemoOptions {
-                deals: 200,
-                seed: 8,
-            })
-            .await
-            .unwrap();
-        assert_ne!(
-            deals_of(&other.db, rc.workspace_id).await,
-            da,
-            "another seed gives other data"
-        );
+        let rc = other.db.generate_demo(&DemoOptions { deals: 200, seed: 8 }).await.unwrap();
+        assert_ne!(deals_of(&other.db, rc.workspace_id).await, da, "another seed gives other data");
     }
 
     #[tokio::test]
     async fn a_workspace_has_the_promised_shape() {
         let t = temp_db().await;
         let db = &t.db;
-        let report = db
-            .generate_demo(&DemoOptions {
-                deals: 300,
-                seed: 1,
-            })
-            .await
-            .unwrap();
+        let report = db.generate_demo(&DemoOptions { deals: 300, seed: 1 }).await.unwrap();
         let ws = report.workspace_id;
         assert_eq!((report.deals, report.activities), (300, 900));
         assert_eq!(count(db, "deals", ws).await, 300);
@@ -2052,15 +1623,7 @@ mod tests {
         assert_eq!(count(db, "history", ws).await, 100 + 200 + 300);
         assert_eq!(count(db, "users", ws).await, 9);
         let mut total = 1;
-        for t in [
-            "custom_field_defs",
-            "teams",
-            "users",
-            "pipelines",
-            "stages",
-            "organizations",
-            "persons",
-        ] {
+        for t in ["custom_field_defs", "teams", "users", "pipelines", "stages", "organizations", "persons"] {
             total += count(db, t, ws).await;
         }
         for t in ["identities", "deals", "activities", "notes", "history"] {
@@ -2069,17 +1632,10 @@ mod tests {
         assert_eq!(report.rows, total, "rows counts every inserted row");
         assert_eq!(report.users[0].email, "admin@demo.poryadok.local");
         assert!(report.users.iter().all(|u| u.password.len() >= 8));
-        let (_, user) = db
-            .user_by_email("partner@demo.poryadok.local")
-            .await
-            .unwrap()
-            .unwrap();
+        let (_, user) = db.user_by_email("partner@demo.poryadok.local").await.unwrap().unwrap();
         let actor = db.actor_for_user(user, Channel::Demo).await.unwrap();
         assert_eq!(actor.caller.role, Role::PartnerManager);
-        let (token, _, _) = db
-            .login("manager1@demo.poryadok.local", "demo-manager1-1")
-            .await
-            .unwrap();
+        let (token, _, _) = db.login("manager1@demo.poryadok.local", "demo-manager1-1").await.unwrap();
         assert!(!token.is_empty());
 
         // Every deal's stage belongs to its pipeline.
@@ -2091,29 +1647,10 @@ mod tests {
         let stages: HashMap<i64, (i64, String)> = rows(db, &stages)
             .await
             .iter()
-            .map(|r| {
-                (
-                    r.try_get("", "id").unwrap(),
-                    (
-                        r.try_get("", "pipeline_id").unwrap(),
-                        r.try_get("", "name").unwrap(),
-                    ),
-                )
-            })
+            .map(|r| (r.try_get("", "id").unwrap(), (r.try_get("", "pipeline_id").unwrap(), r.try_get("", "name").unwrap())))
             .collect();
         let q = Query::select()
-            .columns(
-                [
-                    "id",
-                    "pipeline_id",
-                    "stage_id",
-                    "status",
-                    "created_at",
-                    "updated_at",
-                    "stage_entered_at",
-                ]
-                .map(col),
-            )
+            .columns(["id", "pipeline_id", "stage_id", "status", "created_at", "updated_at", "stage_entered_at"].map(col))
             .from(col("deals"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .to_owned();
@@ -2122,38 +1659,20 @@ mod tests {
         let mut statuses = HashSet::new();
         let now = db.clock.now_ms();
         for d in &deals {
-            let (pipeline, stage): (i64, i64) = (
-                d.try_get("", "pipeline_id").unwrap(),
-                d.try_get("", "stage_id").unwrap(),
-            );
+            let (pipeline, stage): (i64, i64) = (d.try_get("", "pipeline_id").unwrap(), d.try_get("", "stage_id").unwrap());
             assert_eq!(stages[&stage].0, pipeline);
             *per_stage.entry(stage).or_default() += 1;
             statuses.insert(d.try_get::<String>("", "status").unwrap());
-            let (c, u, s): (i64, i64, i64) = (
-                d.try_get("", "created_at").unwrap(),
-                d.try_get("", "updated_at").unwrap(),
-                d.try_get("", "stage_entered_at").unwrap(),
-            );
+            let (c, u, s): (i64, i64, i64) =
+                (d.try_get("", "created_at").unwrap(), d.try_get("", "updated_at").unwrap(), d.try_get("", "stage_entered_at").unwrap());
             assert!(c <= s && s <= u && u <= now && c >= now - 366 * DAY);
         }
-        assert_eq!(
-            statuses,
-            DealStatus::ALL.iter().map(|s| s.to_string()).collect()
-        );
+        assert_eq!(statuses, DealStatus::ALL.iter().map(|s| s.to_string()).collect());
         let clients: Vec<&str> = CLIENT_STAGES.iter().map(|s| s.0).collect();
         for (id, (_, name)) in &stages {
-            assert!(
-                per_stage.get(id).copied().unwrap_or(0) > 0,
-                "no deal in stage {name}"
-            );
+            assert!(per_stage.get(id).copied().unwrap_or(0) > 0, "no deal in stage {name}");
         }
-        assert_eq!(
-            stages
-                .values()
-                .filter(|(_, n)| clients.contains(&n.as_str()))
-                .count(),
-            clients.len()
-        );
+        assert_eq!(stages.values().filter(|(_, n)| clients.contains(&n.as_str())).count(), clients.len());
 
         // Identities are unique and match the persons' contacts.
         let q = Query::select()
@@ -2161,21 +1680,10 @@ mod tests {
             .from(col("identities"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .to_owned();
-        let ids: HashSet<(String, String)> = rows(db, &q)
-            .await
-            .iter()
-            .map(|r| {
-                (
-                    r.try_get("", "kind").unwrap(),
-                    r.try_get("", "value").unwrap(),
-                )
-            })
-            .collect();
+        let ids: HashSet<(String, String)> =
+            rows(db, &q).await.iter().map(|r| (r.try_get("", "kind").unwrap(), r.try_get("", "value").unwrap())).collect();
         assert_eq!(ids.len() as u64, 2 * persons);
-        assert!(ids.iter().all(
-            |(k, v)| (k == "phone" && v.starts_with("+79") && v.len() == 12)
-                || (k == "email" && v.contains('@'))
-        ));
+        assert!(ids.iter().all(|(k, v)| (k == "phone" && v.starts_with("+79") && v.len() == 12) || (k == "email" && v.contains('@'))));
 
         // Most open deals have an open task, some do not.
         let q = Query::select()
@@ -2184,71 +1692,34 @@ mod tests {
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .and_where(Expr::col(col("done")).eq(false))
             .to_owned();
-        let with_task: HashSet<i64> = rows(db, &q)
-            .await
-            .iter()
-            .map(|r| r.try_get("", "deal_id").unwrap())
-            .collect();
-        let open: Vec<i64> = deals
-            .iter()
-            .filter(|d| d.try_get::<String>("", "status").unwrap() == "open")
-            .map(|d| d.try_get("", "id").unwrap())
-            .collect();
+        let with_task: HashSet<i64> = rows(db, &q).await.iter().map(|r| r.try_get("", "deal_id").unwrap()).collect();
+        let open: Vec<i64> =
+            deals.iter().filter(|d| d.try_get::<String>("", "status").unwrap() == "open").map(|d| d.try_get("", "id").unwrap()).collect();
         let covered = open.iter().filter(|id| with_task.contains(id)).count();
-        assert!(
-            covered * 10 >= open.len() * 8 && covered < open.len(),
-            "{covered} of {} open deals have an open task",
-            open.len()
-        );
+        assert!(covered * 10 >= open.len() * 8 && covered < open.len(), "{covered} of {} open deals have an open task", open.len());
     }
 
     #[tokio::test]
     async fn different_seeds_share_a_database() {
         let t = temp_db().await;
-        let one =
-            t.db.generate_demo(&DemoOptions { deals: 50, seed: 1 })
-                .await
-                .unwrap();
-        let two =
-            t.db.generate_demo(&DemoOptions {
-                deals: 50,
-                seed: 42,
-            })
-            .await
-            .unwrap();
+        let one = t.db.generate_demo(&DemoOptions { deals: 50, seed: 1 }).await.unwrap();
+        let two = t.db.generate_demo(&DemoOptions { deals: 50, seed: 42 }).await.unwrap();
         assert_ne!(one.workspace_id, two.workspace_id);
         assert_eq!(two.users[2].email, "manager1+s42@demo.poryadok.local");
         for ws in [one.workspace_id, two.workspace_id] {
             assert_eq!(count(&t.db, "deals", ws).await, 50);
-            assert_eq!(
-                count(&t.db, "identities", ws).await,
-                2 * count(&t.db, "persons", ws).await
-            );
+            assert_eq!(count(&t.db, "identities", ws).await, 2 * count(&t.db, "persons", ws).await);
         }
-        let again =
-            t.db.generate_demo(&DemoOptions {
-                deals: 50,
-                seed: 42,
-            })
-            .await
-            .unwrap_err();
+        let again = t.db.generate_demo(&DemoOptions { deals: 50, seed: 42 }).await.unwrap_err();
         assert!(matches!(again, StoreError::Conflict { .. }), "{again:?}");
-        assert_eq!(
-            t.db.workspace_ids().await.unwrap().len(),
-            2,
-            "a refused run creates no workspace"
-        );
+        assert_eq!(t.db.workspace_ids().await.unwrap().len(), 2, "a refused run creates no workspace");
     }
 
     #[tokio::test]
     async fn the_raw_limit_cleans_up_after_itself() {
         let t = temp_db().await;
         t.db.raw_insert_limit(10_000).await.unwrap();
-        let q = Query::select()
-            .column(col("name"))
-            .from(col("sqlite_master"))
-            .and_where(Expr::col(col("name")).eq("bench_raw"))
-            .to_owned();
+        let q = Query::select().column(col("name")).from(col("sqlite_master")).and_where(Expr::col(col("name")).eq("bench_raw")).to_owned();
         assert!(rows(&t.db, &q).await.is_empty());
     }
 

@@ -67,11 +67,7 @@ fn decode_cursor(raw: &str, sort: &str, kind: Kind) -> Result<Cursor> {
         return Err(StoreError::invalid("cursor", "belongs to a different sort order; start again without a cursor"));
     }
     let id = id.as_i64().ok_or_else(bad)?;
-    let value = if is_integer(kind) {
-        Val::Int(v.as_i64().ok_or_else(bad)?)
-    } else {
-        Val::Text(v.as_str().ok_or_else(bad)?.to_string())
-    };
+    let value = if is_integer(kind) { Val::Int(v.as_i64().ok_or_else(bad)?) } else { Val::Text(v.as_str().ok_or_else(bad)?.to_string()) };
     Ok(Cursor { sort: s.as_str().unwrap_or_default().to_string(), value, id })
 }
 

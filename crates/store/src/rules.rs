@@ -106,10 +106,9 @@ async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
     match actor.caller.scope() {
         Scope::All => Ok(()),
         Scope::OwnedBy(me) if owner == Some(me) => Ok(()),
-        Scope::OwnedBy(_) => Err(StoreError::Forbidden {
-            field: Some(owner_field.into()),
-            message: "you may assign records only to yourself".into(),
-        }),
+        Scope::OwnedBy(_) => {
+            Err(StoreError::Forbidden { field: Some(owner_field.into()), message: "you may assign records only to yourself".into() })
+        }
         Scope::Team { team_id, .. } => {
             let q = Query::select()
                 .column(col("team_id"))
@@ -120,13 +119,23 @@ async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
             if owner.is_some() && scalar_i64(conn, backend, &q).await? == Some(team_id) {
                 Ok(())
             } else {
-                Err(StoreError::Forbidden { field: Some(owner_field.into()), message: "you may assign records only within your team".into() })
+                Err(StoreError::Forbidden {
+                    field: Some(owner_field.into()),
+                    message: "you may assign records only within your team".into(),
+                })
             }
         }
     }
 }
 
-pub(crate) async fn before_create(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity, c: &mut Checked, now: i64) -> Result<()> {
+pub(crate) async fn before_create(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: Entity,
+    c: &mut Checked,
+    now: i64,
+) -> Result<()> {
     if let Some(owner) = entity.owner_field().filter(|_| actor.user_id() != 0) {
         if owner == "author_id" {
             c.set(field(entity, owner)?, Val::Int(actor.user_id()));
@@ -173,7 +182,14 @@ pub(crate) async fn before_create(conn: &impl ConnectionTrait, backend: DbBacken
     Ok(())
 }
 
-pub(crate) async fn before_update(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row, c: &mut Checked, now: i64) -> Result<()> {
+pub(crate) async fn before_update(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    old: &Row,
+    c: &mut Checked,
+    now: i64,
+) -> Result<()> {
     let entity = old.entity;
     check_owner(conn, backend, actor, entity, c).await?;
     match entity {
@@ -323,7 +339,13 @@ const IDENTITY_FIELDS: [(&str, IdentityKind); 4] = [
 ];
 
 /// Keeps the identities table in step with a person's contact fields.
-pub(crate) async fn after_write(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, row: &Row, old: Option<&Row>) -> Result<()> {
+pub(crate) async fn after_write(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    old: Option<&Row>,
+) -> Result<()> {
     if row.entity != Entity::Person {
         return Ok(());
     }

@@ -72,16 +72,22 @@ impl Db {
             .map_err(|e| StoreError::Internal(e.to_string()))?
             .returning_col(col("id"))
             .to_owned();
-        let id: i64 = tx
-            .query_one(self.backend.build(&q))
-            .await?
-            .ok_or_else(|| StoreError::Internal("no workspace id".into()))?
-            .try_get("", "id")?;
+        let id: i64 =
+            tx.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("no workspace id".into()))?.try_get("", "id")?;
         for (pos, (entity, key, label, ft)) in DEFAULT_CUSTOM_FIELDS.iter().enumerate() {
             let q = Query::insert()
                 .into_table(col("custom_field_defs"))
                 .columns(["workspace_id", "entity", "key", "label", "field_type", "position", "created_at", "updated_at"].map(col))
-                .values([id.into(), (*entity).into(), (*key).into(), (*label).into(), (*ft).into(), (pos as i64).into(), now.into(), now.into()])
+                .values([
+                    id.into(),
+                    (*entity).into(),
+                    (*key).into(),
+                    (*label).into(),
+                    (*ft).into(),
+                    (pos as i64).into(),
+                    now.into(),
+                    now.into(),
+                ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?
                 .to_owned();
             tx.execute(self.backend.build(&q)).await?;

@@ -38,7 +38,12 @@ pub fn page_json(page: Page<Row>) -> Value {
     json!({"data": page.data.iter().map(Row::to_json).collect::<Vec<_>>(), "next_cursor": page.next_cursor})
 }
 
-pub async fn list(State(st): State<AppState>, Auth(actor): Auth, Path(path): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(path): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
     let e = entity(&path)?;
     let page = st.db.list(&actor, e, &list_query(q.as_deref())).await?;
     Ok(Json(page_json(page)))
@@ -82,7 +87,9 @@ pub async fn history(
     let e = entity(&path)?;
     let lq = list_query(q.as_deref());
     if let Some((name, _)) = lq.filters.first() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "history takes only limit and cursor").with_field(name.clone()));
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "history takes only limit and cursor").with_field(name.clone())
+        );
     }
     let page = st.db.history(&actor, e, record_id(&id)?, &lq).await?;
     Ok(Json(json!({"data": page.data, "next_cursor": page.next_cursor})))
@@ -100,7 +107,11 @@ pub async fn add_participant(State(st): State<AppState>, Auth(actor): Auth, Path
 }
 
 /// `DELETE /api/v1/deals/{id}/participants/{participant_id}`
-pub async fn remove_participant(State(st): State<AppState>, Auth(actor): Auth, Path((id, pid)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn remove_participant(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((id, pid)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     st.db.remove_participant(&actor, record_id(&id)?, record_id(&pid)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

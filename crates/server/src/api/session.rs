@@ -44,8 +44,7 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult
         st.db.logout(token).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     Ok(resp)
 }
 

@@ -8,7 +8,10 @@ crate::both_dbs!(session_login_with_csrf, tokens_are_shown_once_and_work, deacti
 
 async fn session_login_with_csrf(app: TestApp) {
     let sys = app.db.system_actor(app.ws, Channel::Cli).await.unwrap();
-    app.db.create(&sys, Entity::User, &json!({"email": "Olga@A.test", "name": "Ольга", "role": "manager", "password": "секретный пароль"})).await.unwrap();
+    app.db
+        .create(&sys, Entity::User, &json!({"email": "Olga@A.test", "name": "Ольга", "role": "manager", "password": "секретный пароль"}))
+        .await
+        .unwrap();
     let url = |p: &str| format!("{}{}", app.base, p);
     let c = &app.client;
 
@@ -47,9 +50,19 @@ async fn session_login_with_csrf(app: TestApp) {
     // The HTML sign-in form works end to end and refuses a post without its CSRF token.
     let page = c.get(url("/login")).send().await.unwrap().text().await.unwrap();
     let token = page.split("name=\"csrf_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let forged = c.post(url("/login")).form(&[("email", "olga@a.test"), ("password", "секретный пароль"), ("csrf_token", "x")]).send().await.unwrap();
+    let forged = c
+        .post(url("/login"))
+        .form(&[("email", "olga@a.test"), ("password", "секретный пароль"), ("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let home = c.post(url("/login")).form(&[("email", "olga@a.test"), ("password", "секретный пароль"), ("csrf_token", token.as_str())]).send().await.unwrap();
+    let home = c
+        .post(url("/login"))
+        .form(&[("email", "olga@a.test"), ("password", "секретный пароль"), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.unwrap();
     assert!(html.contains("Из интерфейса"), "the start page lists the deal");
@@ -76,6 +89,16 @@ async fn deactivated_users_lose_access(app: TestApp) {
     // The deal and its owner stay; nobody can assign new work to the deactivated user.
     let (_, v) = app.get(&app.t.head, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["owner_id"], app.ids.manager2);
-    assert_error(&app.post(&app.t.head, "/api/v1/deals", json!({"title": "x", "owner_id": app.ids.manager2})).await, 422, "validation", Some("owner_id"));
-    assert_error(&app.patch(&app.t.admin, &format!("/api/v1/users/{}", app.ids.admin), json!({"active": false})).await, 422, "validation", Some("active"));
+    assert_error(
+        &app.post(&app.t.head, "/api/v1/deals", json!({"title": "x", "owner_id": app.ids.manager2})).await,
+        422,
+        "validation",
+        Some("owner_id"),
+    );
+    assert_error(
+        &app.patch(&app.t.admin, &format!("/api/v1/users/{}", app.ids.admin), json!({"active": false})).await,
+        422,
+        "validation",
+        Some("active"),
+    );
 }

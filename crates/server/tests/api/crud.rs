@@ -2,7 +2,15 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::both_dbs!(deal_participants_with_roles, board_and_funnel_respect_visibility, deal_life_cycle_with_history, every_resource_supports_crud, custom_fields_are_typed, persons_have_unique_identities, healthz_answers);
+crate::both_dbs!(
+    deal_participants_with_roles,
+    board_and_funnel_respect_visibility,
+    deal_life_cycle_with_history,
+    every_resource_supports_crud,
+    custom_fields_are_typed,
+    persons_have_unique_identities,
+    healthz_answers
+);
 
 async fn deal_life_cycle_with_history(app: TestApp) {
     let t = &app.t.manager1;
@@ -63,13 +71,29 @@ async fn every_resource_supports_crud(app: TestApp) {
         ("organizations", json!({"name": "АО Вектор"}), json!({"website": "https://vector.example"})),
         ("persons", json!({"name": "Иван Иванов", "email": "Ivan@Example.ru"}), json!({"job_title": "Директор"})),
         ("deals", json!({"title": "Вторая сделка", "value": 100}), json!({"value": 250})),
-        ("activities", json!({"type": "call", "subject": "+79161234567", "deal_id": deal, "done": true, "call_direction": "inbound", "call_outcome": "answered", "recording_url": "https://rec.example/1.mp3", "duration_min": 3}), json!({"subject": "Перезвонить"})),
+        (
+            "activities",
+            json!({"type": "call", "subject": "+79161234567", "deal_id": deal, "done": true, "call_direction": "inbound", "call_outcome": "answered", "recording_url": "https://rec.example/1.mp3", "duration_min": 3}),
+            json!({"subject": "Перезвонить"}),
+        ),
         ("notes", json!({"content": "Клиент просил КП до пятницы", "deal_id": deal}), json!({"content": "КП отправлено"})),
         ("pipelines", json!({"name": "Партнеры"}), json!({"name": "Партнёры"})),
-        ("stages", json!({"pipeline_id": app.ids.pipeline, "name": "Договор", "probability": 90, "rotting_days": 30}), json!({"probability": 95})),
-        ("users", json!({"email": "new@a.test", "name": "Новый", "role": "consultant", "password": "long enough pw"}), json!({"name": "Новый консультант"})),
+        (
+            "stages",
+            json!({"pipeline_id": app.ids.pipeline, "name": "Договор", "probability": 90, "rotting_days": 30}),
+            json!({"probability": 95}),
+        ),
+        (
+            "users",
+            json!({"email": "new@a.test", "name": "Новый", "role": "consultant", "password": "long enough pw"}),
+            json!({"name": "Новый консультант"}),
+        ),
         ("teams", json!({"name": "Партнерский отдел"}), json!({"name": "Партнёрский отдел"})),
-        ("custom_fields", json!({"entity": "person", "key": "birthday", "label": "День рождения", "field_type": "date"}), json!({"label": "ДР"})),
+        (
+            "custom_fields",
+            json!({"entity": "person", "key": "birthday", "label": "День рождения", "field_type": "date"}),
+            json!({"label": "ДР"}),
+        ),
     ];
     for (collection, create, patch) in cases {
         let id = app.create(a, collection, create.clone()).await;
@@ -101,9 +125,15 @@ async fn every_resource_supports_crud(app: TestApp) {
 
 async fn custom_fields_are_typed(app: TestApp) {
     let a = &app.t.admin;
-    let (s, v) = app.post(a, "/api/v1/custom_fields", json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "enum"})).await;
+    let (s, v) =
+        app.post(a, "/api/v1/custom_fields", json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "enum"})).await;
     assert_error(&(s, v), 422, "validation", Some("options"));
-    app.create(a, "custom_fields", json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "enum", "options": ["SMB", "Enterprise"]})).await;
+    app.create(
+        a,
+        "custom_fields",
+        json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "enum", "options": ["SMB", "Enterprise"]}),
+    )
+    .await;
     let org = app.create(a, "organizations", json!({"name": "Партнёр"})).await;
     let (s, v) = app
         .post(a, "/api/v1/deals", json!({"title": "С полями", "custom": {"segment": "SMB", "budget": 500000, "traffic": 12000.5, "demo_link": "https://demo.example/rec", "city": "Москва"}}))
@@ -114,7 +144,10 @@ async fn custom_fields_are_typed(app: TestApp) {
     assert_eq!(v["data"]["custom"]["traffic"], 12000.5);
     // A patch merges; null removes one value.
     let (_, v) = app.patch(a, &format!("/api/v1/deals/{id}"), json!({"custom": {"city": null, "segment": "Enterprise"}})).await;
-    assert_eq!(v["data"]["custom"], json!({"segment": "Enterprise", "budget": 500000, "traffic": 12000.5, "demo_link": "https://demo.example/rec"}));
+    assert_eq!(
+        v["data"]["custom"],
+        json!({"segment": "Enterprise", "budget": 500000, "traffic": 12000.5, "demo_link": "https://demo.example/rec"})
+    );
     let (_, h) = app.get(a, &format!("/api/v1/deals/{id}/history")).await;
     assert_eq!(h["data"][0]["changes"]["custom.city"], json!({"from": "Москва", "to": null}));
     for (body, field) in [
@@ -128,7 +161,12 @@ async fn custom_fields_are_typed(app: TestApp) {
     // Organization-typed fields must point at a live organization of the workspace.
     let (s, v) = app.post(a, "/api/v1/organizations", json!({"name": "Клиент", "custom": {"partner_org": org}})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_error(&app.post(a, "/api/v1/organizations", json!({"name": "Клиент 2", "custom": {"partner_org": app.ids.other_org}})).await, 422, "validation", Some("custom.partner_org"));
+    assert_error(
+        &app.post(a, "/api/v1/organizations", json!({"name": "Клиент 2", "custom": {"partner_org": app.ids.other_org}})).await,
+        422,
+        "validation",
+        Some("custom.partner_org"),
+    );
 }
 
 async fn persons_have_unique_identities(app: TestApp) {
@@ -136,7 +174,12 @@ async fn persons_have_unique_identities(app: TestApp) {
     let (_, v) = app.post(a, "/api/v1/persons", json!({"name": "Пётр", "phone": "8 916 123-45-67", "telegram": "@Petr_Sales"})).await;
     assert_eq!(v["data"]["phone"], "+79161234567");
     let first = v["data"]["id"].as_i64().unwrap();
-    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "phone": "+7 (916) 123 45 67"})).await, 409, "conflict", Some("phone"));
+    assert_error(
+        &app.post(a, "/api/v1/persons", json!({"name": "Дубль", "phone": "+7 (916) 123 45 67"})).await,
+        409,
+        "conflict",
+        Some("phone"),
+    );
     // Changing the phone frees the old number; deleting the person frees the new one.
     app.patch(a, &format!("/api/v1/persons/{first}"), json!({"phone": "+7 916 000-00-01"})).await;
     app.create(a, "persons", json!({"name": "Новый владелец номера", "phone": "89161234567"})).await;
@@ -161,7 +204,19 @@ async fn board_and_funnel_respect_visibility(app: TestApp) {
         async move {
             let (s, v) = app.get(&token, &format!("/api/v1/pipelines/{}/board", app.ids.pipeline)).await;
             assert_eq!(s, StatusCode::OK, "{v}");
-            v["data"]["stages"].as_array().unwrap().iter().map(|c| (c["stage_id"].as_i64().unwrap(), c["count"].as_i64().unwrap(), c["total_value"].as_i64().unwrap(), c["deals"].as_array().unwrap().len())).collect::<Vec<_>>()
+            v["data"]["stages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["stage_id"].as_i64().unwrap(),
+                        c["count"].as_i64().unwrap(),
+                        c["total_value"].as_i64().unwrap(),
+                        c["deals"].as_array().unwrap().len(),
+                    )
+                })
+                .collect::<Vec<_>>()
         }
     };
     // Open deals only; columns in stage order, including empty ones.
@@ -173,7 +228,10 @@ async fn board_and_funnel_respect_visibility(app: TestApp) {
     assert_eq!(s, StatusCode::OK, "{v}");
     let rows = v["data"]["rows"].as_array().unwrap();
     let won = rows.iter().find(|r| r["status"] == "won").unwrap();
-    assert_eq!((won["stage_id"].as_i64(), won["owner_id"].as_i64(), won["count"].as_i64(), won["total_value"].as_i64()), (Some(s1), Some(app.ids.manager2), Some(1), Some(7)));
+    assert_eq!(
+        (won["stage_id"].as_i64(), won["owner_id"].as_i64(), won["count"].as_i64(), won["total_value"].as_i64()),
+        (Some(s1), Some(app.ids.manager2), Some(1), Some(7))
+    );
     let total: i64 = rows.iter().map(|r| r["total_value"].as_i64().unwrap()).sum();
     assert_eq!(total, 1357);
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/reports/funnel?pipeline_id={}", app.ids.pipeline)).await;
@@ -184,15 +242,35 @@ async fn board_and_funnel_respect_visibility(app: TestApp) {
 
 async fn deal_participants_with_roles(app: TestApp) {
     let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
-    let consultant = app.db.create(&sys, poryadok_core::schema::Entity::User, &json!({"email": "c@a.test", "name": "Консультант", "role": "consultant"})).await.unwrap().id();
+    let consultant = app
+        .db
+        .create(&sys, poryadok_core::schema::Entity::User, &json!({"email": "c@a.test", "name": "Консультант", "role": "consultant"}))
+        .await
+        .unwrap()
+        .id();
     let deal = app.create(&app.t.manager1, "deals", json!({"title": "Передача консультанту"})).await;
     let path = format!("/api/v1/deals/{deal}/participants");
     let (s, v) = app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "consultant"})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let pid = v["data"]["id"].as_i64().unwrap();
-    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "consultant"})).await, 409, "conflict", Some("user_id"));
-    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "Главный!"})).await, 422, "validation", Some("role"));
-    assert_error(&app.post(&app.t.manager1, &path, json!({"user_id": 999_999, "role": "consultant"})).await, 422, "validation", Some("user_id"));
+    assert_error(
+        &app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "consultant"})).await,
+        409,
+        "conflict",
+        Some("user_id"),
+    );
+    assert_error(
+        &app.post(&app.t.manager1, &path, json!({"user_id": consultant, "role": "Главный!"})).await,
+        422,
+        "validation",
+        Some("role"),
+    );
+    assert_error(
+        &app.post(&app.t.manager1, &path, json!({"user_id": 999_999, "role": "consultant"})).await,
+        422,
+        "validation",
+        Some("user_id"),
+    );
     assert_error(&app.get(&app.t.manager2, &path).await, 404, "not_found", None);
     let (_, v) = app.get(&app.t.manager1, &path).await;
     assert_eq!(v["data"][0]["user_id"], consultant);

@@ -13,48 +13,30 @@ crate::both_dbs!(
 );
 
 /// Sends a raw request: any body bytes, any (or no) `Authorization` header.
-async fn raw(
-    app: &TestApp,
-    method: Method,
-    auth: Option<&str>,
-    path: &str,
-    body: Option<Vec<u8>>,
-) -> (StatusCode, Value) {
+async fn raw(app: &TestApp, method: Method, auth: Option<&str>, path: &str, body: Option<Vec<u8>>) -> (StatusCode, Value) {
     let mut req = app.client.request(method, format!("{}{path}", app.base));
     if let Some(a) = auth {
         req = req.header(reqwest::header::AUTHORIZATION, a);
     }
     if let Some(b) = body {
-        req = req
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(b);
+        req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
     }
     let resp = req.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// The server is alive and well after whatever the test threw at it.
 async fn assert_healthy(app: &TestApp) {
-    let resp = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["status"], "ok");
 }
 
 async fn read(app: &TestApp, collection: &str, id: i64) -> Value {
-    let (s, v) = app
-        .get(&app.t.admin, &format!("/api/v1/{collection}/{id}"))
-        .await;
+    let (s, v) = app.get(&app.t.admin, &format!("/api/v1/{collection}/{id}")).await;
     assert_eq!(s, StatusCode::OK, "reading {collection}/{id}: {v}");
     v["data"].clone()
 }
@@ -73,108 +55,47 @@ async fn invalid_deals_are_refused_with_the_field_named(app: TestApp) {
         (json!({"title": "Минус", "value": -1}), "value"),
         (json!({"title": "Дробь", "value": 1.5}), "value"),
         (json!({"title": "Статус", "status": "maybe"}), "status"),
-        (
-            json!({"title": "Дата", "expected_close_date": "2026-02-30"}),
-            "expected_close_date",
-        ),
+        (json!({"title": "Дата", "expected_close_date": "2026-02-30"}), "expected_close_date"),
         (json!({"title": "Валюта", "currency": "рубли"}), "currency"),
-        (
-            json!({"title": "Кастом", "custom": {"citty": "Казань"}}),
-            "custom.citty",
-        ),
-        (
-            json!({"title": "Бюджет", "custom": {"budget": "lots"}}),
-            "custom.budget",
-        ),
-        (
-            json!({"title": "Ссылка", "custom": {"proposal_link": "ftp://x"}}),
-            "custom.proposal_link",
-        ),
+        (json!({"title": "Кастом", "custom": {"citty": "Казань"}}), "custom.citty"),
+        (json!({"title": "Бюджет", "custom": {"budget": "lots"}}), "custom.budget"),
+        (json!({"title": "Ссылка", "custom": {"proposal_link": "ftp://x"}}), "custom.proposal_link"),
         (json!({"title": "Кастом", "custom": "city"}), "custom"),
         (json!({"title": "Ид", "id": 5}), "id"),
-        (
-            json!({"title": "Создана", "created_at": "2026-01-01T00:00:00Z"}),
-            "created_at",
-        ),
-        (
-            json!({"title": "Этап", "stage_entered_at": "2026-01-01T00:00:00Z"}),
-            "stage_entered_at",
-        ),
+        (json!({"title": "Создана", "created_at": "2026-01-01T00:00:00Z"}), "created_at"),
+        (json!({"title": "Этап", "stage_entered_at": "2026-01-01T00:00:00Z"}), "stage_entered_at"),
     ];
     for (body, field) in cases {
         let resp = app.post(t, "/api/v1/deals", body.clone()).await;
         assert_error(&resp, 422, "validation", Some(field));
     }
-    let (_, v) = app
-        .post(t, "/api/v1/deals", json!({"titel": "Опечатка"}))
-        .await;
+    let (_, v) = app.post(t, "/api/v1/deals", json!({"titel": "Опечатка"})).await;
     let message = v["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("'title'"),
-        "the message should suggest 'title': {message}"
-    );
-    let (_, v) = app
-        .post(
-            t,
-            "/api/v1/deals",
-            json!({"title": "x", "custom": {"citty": "Казань"}}),
-        )
-        .await;
+    assert!(message.contains("'title'"), "the message should suggest 'title': {message}");
+    let (_, v) = app.post(t, "/api/v1/deals", json!({"title": "x", "custom": {"citty": "Казань"}})).await;
     let message = v["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("'city'"),
-        "the message should suggest 'city': {message}"
-    );
-    let (_, v) = app
-        .post(t, "/api/v1/deals", json!({"title": "я".repeat(256)}))
-        .await;
-    assert!(
-        v["error"]["message"].as_str().unwrap().contains("255"),
-        "{v}"
-    );
+    assert!(message.contains("'city'"), "the message should suggest 'city': {message}");
+    let (_, v) = app.post(t, "/api/v1/deals", json!({"title": "я".repeat(256)})).await;
+    assert!(v["error"]["message"].as_str().unwrap().contains("255"), "{v}");
 
-    assert_eq!(
-        app.all_ids(&app.t.admin, "deals", "").await,
-        before,
-        "a refused create stored a deal"
-    );
+    assert_eq!(app.all_ids(&app.t.admin, "deals", "").await, before, "a refused create stored a deal");
     assert_eq!(read(&app, "deals", existing).await["title"], "Уже есть");
     // The boundary itself is fine.
-    app.create(t, "deals", json!({"title": "я".repeat(255)}))
-        .await;
+    app.create(t, "deals", json!({"title": "я".repeat(255)})).await;
     assert_healthy(&app).await;
 }
 
 async fn invalid_links_are_refused(app: TestApp) {
     let a = &app.t.admin;
-    let deleted_org = app
-        .create(a, "organizations", json!({"name": "ООО Бывшая"}))
-        .await;
-    let (s, _) = app
-        .delete(a, &format!("/api/v1/organizations/{deleted_org}"))
-        .await;
+    let deleted_org = app.create(a, "organizations", json!({"name": "ООО Бывшая"})).await;
+    let (s, _) = app.delete(a, &format!("/api/v1/organizations/{deleted_org}")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let second_pipeline = app
-        .create(a, "pipelines", json!({"name": "Партнёры"}))
-        .await;
-    let foreign_stage = app
-        .create(
-            a,
-            "stages",
-            json!({"pipeline_id": second_pipeline, "name": "Партнёрский этап"}),
-        )
-        .await;
-    let (s, v) = app
-        .get(
-            &app.t.other_admin,
-            &format!("/api/v1/stages?pipeline_id={}", app.ids.other_pipeline),
-        )
-        .await;
+    let second_pipeline = app.create(a, "pipelines", json!({"name": "Партнёры"})).await;
+    let foreign_stage = app.create(a, "stages", json!({"pipeline_id": second_pipeline, "name": "Партнёрский этап"})).await;
+    let (s, v) = app.get(&app.t.other_admin, &format!("/api/v1/stages?pipeline_id={}", app.ids.other_pipeline)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let other_ws_stage = v["data"][0]["id"].as_i64().unwrap();
-    let hidden_person = app
-        .create(&app.t.manager2, "persons", json!({"name": "Чужой Клиент"}))
-        .await;
+    let hidden_person = app.create(&app.t.manager2, "persons", json!({"name": "Чужой Клиент"})).await;
 
     let t = &app.t.manager1;
     let deal = app.create(t, "deals", json!({"title": "Своя"})).await;
@@ -182,97 +103,41 @@ async fn invalid_links_are_refused(app: TestApp) {
     let before = app.all_ids(a, "deals", "").await;
     let p = app.ids.pipeline;
     let cases = [
-        (
-            json!({"title": "x", "organization_id": app.ids.other_org}),
-            "organization_id",
-        ),
-        (
-            json!({"title": "x", "organization_id": deleted_org}),
-            "organization_id",
-        ),
-        (
-            json!({"title": "x", "organization_id": 999_999_999}),
-            "organization_id",
-        ),
-        (
-            json!({"title": "x", "organization_id": "1"}),
-            "organization_id",
-        ),
-        (
-            json!({"title": "x", "person_id": hidden_person}),
-            "person_id",
-        ),
-        (
-            json!({"title": "x", "pipeline_id": p, "stage_id": foreign_stage}),
-            "stage_id",
-        ),
-        (
-            json!({"title": "x", "stage_id": other_ws_stage}),
-            "stage_id",
-        ),
-        (
-            json!({"title": "x", "pipeline_id": app.ids.other_pipeline}),
-            "pipeline_id",
-        ),
+        (json!({"title": "x", "organization_id": app.ids.other_org}), "organization_id"),
+        (json!({"title": "x", "organization_id": deleted_org}), "organization_id"),
+        (json!({"title": "x", "organization_id": 999_999_999}), "organization_id"),
+        (json!({"title": "x", "organization_id": "1"}), "organization_id"),
+        (json!({"title": "x", "person_id": hidden_person}), "person_id"),
+        (json!({"title": "x", "pipeline_id": p, "stage_id": foreign_stage}), "stage_id"),
+        (json!({"title": "x", "stage_id": other_ws_stage}), "stage_id"),
+        (json!({"title": "x", "pipeline_id": app.ids.other_pipeline}), "pipeline_id"),
     ];
     for (body, field) in &cases {
-        assert_error(
-            &app.post(t, "/api/v1/deals", body.clone()).await,
-            422,
-            "validation",
-            Some(field),
-        );
+        assert_error(&app.post(t, "/api/v1/deals", body.clone()).await, 422, "validation", Some(field));
         // The same link is refused on update, and the deal stays as it was.
         let mut change = body.clone();
         change.as_object_mut().unwrap().remove("title");
-        assert_error(
-            &app.patch(t, &format!("/api/v1/deals/{deal}"), change).await,
-            422,
-            "validation",
-            Some(field),
-        );
+        assert_error(&app.patch(t, &format!("/api/v1/deals/{deal}"), change).await, 422, "validation", Some(field));
     }
     // Owners must be active users of the workspace, even for those who may assign to anyone.
     let (_, other_me) = app.get(&app.t.other_admin, "/api/v1/me").await;
     let other_user = other_me["data"]["user"]["id"].as_i64().unwrap();
     for owner in [999_999_999, other_user] {
-        let resp = app
-            .post(a, "/api/v1/deals", json!({"title": "x", "owner_id": owner}))
-            .await;
+        let resp = app.post(a, "/api/v1/deals", json!({"title": "x", "owner_id": owner})).await;
         assert_error(&resp, 422, "validation", Some("owner_id"));
     }
     assert_eq!(app.all_ids(a, "deals", "").await, before);
     assert_eq!(read(&app, "deals", deal).await, before_deal);
 
     // Links in custom fields are checked the same way.
-    let org = app
-        .create(t, "organizations", json!({"name": "ООО Своя"}))
-        .await;
-    let resp = app
-        .patch(
-            t,
-            &format!("/api/v1/organizations/{org}"),
-            json!({"custom": {"partner_org": app.ids.other_org}}),
-        )
-        .await;
+    let org = app.create(t, "organizations", json!({"name": "ООО Своя"})).await;
+    let resp = app.patch(t, &format!("/api/v1/organizations/{org}"), json!({"custom": {"partner_org": app.ids.other_org}})).await;
     assert_error(&resp, 422, "validation", Some("custom.partner_org"));
-    let resp = app
-        .patch(
-            t,
-            &format!("/api/v1/organizations/{org}"),
-            json!({"custom": {"is_agency": "да"}}),
-        )
-        .await;
+    let resp = app.patch(t, &format!("/api/v1/organizations/{org}"), json!({"custom": {"is_agency": "да"}})).await;
     assert_error(&resp, 422, "validation", Some("custom.is_agency"));
     assert_eq!(read(&app, "organizations", org).await["custom"], json!({}));
     // A note about a deleted organization is refused too.
-    let resp = app
-        .post(
-            t,
-            "/api/v1/notes",
-            json!({"content": "Заметка", "organization_id": deleted_org}),
-        )
-        .await;
+    let resp = app.post(t, "/api/v1/notes", json!({"content": "Заметка", "organization_id": deleted_org})).await;
     assert_error(&resp, 422, "validation", Some("organization_id"));
     assert_healthy(&app).await;
 }
@@ -292,35 +157,19 @@ async fn invalid_persons_are_refused(app: TestApp) {
         (json!({"name": "Иван", "author_id": 1}), "author_id"),
     ];
     for (body, field) in cases {
-        assert_error(
-            &app.post(t, "/api/v1/persons", body).await,
-            422,
-            "validation",
-            Some(field),
-        );
+        assert_error(&app.post(t, "/api/v1/persons", body).await, 422, "validation", Some(field));
     }
     assert_eq!(app.all_ids(&app.t.admin, "persons", "").await, before);
     // A phone or e-mail that failed validation was not reserved as an identity.
-    let id = app
-        .create(
-            t,
-            "persons",
-            json!({"name": "Иван", "phone": "8 916 000-11-22", "email": "Ivan@Example.ru"}),
-        )
-        .await;
+    let id = app.create(t, "persons", json!({"name": "Иван", "phone": "8 916 000-11-22", "email": "Ivan@Example.ru"})).await;
     let p = read(&app, "persons", id).await;
-    assert_eq!(
-        (&p["phone"], &p["email"]),
-        (&json!("+79160001122"), &json!("ivan@example.ru"))
-    );
+    assert_eq!((&p["phone"], &p["email"]), (&json!("+79160001122"), &json!("ivan@example.ru")));
     assert_healthy(&app).await;
 }
 
 async fn a_refused_patch_changes_nothing(app: TestApp) {
     let t = &app.t.manager1;
-    let deal = app
-        .create(t, "deals", json!({"title": "Исходная", "value": 1000}))
-        .await;
+    let deal = app.create(t, "deals", json!({"title": "Исходная", "value": 1000})).await;
     let path = format!("/api/v1/deals/{deal}");
     let before = read(&app, "deals", deal).await;
     app.clock.advance(time::Duration::minutes(5));
@@ -338,87 +187,35 @@ async fn a_refused_patch_changes_nothing(app: TestApp) {
         (json!({"pipeline_id": null}), "pipeline_id"),
     ];
     for (body, field) in cases {
-        assert_error(
-            &app.patch(t, &path, body.clone()).await,
-            422,
-            "validation",
-            Some(field),
-        );
-        assert_eq!(
-            read(&app, "deals", deal).await,
-            before,
-            "changed by the refused {body}"
-        );
+        assert_error(&app.patch(t, &path, body.clone()).await, 422, "validation", Some(field));
+        assert_eq!(read(&app, "deals", deal).await, before, "changed by the refused {body}");
     }
     // A stage cannot move to another pipeline once created.
     let stage = app.ids.stages[2];
-    let resp = app
-        .patch(
-            &app.t.admin,
-            &format!("/api/v1/stages/{stage}"),
-            json!({"pipeline_id": app.ids.other_pipeline}),
-        )
-        .await;
+    let resp = app.patch(&app.t.admin, &format!("/api/v1/stages/{stage}"), json!({"pipeline_id": app.ids.other_pipeline})).await;
     assert_error(&resp, 422, "validation", Some("pipeline_id"));
-    assert_eq!(
-        read(&app, "stages", stage).await["pipeline_id"],
-        app.ids.pipeline
-    );
+    assert_eq!(read(&app, "stages", stage).await["pipeline_id"], app.ids.pipeline);
 
     let (s, v) = app.get(t, &format!("{path}/history")).await;
     assert_eq!(s, StatusCode::OK);
-    let actions: Vec<&str> = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = v["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["create"], "refused changes must leave no history");
     assert_healthy(&app).await;
 }
 
 async fn unreadable_bodies_are_refused(app: TestApp) {
     let auth = format!("Bearer {}", app.t.manager1);
-    let deal = app
-        .create(&app.t.manager1, "deals", json!({"title": "Тело"}))
-        .await;
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Тело"})).await;
     let before = read(&app, "deals", deal).await;
     let path = format!("/api/v1/deals/{deal}");
     for method in [Method::POST, Method::PATCH] {
-        let target = if method == Method::POST {
-            "/api/v1/deals"
-        } else {
-            path.as_str()
-        };
-        let send = |body: &[u8]| {
-            raw(
-                &app,
-                method.clone(),
-                Some(&auth),
-                target,
-                Some(body.to_vec()),
-            )
-        };
-        assert_error(
-            &send(b"{\"title\": ").await,
-            400,
-            "validation",
-            Some("body"),
-        );
+        let target = if method == Method::POST { "/api/v1/deals" } else { path.as_str() };
+        let send = |body: &[u8]| raw(&app, method.clone(), Some(&auth), target, Some(body.to_vec()));
+        assert_error(&send(b"{\"title\": ").await, 400, "validation", Some("body"));
         assert_error(&send(b"title=x").await, 400, "validation", Some("body"));
         assert_error(&send(b"").await, 400, "validation", Some("body"));
-        assert_error(
-            &send(&[0xff, 0xfe, 0x00]).await,
-            400,
-            "validation",
-            Some("body"),
-        );
-        assert_error(
-            &send(b"[{\"title\": \"x\"}]").await,
-            422,
-            "validation",
-            Some("body"),
-        );
+        assert_error(&send(&[0xff, 0xfe, 0x00]).await, 400, "validation", Some("body"));
+        assert_error(&send(b"[{\"title\": \"x\"}]").await, 422, "validation", Some("body"));
         assert_error(&send(b"\"x\"").await, 422, "validation", Some("body"));
         assert_error(&send(b"null").await, 422, "validation", Some("body"));
         let mut huge = br#"{"title": ""#.to_vec();
@@ -429,33 +226,15 @@ async fn unreadable_bodies_are_refused(app: TestApp) {
     assert_eq!(app.all_ids(&app.t.admin, "deals", "").await, [deal]);
     assert_eq!(read(&app, "deals", deal).await, before);
     // The workspace settings take the same envelope.
-    let resp = raw(
-        &app,
-        Method::PATCH,
-        Some(&format!("Bearer {}", app.t.admin)),
-        "/api/v1/workspace",
-        Some(b"{".to_vec()),
-    )
-    .await;
+    let resp = raw(&app, Method::PATCH, Some(&format!("Bearer {}", app.t.admin)), "/api/v1/workspace", Some(b"{".to_vec())).await;
     assert_error(&resp, 400, "validation", Some("body"));
     assert_error(
-        &app.patch(
-            &app.t.admin,
-            "/api/v1/workspace",
-            json!({"visibility": "everyone"}),
-        )
-        .await,
+        &app.patch(&app.t.admin, "/api/v1/workspace", json!({"visibility": "everyone"})).await,
         422,
         "validation",
         Some("visibility"),
     );
-    assert_error(
-        &app.patch(&app.t.admin, "/api/v1/workspace", json!({"colour": "red"}))
-            .await,
-        422,
-        "validation",
-        Some("colour"),
-    );
+    assert_error(&app.patch(&app.t.admin, "/api/v1/workspace", json!({"colour": "red"})).await, 422, "validation", Some("colour"));
     let (_, ws) = app.get(&app.t.admin, "/api/v1/workspace").await;
     assert_eq!(ws["data"]["visibility"], "own");
     assert_healthy(&app).await;
@@ -464,193 +243,70 @@ async fn unreadable_bodies_are_refused(app: TestApp) {
 async fn conflicts_are_reported(app: TestApp) {
     let a = &app.t.admin;
     // A stage that holds deals cannot be deleted; neither can its pipeline.
-    let deal = app
-        .create(&app.t.manager1, "deals", json!({"title": "В этапе"}))
-        .await;
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "В этапе"})).await;
     let stage = app.ids.stages[0];
     let before = read(&app, "stages", stage).await;
-    assert_error(
-        &app.delete(a, &format!("/api/v1/stages/{stage}")).await,
-        409,
-        "conflict",
-        None,
-    );
-    assert_error(
-        &app.delete(a, &format!("/api/v1/pipelines/{}", app.ids.pipeline))
-            .await,
-        409,
-        "conflict",
-        None,
-    );
+    assert_error(&app.delete(a, &format!("/api/v1/stages/{stage}")).await, 409, "conflict", None);
+    assert_error(&app.delete(a, &format!("/api/v1/pipelines/{}", app.ids.pipeline)).await, 409, "conflict", None);
     assert_eq!(read(&app, "stages", stage).await, before);
     assert_eq!(read(&app, "deals", deal).await["stage_id"], stage);
-    assert!(app
-        .all_ids(a, "pipelines", "")
-        .await
-        .contains(&app.ids.pipeline));
+    assert!(app.all_ids(a, "pipelines", "").await.contains(&app.ids.pipeline));
     // An empty stage can.
-    let (s, _) = app
-        .delete(a, &format!("/api/v1/stages/{}", app.ids.stages[2]))
-        .await;
+    let (s, _) = app.delete(a, &format!("/api/v1/stages/{}", app.ids.stages[2])).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
     // A team with members cannot be deleted.
     let (_, me) = app.get(&app.t.manager1, "/api/v1/me").await;
     let team = me["data"]["user"]["team_id"].as_i64().unwrap();
-    assert_error(
-        &app.delete(a, &format!("/api/v1/teams/{team}")).await,
-        409,
-        "conflict",
-        None,
-    );
+    assert_error(&app.delete(a, &format!("/api/v1/teams/{team}")).await, 409, "conflict", None);
     assert!(app.all_ids(a, "teams", "").await.contains(&team));
 
     // E-mail addresses are unique, whatever their case, and across workspaces.
     let users = app.all_ids(a, "users", "").await;
     for email in ["m1@a.test", "M1@A.Test", " m1@a.test "] {
-        let resp = app
-            .post(
-                a,
-                "/api/v1/users",
-                json!({"email": email, "name": "Двойник", "role": "manager"}),
-            )
-            .await;
+        let resp = app.post(a, "/api/v1/users", json!({"email": email, "name": "Двойник", "role": "manager"})).await;
         assert_error(&resp, 409, "conflict", Some("email"));
     }
-    let resp = app
-        .post(
-            &app.t.other_admin,
-            "/api/v1/users",
-            json!({"email": "m1@a.test", "name": "Двойник", "role": "manager"}),
-        )
-        .await;
+    let resp = app.post(&app.t.other_admin, "/api/v1/users", json!({"email": "m1@a.test", "name": "Двойник", "role": "manager"})).await;
     assert_error(&resp, 409, "conflict", Some("email"));
-    let other = app
-        .create(
-            a,
-            "users",
-            json!({"email": "m9@a.test", "name": "Другой", "role": "manager"}),
-        )
-        .await;
-    let resp = app
-        .patch(
-            a,
-            &format!("/api/v1/users/{other}"),
-            json!({"email": "head@a.test"}),
-        )
-        .await;
+    let other = app.create(a, "users", json!({"email": "m9@a.test", "name": "Другой", "role": "manager"})).await;
+    let resp = app.patch(a, &format!("/api/v1/users/{other}"), json!({"email": "head@a.test"})).await;
     assert_error(&resp, 409, "conflict", Some("email"));
     assert_eq!(read(&app, "users", other).await["email"], "m9@a.test");
     assert_eq!(app.all_ids(a, "users", "").await.len(), users.len() + 1);
 
     // Two spellings of one phone number are one identity.
     let t = &app.t.manager1;
-    let first = app
-        .create(
-            t,
-            "persons",
-            json!({"name": "Анна", "phone": "8 916 123-45-67"}),
-        )
-        .await;
+    let first = app.create(t, "persons", json!({"name": "Анна", "phone": "8 916 123-45-67"})).await;
     assert_eq!(read(&app, "persons", first).await["phone"], "+79161234567");
     let persons = app.all_ids(a, "persons", "").await;
-    let resp = app
-        .post(
-            t,
-            "/api/v1/persons",
-            json!({"name": "Анна дубль", "phone": "+7 (916) 123 45 67"}),
-        )
-        .await;
+    let resp = app.post(t, "/api/v1/persons", json!({"name": "Анна дубль", "phone": "+7 (916) 123 45 67"})).await;
     assert_error(&resp, 409, "conflict", Some("phone"));
     // Even for a manager who cannot see the first card.
-    let resp = app
-        .post(
-            &app.t.manager3,
-            "/api/v1/persons",
-            json!({"name": "Анна чужая", "phone": "89161234567"}),
-        )
-        .await;
+    let resp = app.post(&app.t.manager3, "/api/v1/persons", json!({"name": "Анна чужая", "phone": "89161234567"})).await;
     assert_error(&resp, 409, "conflict", Some("phone"));
-    let second = app
-        .create(
-            t,
-            "persons",
-            json!({"name": "Борис", "phone": "+7 916 765-43-21"}),
-        )
-        .await;
-    let resp = app
-        .patch(
-            t,
-            &format!("/api/v1/persons/{second}"),
-            json!({"phone": "8 (916) 1234567"}),
-        )
-        .await;
+    let second = app.create(t, "persons", json!({"name": "Борис", "phone": "+7 916 765-43-21"})).await;
+    let resp = app.patch(t, &format!("/api/v1/persons/{second}"), json!({"phone": "8 (916) 1234567"})).await;
     assert_error(&resp, 409, "conflict", Some("phone"));
     assert_eq!(read(&app, "persons", second).await["phone"], "+79167654321");
     assert_eq!(read(&app, "persons", first).await["phone"], "+79161234567");
     assert_eq!(app.all_ids(a, "persons", "").await.len(), persons.len() + 1);
     // The second card's own number stays reserved after the refused change.
-    let resp = app
-        .post(
-            t,
-            "/api/v1/persons",
-            json!({"name": "Борис дубль", "phone": "+79167654321"}),
-        )
-        .await;
+    let resp = app.post(t, "/api/v1/persons", json!({"name": "Борис дубль", "phone": "+79167654321"})).await;
     assert_error(&resp, 409, "conflict", Some("phone"));
 
     // Telegram handles are one identity whatever the case and '@'; a card never clashes with itself,
     // and a handle it gives up is free for another card.
-    let ivan = app
-        .create(
-            t,
-            "persons",
-            json!({"name": "Иван", "telegram": "@Ivan_Petrov"}),
-        )
-        .await;
-    let resp = app
-        .post(
-            t,
-            "/api/v1/persons",
-            json!({"name": "Иван дубль", "telegram": "ivan_petrov"}),
-        )
-        .await;
+    let ivan = app.create(t, "persons", json!({"name": "Иван", "telegram": "@Ivan_Petrov"})).await;
+    let resp = app.post(t, "/api/v1/persons", json!({"name": "Иван дубль", "telegram": "ivan_petrov"})).await;
     assert_error(&resp, 409, "conflict", Some("telegram"));
-    let (s, v) = app
-        .patch(
-            t,
-            &format!("/api/v1/persons/{ivan}"),
-            json!({"telegram": "ivan_petrov"}),
-        )
-        .await;
+    let (s, v) = app.patch(t, &format!("/api/v1/persons/{ivan}"), json!({"telegram": "ivan_petrov"})).await;
     assert_eq!(s, StatusCode::OK, "re-spelling one's own handle: {v}");
-    let (s, v) = app
-        .patch(
-            t,
-            &format!("/api/v1/persons/{ivan}"),
-            json!({"telegram": "@ivan_new"}),
-        )
-        .await;
+    let (s, v) = app.patch(t, &format!("/api/v1/persons/{ivan}"), json!({"telegram": "@ivan_new"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = app
-        .post(
-            t,
-            "/api/v1/persons",
-            json!({"name": "Другой Иван", "telegram": "@Ivan_Petrov"}),
-        )
-        .await;
-    assert_eq!(
-        s,
-        StatusCode::CREATED,
-        "a handle given up must be free again: {v}"
-    );
-    let resp = app
-        .post(
-            t,
-            "/api/v1/persons",
-            json!({"name": "Иван дубль", "telegram": "IVAN_NEW"}),
-        )
-        .await;
+    let (s, v) = app.post(t, "/api/v1/persons", json!({"name": "Другой Иван", "telegram": "@Ivan_Petrov"})).await;
+    assert_eq!(s, StatusCode::CREATED, "a handle given up must be free again: {v}");
+    let resp = app.post(t, "/api/v1/persons", json!({"name": "Иван дубль", "telegram": "IVAN_NEW"})).await;
     assert_error(&resp, 409, "conflict", Some("telegram"));
     assert_healthy(&app).await;
 }
@@ -659,143 +315,34 @@ async fn unknown_paths_and_missing_credentials(app: TestApp) {
     let t = &app.t.admin;
     let deal = app.create(t, "deals", json!({"title": "Одна"})).await;
     assert_error(&app.get(t, "/api/v1/widgets").await, 404, "not_found", None);
-    assert_error(
-        &app.post(t, "/api/v1/widgets", json!({"title": "x"})).await,
-        404,
-        "not_found",
-        None,
-    );
-    assert_error(
-        &app.get(t, "/api/v1/widgets/1").await,
-        404,
-        "not_found",
-        None,
-    );
+    assert_error(&app.post(t, "/api/v1/widgets", json!({"title": "x"})).await, 404, "not_found", None);
+    assert_error(&app.get(t, "/api/v1/widgets/1").await, 404, "not_found", None);
     assert_error(&app.get(t, "/api/v2/deals").await, 404, "not_found", None);
-    assert_error(
-        &app.get(t, "/api/v1/deals/1/2/3").await,
-        404,
-        "not_found",
-        None,
-    );
+    assert_error(&app.get(t, "/api/v1/deals/1/2/3").await, 404, "not_found", None);
     // A method a path does not take answers in the same envelope.
-    assert_error(
-        &app.delete(t, "/api/v1/deals").await,
-        405,
-        "method_not_allowed",
-        None,
-    );
+    assert_error(&app.delete(t, "/api/v1/deals").await, 405, "method_not_allowed", None);
     assert_eq!(app.all_ids(t, "deals", "").await, [deal]);
-    for id in [
-        "abc",
-        "-1",
-        "0",
-        "1.5",
-        "99999999999999999999",
-        "%27%20OR%201=1",
-    ] {
-        assert_error(
-            &app.get(t, &format!("/api/v1/deals/{id}")).await,
-            404,
-            "not_found",
-            None,
-        );
-        assert_error(
-            &app.patch(t, &format!("/api/v1/deals/{id}"), json!({"title": "x"}))
-                .await,
-            404,
-            "not_found",
-            None,
-        );
-        assert_error(
-            &app.delete(t, &format!("/api/v1/deals/{id}")).await,
-            404,
-            "not_found",
-            None,
-        );
-        assert_error(
-            &app.get(t, &format!("/api/v1/deals/{id}/history")).await,
-            404,
-            "not_found",
-            None,
-        );
+    for id in ["abc", "-1", "0", "1.5", "99999999999999999999", "%27%20OR%201=1"] {
+        assert_error(&app.get(t, &format!("/api/v1/deals/{id}")).await, 404, "not_found", None);
+        assert_error(&app.patch(t, &format!("/api/v1/deals/{id}"), json!({"title": "x"})).await, 404, "not_found", None);
+        assert_error(&app.delete(t, &format!("/api/v1/deals/{id}")).await, 404, "not_found", None);
+        assert_error(&app.get(t, &format!("/api/v1/deals/{id}/history")).await, 404, "not_found", None);
     }
-    assert_error(
-        &app.get(t, &format!("/api/v1/deals/{}", deal + 1)).await,
-        404,
-        "not_found",
-        None,
-    );
+    assert_error(&app.get(t, &format!("/api/v1/deals/{}", deal + 1)).await, 404, "not_found", None);
 
     let body = || Some(json!({"title": "Без токена"}).to_string().into_bytes());
     let ok = format!("Bearer {t}");
-    for auth in [
-        None,
-        Some("Bearer pat_garbage"),
-        Some("Bearer "),
-        Some("Basic YWRtaW46YWRtaW4="),
-        Some(t.as_str()),
-        Some("bearer x"),
-    ] {
-        assert_error(
-            &raw(&app, Method::GET, auth, "/api/v1/deals", None).await,
-            401,
-            "unauthorized",
-            None,
-        );
-        assert_error(
-            &raw(
-                &app,
-                Method::GET,
-                auth,
-                &format!("/api/v1/deals/{deal}"),
-                None,
-            )
-            .await,
-            401,
-            "unauthorized",
-            None,
-        );
-        assert_error(
-            &raw(&app, Method::POST, auth, "/api/v1/deals", body()).await,
-            401,
-            "unauthorized",
-            None,
-        );
-        assert_error(
-            &raw(
-                &app,
-                Method::DELETE,
-                auth,
-                &format!("/api/v1/deals/{deal}"),
-                None,
-            )
-            .await,
-            401,
-            "unauthorized",
-            None,
-        );
-        assert_error(
-            &raw(&app, Method::GET, auth, "/api/v1/me", None).await,
-            401,
-            "unauthorized",
-            None,
-        );
+    for auth in [None, Some("Bearer pat_garbage"), Some("Bearer "), Some("Basic YWRtaW46YWRtaW4="), Some(t.as_str()), Some("bearer x")] {
+        assert_error(&raw(&app, Method::GET, auth, "/api/v1/deals", None).await, 401, "unauthorized", None);
+        assert_error(&raw(&app, Method::GET, auth, &format!("/api/v1/deals/{deal}"), None).await, 401, "unauthorized", None);
+        assert_error(&raw(&app, Method::POST, auth, "/api/v1/deals", body()).await, 401, "unauthorized", None);
+        assert_error(&raw(&app, Method::DELETE, auth, &format!("/api/v1/deals/{deal}"), None).await, 401, "unauthorized", None);
+        assert_error(&raw(&app, Method::GET, auth, "/api/v1/me", None).await, 401, "unauthorized", None);
     }
     // A real token with garbage around it is still garbage.
     let padded = format!("Bearer {t}x");
-    assert_error(
-        &raw(&app, Method::GET, Some(&padded), "/api/v1/deals", None).await,
-        401,
-        "unauthorized",
-        None,
-    );
-    assert_eq!(
-        raw(&app, Method::GET, Some(&ok), "/api/v1/deals", None)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_error(&raw(&app, Method::GET, Some(&padded), "/api/v1/deals", None).await, 401, "unauthorized", None);
+    assert_eq!(raw(&app, Method::GET, Some(&ok), "/api/v1/deals", None).await.0, StatusCode::OK);
     assert_eq!(app.all_ids(t, "deals", "").await, [deal]);
     assert_eq!(read(&app, "deals", deal).await["title"], "Одна");
     assert_healthy(&app).await;

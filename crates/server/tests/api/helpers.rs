@@ -109,7 +109,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let (m2, manager2) = user("m2@a.test", "manager", Some(team_a)).await;
     let (m3, manager3) = user("m3@a.test", "manager", Some(team_b)).await;
     let (_, analyst) = user("analyst@a.test", "analyst", None).await;
-    let other_admin_id = db.create(&other_sys, Entity::User, &json!({"email": "admin@b.test", "name": "B", "role": "admin"})).await.unwrap().id();
+    let other_admin_id =
+        db.create(&other_sys, Entity::User, &json!({"email": "admin@b.test", "name": "B", "role": "admin"})).await.unwrap().id();
     let other_admin = db.create_token(other.id, other_admin_id, "test").await.unwrap();
 
     let pipeline = db.create(&sys, Entity::Pipeline, &json!({"name": "Клиенты"})).await.unwrap().id();

@@ -13,13 +13,7 @@ crate::both_dbs!(
 );
 
 /// Walks a list page by page with `limit`, checking page sizes, and returns every row.
-async fn walk(
-    app: &TestApp,
-    token: &str,
-    collection: &str,
-    query: &str,
-    limit: usize,
-) -> Vec<Value> {
+async fn walk(app: &TestApp, token: &str, collection: &str, query: &str, limit: usize) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..1000 {
@@ -30,19 +24,11 @@ async fn walk(
         let (s, v) = app.get(token, &path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
         let page = v["data"].as_array().unwrap();
-        assert!(
-            page.len() <= limit,
-            "{path}: {} rows on a page of {limit}",
-            page.len()
-        );
+        assert!(page.len() <= limit, "{path}: {} rows on a page of {limit}", page.len());
         rows.extend(page.iter().cloned());
         match v["next_cursor"].as_str() {
             Some(c) => {
-                assert_eq!(
-                    page.len(),
-                    limit,
-                    "{path}: a short page that is not the last"
-                );
+                assert_eq!(page.len(), limit, "{path}: a short page that is not the last");
                 cursor = Some(c.to_string());
             }
             None => return rows,
@@ -87,36 +73,15 @@ async fn cursors_visit_every_record_once_in_order(app: TestApp) {
     let mut theirs: Vec<Deal> = Vec::new();
     // Titles are lower-case ASCII so that every collation orders them alike; many values tie.
     let plan: [&[(&str, i64, bool)]; 3] = [
-        &[
-            ("delta", 300, true),
-            ("alpha", 100, true),
-            ("charlie", 300, true),
-            ("alpha", 300, false),
-        ],
-        &[
-            ("bravo", 200, true),
-            ("alpha", 300, true),
-            ("foxtrot", 50, true),
-            ("zulu", 50, false),
-        ],
-        &[
-            ("echo", 0, true),
-            ("charlie", 0, true),
-            ("alpha", 999, false),
-        ],
+        &[("delta", 300, true), ("alpha", 100, true), ("charlie", 300, true), ("alpha", 300, false)],
+        &[("bravo", 200, true), ("alpha", 300, true), ("foxtrot", 50, true), ("zulu", 50, false)],
+        &[("echo", 0, true), ("charlie", 0, true), ("alpha", 999, false)],
     ];
     for batch in plan {
         for &(title, value, by_me) in batch {
             let token = if by_me { m1 } else { m2 };
-            let id = app
-                .create(token, "deals", json!({"title": title, "value": value}))
-                .await;
-            let d = Deal {
-                id,
-                title,
-                value,
-                tick,
-            };
+            let id = app.create(token, "deals", json!({"title": title, "value": value})).await;
+            let d = Deal { id, title, value, tick };
             if by_me {
                 mine.push(d)
             } else {
@@ -128,37 +93,17 @@ async fn cursors_visit_every_record_once_in_order(app: TestApp) {
     }
     // Two changes in the same second: the first deal and the fifth move to the top, tied.
     for i in [0, 4] {
-        let (s, v) = app
-            .patch(
-                m1,
-                &format!("/api/v1/deals/{}", mine[i].id),
-                json!({"value": 100}),
-            )
-            .await;
+        let (s, v) = app.patch(m1, &format!("/api/v1/deals/{}", mine[i].id), json!({"value": 100})).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         mine[i].value = 100;
         mine[i].tick = tick;
     }
     let all: Vec<Deal> = mine.iter().chain(&theirs).cloned().collect();
 
-    let sorts = [
-        "",
-        "-updated_at",
-        "updated_at",
-        "title",
-        "-title",
-        "value",
-        "-value",
-        "id",
-        "-id",
-    ];
+    let sorts = ["", "-updated_at", "updated_at", "title", "-title", "value", "-value", "id", "-id"];
     for (who, token, visible) in [("manager1", m1, &mine), ("head", &app.t.head, &all)] {
         for sort in sorts {
-            let query = if sort.is_empty() {
-                String::new()
-            } else {
-                format!("&sort={sort}")
-            };
+            let query = if sort.is_empty() { String::new() } else { format!("&sort={sort}") };
             let want = expected(visible, sort);
             for limit in [1, 2, 3, 500] {
                 let rows = walk(&app, token, "deals", &query, limit).await;
@@ -169,17 +114,11 @@ async fn cursors_visit_every_record_once_in_order(app: TestApp) {
     // The rows carry what the sort ordered them by.
     let rows = walk(&app, m1, "deals", "&sort=title", 2).await;
     let titles: Vec<&str> = rows.iter().map(|r| r["title"].as_str().unwrap()).collect();
-    assert_eq!(
-        titles,
-        ["alpha", "alpha", "bravo", "charlie", "charlie", "delta", "echo", "foxtrot"]
-    );
+    assert_eq!(titles, ["alpha", "alpha", "bravo", "charlie", "charlie", "delta", "echo", "foxtrot"]);
     let rows = walk(&app, m1, "deals", "", 3).await;
     assert_eq!(rows[0]["updated_at"], "2026-11-23T09:00:03.000Z");
     assert_eq!(rows[0]["updated_at"], rows[1]["updated_at"]);
-    assert_eq!(
-        rows.last().unwrap()["updated_at"],
-        "2026-11-23T09:00:00.000Z"
-    );
+    assert_eq!(rows.last().unwrap()["updated_at"], "2026-11-23T09:00:00.000Z");
 
     // A record deleted between pages is skipped, not repeated; the rest still come once each.
     let (s, v) = app.get(m1, "/api/v1/deals?limit=3&sort=id").await;
@@ -187,23 +126,12 @@ async fn cursors_visit_every_record_once_in_order(app: TestApp) {
     let first_page = ids(v["data"].as_array().unwrap());
     let cursor = v["next_cursor"].as_str().unwrap().to_string();
     let gone = expected(&mine, "id")[4];
-    assert_eq!(
-        app.delete(m1, &format!("/api/v1/deals/{gone}")).await.0,
-        StatusCode::NO_CONTENT
-    );
-    let (s, v) = app
-        .get(
-            m1,
-            &format!("/api/v1/deals?limit=500&sort=id&cursor={cursor}"),
-        )
-        .await;
+    assert_eq!(app.delete(m1, &format!("/api/v1/deals/{gone}")).await.0, StatusCode::NO_CONTENT);
+    let (s, v) = app.get(m1, &format!("/api/v1/deals?limit=500&sort=id&cursor={cursor}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let mut seen = first_page;
     seen.extend(ids(v["data"].as_array().unwrap()));
-    let want: Vec<i64> = expected(&mine, "id")
-        .into_iter()
-        .filter(|id| *id != gone)
-        .collect();
+    let want: Vec<i64> = expected(&mine, "id").into_iter().filter(|id| *id != gone).collect();
     assert_eq!(seen, want);
     assert!(v["next_cursor"].is_null());
 }
@@ -214,76 +142,32 @@ fn set(mut v: Vec<i64>) -> Vec<i64> {
 }
 
 async fn filters_match_exactly(app: TestApp) {
-    let (a, m1, m2, m3) = (
-        &app.t.admin,
-        &app.t.manager1,
-        &app.t.manager2,
-        &app.t.manager3,
-    );
+    let (a, m1, m2, m3) = (&app.t.admin, &app.t.manager1, &app.t.manager2, &app.t.manager3);
     let p1 = app.ids.pipeline;
-    let p2 = app
-        .create(a, "pipelines", json!({"name": "Партнёры"}))
-        .await;
-    app.create(a, "stages", json!({"pipeline_id": p2, "name": "Первый"}))
-        .await;
-    let org = app
-        .create(m1, "organizations", json!({"name": "ООО Фильтр"}))
-        .await;
+    let p2 = app.create(a, "pipelines", json!({"name": "Партнёры"})).await;
+    app.create(a, "stages", json!({"pipeline_id": p2, "name": "Первый"})).await;
+    let org = app.create(m1, "organizations", json!({"name": "ООО Фильтр"})).await;
 
-    let won1 = app
-        .create(m1, "deals", json!({"title": "won1", "status": "won"}))
-        .await;
-    let won2 = app
-        .create(
-            m2,
-            "deals",
-            json!({"title": "won2", "status": "won", "pipeline_id": p2}),
-        )
-        .await;
-    let lost = app
-        .create(
-            m1,
-            "deals",
-            json!({"title": "lost", "status": "lost", "organization_id": org}),
-        )
-        .await;
-    let open1 = app.create(a, "deals", json!({"title": "open1", "owner_id": app.ids.manager3, "pipeline_id": p2, "organization_id": org})).await;
+    let won1 = app.create(m1, "deals", json!({"title": "won1", "status": "won"})).await;
+    let won2 = app.create(m2, "deals", json!({"title": "won2", "status": "won", "pipeline_id": p2})).await;
+    let lost = app.create(m1, "deals", json!({"title": "lost", "status": "lost", "organization_id": org})).await;
+    let open1 =
+        app.create(a, "deals", json!({"title": "open1", "owner_id": app.ids.manager3, "pipeline_id": p2, "organization_id": org})).await;
     let open2 = app.create(m1, "deals", json!({"title": "open2"})).await;
-    let frozen = app
-        .create(
-            m3,
-            "deals",
-            json!({"title": "frozen", "status": "frozen", "frozen_reason": "пауза"}),
-        )
-        .await;
+    let frozen = app.create(m3, "deals", json!({"title": "frozen", "status": "frozen", "frozen_reason": "пауза"})).await;
 
     let h = &app.t.head;
     let cases: Vec<(String, Vec<i64>)> = vec![
         ("&status=won".into(), vec![won1, won2]),
         ("&status=open".into(), vec![open1, open2]),
         ("&status=frozen".into(), vec![frozen]),
-        (
-            format!("&owner_id={}", app.ids.manager1),
-            vec![won1, lost, open2],
-        ),
-        (
-            format!("&owner_id={}", app.ids.manager3),
-            vec![open1, frozen],
-        ),
-        (
-            format!("&pipeline_id={p1}"),
-            vec![won1, lost, open2, frozen],
-        ),
+        (format!("&owner_id={}", app.ids.manager1), vec![won1, lost, open2]),
+        (format!("&owner_id={}", app.ids.manager3), vec![open1, frozen]),
+        (format!("&pipeline_id={p1}"), vec![won1, lost, open2, frozen]),
         (format!("&pipeline_id={p2}"), vec![won2, open1]),
-        (
-            "&organization_id=null".into(),
-            vec![won1, won2, open2, frozen],
-        ),
+        ("&organization_id=null".into(), vec![won1, won2, open2, frozen]),
         (format!("&organization_id={org}"), vec![lost, open1]),
-        (
-            format!("&status=won&owner_id={}", app.ids.manager1),
-            vec![won1],
-        ),
+        (format!("&status=won&owner_id={}", app.ids.manager1), vec![won1]),
         (format!("&status=won&pipeline_id={p2}"), vec![won2]),
         (format!("&status=lost&pipeline_id={p2}"), vec![]),
         ("&title=open2".into(), vec![open2]),
@@ -299,109 +183,43 @@ async fn filters_match_exactly(app: TestApp) {
     }
     // Filters narrow what the caller may see; they never widen it.
     assert_eq!(app.all_ids(m1, "deals", "&status=won").await, [won1]);
-    assert_eq!(
-        app.all_ids(m1, "deals", &format!("&owner_id={}", app.ids.manager2))
-            .await,
-        Vec::<i64>::new()
-    );
-    assert_eq!(
-        app.all_ids(m1, "deals", &format!("&pipeline_id={p2}"))
-            .await,
-        Vec::<i64>::new()
-    );
+    assert_eq!(app.all_ids(m1, "deals", &format!("&owner_id={}", app.ids.manager2)).await, Vec::<i64>::new());
+    assert_eq!(app.all_ids(m1, "deals", &format!("&pipeline_id={p2}")).await, Vec::<i64>::new());
     // Deleted records match no filter.
-    assert_eq!(
-        app.delete(m1, &format!("/api/v1/deals/{won1}")).await.0,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(app.delete(m1, &format!("/api/v1/deals/{won1}")).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.all_ids(h, "deals", "&status=won").await, [won2]);
 
     // Activities by done, persons by (no) organization.
-    let task =
-        |subject: &str, done: bool| json!({"type": "task", "subject": subject, "done": done});
+    let task = |subject: &str, done: bool| json!({"type": "task", "subject": subject, "done": done});
     let done = app.create(m1, "activities", task("готово", true)).await;
     let todo1 = app.create(m1, "activities", task("сделать 1", false)).await;
-    let todo2 = app
-        .create(
-            m1,
-            "activities",
-            json!({"type": "call", "subject": "сделать 2"}),
-        )
-        .await;
+    let todo2 = app.create(m1, "activities", json!({"type": "call", "subject": "сделать 2"})).await;
     let todo3 = app.create(m2, "activities", task("сделать 3", false)).await;
-    assert_eq!(
-        set(app.all_ids(h, "activities", "&done=false").await),
-        [todo1, todo2, todo3]
-    );
+    assert_eq!(set(app.all_ids(h, "activities", "&done=false").await), [todo1, todo2, todo3]);
     assert_eq!(app.all_ids(h, "activities", "&done=true").await, [done]);
-    assert_eq!(
-        set(app.all_ids(m1, "activities", "&done=false").await),
-        [todo1, todo2]
-    );
-    assert_eq!(
-        app.all_ids(h, "activities", "&done=false&type=call").await,
-        [todo2]
-    );
-    let (s, v) = app
-        .patch(
-            m1,
-            &format!("/api/v1/activities/{todo1}"),
-            json!({"done": true}),
-        )
-        .await;
+    assert_eq!(set(app.all_ids(m1, "activities", "&done=false").await), [todo1, todo2]);
+    assert_eq!(app.all_ids(h, "activities", "&done=false&type=call").await, [todo2]);
+    let (s, v) = app.patch(m1, &format!("/api/v1/activities/{todo1}"), json!({"done": true})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(
-        set(app.all_ids(h, "activities", "&done=false").await),
-        [todo2, todo3]
-    );
-    assert_eq!(
-        set(app.all_ids(h, "activities", "&done=true").await),
-        [done, todo1]
-    );
+    assert_eq!(set(app.all_ids(h, "activities", "&done=false").await), [todo2, todo3]);
+    assert_eq!(set(app.all_ids(h, "activities", "&done=true").await), [done, todo1]);
 
     let loner = app.create(m1, "persons", json!({"name": "Одиночка"})).await;
-    let employee = app
-        .create(
-            m1,
-            "persons",
-            json!({"name": "Сотрудник", "organization_id": org}),
-        )
-        .await;
-    assert_eq!(
-        app.all_ids(h, "persons", "&organization_id=null").await,
-        [loner]
-    );
-    assert_eq!(
-        app.all_ids(h, "persons", &format!("&organization_id={org}"))
-            .await,
-        [employee]
-    );
+    let employee = app.create(m1, "persons", json!({"name": "Сотрудник", "organization_id": org})).await;
+    assert_eq!(app.all_ids(h, "persons", "&organization_id=null").await, [loner]);
+    assert_eq!(app.all_ids(h, "persons", &format!("&organization_id={org}")).await, [employee]);
     // Filters by phone and e-mail take any spelling the API accepts.
-    let (s, v) = app
-        .patch(
-            m1,
-            &format!("/api/v1/persons/{employee}"),
-            json!({"phone": "8 916 222-33-44", "email": "Staff@Filter.example"}),
-        )
-        .await;
+    let (s, v) =
+        app.patch(m1, &format!("/api/v1/persons/{employee}"), json!({"phone": "8 916 222-33-44", "email": "Staff@Filter.example"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(
-        app.all_ids(h, "persons", "&phone=%2B7%20916%20222%2033%2044")
-            .await,
-        [employee]
-    );
-    assert_eq!(
-        app.all_ids(h, "persons", "&email=STAFF@filter.example")
-            .await,
-        [employee]
-    );
+    assert_eq!(app.all_ids(h, "persons", "&phone=%2B7%20916%20222%2033%2044").await, [employee]);
+    assert_eq!(app.all_ids(h, "persons", "&email=STAFF@filter.example").await, [employee]);
 }
 
 async fn bad_list_input_is_refused(app: TestApp) {
     let t = &app.t.manager1;
     for (title, value) in [("alpha", 1), ("bravo", 2), ("charlie", 3)] {
-        app.create(t, "deals", json!({"title": title, "value": value}))
-            .await;
+        app.create(t, "deals", json!({"title": title, "value": value})).await;
     }
     let (s, v) = app.get(t, "/api/v1/deals?sort=title&limit=1").await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -429,51 +247,19 @@ async fn bad_list_input_is_refused(app: TestApp) {
         ("deals", format!("cursor={random}"), "cursor"),
         ("deals", "cursor=not%20base64!!".into(), "cursor"),
         ("deals", "cursor=".into(), "cursor"),
-        (
-            "deals",
-            format!("cursor={}", forge(r#"["-updated_at","x",1]"#)),
-            "cursor",
-        ),
-        (
-            "deals",
-            format!("cursor={}", forge(r#"["-updated_at",1,"x"]"#)),
-            "cursor",
-        ),
-        (
-            "deals",
-            format!("cursor={}", forge(r#"["-updated_at",1]"#)),
-            "cursor",
-        ),
-        (
-            "deals",
-            format!("cursor={}", forge(r#"{"sort":"-updated_at"}"#)),
-            "cursor",
-        ),
-        (
-            "deals",
-            format!("sort=title&cursor={}", forge(r#"["title",1,1]"#)),
-            "cursor",
-        ),
-        (
-            "deals",
-            format!("sort=-value&cursor={title_cursor}"),
-            "cursor",
-        ),
+        ("deals", format!("cursor={}", forge(r#"["-updated_at","x",1]"#)), "cursor"),
+        ("deals", format!("cursor={}", forge(r#"["-updated_at",1,"x"]"#)), "cursor"),
+        ("deals", format!("cursor={}", forge(r#"["-updated_at",1]"#)), "cursor"),
+        ("deals", format!("cursor={}", forge(r#"{"sort":"-updated_at"}"#)), "cursor"),
+        ("deals", format!("sort=title&cursor={}", forge(r#"["title",1,1]"#)), "cursor"),
+        ("deals", format!("sort=-value&cursor={title_cursor}"), "cursor"),
         ("deals", format!("cursor={title_cursor}"), "cursor"),
-        (
-            "deals",
-            format!("sort=title&cursor={default_cursor}"),
-            "cursor",
-        ),
+        ("deals", format!("sort=title&cursor={default_cursor}"), "cursor"),
         ("deals", "foo=1".into(), "foo"),
         ("deals", "owner_id=abc".into(), "owner_id"),
         ("deals", "owner_id=".into(), "owner_id"),
         ("deals", "status=maybe".into(), "status"),
-        (
-            "deals",
-            "expected_close_date=2026-02-30".into(),
-            "expected_close_date",
-        ),
+        ("deals", "expected_close_date=2026-02-30".into(), "expected_close_date"),
         ("deals", "created_at=yesterday".into(), "created_at"),
         ("deals", "workspace_id=1".into(), "workspace_id"),
         ("deals", "deleted_at=null".into(), "deleted_at"),
@@ -500,28 +286,13 @@ async fn bad_list_input_is_refused(app: TestApp) {
         (format!("cursor={title_cursor}"), "cursor"),
         (format!("cursor={default_cursor}"), "cursor"),
     ] {
-        assert_error(
-            &app.get(t, &format!("{history}?{query}")).await,
-            422,
-            "validation",
-            Some(field),
-        );
+        assert_error(&app.get(t, &format!("{history}?{query}")).await, 422, "validation", Some(field));
     }
 
     // The genuine cursors still work where they belong, and nothing was lost on the way.
-    let (s, v) = app
-        .get(
-            t,
-            &format!("/api/v1/deals?sort=title&cursor={title_cursor}"),
-        )
-        .await;
+    let (s, v) = app.get(t, &format!("/api/v1/deals?sort=title&cursor={title_cursor}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let titles: Vec<&str> = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["title"].as_str().unwrap())
-        .collect();
+    let titles: Vec<&str> = v["data"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["bravo", "charlie"]);
     let (s, v) = app.get(t, "/api/v1/deals?limit=500").await;
     assert_eq!(s, StatusCode::OK);
@@ -532,18 +303,10 @@ async fn bad_list_input_is_refused(app: TestApp) {
 async fn history_lists_every_change_newest_first(app: TestApp) {
     let t = &app.t.manager1;
     let (s0, s1) = (app.ids.stages[0], app.ids.stages[1]);
-    let deal = app
-        .create(t, "deals", json!({"title": "Исходная", "value": 1000}))
-        .await;
+    let deal = app.create(t, "deals", json!({"title": "Исходная", "value": 1000})).await;
     let path = format!("/api/v1/deals/{deal}");
     app.clock.advance(time::Duration::hours(1));
-    let (s, v) = app
-        .patch(
-            t,
-            &path,
-            json!({"stage_id": s1, "title": "Переименованная"}),
-        )
-        .await;
+    let (s, v) = app.patch(t, &path, json!({"stage_id": s1, "title": "Переименованная"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     app.clock.advance(time::Duration::hours(1));
     let (s, _) = app.delete(t, &path).await;
@@ -557,27 +320,14 @@ async fn history_lists_every_change_newest_first(app: TestApp) {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["next_cursor"].is_null());
     let events = v["data"].as_array().unwrap();
-    let actions: Vec<&str> = events
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["delete", "update", "create"]);
     for e in events {
         assert_eq!(e["actor_id"], app.ids.manager1, "{e}");
         assert_eq!(e["channel"], "api", "{e}");
     }
-    let times: Vec<&str> = events
-        .iter()
-        .map(|e| e["created_at"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        times,
-        [
-            "2026-11-23T11:00:00.000Z",
-            "2026-11-23T10:00:00.000Z",
-            "2026-11-23T09:00:00.000Z"
-        ]
-    );
+    let times: Vec<&str> = events.iter().map(|e| e["created_at"].as_str().unwrap()).collect();
+    assert_eq!(times, ["2026-11-23T11:00:00.000Z", "2026-11-23T10:00:00.000Z", "2026-11-23T09:00:00.000Z"]);
     assert_eq!(events[0]["changes"], json!({}));
     assert_eq!(
         events[1]["changes"],
@@ -591,14 +341,8 @@ async fn history_lists_every_change_newest_first(app: TestApp) {
     assert_eq!(created["title"], json!({"from": null, "to": "Исходная"}));
     assert_eq!(created["stage_id"], json!({"from": null, "to": s0}));
     assert_eq!(created["value"], json!({"from": null, "to": 1000}));
-    assert_eq!(
-        created["owner_id"],
-        json!({"from": null, "to": app.ids.manager1})
-    );
-    assert!(
-        created.get("id").is_none() && created.get("updated_at").is_none(),
-        "{created}"
-    );
+    assert_eq!(created["owner_id"], json!({"from": null, "to": app.ids.manager1}));
+    assert!(created.get("id").is_none() && created.get("updated_at").is_none(), "{created}");
 
     // Page by page, the same events in the same order, each once.
     let mut paged = Vec::new();
@@ -622,21 +366,14 @@ async fn history_lists_every_change_newest_first(app: TestApp) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["data"].as_array().unwrap().len(), 2);
     let c = v["next_cursor"].as_str().unwrap();
-    let (_, v) = app
-        .get(t, &format!("{path}/history?limit=2&cursor={c}"))
-        .await;
+    let (_, v) = app.get(t, &format!("{path}/history?limit=2&cursor={c}")).await;
     assert_eq!(v["data"], json!([events[2]]));
     assert!(v["next_cursor"].is_null());
 
     // Heads read it too; a manager who never saw the deal does not.
     let (s, v) = app.get(&app.t.head, &format!("{path}/history")).await;
     assert_eq!((s, &v["data"]), (StatusCode::OK, &json!(events)));
-    assert_error(
-        &app.get(&app.t.manager2, &format!("{path}/history")).await,
-        404,
-        "not_found",
-        None,
-    );
+    assert_error(&app.get(&app.t.manager2, &format!("{path}/history")).await, 404, "not_found", None);
     // Another record's history is its own.
     let other = app.create(t, "deals", json!({"title": "Другая"})).await;
     let (_, v) = app.get(t, &format!("/api/v1/deals/{other}/history")).await;
