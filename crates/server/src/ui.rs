@@ -19,6 +19,27 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(home)).route("/login", get(login_page).post(login_submit)).route("/logout", post(logout))
 }
 
+/// `12 345,67 ₽`: grouped thousands, two decimals, the currency sign where there is a common one.
+pub fn money(minor: i64, currency: &str) -> String {
+    let (units, cents) = (minor.abs() / 100, minor.abs() % 100);
+    let digits = units.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(c);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    let cur = match currency {
+        "RUB" => "₽",
+        "USD" => "$",
+        "EUR" => "€",
+        other => other,
+    };
+    format!("{sign}{grouped},{cents:02}\u{a0}{cur}")
+}
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -43,7 +64,7 @@ main{{max-width:960px;margin:40px auto;padding:0 20px}} .card{{background:#fff;b
 label{{display:block;margin:12px 0 4px}} input{{font:inherit;padding:8px;width:100%;box-sizing:border-box;border:1px solid #c4cad4;border-radius:6px}}
 button{{font:inherit;margin-top:16px;padding:8px 18px;border:0;border-radius:6px;background:#2d5bd7;color:#fff;cursor:pointer}}
 :focus-visible{{outline:3px solid #f0a500;outline-offset:2px}} table{{border-collapse:collapse;width:100%}} td,th{{text-align:left;padding:6px 8px;border-bottom:1px solid #eceef2}}
-.error{{color:#b3261e}} header{{display:flex;justify-content:space-between;align-items:center}}
+.error{{color:#b3261e}} .num{{text-align:right;white-space:nowrap}} header{{display:flex;justify-content:space-between;align-items:center}}
 </style></head><body><main>{body}</main></body></html>"#,
         title = escape(title)
     ))
@@ -124,12 +145,11 @@ async fn home(State(st): State<AppState>, headers: HeaderMap) -> Response {
             .iter()
             .map(|d| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td>{:.2} {}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td class=num>{}</td><td>{}</td></tr>",
                     escape(d.get("title").as_text().unwrap_or("")),
                     escape(d.get("status").as_text().unwrap_or("")),
-                    d.get("value").as_int().unwrap_or(0) as f64 / 100.0,
-                    escape(d.get("currency").as_text().unwrap_or("")),
-                    d.get("updated_at").as_int().map(format_ms).unwrap_or_default(),
+                    escape(&money(d.get("value").as_int().unwrap_or(0), d.get("currency").as_text().unwrap_or(""))),
+                    d.get("updated_at").as_int().map(|ms| format_ms(ms).replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_default(),
                 )
             })
             .collect::<String>(),
@@ -141,7 +161,7 @@ async fn home(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let body = format!(
         r#"<header><h1>{ws}</h1><form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}"><button>Выйти / Sign out</button></form></header>
 <p>{name} · {role}</p><div class="card"><h2>Последние сделки / Latest deals</h2>
-<table><thead><tr><th>Сделка</th><th>Статус</th><th>Сумма</th><th>Обновлена</th></tr></thead><tbody>{rows}</tbody></table></div>
+<table><thead><tr><th>Сделка</th><th>Статус</th><th class=num>Сумма</th><th>Обновлена</th></tr></thead><tbody>{rows}</tbody></table></div>
 <p>API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p>"#,
         ws = escape(&actor.ws.name),
         csrf = escape(&csrf),
@@ -149,4 +169,21 @@ async fn home(State(st): State<AppState>, headers: HeaderMap) -> Response {
         role = escape(actor.caller.role.as_str()),
     );
     page("Poryadok", &body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_with_its_sign() {
+        assert_eq!(money(1_234_567_89, "RUB"), "1\u{a0}234\u{a0}567,89\u{a0}₽");
+        assert_eq!(money(5, "USD"), "0,05\u{a0}$");
+        assert_eq!(money(-100_000, "KZT"), "-1\u{a0}000,00\u{a0}KZT");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape("<script>alert('1')</script>&"), "&lt;script&gt;alert(&#39;1&#39;)&lt;/script&gt;&amp;");
+    }
 }
