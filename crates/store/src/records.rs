@@ -185,7 +185,7 @@ impl Db {
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
         let old = fetch_one(&tx, self.backend, entity, actor, id, false).await?;
-        rules::before_delete(&tx, self.backend, actor, &old).await?;
+        rules::before_delete(&tx, self.backend, actor, &old, now).await?;
         let upd = Query::update()
             .table(col(entity.table()))
             .value(col("deleted_at"), now)

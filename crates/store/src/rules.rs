@@ -293,7 +293,7 @@ async fn count_live(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Act
     Ok(scalar_i64(conn, backend, &q).await?.unwrap_or(0))
 }
 
-pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row) -> Result<()> {
+pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row, now: i64) -> Result<()> {
     let id = old.id();
     let in_use = match old.entity {
         Entity::Stage => Some(("deals", "stage_id", "deals are in this stage; move them first")),
@@ -318,6 +318,17 @@ pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBacken
         if n > 0 {
             return Err(StoreError::Conflict { field: None, message: format!("{n} users are in this team; move them first") });
         }
+    }
+    if old.entity == Entity::Pipeline {
+        // A deleted pipeline takes its (empty) stages with it.
+        let q = Query::update()
+            .table(col("stages"))
+            .value(col("deleted_at"), now)
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("pipeline_id")).eq(id))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        conn.execute(backend.build(&q)).await?;
     }
     if old.entity == Entity::Person {
         // A deleted person's phone and e-mail are free for a new card.

@@ -118,6 +118,11 @@ async fn every_resource_supports_crud(app: TestApp) {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(v["data"].as_array().unwrap().len(), 3, "{collection} history: {v}");
     }
+    // Deleting a pipeline takes its stages along.
+    let pipeline = app.create(a, "pipelines", json!({"name": "Временная"})).await;
+    let stage = app.create(a, "stages", json!({"pipeline_id": pipeline, "name": "Единственная"})).await;
+    app.delete(a, &format!("/api/v1/pipelines/{pipeline}")).await;
+    assert_error(&app.get(a, &format!("/api/v1/stages/{stage}")).await, 404, "not_found", None);
     app.create(a, "persons", json!({"name": "Иван Иванов", "email": "Ivan@Example.ru"})).await;
     let (_, v) = app.get(a, "/api/v1/persons?email=IVAN@example.ru").await;
     assert_eq!(v["data"][0]["email"], "ivan@example.ru", "e-mails are stored lower-cased");
