@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod filter;
 pub mod schema;
 pub mod types;
 pub mod validate;

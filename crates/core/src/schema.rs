@@ -16,6 +16,7 @@ pub enum Entity {
     User,
     Team,
     CustomField,
+    SavedFilter,
 }
 
 /// How a field may be written through the API.
@@ -270,6 +271,20 @@ const CUSTOM_FIELD: &[Field] = &[
     UPDATED,
 ];
 
+/// Entities a filter expression can be about.
+pub const FILTER_ENTITIES: &[&str] = &["deal", "person", "organization", "activity"];
+
+const SAVED_FILTER: &[Field] = &[
+    ID,
+    Field::new("name", Kind::Text(NAME)).req().sort(),
+    Field::new("entity", Kind::Enum(FILTER_ENTITIES)).req().create_only(),
+    Field::new("expression", Kind::LongText(4000)).req(),
+    Field::new("shared", Kind::Bool),
+    Field::new("owner_id", Kind::Ref(Entity::User)).ro(),
+    CREATED,
+    UPDATED,
+];
+
 impl Entity {
     pub const ALL: &'static [Entity] = &[
         Entity::Organization,
@@ -282,6 +297,7 @@ impl Entity {
         Entity::User,
         Entity::Team,
         Entity::CustomField,
+        Entity::SavedFilter,
     ];
 
     /// The collection segment in `/api/v1/{path}`.
@@ -297,6 +313,7 @@ impl Entity {
             Entity::User => "users",
             Entity::Team => "teams",
             Entity::CustomField => "custom_fields",
+            Entity::SavedFilter => "filters",
         }
     }
 
@@ -317,6 +334,7 @@ impl Entity {
             Entity::User => "user",
             Entity::Team => "team",
             Entity::CustomField => "custom_field",
+            Entity::SavedFilter => "filter",
         }
     }
 
@@ -327,6 +345,7 @@ impl Entity {
     pub fn table(self) -> &'static str {
         match self {
             Entity::CustomField => "custom_field_defs",
+            Entity::SavedFilter => "saved_filters",
             other => other.path(),
         }
     }
@@ -343,6 +362,7 @@ impl Entity {
             Entity::User => USER,
             Entity::Team => TEAM,
             Entity::CustomField => CUSTOM_FIELD,
+            Entity::SavedFilter => SAVED_FILTER,
         }
     }
 
@@ -354,7 +374,7 @@ impl Entity {
     /// `None`: reference data every member of the workspace sees.
     pub fn owner_field(self) -> Option<&'static str> {
         match self {
-            Entity::Organization | Entity::Person | Entity::Deal | Entity::Activity => Some("owner_id"),
+            Entity::Organization | Entity::Person | Entity::Deal | Entity::Activity | Entity::SavedFilter => Some("owner_id"),
             Entity::Note => Some("author_id"),
             _ => None,
         }
@@ -378,7 +398,7 @@ impl Entity {
         match self {
             Entity::Deal | Entity::Organization | Entity::Person | Entity::Activity | Entity::Note => "-updated_at",
             Entity::Pipeline | Entity::Stage | Entity::CustomField => "position",
-            Entity::User | Entity::Team => "name",
+            Entity::User | Entity::Team | Entity::SavedFilter => "name",
         }
     }
 }

@@ -4,7 +4,8 @@
 //! machine-readable `code` that maps to one HTTP status:
 //! `validation` 422 (400 for an unreadable body), `not_found` 404, `conflict` 409,
 //! `unauthorized` 401, `forbidden` 403, `payload_too_large` 413, `internal` 500.
-//! `field` names the offending input where there is one. Internal errors are logged with their
+//! `field` names the offending input where there is one; a filter expression's mistakes add
+//! `position` (line, column, length, hint, and the line with a caret under the mistake). Internal errors are logged with their
 //! cause and answered with a generic message: nothing about the database leaks to clients.
 //! A record the caller may not see is `not_found`, exactly like a missing one.
 use axum::http::StatusCode;
@@ -19,11 +20,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Where in a filter expression the problem is: `{"line", "column", "length", "hint", "display"}`.
+    pub position: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError { status, code, message: message.into(), field: None, position: None }
     }
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -47,9 +50,21 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Validation(fe) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", fe.message).with_field(fe.field),
+            StoreError::Filter { field, error, text } => {
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", error.to_string()).with_field(field);
+                e.position = Some(json!({
+                    "line": error.line, "column": error.column, "length": error.len,
+                    "hint": error.hint, "display": error.render(&text),
+                }));
+                e
+            }
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict { field, message } => ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field },
-            StoreError::Forbidden { field, message } => ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field },
+            StoreError::Conflict { field, message } => {
+                ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field, position: None }
+            }
+            StoreError::Forbidden { field, message } => {
+                ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field, position: None }
+            }
             StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
             other => {
                 tracing::error!(error = %other, "internal error");
@@ -61,7 +76,10 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        let mut body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        if let Some(p) = self.position {
+            body["error"]["position"] = p;
+        }
         (self.status, Json(body)).into_response()
     }
 }

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/funnel", get(reports::funnel))
+        .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))

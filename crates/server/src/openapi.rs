@@ -160,6 +160,10 @@ pub fn document() -> OpenApi {
                 "sort",
                 &format!("one of {}; prefix - for descending (default {})", sortable.join(", "), e.default_sort()),
             ))
+            .parameter(query_param(
+                "filter",
+                "a filter-language expression (deals, persons, organizations, activities); see docs/FILTERS.md",
+            ))
             .description(Some("Any other query parameter filters by equality on the field of the same name (`null` matches empty)."))
             .response("200", json_response("a page", Some(data_of(one(), true))))
             .response("422", json_response("bad limit, sort, cursor or filter", Some(error_ref())));
@@ -321,6 +325,22 @@ fn add_other_paths(paths: &mut Paths) {
             )
             .parameter(id_param())
             .parameter(query_param("cards", "cards per stage, up to 200 (default 50)")),
+        )]),
+    );
+    add(
+        "/api/v1/filters/check",
+        item([(
+            HttpMethod::Post,
+            simple(
+                "filters",
+                "check_filter",
+                "Check a filter expression; count what it selects",
+                "200",
+                "valid",
+                object("{data: {entity, expression, valid, count, checked}}"),
+            )
+            .request_body(Some(body(any_object("{entity: deal|person|organization|activity, expression}"))))
+            .response("422", json_response("the mistake, with error.position {line, column, length, hint, display}", Some(error_ref()))),
         )]),
     );
     add(

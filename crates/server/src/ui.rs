@@ -149,7 +149,10 @@ async fn home(State(st): State<AppState>, headers: HeaderMap) -> Response {
                     escape(d.get("title").as_text().unwrap_or("")),
                     escape(d.get("status").as_text().unwrap_or("")),
                     escape(&money(d.get("value").as_int().unwrap_or(0), d.get("currency").as_text().unwrap_or(""))),
-                    d.get("updated_at").as_int().map(|ms| format_ms(ms).replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_default(),
+                    d.get("updated_at")
+                        .as_int()
+                        .map(|ms| format_ms(ms).replace('T', " ").chars().take(16).collect::<String>())
+                        .unwrap_or_default(),
                 )
             })
             .collect::<String>(),

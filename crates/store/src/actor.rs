@@ -40,6 +40,10 @@ impl Actor {
 /// The condition that limits `entity`'s rows to those the caller may see, if any limit applies.
 pub fn scope_condition(entity: Entity, caller: &Caller) -> Option<SimpleExpr> {
     let owner = entity.owner_field()?;
+    if entity == Entity::SavedFilter {
+        // A saved filter is its owner's, or shared with the whole workspace.
+        return Some(Expr::col(col("owner_id")).eq(caller.user_id).or(Expr::col(col("shared")).eq(true)));
+    }
     match caller.scope() {
         Scope::All => None,
         Scope::OwnedBy(user) => Some(Expr::col(col(owner)).eq(user)),

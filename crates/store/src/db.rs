@@ -78,8 +78,20 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
-        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
-        let readers = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
+        let with_functions = || {
+            SqlitePoolOptions::new().after_connect(|conn, _| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    let rc = crate::sqlite_fn::register(handle.as_raw_handle().as_ptr());
+                    if rc != 0 {
+                        return Err(sqlx::Error::Protocol(format!("registering SQL functions failed ({rc})")));
+                    }
+                    Ok(())
+                })
+            })
+        };
+        let writer = with_functions().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
+        let readers = with_functions().max_connections(4).connect_with(opts.read_only(true)).await?;
         Ok(Db {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
             write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),

@@ -6,6 +6,9 @@ use poryadok_core::FieldError;
 pub enum StoreError {
     #[error("{0}")]
     Validation(FieldError),
+    /// A filter expression that does not parse or check, with the text it came from.
+    #[error("{field}: {error}")]
+    Filter { field: String, error: Box<poryadok_core::filter::FilterError>, text: String },
     #[error("not found")]
     NotFound,
     #[error("{message}")]

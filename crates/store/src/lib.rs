@@ -8,6 +8,8 @@ mod db;
 pub mod demo;
 
 pub mod error;
+pub mod filter_sql;
+pub mod filters;
 pub mod list;
 mod migration;
 
@@ -16,6 +18,7 @@ pub mod records;
 pub mod reports;
 mod rules;
 mod sql;
+mod sqlite_fn;
 pub mod workspace;
 
 pub use actor::{Actor, WorkspaceInfo};

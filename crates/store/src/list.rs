@@ -22,6 +22,8 @@ pub struct ListQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
     pub sort: Option<String>,
+    /// A filter-language expression (see docs/FILTERS.md).
+    pub filter: Option<String>,
     /// `field=value` pairs, AND-ed.
     pub filters: Vec<(String, String)>,
 }
@@ -116,6 +118,10 @@ impl Db {
             } else {
                 q.and_where(Expr::col(col(f.column())).eq(to_sea(f.kind, &v)));
             }
+        }
+        if let Some(src) = lq.filter.as_deref().filter(|s| !s.trim().is_empty()) {
+            let checked = self.check_filter(actor, entity, src, "filter").await?;
+            q.and_where(self.filter_condition(actor, &checked));
         }
         let order = if desc { Order::Desc } else { Order::Asc };
         if let Some(raw) = &lq.cursor {

@@ -172,6 +172,15 @@ pub(crate) async fn before_create(
             set_default(c, entity, "active", Val::Bool(true))?;
             set_default(c, entity, "locale", Val::Text(actor.ws.locale.clone()))?;
         }
+        Entity::SavedFilter => {
+            c.set(field(entity, "owner_id")?, Val::Int(actor.user_id()));
+            set_default(c, entity, "shared", Val::Bool(false))?;
+            let (Some(Val::Text(target)), Some(Val::Text(src))) = (c.get("entity").cloned(), c.get("expression").cloned()) else {
+                return Err(StoreError::invalid("expression", "is required"));
+            };
+            let target = Entity::from_name(&target).ok_or_else(|| StoreError::invalid("entity", "unknown entity"))?;
+            crate::filters::check_on(conn, backend, actor, target, &src, "expression").await?;
+        }
         Entity::CustomField => {
             check_options(c, None)?;
             let pos = next_position(conn, backend, actor, "custom_field_defs", None).await?;
@@ -208,6 +217,13 @@ pub(crate) async fn before_update(
         }
         Entity::Activity => stamp_done(c, Some(old), now)?,
         Entity::CustomField => check_options(c, Some(old))?,
+        Entity::SavedFilter => {
+            own_filter(actor, old)?;
+            if let Some(Val::Text(src)) = c.get("expression").cloned() {
+                let target = old.get("entity").as_text().and_then(Entity::from_name).unwrap_or(Entity::Deal);
+                crate::filters::check_on(conn, backend, actor, target, &src, "expression").await?;
+            }
+        }
         Entity::User if c.get("active") == Some(&Val::Bool(false)) && old.id() == actor.user_id() => {
             return Err(StoreError::invalid("active", "you cannot deactivate yourself"));
         }
@@ -293,8 +309,20 @@ async fn count_live(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Act
     Ok(scalar_i64(conn, backend, &q).await?.unwrap_or(0))
 }
 
+/// Shared filters are visible to everyone but changed only by their owner (or a head or admin).
+fn own_filter(actor: &Actor, old: &Row) -> Result<()> {
+    if old.get("owner_id").as_int() == Some(actor.user_id()) || actor.caller.role.sees_all() {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden("only the owner changes a saved filter"))
+    }
+}
+
 pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Row, now: i64) -> Result<()> {
     let id = old.id();
+    if old.entity == Entity::SavedFilter {
+        own_filter(actor, old)?;
+    }
     let in_use = match old.entity {
         Entity::Stage => Some(("deals", "stage_id", "deals are in this stage; move them first")),
         Entity::Pipeline => Some(("deals", "pipeline_id", "deals are in this pipeline; move them first")),

@@ -28,6 +28,7 @@ pub fn list_query(raw: Option<&str>) -> ListQuery {
             "limit" => q.limit = Some(v.into_owned()),
             "cursor" => q.cursor = Some(v.into_owned()),
             "sort" => q.sort = Some(v.into_owned()),
+            "filter" => q.filter = Some(v.into_owned()),
             _ => q.filters.push((k.into_owned(), v.into_owned())),
         }
     }
@@ -114,4 +115,26 @@ pub async fn remove_participant(
 ) -> ApiResult<StatusCode> {
     st.db.remove_participant(&actor, record_id(&id)?, record_id(&pid)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/filters/check` with `{"entity", "expression"}`: the checked expression and how many
+/// records the caller sees that match it, or the mistake with its position.
+pub async fn check_filter(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Json<Value>> {
+    let body = json_body(&body)?;
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "is required").with_field(name))
+    };
+    let entity_name = text("entity")?;
+    let entity = Entity::from_name(entity_name).filter(|e| poryadok_store::filters::filterable(*e)).ok_or_else(|| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be one of: deal, person, organization, activity")
+            .with_field("entity")
+    })?;
+    let expression = text("expression")?;
+    let checked = st.db.check_filter(&actor, entity, expression, "expression").await?;
+    let count = st.db.count_matching(&actor, &checked).await?;
+    Ok(Json(
+        json!({"data": {"entity": entity.name(), "expression": expression, "valid": true, "count": count, "checked": format!("{:?}", checked.cond())}}),
+    ))
 }

@@ -6,5 +6,6 @@ mod access;
 mod auth;
 mod crud;
 mod errors;
+mod filters;
 mod lists;
 mod openapi;

@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Sql { name: "m0001_init", up: include_str!("m0001_init.sql") })]
+        vec![
+            Box::new(Sql { name: "m0001_init", up: include_str!("m0001_init.sql") }),
+            Box::new(Sql { name: "m0002_saved_filters", up: include_str!("m0002_saved_filters.sql") }),
+        ]
     }
 }
 

@@ -1,0 +1,1049 @@
+//! Syntax tree to [`Checked`]: names resolved to columns and ids, literals converted to storage
+//! units, types checked. What [`check`] returns is all that [`eval`](super::eval) and the SQL
+//! compiler ever see.
+use super::ast::{CmpOp, Collection, Expr, ExprKind, Ident, Sign, Span, Term, TermKind};
+use super::{FilterError, MAX_DEPTH};
+use crate::domain::CustomFieldType;
+use crate::schema::{Entity, Kind};
+use crate::types::{from_ms, to_ms};
+use crate::validate::{edit_distance, CustomDef};
+
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// A stage as the checker needs it: `stage >= "X"` follows `position` within `pipeline_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageInfo {
+    pub id: i64,
+    pub pipeline_id: i64,
+    pub name: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineInfo {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What a filter is checked against: the entity it selects and the workspace's names.
+#[derive(Debug, Clone)]
+pub struct FilterSchema {
+    /// Deal, Person, Organization or Activity.
+    pub entity: Entity,
+    /// Custom field definitions of each entity (those of related entities too: `org.city`).
+    pub custom: Vec<(Entity, Vec<CustomDef>)>,
+    pub stages: Vec<StageInfo>,
+    pub pipelines: Vec<PipelineInfo>,
+    /// `(id, name)` of every team, for `owner.team = "Казань"`.
+    pub teams: Vec<(i64, String)>,
+    /// The current user, for `me`; `None` makes `me` an error.
+    pub me: Option<i64>,
+}
+
+impl FilterSchema {
+    /// A schema for `entity` with no custom fields, pipelines, stages, teams or user.
+    pub fn new(entity: Entity) -> Self {
+        FilterSchema { entity, custom: Vec::new(), stages: Vec::new(), pipelines: Vec::new(), teams: Vec::new(), me: None }
+    }
+
+    fn custom_defs(&self, entity: Entity) -> &[CustomDef] {
+        self.custom.iter().find(|(e, _)| *e == entity).map(|(_, d)| d.as_slice()).unwrap_or(&[])
+    }
+}
+
+/// A filter that has passed [`check`]: only `check` makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    entity: Entity,
+    cond: Cond,
+}
+
+impl Checked {
+    /// The entity whose rows the condition selects (the scope of [`Side::This`] at the top).
+    pub fn entity(&self) -> Entity {
+        self.entity
+    }
+    pub fn cond(&self) -> &Cond {
+        &self.cond
+    }
+}
+
+/// A checked condition over the rows of one entity (the *scope*: [`Checked::entity`] at the
+/// top, the collection's entity inside [`Cond::Exists`] and [`Cond::Count`]).
+///
+/// # Contract for evaluation and SQL compilation
+///
+/// [`eval`](super::eval) implements exactly this; SQL compiled from a `Cond` must too, so that a
+/// filter selects the same records in memory, on SQLite and on PostgreSQL.
+///
+/// **Every condition is true or false, never NULL.**
+///
+/// * An operand is NULL when its column is NULL; when the relation of its [`Side`] is missing
+///   (no organization, deleted organization: all its columns are NULL); when a custom key is
+///   absent, JSON `null`, or of a JSON type other than its [`CustomFieldType`] stores (see
+///   [`Column::Custom`]); and [`Operand::LastActivityAt`] is NULL when there are no activities.
+///   [`Operand::Lit`], [`Operand::Now`] and [`Operand::Today`] are never NULL.
+/// * `Compare`, `In` and `Contains` — *including* `!=`, `negated` `In` (`not in`) and `negated`
+///   `Contains` (`!~`) — are **false** when an operand is NULL. In SQL wrap each one:
+///   `(L IS NOT NULL AND L op R)`, adding `R IS NOT NULL` when `R` is a column or
+///   `LastActivityAt` too; `(L IS NOT NULL AND L NOT IN (…))`;
+///   `(L IS NOT NULL AND NOT contains(L, needle))`.
+/// * `IsEmpty(x)` is true when `x` is NULL, or is text equal to `''`: SQL
+///   `(x IS NULL OR x = '')` when `x` is a custom column or its `ty` is `Text`, `Enum` or
+///   `Date`; `x IS NULL` otherwise.
+/// * `Not(c)` is the plain negation of `c`. Because no condition is NULL, SQL `NOT (…)` over
+///   the wrapped forms above gives the same answer: `not (city ~ "x")` is true for a record
+///   with no city, `city !~ "x"` is false for it.
+/// * `And([])` is true, `Or([])` false (the checker never makes empty ones).
+/// * `Exists` and `Count` are over the collection's rows that are not deleted
+///   (`deleted_at IS NULL`) and whose [`Sub::fk`] column equals the scope row's `id`:
+///   `EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id AND a.deleted_at IS NULL AND …)`,
+///   `(SELECT COUNT(*) FROM … ) op n`. The records handed to the evaluator must likewise leave
+///   deleted rows out.
+///
+/// Other rules:
+///
+/// * In `Compare`, `left` is always a [`Operand::Column`] or [`Operand::LastActivityAt`], and
+///   `ty` is the type of both sides. `right` is a column (or `LastActivityAt`) of the same
+///   type, a literal in the storage form of `ty`, or `Now`/`Today`, whose value is
+///   [`Operand::constant`] at `now_ms` (Unix ms for [`Ty::Timestamp`], `YYYY-MM-DD` text for
+///   [`Ty::Date`]).
+///   Ordering operators appear only with `Int`, `Money`, `Number`, `Timestamp`, `Date` (dates
+///   compare as text, which orders `YYYY-MM-DD` correctly; use a byte-wise collation).
+/// * Text `=`/`!=`/`in` are exact (case-sensitive, byte-wise).
+/// * `Contains.needle` is already lower-cased with Rust's `str::to_lowercase`; the column must
+///   be folded the same way (Cyrillic included: SQLite's built-in `lower()` folds only ASCII) and
+///   matched as a plain substring (LIKE would treat `%` and `_` in the needle as wildcards).
+///   An empty needle matches every non-NULL value.
+/// * `In.values` is never empty and has no duplicates.
+/// * [`Operand::LastActivityAt`] of a row: over its non-deleted activities, the maximum of
+///   `CASE WHEN done AND done_at IS NOT NULL THEN done_at ELSE created_at END`; NULL if none.
+///   Activities of a deal are those with `deal_id` = its id; of a person, `person_id`; of an
+///   organization, `organization_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Const(bool),
+    Compare {
+        left: Operand,
+        op: CmpOp,
+        right: Operand,
+        ty: Ty,
+    },
+    /// `left` is one of `values` (`negated`: is none of them).
+    In {
+        left: Operand,
+        values: Vec<Lit>,
+        negated: bool,
+    },
+    IsEmpty(Operand),
+    /// `left` folded to lower case contains `needle` (`negated`: does not).
+    Contains {
+        left: Operand,
+        needle: String,
+        negated: bool,
+    },
+    Exists {
+        collection: Sub,
+        cond: Box<Cond>,
+    },
+    /// The number of the collection's rows meeting `cond`, compared with `n`.
+    Count {
+        collection: Sub,
+        cond: Box<Cond>,
+        op: CmpOp,
+        n: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Column(ColumnRef),
+    Lit(Lit),
+    /// The current instant plus `offset_ms`.
+    Now {
+        offset_ms: i64,
+    },
+    /// The start (00:00 UTC) of the current UTC day plus `offset_ms`.
+    Today {
+        offset_ms: i64,
+    },
+    /// The derived `last_activity_at` (a [`Ty::Timestamp`]) of the row on that side.
+    LastActivityAt(Side),
+}
+
+impl Operand {
+    /// The value of a literal, `Now` or `Today` at `now_ms`, in the storage form of `ty`
+    /// (`Date`: the UTC date of the instant as `YYYY-MM-DD`; otherwise Unix ms). `None` for
+    /// columns and `LastActivityAt`.
+    pub fn constant(&self, ty: Ty, now_ms: i64) -> Option<Lit> {
+        let ms = match self {
+            Operand::Lit(l) => return Some(l.clone()),
+            Operand::Now { offset_ms } => now_ms.saturating_add(*offset_ms),
+            Operand::Today { offset_ms } => now_ms.div_euclid(DAY_MS).saturating_mul(DAY_MS).saturating_add(*offset_ms),
+            Operand::Column(_) | Operand::LastActivityAt(_) => return None,
+        };
+        Some(if ty == Ty::Date { Lit::Text(date_of_ms(ms)) } else { Lit::Int(ms) })
+    }
+}
+
+/// A column of the row on `side`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnRef {
+    pub side: Side,
+    pub column: Column,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// A column of the side's table, by its storage name (`status`, `owner_id`, `stage_id`).
+    Builtin(&'static str),
+    /// A key of the side's `custom` JSON object (stored as JSON text). The value counts only
+    /// when its JSON type is the one the field type stores: a string for text, url, date and
+    /// enum; a number for number (integer or fraction); an integer for money (minor units),
+    /// user and organization (ids); a boolean for bool. Any other value is NULL.
+    Custom { key: String, ty: CustomFieldType },
+}
+
+/// Whose column: the scope row itself, or a row the scope row refers to (inside
+/// `exists activity(owner.active)` the scope row is the activity). A missing or deleted related row
+/// makes every column of that side NULL (SQL: a LEFT JOIN on the foreign key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    This,
+    /// The organization of `organization_id`.
+    Org,
+    /// The person of `person_id`.
+    Person,
+    /// The user of `owner_id`.
+    Owner,
+}
+
+impl Side {
+    /// The column of the scope row that points at the related row (`None` for `This`).
+    pub fn fk(self) -> Option<&'static str> {
+        match self {
+            Side::This => None,
+            Side::Org => Some("organization_id"),
+            Side::Person => Some("person_id"),
+            Side::Owner => Some("owner_id"),
+        }
+    }
+    /// The related entity (`None` for `This`); its table is `Entity::table()`.
+    pub fn entity(self) -> Option<Entity> {
+        match self {
+            Side::This => None,
+            Side::Org => Some(Entity::Organization),
+            Side::Person => Some(Entity::Person),
+            Side::Owner => Some(Entity::User),
+        }
+    }
+}
+
+/// A collection of rows belonging to the scope row: those of `entity` (table
+/// `entity.table()`) whose column `fk` equals the scope row's `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sub {
+    pub entity: Entity,
+    pub fk: &'static str,
+}
+
+/// The type both sides of a comparison share, and its storage form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// A whole number ([`Lit::Int`]).
+    Int,
+    /// Minor units (kopecks) as a whole number ([`Lit::Int`]); literals are already converted.
+    Money,
+    /// A custom number field, integer or fraction, compared as a float ([`Lit::Number`]).
+    Number,
+    Text,
+    /// Text from a closed set ([`Lit::Text`]).
+    Enum,
+    Bool,
+    /// Unix milliseconds ([`Lit::Int`]).
+    Timestamp,
+    /// `YYYY-MM-DD` text ([`Lit::Text`]).
+    Date,
+    /// The id of a record of this entity ([`Lit::Int`]).
+    Id(Entity),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lit {
+    Int(i64),
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+/// The UTC date of an instant, `YYYY-MM-DD` (clamped to the years 1..=9999).
+pub(crate) fn date_of_ms(ms: i64) -> String {
+    const MIN: i64 = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    from_ms(ms.clamp(MIN, MAX)).and_then(|t| t.date().format(&fmt).ok()).unwrap_or_default()
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` date, in Unix ms.
+fn date_ms(d: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(d, &fmt).ok().map(|d| to_ms(d.midnight().assume_utc()))
+}
+
+/// Checks a parsed filter against `schema`.
+pub fn check(expr: &Expr, schema: &FilterSchema) -> Result<Checked, FilterError> {
+    if !matches!(schema.entity, Entity::Deal | Entity::Person | Entity::Organization | Entity::Activity) {
+        return Err(FilterError::new(expr.span, format!("{} records cannot be filtered", schema.entity.name()))
+            .hint("filters select deals, persons, organizations and activities"));
+    }
+    let cond = Checker { schema }.expr(expr, schema.entity, 0)?;
+    Ok(Checked { entity: schema.entity, cond })
+}
+
+type R<T> = Result<T, FilterError>;
+
+/// Name resolution beyond a plain column.
+#[derive(Debug, Clone, PartialEq)]
+enum Special {
+    Plain,
+    /// `stage`: compared with stage names, ordered by position.
+    Stage,
+    /// `pipeline`: compared with pipeline names.
+    Pipeline,
+    /// `team` of a user: compared with team names.
+    Team,
+    /// Allowed values.
+    Enum(Vec<String>),
+}
+
+/// A resolved field: what it reads, its type, and how it was written.
+#[derive(Debug, Clone)]
+struct Field {
+    operand: Operand,
+    ty: Ty,
+    special: Special,
+    name: String,
+}
+
+fn relations(scope: Entity) -> &'static [(&'static str, Side)] {
+    match scope {
+        Entity::Deal | Entity::Activity => {
+            &[("org", Side::Org), ("organization", Side::Org), ("person", Side::Person), ("owner", Side::Owner)]
+        }
+        Entity::Person => &[("org", Side::Org), ("organization", Side::Org), ("owner", Side::Owner)],
+        Entity::Organization => &[("owner", Side::Owner)],
+        _ => &[],
+    }
+}
+
+fn collections(scope: Entity) -> &'static [(&'static str, Sub)] {
+    const fn sub(entity: Entity, fk: &'static str) -> Sub {
+        Sub { entity, fk }
+    }
+    const DEAL: &[(&str, Sub)] = &[("activity", sub(Entity::Activity, "deal_id")), ("activities", sub(Entity::Activity, "deal_id"))];
+    const PERSON: &[(&str, Sub)] = &[
+        ("activity", sub(Entity::Activity, "person_id")),
+        ("activities", sub(Entity::Activity, "person_id")),
+        ("deal", sub(Entity::Deal, "person_id")),
+        ("deals", sub(Entity::Deal, "person_id")),
+    ];
+    const ORGANIZATION: &[(&str, Sub)] = &[
+        ("activity", sub(Entity::Activity, "organization_id")),
+        ("activities", sub(Entity::Activity, "organization_id")),
+        ("deal", sub(Entity::Deal, "organization_id")),
+        ("deals", sub(Entity::Deal, "organization_id")),
+    ];
+    match scope {
+        Entity::Deal => DEAL,
+        Entity::Person => PERSON,
+        Entity::Organization => ORGANIZATION,
+        _ => &[],
+    }
+}
+
+/// Short names for reference columns: `(alias, column, special)`.
+const ALIASES: &[(&str, &str, Special)] = &[
+    ("owner", "owner_id", Special::Plain),
+    ("org", "organization_id", Special::Plain),
+    ("organization", "organization_id", Special::Plain),
+    ("person", "person_id", Special::Plain),
+    ("deal", "deal_id", Special::Plain),
+    ("pipeline", "pipeline_id", Special::Pipeline),
+    ("stage", "stage_id", Special::Stage),
+    ("team", "team_id", Special::Team),
+];
+
+const LAST_ACTIVITY: &str = "last_activity_at";
+
+fn has_last_activity(e: Entity) -> bool {
+    matches!(e, Entity::Deal | Entity::Person | Entity::Organization)
+}
+
+fn kind_ty(kind: Kind, own: Entity) -> Option<(Ty, Special)> {
+    Some(match kind {
+        Kind::Id => (Ty::Id(own), Special::Plain),
+        Kind::Text(_) | Kind::LongText(_) | Kind::Email | Kind::Phone | Kind::Url | Kind::Currency | Kind::Key => {
+            (Ty::Text, Special::Plain)
+        }
+        Kind::Enum(values) => (Ty::Enum, Special::Enum(values.iter().map(|v| v.to_string()).collect())),
+        Kind::Int { .. } => (Ty::Int, Special::Plain),
+        Kind::Money => (Ty::Money, Special::Plain),
+        Kind::Bool => (Ty::Bool, Special::Plain),
+        Kind::Date => (Ty::Date, Special::Plain),
+        Kind::Timestamp => (Ty::Timestamp, Special::Plain),
+        Kind::Ref(e) => (Ty::Id(e), Special::Plain),
+        Kind::Custom | Kind::StringList | Kind::Password => return None,
+    })
+}
+
+fn custom_ty(def: &CustomDef) -> (Ty, Special) {
+    match def.field_type {
+        CustomFieldType::Text | CustomFieldType::Url => (Ty::Text, Special::Plain),
+        CustomFieldType::Number => (Ty::Number, Special::Plain),
+        CustomFieldType::Money => (Ty::Money, Special::Plain),
+        CustomFieldType::Date => (Ty::Date, Special::Plain),
+        CustomFieldType::Enum => (Ty::Enum, Special::Enum(def.options.clone())),
+        CustomFieldType::Bool => (Ty::Bool, Special::Plain),
+        CustomFieldType::User => (Ty::Id(Entity::User), Special::Plain),
+        CustomFieldType::Organization => (Ty::Id(Entity::Organization), Special::Plain),
+    }
+}
+
+/// The closest candidate to `word`, if close enough to be a likely typo.
+fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    let limit = (w.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&w, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= limit && *d < c.chars().count().max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Names like `"Новый"` in a list for a hint: at most `max`, then "…".
+fn list(names: &[String], max: usize) -> String {
+    let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("\"{n}\"")).collect();
+    if names.len() > max {
+        shown.push("…".into());
+    }
+    shown.join(", ")
+}
+
+fn ty_name(ty: Ty, special: &Special) -> String {
+    match (ty, special) {
+        (_, Special::Enum(values)) => format!("one of {}", values.join(", ")),
+        (_, Special::Stage) => "a stage".into(),
+        (_, Special::Pipeline) => "a pipeline".into(),
+        (_, Special::Team) => "a team".into(),
+        (Ty::Int, _) => "a whole number".into(),
+        (Ty::Money, _) => "money".into(),
+        (Ty::Number, _) => "a number".into(),
+        (Ty::Text | Ty::Enum, _) => "text".into(),
+        (Ty::Bool, _) => "true or false".into(),
+        (Ty::Timestamp, _) => "a point in time".into(),
+        (Ty::Date, _) => "a date".into(),
+        (Ty::Id(Entity::User), _) => "a user".into(),
+        (Ty::Id(Entity::Organization), _) => "an organization".into(),
+        (Ty::Id(e), _) => format!("a {}", e.name()),
+    }
+}
+
+/// What to write instead, for a value of the wrong type.
+fn ty_hint(f: &Field) -> String {
+    let n = &f.name;
+    match (&f.special, f.ty) {
+        (Special::Enum(values), _) => format!("{n} is one of: {}", values.join(", ")),
+        (Special::Stage, _) => format!("compare it with a stage name in double quotes: {n} = \"…\""),
+        (Special::Pipeline, _) => format!("compare it with a pipeline name in double quotes: {n} = \"…\""),
+        (Special::Team, _) => format!("compare it with a team name in double quotes: {n} = \"…\""),
+        (_, Ty::Bool) => format!("write {n} = true or {n} = false"),
+        (_, Ty::Timestamp) => format!("compare it with a time such as now - 7d, today or 2026-01-31: {n} < now - 7d"),
+        (_, Ty::Date) => format!("compare it with a date such as 2026-01-31 or today + 7d: {n} < today"),
+        (_, Ty::Money) => format!("write the amount in major units: {n} > 100000"),
+        (_, Ty::Int | Ty::Number) => format!("write a number: {n} > 10"),
+        (_, Ty::Text | Ty::Enum) => format!("put the text in double quotes: {n} = \"…\""),
+        (_, Ty::Id(Entity::User)) => format!("compare it with me or with another user field: {n} = me"),
+        (_, Ty::Id(_)) => format!("compare it with an id or another field of the same kind: {n} = 5"),
+    }
+}
+
+/// How a value term is named in a type error.
+fn value_kind(t: &Term) -> &'static str {
+    match t.kind {
+        TermKind::Str(_) => "text",
+        TermKind::Number(_) => "a number",
+        TermKind::Bool(_) => "true or false",
+        TermKind::Date(_) => "a date",
+        TermKind::Duration { .. } => "a duration",
+        TermKind::Now | TermKind::Today | TermKind::Offset { .. } => "a point in time",
+        TermKind::Me => "a user",
+        TermKind::Count(_) => "a count",
+        TermKind::Path(_) => "a field",
+    }
+}
+
+fn mismatch(f: &Field, value: &Term) -> FilterError {
+    FilterError::new(value.span, format!("'{}' is {}, but {value} is {}", f.name, ty_name(f.ty, &f.special), value_kind(value)))
+        .hint(ty_hint(f))
+}
+
+/// `In` over `values` with duplicates dropped; an empty list is decided here.
+fn in_cond(left: Operand, values: Vec<Lit>, negated: bool) -> Cond {
+    let mut unique: Vec<Lit> = Vec::with_capacity(values.len());
+    for v in values {
+        if !unique.contains(&v) {
+            unique.push(v);
+        }
+    }
+    match (unique.is_empty(), negated) {
+        (true, false) => Cond::Const(false),
+        (true, true) => Cond::Not(Box::new(Cond::IsEmpty(left))),
+        (false, _) => Cond::In { left, values: unique, negated },
+    }
+}
+
+/// The allowed value `s` names: itself, or the one value equal to it ignoring case.
+fn enum_value<'a>(values: &'a [String], s: &str) -> Option<&'a String> {
+    if let Some(v) = values.iter().find(|v| *v == s) {
+        return Some(v);
+    }
+    let key = s.to_lowercase();
+    let mut folded = values.iter().filter(|v| v.to_lowercase() == key);
+    match (folded.next(), folded.next()) {
+        (Some(v), None) => Some(v),
+        _ => None,
+    }
+}
+
+fn path_parts(t: &Term) -> Option<&[Ident]> {
+    match &t.kind {
+        TermKind::Path(p) => Some(p),
+        _ => None,
+    }
+}
+
+struct Checker<'a> {
+    schema: &'a FilterSchema,
+}
+
+impl Checker<'_> {
+    fn expr(&self, e: &Expr, scope: Entity, depth: usize) -> R<Cond> {
+        // The parser bounds nesting; this guards trees built by hand (And/Or add a level here).
+        if depth > 2 * MAX_DEPTH + 2 {
+            return Err(FilterError::new(e.span, format!("the filter is nested too deeply (more than {MAX_DEPTH} levels)")));
+        }
+        Ok(match &e.kind {
+            ExprKind::Or(items) => Cond::Or(items.iter().map(|i| self.expr(i, scope, depth + 1)).collect::<R<_>>()?),
+            ExprKind::And(items) => Cond::And(items.iter().map(|i| self.expr(i, scope, depth + 1)).collect::<R<_>>()?),
+            ExprKind::Not(inner) => Cond::Not(Box::new(self.expr(inner, scope, depth + 1)?)),
+            ExprKind::Compare { left, op, op_span, right } => self.compare(e.span, left, *op, *op_span, right, scope, depth)?,
+            ExprKind::Contains { left, negated, op_span, needle } => self.contains(left, *negated, *op_span, needle, scope)?,
+            ExprKind::In { left, negated, values } => self.is_in(left, *negated, values, scope)?,
+            ExprKind::IsEmpty { term, negated } => {
+                let f = self.operand_field(term, scope, "'is empty'")?;
+                let c = Cond::IsEmpty(f.operand);
+                if *negated {
+                    Cond::Not(Box::new(c))
+                } else {
+                    c
+                }
+            }
+            ExprKind::Exists(c) => {
+                let (collection, cond) = self.collection(c, scope, depth)?;
+                Cond::Exists { collection, cond: Box::new(cond) }
+            }
+            ExprKind::Truth(t) => self.truth(t, scope)?,
+        })
+    }
+
+    fn truth(&self, t: &Term, scope: Entity) -> R<Cond> {
+        match &t.kind {
+            TermKind::Bool(b) => Ok(Cond::Const(*b)),
+            TermKind::Path(parts) => {
+                let f = self.path(parts, scope)?;
+                if f.ty != Ty::Bool {
+                    return Err(FilterError::new(
+                        t.span,
+                        format!("'{}' is not a true/false field, so it is no condition by itself", f.name),
+                    )
+                    .hint(format!("compare it with a value: {} = …", f.name)));
+                }
+                Ok(Cond::Compare { left: f.operand, op: CmpOp::Eq, right: Operand::Lit(Lit::Bool(true)), ty: Ty::Bool })
+            }
+            TermKind::Count(_) => {
+                Err(FilterError::new(t.span, "a count is not a condition").hint("compare it with a number: count activity(…) > 0"))
+            }
+            _ => Err(FilterError::new(t.span, format!("{t} is not a condition")).hint("compare a field with it: field = value")),
+        }
+    }
+
+    fn collection(&self, c: &Collection, scope: Entity, depth: usize) -> R<(Sub, Cond)> {
+        let available = collections(scope);
+        let Some((_, sub)) = available.iter().find(|(n, _)| *n == c.name.name) else {
+            let e = FilterError::new(c.name.span, format!("unknown collection '{}'", c.name.name));
+            if available.is_empty() {
+                return Err(e.hint(format!("{} records have no collections to look into", scope.name())));
+            }
+            let names: Vec<&str> = available.iter().map(|(n, _)| *n).filter(|n| !n.ends_with('s')).collect();
+            return Err(match nearest(&c.name.name, names.iter().copied()) {
+                Some(n) => e.hint(format!("did you mean '{n}'?")),
+                None => e.hint(format!("a {} has: {}", scope.name(), names.join(", "))),
+            });
+        };
+        let cond = match &c.filter {
+            Some(f) => self.expr(f, sub.entity, depth + 1)?,
+            None => Cond::Const(true),
+        };
+        Ok((*sub, cond))
+    }
+
+    /// Resolves a dotted path in `scope`.
+    fn path(&self, parts: &[Ident], scope: Entity) -> R<Field> {
+        match parts {
+            [one] => self.field(scope, Side::This, one, ""),
+            [rel, name] => {
+                let rels = relations(scope);
+                let Some((_, side)) = rels.iter().find(|(n, _)| *n == rel.name) else {
+                    let e = FilterError::new(rel.span, format!("unknown relation '{}'", rel.name));
+                    let names: Vec<&str> = rels.iter().map(|(n, _)| *n).filter(|n| *n != "organization").collect();
+                    if names.is_empty() {
+                        return Err(e.hint(format!("{} records have no relations", scope.name())));
+                    }
+                    return Err(match nearest(&rel.name, names.iter().copied()) {
+                        Some(n) => e.hint(format!("did you mean '{n}.{}'?", name.name)),
+                        None => e.hint(format!(
+                            "a {} has the relations {}",
+                            scope.name(),
+                            names.iter().map(|n| format!("{n}.")).collect::<Vec<_>>().join(", ")
+                        )),
+                    });
+                };
+                let target = side.entity().unwrap_or(scope);
+                self.field(target, *side, name, &rel.name)
+            }
+            [first, _, third, ..] => Err(FilterError::new(third.span, format!("'{}.' goes one relation deep", first.name))
+                .hint("write at most two names, such as org.name")),
+            [] => Err(FilterError::new(Span::default(), "empty field name")),
+        }
+    }
+
+    /// A field of `target` reached through `side`; `prefix` is the relation as written.
+    fn field(&self, target: Entity, side: Side, ident: &Ident, prefix: &str) -> R<Field> {
+        let name = ident.name.as_str();
+        let shown = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+        let column = |column: &'static str, ty: Ty, special: Special| Field {
+            operand: Operand::Column(ColumnRef { side, column: Column::Builtin(column), ty }),
+            ty,
+            special,
+            name: shown.clone(),
+        };
+        if let Some((_, col, special)) = ALIASES.iter().find(|(a, _, _)| *a == name) {
+            if let Some(f) = target.field(col) {
+                if let Kind::Ref(e) = f.kind {
+                    return Ok(column(f.name, Ty::Id(e), special.clone()));
+                }
+            }
+        }
+        if let Some(f) = target.field(name).filter(|f| f.readable()) {
+            if let Some((ty, special)) = kind_ty(f.kind, target) {
+                return Ok(column(f.name, ty, special));
+            }
+        }
+        if name == LAST_ACTIVITY && has_last_activity(target) {
+            return Ok(Field { operand: Operand::LastActivityAt(side), ty: Ty::Timestamp, special: Special::Plain, name: shown });
+        }
+        let defs = self.schema.custom_defs(target);
+        if let Some(def) = defs.iter().find(|d| d.key == name) {
+            let (ty, special) = custom_ty(def);
+            let col = Column::Custom { key: def.key.clone(), ty: def.field_type };
+            return Ok(Field { operand: Operand::Column(ColumnRef { side, column: col, ty }), ty, special, name: shown });
+        }
+        let mut candidates: Vec<&str> = ALIASES.iter().filter(|(_, col, _)| target.field(col).is_some()).map(|(a, _, _)| *a).collect();
+        candidates.extend(target.fields().iter().filter(|f| f.readable() && kind_ty(f.kind, target).is_some()).map(|f| f.name));
+        if has_last_activity(target) {
+            candidates.push(LAST_ACTIVITY);
+        }
+        candidates.extend(defs.iter().map(|d| d.key.as_str()));
+        let e = FilterError::new(ident.span, format!("unknown field '{shown}'"));
+        Err(match nearest(name, candidates) {
+            Some(n) if prefix.is_empty() => e.hint(format!("did you mean '{n}'?")),
+            Some(n) => e.hint(format!("did you mean '{prefix}.{n}'?")),
+            None if name.eq_ignore_ascii_case("null") || name.eq_ignore_ascii_case("none") => e.hint("test for no value with 'is empty'"),
+            None => e,
+        })
+    }
+
+    /// The term as a field, for operators that need one on their left.
+    fn operand_field(&self, t: &Term, scope: Entity, what: &str) -> R<Field> {
+        match &t.kind {
+            TermKind::Path(parts) => self.path(parts, scope),
+            _ => Err(FilterError::new(t.span, format!("{what} needs a field on its left, but {t} is {}", value_kind(t)))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare(&self, span: Span, left: &Term, op: CmpOp, op_span: Span, right: &Term, scope: Entity, depth: usize) -> R<Cond> {
+        if let TermKind::Count(c) = &left.kind {
+            return self.count(c, op, right, scope, depth);
+        }
+        if let TermKind::Count(c) = &right.kind {
+            return self.count(c, op.flip(), left, scope, depth);
+        }
+        // The field is on the left, or else on the right (`100000 < value`).
+        let l = path_parts(left).map(|p| self.path(p, scope));
+        let (f, value, op) = match l {
+            Some(Ok(f)) => (f, right, op),
+            l => match path_parts(right).map(|p| self.path(p, scope)) {
+                Some(Ok(f)) => (f, left, op.flip()),
+                r => {
+                    return Err(match (l, r) {
+                        (Some(Err(e)), _) | (None, Some(Err(e))) => e,
+                        _ => FilterError::new(span, "a comparison needs a field").hint("compare a field with a value: status = open"),
+                    })
+                }
+            },
+        };
+        match f.special {
+            Special::Stage if matches!(value.kind, TermKind::Str(_)) => {
+                let ids = self.stage_ids(value, op)?;
+                return Ok(in_cond(f.operand, ids.into_iter().map(Lit::Int).collect(), op == CmpOp::Ne));
+            }
+            Special::Pipeline | Special::Team if matches!(value.kind, TermKind::Str(_)) => {
+                if !op.is_equality() {
+                    return Err(self.unordered(&f, op, op_span));
+                }
+                let ids = self.named_ids(&f, value)?;
+                return Ok(match ids.as_slice() {
+                    [id] => Cond::Compare { left: f.operand, op, right: Operand::Lit(Lit::Int(*id)), ty: f.ty },
+                    _ => in_cond(f.operand, ids.into_iter().map(Lit::Int).collect(), op == CmpOp::Ne),
+                });
+            }
+            _ => {}
+        }
+        let right = self.value(&f, value, scope)?;
+        let ordered = matches!(f.ty, Ty::Int | Ty::Money | Ty::Number | Ty::Timestamp | Ty::Date);
+        if !op.is_equality() && !ordered {
+            return Err(self.unordered(&f, op, op_span));
+        }
+        Ok(Cond::Compare { left: f.operand, op, right, ty: f.ty })
+    }
+
+    fn unordered(&self, f: &Field, op: CmpOp, op_span: Span) -> FilterError {
+        let e = FilterError::new(op_span, format!("'{}' cannot be compared with '{op}': its values have no order", f.name));
+        match f.special {
+            Special::Stage => e.hint(format!("stages are ordered when compared with a stage name: {} >= \"…\"", f.name)),
+            _ => e.hint("use =, != or in (…)"),
+        }
+    }
+
+    fn count(&self, c: &Collection, op: CmpOp, other: &Term, scope: Entity, depth: usize) -> R<Cond> {
+        let n = match &other.kind {
+            TermKind::Number(n) => n.parse::<i64>().ok(),
+            _ => None,
+        };
+        let Some(n) = n else {
+            return Err(FilterError::new(
+                other.span,
+                format!("a count is compared with a whole number, but {other} is {}", value_kind(other)),
+            )
+            .hint("count activity(done = false) = 0"));
+        };
+        let (collection, cond) = self.collection(c, scope, depth + 1)?;
+        Ok(Cond::Count { collection, cond: Box::new(cond), op, n })
+    }
+
+    fn contains(&self, left: &Term, negated: bool, op_span: Span, needle: &Term, scope: Entity) -> R<Cond> {
+        let sym = if negated { "!~" } else { "~" };
+        let f = self.operand_field(left, scope, &format!("'{sym}'"))?;
+        if f.special == Special::Stage {
+            return Err(FilterError::new(op_span, format!("'{}' cannot be compared with '{sym}'", f.name))
+                .hint(format!("compare it with a stage name: {0} = \"…\" or {0} >= \"…\"", f.name)));
+        }
+        if f.ty != Ty::Text {
+            return Err(FilterError::new(
+                op_span,
+                format!("'{sym}' (contains) works on text, but '{}' is {}", f.name, ty_name(f.ty, &f.special)),
+            )
+            .hint(match f.ty {
+                Ty::Int | Ty::Money | Ty::Number | Ty::Timestamp | Ty::Date => format!("compare {} with =, <, > or in (…)", f.name),
+                _ => format!("compare {} with = or in (…)", f.name),
+            }));
+        }
+        let TermKind::Str(s) = &needle.kind else {
+            return Err(FilterError::new(
+                needle.span,
+                format!("'{sym}' needs text in double quotes, but {needle} is {}", value_kind(needle)),
+            )
+            .hint(format!("{} {sym} \"…\"", f.name)));
+        };
+        Ok(Cond::Contains { left: f.operand, needle: s.to_lowercase(), negated })
+    }
+
+    fn is_in(&self, left: &Term, negated: bool, values: &[Term], scope: Entity) -> R<Cond> {
+        let f = self.operand_field(left, scope, "'in'")?;
+        let mut lits = Vec::with_capacity(values.len());
+        for v in values {
+            match (&f.special, &v.kind) {
+                (Special::Stage, TermKind::Str(_)) => lits.extend(self.stage_ids(v, CmpOp::Eq)?.into_iter().map(Lit::Int)),
+                (Special::Pipeline | Special::Team, TermKind::Str(_)) => lits.extend(self.named_ids(&f, v)?.into_iter().map(Lit::Int)),
+                _ => match self.value(&f, v, scope)? {
+                    Operand::Lit(l) => lits.push(l),
+                    _ => {
+                        return Err(
+                            FilterError::new(v.span, "'in (…)' lists plain values").hint("compare with fields or times using = and or")
+                        )
+                    }
+                },
+            }
+        }
+        Ok(in_cond(f.operand, lits, negated))
+    }
+
+    /// A value term as an operand of `f`'s type.
+    fn value(&self, f: &Field, t: &Term, scope: Entity) -> R<Operand> {
+        let lit = |l: Lit| Ok(Operand::Lit(l));
+        match &t.kind {
+            TermKind::Path(parts) => {
+                if let (Special::Enum(values), [one]) = (&f.special, parts.as_slice()) {
+                    if let Some(v) = enum_value(values, &one.name) {
+                        return lit(Lit::Text(v.clone()));
+                    }
+                }
+                match self.path(parts, scope) {
+                    Ok(g) if g.ty == f.ty => Ok(g.operand),
+                    Ok(g) => Err(FilterError::new(
+                        t.span,
+                        format!(
+                            "'{}' is {} and '{}' is {}: they cannot be compared",
+                            f.name,
+                            ty_name(f.ty, &f.special),
+                            g.name,
+                            ty_name(g.ty, &g.special)
+                        ),
+                    )),
+                    Err(e) => {
+                        let [one] = parts.as_slice() else { return Err(e) };
+                        if ["null", "nil", "none"].iter().any(|w| one.name.eq_ignore_ascii_case(w)) {
+                            return Err(FilterError::new(t.span, format!("'{}' is not a value", one.name))
+                                .hint(format!("test for no value with '{} is empty'", f.name)));
+                        }
+                        match (&f.special, f.ty) {
+                            (Special::Enum(values), _) => {
+                                let e = FilterError::new(t.span, format!("'{}' is not a value of '{}'", one.name, f.name));
+                                Err(match nearest(&one.name, values.iter().map(String::as_str)) {
+                                    Some(n) => e.hint(format!("did you mean '{n}'? {} is one of: {}", f.name, values.join(", "))),
+                                    None => e.hint(format!("{} is one of: {}", f.name, values.join(", "))),
+                                })
+                            }
+                            (Special::Stage | Special::Pipeline | Special::Team, _) | (_, Ty::Text) => {
+                                Err(e.hint(format!("to compare with text, put it in double quotes: \"{}\"", one.name)))
+                            }
+                            _ => Err(e),
+                        }
+                    }
+                }
+            }
+            TermKind::Str(s) => match (&f.special, f.ty) {
+                (Special::Enum(values), _) => {
+                    if let Some(v) = enum_value(values, s) {
+                        return lit(Lit::Text(v.clone()));
+                    }
+                    let e = FilterError::new(t.span, format!("{t} is not a value of '{}'", f.name));
+                    Err(match nearest(s, values.iter().map(String::as_str)) {
+                        Some(n) => e.hint(format!("did you mean '{n}'? {} is one of: {}", f.name, values.join(", "))),
+                        None => e.hint(format!("{} is one of: {}", f.name, values.join(", "))),
+                    })
+                }
+                (Special::Plain, Ty::Text) => lit(Lit::Text(s.clone())),
+                (Special::Plain, Ty::Date) if crate::types::parse_date(s).is_ok() => lit(Lit::Text(s.clone())),
+                _ => Err(mismatch(f, t)),
+            },
+            TermKind::Number(n) => self.number(f, t, n),
+            TermKind::Bool(b) if f.ty == Ty::Bool => lit(Lit::Bool(*b)),
+            TermKind::Date(d) if f.ty == Ty::Date => lit(Lit::Text(d.clone())),
+            TermKind::Date(_) | TermKind::Now | TermKind::Today | TermKind::Offset { .. } if matches!(f.ty, Ty::Timestamp | Ty::Date) => {
+                self.time(f, t)
+            }
+            TermKind::Duration { .. } if matches!(f.ty, Ty::Timestamp | Ty::Date) => {
+                Err(FilterError::new(t.span, format!("{t} is a duration, not a point in time"))
+                    .hint(format!("count it from now or today: {} < now - {t}", f.name)))
+            }
+            TermKind::Me if f.ty == Ty::Id(Entity::User) => match self.schema.me {
+                Some(id) => lit(Lit::Int(id)),
+                None => Err(FilterError::new(t.span, "'me' is unknown here: there is no current user")),
+            },
+            _ => Err(mismatch(f, t)),
+        }
+    }
+
+    fn number(&self, f: &Field, t: &Term, n: &str) -> R<Operand> {
+        let whole = || n.parse::<i64>().ok();
+        let l = match (&f.special, f.ty) {
+            (Special::Plain, Ty::Int) => {
+                let v = whole().ok_or_else(|| FilterError::new(t.span, format!("'{}' takes whole numbers, not {n}", f.name)))?;
+                Lit::Int(v)
+            }
+            (Special::Plain, Ty::Id(_)) => match whole() {
+                Some(v) if v > 0 => Lit::Int(v),
+                _ => return Err(FilterError::new(t.span, format!("{n} is not an id")).hint(ty_hint(f))),
+            },
+            (Special::Plain, Ty::Money) => Lit::Int(minor_units(n).ok_or_else(|| {
+                FilterError::new(t.span, format!("{n} is not an amount of money")).hint("at most two decimal places: 1500.50")
+            })?),
+            (Special::Plain, Ty::Number) => match n.parse::<f64>() {
+                Ok(v) if v.is_finite() => Lit::Number(v),
+                _ => return Err(FilterError::new(t.span, format!("{n} is not a number"))),
+            },
+            _ => return Err(mismatch(f, t)),
+        };
+        Ok(Operand::Lit(l))
+    }
+
+    /// `now`, `today` or a date, shifted by durations, for a timestamp or date field.
+    fn time(&self, f: &Field, t: &Term) -> R<Operand> {
+        let (base, steps): (&Term, &[(Sign, Term)]) = match &t.kind {
+            TermKind::Offset { base, steps } => (base, steps),
+            _ => (t, &[]),
+        };
+        match base.kind {
+            TermKind::Now | TermKind::Today | TermKind::Date(_) => {}
+            TermKind::Duration { .. } => {
+                return Err(FilterError::new(base.span, "a duration needs a point in time to count from")
+                    .hint(format!("put it after now or today: now - {base}")));
+            }
+            _ => {
+                return Err(FilterError::new(base.span, format!("only now, today and dates can be shifted, not {base}"))
+                    .hint(format!("{} < now - 7d", f.name)));
+            }
+        }
+        let mut offset: i64 = 0;
+        for (sign, step) in steps {
+            let TermKind::Duration { ms, .. } = step.kind else {
+                return Err(
+                    FilterError::new(step.span, format!("{step} is not a duration")).hint("add or take durations such as 7d, 12h, 2w, 3mo")
+                );
+            };
+            let next = if *sign == Sign::Plus { offset.checked_add(ms) } else { offset.checked_sub(ms) };
+            offset = next.ok_or_else(|| FilterError::new(step.span, "the duration is too long"))?;
+        }
+        Ok(match &base.kind {
+            TermKind::Now => Operand::Now { offset_ms: offset },
+            TermKind::Today => Operand::Today { offset_ms: offset },
+            TermKind::Date(d) => {
+                let ms = date_ms(d)
+                    .and_then(|ms| ms.checked_add(offset))
+                    .ok_or_else(|| FilterError::new(t.span, format!("{t} is out of range")))?;
+                Operand::Lit(if f.ty == Ty::Date { Lit::Text(date_of_ms(ms)) } else { Lit::Int(ms) })
+            }
+            _ => return Err(FilterError::new(base.span, format!("only now, today and dates can be shifted, not {base}"))),
+        })
+    }
+
+    /// Ids of the stages `stage op "name"` selects: for `=`/`!=` the stages of that name; for an
+    /// ordering, every stage of the same pipeline on that side of a stage of that name.
+    fn stage_ids(&self, value: &Term, op: CmpOp) -> R<Vec<i64>> {
+        let TermKind::Str(name) = &value.kind else { return Ok(Vec::new()) };
+        let key = name.trim().to_lowercase();
+        let stages = &self.schema.stages;
+        let named: Vec<&StageInfo> = stages.iter().filter(|s| s.name.trim().to_lowercase() == key).collect();
+        if named.is_empty() {
+            let mut names: Vec<String> = Vec::new();
+            for s in stages {
+                if !names.contains(&s.name) {
+                    names.push(s.name.clone());
+                }
+            }
+            let e = FilterError::new(value.span, format!("unknown stage {value}"));
+            return Err(match nearest(name, names.iter().map(String::as_str)) {
+                Some(n) => e.hint(format!("did you mean \"{n}\"?")),
+                None if names.is_empty() => e.hint("there are no stages"),
+                None => e.hint(format!("stages: {}", list(&names, 12))),
+            });
+        }
+        let mut ids: Vec<i64> = match op {
+            CmpOp::Eq | CmpOp::Ne => named.iter().map(|s| s.id).collect(),
+            ordering => named
+                .iter()
+                .flat_map(|x| {
+                    stages
+                        .iter()
+                        .filter(move |s| s.pipeline_id == x.pipeline_id && ordering.holds((s.position, s.id).cmp(&(x.position, x.id))))
+                        .map(|s| s.id)
+                })
+                .collect(),
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Ids of the pipelines or teams named by a string term (names match ignoring case).
+    fn named_ids(&self, f: &Field, value: &Term) -> R<Vec<i64>> {
+        let TermKind::Str(name) = &value.kind else { return Ok(Vec::new()) };
+        let (what, all): (&str, Vec<(i64, &str)>) = match f.special {
+            Special::Team => ("team", self.schema.teams.iter().map(|(id, n)| (*id, n.as_str())).collect()),
+            _ => ("pipeline", self.schema.pipelines.iter().map(|p| (p.id, p.name.as_str())).collect()),
+        };
+        let key = name.trim().to_lowercase();
+        let mut ids: Vec<i64> = all.iter().filter(|(_, n)| n.trim().to_lowercase() == key).map(|(id, _)| *id).collect();
+        if ids.is_empty() {
+            let names: Vec<String> = all.iter().map(|(_, n)| n.to_string()).collect();
+            let e = FilterError::new(value.span, format!("unknown {what} {value}"));
+            return Err(match nearest(name, all.iter().map(|(_, n)| *n)) {
+                Some(n) => e.hint(format!("did you mean \"{n}\"?")),
+                None if names.is_empty() => e.hint(format!("there are no {what}s")),
+                None => e.hint(format!("{what}s: {}", list(&names, 12))),
+            });
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
+/// `1500.5` major units as minor units (`150050`); at most two decimal places.
+fn minor_units(n: &str) -> Option<i64> {
+    let (neg, digits) = match n.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if frac.len() > 2 || whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{frac:0<2}").parse::<i64>().ok()?;
+    let v = whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)?;
+    Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn money_is_converted_to_minor_units() {
+        assert_eq!(minor_units("100000"), Some(10_000_000));
+        assert_eq!(minor_units("1500.5"), Some(150_050));
+        assert_eq!(minor_units("0.05"), Some(5));
+        assert_eq!(minor_units("-2.10"), Some(-210));
+        assert_eq!(minor_units("1.005"), None);
+        assert_eq!(minor_units("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn dates_and_days() {
+        assert_eq!(date_ms("2026-01-31"), Some(1_769_817_600_000));
+        assert_eq!(date_of_ms(1_769_817_600_000 + DAY_MS - 1), "2026-01-31");
+        assert_eq!(date_of_ms(i64::MAX), "9999-12-31");
+        assert_eq!(date_of_ms(i64::MIN), "0001-01-01");
+        let today = Operand::Today { offset_ms: DAY_MS };
+        assert_eq!(today.constant(Ty::Timestamp, 1_769_817_600_000 + 5), Some(Lit::Int(1_769_817_600_000 + DAY_MS)));
+        assert_eq!(today.constant(Ty::Date, 1_769_817_600_000 + 5), Some(Lit::Text("2026-02-01".into())));
+    }
+}

@@ -1,0 +1,263 @@
+//! Compiles a checked filter into one sea-query condition for SQLite or PostgreSQL.
+//! Identifiers come from the schema, never from the filter's text; every value is bound.
+//! Follows the NULL contract written on [`Cond`]: no condition is ever NULL, comparisons with a
+//! NULL operand are false, `not` is plain negation.
+use poryadok_core::domain::CustomFieldType;
+use poryadok_core::filter::{CmpOp, Column, ColumnRef, Cond, Lit, Operand, Side, Sub, Ty};
+use poryadok_core::schema::Entity;
+use sea_orm::DbBackend;
+use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
+
+/// Name of the SQLite function that folds case like Rust's `to_lowercase` (Cyrillic included).
+pub const SQLITE_LOWER: &str = "poryadok_lower";
+
+pub struct Compiler {
+    pub backend: DbBackend,
+    pub workspace: i64,
+    pub now_ms: i64,
+    aliases: std::cell::Cell<usize>,
+}
+
+/// The row a condition is about: its entity and the name it is known by in the query.
+#[derive(Clone)]
+struct Scope {
+    entity: Entity,
+    alias: String,
+}
+
+fn qcol(alias: &str, column: &str) -> SimpleExpr {
+    Expr::col((Alias::new(alias), Alias::new(column))).into()
+}
+
+fn lit(l: &Lit) -> SimpleExpr {
+    match l {
+        Lit::Int(i) => Expr::val(*i).into(),
+        Lit::Number(f) => Expr::val(*f).into(),
+        Lit::Text(s) => Expr::val(s.as_str()).into(),
+        Lit::Bool(b) => Expr::val(*b).into(),
+    }
+}
+
+fn sub(q: sea_query::SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
+}
+
+fn text_like(ty: CustomFieldType) -> bool {
+    matches!(ty, CustomFieldType::Text | CustomFieldType::Url | CustomFieldType::Date | CustomFieldType::Enum)
+}
+
+impl Compiler {
+    pub fn new(backend: DbBackend, workspace: i64, now_ms: i64) -> Self {
+        Compiler { backend, workspace, now_ms, aliases: std::cell::Cell::new(0) }
+    }
+
+    /// The condition over rows of `entity` selected `FROM <table>` without an alias.
+    pub fn compile(&self, cond: &Cond, entity: Entity) -> SimpleExpr {
+        self.cond(cond, &Scope { entity, alias: entity.table().to_string() })
+    }
+
+    fn fresh(&self, prefix: &str) -> String {
+        let n = self.aliases.get() + 1;
+        self.aliases.set(n);
+        format!("{prefix}{n}")
+    }
+
+    /// A custom expression written with `$1`, `$2`… placeholders for `args`, for either backend.
+    fn tmpl(&self, template: &str, args: &[SimpleExpr]) -> SimpleExpr {
+        if self.backend == DbBackend::Postgres {
+            return Expr::cust_with_exprs(template, args.to_vec());
+        }
+        // SQLite placeholders are positional `?`: repeat the argument at each use.
+        let mut out = String::with_capacity(template.len());
+        let mut used = Vec::new();
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                if let Some(a) = n.checked_sub(1).and_then(|i| args.get(i)) {
+                    used.push(a.clone());
+                }
+                out.push('?');
+            } else {
+                out.push(c);
+            }
+        }
+        Expr::cust_with_exprs(out, used)
+    }
+
+    fn truth(b: bool) -> SimpleExpr {
+        Expr::cust(if b { "1 = 1" } else { "1 = 0" })
+    }
+
+    fn cond(&self, c: &Cond, s: &Scope) -> SimpleExpr {
+        match c {
+            Cond::Const(b) => Self::truth(*b),
+            Cond::And(items) => items.iter().map(|i| self.cond(i, s)).reduce(SimpleExpr::and).unwrap_or_else(|| Self::truth(true)),
+            Cond::Or(items) => items.iter().map(|i| self.cond(i, s)).reduce(SimpleExpr::or).unwrap_or_else(|| Self::truth(false)),
+            Cond::Not(inner) => self.cond(inner, s).not(),
+            Cond::Compare { left, op, right, ty } => {
+                let l = self.operand(left, *ty, s);
+                let r = self.operand(right, *ty, s);
+                let mut guard = l.clone().is_not_null();
+                if matches!(right, Operand::Column(_) | Operand::LastActivityAt(_)) {
+                    guard = guard.and(r.clone().is_not_null());
+                }
+                let cmp = match op {
+                    CmpOp::Eq => l.eq(r),
+                    CmpOp::Ne => l.ne(r),
+                    CmpOp::Lt => l.lt(r),
+                    CmpOp::Le => l.lte(r),
+                    CmpOp::Gt => l.gt(r),
+                    CmpOp::Ge => l.gte(r),
+                };
+                guard.and(cmp)
+            }
+            Cond::In { left, values, negated } => {
+                let l = self.operand(left, Ty::Text, s);
+                let vals: Vec<SimpleExpr> = values.iter().map(lit).collect();
+                let test = if *negated { l.clone().is_not_in(vals) } else { l.clone().is_in(vals) };
+                l.is_not_null().and(test)
+            }
+            Cond::IsEmpty(x) => {
+                let v = self.operand(x, Ty::Text, s);
+                let stringy = match x {
+                    Operand::Column(ColumnRef { column: Column::Custom { ty, .. }, .. }) => text_like(*ty),
+                    Operand::Column(ColumnRef { ty, .. }) => matches!(ty, Ty::Text | Ty::Enum | Ty::Date),
+                    _ => false,
+                };
+                if stringy {
+                    v.clone().is_null().or(v.eq(""))
+                } else {
+                    v.is_null()
+                }
+            }
+            Cond::Contains { left, needle, negated } => {
+                let l = self.operand(left, Ty::Text, s);
+                let found = match self.backend {
+                    DbBackend::Postgres => self.tmpl("strpos(lower($1), $2) > 0", &[l.clone(), Expr::val(needle.as_str()).into()]),
+                    _ => self.tmpl(&format!("instr({SQLITE_LOWER}($1), $2) > 0"), &[l.clone(), Expr::val(needle.as_str()).into()]),
+                };
+                l.is_not_null().and(if *negated { found.not() } else { found })
+            }
+            Cond::Exists { collection, cond } => {
+                let (q, inner) = self.collection(*collection, s);
+                let mut q = q;
+                q.expr(Expr::val(1)).and_where(self.cond(cond, &inner));
+                Expr::exists(q)
+            }
+            Cond::Count { collection, cond, op, n } => {
+                let (mut q, inner) = self.collection(*collection, s);
+                q.expr(Expr::cust("COUNT(*)")).and_where(self.cond(cond, &inner));
+                let count = sub(q);
+                let n = Expr::val(*n);
+                match op {
+                    CmpOp::Eq => count.eq(n),
+                    CmpOp::Ne => count.ne(n),
+                    CmpOp::Lt => count.lt(n),
+                    CmpOp::Le => count.lte(n),
+                    CmpOp::Gt => count.gt(n),
+                    CmpOp::Ge => count.gte(n),
+                }
+            }
+        }
+    }
+
+    /// `SELECT … FROM <collection> cN WHERE workspace AND live AND cN.fk = scope.id`, without a projection.
+    fn collection(&self, c: Sub, s: &Scope) -> (sea_query::SelectStatement, Scope) {
+        let alias = self.fresh("c");
+        let mut q = Query::select();
+        q.from_as(Alias::new(c.entity.table()), Alias::new(&alias))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new(c.fk))).equals((Alias::new(&s.alias), Alias::new("id"))));
+        if c.entity.soft_delete() {
+            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
+        }
+        (q, Scope { entity: c.entity, alias })
+    }
+
+    fn operand(&self, o: &Operand, ty: Ty, s: &Scope) -> SimpleExpr {
+        match o {
+            Operand::Lit(l) => lit(l),
+            Operand::Now { .. } | Operand::Today { .. } => match o.constant(ty, self.now_ms) {
+                Some(l) => lit(&l),
+                None => Expr::val(Option::<i64>::None).into(),
+            },
+            Operand::Column(c) => match c.side {
+                Side::This => self.column(&c.column, &s.alias),
+                side => self.related(side, s, |alias| self.column(&c.column, alias)),
+            },
+            Operand::LastActivityAt(side) => {
+                let fk = match side.entity().unwrap_or(s.entity) {
+                    Entity::Deal => "deal_id",
+                    Entity::Person => "person_id",
+                    _ => "organization_id",
+                };
+                let last = |alias: &str| {
+                    let a = self.fresh("a");
+                    let mut q = Query::select();
+                    q.expr(Expr::cust(format!(
+                        "MAX(CASE WHEN {a}.done AND {a}.done_at IS NOT NULL THEN {a}.done_at ELSE {a}.created_at END)"
+                    )))
+                    .from_as(Alias::new("activities"), Alias::new(&a))
+                    .and_where(Expr::col((Alias::new(&a), Alias::new("workspace_id"))).eq(self.workspace))
+                    .and_where(Expr::col((Alias::new(&a), Alias::new("deleted_at"))).is_null())
+                    .and_where(Expr::col((Alias::new(&a), Alias::new(fk))).equals((Alias::new(alias), Alias::new("id"))));
+                    sub(q)
+                };
+                match side {
+                    Side::This => last(&s.alias),
+                    side => self.related(*side, s, last),
+                }
+            }
+        }
+    }
+
+    /// A value read from the live row the scope row points at on `side`; NULL when there is none.
+    fn related(&self, side: Side, s: &Scope, value: impl Fn(&str) -> SimpleExpr) -> SimpleExpr {
+        let (Some(entity), Some(fk)) = (side.entity(), side.fk()) else { return value(&s.alias) };
+        let alias = self.fresh("r");
+        let mut q = Query::select();
+        q.expr(value(&alias))
+            .from_as(Alias::new(entity.table()), Alias::new(&alias))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace));
+        if entity.soft_delete() {
+            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
+        }
+        sub(q)
+    }
+
+    fn column(&self, c: &Column, alias: &str) -> SimpleExpr {
+        match c {
+            Column::Builtin(name) => qcol(alias, name),
+            Column::Custom { key, ty } => self.custom(qcol(alias, "custom"), key, *ty),
+        }
+    }
+
+    /// A custom field's value, NULL unless the JSON holds the type the field stores.
+    fn custom(&self, json: SimpleExpr, key: &str, ty: CustomFieldType) -> SimpleExpr {
+        use CustomFieldType as T;
+        if self.backend == DbBackend::Postgres {
+            let k: SimpleExpr = Expr::val(key).into();
+            let t = match ty {
+                t if text_like(t) => "CASE WHEN jsonb_typeof(($1)::jsonb -> $2) = 'string' THEN ($1)::jsonb ->> $2 END",
+                T::Number => "CASE WHEN jsonb_typeof(($1)::jsonb -> $2) = 'number' THEN (($1)::jsonb ->> $2)::double precision END",
+                T::Bool => "CASE WHEN jsonb_typeof(($1)::jsonb -> $2) = 'boolean' THEN (($1)::jsonb ->> $2)::boolean END",
+                _ => "CASE WHEN jsonb_typeof(($1)::jsonb -> $2) = 'number' AND (($1)::jsonb ->> $2) ~ '^-?[0-9]+$' THEN (($1)::jsonb ->> $2)::bigint END",
+            };
+            return self.tmpl(t, &[json, k]);
+        }
+        let path: SimpleExpr = Expr::val(format!("$.\"{key}\"")).into();
+        let types = match ty {
+            t if text_like(t) => "'text'",
+            T::Number => "'integer', 'real'",
+            T::Bool => "'true', 'false'",
+            _ => "'integer'",
+        };
+        self.tmpl(&format!("CASE WHEN json_type($1, $2) IN ({types}) THEN json_extract($1, $2) END"), &[json, path])
+    }
+}

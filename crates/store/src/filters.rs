@@ -1,0 +1,125 @@
+//! The filter language against the database: the workspace's schema for the checker
+//! (custom fields, stages, pipelines, teams), and checked filters as list conditions.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::filter_sql::Compiler;
+use crate::sql::col;
+use crate::Db;
+use poryadok_core::domain::CustomFieldType;
+use poryadok_core::filter::{self, Checked, FilterSchema, PipelineInfo, StageInfo};
+use poryadok_core::schema::Entity;
+use poryadok_core::validate::CustomDef;
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_query::{Expr, Order, Query, SimpleExpr};
+
+/// Entities a filter can select.
+pub fn filterable(entity: Entity) -> bool {
+    matches!(entity, Entity::Deal | Entity::Person | Entity::Organization | Entity::Activity)
+}
+
+pub(crate) async fn load_schema(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity) -> Result<FilterSchema> {
+    let ws = actor.ws_id();
+    let live = |table: &str, cols: &[&str]| {
+        Query::select()
+            .columns(cols.iter().map(|c| col(c)))
+            .from(col(table))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("id"), Order::Asc)
+            .to_owned()
+    };
+    let mut schema = FilterSchema::new(entity);
+    schema.me = (actor.user_id() != 0).then_some(actor.user_id());
+    for r in conn.query_all(backend.build(&live("stages", &["id", "pipeline_id", "name", "position"]))).await? {
+        schema.stages.push(StageInfo {
+            id: r.try_get("", "id")?,
+            pipeline_id: r.try_get("", "pipeline_id")?,
+            name: r.try_get("", "name")?,
+            position: r.try_get("", "position")?,
+        });
+    }
+    for r in conn.query_all(backend.build(&live("pipelines", &["id", "name"]))).await? {
+        schema.pipelines.push(PipelineInfo { id: r.try_get("", "id")?, name: r.try_get("", "name")? });
+    }
+    for r in conn.query_all(backend.build(&live("teams", &["id", "name"]))).await? {
+        schema.teams.push((r.try_get("", "id")?, r.try_get("", "name")?));
+    }
+    let mut by_entity: Vec<(Entity, Vec<CustomDef>)> = Vec::new();
+    for r in conn.query_all(backend.build(&live("custom_field_defs", &["entity", "key", "label", "field_type", "options"]))).await? {
+        let e: String = r.try_get("", "entity")?;
+        let (Some(e), Some(ft)) = (Entity::from_name(&e), CustomFieldType::parse(&r.try_get::<String>("", "field_type")?)) else {
+            continue;
+        };
+        let options: Option<String> = r.try_get("", "options")?;
+        let def = CustomDef {
+            key: r.try_get("", "key")?,
+            label: r.try_get("", "label")?,
+            field_type: ft,
+            options: options.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or_default(),
+        };
+        match by_entity.iter_mut().find(|(x, _)| *x == e) {
+            Some((_, defs)) => defs.push(def),
+            None => by_entity.push((e, vec![def])),
+        }
+    }
+    schema.custom = by_entity;
+    Ok(schema)
+}
+
+/// Parses and checks `src`; a mistake is a validation error on `field` with the position shown.
+pub(crate) fn check_source(src: &str, schema: &FilterSchema, field: &str) -> Result<Checked> {
+    filter::parse_and_check(src, schema).map_err(|e| StoreError::Filter {
+        field: field.to_string(),
+        error: Box::new(e),
+        text: src.to_string(),
+    })
+}
+
+pub(crate) async fn check_on(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: Entity,
+    src: &str,
+    field: &str,
+) -> Result<Checked> {
+    if !filterable(entity) {
+        return Err(StoreError::invalid(field, format!("{} cannot be filtered with an expression", entity.path())));
+    }
+    let schema = load_schema(conn, backend, actor, entity).await?;
+    check_source(src, &schema, field)
+}
+
+impl Db {
+    pub async fn filter_schema(&self, actor: &Actor, entity: Entity) -> Result<FilterSchema> {
+        load_schema(&self.read, self.backend, actor, entity).await
+    }
+
+    pub async fn check_filter(&self, actor: &Actor, entity: Entity, src: &str, field: &str) -> Result<Checked> {
+        check_on(&self.read, self.backend, actor, entity, src, field).await
+    }
+
+    /// The SQL condition of a checked filter over `entity`'s table (unaliased).
+    pub fn filter_condition(&self, actor: &Actor, checked: &Checked) -> SimpleExpr {
+        Compiler::new(self.backend, actor.ws_id(), self.clock.now_ms()).compile(checked.cond(), checked.entity())
+    }
+
+    /// How many records the caller sees that match (for editors showing a live hit count).
+    pub async fn count_matching(&self, actor: &Actor, checked: &Checked) -> Result<i64> {
+        let entity = checked.entity();
+        let mut q = Query::select();
+        q.expr(Expr::cust("COUNT(*)")).from(col(entity.table())).and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()));
+        if entity.soft_delete() {
+            q.and_where(Expr::col(col("deleted_at")).is_null());
+        }
+        if let Some(c) = crate::actor::scope_condition(entity, &actor.caller) {
+            q.and_where(c);
+        }
+        q.and_where(self.filter_condition(actor, checked));
+        let row = self.read.query_one(self.backend.build(&q)).await?;
+        Ok(match row {
+            Some(r) => r.try_get_by_index::<i64>(0)?,
+            None => 0,
+        })
+    }
+}
