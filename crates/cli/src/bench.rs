@@ -74,6 +74,19 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             let lq = ListQuery { limit: Some("50".into()), ..Default::default() };
             let (l50, l99) = time(iterations * 5, || async { Ok(db.list(&head, Entity::Deal, &lq).await?.data.len()) }).await?;
             println!("{}", json!({"name": "list50_inproc", "unit": "ms", "median": l50, "p99": l99}));
+            for (src, hand) in filter_examples(db.is_postgres()) {
+                let checked = db.check_filter(&head, Entity::Deal, src, "filter").await.map_err(|e| anyhow::anyhow!("{src}: {e}"))?;
+                let now = db.clock.now_ms();
+                let (c50, c99) = time(iterations.min(10), || async { Ok(db.count_matching(&head, &checked).await?) }).await?;
+                let (h50, h99) = time(iterations.min(10), || async { Ok(db.raw_count(&hand, ws, now).await?) }).await?;
+                let (n, h) = (db.count_matching(&head, &checked).await?, db.raw_count(&hand, ws, now).await?);
+                anyhow::ensure!(n == h, "filter and hand-written SQL disagree on {src}: {n} vs {h}");
+                println!(
+                    "{}",
+                    json!({"name": format!("filter: {src}"), "unit": "ms", "median": c50, "p99": c99, "limit": h50, "limit_p99": h99,
+                           "limit_name": "hand-written SQL", "matches": n})
+                );
+            }
             let managers = db
                 .list(
                     &head,
@@ -89,4 +102,52 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The filter examples of docs/FILTERS.md over the demo workspace, each with the same condition
+/// written by hand (`$1` the workspace, `$2` now in Unix ms).
+fn filter_examples(pg: bool) -> Vec<(&'static str, String)> {
+    let j = |col: &str, key: &str| if pg { format!("({col}::jsonb ->> '{key}')") } else { format!("json_extract({col}, '$.{key}')") };
+    let lower = if pg { "lower" } else { "poryadok_lower" };
+    let contains = |hay: &str, needle: &str| {
+        if pg {
+            format!("strpos({lower}({hay}), '{needle}') > 0")
+        } else {
+            format!("instr({lower}({hay}), '{needle}') > 0")
+        }
+    };
+    let base = "SELECT COUNT(*) FROM deals d WHERE d.workspace_id = $1 AND d.deleted_at IS NULL";
+    let open_tasks =
+        "SELECT 1 FROM activities a WHERE a.workspace_id = $1 AND a.deal_id = d.id AND a.deleted_at IS NULL AND a.done = false";
+    let stage_from = |name: &str| {
+        format!("d.stage_id IN (SELECT s.id FROM stages s JOIN stages x ON x.pipeline_id = s.pipeline_id AND x.workspace_id = $1 AND x.name = '{name}' WHERE s.workspace_id = $1 AND s.position >= x.position)")
+    };
+    let last = "(SELECT MAX(CASE WHEN a.done AND a.done_at IS NOT NULL THEN a.done_at ELSE a.created_at END) FROM activities a WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.deal_id = d.id)";
+    vec![
+        ("status = open and not exists activity(done = false)", format!("{base} AND d.status = 'open' AND NOT EXISTS ({open_tasks})")),
+        ("status = frozen and count activity(done = false) = 0", format!("{base} AND d.status = 'frozen' AND NOT EXISTS ({open_tasks})")),
+        (
+            "stage >= \"Отправлено КП\" and (budget is empty or traffic is empty)",
+            format!("{base} AND {} AND ({} IS NULL OR {} IS NULL)", stage_from("Отправлено КП"), j("d.custom", "budget"), j("d.custom", "traffic")),
+        ),
+        (
+            "stage = \"Принял в работу\" and stage_entered_at < now - 7d",
+            format!("{base} AND d.stage_id IN (SELECT id FROM stages WHERE workspace_id = $1 AND name = 'Принял в работу') AND d.stage_entered_at < $2 - 604800000"),
+        ),
+        ("status = open and exists activity(done = false and due_at < now)", format!("{base} AND d.status = 'open' AND EXISTS ({open_tasks} AND a.due_at < $2)")),
+        (
+            "org.name ~ \"от партнера\" and org.partner_org is empty",
+            format!("{base} AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = d.organization_id AND o.deleted_at IS NULL AND {} AND {} IS NULL)", contains("o.name", "от партнера"), j("o.custom", "partner_org")),
+        ),
+        (
+            "owner != org.owner or owner != person.owner",
+            format!("{base} AND (EXISTS (SELECT 1 FROM organizations o WHERE o.id = d.organization_id AND o.deleted_at IS NULL AND o.owner_id <> d.owner_id) OR EXISTS (SELECT 1 FROM persons p WHERE p.id = d.person_id AND p.deleted_at IS NULL AND p.owner_id <> d.owner_id))"),
+        ),
+        ("owner.active = false", format!("{base} AND d.owner_id IN (SELECT id FROM users WHERE workspace_id = $1 AND active = false)")),
+        ("pipeline = \"Партнеры\"", format!("{base} AND d.pipeline_id IN (SELECT id FROM pipelines WHERE workspace_id = $1 AND name = 'Партнеры')")),
+        ("status in (open, frozen)", format!("{base} AND d.status IN ('open', 'frozen')")),
+        ("value > 100000", format!("{base} AND d.value > 10000000")),
+        ("city is empty", format!("{base} AND ({city} IS NULL OR {city} = '')", city = j("d.custom", "city"))),
+        ("last_activity_at < now - 60d", format!("{base} AND {last} < $2 - 5184000000")),
+    ]
 }

@@ -93,7 +93,53 @@ impl Compiler {
         Expr::cust(if b { "1 = 1" } else { "1 = 0" })
     }
 
+    /// A comparison of one related row's column with constants holds exactly when the scope
+    /// row points at a live related row that meets it: `fk IN (SELECT id FROM related WHERE …)`.
+    /// This lets the database evaluate the condition once per related row, not once per scope row.
+    fn related_only(&self, c: &Cond, s: &Scope) -> Option<SimpleExpr> {
+        let constant = |o: &Operand| matches!(o, Operand::Lit(_) | Operand::Now { .. } | Operand::Today { .. });
+        let (side, inner) = match c {
+            Cond::Compare { left: Operand::Column(l), right, op, ty } if l.side != Side::This && constant(right) => (
+                l.side,
+                Cond::Compare {
+                    left: Operand::Column(ColumnRef { side: Side::This, ..l.clone() }),
+                    op: *op,
+                    right: right.clone(),
+                    ty: *ty,
+                },
+            ),
+            Cond::In { left: Operand::Column(l), values, negated } if l.side != Side::This => (
+                l.side,
+                Cond::In { left: Operand::Column(ColumnRef { side: Side::This, ..l.clone() }), values: values.clone(), negated: *negated },
+            ),
+            Cond::Contains { left: Operand::Column(l), needle, negated } if l.side != Side::This => (
+                l.side,
+                Cond::Contains {
+                    left: Operand::Column(ColumnRef { side: Side::This, ..l.clone() }),
+                    needle: needle.clone(),
+                    negated: *negated,
+                },
+            ),
+            _ => return None,
+        };
+        let (entity, fk) = (side.entity()?, side.fk()?);
+        let alias = self.fresh("r");
+        let inner_scope = Scope { entity, alias: alias.clone() };
+        let mut q = Query::select();
+        q.column((Alias::new(&alias), Alias::new("id")))
+            .from_as(Alias::new(entity.table()), Alias::new(&alias))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace))
+            .and_where(self.cond(&inner, &inner_scope));
+        if entity.soft_delete() {
+            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
+        }
+        Some(qcol(&s.alias, fk).in_subquery(q))
+    }
+
     fn cond(&self, c: &Cond, s: &Scope) -> SimpleExpr {
+        if let Some(semi) = self.related_only(c, s) {
+            return semi;
+        }
         match c {
             Cond::Const(b) => Self::truth(*b),
             Cond::And(items) => items.iter().map(|i| self.cond(i, s)).reduce(SimpleExpr::and).unwrap_or_else(|| Self::truth(true)),

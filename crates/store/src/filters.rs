@@ -123,3 +123,16 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// Runs a hand-written `SELECT COUNT(*)` with `$1` = workspace and `$2` = now (benchmarks).
+    pub async fn raw_count(&self, sql: &str, workspace: i64, now_ms: i64) -> Result<i64> {
+        let sql = if self.is_postgres() { sql.to_string() } else { sql.replace("$1", "?1").replace("$2", "?2") };
+        let stmt = sea_orm::Statement::from_sql_and_values(self.backend, sql, [workspace.into(), now_ms.into()]);
+        let row = self.read.query_one(stmt).await?;
+        Ok(match row {
+            Some(r) => r.try_get_by_index::<i64>(0)?,
+            None => 0,
+        })
+    }
+}
