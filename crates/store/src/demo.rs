@@ -442,6 +442,9 @@ impl Db {
         F: FnOnce(&Sink) -> Result<(), Halt> + Send + 'static,
     {
         // Opened before the generator starts, so a wrong backend fails before any work.
+        if let Ok(c) = std::env::var("DEMO_WAL") {
+            self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {c}")).await?;
+        }
         let mut txn = Some(self.begin_bulk().await?);
         let (tx, mut rx) = mpsc::channel::<Result<Chunk>>(AHEAD);
         let backend = self.backend;

@@ -133,7 +133,8 @@ impl Compiler {
         if entity.soft_delete() {
             q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
         }
-        Some(qcol(&s.alias, fk).in_subquery(q))
+        // `fk IN (…)` is NULL when fk is NULL; the guard keeps the condition two-valued under `not`.
+        Some(qcol(&s.alias, fk).is_not_null().and(qcol(&s.alias, fk).in_subquery(q)))
     }
 
     fn cond(&self, c: &Cond, s: &Scope) -> SimpleExpr {
