@@ -53,6 +53,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();
             let raw = db.raw_insert_limit(report.rows).await?.as_secs_f64();
+            db.analyze().await?;
             println!(
                 "{}",
                 json!({"name": "generate", "unit": "rows/s", "rows": report.rows, "seconds": secs,

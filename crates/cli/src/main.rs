@@ -163,6 +163,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { deals, seed } => {
             let db = cli.db.open().await?;
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
+            db.analyze().await?;
             let secs = report.elapsed.as_secs_f64().max(1e-9);
             println!(
                 "demo workspace {} created: {} deals, {} activities, {} rows in {:.1} s ({:.0} rows/s)",
@@ -248,6 +249,7 @@ async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64) -> Result
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
             let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
+            db.analyze().await?;
             print_logins(&report.users);
         } else {
             println!("the database already has data; demo data is added only to an empty database");

@@ -113,6 +113,13 @@ impl Db {
         self.backend == DbBackend::Postgres
     }
 
+    /// Refreshes the planner's statistics after a bulk load, so that the first queries after it
+    /// get the plans later ones would (PostgreSQL otherwise waits for autovacuum).
+    pub async fn analyze(&self) -> Result<()> {
+        self.write.execute(Statement::from_string(self.backend, "ANALYZE")).await?;
+        Ok(())
+    }
+
     /// Whether the database answers; for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         self.read.execute(Statement::from_string(self.backend, "SELECT 1")).await?;
