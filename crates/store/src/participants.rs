@@ -84,7 +84,7 @@ impl Db {
         };
         let mut changes = Map::new();
         changes.insert("participants".into(), json!({"from": null, "to": {"user_id": user, "role": role}}));
-        append_history(&tx, self.backend, actor, Entity::Deal, deal, HistoryAction::Update, changes, now).await?;
+        append_history(&tx, self.backend, actor, Entity::Deal.name(), deal, HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
         Ok(json!({"id": id, "deal_id": deal, "user_id": user, "role": role, "created_at": format_ms(now)}))
     }
@@ -111,7 +111,7 @@ impl Db {
         tx.execute(self.backend.build(&del)).await?;
         let mut changes = Map::new();
         changes.insert("participants".into(), json!({"from": {"user_id": user, "role": role}, "to": null}));
-        append_history(&tx, self.backend, actor, Entity::Deal, deal, HistoryAction::Update, changes, now).await?;
+        append_history(&tx, self.backend, actor, Entity::Deal.name(), deal, HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
         Ok(())
     }

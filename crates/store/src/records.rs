@@ -115,7 +115,7 @@ impl Db {
         let row = inserted_row(entity, id, now, &values);
         rules::after_write(&tx, self.backend, actor, &row, None).await?;
         let changes = diff(None, &row);
-        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Create, changes, now).await?;
+        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Create, changes, now).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -170,7 +170,7 @@ impl Db {
         if values.iter().any(|(f, _)| f.kind == Kind::Password) {
             changes.insert("password".into(), Json::String("changed".into()));
         }
-        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Update, changes, now).await?;
+        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -194,7 +194,7 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
         tx.execute(self.backend.build(&upd)).await?;
-        append_history(&tx, self.backend, actor, entity, id, HistoryAction::Delete, Map::new(), now).await?;
+        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -347,7 +347,7 @@ pub(crate) async fn append_history(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
     actor: &Actor,
-    entity: Entity,
+    entity: &str,
     record_id: i64,
     action: HistoryAction,
     changes: Map<String, Json>,
@@ -358,7 +358,7 @@ pub(crate) async fn append_history(
         .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
         .values([
             actor.ws_id().into(),
-            entity.name().into(),
+            entity.into(),
             record_id.into(),
             action.as_str().into(),
             (actor.user_id() != 0).then_some(actor.user_id()).into(),

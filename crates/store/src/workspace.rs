@@ -5,7 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::Db;
 use poryadok_core::access::Caller;
-use poryadok_core::domain::{Channel, Role, Visibility};
+use poryadok_core::domain::{Channel, HistoryAction, Role, Visibility};
 use poryadok_core::types;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use sea_query::{Expr, JoinType, Order, Query, SelectStatement};
@@ -182,22 +182,8 @@ impl Db {
             for (k, v) in obj {
                 changes.insert(k.clone(), json!({"from": before.get(k), "to": v}));
             }
-            let q = Query::insert()
-                .into_table(col("history"))
-                .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
-                .values([
-                    actor.ws_id().into(),
-                    "workspace".into(),
-                    actor.ws_id().into(),
-                    "update".into(),
-                    actor.user_id().into(),
-                    actor.channel.as_str().into(),
-                    Json::Object(changes).to_string().into(),
-                    self.clock.now_ms().into(),
-                ])
-                .map_err(|e| StoreError::Internal(e.to_string()))?
-                .to_owned();
-            tx.execute(self.backend.build(&q)).await?;
+            let now = self.clock.now_ms();
+            crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now).await?;
             tx.commit().await?;
         }
         self.workspace_json(actor).await
