@@ -2,11 +2,12 @@
 //! shared by `poryadok demo`, `serve --demo`, tests and benchmarks.
 //!
 //! Speed matters more than reuse here, so the rows bypass the record layer (no validation, no
-//! reference checks, no per-row history writes): they go in as multi-row `INSERT`s with bound
-//! values, ids assigned up front, in large transactions. A blocking thread generates the rows and
-//! builds the statements while the async side executes the previous ones, so generation and the
-//! database's own work overlap. Every record draws from its own random stream keyed by
-//! (seed, kind, index): the output depends on the seed only, never on batch sizes or timing.
+//! reference checks, no per-row history writes): they go in as multi-row `INSERT`s (SQL text from
+//! sea-query, every value bound), ids assigned up front, in large transactions. A blocking thread
+//! generates the rows straight into the driver's argument buffers while the async side executes
+//! the previous statement, so generation and the database's own work overlap. Every record
+//! draws from its own random stream keyed by (seed, kind, index): the output depends on the seed
+//! only, never on batch sizes or timing.
 //!
 //! It assumes nobody else inserts into the touched tables while it runs (ids continue after
 //! `MAX(id)`); on PostgreSQL the identity sequences are moved past the new ids at the end. If it
@@ -70,6 +71,8 @@ const MAX_PARAMS: usize = 32_766;
 /// deals 50 000 spent a third of the time committing, 200 000 a sixth), small enough to keep the
 /// WAL to some tens of megabytes.
 const ROWS_PER_TX: u64 = 200_000;
+/// WAL pages (4 KiB) SQLite lets accumulate between checkpoints during a bulk insert (default 1000).
+const BULK_WAL_PAGES: i64 = 25_000;
 /// Statements the generator may run ahead of the database.
 const AHEAD: usize = 4;
 /// More than this is surely a typo (and would exhaust the phone-number space).
@@ -434,17 +437,44 @@ impl Db {
     /// Runs `produce` on a blocking thread and executes the statements it sends, committing
     /// every [`ROWS_PER_TX`] rows; returns the rows inserted.
     ///
-    /// The statements go to sqlx directly rather than through SeaORM, whose `execute` clones
-    /// every bound value on this side of the driver while the database waits: the generator
-    /// builds the driver's arguments itself, on its own thread, and they move through untouched.
+    /// On SQLite, checkpoints run less often meanwhile: by default every commit of a large
+    /// transaction would copy the whole WAL back into the database file (and sync it); letting
+    /// the WAL reach [`BULK_WAL_PAGES`] first copies each page rewritten by several transactions
+    /// only once. The setting belongs to the writer connection and is restored afterwards.
     async fn run_bulk<F>(&self, produce: F) -> Result<u64>
     where
         F: FnOnce(&Sink) -> Result<(), Halt> + Send + 'static,
     {
-        // Opened before the generator starts, so a wrong backend fails before any work.
-        if let Ok(c) = std::env::var("DEMO_WAL") {
-            self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {c}")).await?;
+        let saved = match self.backend {
+            DbBackend::Sqlite => {
+                let q = Statement::from_string(self.backend, "PRAGMA wal_autocheckpoint");
+                let before = match self.write.query_one(q).await? {
+                    Some(r) => r.try_get_by_index::<i64>(0)?,
+                    None => 1000,
+                };
+                let pages: i64 = std::env::var("DEMO_WAL").ok().and_then(|v| v.parse().ok()).unwrap_or(BULK_WAL_PAGES);
+                self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {pages}")).await?;
+                Some(before)
+            }
+            _ => None,
+        };
+        let inserted = self.run_bulk_transactions(produce).await;
+        if let Some(before) = saved {
+            self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {before}")).await?;
+            // Back to the usual WAL size; PASSIVE never waits for readers.
+            self.write.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await?;
         }
+        inserted
+    }
+
+    /// The statements go to sqlx directly rather than through SeaORM, whose `execute` clones
+    /// every bound value on this side of the driver while the database waits: the generator
+    /// builds the driver's arguments itself, on its own thread, and they move through untouched.
+    async fn run_bulk_transactions<F>(&self, produce: F) -> Result<u64>
+    where
+        F: FnOnce(&Sink) -> Result<(), Halt> + Send + 'static,
+    {
+        // Opened before the generator starts, so a wrong backend fails before any work.
         let mut txn = Some(self.begin_bulk().await?);
         let (tx, mut rx) = mpsc::channel::<Result<Chunk>>(AHEAD);
         let backend = self.backend;

@@ -183,7 +183,8 @@ impl Db {
                 changes.insert(k.clone(), json!({"from": before.get(k), "to": v}));
             }
             let now = self.clock.now_ms();
-            crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now).await?;
+            crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now)
+                .await?;
             tx.commit().await?;
         }
         self.workspace_json(actor).await
