@@ -71,8 +71,6 @@ const MAX_PARAMS: usize = 32_766;
 /// deals 50 000 spent a third of the time committing, 200 000 a sixth), small enough to keep the
 /// WAL to some tens of megabytes.
 const ROWS_PER_TX: u64 = 200_000;
-/// WAL pages (4 KiB) SQLite lets accumulate between checkpoints during a bulk insert (default 1000).
-const BULK_WAL_PAGES: i64 = 25_000;
 /// Statements the generator may run ahead of the database.
 const AHEAD: usize = 4;
 /// More than this is surely a typo (and would exhaust the phone-number space).
@@ -437,40 +435,11 @@ impl Db {
     /// Runs `produce` on a blocking thread and executes the statements it sends, committing
     /// every [`ROWS_PER_TX`] rows; returns the rows inserted.
     ///
-    /// On SQLite, checkpoints run less often meanwhile: by default every commit of a large
-    /// transaction would copy the whole WAL back into the database file (and sync it); letting
-    /// the WAL reach [`BULK_WAL_PAGES`] first copies each page rewritten by several transactions
-    /// only once. The setting belongs to the writer connection and is restored afterwards.
-    async fn run_bulk<F>(&self, produce: F) -> Result<u64>
-    where
-        F: FnOnce(&Sink) -> Result<(), Halt> + Send + 'static,
-    {
-        let saved = match self.backend {
-            DbBackend::Sqlite => {
-                let q = Statement::from_string(self.backend, "PRAGMA wal_autocheckpoint");
-                let before = match self.write.query_one(q).await? {
-                    Some(r) => r.try_get_by_index::<i64>(0)?,
-                    None => 1000,
-                };
-                let pages: i64 = std::env::var("DEMO_WAL").ok().and_then(|v| v.parse().ok()).unwrap_or(BULK_WAL_PAGES);
-                self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {pages}")).await?;
-                Some(before)
-            }
-            _ => None,
-        };
-        let inserted = self.run_bulk_transactions(produce).await;
-        if let Some(before) = saved {
-            self.write.execute_unprepared(&format!("PRAGMA wal_autocheckpoint = {before}")).await?;
-            // Back to the usual WAL size; PASSIVE never waits for readers.
-            self.write.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await?;
-        }
-        inserted
-    }
-
     /// The statements go to sqlx directly rather than through SeaORM, whose `execute` clones
-    /// every bound value on this side of the driver while the database waits: the generator
-    /// builds the driver's arguments itself, on its own thread, and they move through untouched.
-    async fn run_bulk_transactions<F>(&self, produce: F) -> Result<u64>
+    /// every bound value on this side of the driver while the database waits (a fifth of the
+    /// time at 400 000 deals): the generator builds the driver's arguments itself, on its own
+    /// thread, and they move through untouched.
+    async fn run_bulk<F>(&self, produce: F) -> Result<u64>
     where
         F: FnOnce(&Sink) -> Result<(), Halt> + Send + 'static,
     {
