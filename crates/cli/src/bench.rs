@@ -78,9 +78,9 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             for (src, hand) in filter_examples(db.is_postgres()) {
                 let checked = db.check_filter(&head, Entity::Deal, src, "filter").await.map_err(|e| anyhow::anyhow!("{src}: {e}"))?;
                 let now = db.clock.now_ms();
-                let (c50, c99) = time(iterations.min(5), || async { Ok(db.count_matching(&head, &checked).await?) }).await?;
+                let (c50, c99) = time(iterations.min(5), || async { Ok(db.count_matching(&head, &checked, now).await?) }).await?;
                 let (h50, h99) = time(iterations.min(5), || async { Ok(db.raw_count(&hand, ws, now).await?) }).await?;
-                let (n, h) = (db.count_matching(&head, &checked).await?, db.raw_count(&hand, ws, now).await?);
+                let (n, h) = (db.count_matching(&head, &checked, now).await?, db.raw_count(&hand, ws, now).await?);
                 anyhow::ensure!(n == h, "filter and hand-written SQL disagree on {src}: {n} vs {h}");
                 println!(
                     "{}",

@@ -99,13 +99,13 @@ impl Db {
         check_on(&self.read, self.backend, actor, entity, src, field).await
     }
 
-    /// The SQL condition of a checked filter over `entity`'s table (unaliased).
-    pub fn filter_condition(&self, actor: &Actor, checked: &Checked) -> SimpleExpr {
-        Compiler::new(self.backend, actor.ws_id(), self.clock.now_ms()).compile(checked.cond(), checked.entity())
+    /// The SQL condition of a checked filter over `entity`'s table (unaliased), with `now` at `now_ms`.
+    pub fn filter_condition(&self, actor: &Actor, checked: &Checked, now_ms: i64) -> SimpleExpr {
+        Compiler::new(self.backend, actor.ws_id(), now_ms).compile(checked.cond(), checked.entity())
     }
 
-    /// How many records the caller sees that match (for editors showing a live hit count).
-    pub async fn count_matching(&self, actor: &Actor, checked: &Checked) -> Result<i64> {
+    /// How many records the caller sees that match at `now_ms` (for editors showing a live hit count).
+    pub async fn count_matching(&self, actor: &Actor, checked: &Checked, now_ms: i64) -> Result<i64> {
         let entity = checked.entity();
         let mut q = Query::select();
         q.expr(Expr::cust("COUNT(*)")).from(col(entity.table())).and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()));
@@ -115,7 +115,7 @@ impl Db {
         if let Some(c) = crate::actor::scope_condition(entity, &actor.caller) {
             q.and_where(c);
         }
-        q.and_where(self.filter_condition(actor, checked));
+        q.and_where(self.filter_condition(actor, checked, now_ms));
         let row = self.read.query_one(self.backend.build(&q)).await?;
         Ok(match row {
             Some(r) => r.try_get_by_index::<i64>(0)?,

@@ -121,7 +121,7 @@ impl Db {
         }
         if let Some(src) = lq.filter.as_deref().filter(|s| !s.trim().is_empty()) {
             let checked = self.check_filter(actor, entity, src, "filter").await?;
-            q.and_where(self.filter_condition(actor, &checked));
+            q.and_where(self.filter_condition(actor, &checked, self.clock.now_ms()));
         }
         let order = if desc { Order::Desc } else { Order::Asc };
         if let Some(raw) = &lq.cursor {

@@ -133,7 +133,7 @@ pub async fn check_filter(State(st): State<AppState>, Auth(actor): Auth, body: B
     })?;
     let expression = text("expression")?;
     let checked = st.db.check_filter(&actor, entity, expression, "expression").await?;
-    let count = st.db.count_matching(&actor, &checked).await?;
+    let count = st.db.count_matching(&actor, &checked, st.db.clock.now_ms()).await?;
     Ok(Json(
         json!({"data": {"entity": entity.name(), "expression": expression, "valid": true, "count": count, "checked": format!("{:?}", checked.cond())}}),
     ))

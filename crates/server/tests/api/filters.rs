@@ -10,7 +10,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-crate::both_dbs!(sql_and_evaluator_agree, filter_errors_point_at_the_mistake, saved_filters_are_private_or_shared);
+crate::both_dbs!(
+    random_records_and_random_expressions,
+    sql_and_evaluator_agree,
+    filter_errors_point_at_the_mistake,
+    saved_filters_are_private_or_shared
+);
 
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -246,17 +251,86 @@ fn random_expr(rng: &mut rand::rngs::StdRng, depth: u32) -> String {
     }
 }
 
-async fn sql_and_evaluator_agree(app: TestApp) {
-    seed(&app).await;
-    let records = deal_records(&app).await;
-    assert!(records.len() >= 8);
+/// Random deals, organizations, persons and activities, reproducible from `seed`.
+async fn random_seed(app: &TestApp, seed: u64) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let a = &app.t.admin;
+    let owners = [app.ids.admin, app.ids.manager1, app.ids.manager3];
+    let pick = |rng: &mut rand::rngs::StdRng, n: usize| rng.gen_range(0..n);
+    let names = ["ООО «От Партнера»", "Ромашка", "АО Север", "ИП Лютиков", "Агентство «Вектор»"];
+    let cities = ["Москва", "Казань", "", "москва"];
+    let mut orgs = Vec::new();
+    for i in 0..6 {
+        let mut custom = json!({});
+        if rng.gen_bool(0.6) {
+            custom["city"] = json!(cities[pick(&mut rng, cities.len())]);
+        }
+        if rng.gen_bool(0.4) {
+            custom["is_agency"] = json!(rng.gen_bool(0.5));
+        }
+        if i > 0 && rng.gen_bool(0.4) {
+            custom["partner_org"] = json!(orgs[pick(&mut rng, orgs.len())]);
+        }
+        let body =
+            json!({"name": format!("{} {i}", names[pick(&mut rng, names.len())]), "owner_id": owners[pick(&mut rng, 3)], "custom": custom});
+        orgs.push(app.create(a, "organizations", body).await);
+    }
+    let mut persons = Vec::new();
+    for i in 0..5 {
+        let mut body = json!({"name": format!("Контакт {i}"), "owner_id": owners[pick(&mut rng, 3)]});
+        if rng.gen_bool(0.5) {
+            body["email"] = json!(format!("p{i}@example.ru"));
+        }
+        persons.push(app.create(a, "persons", body).await);
+    }
+    let statuses = ["open", "open", "won", "lost", "frozen"];
+    let sources = ["Сайт", "Звонок", "Партнер"];
+    for i in 0..30 {
+        app.clock.advance(time::Duration::hours(rng.gen_range(0..40)));
+        let value = [0, 5_000_000, 10_000_000, 10_000_001, 90_000_000][pick(&mut rng, 5)];
+        let mut body = json!({"title": format!("Сделка {i}"), "stage_id": app.ids.stages[pick(&mut rng, 3)], "status": statuses[pick(&mut rng, 5)],
+                              "value": value, "owner_id": owners[pick(&mut rng, 3)]});
+        if rng.gen_bool(0.7) {
+            body["organization_id"] = json!(orgs[pick(&mut rng, orgs.len())]);
+        }
+        if rng.gen_bool(0.6) {
+            body["person_id"] = json!(persons[pick(&mut rng, persons.len())]);
+        }
+        if rng.gen_bool(0.5) {
+            body["source"] = json!(sources[pick(&mut rng, 3)]);
+        }
+        if rng.gen_bool(0.5) {
+            body["expected_close_date"] = json!(format!("2026-12-{:02}", rng.gen_range(1..29)));
+        }
+        let mut custom = json!({});
+        for (key, v) in [
+            ("budget", json!(rng.gen_range(0..3000))),
+            ("traffic", json!(rng.gen_range(0..2000) as f64 / 2.0)),
+            ("city", json!(cities[pick(&mut rng, 4)])),
+        ] {
+            if rng.gen_bool(0.5) {
+                custom[key] = v;
+            }
+        }
+        body["custom"] = custom;
+        let deal = app.create(a, "deals", body).await;
+        for _ in 0..rng.gen_range(0..4) {
+            app.clock.advance(time::Duration::minutes(rng.gen_range(1..600)));
+            let due = format!("2026-{:02}-{:02}T10:00:00Z", rng.gen_range(11..13), rng.gen_range(1..29));
+            let kind = ["task", "call", "meeting"][pick(&mut rng, 3)];
+            let body = json!({"type": kind, "subject": "Дело", "deal_id": deal, "done": rng.gen_bool(0.5), "due_at": due});
+            app.create(a, "activities", body).await;
+        }
+    }
+}
+
+/// Compares SQL with the evaluator for every expression; returns how many selected a proper subset.
+async fn compare_all(app: &TestApp, records: &[(i64, EvalRecord)], expressions: impl Iterator<Item = String>) -> usize {
     let actor = app.db.actor_for_user(app.ids.admin, poryadok_core::domain::Channel::Api).await.unwrap();
     let schema = app.db.filter_schema(&actor, Entity::Deal).await.unwrap();
     let now = poryadok_core::Clock::now_ms(app.clock.as_ref());
-    let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
-    let randoms: Vec<String> = (0..150).map(|_| random_expr(&mut rng, 3)).collect();
-    let mut nonempty = 0;
-    for src in EXAMPLES.iter().map(|s| s.to_string()).chain(randoms) {
+    let mut discriminating = 0;
+    for src in expressions {
         let checked = filter::parse_and_check(&src, &schema).unwrap_or_else(|e| panic!("{src}: {}", e.render(&src)));
         let mut expected: Vec<i64> = records.iter().filter(|(_, r)| filter::eval(&checked, r, now)).map(|(id, _)| *id).collect();
         expected.sort();
@@ -265,11 +339,34 @@ async fn sql_and_evaluator_agree(app: TestApp) {
         let got: Vec<i64> = v["data"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
         assert_eq!(got, expected, "SQL and evaluator disagree on: {src}");
         if !got.is_empty() && got.len() < records.len() {
-            nonempty += 1;
+            discriminating += 1;
         }
     }
+    discriminating
+}
+
+async fn random_records_and_random_expressions(app: TestApp) {
+    random_seed(&app, 7).await;
+    let records = deal_records(&app).await;
+    assert_eq!(records.len(), 30);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(99);
+    let exprs: Vec<String> = (0..200).map(|_| random_expr(&mut rng, 3)).collect();
+    let n = compare_all(&app, &records, exprs.into_iter()).await;
+    assert!(n > 100, "only {n} of 200 random expressions selected a proper subset");
+}
+
+async fn sql_and_evaluator_agree(app: TestApp) {
+    seed(&app).await;
+    let records = deal_records(&app).await;
+    assert!(records.len() >= 8);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
+    let randoms: Vec<String> = (0..150).map(|_| random_expr(&mut rng, 3)).collect();
+    let nonempty = compare_all(&app, &records, EXAMPLES.iter().map(|s| s.to_string()).chain(randoms)).await;
     assert!(nonempty > 60, "the expressions must discriminate: only {nonempty} selected a proper subset");
 
+    let actor = app.db.actor_for_user(app.ids.admin, poryadok_core::domain::Channel::Api).await.unwrap();
+    let schema = app.db.filter_schema(&actor, Entity::Deal).await.unwrap();
+    let now = poryadok_core::Clock::now_ms(app.clock.as_ref());
     // The documented examples select what a person reading them expects.
     let ids = |src: &str| {
         let checked = filter::parse_and_check(src, &schema).unwrap();
