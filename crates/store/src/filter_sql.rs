@@ -42,6 +42,17 @@ fn sub(q: sea_query::SelectStatement) -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
 }
 
+fn compare(l: SimpleExpr, op: CmpOp, r: SimpleExpr) -> SimpleExpr {
+    match op {
+        CmpOp::Eq => l.eq(r),
+        CmpOp::Ne => l.ne(r),
+        CmpOp::Lt => l.lt(r),
+        CmpOp::Le => l.lte(r),
+        CmpOp::Gt => l.gt(r),
+        CmpOp::Ge => l.gte(r),
+    }
+}
+
 fn text_like(ty: CustomFieldType) -> bool {
     matches!(ty, CustomFieldType::Text | CustomFieldType::Url | CustomFieldType::Date | CustomFieldType::Enum)
 }
@@ -153,15 +164,7 @@ impl Compiler {
                 if matches!(right, Operand::Column(_) | Operand::LastActivityAt(_)) {
                     guard = guard.and(r.clone().is_not_null());
                 }
-                let cmp = match op {
-                    CmpOp::Eq => l.eq(r),
-                    CmpOp::Ne => l.ne(r),
-                    CmpOp::Lt => l.lt(r),
-                    CmpOp::Le => l.lte(r),
-                    CmpOp::Gt => l.gt(r),
-                    CmpOp::Ge => l.gte(r),
-                };
-                guard.and(cmp)
+                guard.and(compare(l, *op, r))
             }
             Cond::In { left, values, negated } => {
                 let l = self.operand(left, Ty::Text, s);
@@ -199,16 +202,7 @@ impl Compiler {
             Cond::Count { collection, cond, op, n } => {
                 let (mut q, inner) = self.collection(*collection, s);
                 q.expr(Expr::cust("COUNT(*)")).and_where(self.cond(cond, &inner));
-                let count = sub(q);
-                let n = Expr::val(*n);
-                match op {
-                    CmpOp::Eq => count.eq(n),
-                    CmpOp::Ne => count.ne(n),
-                    CmpOp::Lt => count.lt(n),
-                    CmpOp::Le => count.lte(n),
-                    CmpOp::Gt => count.gt(n),
-                    CmpOp::Ge => count.gte(n),
-                }
+                compare(sub(q), *op, Expr::val(*n).into())
             }
         }
     }
