@@ -712,7 +712,26 @@ impl Checker<'_> {
         match f.special {
             Special::Stage if matches!(value.kind, TermKind::Str(_)) => {
                 let ids = self.stage_ids(value, op)?;
-                return Ok(in_cond(f.operand, ids.into_iter().map(Lit::Int).collect(), op == CmpOp::Ne));
+                let pipelines: Vec<i64> = self.schema.stages.iter().filter(|s| ids.contains(&s.id)).map(|s| s.pipeline_id).collect();
+                let one_pipeline = pipelines.first().filter(|p| pipelines.iter().all(|q| q == *p)).copied();
+                let cond = in_cond(f.operand.clone(), ids.into_iter().map(Lit::Int).collect(), op == CmpOp::Ne);
+                // A deal's stage lies in its own pipeline, so naming the pipeline too changes no
+                // answer and lets the database use the (pipeline, stage) index.
+                return Ok(match (&f.operand, one_pipeline, op) {
+                    (Operand::Column(ColumnRef { side: Side::This, .. }), Some(p), op)
+                        if op != CmpOp::Ne && matches!(cond, Cond::In { .. }) =>
+                    {
+                        let pipeline = ColumnRef { side: Side::This, column: Column::Builtin("pipeline_id"), ty: Ty::Id(Entity::Pipeline) };
+                        let same_pipeline = Cond::Compare {
+                            left: Operand::Column(pipeline),
+                            op: CmpOp::Eq,
+                            right: Operand::Lit(Lit::Int(p)),
+                            ty: Ty::Id(Entity::Pipeline),
+                        };
+                        Cond::And(vec![same_pipeline, cond])
+                    }
+                    _ => cond,
+                });
             }
             Special::Pipeline | Special::Team if matches!(value.kind, TermKind::Str(_)) => {
                 if !op.is_equality() {

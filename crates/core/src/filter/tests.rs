@@ -198,7 +198,10 @@ fn stage_order_follows_each_pipeline() {
         &Cond::In { left: col("stage_id", Ty::Id(Entity::Stage)), values: vec![Lit::Int(11), Lit::Int(21)], negated: false }
     );
     let before = deal_filter(r#"stage < "Коммуникация""#);
-    assert!(matches!(before.cond(), Cond::In { values, .. } if values == &[Lit::Int(11), Lit::Int(12)]));
+    // All of one pipeline: the pipeline is named too, so the (pipeline, stage) index applies.
+    let Cond::And(parts) = before.cond() else { panic!("{:?}", before.cond()) };
+    assert!(matches!(&parts[0], Cond::Compare { right: Operand::Lit(Lit::Int(1)), .. }), "{parts:?}");
+    assert!(matches!(&parts[1], Cond::In { values, .. } if values == &[Lit::Int(11), Lit::Int(12)]));
     let none_after_last = deal_filter(r#"stage > "Договор""#);
     assert_eq!(none_after_last.cond(), &Cond::Const(false));
     let not_new = deal_filter(r#"stage != "Новый""#);
