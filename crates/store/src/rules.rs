@@ -298,14 +298,16 @@ fn check_options(c: &Checked, old: Option<&Row>) -> Result<()> {
     }
 }
 
-async fn count_live(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, table: &str, column: &str, id: i64) -> Result<i64> {
-    let q = Query::select()
-        .expr(Func::count(Expr::col(col("id"))))
-        .from(col(table))
+/// Rows of `entity` (live ones, where it soft-deletes) whose `column` points at `id`.
+async fn count_live(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, entity: Entity, column: &str, id: i64) -> Result<i64> {
+    let mut q = Query::select();
+    q.expr(Func::count(Expr::col(col("id"))))
+        .from(col(entity.table()))
         .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-        .and_where(Expr::col(col(column)).eq(id))
-        .and_where(Expr::col(col("deleted_at")).is_null())
-        .to_owned();
+        .and_where(Expr::col(col(column)).eq(id));
+    if entity.soft_delete() {
+        q.and_where(Expr::col(col("deleted_at")).is_null());
+    }
     Ok(scalar_i64(conn, backend, &q).await?.unwrap_or(0))
 }
 
@@ -324,27 +326,15 @@ pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBacken
         own_filter(actor, old)?;
     }
     let in_use = match old.entity {
-        Entity::Stage => Some(("deals", "stage_id", "deals are in this stage; move them first")),
-        Entity::Pipeline => Some(("deals", "pipeline_id", "deals are in this pipeline; move them first")),
-        Entity::Organization => None,
+        Entity::Stage => Some((Entity::Deal, "stage_id", "deals are in this stage; move them first")),
+        Entity::Pipeline => Some((Entity::Deal, "pipeline_id", "deals are in this pipeline; move them first")),
+        Entity::Team => Some((Entity::User, "team_id", "users are in this team; move them first")),
         _ => None,
     };
     if let Some((table, column, why)) = in_use {
         let n = count_live(conn, backend, actor, table, column, id).await?;
         if n > 0 {
             return Err(StoreError::Conflict { field: None, message: format!("{n} {why}") });
-        }
-    }
-    if old.entity == Entity::Team {
-        let q = Query::select()
-            .expr(Func::count(Expr::col(col("id"))))
-            .from(col("users"))
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("team_id")).eq(id))
-            .to_owned();
-        let n = scalar_i64(conn, backend, &q).await?.unwrap_or(0);
-        if n > 0 {
-            return Err(StoreError::Conflict { field: None, message: format!("{n} users are in this team; move them first") });
         }
     }
     if old.entity == Entity::Pipeline {
