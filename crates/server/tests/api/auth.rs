@@ -4,7 +4,7 @@ use poryadok_core::schema::Entity;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::both_dbs!(session_login_with_csrf, tokens_are_shown_once_and_work, deactivated_users_lose_access);
+crate::both_dbs!(session_login_with_csrf, tokens_are_made_for_the_caller_and_work, deactivated_users_lose_access);
 
 async fn session_login_with_csrf(app: TestApp) {
     let sys = app.db.system_actor(app.ws, Channel::Cli).await.unwrap();
@@ -68,7 +68,7 @@ async fn session_login_with_csrf(app: TestApp) {
     assert!(html.contains("Из интерфейса"), "the start page lists the deal");
 }
 
-async fn tokens_are_shown_once_and_work(app: TestApp) {
+async fn tokens_are_made_for_the_caller_and_work(app: TestApp) {
     let (s, v) = app.post(&app.t.manager1, "/api/v1/tokens", json!({"name": "zapier"})).await;
     assert_eq!(s, StatusCode::CREATED);
     let token = v["data"]["token"].as_str().unwrap().to_string();

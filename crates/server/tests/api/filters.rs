@@ -22,17 +22,7 @@ fn enc(s: &str) -> String {
 }
 
 async fn all(app: &TestApp, token: &str, collection: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let (s, v) = app.get(token, &format!("/api/v1/{collection}?limit=500&sort=id{cursor}")).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        out.extend(v["data"].as_array().unwrap().iter().cloned());
-        match v["next_cursor"].as_str() {
-            Some(c) => cursor = format!("&cursor={c}"),
-            None => return out,
-        }
-    }
+    app.all_records(token, collection, "&sort=id", 500).await
 }
 
 fn to_eval(entity: Entity, v: &Value) -> EvalRecord {
@@ -69,26 +59,19 @@ async fn deal_records(app: &TestApp) -> Vec<(i64, EvalRecord)> {
         r.owner = v["owner_id"].as_i64().and_then(|o| users.get(&o)).cloned().map(Box::new);
         r
     };
-    let orgs: HashMap<i64, EvalRecord> = all(app, t, "organizations")
-        .await
-        .iter()
-        .map(|o| {
-            let id = o["id"].as_i64().unwrap();
-            let mut r = with_owner(to_eval(Entity::Organization, o), o);
-            r.activities = acts_of("organization_id", id);
-            (id, r)
-        })
-        .collect();
-    let persons: HashMap<i64, EvalRecord> = all(app, t, "persons")
-        .await
-        .iter()
-        .map(|p| {
-            let id = p["id"].as_i64().unwrap();
-            let mut r = with_owner(to_eval(Entity::Person, p), p);
-            r.activities = acts_of("person_id", id);
-            (id, r)
-        })
-        .collect();
+    // Organizations and persons, each with its owner and its own activities.
+    let with_activities = |entity: Entity, key: &str, rows: Vec<Value>| -> HashMap<i64, EvalRecord> {
+        rows.iter()
+            .map(|v| {
+                let id = v["id"].as_i64().unwrap();
+                let mut r = with_owner(to_eval(entity, v), v);
+                r.activities = acts_of(key, id);
+                (id, r)
+            })
+            .collect()
+    };
+    let orgs = with_activities(Entity::Organization, "organization_id", all(app, t, "organizations").await);
+    let persons = with_activities(Entity::Person, "person_id", all(app, t, "persons").await);
     all(app, t, "deals")
         .await
         .iter()

@@ -168,23 +168,28 @@ impl TestApp {
         assert_eq!(s, StatusCode::CREATED, "creating {collection}: {v}");
         v["data"]["id"].as_i64().unwrap()
     }
-    /// Every id of a collection the caller sees, following cursors.
-    pub async fn all_ids(&self, token: &str, collection: &str, query: &str) -> Vec<i64> {
+    /// Every record of a collection the caller sees, following cursors `page` at a time.
+    pub async fn all_records(&self, token: &str, collection: &str, query: &str, page: u32) -> Vec<Value> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/api/v1/{collection}?limit=2{query}");
+            let mut path = format!("/api/v1/{collection}?limit={page}{query}");
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={c}"));
             }
             let (s, v) = self.get(token, &path).await;
             assert_eq!(s, StatusCode::OK, "{v}");
-            out.extend(v["data"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()));
+            out.extend(v["data"].as_array().unwrap().iter().cloned());
             match v["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_string()),
                 None => return out,
             }
         }
+    }
+
+    /// Every id of a collection the caller sees, two per page so that paging is exercised.
+    pub async fn all_ids(&self, token: &str, collection: &str, query: &str) -> Vec<i64> {
+        self.all_records(token, collection, query, 2).await.iter().map(|r| r["id"].as_i64().unwrap()).collect()
     }
 }
 
