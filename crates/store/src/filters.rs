@@ -5,7 +5,6 @@ use crate::error::{Result, StoreError};
 use crate::filter_sql::Compiler;
 use crate::sql::col;
 use crate::Db;
-use poryadok_core::domain::CustomFieldType;
 use poryadok_core::filter::{self, Checked, FilterSchema, PipelineInfo, StageInfo};
 use poryadok_core::schema::Entity;
 use poryadok_core::validate::CustomDef;
@@ -45,18 +44,7 @@ pub(crate) async fn load_schema(conn: &impl ConnectionTrait, backend: DbBackend,
         schema.teams.push((r.try_get("", "id")?, r.try_get("", "name")?));
     }
     let mut by_entity: Vec<(Entity, Vec<CustomDef>)> = Vec::new();
-    for r in conn.query_all(backend.build(&live("custom_field_defs", &["entity", "key", "label", "field_type", "options"]))).await? {
-        let e: String = r.try_get("", "entity")?;
-        let (Some(e), Some(ft)) = (Entity::from_name(&e), CustomFieldType::parse(&r.try_get::<String>("", "field_type")?)) else {
-            continue;
-        };
-        let options: Option<String> = r.try_get("", "options")?;
-        let def = CustomDef {
-            key: r.try_get("", "key")?,
-            label: r.try_get("", "label")?,
-            field_type: ft,
-            options: options.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or_default(),
-        };
+    for (e, def) in crate::records::read_custom_defs(conn, backend, ws, None).await? {
         match by_entity.iter_mut().find(|(x, _)| *x == e) {
             Some((_, defs)) => defs.push(def),
             None => by_entity.push((e, vec![def])),

@@ -199,32 +199,12 @@ impl Db {
         Ok(())
     }
 
+    /// The live custom field definitions of one entity, in their display order.
     pub(crate) async fn custom_defs(&self, ws: i64, entity: Entity) -> Result<Vec<validate::CustomDef>> {
         if !entity.has_custom_fields() {
             return Ok(Vec::new());
         }
-        let q = Query::select()
-            .columns([col("key"), col("label"), col("field_type"), col("options")])
-            .from(col("custom_field_defs"))
-            .and_where(Expr::col(col("workspace_id")).eq(ws))
-            .and_where(Expr::col(col("entity")).eq(entity.name()))
-            .and_where(Expr::col(col("deleted_at")).is_null())
-            .order_by(col("position"), Order::Asc)
-            .to_owned();
-        let rows = self.read.query_all(self.backend.build(&q)).await?;
-        let mut defs = Vec::with_capacity(rows.len());
-        for r in rows {
-            let ft: String = r.try_get("", "field_type")?;
-            let options: Option<String> = r.try_get("", "options")?;
-            defs.push(validate::CustomDef {
-                key: r.try_get("", "key")?,
-                label: r.try_get("", "label")?,
-                field_type: poryadok_core::domain::CustomFieldType::parse(&ft)
-                    .ok_or_else(|| StoreError::Internal(format!("stored field type {ft}")))?,
-                options: options.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or_default(),
-            });
-        }
-        Ok(defs)
+        Ok(read_custom_defs(&self.read, self.backend, ws, Some(entity)).await?.into_iter().map(|(_, d)| d).collect())
     }
 }
 
@@ -370,4 +350,39 @@ pub(crate) async fn append_history(
         .to_owned();
     conn.execute(backend.build(&q)).await?;
     Ok(())
+}
+
+/// Live custom field definitions of a workspace (of one entity, if given), in display order.
+pub(crate) async fn read_custom_defs(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    entity: Option<Entity>,
+) -> Result<Vec<(Entity, validate::CustomDef)>> {
+    let mut q = Query::select();
+    q.columns(["entity", "key", "label", "field_type", "options"].map(col))
+        .from(col("custom_field_defs"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .order_by(col("position"), Order::Asc)
+        .order_by(col("id"), Order::Asc);
+    if let Some(e) = entity {
+        q.and_where(Expr::col(col("entity")).eq(e.name()));
+    }
+    let mut defs = Vec::new();
+    for r in conn.query_all(backend.build(&q)).await? {
+        let (e, ft): (String, String) = (r.try_get("", "entity")?, r.try_get("", "field_type")?);
+        let bad = || StoreError::Internal(format!("stored custom field {e}/{ft}"));
+        let options: Option<String> = r.try_get("", "options")?;
+        defs.push((
+            Entity::from_name(&e).ok_or_else(bad)?,
+            validate::CustomDef {
+                key: r.try_get("", "key")?,
+                label: r.try_get("", "label")?,
+                field_type: poryadok_core::domain::CustomFieldType::parse(&ft).ok_or_else(bad)?,
+                options: options.and_then(|o| serde_json::from_str(&o).ok()).unwrap_or_default(),
+            },
+        ));
+    }
+    Ok(defs)
 }
