@@ -64,7 +64,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             let ws = *db.workspace_ids().await?.first().context("no workspace; generate one first")?;
             let head = db.system_actor(ws, Channel::Api).await?;
             let pipeline = db.largest_pipeline(&head).await?;
-            let (p50, p99) = time(iterations, || async { Ok(serde_json::to_string(&db.board(&head, pipeline, 50).await?)?.len()) }).await?;
+            let (p50, p99) = time(iterations, || async { Ok(serde_json::to_string(&db.board(&head, pipeline, &Default::default()).await?)?.len()) }).await?;
             println!("{}", json!({"name": "board", "unit": "ms", "median": p50, "p99": p99}));
             let (raw50, raw99) = time(iterations, || async { Ok(db.funnel_raw_sql(ws, pipeline).await?) }).await?;
             let (f50, f99) = time(iterations, || async { Ok(db.funnel(&head, pipeline).await?.len()) }).await?;

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod schema;
 pub mod types;
 pub mod validate;
+pub mod zone;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::FieldError;

@@ -129,10 +129,9 @@ pub fn parse_url(s: &str) -> Result<String, String> {
 }
 
 /// Workspace time zone: an IANA name such as `Europe/Moscow` or a fixed `UTC±HH:MM` offset.
-/// Only the shape is checked here; the zone database lives with the scheduling code.
+/// The name must be in the bundled zone database.
 pub fn parse_timezone(s: &str) -> Result<String, String> {
-    let ok = s == "UTC" || (s.contains('/') && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c)));
-    if ok {
+    if crate::zone::is_known(s) {
         Ok(s.to_string())
     } else {
         Err(format!("'{s}' is not a time zone such as Europe/Moscow"))

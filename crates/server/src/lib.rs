@@ -58,6 +58,7 @@ async fn hello() -> &'static str {
 }
 
 pub fn router(state: AppState) -> Router {
+    let ui_routes = ui::routes(state.clone());
     use api::{records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
@@ -76,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/{entity}", get(records::list).post(records::create))
         .route("/api/v1/{entity}/{id}", get(records::get).patch(records::update).put(records::update).delete(records::delete))
         .route("/api/v1/{entity}/{id}/history", get(records::history))
-        .merge(ui::routes())
+        .merge(ui_routes)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(envelope_for_rejections))

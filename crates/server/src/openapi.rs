@@ -324,7 +324,9 @@ fn add_other_paths(paths: &mut Paths) {
                 object("{data: {pipeline_id, stages: [{stage_id, name, count, total_value, deals}]}}"),
             )
             .parameter(id_param())
-            .parameter(query_param("cards", "cards per stage, up to 200 (default 50)")),
+            .parameter(query_param("cards", "cards per stage, up to 200 (default 50)"))
+            .parameter(query_param("filter", "a filter expression over deals (see docs/FILTERS.md)"))
+            .parameter(query_param("owner_id", "only deals of this owner")),
         )]),
     );
     add(

@@ -22,6 +22,10 @@ pub struct Actor {
     pub caller: Caller,
     pub ws: WorkspaceInfo,
     pub channel: Channel,
+    /// The user's display name (empty for the system).
+    pub user_name: String,
+    /// The user's chosen interface language, if any; the workspace's locale applies otherwise.
+    pub user_locale: Option<String>,
 }
 
 impl Actor {

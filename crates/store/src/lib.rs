@@ -19,6 +19,7 @@ pub mod reports;
 mod rules;
 mod sql;
 mod sqlite_fn;
+pub mod views;
 pub mod workspace;
 
 pub use actor::{Actor, WorkspaceInfo};

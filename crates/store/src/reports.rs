@@ -12,11 +12,34 @@ use serde_json::{json, Value as Json};
 
 pub const BOARD_CARDS_PER_STAGE: u64 = 50;
 
+/// What a board shows: how many cards per column, and which deals (a checked filter, one owner).
+#[derive(Clone, Debug)]
+pub struct BoardOptions {
+    pub cards_per_stage: u64,
+    pub filter: Option<poryadok_core::filter::Checked>,
+    pub owner: Option<i64>,
+}
+
+impl Default for BoardOptions {
+    fn default() -> Self {
+        BoardOptions { cards_per_stage: BOARD_CARDS_PER_STAGE, filter: None, owner: None }
+    }
+}
+
 impl Db {
     /// The board of one pipeline: a column per stage with the open deals' count and total value,
     /// and the most recently updated cards.
-    pub async fn board(&self, actor: &Actor, pipeline: i64, cards_per_stage: u64) -> Result<Json> {
+    pub async fn board(&self, actor: &Actor, pipeline: i64, opts: &BoardOptions) -> Result<Json> {
         fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
+        let now = self.clock.now_ms();
+        let narrow = |q: &mut sea_query::SelectStatement| {
+            if let Some(f) = &opts.filter {
+                q.and_where(self.filter_condition(actor, f, now));
+            }
+            if let Some(owner) = opts.owner {
+                q.and_where(Expr::col(col("owner_id")).eq(owner));
+            }
+        };
         let mut stages = Query::select();
         stages
             .columns(["id", "name", "position", "probability", "rotting_days"].map(col))
@@ -42,6 +65,7 @@ impl Db {
         if let Some(c) = scope_condition(Entity::Deal, &actor.caller) {
             totals.and_where(c);
         }
+        narrow(&mut totals);
         let total_rows = self.read.query_all(self.backend.build(&totals)).await?;
         let mut sums = std::collections::HashMap::new();
         for r in &total_rows {
@@ -61,7 +85,8 @@ impl Db {
                 .and_where(Expr::col(col("status")).eq("open"))
                 .order_by(col("updated_at"), Order::Desc)
                 .order_by(col("id"), Order::Desc)
-                .limit(cards_per_stage);
+                .limit(opts.cards_per_stage);
+            narrow(&mut cards);
             let rows = self.read.query_all(self.backend.build(&cards)).await?;
             let deals = rows.iter().map(|r| decode(Entity::Deal, r).map(|d: Row| d.to_json())).collect::<Result<Vec<_>>>()?;
             let (count, total) = sums.get(&stage).copied().unwrap_or((0, 0));

@@ -222,7 +222,9 @@ impl Db {
             timezone: r.try_get("", "timezone")?,
         };
         let extra = r.try_get::<Option<String>>("", "extra").ok().flatten();
-        Ok((Actor { caller, ws, channel }, extra))
+        let user_name = r.try_get("", "user_name")?;
+        let user_locale = r.try_get("", "user_locale")?;
+        Ok((Actor { caller, ws, channel, user_name, user_locale }, extra))
     }
 
     /// An actor for work done by the system itself (CLI, demo data): an administrator with no user.
@@ -231,7 +233,24 @@ impl Db {
             caller: Caller { workspace_id, user_id: 0, role: Role::Admin, team_id: None, visibility: Visibility::All },
             ws: self.workspace_info(workspace_id).await?,
             channel,
+            user_name: String::new(),
+            user_locale: None,
         })
+    }
+
+    /// Remembers the caller's interface language (any user may set their own).
+    pub async fn set_own_locale(&self, actor: &Actor, locale: &str) -> Result<()> {
+        if !matches!(locale, "ru" | "en") {
+            return Err(StoreError::invalid("locale", format!("'{locale}' is not one of ru, en")));
+        }
+        let q = Query::update()
+            .table(col("users"))
+            .value(col("locale"), locale)
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(actor.user_id()))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        Ok(())
     }
 
     /// Finds a user by e-mail across workspaces: (workspace id, user id).
@@ -259,6 +278,8 @@ pub(crate) fn actor_select() -> SelectStatement {
         uw("u", "role", "role"),
         uw("u", "team_id", "team_id"),
         uw("u", "active", "active"),
+        uw("u", "name", "user_name"),
+        uw("u", "locale", "user_locale"),
         uw("w", "visibility", "visibility"),
         uw("w", "name", "ws_name"),
         uw("w", "currency", "currency"),

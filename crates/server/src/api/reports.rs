@@ -5,7 +5,8 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use poryadok_store::reports::BOARD_CARDS_PER_STAGE;
+use poryadok_core::schema::Entity;
+use poryadok_store::reports::{BoardOptions, BOARD_CARDS_PER_STAGE};
 use serde_json::{json, Value};
 
 fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
@@ -21,8 +22,16 @@ fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
 
 pub async fn board(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    let per_stage = int_param(q.as_deref(), "cards")?.map_or(BOARD_CARDS_PER_STAGE, |n| n.min(200) as u64);
-    Ok(Json(json!({"data": st.db.board(&actor, id, per_stage).await?})))
+    let mut opts = BoardOptions {
+        cards_per_stage: int_param(q.as_deref(), "cards")?.map_or(BOARD_CARDS_PER_STAGE, |n| n.min(200) as u64),
+        ..BoardOptions::default()
+    };
+    let params = || form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes());
+    if let Some((_, f)) = params().find(|(k, _)| k == "filter") {
+        opts.filter = Some(st.db.check_filter(&actor, Entity::Deal, &f, "filter").await?);
+    }
+    opts.owner = int_param(q.as_deref(), "owner_id")?;
+    Ok(Json(json!({"data": st.db.board(&actor, id, &opts).await?})))
 }
 
 pub async fn funnel(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {

@@ -1,0 +1,282 @@
+//! The pipeline board: a column per stage with its count and total, cards with what a manager
+//! needs at a glance (organization, value, owner, the next task, marks for "no task" and
+//! "rotting"), a filter box, "only mine", and moving a deal by dragging its card.
+use super::format::Fmt;
+use super::i18n::T;
+use super::{render, store_error, Ui};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poryadok_core::schema::Entity;
+use poryadok_store::reports::BoardOptions;
+use poryadok_store::{ListQuery, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/board", get(board_page)).route("/board/move", post(move_deal))
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What the board shows, as read from its query string (`pipeline`, `q`, `mine`).
+#[derive(Default, Debug)]
+pub struct BoardParams {
+    pub pipeline: Option<i64>,
+    pub q: String,
+    pub mine: bool,
+}
+
+impl BoardParams {
+    pub fn parse(raw: &str) -> BoardParams {
+        let mut p = BoardParams::default();
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.as_ref() {
+                "pipeline" => p.pipeline = v.parse().ok(),
+                "q" => p.q = v.trim().to_string(),
+                "mine" => p.mine = v == "1" || v == "on",
+                _ => {}
+            }
+        }
+        p
+    }
+
+    fn query_string(&self, pipeline: i64) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("pipeline", &pipeline.to_string());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if self.mine {
+            s.append_pair("mine", "1");
+        }
+        s.finish()
+    }
+}
+
+pub struct PipelineOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct CardView {
+    pub id: i64,
+    pub title: String,
+    pub org: Option<String>,
+    pub value: String,
+    pub owner: String,
+    pub next_task: Option<String>,
+    pub task_overdue: bool,
+    pub no_task: bool,
+    pub rotting_days: Option<i64>,
+}
+
+pub struct ColumnView {
+    pub stage_id: i64,
+    pub name: String,
+    pub count: i64,
+    pub total: String,
+    pub cards: Vec<CardView>,
+}
+
+impl ColumnView {
+    pub fn hidden(&self) -> i64 {
+        self.count - self.cards.len() as i64
+    }
+}
+
+pub struct BoardView {
+    pub pipeline: i64,
+    pub view: String,
+    pub columns: Vec<ColumnView>,
+    /// The filter box's text did not check: the message, with a caret line.
+    pub filter_error: Option<String>,
+    /// The text was read as a plain search in titles, not as an expression.
+    pub plain_search: bool,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    ctx: super::Ctx,
+    t: T,
+    pipelines: Vec<PipelineOption>,
+    params: BoardParams,
+    board: BoardView,
+}
+
+#[derive(Template)]
+#[template(path = "board_fragment.html")]
+struct BoardFragment {
+    t: T,
+    board: BoardView,
+}
+
+/// A filter-box text with none of the language's operators is a plain search in titles.
+fn looks_like_expression(s: &str) -> bool {
+    s.contains(['=', '<', '>', '~', '"', '(']) || s.split_whitespace().any(|w| matches!(w, "and" | "or" | "not" | "is" | "in"))
+}
+
+/// Quotes `s` as a string literal of the filter language.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<BoardView, StoreError> {
+    let pipeline = match params.pipeline {
+        Some(p) => p,
+        None => first_pipeline(st, ui).await?.ok_or(StoreError::NotFound)?,
+    };
+    let mut opts = BoardOptions { owner: params.mine.then(|| ui.actor.user_id()), ..BoardOptions::default() };
+    let (mut filter_error, mut plain_search) = (None, false);
+    if !params.q.is_empty() {
+        let expression = if looks_like_expression(&params.q) {
+            params.q.clone()
+        } else {
+            plain_search = true;
+            format!("title ~ {}", quoted(&params.q))
+        };
+        match st.db.check_filter(&ui.actor, Entity::Deal, &expression, "q").await {
+            Ok(c) => opts.filter = Some(c),
+            Err(StoreError::Filter { error, text, .. }) => filter_error = Some(format!("{error}\n{}", error.render(&text))),
+            Err(e) => return Err(e),
+        }
+    }
+    let data = st.db.board(&ui.actor, pipeline, &opts).await?;
+    let view = params.query_string(pipeline);
+    Ok(BoardView { pipeline, view, columns: columns(st, ui, &data).await?, filter_error, plain_search })
+}
+
+async fn first_pipeline(st: &AppState, ui: &Ui) -> Result<Option<i64>, StoreError> {
+    let lq = ListQuery { sort: Some("position".into()), limit: Some("1".into()), ..ListQuery::default() };
+    Ok(st.db.list(&ui.actor, Entity::Pipeline, &lq).await?.data.first().map(|r| r.id()))
+}
+
+async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>, StoreError> {
+    let stages = data["stages"].as_array().cloned().unwrap_or_default();
+    let deals: Vec<&Value> = stages.iter().flat_map(|s| s["deals"].as_array().into_iter().flatten()).collect();
+    let ids: Vec<i64> = deals.iter().filter_map(|d| d["id"].as_i64()).collect();
+    let owners = st.db.names(&ui.actor, Entity::User, deals.iter().filter_map(|d| d["owner_id"].as_i64())).await?;
+    let orgs = st.db.names(&ui.actor, Entity::Organization, deals.iter().filter_map(|d| d["organization_id"].as_i64())).await?;
+    let tasks = st.db.next_tasks(&ui.actor, &ids).await?;
+    let now = st.db.clock.now_ms();
+    let fmt = ui.fmt();
+    let money = |v: &Value, cur: &Value| fmt.money(v.as_i64().unwrap_or(0), cur.as_str().unwrap_or(&ui.actor.ws.currency));
+    Ok(stages
+        .iter()
+        .map(|s| {
+            let rotting_limit = s["rotting_days"].as_i64().filter(|d| *d > 0);
+            let cards = s["deals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| card(d, &fmt, now, rotting_limit, &owners, &orgs, &tasks, money(&d["value"], &d["currency"])))
+                .collect();
+            ColumnView {
+                stage_id: s["stage_id"].as_i64().unwrap_or(0),
+                name: s["name"].as_str().unwrap_or("").to_string(),
+                count: s["count"].as_i64().unwrap_or(0),
+                total: money(&s["total_value"], &json!(ui.actor.ws.currency)),
+                cards,
+            }
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn card(
+    d: &Value,
+    fmt: &Fmt,
+    now: i64,
+    rotting_limit: Option<i64>,
+    owners: &std::collections::HashMap<i64, String>,
+    orgs: &std::collections::HashMap<i64, String>,
+    tasks: &poryadok_store::views::NextTasks,
+    value: String,
+) -> CardView {
+    let id = d["id"].as_i64().unwrap_or(0);
+    let task = tasks.get(&id);
+    let entered = d["stage_entered_at"].as_str().and_then(|s| poryadok_core::types::parse_timestamp(s).ok());
+    let idle_days = entered.map(|e| (now - e) / DAY_MS);
+    CardView {
+        id,
+        title: d["title"].as_str().unwrap_or("").to_string(),
+        org: d["organization_id"].as_i64().and_then(|o| orgs.get(&o).cloned()),
+        value,
+        owner: d["owner_id"].as_i64().and_then(|o| owners.get(&o).cloned()).unwrap_or_default(),
+        next_task: task.and_then(|due| due.map(|ms| fmt.date(ms))),
+        task_overdue: task.and_then(|due| *due).is_some_and(|ms| ms < now),
+        no_task: task.is_none(),
+        rotting_days: match (rotting_limit, idle_days) {
+            (Some(limit), Some(idle)) if idle > limit => Some(idle),
+            _ => None,
+        },
+    }
+}
+
+async fn pipeline_options(st: &AppState, ui: &Ui, selected: i64) -> Result<Vec<PipelineOption>, StoreError> {
+    let lq = ListQuery { sort: Some("position".into()), limit: Some("100".into()), ..ListQuery::default() };
+    let rows = st.db.list(&ui.actor, Entity::Pipeline, &lq).await?.data;
+    Ok(rows
+        .iter()
+        .map(|r| PipelineOption { id: r.id(), name: r.get("name").as_text().unwrap_or("").to_string(), selected: r.id() == selected })
+        .collect())
+}
+
+/// Renders the board: the whole page, or for htmx only the `#board` fragment.
+pub async fn render_board(st: &AppState, ui: &Ui, params: BoardParams) -> Response {
+    let board = match load_board(st, ui, &params).await {
+        Ok(b) => b,
+        Err(e) => return store_error(ui, e),
+    };
+    if ui.htmx {
+        return render(&BoardFragment { t: ui.t, board });
+    }
+    let pipelines = match pipeline_options(st, ui, board.pipeline).await {
+        Ok(p) => p,
+        Err(e) => return store_error(ui, e),
+    };
+    render(&BoardPage { ctx: ui.ctx("board", ui.t.t("nav.board")), t: ui.t, pipelines, params, board })
+}
+
+async fn board_page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> Response {
+    render_board(&st, &ui, BoardParams::parse(q.as_deref().unwrap_or(""))).await
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    deal_id: i64,
+    stage_id: i64,
+    #[serde(default)]
+    view: String,
+}
+
+/// Moves a deal to another stage, through the same rules as the API, and answers with the
+/// refreshed board (counts and totals change) or with the reason the move was refused.
+async fn move_deal(State(st): State<AppState>, ui: Ui, Form(form): Form<MoveForm>) -> Response {
+    if let Err(e) = st.db.update(&ui.actor, Entity::Deal, form.deal_id, &json!({"stage_id": form.stage_id})).await {
+        return store_error(&ui, e);
+    }
+    let ui = Ui { htmx: true, ..ui };
+    render_board(&st, &ui, BoardParams::parse(&form.view)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_search_titles_and_operators_make_an_expression() {
+        assert!(!looks_like_expression("Ромашка поставка"));
+        assert!(looks_like_expression("value > 100000"));
+        assert!(looks_like_expression("owner is empty"));
+        assert_eq!(quoted(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        let p = BoardParams::parse("pipeline=3&q=%D0%B0&mine=1");
+        assert_eq!((p.pipeline, p.q.as_str(), p.mine), (Some(3), "а", true));
+        assert_eq!(p.query_string(3), "pipeline=3&q=%D0%B0&mine=1");
+    }
+}

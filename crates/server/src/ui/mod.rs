@@ -1,0 +1,247 @@
+//! The web UI: server-rendered pages (askama) that htmx updates in place.
+//!
+//! Every page is a full document for a normal request and a fragment for an htmx request
+//! (`HX-Request`), rendered from the same template pieces. Pages read and write through the same
+//! store calls as the JSON API, with the signed-in user as the actor, so access rules are the
+//! API's. Every request that changes something carries the session's CSRF token, either in the
+//! `X-CSRF-Token` header (htmx and scripts; the layout sets it for all htmx requests) or in a
+//! `csrf_token` form field; [`session_layer`] checks it before any handler runs.
+//!
+//! This module owns routing, the session and CSRF gate, the page context and error pages; each
+//! view lives in its own module.
+pub mod assets;
+pub mod board;
+pub mod card;
+pub mod format;
+pub mod i18n;
+pub mod lists;
+pub mod login;
+pub mod settings;
+pub mod today;
+
+use crate::auth::{constant_time_eq, cookie, CSRF_HEADER, SESSION_COOKIE};
+use crate::AppState;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use i18n::{Lang, T};
+use poryadok_core::domain::Role;
+use poryadok_store::{Actor, StoreError};
+
+/// Form bodies the CSRF gate reads; anything larger is refused before a handler sees it.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let signed_in = Router::new()
+        .route("/", get(|| async { Redirect::to("/board") }))
+        .merge(login::signed_in_routes())
+        .merge(board::routes())
+        .merge(card::routes())
+        .merge(lists::routes())
+        .merge(today::routes())
+        .merge(settings::routes())
+        .layer(axum::middleware::from_fn_with_state(state, session_layer));
+    Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)
+}
+
+/// The signed-in user of a UI request, with everything a page needs to address them.
+#[derive(Clone)]
+pub struct Ui {
+    pub actor: Actor,
+    pub csrf: String,
+    pub t: T,
+    /// The request came from htmx and wants a fragment, not a whole page.
+    pub htmx: bool,
+}
+
+impl Ui {
+    pub fn is_admin(&self) -> bool {
+        self.actor.caller.role == Role::Admin
+    }
+
+    /// The shared part of every full page.
+    pub fn ctx(&self, nav: &'static str, title: impl Into<String>) -> Ctx {
+        Ctx {
+            t: self.t,
+            csrf: self.csrf.clone(),
+            user_name: self.actor.user_name.clone(),
+            ws_name: self.actor.ws.name.clone(),
+            is_admin: self.is_admin(),
+            nav,
+            title: title.into(),
+            tz: self.actor.ws.timezone.clone(),
+            currency: self.actor.ws.currency.clone(),
+        }
+    }
+
+    pub fn fmt(&self) -> format::Fmt {
+        format::Fmt { lang: self.t.lang, tz: self.actor.ws.timezone.clone() }
+    }
+}
+
+/// What the layout needs: who is signed in, the language, the CSRF token, the active menu item.
+pub struct Ctx {
+    pub t: T,
+    pub csrf: String,
+    pub user_name: String,
+    pub ws_name: String,
+    pub is_admin: bool,
+    pub nav: &'static str,
+    pub title: String,
+    pub tz: String,
+    pub currency: String,
+}
+
+impl Ctx {
+    pub fn asset(&self, name: &str) -> &'static str {
+        assets::url(name)
+    }
+    pub fn nav_class(&self, item: &str) -> &'static str {
+        if self.nav == item {
+            "active"
+        } else {
+            ""
+        }
+    }
+    pub fn fmt(&self) -> format::Fmt {
+        format::Fmt { lang: self.t.lang, tz: self.tz.clone() }
+    }
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        // Set by `session_layer`; a route outside it asking for `Ui` is a wiring mistake.
+        parts.extensions.get::<Ui>().cloned().ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+fn lang_for(actor: &Actor) -> Lang {
+    actor.user_locale.as_deref().and_then(Lang::parse).or_else(|| Lang::parse(&actor.ws.locale)).unwrap_or(Lang::Ru)
+}
+
+fn is_htmx(parts_headers: &axum::http::HeaderMap) -> bool {
+    parts_headers.get("hx-request").is_some_and(|v| v == "true")
+}
+
+/// Resolves the session, checks CSRF on every unsafe method, and hands the [`Ui`] to handlers.
+pub async fn session_layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let htmx = is_htmx(req.headers());
+    let session = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let resolved = match session {
+        Some(token) => st.db.actor_for_session(&token).await.ok(),
+        None => None,
+    };
+    let Some((actor, csrf)) = resolved else {
+        return to_login(&req, htmx);
+    };
+    let t = T::new(lang_for(&actor));
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut req = req;
+    if !safe {
+        match csrf_checked(req, &csrf).await {
+            Ok(r) => req = r,
+            Err(()) => return error_page(t, htmx, StatusCode::FORBIDDEN, t.t("error.csrf")),
+        }
+    }
+    req.extensions_mut().insert(Ui { actor, csrf, t, htmx });
+    next.run(req).await
+}
+
+fn to_login(req: &Request, htmx: bool) -> Response {
+    if htmx {
+        let mut resp = StatusCode::UNAUTHORIZED.into_response();
+        resp.headers_mut().insert("hx-redirect", HeaderValue::from_static("/login"));
+        return resp;
+    }
+    let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let safe = matches!(*req.method(), Method::GET) && next.starts_with('/') && !next.starts_with("//");
+    let target = if safe { format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()) } else { "/login".into() };
+    Redirect::to(&target).into_response()
+}
+
+/// Accepts the token from the header, or from the `csrf_token` field of a form body (which is
+/// then handed on unchanged).
+async fn csrf_checked(req: Request, expected: &str) -> Result<Request, ()> {
+    let ok = |s: &str| constant_time_eq(s.as_bytes(), expected.as_bytes());
+    if req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).is_some_and(ok) {
+        return Ok(req);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| ())?;
+    let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
+    if sent.as_deref().is_some_and(ok) {
+        Ok(Request::from_parts(parts, Body::from(bytes)))
+    } else {
+        Err(())
+    }
+}
+
+/// Renders a template into a response; a rendering failure is logged and answered with 500.
+pub fn render<P: Template>(page: &P) -> Response {
+    render_status(StatusCode::OK, page)
+}
+
+pub fn render_status<P: Template>(status: StatusCode, page: &P) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<p>Internal error</p>".to_string())).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: T,
+    status: u16,
+    message: &'a str,
+    fragment: bool,
+}
+
+/// An error as a page, or for htmx as a fragment that `app.js` shows as a notice.
+pub fn error_page(t: T, htmx: bool, status: StatusCode, message: &str) -> Response {
+    render_status(status, &ErrorPage { t, status: status.as_u16(), message, fragment: htmx })
+}
+
+/// Maps a store failure to what the user sees: validation text as is, everything else generic.
+pub fn store_error(ui: &Ui, e: StoreError) -> Response {
+    let api: crate::error::ApiError = e.into();
+    let message = match api.code {
+        "not_found" => ui.t.t("error.not_found").to_string(),
+        "forbidden" => ui.t.t("error.forbidden").to_string(),
+        "internal" => ui.t.t("error.internal").to_string(),
+        _ => match &api.field {
+            Some(f) => format!("{f}: {}", api.message),
+            None => api.message,
+        },
+    };
+    error_page(ui.t, ui.htmx, api.status, &message)
+}
+
+/// The messages a validation failure carries, keyed by field, for inline display in forms.
+pub fn field_error(e: &StoreError) -> Option<(String, String)> {
+    match e {
+        StoreError::Validation(fe) => Some((fe.field.clone(), fe.message.clone())),
+        StoreError::Conflict { field: Some(f), message } | StoreError::Forbidden { field: Some(f), message } => Some((f.clone(), message.clone())),
+        StoreError::Filter { field, error, .. } => Some((field.clone(), error.to_string())),
+        _ => None,
+    }
+}
