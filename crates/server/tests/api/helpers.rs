@@ -222,3 +222,72 @@ macro_rules! both_dbs {
         }
     )+};
 }
+
+/// A signed-in web UI session: a cookie-keeping client and the session's CSRF token.
+pub struct UiSession {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+/// The value of `attr="…"` right after `marker` in `html`.
+pub fn html_attr(html: &str, marker: &str, attr: &str) -> Option<String> {
+    let at = html.find(marker)?;
+    let rest = &html[at..];
+    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
+    Some(rest[start..start + rest[start..].find('"')?].to_string())
+}
+
+impl TestApp {
+    /// Gives `user_id` a password (users of the test workspace are created without one).
+    pub async fn set_password(&self, user_id: i64, password: &str) {
+        let sys = self.db.system_actor(self.ws, Channel::Cli).await.unwrap();
+        self.db.update(&sys, Entity::User, user_id, &json!({"password": password})).await.unwrap();
+    }
+
+    /// Signs in through the login form, as a browser does.
+    pub async fn ui_login(&self, user_id: i64, email: &str) -> UiSession {
+        let password = format!("pw-{user_id}-long-enough");
+        self.set_password(user_id, &password).await;
+        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let form = client.get(format!("{}/login", self.base)).send().await.unwrap().text().await.unwrap();
+        let login_csrf = html_attr(&form, "name=\"csrf_token\"", "value").expect("login form has a CSRF field");
+        let resp = client
+            .post(format!("{}/login", self.base))
+            .form(&[("email", email), ("password", password.as_str()), ("csrf_token", login_csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in as {email}");
+        let page = client.get(format!("{}/board", self.base)).send().await.unwrap().text().await.unwrap();
+        let csrf = html_attr(&page, "name=\"csrf-token\"", "content").expect("signed-in pages carry the CSRF token");
+        UiSession { client, base: self.base.clone(), csrf }
+    }
+}
+
+impl UiSession {
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// A GET as htmx sends it: the answer is a fragment.
+    pub async fn get_fragment(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.client.get(format!("{}{path}", self.base)).header("HX-Request", "true").send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// A form POST as htmx sends it, with the CSRF header.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+}

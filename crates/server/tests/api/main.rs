@@ -4,8 +4,10 @@ mod helpers;
 
 mod access;
 mod auth;
+mod browser;
 mod crud;
 mod errors;
 mod filters;
 mod lists;
 mod openapi;
+mod ui;

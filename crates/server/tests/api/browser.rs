@@ -1,0 +1,184 @@
+//! The web UI in a real browser: Debian's headless Chromium driven through chromedriver
+//! (WebDriver). Screenshots of the key screens in both languages go to `target/screenshots/`.
+//!
+//! CI sets `PORYADOK_TEST_BROWSER=1`, and then a missing chromedriver is a failure. Outside CI
+//! a machine without chromedriver says so and runs nothing here.
+use crate::helpers::*;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process and a browser session on it; both end when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn required() -> bool {
+    std::env::var("PORYADOK_TEST_BROWSER").is_ok_and(|v| v == "1")
+}
+
+pub async fn start_browser() -> Option<Browser> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        assert!(!required(), "PORYADOK_TEST_BROWSER=1 but {CHROMEDRIVER} is missing (install chromium-driver)");
+        eprintln!("browser tests not run: {CHROMEDRIVER} is missing (Debian package chromium-driver)");
+        return None;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let driver = Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let profile = TempDir(std::env::temp_dir().join(format!("poryadok-chromium-{}-{port}", std::process::id())));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=ru-RU",
+                format!("--user-data-dir={}", profile.0.display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_err = String::new();
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            Ok(client) => {
+                let browser = Browser { client, driver, _profile: profile };
+                browser.fit_viewport(1366, 768).await;
+                return Some(browser);
+            }
+            Err(e) => last_err = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start a session: {last_err}");
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Browser {
+    /// Sizes the window so that the page itself (not the window) is `width`×`height`.
+    async fn fit_viewport(&self, width: u32, height: u32) {
+        let inner = self.client.execute("return [window.innerWidth, window.innerHeight];", vec![]).await.unwrap();
+        let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
+        let (ow, oh) = self.client.get_window_size().await.unwrap();
+        self.client.set_window_size(ow as u32 + width - w.min(width), oh as u32 + height - h.min(height)).await.unwrap();
+    }
+
+    pub async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+    }
+
+    /// Waits until `script` (a JS expression) is true.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        for _ in 0..100 {
+            if self.client.execute(&format!("return !!({script});"), vec![]).await.unwrap() == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    pub async fn login(&self, base: &str, email: &str, password: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.wait_for("#email").await.send_keys(email).await.unwrap();
+        self.client.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
+        self.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        self.wait_for("#board").await;
+    }
+
+    /// Drags `from` onto `to` with the mouse, in small steps as a hand does.
+    pub async fn drag(&self, from: &str, to: &str) {
+        let source = self.client.find(Locator::Css(from)).await.unwrap();
+        let target = self.client.find(Locator::Css(to)).await.unwrap();
+        let step = Duration::from_millis(50);
+        let actions = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement { element: source, duration: Some(step), x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveBy { duration: Some(step), x: 12.0, y: 6.0 })
+            .then(PointerAction::MoveBy { duration: Some(step), x: 30.0, y: 10.0 })
+            .then(PointerAction::MoveToElement { element: target, duration: Some(Duration::from_millis(200)), x: 0.0, y: 0.0 })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_works_the_board_in_a_real_browser() {
+    let Some(browser) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let m1 = &app.t.manager1;
+    let org = app.create(m1, "organizations", json!({"name": "ООО Ромашка"})).await;
+    let deal = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 150_000_00, "organization_id": org})).await;
+    app.create(m1, "deals", json!({"title": "<script>alert(1)</script>", "value": 1_000_00})).await;
+    let password = "browser-pass-123";
+    app.set_password(app.ids.manager1, password).await;
+
+    browser.login(&app.base, "m1@a.test", password).await;
+    assert_eq!(browser.text_of(".topbar nav a.active").await, "Воронка");
+    assert!(browser.text_of("#board").await.contains("<script>alert(1)</script>"), "the title shows as text");
+    browser.shot("board-ru").await;
+
+    // Drag the deal to the next stage; the move persists and the columns' counts follow.
+    let card = format!(".deal-card[data-deal-id=\"{deal}\"]");
+    let next_column = format!(".column[data-stage-id=\"{}\"] .cards", app.ids.stages[1]);
+    browser.drag(&card, &next_column).await;
+    browser
+        .wait_until(
+            "the card in the second column",
+            &format!("document.querySelector('{next_column} {card}') && !document.querySelector('[aria-busy]')"),
+        )
+        .await;
+    let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["data"]["stage_id"], app.ids.stages[1], "the move is stored");
+    browser.client.refresh().await.unwrap();
+    browser.wait_for(&format!("{next_column} {card}")).await;
+    let counts = browser.text_of(&format!(".column[data-stage-id=\"{}\"] .count", app.ids.stages[1])).await;
+    assert_eq!(counts, "1");
+}
