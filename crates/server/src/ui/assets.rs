@@ -40,11 +40,10 @@ pub fn url(name: &str) -> &'static str {
 
 pub async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {
     match all().iter().find(|a| a.name == name) {
-        Some(a) if a.url.ends_with(&format!("/{hash}/{name}")) => (
-            [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
-            a.body,
-        )
-            .into_response(),
+        Some(a) if a.url.ends_with(&format!("/{hash}/{name}")) => {
+            ([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], a.body)
+                .into_response()
+        }
         // An old hash after an upgrade: serve the current file, but do not let it be cached.
         Some(a) => ([(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "no-cache")], a.body).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -115,8 +115,7 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("poryadok_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     resp
 }
 

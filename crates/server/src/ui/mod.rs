@@ -163,7 +163,11 @@ fn to_login(req: &Request, htmx: bool) -> Response {
     }
     let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let safe = matches!(*req.method(), Method::GET) && next.starts_with('/') && !next.starts_with("//");
-    let target = if safe { format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()) } else { "/login".into() };
+    let target = if safe {
+        format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+    } else {
+        "/login".into()
+    };
     Redirect::to(&target).into_response()
 }
 
@@ -240,7 +244,9 @@ pub fn store_error(ui: &Ui, e: StoreError) -> Response {
 pub fn field_error(e: &StoreError) -> Option<(String, String)> {
     match e {
         StoreError::Validation(fe) => Some((fe.field.clone(), fe.message.clone())),
-        StoreError::Conflict { field: Some(f), message } | StoreError::Forbidden { field: Some(f), message } => Some((f.clone(), message.clone())),
+        StoreError::Conflict { field: Some(f), message } | StoreError::Forbidden { field: Some(f), message } => {
+            Some((f.clone(), message.clone()))
+        }
         StoreError::Filter { field, error, .. } => Some((field.clone(), error.to_string())),
         _ => None,
     }
