@@ -16,6 +16,7 @@ pub mod format;
 pub mod i18n;
 pub mod lists;
 pub mod login;
+pub mod messages;
 pub mod settings;
 pub mod today;
 
@@ -230,11 +231,10 @@ pub fn store_error(ui: &Ui, e: StoreError) -> Response {
     let api: crate::error::ApiError = e.into();
     let message = match api.code {
         "not_found" => ui.t.t("error.not_found").to_string(),
-        "forbidden" => ui.t.t("error.forbidden").to_string(),
         "internal" => ui.t.t("error.internal").to_string(),
         _ => match &api.field {
-            Some(f) => format!("{f}: {}", api.message),
-            None => api.message,
+            Some(f) => format!("{}: {}", messages::field_label(&ui.t, f), messages::translate(&ui.t, &api.message)),
+            None => messages::translate(&ui.t, &api.message),
         },
     };
     error_page(ui.t, ui.htmx, api.status, &message)

@@ -1,0 +1,104 @@
+//! The store's validation and refusal messages in the reader's language.
+//!
+//! The store and the API speak English with stable codes; the UI recognises each message by its
+//! pattern (`{name}` parts are captured) and shows the catalogue's version, with the captured
+//! parts put back. A message no pattern knows is shown as the store wrote it. Field names become
+//! their labels through `field.<name>` keys where the catalogue has one.
+use super::i18n::T;
+
+/// English pattern → catalogue key. More specific patterns come before general ones.
+const PATTERNS: &[(&str, &str)] = &[
+    ("is required", "msg.required"),
+    ("is read-only", "msg.read_only"),
+    ("must be a string", "msg.string"),
+    ("must be between 8 and 256 characters", "msg.password_length"),
+    ("must be between {min} and {max}", "msg.between"),
+    ("must be {min} to {max} characters", "msg.length"),
+    ("is too long ({n} characters, at most {max})", "msg.too_long"),
+    ("must be one of: {list}", "msg.one_of"),
+    ("must be the integer id of a {what}", "msg.id_of"),
+    ("'{s}' is not an e-mail address", "msg.email"),
+    ("'{s}' is not a valid phone number", "msg.phone"),
+    ("'{s}' is not an http(s) URL", "msg.url"),
+    ("'{s}' is not an ISO 4217 currency code such as RUB", "msg.currency"),
+    ("'{s}' is not a time zone such as Europe/Moscow", "msg.timezone"),
+    ("a user with this e-mail already exists", "msg.email_taken"),
+    ("a custom field with this key already exists for this entity", "msg.key_taken"),
+    ("person {id} already has this {what}", "msg.identity_taken"),
+    ("you cannot deactivate yourself", "msg.deactivate_self"),
+    ("analysts have read-only access", "msg.analyst_read_only"),
+    ("only administrators change settings, users and teams", "msg.admin_only"),
+    ("you may assign records only to yourself", "msg.assign_self"),
+    ("you may assign records only within your team", "msg.assign_team"),
+    ("only the owner changes a saved filter", "msg.filter_owner"),
+    ("an enum field needs at least one option", "msg.enum_options"),
+];
+
+/// Matches `text` against `pattern`; the captured `{name}` parts on success.
+fn captures<'a>(pattern: &'a str, text: &'a str) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut out = Vec::new();
+    let (mut p, mut t) = (pattern, text);
+    loop {
+        let Some(open) = p.find('{') else {
+            return (p == t).then_some(out);
+        };
+        t = t.strip_prefix(&p[..open])?;
+        let close = open + p[open..].find('}')?;
+        let name = &p[open + 1..close];
+        p = &p[close + 1..];
+        let next_literal = &p[..p.find('{').unwrap_or(p.len())];
+        let end = if next_literal.is_empty() { t.len() } else { t.find(next_literal)? };
+        out.push((name, &t[..end]));
+        t = &t[end..];
+    }
+}
+
+/// `message` in the reader's language when it is a known one.
+pub fn translate(t: &T, message: &str) -> String {
+    for (pattern, key) in PATTERNS {
+        if let Some(args) = captures(pattern, message) {
+            return t.fmt(key, &args);
+        }
+    }
+    message.to_string()
+}
+
+/// The label of a field for messages (`custom.budget` keeps its key).
+pub fn field_label<'a>(t: &T, field: &'a str) -> String {
+    let key = format!("field.{field}");
+    match t.t(&key) {
+        k if k == key => field.to_string(),
+        label => label.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::i18n::Lang;
+
+    #[test]
+    fn known_messages_are_translated_with_their_values() {
+        let ru = T::new(Lang::Ru);
+        assert_eq!(translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100");
+        assert_eq!(translate(&ru, "'x@' is not an e-mail address"), "«x@» — не адрес электронной почты");
+        assert_eq!(translate(&ru, "something new"), "something new");
+        assert_eq!(translate(&T::new(Lang::En), "is required"), "is required");
+        assert_eq!(field_label(&ru, "title"), "Название");
+        assert_eq!(field_label(&ru, "custom.budget"), "custom.budget");
+    }
+
+    #[test]
+    fn patterns_capture_between_literals() {
+        assert_eq!(captures("is too long ({n} characters, at most {max})", "is too long (300 characters, at most 255)"), Some(vec![("n", "300"), ("max", "255")]));
+        assert_eq!(captures("must be one of: {list}", "must be one of: a, b"), Some(vec![("list", "a, b")]));
+        assert_eq!(captures("is required", "is required!"), None);
+    }
+
+    #[test]
+    fn every_pattern_has_a_message() {
+        for (_, key) in PATTERNS {
+            assert_ne!(T::new(Lang::Ru).t(key), *key, "{key} is missing from the catalogue");
+        }
+    }
+}
