@@ -143,6 +143,15 @@ async fn the_board_filter_box_takes_expressions_and_plain_words(app: TestApp) {
     assert!(html.contains("filter-error") && html.contains("value"), "the mistake and a suggestion are shown: {html}");
     let (_, html) = s.get_fragment("/board?mine=1").await;
     assert!(html.contains("Крупная поставка"));
+
+    // The API's board takes the same filter.
+    let path = format!("/api/v1/pipelines/{}/board?filter=value%20%3E%20100000&owner_id={}", app.ids.pipeline, app.ids.manager1);
+    let (status, v) = app.get(m1, &path).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["stages"][0]["count"], 1);
+    assert_eq!(v["data"]["stages"][0]["deals"][0]["title"], "Крупная поставка");
+    let (status, v) = app.get(m1, &format!("/api/v1/pipelines/{}/board?filter=valu%20%3E%201", app.ids.pipeline)).await;
+    assert_error(&(status, v), 422, "validation", Some("filter"));
 }
 
 async fn deal_titles_are_shown_as_text(app: TestApp) {
