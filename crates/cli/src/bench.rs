@@ -23,6 +23,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Server-side render time of the web UI's board (5,000 open deals) and a deal card
+    /// (500 timeline entries), in a workspace of their own beside the existing data.
+    Ui {
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
 }
 
 fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
@@ -32,7 +38,7 @@ fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
     (pick(0.5), pick(0.99))
 }
 
-async fn time<F, Fut, T>(iterations: usize, mut f: F) -> Result<(f64, f64)>
+pub(crate) async fn time<F, Fut, T>(iterations: usize, mut f: F) -> Result<(f64, f64)>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
@@ -49,6 +55,7 @@ where
 
 pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();
@@ -64,7 +71,9 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
             let ws = *db.workspace_ids().await?.first().context("no workspace; generate one first")?;
             let head = db.system_actor(ws, Channel::Api).await?;
             let pipeline = db.largest_pipeline(&head).await?;
-            let (p50, p99) = time(iterations, || async { Ok(serde_json::to_string(&db.board(&head, pipeline, &Default::default()).await?)?.len()) }).await?;
+            let (p50, p99) =
+                time(iterations, || async { Ok(serde_json::to_string(&db.board(&head, pipeline, &Default::default()).await?)?.len()) })
+                    .await?;
             println!("{}", json!({"name": "board", "unit": "ms", "median": p50, "p99": p99}));
             let (raw50, raw99) = time(iterations, || async { Ok(db.funnel_raw_sql(ws, pipeline).await?) }).await?;
             let (f50, f99) = time(iterations, || async { Ok(db.funnel(&head, pipeline).await?.len()) }).await?;

@@ -12,6 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 mod bench;
+mod bench_ui;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]

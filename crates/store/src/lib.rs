@@ -19,6 +19,8 @@ pub mod reports;
 mod rules;
 mod sql;
 mod sqlite_fn;
+pub mod timeline;
+pub mod today;
 pub mod views;
 pub mod workspace;
 

@@ -3,6 +3,7 @@
 //! "rotting"), a filter box, "only mine", and moving a deal by dragging its card.
 use super::format::Fmt;
 use super::i18n::T;
+use super::lists::{looks_like_expression, quoted};
 use super::{render, store_error, Ui};
 use crate::AppState;
 use askama::Template;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 const DAY_MS: i64 = 86_400_000;
+const MAX_CARDS_PER_STAGE: u64 = 5_000;
 
 /// What the board shows, as read from its query string (`pipeline`, `q`, `mine`).
 #[derive(Default, Debug)]
@@ -28,6 +30,8 @@ pub struct BoardParams {
     pub pipeline: Option<i64>,
     pub q: String,
     pub mine: bool,
+    /// Cards per column (default 50); "show all" asks for more.
+    pub cards: Option<u64>,
 }
 
 impl BoardParams {
@@ -38,6 +42,7 @@ impl BoardParams {
                 "pipeline" => p.pipeline = v.parse().ok(),
                 "q" => p.q = v.trim().to_string(),
                 "mine" => p.mine = v == "1" || v == "on",
+                "cards" => p.cards = v.parse::<u64>().ok().map(|n| n.clamp(1, MAX_CARDS_PER_STAGE)),
                 _ => {}
             }
         }
@@ -52,6 +57,9 @@ impl BoardParams {
         }
         if self.mine {
             s.append_pair("mine", "1");
+        }
+        if let Some(n) = self.cards {
+            s.append_pair("cards", &n.to_string());
         }
         s.finish()
     }
@@ -116,22 +124,15 @@ struct BoardFragment {
     board: BoardView,
 }
 
-/// A filter-box text with none of the language's operators is a plain search in titles.
-fn looks_like_expression(s: &str) -> bool {
-    s.contains(['=', '<', '>', '~', '"', '(']) || s.split_whitespace().any(|w| matches!(w, "and" | "or" | "not" | "is" | "in"))
-}
-
-/// Quotes `s` as a string literal of the filter language.
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<BoardView, StoreError> {
     let pipeline = match params.pipeline {
         Some(p) => p,
         None => first_pipeline(st, ui).await?.ok_or(StoreError::NotFound)?,
     };
     let mut opts = BoardOptions { owner: params.mine.then(|| ui.actor.user_id()), ..BoardOptions::default() };
+    if let Some(n) = params.cards {
+        opts.cards_per_stage = n;
+    }
     let (mut filter_error, mut plain_search) = (None, false);
     if !params.q.is_empty() {
         let expression = if looks_like_expression(&params.q) {

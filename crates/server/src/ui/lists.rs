@@ -1,7 +1,644 @@
-//! (placeholder, filled by the lists view)
+//! The lists of deals, persons and organizations: a sortable table with keyset paging, a filter
+//! box that takes the filter language or a plain search, `field=value` filters from links, and the
+//! saved filters of each list. Also owns how a filter box's text becomes an expression, which the
+//! board shares.
+use super::i18n::T;
+use super::messages::{field_label, translate};
+use super::{render_status, store_error, Ui};
 use crate::AppState;
-use axum::Router;
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poryadok_core::filter::FilterError;
+use poryadok_core::schema::{Entity, Kind};
+use poryadok_core::types::Val;
+use poryadok_store::{ListQuery, Row, StoreError};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/deals", get(deals))
+        .route("/persons", get(persons))
+        .route("/organizations", get(organizations))
+        .route("/saved-filters", post(save_filter))
+        .route("/saved-filters/{id}/delete", post(delete_filter))
+}
+
+/// Rows per page.
+const PAGE: &str = "50";
+/// Saved filters offered on one list; more than this is not a menu any more.
+const MAX_SAVED: &str = "100";
+
+/// A filter-box text with none of the language's operators is a plain search.
+pub(crate) fn looks_like_expression(s: &str) -> bool {
+    s.contains(['=', '<', '>', '~', '"', '(']) || s.split_whitespace().any(|w| matches!(w, "and" | "or" | "not" | "is" | "in"))
+}
+
+/// Quotes `s` as a string literal of the filter language.
+pub(crate) fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The expression a filter box's text stands for: the text itself, or a search in `fields`;
+/// `true` when it was read as a search.
+pub(crate) fn box_expression(text: &str, fields: &[&str]) -> (String, bool) {
+    if looks_like_expression(text) {
+        return (text.to_string(), false);
+    }
+    let needle = quoted(text);
+    (fields.iter().map(|f| format!("{f} ~ {needle}")).collect::<Vec<_>>().join(" or "), true)
+}
+
+/// A filter mistake as shown under a filter box: the message, then the text with a caret line.
+pub(crate) fn filter_message(error: &FilterError, text: &str) -> String {
+    error.render(text)
+}
+
+/// The three lists, by the path segment they live at.
+fn list_entity(path: &str) -> Option<Entity> {
+    match path {
+        "deals" => Some(Entity::Deal),
+        "persons" => Some(Entity::Person),
+        "organizations" => Some(Entity::Organization),
+        _ => None,
+    }
+}
+
+/// Fields a plain search looks in.
+fn search_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Deal => &["title"],
+        Entity::Person => &["name", "email", "phone"],
+        _ => &["name"],
+    }
+}
+
+/// A column: its heading's key and, if it sorts, the field it sorts by.
+struct Col {
+    key: &'static str,
+    sort: Option<&'static str>,
+    num: bool,
+}
+
+const fn col(key: &'static str, sort: Option<&'static str>, num: bool) -> Col {
+    Col { key, sort, num }
+}
+
+fn columns(entity: Entity) -> &'static [Col] {
+    const DEAL: &[Col] = &[
+        col("lists.col.title", Some("title"), false),
+        col("lists.col.organization", None, false),
+        col("lists.col.stage", None, false),
+        col("lists.col.value", Some("value"), true),
+        col("lists.col.owner", None, false),
+        col("lists.col.status", None, false),
+        col("lists.col.expected_close", None, false),
+        col("lists.col.updated", Some("updated_at"), false),
+    ];
+    const PERSON: &[Col] = &[
+        col("lists.col.name", Some("name"), false),
+        col("lists.col.organization", None, false),
+        col("lists.col.phone", None, false),
+        col("lists.col.email", None, false),
+        col("lists.col.owner", None, false),
+        col("lists.col.updated", Some("updated_at"), false),
+    ];
+    const ORGANIZATION: &[Col] = &[
+        col("lists.col.name", Some("name"), false),
+        col("lists.col.address", None, false),
+        col("lists.col.owner", None, false),
+        col("lists.col.updated", Some("updated_at"), false),
+    ];
+    match entity {
+        Entity::Deal => DEAL,
+        Entity::Person => PERSON,
+        _ => ORGANIZATION,
+    }
+}
+
+/// What a list shows, as read from its query string.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ListParams {
+    /// The filter box: an expression or a plain search.
+    pub q: String,
+    /// A sort the entity allows (`title`, `-value`); `None` is the entity's default.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    /// `field=value` filters on the entity's own fields (the board's "N more" link uses them).
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListParams {
+    /// Reads `q` (or `filter`, as the API spells it), `sort`, `cursor` and filters on the
+    /// entity's fields; an unknown sort falls back to the default, other keys are ignored.
+    pub fn parse(entity: Entity, raw: &str) -> ListParams {
+        let mut p = ListParams::default();
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.as_ref() {
+                "q" | "filter" => p.q = v.trim().to_string(),
+                "sort" if sortable(entity, &v) => p.sort = Some(v.into_owned()),
+                "cursor" if !v.is_empty() => p.cursor = Some(v.into_owned()),
+                name if entity.field(name).is_some_and(|f| f.filterable() && f.readable()) => {
+                    p.filters.push((k.into_owned(), v.into_owned()))
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The query string of this view with another sort and cursor.
+    fn query(&self, sort: Option<&str>, cursor: Option<&str>) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if let Some(sort) = sort {
+            s.append_pair("sort", sort);
+        }
+        for (k, v) in &self.filters {
+            s.append_pair(k, v);
+        }
+        if let Some(c) = cursor {
+            s.append_pair("cursor", c);
+        }
+        s.finish()
+    }
+
+    /// This view from its first page.
+    fn view(&self) -> String {
+        self.query(self.sort.as_deref(), None)
+    }
+}
+
+fn sortable(entity: Entity, sort: &str) -> bool {
+    entity.field(sort.strip_prefix('-').unwrap_or(sort)).is_some_and(|f| f.sortable)
+}
+
+fn href(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("/{path}")
+    } else {
+        format!("/{path}?{query}")
+    }
+}
+
+pub struct SortLink {
+    pub href: String,
+    /// `ascending`, `descending` or `none`, for `aria-sort`.
+    pub aria: &'static str,
+    pub arrow: &'static str,
+}
+
+pub struct Header {
+    pub label: String,
+    pub num: bool,
+    pub sort: Option<SortLink>,
+}
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    pub num: bool,
+    /// A badge class (`ok`, `danger`…) to show the text as a badge; empty for plain text.
+    pub badge: &'static str,
+}
+
+impl Cell {
+    fn text(text: impl Into<String>) -> Cell {
+        Cell { text: text.into(), href: None, num: false, badge: "" }
+    }
+    fn link(text: impl Into<String>, href: String) -> Cell {
+        Cell { href: Some(href), ..Cell::text(text) }
+    }
+    /// A linked record by its name, or an empty cell.
+    fn linked(names: &HashMap<i64, String>, id: Option<i64>, path: &str) -> Cell {
+        match id.and_then(|i| names.get(&i).map(|n| (i, n))) {
+            Some((i, n)) => Cell::link(n.clone(), format!("/{path}/{i}")),
+            None => Cell::text(""),
+        }
+    }
+    fn name(names: &HashMap<i64, String>, id: Option<i64>) -> Cell {
+        Cell::text(id.and_then(|i| names.get(&i).cloned()).unwrap_or_default())
+    }
+}
+
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+    pub shared: bool,
+    pub own: bool,
+    pub active: bool,
+}
+
+/// A `field=value` filter in force, as the reader names it.
+pub struct Chip {
+    pub label: String,
+    pub value: String,
+}
+
+/// The save-filter form's state after a failed attempt.
+#[derive(Default)]
+pub struct SaveForm {
+    pub name: String,
+    pub shared: bool,
+    pub error: Option<String>,
+}
+
+pub struct ListView {
+    pub path: &'static str,
+    pub csrf: String,
+    pub q: String,
+    /// The current view's query string, handed back by the save and delete forms.
+    pub view: String,
+    /// Sort and `field=value` filters, kept by the filter box when its text changes.
+    pub keep: Vec<(String, String)>,
+    pub headers: Vec<Header>,
+    pub rows: Vec<Vec<Cell>>,
+    pub next_link: Option<String>,
+    pub first_link: Option<String>,
+    pub chips: Vec<Chip>,
+    /// The list without its `field=value` filters.
+    pub clear_link: String,
+    pub filter_error: Option<String>,
+    pub plain_search: bool,
+    pub saved: Vec<SavedView>,
+    pub save: SaveForm,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    ctx: super::Ctx,
+    t: T,
+    title: String,
+    oob: bool,
+    list: ListView,
+}
+
+#[derive(Template)]
+#[template(path = "list_fragment.html")]
+struct ListFragment {
+    t: T,
+    oob: bool,
+    list: ListView,
+}
+
+async fn deals(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    list_page(&st, &ui, &headers, Entity::Deal, q.as_deref().unwrap_or("")).await
+}
+
+async fn persons(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    list_page(&st, &ui, &headers, Entity::Person, q.as_deref().unwrap_or("")).await
+}
+
+async fn organizations(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    list_page(&st, &ui, &headers, Entity::Organization, q.as_deref().unwrap_or("")).await
+}
+
+/// htmx restoring a page missing from its history cache wants the whole page, not a fragment.
+fn wants_fragment(ui: &Ui, headers: &HeaderMap) -> bool {
+    ui.htmx && headers.get("hx-history-restore-request").is_none()
+}
+
+async fn list_page(st: &AppState, ui: &Ui, headers: &HeaderMap, entity: Entity, raw: &str) -> Response {
+    let ui = Ui { htmx: wants_fragment(ui, headers), ..ui.clone() };
+    respond(st, &ui, entity, ListParams::parse(entity, raw), SaveForm::default(), None).await
+}
+
+/// Renders a list as a page or, for htmx, as the `#list` fragment; 422 when the filter or the
+/// save form has a mistake to show.
+async fn respond(st: &AppState, ui: &Ui, entity: Entity, params: ListParams, save: SaveForm, notice: Option<String>) -> Response {
+    let mut list = match load_list(st, ui, entity, &params).await {
+        Ok(l) => l,
+        Err(e) => return store_error(ui, e),
+    };
+    let status = if list.filter_error.is_some() || save.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    list.save = save;
+    list.notice = notice;
+    if ui.htmx {
+        return render_status(status, &ListFragment { t: ui.t, oob: true, list });
+    }
+    let title = ui.t.t(nav_key(entity)).to_string();
+    render_status(status, &ListPage { ctx: ui.ctx(list.path, title.clone()), t: ui.t, title, oob: false, list })
+}
+
+fn nav_key(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Deal => "nav.deals",
+        Entity::Person => "nav.persons",
+        _ => "nav.organizations",
+    }
+}
+
+async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) -> Result<ListView, StoreError> {
+    let path = entity.path();
+    let (expression, plain_search) = match params.q.as_str() {
+        "" => (None, false),
+        q => {
+            let (e, plain) = box_expression(q, search_fields(entity));
+            (Some(e), plain)
+        }
+    };
+    let lq = ListQuery {
+        limit: Some(PAGE.into()),
+        cursor: params.cursor.clone(),
+        sort: params.sort.clone(),
+        filter: expression.clone(),
+        filters: params.filters.clone(),
+    };
+    let (page, filter_error) = match st.db.list(&ui.actor, entity, &lq).await {
+        Ok(p) => (Some(p), None),
+        Err(StoreError::Filter { error, text, .. }) => (None, Some(filter_message(&error, &text))),
+        Err(StoreError::Validation(fe)) => (None, Some(format!("{}: {}", field_label(&ui.t, &fe.field), translate(&ui.t, &fe.message)))),
+        Err(e) => return Err(e),
+    };
+    let (data, next_cursor) = page.map(|p| (p.data, p.next_cursor)).unwrap_or_default();
+    let rows = match entity {
+        Entity::Deal => deal_rows(st, ui, &data).await?,
+        Entity::Person => person_rows(st, ui, &data).await?,
+        _ => organization_rows(st, ui, &data).await?,
+    };
+    let view = params.view();
+    let mut keep: Vec<(String, String)> = params.sort.iter().map(|s| ("sort".to_string(), s.clone())).collect();
+    keep.extend(params.filters.iter().cloned());
+    let unfiltered = ListParams { filters: Vec::new(), ..params.clone() };
+    Ok(ListView {
+        path,
+        csrf: ui.csrf.clone(),
+        q: params.q.clone(),
+        headers: headers(ui.t, entity, params),
+        rows,
+        next_link: next_cursor.map(|c| href(path, &params.query(params.sort.as_deref(), Some(&c)))),
+        first_link: params.cursor.is_some().then(|| href(path, &view)),
+        chips: chips(st, ui, entity, &params.filters).await?,
+        clear_link: href(path, &unfiltered.view()),
+        keep,
+        filter_error,
+        plain_search,
+        saved: saved_filters(st, ui, entity, expression.as_deref()).await?,
+        save: SaveForm::default(),
+        notice: None,
+        view,
+    })
+}
+
+fn headers(t: T, entity: Entity, params: &ListParams) -> Vec<Header> {
+    let current = params.sort.as_deref().unwrap_or(entity.default_sort());
+    columns(entity)
+        .iter()
+        .map(|c| Header {
+            label: t.t(c.key).to_string(),
+            num: c.num,
+            sort: c.sort.map(|field| {
+                let desc = format!("-{field}");
+                let (aria, arrow, next) = if current == field {
+                    ("ascending", "▲", desc.clone())
+                } else if current == desc {
+                    ("descending", "▼", field.to_string())
+                } else if entity.field(field).is_some_and(|f| matches!(f.kind, Kind::Text(_))) {
+                    // Names read best A to Z, amounts and dates largest and newest first.
+                    ("none", "", field.to_string())
+                } else {
+                    ("none", "", desc.clone())
+                };
+                SortLink { href: href(entity.path(), &params.query(Some(&next), None)), aria, arrow }
+            }),
+        })
+        .collect()
+}
+
+fn ids<'a>(rows: &'a [Row], field: &'a str) -> impl Iterator<Item = i64> + 'a {
+    rows.iter().filter_map(move |r| r.get(field).as_int())
+}
+
+fn text(r: &Row, field: &str) -> String {
+    r.get(field).as_text().unwrap_or("").to_string()
+}
+
+fn updated(ui: &Ui, r: &Row) -> Cell {
+    Cell::text(r.get("updated_at").as_int().map(|ms| ui.fmt().date(ms)).unwrap_or_default())
+}
+
+fn status_cell(t: T, status: &str) -> Cell {
+    let (key, badge) = match status {
+        "won" => ("lists.status.won", "ok"),
+        "lost" => ("lists.status.lost", "danger"),
+        "frozen" => ("lists.status.frozen", "warn"),
+        _ => ("lists.status.open", "info"),
+    };
+    Cell { badge, ..Cell::text(t.t(key)) }
+}
+
+async fn deal_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let orgs = st.db.names(&ui.actor, Entity::Organization, ids(rows, "organization_id")).await?;
+    let stages = st.db.names(&ui.actor, Entity::Stage, ids(rows, "stage_id")).await?;
+    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
+    let fmt = ui.fmt();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let currency = r.get("currency").as_text().unwrap_or(&ui.actor.ws.currency);
+            let value = r.get("value").as_int().map(|v| fmt.money(v, currency)).unwrap_or_default();
+            vec![
+                Cell::link(text(r, "title"), format!("/deals/{}", r.id())),
+                Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations"),
+                Cell::name(&stages, r.get("stage_id").as_int()),
+                Cell { num: true, ..Cell::text(value) },
+                Cell::name(&owners, r.get("owner_id").as_int()),
+                status_cell(ui.t, r.get("status").as_text().unwrap_or("open")),
+                Cell::text(r.get("expected_close_date").as_text().map(|d| fmt.date_str(d)).unwrap_or_default()),
+                updated(ui, r),
+            ]
+        })
+        .collect())
+}
+
+async fn person_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let orgs = st.db.names(&ui.actor, Entity::Organization, ids(rows, "organization_id")).await?;
+    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let email = text(r, "email");
+            let phone = text(r, "phone");
+            vec![
+                Cell::link(text(r, "name"), format!("/persons/{}", r.id())),
+                Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations"),
+                if phone.is_empty() { Cell::text("") } else { Cell::link(phone.clone(), format!("tel:{phone}")) },
+                if email.is_empty() { Cell::text("") } else { Cell::link(email.clone(), format!("mailto:{email}")) },
+                Cell::name(&owners, r.get("owner_id").as_int()),
+                updated(ui, r),
+            ]
+        })
+        .collect())
+}
+
+async fn organization_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::link(text(r, "name"), format!("/organizations/{}", r.id())),
+                Cell::text(text(r, "address")),
+                Cell::name(&owners, r.get("owner_id").as_int()),
+                updated(ui, r),
+            ]
+        })
+        .collect())
+}
+
+/// The `field=value` filters in force, with linked records named and statuses translated.
+async fn chips(st: &AppState, ui: &Ui, entity: Entity, filters: &[(String, String)]) -> Result<Vec<Chip>, StoreError> {
+    let mut out = Vec::with_capacity(filters.len());
+    for (field, raw) in filters {
+        let value = match (field.as_str(), entity.field(field).map(|f| f.kind)) {
+            ("status", _) => status_cell(ui.t, raw).text,
+            (_, Some(Kind::Ref(target))) if target != Entity::Deal => {
+                let id = raw.parse::<i64>().ok();
+                let names = st.db.names(&ui.actor, target, id).await?;
+                id.and_then(|i| names.get(&i).cloned()).unwrap_or_else(|| raw.clone())
+            }
+            _ => raw.clone(),
+        };
+        out.push(Chip { label: field_label(&ui.t, field), value });
+    }
+    Ok(out)
+}
+
+/// The saved filters of this list the caller sees; `active` marks the one in force.
+async fn saved_filters(st: &AppState, ui: &Ui, entity: Entity, expression: Option<&str>) -> Result<Vec<SavedView>, StoreError> {
+    let lq = ListQuery {
+        limit: Some(MAX_SAVED.into()),
+        sort: Some("name".into()),
+        filters: vec![("entity".into(), entity.name().into())],
+        ..ListQuery::default()
+    };
+    let rows = st.db.list(&ui.actor, Entity::SavedFilter, &lq).await?.data;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let expr = text(r, "expression");
+            let query = form_urlencoded::Serializer::new(String::new()).append_pair("q", &expr).finish();
+            SavedView {
+                id: r.id(),
+                name: text(r, "name"),
+                href: href(entity.path(), &query),
+                shared: matches!(r.get("shared"), Val::Bool(true)),
+                own: r.get("owner_id").as_int() == Some(ui.actor.user_id()),
+                active: expression == Some(expr.as_str()),
+            }
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct SaveFilterForm {
+    entity: String,
+    #[serde(default)]
+    name: String,
+    shared: Option<String>,
+    #[serde(default)]
+    view: String,
+}
+
+/// After a change: htmx gets the refreshed list, a plain form goes back to the list.
+async fn after_change(st: &AppState, ui: &Ui, entity: Entity, params: ListParams, notice: &str) -> Response {
+    if ui.htmx {
+        return respond(st, ui, entity, params, SaveForm::default(), Some(ui.t.t(notice).to_string())).await;
+    }
+    Redirect::to(&href(entity.path(), &params.view())).into_response()
+}
+
+/// Saves the current filter box's expression under a name, for the caller or the workspace.
+async fn save_filter(State(st): State<AppState>, ui: Ui, Form(form): Form<SaveFilterForm>) -> Response {
+    let Some(entity) = list_entity(&form.entity) else {
+        return store_error(&ui, StoreError::NotFound);
+    };
+    let params = ListParams::parse(entity, &form.view);
+    let name = form.name.trim().to_string();
+    let shared = form.shared.is_some_and(|v| v == "1" || v == "on");
+    let failed = |error: String| SaveForm { name: name.clone(), shared, error: Some(error) };
+    if params.q.is_empty() {
+        return respond(&st, &ui, entity, params, failed(ui.t.t("lists.save_empty").to_string()), None).await;
+    }
+    if name.is_empty() {
+        return respond(&st, &ui, entity, params, failed(ui.t.t("lists.save_name_required").to_string()), None).await;
+    }
+    let (expression, _) = box_expression(&params.q, search_fields(entity));
+    let body = json!({"name": name, "entity": entity.name(), "expression": expression, "shared": shared});
+    match st.db.create(&ui.actor, Entity::SavedFilter, &body).await {
+        Ok(_) => after_change(&st, &ui, entity, params, "lists.saved").await,
+        Err(StoreError::Filter { error, text, .. }) => respond(&st, &ui, entity, params, failed(filter_message(&error, &text)), None).await,
+        Err(e) => match super::field_error(&e) {
+            Some((_, message)) => {
+                let error = format!("{}: {}", ui.t.t("lists.save_name"), translate(&ui.t, &message));
+                respond(&st, &ui, entity, params, failed(error), None).await
+            }
+            None => store_error(&ui, e),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct DeleteFilterForm {
+    entity: String,
+    #[serde(default)]
+    view: String,
+}
+
+async fn delete_filter(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<DeleteFilterForm>) -> Response {
+    let Some(entity) = list_entity(&form.entity) else {
+        return store_error(&ui, StoreError::NotFound);
+    };
+    if let Err(e) = st.db.delete(&ui.actor, Entity::SavedFilter, id).await {
+        return store_error(&ui, e);
+    }
+    after_change(&st, &ui, entity, ListParams::parse(entity, &form.view), "lists.deleted").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_text_searches_and_operators_make_an_expression() {
+        assert_eq!(box_expression("Ромашка", &["title"]), (r#"title ~ "Ромашка""#.to_string(), true));
+        assert_eq!(box_expression(r#"a"b"#, &["title"]).0, r#"a"b"#);
+        assert_eq!(box_expression("Иван", &["name", "email"]).0, r#"name ~ "Иван" or email ~ "Иван""#);
+        assert_eq!(box_expression("value > 5", &["title"]), ("value > 5".to_string(), false));
+    }
+
+    #[test]
+    fn params_keep_known_fields_and_a_valid_sort_only() {
+        let p = ListParams::parse(Entity::Deal, "filter=value+%3E+1&sort=-value&stage_id=5&status=open&junk=1&cursor=abc");
+        assert_eq!(p.q, "value > 1");
+        assert_eq!(p.sort.as_deref(), Some("-value"));
+        assert_eq!(p.filters, vec![("stage_id".into(), "5".into()), ("status".into(), "open".into())]);
+        assert_eq!(p.view(), "q=value+%3E+1&sort=-value&stage_id=5&status=open");
+        assert_eq!(ListParams::parse(Entity::Deal, "sort=-address").sort, None);
+        assert_eq!(ListParams::parse(Entity::Person, "custom=x&name=Ann").filters, vec![("name".into(), "Ann".into())]);
+    }
+
+    #[test]
+    fn headers_toggle_the_direction_and_mark_the_current_sort() {
+        let t = T::new(super::super::i18n::Lang::En);
+        let p = ListParams::parse(Entity::Deal, "sort=title");
+        let h = headers(t, Entity::Deal, &p);
+        let title = h[0].sort.as_ref().unwrap();
+        assert_eq!((title.aria, title.href.as_str()), ("ascending", "/deals?sort=-title"));
+        let value = h[3].sort.as_ref().unwrap();
+        assert_eq!((value.aria, value.href.as_str()), ("none", "/deals?sort=-value"));
+        assert!(h[1].sort.is_none());
+        let by_default = headers(t, Entity::Deal, &ListParams::default());
+        assert_eq!(by_default[7].sort.as_ref().unwrap().aria, "descending");
+    }
 }

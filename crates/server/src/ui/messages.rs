@@ -64,7 +64,7 @@ pub fn translate(t: &T, message: &str) -> String {
 }
 
 /// The label of a field for messages (`custom.budget` keeps its key).
-pub fn field_label<'a>(t: &T, field: &'a str) -> String {
+pub fn field_label(t: &T, field: &str) -> String {
     let key = format!("field.{field}");
     match t.t(&key) {
         k if k == key => field.to_string(),

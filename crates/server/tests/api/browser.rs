@@ -155,8 +155,8 @@ async fn a_manager_works_the_board_in_a_real_browser() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let m1 = &app.t.manager1;
     let org = app.create(m1, "organizations", json!({"name": "ООО Ромашка"})).await;
-    let deal = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 150_000_00, "organization_id": org})).await;
-    app.create(m1, "deals", json!({"title": "<script>alert(1)</script>", "value": 1_000_00})).await;
+    let deal = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 15_000_000, "organization_id": org})).await;
+    app.create(m1, "deals", json!({"title": "<script>alert(1)</script>", "value": 100_000})).await;
     let password = "browser-pass-123";
     app.set_password(app.ids.manager1, password).await;
 

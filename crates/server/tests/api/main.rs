@@ -11,3 +11,6 @@ mod filters;
 mod lists;
 mod openapi;
 mod ui;
+mod ui_cards;
+mod ui_settings;
+mod ui_lists;

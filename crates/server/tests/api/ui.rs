@@ -78,8 +78,8 @@ async fn writes_without_the_csrf_token_are_refused(app: TestApp) {
 async fn the_board_shows_counts_totals_marks_and_only_visible_deals(app: TestApp) {
     let m1 = &app.t.manager1;
     let org = app.create(m1, "organizations", json!({"name": "ООО Ромашка"})).await;
-    let with_task = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 150_000_00, "organization_id": org})).await;
-    app.create(m1, "deals", json!({"title": "Реклама", "value": 50_000_00})).await;
+    let with_task = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 15_000_000, "organization_id": org})).await;
+    app.create(m1, "deals", json!({"title": "Реклама", "value": 5_000_000})).await;
     app.create(m1, "activities", json!({"type": "call", "subject": "Перезвонить", "deal_id": with_task, "due_at": "2026-11-25T10:00:00Z"}))
         .await;
     app.create(&app.t.manager3, "deals", json!({"title": "Казанская тайна", "value": 1})).await;
@@ -131,8 +131,8 @@ async fn a_board_move_persists_and_a_refused_move_says_why(app: TestApp) {
 
 async fn the_board_filter_box_takes_expressions_and_plain_words(app: TestApp) {
     let m1 = &app.t.manager1;
-    app.create(m1, "deals", json!({"title": "Крупная поставка", "value": 900_000_00})).await;
-    app.create(m1, "deals", json!({"title": "Мелкий заказ", "value": 1_000_00})).await;
+    app.create(m1, "deals", json!({"title": "Крупная поставка", "value": 90_000_000})).await;
+    app.create(m1, "deals", json!({"title": "Мелкий заказ", "value": 100_000})).await;
     let s = app.ui_login(app.ids.manager1, "m1@a.test").await;
     let (_, html) = s.get_fragment("/board?q=value+%3E+100000").await;
     assert!(html.contains("Крупная поставка") && !html.contains("Мелкий заказ"), "{html}");

@@ -1,0 +1,274 @@
+//! The settings screens as a browser sees them: only administrators get in, every write carries
+//! the CSRF token, and pipelines, stages, custom fields, users and teams change through the same
+//! rules as the API, with refusals shown next to the form that caused them.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+crate::both_dbs!(
+    an_admin_adds_a_stage_and_the_board_shows_it,
+    a_bad_stage_is_refused_next_to_its_form_and_nothing_is_saved,
+    only_administrators_get_in_and_only_with_the_csrf_token,
+    moving_a_stage_reorders_the_board,
+    a_stage_with_deals_is_not_deleted_and_an_empty_one_is,
+    custom_fields_are_checked_by_the_store,
+    users_and_teams_are_managed_and_an_admin_keeps_themselves_active,
+);
+
+#[track_caller]
+fn at(html: &str, needle: &str) -> usize {
+    html.find(needle).unwrap_or_else(|| panic!("{needle:?} is not on the page:\n{html}"))
+}
+
+async fn admin(app: &TestApp) -> UiSession {
+    app.ui_login(app.ids.admin, "admin@a.test").await
+}
+
+async fn stage_count(app: &TestApp) -> usize {
+    app.all_ids(&app.t.admin, "stages", &format!("&pipeline_id={}", app.ids.pipeline)).await.len()
+}
+
+async fn an_admin_adds_a_stage_and_the_board_shows_it(app: TestApp) {
+    let s = admin(&app).await;
+    let resp = s.client.get(format!("{}/settings", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/settings/pipelines");
+
+    let (status, page) = s.get("/settings/pipelines").await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "class=\"settings-nav\"");
+    at(&page, "href=\"/settings/users\"");
+    at(&page, "Принял в работу");
+    at(&page, "name=\"csrf_token\"");
+
+    let pipeline = app.ids.pipeline.to_string();
+    let form = [("pipeline_id", pipeline.as_str()), ("name", "Счёт выставлен"), ("probability", "60"), ("rotting_days", "7")];
+    let (status, fragment) = s.post_form("/settings/stages", &form).await;
+    assert_eq!(status, StatusCode::OK, "{fragment}");
+    assert!(!fragment.contains("<html"), "htmx gets the fragment");
+    at(&fragment, "id=\"settings-body\"");
+    at(&fragment, "Счёт выставлен");
+
+    let (_, board) = s.get("/board").await;
+    assert!(at(&board, "Коммуникация") < at(&board, "Счёт выставлен"), "the new stage is the last column");
+    let stages = app.all_records(&app.t.admin, "stages", &format!("&pipeline_id={}&sort=position", app.ids.pipeline), 50).await;
+    let added = stages.last().unwrap();
+    assert_eq!(
+        (added["name"].as_str(), added["probability"].as_i64(), added["rotting_days"].as_i64()),
+        (Some("Счёт выставлен"), Some(60), Some(7))
+    );
+
+    // Without scripts the form posts and the browser is sent back to the tab.
+    let plain = [("pipeline_id", pipeline.as_str()), ("name", "Оплата"), ("csrf_token", s.csrf.as_str())];
+    let resp = s.client.post(format!("{}/settings/stages", s.base)).form(&plain).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/settings/pipelines");
+    assert_eq!(stage_count(&app).await, 5);
+}
+
+async fn a_bad_stage_is_refused_next_to_its_form_and_nothing_is_saved(app: TestApp) {
+    let s = admin(&app).await;
+    let stage = app.ids.stages[1];
+    let (status, html) = s.post_form(&format!("/settings/stages/{stage}"), &[("name", "Квалификация"), ("probability", "150")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "должно быть от 0 до 100");
+    at(&html, &format!("id=\"stage-{stage}-error\""));
+    let input = &html[at(&html, &format!("id=\"stage-{stage}-probability\""))..];
+    let input = &input[..at(input, ">")];
+    assert!(input.contains("value=\"150\"") && input.contains("aria-invalid=\"true\""), "{input}");
+    at(&html, "value=\"Квалификация\"");
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/stages/{stage}")).await;
+    assert_eq!((v["data"]["name"].as_str(), v["data"]["probability"].as_i64()), (Some("Принял в работу"), Some(0)), "nothing saved");
+
+    let pipeline = app.ids.pipeline.to_string();
+    for (probability, message) in [("150", "должно быть от 0 до 100"), ("сорок", "должно быть целым числом")]
+    {
+        let form = [("pipeline_id", pipeline.as_str()), ("name", "Лишний"), ("probability", probability)];
+        let (status, html) = s.post_form("/settings/stages", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        at(&html, message);
+        at(&html, "value=\"Лишний\"");
+    }
+    let (status, html) = s.post_form("/settings/stages", &[("pipeline_id", pipeline.as_str()), ("name", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "обязательное поле");
+    assert_eq!(stage_count(&app).await, 3, "no stage was created");
+}
+
+async fn only_administrators_get_in_and_only_with_the_csrf_token(app: TestApp) {
+    let m = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    for path in ["/settings", "/settings/pipelines", "/settings/users"] {
+        let (status, _) = m.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (_, board) = m.get("/board").await;
+    assert!(!board.contains("href=\"/settings\""), "managers are not offered the settings");
+    let pipeline = app.ids.pipeline.to_string();
+    let (status, _) = m.post_form("/settings/stages", &[("pipeline_id", pipeline.as_str()), ("name", "Чужой")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = m.post_form(&format!("/settings/stages/{}/delete", app.ids.stages[2]), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let head = app.db.user_by_email("head@a.test").await.unwrap().unwrap().1;
+    let h = app.ui_login(head, "head@a.test").await;
+    assert_eq!(h.get("/settings/teams").await.0, StatusCode::FORBIDDEN);
+
+    let s = admin(&app).await;
+    for token in [None, Some("forged")] {
+        let mut req =
+            s.client.post(format!("{}/settings/stages", s.base)).form(&[("pipeline_id", pipeline.as_str()), ("name", "Без токена")]);
+        if let Some(t) = token {
+            req = req.header("X-CSRF-Token", t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(stage_count(&app).await, 3, "no refused write got through");
+}
+
+/// The stage ids of the board's columns, left to right.
+fn columns(board: &str) -> Vec<i64> {
+    board.split("data-stage-id=\"").skip(1).filter_map(|rest| rest[..rest.find('"').unwrap()].parse().ok()).collect()
+}
+
+async fn moving_a_stage_reorders_the_board(app: TestApp) {
+    let s = admin(&app).await;
+    let [a, b, c] = [app.ids.stages[0], app.ids.stages[1], app.ids.stages[2]];
+    assert_eq!(columns(&s.get("/board").await.1), [a, b, c]);
+
+    let (status, html) = s.post_form(&format!("/settings/stages/{c}/move"), &[("dir", "up")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(at(&html, &format!("id=\"stage-{c}\"")) < at(&html, &format!("id=\"stage-{b}\"")));
+    assert_eq!(columns(&s.get("/board").await.1), [a, c, b]);
+
+    s.post_form(&format!("/settings/stages/{a}/move"), &[("dir", "down")]).await;
+    assert_eq!(columns(&s.get("/board").await.1), [c, a, b]);
+    // The first stage cannot go higher: nothing changes.
+    let (status, _) = s.post_form(&format!("/settings/stages/{c}/move"), &[("dir", "up")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(columns(&s.get("/board").await.1), [c, a, b]);
+    let (_, page) = s.get("/settings/pipelines").await;
+    let up = &page[at(&page, &format!("id=\"stage-{c}-up\""))..];
+    assert!(up[..at(up, ">")].contains("disabled"), "the top stage's up button is disabled");
+}
+
+async fn a_stage_with_deals_is_not_deleted_and_an_empty_one_is(app: TestApp) {
+    app.create(&app.t.manager1, "deals", json!({"title": "Поставка"})).await;
+    let s = admin(&app).await;
+    let busy = app.ids.stages[0];
+    let (status, html) = s.post_form(&format!("/settings/stages/{busy}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "в этом этапе сделок: 1; сначала перенесите их");
+    at(&html, &format!("id=\"stage-{busy}-error\""));
+    assert_eq!(stage_count(&app).await, 3);
+
+    let (status, html) = s.post_form(&format!("/settings/stages/{}/delete", app.ids.stages[2]), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Коммуникация"));
+    assert_eq!(stage_count(&app).await, 2);
+
+    let (status, html) = s.post_form(&format!("/settings/pipelines/{}/delete", app.ids.pipeline), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "в этой воронке сделок: 1");
+
+    let (status, html) = s.post_form("/settings/pipelines", &[("name", "Партнёры")]).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&html, "Партнёры");
+    let (status, html) = s.post_form(&format!("/settings/pipelines/{}", app.ids.pipeline), &[("name", "Клиенты 2026")]).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&html, "Клиенты 2026");
+}
+
+async fn custom_fields_are_checked_by_the_store(app: TestApp) {
+    let s = admin(&app).await;
+    let (status, page) = s.get("/settings/fields").await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "<code>budget</code>");
+
+    let field = |key: &'static str, ft: &'static str, options: &'static str| {
+        [("entity", "deal"), ("key", key), ("label", "Сегмент"), ("field_type", ft), ("options", options)]
+    };
+    let (status, html) = s.post_form("/settings/fields", &field("segment", "enum", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "у поля-списка должен быть хотя бы один вариант");
+    let (status, html) = s.post_form("/settings/fields", &field("city", "text", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "поле с таким ключом уже есть у этой сущности");
+    let (status, html) = s.post_form("/settings/fields", &field("segment", "colour", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "допустимые значения:");
+    let (status, html) = s.post_form("/settings/fields", &field("Segment", "text", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "value=\"Segment\"");
+
+    let (status, html) = s.post_form("/settings/fields", &field("segment", "enum", "SMB\nEnterprise\n")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let defs = app.all_records(&app.t.admin, "custom_fields", "&key=segment", 50).await;
+    assert_eq!(defs[0]["options"], json!(["SMB", "Enterprise"]));
+    let id = defs[0]["id"].as_i64().unwrap();
+    let (status, _) = s.post_form(&format!("/settings/fields/{id}"), &[("label", "Сегмент клиента"), ("options", "SMB\nMid\n")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/custom_fields/{id}")).await;
+    assert_eq!((v["data"]["label"].as_str(), &v["data"]["options"]), (Some("Сегмент клиента"), &json!(["SMB", "Mid"])));
+    let (status, html) = s.post_form(&format!("/settings/fields/{id}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("<code>segment</code>"));
+}
+
+async fn users_and_teams_are_managed_and_an_admin_keeps_themselves_active(app: TestApp) {
+    let s = admin(&app).await;
+    let (status, page) = s.get("/settings/users").await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "m1@a.test");
+
+    let new =
+        |email: &'static str| [("name", "Ольга"), ("email", email), ("role", "manager"), ("team_id", ""), ("password", "long-enough-1")];
+    let (status, html) = s.post_form("/settings/users", &new("olga@")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "не адрес электронной почты");
+    assert!(!html.contains("long-enough-1"), "a password is never sent back");
+    let (status, html) = s.post_form("/settings/users", &new("m1@a.test")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "пользователь с таким e-mail уже есть");
+    let (status, html) = s.post_form("/settings/users", &new("olga@a.test")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let olga = app.db.user_by_email("olga@a.test").await.unwrap().unwrap().1;
+    let o = app.ui_login(olga, "olga@a.test").await;
+    assert_eq!(o.get("/board").await.0, StatusCode::OK, "the new user signs in");
+
+    // Themselves: neither deactivated nor demoted.
+    let me = app.ids.admin;
+    let (status, html) = s.post_form(&format!("/settings/users/{me}/active"), &[("active", "0")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "нельзя отключить самого себя");
+    let (status, html) = s.post_form(&format!("/settings/users/{me}"), &[("name", "admin"), ("role", "manager"), ("team_id", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "нельзя снять с себя роль администратора");
+
+    // Another user: moved to a new team, deactivated, reactivated.
+    let (status, _) = s.post_form("/settings/teams", &[("name", "Север")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let teams = app.all_records(&app.t.admin, "teams", "&name=Север", 50).await;
+    let north = teams[0]["id"].as_i64().unwrap().to_string();
+    let m1 = app.ids.manager1;
+    let (status, _) = s.post_form(&format!("/settings/users/{m1}"), &[("name", "m1"), ("role", "head"), ("team_id", north.as_str())]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/users/{m1}")).await;
+    assert_eq!((v["data"]["role"].as_str(), v["data"]["team_id"].as_i64()), (Some("head"), north.parse().ok()));
+    let (status, html) = s.post_form(&format!("/settings/users/{m1}/active"), &[("active", "0")]).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&html, "Пользователь отключён");
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/users/{m1}")).await;
+    assert_eq!(v["data"]["active"], false);
+    s.post_form(&format!("/settings/users/{m1}/active"), &[("active", "1")]).await;
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/users/{m1}")).await;
+    assert_eq!(v["data"]["active"], true);
+
+    // A team with members stays; an empty one goes.
+    let (status, html) = s.post_form(&format!("/settings/teams/{north}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "в этой команде пользователей: 1");
+    s.post_form(&format!("/settings/users/{m1}"), &[("name", "m1"), ("role", "manager"), ("team_id", "")]).await;
+    let (status, html) = s.post_form(&format!("/settings/teams/{north}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Север"));
+}

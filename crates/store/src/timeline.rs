@@ -1,0 +1,236 @@
+//! The timeline of a record: its history, notes and activities merged into one stream, newest
+//! first, in pages. Each source is read with its own `LIMIT` past the cursor and the results are
+//! merged here, so a page costs the same however long the record's past is.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::records::{decode, visible_select, Row};
+use crate::sql::col;
+use crate::Db;
+use poryadok_core::schema::Entity;
+use sea_orm::ConnectionTrait;
+use sea_query::{Expr, Order, Query, SelectStatement, SimpleExpr};
+use serde_json::Value as Json;
+
+/// Most items one page may ask for.
+pub const MAX_TIMELINE_LIMIT: u64 = 200;
+
+/// The sources of a timeline. The order is the tie-break between items of the same instant, so a
+/// new kind (messages) goes at the end with the next rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TimelineKind {
+    History = 0,
+    Note = 1,
+    Activity = 2,
+}
+
+impl TimelineKind {
+    fn rank(self) -> i64 {
+        self as i64
+    }
+    fn from_rank(r: i64) -> Option<Self> {
+        [TimelineKind::History, TimelineKind::Note, TimelineKind::Activity].into_iter().find(|k| k.rank() == r)
+    }
+}
+
+/// One history event of the record itself.
+#[derive(Debug, Clone)]
+pub struct HistoryEvent {
+    pub id: i64,
+    pub action: String,
+    pub actor_id: Option<i64>,
+    pub channel: String,
+    /// `{"field": {"from": …, "to": …}}`, wire form values.
+    pub changes: Json,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum TimelineItem {
+    History(HistoryEvent),
+    Note(Row),
+    Activity(Row),
+}
+
+impl TimelineItem {
+    pub fn kind(&self) -> TimelineKind {
+        match self {
+            TimelineItem::History(_) => TimelineKind::History,
+            TimelineItem::Note(_) => TimelineKind::Note,
+            TimelineItem::Activity(_) => TimelineKind::Activity,
+        }
+    }
+    pub fn id(&self) -> i64 {
+        match self {
+            TimelineItem::History(h) => h.id,
+            TimelineItem::Note(r) | TimelineItem::Activity(r) => r.id(),
+        }
+    }
+    /// When it happened: the event's or the record's creation time.
+    pub fn at(&self) -> i64 {
+        match self {
+            TimelineItem::History(h) => h.at,
+            TimelineItem::Note(r) | TimelineItem::Activity(r) => r.get("created_at").as_int().unwrap_or(0),
+        }
+    }
+    /// The position in the stream: larger is newer.
+    fn key(&self) -> (i64, i64, i64) {
+        (self.at(), self.kind().rank(), self.id())
+    }
+}
+
+/// Where a page ends; the next page starts strictly after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    at: i64,
+    kind: TimelineKind,
+    id: i64,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        format!("{}.{}.{}", self.at, self.kind.rank(), self.id)
+    }
+    fn decode(raw: &str) -> Result<Cursor> {
+        let bad = || StoreError::invalid("before", "is not a cursor returned by this timeline");
+        let mut it = raw.split('.').map(|p| p.parse::<i64>().map_err(|_| bad()));
+        let (Some(at), Some(kind), Some(id), None) = (it.next(), it.next(), it.next(), it.next()) else { return Err(bad()) };
+        Ok(Cursor { at: at?, kind: TimelineKind::from_rank(kind?).ok_or_else(bad)?, id: id? })
+    }
+
+    /// Rows of source `kind` that come after the cursor in the newest-first order.
+    fn condition(&self, kind: TimelineKind, time_col: &str) -> SimpleExpr {
+        let t = || Expr::col(col(time_col));
+        match kind.cmp(&self.kind) {
+            std::cmp::Ordering::Less => t().lte(self.at),
+            std::cmp::Ordering::Greater => t().lt(self.at),
+            std::cmp::Ordering::Equal => t().lt(self.at).or(t().eq(self.at).and(Expr::col(col("id")).lt(self.id))),
+        }
+    }
+}
+
+/// Merges sources that are each sorted newest first into one page of `limit` and its cursor.
+fn merge(mut items: Vec<TimelineItem>, limit: usize) -> (Vec<TimelineItem>, Option<String>) {
+    items.sort_by_key(|i| std::cmp::Reverse(i.key()));
+    if items.len() <= limit {
+        return (items, None);
+    }
+    items.truncate(limit);
+    let next = items.last().map(|l| Cursor { at: l.at(), kind: l.kind(), id: l.id() }.encode());
+    (items, next)
+}
+
+/// Notes and activities belong to a record through its column; a person's or an organization's
+/// also include those of their deals.
+fn linked_to(entity: Entity, id: i64, ws: i64) -> SimpleExpr {
+    let own = match entity {
+        Entity::Deal => "deal_id",
+        Entity::Person => "person_id",
+        _ => "organization_id",
+    };
+    let cond = Expr::col(col(own)).eq(id);
+    if entity != Entity::Deal {
+        let deals = Query::select()
+            .column(col("id"))
+            .from(col(Entity::Deal.table()))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col(own)).eq(id))
+            .to_owned();
+        return cond.or(Expr::col(col("deal_id")).in_subquery(deals));
+    }
+    cond
+}
+
+impl Db {
+    /// One page of the timeline of `entity` `id` (a deal, person or organization), newest first,
+    /// starting after `before` (a cursor from the previous page). Fails as [`Db::get`] does when the
+    /// caller may not see the record. Notes and activities are those the caller may see.
+    pub async fn timeline(
+        &self,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        before: Option<&str>,
+        limit: u64,
+    ) -> Result<(Vec<TimelineItem>, Option<String>)> {
+        if !matches!(entity, Entity::Deal | Entity::Person | Entity::Organization) {
+            return Err(StoreError::invalid("entity", "only deals, persons and organizations have a timeline"));
+        }
+        if !(1..=MAX_TIMELINE_LIMIT).contains(&limit) {
+            return Err(StoreError::invalid("limit", format!("must be from 1 to {MAX_TIMELINE_LIMIT}")));
+        }
+        self.get(actor, entity, id).await?;
+        let cursor = before.map(Cursor::decode).transpose()?;
+        let mut items = self.history_items(actor, entity, id, cursor, limit).await?;
+        for (kind, source) in [(TimelineKind::Note, Entity::Note), (TimelineKind::Activity, Entity::Activity)] {
+            let mut q = visible_select(source, actor, false);
+            q.and_where(linked_to(entity, id, actor.ws_id()));
+            let rows = self.read.query_all(self.backend.build(&page_of(q, kind, cursor, limit))).await?;
+            for r in &rows {
+                let row = decode(source, r)?;
+                items.push(if kind == TimelineKind::Note { TimelineItem::Note(row) } else { TimelineItem::Activity(row) });
+            }
+        }
+        Ok(merge(items, limit as usize))
+    }
+
+    async fn history_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
+        let mut q = Query::select();
+        q.columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+            .from(col("history"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(Expr::col(col("record_id")).eq(id));
+        let rows = self.read.query_all(self.backend.build(&page_of(q, TimelineKind::History, cursor, limit))).await?;
+        rows.iter()
+            .map(|r| {
+                let changes: String = r.try_get("", "changes")?;
+                Ok(TimelineItem::History(HistoryEvent {
+                    id: r.try_get("", "id")?,
+                    action: r.try_get("", "action")?,
+                    actor_id: r.try_get("", "actor_id")?,
+                    channel: r.try_get("", "channel")?,
+                    changes: serde_json::from_str(&changes).unwrap_or(Json::Null),
+                    at: r.try_get("", "created_at")?,
+                }))
+            })
+            .collect()
+    }
+}
+
+/// The newest `limit + 1` rows of one source after the cursor: one more than a page tells the
+/// merge whether anything is left.
+fn page_of(mut q: SelectStatement, kind: TimelineKind, cursor: Option<Cursor>, limit: u64) -> SelectStatement {
+    if let Some(c) = cursor {
+        q.and_where(c.condition(kind, "created_at"));
+    }
+    q.order_by(col("created_at"), Order::Desc).order_by(col("id"), Order::Desc).limit(limit + 1);
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: i64, at: i64) -> TimelineItem {
+        TimelineItem::History(HistoryEvent { id, action: "update".into(), actor_id: None, channel: "ui".into(), changes: Json::Null, at })
+    }
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let c = Cursor { at: 1_700_000_000_000, kind: TimelineKind::Note, id: 42 };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        for bad in ["", "1.2", "1.9.3", "a.b.c", "1.1.1.1"] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn merging_keeps_newest_first_and_points_past_the_last_item() {
+        let items = vec![ev(1, 10), ev(2, 30), ev(3, 20), ev(4, 30)];
+        let (page, next) = merge(items, 3);
+        assert_eq!(page.iter().map(TimelineItem::id).collect::<Vec<_>>(), [4, 2, 3]);
+        assert_eq!(next.as_deref(), Some("20.0.3"));
+        let (page, next) = merge(vec![ev(1, 10)], 3);
+        assert_eq!((page.len(), next), (1, None));
+    }
+}
