@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn patterns_capture_between_literals() {
-        assert_eq!(captures("is too long ({n} characters, at most {max})", "is too long (300 characters, at most 255)"), Some(vec![("n", "300"), ("max", "255")]));
+        assert_eq!(
+            captures("is too long ({n} characters, at most {max})", "is too long (300 characters, at most 255)"),
+            Some(vec![("n", "300"), ("max", "255")])
+        );
         assert_eq!(captures("must be one of: {list}", "must be one of: a, b"), Some(vec![("list", "a, b")]));
         assert_eq!(captures("is required", "is required!"), None);
     }

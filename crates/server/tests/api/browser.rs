@@ -149,14 +149,29 @@ impl Browser {
     }
 }
 
+/// The walk-through: sign in, drag a deal to the next stage, open its card and add a
+/// note, filter a list, look at Today, then read it all in English and switch back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_manager_works_the_board_in_a_real_browser() {
+async fn a_manager_works_through_the_day_in_a_real_browser() {
     let Some(browser) = start_browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let m1 = &app.t.manager1;
     let org = app.create(m1, "organizations", json!({"name": "ООО Ромашка"})).await;
     let deal = app.create(m1, "deals", json!({"title": "Сайт для Ромашки", "value": 15_000_000, "organization_id": org})).await;
     app.create(m1, "deals", json!({"title": "<script>alert(1)</script>", "value": 100_000})).await;
+    app.create(m1, "deals", json!({"title": "Крупный контракт", "value": 90_000_000})).await;
+    app.create(
+        m1,
+        "activities",
+        json!({"type": "call", "subject": "Перезвонить Ромашке", "deal_id": deal, "due_at": "2026-11-23T12:00:00Z"}),
+    )
+    .await;
+    app.create(
+        m1,
+        "activities",
+        json!({"type": "task", "subject": "Отправить договор", "deal_id": deal, "due_at": "2026-11-20T12:00:00Z"}),
+    )
+    .await;
     let password = "browser-pass-123";
     app.set_password(app.ids.manager1, password).await;
 
@@ -179,6 +194,71 @@ async fn a_manager_works_the_board_in_a_real_browser() {
     assert_eq!(v["data"]["stage_id"], app.ids.stages[1], "the move is stored");
     browser.client.refresh().await.unwrap();
     browser.wait_for(&format!("{next_column} {card}")).await;
-    let counts = browser.text_of(&format!(".column[data-stage-id=\"{}\"] .count", app.ids.stages[1])).await;
-    assert_eq!(counts, "1");
+    assert_eq!(browser.text_of(&format!(".column[data-stage-id=\"{}\"] .count", app.ids.stages[1])).await, "1");
+
+    // Open the card from the board and add a note: it shows at the top of the timeline.
+    browser.client.find(Locator::Css(&card)).await.unwrap().click().await.unwrap();
+    browser.wait_for("#deal-head").await;
+    browser.client.find(Locator::Css("#note-content")).await.unwrap().send_keys("Клиент ждёт КП до пятницы").await.unwrap();
+    browser.client.find(Locator::Css("#note-form button.primary")).await.unwrap().click().await.unwrap();
+    browser
+        .wait_until("the note in the timeline", "document.querySelector('.timeline li .body')?.textContent === 'Клиент ждёт КП до пятницы'")
+        .await;
+    browser.shot("card-ru").await;
+    let deal_url = browser.client.current_url().await.unwrap().to_string();
+
+    // Filter the deals list with an expression: the table narrows without a reload.
+    browser.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    browser.wait_for("#list-q").await.send_keys("value > 500000").await.unwrap();
+    browser
+        .wait_until("the filtered list", "document.querySelector('#list') && document.querySelector('#list').textContent.includes('Крупный контракт') && !document.querySelector('#list').textContent.includes('Сайт для Ромашки')")
+        .await;
+    assert!(browser.client.current_url().await.unwrap().as_str().contains("q="), "the filter is in the address");
+    browser.shot("list-ru").await;
+
+    browser.client.goto(&format!("{}/today", app.base)).await.unwrap();
+    browser.wait_for("#today").await;
+    let today = browser.text_of("#today").await;
+    assert!(today.contains("Отправить договор") && today.contains("Перезвонить Ромашке"), "{today}");
+    browser.shot("today-ru").await;
+
+    // Switch to English: every screen follows, and the choice survives a reload.
+    browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    browser.wait_until("English", "document.documentElement.lang === 'en'").await;
+    assert!(browser.text_of("#today").await.contains("Overdue"));
+    browser.shot("today-en").await;
+    for (path, ready, name) in
+        [("/board", "#board", "board-en"), (deal_url.as_str(), "#deal-head", "card-en"), ("/deals?q=value+%3E+500000", "#list", "list-en")]
+    {
+        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", app.base) };
+        browser.client.goto(&url).await.unwrap();
+        browser.wait_for(ready).await;
+        browser.shot(name).await;
+    }
+    assert_eq!(browser.text_of(".topbar nav a.active").await, "Deals");
+    browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    browser.wait_until("Russian again", "document.documentElement.lang === 'ru'").await;
+    assert_eq!(browser.text_of(".topbar nav a.active").await, "Сделки");
+    assert!(browser.client.current_url().await.unwrap().as_str().contains("/deals?q="), "the switch returns to the same page");
+}
+
+/// A move the server refuses puts the card back where it was and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_drag_puts_the_card_back_and_says_why() {
+    let Some(browser) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Только для чтения"})).await;
+    let analyst = app.db.user_by_email("analyst@a.test").await.unwrap().unwrap().1;
+    app.set_password(analyst, "analyst-pass-123").await;
+    browser.login(&app.base, "analyst@a.test", "analyst-pass-123").await;
+    let card = format!(".deal-card[data-deal-id=\"{deal}\"]");
+    let first = format!(".column[data-stage-id=\"{}\"] .cards", app.ids.stages[0]);
+    let next_column = format!(".column[data-stage-id=\"{}\"] .cards", app.ids.stages[1]);
+    browser.drag(&card, &next_column).await;
+    browser.wait_until("the refusal", "!document.getElementById('toast').hidden").await;
+    browser.wait_until("the card back in its column", &format!("document.querySelector('{first} {card}')")).await;
+    assert!(browser.text_of("#toast").await.contains("только на чтение"), "the reason is shown");
+    browser.shot("board-refused-move").await;
+    let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["data"]["stage_id"], app.ids.stages[0]);
 }

@@ -12,5 +12,5 @@ mod lists;
 mod openapi;
 mod ui;
 mod ui_cards;
-mod ui_settings;
 mod ui_lists;
+mod ui_settings;

@@ -286,5 +286,7 @@ async fn zz_demo_server() {
         }
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:47999").await.unwrap();
-    poryadok_server::serve(listener, poryadok_server::AppState::new(db), tokio::time::sleep(std::time::Duration::from_secs(1500))).await.unwrap();
+    poryadok_server::serve(listener, poryadok_server::AppState::new(db), tokio::time::sleep(std::time::Duration::from_secs(1500)))
+        .await
+        .unwrap();
 }
