@@ -32,6 +32,10 @@ const PATTERNS: &[(&str, &str)] = &[
     ("you may assign records only within your team", "msg.assign_team"),
     ("only the owner changes a saved filter", "msg.filter_owner"),
     ("an enum field needs at least one option", "msg.enum_options"),
+    ("only enum fields have options", "msg.options_enum_only"),
+    ("{n} deals are in this stage; move them first", "msg.in_use_stage"),
+    ("{n} deals are in this pipeline; move them first", "msg.in_use_pipeline"),
+    ("{n} users are in this team; move them first", "msg.in_use_team"),
 ];
 
 /// Matches `text` against `pattern`; the captured `{name}` parts on success.

@@ -481,26 +481,6 @@ fn show(tab: Tab) -> MethodRouter<AppState> {
     get(move |State(st): State<AppState>, Admin(ui): Admin| async move { respond(&st, &ui, tab, StatusCode::OK, None, None).await })
 }
 
-/// Store messages the shared catalogue does not know yet, in the reader's language:
-/// `{n} <suffix>` refusals to delete something in use.
-const IN_USE: &[(&str, &str)] = &[
-    ("deals are in this stage; move them first", "settings.in_use.stage"),
-    ("deals are in this pipeline; move them first", "settings.in_use.pipeline"),
-    ("users are in this team; move them first", "settings.in_use.team"),
-];
-
-fn say(t: &T, message: &str) -> String {
-    if message == "only enum fields have options" {
-        return t.t("settings.msg.options_enum_only").to_string();
-    }
-    if let Some((n, rest)) = message.split_once(' ') {
-        if let Some((_, key)) = IN_USE.iter().find(|(suffix, _)| *suffix == rest) {
-            return t.fmt(key, &[("n", n)]);
-        }
-    }
-    messages::translate(t, message)
-}
-
 /// The label of a field in a message shown next to its form: the tab's own word for it (a
 /// user's "name" is not a pipeline's), the settings' word, else the shared one.
 fn label(t: &T, tab: Tab, field: &str) -> String {
@@ -516,10 +496,10 @@ fn label(t: &T, tab: Tab, field: &str) -> String {
 /// A refusal that belongs next to a form; anything else (not found, forbidden) is an error page.
 fn failure(t: &T, tab: Tab, e: &StoreError) -> Option<(String, String)> {
     if let Some((field, message)) = super::field_error(e) {
-        return Some((field.clone(), format!("{}: {}", label(t, tab, &field), say(t, &message))));
+        return Some((field.clone(), format!("{}: {}", label(t, tab, &field), messages::translate(t, &message))));
     }
     match e {
-        StoreError::Conflict { field: None, message } => Some((String::new(), say(t, message))),
+        StoreError::Conflict { field: None, message } => Some((String::new(), messages::translate(t, message))),
         _ => None,
     }
 }
@@ -796,9 +776,9 @@ mod tests {
     #[test]
     fn refusals_of_deletes_in_use_are_translated_with_their_count() {
         let ru = T::new(Lang::Ru);
-        assert_eq!(say(&ru, "3 deals are in this stage; move them first"), "в этом этапе сделок: 3; сначала перенесите их");
-        assert_eq!(say(&T::new(Lang::En), "2 users are in this team; move them first"), "2 users are in this team; move them first");
-        assert_eq!(say(&ru, "must be between 0 and 100"), "должно быть от 0 до 100");
+        assert_eq!(messages::translate(&ru, "3 deals are in this stage; move them first"), "в этом этапе сделок: 3; сначала перенесите их");
+        assert_eq!(messages::translate(&T::new(Lang::En), "2 users are in this team; move them first"), "2 users are in this team; move them first");
+        assert_eq!(messages::translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100");
     }
 
     #[test]
