@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 mod bench;
 mod bench_ui;
+mod jobs;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -70,6 +71,12 @@ enum Command {
         /// Size of the demo workspace created by --demo.
         #[arg(long, default_value_t = 2000)]
         demo_deals: u64,
+        /// Do not run background jobs in this process (another process does).
+        #[arg(long)]
+        no_worker: bool,
+        /// How long a claimed job is held before another worker may take it over, in ms.
+        #[arg(long, default_value_t = poryadok_server::worker::DEFAULT_LEASE_MS, env = "PORYADOK_JOB_LEASE_MS")]
+        job_lease_ms: i64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -89,6 +96,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// The background job queue.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
     },
     /// In-process measurements used by scripts/bench (prints one JSON object per line).
     Bench {
@@ -154,7 +166,15 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { addr, demo, demo_deals } => serve(&cli.db, &addr, demo, demo_deals).await,
+        Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
+            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms)).await
+        }
+        Command::Jobs { command } => {
+            let db = cli.db.open().await?;
+            let r = jobs::run(&db, command).await;
+            db.close().await;
+            r
+        }
         Command::Migrate => {
             let db = cli.db.open().await?;
             println!("migrations applied to {}", cli.db.url()?);
@@ -237,6 +257,20 @@ async fn find_or_create_team(db: &Db, actor: &poryadok_store::Actor, name: &str)
     Ok(db.create(actor, Entity::Team, &json!({"name": name})).await.map_err(describe)?.id())
 }
 
+/// Resolves on SIGTERM (how service managers stop a process) or Ctrl-C.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => return,
+                _ = tokio::signal::ctrl_c() => return,
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn print_logins(users: &[poryadok_store::demo::DemoUser]) {
     println!("demo logins (e-mail / password / role):");
     for u in users {
@@ -244,7 +278,8 @@ fn print_logins(users: &[poryadok_store::demo::DemoUser]) {
     }
 }
 
-async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64) -> Result<()> {
+/// Serves HTTP and, with `job_lease_ms`, runs the job worker beside it until Ctrl-C or SIGTERM.
+async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64, job_lease_ms: Option<i64>) -> Result<()> {
     let db = args.open().await?;
     if demo {
         if db.workspace_ids().await?.is_empty() {
@@ -260,10 +295,31 @@ async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64) -> Result
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("Poryadok is running at http://{local}/ (database {})", args.url()?);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let state = AppState::new(db.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = job_lease_ms.map(|lease| {
+        let mut w = poryadok_server::worker::Worker::new(&state);
+        w.lease_ms = lease;
+        let mut stop = stop_rx.clone();
+        tokio::spawn(w.run(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }))
+    });
+    let mut stop = stop_rx.clone();
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
     };
-    poryadok_server::serve(listener, AppState::new(db.clone()), shutdown).await?;
+    tokio::spawn(async move {
+        terminated().await;
+        let _ = stop_tx.send(true);
+    });
+    poryadok_server::serve(listener, state, shutdown).await?;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     db.close().await;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod openapi;
 pub mod ui;
+pub mod worker;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -25,12 +26,18 @@ pub struct AppState {
     /// Mark cookies `Secure` (when served behind HTTPS).
     pub secure_cookies: bool,
     pub openapi: Arc<String>,
+    /// Wakes this process's job worker when a request enqueued work.
+    pub worker_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> Self {
         let doc = openapi::document().to_pretty_json().unwrap_or_else(|_| "{}".into());
-        AppState { db, secure_cookies: false, openapi: Arc::new(doc) }
+        AppState { db, secure_cookies: false, openapi: Arc::new(doc), worker_wake: Arc::new(tokio::sync::Notify::new()) }
+    }
+
+    pub fn wake_worker(&self) {
+        self.worker_wake.notify_one();
     }
 }
 
@@ -59,7 +66,7 @@ async fn hello() -> &'static str {
 
 pub fn router(state: AppState) -> Router {
     let ui_routes = ui::routes(state.clone());
-    use api::{records, reports, session, workspace};
+    use api::{jobs, records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -72,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/funnel", get(reports::funnel))
         .route("/api/v1/filters/check", post(records::check_filter))
+        .route("/api/v1/jobs", get(jobs::list))
+        .route("/api/v1/jobs/{id}/retry", post(jobs::retry))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))

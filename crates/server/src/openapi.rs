@@ -330,6 +330,23 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/jobs",
+        item([(
+            HttpMethod::Get,
+            simple("jobs", "list_jobs", "The job queue, newest first (administrators)", "200", "jobs", object("{data: [{id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, last_error, created_at, finished_at}]}"))
+                .parameter(query_param("status", "queued, running, done or failed"))
+                .parameter(query_param("limit", "1 to 500 (default 100)")),
+        )]),
+    );
+    add(
+        "/api/v1/jobs/{id}/retry",
+        item([(
+            HttpMethod::Post,
+            simple("jobs", "retry_job", "Queue a failed job again (administrators)", "204", "queued again", object("empty"))
+                .parameter(id_param()),
+        )]),
+    );
+    add(
         "/api/v1/filters/check",
         item([(
             HttpMethod::Post,

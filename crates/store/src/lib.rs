@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod filter_sql;
 pub mod filters;
+pub mod jobs;
 pub mod list;
 mod migration;
 

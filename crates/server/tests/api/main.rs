@@ -8,6 +8,7 @@ mod browser;
 mod crud;
 mod errors;
 mod filters;
+mod jobs;
 mod lists;
 mod openapi;
 mod ui;

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(Sql { name: "m0001_init", up: include_str!("m0001_init.sql") }),
             Box::new(Sql { name: "m0002_saved_filters", up: include_str!("m0002_saved_filters.sql") }),
+            Box::new(Sql { name: "m0003_jobs", up: include_str!("m0003_jobs.sql") }),
         ]
     }
 }

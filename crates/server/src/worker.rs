@@ -1,0 +1,113 @@
+//! The background worker: fires due schedules, claims due jobs and runs each by its kind.
+//!
+//! Every server process runs one worker. On PostgreSQL they all claim side by side (the queue
+//! hands each job to one of them); on SQLite only the process holding the `jobs` lease works,
+//! the others wait for it to lapse. A handler's error is recorded on the job, which is retried
+//! with a back-off and finally shown as failed; a handler never takes the worker down.
+use poryadok_store::jobs::Job;
+use poryadok_store::Db;
+use serde_json::Value as Json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// How long a claimed job is held before another worker may take it (the job's time budget).
+pub const DEFAULT_LEASE_MS: i64 = 5 * 60_000;
+const SQLITE_LEASE: &str = "jobs";
+/// On SQLite the working process renews its lease on every pass; a crashed one is replaced
+/// within this time.
+const MAX_PROCESS_LEASE_MS: i64 = 15_000;
+const BATCH: u64 = 32;
+
+#[derive(Clone)]
+pub struct Worker {
+    pub id: String,
+    pub db: Db,
+    pub lease_ms: i64,
+    pub poll: Duration,
+    /// Woken when work is enqueued in this process, so it runs without waiting for the poll.
+    pub wake: Arc<Notify>,
+}
+
+/// What a job run did: how many jobs were run, and how many of them failed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunReport {
+    pub ran: usize,
+    pub failed: usize,
+}
+
+impl Worker {
+    /// A worker for the server whose state is `st` (requests wake it when they enqueue work).
+    pub fn new(st: &crate::AppState) -> Worker {
+        let id = format!("{}-{}", std::process::id(), poryadok_store::auth::new_secret("w").chars().take(10).collect::<String>());
+        Worker { id, db: st.db.clone(), lease_ms: DEFAULT_LEASE_MS, poll: Duration::from_millis(500), wake: st.worker_wake.clone() }
+    }
+
+    /// One pass: fire due schedules, then run due jobs until none is left.
+    pub async fn run_once(&self) -> poryadok_store::Result<RunReport> {
+        let mut report = RunReport::default();
+        if !self.db.is_postgres() && !self.db.acquire_lease(SQLITE_LEASE, &self.id, self.lease_ms.min(MAX_PROCESS_LEASE_MS)).await? {
+            return Ok(report);
+        }
+        self.db.fire_schedules().await?;
+        loop {
+            let jobs = self.db.claim_jobs(&self.id, BATCH, self.lease_ms).await?;
+            if jobs.is_empty() {
+                return Ok(report);
+            }
+            for job in jobs {
+                report.ran += 1;
+                match run_job(&self.db, &job).await {
+                    Ok(()) => {
+                        self.db.complete_job(&job, &self.id).await?;
+                    }
+                    Err(e) => {
+                        report.failed += 1;
+                        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                        self.db.fail_job(&job, &self.id, &e).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs until `shutdown` completes: a pass, then a nap until the next poll or a wake-up.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(e) = self.run_once().await {
+                tracing::error!(error = %e, "job worker pass failed");
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+}
+
+/// The kinds of work the engine knows. An unknown kind fails (and is visible as failed), so a
+/// job written by a newer version is not silently dropped by an older one.
+pub async fn run_job(_db: &Db, job: &Job) -> Result<(), String> {
+    match job.kind.as_str() {
+        "probe" => probe(job).await,
+        other => Err(format!("unknown job kind '{other}'")),
+    }
+}
+
+/// A job that only takes time: operators use it to see that workers are alive and how fast
+/// the queue moves (`poryadok jobs probe`). `stall_first_ms` makes its first attempt hang, which
+/// is how a job in flight during a crash is reproduced.
+async fn probe(job: &Job) -> Result<(), String> {
+    let payload = &job.payload;
+    let stall = if job.attempts == 1 { payload.get("stall_first_ms").and_then(Json::as_u64).unwrap_or(0) } else { 0 };
+    let ms = (payload.get("sleep_ms").and_then(Json::as_u64).unwrap_or(0) + stall).min(600_000);
+    if ms > 0 {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    match payload.get("fail").and_then(Json::as_str) {
+        Some(reason) => Err(reason.to_string()),
+        None => Ok(()),
+    }
+}
