@@ -143,7 +143,7 @@ pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<
         };
         match st.db.check_filter(&ui.actor, Entity::Deal, &expression, "q").await {
             Ok(c) => opts.filter = Some(c),
-            Err(StoreError::Filter { error, text, .. }) => filter_error = Some(format!("{error}\n{}", error.render(&text))),
+            Err(StoreError::Filter { error, text, .. }) => filter_error = Some(super::lists::filter_message(&error, &text)),
             Err(e) => return Err(e),
         }
     }

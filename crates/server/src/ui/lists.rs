@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Form, Router};
 use poryadok_core::filter::FilterError;
 use poryadok_core::schema::{Entity, Kind};
@@ -22,9 +22,9 @@ use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/deals", get(deals))
-        .route("/persons", get(persons))
-        .route("/organizations", get(organizations))
+        .route("/deals", list_route(Entity::Deal))
+        .route("/persons", list_route(Entity::Person))
+        .route("/organizations", list_route(Entity::Organization))
         .route("/saved-filters", post(save_filter))
         .route("/saved-filters/{id}/delete", post(delete_filter))
 }
@@ -273,6 +273,13 @@ pub struct ListView {
     pub notice: Option<String>,
 }
 
+impl ListView {
+    /// One of the saved filters is the one in force.
+    pub fn saved_active(&self) -> bool {
+        self.saved.iter().any(|s| s.active)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
@@ -291,16 +298,11 @@ struct ListFragment {
     list: ListView,
 }
 
-async fn deals(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    list_page(&st, &ui, &headers, Entity::Deal, q.as_deref().unwrap_or("")).await
-}
-
-async fn persons(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    list_page(&st, &ui, &headers, Entity::Person, q.as_deref().unwrap_or("")).await
-}
-
-async fn organizations(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    list_page(&st, &ui, &headers, Entity::Organization, q.as_deref().unwrap_or("")).await
+/// `GET /{entity path}`: the list of `entity`.
+fn list_route(entity: Entity) -> MethodRouter<AppState> {
+    get(move |State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery| async move {
+        list_page(&st, &ui, &headers, entity, q.as_deref().unwrap_or("")).await
+    })
 }
 
 /// htmx restoring a page missing from its history cache wants the whole page, not a fragment.

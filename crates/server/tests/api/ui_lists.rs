@@ -271,22 +271,3 @@ async fn tasks_are_completed_and_rescheduled_in_place(app: TestApp) {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()["location"], "/today");
 }
-
-// TEMPORARY (lists helper): a demo server for screenshots; removed before hand-off.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn zz_demo_server() {
-    let url = poryadok_store::DatabaseUrl::new("sqlite:///tmp/lists-helper-demo.db".to_string());
-    let db = poryadok_store::Db::connect(&url, std::sync::Arc::new(poryadok_core::SystemClock)).await.unwrap();
-    db.migrate().await.unwrap();
-    if db.workspace_ids().await.unwrap().is_empty() {
-        let r = db.generate_demo(&poryadok_store::demo::DemoOptions { deals: 600, seed: 1 }).await.unwrap();
-        for u in r.users {
-            eprintln!("LOGIN {} {}", u.email, u.password);
-        }
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:47999").await.unwrap();
-    poryadok_server::serve(listener, poryadok_server::AppState::new(db), tokio::time::sleep(std::time::Duration::from_secs(1500)))
-        .await
-        .unwrap();
-}
