@@ -777,7 +777,10 @@ mod tests {
     fn refusals_of_deletes_in_use_are_translated_with_their_count() {
         let ru = T::new(Lang::Ru);
         assert_eq!(messages::translate(&ru, "3 deals are in this stage; move them first"), "в этом этапе сделок: 3; сначала перенесите их");
-        assert_eq!(messages::translate(&T::new(Lang::En), "2 users are in this team; move them first"), "2 users are in this team; move them first");
+        assert_eq!(
+            messages::translate(&T::new(Lang::En), "2 users are in this team; move them first"),
+            "2 users are in this team; move them first"
+        );
         assert_eq!(messages::translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100");
     }
 
