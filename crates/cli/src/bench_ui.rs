@@ -75,7 +75,7 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
 
     let actor = db.actor_for_user(head.id(), Channel::Ui).await?;
     let state = AppState::new(db.clone());
-    let ui = Ui { actor, csrf: "bench".into(), t: T::new(Lang::Ru), htmx: false };
+    let ui = Ui { actor, csrf: "bench".into(), t: T::new(Lang::Ru), htmx: false, unread: 0 };
     let page = || BoardParams { pipeline: Some(pipeline), ..BoardParams::default() };
     let (b50, b99) = crate::bench::time(iterations, || async { body_len(render_board(&state, &ui, page()).await).await }).await?;
     let bytes = body_len(render_board(&state, &ui, page()).await).await?;

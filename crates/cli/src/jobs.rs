@@ -52,7 +52,7 @@ async fn workspace(db: &Db, given: Option<i64>) -> Result<i64> {
     }
 }
 
-pub async fn run(db: &Db, cmd: JobsCommand) -> Result<()> {
+pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::SmtpConfig>) -> Result<()> {
     match cmd {
         JobsCommand::List { status, limit, workspace: ws } => {
             let ws = workspace(db, ws).await?;
@@ -61,7 +61,7 @@ pub async fn run(db: &Db, cmd: JobsCommand) -> Result<()> {
             }
         }
         JobsCommand::Run => {
-            let report = Worker::new(&AppState::new(db.clone())).run_once().await?;
+            let report = Worker::new(&AppState::new(db.clone()).with_smtp(smtp)).run_once().await?;
             println!("{}", json!({"ran": report.ran, "failed": report.failed}));
         }
         JobsCommand::Retry { id, workspace: ws } => {

@@ -24,6 +24,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    smtp: SmtpArgs,
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "PORYADOK_LOG_JSON")]
     log_json: bool,
@@ -56,6 +58,32 @@ impl DbArgs {
         let db = Db::connect(&url, Arc::new(SystemClock)).await.with_context(|| format!("connecting to {url}"))?;
         db.migrate().await.context("running migrations")?;
         Ok(db)
+    }
+}
+
+/// The mail server for e-mail copies of notifications (used by the job worker: `serve`, `jobs run`).
+#[derive(Args)]
+struct SmtpArgs {
+    /// smtp://USER:PASSWORD@HOST:PORT (plain; add ?tls=required for STARTTLS) or smtps://… (TLS).
+    /// Without it notifications stay in the app.
+    #[arg(long, global = true, env = "PORYADOK_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of those e-mails, e.g. "Poryadok <crm@example.com>".
+    #[arg(long, global = true, env = "PORYADOK_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// This server's address as users open it (https://crm.example.com), for the links in e-mails.
+    #[arg(long, global = true, env = "PORYADOK_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl SmtpArgs {
+    fn config(&self) -> Result<Option<poryadok_server::mail::SmtpConfig>> {
+        let Some(url) = self.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let from = self.smtp_from.as_deref().context("--smtp-url needs --smtp-from (PORYADOK_SMTP_FROM)")?;
+        let cfg = poryadok_server::mail::SmtpConfig::new(url, from, self.public_url.as_deref()).map_err(anyhow::Error::msg)?;
+        Ok(Some(cfg))
     }
 }
 
@@ -167,11 +195,11 @@ async fn main() {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
-            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms)).await
+            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?).await
         }
         Command::Jobs { command } => {
             let db = cli.db.open().await?;
-            let r = jobs::run(&db, command).await;
+            let r = jobs::run(&db, command, cli.smtp.config()?).await;
             db.close().await;
             r
         }
@@ -279,8 +307,20 @@ fn print_logins(users: &[poryadok_store::demo::DemoUser]) {
 }
 
 /// Serves HTTP and, with `job_lease_ms`, runs the job worker beside it until Ctrl-C or SIGTERM.
-async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64, job_lease_ms: Option<i64>) -> Result<()> {
+async fn serve(
+    args: &DbArgs,
+    addr: &str,
+    demo: bool,
+    demo_deals: u64,
+    job_lease_ms: Option<i64>,
+    smtp: Option<poryadok_server::mail::SmtpConfig>,
+) -> Result<()> {
     let db = args.open().await?;
+    match &smtp {
+        Some(smtp) => println!("e-mail copies of notifications go through {smtp:?}"),
+        None => println!("e-mail copies of notifications are off (no --smtp-url)"),
+    }
+    let state = AppState::new(db.clone()).with_smtp(smtp);
     if demo {
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
@@ -295,7 +335,6 @@ async fn serve(args: &DbArgs, addr: &str, demo: bool, demo_deals: u64, job_lease
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("Poryadok is running at http://{local}/ (database {})", args.url()?);
-    let state = AppState::new(db.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = job_lease_ms.map(|lease| {
         let mut w = poryadok_server::worker::Worker::new(&state);

@@ -63,6 +63,17 @@ pub enum Kind {
     Password,
     /// A lower-case identifier: letters, digits, `_`, starting with a letter.
     Key,
+    /// A structured setting stored as JSON, checked by its own parser.
+    Json(JsonShape),
+}
+
+/// Which parser checks a [`Kind::Json`] value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonShape {
+    /// A stage's regulation (`crate::regulation::StageRegulation`).
+    StageRegulation,
+    /// A pipeline's role ranges (`crate::regulation::parse_role_ranges`).
+    RoleRanges,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +86,7 @@ pub struct Field {
 }
 
 impl Field {
-    const fn new(name: &'static str, kind: Kind) -> Self {
+    pub const fn new(name: &'static str, kind: Kind) -> Self {
         Field { name, kind, required: false, access: Access::ReadWrite, sortable: false }
     }
     const fn req(mut self) -> Self {
@@ -110,7 +121,7 @@ impl Field {
     }
     /// Whether `?name=value` may filter a list by this field.
     pub fn filterable(&self) -> bool {
-        !matches!(self.kind, Kind::Custom | Kind::LongText(_) | Kind::Password | Kind::StringList)
+        !matches!(self.kind, Kind::Custom | Kind::LongText(_) | Kind::Password | Kind::StringList | Kind::Json(_))
     }
     /// The storage column (the password is stored as its hash).
     pub fn column(&self) -> &'static str {
@@ -183,6 +194,8 @@ const DEAL: &[Field] = &[
     Field::new("stage_entered_at", Kind::Timestamp).ro(),
     Field::new("lost_reason", Kind::Text(NAME)),
     Field::new("frozen_reason", Kind::Text(NAME)),
+    Field::new("close_comment", Kind::LongText(LONG)),
+    Field::new("return_on", Kind::Date),
     Field::new("closed_at", Kind::Timestamp).ro(),
     CUSTOM,
     CREATED,
@@ -227,6 +240,8 @@ const PIPELINE: &[Field] = &[
     Field::new("name", Kind::Text(100)).req().sort(),
     Field::new("position", NOT_NEGATIVE).sort(),
     Field::new("active", Kind::Bool),
+    Field::new("role_ranges", Kind::Json(JsonShape::RoleRanges)),
+    Field::new("won_required_fields", Kind::StringList),
     CREATED,
     UPDATED,
 ];
@@ -238,6 +253,7 @@ const STAGE: &[Field] = &[
     Field::new("position", NOT_NEGATIVE).sort(),
     Field::new("probability", Kind::Int { min: 0, max: 100 }),
     Field::new("rotting_days", Kind::Int { min: 0, max: 3650 }),
+    Field::new("regulation", Kind::Json(JsonShape::StageRegulation)),
     CREATED,
     UPDATED,
 ];

@@ -3,7 +3,7 @@
 //! workspace, visibility); everything that needs no database is decided here.
 use crate::domain::CustomFieldType;
 use crate::error::FieldError;
-use crate::schema::{Entity, Field, Kind};
+use crate::schema::{Entity, Field, JsonShape, Kind};
 use crate::types::{self, Email, Phone, Val};
 use serde_json::{Map, Value};
 
@@ -132,6 +132,11 @@ fn string(raw: &Value) -> Result<&str, String> {
     raw.as_str().ok_or_else(|| "must be a string".to_string())
 }
 
+/// One value checked against its field, outside a whole-record check (settings stored elsewhere).
+pub fn field_value(field: &Field, raw: &Value, region: &str) -> Result<Val, String> {
+    value(field, raw, &Ctx { region, custom_defs: &[] })
+}
+
 fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
     if raw.is_null() {
         return Ok(Val::Null);
@@ -198,6 +203,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
             }
             Val::Text(s.to_string())
         }
+        Kind::Json(shape) => Val::Text(json_setting(shape, raw)?.to_string()),
         Kind::Key => {
             let s = string(raw)?;
             let ok = s.len() <= 64
@@ -209,6 +215,15 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
             Val::Text(s.to_string())
         }
     })
+}
+
+/// A structured setting in its canonical form; the message names the part that is wrong.
+fn json_setting(shape: JsonShape, raw: &Value) -> Result<Value, String> {
+    let canonical = match shape {
+        JsonShape::StageRegulation => crate::regulation::StageRegulation::parse(raw).map(|r| r.to_json()),
+        JsonShape::RoleRanges => crate::regulation::parse_role_ranges(raw).map(|r| crate::regulation::role_ranges_json(&r)),
+    };
+    canonical.map_err(|e| if e.field.contains('.') { format!("{}: {}", e.field, e.message) } else { e.message })
 }
 
 fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<Map<String, Value>, FieldError> {

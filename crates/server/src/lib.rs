@@ -5,7 +5,9 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod mail;
 pub mod openapi;
+pub mod sla;
 pub mod ui;
 pub mod worker;
 
@@ -28,12 +30,24 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// Wakes this process's job worker when a request enqueued work.
     pub worker_wake: Arc<tokio::sync::Notify>,
+    /// The mail server for e-mail copies of notifications; none: notifications stay in the app.
+    pub smtp: Option<Arc<mail::SmtpConfig>>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> Self {
         let doc = openapi::document().to_pretty_json().unwrap_or_else(|_| "{}".into());
-        AppState { db, secure_cookies: false, openapi: Arc::new(doc), worker_wake: Arc::new(tokio::sync::Notify::new()) }
+        AppState { db, secure_cookies: false, openapi: Arc::new(doc), worker_wake: Arc::new(tokio::sync::Notify::new()), smtp: None }
+    }
+
+    pub fn with_smtp(mut self, smtp: Option<mail::SmtpConfig>) -> Self {
+        self.smtp = smtp.map(Arc::new);
+        self
+    }
+
+    /// Whether notifications made now should also go out by e-mail.
+    pub fn emails_on(&self) -> bool {
+        self.smtp.is_some()
     }
 
     pub fn wake_worker(&self) {
@@ -66,7 +80,7 @@ async fn hello() -> &'static str {
 
 pub fn router(state: AppState) -> Router {
     let ui_routes = ui::routes(state.clone());
-    use api::{jobs, records, reports, session, workspace};
+    use api::{jobs, notifications, records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -81,6 +95,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{id}/retry", post(jobs::retry))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/unread_count", get(notifications::unread_count))
+        .route("/api/v1/notifications/read", post(notifications::read))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the same schema that validates and stores records,
 //! so the documentation cannot drift from what the API accepts.
-use poryadok_core::schema::{Access, Entity, Field, Kind};
+use poryadok_core::schema::{Access, Entity, Field, JsonShape, Kind};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
@@ -28,6 +28,15 @@ fn field_schema(f: &Field) -> Schema {
         Kind::StringList => return ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).build().into(),
         Kind::Password => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
         Kind::Key => b.schema_type(Type::String).pattern(Some("^[a-z][a-z0-9_]*$")),
+        Kind::Json(JsonShape::StageRegulation) => b.schema_type(Type::Object).description(Some(
+            "{required_fields: [field], naming: {template, mode: apply|check}, entry_tasks: [{type, subject, description, due: {amount, unit}, assignee: owner|head|participant:<role>}], sla: {amount, unit: minutes|hours|days}}",
+        )),
+        Kind::Json(JsonShape::RoleRanges) => {
+            return ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::Object).description(Some("{role, up_to_stage_id}")))
+                .build()
+                .into()
+        }
     };
     let b = match f.access {
         Access::ReadOnly => b.read_only(Some(true)),
@@ -44,7 +53,8 @@ fn type_of(k: Kind) -> Type {
         Kind::Id | Kind::Ref(_) | Kind::Int { .. } | Kind::Money => Type::Integer,
         Kind::Bool => Type::Boolean,
         Kind::Custom => Type::Object,
-        Kind::StringList => Type::Array,
+        Kind::StringList | Kind::Json(JsonShape::RoleRanges) => Type::Array,
+        Kind::Json(JsonShape::StageRegulation) => Type::Object,
         _ => Type::String,
     }
 }
@@ -344,6 +354,53 @@ fn add_other_paths(paths: &mut Paths) {
             HttpMethod::Post,
             simple("jobs", "retry_job", "Queue a failed job again (administrators)", "204", "queued again", object("empty"))
                 .parameter(id_param()),
+        )]),
+    );
+    add(
+        "/api/v1/notifications",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "notifications",
+                "list_notifications",
+                "The caller's own notifications, newest first",
+                "200",
+                "notifications",
+                object("{data: [{id, kind, title, body, link, deal_id, read, read_at, emailed_at, created_at}]}"),
+            )
+            .parameter(query_param("unread", "true: only unread ones"))
+            .parameter(query_param("limit", "1 to 200 (default 50)"))
+            .parameter(query_param("before", "only notifications older than this id (the last id of the previous page)")),
+        )]),
+    );
+    add(
+        "/api/v1/notifications/unread_count",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "notifications",
+                "unread_notifications",
+                "How many of the caller's notifications are unread",
+                "200",
+                "count",
+                object("{data: {unread}}"),
+            ),
+        )]),
+    );
+    add(
+        "/api/v1/notifications/read",
+        item([(
+            HttpMethod::Post,
+            simple(
+                "notifications",
+                "mark_notifications_read",
+                "Mark the caller's notifications read (others' ids change nothing)",
+                "200",
+                "how many changed and remain unread",
+                object("{data: {marked, unread}}"),
+            )
+            .request_body(Some(body(any_object("{ids: [id]} or {all: true}"))))
+            .response("422", json_response("ids or all missing or malformed", Some(error_ref()))),
         )]),
     );
     add(

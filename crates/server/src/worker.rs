@@ -4,6 +4,7 @@
 //! hands each job to one of them); on SQLite only the process holding the `jobs` lease works,
 //! the others wait for it to lapse. A handler's error is recorded on the job, which is retried
 //! with a back-off and finally shown as failed; a handler never takes the worker down.
+use crate::mail::SmtpConfig;
 use poryadok_store::jobs::Job;
 use poryadok_store::Db;
 use serde_json::Value as Json;
@@ -27,6 +28,14 @@ pub struct Worker {
     pub poll: Duration,
     /// Woken when work is enqueued in this process, so it runs without waiting for the poll.
     pub wake: Arc<Notify>,
+    /// The mail server for notifications' e-mail copies, if this server has one.
+    pub smtp: Option<Arc<SmtpConfig>>,
+}
+
+/// What a job handler may use.
+pub struct JobContext<'a> {
+    pub db: &'a Db,
+    pub smtp: Option<&'a SmtpConfig>,
 }
 
 /// What a job run did: how many jobs were run, and how many of them failed.
@@ -40,7 +49,14 @@ impl Worker {
     /// A worker for the server whose state is `st` (requests wake it when they enqueue work).
     pub fn new(st: &crate::AppState) -> Worker {
         let id = format!("{}-{}", std::process::id(), poryadok_store::auth::new_secret("w").chars().take(10).collect::<String>());
-        Worker { id, db: st.db.clone(), lease_ms: DEFAULT_LEASE_MS, poll: Duration::from_millis(500), wake: st.worker_wake.clone() }
+        Worker {
+            id,
+            db: st.db.clone(),
+            lease_ms: DEFAULT_LEASE_MS,
+            poll: Duration::from_millis(500),
+            wake: st.worker_wake.clone(),
+            smtp: st.smtp.clone(),
+        }
     }
 
     /// One pass: fire due schedules, then run due jobs until none is left.
@@ -55,9 +71,10 @@ impl Worker {
             if jobs.is_empty() {
                 return Ok(report);
             }
+            let ctx = JobContext { db: &self.db, smtp: self.smtp.as_deref() };
             for job in jobs {
                 report.ran += 1;
-                match run_job(&self.db, &job).await {
+                match run_job(&ctx, &job).await {
                     Ok(()) => {
                         self.db.complete_job(&job, &self.id).await?;
                     }
@@ -89,9 +106,11 @@ impl Worker {
 
 /// The kinds of work the engine knows. An unknown kind fails (and is visible as failed), so a
 /// job written by a newer version is not silently dropped by an older one.
-pub async fn run_job(_db: &Db, job: &Job) -> Result<(), String> {
+pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
     match job.kind.as_str() {
         "probe" => probe(job).await,
+        poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
+        poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
         other => Err(format!("unknown job kind '{other}'")),
     }
 }

@@ -13,9 +13,11 @@ pub mod filters;
 pub mod jobs;
 pub mod list;
 mod migration;
+pub mod notifications;
 
 pub mod participants;
 pub mod records;
+pub mod regulation;
 pub mod reports;
 mod rules;
 mod sql;

@@ -112,8 +112,13 @@ impl Db {
         insert.columns(cols).values(vals).map_err(|e| StoreError::Internal(e.to_string()))?.returning_col(col("id"));
         let inserted = tx.query_one(self.backend.build(&insert)).await.map_err(|e| unique_to_conflict(e, entity))?;
         let id: i64 = inserted.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
-        let row = inserted_row(entity, id, now, &values);
+        let mut row = inserted_row(entity, id, now, &values);
         rules::after_write(&tx, self.backend, actor, &row, None).await?;
+        if entity == Entity::Deal {
+            if let Some(title) = crate::regulation::enforce_deal(&tx, self.backend, actor, &row, None, now).await? {
+                row = rename_deal(&tx, self.backend, actor, id, &title).await?;
+            }
+        }
         let changes = diff(None, &row);
         append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Create, changes, now).await?;
         tx.commit().await?;
@@ -164,8 +169,13 @@ impl Db {
             upd.value(col(f.column()), to_sea(f.kind, v));
         }
         tx.execute(self.backend.build(&upd)).await.map_err(|e| unique_to_conflict(e, entity))?;
-        let row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
+        let mut row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
         rules::after_write(&tx, self.backend, actor, &row, Some(&old)).await?;
+        if entity == Entity::Deal {
+            if let Some(title) = crate::regulation::enforce_deal(&tx, self.backend, actor, &row, Some(&old), now).await? {
+                row = rename_deal(&tx, self.backend, actor, id, &title).await?;
+            }
+        }
         let mut changes = diff(Some(&old), &row);
         if values.iter().any(|(f, _)| f.kind == Kind::Password) {
             changes.insert("password".into(), Json::String("changed".into()));
@@ -226,6 +236,18 @@ fn inserted_row(entity: Entity, id: i64, now: i64, values: &[(&'static Field, Va
         })
         .collect();
     Row { entity, values }
+}
+
+/// Gives a deal the title its stage's naming template produced, inside the write's transaction.
+async fn rename_deal(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, id: i64, title: &str) -> Result<Row> {
+    let q = Query::update()
+        .table(col("deals"))
+        .value(col("title"), title)
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("id")).eq(id))
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    fetch_one(conn, backend, Entity::Deal, &system_view(actor), id, false).await
 }
 
 /// Reading back a row the caller just wrote must not fail because they assigned it to someone

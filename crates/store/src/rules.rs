@@ -158,11 +158,13 @@ pub(crate) async fn before_create(
             stamp_done(c, None, now)?;
         }
         Entity::Pipeline => {
+            check_pipeline(conn, backend, actor, None, c).await?;
             set_default(c, entity, "active", Val::Bool(true))?;
             let pos = next_position(conn, backend, actor, "pipelines", None).await?;
             set_default(c, entity, "position", Val::Int(pos))?;
         }
         Entity::Stage => {
+            check_regulation(conn, backend, actor, c).await?;
             let pipeline = c.get("pipeline_id").and_then(Val::as_int);
             let pos = next_position(conn, backend, actor, "stages", pipeline).await?;
             set_default(c, entity, "position", Val::Int(pos))?;
@@ -191,6 +193,30 @@ pub(crate) async fn before_create(
     Ok(())
 }
 
+async fn check_regulation(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, c: &Checked) -> Result<()> {
+    if let Some(Val::Text(s)) = c.get("regulation") {
+        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| StoreError::Internal(e.to_string()))?;
+        crate::regulation::check_stage_regulation(conn, backend, actor.ws_id(), &v).await?;
+    }
+    Ok(())
+}
+
+async fn check_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, id: Option<i64>, c: &Checked) -> Result<()> {
+    let parse = |name: &str| match c.get(name) {
+        Some(Val::Text(s)) => serde_json::from_str::<serde_json::Value>(s).ok(),
+        _ => None,
+    };
+    crate::regulation::check_pipeline_settings(
+        conn,
+        backend,
+        actor.ws_id(),
+        id,
+        parse("role_ranges").as_ref(),
+        parse("won_required_fields").as_ref(),
+    )
+    .await
+}
+
 pub(crate) async fn before_update(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -217,6 +243,8 @@ pub(crate) async fn before_update(
         }
         Entity::Activity => stamp_done(c, Some(old), now)?,
         Entity::CustomField => check_options(c, Some(old))?,
+        Entity::Stage => check_regulation(conn, backend, actor, c).await?,
+        Entity::Pipeline => check_pipeline(conn, backend, actor, Some(old.id()), c).await?,
         Entity::SavedFilter => {
             own_filter(actor, old)?;
             if let Some(Val::Text(src)) = c.get("expression").cloned() {

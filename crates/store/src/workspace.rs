@@ -6,7 +6,7 @@ use crate::sql::col;
 use crate::Db;
 use poryadok_core::access::Caller;
 use poryadok_core::domain::{Channel, HistoryAction, Role, Visibility};
-use poryadok_core::types;
+use poryadok_core::types::{self, Val};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use sea_query::{Expr, JoinType, Order, Query, SelectStatement};
 use serde_json::{json, Value as Json};
@@ -123,12 +123,29 @@ impl Db {
     /// The workspace settings as the API shows them.
     pub async fn workspace_json(&self, actor: &Actor) -> Result<Json> {
         let q = Query::select()
-            .columns(["id", "name", "currency", "timezone", "locale", "region", "visibility", "business_hours"].map(col))
+            .columns(
+                [
+                    "id",
+                    "name",
+                    "currency",
+                    "timezone",
+                    "locale",
+                    "region",
+                    "visibility",
+                    "business_hours",
+                    "lost_reasons",
+                    "frozen_reasons",
+                ]
+                .map(col),
+            )
             .from(col("workspaces"))
             .and_where(Expr::col(col("id")).eq(actor.ws_id()))
             .to_owned();
         let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
         let hours: String = r.try_get("", "business_hours")?;
+        let list = |c: &str| -> Result<Json> {
+            Ok(r.try_get::<Option<String>>("", c)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_else(|| json!([])))
+        };
         Ok(json!({
             "id": r.try_get::<i64>("", "id")?,
             "name": r.try_get::<String>("", "name")?,
@@ -138,6 +155,8 @@ impl Db {
             "region": r.try_get::<String>("", "region")?,
             "visibility": r.try_get::<String>("", "visibility")?,
             "business_hours": serde_json::from_str::<Json>(&hours).unwrap_or(Json::Null),
+            "lost_reasons": list("lost_reasons")?,
+            "frozen_reasons": list("frozen_reasons")?,
         }))
     }
 
@@ -171,6 +190,13 @@ impl Db {
                     .as_str()
                     .into(),
                 "business_hours" => poryadok_core::calendar::BusinessHours::parse(v)?.to_json().to_string().into(),
+                "lost_reasons" | "frozen_reasons" => {
+                    let f = poryadok_core::schema::Field::new("reasons", poryadok_core::schema::Kind::StringList);
+                    match poryadok_core::validate::field_value(&f, v, &actor.ws.region).map_err(|m| StoreError::invalid(k, m))? {
+                        Val::Text(list) => list.into(),
+                        _ => "[]".into(),
+                    }
+                }
                 _ => return Err(StoreError::invalid(k, "unknown workspace setting")),
             };
             upd.value(col(k), value);

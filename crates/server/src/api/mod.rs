@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
 pub mod jobs;
+pub mod notifications;
 pub mod records;
 pub mod reports;
 pub mod session;

@@ -9,7 +9,7 @@ use poryadok_core::schema::Entity;
 use poryadok_store::reports::{BoardOptions, BOARD_CARDS_PER_STAGE};
 use serde_json::{json, Value};
 
-fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
+pub(crate) fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>> {
     let Some(v) = form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()) else {
         return Ok(None);
     };

@@ -259,6 +259,8 @@ fn field_key(name: &str) -> Option<&'static str> {
         "expected_close_date" => "card.f.expected_close_date",
         "lost_reason" => "card.f.lost_reason",
         "frozen_reason" => "card.f.frozen_reason",
+        "close_comment" => "card.f.close_comment",
+        "return_on" => "card.f.return_on",
         "job_title" => "card.f.job_title",
         "phone" => "card.f.phone",
         "email" => "card.f.email",
@@ -939,6 +941,7 @@ pub struct StatusFormState {
     pub open: String,
     pub reason: String,
     pub comment: String,
+    pub return_on: String,
     pub error: Option<String>,
     pub stage_error: Option<String>,
 }
@@ -1010,6 +1013,8 @@ const DEAL_LINES: &[&str] = &[
     "expected_close_date",
     "lost_reason",
     "frozen_reason",
+    "close_comment",
+    "return_on",
     "source",
     "utm_source",
     "utm_medium",
@@ -1146,16 +1151,23 @@ struct StatusForm {
     reason: String,
     #[serde(default)]
     comment: String,
+    #[serde(default)]
+    return_on: String,
 }
 
-/// The store's write for a status change: the reason goes with lost and frozen, and is cleared
-/// otherwise so a reopened deal does not keep a stale one.
-fn status_body(status: DealStatus, reason: &str) -> Value {
-    let reason = reason.trim();
+/// The store's write for a status change: the reason and comment go with lost and frozen (and
+/// the return date with frozen), and are cleared otherwise so a reopened deal keeps nothing stale.
+fn status_body(status: DealStatus, form: &StatusForm) -> Value {
+    let (reason, comment, back) = (form.reason.trim(), form.comment.trim(), form.return_on.trim());
+    let or_null = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
     match status {
-        DealStatus::Lost => json!({"status": "lost", "lost_reason": reason, "frozen_reason": null}),
-        DealStatus::Frozen => json!({"status": "frozen", "frozen_reason": reason, "lost_reason": null}),
-        other => json!({"status": other.as_str(), "lost_reason": null, "frozen_reason": null}),
+        DealStatus::Lost => {
+            json!({"status": "lost", "lost_reason": reason, "frozen_reason": null, "close_comment": or_null(comment), "return_on": null})
+        }
+        DealStatus::Frozen => {
+            json!({"status": "frozen", "frozen_reason": reason, "lost_reason": null, "close_comment": or_null(comment), "return_on": or_null(back)})
+        }
+        other => json!({"status": other.as_str(), "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null}),
     }
 }
 
@@ -1167,6 +1179,7 @@ async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Fo
         open: form.status.clone(),
         reason: form.reason.clone(),
         comment: form.comment.clone(),
+        return_on: form.return_on.clone(),
         error: Some(message),
         stage_error: None,
     };
@@ -1174,16 +1187,11 @@ async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Fo
     if needs_reason && form.reason.trim().is_empty() {
         return deal_head_refused(&st, &ui, id, refuse(ui.t.t("card.err.reason").to_string())).await;
     }
-    if let Err(e) = st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form.reason)).await {
+    if let Err(e) = st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form)).await {
         return match inline_error(&ui, &e) {
             Some((_, m)) => deal_head_refused(&st, &ui, id, refuse(m)).await,
             None => store_error(&ui, e),
         };
-    }
-    if needs_reason && !form.comment.trim().is_empty() {
-        if let Err(e) = st.db.create(&ui.actor, Entity::Note, &json!({"content": form.comment, "deal_id": id})).await {
-            return store_error(&ui, e);
-        }
     }
     deal_changed(&st, &ui, id).await
 }
@@ -1689,7 +1697,19 @@ mod tests {
 
     #[test]
     fn status_writes_carry_the_right_reason() {
-        assert_eq!(status_body(DealStatus::Lost, " Дорого "), json!({"status": "lost", "lost_reason": "Дорого", "frozen_reason": null}));
-        assert_eq!(status_body(DealStatus::Open, "x"), json!({"status": "open", "lost_reason": null, "frozen_reason": null}));
+        let form = |reason: &str, comment: &str| StatusForm {
+            status: String::new(),
+            reason: reason.into(),
+            comment: comment.into(),
+            return_on: String::new(),
+        };
+        assert_eq!(
+            status_body(DealStatus::Lost, &form(" Дорого ", "Бюджет")),
+            json!({"status": "lost", "lost_reason": "Дорого", "frozen_reason": null, "close_comment": "Бюджет", "return_on": null})
+        );
+        assert_eq!(
+            status_body(DealStatus::Open, &form("x", "y")),
+            json!({"status": "open", "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null})
+        );
     }
 }

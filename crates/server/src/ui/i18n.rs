@@ -47,6 +47,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("lists", include_str!("../../i18n/lists.ini")),
     ("today", include_str!("../../i18n/today.ini")),
     ("settings", include_str!("../../i18n/settings.ini")),
+    ("notifications", include_str!("../../i18n/notifications.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

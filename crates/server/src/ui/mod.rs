@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod lists;
 pub mod login;
 pub mod messages;
+pub mod notifications;
 pub mod settings;
 pub mod today;
 
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(lists::routes())
         .merge(today::routes())
         .merge(settings::routes())
+        .merge(notifications::routes())
         .layer(axum::middleware::from_fn_with_state(state, session_layer));
     Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)
 }
@@ -59,6 +61,8 @@ pub struct Ui {
     pub t: T,
     /// The request came from htmx and wants a fragment, not a whole page.
     pub htmx: bool,
+    /// Unread notifications, for the bell; counted only for full pages (fragments have no bell).
+    pub unread: i64,
 }
 
 impl Ui {
@@ -78,6 +82,7 @@ impl Ui {
             title: title.into(),
             tz: self.actor.ws.timezone.clone(),
             currency: self.actor.ws.currency.clone(),
+            unread: self.unread,
         }
     }
 
@@ -97,6 +102,7 @@ pub struct Ctx {
     pub title: String,
     pub tz: String,
     pub currency: String,
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -152,7 +158,9 @@ pub async fn session_layer(State(st): State<AppState>, req: Request, next: Next)
             Err(()) => return error_page(t, htmx, StatusCode::FORBIDDEN, t.t("error.csrf")),
         }
     }
-    req.extensions_mut().insert(Ui { actor, csrf, t, htmx });
+    // A failed count only hides the number on the bell; the page itself still works.
+    let unread = if htmx { 0 } else { st.db.unread_count(&actor).await.unwrap_or(0) };
+    req.extensions_mut().insert(Ui { actor, csrf, t, htmx, unread });
     next.run(req).await
 }
 

@@ -12,6 +12,8 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0001_init", up: include_str!("m0001_init.sql") }),
             Box::new(Sql { name: "m0002_saved_filters", up: include_str!("m0002_saved_filters.sql") }),
             Box::new(Sql { name: "m0003_jobs", up: include_str!("m0003_jobs.sql") }),
+            Box::new(Sql { name: "m0004_notifications", up: include_str!("m0004_notifications.sql") }),
+            Box::new(Sql { name: "m0005_regulation", up: include_str!("m0005_regulation.sql") }),
         ]
     }
 }

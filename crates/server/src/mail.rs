@@ -1,0 +1,125 @@
+//! E-mail copies of notifications, sent over SMTP by the `notify_email` job.
+//!
+//! The server sends mail only when it is configured with a mail server (`PORYADOK_SMTP_URL`
+//! and `PORYADOK_SMTP_FROM`); notifications made by such a server enqueue a copy each. A copy is
+//! marked sent only after the mail server accepted it; a refusal or an unreachable server fails
+//! the job, which the queue retries with a back-off and finally shows as failed.
+use crate::worker::JobContext;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use poryadok_store::jobs::Job;
+use poryadok_store::notifications::EmailCopy;
+use serde_json::Value as Json;
+use std::time::Duration;
+
+/// A mail server that does not answer within this time counts as a failed attempt.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to reach the mail server and whom mail comes from.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// The URL with any password masked, for logs and `Debug`.
+    shown: String,
+    from: Mailbox,
+    /// Prepended to a notification's local link, so the link in a message opens this server.
+    public_url: Option<String>,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig").field("url", &self.shown).field("from", &self.from.to_string()).finish()
+    }
+}
+
+impl SmtpConfig {
+    /// `url`: `smtp://[user:password@]host[:port]` (plain; add `?tls=required` for STARTTLS) or
+    /// `smtps://…` (TLS from the start). `from`: `Name <address>` or a bare address.
+    pub fn new(url: &str, from: &str, public_url: Option<&str>) -> Result<SmtpConfig, String> {
+        let shown = mask_password(url);
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP URL {shown}: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        let from = from.parse::<Mailbox>().map_err(|e| format!("SMTP sender '{from}': {e}"))?;
+        let public_url = public_url.map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+        Ok(SmtpConfig { shown, from, public_url, transport })
+    }
+
+    /// The message for a notification: its title as the subject, its text and link as the body.
+    fn message(&self, copy: &EmailCopy) -> Result<Message, String> {
+        let n = &copy.notification;
+        let to = Mailbox::new(Some(copy.to_name.clone()), copy.to_email.parse().map_err(|e| format!("recipient {}: {e}", copy.to_email))?);
+        let mut text = n.body.clone();
+        if let Some(link) = &n.link {
+            text.push_str("\n\n");
+            text.push_str(self.public_url.as_deref().unwrap_or(""));
+            text.push_str(link);
+        }
+        text.push('\n');
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(n.title.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(text)
+            .map_err(|e| format!("building the message: {e}"))
+    }
+
+    async fn send(&self, copy: &EmailCopy) -> Result<(), String> {
+        let message = self.message(copy)?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}: {e}", self.shown))
+    }
+}
+
+/// `user:password@` becomes `user:***@`, so configuration can be logged.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// The `notify_email` job: sends one notification's copy and records it. A copy already sent (an
+/// earlier attempt got through but its worker died before finishing) is not sent again.
+pub async fn email_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
+    let smtp = ctx.smtp.ok_or("this server has no mail server configured (PORYADOK_SMTP_URL)")?;
+    let id = job.payload.get("notification_id").and_then(Json::as_i64).ok_or("the payload has no notification_id")?;
+    let copy = ctx.db.email_copy(job.workspace_id, id).await.map_err(|e| e.to_string())?;
+    // Gone, or the recipient was deactivated: nobody to send to, nothing to retry.
+    let Some(copy) = copy.filter(|c| c.notification.emailed_at.is_none()) else {
+        return Ok(());
+    };
+    smtp.send(&copy).await?;
+    ctx.db.mark_emailed(job.workspace_id, id).await.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_shows() {
+        assert_eq!(mask_password("smtp://bot:s3cr@t@mail.local:2525"), "smtp://bot:***@mail.local:2525");
+        assert_eq!(mask_password("smtps://mail.local?tls=required"), "smtps://mail.local?tls=required");
+        let cfg = SmtpConfig::new("smtp://bot:hunter2@127.0.0.1:2525", "CRM <crm@example.com>", None).unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("bot:***@127.0.0.1"), "{shown}");
+    }
+
+    #[test]
+    fn bad_settings_are_explained() {
+        let err = SmtpConfig::new("http://x", "a@b.c", None).map(|_| ()).unwrap_err();
+        assert!(err.contains("SMTP URL"), "{err}");
+        let err = SmtpConfig::new("smtp://127.0.0.1", "not an address", None).map(|_| ()).unwrap_err();
+        assert!(err.contains("sender"), "{err}");
+    }
+}

@@ -1,0 +1,591 @@
+//! The sales regulation, enforced where deals are written: inside the transaction of every
+//! create and change of a deal (API, board, card, import or automation alike).
+//!
+//! Entering a stage checks the role's range and the stage's required fields, names the deal
+//! from the stage's template (or notes that its name does not follow it), creates the stage's
+//! entry tasks with due times in working time, and enqueues the stage's SLA check. Closing a deal
+//! checks what winning needs, and that a lost or frozen deal has its reason (and comment, or
+//! return date; a frozen deal gets its return task). A refusal rolls the whole write back.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::jobs::{enqueue_on, NewJob};
+use crate::records::{append_history, read_custom_defs, Row};
+use crate::sql::col;
+use poryadok_core::calendar::BusinessHours;
+use poryadok_core::domain::{HistoryAction, Role};
+use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
+use poryadok_core::schema::Entity;
+use poryadok_core::types::{parse_date, Val};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_query::{Expr, Order, Query};
+use serde_json::{json, Map, Value as Json};
+
+pub const SLA_JOB: &str = "sla_check";
+
+struct Stage {
+    name: String,
+    position: i64,
+    pipeline_id: i64,
+    pipeline_name: String,
+    regulation: StageRegulation,
+    role_ranges: Vec<regulation::RoleRange>,
+    won_required: Vec<String>,
+}
+
+async fn one(conn: &impl ConnectionTrait, backend: DbBackend, q: &sea_query::SelectStatement) -> Result<Option<QueryResult>> {
+    Ok(conn.query_one(backend.build(q)).await?)
+}
+
+fn json_text(r: &QueryResult, c: &str) -> Result<Option<Json>> {
+    Ok(r.try_get::<Option<String>>("", c)?.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+async fn load_stage(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, stage: i64) -> Result<Option<Stage>> {
+    let q = Query::select()
+        .expr_as(Expr::col((col("s"), col("name"))), col("name"))
+        .expr_as(Expr::col((col("s"), col("position"))), col("position"))
+        .expr_as(Expr::col((col("s"), col("pipeline_id"))), col("pipeline_id"))
+        .expr_as(Expr::col((col("s"), col("regulation"))), col("regulation"))
+        .expr_as(Expr::col((col("p"), col("name"))), col("pipeline_name"))
+        .expr_as(Expr::col((col("p"), col("role_ranges"))), col("role_ranges"))
+        .expr_as(Expr::col((col("p"), col("won_required_fields"))), col("won_required_fields"))
+        .from_as(col("stages"), col("s"))
+        .inner_join(col("pipelines").into_iden_alias("p"), Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))))
+        .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
+        .and_where(Expr::col((col("s"), col("id"))).eq(stage))
+        .to_owned();
+    let Some(r) = one(conn, backend, &q).await? else { return Ok(None) };
+    let regulation = match json_text(&r, "regulation")? {
+        Some(v) => StageRegulation::parse(&v).unwrap_or_default(),
+        None => StageRegulation::default(),
+    };
+    let role_ranges = json_text(&r, "role_ranges")?.and_then(|v| regulation::parse_role_ranges(&v).ok()).unwrap_or_default();
+    let won_required = json_text(&r, "won_required_fields")?
+        .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()))
+        .unwrap_or_default();
+    Ok(Some(Stage {
+        name: r.try_get("", "name")?,
+        position: r.try_get("", "position")?,
+        pipeline_id: r.try_get("", "pipeline_id")?,
+        pipeline_name: r.try_get("", "pipeline_name")?,
+        regulation,
+        role_ranges,
+        won_required,
+    }))
+}
+
+trait AliasExt {
+    fn into_iden_alias(self, alias: &str) -> sea_query::TableRef;
+}
+
+impl AliasExt for sea_query::Alias {
+    fn into_iden_alias(self, alias: &str) -> sea_query::TableRef {
+        sea_query::TableRef::TableAlias(sea_query::SeaRc::new(self), sea_query::SeaRc::new(col(alias)))
+    }
+}
+
+/// A deal's value for `field` (`custom.<key>` included), empty when unset.
+fn deal_value(row: &Row, field: &str) -> Option<String> {
+    if let Some(key) = field.strip_prefix("custom.") {
+        let custom: Map<String, Json> = row.get("custom").as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        return match custom.get(key) {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) if s.trim().is_empty() => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+    }
+    match row.get(field) {
+        Val::Null => None,
+        // A deal without an amount has value 0: for a requirement that is not filled.
+        Val::Int(0) if field == "value" => None,
+        Val::Int(i) => Some(i.to_string()),
+        Val::Text(s) if s.trim().is_empty() => None,
+        Val::Text(s) => Some(s.clone()),
+        Val::Bool(b) => Some(b.to_string()),
+    }
+}
+
+/// The labels of the fields among `required` that `row` leaves empty.
+async fn missing_labels(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, required: &[String]) -> Result<Vec<String>> {
+    let missing: Vec<&String> = required.iter().filter(|f| deal_value(row, f).is_none()).collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
+    Ok(missing
+        .into_iter()
+        .map(|f| match f.strip_prefix("custom.") {
+            Some(key) => defs.iter().find(|(_, d)| d.key == key).map_or_else(|| f.clone(), |(_, d)| d.label.clone()),
+            None => f.clone(),
+        })
+        .collect())
+}
+
+async fn name_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, table: &str, id: Option<i64>) -> Result<String> {
+    let Some(id) = id else { return Ok(String::new()) };
+    let q = Query::select()
+        .column(col("name"))
+        .from(col(table))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("id")).eq(id))
+        .to_owned();
+    Ok(one(conn, backend, &q).await?.map(|r| r.try_get::<String>("", "name")).transpose()?.unwrap_or_default())
+}
+
+/// Values for template placeholders, read once per write.
+struct Placeholders {
+    values: Vec<(String, String)>,
+}
+
+impl Placeholders {
+    async fn load(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, row: &Row, stage: &Stage) -> Result<Placeholders> {
+        let ws = actor.ws_id();
+        let mut values = vec![
+            ("title".to_string(), row.get("title").as_text().unwrap_or("").to_string()),
+            ("org".into(), name_of(conn, backend, ws, "organizations", row.get("organization_id").as_int()).await?),
+            ("person".into(), name_of(conn, backend, ws, "persons", row.get("person_id").as_int()).await?),
+            ("owner".into(), name_of(conn, backend, ws, "users", row.get("owner_id").as_int()).await?),
+            ("stage".into(), stage.name.clone()),
+            ("pipeline".into(), stage.pipeline_name.clone()),
+            ("value".into(), format!("{} {}", row.get("value").as_int().unwrap_or(0) / 100, row.get("currency").as_text().unwrap_or(""))),
+            ("expected_close_date".into(), row.get("expected_close_date").as_text().map(local_date).unwrap_or_default()),
+            ("source".into(), row.get("source").as_text().unwrap_or("").to_string()),
+        ];
+        let custom: Map<String, Json> = row.get("custom").as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        for (k, v) in custom {
+            values.push((format!("custom.{k}"), v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+        }
+        Ok(Placeholders { values })
+    }
+
+    fn render(&self, template: &str) -> String {
+        regulation::render(template, &|k| self.values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default())
+    }
+}
+
+/// `2026-12-01` as people in the workspace's market write it: `01.12.2026`.
+fn local_date(iso: &str) -> String {
+    match parse_date(iso) {
+        Ok(d) => {
+            let p: Vec<&str> = d.split('-').collect();
+            format!("{}.{}.{}", p[2], p[1], p[0])
+        }
+        Err(_) => iso.to_string(),
+    }
+}
+
+async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<(BusinessHours, Vec<String>, Vec<String>)> {
+    let q = Query::select()
+        .columns(["business_hours", "lost_reasons", "frozen_reasons"].map(col))
+        .from(col("workspaces"))
+        .and_where(Expr::col(col("id")).eq(ws))
+        .to_owned();
+    let r = one(conn, backend, &q).await?.ok_or(StoreError::NotFound)?;
+    let hours = json_text(&r, "business_hours")?.and_then(|v| BusinessHours::parse(&v).ok());
+    let default = BusinessHours::parse(&crate::workspace::default_business_hours()).map_err(|e| StoreError::Internal(e.message))?;
+    let list = |c: &str| -> Result<Vec<String>> {
+        Ok(json_text(&r, c)?
+            .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()))
+            .unwrap_or_default())
+    };
+    Ok((hours.unwrap_or(default), list("lost_reasons")?, list("frozen_reasons")?))
+}
+
+/// The instant `due` of working time after `from`.
+fn due_after(cal: &BusinessHours, tz: &str, from: i64, due: regulation::WorkingTime) -> i64 {
+    match due.unit {
+        TimeUnit::Days => cal.add_working_days(tz, from, due.amount),
+        _ => cal.add_working_minutes(tz, from, due.minutes().unwrap_or(0)),
+    }
+}
+
+/// Who gets a stage's task: the owner, the head of the owner's team (or any head), or a participant.
+async fn assignee(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, who: &Assignee) -> Result<Option<i64>> {
+    let owner = row.get("owner_id").as_int();
+    match who {
+        Assignee::Owner => Ok(owner),
+        Assignee::Head => Ok(head_of(conn, backend, ws, owner).await?.or(owner)),
+        Assignee::Participant(role) => {
+            let q = Query::select()
+                .column(col("user_id"))
+                .from(col("deal_participants"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("deal_id")).eq(row.id()))
+                .and_where(Expr::col(col("role")).eq(role.as_str()))
+                .order_by(col("id"), Order::Asc)
+                .limit(1)
+                .to_owned();
+            Ok(one(conn, backend, &q).await?.map(|r| r.try_get::<i64>("", "user_id")).transpose()?.or(owner))
+        }
+    }
+}
+
+/// The head responsible for `user`: their team's head, else the first active head of sales.
+pub(crate) async fn head_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, user: Option<i64>) -> Result<Option<i64>> {
+    if let Some(u) = user {
+        let q = Query::select()
+            .expr_as(Expr::col((col("t"), col("head_id"))), col("head_id"))
+            .from_as(col("users"), col("u"))
+            .inner_join(col("teams").into_iden_alias("t"), Expr::col((col("t"), col("id"))).equals((col("u"), col("team_id"))))
+            .and_where(Expr::col((col("u"), col("workspace_id"))).eq(ws))
+            .and_where(Expr::col((col("u"), col("id"))).eq(u))
+            .to_owned();
+        if let Some(h) = one(conn, backend, &q).await?.map(|r| r.try_get::<Option<i64>>("", "head_id")).transpose()?.flatten() {
+            return Ok(Some(h));
+        }
+    }
+    let q = Query::select()
+        .column(col("id"))
+        .from(col("users"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("role")).eq(Role::Head.as_str()))
+        .and_where(Expr::col(col("active")).eq(true))
+        .order_by(col("id"), Order::Asc)
+        .limit(1)
+        .to_owned();
+    Ok(one(conn, backend, &q).await?.map(|r| r.try_get::<i64>("", "id")).transpose()?)
+}
+
+async fn insert_task(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    t: (&str, String, String, i64, Option<i64>),
+    now: i64,
+) -> Result<()> {
+    let (kind, subject, description, due, owner) = t;
+    let subject: String = subject.chars().take(255).collect();
+    let q = Query::insert()
+        .into_table(col("activities"))
+        .columns(
+            [
+                "workspace_id",
+                "type",
+                "subject",
+                "description",
+                "due_at",
+                "done",
+                "owner_id",
+                "deal_id",
+                "person_id",
+                "organization_id",
+                "created_at",
+                "updated_at",
+            ]
+            .map(col),
+        )
+        .values([
+            actor.ws_id().into(),
+            kind.into(),
+            subject.clone().into(),
+            (!description.is_empty()).then_some(description).into(),
+            due.into(),
+            false.into(),
+            owner.into(),
+            row.id().into(),
+            row.get("person_id").as_int().into(),
+            row.get("organization_id").as_int().into(),
+            now.into(),
+            now.into(),
+        ])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .returning_col(col("id"))
+        .to_owned();
+    let id: i64 = conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
+    let mut changes = Map::new();
+    for (k, v) in [
+        ("subject", json!(subject)),
+        ("deal_id", json!(row.id())),
+        ("owner_id", json!(owner)),
+        ("due_at", json!(poryadok_core::types::format_ms(due))),
+    ] {
+        changes.insert(k.into(), json!({"from": null, "to": v}));
+    }
+    append_history(conn, backend, actor, "activity", id, HistoryAction::Create, changes, now).await
+}
+
+async fn insert_note(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, row: &Row, content: String, now: i64) -> Result<()> {
+    let q = Query::insert()
+        .into_table(col("notes"))
+        .columns(["workspace_id", "content", "author_id", "deal_id", "created_at", "updated_at"].map(col))
+        .values([actor.ws_id().into(), content.into(), Option::<i64>::None.into(), row.id().into(), now.into(), now.into()])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    Ok(())
+}
+
+fn ru(actor: &Actor) -> bool {
+    actor.ws.locale == "ru"
+}
+
+/// Applies the regulation to a deal just written (`old` is `None` on create). Returns a new
+/// title when the stage's naming template renamed it.
+pub(crate) async fn enforce_deal(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    old: Option<&Row>,
+    now: i64,
+) -> Result<Option<String>> {
+    let stage_changed = old.is_none_or(|o| o.get("stage_id") != row.get("stage_id"));
+    let status = row.get("status").as_text().unwrap_or("open");
+    // Closing rules apply when someone closes a deal; a deal created closed (an import of past
+    // deals) brings whatever reason it has.
+    let status_changed = old.is_some_and(|o| o.get("status") != row.get("status"));
+    if !stage_changed && !status_changed {
+        return Ok(None);
+    }
+    let ws = actor.ws_id();
+    let Some(stage_id) = row.get("stage_id").as_int() else { return Ok(None) };
+    let Some(stage) = load_stage(conn, backend, ws, stage_id).await? else { return Ok(None) };
+    let (cal, lost_reasons, frozen_reasons) = calendar(conn, backend, ws).await?;
+    let tz = actor.ws.timezone.as_str();
+    let mut renamed = None;
+
+    if stage_changed {
+        check_role_range(conn, backend, actor, &stage).await?;
+        let missing = missing_labels(conn, backend, ws, row, &stage.regulation.required_fields).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::invalid("stage_id", format!("to enter stage '{}' fill in: {}", stage.name, missing.join(", "))));
+        }
+        let reg = &stage.regulation;
+        if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
+            let ph = Placeholders::load(conn, backend, actor, row, &stage).await?;
+            if let Some(naming) = &reg.naming {
+                let expected: String = ph.render(&naming.template).chars().take(255).collect();
+                let current = row.get("title").as_text().unwrap_or("");
+                if expected.trim() != current {
+                    match naming.mode {
+                        NamingMode::Apply => renamed = Some(expected.trim().to_string()),
+                        NamingMode::Check => {
+                            let note = if ru(actor) {
+                                format!("Название сделки не по шаблону этапа «{}»: ожидается «{}»", stage.name, expected.trim())
+                            } else {
+                                format!("The title does not follow the naming of stage '{}': expected '{}'", stage.name, expected.trim())
+                            };
+                            insert_note(conn, backend, actor, row, note, now).await?;
+                        }
+                    }
+                }
+            }
+            for t in &reg.entry_tasks {
+                create_entry_task(conn, backend, actor, row, t, &ph, (&cal, tz), now).await?;
+            }
+        }
+        if let Some(sla) = reg.sla.filter(|_| status == "open") {
+            let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
+            let deadline = due_after(&cal, tz, entered, sla);
+            let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
+            enqueue_on(
+                conn,
+                backend,
+                &NewJob::new(ws, SLA_JOB, payload, deadline).dedupe(format!("sla:{}:{stage_id}:{entered}", row.id())),
+                now,
+            )
+            .await?;
+        }
+    }
+    if status_changed {
+        check_closing(conn, backend, actor, row, &stage, (&lost_reasons, &frozen_reasons), (&cal, tz), now).await?;
+    }
+    Ok(renamed)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_entry_task(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    t: &TaskTemplate,
+    ph: &Placeholders,
+    (cal, tz): (&BusinessHours, &str),
+    now: i64,
+) -> Result<()> {
+    let owner = assignee(conn, backend, actor.ws_id(), row, &t.assignee).await?;
+    let due = due_after(cal, tz, now, t.due);
+    insert_task(conn, backend, actor, row, (t.kind.as_str(), ph.render(&t.subject), ph.render(&t.description), due, owner), now).await
+}
+
+/// Managers (and other limited roles) move deals only up to their range's stage.
+async fn check_role_range(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, stage: &Stage) -> Result<()> {
+    if actor.user_id() == 0 || matches!(actor.caller.role, Role::Admin | Role::Head) {
+        return Ok(());
+    }
+    let Some(range) = stage.role_ranges.iter().find(|r| r.role == actor.caller.role) else { return Ok(()) };
+    let q = Query::select()
+        .columns(["name", "position"].map(col))
+        .from(col("stages"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("pipeline_id")).eq(stage.pipeline_id))
+        .and_where(Expr::col(col("id")).eq(range.up_to_stage_id))
+        .to_owned();
+    let Some(limit) = one(conn, backend, &q).await? else { return Ok(()) };
+    let (limit_name, limit_pos): (String, i64) = (limit.try_get("", "name")?, limit.try_get("", "position")?);
+    if stage.position > limit_pos {
+        return Err(StoreError::Forbidden {
+            field: Some("stage_id".into()),
+            message: format!(
+                "role {} moves deals only up to stage '{limit_name}'; stage '{}' is beyond it",
+                actor.caller.role.as_str(),
+                stage.name
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_closing(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    stage: &Stage,
+    (lost_reasons, frozen_reasons): (&[String], &[String]),
+    (cal, tz): (&BusinessHours, &str),
+    now: i64,
+) -> Result<()> {
+    let text = |f: &str| row.get(f).as_text().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let from_list = |field: &str, value: &str, list: &[String]| {
+        if list.is_empty() || list.iter().any(|r| r == value) {
+            Ok(())
+        } else {
+            Err(StoreError::invalid(field, format!("must be one of: {}", list.join(", "))))
+        }
+    };
+    match row.get("status").as_text().unwrap_or("open") {
+        "won" => {
+            let missing = missing_labels(conn, backend, actor.ws_id(), row, &stage.won_required).await?;
+            if !missing.is_empty() {
+                return Err(StoreError::invalid("status", format!("to win the deal fill in: {}", missing.join(", "))));
+            }
+        }
+        "lost" => {
+            let reason = text("lost_reason").ok_or_else(|| StoreError::invalid("lost_reason", "is required"))?;
+            from_list("lost_reason", &reason, lost_reasons)?;
+            text("close_comment").ok_or_else(|| StoreError::invalid("close_comment", "is required"))?;
+        }
+        "frozen" => {
+            let reason = text("frozen_reason").ok_or_else(|| StoreError::invalid("frozen_reason", "is required"))?;
+            from_list("frozen_reason", &reason, frozen_reasons)?;
+            let day = text("return_on").ok_or_else(|| StoreError::invalid("return_on", "is required"))?;
+            // The return task is due when that day's work starts.
+            let noon_utc =
+                poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z")).map_err(|m| StoreError::invalid("return_on", m))?;
+            let (day_start, _) = poryadok_core::zone::day_bounds(tz, noon_utc);
+            // One working minute from midnight, less that minute: the day's first working moment.
+            let due = cal.add_working_minutes(tz, day_start, 1) - 60_000;
+            if due <= now {
+                return Err(StoreError::invalid("return_on", "must be a future date"));
+            }
+            let subject =
+                if ru(actor) { format!("Вернуться к сделке: {reason}") } else { format!("Return to the deal: {reason}") };
+            let owner = row.get("owner_id").as_int();
+            insert_task(conn, backend, actor, row, ("task", subject, text("close_comment").unwrap_or_default(), due, owner), now).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks a stage's regulation against the workspace before it is saved: custom fields it names exist.
+pub(crate) async fn check_stage_regulation(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, regulation: &Json) -> Result<()> {
+    let Ok(reg) = StageRegulation::parse(regulation) else { return Ok(()) };
+    let keys = reg.custom_keys();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
+    if let Some(k) = keys.iter().find(|k| !defs.iter().any(|(_, d)| &d.key == *k)) {
+        return Err(StoreError::invalid("regulation", format!("no deal custom field '{k}'")));
+    }
+    Ok(())
+}
+
+/// Checks a pipeline's role ranges name its own stages, and what winning requires exists.
+pub(crate) async fn check_pipeline_settings(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    pipeline: Option<i64>,
+    ranges: Option<&Json>,
+    won: Option<&Json>,
+) -> Result<()> {
+    if let Some(r) = ranges {
+        for (i, range) in regulation::parse_role_ranges(r).unwrap_or_default().iter().enumerate() {
+            let q = Query::select()
+                .column(col("id"))
+                .from(col("stages"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("id")).eq(range.up_to_stage_id))
+                .and_where(Expr::col(col("pipeline_id")).eq(pipeline.unwrap_or(0)))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .to_owned();
+            if one(conn, backend, &q).await?.is_none() {
+                return Err(StoreError::invalid(
+                    format!("role_ranges.{i}.up_to_stage_id"),
+                    format!("no stage {} in this pipeline", range.up_to_stage_id),
+                ));
+            }
+        }
+    }
+    if let Some(list) = won.and_then(Json::as_array) {
+        let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
+        for (i, f) in list.iter().filter_map(Json::as_str).enumerate() {
+            let ok = match f.strip_prefix("custom.") {
+                Some(k) => defs.iter().any(|(_, d)| d.key == k),
+                None => regulation::REQUIRABLE.contains(&f),
+            };
+            if !ok {
+                return Err(StoreError::invalid(format!("won_required_fields.{i}"), format!("'{f}' cannot be required")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an SLA check found: the deal is still waiting in the stage past its deadline.
+pub struct Breach {
+    pub deal_id: i64,
+    pub title: String,
+    pub stage: String,
+    pub owner: Option<i64>,
+    pub head: Option<i64>,
+}
+
+impl crate::Db {
+    /// Runs an SLA check job: a breach when the deal is still open, in the same stage, entered at
+    /// the same moment as when the check was planned; `None` when it moved on in time.
+    pub async fn sla_breach(&self, ws: i64, payload: &Json) -> Result<Option<Breach>> {
+        let field = |k: &str| payload.get(k).and_then(Json::as_i64).ok_or_else(|| StoreError::Internal(format!("sla job without {k}")));
+        let (deal, stage, entered) = (field("deal_id")?, field("stage_id")?, field("entered_at")?);
+        let q = Query::select()
+            .columns(["title", "stage_id", "stage_entered_at", "status", "owner_id"].map(col))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(deal))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let Some(r) = one(&self.read, self.backend, &q).await? else { return Ok(None) };
+        let still = r.try_get::<Option<i64>>("", "stage_id")? == Some(stage)
+            && r.try_get::<Option<i64>>("", "stage_entered_at")? == Some(entered)
+            && r.try_get::<String>("", "status")? == "open";
+        if !still {
+            return Ok(None);
+        }
+        let owner = r.try_get::<Option<i64>>("", "owner_id")?;
+        let stage_name = name_of(&self.read, self.backend, ws, "stages", Some(stage)).await?;
+        Ok(Some(Breach {
+            deal_id: deal,
+            title: r.try_get("", "title")?,
+            stage: stage_name,
+            owner,
+            head: head_of(&self.read, self.backend, ws, owner).await?,
+        }))
+    }
+}
