@@ -48,9 +48,9 @@ pub fn scope_condition(entity: Entity, caller: &Caller) -> Option<SimpleExpr> {
         // A saved filter is its owner's, or shared with the whole workspace.
         return Some(Expr::col(col("owner_id")).eq(caller.user_id).or(Expr::col(col("shared")).eq(true)));
     }
-    match caller.scope() {
-        Scope::All => None,
-        Scope::OwnedBy(user) => Some(Expr::col(col(owner)).eq(user)),
+    let own = match caller.scope() {
+        Scope::All => return None,
+        Scope::OwnedBy(user) => Expr::col(col(owner)).eq(user),
         Scope::Team { team_id, user_id } => {
             let members = Query::select()
                 .column(col("id"))
@@ -58,7 +58,18 @@ pub fn scope_condition(entity: Entity, caller: &Caller) -> Option<SimpleExpr> {
                 .and_where(Expr::col(col("workspace_id")).eq(caller.workspace_id))
                 .and_where(Expr::col(col("team_id")).eq(team_id))
                 .to_owned();
-            Some(Expr::col(col(owner)).in_subquery(members).or(Expr::col(col(owner)).eq(user_id)))
+            Expr::col(col(owner)).in_subquery(members).or(Expr::col(col(owner)).eq(user_id))
         }
+    };
+    if entity != Entity::Deal {
+        return Some(own);
     }
+    // A deal handed to a consultant (or any colleague) as a participant is theirs to see and work.
+    let taking_part = Query::select()
+        .column(col("deal_id"))
+        .from(col("deal_participants"))
+        .and_where(Expr::col(col("workspace_id")).eq(caller.workspace_id))
+        .and_where(Expr::col(col("user_id")).eq(caller.user_id))
+        .to_owned();
+    Some(own.or(Expr::col(col("id")).in_subquery(taking_part)))
 }

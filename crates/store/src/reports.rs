@@ -11,6 +11,15 @@ use sea_query::{Expr, Func, Order, Query};
 use serde_json::{json, Value as Json};
 
 pub const BOARD_CARDS_PER_STAGE: u64 = 50;
+const DAY_MS: i64 = 86_400_000;
+
+/// A deal rots when it has stayed in its stage longer than the stage's rotting days.
+pub fn is_rotting(rotting_days: Option<i64>, stage_entered_at: Option<i64>, now: i64) -> bool {
+    match (rotting_days.filter(|d| *d > 0), stage_entered_at) {
+        (Some(days), Some(entered)) => now - entered > days * DAY_MS,
+        _ => false,
+    }
+}
 
 /// What a board shows: how many cards per column, and which deals (a checked filter, one owner).
 #[derive(Clone, Debug)]
@@ -88,7 +97,16 @@ impl Db {
                 .limit(opts.cards_per_stage);
             narrow(&mut cards);
             let rows = self.read.query_all(self.backend.build(&cards)).await?;
-            let deals = rows.iter().map(|r| decode(Entity::Deal, r).map(|d: Row| d.to_json())).collect::<Result<Vec<_>>>()?;
+            let rotting_days = s.try_get::<Option<i64>>("", "rotting_days")?.filter(|d| *d > 0);
+            let deals = rows
+                .iter()
+                .map(|r| {
+                    let d: Row = decode(Entity::Deal, r)?;
+                    let mut j = d.to_json();
+                    j["rotting"] = Json::Bool(is_rotting(rotting_days, d.get("stage_entered_at").as_int(), now));
+                    Ok(j)
+                })
+                .collect::<Result<Vec<_>>>()?;
             let (count, total) = sums.get(&stage).copied().unwrap_or((0, 0));
             columns.push(json!({
                 "stage_id": stage,

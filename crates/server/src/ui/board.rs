@@ -170,12 +170,11 @@ async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>
     Ok(stages
         .iter()
         .map(|s| {
-            let rotting_limit = s["rotting_days"].as_i64().filter(|d| *d > 0);
             let cards = s["deals"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|d| card(d, &fmt, now, rotting_limit, &owners, &orgs, &tasks, money(&d["value"], &d["currency"])))
+                .map(|d| card(d, &fmt, now, &owners, &orgs, &tasks, money(&d["value"], &d["currency"])))
                 .collect();
             ColumnView {
                 stage_id: s["stage_id"].as_i64().unwrap_or(0),
@@ -188,12 +187,10 @@ async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>
         .collect())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn card(
     d: &Value,
     fmt: &Fmt,
     now: i64,
-    rotting_limit: Option<i64>,
     owners: &std::collections::HashMap<i64, String>,
     orgs: &std::collections::HashMap<i64, String>,
     tasks: &poryadok_store::views::NextTasks,
@@ -212,10 +209,7 @@ fn card(
         next_task: task.and_then(|due| due.map(|ms| fmt.date(ms))),
         task_overdue: task.and_then(|due| *due).is_some_and(|ms| ms < now),
         no_task: task.is_none(),
-        rotting_days: match (rotting_limit, idle_days) {
-            (Some(limit), Some(idle)) if idle > limit => Some(idle),
-            _ => None,
-        },
+        rotting_days: d["rotting"].as_bool().unwrap_or(false).then_some(idle_days.unwrap_or(0)),
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 crate::both_dbs!(
     a_stage_refuses_a_deal_missing_its_required_fields_and_names_each,
     a_manager_is_refused_beyond_the_range_and_a_head_is_not,
+    a_manager_hands_a_deal_to_a_consultant_who_takes_it_further,
     entering_a_stage_names_the_deal_and_creates_its_tasks_due_in_working_time,
     lost_and_frozen_need_their_reasons_and_frozen_gets_a_return_task,
     an_sla_crossing_a_weekend_and_a_holiday_is_breached_once_for_owner_and_head,
@@ -74,6 +75,36 @@ async fn a_manager_is_refused_beyond_the_range_and_a_head_is_not(app: TestApp) {
     assert_error(&resp, 403, "forbidden", Some("stage_id"));
     let (s, _) = app.patch(&app.t.head, &path, json!({"stage_id": app.ids.stages[2]})).await;
     assert_eq!(s, StatusCode::OK, "heads move deals anywhere");
+}
+
+async fn a_manager_hands_a_deal_to_a_consultant_who_takes_it_further(app: TestApp) {
+    let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
+    let consultant = app
+        .db
+        .create(&sys, poryadok_core::schema::Entity::User, &json!({"email": "c@a.test", "name": "Консультант", "role": "consultant"}))
+        .await
+        .unwrap()
+        .id();
+    let consultant_token = app.db.create_token(app.ws, consultant, "test").await.unwrap();
+    let ranges = json!({"role_ranges": [{"role": "manager", "up_to_stage_id": app.ids.stages[1]}]});
+    app.patch(&app.t.admin, &format!("/api/v1/pipelines/{}", app.ids.pipeline), ranges).await;
+    let m1 = &app.t.manager1;
+    let deal = app.create(m1, "deals", json!({"title": "Сложный проект", "stage_id": app.ids.stages[1]})).await;
+    let path = format!("/api/v1/deals/{deal}");
+    let (s, _) = app.get(&consultant_token, &path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not the consultant's deal yet");
+
+    // The manager adds the consultant to the deal: the consultant now sees it and moves it on.
+    let (s, v) = app.post(m1, &format!("/api/v1/deals/{deal}/participants"), json!({"user_id": consultant, "role": "consultant"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, list) = app.get(&consultant_token, "/api/v1/deals").await;
+    assert_eq!((s, list["data"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert_error(&app.patch(m1, &path, json!({"stage_id": app.ids.stages[2]})).await, 403, "forbidden", Some("stage_id"));
+    let (s, v) = app.patch(&consultant_token, &path, json!({"stage_id": app.ids.stages[2]})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["owner_id"], app.ids.manager1, "the owner stays the manager");
+    // Another manager of the team still does not see it.
+    assert_eq!(app.get(&app.t.manager3, &path).await.0, StatusCode::NOT_FOUND);
 }
 
 async fn entering_a_stage_names_the_deal_and_creates_its_tasks_due_in_working_time(app: TestApp) {

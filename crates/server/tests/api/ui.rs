@@ -100,6 +100,9 @@ async fn the_board_shows_counts_totals_marks_and_only_visible_deals(app: TestApp
     let (_, html) = s.get("/board").await;
     assert_eq!(html.matches("deal-card rotting").count(), 2);
     assert!(html.contains("5 дн. на этапе"));
+    let (_, v) = app.get(m1, &format!("/api/v1/pipelines/{}/board", app.ids.pipeline)).await;
+    assert_eq!(v["data"]["stages"][0]["deals"][0]["rotting"], true, "the API's board carries the flag too");
+    assert_eq!(v["data"]["stages"][0]["rotting_days"], 3);
 }
 
 async fn a_board_move_persists_and_a_refused_move_says_why(app: TestApp) {

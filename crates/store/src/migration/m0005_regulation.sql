@@ -8,3 +8,5 @@ ALTER TABLE deals ADD COLUMN close_comment TEXT;
 ALTER TABLE deals ADD COLUMN return_on TEXT;
 ALTER TABLE workspaces ADD COLUMN lost_reasons TEXT;
 ALTER TABLE workspaces ADD COLUMN frozen_reasons TEXT;
+-- A consultant sees the deals they take part in: participants by user.
+CREATE INDEX deal_participants_ws_user ON deal_participants (workspace_id, user_id, deal_id);
