@@ -29,6 +29,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// The job engine: jobs run per second by one worker, and how late a due job starts.
+    Jobs {
+        #[arg(long, default_value_t = 10_000)]
+        count: u64,
+        #[arg(long, default_value_t = 200)]
+        timed: u64,
+    },
 }
 
 fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
@@ -56,6 +63,7 @@ where
 pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
+        BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -95,10 +95,16 @@ impl Worker {
             if let Err(e) = self.run_once().await {
                 tracing::error!(error = %e, "job worker pass failed");
             }
+            // Sleep until the next job is due (or the poll interval, whichever is first), so a
+            // timer set for 09:30 runs at 09:30 and not up to a poll later.
+            let nap = match self.db.next_due_at().await {
+                Ok(Some(due)) => Duration::from_millis((due - self.db.clock.now_ms()).clamp(0, self.poll.as_millis() as i64) as u64),
+                _ => self.poll,
+            };
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.poll) => {}
+                _ = tokio::time::sleep(nap) => {}
             }
         }
     }

@@ -304,6 +304,29 @@ impl Db {
             .collect()
     }
 
+    /// When the earliest queued job is due (across workspaces: the worker serves them all).
+    pub async fn next_due_at(&self) -> Result<Option<i64>> {
+        let q = Query::select()
+            .expr_as(sea_query::Func::min(Expr::col(col("run_at"))), col("due"))
+            .from(col("jobs"))
+            .and_where(Expr::col(col("status")).eq("queued"))
+            .to_owned();
+        Ok(self.read.query_one(self.backend.build(&q)).await?.map(|r| r.try_get::<Option<i64>>("", "due")).transpose()?.flatten())
+    }
+
+    /// For each finished job of `kind`: how late it started after it was due, in ms (the benchmark's measure).
+    pub async fn job_start_delays(&self, workspace_id: i64, kind: &str) -> Result<Vec<i64>> {
+        let q = Query::select()
+            .columns(["run_at", "started_at"].map(col))
+            .from(col("jobs"))
+            .and_where(Expr::col(col("workspace_id")).eq(workspace_id))
+            .and_where(Expr::col(col("kind")).eq(kind))
+            .and_where(Expr::col(col("status")).eq("done"))
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        rows.iter().map(|r| Ok(r.try_get::<i64>("", "started_at")? - r.try_get::<i64>("", "run_at")?)).collect()
+    }
+
     /// Puts a failed job back in the queue to run now (after the cause was fixed).
     pub async fn retry_job(&self, workspace_id: i64, id: i64) -> Result<()> {
         let now = self.clock.now_ms();
