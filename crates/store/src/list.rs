@@ -156,12 +156,7 @@ impl Db {
     pub async fn history(&self, actor: &Actor, entity: Entity, id: i64, lq: &ListQuery) -> Result<Page<Json>> {
         fetch_one(&self.read, self.backend, entity, actor, id, true).await?;
         let limit = parse_limit(lq.limit.as_deref())?;
-        let mut q = Query::select();
-        q.columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
-            .from(col("history"))
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("entity")).eq(entity.name()))
-            .and_where(Expr::col(col("record_id")).eq(id));
+        let mut q = history_select(actor, entity, id);
         if let Some(raw) = &lq.cursor {
             let c = decode_cursor(raw, "-id", Kind::Id)?;
             q.and_where(Expr::col(col("id")).lt(c.id));
@@ -212,4 +207,15 @@ mod tests {
             assert!(parse_limit(Some(bad)).is_err(), "{bad}");
         }
     }
+}
+
+/// The history events of one record (unordered), for the history list and the timeline.
+pub(crate) fn history_select(actor: &Actor, entity: Entity, id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+        .from(col("history"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("entity")).eq(entity.name()))
+        .and_where(Expr::col(col("record_id")).eq(id))
+        .to_owned()
 }

@@ -174,12 +174,7 @@ impl Db {
     }
 
     async fn history_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
-        let mut q = Query::select();
-        q.columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
-            .from(col("history"))
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("entity")).eq(entity.name()))
-            .and_where(Expr::col(col("record_id")).eq(id));
+        let q = crate::list::history_select(actor, entity, id);
         let rows = self.read.query_all(self.backend.build(&page_of(q, TimelineKind::History, cursor, limit))).await?;
         rows.iter()
             .map(|r| {

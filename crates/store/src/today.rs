@@ -1,5 +1,5 @@
 //! The "today" read model: a user's open tasks due up to a moment (overdue and today's), plus
-//! those without a due time, and the titles of the deals they belong to.
+//! those without a due time.
 use crate::actor::Actor;
 use crate::error::Result;
 use crate::records::{decode, visible_select, Row};
@@ -7,8 +7,7 @@ use crate::sql::col;
 use crate::Db;
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
-use sea_query::{Expr, Order, Query};
-use std::collections::HashMap;
+use sea_query::{Expr, Order};
 
 /// More open tasks than this on one screen is a backlog to clean up, not a day's plan.
 pub const MAX_TASKS: u64 = 500;
@@ -29,25 +28,5 @@ impl Db {
             .limit(MAX_TASKS);
         let rows = self.read.query_all(self.backend.build(&q)).await?;
         rows.iter().map(|r| decode(entity, r)).collect()
-    }
-
-    /// Titles of `ids` of deals in the caller's workspace (deals have a title, not a name, so
-    /// [`Db::names`] does not serve them). Like there, a linked deal's title is shown even when
-    /// the deal itself is another manager's.
-    pub async fn deal_titles(&self, actor: &Actor, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, String>> {
-        let mut ids: Vec<i64> = ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let q = Query::select()
-            .columns(["id", "title"].map(col))
-            .from(col(Entity::Deal.table()))
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).is_in(ids))
-            .to_owned();
-        let rows = self.read.query_all(self.backend.build(&q)).await?;
-        rows.iter().map(|r| Ok((r.try_get::<i64>("", "id")?, r.try_get::<String>("", "title")?))).collect()
     }
 }

@@ -13,9 +13,9 @@ use std::collections::HashMap;
 pub type NextTasks = HashMap<i64, Option<i64>>;
 
 impl Db {
-    /// Display names of `ids` of `entity` (organizations, persons, users, stages, pipelines, teams)
-    /// in the caller's workspace. The name of a record linked to one you see is shown even when
-    /// the linked record itself is another manager's.
+    /// Display names of `ids` of `entity` (organizations, persons, users, stages, pipelines, teams;
+    /// a deal's title) in the caller's workspace. The name of a record linked to one you see is
+    /// shown even when the linked record itself is another manager's.
     pub async fn names(&self, actor: &Actor, entity: Entity, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, String>> {
         let mut ids: Vec<i64> = ids.into_iter().collect();
         ids.sort_unstable();
@@ -23,8 +23,10 @@ impl Db {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
+        let name = if entity == Entity::Deal { "title" } else { "name" };
         let q = Query::select()
-            .columns(["id", "name"].map(col))
+            .column(col("id"))
+            .expr_as(Expr::col(col(name)), col("name"))
             .from(col(entity.table()))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).is_in(ids))

@@ -98,7 +98,7 @@ async fn load(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) ->
     let (start, end) = zone::day_bounds(tz, st.db.clock.now_ms());
     let rows = st.db.open_tasks(&ui.actor, end).await?;
     let linked = |field: &'static str| rows.iter().filter_map(move |r| r.get(field).as_int());
-    let deals = st.db.deal_titles(&ui.actor, linked("deal_id")).await?;
+    let deals = st.db.names(&ui.actor, Entity::Deal, linked("deal_id")).await?;
     let persons = st.db.names(&ui.actor, Entity::Person, linked("person_id")).await?;
     let orgs = st.db.names(&ui.actor, Entity::Organization, linked("organization_id")).await?;
     let links = Links { deals, persons, orgs };
