@@ -126,6 +126,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Hygiene audits: run a round now (every enabled rule over the whole workspace).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// The background job queue.
     Jobs {
         #[command(subcommand)]
@@ -135,6 +140,15 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Start a round and run it in this process; prints how many violations it recorded.
+    Run {
+        #[arg(long)]
+        workspace: Option<i64>,
     },
 }
 
@@ -197,6 +211,20 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
             serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?).await
+        }
+        Command::Audit { command: AuditCommand::Run { workspace } } => {
+            let db = cli.db.open().await?;
+            let ws = match workspace {
+                Some(id) => id,
+                None => *db.workspace_ids().await?.first().context("no workspace yet")?,
+            };
+            let actor = db.system_actor(ws, Channel::Cli).await?;
+            let round = db.start_round(&actor).await.map_err(describe)?;
+            let started = std::time::Instant::now();
+            let n = db.run_round(ws, round).await.map_err(describe)?;
+            println!("audit round {round}: {n} violations recorded in {:.2} s", started.elapsed().as_secs_f64());
+            db.close().await;
+            Ok(())
         }
         Command::Jobs { command } => {
             let db = cli.db.open().await?;

@@ -80,7 +80,7 @@ async fn hello() -> &'static str {
 
 pub fn router(state: AppState) -> Router {
     let ui_routes = ui::routes(state.clone());
-    use api::{jobs, notifications, records, reports, session, workspace};
+    use api::{audit, jobs, notifications, records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -93,6 +93,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/funnel", get(reports::funnel))
         .route("/api/v1/filters/check", post(records::check_filter))
+        .route("/api/v1/rules", get(audit::list_rules).post(audit::create_rule))
+        .route("/api/v1/rules/{id}", get(audit::get_rule).patch(audit::update_rule).delete(audit::delete_rule))
+        .route("/api/v1/audit/rounds", get(audit::rounds).post(audit::start_round))
+        .route("/api/v1/audit/standings", get(audit::standings))
+        .route("/api/v1/violations", get(audit::violations))
+        .route("/api/v1/violations/{id}/answer", post(audit::answer))
+        .route("/api/v1/violations/{id}/review", post(audit::review))
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{id}/retry", post(jobs::retry))
         .route("/api/v1/notifications", get(notifications::list))

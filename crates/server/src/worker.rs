@@ -117,8 +117,16 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         "probe" => probe(job).await,
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
         poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
+        poryadok_store::audit::ROUND_JOB => ctx.db.run_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string()),
+        poryadok_store::audit::RECHECK_JOB => {
+            ctx.db.recheck_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string())
+        }
         other => Err(format!("unknown job kind '{other}'")),
     }
+}
+
+fn round_of(job: &Job) -> Result<i64, String> {
+    job.payload.get("round_id").and_then(Json::as_i64).ok_or_else(|| "the job names no round_id".to_string())
 }
 
 /// A job that only takes time: operators use it to see that workers are alive and how fast

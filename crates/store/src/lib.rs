@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod actor;
+pub mod audit;
 pub mod auth;
 mod db;
 pub mod demo;

@@ -184,6 +184,17 @@ impl Db {
     }
 }
 
+/// The history events of one record (unordered), for the history list and the timeline.
+pub(crate) fn history_select(actor: &Actor, entity: Entity, id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+        .from(col("history"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("entity")).eq(entity.name()))
+        .and_where(Expr::col(col("record_id")).eq(id))
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,15 +218,4 @@ mod tests {
             assert!(parse_limit(Some(bad)).is_err(), "{bad}");
         }
     }
-}
-
-/// The history events of one record (unordered), for the history list and the timeline.
-pub(crate) fn history_select(actor: &Actor, entity: Entity, id: i64) -> sea_query::SelectStatement {
-    Query::select()
-        .columns(["id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
-        .from(col("history"))
-        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-        .and_where(Expr::col(col("entity")).eq(entity.name()))
-        .and_where(Expr::col(col("record_id")).eq(id))
-        .to_owned()
 }

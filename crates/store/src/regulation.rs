@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
 use crate::records::{append_history, read_custom_defs, Row};
-use crate::sql::col;
+use crate::sql::{aliased, col};
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{HistoryAction, Role};
 use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
@@ -50,7 +50,7 @@ async fn load_stage(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, st
         .expr_as(Expr::col((col("p"), col("role_ranges"))), col("role_ranges"))
         .expr_as(Expr::col((col("p"), col("won_required_fields"))), col("won_required_fields"))
         .from_as(col("stages"), col("s"))
-        .inner_join(col("pipelines").into_iden_alias("p"), Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))))
+        .inner_join(aliased("pipelines", "p"), Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))))
         .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
         .and_where(Expr::col((col("s"), col("id"))).eq(stage))
         .to_owned();
@@ -72,16 +72,6 @@ async fn load_stage(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, st
         role_ranges,
         won_required,
     }))
-}
-
-trait AliasExt {
-    fn into_iden_alias(self, alias: &str) -> sea_query::TableRef;
-}
-
-impl AliasExt for sea_query::Alias {
-    fn into_iden_alias(self, alias: &str) -> sea_query::TableRef {
-        sea_query::TableRef::TableAlias(sea_query::SeaRc::new(self), sea_query::SeaRc::new(col(alias)))
-    }
 }
 
 /// A deal's value for `field` (`custom.<key>` included), empty when unset.
@@ -192,6 +182,11 @@ async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> R
     Ok((hours.unwrap_or(default), list("lost_reasons")?, list("frozen_reasons")?))
 }
 
+/// The workspace's working calendar (the default one if none is stored).
+pub(crate) async fn workspace_calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<BusinessHours> {
+    Ok(calendar(conn, backend, ws).await?.0)
+}
+
 /// The instant `due` of working time after `from`.
 fn due_after(cal: &BusinessHours, tz: &str, from: i64, due: regulation::WorkingTime) -> i64 {
     match due.unit {
@@ -227,7 +222,7 @@ pub(crate) async fn head_of(conn: &impl ConnectionTrait, backend: DbBackend, ws:
         let q = Query::select()
             .expr_as(Expr::col((col("t"), col("head_id"))), col("head_id"))
             .from_as(col("users"), col("u"))
-            .inner_join(col("teams").into_iden_alias("t"), Expr::col((col("t"), col("id"))).equals((col("u"), col("team_id"))))
+            .inner_join(aliased("teams", "t"), Expr::col((col("t"), col("id"))).equals((col("u"), col("team_id"))))
             .and_where(Expr::col((col("u"), col("workspace_id"))).eq(ws))
             .and_where(Expr::col((col("u"), col("id"))).eq(u))
             .to_owned();

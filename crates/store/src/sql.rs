@@ -10,6 +10,11 @@ pub fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// `table AS alias`, for joins.
+pub fn aliased(table: &str, alias: &str) -> sea_query::TableRef {
+    sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col(table)), sea_query::SeaRc::new(col(alias)))
+}
+
 pub fn is_integer(kind: Kind) -> bool {
     matches!(kind, Kind::Id | Kind::Int { .. } | Kind::Money | Kind::Timestamp | Kind::Ref(_))
 }

@@ -1,4 +1,5 @@
 //! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
+pub mod audit;
 pub mod jobs;
 pub mod notifications;
 pub mod records;

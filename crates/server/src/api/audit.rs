@@ -1,0 +1,82 @@
+//! Hygiene rules, audit rounds, violations (answer and review) and standings.
+use crate::api::json_body;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use poryadok_store::audit::{ViolationQuery, ROUND_JOB};
+use poryadok_store::jobs::NewJob;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(ApiError::not_found)
+}
+
+pub async fn list_rules(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.list_rules(&actor).await?})))
+}
+
+pub async fn create_rule(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
+    let rule = st.db.create_rule(&actor, &json_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": rule}))).into_response())
+}
+
+pub async fn get_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.get_rule(&actor, id(&raw)?).await?})))
+}
+
+pub async fn update_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.update_rule(&actor, id(&raw)?, &json_body(&body)?).await?})))
+}
+
+pub async fn delete_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+    st.db.delete_rule(&actor, id(&raw)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts a round and hands it to the job worker; the answer comes at once with the round's id.
+pub async fn start_round(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
+    let round = st.db.start_round(&actor).await?;
+    st.db
+        .enqueue(
+            &NewJob::new(actor.ws_id(), ROUND_JOB, json!({"round_id": round}), st.db.clock.now_ms()).dedupe(format!("audit-round:{round}")),
+        )
+        .await?;
+    st.wake_worker();
+    Ok((StatusCode::ACCEPTED, Json(json!({"data": {"id": round, "status": "running"}}))).into_response())
+}
+
+pub async fn rounds(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.rounds(&actor).await?})))
+}
+
+#[derive(Deserialize)]
+pub struct ViolationParams {
+    round: Option<i64>,
+    user: Option<i64>,
+    rule: Option<i64>,
+    status: Option<String>,
+    limit: Option<u64>,
+}
+
+pub async fn violations(State(st): State<AppState>, Auth(actor): Auth, Query(p): Query<ViolationParams>) -> ApiResult<Json<Value>> {
+    let q = ViolationQuery { id: None, round: p.round, user: p.user, rule: p.rule, status: p.status, limit: p.limit };
+    Ok(Json(json!({"data": st.db.violations(&actor, &q).await?})))
+}
+
+pub async fn answer(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.answer_violation(&actor, id(&raw)?, &json_body(&body)?).await?})))
+}
+
+pub async fn review(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.review_violation(&actor, id(&raw)?, &json_body(&body)?).await?})))
+}
+
+pub async fn standings(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.standings(&actor).await?})))
+}

@@ -1,0 +1,655 @@
+//! Order in the CRM: hygiene rules, audit rounds, violations, answers, reviews and standings.
+//!
+//! A rule is a filter expression over deals, persons or organizations with a criticality and an
+//! explanation. A round evaluates every enabled rule over the whole workspace — one
+//! `INSERT … SELECT` per rule, so a round over a million deals is as fast as the rules' SQL — and
+//! records each hit as a violation for the record's owner (or the rule's responsible role), with
+//! a deadline in working days. The responsible user answers (fixed / not fixed with a comment);
+//! at the deadline a re-check closes the "fixed" claims that hold and flags those that do not;
+//! a head reviews and accepts or warns.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::sql::{aliased, col};
+use crate::Db;
+use poryadok_core::domain::Role;
+use poryadok_core::schema::Entity;
+use poryadok_core::types::format_ms;
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_query::{Expr, Func, Order, Query};
+use serde_json::{json, Map, Value as Json};
+
+pub const ROUND_JOB: &str = "audit_round";
+pub const RECHECK_JOB: &str = "audit_recheck";
+/// Working days a user has to answer a round's violations.
+pub const ANSWER_DAYS: i64 = 3;
+pub const ANSWERS: &[&str] = &["not_processed", "fixed", "not_fixed"];
+const RULE_ENTITIES: &[Entity] = &[Entity::Deal, Entity::Person, Entity::Organization];
+
+fn may_manage(actor: &Actor) -> Result<()> {
+    match actor.caller.role {
+        Role::Admin | Role::Head => Ok(()),
+        _ => Err(StoreError::forbidden("only heads and administrators manage rules, rounds and reviews")),
+    }
+}
+
+fn text(obj: &Map<String, Json>, key: &str, max: usize, required: bool) -> Result<Option<String>> {
+    match obj.get(key) {
+        None | Some(Json::Null) if !required => Ok(None),
+        Some(Json::String(s)) if !s.trim().is_empty() => {
+            if s.chars().count() > max {
+                return Err(StoreError::invalid(key, format!("is too long ({} characters, at most {max})", s.chars().count())));
+            }
+            Ok(Some(s.trim().to_string()))
+        }
+        Some(Json::String(_)) if !required => Ok(None),
+        Some(Json::String(_)) | None | Some(Json::Null) => Err(StoreError::invalid(key, "is required")),
+        Some(_) => Err(StoreError::invalid(key, "must be a string")),
+    }
+}
+
+fn rule_json(r: &QueryResult) -> Result<Json> {
+    Ok(json!({
+        "id": r.try_get::<i64>("", "id")?,
+        "catalogue_key": r.try_get::<Option<String>>("", "catalogue_key")?,
+        "name": r.try_get::<String>("", "name")?,
+        "entity": r.try_get::<String>("", "entity")?,
+        "expression": r.try_get::<String>("", "expression")?,
+        "criticality": r.try_get::<i64>("", "criticality")?,
+        "why": r.try_get::<Option<String>>("", "why")?,
+        "fix": r.try_get::<Option<String>>("", "fix")?,
+        "responsible": r.try_get::<String>("", "responsible")?,
+        "enabled": r.try_get::<bool>("", "enabled")?,
+    }))
+}
+
+const RULE_COLUMNS: [&str; 10] =
+    ["id", "catalogue_key", "name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"];
+
+impl Db {
+    async fn rule_row(&self, actor: &Actor, id: i64) -> Result<Json> {
+        let q = Query::select()
+            .columns(RULE_COLUMNS.map(col))
+            .from(col("rules"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        rule_json(&self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Checks a rule's body: the expression must check against the workspace's schema.
+    async fn checked_rule(
+        &self,
+        actor: &Actor,
+        obj: &Map<String, Json>,
+        old: Option<&Json>,
+    ) -> Result<Vec<(&'static str, sea_query::Value)>> {
+        let mut out: Vec<(&'static str, sea_query::Value)> = Vec::new();
+        let pick = |k: &str| obj.contains_key(k) || old.is_none();
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"].contains(&k.as_str()))
+        {
+            return Err(StoreError::invalid(k, "unknown field of a rule"));
+        }
+        if pick("name") {
+            out.push(("name", text(obj, "name", 255, true)?.into()));
+        }
+        let entity_name = match obj.get("entity") {
+            Some(v) => v.as_str().ok_or_else(|| StoreError::invalid("entity", "must be a string"))?.to_string(),
+            None => old.and_then(|o| o["entity"].as_str()).unwrap_or("deal").to_string(),
+        };
+        let entity = Entity::from_name(&entity_name)
+            .filter(|e| RULE_ENTITIES.contains(e))
+            .ok_or_else(|| StoreError::invalid("entity", "must be one of: deal, person, organization"))?;
+        if pick("entity") {
+            out.push(("entity", entity.name().into()));
+        }
+        if pick("expression") || obj.contains_key("entity") {
+            let src = match obj.get("expression") {
+                Some(_) => text(obj, "expression", poryadok_core::filter::MAX_LEN, true)?.unwrap_or_default(),
+                None => old.and_then(|o| o["expression"].as_str()).unwrap_or("").to_string(),
+            };
+            self.check_filter(actor, entity, &src, "expression").await?;
+            out.push(("expression", src.into()));
+        }
+        if pick("criticality") {
+            let c = obj.get("criticality").map_or(Some(1), Json::as_i64).filter(|c| [1, 2].contains(c));
+            out.push(("criticality", c.ok_or_else(|| StoreError::invalid("criticality", "must be 1 (critical) or 2 (important)"))?.into()));
+        }
+        for k in ["why", "fix"] {
+            if pick(k) {
+                out.push((if k == "why" { "why" } else { "fix" }, text(obj, k, 10_000, false)?.into()));
+            }
+        }
+        if pick("responsible") {
+            let r = obj.get("responsible").map_or(Some("owner"), Json::as_str).unwrap_or("");
+            if r != "owner" && Role::parse(r).is_none() {
+                return Err(StoreError::invalid("responsible", format!("must be owner or a role: {}", Role::ALL.join(", "))));
+            }
+            out.push(("responsible", r.into()));
+        }
+        if pick("enabled") {
+            let e = obj.get("enabled").map_or(Some(true), Json::as_bool);
+            out.push(("enabled", e.ok_or_else(|| StoreError::invalid("enabled", "must be true or false"))?.into()));
+        }
+        Ok(out)
+    }
+
+    pub async fn list_rules(&self, actor: &Actor) -> Result<Vec<Json>> {
+        let q = Query::select()
+            .columns(RULE_COLUMNS.map(col))
+            .from(col("rules"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("criticality"), Order::Asc)
+            .order_by(col("position"), Order::Asc)
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(rule_json).collect()
+    }
+
+    pub async fn get_rule(&self, actor: &Actor, id: i64) -> Result<Json> {
+        self.rule_row(actor, id).await
+    }
+
+    pub async fn create_rule(&self, actor: &Actor, body: &Json) -> Result<Json> {
+        self.insert_rule(actor, body, None).await
+    }
+
+    /// Creates a rule; `catalogue_key` marks one installed from the built-in catalogue (once per workspace).
+    pub async fn insert_rule(&self, actor: &Actor, body: &Json, catalogue_key: Option<&str>) -> Result<Json> {
+        may_manage(actor)?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let values = self.checked_rule(actor, obj, None).await?;
+        let now = self.clock.now_ms();
+        let mut cols = vec![col("workspace_id"), col("catalogue_key"), col("position"), col("created_at"), col("updated_at")];
+        let mut vals: Vec<sea_query::SimpleExpr> = vec![actor.ws_id().into(), catalogue_key.into(), now.into(), now.into(), now.into()];
+        for (k, v) in values {
+            cols.push(col(k));
+            vals.push(Expr::val(v).into());
+        }
+        let q = Query::insert()
+            .into_table(col("rules"))
+            .columns(cols)
+            .values(vals)
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .returning_col(col("id"))
+            .to_owned();
+        let id: i64 =
+            self.write.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
+        self.rule_row(actor, id).await
+    }
+
+    pub async fn update_rule(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+        may_manage(actor)?;
+        let old = self.rule_row(actor, id).await?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let values = self.checked_rule(actor, obj, Some(&old)).await?;
+        let mut q = Query::update();
+        q.table(col("rules"))
+            .value(col("updated_at"), self.clock.now_ms())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id));
+        for (k, v) in values {
+            q.value(col(k), v);
+        }
+        self.write.execute(self.backend.build(&q)).await?;
+        self.rule_row(actor, id).await
+    }
+
+    pub async fn delete_rule(&self, actor: &Actor, id: i64) -> Result<()> {
+        may_manage(actor)?;
+        self.rule_row(actor, id).await?;
+        let q = Query::update()
+            .table(col("rules"))
+            .value(col("deleted_at"), self.clock.now_ms())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        Ok(())
+    }
+
+    /// Opens a round (refused while another is running); the caller then runs it (a job or the CLI).
+    pub async fn start_round(&self, actor: &Actor) -> Result<i64> {
+        may_manage(actor)?;
+        let q = Query::insert()
+            .into_table(col("audit_rounds"))
+            .columns(["workspace_id", "status", "started_by", "started_at", "violations"].map(col))
+            .values_panic([
+                actor.ws_id().into(),
+                "running".into(),
+                (actor.user_id() != 0).then_some(actor.user_id()).into(),
+                self.clock.now_ms().into(),
+                0i64.into(),
+            ])
+            .returning_col(col("id"))
+            .to_owned();
+        match self.write.query_one(self.backend.build(&q)).await.map_err(StoreError::Db) {
+            Ok(Some(r)) => Ok(r.try_get("", "id")?),
+            Ok(None) => Err(StoreError::Internal("no id".into())),
+            Err(e) if e.is_unique_violation() => {
+                Err(StoreError::Conflict { field: None, message: "a round is already running in this workspace".into() })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Evaluates every enabled rule and records the hits; returns how many violations were recorded.
+    /// A round that fails is marked failed with its error, so a new one can start.
+    pub async fn run_round(&self, ws: i64, round: i64) -> Result<i64> {
+        match self.evaluate_round(ws, round).await {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                let q = Query::update()
+                    .table(col("audit_rounds"))
+                    .values([
+                        (col("status"), "failed".into()),
+                        (col("error"), e.to_string().into()),
+                        (col("finished_at"), self.clock.now_ms().into()),
+                    ])
+                    .and_where(Expr::col(col("id")).eq(round))
+                    .and_where(Expr::col(col("workspace_id")).eq(ws))
+                    .to_owned();
+                self.write.execute(self.backend.build(&q)).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn evaluate_round(&self, ws: i64, round: i64) -> Result<i64> {
+        let sys = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
+        let now = self.clock.now_ms();
+        let cal = crate::regulation::workspace_calendar(&self.read, self.backend, ws).await?;
+        let deadline = cal.add_working_days(&sys.ws.timezone, now, ANSWER_DAYS);
+        let rules: Vec<Json> = self.list_rules(&sys).await?.into_iter().filter(|r| r["enabled"] == true).collect();
+        let tx = self.write.begin().await?;
+        let mut total = 0;
+        for rule in &rules {
+            let entity =
+                rule["entity"].as_str().and_then(Entity::from_name).ok_or_else(|| StoreError::Internal("stored rule entity".into()))?;
+            let src = rule["expression"].as_str().unwrap_or("");
+            let checked = crate::filters::check_on(&tx, self.backend, &sys, entity, src, "expression").await?;
+            let responsible = match rule["responsible"].as_str().unwrap_or("owner") {
+                "owner" => Expr::col(col(entity.owner_field().unwrap_or("owner_id"))).into(),
+                role => Expr::val(self.first_user_with_role(ws, role).await?).into(),
+            };
+            let mut sel = Query::select();
+            sel.expr(Expr::val(ws))
+                .expr(Expr::val(round))
+                .expr(Expr::val(rule["id"].as_i64().unwrap_or(0)))
+                .expr(Expr::val(entity.name()))
+                .column(col("id"))
+                .expr::<sea_query::SimpleExpr>(responsible)
+                .expr(Expr::val("not_processed"))
+                .expr(Expr::val(deadline))
+                .expr(Expr::val(now))
+                .from(col(entity.table()))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .and_where(self.filter_condition(&sys, &checked, now));
+            let ins = Query::insert()
+                .into_table(col("violations"))
+                .columns(
+                    ["workspace_id", "round_id", "rule_id", "entity", "record_id", "user_id", "status", "deadline_at", "created_at"]
+                        .map(col),
+                )
+                .select_from(sel)
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .to_owned();
+            total += tx.execute(self.backend.build(&ins)).await?.rows_affected() as i64;
+        }
+        self.assign_round_tasks(&tx, &sys, round, deadline, now).await?;
+        let done = Query::update()
+            .table(col("audit_rounds"))
+            .values([
+                (col("status"), "open".into()),
+                (col("violations"), total.into()),
+                (col("finished_at"), now.into()),
+                (col("deadline_at"), deadline.into()),
+            ])
+            .and_where(Expr::col(col("id")).eq(round))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .to_owned();
+        tx.execute(self.backend.build(&done)).await?;
+        let recheck =
+            crate::jobs::NewJob::new(ws, RECHECK_JOB, json!({"round_id": round}), deadline).dedupe(format!("audit-recheck:{round}"));
+        crate::jobs::enqueue_on(&tx, self.backend, &recheck, now).await?;
+        tx.commit().await?;
+        Ok(total)
+    }
+
+    async fn first_user_with_role(&self, ws: i64, role: &str) -> Result<Option<i64>> {
+        let q = Query::select()
+            .column(col("id"))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("role")).eq(role))
+            .and_where(Expr::col(col("active")).eq(true))
+            .order_by(col("id"), Order::Asc)
+            .limit(1)
+            .to_owned();
+        Ok(self.read.query_one(self.backend.build(&q)).await?.map(|r| r.try_get::<i64>("", "id")).transpose()?)
+    }
+
+    /// One task per listed user: "answer your violations by …".
+    async fn assign_round_tasks(&self, conn: &impl ConnectionTrait, sys: &Actor, round: i64, deadline: i64, now: i64) -> Result<()> {
+        let users = Query::select()
+            .column(col("user_id"))
+            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
+            .from(col("violations"))
+            .and_where(Expr::col(col("workspace_id")).eq(sys.ws_id()))
+            .and_where(Expr::col(col("round_id")).eq(round))
+            .and_where(Expr::col(col("user_id")).is_not_null())
+            .group_by_col(col("user_id"))
+            .to_owned();
+        let ru = sys.ws.locale == "ru";
+        let when = poryadok_core::zone::local(&sys.ws.timezone, deadline);
+        let when = format!("{:02}.{:02}.{}", when.day(), when.month() as u8, when.year());
+        for r in conn.query_all(self.backend.build(&users)).await? {
+            let (user, n): (i64, i64) = (r.try_get("", "user_id")?, r.try_get("", "n")?);
+            let subject = if ru {
+                format!("Ответить по нарушениям аудита №{round} ({n}) до {when}")
+            } else {
+                format!("Answer your {n} violations of audit round {round} by {when}")
+            };
+            let description = format!("/violations?round={round}");
+            let q = Query::insert()
+                .into_table(col("activities"))
+                .columns(
+                    ["workspace_id", "type", "subject", "description", "due_at", "done", "owner_id", "created_at", "updated_at"].map(col),
+                )
+                .values_panic([
+                    sys.ws_id().into(),
+                    "task".into(),
+                    subject.into(),
+                    description.into(),
+                    deadline.into(),
+                    false.into(),
+                    user.into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .to_owned();
+            conn.execute(self.backend.build(&q)).await?;
+        }
+        Ok(())
+    }
+
+    /// At a round's deadline: a "fixed" claim whose record no longer matches is closed as fixed;
+    /// one that still matches is flagged for the head.
+    pub async fn recheck_round(&self, ws: i64, round: i64) -> Result<(i64, i64)> {
+        let sys = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
+        let now = self.clock.now_ms();
+        let q = Query::select()
+            .expr_as(Expr::col((col("v"), col("id"))), col("id"))
+            .expr_as(Expr::col((col("v"), col("entity"))), col("entity"))
+            .expr_as(Expr::col((col("v"), col("record_id"))), col("record_id"))
+            .expr_as(Expr::col((col("r"), col("expression"))), col("expression"))
+            .from_as(col("violations"), col("v"))
+            .inner_join(aliased("rules", "r"), Expr::col((col("r"), col("id"))).equals((col("v"), col("rule_id"))))
+            .and_where(Expr::col((col("v"), col("workspace_id"))).eq(ws))
+            .and_where(Expr::col((col("v"), col("round_id"))).eq(round))
+            .and_where(Expr::col((col("v"), col("status"))).eq("fixed"))
+            .and_where(Expr::col((col("v"), col("recheck"))).is_null())
+            .to_owned();
+        let (mut resolved, mut still) = (0, 0);
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let entity = Entity::from_name(&r.try_get::<String>("", "entity")?).unwrap_or(Entity::Deal);
+            let record: i64 = r.try_get("", "record_id")?;
+            let checked = self.check_filter(&sys, entity, &r.try_get::<String>("", "expression")?, "expression").await?;
+            let matches = Query::select()
+                .column(col("id"))
+                .from(col(entity.table()))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("id")).eq(record))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .and_where(self.filter_condition(&sys, &checked, now))
+                .to_owned();
+            let hit = self.read.query_one(self.backend.build(&matches)).await?.is_some();
+            let (recheck, review): (&str, Option<&str>) = if hit { ("still_matches", None) } else { ("resolved", Some("closed")) };
+            if hit {
+                still += 1;
+            } else {
+                resolved += 1;
+            }
+            let upd = Query::update()
+                .table(col("violations"))
+                .values([
+                    (col("recheck"), recheck.into()),
+                    (col("review"), review.into()),
+                    (col("reviewed_at"), (!hit).then_some(now).into()),
+                ])
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("id")).eq(r.try_get::<i64>("", "id")?))
+                .to_owned();
+            self.write.execute(self.backend.build(&upd)).await?;
+        }
+        Ok((resolved, still))
+    }
+
+    /// The responsible user's answer to a violation.
+    pub async fn answer_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+        let v = self.violation(actor, id).await?;
+        if v["user_id"].as_i64() != Some(actor.user_id()) && !matches!(actor.caller.role, Role::Admin | Role::Head) {
+            return Err(StoreError::forbidden("only the responsible user answers a violation"));
+        }
+        if !v["review"].is_null() {
+            return Err(StoreError::Conflict { field: Some("status".into()), message: "the violation is closed".into() });
+        }
+        let status = body.get("status").and_then(Json::as_str).filter(|s| ANSWERS.contains(s));
+        let status = status.ok_or_else(|| StoreError::invalid("status", format!("must be one of: {}", ANSWERS.join(", "))))?;
+        let comment = body.get("comment").and_then(Json::as_str).map(str::trim).filter(|c| !c.is_empty());
+        if status == "not_fixed" && comment.is_none() {
+            return Err(StoreError::invalid("comment", "is required when the violation is not fixed"));
+        }
+        if comment.is_some_and(|c| c.chars().count() > 10_000) {
+            return Err(StoreError::invalid("comment", "is too long (at most 10000 characters)"));
+        }
+        let q = Query::update()
+            .table(col("violations"))
+            .values([(col("status"), status.into()), (col("comment"), comment.into()), (col("answered_at"), self.clock.now_ms().into())])
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        self.violation(actor, id).await
+    }
+
+    /// A head's review: accept (closed) or warn the user (recorded with a comment).
+    pub async fn review_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+        if !matches!(actor.caller.role, Role::Admin | Role::Head) {
+            return Err(StoreError::forbidden("only heads review violations"));
+        }
+        let v = self.violation(actor, id).await?;
+        if !v["review"].is_null() {
+            return Err(StoreError::Conflict { field: Some("decision".into()), message: "the violation is already closed".into() });
+        }
+        let decision = body.get("decision").and_then(Json::as_str).filter(|d| ["accept", "warn"].contains(d));
+        let decision = decision.ok_or_else(|| StoreError::invalid("decision", "must be one of: accept, warn"))?;
+        let comment = body.get("comment").and_then(Json::as_str).map(str::trim).filter(|c| !c.is_empty());
+        if decision == "warn" && comment.is_none() {
+            return Err(StoreError::invalid("comment", "is required with a warning"));
+        }
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let review = if decision == "warn" { "warned" } else { "accepted" };
+        let q = Query::update()
+            .table(col("violations"))
+            .values([
+                (col("review"), review.into()),
+                (col("review_comment"), comment.into()),
+                (col("reviewed_by"), actor.user_id().into()),
+                (col("reviewed_at"), now.into()),
+            ])
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        tx.execute(self.backend.build(&q)).await?;
+        if let (true, Some(user)) = (decision == "warn", v["user_id"].as_i64()) {
+            let w = Query::insert()
+                .into_table(col("warnings"))
+                .columns(["workspace_id", "user_id", "violation_id", "comment", "issued_by", "created_at"].map(col))
+                .values_panic([
+                    actor.ws_id().into(),
+                    user.into(),
+                    id.into(),
+                    comment.unwrap_or("").into(),
+                    actor.user_id().into(),
+                    now.into(),
+                ])
+                .to_owned();
+            tx.execute(self.backend.build(&w)).await?;
+        }
+        tx.commit().await?;
+        self.violation(actor, id).await
+    }
+
+    pub async fn violation(&self, actor: &Actor, id: i64) -> Result<Json> {
+        let list = self.violations(actor, &ViolationQuery { id: Some(id), ..Default::default() }).await?;
+        list.into_iter().next().ok_or(StoreError::NotFound)
+    }
+
+    /// Violations the caller may see: their own, or everyone's for heads, admins and analysts.
+    pub async fn violations(&self, actor: &Actor, f: &ViolationQuery) -> Result<Vec<Json>> {
+        let mut q = Query::select();
+        for c in [
+            "id",
+            "round_id",
+            "rule_id",
+            "entity",
+            "record_id",
+            "user_id",
+            "status",
+            "comment",
+            "answered_at",
+            "deadline_at",
+            "recheck",
+            "review",
+            "review_comment",
+            "reviewed_at",
+            "created_at",
+        ] {
+            q.expr_as(Expr::col((col("v"), col(c))), col(c));
+        }
+        q.expr_as(Expr::col((col("r"), col("name"))), col("rule_name"))
+            .expr_as(Expr::col((col("r"), col("criticality"))), col("criticality"))
+            .from_as(col("violations"), col("v"))
+            .inner_join(aliased("rules", "r"), Expr::col((col("r"), col("id"))).equals((col("v"), col("rule_id"))))
+            .and_where(Expr::col((col("v"), col("workspace_id"))).eq(actor.ws_id()))
+            .order_by((col("v"), col("id")), Order::Asc)
+            .limit(f.limit.unwrap_or(1000).clamp(1, 10_000));
+        let sees_all = matches!(actor.caller.role, Role::Admin | Role::Head | Role::Analyst);
+        if !sees_all {
+            q.and_where(Expr::col((col("v"), col("user_id"))).eq(actor.user_id()));
+        }
+        for (c, v) in [("id", f.id), ("round_id", f.round), ("user_id", f.user), ("rule_id", f.rule)] {
+            if let Some(v) = v {
+                q.and_where(Expr::col((col("v"), col(c))).eq(v));
+            }
+        }
+        if let Some(s) = &f.status {
+            q.and_where(Expr::col((col("v"), col("status"))).eq(s.as_str()));
+        }
+        let ts = |v: Option<i64>| v.map(format_ms);
+        self.read
+            .query_all(self.backend.build(&q))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(json!({
+                    "id": r.try_get::<i64>("", "id")?, "round_id": r.try_get::<i64>("", "round_id")?,
+                    "rule_id": r.try_get::<i64>("", "rule_id")?, "rule_name": r.try_get::<String>("", "rule_name")?,
+                    "criticality": r.try_get::<i64>("", "criticality")?, "entity": r.try_get::<String>("", "entity")?,
+                    "record_id": r.try_get::<i64>("", "record_id")?, "user_id": r.try_get::<Option<i64>>("", "user_id")?,
+                    "status": r.try_get::<String>("", "status")?, "comment": r.try_get::<Option<String>>("", "comment")?,
+                    "answered_at": ts(r.try_get("", "answered_at")?), "deadline_at": ts(Some(r.try_get("", "deadline_at")?)),
+                    "recheck": r.try_get::<Option<String>>("", "recheck")?, "review": r.try_get::<Option<String>>("", "review")?,
+                    "review_comment": r.try_get::<Option<String>>("", "review_comment")?, "reviewed_at": ts(r.try_get("", "reviewed_at")?),
+                    "created_at": ts(Some(r.try_get("", "created_at")?)),
+                }))
+            })
+            .collect()
+    }
+
+    pub async fn rounds(&self, actor: &Actor) -> Result<Vec<Json>> {
+        let q = Query::select()
+            .columns(["id", "status", "started_at", "finished_at", "deadline_at", "violations", "error"].map(col))
+            .from(col("audit_rounds"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .order_by(col("id"), Order::Desc)
+            .limit(200)
+            .to_owned();
+        let ts = |v: Option<i64>| v.map(format_ms);
+        self.read
+            .query_all(self.backend.build(&q))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(json!({
+                    "id": r.try_get::<i64>("", "id")?, "status": r.try_get::<String>("", "status")?,
+                    "started_at": ts(Some(r.try_get("", "started_at")?)), "finished_at": ts(r.try_get("", "finished_at")?),
+                    "deadline_at": ts(r.try_get("", "deadline_at")?), "violations": r.try_get::<i64>("", "violations")?,
+                    "error": r.try_get::<Option<String>>("", "error")?,
+                }))
+            })
+            .collect()
+    }
+
+    /// Per user per round: violations, fixed on time, warnings; and the active users never listed.
+    pub async fn standings(&self, actor: &Actor) -> Result<Json> {
+        let ws = actor.ws_id();
+        let q = Query::select()
+            .columns(["round_id", "user_id"].map(col))
+            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
+            .expr_as(Expr::cust("SUM(CASE WHEN status = 'fixed' AND answered_at <= deadline_at THEN 1 ELSE 0 END)"), col("fixed_on_time"))
+            .expr_as(Expr::cust("SUM(CASE WHEN review = 'warned' THEN 1 ELSE 0 END)"), col("warnings"))
+            .from(col("violations"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .group_by_columns(["round_id", "user_id"].map(col))
+            .order_by(col("round_id"), Order::Asc)
+            .order_by(col("user_id"), Order::Asc)
+            .to_owned();
+        let mut rows = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let user: Option<i64> = r.try_get("", "user_id")?;
+            if let Some(u) = user {
+                listed.insert(u);
+            }
+            rows.push(json!({
+                "round_id": r.try_get::<i64>("", "round_id")?, "user_id": user, "violations": r.try_get::<i64>("", "n")?,
+                "fixed_on_time": r.try_get::<Option<i64>>("", "fixed_on_time").ok().flatten().unwrap_or(0),
+                "warnings": r.try_get::<Option<i64>>("", "warnings").ok().flatten().unwrap_or(0),
+            }));
+        }
+        let users = Query::select()
+            .columns(["id", "name", "role"].map(col))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("active")).eq(true))
+            .and_where(Expr::col(col("role")).is_in([Role::Manager.as_str(), Role::Consultant.as_str(), Role::PartnerManager.as_str()]))
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        let mut never = Vec::new();
+        for r in self.read.query_all(self.backend.build(&users)).await? {
+            let id: i64 = r.try_get("", "id")?;
+            if !listed.contains(&id) {
+                never.push(json!({"user_id": id, "name": r.try_get::<String>("", "name")?}));
+            }
+        }
+        Ok(json!({"rows": rows, "never_listed": never}))
+    }
+}
+
+/// Which violations to list.
+#[derive(Debug, Default, Clone)]
+pub struct ViolationQuery {
+    pub id: Option<i64>,
+    pub round: Option<i64>,
+    pub user: Option<i64>,
+    pub rule: Option<i64>,
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+}
