@@ -8,6 +8,28 @@ use super::i18n::T;
 
 /// English pattern → catalogue key. More specific patterns come before general ones.
 const PATTERNS: &[(&str, &str)] = &[
+    // The regulation's and the calendar's (more specific ones first).
+    ("unknown placeholder {p}; known: {list}", "msg.reg_placeholder"),
+    ("'{f}' cannot be required; choose from {list}", "msg.reg_not_requirable"),
+    ("'{f}' cannot be required", "msg.reg_not_requirable"),
+    ("no deal custom field '{k}'", "msg.reg_no_custom_field"),
+    ("must be positive", "msg.reg_positive"),
+    ("must be a whole number", "msg.reg_integer"),
+    ("must be at most {n}", "msg.reg_at_most"),
+    ("is too long (at most {max} characters)", "msg.reg_too_long"),
+    ("at most {n} tasks per stage", "msg.reg_max_tasks"),
+    ("must be owner, head or participant:<role>", "msg.reg_assignee"),
+    ("no stage {id} in this pipeline", "msg.reg_no_stage"),
+    ("is listed twice", "msg.reg_twice"),
+    ("intervals {a} and {b} overlap", "msg.reg_overlap"),
+    ("intervals {a} and {b} touch; write them as one interval {c}", "msg.reg_touch"),
+    ("interval {a} must end after it starts", "msg.reg_backwards"),
+    ("needs at least one interval", "msg.reg_no_hours"),
+    ("allows at most {n} intervals a day", "msg.reg_max_intervals"),
+    ("{s} is not a time HH:MM", "msg.reg_time"),
+    ("needs at least one working day", "msg.reg_no_days"),
+    ("must be dates YYYY-MM-DD", "msg.reg_dates"),
+    ("{d} is also listed as a holiday", "msg.reg_workday_holiday"),
     ("is required", "msg.required"),
     ("is read-only", "msg.read_only"),
     ("must be a string", "msg.string"),

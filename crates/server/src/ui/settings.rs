@@ -1,11 +1,15 @@
 //! The administrator's settings: pipelines and their stages, custom fields, users, teams and the
-//! workspace itself.
+//! workspace itself (with its reasons for lost and frozen deals and its working calendar). The
+//! sales regulation of stages and pipelines has its own pages in [`regulation`].
 //!
 //! Every tab is one fragment (`#settings-body`) that each form of the tab re-renders: htmx swaps
 //! it in place, a browser without scripts posts the form and is sent back to the tab. A refused
 //! form comes back with 422, the user's input and the reason next to it. All writes go through
 //! the store with the signed-in administrator as the actor, so validation, refusals ("a stage
 //! with deals cannot be deleted") and history are the API's; the store also refuses everyone else.
+#[path = "settings_regulation.rs"]
+mod regulation;
+
 use super::i18n::T;
 use super::{error_page, messages, render_status, store_error, Ctx, Ui};
 use crate::AppState;
@@ -16,7 +20,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::{Form, Router};
+use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{CustomFieldType, Role, Visibility};
+use poryadok_core::regulation::{StageRegulation, WorkingTime};
 use poryadok_core::schema::{Entity, CUSTOM_FIELD_ENTITIES};
 use poryadok_core::types::Val;
 use poryadok_store::{ListQuery, Row, StoreError};
@@ -44,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/teams/{id}", post(rename_team))
         .route("/settings/teams/{id}/delete", post(delete_team))
         .route("/settings/workspace", show(Tab::Workspace).post(update_workspace))
+        .route("/settings/workspace/calendar", post(update_calendar))
+        .merge(regulation::routes())
 }
 
 /// Enough rows for any one settings list of a sales department (the store's page limit).
@@ -144,6 +152,11 @@ impl Forms {
     pub fn invalid(&self, form: &str, field: &str) -> bool {
         self.failed_for(form).is_some_and(|f| f.field == field)
     }
+
+    /// Whether the checkbox `name` of `form` is ticked: as sent, else as stored.
+    pub fn checked(&self, form: &str, name: &str, stored: &bool) -> bool {
+        self.failed_for(form).map_or(*stored, |f| f.values.contains_key(name))
+    }
 }
 
 pub struct NavItem {
@@ -158,6 +171,8 @@ pub struct StageView {
     pub name: String,
     pub probability: String,
     pub rotting_days: String,
+    /// What the stage's regulation sets, in a few words; empty when nothing.
+    pub regulation: String,
     pub first: bool,
     pub last: bool,
 }
@@ -233,6 +248,15 @@ pub struct WorkspaceView {
     pub region: String,
     pub visibility: String,
     pub visibilities: Vec<Choice>,
+    /// Working weekdays, `day1` (Monday) to `day7`.
+    pub days: Vec<regulation::Check>,
+    /// Working intervals as typed: `09:00-13:00, 14:00-18:00`.
+    pub hours: String,
+    /// One date (`YYYY-MM-DD`) or reason a line.
+    pub holidays: String,
+    pub workdays: String,
+    pub lost_reasons: String,
+    pub frozen_reasons: String,
 }
 
 pub enum Body {
@@ -240,7 +264,7 @@ pub enum Body {
     Fields(FieldsView),
     Users(UsersView),
     Teams(Vec<TeamView>),
-    Workspace(WorkspaceView),
+    Workspace(Box<WorkspaceView>),
 }
 
 #[derive(Template)]
@@ -280,8 +304,37 @@ async fn load(st: &AppState, ui: &Ui, tab: Tab) -> Result<Body, StoreError> {
         Tab::Fields => Body::Fields(load_fields(st, ui).await?),
         Tab::Users => Body::Users(load_users(st, ui).await?),
         Tab::Teams => Body::Teams(load_teams(st, ui).await?),
-        Tab::Workspace => Body::Workspace(load_workspace(st, ui).await?),
+        Tab::Workspace => Body::Workspace(Box::new(load_workspace(st, ui).await?)),
     })
+}
+
+/// "2 fields · naming · 1 task · SLA 4 h" for a stage's row; empty without a regulation.
+fn regulation_summary(t: &T, stage: &Row) -> String {
+    let stored: Option<Value> = stage.get("regulation").as_text().and_then(|s| serde_json::from_str(s).ok());
+    let Some(r) = stored.and_then(|v| StageRegulation::parse(&v).ok()) else { return String::new() };
+    let mut parts = Vec::new();
+    if !r.required_fields.is_empty() {
+        parts.push(t.fmt("settings.reg.sum.fields", &[("n", r.required_fields.len().to_string().as_str())]));
+    }
+    if r.naming.is_some() {
+        parts.push(t.t("settings.reg.sum.naming").to_string());
+    }
+    if !r.entry_tasks.is_empty() {
+        parts.push(t.fmt("settings.reg.sum.tasks", &[("n", r.entry_tasks.len().to_string().as_str())]));
+    }
+    if let Some(sla) = r.sla {
+        parts.push(t.fmt("settings.reg.sum.sla", &[("time", working_time(t, sla).as_str())]));
+    }
+    parts.join(" · ")
+}
+
+fn working_time(t: &T, w: WorkingTime) -> String {
+    let amount = w.amount.to_string();
+    match w.minutes() {
+        None => t.fmt("settings.reg.short.days", &[("n", amount.as_str())]),
+        Some(m) if m == w.amount => t.fmt("settings.reg.short.minutes", &[("n", amount.as_str())]),
+        Some(_) => t.fmt("settings.reg.short.hours", &[("n", amount.as_str())]),
+    }
 }
 
 async fn load_pipelines(st: &AppState, ui: &Ui) -> Result<Vec<PipelineView>, StoreError> {
@@ -302,6 +355,7 @@ async fn load_pipelines(st: &AppState, ui: &Ui) -> Result<Vec<PipelineView>, Sto
                     name: text_of(s, "name"),
                     probability: int_of(s, "probability"),
                     rotting_days: int_of(s, "rotting_days"),
+                    regulation: regulation_summary(&ui.t, s),
                     first: j == 0,
                     last: j + 1 == own.len(),
                 })
@@ -446,11 +500,40 @@ async fn load_teams(st: &AppState, ui: &Ui) -> Result<Vec<TeamView>, StoreError>
         .collect())
 }
 
+/// The calendar's canonical JSON (`start`/`end` or `hours`, `holidays`, `workdays` always there).
+fn canonical_hours(v: &Value) -> Option<Value> {
+    BusinessHours::parse(v).ok().map(|b| b.to_json())
+}
+
+/// Strings of a JSON list, joined with `sep`.
+fn joined(v: &Value, sep: &str) -> String {
+    v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(sep)).unwrap_or_default()
+}
+
 async fn load_workspace(st: &AppState, ui: &Ui) -> Result<WorkspaceView, StoreError> {
     let ws = st.db.workspace_json(&ui.actor).await?;
     let s = |k: &str| ws[k].as_str().unwrap_or("").to_string();
     let t = ui.t;
+    let bh = canonical_hours(&ws["business_hours"]).unwrap_or(Value::Null);
+    let intervals: Vec<String> = match bh["hours"].as_array() {
+        Some(list) => list.iter().map(|pair| joined(pair, "-")).collect(),
+        None => vec![format!("{}-{}", bh["start"].as_str().unwrap_or("09:00"), bh["end"].as_str().unwrap_or("18:00"))],
+    };
+    let working: Vec<u64> = bh["days"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+    let days = (1..=7u64)
+        .map(|d| regulation::Check {
+            name: format!("day{d}"),
+            label: t.t(&format!("settings.day.{d}")).to_string(),
+            checked: working.contains(&d),
+        })
+        .collect();
     Ok(WorkspaceView {
+        days,
+        hours: intervals.join(", "),
+        holidays: joined(&bh["holidays"], "\n"),
+        workdays: joined(&bh["workdays"], "\n"),
+        lost_reasons: joined(&ws["lost_reasons"], "\n"),
+        frozen_reasons: joined(&ws["frozen_reasons"], "\n"),
         name: s("name"),
         currency: s("currency"),
         timezone: s("timezone"),
@@ -471,9 +554,13 @@ async fn respond(st: &AppState, ui: &Ui, tab: Tab, status: StatusCode, notice: O
     if ui.htmx {
         return render_status(status, &SettingsFragment { t: ui.t, f, body });
     }
-    let nav = Tab::ALL.into_iter().map(|x| NavItem { href: x.href(), label: x.label(&ui.t), active: x == tab }).collect();
     let title = format!("{} · {}", ui.t.t("nav.settings"), tab.label(&ui.t));
-    render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav, f, body })
+    render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(&ui.t, tab), f, body })
+}
+
+/// The tabs, `active` marked.
+fn nav(t: &T, active: Tab) -> Vec<NavItem> {
+    Tab::ALL.into_iter().map(|x| NavItem { href: x.href(), label: x.label(t), active: x == active }).collect()
 }
 
 /// A tab's page. Each tab has its own route: a tab's address also takes its "create" form.
@@ -552,7 +639,7 @@ fn text(v: &Values, name: &str) -> Value {
 fn int(t: &T, v: &Values, name: &str) -> Result<Value, StoreError> {
     match field(v, name) {
         s if s.is_empty() => Ok(Value::Null),
-        s => s.parse::<i64>().map(Value::from).map_err(|_| StoreError::invalid(name, t.t("settings.msg.integer"))),
+        s => s.parse::<i64>().map(Value::from).map_err(|_| StoreError::invalid(name, t.t("msg.reg_integer"))),
     }
 }
 
@@ -768,6 +855,66 @@ async fn update_workspace(State(st): State<AppState>, Admin(ui): Admin, Form(v):
     outcome(&st, &ui, Target::new(Tab::Workspace, "workspace", v), result, "settings.notice.saved").await
 }
 
+/// One item a line; blank lines are ignored.
+fn lines(v: &Values, name: &str) -> Vec<String> {
+    v.get(name).map(String::as_str).unwrap_or("").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// `9:00` as the calendar writes it: `09:00`.
+fn clock(s: &str) -> String {
+    let s = s.trim();
+    match s.split_once(':') {
+        Some((h, m)) if h.len() == 1 => format!("0{h}:{m}"),
+        _ => s.to_string(),
+    }
+}
+
+/// "09:00-13:00, 14:00-18:00" (commas, semicolons or lines between intervals) as the calendar's
+/// `hours`; the store checks the times and that the intervals do not overlap.
+fn intervals(t: &T, typed: &str) -> Result<Value, StoreError> {
+    let mut out = Vec::new();
+    for part in typed.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (from, to) = part
+            .split_once(['-', '–', '—'])
+            .ok_or_else(|| StoreError::invalid("business_hours.hours", t.t("settings.msg.hours_format")))?;
+        out.push(json!([clock(from), clock(to)]));
+    }
+    Ok(Value::from(out))
+}
+
+/// The working calendar from the form, in the store's shape.
+fn business_hours(t: &T, v: &Values) -> Result<Value, StoreError> {
+    let days: Vec<u8> = (1..=7).filter(|d| v.contains_key(&format!("day{d}"))).collect();
+    Ok(json!({
+        "days": days,
+        "hours": intervals(t, v.get("hours").map(String::as_str).unwrap_or(""))?,
+        "holidays": lines(v, "holidays"),
+        "workdays": lines(v, "workdays"),
+    }))
+}
+
+/// Saves the reasons and the working calendar, each only when it changed (the history records
+/// only real changes; the calendar is compared in its canonical form).
+async fn update_calendar(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
+    let result = async {
+        let current = st.db.workspace_json(&ui.actor).await?;
+        let mut changes = Map::new();
+        let hours = business_hours(&ui.t, &v)?;
+        if canonical_hours(&hours).is_none_or(|h| Some(h) != canonical_hours(&current["business_hours"])) {
+            changes.insert("business_hours".into(), hours);
+        }
+        for k in ["lost_reasons", "frozen_reasons"] {
+            let given = Value::from(lines(&v, k));
+            if current[k] != given {
+                changes.insert(k.into(), given);
+            }
+        }
+        st.db.update_workspace(&ui.actor, &Value::Object(changes)).await
+    }
+    .await;
+    outcome(&st, &ui, Target::new(Tab::Workspace, "calendar", v), result, "settings.notice.saved").await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,5 +959,33 @@ mod tests {
         assert_eq!(int(&t, &v, "e").unwrap(), Value::Null);
         assert!(matches!(int(&t, &v, "x"), Err(StoreError::Validation(fe)) if fe.field == "x"));
         assert_eq!(options(&v), json!(["SMB", "Enterprise"]));
+    }
+
+    #[test]
+    fn regulation_and_calendar_messages_and_generated_keys_are_translated() {
+        let ru = T::new(Lang::Ru);
+        let generated = poryadok_core::regulation::PLACEHOLDERS.iter().map(|p| format!("settings.reg.ph.{p}"));
+        let generated = generated.chain(poryadok_core::domain::ActivityType::ALL.iter().map(|a| format!("settings.activity.{a}")));
+        let generated = generated.chain(["minutes", "hours", "days"].map(|u| format!("settings.reg.unit.{u}")));
+        for key in generated.chain((1..=7).map(|d| format!("settings.day.{d}"))) {
+            assert_ne!(ru.t(&key), key, "{key} is missing from the catalogue");
+        }
+        assert_eq!(
+            messages::translate(&ru, "intervals 09:00–13:00 and 12:00–18:00 overlap"),
+            "интервалы 09:00–13:00 и 12:00–18:00 пересекаются"
+        );
+        assert_eq!(messages::translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100", "the shared messages still apply");
+    }
+
+    #[test]
+    fn working_hours_are_read_as_typed() {
+        let t = T::new(Lang::En);
+        assert_eq!(intervals(&t, "9:00-13:00, 14:00–18:00").unwrap(), json!([["09:00", "13:00"], ["14:00", "18:00"]]));
+        assert_eq!(intervals(&t, "10:00-19:00\n").unwrap(), json!([["10:00", "19:00"]]));
+        assert!(matches!(intervals(&t, "9 to 6"), Err(StoreError::Validation(fe)) if fe.field == "business_hours.hours"));
+        let v: Values =
+            HashMap::from([("day1".to_string(), "1".to_string()), ("holidays".to_string(), "2026-01-01\n\n2026-01-02".to_string())]);
+        let bh = business_hours(&t, &v).unwrap();
+        assert_eq!((&bh["days"], &bh["holidays"], &bh["workdays"]), (&json!([1]), &json!(["2026-01-01", "2026-01-02"]), &json!([])));
     }
 }

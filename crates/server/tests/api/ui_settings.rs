@@ -1,6 +1,7 @@
 //! The settings screens as a browser sees them: only administrators get in, every write carries
 //! the CSRF token, and pipelines, stages, custom fields, users and teams change through the same
-//! rules as the API, with refusals shown next to the form that caused them.
+//! rules as the API, with refusals shown next to the form that caused them. The sales regulation
+//! (a stage's, a pipeline's rules, the working calendar and closing reasons) is saved the same way.
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -13,6 +14,10 @@ crate::both_dbs!(
     a_stage_with_deals_is_not_deleted_and_an_empty_one_is,
     custom_fields_are_checked_by_the_store,
     users_and_teams_are_managed_and_an_admin_keeps_themselves_active,
+    a_stage_regulation_is_saved_through_its_form,
+    a_refused_regulation_is_shown_next_to_its_input_and_nothing_is_saved,
+    a_role_range_saved_in_the_settings_stops_a_managers_move,
+    the_working_calendar_and_reasons_are_saved_and_checked_by_the_store,
 );
 
 #[track_caller]
@@ -271,4 +276,189 @@ async fn users_and_teams_are_managed_and_an_admin_keeps_themselves_active(app: T
     let (status, html) = s.post_form(&format!("/settings/teams/{north}/delete"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("Север"));
+}
+
+async fn stored_regulation(app: &TestApp, stage: i64) -> serde_json::Value {
+    let (status, v) = app.get(&app.t.admin, &format!("/api/v1/stages/{stage}")).await;
+    assert_eq!(status, StatusCode::OK);
+    v["data"]["regulation"].clone()
+}
+
+async fn a_stage_regulation_is_saved_through_its_form(app: TestApp) {
+    let s = admin(&app).await;
+    let stage = app.ids.stages[1];
+    let (_, page) = s.get("/settings/pipelines").await;
+    at(&page, &format!("href=\"/settings/stages/{stage}/regulation\""));
+    let (status, page) = s.get(&format!("/settings/stages/{stage}/regulation")).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "Регламент этапа «Принял в работу»");
+    at(&page, "name=\"req.custom.proposal_link\"");
+    at(&page, "<code>{custom.product}</code>");
+
+    // "Add a task" brings a new row and saves nothing.
+    let path = format!("/settings/stages/{stage}/regulation");
+    let (status, html) = s.post_form(&path, &[("req.value", "1"), ("op", "add")]).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&html, "name=\"task.0.subject\"");
+    let checkbox = &html[at(&html, "name=\"req.value\"")..];
+    assert!(checkbox[..at(checkbox, ">")].contains("checked"), "what was ticked stays ticked");
+    assert_eq!(stored_regulation(&app, stage).await, serde_json::Value::Null);
+
+    let form = [
+        ("req.value", "1"),
+        ("req.custom.proposal_link", "1"),
+        ("naming_template", "{org} — {custom.product}"),
+        ("naming_mode", "check"),
+        ("task.0.type", "call"),
+        ("task.0.subject", "Позвонить {person}"),
+        ("task.0.description", "Уточнить бюджет"),
+        ("task.0.due_amount", "2"),
+        ("task.0.due_unit", "hours"),
+        ("task.0.assignee", "participant"),
+        ("task.0.role", "consultant"),
+        ("task.1.subject", ""),
+        ("task.1.due_amount", "1"),
+        ("task.1.due_unit", "days"),
+        ("task.1.assignee", "owner"),
+        ("sla_amount", "4"),
+        ("sla_unit", "hours"),
+        ("op", "save"),
+    ];
+    let (status, html) = s.post_form(&path, &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    at(&html, "Сохранено");
+    let reg = stored_regulation(&app, stage).await;
+    assert_eq!(reg["required_fields"], json!(["value", "custom.proposal_link"]));
+    assert_eq!(reg["sla"], json!({"amount": 4, "unit": "hours"}));
+    assert_eq!(reg["naming"], json!({"template": "{org} — {custom.product}", "mode": "check"}));
+    assert_eq!(
+        reg["entry_tasks"],
+        json!([{"type": "call", "subject": "Позвонить {person}", "description": "Уточнить бюджет",
+                "due": {"amount": 2, "unit": "hours"}, "assignee": "participant:consultant"}]),
+        "the empty row is not a task"
+    );
+    let (_, page) = s.get("/settings/pipelines").await;
+    at(&page, "полей: 2 · шаблон названия · задач: 1 · SLA 4 ч");
+
+    // The regulation works: a deal without a value does not enter the stage.
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Сайт"})).await;
+    let (status, v) = app.patch(&app.t.manager1, &format!("/api/v1/deals/{deal}"), json!({"stage_id": stage})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    // Clearing everything stores no regulation.
+    let (status, _) = s.post_form(&path, &[("naming_template", ""), ("sla_amount", ""), ("sla_unit", "hours")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored_regulation(&app, stage).await, serde_json::Value::Null);
+}
+
+async fn a_refused_regulation_is_shown_next_to_its_input_and_nothing_is_saved(app: TestApp) {
+    let s = admin(&app).await;
+    let stage = app.ids.stages[2];
+    let path = format!("/settings/stages/{stage}/regulation");
+    let form =
+        [("req.value", "1"), ("naming_template", "{org} — {budget}"), ("naming_mode", "apply"), ("sla_amount", "1"), ("sla_unit", "days")];
+    let (status, html) = s.post_form(&path, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "Шаблон названия: неизвестная подстановка {budget}; доступны: {title}");
+    at(&html, "id=\"reg-naming-error\"");
+    let input = &html[at(&html, "id=\"reg-template\"")..];
+    let input = &input[..at(input, ">")];
+    assert!(input.contains("value=\"{org} — {budget}\"") && input.contains("aria-invalid=\"true\""), "{input}");
+    assert_eq!(stored_regulation(&app, stage).await, serde_json::Value::Null, "nothing saved");
+
+    // A task's refusal lands on its row.
+    let form = [
+        ("task.0.type", "task"),
+        ("task.0.subject", "Перезвонить"),
+        ("task.0.due_amount", "0"),
+        ("task.0.due_unit", "hours"),
+        ("task.0.assignee", "owner"),
+    ];
+    let (status, html) = s.post_form(&path, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "id=\"reg-task-0-error\"");
+    at(&html, "Срок: должно быть больше нуля");
+    assert_eq!(stored_regulation(&app, stage).await, serde_json::Value::Null);
+
+    // A custom field that does not exist is the store's refusal too.
+    let (status, html) = s.post_form(&path, &[("naming_template", "{custom.nope}")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "у сделок нет дополнительного поля «nope»");
+}
+
+async fn a_role_range_saved_in_the_settings_stops_a_managers_move(app: TestApp) {
+    let s = admin(&app).await;
+    let p = app.ids.pipeline;
+    let (_, page) = s.get("/settings/pipelines").await;
+    at(&page, &format!("href=\"/settings/pipelines/{p}/rules\""));
+    let (status, page) = s.get(&format!("/settings/pipelines/{p}/rules")).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "name=\"range.manager\"");
+
+    let first = app.ids.stages[0].to_string();
+    let form = [("range.manager", first.as_str()), ("range.consultant", ""), ("range.partner_manager", ""), ("won.value", "1")];
+    let (status, html) = s.post_form(&format!("/settings/pipelines/{p}/rules"), &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/pipelines/{p}")).await;
+    assert_eq!(v["data"]["role_ranges"], json!([{"role": "manager", "up_to_stage_id": app.ids.stages[0]}]));
+    assert_eq!(v["data"]["won_required_fields"], json!(["value"]));
+
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Поставка"})).await;
+    let (status, v) = app.patch(&app.t.manager1, &format!("/api/v1/deals/{deal}"), json!({"stage_id": app.ids.stages[1]})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, _) = app.patch(&app.t.admin, &format!("/api/v1/deals/{deal}"), json!({"stage_id": app.ids.stages[1]})).await;
+    assert_eq!(status, StatusCode::OK, "administrators move deals anywhere");
+
+    // A stage of another workspace's pipeline is refused next to the role's select.
+    let (status, html) = s.post_form(&format!("/settings/pipelines/{p}/rules"), &[("range.consultant", "999999")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "в этой воронке нет этапа 999999");
+    let select = &html[at(&html, "id=\"rules-range-consultant\"")..];
+    assert!(select[..at(select, ">")].contains("aria-invalid=\"true\""));
+}
+
+async fn the_working_calendar_and_reasons_are_saved_and_checked_by_the_store(app: TestApp) {
+    let s = admin(&app).await;
+    let (status, page) = s.get("/settings/workspace").await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "value=\"09:00-18:00\"");
+    let (_, before) = app.get(&app.t.admin, "/api/v1/workspace").await;
+
+    let week = [("day1", "1"), ("day2", "1"), ("day3", "1"), ("day4", "1"), ("day5", "1")];
+    let mut form = week.to_vec();
+    form.extend([
+        ("hours", "09:00-13:00, 12:00-18:00"),
+        ("holidays", ""),
+        ("workdays", ""),
+        ("lost_reasons", "Дорого"),
+        ("frozen_reasons", ""),
+    ]);
+    let (status, html) = s.post_form("/settings/workspace/calendar", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    at(&html, "Рабочие часы: интервалы 09:00–13:00 и 12:00–18:00 пересекаются");
+    let input = &html[at(&html, "id=\"cal-hours\"")..];
+    assert!(input[..at(input, ">")].contains("aria-invalid=\"true\""));
+    at(&html, "Дорого</textarea>");
+    let (_, after) = app.get(&app.t.admin, "/api/v1/workspace").await;
+    assert_eq!(after["data"], before["data"], "nothing saved");
+
+    let mut form = week.to_vec();
+    form.extend([
+        ("hours", "9:00-13:00, 14:00-18:00"),
+        ("holidays", "2026-01-01\n2026-01-02"),
+        ("workdays", "2026-11-01"),
+        ("lost_reasons", "Дорого\n\nВыбрали конкурента\n"),
+        ("frozen_reasons", "Нет бюджета"),
+    ]);
+    let (status, html) = s.post_form("/settings/workspace/calendar", &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, v) = app.get(&app.t.admin, "/api/v1/workspace").await;
+    assert_eq!(v["data"]["lost_reasons"], json!(["Дорого", "Выбрали конкурента"]));
+    assert_eq!(v["data"]["frozen_reasons"], json!(["Нет бюджета"]));
+    assert_eq!(
+        v["data"]["business_hours"],
+        json!({"days": [1, 2, 3, 4, 5], "hours": [["09:00", "13:00"], ["14:00", "18:00"]], "holidays": ["2026-01-01", "2026-01-02"], "workdays": ["2026-11-01"]})
+    );
+    let (_, page) = s.get("/settings/workspace").await;
+    at(&page, "value=\"09:00-13:00, 14:00-18:00\"");
 }
