@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod mail;
 pub mod openapi;
 pub mod sla;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rules/{id}", get(audit::get_rule).patch(audit::update_rule).delete(audit::delete_rule))
         .route("/api/v1/audit/rounds", get(audit::rounds).post(audit::start_round))
         .route("/api/v1/audit/standings", get(audit::standings))
+        .route("/api/v1/audit/rounds/{id}/export", get(audit::export))
         .route("/api/v1/violations", get(audit::violations))
         .route("/api/v1/violations/{id}/answer", post(audit::answer))
         .route("/api/v1/violations/{id}/review", post(audit::review))

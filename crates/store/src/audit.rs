@@ -643,6 +643,83 @@ impl Db {
     }
 }
 
+/// One line of a round's export: a violation with what a reader of the sheet needs about its record.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub rule_id: i64,
+    pub entity: String,
+    pub record_id: i64,
+    pub title: String,
+    pub owner: String,
+    pub deal_status: String,
+    pub stage: String,
+    pub reason: String,
+    pub answer: String,
+    pub comment: String,
+    pub review: String,
+}
+
+impl Db {
+    /// Every violation of a round with its record's title, owner, status, stage and reason, in
+    /// rule order (one query, joined), for the XLSX and CSV exports.
+    pub async fn round_export(&self, actor: &Actor, round: i64) -> Result<Vec<ExportRow>> {
+        may_manage(actor).or_else(|_| {
+            if actor.caller.role == Role::Analyst {
+                Ok(())
+            } else {
+                Err(StoreError::forbidden("only heads, administrators and analysts export rounds"))
+            }
+        })?;
+        let ws = actor.ws_id();
+        let on = |t: &str, entity: &str| {
+            Expr::col((col("v"), col("entity"))).eq(entity).and(Expr::col((col(t), col("id"))).equals((col("v"), col("record_id"))))
+        };
+        let q = Query::select()
+            .expr_as(Expr::col((col("v"), col("rule_id"))), col("rule_id"))
+            .expr_as(Expr::col((col("v"), col("entity"))), col("entity"))
+            .expr_as(Expr::col((col("v"), col("record_id"))), col("record_id"))
+            .expr_as(Expr::cust("COALESCE(d.title, p.name, o.name, '')"), col("title"))
+            .expr_as(Expr::cust("COALESCE(u.name, '')"), col("owner"))
+            .expr_as(Expr::cust("COALESCE(d.status, '')"), col("deal_status"))
+            .expr_as(Expr::cust("COALESCE(s.name, '')"), col("stage"))
+            .expr_as(Expr::cust("COALESCE(d.lost_reason, d.frozen_reason, '')"), col("reason"))
+            .expr_as(Expr::col((col("v"), col("status"))), col("answer"))
+            .expr_as(Expr::cust("COALESCE(v.comment, '')"), col("comment"))
+            .expr_as(Expr::cust("COALESCE(v.review, '')"), col("review"))
+            .from_as(col("violations"), col("v"))
+            .left_join(aliased("deals", "d"), on("d", "deal"))
+            .left_join(aliased("persons", "p"), on("p", "person"))
+            .left_join(aliased("organizations", "o"), on("o", "organization"))
+            .left_join(aliased("stages", "s"), Expr::col((col("s"), col("id"))).equals((col("d"), col("stage_id"))))
+            .left_join(aliased("users", "u"), Expr::col((col("u"), col("id"))).equals((col("v"), col("user_id"))))
+            .and_where(Expr::col((col("v"), col("workspace_id"))).eq(ws))
+            .and_where(Expr::col((col("v"), col("round_id"))).eq(round))
+            .order_by((col("v"), col("rule_id")), Order::Asc)
+            .order_by((col("v"), col("id")), Order::Asc)
+            .to_owned();
+        self.read
+            .query_all(self.backend.build(&q))
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExportRow {
+                    rule_id: r.try_get("", "rule_id")?,
+                    entity: r.try_get("", "entity")?,
+                    record_id: r.try_get("", "record_id")?,
+                    title: r.try_get("", "title")?,
+                    owner: r.try_get("", "owner")?,
+                    deal_status: r.try_get("", "deal_status")?,
+                    stage: r.try_get("", "stage")?,
+                    reason: r.try_get("", "reason")?,
+                    answer: r.try_get("", "answer")?,
+                    comment: r.try_get("", "comment")?,
+                    review: r.try_get("", "review")?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Which violations to list.
 #[derive(Debug, Default, Clone)]
 pub struct ViolationQuery {

@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use poryadok_store::audit::{ViolationQuery, ROUND_JOB};
@@ -79,4 +79,50 @@ pub async fn review(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Pa
 
 pub async fn standings(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.standings(&actor).await?})))
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    format: Option<String>,
+}
+
+/// The server's own address as the client reached it, for links in the workbook.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// A round as an XLSX workbook (default) or CSV.
+pub async fn export(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path(raw): Path<String>,
+    Query(p): Query<ExportParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let round = id(&raw)?;
+    if !st.db.rounds(&actor).await?.iter().any(|r| r["id"] == round) {
+        return Err(ApiError::not_found());
+    }
+    let rows = st.db.round_export(&actor, round).await?;
+    let rules = st.db.list_rules(&actor).await?;
+    let (base, ru) = (base_url(&headers), actor.ws.locale == "ru");
+    let disposition = |ext: &str| format!("attachment; filename=\"audit-round-{round}.{ext}\"");
+    match p.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => {
+            let bytes = crate::export::workbook(&rules, &rows, &base, ru).map_err(|e| {
+                tracing::error!(error = %e, "workbook");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the workbook could not be written")
+            })?;
+            let ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, disposition("xlsx"))], bytes).into_response())
+        }
+        "csv" => {
+            let body = crate::export::csv(&rules, &rows, &base, ru);
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition("csv"))], body)
+                .into_response())
+        }
+        _ => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be one of: xlsx, csv").with_field("format")),
+    }
 }

@@ -116,6 +116,8 @@ async fn a_round_lists_every_hit_for_its_owner_and_the_loop_closes(app: TestApp)
     assert_eq!(row(app.ids.manager1)["warnings"], 1);
     assert_eq!(row(app.ids.manager1)["fixed_on_time"], 2);
     assert_eq!(row(app.ids.manager3)["violations"], 1);
+    check_exports(&app, round, &[("Открытая сделка без задачи", 2), ("Нет суммы", 3)]).await;
+
     let never: Vec<i64> = st["data"]["never_listed"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()).collect();
     assert!(never.contains(&app.ids.manager2) && !never.contains(&app.ids.manager1));
 }
@@ -170,4 +172,36 @@ async fn bad_rules_answers_and_reviews_are_refused(app: TestApp) {
     assert_error(&app.post(h, &format!("{path}/review"), json!({"decision": "warn"})).await, 422, "validation", Some("comment"));
     let after = violations(&app, h, "").await;
     assert_eq!((after[0]["status"].as_str(), after[0]["review"].as_str()), (Some("not_processed"), None), "nothing changed");
+}
+
+/// The round's workbook opens with calamine: a sheet per rule with its rows, a FAQ and a tally;
+/// the CSV has the same rows.
+async fn check_exports(app: &TestApp, round: i64, sheets: &[(&str, usize)]) {
+    use calamine::{Reader, Xlsx};
+    let url = format!("{}/api/v1/audit/rounds/{round}/export", app.base);
+    let resp = app.client.get(&url).bearer_auth(&app.t.head).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    let expected: Vec<String> = sheets.iter().map(|(n, _)| n.to_string()).chain(["FAQ".to_string(), "Учёт".to_string()]).collect();
+    assert_eq!(names, expected);
+    for (name, rows) in sheets {
+        let range = book.worksheet_range(name).unwrap();
+        assert_eq!(range.height(), rows + 1, "{name}: a header and a row per violation");
+        assert_eq!(range.get((0, 1)).unwrap().to_string(), "Название");
+    }
+    let faq = book.worksheet_range("FAQ").unwrap();
+    assert_eq!(faq.get((1, 2)).unwrap().to_string(), "Сделка без задачи — работа не ведётся");
+    let tally = book.worksheet_range("Учёт").unwrap();
+    let m1 = tally.rows().find(|r| r[0] == "m1").expect("manager1 in the tally");
+    assert_eq!((m1[1].to_string(), m1[5].to_string()), ("4".to_string(), "1".to_string()), "violations and warnings");
+
+    let csv = app.client.get(format!("{url}?format=csv")).bearer_auth(&app.t.head).send().await.unwrap().text().await.unwrap();
+    assert_eq!(csv.lines().count(), 1 + sheets.iter().map(|(_, n)| n).sum::<usize>());
+    let bad = app.client.get(format!("{url}?format=pdf")).bearer_auth(&app.t.head).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other = app.client.get(&url).bearer_auth(&app.t.manager1).send().await.unwrap();
+    assert_eq!(other.status(), StatusCode::FORBIDDEN, "managers do not export rounds");
 }
