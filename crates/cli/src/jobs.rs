@@ -1,5 +1,5 @@
 //! `poryadok jobs`: look at the queue, run due work once, retry a failure, and probe the workers.
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use poryadok_server::worker::Worker;
 use poryadok_server::AppState;
@@ -40,22 +40,10 @@ pub enum JobsCommand {
     },
 }
 
-async fn workspace(db: &Db, given: Option<i64>) -> Result<i64> {
-    match given {
-        Some(id) => Ok(id),
-        None => db
-            .workspace_ids()
-            .await?
-            .first()
-            .copied()
-            .context("no workspace yet; create one with `poryadok user create` or `poryadok demo`"),
-    }
-}
-
 pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::SmtpConfig>) -> Result<()> {
     match cmd {
         JobsCommand::List { status, limit, workspace: ws } => {
-            let ws = workspace(db, ws).await?;
+            let ws = crate::first_workspace(db, ws).await?;
             for job in db.list_jobs(ws, status.as_deref(), limit.clamp(1, 500)).await? {
                 println!("{job}");
             }
@@ -65,12 +53,12 @@ pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::
             println!("{}", json!({"ran": report.ran, "failed": report.failed}));
         }
         JobsCommand::Retry { id, workspace: ws } => {
-            let ws = workspace(db, ws).await?;
+            let ws = crate::first_workspace(db, ws).await?;
             db.retry_job(ws, id).await?;
             println!("job {id} queued again");
         }
         JobsCommand::Probe { count, sleep_ms, stall_first_ms, workspace: ws } => {
-            let ws = workspace(db, ws).await?;
+            let ws = crate::first_workspace(db, ws).await?;
             let now = db.clock.now_ms();
             for _ in 0..count {
                 let payload = json!({"sleep_ms": sleep_ms, "stall_first_ms": stall_first_ms});

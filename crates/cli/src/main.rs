@@ -150,6 +150,13 @@ enum AuditCommand {
         #[arg(long)]
         workspace: Option<i64>,
     },
+    /// Install the built-in rule catalogue; `--param stage_demo_done=Демо` maps it to this workspace.
+    Install {
+        #[arg(long)]
+        workspace: Option<i64>,
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,13 +219,23 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
             serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?).await
         }
+        Command::Audit { command: AuditCommand::Install { workspace, params } } => {
+            let db = cli.db.open().await?;
+            let actor = db.system_actor(first_workspace(&db, workspace).await?, Channel::Cli).await?;
+            let mut map = std::collections::HashMap::new();
+            for p in params {
+                let (k, v) = p.split_once('=').with_context(|| format!("--param {p}: expected KEY=VALUE"))?;
+                map.insert(k.to_string(), v.to_string());
+            }
+            let added = db.install_catalogue(&actor, &map).await.map_err(describe)?;
+            println!("{} rules installed", added.len());
+            db.close().await;
+            Ok(())
+        }
         Command::Audit { command: AuditCommand::Run { workspace } } => {
             let db = cli.db.open().await?;
-            let ws = match workspace {
-                Some(id) => id,
-                None => *db.workspace_ids().await?.first().context("no workspace yet")?,
-            };
-            let actor = db.system_actor(ws, Channel::Cli).await?;
+            let actor = db.system_actor(first_workspace(&db, workspace).await?, Channel::Cli).await?;
+            let ws = actor.ws_id();
             let round = db.start_round(&actor).await.map_err(describe)?;
             let started = std::time::Instant::now();
             let n = db.run_round(ws, round).await.map_err(describe)?;
@@ -241,6 +258,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { deals, seed } => {
             let db = cli.db.open().await?;
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
+            db.apply_demo_regulation(report.workspace_id).await?;
             db.analyze().await?;
             let secs = report.elapsed.as_secs_f64().max(1e-9);
             println!(
@@ -314,6 +332,14 @@ async fn find_or_create_team(db: &Db, actor: &poryadok_store::Actor, name: &str)
     Ok(db.create(actor, Entity::Team, &json!({"name": name})).await.map_err(describe)?.id())
 }
 
+/// The given workspace, or the first one.
+async fn first_workspace(db: &poryadok_store::Db, given: Option<i64>) -> Result<i64> {
+    match given {
+        Some(id) => Ok(id),
+        None => db.workspace_ids().await?.first().copied().context("no workspace yet"),
+    }
+}
+
 /// Resolves on SIGTERM (how service managers stop a process) or Ctrl-C.
 async fn terminated() {
     #[cfg(unix)]
@@ -354,6 +380,7 @@ async fn serve(
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
             let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
+            db.apply_demo_regulation(report.workspace_id).await?;
             db.analyze().await?;
             print_logins(&report.users);
         } else {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod filter;
+pub mod hygiene;
 pub mod regulation;
 pub mod schema;
 pub mod types;

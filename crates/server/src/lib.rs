@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/funnel", get(reports::funnel))
         .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/rules", get(audit::list_rules).post(audit::create_rule))
+        .route("/api/v1/rules/catalogue", post(audit::install_catalogue))
         .route("/api/v1/rules/{id}", get(audit::get_rule).patch(audit::update_rule).delete(audit::delete_rule))
         .route("/api/v1/audit/rounds", get(audit::rounds).post(audit::start_round))
         .route("/api/v1/audit/standings", get(audit::standings))

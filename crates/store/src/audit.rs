@@ -211,6 +211,41 @@ impl Db {
         Ok(())
     }
 
+    /// Installs the built-in rule catalogue bound to this workspace's stages, pipelines and fields
+    /// (`params` overrides the defaults, which match the demo workspace). Rules already installed
+    /// are left as they are, so installing twice adds nothing. Returns the rules added.
+    pub async fn install_catalogue(&self, actor: &Actor, params: &std::collections::HashMap<String, String>) -> Result<Vec<Json>> {
+        may_manage(actor)?;
+        let mut bound = poryadok_core::hygiene::default_params();
+        bound.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let have: Vec<String> =
+            self.list_rules(actor).await?.iter().filter_map(|r| r["catalogue_key"].as_str().map(str::to_string)).collect();
+        let ru = actor.ws.locale == "ru";
+        // Every rule is bound and checked before any is saved: a mapping that does not fit
+        // installs nothing.
+        let mut bodies = Vec::new();
+        for rule in poryadok_core::hygiene::catalogue().iter().filter(|r| !have.iter().any(|k| k == r.key)) {
+            let expression = poryadok_core::hygiene::bind(rule, &bound)?;
+            self.check_filter(actor, rule.entity, &expression, "expression").await.map_err(|e| match e {
+                StoreError::Filter { error, .. } => {
+                    StoreError::invalid(format!("rules.{}", rule.key), format!("does not fit this workspace: {error}; set its parameters"))
+                }
+                other => other,
+            })?;
+            let body = json!({
+                "name": if ru { rule.name_ru } else { rule.name_en }, "entity": rule.entity.name(), "expression": expression,
+                "criticality": rule.criticality, "why": if ru { rule.why_ru } else { rule.why_en },
+                "fix": if ru { rule.fix_ru } else { rule.fix_en }, "responsible": "owner", "enabled": true,
+            });
+            bodies.push((rule.key, body));
+        }
+        let mut added = Vec::new();
+        for (key, body) in bodies {
+            added.push(self.insert_rule(actor, &body, Some(key)).await?);
+        }
+        Ok(added)
+    }
+
     /// Opens a round (refused while another is running); the caller then runs it (a job or the CLI).
     pub async fn start_round(&self, actor: &Actor) -> Result<i64> {
         may_manage(actor)?;
@@ -264,6 +299,7 @@ impl Db {
         let cal = crate::regulation::workspace_calendar(&self.read, self.backend, ws).await?;
         let deadline = cal.add_working_days(&sys.ws.timezone, now, ANSWER_DAYS);
         let rules: Vec<Json> = self.list_rules(&sys).await?.into_iter().filter(|r| r["enabled"] == true).collect();
+        let head = self.first_user_with_role(ws, Role::Head.as_str()).await?;
         let tx = self.write.begin().await?;
         let mut total = 0;
         for rule in &rules {
@@ -271,8 +307,23 @@ impl Db {
                 rule["entity"].as_str().and_then(Entity::from_name).ok_or_else(|| StoreError::Internal("stored rule entity".into()))?;
             let src = rule["expression"].as_str().unwrap_or("");
             let checked = crate::filters::check_on(&tx, self.backend, &sys, entity, src, "expression").await?;
-            let responsible = match rule["responsible"].as_str().unwrap_or("owner") {
-                "owner" => Expr::col(col(entity.owner_field().unwrap_or("owner_id"))).into(),
+            let responsible: sea_query::SimpleExpr = match rule["responsible"].as_str().unwrap_or("owner") {
+                // A record of a deactivated (or missing) owner is the head's to answer for.
+                "owner" => {
+                    let active_owner = Query::select()
+                        .column((col("u"), col("id")))
+                        .from_as(col("users"), col("u"))
+                        .and_where(
+                            Expr::col((col("u"), col("id"))).equals((col(entity.table()), col(entity.owner_field().unwrap_or("owner_id")))),
+                        )
+                        .and_where(Expr::col((col("u"), col("active"))).eq(true))
+                        .to_owned();
+                    Func::coalesce([
+                        sea_query::SimpleExpr::SubQuery(None, Box::new(active_owner.into_sub_query_statement())),
+                        Expr::val(head).into(),
+                    ])
+                    .into()
+                }
                 role => Expr::val(self.first_user_with_role(ws, role).await?).into(),
             };
             let mut sel = Query::select();
@@ -281,7 +332,7 @@ impl Db {
                 .expr(Expr::val(rule["id"].as_i64().unwrap_or(0)))
                 .expr(Expr::val(entity.name()))
                 .column(col("id"))
-                .expr::<sea_query::SimpleExpr>(responsible)
+                .expr(responsible)
                 .expr(Expr::val("not_processed"))
                 .expr(Expr::val(deadline))
                 .expr(Expr::val(now))

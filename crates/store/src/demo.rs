@@ -100,6 +100,12 @@ const U_HEAD: u8 = 1;
 const U_MANAGERS: [u8; 4] = [2, 3, 4, 5];
 const U_CONSULTANT: u8 = 6;
 const U_PARTNER: u8 = 7;
+/// A manager who has left (deactivated, no password): not a login, but some deals still carry
+/// their name, for the "deal owned by a deactivated user" rule.
+const FORMER: (&str, &str, Role) = ("former", "Дмитрий Соколов", Role::Manager);
+const U_FORMER: u8 = 9;
+/// One deal in this many was left with the former manager (by index, so no random draw shifts).
+const FORMER_EVERY: u64 = 97;
 /// Team of each user: 0 none, 1 "Центральный офис", 2 "Казань".
 const USER_TEAM: [u8; 9] = [0, 1, 1, 1, 2, 2, 1, 1, 0];
 const TEAMS: [&str; 2] = ["Центральный офис", "Казань"];
@@ -274,12 +280,20 @@ pub fn demo_users(seed: u64) -> Vec<DemoUser> {
     USERS
         .iter()
         .map(|(local, name, role)| DemoUser {
-            email: if seed == 1 { format!("{local}@{DOMAIN}") } else { format!("{local}+s{seed}@{DOMAIN}") },
+            email: demo_email(local, seed),
             name: (*name).to_string(),
             role: role.as_str().to_string(),
             password: format!("demo-{local}-{seed}"),
         })
         .collect()
+}
+
+fn demo_email(local: &str, seed: u64) -> String {
+    if seed == 1 {
+        format!("{local}@{DOMAIN}")
+    } else {
+        format!("{local}+s{seed}@{DOMAIN}")
+    }
 }
 
 impl Db {
@@ -313,7 +327,55 @@ impl Db {
         let (deals, activities) = (plan.deals, plan.deals * 3);
         rows += self.run_bulk(move |sink| Producer::new(plan, sink).run()).await?;
         self.sync_sequences(&BULK_TABLES).await?;
+        // The demo department keeps order: every built-in hygiene rule is on.
+        let sys = self.system_actor(ws.id, Channel::Demo).await?;
+        rows += self.install_catalogue(&sys, &Default::default()).await?.len() as u64;
         Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
+    }
+
+    /// The seed department's regulation on the demo workspace, so the product shows it at work:
+    /// closing reasons, an SLA on new leads, a task on accepting one, what a sent proposal needs,
+    /// and managers passing deals to consultants after "Коммуникация". Kept apart from the data
+    /// generator so that tests creating records in a demo workspace are not bound by it.
+    pub async fn apply_demo_regulation(&self, ws: i64) -> Result<()> {
+        let sys = self.system_actor(ws, Channel::Demo).await?;
+        self.update_workspace(
+            &sys,
+            &serde_json::json!({
+                "lost_reasons": ["Дорого", "Выбрали конкурента", "Нет бюджета", "Не наш клиент", "Пропал"],
+                "frozen_reasons": ["Сайт в разработке", "Несезон", "Сменилось контактное лицо", "Согласование бюджета"],
+            }),
+        )
+        .await?;
+        let pipelines = self.list(&sys, Entity::Pipeline, &crate::ListQuery::default()).await?.data;
+        let Some(clients) = pipelines.iter().find(|p| p.get("name").as_text() == Some("Клиенты")) else { return Ok(()) };
+        let lq = crate::ListQuery {
+            filters: vec![("pipeline_id".into(), clients.id().to_string())],
+            limit: Some("100".into()),
+            ..Default::default()
+        };
+        let stages = self.list(&sys, Entity::Stage, &lq).await?.data;
+        let id_of = |name: &str| stages.iter().find(|s| s.get("name").as_text() == Some(name)).map(|s| s.id());
+        let rules = [
+            ("Новый", serde_json::json!({"sla": {"amount": 1, "unit": "hours"}})),
+            (
+                "Принял в работу",
+                serde_json::json!({"entry_tasks": [{"type": "call", "subject": "Связаться с {org} и назначить демо",
+                    "description": "Лид принят в работу. Созвонитесь, выясните задачу и договоритесь о демонстрации.",
+                    "due": {"amount": 1, "unit": "days"}}], "sla": {"amount": 1, "unit": "days"}}),
+            ),
+            ("Отправлено КП", serde_json::json!({"required_fields": ["value", "custom.proposal_link"]})),
+        ];
+        for (name, regulation) in rules {
+            if let Some(id) = id_of(name) {
+                self.update(&sys, Entity::Stage, id, &serde_json::json!({"regulation": regulation})).await?;
+            }
+        }
+        if let Some(limit) = id_of("Коммуникация") {
+            let ranges = serde_json::json!({"role_ranges": [{"role": "manager", "up_to_stage_id": limit}]});
+            self.update(&sys, Entity::Pipeline, clients.id(), &ranges).await?;
+        }
+        Ok(())
     }
 
     /// Plain-row bulk insert through the same driver and batching with no application logic, the
@@ -377,6 +439,21 @@ impl Db {
                 int(t),
             ]);
         }
+        let (local, name, role) = FORMER;
+        vals.extend([
+            int(p.users[U_FORMER as usize]),
+            int(ws),
+            text(demo_email(local, p.seed)),
+            text(name),
+            otext(None),
+            text(role.as_str()),
+            oint(Some(p.team_ids[0])),
+            boolean(false),
+            text("ru"),
+            otext(None),
+            int(t),
+            int(t),
+        ]);
         let cols = [
             "id",
             "workspace_id",
@@ -745,7 +822,8 @@ struct Plan {
     deals: u64,
     orgs: u64,
     persons: u64,
-    users: [i64; 9],
+    /// The logins in [`USERS`] order, then the former manager.
+    users: [i64; 10],
     team_ids: [i64; 2],
     clients: i64,
     partners: i64,
@@ -1182,6 +1260,7 @@ impl<'a> Producer<'a> {
         } else {
             *r.pick(&[U_MANAGERS[0], U_MANAGERS[1], U_MANAGERS[2], U_MANAGERS[3], U_CONSULTANT, U_PARTNER])
         };
+        let owner = if j % FORMER_EVERY == FORMER_EVERY / 2 { U_FORMER } else { owner };
         let product = if partners { *r.pick(PARTNER_PRODUCTS) } else { *r.pick(PRODUCTS) };
         let title = if r.chance(2) {
             (*r.pick(MALFORMED_TITLES)).to_string()
@@ -1756,7 +1835,8 @@ mod tests {
         assert_eq!(count(db, "identities", ws).await, 2 * persons);
         assert_eq!(count(db, "notes", ws).await, 60);
         assert_eq!(count(db, "history", ws).await, 100 + 200 + 300);
-        assert_eq!(count(db, "users", ws).await, 9);
+        assert_eq!(count(db, "users", ws).await, 10, "nine logins and the manager who left");
+        assert_eq!(report.users.len(), 9);
         let mut total = 1;
         for t in ["custom_field_defs", "teams", "users", "pipelines", "stages", "organizations", "persons"] {
             total += count(db, t, ws).await;
@@ -1899,7 +1979,7 @@ mod tests {
             deals: 3_000,
             orgs: 1_000,
             persons: 2_000,
-            users: [0; 9],
+            users: [0; 10],
             team_ids: [0; 2],
             clients: 0,
             partners: 0,

@@ -83,6 +83,9 @@ pub use check::{check, Checked, Column, ColumnRef, Cond, FilterSchema, Lit, Oper
 pub use eval::{eval, EvalRecord};
 pub use parser::parse;
 
+/// Writes text as a filter string literal, escaping `"` and `\`.
+pub(crate) use ast::quote;
+
 use std::fmt;
 
 /// The longest filter accepted, in characters.

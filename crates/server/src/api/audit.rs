@@ -41,14 +41,20 @@ pub async fn delete_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw
 
 /// Starts a round and hands it to the job worker; the answer comes at once with the round's id.
 pub async fn start_round(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
-    let round = st.db.start_round(&actor).await?;
+    let round = begin_round(&st, &actor).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"data": {"id": round, "status": "running"}}))).into_response())
+}
+
+/// Opens a round and enqueues its evaluation; shared by the API and the web UI.
+pub async fn begin_round(st: &AppState, actor: &poryadok_store::Actor) -> Result<i64, poryadok_store::StoreError> {
+    let round = st.db.start_round(actor).await?;
     st.db
         .enqueue(
             &NewJob::new(actor.ws_id(), ROUND_JOB, json!({"round_id": round}), st.db.clock.now_ms()).dedupe(format!("audit-round:{round}")),
         )
         .await?;
     st.wake_worker();
-    Ok((StatusCode::ACCEPTED, Json(json!({"data": {"id": round, "status": "running"}}))).into_response())
+    Ok(round)
 }
 
 pub async fn rounds(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
@@ -125,4 +131,24 @@ pub async fn export(
         }
         _ => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be one of: xlsx, csv").with_field("format")),
     }
+}
+
+/// Installs the built-in catalogue: `{"params": {"stage_demo_done": "Демо проведено", …}}` maps it
+/// to the workspace's own names; the body may be empty.
+pub async fn install_catalogue(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
+    let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
+    let mut params = std::collections::HashMap::new();
+    if let Some(p) = body.get("params") {
+        let obj = p.as_object().ok_or_else(|| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be an object of names").with_field("params")
+        })?;
+        for (k, v) in obj {
+            let v = v.as_str().ok_or_else(|| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be a string").with_field(format!("params.{k}"))
+            })?;
+            params.insert(k.clone(), v.to_string());
+        }
+    }
+    let added = st.db.install_catalogue(&actor, &params).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": added}))).into_response())
 }

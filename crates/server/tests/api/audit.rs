@@ -6,7 +6,11 @@ use poryadok_server::AppState;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::both_dbs!(a_round_lists_every_hit_for_its_owner_and_the_loop_closes, bad_rules_answers_and_reviews_are_refused);
+crate::both_dbs!(
+    a_round_lists_every_hit_for_its_owner_and_the_loop_closes,
+    bad_rules_answers_and_reviews_are_refused,
+    the_catalogue_binds_to_the_workspace_and_every_rule_runs,
+);
 
 async fn rule(app: &TestApp, name: &str, expression: &str, criticality: i64) -> i64 {
     let body = json!({"name": name, "entity": "deal", "expression": expression, "criticality": criticality,
@@ -204,4 +208,38 @@ async fn check_exports(app: &TestApp, round: i64, sheets: &[(&str, usize)]) {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let other = app.client.get(&url).bearer_auth(&app.t.manager1).send().await.unwrap();
     assert_eq!(other.status(), StatusCode::FORBIDDEN, "managers do not export rounds");
+}
+
+async fn the_catalogue_binds_to_the_workspace_and_every_rule_runs(app: TestApp) {
+    // This workspace's stages are named differently from the demo's: installing with the
+    // defaults is refused, naming the rule that does not fit, and nothing is installed.
+    let resp = app.post(&app.t.head, "/api/v1/rules/catalogue", json!({})).await;
+    assert_eq!(resp.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", resp.1);
+    assert!(resp.1["error"]["field"].as_str().unwrap().starts_with("rules."), "{}", resp.1);
+    assert_eq!(app.get(&app.t.head, "/api/v1/rules").await.1["data"].as_array().unwrap().len(), 0);
+    assert_error(
+        &app.post(&app.t.head, "/api/v1/rules/catalogue", json!({"params": {"stage_demo": "x"}})).await,
+        422,
+        "validation",
+        Some("params.stage_demo"),
+    );
+
+    let partners = app.create(&app.t.admin, "pipelines", json!({"name": "Партнёры"})).await;
+    app.create(&app.t.admin, "stages", json!({"pipeline_id": partners, "name": "Новый"})).await;
+    let params = json!({"params": {"stage_demo_done": "Коммуникация", "stage_proposal_sent": "Коммуникация", "stage_trial": "Коммуникация", "pipeline_partners": "Партнёры"}});
+    let (s, v) = app.post(&app.t.head, "/api/v1/rules/catalogue", params.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let installed = v["data"].as_array().unwrap().len();
+    assert_eq!(installed, poryadok_core::hygiene::catalogue().len());
+    let (_, again) = app.post(&app.t.head, "/api/v1/rules/catalogue", params).await;
+    assert_eq!(again["data"].as_array().unwrap().len(), 0, "installing twice adds nothing");
+
+    // A round runs every catalogue rule's SQL on this backend; a deal with no task and no value is caught.
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Пустая сделка"})).await;
+    app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
+    run_jobs(&app).await;
+    let (_, rounds) = app.get(&app.t.head, "/api/v1/audit/rounds").await;
+    assert_eq!(rounds["data"][0]["status"], "open", "{rounds}");
+    let hits = violations(&app, &app.t.head, "").await;
+    assert!(hits.iter().any(|v| v["record_id"] == deal), "{hits:?}");
 }
