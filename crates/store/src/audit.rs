@@ -20,6 +20,9 @@ use serde_json::{json, Map, Value as Json};
 
 pub const ROUND_JOB: &str = "audit_round";
 pub const RECHECK_JOB: &str = "audit_recheck";
+/// The recurring round (every two weeks by default, as in the seed).
+pub const SCHEDULED_JOB: &str = "audit_scheduled";
+pub const DEFAULT_EVERY_MS: i64 = 14 * 86_400_000;
 /// Working days a user has to answer a round's violations.
 pub const ANSWER_DAYS: i64 = 3;
 pub const ANSWERS: &[&str] = &["not_processed", "fixed", "not_fixed"];
@@ -178,7 +181,19 @@ impl Db {
             .to_owned();
         let id: i64 =
             self.write.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
+        // A workspace with rules is audited every two weeks; an existing schedule keeps its time.
+        self.upsert_schedule(actor.ws_id(), "audit", SCHEDULED_JOB, &json!({}), DEFAULT_EVERY_MS, now + DEFAULT_EVERY_MS).await?;
         self.rule_row(actor, id).await
+    }
+
+    /// The scheduled round: started and run by the system; skipped while another round runs.
+    pub async fn scheduled_round(&self, ws: i64) -> Result<Option<i64>> {
+        let sys = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
+        match self.start_round(&sys).await {
+            Ok(round) => Ok(Some(self.run_round(ws, round).await.map(|_| round)?)),
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn update_rule(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {

@@ -122,6 +122,13 @@ async fn a_round_lists_every_hit_for_its_owner_and_the_loop_closes(app: TestApp)
     assert_eq!(row(app.ids.manager3)["violations"], 1);
     check_exports(&app, round, &[("Открытая сделка без задачи", 2), ("Нет суммы", 3)]).await;
 
+    // Two weeks after the first rule the scheduled round runs by itself.
+    app.clock.advance(time::Duration::days(11));
+    run_jobs(&app).await;
+    let (_, rounds) = app.get(&app.t.head, "/api/v1/audit/rounds").await;
+    assert_eq!(rounds["data"].as_array().unwrap().len(), 2, "{rounds}");
+    assert_eq!(rounds["data"][0]["status"], "open");
+
     let never: Vec<i64> = st["data"]["never_listed"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()).collect();
     assert!(never.contains(&app.ids.manager2) && !never.contains(&app.ids.manager1));
 }
