@@ -46,7 +46,7 @@ fn path_of(entity: &str) -> &'static str {
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, unique in the book.
 fn sheet_name(name: &str, taken: &mut HashSet<String>) -> String {
     let clean: String = name.chars().map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c }).collect();
-    let base: String = clean.trim().chars().take(28).collect();
+    let base: String = clean.trim().chars().take(28).collect::<String>().trim_end().to_string();
     let base = if base.is_empty() { "Sheet".to_string() } else { base };
     let mut candidate = base.clone();
     let mut n = 2;

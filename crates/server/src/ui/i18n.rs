@@ -48,6 +48,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("today", include_str!("../../i18n/today.ini")),
     ("settings", include_str!("../../i18n/settings.ini")),
     ("notifications", include_str!("../../i18n/notifications.ini")),
+    ("audit", include_str!("../../i18n/audit.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

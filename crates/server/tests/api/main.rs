@@ -15,6 +15,7 @@ mod notifications;
 mod openapi;
 mod regulation;
 mod ui;
+mod ui_audit;
 mod ui_cards;
 mod ui_lists;
 mod ui_settings;

@@ -1,0 +1,986 @@
+//! "Order in the CRM" in the web UI: the rules and their editor with a live hit count, the audit
+//! rounds, a manager's violations inbox with answers, a head's review with the deal's evidence at
+//! hand, and the standings with a trend chart. Every read and write goes through the store's
+//! audit calls with the signed-in user, so who may see, answer or review is the API's rule.
+use super::i18n::T;
+use super::lists::filter_message;
+use super::messages::translate;
+use super::{error_page, field_error, render, render_status, store_error, Ui};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poryadok_core::domain::Role;
+use poryadok_core::schema::Entity;
+use poryadok_core::types::parse_timestamp;
+use poryadok_store::audit::ViolationQuery;
+use poryadok_store::{ListQuery, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(rounds_page))
+        .route("/audit/rounds", post(start_round))
+        .route("/audit/rounds/{id}/review", get(review_page))
+        .route("/audit/rules", get(rules_page).post(create_rule))
+        .route("/audit/rules/new", get(new_rule))
+        .route("/audit/rules/preview", get(preview))
+        .route("/audit/rules/{id}", get(edit_rule).post(update_rule))
+        .route("/audit/rules/{id}/delete", post(delete_rule))
+        .route("/audit/standings", get(standings_page))
+        .route("/violations", get(inbox))
+        .route("/violations/{id}/answer", post(answer))
+        .route("/violations/{id}/review", post(review))
+}
+
+const RULE_ENTITIES: [&str; 3] = ["deal", "person", "organization"];
+const PREVIEW_HITS: &str = "10";
+
+fn manages(ui: &Ui) -> bool {
+    matches!(ui.actor.caller.role, Role::Admin | Role::Head)
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+/// A stored instant (RFC 3339) as the reader's local date, or local date and time.
+fn when(fmt: &super::format::Fmt, v: &Value, with_time: bool) -> String {
+    match v.as_str().and_then(|d| parse_timestamp(d).ok()) {
+        Some(ms) if with_time => fmt.datetime(ms),
+        Some(ms) => fmt.date(ms),
+        None => String::new(),
+    }
+}
+
+fn entity_label(t: &T, entity: &str) -> String {
+    match entity {
+        "person" => t.t("audit.entity.person"),
+        "organization" => t.t("audit.entity.organization"),
+        _ => t.t("audit.entity.deal"),
+    }
+    .to_string()
+}
+
+fn record_href(entity: &str, id: i64) -> String {
+    match entity {
+        "person" => format!("/persons/{id}"),
+        "organization" => format!("/organizations/{id}"),
+        _ => format!("/deals/{id}"),
+    }
+}
+
+fn responsible_label(t: &T, r: &str) -> String {
+    if r == "owner" {
+        t.t("audit.responsible.owner").to_string()
+    } else {
+        t.t(&format!("settings.role.{r}")).to_string()
+    }
+}
+
+/// A store failure as an inline message: the filter's mistake with its caret, or the field's text.
+fn inline_error(ui: &Ui, e: &StoreError) -> Option<(String, String)> {
+    match e {
+        StoreError::Filter { field, error, text } => Some((field.clone(), filter_message(error, text))),
+        _ => field_error(e).map(|(f, m)| (f, translate(&ui.t, &m))),
+    }
+}
+
+// ---- rules ----
+
+pub struct RuleView {
+    pub id: i64,
+    pub name: String,
+    pub entity: String,
+    pub critical: bool,
+    pub expression: String,
+    pub enabled: bool,
+    pub responsible: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_rules.html")]
+struct RulesPage {
+    ctx: super::Ctx,
+    t: T,
+    rules: Vec<RuleView>,
+    manages: bool,
+}
+
+async fn rules_page(State(st): State<AppState>, ui: Ui) -> Response {
+    let rules = match st.db.list_rules(&ui.actor).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ui, e),
+    };
+    let rules = rules
+        .iter()
+        .map(|r| RuleView {
+            id: r["id"].as_i64().unwrap_or(0),
+            name: s(&r["name"]),
+            entity: entity_label(&ui.t, r["entity"].as_str().unwrap_or("")),
+            critical: r["criticality"].as_i64() == Some(1),
+            expression: s(&r["expression"]),
+            enabled: r["enabled"].as_bool().unwrap_or(false),
+            responsible: responsible_label(&ui.t, r["responsible"].as_str().unwrap_or("owner")),
+        })
+        .collect();
+    render(&RulesPage { ctx: ui.ctx("audit", ui.t.t("audit.rules.title")), t: ui.t, rules, manages: manages(&ui) })
+}
+
+#[derive(Deserialize, Default)]
+struct RuleForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    criticality: String,
+    #[serde(default)]
+    expression: String,
+    #[serde(default)]
+    why: String,
+    #[serde(default)]
+    fix: String,
+    #[serde(default)]
+    responsible: String,
+    enabled: Option<String>,
+}
+
+impl RuleForm {
+    fn from_json(r: &Value) -> RuleForm {
+        RuleForm {
+            name: s(&r["name"]),
+            entity: s(&r["entity"]),
+            criticality: r["criticality"].as_i64().unwrap_or(1).to_string(),
+            expression: s(&r["expression"]),
+            why: s(&r["why"]),
+            fix: s(&r["fix"]),
+            responsible: s(&r["responsible"]),
+            enabled: r["enabled"].as_bool().unwrap_or(false).then(|| "1".to_string()),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let criticality = self.criticality.trim().parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(self.criticality));
+        json!({
+            "name": self.name, "entity": self.entity, "criticality": criticality, "expression": self.expression,
+            "why": self.why, "fix": self.fix, "responsible": self.responsible, "enabled": self.enabled.is_some(),
+        })
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Hit {
+    pub href: String,
+    pub title: String,
+}
+
+/// What the editor shows under the expression: the hit count and the first hits, or the mistake.
+#[derive(Default)]
+pub struct Preview {
+    pub count: Option<i64>,
+    pub hits: Vec<Hit>,
+    pub error: Option<String>,
+}
+
+impl Preview {
+    /// More records match than the preview lists.
+    pub fn more(&self) -> bool {
+        self.count.is_some_and(|n| n > self.hits.len() as i64)
+    }
+}
+
+pub struct RuleEdit {
+    pub id: Option<i64>,
+    pub name: String,
+    pub expression: String,
+    pub why: String,
+    pub fix: String,
+    pub enabled: bool,
+    pub entities: Vec<Choice>,
+    pub criticalities: Vec<Choice>,
+    pub responsibles: Vec<Choice>,
+    pub error_field: String,
+    pub error: Option<String>,
+    pub preview: Preview,
+}
+
+impl RuleEdit {
+    pub fn action(&self) -> String {
+        self.id.map_or_else(|| "/audit/rules".to_string(), |id| format!("/audit/rules/{id}"))
+    }
+    pub fn error_on(&self, field: &str) -> Option<&str> {
+        (self.error_field == field).then_some(self.error.as_deref()).flatten()
+    }
+    /// An error on a field the form has no input for shows above the buttons.
+    pub fn other_error(&self) -> Option<&str> {
+        let known = ["name", "entity", "criticality", "expression", "why", "fix", "responsible", "enabled"];
+        (!known.contains(&self.error_field.as_str())).then_some(self.error.as_deref()).flatten()
+    }
+}
+
+fn choices(options: &[(&str, String)], current: &str) -> Vec<Choice> {
+    options.iter().map(|(v, l)| Choice { value: v.to_string(), label: l.clone(), selected: *v == current }).collect()
+}
+
+fn rule_edit(ui: &Ui, id: Option<i64>, f: &RuleForm, preview: Preview) -> RuleEdit {
+    let t = &ui.t;
+    let entity = if f.entity.is_empty() { "deal" } else { f.entity.as_str() };
+    let entities: Vec<(&str, String)> = RULE_ENTITIES.iter().map(|e| (*e, entity_label(t, e))).collect();
+    let crit = [("1", t.t("audit.critical").to_string()), ("2", t.t("audit.important").to_string())];
+    let mut resp = vec![("owner", responsible_label(t, "owner"))];
+    resp.extend(Role::ALL.iter().map(|r| (*r, responsible_label(t, r))));
+    let responsible = if f.responsible.is_empty() { "owner" } else { f.responsible.as_str() };
+    RuleEdit {
+        id,
+        name: f.name.clone(),
+        expression: f.expression.clone(),
+        why: f.why.clone(),
+        fix: f.fix.clone(),
+        enabled: f.enabled.is_some(),
+        entities: choices(&entities, entity),
+        criticalities: choices(&crit, if f.criticality.is_empty() { "1" } else { f.criticality.as_str() }),
+        responsibles: choices(&resp, responsible),
+        error_field: String::new(),
+        error: None,
+        preview,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit_rule.html")]
+struct RulePage {
+    ctx: super::Ctx,
+    t: T,
+    csrf: String,
+    f: RuleEdit,
+    manages: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit_rule_form.html")]
+struct RuleFormFragment {
+    t: T,
+    csrf: String,
+    f: RuleEdit,
+    manages: bool,
+}
+
+fn rule_response(ui: &Ui, status: StatusCode, f: RuleEdit) -> Response {
+    let manages = manages(ui);
+    if ui.htmx {
+        return render_status(status, &RuleFormFragment { t: ui.t, csrf: ui.csrf.clone(), f, manages });
+    }
+    let title = if f.id.is_some() { ui.t.t("audit.rules.edit") } else { ui.t.t("audit.rules.new") };
+    render_status(status, &RulePage { ctx: ui.ctx("audit", title), t: ui.t, csrf: ui.csrf.clone(), f, manages })
+}
+
+async fn new_rule(ui: Ui) -> Response {
+    if !manages(&ui) {
+        return error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("audit.forbidden"));
+    }
+    let f = RuleForm { enabled: Some("1".into()), ..RuleForm::default() };
+    rule_response(&ui, StatusCode::OK, rule_edit(&ui, None, &f, Preview::default()))
+}
+
+async fn edit_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
+    let rule = match st.db.get_rule(&ui.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ui, e),
+    };
+    let f = RuleForm::from_json(&rule);
+    let preview = load_preview(&st, &ui, &f.entity, &f.expression).await;
+    rule_response(&ui, StatusCode::OK, rule_edit(&ui, Some(id), &f, preview))
+}
+
+async fn create_rule(State(st): State<AppState>, ui: Ui, Form(f): Form<RuleForm>) -> Response {
+    let result = st.db.create_rule(&ui.actor, &f.to_json()).await.map(|_| ());
+    after_save(&st, &ui, None, f, result).await
+}
+
+async fn update_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f): Form<RuleForm>) -> Response {
+    let result = st.db.update_rule(&ui.actor, id, &f.to_json()).await.map(|_| ());
+    after_save(&st, &ui, Some(id), f, result).await
+}
+
+/// A saved rule goes back to the list; a refused one comes back with the message at its field.
+async fn after_save(st: &AppState, ui: &Ui, id: Option<i64>, f: RuleForm, result: Result<(), StoreError>) -> Response {
+    match result {
+        Ok(()) => go_to(ui, "/audit/rules"),
+        Err(e) => match inline_error(ui, &e) {
+            Some((field, message)) => {
+                let preview = load_preview(st, ui, &f.entity, &f.expression).await;
+                let mut edit = rule_edit(ui, id, &f, preview);
+                edit.error_field = field;
+                edit.error = Some(message);
+                rule_response(ui, StatusCode::UNPROCESSABLE_ENTITY, edit)
+            }
+            None => store_error(ui, e),
+        },
+    }
+}
+
+/// Sends the browser to `to`: htmx follows `HX-Redirect`, a plain form a 303.
+fn go_to(ui: &Ui, to: &'static str) -> Response {
+    if ui.htmx {
+        let mut resp = StatusCode::OK.into_response();
+        resp.headers_mut().insert("hx-redirect", HeaderValue::from_static(to));
+        return resp;
+    }
+    Redirect::to(to).into_response()
+}
+
+async fn delete_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
+    match st.db.delete_rule(&ui.actor, id).await {
+        Ok(()) => go_to(&ui, "/audit/rules"),
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PreviewParams {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    expression: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_rule_preview.html")]
+struct PreviewFragment {
+    t: T,
+    p: Preview,
+}
+
+async fn preview(State(st): State<AppState>, ui: Ui, Query(p): Query<PreviewParams>) -> Response {
+    let p = load_preview(&st, &ui, &p.entity, &p.expression).await;
+    render(&PreviewFragment { t: ui.t, p })
+}
+
+/// Checks the expression and counts its hits among the records the user sees, with the first ten.
+async fn load_preview(st: &AppState, ui: &Ui, entity: &str, expression: &str) -> Preview {
+    let Some(entity) = Entity::from_name(entity).filter(|e| RULE_ENTITIES.contains(&e.name())) else {
+        return Preview::default();
+    };
+    if expression.trim().is_empty() {
+        return Preview::default();
+    }
+    let failed = |e: StoreError| Preview {
+        error: Some(inline_error(ui, &e).map_or_else(|| ui.t.t("error.internal").to_string(), |m| m.1)),
+        ..Preview::default()
+    };
+    let checked = match st.db.check_filter(&ui.actor, entity, expression, "expression").await {
+        Ok(c) => c,
+        Err(e) => return failed(e),
+    };
+    let count = match st.db.count_matching(&ui.actor, &checked, st.db.clock.now_ms()).await {
+        Ok(n) => n,
+        Err(e) => return failed(e),
+    };
+    let lq = ListQuery { filter: Some(expression.to_string()), limit: Some(PREVIEW_HITS.into()), ..ListQuery::default() };
+    let rows = match st.db.list(&ui.actor, entity, &lq).await {
+        Ok(p) => p.data,
+        Err(e) => return failed(e),
+    };
+    let title_field = if entity == Entity::Deal { "title" } else { "name" };
+    let hits = rows
+        .iter()
+        .map(|r| Hit { href: record_href(entity.name(), r.id()), title: r.get(title_field).as_text().unwrap_or("").to_string() })
+        .collect();
+    Preview { count: Some(count), hits, error: None }
+}
+
+// ---- rounds ----
+
+pub struct RoundView {
+    pub id: i64,
+    pub status: String,
+    pub status_class: &'static str,
+    pub started: String,
+    pub deadline: String,
+    pub violations: i64,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_rounds.html")]
+struct RoundsPage {
+    ctx: super::Ctx,
+    t: T,
+    rounds: Vec<RoundView>,
+    manages: bool,
+    notice: Option<String>,
+    refused: Option<String>,
+}
+
+fn round_status(t: &T, status: &str) -> (String, &'static str) {
+    let (key, class) = match status {
+        "running" => ("audit.round.running", "info"),
+        "open" => ("audit.round.open", "warn"),
+        "failed" => ("audit.round.failed", "danger"),
+        "closed" => ("audit.round.closed", "ok"),
+        other => return (other.to_string(), ""),
+    };
+    (t.t(key).to_string(), class)
+}
+
+async fn round_views(st: &AppState, ui: &Ui) -> Result<Vec<RoundView>, StoreError> {
+    let fmt = ui.fmt();
+    Ok(st
+        .db
+        .rounds(&ui.actor)
+        .await?
+        .iter()
+        .map(|r| {
+            let (status, status_class) = round_status(&ui.t, r["status"].as_str().unwrap_or(""));
+            RoundView {
+                id: r["id"].as_i64().unwrap_or(0),
+                status,
+                status_class,
+                started: when(&fmt, &r["started_at"], true),
+                deadline: when(&fmt, &r["deadline_at"], true),
+                violations: r["violations"].as_i64().unwrap_or(0),
+                error: s(&r["error"]),
+            }
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct RoundsParams {
+    started: Option<i64>,
+}
+
+async fn rounds_page(State(st): State<AppState>, ui: Ui, Query(p): Query<RoundsParams>) -> Response {
+    let notice = p.started.map(|id| ui.t.fmt("audit.round.started", &[("n", id.to_string().as_str())]));
+    rounds_response(&st, &ui, StatusCode::OK, notice, None).await
+}
+
+async fn rounds_response(st: &AppState, ui: &Ui, status: StatusCode, notice: Option<String>, refused: Option<String>) -> Response {
+    match round_views(st, ui).await {
+        Ok(rounds) => render_status(
+            status,
+            &RoundsPage { ctx: ui.ctx("audit", ui.t.t("audit.rounds.title")), t: ui.t, rounds, manages: manages(ui), notice, refused },
+        ),
+        Err(e) => store_error(ui, e),
+    }
+}
+
+/// Starts a round like the API does; a round already running is a notice on the page, not an error page.
+async fn start_round(State(st): State<AppState>, ui: Ui) -> Response {
+    match crate::api::audit::begin_round(&st, &ui.actor).await {
+        Ok(id) => Redirect::to(&format!("/audit?started={id}")).into_response(),
+        Err(StoreError::Conflict { .. }) => {
+            let ui = Ui { htmx: false, ..ui };
+            rounds_response(&st, &ui, StatusCode::CONFLICT, None, Some(ui.t.t("audit.round.already_running").to_string())).await
+        }
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+// ---- violations: the inbox and the review ----
+
+pub struct Call {
+    pub when: String,
+    pub subject: String,
+    pub recording: Option<String>,
+}
+
+/// What a head needs at hand to judge an answer about a deal.
+#[derive(Default)]
+pub struct Evidence {
+    pub demo_link: Option<String>,
+    pub proposal_link: Option<String>,
+    pub calls: Vec<Call>,
+    pub notes: Vec<String>,
+}
+
+pub struct ViolationView {
+    pub id: i64,
+    pub href: String,
+    pub title: String,
+    pub user: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub status: String,
+    pub status_label: String,
+    pub comment: String,
+    /// The re-check found a "fixed" claim still matching.
+    pub still_matches: bool,
+    /// Reviewed or resolved: read-only, with the outcome.
+    pub outcome: Option<String>,
+    pub outcome_class: &'static str,
+    pub review_comment: String,
+    pub error_field: String,
+    pub error: Option<String>,
+    /// The deal behind the violation, for the review's evidence.
+    pub deal_id: Option<i64>,
+    pub evidence: Option<Evidence>,
+}
+
+impl ViolationView {
+    pub fn closed(&self) -> bool {
+        self.outcome.is_some()
+    }
+    pub fn error_on(&self, field: &str) -> Option<&str> {
+        (self.error_field == field).then_some(self.error.as_deref()).flatten()
+    }
+    pub fn other_error(&self) -> Option<&str> {
+        (self.error_field != "comment").then_some(self.error.as_deref()).flatten()
+    }
+    pub fn is(&self, status: &str) -> bool {
+        self.status == status
+    }
+}
+
+pub struct RuleGroup {
+    pub name: String,
+    pub critical: bool,
+    pub why: String,
+    pub fix: String,
+    pub items: Vec<ViolationView>,
+}
+
+fn status_label(t: &T, status: &str) -> String {
+    match status {
+        "fixed" => t.t("audit.status.fixed"),
+        "not_fixed" => t.t("audit.status.not_fixed"),
+        _ => t.t("audit.status.not_processed"),
+    }
+    .to_string()
+}
+
+fn outcome(t: &T, review: &str) -> (String, &'static str) {
+    match review {
+        "warned" => (t.t("audit.review.warned").to_string(), "danger"),
+        "accepted" => (t.t("audit.review.accepted").to_string(), "ok"),
+        _ => (t.t("audit.review.closed").to_string(), "ok"),
+    }
+}
+
+/// Violations as rows, with their records' titles and their users' names.
+async fn violation_views(st: &AppState, ui: &Ui, list: &[Value]) -> Result<Vec<ViolationView>, StoreError> {
+    let mut titles: HashMap<(String, i64), String> = HashMap::new();
+    for entity in RULE_ENTITIES {
+        let ids = list.iter().filter(|v| v["entity"] == entity).filter_map(|v| v["record_id"].as_i64());
+        let Some(e) = Entity::from_name(entity) else { continue };
+        for (id, name) in st.db.names(&ui.actor, e, ids).await? {
+            titles.insert((entity.to_string(), id), name);
+        }
+    }
+    let users = st.db.names(&ui.actor, Entity::User, list.iter().filter_map(|v| v["user_id"].as_i64())).await?;
+    let (fmt, now) = (ui.fmt(), st.db.clock.now_ms());
+    Ok(list
+        .iter()
+        .map(|v| {
+            let entity = v["entity"].as_str().unwrap_or("deal");
+            let record = v["record_id"].as_i64().unwrap_or(0);
+            let deadline = v["deadline_at"].as_str().unwrap_or("");
+            let status = v["status"].as_str().unwrap_or("not_processed");
+            let review = v["review"].as_str().map(|r| outcome(&ui.t, r));
+            ViolationView {
+                id: v["id"].as_i64().unwrap_or(0),
+                href: record_href(entity, record),
+                title: titles.get(&(entity.to_string(), record)).cloned().unwrap_or_else(|| format!("#{record}")),
+                user: v["user_id"].as_i64().and_then(|u| users.get(&u).cloned()).unwrap_or_default(),
+                deadline: when(&fmt, &v["deadline_at"], true),
+                overdue: status == "not_processed" && parse_timestamp(deadline).is_ok_and(|d| d < now),
+                status: status.to_string(),
+                status_label: status_label(&ui.t, status),
+                comment: s(&v["comment"]),
+                still_matches: v["recheck"] == "still_matches",
+                outcome_class: review.as_ref().map_or("", |r| r.1),
+                outcome: review.map(|r| r.0),
+                review_comment: s(&v["review_comment"]),
+                error_field: String::new(),
+                error: None,
+                deal_id: (entity == "deal").then_some(record),
+                evidence: None,
+            }
+        })
+        .collect())
+}
+
+/// Groups rows by rule, in the rules' order, with each rule's explanation.
+async fn grouped(st: &AppState, ui: &Ui, list: &[Value], rows: Vec<ViolationView>) -> Result<Vec<RuleGroup>, StoreError> {
+    let rules = st.db.list_rules(&ui.actor).await?;
+    let mut by_rule: BTreeMap<i64, Vec<ViolationView>> = BTreeMap::new();
+    for (v, row) in list.iter().zip(rows) {
+        by_rule.entry(v["rule_id"].as_i64().unwrap_or(0)).or_default().push(row);
+    }
+    let mut groups = Vec::new();
+    for r in &rules {
+        if let Some(items) = by_rule.remove(&r["id"].as_i64().unwrap_or(0)) {
+            groups.push(RuleGroup {
+                name: s(&r["name"]),
+                critical: r["criticality"].as_i64() == Some(1),
+                why: s(&r["why"]),
+                fix: s(&r["fix"]),
+                items,
+            });
+        }
+    }
+    // Violations of rules deleted since the round keep their rule's name from the violation.
+    for (rule, items) in by_rule {
+        let name = list.iter().find(|v| v["rule_id"] == rule).map(|v| s(&v["rule_name"])).unwrap_or_default();
+        groups.push(RuleGroup { name, critical: false, why: String::new(), fix: String::new(), items });
+    }
+    Ok(groups)
+}
+
+/// The round a page is about: the asked one, or the latest that has finished evaluating.
+async fn pick_round(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<Option<Value>, StoreError> {
+    let rounds = st.db.rounds(&ui.actor).await?;
+    Ok(match asked {
+        Some(id) => rounds.into_iter().find(|r| r["id"] == id),
+        None => {
+            let done = rounds.iter().find(|r| r["status"] != "running" && r["status"] != "failed").cloned();
+            done.or_else(|| rounds.first().cloned())
+        }
+    })
+}
+
+#[derive(Template)]
+#[template(path = "audit_inbox.html")]
+struct InboxPage {
+    ctx: super::Ctx,
+    t: T,
+    csrf: String,
+    round: Option<i64>,
+    deadline: String,
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(Deserialize)]
+struct InboxParams {
+    round: Option<i64>,
+}
+
+async fn inbox(State(st): State<AppState>, ui: Ui, Query(p): Query<InboxParams>) -> Response {
+    match load_inbox(&st, &ui, p.round).await {
+        Ok(page) => render(&page),
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+async fn load_inbox(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<InboxPage, StoreError> {
+    let round = pick_round(st, ui, asked).await?;
+    let (mut groups, mut deadline) = (Vec::new(), String::new());
+    if let Some(r) = &round {
+        deadline = when(&ui.fmt(), &r["deadline_at"], true);
+        let q = ViolationQuery { round: r["id"].as_i64(), user: Some(ui.actor.user_id()), ..ViolationQuery::default() };
+        let list = st.db.violations(&ui.actor, &q).await?;
+        let rows = violation_views(st, ui, &list).await?;
+        groups = grouped(st, ui, &list, rows).await?;
+    }
+    Ok(InboxPage {
+        ctx: ui.ctx("audit", ui.t.t("audit.inbox.title")),
+        t: ui.t,
+        csrf: ui.csrf.clone(),
+        round: round.and_then(|r| r["id"].as_i64()),
+        deadline,
+        groups,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "audit_violation.html")]
+struct ViolationFragment {
+    t: T,
+    csrf: String,
+    v: ViolationView,
+}
+
+#[derive(Template)]
+#[template(path = "audit_review_row.html")]
+struct ReviewFragment {
+    t: T,
+    csrf: String,
+    v: ViolationView,
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn one_view(st: &AppState, ui: &Ui, id: i64) -> Result<ViolationView, StoreError> {
+    let v = st.db.violation(&ui.actor, id).await?;
+    violation_views(st, ui, &[v]).await?.pop().ok_or(StoreError::NotFound)
+}
+
+/// Saves a manager's answer and answers with the row; a refusal comes back inside the row (422).
+async fn answer(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f): Form<AnswerForm>) -> Response {
+    let result = st.db.answer_violation(&ui.actor, id, &json!({"status": f.status, "comment": f.comment})).await;
+    if !ui.htmx && result.is_ok() {
+        return Redirect::to("/violations").into_response();
+    }
+    let (status, error) = match result {
+        Ok(_) => (StatusCode::OK, None),
+        Err(e) => match inline_error(&ui, &e) {
+            Some(fe) => (StatusCode::UNPROCESSABLE_ENTITY, Some(fe)),
+            None => return store_error(&ui, e),
+        },
+    };
+    let mut v = match one_view(&st, &ui, id).await {
+        Ok(v) => v,
+        Err(e) => return store_error(&ui, e),
+    };
+    if let Some((field, message)) = error {
+        // Keep what was typed, so the user only adds what is missing.
+        v.status = f.status.clone();
+        v.comment = f.comment.clone();
+        v.error_field = field;
+        v.error = Some(message);
+    }
+    render_status(status, &ViolationFragment { t: ui.t, csrf: ui.csrf.clone(), v })
+}
+
+#[derive(Template)]
+#[template(path = "audit_review.html")]
+struct ReviewPage {
+    ctx: super::Ctx,
+    t: T,
+    csrf: String,
+    round: i64,
+    groups: Vec<RuleGroup>,
+}
+
+/// Answered, overdue and still-matching violations wait for a review; reviewed ones stay visible.
+fn wants_review(v: &ViolationView) -> bool {
+    v.closed() || v.status != "not_processed" || v.overdue || v.still_matches
+}
+
+async fn review_page(State(st): State<AppState>, ui: Ui, Path(round): Path<i64>) -> Response {
+    if !manages(&ui) {
+        return error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("audit.forbidden"));
+    }
+    match load_review(&st, &ui, round).await {
+        Ok(groups) => render(&ReviewPage {
+            ctx: ui.ctx("audit", ui.t.fmt("audit.review.title", &[("n", round.to_string().as_str())])),
+            t: ui.t,
+            csrf: ui.csrf.clone(),
+            round,
+            groups,
+        }),
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+async fn load_review(st: &AppState, ui: &Ui, round: i64) -> Result<Vec<RuleGroup>, StoreError> {
+    if pick_round(st, ui, Some(round)).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let all = st.db.violations(&ui.actor, &ViolationQuery { round: Some(round), ..ViolationQuery::default() }).await?;
+    let rows = violation_views(st, ui, &all).await?;
+    let (mut list, mut kept) = (Vec::new(), Vec::new());
+    for (v, mut row) in all.into_iter().zip(rows) {
+        if wants_review(&row) {
+            if let Some(deal) = row.deal_id {
+                row.evidence = Some(evidence(st, ui, deal).await);
+            }
+            list.push(v);
+            kept.push(row);
+        }
+    }
+    grouped(st, ui, &list, kept).await
+}
+
+/// The deal's demo and proposal links and its latest calls and notes; what cannot be read is left out.
+async fn evidence(st: &AppState, ui: &Ui, deal: i64) -> Evidence {
+    let mut ev = Evidence::default();
+    if let Ok(row) = st.db.get(&ui.actor, Entity::Deal, deal).await {
+        let custom = row.to_json()["custom"].clone();
+        let link = |k: &str| custom[k].as_str().filter(|s| !s.trim().is_empty()).map(str::to_string);
+        ev.demo_link = link("demo_link");
+        ev.proposal_link = link("proposal_link");
+    }
+    let of_deal = |extra: Vec<(String, String)>, limit: &str| ListQuery {
+        sort: Some("-created_at".into()),
+        limit: Some(limit.into()),
+        filters: [vec![("deal_id".to_string(), deal.to_string())], extra].concat(),
+        ..ListQuery::default()
+    };
+    let fmt = ui.fmt();
+    if let Ok(p) = st.db.list(&ui.actor, Entity::Activity, &of_deal(vec![("type".into(), "call".into())], "3")).await {
+        ev.calls = p
+            .data
+            .iter()
+            .map(|r| {
+                let j = r.to_json();
+                let at = [&j["done_at"], &j["due_at"], &j["created_at"]].into_iter().find(|v| v.is_string()).unwrap_or(&Value::Null);
+                Call {
+                    when: when(&fmt, at, false),
+                    subject: s(&j["subject"]),
+                    recording: j["recording_url"].as_str().filter(|u| u.starts_with("http")).map(str::to_string),
+                }
+            })
+            .collect();
+    }
+    if let Ok(p) = st.db.list(&ui.actor, Entity::Note, &of_deal(Vec::new(), "2")).await {
+        ev.notes = p.data.iter().map(|r| r.get("content").as_text().unwrap_or("").chars().take(300).collect()).collect();
+    }
+    ev
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Accepts or warns; answers with the row (closed), or the row with the message (422).
+async fn review(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f): Form<ReviewForm>) -> Response {
+    let result = st.db.review_violation(&ui.actor, id, &json!({"decision": f.decision, "comment": f.comment})).await;
+    let (status, error) = match result {
+        Ok(_) => (StatusCode::OK, None),
+        Err(e) => match inline_error(&ui, &e) {
+            Some(fe) if !matches!(e, StoreError::Forbidden { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, Some(fe)),
+            _ => return store_error(&ui, e),
+        },
+    };
+    let mut v = match one_view(&st, &ui, id).await {
+        Ok(v) => v,
+        Err(e) => return store_error(&ui, e),
+    };
+    if let Some(deal) = v.deal_id {
+        v.evidence = Some(evidence(&st, &ui, deal).await);
+    }
+    if let Some((field, message)) = error {
+        v.review_comment = f.comment.clone();
+        v.error_field = if field == "decision" { "comment".into() } else { field };
+        v.error = Some(message);
+    }
+    if !ui.htmx && status == StatusCode::OK {
+        return Redirect::to("/audit").into_response();
+    }
+    render_status(status, &ReviewFragment { t: ui.t, csrf: ui.csrf.clone(), v })
+}
+
+// ---- standings ----
+
+pub struct StandingRow {
+    pub round: String,
+    pub user: String,
+    pub violations: i64,
+    pub fixed_on_time: i64,
+    pub warnings: i64,
+}
+
+/// One bar of the trend chart, in the SVG's coordinates.
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub h: i64,
+    pub warn_y: i64,
+    pub warn_h: i64,
+    pub label: String,
+    pub violations: i64,
+    pub warnings: i64,
+}
+
+pub const CHART_H: i64 = 160;
+pub const BAR_W: i64 = 44;
+pub const BAR_GAP: i64 = 24;
+
+pub struct Chart {
+    pub width: i64,
+    pub bar_w: i64,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Template)]
+#[template(path = "audit_standings.html")]
+struct StandingsPage {
+    ctx: super::Ctx,
+    t: T,
+    rows: Vec<StandingRow>,
+    never: Vec<String>,
+    chart: Chart,
+}
+
+/// Totals per round, oldest first, as bars scaled to the chart's height.
+pub fn chart(totals: &[(String, i64, i64)]) -> Chart {
+    let max = totals.iter().map(|t| t.1).max().unwrap_or(0).max(1);
+    let scale = |n: i64| n * CHART_H / max;
+    let bars = totals
+        .iter()
+        .enumerate()
+        .map(|(i, (label, v, w))| Bar {
+            x: BAR_GAP + i as i64 * (BAR_W + BAR_GAP),
+            y: 20 + CHART_H - scale(*v),
+            h: scale(*v),
+            warn_y: 20 + CHART_H - scale(*w),
+            warn_h: scale(*w),
+            label: label.clone(),
+            violations: *v,
+            warnings: *w,
+        })
+        .collect();
+    Chart { bar_w: BAR_W, width: BAR_GAP + totals.len().max(1) as i64 * (BAR_W + BAR_GAP), bars }
+}
+
+async fn standings_page(State(st): State<AppState>, ui: Ui) -> Response {
+    match load_standings(&st, &ui).await {
+        Ok(page) => render(&page),
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+async fn load_standings(st: &AppState, ui: &Ui) -> Result<StandingsPage, StoreError> {
+    let data = st.db.standings(&ui.actor).await?;
+    let rows_json = data["rows"].as_array().cloned().unwrap_or_default();
+    let users = st.db.names(&ui.actor, Entity::User, rows_json.iter().filter_map(|r| r["user_id"].as_i64())).await?;
+    let fmt = ui.fmt();
+    let started: HashMap<i64, String> =
+        st.db.rounds(&ui.actor).await?.iter().map(|r| (r["id"].as_i64().unwrap_or(0), when(&fmt, &r["started_at"], false))).collect();
+    let label = |round: i64| format!("№{round} · {}", started.get(&round).cloned().unwrap_or_default());
+    let mut totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let rows = rows_json
+        .iter()
+        .map(|r| {
+            let round = r["round_id"].as_i64().unwrap_or(0);
+            let (v, w) = (r["violations"].as_i64().unwrap_or(0), r["warnings"].as_i64().unwrap_or(0));
+            let t = totals.entry(round).or_default();
+            *t = (t.0 + v, t.1 + w);
+            StandingRow {
+                round: label(round),
+                user: r["user_id"].as_i64().and_then(|u| users.get(&u).cloned()).unwrap_or_else(|| ui.t.t("audit.nobody").to_string()),
+                violations: v,
+                fixed_on_time: r["fixed_on_time"].as_i64().unwrap_or(0),
+                warnings: w,
+            }
+        })
+        .collect();
+    let totals: Vec<(String, i64, i64)> = totals.into_iter().map(|(r, (v, w))| (format!("№{r}"), v, w)).collect();
+    let never = data["never_listed"].as_array().into_iter().flatten().map(|u| s(&u["name"])).collect();
+    Ok(StandingsPage { ctx: ui.ctx("audit", ui.t.t("audit.standings.title")), t: ui.t, rows, never, chart: chart(&totals) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_scales_bars_to_the_largest_round() {
+        let c = chart(&[("№1".into(), 10, 2), ("№2".into(), 5, 0)]);
+        assert_eq!((c.bars[0].h, c.bars[1].h, c.bars[0].warn_h), (CHART_H, CHART_H / 2, CHART_H / 5));
+        assert_eq!(c.bars[1].x - c.bars[0].x, BAR_W + BAR_GAP);
+        assert!(chart(&[]).bars.is_empty());
+    }
+}
