@@ -101,6 +101,14 @@ pub struct RuleView {
     pub expression: String,
     pub enabled: bool,
     pub responsible: String,
+    /// The rule as a saved filter: the list of what it selects (a manager sees their own).
+    pub list_url: String,
+}
+
+/// A rule's expression opened in its entity's list.
+fn list_url(entity: &str, expression: &str) -> String {
+    let path = poryadok_core::schema::Entity::from_name(entity).map_or("deals", |e| e.path());
+    format!("/{path}?q={}", form_urlencoded::byte_serialize(expression.as_bytes()).collect::<String>())
 }
 
 #[derive(Template)]
@@ -127,6 +135,7 @@ async fn rules_page(State(st): State<AppState>, ui: Ui) -> Response {
             expression: s(&r["expression"]),
             enabled: r["enabled"].as_bool().unwrap_or(false),
             responsible: responsible_label(&ui.t, r["responsible"].as_str().unwrap_or("owner")),
+            list_url: list_url(r["entity"].as_str().unwrap_or("deal"), r["expression"].as_str().unwrap_or("")),
         })
         .collect();
     render(&RulesPage { ctx: ui.ctx("audit", ui.t.t("audit.rules.title")), t: ui.t, rules, manages: manages(&ui) })

@@ -112,6 +112,7 @@ async fn a_rule_is_created_through_the_form_and_a_bad_one_is_refused_inline(app:
     let (_, html) = s.get("/audit/rules").await;
     has(&html, "Сделка без организации");
     has(&html, "badge warn");
+    has(&html, "href=\"/deals?q=organization_id+is+empty\"");
 
     let id = rule["id"].as_i64().unwrap();
     let (st, html) = s.get(&format!("/audit/rules/{id}")).await;
