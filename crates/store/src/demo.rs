@@ -1838,7 +1838,7 @@ mod tests {
         assert_eq!(count(db, "users", ws).await, 10, "nine logins and the manager who left");
         assert_eq!(report.users.len(), 9);
         let mut total = 1;
-        for t in ["custom_field_defs", "teams", "users", "pipelines", "stages", "organizations", "persons"] {
+        for t in ["custom_field_defs", "teams", "users", "pipelines", "stages", "organizations", "persons", "rules"] {
             total += count(db, t, ws).await;
         }
         for t in ["identities", "deals", "activities", "notes", "history"] {
