@@ -12,6 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 mod bench;
+mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
 mod jobs;

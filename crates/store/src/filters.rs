@@ -8,7 +8,7 @@ use crate::Db;
 use poryadok_core::filter::{self, Checked, FilterSchema, PipelineInfo, StageInfo};
 use poryadok_core::schema::Entity;
 use poryadok_core::validate::CustomDef;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use sea_query::{Expr, Order, Query, SimpleExpr};
 
 /// Entities a filter can select.
@@ -122,5 +122,20 @@ impl Db {
             Some(r) => r.try_get_by_index::<i64>(0)?,
             None => 0,
         })
+    }
+
+    /// Runs hand-written statements in one committed transaction with `$1` = workspace and
+    /// `$2` = now (benchmarks; every statement must use both, as PostgreSQL refuses unused
+    /// parameters); returns the rows each affected.
+    pub async fn raw_execute(&self, statements: &[String], workspace: i64, now_ms: i64) -> Result<Vec<u64>> {
+        let tx = self.write.begin().await?;
+        let mut affected = Vec::with_capacity(statements.len());
+        for sql in statements {
+            let sql = if self.is_postgres() { sql.clone() } else { sql.replace("$1", "?1").replace("$2", "?2") };
+            let stmt = sea_orm::Statement::from_sql_and_values(self.backend, sql, [workspace.into(), now_ms.into()]);
+            affected.push(tx.execute(stmt).await?.rows_affected());
+        }
+        tx.commit().await?;
+        Ok(affected)
     }
 }

@@ -337,6 +337,10 @@ pub(crate) async fn enforce_deal(
     let ws = actor.ws_id();
     let Some(stage_id) = row.get("stage_id").as_int() else { return Ok(None) };
     let Some(stage) = load_stage(conn, backend, ws, stage_id).await? else { return Ok(None) };
+    // Most writes enter a stage with no regulation: skip the calendar's query for them.
+    if !status_changed && stage.regulation.is_empty() && stage.role_ranges.is_empty() {
+        return Ok(None);
+    }
     let (cal, lost_reasons, frozen_reasons) = calendar(conn, backend, ws).await?;
     let tz = actor.ws.timezone.as_str();
     let mut renamed = None;
