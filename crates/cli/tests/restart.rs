@@ -55,3 +55,43 @@ fn a_job_interrupted_by_killing_the_process_completes_after_restart() {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
 }
+
+/// Two server processes' workers on one PostgreSQL share a backlog without running any job twice.
+/// Runs when `PORYADOK_TEST_POSTGRES` names a server (CI sets it); it needs `psql` to make a
+/// database of its own.
+#[test]
+fn two_processes_on_one_postgres_never_run_a_job_twice() {
+    let Ok(base) = std::env::var("PORYADOK_TEST_POSTGRES") else {
+        eprintln!("PostgreSQL variant not run: PORYADOK_TEST_POSTGRES is not set");
+        return;
+    };
+    let name = format!("poryadok_two_{}", std::process::id());
+    let psql = |sql: &str| {
+        let out = Command::new("psql").args([base.as_str(), "-q", "-c", sql]).output().expect("psql");
+        assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    psql(&format!("CREATE DATABASE {name}"));
+    let (prefix, _) = base.rsplit_once('/').expect("a database URL");
+    let db = format!("{prefix}/{name}");
+    poryadok(&db, &["user", "create", "--email", "admin@two.test", "--name", "Admin", "--role", "admin"]);
+    poryadok(&db, &["jobs", "probe", "--count", "300", "--sleep-ms", "20"]);
+
+    let run = || Command::new(BIN).args(["--database", db.as_str(), "jobs", "run"]).output().expect("jobs run");
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(run);
+        let b = s.spawn(run);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let ran = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["ran"].as_u64().unwrap()
+    };
+    let (ra, rb) = (ran(&a), ran(&b));
+    assert_eq!(ra + rb, 300, "every job ran once in all: {ra} + {rb}");
+    assert!(ra > 0 && rb > 0, "both processes took a share: {ra} + {rb}");
+    let done = poryadok(&db, &["jobs", "list", "--status", "done", "--limit", "500"]);
+    let jobs: Vec<serde_json::Value> = done.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(jobs.len(), 300);
+    assert!(jobs.iter().all(|j| j["attempts"] == 1), "no job ran twice");
+    psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+}
