@@ -31,7 +31,11 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
 
     // The hand-written rules use the store round's own instant, so rules about time agree.
     let now = db
-        .raw_count(&format!("SELECT finished_at FROM audit_rounds WHERE workspace_id = $1 AND id = {last_round} AND $2 = $2"), ws, 0)
+        .raw_count(
+            &format!("SELECT finished_at FROM audit_rounds WHERE workspace_id = $1 AND id = {last_round} AND finished_at >= $2"),
+            ws,
+            0,
+        )
         .await?;
     let by_key: HashMap<&str, i64> = rules.iter().filter_map(|r| Some((r["catalogue_key"].as_str()?, r["id"].as_i64()?))).collect();
     db.raw_execute(

@@ -148,9 +148,55 @@ impl Compiler {
         Some(qcol(&s.alias, fk).is_not_null().and(qcol(&s.alias, fk).in_subquery(q)))
     }
 
+    /// `SELECT … FROM <related> rN WHERE rN.id = scope.fk AND workspace AND live`, without a
+    /// projection: the one row the scope row points at on `side`, if any.
+    fn related_row(&self, side: Side, s: &Scope) -> Option<(sea_query::SelectStatement, Scope)> {
+        let (entity, fk) = (side.entity()?, side.fk()?);
+        let alias = self.fresh("r");
+        let mut q = Query::select();
+        q.from_as(Alias::new(entity.table()), Alias::new(&alias))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))))
+            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace));
+        if entity.soft_delete() {
+            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
+        }
+        Some((q, Scope { entity, alias }))
+    }
+
+    /// Conditions on one related row that also read the scope row, as one `EXISTS` over that
+    /// row: `owner != org.owner` reads the organization once, where a value subquery would read
+    /// it for the NULL guard and again for the comparison.
+    /// * A comparison of a column of the scope row with one of a related row holds exactly when
+    ///   a live related row exists and both values are present and compare.
+    /// * A related column is empty exactly when no live related row has it non-empty.
+    fn related_row_cond(&self, c: &Cond, s: &Scope) -> Option<SimpleExpr> {
+        match c {
+            Cond::Compare { left: Operand::Column(a), op, right: Operand::Column(b), .. }
+                if (a.side == Side::This) != (b.side == Side::This) =>
+            {
+                let side = if a.side == Side::This { b.side } else { a.side };
+                let (mut q, inner) = self.related_row(side, s)?;
+                let read = |c: &ColumnRef| self.column(&c.column, if c.side == Side::This { &s.alias } else { &inner.alias });
+                let (l, r) = (read(a), read(b));
+                q.expr(Expr::val(1)).and_where(l.clone().is_not_null()).and_where(r.clone().is_not_null()).and_where(compare(l, *op, r));
+                Some(Expr::exists(q))
+            }
+            Cond::IsEmpty(Operand::Column(x)) if x.side != Side::This => {
+                let (mut q, inner) = self.related_row(x.side, s)?;
+                let here = Cond::IsEmpty(Operand::Column(ColumnRef { side: Side::This, ..x.clone() }));
+                q.expr(Expr::val(1)).and_where(self.cond(&here, &inner).not());
+                Some(Expr::exists(q).not())
+            }
+            _ => None,
+        }
+    }
+
     fn cond(&self, c: &Cond, s: &Scope) -> SimpleExpr {
         if let Some(semi) = self.related_only(c, s) {
             return semi;
+        }
+        if let Some(e) = self.related_row_cond(c, s) {
+            return e;
         }
         match c {
             Cond::Const(b) => Self::truth(*b),
@@ -171,6 +217,9 @@ impl Compiler {
                 let vals: Vec<SimpleExpr> = values.iter().map(lit).collect();
                 let test = if *negated { l.clone().is_not_in(vals) } else { l.clone().is_in(vals) };
                 l.is_not_null().and(test)
+            }
+            Cond::IsEmpty(Operand::Column(ColumnRef { side: Side::This, column: Column::Custom { key, ty }, .. })) => {
+                self.custom_empty(qcol(&s.alias, "custom"), key, *ty)
             }
             Cond::IsEmpty(x) => {
                 let v = self.operand(x, Ty::Text, s);
@@ -277,6 +326,30 @@ impl Compiler {
             Column::Builtin(name) => qcol(alias, name),
             Column::Custom { key, ty } => self.custom(qcol(alias, "custom"), key, *ty),
         }
+    }
+
+    /// Whether a custom field is empty, i.e. [`Self::custom`] is NULL or `''`, reading the JSON
+    /// once or twice instead of up to four times (the type test and the value of each half).
+    fn custom_empty(&self, json: SimpleExpr, key: &str, ty: CustomFieldType) -> SimpleExpr {
+        use CustomFieldType as T;
+        if self.backend == DbBackend::Postgres {
+            let k: SimpleExpr = Expr::val(key).into();
+            let t = match ty {
+                t if text_like(t) => "CASE WHEN jsonb_typeof(($1)::jsonb -> $2) = 'string' THEN (($1)::jsonb ->> $2) = '' ELSE TRUE END",
+                T::Number => "jsonb_typeof(($1)::jsonb -> $2) IS DISTINCT FROM 'number'",
+                T::Bool => "jsonb_typeof(($1)::jsonb -> $2) IS DISTINCT FROM 'boolean'",
+                _ => "NOT COALESCE(jsonb_typeof(($1)::jsonb -> $2) = 'number' AND (($1)::jsonb ->> $2) ~ '^-?[0-9]+$', FALSE)",
+            };
+            return self.tmpl(t, &[json, k]);
+        }
+        let path: SimpleExpr = Expr::val(format!("$.\"{key}\"")).into();
+        let t = match ty {
+            t if text_like(t) => "CASE json_type($1, $2) WHEN 'text' THEN json_extract($1, $2) = '' ELSE 1 END",
+            T::Number => "CASE WHEN json_type($1, $2) IN ('integer', 'real') THEN 0 ELSE 1 END",
+            T::Bool => "CASE WHEN json_type($1, $2) IN ('true', 'false') THEN 0 ELSE 1 END",
+            _ => "CASE WHEN json_type($1, $2) = 'integer' THEN 0 ELSE 1 END",
+        };
+        self.tmpl(t, &[json, path])
     }
 
     /// A custom field's value, NULL unless the JSON holds the type the field stores.
