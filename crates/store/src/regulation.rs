@@ -394,7 +394,7 @@ pub(crate) async fn enforce_deal(
     Ok(renamed)
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn create_entry_task(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -438,7 +438,7 @@ async fn check_role_range(conn: &impl ConnectionTrait, backend: DbBackend, actor
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn check_closing(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
