@@ -259,7 +259,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { deals, seed } => {
             let db = cli.db.open().await?;
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
-            db.apply_demo_regulation(report.workspace_id).await?;
+            db.apply_demo_process(report.workspace_id).await?;
             db.analyze().await?;
             let secs = report.elapsed.as_secs_f64().max(1e-9);
             println!(
@@ -381,7 +381,7 @@ async fn serve(
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
             let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
-            db.apply_demo_regulation(report.workspace_id).await?;
+            db.apply_demo_process(report.workspace_id).await?;
             db.analyze().await?;
             print_logins(&report.users);
         } else {

@@ -333,11 +333,12 @@ impl Db {
         Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
     }
 
-    /// The seed department's regulation on the demo workspace, so the product shows it at work:
+    /// The seed department's process on the demo workspace, so the product shows it at work:
     /// closing reasons, an SLA on new leads, a task on accepting one, what a sent proposal needs,
-    /// and managers passing deals to consultants after "Коммуникация". Kept apart from the data
-    /// generator so that tests creating records in a demo workspace are not bound by it.
-    pub async fn apply_demo_regulation(&self, ws: i64) -> Result<()> {
+    /// managers passing deals to consultants after "Коммуникация", and a first audit round.
+    /// Kept apart from the data generator so that tests creating records in a demo workspace are
+    /// not bound by it.
+    pub async fn apply_demo_process(&self, ws: i64) -> Result<()> {
         let sys = self.system_actor(ws, Channel::Demo).await?;
         self.update_workspace(
             &sys,
@@ -375,6 +376,8 @@ impl Db {
             let ranges = serde_json::json!({"role_ranges": [{"role": "manager", "up_to_stage_id": limit}]});
             self.update(&sys, Entity::Pipeline, clients.id(), &ranges).await?;
         }
+        let round = self.start_round(&sys).await?;
+        self.run_round(ws, round).await?;
         Ok(())
     }
 
