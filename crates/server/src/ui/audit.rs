@@ -766,7 +766,12 @@ struct ReviewPage {
     csrf: String,
     round: i64,
     groups: Vec<RuleGroup>,
+    /// Violations waiting beyond the first page (their evidence is not read).
+    hidden: usize,
 }
+
+/// How many violations one review page shows with their evidence (a few queries each).
+const REVIEW_PAGE: usize = 100;
 
 /// Answered, overdue and still-matching violations wait for a review; reviewed ones stay visible.
 fn wants_review(v: &ViolationView) -> bool {
@@ -778,34 +783,40 @@ async fn review_page(State(st): State<AppState>, ui: Ui, Path(round): Path<i64>)
         return error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("audit.forbidden"));
     }
     match load_review(&st, &ui, round).await {
-        Ok(groups) => render(&ReviewPage {
+        Ok((groups, hidden)) => render(&ReviewPage {
             ctx: ui.ctx("audit", ui.t.fmt("audit.review.title", &[("n", round.to_string().as_str())])),
             t: ui.t,
             csrf: ui.csrf.clone(),
             round,
             groups,
+            hidden,
         }),
         Err(e) => store_error(&ui, e),
     }
 }
 
-async fn load_review(st: &AppState, ui: &Ui, round: i64) -> Result<Vec<RuleGroup>, StoreError> {
+async fn load_review(st: &AppState, ui: &Ui, round: i64) -> Result<(Vec<RuleGroup>, usize), StoreError> {
     if pick_round(st, ui, Some(round)).await?.is_none() {
         return Err(StoreError::NotFound);
     }
     let all = st.db.violations(&ui.actor, &ViolationQuery { round: Some(round), ..ViolationQuery::default() }).await?;
     let rows = violation_views(st, ui, &all).await?;
-    let (mut list, mut kept) = (Vec::new(), Vec::new());
-    for (v, mut row) in all.into_iter().zip(rows) {
-        if wants_review(&row) {
-            if let Some(deal) = row.deal_id {
-                row.evidence = Some(evidence(st, ui, deal).await);
-            }
-            list.push(v);
-            kept.push(row);
+    // Those still waiting come first, so the page always shows what is left to do.
+    let mut waiting: Vec<_> = all.into_iter().zip(rows).filter(|(_, row)| wants_review(row)).collect();
+    waiting.sort_by_key(|(_, row)| row.closed());
+    let (mut list, mut kept, mut hidden) = (Vec::new(), Vec::new(), 0);
+    for (v, mut row) in waiting {
+        if kept.len() == REVIEW_PAGE {
+            hidden += usize::from(!row.closed());
+            continue;
         }
+        if let Some(deal) = row.deal_id {
+            row.evidence = Some(evidence(st, ui, deal).await);
+        }
+        list.push(v);
+        kept.push(row);
     }
-    grouped(st, ui, &list, kept).await
+    Ok((grouped(st, ui, &list, kept).await?, hidden))
 }
 
 /// The deal's demo and proposal links and its latest calls and notes; what cannot be read is left out.

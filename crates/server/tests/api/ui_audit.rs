@@ -14,6 +14,7 @@ crate::both_dbs!(
     a_rule_is_created_through_the_form_and_a_bad_one_is_refused_inline,
     the_inbox_lists_only_the_managers_own_and_an_unexplained_not_fixed_is_refused,
     the_head_warns_and_the_standings_show_it_while_others_may_not_review,
+    a_long_review_shows_a_page_of_what_waits_and_says_how_many_more,
 );
 
 #[track_caller]
@@ -277,4 +278,22 @@ async fn a_manager_answers_and_the_head_warns_in_a_real_browser() {
     let (_, st) = app.get(&app.t.head, "/api/v1/audit/standings").await;
     let row = st["data"]["rows"].as_array().unwrap().iter().find(|r| r["user_id"] == app.ids.manager1).unwrap().clone();
     assert_eq!(row["warnings"], 1);
+}
+
+/// Past the deadline every unanswered violation waits for the head: the page shows the first
+/// hundred with their evidence and counts the rest, instead of reading evidence for thousands.
+async fn a_long_review_shows_a_page_of_what_waits_and_says_how_many_more(app: TestApp) {
+    let body = json!({"name": "Нет суммы", "entity": "deal", "expression": "value = 0", "criticality": 1});
+    app.create(&app.t.head, "rules", body).await;
+    for i in 0..120 {
+        app.create(&app.t.manager1, "deals", json!({"title": format!("Сделка {i}")})).await;
+    }
+    let (_, v) = app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
+    run_jobs(&app).await;
+    let round = v["data"]["id"].as_i64().unwrap();
+    app.clock.advance(time::Duration::days(6));
+    let s = head(&app).await;
+    let (status, html) = s.get(&format!("/audit/rounds/{round}/review")).await;
+    assert_eq!(status, StatusCode::OK);
+    has(&html, "Ещё 20 нарушений ждут проверки");
 }
