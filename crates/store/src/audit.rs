@@ -122,7 +122,7 @@ impl Db {
         }
         for k in ["why", "fix"] {
             if pick(k) {
-                out.push((if k == "why" { "why" } else { "fix" }, text(obj, k, 10_000, false)?.into()));
+                out.push((k, text(obj, k, 10_000, false)?.into()));
             }
         }
         if pick("responsible") {
@@ -448,10 +448,12 @@ impl Db {
     pub async fn recheck_round(&self, ws: i64, round: i64) -> Result<(i64, i64)> {
         let sys = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
         let now = self.clock.now_ms();
+        // The rules with "fixed" claims still to check: each is checked once, and its claims
+        // are settled by two statements, whatever their number.
         let q = Query::select()
-            .expr_as(Expr::col((col("v"), col("id"))), col("id"))
-            .expr_as(Expr::col((col("v"), col("entity"))), col("entity"))
-            .expr_as(Expr::col((col("v"), col("record_id"))), col("record_id"))
+            .distinct()
+            .expr_as(Expr::col((col("r"), col("id"))), col("id"))
+            .expr_as(Expr::col((col("r"), col("entity"))), col("entity"))
             .expr_as(Expr::col((col("r"), col("expression"))), col("expression"))
             .from_as(col("violations"), col("v"))
             .inner_join(aliased("rules", "r"), Expr::col((col("r"), col("id"))).equals((col("v"), col("rule_id"))))
@@ -461,37 +463,40 @@ impl Db {
             .and_where(Expr::col((col("v"), col("recheck"))).is_null())
             .to_owned();
         let (mut resolved, mut still) = (0, 0);
+        let tx = self.write.begin().await?;
         for r in self.read.query_all(self.backend.build(&q)).await? {
             let entity = Entity::from_name(&r.try_get::<String>("", "entity")?).unwrap_or(Entity::Deal);
-            let record: i64 = r.try_get("", "record_id")?;
-            let checked = self.check_filter(&sys, entity, &r.try_get::<String>("", "expression")?, "expression").await?;
-            let matches = Query::select()
+            let checked =
+                crate::filters::check_on(&tx, self.backend, &sys, entity, &r.try_get::<String>("", "expression")?, "expression").await?;
+            let matching = Query::select()
                 .column(col("id"))
                 .from(col(entity.table()))
                 .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("id")).eq(record))
                 .and_where(Expr::col(col("deleted_at")).is_null())
                 .and_where(self.filter_condition(&sys, &checked, now))
                 .to_owned();
-            let hit = self.read.query_one(self.backend.build(&matches)).await?.is_some();
-            let (recheck, review): (&str, Option<&str>) = if hit { ("still_matches", None) } else { ("resolved", Some("closed")) };
-            if hit {
-                still += 1;
-            } else {
-                resolved += 1;
-            }
-            let upd = Query::update()
-                .table(col("violations"))
-                .values([
-                    (col("recheck"), recheck.into()),
-                    (col("review"), review.into()),
-                    (col("reviewed_at"), (!hit).then_some(now).into()),
-                ])
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("id")).eq(r.try_get::<i64>("", "id")?))
+            let rule_id: i64 = r.try_get("", "id")?;
+            let claims = |values: Vec<(sea_query::Alias, sea_query::SimpleExpr)>| {
+                Query::update()
+                    .table(col("violations"))
+                    .values(values)
+                    .and_where(Expr::col(col("workspace_id")).eq(ws))
+                    .and_where(Expr::col(col("round_id")).eq(round))
+                    .and_where(Expr::col(col("rule_id")).eq(rule_id))
+                    .and_where(Expr::col(col("status")).eq("fixed"))
+                    .and_where(Expr::col(col("recheck")).is_null())
+                    .to_owned()
+            };
+            let flagged = claims(vec![(col("recheck"), "still_matches".into())])
+                .and_where(Expr::col(col("record_id")).in_subquery(matching))
                 .to_owned();
-            self.write.execute(self.backend.build(&upd)).await?;
+            still += tx.execute(self.backend.build(&flagged)).await?.rows_affected() as i64;
+            // What the first statement left unflagged no longer matches: closed as fixed.
+            let closed =
+                claims(vec![(col("recheck"), "resolved".into()), (col("review"), "closed".into()), (col("reviewed_at"), now.into())]);
+            resolved += tx.execute(self.backend.build(&closed)).await?.rows_affected() as i64;
         }
+        tx.commit().await?;
         Ok((resolved, still))
     }
 
