@@ -2,9 +2,9 @@
 //! record and what the head needs to judge it, a FAQ sheet with every rule's explanation, and a
 //! tally per user; and the same rows as CSV.
 use poryadok_store::audit::ExportRow;
-use rust_xlsxwriter::{Format, Url, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Url, Workbook, Worksheet, XlsxError};
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Column titles and fixed words, in the workspace's language.
 struct Words {
@@ -64,14 +64,16 @@ pub fn workbook(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> Res
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let mut taken = HashSet::new();
+    let mut by_rule: HashMap<i64, Vec<&ExportRow>> = HashMap::new();
+    for r in rows {
+        by_rule.entry(r.rule_id).or_default().push(r);
+    }
     for rule in rules {
         let id = rule["id"].as_i64().unwrap_or(0);
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(rule["name"].as_str().unwrap_or(""), &mut taken))?;
-        for (c, title) in w.columns.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, *title, &bold)?;
-        }
-        for (i, r) in rows.iter().filter(|r| r.rule_id == id).enumerate() {
+        header(sheet, &w.columns, &bold)?;
+        for (i, r) in by_rule.get(&id).into_iter().flatten().enumerate() {
             let row = i as u32 + 1;
             let link = format!("{base}/{}/{}", path_of(&r.entity), r.record_id);
             sheet.write_url_with_text(row, 0, Url::new(link), format!("#{}", r.record_id))?;
@@ -86,9 +88,7 @@ pub fn workbook(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> Res
     }
     let faq = book.add_worksheet();
     faq.set_name(w.faq)?;
-    for (c, title) in w.faq_columns.iter().enumerate() {
-        faq.write_string_with_format(0, c as u16, *title, &bold)?;
-    }
+    header(faq, &w.faq_columns, &bold)?;
     for (i, rule) in rules.iter().enumerate() {
         let row = i as u32 + 1;
         faq.write_string(row, 0, rule["name"].as_str().unwrap_or(""))?;
@@ -102,9 +102,7 @@ pub fn workbook(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> Res
     faq.set_column_width(3, 60)?;
     let tally = book.add_worksheet();
     tally.set_name(w.tally)?;
-    for (c, title) in w.tally_columns.iter().enumerate() {
-        tally.write_string_with_format(0, c as u16, *title, &bold)?;
-    }
+    header(tally, &w.tally_columns, &bold)?;
     for (i, (owner, counts)) in tallies(rows).into_iter().enumerate() {
         let row = i as u32 + 1;
         tally.write_string(row, 0, owner)?;
@@ -114,6 +112,14 @@ pub fn workbook(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> Res
     }
     tally.set_column_width(0, 30)?;
     book.save_to_buffer()
+}
+
+/// The bold first row of a sheet.
+fn header(sheet: &mut Worksheet, titles: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (c, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *title, bold)?;
+    }
+    Ok(())
 }
 
 /// Per owner: violations, fixed, not fixed, not processed, warnings.
