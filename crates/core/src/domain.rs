@@ -86,11 +86,18 @@ string_enum!(
     }
 );
 
-string_enum!(IdentityKind { Phone = "phone", Email = "email", Telegram = "telegram", Whatsapp = "whatsapp" });
+// Ways to reach a person; `telegram_id` is a Telegram user's numeric id, learnt from the bot's updates.
+string_enum!(IdentityKind {
+    Phone = "phone",
+    Email = "email",
+    Telegram = "telegram",
+    Whatsapp = "whatsapp",
+    TelegramId = "telegram_id",
+});
 
 string_enum!(
     /// Where a change came from; written into every history event.
-    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system" }
+    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system", Intake = "intake" }
 );
 
 string_enum!(HistoryAction { Create = "create", Update = "update", Delete = "delete" });

@@ -87,14 +87,21 @@ impl Db {
     }
 
     pub async fn create(&self, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
+        let tx = self.write.begin().await?;
+        let row = self.create_in(&tx, actor, entity, body).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Db::create`] inside the caller's transaction, so several writes commit or fail together.
+    pub(crate) async fn create_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Create, &ctx)?;
         let now = self.clock.now_ms();
-        let tx = self.write.begin().await?;
-        rules::before_create(&tx, self.backend, actor, entity, &mut checked, now).await?;
-        check_refs(&tx, self.backend, actor, &checked.refs).await?;
+        rules::before_create(tx, self.backend, actor, entity, &mut checked, now).await?;
+        check_refs(tx, self.backend, actor, &checked.refs).await?;
         let custom = checked.custom.take().map(|m| strip_nulls(&m));
         let mut values = checked.values;
         if let Some(c) = &custom {
@@ -113,30 +120,36 @@ impl Db {
         let inserted = tx.query_one(self.backend.build(&insert)).await.map_err(|e| unique_to_conflict(e, entity))?;
         let id: i64 = inserted.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
         let mut row = inserted_row(entity, id, now, &values);
-        rules::after_write(&tx, self.backend, actor, &row, None).await?;
+        rules::after_write(tx, self.backend, actor, &row, None).await?;
         if entity == Entity::Deal {
-            if let Some(title) = crate::regulation::enforce_deal(&tx, self.backend, actor, &row, None, now).await? {
-                row = rename_deal(&tx, self.backend, actor, id, &title).await?;
+            if let Some(title) = crate::regulation::enforce_deal(tx, self.backend, actor, &row, None, now).await? {
+                row = rename_deal(tx, self.backend, actor, id, &title).await?;
             }
         }
         let changes = diff(None, &row);
-        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Create, changes, now).await?;
-        tx.commit().await?;
+        append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Create, changes, now).await?;
         Ok(row)
     }
 
     pub async fn update(&self, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
+        let tx = self.write.begin().await?;
+        let row = self.update_in(&tx, actor, entity, id, body).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Db::update`] inside the caller's transaction.
+    pub(crate) async fn update_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Update, &ctx)?;
         let now = self.clock.now_ms();
-        let tx = self.write.begin().await?;
-        let old = fetch_one(&tx, self.backend, entity, actor, id, false).await?;
-        rules::before_update(&tx, self.backend, actor, &old, &mut checked, now).await?;
+        let old = fetch_one(tx, self.backend, entity, actor, id, false).await?;
+        rules::before_update(tx, self.backend, actor, &old, &mut checked, now).await?;
         // Only references that change are checked: keeping a link to a since-deactivated user is fine.
         checked.refs.retain(|r| r.field.starts_with("custom.") || old.get(&r.field).as_int() != Some(r.id));
-        check_refs(&tx, self.backend, actor, &checked.refs).await?;
+        check_refs(tx, self.backend, actor, &checked.refs).await?;
         let mut values: Vec<_> = checked.values.into_iter().filter(|(f, v)| old.get(f.name) != v || f.kind == Kind::Password).collect();
         if let Some(patch) = checked.custom.take() {
             let mut merged = match old.get("custom") {
@@ -156,7 +169,6 @@ impl Db {
             }
         }
         if values.is_empty() {
-            tx.commit().await?;
             return Ok(old);
         }
         hash_passwords(&mut values)?;
@@ -169,19 +181,18 @@ impl Db {
             upd.value(col(f.column()), to_sea(f.kind, v));
         }
         tx.execute(self.backend.build(&upd)).await.map_err(|e| unique_to_conflict(e, entity))?;
-        let mut row = fetch_one(&tx, self.backend, entity, &system_view(actor), id, false).await?;
-        rules::after_write(&tx, self.backend, actor, &row, Some(&old)).await?;
+        let mut row = fetch_one(tx, self.backend, entity, &system_view(actor), id, false).await?;
+        rules::after_write(tx, self.backend, actor, &row, Some(&old)).await?;
         if entity == Entity::Deal {
-            if let Some(title) = crate::regulation::enforce_deal(&tx, self.backend, actor, &row, Some(&old), now).await? {
-                row = rename_deal(&tx, self.backend, actor, id, &title).await?;
+            if let Some(title) = crate::regulation::enforce_deal(tx, self.backend, actor, &row, Some(&old), now).await? {
+                row = rename_deal(tx, self.backend, actor, id, &title).await?;
             }
         }
         let mut changes = diff(Some(&old), &row);
         if values.iter().any(|(f, _)| f.kind == Kind::Password) {
             changes.insert("password".into(), Json::String("changed".into()));
         }
-        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Update, changes, now).await?;
-        tx.commit().await?;
+        append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Update, changes, now).await?;
         Ok(row)
     }
 
