@@ -16,6 +16,7 @@ mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
 mod jobs;
+mod merge;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -137,6 +138,26 @@ enum Command {
         #[command(subcommand)]
         command: jobs::JobsCommand,
     },
+    /// Print groups of persons or organizations that look like one client (same phone, e-mail,
+    /// tax id, website or a similar name).
+    Duplicates {
+        /// persons or organizations.
+        #[arg(long, default_value = "persons")]
+        entity: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        workspace: Option<i64>,
+    },
+    /// Merge REMOVE_ID into KEEP_ID: its deals, calls, messages, notes and history move to KEEP_ID.
+    Merge {
+        /// persons or organizations.
+        entity: String,
+        keep_id: i64,
+        remove_id: i64,
+        #[arg(long)]
+        workspace: Option<i64>,
+    },
     /// In-process measurements used by scripts/bench (prints one JSON object per line).
     Bench {
         #[command(subcommand)]
@@ -218,7 +239,8 @@ async fn main() {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
-            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?).await
+            let public_url = cli.smtp.public_url.clone();
+            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?, public_url).await
         }
         Command::Audit { command: AuditCommand::Install { workspace, params } } => {
             let db = cli.db.open().await?;
@@ -300,6 +322,18 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Duplicates { entity, limit, workspace } => {
+            let db = cli.db.open().await?;
+            let r = merge::duplicates(&db, first_workspace(&db, workspace).await?, &entity, limit).await;
+            db.close().await;
+            r
+        }
+        Command::Merge { entity, keep_id, remove_id, workspace } => {
+            let db = cli.db.open().await?;
+            let r = merge::merge(&db, first_workspace(&db, workspace).await?, &entity, keep_id, remove_id).await;
+            db.close().await;
+            r
+        }
         Command::Bench { command } => {
             let db = cli.db.open().await?;
             let r = bench::run(&db, command).await;
@@ -370,13 +404,14 @@ async fn serve(
     demo_deals: u64,
     job_lease_ms: Option<i64>,
     smtp: Option<poryadok_server::mail::SmtpConfig>,
+    public_url: Option<String>,
 ) -> Result<()> {
     let db = args.open().await?;
     match &smtp {
         Some(smtp) => println!("e-mail copies of notifications go through {smtp:?}"),
         None => println!("e-mail copies of notifications are off (no --smtp-url)"),
     }
-    let state = AppState::new(db.clone()).with_smtp(smtp);
+    let mut state = AppState::new(db.clone()).with_smtp(smtp);
     if demo {
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
@@ -392,6 +427,7 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("Poryadok is running at http://{local}/ (database {})", args.url()?);
+    state.public_url = Some(public_url.map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("http://{local}")));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = job_lease_ms.map(|lease| {
         let mut w = poryadok_server::worker::Worker::new(&state);

@@ -86,6 +86,11 @@ impl Db {
         fetch_one(&self.read, self.backend, entity, actor, id, false).await
     }
 
+    /// [`Db::get`] inside the caller's transaction.
+    pub(crate) async fn get_in(&self, conn: &impl ConnectionTrait, actor: &Actor, entity: Entity, id: i64) -> Result<Row> {
+        fetch_one(conn, self.backend, entity, actor, id, false).await
+    }
+
     pub async fn create(&self, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
         let tx = self.write.begin().await?;
         let row = self.create_in(&tx, actor, entity, body).await?;

@@ -25,7 +25,7 @@ fn set_default(c: &mut Checked, entity: Entity, name: &str, v: Val) -> Result<()
     Ok(())
 }
 
-async fn scalar_i64(conn: &impl ConnectionTrait, backend: DbBackend, q: &sea_query::SelectStatement) -> Result<Option<i64>> {
+pub(crate) async fn scalar_i64(conn: &impl ConnectionTrait, backend: DbBackend, q: &sea_query::SelectStatement) -> Result<Option<i64>> {
     Ok(match conn.query_one(backend.build(q)).await? {
         Some(r) => r.try_get_by_index::<Option<i64>>(0)?,
         None => None,
@@ -352,6 +352,10 @@ pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBacken
     let id = old.id();
     if old.entity == Entity::SavedFilter {
         own_filter(actor, old)?;
+    }
+    if old.entity == Entity::Activity && !old.get("call_direction").is_null() {
+        // A call that happened is the client's record: it is never deleted (a planned callback may be).
+        return Err(StoreError::Conflict { field: None, message: "a call is kept for good and cannot be deleted".into() });
     }
     let in_use = match old.entity {
         Entity::Stage => Some((Entity::Deal, "stage_id", "deals are in this stage; move them first")),

@@ -1,0 +1,312 @@
+//! Messages from Telegram and e-mail onto the sender's card.
+//!
+//! The sender is found by the identity the channel gives (a Telegram user id, an e-mail address),
+//! then by what ties the message to a known client: an e-mail that answers one of the client's
+//! messages (In-Reply-To / References), a phone number in its signature, or a contact the client
+//! shared in Telegram. What is found that way becomes one more identity of that client, so the
+//! next message goes straight to the same card.
+use crate::error::{Result, StoreError};
+use crate::intake::client::{self, EventCtx};
+use crate::sql::col;
+use poryadok_core::domain::IdentityKind;
+use poryadok_core::error::FieldError;
+use poryadok_core::intake::{display_phone, Attribution, Words};
+use poryadok_core::types::{Email, Phone};
+use sea_orm::ConnectionTrait;
+use sea_query::{Expr, Order, Query};
+use serde_json::{json, Map, Value as Json};
+
+const BODY_LIMIT: usize = 100_000;
+
+/// A message as intake reads it, whatever the channel.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InboundMessage {
+    pub channel: &'static str,
+    /// Why it is not a message at all (a Telegram update of another kind), if so.
+    pub ignore: Option<String>,
+    pub external_id: Option<String>,
+    /// Message-IDs this one answers (e-mail).
+    pub thread_refs: Vec<String>,
+    pub sender_name: Option<String>,
+    /// The channel's own identity of the sender.
+    pub identity: Option<(IdentityKind, String)>,
+    /// A Telegram @username, kept on the person's `telegram` field.
+    pub username: Option<String>,
+    /// A phone number the sender shared (Telegram contact).
+    pub shared_phone: Option<String>,
+    /// Phone numbers written in the message (an e-mail signature).
+    pub phone_hints: Vec<String>,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub sent_at: Option<i64>,
+}
+
+/// A Telegram Bot API update (`message` or `edited_message`).
+pub(crate) fn read_telegram(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
+    let update: Json = serde_json::from_slice(body).map_err(|e| FieldError::new("body", format!("the update is not valid JSON: {e}")))?;
+    if update.get("update_id").and_then(Json::as_i64).is_none() {
+        return Err(FieldError::new("update_id", "a Telegram update has a numeric update_id"));
+    }
+    let Some(msg) = update.get("message").or_else(|| update.get("edited_message")) else {
+        return Ok(InboundMessage { channel: "telegram", ignore: Some("not a message update".into()), ..Default::default() });
+    };
+    let from = msg.get("from").ok_or_else(|| FieldError::new("message.from", "the message has no sender"))?;
+    let user_id = from.get("id").and_then(Json::as_i64).ok_or_else(|| FieldError::new("message.from.id", "the sender has no numeric id"))?;
+    let chat = msg.get("chat").and_then(|c| c.get("id")).and_then(Json::as_i64).unwrap_or(user_id);
+    let message_id = msg.get("message_id").and_then(Json::as_i64).unwrap_or(0);
+    let name = [from.get("first_name"), from.get("last_name")].iter().flatten().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ");
+    let username = from.get("username").and_then(Json::as_str).map(|u| u.trim_start_matches('@').to_lowercase());
+    let contact = msg.get("contact");
+    // A contact is the sender's own only when its user id is the sender's.
+    let shared_phone = contact
+        .filter(|c| c.get("user_id").and_then(Json::as_i64).is_none_or(|u| u == user_id))
+        .and_then(|c| c.get("phone_number"))
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    let text = msg.get("text").or_else(|| msg.get("caption")).and_then(Json::as_str).map(str::to_string);
+    let body = match (&text, &shared_phone) {
+        (Some(t), _) => t.clone(),
+        (None, Some(p)) => format!("☎ {p}"),
+        (None, None) => "[—]".to_string(),
+    };
+    Ok(InboundMessage {
+        channel: "telegram",
+        external_id: Some(format!("{chat}:{message_id}")),
+        sender_name: Some(name).filter(|n| !n.trim().is_empty()),
+        identity: Some((IdentityKind::TelegramId, user_id.to_string())),
+        sender: username.as_ref().map_or_else(|| user_id.to_string(), |u| format!("@{u}")),
+        username,
+        shared_phone,
+        body: body.chars().take(BODY_LIMIT).collect(),
+        sent_at: msg.get("date").and_then(Json::as_i64).map(|s| s * 1000),
+        ..Default::default()
+    })
+}
+
+/// A raw MIME message.
+pub(crate) fn read_email(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
+    let m = poryadok_core::email::parse_email(body).map_err(|e| FieldError::new(e.field, e.message))?;
+    let address = Email::parse(&m.from_addr).map_err(|e| FieldError::new("from", e))?.into_string();
+    let mut refs = m.in_reply_to.clone();
+    refs.extend(m.references.iter().cloned());
+    Ok(InboundMessage {
+        channel: "email",
+        external_id: m.message_id.clone(),
+        thread_refs: refs,
+        sender_name: m.from_name.clone(),
+        identity: Some((IdentityKind::Email, address.clone())),
+        phone_hints: poryadok_core::email::phone_candidates(&m.text),
+        sender: address,
+        recipients: m.to.clone(),
+        subject: Some(m.subject.clone()).filter(|s| !s.is_empty()),
+        body: m.text.chars().take(BODY_LIMIT).collect(),
+        sent_at: m.sent_at,
+        ..Default::default()
+    })
+}
+
+/// Checks an e-mail source's optional IMAP settings.
+pub(crate) fn check_email_config(c: &mut Map<String, Json>) -> Result<()> {
+    let Some(imap) = c.get_mut("imap") else {
+        return Ok(());
+    };
+    let Json::Object(imap) = imap else {
+        return Err(StoreError::invalid("config.imap", "must be an object: host, port, security, username, password, mailbox"));
+    };
+    for key in ["host", "username", "password"] {
+        if imap.get(key).and_then(Json::as_str).is_none_or(|s| s.trim().is_empty()) {
+            return Err(StoreError::invalid(format!("config.imap.{key}"), "required"));
+        }
+    }
+    let security = imap.get("security").and_then(Json::as_str).unwrap_or("tls").to_string();
+    if !matches!(security.as_str(), "tls" | "starttls" | "plain") {
+        return Err(StoreError::invalid("config.imap.security", "must be tls, starttls or plain"));
+    }
+    let port = match imap.get("port") {
+        None | Some(Json::Null) => {
+            if security == "tls" {
+                993
+            } else {
+                143
+            }
+        }
+        Some(v) => v.as_i64().filter(|p| (1..=65535).contains(p)).ok_or_else(|| StoreError::invalid("config.imap.port", "must be a port number"))?,
+    };
+    let every = match imap.get("every_minutes") {
+        None | Some(Json::Null) => 1,
+        Some(v) => v.as_i64().filter(|m| (1..=1440).contains(m)).ok_or_else(|| StoreError::invalid("config.imap.every_minutes", "must be 1 to 1440"))?,
+    };
+    imap.insert("security".into(), json!(security));
+    imap.insert("port".into(), json!(port));
+    imap.insert("every_minutes".into(), json!(every));
+    if imap.get("mailbox").and_then(Json::as_str).is_none_or(|s| s.trim().is_empty()) {
+        imap.insert("mailbox".into(), json!("INBOX"));
+    }
+    Ok(())
+}
+
+/// The client and deal of an earlier message this one answers.
+async fn thread_of(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, refs: &[String]) -> Result<Option<(i64, Option<i64>, String)>> {
+    if refs.is_empty() {
+        return Ok(None);
+    }
+    let q = Query::select()
+        .columns(["person_id", "deal_id", "thread_id", "external_id"].map(col))
+        .from(col("messages"))
+        .and_where(Expr::col(col("workspace_id")).eq(ctx.actor.ws_id()))
+        .and_where(Expr::col(col("channel")).eq("email"))
+        .and_where(Expr::col(col("external_id")).is_in(refs.iter().map(String::as_str)))
+        .and_where(Expr::col(col("person_id")).is_not_null())
+        .order_by(col("id"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    match conn.query_one(ctx.db.backend.build(&q)).await? {
+        Some(r) => {
+            let thread: Option<String> = r.try_get("", "thread_id")?;
+            let own: Option<String> = r.try_get("", "external_id")?;
+            Ok(Some((r.try_get("", "person_id")?, r.try_get("", "deal_id")?, thread.or(own).unwrap_or_default())))
+        }
+        None => Ok(None),
+    }
+}
+
+async fn person_by_phone(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, raw: &str) -> Result<Option<(i64, String)>> {
+    let Ok(phone) = Phone::parse(raw, &ctx.actor.ws.region) else {
+        return Ok(None);
+    };
+    let phone = phone.into_string();
+    Ok(client::person_by_identity(ctx, conn, IdentityKind::Phone, &phone).await?.map(|p| (p, phone)))
+}
+
+pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &InboundMessage) -> Result<Json> {
+    if let Some(why) = &m.ignore {
+        return Ok(json!({"ignored": why}));
+    }
+    let (kind, value) = m.identity.clone().ok_or_else(|| StoreError::invalid("sender", "the message names no sender"))?;
+    let mut person = client::person_by_identity(ctx, conn, kind, &value).await?;
+    let mut linked_by = None;
+    let thread = thread_of(ctx, conn, &m.thread_refs).await?;
+    if let Some(shared) = &m.shared_phone {
+        // A shared contact ties the Telegram id to a phone: to the phone's card when there is one.
+        match person_by_phone(ctx, conn, shared).await? {
+            Some((by_phone, _)) if person.is_some_and(|p| p != by_phone) => {
+                // FIXME(intake): merge the Telegram-only card into the phone's card once merge_in lands.
+                person = Some(by_phone);
+                linked_by = Some("shared_contact_merged");
+            }
+            Some((by_phone, _)) => {
+                person = Some(by_phone);
+                linked_by = Some("shared_contact");
+            }
+            None => {
+                if let (Some(p), Ok(phone)) = (person, Phone::parse(shared, &ctx.actor.ws.region)) {
+                    client::attach_identity(ctx, conn, p, IdentityKind::Phone, phone.as_str()).await?;
+                }
+            }
+        }
+    }
+    if person.is_none() {
+        if let Some((p, _, _)) = &thread {
+            person = Some(*p);
+            linked_by = Some("thread");
+        }
+    }
+    if person.is_none() {
+        for hint in &m.phone_hints {
+            if let Some((p, _)) = person_by_phone(ctx, conn, hint).await? {
+                person = Some(p);
+                linked_by = Some("phone_in_message");
+                break;
+            }
+        }
+    }
+    let who = m.sender_name.clone().unwrap_or_else(|| m.sender.clone());
+    let (person, new_person) = match person {
+        Some(p) => {
+            client::attach_identity(ctx, conn, p, kind, &value).await?;
+            if let Some(u) = &m.username {
+                client::attach_identity(ctx, conn, p, IdentityKind::Telegram, u).await?;
+            }
+            (p, false)
+        }
+        None => {
+            let mut fields = Map::new();
+            let mut extra = Vec::new();
+            match kind {
+                IdentityKind::Email => {
+                    fields.insert("email".into(), json!(value));
+                }
+                _ => extra.push((kind, value.clone())),
+            }
+            if let Some(u) = &m.username {
+                fields.insert("telegram".into(), json!(u));
+            }
+            if let Some(p) = m.shared_phone.as_ref().and_then(|p| Phone::parse(p, &ctx.actor.ws.region).ok()) {
+                fields.insert("phone".into(), json!(p.as_str()));
+            }
+            let owner = client::assign_owner(ctx, conn).await?;
+            (client::create_person(ctx, conn, &who, fields, &extra, owner).await?, true)
+        }
+    };
+    let words = Words::new(&ctx.actor.ws.locale);
+    let shown = m.shared_phone.as_deref().map_or(who.clone(), display_phone);
+    let (deal, _, new_deal) = client::deal_for(ctx, conn, person, &words.message_deal(m.channel, &shown), &Attribution::default()).await?;
+    let at = m.sent_at.unwrap_or(ctx.received_at);
+    client::record_touch(ctx, conn, deal, person, m.channel, &Attribution::default(), at, new_deal).await?;
+    let thread_id = thread.map(|(_, _, t)| t).filter(|t| !t.is_empty()).or_else(|| m.external_id.clone());
+    let q = Query::insert()
+        .into_table(col("messages"))
+        .columns(
+            [
+                "workspace_id",
+                "channel",
+                "direction",
+                "person_id",
+                "deal_id",
+                "event_id",
+                "external_id",
+                "thread_id",
+                "sender",
+                "recipients",
+                "subject",
+                "body",
+                "sent_at",
+                "created_at",
+            ]
+            .map(col),
+        )
+        .values([
+            ctx.actor.ws_id().into(),
+            m.channel.into(),
+            "in".into(),
+            person.into(),
+            deal.into(),
+            ctx.event_id.into(),
+            m.external_id.clone().into(),
+            thread_id.into(),
+            m.sender.as_str().into(),
+            (!m.recipients.is_empty()).then(|| m.recipients.join(", ")).into(),
+            m.subject.clone().into(),
+            m.body.as_str().into(),
+            at.into(),
+            ctx.db.clock.now_ms().into(),
+        ])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .returning_col(col("id"))
+        .to_owned();
+    let id: i64 = conn
+        .query_one(ctx.db.backend.build(&q))
+        .await?
+        .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
+        .try_get("", "id")?;
+    Ok(json!({
+        "person_id": person,
+        "person_created": new_person,
+        "deal_id": deal,
+        "deal_created": new_deal,
+        "message_id": id,
+        "linked_by": linked_by,
+    }))
+}

@@ -1,0 +1,774 @@
+//! Intake: sources that take calls, web forms, Telegram and e-mail in, and the inbox of raw events.
+//!
+//! Inbox first: an event is a row (`inbound_events`) with its source, the provider's id and the
+//! body exactly as received before anything else happens, and the row's unique key
+//! (workspace, source, external id) makes a replayed delivery a no-op. Processing is a job: it
+//! claims the event by flipping its status in the same transaction that writes the person, deal,
+//! call or message, so a replay or a second worker changes nothing. A processing error is kept on
+//! the event (`failed`, with the error and the field) and retried by the job engine; an event that
+//! cannot be read at all is stored as failed at once. Failed events are listed and re-processed
+//! through the API and the UI after a fix (a mapping, a pipeline).
+//!
+//! What becomes of a client's card is in [`client`] (one client, one card) and the per-channel
+//! modules.
+pub(crate) mod calls;
+pub(crate) mod client;
+pub mod forms;
+pub(crate) mod messages;
+
+use crate::error::{Result, StoreError};
+use crate::jobs::{enqueue_on, NewJob};
+use crate::sql::col;
+use crate::{Actor, Db};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use poryadok_core::domain::{Channel, Role};
+use poryadok_core::error::FieldError;
+use poryadok_core::types::format_ms;
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_query::{Expr, OnConflict, Order, Query};
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+/// The job that processes one inbound event.
+pub const EVENT_JOB: &str = "intake_event";
+pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email"];
+pub const EVENT_STATUSES: &[&str] = &["pending", "processed", "failed", "rejected"];
+/// Unique-key clashes between concurrent first contacts are settled by running again.
+const CLASH_RETRIES: usize = 3;
+
+/// A configured intake source.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub hook_key: String,
+    pub secret: String,
+    pub config: Json,
+    pub state: Json,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Source {
+    /// The wire form; the secret only when asked (on creation and rotation, to an admin).
+    pub fn to_json(&self, with_secret: bool) -> Json {
+        let mut v = json!({
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "hook_key": self.hook_key,
+            "hook_path": self.hook_path(),
+            "config": redact_config(&self.config),
+            "active": self.active,
+            "created_at": format_ms(self.created_at),
+            "updated_at": format_ms(self.updated_at),
+        });
+        if with_secret {
+            v["secret"] = Json::String(self.secret.clone());
+        }
+        v
+    }
+
+    /// Where the provider posts: `/hooks/{key}`; a web form's page is `/f/{key}`.
+    pub fn hook_path(&self) -> String {
+        format!("/hooks/{}", self.hook_key)
+    }
+
+    pub fn config_str(&self, key: &str) -> Option<&str> {
+        self.config.get(key).and_then(Json::as_str)
+    }
+}
+
+/// Passwords inside a config (IMAP) are never listed.
+fn redact_config(config: &Json) -> Json {
+    let mut c = config.clone();
+    if let Some(imap) = c.get_mut("imap").and_then(Json::as_object_mut) {
+        if imap.contains_key("password") {
+            imap.insert("password".into(), Json::String("***".into()));
+        }
+    }
+    c
+}
+
+/// How an event enters the inbox.
+#[derive(Debug, Clone)]
+pub enum Arrival {
+    /// Readable: processed by a job.
+    Pending,
+    /// Unreadable (bad JSON or MIME, no phone…): stored with the error, never processed by itself.
+    Invalid(FieldError),
+    /// Spam by the source's own rules (a honeypot, too fast): kept for the record, never processed.
+    Rejected(String),
+}
+
+pub struct NewEvent<'a> {
+    pub source: &'a Source,
+    /// The provider's id; the body's SHA-256 when it has none, so a replayed body is still one event.
+    pub external_id: Option<String>,
+    pub content_type: Option<String>,
+    pub body: &'a [u8],
+    pub remote_addr: Option<String>,
+    pub arrival: Arrival,
+}
+
+/// What the inbox did with a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub event_id: i64,
+    /// The same event was delivered before; nothing changed.
+    pub duplicate: bool,
+    pub status: String,
+}
+
+pub fn body_hash(body: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(body)))
+}
+
+fn decode_source(r: &QueryResult) -> Result<Source> {
+    let config: String = r.try_get("", "config")?;
+    let state: String = r.try_get("", "state")?;
+    Ok(Source {
+        id: r.try_get("", "id")?,
+        workspace_id: r.try_get("", "workspace_id")?,
+        kind: r.try_get("", "kind")?,
+        name: r.try_get("", "name")?,
+        hook_key: r.try_get("", "hook_key")?,
+        secret: r.try_get("", "secret")?,
+        config: serde_json::from_str(&config).unwrap_or(Json::Null),
+        state: serde_json::from_str(&state).unwrap_or_else(|_| json!({})),
+        active: r.try_get("", "active")?,
+        created_at: r.try_get("", "created_at")?,
+        updated_at: r.try_get("", "updated_at")?,
+    })
+}
+
+const SOURCE_COLUMNS: [&str; 11] =
+    ["id", "workspace_id", "kind", "name", "hook_key", "secret", "config", "state", "active", "created_at", "updated_at"];
+
+fn must_admin(actor: &Actor) -> Result<()> {
+    match actor.caller.role {
+        Role::Admin => Ok(()),
+        _ => Err(StoreError::forbidden("only an administrator manages intake sources")),
+    }
+}
+
+fn may_read_events(actor: &Actor) -> Result<()> {
+    match actor.caller.role {
+        Role::Admin | Role::Head => Ok(()),
+        _ => Err(StoreError::forbidden("only an administrator or a head sees the intake inbox")),
+    }
+}
+
+impl Db {
+    /// Creates a source: `{"kind", "name", "config"}`; the secret is generated.
+    pub async fn create_source(&self, actor: &Actor, body: &Json) -> Result<Source> {
+        must_admin(actor)?;
+        let kind = body.get("kind").and_then(Json::as_str).ok_or_else(|| StoreError::invalid("kind", "required"))?;
+        if !SOURCE_KINDS.contains(&kind) {
+            return Err(StoreError::invalid("kind", format!("'{kind}' is not a source kind; kinds: {}", SOURCE_KINDS.join(", "))));
+        }
+        let name = source_name(body.get("name"))?.ok_or_else(|| StoreError::invalid("name", "required"))?;
+        let config = self.check_source_config(actor, kind, body.get("config").unwrap_or(&json!({}))).await?;
+        let now = self.clock.now_ms();
+        let key = crate::auth::new_secret("").chars().filter(char::is_ascii_alphanumeric).take(24).collect::<String>();
+        let secret = crate::auth::new_secret("whsec_");
+        let q = Query::insert()
+            .into_table(col("intake_sources"))
+            .columns(["workspace_id", "kind", "name", "hook_key", "secret", "config", "state", "active", "created_at", "updated_at"].map(col))
+            .values([
+                actor.ws_id().into(),
+                kind.into(),
+                name.into(),
+                key.into(),
+                secret.into(),
+                config.to_string().into(),
+                "{}".into(),
+                true.into(),
+                now.into(),
+                now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .returning_col(col("id"))
+            .to_owned();
+        let id: i64 = self
+            .write
+            .query_one(self.backend.build(&q))
+            .await?
+            .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
+            .try_get("", "id")?;
+        self.source(actor, id).await
+    }
+
+    /// Updates `name`, `config` (replaced whole) and `active`.
+    pub async fn update_source(&self, actor: &Actor, id: i64, body: &Json) -> Result<Source> {
+        must_admin(actor)?;
+        let old = self.source(actor, id).await?;
+        let mut q = Query::update();
+        q.table(col("intake_sources"))
+            .value(col("updated_at"), self.clock.now_ms())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id));
+        if let Some(name) = source_name(body.get("name"))? {
+            q.value(col("name"), name);
+        }
+        if let Some(config) = body.get("config") {
+            let mut config = config.clone();
+            keep_secret_fields(&mut config, &old.config);
+            let config = self.check_source_config(actor, &old.kind, &config).await?;
+            q.value(col("config"), config.to_string());
+        }
+        match body.get("active") {
+            Some(Json::Bool(b)) => {
+                q.value(col("active"), *b);
+            }
+            Some(_) => return Err(StoreError::invalid("active", "must be true or false")),
+            None => {}
+        }
+        self.write.execute(self.backend.build(&q)).await?;
+        self.source(actor, id).await
+    }
+
+    /// A new secret; the old one stops working at once.
+    pub async fn rotate_source_secret(&self, actor: &Actor, id: i64) -> Result<Source> {
+        must_admin(actor)?;
+        self.source(actor, id).await?;
+        let q = Query::update()
+            .table(col("intake_sources"))
+            .value(col("secret"), crate::auth::new_secret("whsec_"))
+            .value(col("updated_at"), self.clock.now_ms())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        self.source(actor, id).await
+    }
+
+    /// Deleting a source keeps its events (they are the record of what arrived).
+    pub async fn delete_source(&self, actor: &Actor, id: i64) -> Result<()> {
+        must_admin(actor)?;
+        self.source(actor, id).await?;
+        let q = Query::update()
+            .table(col("intake_sources"))
+            .value(col("deleted_at"), self.clock.now_ms())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        Ok(())
+    }
+
+    pub async fn sources(&self, actor: &Actor) -> Result<Vec<Source>> {
+        may_read_events(actor)?;
+        let q = Query::select()
+            .columns(SOURCE_COLUMNS.map(col))
+            .from(col("intake_sources"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_source).collect()
+    }
+
+    pub async fn source(&self, actor: &Actor, id: i64) -> Result<Source> {
+        may_read_events(actor)?;
+        self.source_in(actor.ws_id(), id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub(crate) async fn source_in(&self, ws: i64, id: i64) -> Result<Option<Source>> {
+        let q = Query::select()
+            .columns(SOURCE_COLUMNS.map(col))
+            .from(col("intake_sources"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_source).transpose()
+    }
+
+    /// The live, active source behind a webhook URL (no user: the source's secret authenticates).
+    pub async fn source_by_key(&self, key: &str) -> Result<Option<Source>> {
+        let q = Query::select()
+            .columns(SOURCE_COLUMNS.map(col))
+            .from(col("intake_sources"))
+            .and_where(Expr::col(col("hook_key")).eq(key))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .and_where(Expr::col(col("active")).eq(true))
+            .to_owned();
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_source).transpose()
+    }
+
+    /// Live sources of a kind across workspaces (the IMAP poller's list).
+    pub async fn sources_of_kind(&self, kind: &str) -> Result<Vec<Source>> {
+        let q = Query::select()
+            .columns(SOURCE_COLUMNS.map(col))
+            .from(col("intake_sources"))
+            .and_where(Expr::col(col("kind")).eq(kind))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .and_where(Expr::col(col("active")).eq(true))
+            .to_owned();
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_source).collect()
+    }
+
+    /// Remembers a source's progress (the IMAP poller's last UID).
+    pub async fn set_source_state(&self, ws: i64, id: i64, state: &Json) -> Result<()> {
+        let q = Query::update()
+            .table(col("intake_sources"))
+            .value(col("state"), state.to_string())
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        Ok(())
+    }
+
+    /// Stores an event and, when it is readable, its processing job, in one transaction: an
+    /// acknowledged event is never lost, and a replay of the same external id is a no-op.
+    pub async fn accept_event(&self, ev: &NewEvent<'_>) -> Result<Accepted> {
+        let src = ev.source;
+        let now = self.clock.now_ms();
+        let external_id = ev.external_id.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| body_hash(ev.body));
+        let (body, base64) = match std::str::from_utf8(ev.body) {
+            Ok(s) => (s.to_string(), false),
+            Err(_) => (B64.encode(ev.body), true),
+        };
+        let (status, error, field) = match &ev.arrival {
+            Arrival::Pending => ("pending", None, None),
+            Arrival::Invalid(e) => ("failed", Some(e.message.clone()), Some(e.field.clone())),
+            Arrival::Rejected(why) => ("rejected", Some(why.clone()), None),
+        };
+        let tx = self.write.begin().await?;
+        let q = Query::insert()
+            .into_table(col("inbound_events"))
+            .columns(
+                [
+                    "workspace_id",
+                    "source_id",
+                    "kind",
+                    "external_id",
+                    "received_at",
+                    "content_type",
+                    "body",
+                    "body_base64",
+                    "remote_addr",
+                    "status",
+                    "error",
+                    "error_field",
+                    "attempts",
+                ]
+                .map(col),
+            )
+            .values([
+                src.workspace_id.into(),
+                src.id.into(),
+                src.kind.as_str().into(),
+                external_id.as_str().into(),
+                now.into(),
+                ev.content_type.clone().into(),
+                body.into(),
+                base64.into(),
+                ev.remote_addr.clone().into(),
+                status.into(),
+                error.into(),
+                field.into(),
+                0i64.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .on_conflict(OnConflict::columns(["workspace_id", "source_id", "external_id"].map(col)).do_nothing().to_owned())
+            .returning_col(col("id"))
+            .to_owned();
+        let inserted = tx.query_one(self.backend.build(&q)).await?;
+        let Some(row) = inserted else {
+            let q = Query::select()
+                .columns(["id", "status"].map(col))
+                .from(col("inbound_events"))
+                .and_where(Expr::col(col("workspace_id")).eq(src.workspace_id))
+                .and_where(Expr::col(col("source_id")).eq(src.id))
+                .and_where(Expr::col(col("external_id")).eq(external_id.as_str()))
+                .to_owned();
+            let r = tx.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("replayed event vanished".into()))?;
+            tx.commit().await?;
+            return Ok(Accepted { event_id: r.try_get("", "id")?, duplicate: true, status: r.try_get("", "status")? });
+        };
+        let id: i64 = row.try_get("", "id")?;
+        if status == "pending" {
+            enqueue_on(&tx, self.backend, &process_job(src.workspace_id, id, 0, now), now).await?;
+        }
+        tx.commit().await?;
+        Ok(Accepted { event_id: id, duplicate: false, status: status.into() })
+    }
+
+    /// Reads a delivery the way processing will, so the sender learns at once what is wrong with
+    /// it: the provider's id (when the body names one) and how the event enters the inbox.
+    pub async fn triage(&self, source: &Source, body: &[u8], content_type: Option<&str>) -> Result<(Option<String>, Arrival)> {
+        let actor = self.system_actor(source.workspace_id, Channel::Intake).await?;
+        let ctx = client::EventCtx { db: self, actor: &actor, source, event_id: 0, received_at: self.clock.now_ms() };
+        let (external_id, read) = match source.kind.as_str() {
+            "telephony" => {
+                let id = calls::external_id(source, body, content_type);
+                (id, calls::read(&ctx, body, content_type).map(|_| ()))
+            }
+            "telegram" => {
+                let id = serde_json::from_slice::<Json>(body).ok().and_then(|u| u.get("update_id").and_then(Json::as_i64)).map(|u| format!("update:{u}"));
+                (id, messages::read_telegram(body).map(|_| ()))
+            }
+            "email" => match messages::read_email(body) {
+                Ok(m) => (m.external_id, Ok(())),
+                Err(e) => (None, Err(e)),
+            },
+            "form" => match forms::Submission::from_body(body) {
+                Ok(sub) => (sub.id.as_ref().map(|id| format!("id:{id}")), self.form_problem(source, &sub).await?.map_or(Ok(()), |p| Err(p.into()))),
+                Err(e) => (None, Err(e)),
+            },
+            other => (None, Err(FieldError::new("source", format!("'{other}' sources take no webhook deliveries")))),
+        };
+        Ok((external_id, read.map_or_else(Arrival::Invalid, |()| Arrival::Pending)))
+    }
+
+    /// The inbox, newest first: `status` and `source_id` narrow it; `before_id` pages.
+    pub async fn events(&self, actor: &Actor, status: Option<&str>, source_id: Option<i64>, limit: u64, before_id: Option<i64>) -> Result<Vec<Json>> {
+        may_read_events(actor)?;
+        if let Some(s) = status {
+            if !EVENT_STATUSES.contains(&s) {
+                return Err(StoreError::invalid("status", format!("'{s}' is not an event status; statuses: {}", EVENT_STATUSES.join(", "))));
+            }
+        }
+        let mut q = event_select(false);
+        q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id())).order_by(col("id"), Order::Desc).limit(limit.clamp(1, 500));
+        if let Some(s) = status {
+            q.and_where(Expr::col(col("status")).eq(s));
+        }
+        if let Some(s) = source_id {
+            q.and_where(Expr::col(col("source_id")).eq(s));
+        }
+        if let Some(b) = before_id {
+            q.and_where(Expr::col(col("id")).lt(b));
+        }
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| event_json(r, false)).collect()
+    }
+
+    /// How many events wait in each status.
+    pub async fn event_counts(&self, actor: &Actor) -> Result<Map<String, Json>> {
+        may_read_events(actor)?;
+        let q = Query::select()
+            .column(col("status"))
+            .expr_as(Expr::col(col("id")).count(), col("n"))
+            .from(col("inbound_events"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .group_by_col(col("status"))
+            .to_owned();
+        let mut out = Map::new();
+        for s in EVENT_STATUSES {
+            out.insert((*s).into(), json!(0));
+        }
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            out.insert(r.try_get("", "status")?, json!(r.try_get::<i64>("", "n")?));
+        }
+        Ok(out)
+    }
+
+    /// One event with its body.
+    pub async fn event(&self, actor: &Actor, id: i64) -> Result<Json> {
+        may_read_events(actor)?;
+        let mut q = event_select(true);
+        q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id())).and_where(Expr::col(col("id")).eq(id));
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        event_json(&r, true)
+    }
+
+    /// Queues a failed event to be processed again (after the mapping or the setup was fixed).
+    pub async fn reprocess_event(&self, actor: &Actor, id: i64) -> Result<Json> {
+        if actor.caller.role != Role::Admin {
+            return Err(StoreError::forbidden("only an administrator re-processes events"));
+        }
+        let ev = self.event(actor, id).await?;
+        if ev["status"] != "failed" {
+            return Err(StoreError::conflict("status", format!("only a failed event is re-processed; this one is {}", ev["status"].as_str().unwrap_or("?"))));
+        }
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let q = Query::update()
+            .table(col("inbound_events"))
+            .value(col("status"), "pending")
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col("status")).eq("failed"))
+            .to_owned();
+        tx.execute(self.backend.build(&q)).await?;
+        let attempts = ev["attempts"].as_i64().unwrap_or(0);
+        enqueue_on(&tx, self.backend, &process_job(actor.ws_id(), id, attempts + 1, now), now).await?;
+        tx.commit().await?;
+        self.event(actor, id).await
+    }
+
+    /// Telegram and e-mail messages on a deal's or a person's card, newest first.
+    pub async fn messages(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64, limit: u64) -> Result<Vec<Json>> {
+        use poryadok_core::schema::Entity;
+        let link = match entity {
+            Entity::Deal => "deal_id",
+            Entity::Person => "person_id",
+            _ => return Err(StoreError::invalid("entity", "messages are on deals and persons")),
+        };
+        self.get(actor, entity, id).await?;
+        let cols = ["id", "channel", "direction", "person_id", "deal_id", "event_id", "external_id", "thread_id", "sender", "recipients", "subject", "body", "sent_at"];
+        let q = Query::select()
+            .columns(cols.map(col))
+            .from(col("messages"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col(link)).eq(id))
+            .order_by(col("sent_at"), Order::Desc)
+            .order_by(col("id"), Order::Desc)
+            .limit(limit.clamp(1, 500))
+            .to_owned();
+        let mut out = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let mut v = Map::new();
+            for c in cols {
+                let value = match c {
+                    "id" => json!(r.try_get::<i64>("", c)?),
+                    "person_id" | "deal_id" | "event_id" => json!(r.try_get::<Option<i64>>("", c)?),
+                    "sent_at" => json!(format_ms(r.try_get("", c)?)),
+                    _ => json!(r.try_get::<Option<String>>("", c)?),
+                };
+                v.insert(c.into(), value);
+            }
+            out.push(Json::Object(v));
+        }
+        Ok(out)
+    }
+
+    /// A deal's marketing touches, oldest first (the first one is the deal's own attribution).
+    pub async fn touches(&self, actor: &Actor, deal_id: i64) -> Result<Vec<Json>> {
+        self.get(actor, poryadok_core::schema::Entity::Deal, deal_id).await?;
+        let mut cols = vec!["id", "channel", "event_id", "person_id", "occurred_at"];
+        cols.extend(poryadok_core::intake::Attribution::FIELDS);
+        let q = Query::select()
+            .columns(cols.iter().map(|c| col(c)))
+            .from(col("touches"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("deal_id")).eq(deal_id))
+            .order_by(col("occurred_at"), Order::Asc)
+            .order_by(col("id"), Order::Asc)
+            .limit(500)
+            .to_owned();
+        let mut out = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let mut v = json!({
+                "id": r.try_get::<i64>("", "id")?,
+                "channel": r.try_get::<String>("", "channel")?,
+                "event_id": r.try_get::<Option<i64>>("", "event_id")?,
+                "person_id": r.try_get::<Option<i64>>("", "person_id")?,
+                "occurred_at": format_ms(r.try_get("", "occurred_at")?),
+            });
+            for f in poryadok_core::intake::Attribution::FIELDS {
+                v[f] = json!(r.try_get::<Option<String>>("", f)?);
+            }
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// Processes one event (the job's work). `Ok` also when the event was already processed, or
+    /// cannot be read (then it is marked failed and stays so until re-processed); `Err` when it
+    /// should be retried.
+    pub async fn process_event(&self, ws: i64, id: i64) -> Result<()> {
+        let mut q = event_select(true);
+        q.column(col("source_id")).and_where(Expr::col(col("workspace_id")).eq(ws)).and_where(Expr::col(col("id")).eq(id));
+        let Some(r) = self.read.query_one(self.backend.build(&q)).await? else {
+            return Ok(());
+        };
+        let status: String = r.try_get("", "status")?;
+        if !matches!(status.as_str(), "pending" | "failed") {
+            return Ok(());
+        }
+        let source_id: i64 = r.try_get("", "source_id")?;
+        let Some(source) = self.source_in(ws, source_id).await? else {
+            return self.fail_event(ws, id, &FieldError::new("source", "the event's source was deleted")).await;
+        };
+        let body = raw_body(&r)?;
+        let content_type: Option<String> = r.try_get("", "content_type")?;
+        let received_at: i64 = r.try_get("", "received_at")?;
+        let actor = self.system_actor(ws, Channel::Intake).await?;
+        let ctx = client::EventCtx { db: self, actor: &actor, source: &source, event_id: id, received_at };
+        let intent = match source.kind.as_str() {
+            "telephony" => calls::read(&ctx, &body, content_type.as_deref()).map(Intent::Call),
+            "telegram" => messages::read_telegram(&body).map(Intent::Message),
+            "email" => messages::read_email(&body).map(Intent::Message),
+            "form" => forms::read(&ctx, &body).await?.map(Intent::Form),
+            other => Err(FieldError::new("source", format!("no intake for '{other}' sources"))),
+        };
+        let intent = match intent {
+            Ok(i) => i,
+            Err(e) => return self.fail_event(ws, id, &e).await,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.apply_event(&ctx, &intent).await {
+                Ok(()) => return Ok(()),
+                // Two first contacts from one new client race for the same identity; the loser runs
+                // again and finds the winner's person and deal.
+                // (The clash shows as the key's violation, or as the store's own identity check
+                // when the other transaction committed first.)
+                Err(e) if (e.is_unique_violation() || matches!(e, StoreError::Conflict { .. })) && attempt < CLASH_RETRIES => continue,
+                Err(StoreError::Validation(e)) => return self.fail_event(ws, id, &e).await,
+                Err(e) => {
+                    self.fail_event(ws, id, &FieldError::new("processing", e.to_string())).await?;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn apply_event(&self, ctx: &client::EventCtx<'_>, intent: &Intent) -> Result<()> {
+        let tx = self.write.begin().await?;
+        let claim = Query::update()
+            .table(col("inbound_events"))
+            .value(col("status"), "processed")
+            .value(col("processed_at"), self.clock.now_ms())
+            .value(col("error"), Option::<String>::None)
+            .value(col("error_field"), Option::<String>::None)
+            .value(col("attempts"), Expr::col(col("attempts")).add(1))
+            .and_where(Expr::col(col("workspace_id")).eq(ctx.actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(ctx.event_id))
+            .and_where(Expr::col(col("status")).is_in(["pending", "failed"]))
+            .to_owned();
+        if tx.execute(self.backend.build(&claim)).await?.rows_affected() == 0 {
+            return Ok(());
+        }
+        let result = match intent {
+            Intent::Call(call) => calls::apply(ctx, &tx, call).await?,
+            Intent::Message(m) => messages::apply(ctx, &tx, m).await?,
+            Intent::Form(lead) => forms::apply(ctx, &tx, lead).await?,
+        };
+        let q = Query::update()
+            .table(col("inbound_events"))
+            .value(col("result"), result.to_string())
+            .and_where(Expr::col(col("workspace_id")).eq(ctx.actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(ctx.event_id))
+            .to_owned();
+        tx.execute(self.backend.build(&q)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fail_event(&self, ws: i64, id: i64, e: &FieldError) -> Result<()> {
+        let q = Query::update()
+            .table(col("inbound_events"))
+            .value(col("status"), "failed")
+            .value(col("error"), e.message.as_str())
+            .value(col("error_field"), e.field.as_str())
+            .value(col("attempts"), Expr::col(col("attempts")).add(1))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col("status")).ne("processed"))
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        Ok(())
+    }
+
+    /// Checks a source's config for its kind and returns it normalised.
+    async fn check_source_config(&self, actor: &Actor, kind: &str, config: &Json) -> Result<Json> {
+        let Json::Object(obj) = config else {
+            return Err(StoreError::invalid("config", "must be an object"));
+        };
+        let mut out = obj.clone();
+        client::check_routing(self, actor, &mut out).await?;
+        match kind {
+            "telephony" => calls::check_config(&mut out)?,
+            "email" => messages::check_email_config(&mut out)?,
+            "form" => forms::check_config(self, actor, &mut out).await?,
+            _ => {}
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+/// What an event asks for.
+pub(crate) enum Intent {
+    Call(poryadok_core::intake::CallEvent),
+    Message(messages::InboundMessage),
+    Form(forms::FormLead),
+}
+
+fn process_job(ws: i64, event_id: i64, round: i64, now: i64) -> NewJob {
+    NewJob::new(ws, EVENT_JOB, json!({"event_id": event_id}), now).dedupe(format!("intake:{event_id}:{round}"))
+}
+
+fn source_name(v: Option<&Json>) -> Result<Option<String>> {
+    match v {
+        None => Ok(None),
+        Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 100 => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(StoreError::invalid("name", "must be a non-empty text of at most 100 characters")),
+    }
+}
+
+/// A config sent back for editing carries `***` for its password: keep the stored one.
+fn keep_secret_fields(new: &mut Json, old: &Json) {
+    if let (Some(imap), Some(old_pw)) = (new.get_mut("imap").and_then(Json::as_object_mut), old.pointer("/imap/password")) {
+        if imap.get("password").and_then(Json::as_str).is_none_or(|p| p == "***") {
+            imap.insert("password".into(), old_pw.clone());
+        }
+    }
+}
+
+const EVENT_COLUMNS: [&str; 13] = [
+    "id",
+    "source_id",
+    "kind",
+    "external_id",
+    "received_at",
+    "content_type",
+    "remote_addr",
+    "status",
+    "error",
+    "error_field",
+    "attempts",
+    "processed_at",
+    "result",
+];
+
+fn event_select(with_body: bool) -> sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.columns(EVENT_COLUMNS.map(col)).from(col("inbound_events"));
+    if with_body {
+        q.columns(["body", "body_base64"].map(col));
+    }
+    q
+}
+
+fn raw_body(r: &QueryResult) -> Result<Vec<u8>> {
+    let body: String = r.try_get("", "body")?;
+    if r.try_get::<bool>("", "body_base64")? {
+        return B64.decode(body).map_err(|e| StoreError::Internal(format!("stored body is not base64: {e}")));
+    }
+    Ok(body.into_bytes())
+}
+
+fn event_json(r: &QueryResult, with_body: bool) -> Result<Json> {
+    let result: Option<String> = r.try_get("", "result")?;
+    let mut v = json!({
+        "id": r.try_get::<i64>("", "id")?,
+        "source_id": r.try_get::<i64>("", "source_id")?,
+        "kind": r.try_get::<String>("", "kind")?,
+        "external_id": r.try_get::<String>("", "external_id")?,
+        "received_at": format_ms(r.try_get("", "received_at")?),
+        "content_type": r.try_get::<Option<String>>("", "content_type")?,
+        "remote_addr": r.try_get::<Option<String>>("", "remote_addr")?,
+        "status": r.try_get::<String>("", "status")?,
+        "error": r.try_get::<Option<String>>("", "error")?,
+        "error_field": r.try_get::<Option<String>>("", "error_field")?,
+        "attempts": r.try_get::<i64>("", "attempts")?,
+        "processed_at": r.try_get::<Option<i64>>("", "processed_at")?.map(format_ms),
+        "result": result.and_then(|s| serde_json::from_str::<Json>(&s).ok()),
+    });
+    if with_body {
+        let base64: bool = r.try_get("", "body_base64")?;
+        v["body"] = Json::String(r.try_get("", "body")?);
+        v["body_encoding"] = Json::String(if base64 { "base64" } else { "text" }.into());
+    }
+    Ok(v)
+}
