@@ -15,6 +15,7 @@ mod bench;
 mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
+mod intake;
 mod jobs;
 mod merge;
 
@@ -127,6 +128,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Intake: sources, the inbox of raw events, re-processing.
+    Intake {
+        #[command(subcommand)]
+        command: intake::IntakeCommand,
     },
     /// Hygiene audits: run a round now (every enabled rule over the whole workspace).
     Audit {
@@ -265,6 +271,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("audit round {round}: {n} violations recorded in {:.2} s", started.elapsed().as_secs_f64());
             db.close().await;
             Ok(())
+        }
+        Command::Intake { command } => {
+            let db = cli.db.open().await?;
+            let r = intake::run(&db, command).await;
+            db.close().await;
+            r
         }
         Command::Jobs { command } => {
             let db = cli.db.open().await?;

@@ -1,4 +1,6 @@
-//! Inbound webhooks: `POST /hooks/{key}` for telephony, Telegram and raw-MIME e-mail sources.
+//! Inbound webhooks: `POST /hooks/{key}` for telephony, Telegram and raw-MIME e-mail sources, and
+//! a web form's server-to-server submissions (`{"fields": {…}, "attribution": {…}, "id": "…"}`;
+//! browsers post to `/f/{key}` instead, see `forms`).
 //!
 //! A source authenticates with its own secret, never a user's token: `X-Poryadok-Signature:
 //! sha256=<hex HMAC-SHA256 of the body>` or `X-Poryadok-Token: <secret>`; a Telegram bot's
@@ -82,10 +84,8 @@ pub async fn receive(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let source = st.db.source_by_key(&key).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such intake source"))?;
-    if source.kind == "form" {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "web forms post to /f/{key}"));
-    }
     authenticate(&source, &headers, &body)?;
+    let body = if source.kind == "form" { crate::forms::normalised_signed(&body) } else { body };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (external_id, arrival) = st.db.triage(&source, &body, content_type.as_deref()).await?;
     let ev = NewEvent {

@@ -6,7 +6,11 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+pub mod forms;
+pub mod hooks;
+pub mod imap;
 pub mod mail;
+pub mod mailbox;
 pub mod openapi;
 pub mod sla;
 pub mod ui;
@@ -33,12 +37,24 @@ pub struct AppState {
     pub worker_wake: Arc<tokio::sync::Notify>,
     /// The mail server for e-mail copies of notifications; none: notifications stay in the app.
     pub smtp: Option<Arc<mail::SmtpConfig>>,
+    /// This server's address as outsiders reach it (webhook and form URLs), if known.
+    pub public_url: Option<String>,
+    /// Per-sender rate limits of the public web forms.
+    pub forms: Arc<forms::FormGuard>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> Self {
         let doc = openapi::document().to_pretty_json().unwrap_or_else(|_| "{}".into());
-        AppState { db, secure_cookies: false, openapi: Arc::new(doc), worker_wake: Arc::new(tokio::sync::Notify::new()), smtp: None }
+        AppState {
+            db,
+            secure_cookies: false,
+            openapi: Arc::new(doc),
+            worker_wake: Arc::new(tokio::sync::Notify::new()),
+            smtp: None,
+            public_url: None,
+            forms: Arc::new(forms::FormGuard::default()),
+        }
     }
 
     pub fn with_smtp(mut self, smtp: Option<mail::SmtpConfig>) -> Self {
@@ -81,7 +97,9 @@ async fn hello() -> &'static str {
 
 pub fn router(state: AppState) -> Router {
     let ui_routes = ui::routes(state.clone());
-    use api::{audit, jobs, notifications, records, reports, session, workspace};
+    // Deliveries may be larger than API bodies (e-mails with attachments).
+    let hook_routes = Router::new().route("/hooks/{key}", post(hooks::receive)).layer(DefaultBodyLimit::max(hooks::MAX_HOOK_BYTES));
+    use api::{audit, intake, jobs, notifications, records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -108,12 +126,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/unread_count", get(notifications::unread_count))
         .route("/api/v1/notifications/read", post(notifications::read))
+        .route("/api/v1/intake/sources", get(intake::list_sources).post(intake::create_source))
+        .route("/api/v1/intake/sources/{id}", get(intake::get_source).patch(intake::update_source).delete(intake::delete_source))
+        .route("/api/v1/intake/sources/{id}/rotate_secret", post(intake::rotate_secret))
+        .route("/api/v1/intake/presets", get(intake::presets))
+        .route("/api/v1/intake/events", get(intake::events))
+        .route("/api/v1/intake/events/{id}", get(intake::event))
+        .route("/api/v1/intake/events/{id}/reprocess", post(intake::reprocess))
+        .route("/api/v1/deals/{id}/touches", get(intake::touches))
+        .route("/api/v1/{entity}/{id}/messages", get(intake::messages))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))
         .route("/api/v1/{entity}/{id}", get(records::get).patch(records::update).put(records::update).delete(records::delete))
         .route("/api/v1/{entity}/{id}/history", get(records::history))
+        .route("/api/v1/duplicates", get(api::merge::duplicates))
+        .route("/api/v1/{entity}/{id}/merge", post(api::merge::merge))
         .merge(ui_routes)
+        .merge(hook_routes)
+        .merge(forms::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(envelope_for_rejections))
@@ -148,5 +179,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

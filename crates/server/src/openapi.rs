@@ -229,6 +229,7 @@ pub fn document() -> OpenApi {
             ),
     );
     add_other_paths(&mut paths);
+    add_merge_paths(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
@@ -470,4 +471,49 @@ fn add_other_paths(paths: &mut Paths) {
             ),
         )]),
     );
+}
+
+/// The duplicate finder and the merge of persons and organizations.
+fn add_merge_paths(paths: &mut Paths) {
+    let group = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "reason",
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["phone", "email", "tax_id", "domain", "name"])),
+        )
+        .property("key", ObjectBuilder::new().schema_type(Type::String).description(Some("the normalised value the records share")))
+        .property("ids", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Integer)));
+    let list = ObjectBuilder::new().schema_type(Type::Object).property("data", ArrayBuilder::new().items(group));
+    paths.paths.insert(
+        "/api/v1/duplicates".into(),
+        item([(
+            HttpMethod::Get,
+            simple(
+                "duplicates",
+                "find_duplicates",
+                "Groups of live persons or organizations the caller sees that look like one client",
+                "200",
+                "groups: persons by phone (any identity kind), e-mail or similar name in one organization; organizations by tax id, website domain or name",
+                Some(RefOr::T(list.build().into())),
+            )
+            .parameter(query_param("entity", "persons (default) or organizations"))
+            .parameter(query_param("limit", "1 to 1000 groups (default 100)"))
+            .response("422", json_response("unknown entity or bad limit; `field` names it", Some(error_ref()))),
+        )]),
+    );
+    for e in [Entity::Person, Entity::Organization] {
+        let one = RefOr::Ref(Ref::from_schema_name(schema_name(e)));
+        let merge = op(e, "merge", format!("Merge another {} into this one", e.name()))
+            .description(Some(
+                "In one transaction: deals, activities, notes, messages, touches, identities (and an organization's people) move to this record, its empty fields take the other's values, and the other is deleted with `merged_into`; both get a history event. Needs write access to both.",
+            ))
+            .parameter(id_param())
+            .request_body(Some(body(any_object("{merge_id: the id of the record to merge into this one}"))))
+            .response("200", json_response("the kept record", Some(data_of(one, false))))
+            .response("403", json_response("the caller may not change records", Some(error_ref())))
+            .response("404", json_response("this record is missing, deleted or not visible", Some(error_ref())))
+            .response("409", json_response("a concurrent merge took one of the records", Some(error_ref())))
+            .response("422", json_response("merge_id missing, the same record, or no such visible record", Some(error_ref())));
+        paths.paths.insert(format!("/api/v1/{}/{{id}}/merge", e.path()), PathItem::new(HttpMethod::Post, merge));
+    }
 }

@@ -122,6 +122,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::audit::RECHECK_JOB => {
             ctx.db.recheck_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string())
         }
+        poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;
             ctx.db.process_event(job.workspace_id, id).await.map_err(|e| e.to_string())

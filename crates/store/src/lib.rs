@@ -11,8 +11,10 @@ pub mod demo;
 pub mod error;
 pub mod filter_sql;
 pub mod filters;
+pub mod intake;
 pub mod jobs;
 pub mod list;
+pub mod merge;
 mod migration;
 pub mod notifications;
 

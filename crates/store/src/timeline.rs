@@ -1,5 +1,5 @@
-//! The timeline of a record: its history, notes and activities merged into one stream, newest
-//! first, in pages. Each source is read with its own `LIMIT` past the cursor and the results are
+//! The timeline of a record: its history (and that of the records merged into it), notes,
+//! activities and messages merged into one stream, newest first, in pages. Each source is read with its own `LIMIT` past the cursor and the results are
 //! merged here, so a page costs the same however long the record's past is.
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
@@ -21,6 +21,7 @@ pub enum TimelineKind {
     History = 0,
     Note = 1,
     Activity = 2,
+    Message = 3,
 }
 
 impl TimelineKind {
@@ -28,14 +29,16 @@ impl TimelineKind {
         self as i64
     }
     fn from_rank(r: i64) -> Option<Self> {
-        [TimelineKind::History, TimelineKind::Note, TimelineKind::Activity].into_iter().find(|k| k.rank() == r)
+        [TimelineKind::History, TimelineKind::Note, TimelineKind::Activity, TimelineKind::Message].into_iter().find(|k| k.rank() == r)
     }
 }
 
-/// One history event of the record itself.
+/// One history event of the record itself, or of a record merged into it.
 #[derive(Debug, Clone)]
 pub struct HistoryEvent {
     pub id: i64,
+    /// The record the event is about: the timeline's own, or one merged into it.
+    pub record_id: i64,
     pub action: String,
     pub actor_id: Option<i64>,
     pub channel: String,
@@ -44,11 +47,28 @@ pub struct HistoryEvent {
     pub at: i64,
 }
 
+/// A Telegram or e-mail message to or from the client.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    pub channel: String,
+    /// `in` or `out`.
+    pub direction: String,
+    pub person_id: Option<i64>,
+    pub deal_id: Option<i64>,
+    pub sender: Option<String>,
+    pub recipients: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub sent_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub enum TimelineItem {
     History(HistoryEvent),
     Note(Row),
     Activity(Row),
+    Message(Message),
 }
 
 impl TimelineItem {
@@ -57,18 +77,21 @@ impl TimelineItem {
             TimelineItem::History(_) => TimelineKind::History,
             TimelineItem::Note(_) => TimelineKind::Note,
             TimelineItem::Activity(_) => TimelineKind::Activity,
+            TimelineItem::Message(_) => TimelineKind::Message,
         }
     }
     pub fn id(&self) -> i64 {
         match self {
             TimelineItem::History(h) => h.id,
             TimelineItem::Note(r) | TimelineItem::Activity(r) => r.id(),
+            TimelineItem::Message(m) => m.id,
         }
     }
-    /// When it happened: the event's or the record's creation time.
+    /// When it happened: the event's or the record's creation time, or when a message was sent.
     pub fn at(&self) -> i64 {
         match self {
             TimelineItem::History(h) => h.at,
+            TimelineItem::Message(m) => m.sent_at,
             TimelineItem::Note(r) | TimelineItem::Activity(r) => r.get("created_at").as_int().unwrap_or(0),
         }
     }
@@ -97,7 +120,7 @@ impl Cursor {
         Ok(Cursor { at: at?, kind: TimelineKind::from_rank(kind?).ok_or_else(bad)?, id: id? })
     }
 
-    /// Rows of source `kind` that come after the cursor in the newest-first order.
+    /// Rows of source `kind` (timed by `time_col`) that come after the cursor in the newest-first order.
     fn condition(&self, kind: TimelineKind, time_col: &str) -> SimpleExpr {
         let t = || Expr::col(col(time_col));
         match kind.cmp(&self.kind) {
@@ -143,7 +166,8 @@ fn linked_to(entity: Entity, id: i64, ws: i64) -> SimpleExpr {
 impl Db {
     /// One page of the timeline of `entity` `id` (a deal, person or organization), newest first,
     /// starting after `before` (a cursor from the previous page). Fails as [`Db::get`] does when the
-    /// caller may not see the record. Notes and activities are those the caller may see.
+    /// caller may not see the record. Notes and activities are those the caller may see; messages
+    /// and history come with the record.
     pub async fn timeline(
         &self,
         actor: &Actor,
@@ -164,23 +188,43 @@ impl Db {
         for (kind, source) in [(TimelineKind::Note, Entity::Note), (TimelineKind::Activity, Entity::Activity)] {
             let mut q = visible_select(source, actor, false);
             q.and_where(linked_to(entity, id, actor.ws_id()));
-            let rows = self.read.query_all(self.backend.build(&page_of(q, kind, cursor, limit))).await?;
+            let rows = self.read.query_all(self.backend.build(&page_of(q, kind, cursor, limit, "created_at"))).await?;
             for r in &rows {
                 let row = decode(source, r)?;
                 items.push(if kind == TimelineKind::Note { TimelineItem::Note(row) } else { TimelineItem::Activity(row) });
             }
         }
+        items.extend(self.message_items(actor, entity, id, cursor, limit).await?);
         Ok(merge(items, limit as usize))
     }
 
+    /// Events of the record and of every person or organization merged into it (merges re-point
+    /// older `merged_into`, so one level reaches them all).
     async fn history_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
-        let q = crate::list::history_select(actor, entity, id);
-        let rows = self.read.query_all(self.backend.build(&page_of(q, TimelineKind::History, cursor, limit))).await?;
+        let mut about = Expr::col(col("record_id")).eq(id);
+        if matches!(entity, Entity::Person | Entity::Organization) {
+            let merged = Query::select()
+                .column(col("id"))
+                .from(col(entity.table()))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("merged_into")).eq(id))
+                .to_owned();
+            about = about.or(Expr::col(col("record_id")).in_subquery(merged));
+        }
+        let q = Query::select()
+            .columns(["id", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
+            .from(col("history"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(about)
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&page_of(q, TimelineKind::History, cursor, limit, "created_at"))).await?;
         rows.iter()
             .map(|r| {
                 let changes: String = r.try_get("", "changes")?;
                 Ok(TimelineItem::History(HistoryEvent {
                     id: r.try_get("", "id")?,
+                    record_id: r.try_get("", "record_id")?,
                     action: r.try_get("", "action")?,
                     actor_id: r.try_get("", "actor_id")?,
                     channel: r.try_get("", "channel")?,
@@ -190,15 +234,59 @@ impl Db {
             })
             .collect()
     }
+
+    /// Messages of a deal; of a person, theirs and their deals'; of an organization, its people's
+    /// and its deals'.
+    async fn message_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
+        let ws = actor.ws_id();
+        let of = |table: &str, column: &str| {
+            Query::select()
+                .column(col("id"))
+                .from(col(table))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col(column)).eq(id))
+                .to_owned()
+        };
+        let cond = match entity {
+            Entity::Deal => Expr::col(col("deal_id")).eq(id),
+            Entity::Person => Expr::col(col("person_id")).eq(id).or(Expr::col(col("deal_id")).in_subquery(of("deals", "person_id"))),
+            _ => Expr::col(col("person_id"))
+                .in_subquery(of("persons", "organization_id"))
+                .or(Expr::col(col("deal_id")).in_subquery(of("deals", "organization_id"))),
+        };
+        let q = Query::select()
+            .columns(["id", "channel", "direction", "person_id", "deal_id", "sender", "recipients", "subject", "body", "sent_at"].map(col))
+            .from(col("messages"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(cond)
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&page_of(q, TimelineKind::Message, cursor, limit, "sent_at"))).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TimelineItem::Message(Message {
+                    id: r.try_get("", "id")?,
+                    channel: r.try_get("", "channel")?,
+                    direction: r.try_get("", "direction")?,
+                    person_id: r.try_get("", "person_id")?,
+                    deal_id: r.try_get("", "deal_id")?,
+                    sender: r.try_get("", "sender")?,
+                    recipients: r.try_get("", "recipients")?,
+                    subject: r.try_get("", "subject")?,
+                    body: r.try_get("", "body")?,
+                    sent_at: r.try_get("", "sent_at")?,
+                }))
+            })
+            .collect()
+    }
 }
 
-/// The newest `limit + 1` rows of one source after the cursor: one more than a page tells the
-/// merge whether anything is left.
-fn page_of(mut q: SelectStatement, kind: TimelineKind, cursor: Option<Cursor>, limit: u64) -> SelectStatement {
+/// The newest `limit + 1` rows of one source after the cursor, timed by `time_col`: one more
+/// than a page tells the merge whether anything is left.
+fn page_of(mut q: SelectStatement, kind: TimelineKind, cursor: Option<Cursor>, limit: u64, time_col: &str) -> SelectStatement {
     if let Some(c) = cursor {
-        q.and_where(c.condition(kind, "created_at"));
+        q.and_where(c.condition(kind, time_col));
     }
-    q.order_by(col("created_at"), Order::Desc).order_by(col("id"), Order::Desc).limit(limit + 1);
+    q.order_by(col(time_col), Order::Desc).order_by(col("id"), Order::Desc).limit(limit + 1);
     q
 }
 
@@ -207,7 +295,15 @@ mod tests {
     use super::*;
 
     fn ev(id: i64, at: i64) -> TimelineItem {
-        TimelineItem::History(HistoryEvent { id, action: "update".into(), actor_id: None, channel: "ui".into(), changes: Json::Null, at })
+        TimelineItem::History(HistoryEvent {
+            id,
+            record_id: 1,
+            action: "update".into(),
+            actor_id: None,
+            channel: "ui".into(),
+            changes: Json::Null,
+            at,
+        })
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
 pub mod audit;
+pub mod intake;
 pub mod jobs;
+pub mod merge;
 pub mod notifications;
 pub mod records;
 pub mod reports;

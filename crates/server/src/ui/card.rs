@@ -19,7 +19,7 @@ use axum::{Form, Router};
 use poryadok_core::domain::{ActivityType, CustomFieldType, DealStatus};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_timestamp, Val};
-use poryadok_store::timeline::{HistoryEvent, TimelineItem};
+use poryadok_store::timeline::{HistoryEvent, Message, TimelineItem};
 use poryadok_store::{ListQuery, Row, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -176,11 +176,18 @@ impl NameIds {
         }
     }
 
-    fn of_items(&mut self, items: &[TimelineItem], defs: &[Def]) {
+    fn of_items(&mut self, items: &[TimelineItem], defs: &[Def], entity: Entity) {
         for item in items {
             match item {
                 TimelineItem::History(h) => {
                     self.push(RefKind::User, h.actor_id);
+                    // Merges name the other record, and events of merged records name theirs.
+                    if let Some(kind) = record_kind(entity) {
+                        self.push(kind, Some(h.record_id));
+                        for key in ["merged_from", "merged_into"] {
+                            self.push(kind, h.changes[key].as_i64());
+                        }
+                    }
                     for (field, change) in h.changes.as_object().into_iter().flatten() {
                         for side in ["from", "to"] {
                             if field == "participants" {
@@ -193,8 +200,18 @@ impl NameIds {
                 }
                 TimelineItem::Note(r) => self.push(RefKind::User, r.get("author_id").as_int()),
                 TimelineItem::Activity(r) => self.push(RefKind::User, r.get("owner_id").as_int()),
+                TimelineItem::Message(_) => {}
             }
         }
+    }
+}
+
+/// The kind of name a person's or organization's own id stands for.
+fn record_kind(entity: Entity) -> Option<RefKind> {
+    match entity {
+        Entity::Person => Some(RefKind::Person),
+        Entity::Organization => Some(RefKind::Org),
+        _ => None,
     }
 }
 
@@ -499,7 +516,7 @@ pub struct TimelineView {
 }
 
 /// History fields not worth a line: stamps that follow from another change.
-const QUIET_FIELDS: &[&str] = &["stage_entered_at", "closed_at", "done_at"];
+const QUIET_FIELDS: &[&str] = &["stage_entered_at", "closed_at", "done_at", "merged_from", "merged_into"];
 
 /// The lines of an update event, in a stable order.
 pub fn changes(show: &Show<'_>, changes: &Value) -> Vec<Change> {
@@ -517,12 +534,20 @@ pub fn changes(show: &Show<'_>, changes: &Value) -> Vec<Change> {
     out
 }
 
-fn history_entry(show: &Show<'_>, entity: Entity, h: &HistoryEvent) -> Entry {
-    let (headline, lines) = match h.action.as_str() {
-        "create" => (show.t.t(created_key(entity)).to_string(), Vec::new()),
-        "delete" => (show.t.t("card.h.deleted").to_string(), Vec::new()),
+fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, h: &HistoryEvent) -> Entry {
+    let name_of = |id: i64| record_kind(entity).map_or_else(|| format!("#{id}"), |k| show.names.get(k, id));
+    let merged = |key: &str, id: i64| show.t.fmt(key, [("name", name_of(id).as_str())].as_slice());
+    let (headline, lines) = match (h.action.as_str(), h.changes["merged_from"].as_i64(), h.changes["merged_into"].as_i64()) {
+        ("create", _, _) => (show.t.t(created_key(entity)).to_string(), Vec::new()),
+        ("delete", _, Some(into)) => (merged("timeline.h.merged_into", into), Vec::new()),
+        ("delete", _, None) => (show.t.t("card.h.deleted").to_string(), Vec::new()),
+        (_, Some(from), _) => (merged("timeline.h.merged_from", from), changes(show, &h.changes)),
         _ => (show.t.t("card.h.changed").to_string(), changes(show, &h.changes)),
     };
+    let mut meta = Vec::new();
+    if card_url(entity, h.record_id) != place.card {
+        meta.push(merged("timeline.h.of_merged", h.record_id));
+    }
     let who = show.names.user(h.actor_id).unwrap_or_else(|| show.t.t("card.h.system").to_string());
     Entry {
         dom_id: format!("tl-history-{}", h.id),
@@ -533,7 +558,7 @@ fn history_entry(show: &Show<'_>, entity: Entity, h: &HistoryEvent) -> Entry {
         when: show.fmt.datetime(h.at),
         changes: lines,
         body: None,
-        meta: Vec::new(),
+        meta,
         recording: None,
         task: None,
         deal: None,
@@ -557,7 +582,11 @@ pub struct Place<'a> {
 
 impl Place<'_> {
     fn deal_link(&self, t: T, row: &Row) -> Option<(String, String)> {
-        let id = row.get("deal_id").as_int().filter(|d| Some(*d) != self.deal)?;
+        self.deal_link_of(t, row.get("deal_id").as_int())
+    }
+
+    fn deal_link_of(&self, t: T, deal: Option<i64>) -> Option<(String, String)> {
+        let id = deal.filter(|d| Some(*d) != self.deal)?;
         let title =
             self.deal_titles.get(&id).cloned().unwrap_or_else(|| t.fmt("card.deal_n", [("id", id.to_string().as_str())].as_slice()));
         Some((card_url(Entity::Deal, id), title))
@@ -623,11 +652,47 @@ fn activity_entry(show: &Show<'_>, place: &Place<'_>, r: &Row, now: i64) -> Entr
     }
 }
 
+/// A Telegram or e-mail message: its channel and direction, sender, subject and text.
+fn message_entry(show: &Show<'_>, place: &Place<'_>, m: &Message) -> Entry {
+    let t = show.t;
+    let channel = match m.channel.as_str() {
+        "email" => t.t("timeline.msg.email"),
+        "telegram" => t.t("timeline.msg.telegram"),
+        "whatsapp" => t.t("timeline.msg.whatsapp"),
+        other => other,
+    };
+    let direction = if m.direction == "out" { "timeline.msg.out" } else { "timeline.msg.in" };
+    let mut headline = t.fmt(direction, [("channel", channel)].as_slice());
+    if let Some(subject) = m.subject.as_deref().filter(|s| !s.trim().is_empty()) {
+        headline = format!("{headline}: {subject}");
+    }
+    let meta = m.recipients.iter().filter(|r| !r.is_empty()).map(|r| t.fmt("timeline.msg.to", [("to", r.as_str())].as_slice())).collect();
+    Entry {
+        dom_id: format!("tl-message-{}", m.id),
+        icon: match m.channel.as_str() {
+            "telegram" => "✈",
+            "whatsapp" => "✆",
+            _ => "✉",
+        },
+        class: "message",
+        headline,
+        who: m.sender.clone().unwrap_or_default(),
+        when: show.fmt.datetime(m.sent_at),
+        changes: Vec::new(),
+        body: Some(m.body.clone()),
+        meta,
+        recording: None,
+        task: None,
+        deal: place.deal_link_of(t, m.deal_id),
+    }
+}
+
 fn entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, item: &TimelineItem, now: i64) -> Entry {
     match item {
-        TimelineItem::History(h) => history_entry(show, entity, h),
+        TimelineItem::History(h) => history_entry(show, place, entity, h),
         TimelineItem::Note(r) => note_entry(show, place, r),
         TimelineItem::Activity(r) => activity_entry(show, place, r, now),
+        TimelineItem::Message(m) => message_entry(show, place, m),
     }
 }
 
@@ -647,7 +712,7 @@ struct TimelineSource<'a> {
 async fn load_timeline(st: &AppState, ui: &Ui, src: &TimelineSource<'_>, before: Option<&str>) -> Result<TimelineView, StoreError> {
     let (items, next) = st.db.timeline(&ui.actor, src.entity, src.id, before, PAGE).await?;
     let mut ids = NameIds::default();
-    ids.of_items(&items, src.defs);
+    ids.of_items(&items, src.defs, src.entity);
     let names = Names::load(st, ui, ids).await?;
     let show = Show { t: ui.t, fmt: ui.fmt(), names: &names, defs: src.defs, currency: src.currency.clone() };
     let base = card_url(src.entity, src.id);
@@ -926,6 +991,8 @@ pub struct DealView {
     pub custom: Vec<FieldView>,
     pub participants: Vec<Participant>,
     pub status_form: StatusFormState,
+    /// The first touch and the touches since (`intake_touches.html`); filled for the whole card.
+    pub attribution: super::intake::Attribution,
 }
 
 impl DealView {
@@ -1075,12 +1142,14 @@ fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) -> DealView
             })
             .collect(),
         status_form,
+        attribution: Default::default(),
     }
 }
 
 async fn deal_record(st: &AppState, ui: &Ui, id: i64, status_form: StatusFormState) -> Result<(DealView, TimelineView), StoreError> {
     let data = load_deal(st, ui, id).await?;
-    let d = deal_view(ui, &data, status_form);
+    let mut d = deal_view(ui, &data, status_form);
+    d.attribution = super::intake::deal_attribution(st, ui, &data.row).await?;
     let titles = HashMap::new();
     let currency = data.row.get("currency").as_text().unwrap_or(&ui.actor.ws.currency).to_string();
     let src = TimelineSource { entity: Entity::Deal, id, defs: &data.defs, currency, deal_titles: &titles };
@@ -1516,6 +1585,8 @@ pub struct ContactView {
     /// An organization's people (empty for a person).
     pub people: Vec<PersonRow>,
     pub is_org: bool,
+    /// Where the "merge with…" block loads from, for users who may change the record.
+    pub merge_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -1586,6 +1657,7 @@ async fn contact_view(st: &AppState, ui: &Ui, entity: Entity, row: &Row, defs: &
             .collect(),
         people: people.iter().map(|p| PersonRow { id: p.id(), name: text(p, "name"), job_title: text(p, "job_title") }).collect(),
         is_org,
+        merge_url: ui.actor.caller.may_write(entity).is_ok().then(|| format!("{}/merge", card_url(entity, row.id()))),
     })
 }
 

@@ -49,6 +49,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("settings", include_str!("../../i18n/settings.ini")),
     ("notifications", include_str!("../../i18n/notifications.ini")),
     ("audit", include_str!("../../i18n/audit.ini")),
+    ("duplicates", include_str!("../../i18n/duplicates.ini")),
+    ("forms", include_str!("../../i18n/forms.ini")),
+    ("intake", include_str!("../../i18n/intake.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

@@ -13,8 +13,10 @@ pub mod assets;
 pub mod audit;
 pub mod board;
 pub mod card;
+pub mod duplicates;
 pub mod format;
 pub mod i18n;
+pub mod intake;
 pub mod lists;
 pub mod login;
 pub mod messages;
@@ -51,6 +53,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(settings::routes())
         .merge(notifications::routes())
         .merge(audit::routes())
+        .merge(duplicates::routes())
+        .merge(intake::routes())
         .layer(axum::middleware::from_fn_with_state(state, session_layer));
     Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)
 }
@@ -80,6 +84,7 @@ impl Ui {
             user_name: self.actor.user_name.clone(),
             ws_name: self.actor.ws.name.clone(),
             is_admin: self.is_admin(),
+            is_head: self.is_admin() || self.actor.caller.role == Role::Head,
             nav,
             title: title.into(),
             tz: self.actor.ws.timezone.clone(),
@@ -100,6 +105,8 @@ pub struct Ctx {
     pub user_name: String,
     pub ws_name: String,
     pub is_admin: bool,
+    /// A head of sales or an administrator: sees the clean-up pages (duplicates) in the menu.
+    pub is_head: bool,
     pub nav: &'static str,
     pub title: String,
     pub tz: String,

@@ -558,9 +558,20 @@ async fn respond(st: &AppState, ui: &Ui, tab: Tab, status: StatusCode, notice: O
     render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(&ui.t, tab), f, body })
 }
 
-/// The tabs, `active` marked.
+/// The tabs, `active` marked, and the intake page (its own module) after them.
 fn nav(t: &T, active: Tab) -> Vec<NavItem> {
-    Tab::ALL.into_iter().map(|x| NavItem { href: x.href(), label: x.label(t), active: x == active }).collect()
+    let mut items = tab_items(t, Some(active));
+    items.push(super::intake::nav_item(t, false));
+    items
+}
+
+/// The tabs for a settings page another module owns (intake): none of them is active.
+pub fn nav_outside(t: &T) -> Vec<NavItem> {
+    tab_items(t, None)
+}
+
+fn tab_items(t: &T, active: Option<Tab>) -> Vec<NavItem> {
+    Tab::ALL.into_iter().map(|x| NavItem { href: x.href(), label: x.label(t), active: Some(x) == active }).collect()
 }
 
 /// A tab's page. Each tab has its own route: a tab's address also takes its "create" form.

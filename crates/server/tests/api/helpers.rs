@@ -47,6 +47,8 @@ pub struct TestApp {
     pub t: Tokens,
     pub ids: Ids,
     pub ws: i64,
+    /// The test database, for tests that write rows no API writes yet.
+    pub url: DatabaseUrl,
 }
 
 pub fn start_time() -> time::OffsetDateTime {
@@ -86,6 +88,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     };
     let clock = Arc::new(FixedClock::new(start_time()));
     let db = Db::connect(&url, clock.clone()).await.unwrap();
+    let db_url = url.clone();
     db.migrate().await.unwrap();
 
     let ws = db.create_workspace(&NewWorkspace { name: "Вектор".into(), ..Default::default() }).await.unwrap();
@@ -136,6 +139,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         t: Tokens { admin, head, manager1, manager2, manager3, analyst, other_admin },
         ids: Ids { admin: admin_id, manager1: m1, manager2: m2, manager3: m3, pipeline, stages, other_pipeline, other_org },
         ws: ws.id,
+        url: db_url,
     })
 }
 

@@ -57,11 +57,11 @@ pub async fn work(app: &TestApp) {
     w.run_once().await.unwrap();
 }
 
-async fn persons_with_phone(app: &TestApp, phone: &str) -> Vec<Value> {
+pub async fn persons_with_phone(app: &TestApp, phone: &str) -> Vec<Value> {
     app.all_records(&app.t.admin, "persons", &format!("&phone={}", phone.replace('+', "%2B")), 50).await
 }
 
-async fn deals_of(app: &TestApp, person: i64) -> Vec<Value> {
+pub async fn deals_of(app: &TestApp, person: i64) -> Vec<Value> {
     app.all_records(&app.t.admin, "deals", &format!("&person_id={person}"), 50).await
 }
 

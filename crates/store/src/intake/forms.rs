@@ -350,7 +350,15 @@ pub fn parse_amount(s: &str) -> Option<i64> {
 /// Typed text as a custom field's JSON value; the store's validation checks it further.
 fn custom_json(def: &CustomDef, v: &str) -> std::result::Result<Json, String> {
     Ok(match def.field_type {
-        CustomFieldType::Number => json!(parse_number(v).ok_or_else(|| format!("'{v}' is not a number"))?),
+        CustomFieldType::Number => {
+            let n = parse_number(v).ok_or_else(|| format!("'{v}' is not a number"))?;
+            // "3" is the whole number 3, as the API would store it.
+            if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                json!(n as i64)
+            } else {
+                json!(n)
+            }
+        }
         CustomFieldType::Money => json!(parse_amount(v).ok_or_else(|| format!("'{v}' is not an amount"))?),
         CustomFieldType::Bool => match v.to_lowercase().as_str() {
             "1" | "true" | "yes" | "on" | "да" => json!(true),

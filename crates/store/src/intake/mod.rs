@@ -32,6 +32,8 @@ use sha2::{Digest, Sha256};
 
 /// The job that processes one inbound event.
 pub const EVENT_JOB: &str = "intake_event";
+/// The recurring job that polls an e-mail source's IMAP mailbox.
+pub const IMAP_JOB: &str = "imap_poll";
 pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email"];
 pub const EVENT_STATUSES: &[&str] = &["pending", "processed", "failed", "rejected"];
 /// Unique-key clashes between concurrent first contacts are settled by running again.
@@ -200,7 +202,19 @@ impl Db {
             .await?
             .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
             .try_get("", "id")?;
-        self.source(actor, id).await
+        let source = self.source(actor, id).await?;
+        self.schedule_polling(&source).await?;
+        Ok(source)
+    }
+
+    /// An e-mail source with IMAP settings is polled every `every_minutes`; the job skips a
+    /// source that lost them or was switched off.
+    async fn schedule_polling(&self, source: &Source) -> Result<()> {
+        let Some(every) = source.config.pointer("/imap/every_minutes").and_then(Json::as_i64) else {
+            return Ok(());
+        };
+        let name = format!("imap:{}", source.id);
+        self.upsert_schedule(source.workspace_id, &name, IMAP_JOB, &json!({"source_id": source.id}), every * 60_000, self.clock.now_ms()).await
     }
 
     /// Updates `name`, `config` (replaced whole) and `active`.
@@ -229,7 +243,9 @@ impl Db {
             None => {}
         }
         self.write.execute(self.backend.build(&q)).await?;
-        self.source(actor, id).await
+        let source = self.source(actor, id).await?;
+        self.schedule_polling(&source).await?;
+        Ok(source)
     }
 
     /// A new secret; the old one stops working at once.
@@ -276,6 +292,11 @@ impl Db {
     pub async fn source(&self, actor: &Actor, id: i64) -> Result<Source> {
         may_read_events(actor)?;
         self.source_in(actor.ws_id(), id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// A live source for background work (no user: the job names the workspace).
+    pub async fn source_for_job(&self, ws: i64, id: i64) -> Result<Option<Source>> {
+        self.source_in(ws, id).await
     }
 
     pub(crate) async fn source_in(&self, ws: i64, id: i64) -> Result<Option<Source>> {

@@ -104,3 +104,6 @@ ALTER TABLE activities ADD COLUMN call_seconds BIGINT;
 -- A merged record stays (soft-deleted) and points at the record that absorbed it.
 ALTER TABLE persons ADD COLUMN merged_into BIGINT;
 ALTER TABLE organizations ADD COLUMN merged_into BIGINT;
+-- Added for merges: the records merged into one, read with its timeline (partial, so it stays tiny).
+CREATE INDEX persons_ws_merged ON persons (workspace_id, merged_into) WHERE merged_into IS NOT NULL;
+CREATE INDEX organizations_ws_merged ON organizations (workspace_id, merged_into) WHERE merged_into IS NOT NULL;

@@ -1,0 +1,68 @@
+//! Duplicates and merges: `GET /api/v1/duplicates` lists groups of persons or organizations that
+//! look like one client; `POST /api/v1/{persons|organizations}/{id}/merge` merges another record
+//! into this one.
+use crate::api::json_body;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use poryadok_core::schema::Entity;
+use poryadok_store::merge::MAX_DUPLICATE_GROUPS;
+use serde_json::{json, Value};
+
+/// Groups returned when the request names no limit.
+const DEFAULT_GROUPS: usize = 100;
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
+}
+
+fn mergeable(path: &str) -> ApiResult<Entity> {
+    Entity::from_path(path)
+        .filter(|e| matches!(e, Entity::Person | Entity::Organization))
+        .ok_or_else(|| invalid("entity", "must be one of: persons, organizations"))
+}
+
+/// `GET /api/v1/duplicates?entity=persons|organizations&limit=N`
+pub async fn duplicates(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let (mut entity, mut limit) = (Entity::Person, DEFAULT_GROUPS);
+    for (k, v) in form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "entity" => entity = mergeable(&v)?,
+            "limit" => {
+                limit = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_DUPLICATE_GROUPS).contains(n))
+                    .ok_or_else(|| invalid("limit", format!("must be between 1 and {MAX_DUPLICATE_GROUPS}")))?
+            }
+            other => return Err(invalid(other, "unknown parameter; expected entity and limit")),
+        }
+    }
+    let groups = st.db.find_duplicates(&actor, entity, limit).await?;
+    Ok(Json(json!({"data": groups})))
+}
+
+/// `POST /api/v1/{persons|organizations}/{id}/merge` with `{"merge_id": other}`: `other` is merged
+/// into `id` and deleted; answers with the kept record.
+pub async fn merge(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((path, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let entity = mergeable(&path)?;
+    let keep = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(ApiError::not_found)?;
+    let body = json_body(&body)?;
+    let other = match body.get("merge_id") {
+        None | Some(Value::Null) => return Err(invalid("merge_id", "is required")),
+        Some(v) => {
+            v.as_i64().filter(|i| *i > 0).ok_or_else(|| invalid("merge_id", format!("must be the integer id of a {}", entity.name())))?
+        }
+    };
+    let row = st.db.merge(&actor, entity, keep, other).await?;
+    Ok(Json(json!({"data": row.to_json()})))
+}
