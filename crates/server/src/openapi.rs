@@ -230,6 +230,7 @@ pub fn document() -> OpenApi {
     );
     add_other_paths(&mut paths);
     add_merge_paths(&mut paths);
+    add_intake_paths(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
@@ -516,4 +517,88 @@ fn add_merge_paths(paths: &mut Paths) {
             .response("422", json_response("merge_id missing, the same record, or no such visible record", Some(error_ref())));
         paths.paths.insert(format!("/api/v1/{}/{{id}}/merge", e.path()), PathItem::new(HttpMethod::Post, merge));
     }
+}
+
+/// Intake: sources, the inbox of raw events, touches and messages, and the webhook itself.
+fn add_intake_paths(paths: &mut Paths) {
+    let object = |d: &str| Some(any_object(d));
+    let mut add = |path: &str, it: PathItem| {
+        paths.paths.insert(path.to_string(), it);
+    };
+    let source = "{data: {id, kind, name, hook_key, hook_path, hook_url, config, active, created_at, updated_at}}";
+    add(
+        "/api/v1/intake/sources",
+        item([
+            (HttpMethod::Get, simple("intake", "list_sources", "Intake sources (administrators and heads)", "200", "{data: [source]}", object("{data: [source]}"))),
+            (
+                HttpMethod::Post,
+                simple("intake", "create_source", "Create a source; its secret is in this answer only", "201", "the source with its secret", object(source))
+                    .request_body(Some(body(any_object("{kind: telephony|form|telegram|email, name, config: {preset, mapping, pipeline_id, stage_id, owner_id, pool, callback_minutes, imap, fields…}}"))))
+                    .response("422", json_response("a bad kind, name or config, naming the part", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/intake/sources/{id}",
+        item([
+            (HttpMethod::Get, simple("intake", "get_source", "One source (without its secret)", "200", "the source", object(source)).parameter(id_param())),
+            (HttpMethod::Patch, simple("intake", "update_source", "Change name, config (whole) or active", "200", "the source", object(source)).parameter(id_param()).request_body(Some(body(any_object("{name, config, active}"))))),
+            (HttpMethod::Delete, simple("intake", "delete_source", "Delete a source (its events stay)", "204", "deleted", None).parameter(id_param())),
+        ]),
+    );
+    add(
+        "/api/v1/intake/sources/{id}/rotate_secret",
+        item([(HttpMethod::Post, simple("intake", "rotate_secret", "A new secret; the old one stops working", "200", "the source with its new secret", object(source)).parameter(id_param()))]),
+    );
+    add(
+        "/api/v1/intake/presets",
+        item([(HttpMethod::Get, simple("intake", "presets", "Telephony presets and the call fields a mapping may name", "200", "{data: {presets, call_fields}}", object("{data: {presets, call_fields}}")))]),
+    );
+    add(
+        "/api/v1/intake/events",
+        item([(
+            HttpMethod::Get,
+            simple("intake", "list_events", "The inbox of raw events, newest first", "200", "{data: [event], next_before_id, counts}", object("{data: [{id, source_id, kind, external_id, received_at, status, error, error_field, attempts, result}], next_before_id, counts}"))
+                .parameter(query_param("status", "pending, processed, failed or rejected"))
+                .parameter(query_param("source_id", "only this source's events"))
+                .parameter(query_param("before_id", "the page after this id")),
+        )]),
+    );
+    add(
+        "/api/v1/intake/events/{id}",
+        item([(HttpMethod::Get, simple("intake", "get_event", "One event with its raw body", "200", "{data: event with body, body_encoding}", object("{data: event}")).parameter(id_param()))]),
+    );
+    add(
+        "/api/v1/intake/events/{id}/reprocess",
+        item([(
+            HttpMethod::Post,
+            simple("intake", "reprocess_event", "Queue a failed event to be processed again (administrators)", "200", "the event, pending", object("{data: event}"))
+                .parameter(id_param())
+                .response("409", json_response("the event is not failed", Some(error_ref()))),
+        )]),
+    );
+    add(
+        "/api/v1/deals/{id}/touches",
+        item([(HttpMethod::Get, simple("intake", "touches", "A deal's marketing touches, oldest first", "200", "{data: [touch]}", object("{data: [{channel, occurred_at, utm_source, utm_medium, utm_campaign, utm_term, utm_content, tracking_number, landing_page, referrer}]}")).parameter(id_param()))]),
+    );
+    for collection in ["deals", "persons"] {
+        add(
+            &format!("/api/v1/{collection}/{{id}}/messages"),
+            item([(HttpMethod::Get, simple("intake", &format!("{collection}_messages"), "Telegram and e-mail messages on the card, newest first", "200", "{data: [message]}", object("{data: [{channel, direction, sender, subject, body, sent_at, thread_id}]}")).parameter(id_param()))]),
+        );
+    }
+    add(
+        "/hooks/{key}",
+        item([(
+            HttpMethod::Post,
+            OperationBuilder::new()
+                .tag("intake")
+                .operation_id(Some("deliver"))
+                .summary(Some("A provider's delivery: a call event, a Telegram update, a raw MIME e-mail. Authenticated by the source's secret: X-Poryadok-Signature (sha256=HMAC of the body), X-Poryadok-Token, or X-Telegram-Bot-Api-Secret-Token; not by a user token."))
+                .response("202", json_response("stored and queued", object("{event_id, status: pending}")))
+                .response("200", json_response("a replay of an event already stored, or spam kept for the record", object("{event_id, status, duplicate}")))
+                .response("401", json_response("the secret does not match", Some(error_ref())))
+                .response("422", json_response("stored as failed: unreadable (names the field)", object("{error: {code: invalid_event, field, message}, event_id}"))),
+        )]),
+    );
 }

@@ -378,7 +378,7 @@ impl Db {
         }
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
-        Ok(())
+        self.demo_intake(ws, clients.id()).await
     }
 
     /// Plain-row bulk insert through the same driver and batching with no application logic, the

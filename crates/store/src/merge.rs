@@ -101,16 +101,19 @@ fn mergeable(entity: Entity) -> Result<()> {
     }
 }
 
+/// `f("column")` in SQL. Placeholders in custom SQL differ between the backends; columns are
+/// our own names, so they are written in place.
+fn call(f: &str, column: &str) -> SimpleExpr {
+    Expr::cust(format!("{f}(\"{column}\")"))
+}
+
 /// Digits of a stored phone (`+7 (916) 123-45-67` and `79161234567` compare equal).
 fn phone_norm(column: &str) -> SimpleExpr {
-    Expr::cust_with_expr(
-        "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE($1, '+', ''), ' ', ''), '-', ''), '(', ''), ')', '')",
-        Expr::col(col(column)),
-    )
+    Expr::cust(format!("REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(\"{column}\", '+', ''), ' ', ''), '-', ''), '(', ''), ')', '')"))
 }
 
 fn email_norm(column: &str) -> SimpleExpr {
-    Expr::cust_with_expr("LOWER(TRIM($1))", Expr::col(col(column)))
+    Expr::cust(format!("LOWER(TRIM(\"{column}\"))"))
 }
 
 /// `SELECT id FROM <entity> WHERE` live, in the workspace and visible to the caller.
@@ -187,7 +190,7 @@ impl Db {
             self.person_name_groups(actor, &mut groups).await?;
         } else {
             let mut tax = Query::select();
-            tax.expr_as(Expr::cust_with_expr("TRIM($1)", Expr::col(col("tax_id"))), col("k"))
+            tax.expr_as(call("TRIM", "tax_id"), col("k"))
                 .expr_as(Expr::col(col("id")), col("rid"))
                 .from(col("organizations"))
                 .and_where(Expr::col(col("id")).in_subquery(visible_ids(Entity::Organization, actor)))
@@ -354,13 +357,13 @@ impl Db {
         let lower = if self.backend == DbBackend::Sqlite { crate::filter_sql::SQLITE_LOWER } else { "LOWER" };
         let mut any = Vec::new();
         if let Some(t) = tax {
-            any.push(Expr::cust_with_expr("TRIM($1)", Expr::col(col("tax_id"))).eq(t));
+            any.push(call("TRIM", "tax_id").eq(t));
         }
         if let Some(d) = &domain {
-            any.push(Expr::cust_with_expr(format!("{lower}($1)"), Expr::col(col("website"))).like(format!("%{d}%")));
+            any.push(call(lower, "website").like(format!("%{d}%")));
         }
         if !word.is_empty() {
-            any.push(Expr::cust_with_expr(format!("{lower}($1)"), Expr::col(col("name"))).like(format!("%{word}%")));
+            any.push(call(lower, "name").like(format!("%{word}%")));
         }
         let Some(cond) = any.into_iter().reduce(SimpleExpr::or) else { return Ok(out) };
         let mut q = visible_select(Entity::Organization, actor, false);

@@ -21,5 +21,6 @@ mod regulation;
 mod ui;
 mod ui_audit;
 mod ui_cards;
+mod ui_intake;
 mod ui_lists;
 mod ui_settings;

@@ -13,6 +13,7 @@
 //! modules.
 pub(crate) mod calls;
 pub(crate) mod client;
+mod demo;
 pub mod forms;
 pub(crate) mod messages;
 
