@@ -97,7 +97,7 @@ string_enum!(IdentityKind {
 
 string_enum!(
     /// Where a change came from; written into every history event.
-    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system", Intake = "intake" }
+    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system", Intake = "intake", Assistant = "assistant" }
 );
 
 string_enum!(HistoryAction { Create = "create", Update = "update", Delete = "delete" });

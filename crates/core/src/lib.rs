@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod access;
+pub mod assistants;
 pub mod calendar;
 pub mod clock;
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod hygiene;
 pub mod intake;
 pub mod regulation;
 pub mod schema;
+pub mod template;
 pub mod types;
 pub mod validate;
 pub mod zone;

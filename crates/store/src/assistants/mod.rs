@@ -1,0 +1,271 @@
+//! Assistants: robots that scan the whole base on a schedule, act, and explain themselves.
+//!
+//! Each assistant plans with set-based queries over the workspace (no per-record round trips,
+//! so a run over a million deals stays in seconds), then acts in batches: a label on the record,
+//! a task for the owner (marked with the assistant's name, which escalation watches), a message
+//! to the client, a hand-over, a notice to the head. Every act writes an `assistant_actions`
+//! row and a history event on the record with the reason, which is what the card's timeline
+//! shows. A dry run plans and writes nothing. Acting twice is a no-op: labels are unique while
+//! live, notices and messages carry dedupe keys.
+//!
+//! Settings are per workspace (`assistants`); defaults and checks live in
+//! `poryadok_core::assistants`. An enabled assistant runs daily through the job engine.
+mod churned;
+mod escalation;
+mod forgotten;
+mod release;
+mod support;
+
+use crate::error::{Result, StoreError};
+use crate::sql::col;
+use crate::{Actor, Db};
+use poryadok_core::assistants::{check_settings, defaults, Texts, NAMES};
+use poryadok_core::domain::{Channel, Role};
+use poryadok_core::types::format_ms;
+use sea_orm::ConnectionTrait;
+use sea_query::{Expr, OnConflict, Order, Query};
+use serde_json::{json, Value as Json};
+pub use support::Planned;
+
+/// The job that runs one assistant (`{"name": …}`), daily per enabled assistant.
+pub const RUN_JOB: &str = "assistant";
+const EVERY_MS: i64 = 86_400_000;
+
+/// What a run did (or, dry, would do).
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub run_id: Option<i64>,
+    pub assistant: String,
+    pub dry_run: bool,
+    pub as_of: i64,
+    pub actions: Vec<Planned>,
+    pub elapsed_ms: i64,
+}
+
+impl RunReport {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "run_id": self.run_id,
+            "assistant": self.assistant,
+            "dry_run": self.dry_run,
+            "as_of": format_ms(self.as_of),
+            "elapsed_ms": self.elapsed_ms,
+            "count": self.actions.len(),
+            "actions": self.actions.iter().take(1000).map(Planned::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn must_admin(actor: &Actor) -> Result<()> {
+    match actor.caller.role {
+        Role::Admin => Ok(()),
+        _ => Err(StoreError::forbidden("only an administrator changes or runs assistants")),
+    }
+}
+
+fn may_view(actor: &Actor) -> Result<()> {
+    match actor.caller.role {
+        Role::Admin | Role::Head => Ok(()),
+        _ => Err(StoreError::forbidden("only an administrator or a head sees the assistants")),
+    }
+}
+
+impl Db {
+    /// Every assistant with its settings (defaults filled in), whether it is on, and its last run.
+    pub async fn assistants(&self, actor: &Actor) -> Result<Vec<Json>> {
+        may_view(actor)?;
+        let texts = Texts::new(actor.user_locale.as_deref().unwrap_or(&actor.ws.locale));
+        let mut out = Vec::new();
+        for name in NAMES {
+            let (enabled, settings) = self.assistant_settings(actor.ws_id(), name).await?;
+            let q = Query::select()
+                .columns(["id", "dry_run", "as_of", "started_at", "finished_at", "actions"].map(col))
+                .from(col("assistant_runs"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("assistant")).eq(*name))
+                .and_where(Expr::col(col("dry_run")).eq(false))
+                .order_by(col("id"), Order::Desc)
+                .limit(1)
+                .to_owned();
+            let last = match self.read.query_one(self.backend.build(&q)).await? {
+                Some(r) => json!({
+                    "id": r.try_get::<i64>("", "id")?,
+                    "as_of": format_ms(r.try_get("", "as_of")?),
+                    "finished_at": r.try_get::<Option<i64>>("", "finished_at")?.map(format_ms),
+                    "actions": r.try_get::<i64>("", "actions")?,
+                }),
+                None => Json::Null,
+            };
+            out.push(json!({"name": name, "title": texts.title(name), "enabled": enabled, "settings": settings, "last_run": last}));
+        }
+        Ok(out)
+    }
+
+    /// Whether an assistant is on, and its settings (defaults when never saved).
+    pub async fn assistant_settings(&self, ws: i64, name: &str) -> Result<(bool, Json)> {
+        let defaults = defaults(name).ok_or_else(|| StoreError::invalid("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
+        let q = Query::select()
+            .columns(["enabled", "settings"].map(col))
+            .from(col("assistants"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("name")).eq(name))
+            .to_owned();
+        match self.read.query_one(self.backend.build(&q)).await? {
+            Some(r) => {
+                let s: String = r.try_get("", "settings")?;
+                let stored = serde_json::from_str(&s).unwrap_or(defaults);
+                Ok((r.try_get("", "enabled")?, check_settings(name, &stored).unwrap_or(stored)))
+            }
+            None => Ok((false, defaults)),
+        }
+    }
+
+    /// Turns an assistant on or off and changes its settings: `{"enabled", "settings": {…}}`.
+    /// An enabled assistant is scheduled to run daily.
+    pub async fn update_assistant(&self, actor: &Actor, name: &str, body: &Json) -> Result<Json> {
+        must_admin(actor)?;
+        let (enabled, current) = self.assistant_settings(actor.ws_id(), name).await?;
+        let enabled = match body.get("enabled") {
+            None => enabled,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(StoreError::invalid("enabled", "must be true or false")),
+        };
+        let mut merged = current;
+        if let Some(given) = body.get("settings") {
+            let Json::Object(given) = given else {
+                return Err(StoreError::invalid("settings", "must be an object"));
+            };
+            if let Some(m) = merged.as_object_mut() {
+                m.extend(given.clone());
+            }
+        }
+        let settings = check_settings(name, &merged).map_err(StoreError::Validation)?;
+        if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) {
+            let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
+            if support::active_users(&self.read, self.backend, actor.ws_id(), Some(&ids), None).await?.is_empty() {
+                return Err(StoreError::invalid("settings.pool", "no user of the pool is active"));
+            }
+        }
+        let now = self.clock.now_ms();
+        let q = Query::insert()
+            .into_table(col("assistants"))
+            .columns(["workspace_id", "name", "enabled", "settings", "created_at", "updated_at"].map(col))
+            .values([actor.ws_id().into(), name.into(), enabled.into(), settings.to_string().into(), now.into(), now.into()])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .on_conflict(OnConflict::columns(["workspace_id", "name"].map(col)).update_columns(["enabled", "settings", "updated_at"].map(col)).to_owned())
+            .to_owned();
+        self.write.execute(self.backend.build(&q)).await?;
+        if enabled {
+            self.upsert_schedule(actor.ws_id(), &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000).await?;
+        }
+        Ok(json!({"name": name, "enabled": enabled, "settings": settings}))
+    }
+
+    /// Runs an assistant as of `now` (the workspace's clock unless given). `dry_run` plans only.
+    pub async fn run_assistant(&self, ws: i64, name: &str, now: Option<i64>, dry_run: bool) -> Result<RunReport> {
+        let (_, settings) = self.assistant_settings(ws, name).await?;
+        let started = std::time::Instant::now();
+        let as_of = now.unwrap_or_else(|| self.clock.now_ms());
+        let actor = self.system_actor(ws, Channel::Assistant).await?;
+        let run_id = if dry_run { None } else { Some(self.start_run(ws, name, as_of).await?) };
+        let ctx = support::RunCtx {
+            db: self,
+            actor: &actor,
+            name,
+            settings: &settings,
+            now: as_of,
+            run_id: run_id.unwrap_or(0),
+            dry_run,
+            texts: Texts::new(&actor.ws.locale),
+        };
+        let actions = match name {
+            "forgotten" => forgotten::run(&ctx).await?,
+            "release" => release::run(&ctx).await?,
+            "churned" => churned::run(&ctx).await?,
+            "escalation" => escalation::run(&ctx).await?,
+            other => return Err(StoreError::invalid("name", format!("the '{other}' assistant is not available yet"))),
+        };
+        if let Some(id) = run_id {
+            let q = Query::update()
+                .table(col("assistant_runs"))
+                .value(col("finished_at"), self.clock.now_ms())
+                .value(col("actions"), actions.len() as i64)
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("id")).eq(id))
+                .to_owned();
+            self.write.execute(self.backend.build(&q)).await?;
+        }
+        Ok(RunReport { run_id, assistant: name.into(), dry_run, as_of, actions, elapsed_ms: started.elapsed().as_millis() as i64 })
+    }
+
+    /// The scheduled run: only while the assistant is on.
+    pub async fn scheduled_assistant(&self, ws: i64, name: &str) -> Result<Option<RunReport>> {
+        let (enabled, _) = self.assistant_settings(ws, name).await?;
+        if !enabled {
+            return Ok(None);
+        }
+        self.run_assistant(ws, name, None, false).await.map(Some)
+    }
+
+    async fn start_run(&self, ws: i64, name: &str, as_of: i64) -> Result<i64> {
+        let q = Query::insert()
+            .into_table(col("assistant_runs"))
+            .columns(["workspace_id", "assistant", "dry_run", "as_of", "started_at", "actions"].map(col))
+            .values([ws.into(), name.into(), false.into(), as_of.into(), self.clock.now_ms().into(), 0i64.into()])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .returning_col(col("id"))
+            .to_owned();
+        let r = self.write.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?;
+        Ok(r.try_get("", "id")?)
+    }
+
+    /// What assistants did to a record, newest first (the card shows it with the reason).
+    pub async fn assistant_actions(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Json>> {
+        self.get(actor, entity, id).await?;
+        let q = Query::select()
+            .columns(["id", "run_id", "assistant", "action", "reason", "task_id", "created_at"].map(col))
+            .from(col("assistant_actions"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(Expr::col(col("record_id")).eq(id))
+            .order_by(col("id"), Order::Desc)
+            .limit(200)
+            .to_owned();
+        let mut out = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            out.push(json!({
+                "id": r.try_get::<i64>("", "id")?,
+                "run_id": r.try_get::<i64>("", "run_id")?,
+                "assistant": r.try_get::<String>("", "assistant")?,
+                "action": r.try_get::<String>("", "action")?,
+                "reason": r.try_get::<String>("", "reason")?,
+                "task_id": r.try_get::<Option<i64>>("", "task_id")?,
+                "created_at": format_ms(r.try_get("", "created_at")?),
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The live labels of a record.
+    pub async fn labels(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Json>> {
+        self.get(actor, entity, id).await?;
+        let q = Query::select()
+            .columns(["label", "assistant", "reason", "set_at"].map(col))
+            .from(col("labels"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(Expr::col(col("record_id")).eq(id))
+            .and_where(Expr::col(col("cleared_at")).is_null())
+            .to_owned();
+        let mut out = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            out.push(json!({
+                "label": r.try_get::<String>("", "label")?,
+                "assistant": r.try_get::<Option<String>>("", "assistant")?,
+                "reason": r.try_get::<Option<String>>("", "reason")?,
+                "set_at": format_ms(r.try_get("", "set_at")?),
+            }));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,321 @@
+//! What every assistant shares: the run's context, a planned action, and acting in batches —
+//! labels, tasks, history events with the reason, `assistant_actions` rows and notices — each
+//! batch in one transaction with multi-row statements, so a run over many thousand clients
+//! costs a few statements per five hundred.
+use crate::error::{Result, StoreError};
+use crate::notifications::{notify_on, NewNotification};
+use crate::sql::col;
+use crate::{Actor, Db};
+use poryadok_core::assistants::{Texts, DAY_MS};
+use poryadok_core::domain::Role;
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+use sea_query::{Expr, Order, Query, SimpleExpr};
+use serde_json::{json, Value as Json};
+
+const CHUNK: usize = 500;
+
+pub(crate) struct RunCtx<'a> {
+    pub db: &'a Db,
+    pub actor: &'a Actor,
+    pub name: &'a str,
+    pub settings: &'a Json,
+    pub now: i64,
+    pub run_id: i64,
+    pub dry_run: bool,
+    pub texts: Texts,
+}
+
+impl RunCtx<'_> {
+    pub fn ws(&self) -> i64 {
+        self.actor.ws_id()
+    }
+    pub fn backend(&self) -> DbBackend {
+        self.db.backend
+    }
+    pub fn setting(&self, key: &str) -> i64 {
+        poryadok_core::assistants::int(self.settings, key)
+    }
+    pub fn days_ago(&self, days: i64) -> i64 {
+        self.now - days * DAY_MS
+    }
+    /// When a task made now is due: `task_due_days` working days on the workspace's calendar.
+    pub async fn task_due(&self) -> Result<i64> {
+        let days = self.setting("task_due_days").max(1);
+        let cal = crate::regulation::workspace_calendar(&self.db.read, self.backend(), self.ws()).await?;
+        Ok(cal.add_working_days(&self.actor.ws.timezone, self.now, days))
+    }
+}
+
+/// One thing an assistant does (or would do), and why.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// `label`, `unlabel`, `task`, `reassign`, `remind`, `notify_head`.
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub record_id: i64,
+    /// The record's name, for people reading the list.
+    pub title: String,
+    pub reason: String,
+    pub owner_id: Option<i64>,
+}
+
+impl Planned {
+    pub fn to_json(&self) -> Json {
+        json!({"action": self.action, "entity": self.entity, "record_id": self.record_id, "title": self.title, "reason": self.reason, "owner_id": self.owner_id})
+    }
+}
+
+/// A task an act creates for the record's owner.
+pub(crate) struct TaskSpec {
+    pub subject: String,
+    pub owner_id: Option<i64>,
+    pub due_at: i64,
+    pub organization_id: Option<i64>,
+    pub deal_id: Option<i64>,
+}
+
+/// Everything one planned action writes.
+pub(crate) struct Act {
+    pub planned: Planned,
+    /// A label to set on the record.
+    pub label: Option<&'static str>,
+    /// A label to clear on the record.
+    pub clear_label: Option<&'static str>,
+    /// A client (organization) handed over to this user with its people and open deals.
+    pub reassign_to: Option<i64>,
+    pub task: Option<TaskSpec>,
+    pub notices: Vec<NewNotification>,
+}
+
+/// Writes the acts in batches; returns the planned actions (what the report lists).
+pub(crate) async fn act(ctx: &RunCtx<'_>, acts: Vec<Act>) -> Result<Vec<Planned>> {
+    if ctx.dry_run {
+        return Ok(acts.into_iter().map(|a| a.planned).collect());
+    }
+    let mut done = Vec::with_capacity(acts.len());
+    let mut acts = acts.into_iter().peekable();
+    while acts.peek().is_some() {
+        let chunk: Vec<Act> = acts.by_ref().take(CHUNK).collect();
+        let tx = ctx.db.write.begin().await?;
+        write_chunk(ctx, &tx, &chunk).await?;
+        tx.commit().await?;
+        done.extend(chunk.into_iter().map(|a| a.planned));
+    }
+    Ok(done)
+}
+
+async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act]) -> Result<()> {
+    let ws = ctx.ws();
+    let now = ctx.db.clock.now_ms();
+    // Tasks first: their ids go into the actions' rows.
+    let tasks: Vec<(usize, &TaskSpec)> = chunk.iter().enumerate().filter_map(|(i, a)| a.task.as_ref().map(|t| (i, t))).collect();
+    let mut task_ids = vec![None; chunk.len()];
+    if !tasks.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(col("activities")).columns(
+            ["workspace_id", "type", "subject", "due_at", "done", "owner_id", "organization_id", "deal_id", "assistant", "custom", "created_at", "updated_at"]
+                .map(col),
+        );
+        for (_, t) in &tasks {
+            q.values([
+                ws.into(),
+                "task".into(),
+                t.subject.chars().take(255).collect::<String>().into(),
+                t.due_at.into(),
+                false.into(),
+                t.owner_id.into(),
+                t.organization_id.into(),
+                t.deal_id.into(),
+                ctx.name.into(),
+                "{}".into(),
+                now.into(),
+                now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        q.returning_col(col("id"));
+        let rows = tx.query_all(ctx.backend().build(&q)).await?;
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<std::result::Result<_, _>>()?;
+        ids.sort_unstable();
+        for ((i, _), id) in tasks.iter().zip(ids) {
+            task_ids[*i] = Some(id);
+        }
+    }
+    let labels: Vec<&Act> = chunk.iter().filter(|a| a.label.is_some()).collect();
+    if !labels.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(col("labels")).columns(["workspace_id", "entity", "record_id", "label", "assistant", "reason", "set_at"].map(col));
+        for a in &labels {
+            q.values([
+                ws.into(),
+                a.planned.entity.into(),
+                a.planned.record_id.into(),
+                a.label.unwrap_or_default().into(),
+                ctx.name.into(),
+                a.planned.reason.as_str().into(),
+                ctx.now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        tx.execute(ctx.backend().build(&q)).await?;
+    }
+    let mut actions = Query::insert();
+    actions.into_table(col("assistant_actions")).columns(["workspace_id", "run_id", "assistant", "action", "entity", "record_id", "reason", "task_id", "created_at"].map(col));
+    let mut history = Query::insert();
+    history.into_table(col("history")).columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
+    for (a, task) in chunk.iter().zip(&task_ids) {
+        let p = &a.planned;
+        actions
+            .values([
+                ws.into(),
+                ctx.run_id.into(),
+                ctx.name.into(),
+                p.action.into(),
+                p.entity.into(),
+                p.record_id.into(),
+                p.reason.as_str().into(),
+                (*task).into(),
+                now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let mut changes = json!({"assistant": ctx.name, "assistant_action": p.action, "reason": p.reason});
+        if let Some(l) = a.label {
+            changes["label"] = json!(l);
+        }
+        history_row(&mut history, ws, p.entity, p.record_id, "update", changes, now)?;
+        if let (Some(id), Some(t)) = (task, &a.task) {
+            let created = json!({"type": {"to": "task"}, "subject": {"to": t.subject}, "owner_id": {"to": t.owner_id}, "assistant": ctx.name});
+            history_row(&mut history, ws, "activity", *id, "create", created, now)?;
+        }
+    }
+    for a in chunk {
+        if let Some(l) = a.clear_label {
+            let q = Query::update()
+                .table(col("labels"))
+                .value(col("cleared_at"), ctx.now)
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("entity")).eq(a.planned.entity))
+                .and_where(Expr::col(col("record_id")).eq(a.planned.record_id))
+                .and_where(Expr::col(col("label")).eq(l))
+                .and_where(Expr::col(col("cleared_at")).is_null())
+                .to_owned();
+            tx.execute(ctx.backend().build(&q)).await?;
+        }
+        if let Some(to) = a.reassign_to {
+            hand_over(ctx, tx, &mut history, a.planned.record_id, a.planned.owner_id, to, now).await?;
+        }
+    }
+    tx.execute(ctx.backend().build(&actions)).await?;
+    tx.execute(ctx.backend().build(&history)).await?;
+    for a in chunk {
+        for n in &a.notices {
+            notify_on(tx, ctx.backend(), n, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves an organization, its people and its open deals to `to` together, so ownership of a
+/// client never splits; each moved record gets its history event.
+async fn hand_over(
+    ctx: &RunCtx<'_>,
+    tx: &impl ConnectionTrait,
+    history: &mut sea_query::InsertStatement,
+    org: i64,
+    from: Option<i64>,
+    to: i64,
+    now: i64,
+) -> Result<()> {
+    let ws = ctx.ws();
+    let change = json!({"owner_id": {"from": from, "to": to}, "assistant": ctx.name});
+    let targets = [
+        ("organization", "SELECT id FROM organizations WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL"),
+        ("person", "SELECT id FROM persons WHERE workspace_id = $1 AND organization_id = $2 AND deleted_at IS NULL"),
+        ("deal", "SELECT id FROM deals WHERE workspace_id = $1 AND organization_id = $2 AND status = 'open' AND deleted_at IS NULL"),
+    ];
+    for (entity, select) in targets {
+        let rows = tx.query_all(raw(ctx.backend(), select, vec![ws.into(), org.into()])).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<std::result::Result<_, _>>()?;
+        if ids.is_empty() {
+            continue;
+        }
+        let table = match entity {
+            "organization" => "organizations",
+            "person" => "persons",
+            _ => "deals",
+        };
+        for chunk in ids.chunks(CHUNK) {
+            let q = Query::update()
+                .table(col(table))
+                .value(col("owner_id"), to)
+                .value(col("updated_at"), now)
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("id")).is_in(chunk.iter().copied()))
+                .to_owned();
+            tx.execute(ctx.backend().build(&q)).await?;
+        }
+        for id in ids {
+            history_row(history, ws, entity, id, "update", change.clone(), now)?;
+        }
+    }
+    Ok(())
+}
+
+fn history_row(q: &mut sea_query::InsertStatement, ws: i64, entity: &str, id: i64, action: &str, changes: Json, now: i64) -> Result<()> {
+    let values: [SimpleExpr; 8] =
+        [ws.into(), entity.into(), id.into(), action.into(), Option::<i64>::None.into(), "assistant".into(), changes.to_string().into(), now.into()];
+    q.values(values).map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+/// Active users of the workspace, by id, optionally among `ids` or of one role.
+pub(crate) async fn active_users(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, ids: Option<&[i64]>, role: Option<Role>) -> Result<Vec<i64>> {
+    let mut q = Query::select();
+    q.column(col("id"))
+        .from(col("users"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("active")).eq(true))
+        .order_by(col("id"), Order::Asc);
+    if let Some(ids) = ids {
+        q.and_where(Expr::col(col("id")).is_in(ids.iter().copied()));
+    }
+    if let Some(r) = role {
+        q.and_where(Expr::col(col("role")).eq(r.as_str()));
+    }
+    conn.query_all(backend.build(&q)).await?.iter().map(|r| r.try_get::<i64>("", "id").map_err(StoreError::from)).collect()
+}
+
+/// Organizations with a task still ahead (not done, due after `now`) on them, their people or
+/// their deals: "do not forget while a task is active".
+pub(crate) async fn orgs_with_future_task(ctx: &RunCtx<'_>) -> Result<std::collections::HashSet<i64>> {
+    let ws = ctx.ws();
+    let sql = "SELECT DISTINCT COALESCE(a.organization_id, d.organization_id, p.organization_id) AS org \
+               FROM activities a \
+               LEFT JOIN deals d ON d.workspace_id = a.workspace_id AND d.id = a.deal_id \
+               LEFT JOIN persons p ON p.workspace_id = a.workspace_id AND p.id = a.person_id \
+               WHERE a.workspace_id = $1 AND a.done = $2 AND a.due_at > $3 AND a.deleted_at IS NULL";
+    let rows = ctx.db.read.query_all(raw(ctx.backend(), sql, vec![ws.into(), false.into(), ctx.now.into()])).await?;
+    let mut out = std::collections::HashSet::new();
+    for r in rows {
+        if let Some(o) = r.try_get::<Option<i64>>("", "org")? {
+            out.insert(o);
+        }
+    }
+    Ok(out)
+}
+
+/// A statement written with `$n` placeholders, for either backend (SQLite reads `$n` too).
+pub(crate) fn raw(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The first active head of sales (who is told when assistants escalate).
+pub(crate) async fn head(ctx: &RunCtx<'_>, user: Option<i64>) -> Result<Option<i64>> {
+    crate::regulation::head_of(&ctx.db.read, ctx.backend(), ctx.ws(), user).await
+}
+
+/// A date people read, in the workspace's zone.
+pub(crate) fn day(ctx: &RunCtx<'_>, ms: i64) -> String {
+    let d = poryadok_core::zone::local(&ctx.actor.ws.timezone, ms).date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
