@@ -15,6 +15,7 @@ mod bench;
 mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
+mod assistant;
 mod intake;
 mod jobs;
 mod merge;
@@ -128,6 +129,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Assistants that scan the base: list, settings, run (or dry-run) one now.
+    Assistant {
+        #[command(subcommand)]
+        command: assistant::AssistantCommand,
     },
     /// Intake: sources, the inbox of raw events, re-processing.
     Intake {
@@ -271,6 +277,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("audit round {round}: {n} violations recorded in {:.2} s", started.elapsed().as_secs_f64());
             db.close().await;
             Ok(())
+        }
+        Command::Assistant { command } => {
+            let db = cli.db.open().await?;
+            let r = assistant::run(&db, command).await;
+            db.close().await;
+            r
         }
         Command::Intake { command } => {
             let db = cli.db.open().await?;

@@ -145,7 +145,8 @@ impl Form {
 
     fn respond(&self, status: StatusCode, page: &FormPage) -> Response {
         let mut resp = render_status(status, page);
-        let ancestors = std::iter::once("'self'".to_string()).chain(self.config.allowed_origins.iter().cloned()).collect::<Vec<_>>().join(" ");
+        let ancestors =
+            std::iter::once("'self'".to_string()).chain(self.config.allowed_origins.iter().cloned()).collect::<Vec<_>>().join(" ");
         if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {ancestors}")) {
             resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
         }
@@ -187,11 +188,31 @@ fn not_found() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such form").into_response()
 }
 
+/// A visitor following a link to a missing or switched-off form gets a page, in their browser's language.
+fn missing_page(headers: &HeaderMap) -> Response {
+    let accept = header_str(headers, header::ACCEPT_LANGUAGE).unwrap_or("ru").to_ascii_lowercase();
+    let t = T::new(if accept.starts_with("en") { Lang::En } else { Lang::Ru });
+    let page = FormPage {
+        t,
+        title: "404".into(),
+        key: String::new(),
+        action: String::new(),
+        embed: false,
+        show_form: false,
+        fields: Vec::new(),
+        hidden: Vec::new(),
+        has_required: false,
+        notice: Some(t.t("forms.not_found").to_string()),
+        done: None,
+    };
+    render_status(StatusCode::NOT_FOUND, &page)
+}
+
 fn query_pairs(raw: Option<&str>) -> HashMap<String, String> {
     raw.map(form_urlencoded_pairs).unwrap_or_default().into_iter().collect()
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -278,7 +299,7 @@ fn verify_started(secret: &str, token: &str) -> Option<i64> {
 async fn page(State(st): State<AppState>, Path(key): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let form = match form_by_key(&st, &key).await {
         Ok(Some(f)) => f,
-        Ok(None) => return not_found(),
+        Ok(None) => return missing_page(&headers),
         Err(e) => return e.into_response(),
     };
     let q = query_pairs(raw.as_deref());
@@ -290,7 +311,7 @@ async fn page(State(st): State<AppState>, Path(key): Path<String>, RawQuery(raw)
     };
     // Framed, the page's own URL says nothing: the script passes the parent page's.
     let landing = q.get("landing").cloned().or_else(|| if embed { referer.clone() } else { Some(own_url) });
-    let referrer = q.get("referrer").cloned().or_else(|| if embed { None } else { referer });
+    let referrer = q.get("referrer").cloned().or(if embed { None } else { referer });
     let attribution = Attribution::from_lookup(|name| match name {
         "landing_page" => landing.clone(),
         "referrer" => referrer.clone(),
@@ -372,6 +393,22 @@ fn spam_check(form: &Form, pairs: &HashMap<String, String>, sub: &Submission, no
     }
 }
 
+/// A post in the stored format: the form's own fields, the attribution (the `Referer` is the
+/// landing page of a site's own form) and the verified start time.
+fn submission_of(form: &Form, pairs: &HashMap<String, String>, headers: &HeaderMap) -> Submission {
+    let mut sub = Submission::default();
+    for f in &form.config.fields {
+        if let Some(v) = pairs.get(&f.name) {
+            sub.set(&f.name, v);
+        }
+    }
+    let referer = header_str(headers, header::REFERER).map(str::to_string);
+    sub.attribution =
+        Attribution::from_lookup(|name| pairs.get(name).cloned().or_else(|| (name == "landing_page").then(|| referer.clone()).flatten()));
+    sub.started_at = pairs.get(STARTED).and_then(|t| verify_started(&form.source.secret, t));
+    sub
+}
+
 /// `POST /f/{key}`: a browser's (or a site script's) submission.
 async fn submit(
     State(st): State<AppState>,
@@ -391,8 +428,12 @@ async fn submit(
     let embed = parsed.as_ref().is_ok_and(|p| p.get(EMBED).is_some_and(|v| v == "1"));
     let Ok(cors) = origin_check(&st, &headers, &form.config) else {
         if json_client {
-            return ApiError::new(StatusCode::FORBIDDEN, "forbidden_origin", "this form does not take posts from this site; add its origin to allowed_origins")
-                .into_response();
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "this form does not take posts from this site; add its origin to allowed_origins",
+            )
+            .into_response();
         }
         return form.respond(StatusCode::FORBIDDEN, &form.notice(embed, "forms.forbidden_origin"));
     };
@@ -401,7 +442,8 @@ async fn submit(
     if let Some(ip) = ip {
         if let Err(wait) = st.forms.hit(form.source.id, ip, form.config.rate_per_minute, now) {
             let resp = if json_client {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many submissions; try again in {wait} s")).into_response()
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many submissions; try again in {wait} s"))
+                    .into_response()
             } else {
                 form.respond(StatusCode::TOO_MANY_REQUESTS, &form.notice(embed, "forms.rate_limited"))
             };
@@ -421,20 +463,14 @@ async fn submit(
             return with_cors(resp, cors.as_deref());
         }
     };
-    let mut sub = Submission::default();
-    for f in &form.config.fields {
-        if let Some(v) = pairs.get(&f.name) {
-            sub.set(&f.name, v);
-        }
-    }
-    let referer = header_str(&headers, header::REFERER).map(str::to_string);
-    sub.attribution = Attribution::from_lookup(|name| pairs.get(name).cloned().or_else(|| (name == "landing_page").then(|| referer.clone()).flatten()));
-    sub.started_at = pairs.get(STARTED).and_then(|t| verify_started(&form.source.secret, t));
-    let (arrival, problem) = match spam_check(&form, &pairs, &sub, now) {
-        Some(why) => (Arrival::Rejected(why), None),
-        None => match st.db.form_problem(&form.source, &sub).await {
-            Ok(None) => (Arrival::Pending, None),
-            Ok(Some(p)) => (Arrival::Invalid(p.clone().into()), Some(p)),
+    let sub = submission_of(&form, &pairs, &headers);
+    let (arrival, problems) = match spam_check(&form, &pairs, &sub, now) {
+        Some(why) => (Arrival::Rejected(why), Vec::new()),
+        None => match st.db.form_problems(&form.source, &sub).await {
+            Ok(problems) => match problems.first() {
+                None => (Arrival::Pending, problems),
+                Some(first) => (Arrival::Invalid(first.clone().into()), problems),
+            },
             Err(e) => return ApiError::from(e).into_response(),
         },
     };
@@ -454,9 +490,11 @@ async fn submit(
     if matches!(arrival, Arrival::Pending) && !accepted.duplicate {
         st.wake_worker();
     }
-    let resp = match problem {
-        Some(p) if json_client => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", p.message).with_field(p.field).into_response(),
-        Some(p) => form.respond(StatusCode::UNPROCESSABLE_ENTITY, &with_errors(&form, &sub, &pairs, &p, embed)),
+    let resp = match problems.first() {
+        Some(p) if json_client => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", p.message.clone()).with_field(p.field.clone()).into_response()
+        }
+        Some(_) => form.respond(StatusCode::UNPROCESSABLE_ENTITY, &with_errors(&form, &sub, &pairs, &problems, embed)),
         None if json_client => (StatusCode::ACCEPTED, axum::Json(json!({"data": {"status": "received"}}))).into_response(),
         None => match &form.config.redirect_url {
             Some(url) if !embed => Redirect::to(url).into_response(),
@@ -469,10 +507,10 @@ async fn submit(
     with_cors(resp, cors.as_deref())
 }
 
-/// The page again with what was typed, and the mistake next to its field.
-fn with_errors(form: &Form, sub: &Submission, pairs: &HashMap<String, String>, p: &FormProblem, embed: bool) -> FormPage {
+/// The page again with what was typed, and each mistake next to its field.
+fn with_errors(form: &Form, sub: &Submission, pairs: &HashMap<String, String>, problems: &[FormProblem], embed: bool) -> FormPage {
     let t = form.t;
-    let message = match p.problem {
+    let message = |p: &FormProblem| match p.problem {
         Problem::Required => t.t("forms.err.required"),
         Problem::Contact => t.t("forms.err.contact"),
         Problem::Phone => t.t("forms.err.phone"),
@@ -487,15 +525,16 @@ fn with_errors(form: &Form, sub: &Submission, pairs: &HashMap<String, String>, p
         .iter()
         .map(|f| {
             let mut field = page_field(f, sub.value(&f.name).unwrap_or_default().to_string());
-            if f.name == p.field {
-                field.error = Some(message.to_string());
-                field.focus = true;
-            }
+            field.error = problems.iter().find(|p| p.field == f.name).map(|p| message(p).to_string());
             field
         })
         .collect();
-    let known = page.fields.iter().any(|f| f.error.is_some());
-    page.notice = Some(if known { t.t("forms.check_fields").to_string() } else { message.to_string() });
+    if let Some(first) = page.fields.iter_mut().find(|f| f.error.is_some()) {
+        first.focus = true;
+    }
+    // A mistake without a field of its own is told in the notice.
+    let loose = problems.iter().find(|p| !form.config.fields.iter().any(|f| f.name == p.field));
+    page.notice = Some(loose.map_or_else(|| t.t("forms.check_fields").to_string(), |p| message(p).to_string()));
     // The same start token: the time to fill counts from the first opening.
     let started = pairs.get(STARTED).cloned().unwrap_or_default();
     page.hidden = hidden_fields(&sub.attribution, &started, embed);
@@ -527,7 +566,10 @@ async fn preflight(State(st): State<AppState>, Path(key): Path<String>, headers:
 async fn embed_js(State(st): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let form = match form_by_key(&st, &key).await {
         Ok(Some(f)) => f,
-        Ok(None) => return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], "/* no such form */").into_response(),
+        Ok(None) => {
+            return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], "/* no such form */")
+                .into_response()
+        }
         Err(e) => return e.into_response(),
     };
     let base = base_url(&st, &headers);

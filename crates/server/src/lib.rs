@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod error;
 pub mod export;
 pub mod forms;
@@ -99,7 +100,7 @@ pub fn router(state: AppState) -> Router {
     let ui_routes = ui::routes(state.clone());
     // Deliveries may be larger than API bodies (e-mails with attachments).
     let hook_routes = Router::new().route("/hooks/{key}", post(hooks::receive)).layer(DefaultBodyLimit::max(hooks::MAX_HOOK_BYTES));
-    use api::{audit, intake, jobs, notifications, records, reports, session, workspace};
+    use api::{assistants, audit, channels, intake, jobs, notifications, records, reports, session, workspace};
     Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
@@ -126,6 +127,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/unread_count", get(notifications::unread_count))
         .route("/api/v1/notifications/read", post(notifications::read))
+        .route("/api/v1/assistants", get(assistants::list))
+        .route("/api/v1/assistants/{name}", axum::routing::patch(assistants::update))
+        .route("/api/v1/assistants/{name}/run", post(assistants::run))
+        .route("/api/v1/{entity}/{id}/assistant_actions", get(assistants::actions))
+        .route("/api/v1/{entity}/{id}/labels", get(assistants::labels))
+        .route("/api/v1/message_templates", get(channels::list_templates).post(channels::create_template))
+        .route("/api/v1/message_templates/preview", post(channels::preview_template))
+        .route("/api/v1/message_templates/defaults", post(channels::default_templates))
+        .route(
+            "/api/v1/message_templates/{id}",
+            get(channels::get_template).patch(channels::update_template).delete(channels::delete_template),
+        )
+        .route("/api/v1/sms_gateway", get(channels::get_sms_gateway).put(channels::put_sms_gateway))
+        .route("/api/v1/sms_gateway/test", post(channels::test_sms))
+        .route("/api/v1/outbound_messages", get(channels::messages).post(channels::queue_message))
+        .route("/api/v1/outbound_messages/{id}", get(channels::message))
+        .route("/api/v1/outbound_messages/{id}/retry", post(channels::retry_message))
+        .route("/api/v1/webhooks", get(channels::list_webhooks).post(channels::create_webhook))
+        .route("/api/v1/webhooks/{id}", get(channels::get_webhook).patch(channels::update_webhook).delete(channels::delete_webhook))
+        .route("/api/v1/webhooks/{id}/deliveries", get(channels::deliveries))
+        .route("/api/v1/webhook_deliveries/{id}", get(channels::delivery))
+        .route("/api/v1/webhook_deliveries/{id}/redeliver", post(channels::redeliver))
         .route("/api/v1/intake/sources", get(intake::list_sources).post(intake::create_source))
         .route("/api/v1/intake/sources/{id}", get(intake::get_source).patch(intake::update_source).delete(intake::delete_source))
         .route("/api/v1/intake/sources/{id}/rotate_secret", post(intake::rotate_secret))
@@ -135,6 +158,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/intake/events/{id}/reprocess", post(intake::reprocess))
         .route("/api/v1/deals/{id}/touches", get(intake::touches))
         .route("/api/v1/{entity}/{id}/messages", get(intake::messages))
+        .route("/api/v1/invoices", get(api::invoices::list).post(api::invoices::create))
+        .route(
+            "/api/v1/invoices/import",
+            post(api::invoices::import).layer(DefaultBodyLimit::max(api::invoices::MAX_IMPORT_BYTES)),
+        )
+        .route("/api/v1/invoices/{id}", get(api::invoices::get).patch(api::invoices::update).delete(api::invoices::delete))
+        .route("/api/v1/invoices/{id}/payments", get(api::invoices::payments).post(api::invoices::add_payment))
+        .route("/api/v1/payments/{id}", axum::routing::delete(api::invoices::delete_payment))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))

@@ -68,7 +68,24 @@ impl SmtpConfig {
     }
 
     async fn send(&self, copy: &EmailCopy) -> Result<(), String> {
-        let message = self.message(copy)?;
+        self.deliver(self.message(copy)?).await
+    }
+
+    /// Sends a plain-text message to one address (a client's message); `Ok` only when the mail
+    /// server accepted it.
+    pub async fn send_text(&self, to: &str, subject: &str, text: &str) -> Result<(), String> {
+        let to = to.parse::<Mailbox>().map_err(|e| format!("recipient {to}: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(format!("{}\n", text.trim_end()))
+            .map_err(|e| format!("building the message: {e}"))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), String> {
         self.transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}: {e}", self.shown))
     }
 }

@@ -122,6 +122,12 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::audit::RECHECK_JOB => {
             ctx.db.recheck_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string())
         }
+        poryadok_store::assistants::RUN_JOB => {
+            let name = job.payload.get("name").and_then(Json::as_str).ok_or_else(|| "the job names no assistant".to_string())?;
+            ctx.db.scheduled_assistant(job.workspace_id, name).await.map(|_| ()).map_err(|e| e.to_string())
+        }
+        poryadok_store::channels::MESSAGE_JOB => crate::channels::message_job(ctx, job).await,
+        poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;

@@ -378,6 +378,7 @@ impl Db {
         }
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
+        self.add_default_templates(&sys).await?;
         self.demo_intake(ws, clients.id()).await
     }
 

@@ -2,9 +2,12 @@
 //! scoping and history, lists, accounts, workspaces and the demo data generator.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod activity_clock;
 pub mod actor;
+pub mod assistants;
 pub mod audit;
 pub mod auth;
+pub mod channels;
 mod db;
 pub mod demo;
 
@@ -12,6 +15,7 @@ pub mod error;
 pub mod filter_sql;
 pub mod filters;
 pub mod intake;
+pub mod invoices;
 pub mod jobs;
 pub mod list;
 pub mod merge;

@@ -371,6 +371,7 @@ pub(crate) async fn append_history(
     changes: Map<String, Json>,
     now: i64,
 ) -> Result<()> {
+    let changes = Json::Object(changes);
     let q = Query::insert()
         .into_table(col("history"))
         .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
@@ -381,13 +382,14 @@ pub(crate) async fn append_history(
             action.as_str().into(),
             (actor.user_id() != 0).then_some(actor.user_id()).into(),
             actor.channel.as_str().into(),
-            Json::Object(changes).to_string().into(),
+            changes.to_string().into(),
             now.into(),
         ])
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .to_owned();
     conn.execute(backend.build(&q)).await?;
-    Ok(())
+    // Outbound webhooks hear of the change in the same transaction, so only committed changes are announced.
+    crate::channels::webhooks::emit_on(conn, backend, actor.ws_id(), entity, record_id, action, &changes, now).await
 }
 
 /// Live custom field definitions of a workspace (of one entity, if given), in display order.

@@ -103,6 +103,17 @@ async fn check_owner(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
     let Some(owner_field) = entity.owner_field() else { return Ok(()) };
     // An explicit `null` owner is checked too: leaving a record without an owner hides it from its manager.
     let Some(owner) = c.get(owner_field).map(Val::as_int) else { return Ok(()) };
+    check_assignee(conn, backend, actor, owner_field, owner).await
+}
+
+/// Whether the caller may make `owner` the owner of a record (`owner_field` names it in errors).
+pub(crate) async fn check_assignee(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    owner_field: &str,
+    owner: Option<i64>,
+) -> Result<()> {
     match actor.caller.scope() {
         Scope::All => Ok(()),
         Scope::OwnedBy(me) if owner == Some(me) => Ok(()),
@@ -399,7 +410,8 @@ const IDENTITY_FIELDS: [(&str, IdentityKind); 4] = [
     ("whatsapp", IdentityKind::Whatsapp),
 ];
 
-/// Keeps the identities table in step with a person's contact fields.
+/// Keeps the identities table in step with a person's contact fields, and the client's last
+/// activity with notes and finished activities.
 pub(crate) async fn after_write(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -407,6 +419,7 @@ pub(crate) async fn after_write(
     row: &Row,
     old: Option<&Row>,
 ) -> Result<()> {
+    crate::activity_clock::after_record_write(conn, backend, actor.ws_id(), row, old).await?;
     if row.entity != Entity::Person {
         return Ok(());
     }

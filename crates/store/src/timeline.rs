@@ -203,13 +203,9 @@ impl Db {
     async fn history_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
         let mut about = Expr::col(col("record_id")).eq(id);
         if matches!(entity, Entity::Person | Entity::Organization) {
-            let merged = Query::select()
-                .column(col("id"))
-                .from(col(entity.table()))
-                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("merged_into")).eq(id))
-                .to_owned();
-            about = about.or(Expr::col(col("record_id")).in_subquery(merged));
+            if let Some(merged) = self.linked(actor, "record_id", entity.table(), "merged_into", id).await? {
+                about = about.or(merged);
+            }
         }
         let q = Query::select()
             .columns(["id", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col))
@@ -239,21 +235,19 @@ impl Db {
     /// and its deals'.
     async fn message_items(&self, actor: &Actor, entity: Entity, id: i64, cursor: Option<Cursor>, limit: u64) -> Result<Vec<TimelineItem>> {
         let ws = actor.ws_id();
-        let of = |table: &str, column: &str| {
-            Query::select()
-                .column(col("id"))
-                .from(col(table))
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col(column)).eq(id))
-                .to_owned()
-        };
-        let cond = match entity {
-            Entity::Deal => Expr::col(col("deal_id")).eq(id),
-            Entity::Person => Expr::col(col("person_id")).eq(id).or(Expr::col(col("deal_id")).in_subquery(of("deals", "person_id"))),
-            _ => Expr::col(col("person_id"))
-                .in_subquery(of("persons", "organization_id"))
-                .or(Expr::col(col("deal_id")).in_subquery(of("deals", "organization_id"))),
-        };
+        let mut parts = Vec::new();
+        match entity {
+            Entity::Deal => parts.push(Expr::col(col("deal_id")).eq(id)),
+            Entity::Person => {
+                parts.push(Expr::col(col("person_id")).eq(id));
+                parts.extend(self.linked(actor, "deal_id", "deals", "person_id", id).await?);
+            }
+            _ => {
+                parts.extend(self.linked(actor, "person_id", "persons", "organization_id", id).await?);
+                parts.extend(self.linked(actor, "deal_id", "deals", "organization_id", id).await?);
+            }
+        }
+        let Some(cond) = parts.into_iter().reduce(SimpleExpr::or) else { return Ok(Vec::new()) };
         let q = Query::select()
             .columns(["id", "channel", "direction", "person_id", "deal_id", "sender", "recipients", "subject", "body", "sent_at"].map(col))
             .from(col("messages"))
@@ -277,6 +271,32 @@ impl Db {
                 }))
             })
             .collect()
+    }
+}
+
+/// Most linked ids written into a condition as a list; more are read by a subquery.
+const LIST_MAX: u64 = 1000;
+
+impl Db {
+    /// `column IN` the ids of `table`'s rows (deleted ones too) whose `link` is `id`; `None` when
+    /// there are none. A short list is written out: PostgreSQL turns `a = x OR b IN (subquery)`
+    /// into a scan of the whole table, but `a = x OR b IN (list)` into index look-ups.
+    async fn linked(&self, actor: &Actor, column: &str, table: &str, link: &str, id: i64) -> Result<Option<SimpleExpr>> {
+        let sub = Query::select()
+            .column(col("id"))
+            .from(col(table))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col(link)).eq(id))
+            .to_owned();
+        let mut q = sub.clone();
+        q.limit(LIST_MAX + 1);
+        let ids =
+            self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+        Ok(match ids.len() as u64 {
+            0 => None,
+            n if n <= LIST_MAX => Some(Expr::col(col(column)).is_in(ids)),
+            _ => Some(Expr::col(col(column)).in_subquery(sub)),
+        })
     }
 }
 

@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
+pub mod assistants;
 pub mod audit;
+pub mod channels;
 pub mod intake;
+pub mod invoices;
 pub mod jobs;
 pub mod merge;
 pub mod notifications;

@@ -549,7 +549,7 @@ fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, h: &History
         meta.push(merged("timeline.h.of_merged", h.record_id));
     }
     let who = show.names.user(h.actor_id).unwrap_or_else(|| show.t.t("card.h.system").to_string());
-    Entry {
+    let entry = Entry {
         dom_id: format!("tl-history-{}", h.id),
         icon: "✎",
         class: "history",
@@ -562,7 +562,8 @@ fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, h: &History
         recording: None,
         task: None,
         deal: None,
-    }
+    };
+    super::assistants::explained(&show.t, &h.changes, entry)
 }
 
 fn created_key(entity: Entity) -> &'static str {
@@ -1587,6 +1588,8 @@ pub struct ContactView {
     pub is_org: bool,
     /// Where the "merge with…" block loads from, for users who may change the record.
     pub merge_url: Option<String>,
+    /// Labels assistants set and what they did lately.
+    pub assistants: super::assistants::CardBlock,
 }
 
 #[derive(Template)]
@@ -1658,6 +1661,7 @@ async fn contact_view(st: &AppState, ui: &Ui, entity: Entity, row: &Row, defs: &
         people: people.iter().map(|p| PersonRow { id: p.id(), name: text(p, "name"), job_title: text(p, "job_title") }).collect(),
         is_org,
         merge_url: ui.actor.caller.may_write(entity).is_ok().then(|| format!("{}/merge", card_url(entity, row.id()))),
+        assistants: super::assistants::card_block(st, ui, entity, row.id()).await?,
     })
 }
 

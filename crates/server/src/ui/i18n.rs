@@ -52,6 +52,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("duplicates", include_str!("../../i18n/duplicates.ini")),
     ("forms", include_str!("../../i18n/forms.ini")),
     ("intake", include_str!("../../i18n/intake.ini")),
+    ("assistants", include_str!("../../i18n/assistants.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

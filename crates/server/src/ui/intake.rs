@@ -66,22 +66,14 @@ fn refuse(ui: &Ui) -> Response {
     error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("error.forbidden"))
 }
 
-/// Sources are managed by administrators only.
-fn admin_only(ui: &Ui) -> Result<(), Response> {
-    if ui.is_admin() {
-        Ok(())
-    } else {
-        Err(refuse(ui))
-    }
+/// Sources are managed by administrators only: the refusal for anyone else.
+fn not_admin(ui: &Ui) -> Option<Response> {
+    (!ui.is_admin()).then(|| refuse(ui))
 }
 
-/// The inbox is read by administrators and heads of sales.
-fn may_read(ui: &Ui) -> Result<(), Response> {
-    if ui.is_admin() || ui.actor.caller.role == Role::Head {
-        Ok(())
-    } else {
-        Err(refuse(ui))
-    }
+/// The inbox is read by administrators and heads of sales: the refusal for anyone else.
+fn not_reader(ui: &Ui) -> Option<Response> {
+    (!ui.is_admin() && ui.actor.caller.role != Role::Head).then(|| refuse(ui))
 }
 
 fn kind_label(t: &T, kind: &str) -> &'static str {
@@ -314,7 +306,14 @@ async fn load_sources(st: &AppState, ui: &Ui, new: NewForm) -> Result<SourcesVie
     let mut sources = Vec::new();
     for s in st.db.sources(&ui.actor).await? {
         let failed = failed_of(st, ui, s.id).await?;
-        sources.push(SourceRow { id: s.id, name: s.name.clone(), kind: kind_label(&ui.t, &s.kind), active: s.active, address: address(st, &s), failed });
+        sources.push(SourceRow {
+            id: s.id,
+            name: s.name.clone(),
+            kind: kind_label(&ui.t, &s.kind),
+            active: s.active,
+            address: address(st, &s),
+            failed,
+        });
     }
     let kinds = SOURCE_KINDS.iter().map(|k| Opt { value: (*k).to_string(), label: kind_label(&ui.t, k).to_string() }).collect();
     let failed = failed_total(&st.db.event_counts(&ui.actor).await?);
@@ -334,14 +333,14 @@ async fn respond_sources(st: &AppState, ui: &Ui, status: StatusCode, new: NewFor
 }
 
 async fn sources_page(State(st): State<AppState>, ui: Ui) -> Response {
-    if let Err(r) = admin_only(&ui) {
+    if let Some(r) = not_admin(&ui) {
         return r;
     }
     respond_sources(&st, &ui, StatusCode::OK, NewForm::default()).await
 }
 
 async fn create_source(State(st): State<AppState>, ui: Ui, Form(pairs): Form<Vec<(String, String)>>) -> Response {
-    if let Err(r) = admin_only(&ui) {
+    if let Some(r) = not_admin(&ui) {
         return r;
     }
     let f = Fields(pairs);
@@ -370,9 +369,7 @@ async fn create_source(State(st): State<AppState>, ui: Ui, Form(pairs): Form<Vec
 /// (its visitors read them); the form's editor changes them.
 fn starter_form(ui: &Ui) -> Json {
     let t = T::new(Lang::parse(&ui.actor.ws.locale).unwrap_or(ui.t.lang));
-    let field = |name: &str, key: &str, kind: &str, required: bool, maps_to: &str| {
-        json!({"name": name, "label": t.t(key), "type": kind, "required": required, "maps_to": maps_to})
-    };
+    let field = |name: &str, key: &str, kind: &str, required: bool, maps_to: &str| json!({"name": name, "label": t.t(key), "type": kind, "required": required, "maps_to": maps_to});
     json!({"fields": [
         field("name", "intake.form.name", "text", true, "person.name"),
         field("phone", "intake.form.phone", "phone", true, "person.phone"),
@@ -532,27 +529,31 @@ fn config_of(e: &SourceEdit, stored: &Json) -> Json {
                 c.insert("mapping".into(), Json::Object(mapping));
             }
         }
-        "email" => {
-            // An empty host and user name switch the mailbox off (the webhook still takes e-mails).
-            if !e.imap("imap_host").trim().is_empty() || !e.imap("imap_username").trim().is_empty() {
-                let mut imap = Map::new();
-                for f in IMAP_FIELDS {
-                    let raw = e.imap(&format!("imap_{f}"));
-                    let value = match f {
-                        "port" | "every_minutes" => number_or_text(raw),
-                        "password" => Some(json!(raw)),
-                        _ => Some(json!(raw.trim())).filter(|_| !raw.trim().is_empty()),
-                    };
-                    if let Some(v) = value {
-                        imap.insert(f.into(), v);
-                    }
-                }
-                c.insert("imap".into(), Json::Object(imap));
-            }
-        }
+        "email" => c.extend(imap_config(e).map(|imap| ("imap".to_string(), imap))),
         _ => {}
     }
     Json::Object(c)
+}
+
+/// The IMAP block as typed; none when the server and the user name are empty, which switches the
+/// mailbox off (the webhook still takes e-mails).
+fn imap_config(e: &SourceEdit) -> Option<Json> {
+    if e.imap("imap_host").trim().is_empty() && e.imap("imap_username").trim().is_empty() {
+        return None;
+    }
+    let mut imap = Map::new();
+    for f in IMAP_FIELDS {
+        let raw = e.imap(&format!("imap_{f}"));
+        let value = match f {
+            "port" | "every_minutes" => number_or_text(raw),
+            "password" => Some(json!(raw)),
+            _ => Some(json!(raw.trim())).filter(|_| !raw.trim().is_empty()),
+        };
+        if let Some(v) = value {
+            imap.insert(f.into(), v);
+        }
+    }
+    Some(Json::Object(imap))
 }
 
 /// The choices of the routing inputs.
@@ -674,7 +675,14 @@ struct MappingFragment {
     v: SourceView,
 }
 
-async fn source_view(st: &AppState, ui: &Ui, s: &Source, e: SourceEdit, outcome: Outcome, error: Option<(String, String)>) -> Result<SourceView, StoreError> {
+async fn source_view(
+    st: &AppState,
+    ui: &Ui,
+    s: &Source,
+    e: SourceEdit,
+    outcome: Outcome,
+    error: Option<(String, String)>,
+) -> Result<SourceView, StoreError> {
     let (saved, shown) = match outcome {
         Outcome::None => (false, None),
         Outcome::Saved => (true, None),
@@ -734,7 +742,9 @@ async fn respond_source_with(
 
 /// The source behind `id` for an administrator, or the page that says why not.
 async fn admin_source(st: &AppState, ui: &Ui, id: i64) -> Result<Source, Response> {
-    admin_only(ui)?;
+    if let Some(r) = not_admin(ui) {
+        return Err(r);
+    }
     st.db.source(&ui.actor, id).await.map_err(|e| store_error(ui, e))
 }
 
@@ -778,7 +788,7 @@ async fn mapping_table(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, 
 }
 
 async fn rotate_secret(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    if let Err(r) = admin_only(&ui) {
+    if let Some(r) = not_admin(&ui) {
         return r;
     }
     match st.db.rotate_source_secret(&ui.actor, id).await {
@@ -791,7 +801,7 @@ async fn rotate_secret(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) 
 }
 
 async fn delete_source(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    if let Err(r) = admin_only(&ui) {
+    if let Some(r) = not_admin(&ui) {
         return r;
     }
     if let Err(e) = st.db.delete_source(&ui.actor, id).await {
@@ -987,7 +997,7 @@ async fn load_inbox(st: &AppState, ui: &Ui, q: &InboxQuery) -> Result<InboxView,
 }
 
 async fn inbox_page(State(st): State<AppState>, ui: Ui, RawQuery(raw): RawQuery) -> Response {
-    if let Err(r) = may_read(&ui) {
+    if let Some(r) = not_reader(&ui) {
         return r;
     }
     match load_inbox(&st, &ui, &InboxQuery::parse(raw.as_deref())).await {
@@ -1086,7 +1096,7 @@ async fn load_event(st: &AppState, ui: &Ui, id: i64) -> Result<(EventView, Event
 }
 
 async fn event_page(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    if let Err(r) = may_read(&ui) {
+    if let Some(r) = not_reader(&ui) {
         return r;
     }
     match load_event(&st, &ui, id).await {
@@ -1107,7 +1117,7 @@ async fn status_fragment(st: &AppState, ui: &Ui, ev: &Json) -> Response {
 
 /// The event's status block alone: polled while the event waits for the worker.
 async fn event_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    if let Err(r) = may_read(&ui) {
+    if let Some(r) = not_reader(&ui) {
         return r;
     }
     match st.db.event(&ui.actor, id).await {
@@ -1117,7 +1127,7 @@ async fn event_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -
 }
 
 async fn reprocess(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    if let Err(r) = admin_only(&ui) {
+    if let Some(r) = not_admin(&ui) {
         return r;
     }
     let ev = match st.db.reprocess_event(&ui.actor, id).await {
@@ -1245,7 +1255,10 @@ mod tests {
     #[test]
     fn intake_messages_are_translated() {
         let ru = T::new(Lang::Ru);
-        assert_ne!(say(&ru, "must be a whole number of working minutes from 1 to 10080"), "must be a whole number of working minutes from 1 to 10080");
+        assert_ne!(
+            say(&ru, "must be a whole number of working minutes from 1 to 10080"),
+            "must be a whole number of working minutes from 1 to 10080"
+        );
         assert!(say(&ru, "user 7 is not an active user of this workspace").contains('7'));
     }
 }

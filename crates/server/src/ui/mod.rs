@@ -10,6 +10,7 @@
 //! This module owns routing, the session and CSRF gate, the page context and error pages; each
 //! view lives in its own module.
 pub mod assets;
+pub mod assistants;
 pub mod audit;
 pub mod board;
 pub mod card;
@@ -55,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(duplicates::routes())
         .merge(intake::routes())
+        .merge(assistants::routes())
         .layer(axum::middleware::from_fn_with_state(state, session_layer));
     Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)
 }

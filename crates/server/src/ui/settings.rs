@@ -558,16 +558,20 @@ async fn respond(st: &AppState, ui: &Ui, tab: Tab, status: StatusCode, notice: O
     render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(&ui.t, tab), f, body })
 }
 
-/// The tabs, `active` marked, and the intake page (its own module) after them.
+/// The tabs, `active` marked, and the assistants and intake pages (their own modules) after them.
 fn nav(t: &T, active: Tab) -> Vec<NavItem> {
     let mut items = tab_items(t, Some(active));
+    items.push(super::assistants::nav_item(t, false));
     items.push(super::intake::nav_item(t, false));
     items
 }
 
-/// The tabs for a settings page another module owns (intake): none of them is active.
+/// The tabs and the assistants page for a settings page another module owns (intake, which adds
+/// itself last; assistants): none of them is active.
 pub fn nav_outside(t: &T) -> Vec<NavItem> {
-    tab_items(t, None)
+    let mut items = tab_items(t, None);
+    items.push(super::assistants::nav_item(t, false));
+    items
 }
 
 fn tab_items(t: &T, active: Option<Tab>) -> Vec<NavItem> {

@@ -262,3 +262,63 @@ async fn a_refused_drag_puts_the_card_back_and_says_why() {
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["stage_id"], app.ids.stages[0]);
 }
+
+/// Intake as an administrator sees it: a failed call in the inbox, the source's mapping fixed on
+/// its page, the event re-processed from its own page while the status follows the worker; the
+/// inbox and the source's page in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_fixes_a_mapping_and_reprocesses_a_failed_call() {
+    use crate::intake::{call, source, work};
+    let Some(browser) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let hook = source(&app, "telephony", json!({"preset": "generic"})).await;
+    let failed = json!({"call_id": "b-1", "numA": "+79990001122", "status": "answered", "duration": 5, "utm": {"source": "yandex"}});
+    let event = call(&app, &hook, failed).await.1["event_id"].as_i64().unwrap();
+    call(&app, &hook, json!({"call_id": "b-2", "from": "+79990003344", "status": "missed"})).await;
+    work(&app).await;
+    app.set_password(app.ids.admin, "admin-pass-123").await;
+    browser.login(&app.base, "admin@a.test", "admin-pass-123").await;
+
+    browser.client.goto(&format!("{}/intake/events", app.base)).await.unwrap();
+    assert!(browser.wait_for(&format!("#event-{event}")).await.text().await.unwrap().contains("b-1"));
+    browser.shot("intake-inbox-ru").await;
+
+    browser.client.goto(&format!("{}/settings/intake/{}", app.base, hook.id)).await.unwrap();
+    browser.wait_for("#map_caller").await.send_keys("numA").await.unwrap();
+    // Another preset redraws the placeholders and keeps what was typed.
+    browser
+        .client
+        .execute("const p = document.getElementById('source-preset'); p.value = 'ringostat'; p.dispatchEvent(new Event('change'));", vec![])
+        .await
+        .unwrap();
+    browser.wait_until("Ringostat's names", "document.getElementById('map_callee').placeholder === 'dst'").await;
+    assert_eq!(browser.client.execute("return document.getElementById('map_caller').value;", vec![]).await.unwrap(), json!("numA"));
+    browser
+        .client
+        .execute("const p = document.getElementById('source-preset'); p.value = 'generic'; p.dispatchEvent(new Event('change'));", vec![])
+        .await
+        .unwrap();
+    browser.wait_until("the generic names", "document.getElementById('map_callee').placeholder === 'to'").await;
+    browser.client.find(Locator::Css("#source-save")).await.unwrap().click().await.unwrap();
+    browser.wait_until("the save", "document.querySelector('#intake-body .notice.ok')").await;
+    browser.shot("intake-source-ru").await;
+
+    browser.client.goto(&format!("{}/intake/events/{event}", app.base)).await.unwrap();
+    browser.wait_for("#event-reprocess").await.click().await.unwrap();
+    browser.wait_until("the event queued", "document.querySelector('#event-status[hx-trigger]')").await;
+    work(&app).await;
+    browser.wait_until("the event processed", "document.querySelector('#event-status-badge.ok')").await;
+    assert!(browser.text_of("#event-status").await.contains("+7 999 000-11-22"));
+    browser.shot("intake-event-ru").await;
+
+    browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    browser.wait_until("English", "document.documentElement.lang === 'en'").await;
+    for (path, ready, name) in [
+        ("/intake/events".to_string(), "#intake-inbox", "intake-inbox-en"),
+        (format!("/settings/intake/{}", hook.id), "#source-form", "intake-source-en"),
+    ] {
+        browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+        browser.wait_for(ready).await;
+        browser.shot(name).await;
+    }
+}

@@ -39,7 +39,8 @@ fn config() -> Value {
 async fn form(app: &TestApp, config: Value) -> (Hook, String) {
     let (_, defs) = app.get(&app.t.admin, "/api/v1/custom_fields").await;
     if !defs["data"].as_array().unwrap().iter().any(|d| d["key"] == "rooms") {
-        app.create(&app.t.admin, "custom_fields", json!({"entity": "deal", "key": "rooms", "label": "Комнат", "field_type": "number"})).await;
+        app.create(&app.t.admin, "custom_fields", json!({"entity": "deal", "key": "rooms", "label": "Комнат", "field_type": "number"}))
+            .await;
     }
     let hook = source(app, "form", config).await;
     let key = hook.path.trim_start_matches("/hooks/").to_string();
@@ -52,7 +53,15 @@ fn browser() -> reqwest::Client {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#34;", "\"").replace("&#39;", "'").replace("&#38;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 /// The hidden inputs of a page, as a browser would send them.
@@ -78,7 +87,13 @@ async fn open(app: &TestApp, key: &str, query: &str, referer: Option<&str>) -> (
 }
 
 /// Posts the form as the page would: the typed fields, the page's hidden fields, an empty trap.
-async fn send(app: &TestApp, key: &str, origin: &str, hidden: &[(String, String)], typed: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
+async fn send(
+    app: &TestApp,
+    key: &str,
+    origin: &str,
+    hidden: &[(String, String)],
+    typed: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String) {
     let mut form: Vec<(String, String)> = typed.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     form.extend(hidden.iter().cloned());
     if !typed.iter().any(|(k, _)| *k == "website") {
@@ -111,7 +126,9 @@ async fn the_hosted_page_shows_the_fields_and_a_trap_and_the_embed_frames_it(app
     let (s, headers, html) = open(&app, &key, "?utm_source=ya&utm_campaign=spring", Some("https://search.example/q")).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("<h1>Заказ звонка</h1>") && html.contains("lang=\"ru\""), "{html}");
-    assert!(html.contains("for=\"f-name\">Имя") && html.contains("name=\"phone\" type=\"tel\"") && html.contains("<textarea id=\"f-comment\""));
+    assert!(
+        html.contains("for=\"f-name\">Имя") && html.contains("name=\"phone\" type=\"tel\"") && html.contains("<textarea id=\"f-comment\"")
+    );
     assert!(html.contains("name=\"website\" tabindex=\"-1\" autocomplete=\"off\""), "the honeypot: {html}");
     let hidden: std::collections::HashMap<_, _> = hidden_inputs(&html).into_iter().collect();
     assert!(hidden["_started"].contains('.'), "{hidden:?}");
@@ -136,7 +153,9 @@ async fn the_hosted_page_shows_the_fields_and_a_trap_and_the_embed_frames_it(app
     assert!(js.contains(&format!("\"{}/f/{key}?embed=1\"", app.base)) && js.contains("createElement(\"iframe\")"), "{js}");
     assert!(js.contains("document.referrer") && js.contains("utm_source"), "{js}");
 
-    assert_eq!(open(&app, "nosuchform", "", None).await.0, StatusCode::NOT_FOUND);
+    let (s, _, html) = open(&app, "nosuchform", "", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("Такой формы нет или она отключена"), "{html}");
     assert_eq!(browser().get(format!("{}/f/nosuchform/embed.js", app.base)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     // Other kinds of sources have no page.
     let phone = source(&app, "telephony", json!({})).await;
@@ -173,27 +192,37 @@ async fn a_lead_becomes_a_person_and_a_deal_and_comes_back_to_them(app: TestApp)
     let d = &deals[0];
     assert_eq!(d["title"], "Заявка «Заказ звонка»: Анна Смирнова");
     assert_eq!((d["value"].as_i64(), d["custom"]["rooms"].as_i64(), d["source"].as_str()), (Some(15_000_000), Some(3), Some("form")));
-    assert_eq!((d["utm_source"].as_str(), d["utm_medium"].as_str(), d["referrer"].as_str()), (Some("yandex"), Some("cpc"), Some("https://ya.ru/")));
+    assert_eq!(
+        (d["utm_source"].as_str(), d["utm_medium"].as_str(), d["referrer"].as_str()),
+        (Some("yandex"), Some("cpc"), Some("https://ya.ru/"))
+    );
     assert!(d["landing_page"].as_str().unwrap().contains(&format!("/f/{key}?utm_source=yandex")), "{d}");
     let deal = d["id"].as_i64().unwrap();
     let notes = app.all_records(&app.t.admin, "notes", &format!("&deal_id={deal}"), 50).await;
     assert_eq!(notes.len(), 1);
     let note = notes[0]["content"].as_str().unwrap();
-    for line in ["«Заказ звонка»", "Имя: Анна Смирнова", "Телефон: 8 (999) 123-45-67", "Бюджет: 150 000", "Комментарий: Перезвоните после обеда"] {
+    for line in
+        ["«Заказ звонка»", "Имя: Анна Смирнова", "Телефон: 8 (999) 123-45-67", "Бюджет: 150 000", "Комментарий: Перезвоните после обеда"]
+    {
         assert!(note.contains(line), "{line} in {note}");
     }
     let (_, touches) = app.get(&app.t.admin, &format!("/api/v1/deals/{deal}/touches")).await;
     assert_eq!(touches["data"][0]["channel"], "form");
     let processed = events(&app, "processed").await;
     assert_eq!(processed.len(), 1);
-    assert_eq!((processed[0]["result"]["person_created"].as_bool(), processed[0]["result"]["deal_created"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (processed[0]["result"]["person_created"].as_bool(), processed[0]["result"]["deal_created"].as_bool()),
+        (Some(true), Some(true))
+    );
     assert_eq!(processed[0]["result"]["note_id"], notes[0]["id"]);
 
     // The same client again, the number written otherwise and a new e-mail: the same card and open deal.
-    let (s, _, html) = fill(&app, &key, &[("name", "Анна"), ("phone", "+7 999 123 45 67"), ("email", "anna.work@example.ru"), ("budget", "5")]).await;
+    let (s, _, html) =
+        fill(&app, &key, &[("name", "Анна"), ("phone", "+7 999 123 45 67"), ("email", "anna.work@example.ru"), ("budget", "5")]).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     // The server-to-server way lands on the same card too (found by e-mail this time).
-    let body = json!({"fields": {"name": "Анна", "email": "ANNA@example.ru", "comment": "из CRM сайта"}, "attribution": {"utm_source": "site"}});
+    let body =
+        json!({"fields": {"name": "Анна", "email": "ANNA@example.ru", "comment": "из CRM сайта"}, "attribution": {"utm_source": "site"}});
     let (s, v) = deliver(&app, &hook, "application/json", body.to_string().as_bytes()).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     work(&app).await;
@@ -270,7 +299,12 @@ async fn foreign_sites_and_floods_are_refused_and_not_stored(app: TestApp) {
     assert_eq!(all_events(&app).await, 0, "a foreign post is not stored");
 
     // A script on the allowed site: a preflight, then JSON.
-    let pre = browser().request(reqwest::Method::OPTIONS, format!("{}/f/{key}", app.base)).header("origin", "https://site.example").send().await.unwrap();
+    let pre = browser()
+        .request(reqwest::Method::OPTIONS, format!("{}/f/{key}", app.base))
+        .header("origin", "https://site.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pre.status(), StatusCode::NO_CONTENT);
     assert_eq!(pre.headers()["access-control-allow-origin"], "https://site.example");
     let post = |ip: &'static str| {
@@ -306,14 +340,18 @@ async fn a_mistake_comes_back_next_to_its_field_and_is_kept_as_failed(app: TestA
     let (s, _, html) = fill(&app, &key, &[("phone", "+7 999 000-11-22"), ("comment", "<b>срочно</b>")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("Проверьте отмеченные поля") && html.contains("Заполните это поле"), "{html}");
-    assert!(html.contains("id=\"f-name\" name=\"name\" type=\"text\" value=\"\"") && html.contains("aria-invalid=\"true\" aria-describedby=\"e-name\""), "{html}");
+    assert!(
+        html.contains("id=\"f-name\" name=\"name\" type=\"text\" value=\"\"")
+            && html.contains("aria-invalid=\"true\" aria-describedby=\"e-name\""),
+        "{html}"
+    );
     assert!(html.contains("value=\"+7 999 000-11-22\""), "what was typed is kept: {html}");
     assert!(html.contains("&#60;b&#62;срочно&#60;/b&#62;</textarea>"), "and escaped: {html}");
     assert!(hidden_inputs(&html).iter().any(|(k, _)| k == "_started"), "the page keeps its start token");
 
-    let (s, _, html) = fill(&app, &key, &[("name", "Ира"), ("phone", "12")]).await;
+    let (s, _, html) = fill(&app, &key, &[("name", "Ира"), ("phone", "12"), ("email", "ira@")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("Проверьте номер телефона"), "{html}");
+    assert!(html.contains("Проверьте номер телефона") && html.contains("Проверьте адрес e-mail"), "every mistake at once: {html}");
     let (s, _, html) = fill(&app, &key, &[("name", "Ира"), ("comment", "без телефона")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Оставьте телефон или e-mail"), "{html}");
@@ -355,7 +393,8 @@ async fn a_server_posts_a_signed_submission(app: TestApp) {
     // The sender's id makes a retry one event.
     let (s, again) = deliver(&app, &hook, "application/json", bytes.as_bytes()).await;
     assert_eq!((s, again["duplicate"].as_bool(), again["event_id"].clone()), (StatusCode::OK, Some(true), v["event_id"].clone()));
-    let token = app.client.post(format!("{}{}", app.base, hook.path)).header("x-poryadok-token", &hook.secret).json(&body).send().await.unwrap();
+    let token =
+        app.client.post(format!("{}{}", app.base, hook.path)).header("x-poryadok-token", &hook.secret).json(&body).send().await.unwrap();
     assert_eq!(token.status(), StatusCode::OK, "the token header is the other way in");
     work(&app).await;
     let persons = persons_with_phone(&app, "+79997776655").await;
@@ -369,7 +408,11 @@ async fn a_server_posts_a_signed_submission(app: TestApp) {
     let (s, v) = deliver(&app, &hook, "application/json", b"{\"fields\": ").await;
     assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("body")), "{v}");
     let (s, v) = deliver(&app, &hook, "application/json", json!({"fields": {"phone": "+79997776600"}}).to_string().as_bytes()).await;
-    assert_eq!((s, v["error"]["code"].as_str(), v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_event"), Some("name")), "{v}");
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_event"), Some("name")),
+        "{v}"
+    );
     let (s, v) = deliver(&app, &hook, "application/json", json!({"name": "flat"}).to_string().as_bytes()).await;
     assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("fields")), "{v}");
     assert_eq!(events(&app, "failed").await.len(), 3);
@@ -378,7 +421,9 @@ async fn a_server_posts_a_signed_submission(app: TestApp) {
 async fn bad_form_settings_name_the_part(app: TestApp) {
     let app = &app;
     app.create(&app.t.admin, "custom_fields", json!({"entity": "deal", "key": "curator", "label": "Куратор", "field_type": "user"})).await;
-    let bad = |config: Value| async move { app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "form", "name": "Форма", "config": config})).await };
+    let bad = |config: Value| async move {
+        app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "form", "name": "Форма", "config": config})).await
+    };
     let field = |name: &str, maps_to: &str| json!({"name": name, "label": name, "maps_to": maps_to});
     let phone = field("phone", "person.phone");
     assert_error(&bad(json!({})).await, 422, "validation", Some("config.fields"));
@@ -391,16 +436,51 @@ async fn bad_form_settings_name_the_part(app: TestApp) {
     assert_error(&bad(json!({"fields": [phone, field("tel2", "person.phone")]})).await, 422, "validation", Some("config.fields.1.maps_to"));
     assert_error(&bad(json!({"fields": [phone, field("c", "custom.nope")]})).await, 422, "validation", Some("config.fields.1.maps_to"));
     assert_error(&bad(json!({"fields": [phone, field("c", "custom.curator")]})).await, 422, "validation", Some("config.fields.1.maps_to"));
-    assert_error(&bad(json!({"fields": [phone, {"name": "e", "label": "E", "type": "phone", "maps_to": "person.email"}]})).await, 422, "validation", Some("config.fields.1.type"));
-    assert_error(&bad(json!({"fields": [phone, {"name": "e", "label": "E", "type": "date"}]})).await, 422, "validation", Some("config.fields.1.type"));
-    assert_error(&bad(json!({"fields": [phone, {"name": "e", "maps_to": "note"}]})).await, 422, "validation", Some("config.fields.1.label"));
-    assert_error(&bad(json!({"fields": [phone, {"name": "e", "label": "E", "required": "yes"}]})).await, 422, "validation", Some("config.fields.1.required"));
+    assert_error(
+        &bad(json!({"fields": [phone, {"name": "e", "label": "E", "type": "phone", "maps_to": "person.email"}]})).await,
+        422,
+        "validation",
+        Some("config.fields.1.type"),
+    );
+    assert_error(
+        &bad(json!({"fields": [phone, {"name": "e", "label": "E", "type": "date"}]})).await,
+        422,
+        "validation",
+        Some("config.fields.1.type"),
+    );
+    assert_error(
+        &bad(json!({"fields": [phone, {"name": "e", "maps_to": "note"}]})).await,
+        422,
+        "validation",
+        Some("config.fields.1.label"),
+    );
+    assert_error(
+        &bad(json!({"fields": [phone, {"name": "e", "label": "E", "required": "yes"}]})).await,
+        422,
+        "validation",
+        Some("config.fields.1.required"),
+    );
     let too_many: Vec<Value> = (0..31).map(|i| field(&format!("f{i}"), if i == 0 { "person.phone" } else { "note" })).collect();
     assert_error(&bad(json!({"fields": too_many})).await, 422, "validation", Some("config.fields"));
     let ok = vec![phone.clone()];
-    assert_error(&bad(json!({"fields": ok, "allowed_origins": ["site.example"]})).await, 422, "validation", Some("config.allowed_origins.0"));
-    assert_error(&bad(json!({"fields": ok, "allowed_origins": ["https://site.example/form"]})).await, 422, "validation", Some("config.allowed_origins.0"));
-    assert_error(&bad(json!({"fields": ok, "allowed_origins": "https://site.example"})).await, 422, "validation", Some("config.allowed_origins"));
+    assert_error(
+        &bad(json!({"fields": ok, "allowed_origins": ["site.example"]})).await,
+        422,
+        "validation",
+        Some("config.allowed_origins.0"),
+    );
+    assert_error(
+        &bad(json!({"fields": ok, "allowed_origins": ["https://site.example/form"]})).await,
+        422,
+        "validation",
+        Some("config.allowed_origins.0"),
+    );
+    assert_error(
+        &bad(json!({"fields": ok, "allowed_origins": "https://site.example"})).await,
+        422,
+        "validation",
+        Some("config.allowed_origins"),
+    );
     assert_error(&bad(json!({"fields": ok, "min_fill_seconds": -1})).await, 422, "validation", Some("config.min_fill_seconds"));
     assert_error(&bad(json!({"fields": ok, "rate_per_minute": 0})).await, 422, "validation", Some("config.rate_per_minute"));
     assert_error(&bad(json!({"fields": ok, "redirect_url": "ftp://x"})).await, 422, "validation", Some("config.redirect_url"));
@@ -408,18 +488,22 @@ async fn bad_form_settings_name_the_part(app: TestApp) {
     assert_error(&bad(json!({"fields": ok, "pipeline_id": app.ids.other_pipeline})).await, 422, "validation", Some("config.pipeline_id"));
 
     // A good one comes back normalised, with its page's address.
-    let (s, v) = bad(json!({"fields": [{"name": "phone", "label": "Телефон", "maps_to": "person.phone"}, {"name": "q", "label": "Вопрос"}]})).await;
+    let (s, v) =
+        bad(json!({"fields": [{"name": "phone", "label": "Телефон", "maps_to": "person.phone"}, {"name": "q", "label": "Вопрос"}]})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let c = &v["data"]["config"];
     assert_eq!(c["fields"][0]["type"], "phone");
-    assert_eq!((c["fields"][1]["type"].as_str(), c["fields"][1]["maps_to"].as_str(), c["fields"][1]["required"].as_bool()), (Some("text"), Some("note"), Some(false)));
+    assert_eq!(
+        (c["fields"][1]["type"].as_str(), c["fields"][1]["maps_to"].as_str(), c["fields"][1]["required"].as_bool()),
+        (Some("text"), Some("note"), Some(false))
+    );
     assert_eq!((c["min_fill_seconds"].as_i64(), c["rate_per_minute"].as_i64()), (Some(3), Some(10)));
     // A switched-off form has no page.
     let id = v["data"]["id"].as_i64().unwrap();
     let key = v["data"]["hook_key"].as_str().unwrap().to_string();
-    assert_eq!(open(&app, &key, "", None).await.0, StatusCode::OK);
+    assert_eq!(open(app, &key, "", None).await.0, StatusCode::OK);
     app.patch(&app.t.admin, &format!("/api/v1/intake/sources/{id}"), json!({"active": false})).await;
-    assert_eq!(open(&app, &key, "", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(open(app, &key, "", None).await.0, StatusCode::NOT_FOUND);
 }
 
 async fn a_form_with_a_redirect_sends_the_visitor_on(app: TestApp) {

@@ -238,8 +238,12 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        // SIGTERM lets the master stop its helpers; SIGKILL would leave them running.
-        let _ = Command::new("kill").arg("-TERM").arg(self.master.id().to_string()).status();
+        // SIGTERM lets the master stop its helpers; SIGKILL would leave them running. `kill`
+        // comes with procps, which a slim image may lack; doveadm comes with Dovecot.
+        let term = Command::new("kill").arg("-TERM").arg(self.master.id().to_string()).stderr(Stdio::null()).status();
+        if !term.is_ok_and(|s| s.success()) {
+            let _ = Command::new("doveadm").arg("-c").arg(self.dir.join("dovecot.conf")).arg("stop").stderr(Stdio::null()).status();
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline && matches!(self.master.try_wait(), Ok(None)) {
             std::thread::sleep(Duration::from_millis(50));

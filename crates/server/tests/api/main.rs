@@ -3,9 +3,11 @@
 mod helpers;
 
 mod access;
+mod assistants;
 mod audit;
 mod auth;
 mod browser;
+mod channels;
 mod crud;
 mod errors;
 mod filters;

@@ -134,13 +134,13 @@ async fn malformed_requests_name_the_field(app: TestApp) {
 
 /// What a local SMTP sink received: the commands and every message's DATA.
 #[derive(Default)]
-struct Sink {
-    commands: Vec<String>,
-    messages: Vec<String>,
+pub(crate) struct Sink {
+    pub(crate) commands: Vec<String>,
+    pub(crate) messages: Vec<String>,
 }
 
 /// A minimal SMTP server on 127.0.0.1 that accepts everything, for as long as the test runs.
-async fn smtp_sink() -> (u16, Arc<Mutex<Sink>>) {
+pub(crate) async fn smtp_sink() -> (u16, Arc<Mutex<Sink>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let sink = Arc::new(Mutex::new(Sink::default()));

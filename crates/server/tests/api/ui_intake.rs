@@ -206,7 +206,12 @@ async fn heads_read_the_inbox_and_managers_are_kept_out(app: TestApp) {
     assert_eq!(head.get("/settings/intake").await.0, StatusCode::FORBIDDEN);
 
     let manager = app.ui_login(app.ids.manager1, "m1@a.test").await;
-    for path in ["/settings/intake".to_string(), format!("/settings/intake/{}", hook.id), "/intake/events".into(), format!("/intake/events/{event}")] {
+    for path in [
+        "/settings/intake".to_string(),
+        format!("/settings/intake/{}", hook.id),
+        "/intake/events".into(),
+        format!("/intake/events/{event}"),
+    ] {
         assert_eq!(manager.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(manager.post_form("/settings/intake", &[("kind", "telephony"), ("name", "x")]).await.0, StatusCode::FORBIDDEN);

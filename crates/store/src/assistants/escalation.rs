@@ -48,6 +48,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             reassign_to: None,
             task: None,
             notices,
+            messages: Vec::new(),
         });
     }
     act(ctx, acts).await

@@ -42,6 +42,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             reassign_to: None,
             task: Some(TaskSpec { subject: ctx.texts.forgotten_task(&name), owner_id: owner, due_at: due, organization_id: Some(id), deal_id: None }),
             notices: Vec::new(),
+            messages: Vec::new(),
         });
     }
     planned.extend(act(ctx, acts).await?);

@@ -13,6 +13,7 @@
 mod churned;
 mod escalation;
 mod forgotten;
+mod invoices;
 mod release;
 mod support;
 
@@ -183,7 +184,9 @@ impl Db {
             "release" => release::run(&ctx).await?,
             "churned" => churned::run(&ctx).await?,
             "escalation" => escalation::run(&ctx).await?,
-            other => return Err(StoreError::invalid("name", format!("the '{other}' assistant is not available yet"))),
+            "unpaid" => invoices::unpaid(&ctx).await?,
+            "debtors" => invoices::debtors(&ctx).await?,
+            other => return Err(StoreError::invalid("name", format!("unknown assistant '{other}'"))),
         };
         if let Some(id) = run_id {
             let q = Query::update()

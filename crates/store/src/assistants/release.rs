@@ -72,6 +72,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             reassign_to: Some(to),
             task: None,
             notices,
+            messages: Vec::new(),
         });
     }
     act(ctx, acts).await

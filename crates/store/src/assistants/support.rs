@@ -85,6 +85,8 @@ pub(crate) struct Act {
     pub reassign_to: Option<i64>,
     pub task: Option<TaskSpec>,
     pub notices: Vec<NewNotification>,
+    /// Reminders to the client, queued with the act.
+    pub messages: Vec<crate::channels::ClientMessage>,
 }
 
 /// Writes the acts in batches; returns the planned actions (what the report lists).
@@ -211,6 +213,9 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
         for n in &a.notices {
             notify_on(tx, ctx.backend(), n, now).await?;
         }
+        for m in &a.messages {
+            crate::channels::queue_client_message_in(tx, ctx.backend(), ws, m, now).await?;
+        }
     }
     Ok(())
 }
@@ -304,8 +309,10 @@ pub(crate) async fn orgs_with_future_task(ctx: &RunCtx<'_>) -> Result<std::colle
     Ok(out)
 }
 
-/// A statement written with `$n` placeholders, for either backend (SQLite reads `$n` too).
+/// A statement written with `$n` placeholders, for either backend (`?n` on SQLite, which
+/// numbers `$name` parameters by first appearance instead).
 pub(crate) fn raw(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let sql = if backend == DbBackend::Postgres { sql.to_string() } else { sql.replace('$', "?") };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 

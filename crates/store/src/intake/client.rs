@@ -334,6 +334,7 @@ pub(crate) async fn create_deal(
 
 /// Records a touch on a deal, and fills the deal's empty attribution fields with it (the first
 /// touch is kept; later ones are only in `touches`).
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn record_touch(
     ctx: &EventCtx<'_>,
     conn: &impl ConnectionTrait,

@@ -110,7 +110,7 @@ impl FormConfig {
     }
 
     pub fn allows_origin(&self, origin: &str) -> bool {
-        normal_origin(origin).is_ok_and(|o| self.allowed_origins.iter().any(|a| *a == o))
+        normal_origin(origin).is_ok_and(|o| self.allowed_origins.contains(&o))
     }
 }
 
@@ -230,6 +230,11 @@ impl From<FormProblem> for FieldError {
     }
 }
 
+/// The first mistake, as the event keeps it.
+fn first_error(problems: Vec<FormProblem>) -> FieldError {
+    problems.into_iter().next().map_or_else(|| FieldError::new("fields", "unreadable submission"), FieldError::from)
+}
+
 /// What a submission puts on the card.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FormLead {
@@ -253,53 +258,28 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// Reads a submission with the form's fields; the workspace's `region` reads local phone numbers.
-pub(crate) fn lead_of(form: &FormConfig, defs: &[CustomDef], region: &str, sub: &Submission) -> std::result::Result<FormLead, FormProblem> {
+pub(crate) fn lead_of(
+    form: &FormConfig,
+    defs: &[CustomDef],
+    region: &str,
+    sub: &Submission,
+) -> std::result::Result<FormLead, Vec<FormProblem>> {
     let mut lead = FormLead { title: form.title.clone(), attribution: sub.attribution.clone(), ..Default::default() };
     let mut custom_of: Vec<(String, String)> = Vec::new();
+    // Every mistake at once, so the person filling the form fixes them in one go.
+    let mut problems = Vec::new();
     for f in &form.fields {
         let Some(v) = sub.value(&f.name) else {
             if f.required {
-                return Err(FormProblem::new(&f.name, Problem::Required, "required"));
+                problems.push(FormProblem::new(&f.name, Problem::Required, "required"));
             }
             continue;
         };
         lead.lines.push(format!("{}: {v}", f.label));
-        let bad = |p: Problem, e: String| FormProblem::new(&f.name, p, e);
-        let phone = if f.kind == "phone" || f.maps_to == "person.phone" {
-            Some(Phone::parse(v, region).map_err(|e| bad(Problem::Phone, e))?.into_string())
-        } else {
-            None
-        };
-        let email = if f.kind == "email" || f.maps_to == "person.email" {
-            Some(Email::parse(v).map_err(|e| bad(Problem::Email, e))?.into_string())
-        } else {
-            None
-        };
-        if f.kind == "number" && parse_number(v).is_none() {
-            return Err(bad(Problem::Number, format!("'{v}' is not a number")));
-        }
-        match f.maps_to.as_str() {
-            "person.name" => lead.name = Some(clip(v, 255)),
-            "person.phone" => lead.phone = phone,
-            "person.email" => lead.email = email,
-            "person.job_title" => lead.job_title = Some(clip(v, 255)),
-            "organization.name" => lead.organization = Some(clip(v, 255)),
-            "deal.title" => lead.deal_title = Some(clip(v, 255)),
-            "deal.value" => {
-                let amount = parse_amount(v).ok_or_else(|| bad(Problem::Number, format!("'{v}' is not an amount")))?;
-                lead.deal_value = Some(amount);
-            }
-            m => {
-                if let Some(key) = m.strip_prefix("custom.") {
-                    let def = defs.iter().find(|d| d.key == key);
-                    // A custom field deleted since the form was saved: its value is still in the note.
-                    if let Some(def) = def {
-                        let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, e))?;
-                        lead.custom.insert(key.to_string(), value);
-                        custom_of.push((key.to_string(), f.name.clone()));
-                    }
-                }
-            }
+        if let Err(p) = read_field(f, v, defs, region, &mut lead) {
+            problems.push(p);
+        } else if let Some(key) = f.maps_to.strip_prefix("custom.") {
+            custom_of.push((key.to_string(), f.name.clone()));
         }
     }
     for (k, v) in &sub.fields {
@@ -312,14 +292,58 @@ pub(crate) fn lead_of(form: &FormConfig, defs: &[CustomDef], region: &str, sub: 
         if let Err(e) = validate::check(Entity::Deal, &json!({"custom": lead.custom}), Mode::Update, &ctx) {
             let key = e.field.strip_prefix("custom.").unwrap_or(&e.field);
             let field = custom_of.iter().find(|(k, _)| k == key).map_or(e.field.as_str(), |(_, name)| name.as_str());
-            return Err(FormProblem::new(field, Problem::Invalid, e.message));
+            problems.push(FormProblem::new(field, Problem::Invalid, e.message));
         }
     }
-    if lead.phone.is_none() && lead.email.is_none() {
-        let contact = form.fields.iter().find(|f| f.maps_to == "person.phone").or_else(|| form.fields.iter().find(|f| f.maps_to == "person.email"));
-        return Err(FormProblem::new(contact.map_or("fields", |f| f.name.as_str()), Problem::Contact, "leave a phone number or an e-mail address"));
+    if problems.is_empty() && lead.phone.is_none() && lead.email.is_none() {
+        let contact =
+            form.fields.iter().find(|f| f.maps_to == "person.phone").or_else(|| form.fields.iter().find(|f| f.maps_to == "person.email"));
+        problems.push(FormProblem::new(
+            contact.map_or("fields", |f| f.name.as_str()),
+            Problem::Contact,
+            "leave a phone number or an e-mail address",
+        ));
     }
-    Ok(lead)
+    if problems.is_empty() {
+        Ok(lead)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads one filled field into the lead.
+fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &mut FormLead) -> std::result::Result<(), FormProblem> {
+    let bad = |p: Problem, e: String| FormProblem::new(&f.name, p, e);
+    let phone = if f.kind == "phone" || f.maps_to == "person.phone" {
+        Some(Phone::parse(v, region).map_err(|e| bad(Problem::Phone, e))?.into_string())
+    } else {
+        None
+    };
+    let email = if f.kind == "email" || f.maps_to == "person.email" {
+        Some(Email::parse(v).map_err(|e| bad(Problem::Email, e))?.into_string())
+    } else {
+        None
+    };
+    if f.kind == "number" && parse_number(v).is_none() {
+        return Err(bad(Problem::Number, format!("'{v}' is not a number")));
+    }
+    match f.maps_to.as_str() {
+        "person.name" => lead.name = Some(clip(v, 255)),
+        "person.phone" => lead.phone = phone,
+        "person.email" => lead.email = email,
+        "person.job_title" => lead.job_title = Some(clip(v, 255)),
+        "organization.name" => lead.organization = Some(clip(v, 255)),
+        "deal.title" => lead.deal_title = Some(clip(v, 255)),
+        "deal.value" => lead.deal_value = Some(parse_amount(v).ok_or_else(|| bad(Problem::Number, format!("'{v}' is not an amount")))?),
+        m => {
+            // A custom field deleted since the form was saved is skipped: its value is still in the note.
+            if let Some(def) = m.strip_prefix("custom.").and_then(|key| defs.iter().find(|d| d.key == key)) {
+                let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, e))?;
+                lead.custom.insert(def.key.clone(), value);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A typed number: `12`, `1 500,5`, `-3.25`.
@@ -390,9 +414,7 @@ fn is_reserved(name: &str) -> bool {
 
 fn check_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 40
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && name.len() <= 40
 }
 
 /// The type a mapping expects when the field does not say.
@@ -438,7 +460,9 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
         Some(Json::Array(a)) if a.len() <= MAX_ORIGINS => {
             let mut out = Vec::new();
             for (i, o) in a.iter().enumerate() {
-                let o = o.as_str().ok_or_else(|| StoreError::invalid(format!("config.allowed_origins.{i}"), "must be an origin such as https://site.example"))?;
+                let o = o.as_str().ok_or_else(|| {
+                    StoreError::invalid(format!("config.allowed_origins.{i}"), "must be an origin such as https://site.example")
+                })?;
                 let o = normal_origin(o).map_err(|e| StoreError::invalid(format!("config.allowed_origins.{i}"), e))?;
                 if !out.contains(&o) {
                     out.push(o);
@@ -446,7 +470,12 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
             }
             out
         }
-        Some(_) => return Err(StoreError::invalid("config.allowed_origins", format!("must be a list of at most {MAX_ORIGINS} origins such as https://site.example"))),
+        Some(_) => {
+            return Err(StoreError::invalid(
+                "config.allowed_origins",
+                format!("must be a list of at most {MAX_ORIGINS} origins such as https://site.example"),
+            ))
+        }
     };
     let number = |c: &Map<String, Json>, key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64> {
         match c.get(key) {
@@ -495,7 +524,10 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
             return Err(StoreError::invalid(at("name"), "required: a letter, then letters, digits or _ (at most 40)"));
         }
         if is_reserved(name) {
-            return Err(StoreError::invalid(at("name"), format!("'{name}' is reserved (the spam trap and the attribution fields); choose another name")));
+            return Err(StoreError::invalid(
+                at("name"),
+                format!("'{name}' is reserved (the spam trap and the attribution fields); choose another name"),
+            ));
         }
         if names.iter().any(|n| n == name) {
             return Err(StoreError::invalid(at("name"), format!("'{name}' is used by another field")));
@@ -512,25 +544,30 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
             match defs.iter().find(|d| d.key == key) {
                 None => return Err(StoreError::invalid(at("maps_to"), format!("there is no deal custom field '{key}'"))),
                 Some(d) if !FILLABLE_CUSTOM.contains(&d.field_type) => {
-                    return Err(StoreError::invalid(at("maps_to"), format!("the custom field '{key}' holds a record reference; a form cannot fill it")))
+                    return Err(StoreError::invalid(
+                        at("maps_to"),
+                        format!("the custom field '{key}' holds a record reference; a form cannot fill it"),
+                    ))
                 }
                 Some(_) => {}
             }
         } else if !MAPS_TO.contains(&maps_to) {
-            return Err(StoreError::invalid(at("maps_to"), format!("'{maps_to}' is not a target; targets: {}, custom.<deal custom field>", MAPS_TO.join(", "))));
+            return Err(StoreError::invalid(
+                at("maps_to"),
+                format!("'{maps_to}' is not a target; targets: {}, custom.<deal custom field>", MAPS_TO.join(", ")),
+            ));
         }
         if maps_to != "note" && targets.iter().any(|t| t == maps_to) {
             return Err(StoreError::invalid(at("maps_to"), format!("another field already fills {maps_to}")));
         }
-        let kind = match f.get("type") {
-            None | Some(Json::Null) => default_type(maps_to),
-            Some(Json::String(t)) => FIELD_TYPES
-                .iter()
-                .find(|k| **k == t.as_str())
-                .copied()
-                .ok_or_else(|| StoreError::invalid(at("type"), format!("'{t}' is not a field type; types: {}", FIELD_TYPES.join(", "))))?,
-            Some(_) => return Err(StoreError::invalid(at("type"), format!("must be one of: {}", FIELD_TYPES.join(", ")))),
-        };
+        let kind =
+            match f.get("type") {
+                None | Some(Json::Null) => default_type(maps_to),
+                Some(Json::String(t)) => FIELD_TYPES.iter().find(|k| **k == t.as_str()).copied().ok_or_else(|| {
+                    StoreError::invalid(at("type"), format!("'{t}' is not a field type; types: {}", FIELD_TYPES.join(", ")))
+                })?,
+                Some(_) => return Err(StoreError::invalid(at("type"), format!("must be one of: {}", FIELD_TYPES.join(", ")))),
+            };
         if !type_fits(kind, maps_to) {
             return Err(StoreError::invalid(at("type"), format!("a {kind} field cannot fill {maps_to}")));
         }
@@ -550,11 +587,11 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
 }
 
 impl Db {
-    /// What is wrong with a submission to a form, if anything, as processing will find it.
-    pub async fn form_problem(&self, source: &Source, sub: &Submission) -> Result<Option<FormProblem>> {
+    /// What is wrong with a submission to a form (nothing when empty), as processing will find it.
+    pub async fn form_problems(&self, source: &Source, sub: &Submission) -> Result<Vec<FormProblem>> {
         let actor = self.system_actor(source.workspace_id, poryadok_core::domain::Channel::Intake).await?;
         let defs = self.custom_defs(source.workspace_id, Entity::Deal).await?;
-        Ok(lead_of(&FormConfig::of(source), &defs, &actor.ws.region, sub).err())
+        Ok(lead_of(&FormConfig::of(source), &defs, &actor.ws.region, sub).err().unwrap_or_default())
     }
 }
 
@@ -565,7 +602,7 @@ pub(crate) async fn read(ctx: &EventCtx<'_>, body: &[u8]) -> Result<std::result:
         Err(e) => return Ok(Err(e)),
     };
     let defs = ctx.db.custom_defs(ctx.actor.ws_id(), Entity::Deal).await?;
-    Ok(lead_of(&FormConfig::of(ctx.source), &defs, &ctx.actor.ws.region, &sub).map_err(FieldError::from))
+    Ok(lead_of(&FormConfig::of(ctx.source), &defs, &ctx.actor.ws.region, &sub).map_err(first_error))
 }
 
 /// Puts a lead on the client's card; returns what it created, for the event's record.
@@ -713,15 +750,20 @@ mod tests {
 
     #[test]
     fn a_submission_becomes_a_lead_or_names_the_field() {
-        let lead = lead_of(&form(), &[], "RU", &sub(&[("name", "Анна"), ("phone", "8 999 111-22-33"), ("budget", "1 500"), ("extra", "x")])).unwrap();
+        let lead =
+            lead_of(&form(), &[], "RU", &sub(&[("name", "Анна"), ("phone", "8 999 111-22-33"), ("budget", "1 500"), ("extra", "x")]))
+                .unwrap();
         assert_eq!((lead.phone.as_deref(), lead.deal_value), (Some("+79991112233"), Some(150_000)));
         assert_eq!(lead.lines, vec!["NAME: Анна", "PHONE: 8 999 111-22-33", "BUDGET: 1 500", "extra: x"]);
-        let err = |pairs: &[(&str, &str)]| lead_of(&form(), &[], "RU", &sub(pairs)).unwrap_err();
+        let err = |pairs: &[(&str, &str)]| lead_of(&form(), &[], "RU", &sub(pairs)).unwrap_err().remove(0);
         assert_eq!(err(&[("phone", "89991112233")]).problem, Problem::Required);
         assert_eq!(err(&[("name", "A"), ("phone", "12")]), FormProblem::new("phone", Problem::Phone, "'12' is not a valid phone number"));
         assert_eq!(err(&[("name", "A"), ("email", "nope")]).field, "email");
         assert_eq!(err(&[("name", "A"), ("comment", "hi")]).problem, Problem::Contact);
         assert_eq!(err(&[("name", "A"), ("email", "a@b.ru"), ("budget", "lots")]).problem, Problem::Number);
+        let all = lead_of(&form(), &[], "RU", &sub(&[("phone", "12"), ("email", "x")])).unwrap_err();
+        let fields: Vec<_> = all.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "phone", "email"], "every mistake at once");
     }
 
     #[test]

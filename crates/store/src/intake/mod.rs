@@ -442,7 +442,10 @@ impl Db {
                 Err(e) => (None, Err(e)),
             },
             "form" => match forms::Submission::from_body(body) {
-                Ok(sub) => (sub.id.as_ref().map(|id| format!("id:{id}")), self.form_problem(source, &sub).await?.map_or(Ok(()), |p| Err(p.into()))),
+                Ok(sub) => {
+                    let problem = self.form_problems(source, &sub).await?.into_iter().next();
+                    (sub.id.as_ref().map(|id| format!("id:{id}")), problem.map_or(Ok(()), |p| Err(p.into())))
+                }
                 Err(e) => (None, Err(e)),
             },
             other => (None, Err(FieldError::new("source", format!("'{other}' sources take no webhook deliveries")))),

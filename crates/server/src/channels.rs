@@ -1,0 +1,199 @@
+//! Sending what the channels store queued: e-mail to clients through the server's mail server
+//! (the same SMTP configuration as notifications' copies), SMS through the workspace's HTTP
+//! gateway, and webhook deliveries signed with the webhook's secret.
+//!
+//! Each is a job. A message or a delivery is recorded as sent only when the mail server accepted
+//! it or the receiver answered 2xx; anything else (no mail server configured, no gateway, a
+//! refusal, a timeout, a non-2xx answer) is recorded on the row with the attempt count and fails
+//! the job, which the engine retries with its back-off; after the last attempt the row is
+//! `failed` and stays visible with its error. A crash between sending and recording sends again
+//! (at least once): receivers tell repeats by `X-Poryadok-Delivery`.
+use crate::worker::JobContext;
+use poryadok_core::template::{GatewayRequest, Method, SmsGateway};
+use poryadok_store::channels::webhooks::DeliveryTask;
+use poryadok_store::channels::OutboundMessage;
+use poryadok_store::jobs::Job;
+use poryadok_store::{Actor, Db, StoreError};
+use serde_json::{json, Value as Json};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// A gateway or a receiver that does not answer within this time counts as a failed attempt.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+pub const EVENT_HEADER: &str = "X-Poryadok-Event";
+pub const DELIVERY_HEADER: &str = "X-Poryadok-Delivery";
+const NO_SMTP: &str = "this server has no mail server configured (PORYADOK_SMTP_URL)";
+const NO_GATEWAY: &str = "no SMS gateway is set for this workspace (Settings → SMS gateway)";
+/// How much of a refusing answer's body is kept with the error.
+const ANSWER_SHOWN: usize = 300;
+
+/// One client for every outgoing call: no redirects (a 3xx is not a delivery), a fixed timeout.
+fn http() -> Result<&'static reqwest::Client, String> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(HTTP_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Poryadok/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| format!("the HTTP client cannot start: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// An HTTP call's outcome: the status code when the other side answered, and the error when it
+/// was not a 2xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub code: Option<u16>,
+    pub error: Option<String>,
+}
+
+impl Answer {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+async fn call(req: reqwest::RequestBuilder, what: &str) -> Answer {
+    match req.send().await {
+        Ok(resp) if resp.status().is_success() => Answer { code: Some(resp.status().as_u16()), error: None },
+        Ok(resp) => {
+            let code = resp.status().as_u16();
+            let text: String = resp.text().await.unwrap_or_default().chars().take(ANSWER_SHOWN).collect();
+            Answer { code: Some(code), error: Some(format!("{what} answered {code}: {}", text.trim())) }
+        }
+        Err(e) if e.is_timeout() => Answer { code: None, error: Some(format!("{what} did not answer within {} s", HTTP_TIMEOUT.as_secs())) },
+        Err(e) => Answer { code: None, error: Some(format!("{what} is unreachable: {}", describe(&e))) },
+    }
+}
+
+/// reqwest's outer error says only "error sending request"; the cause says why.
+fn describe(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out = format!("{out}: {s}");
+        source = s.source();
+    }
+    out
+}
+
+/// Sends one SMS through `gateway`.
+pub async fn send_sms(gateway: &SmsGateway, to: &str, text: &str) -> Answer {
+    let client = match http() {
+        Ok(c) => c,
+        Err(e) => return Answer { code: None, error: Some(e) },
+    };
+    let GatewayRequest { method, url, headers, body, content_type } = gateway.request(to, text);
+    let mut req = match method {
+        Method::Get => client.get(&url),
+        Method::Post => client.post(&url),
+    };
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    if let Some(ct) = content_type {
+        req = req.header(reqwest::header::CONTENT_TYPE, ct);
+    }
+    if let Some(b) = body {
+        req = req.body(b);
+    }
+    call(req, "the SMS gateway").await
+}
+
+async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Result<(), String> {
+    match m.channel.as_str() {
+        "email" => ctx.smtp.ok_or(NO_SMTP)?.send_text(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body).await,
+        "sms" => {
+            let gateway = ctx.db.sms_gateway_for(ws).await.map_err(|e| e.to_string())?.ok_or(NO_GATEWAY)?;
+            match send_sms(&gateway, &m.recipient, &m.body).await.error {
+                None => Ok(()),
+                Some(e) => Err(e),
+            }
+        }
+        other => Err(format!("no channel '{other}'")),
+    }
+}
+
+/// The `client_message` job: sends one message and records the outcome on it.
+pub async fn message_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
+    let id = job.payload.get("message_id").and_then(Json::as_i64).ok_or("the job names no message_id")?;
+    let ws = job.workspace_id;
+    let Some(m) = ctx.db.message_for_job(ws, id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    if m.status == "sent" {
+        return Ok(());
+    }
+    let outcome = send_message(ctx, ws, &m).await;
+    let last = job.attempts >= job.max_attempts;
+    ctx.db.record_message_attempt(ws, id, m.attempts + 1, outcome.as_ref().map(|_| ()).map_err(String::as_str), last).await.map_err(|e| e.to_string())?;
+    outcome
+}
+
+/// The request for one delivery: the stored body, exactly, with its signature.
+fn delivery_request(client: &reqwest::Client, d: &DeliveryTask) -> reqwest::RequestBuilder {
+    client
+        .post(&d.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(crate::hooks::SIGNATURE_HEADER, crate::hooks::sign(&d.secret, d.payload.as_bytes()))
+        .header(EVENT_HEADER, &d.event)
+        .header(DELIVERY_HEADER, d.id.to_string())
+        .body(d.payload.clone())
+}
+
+/// The `webhook_delivery` job: POSTs one event to one webhook and records the answer.
+pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
+    let id = job.payload.get("delivery_id").and_then(Json::as_i64).ok_or("the job names no delivery_id")?;
+    let ws = job.workspace_id;
+    let Some(d) = ctx.db.delivery_for_job(ws, id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    if d.status == "delivered" {
+        return Ok(());
+    }
+    let record = |code: Option<u16>, error: Option<String>, status: &'static str| {
+        let attempts = d.attempts + 1;
+        async move { ctx.db.record_delivery(ws, id, attempts, code.map(i64::from), error.as_deref(), status).await.map_err(|e| e.to_string()) }
+    };
+    if !d.live {
+        // Nobody to deliver to any more: recorded, not retried.
+        return record(None, Some("the webhook was deleted or switched off".into()), "failed").await;
+    }
+    let answer = match http() {
+        Ok(client) => call(delivery_request(client, &d), "the receiver").await,
+        Err(e) => Answer { code: None, error: Some(e) },
+    };
+    match answer.error {
+        None => record(answer.code, None, "delivered").await,
+        Some(e) => {
+            let status = if job.attempts >= job.max_attempts { "failed" } else { "queued" };
+            record(answer.code, Some(e.clone()), status).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Sends a test SMS through the workspace's gateway at once and logs it in the outbox.
+pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<Json, StoreError> {
+    // The settings' own read first: it refuses anyone but an administrator.
+    db.sms_gateway(actor).await?;
+    let gateway = db.sms_gateway_for(actor.ws_id()).await?.ok_or_else(|| StoreError::invalid("sms_gateway", "no SMS gateway is set; save one first"))?;
+    let to = db.normalise_phone(actor.ws_id(), to).await?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::invalid("text", "is required"));
+    }
+    let answer = send_sms(&gateway, &to, text).await;
+    let id = db.log_direct_message(actor, "sms", &to, text, answer.error.as_deref().map_or(Ok(()), Err)).await?;
+    Ok(json!({
+        "message_id": id,
+        "to": to,
+        "status": if answer.ok() { "sent" } else { "failed" },
+        "response_code": answer.code,
+        "error": answer.error,
+    }))
+}
