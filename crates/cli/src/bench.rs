@@ -35,6 +35,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         iterations: usize,
     },
+    /// Each assistant's dry run and real run over the first workspace (invoices made from its
+    /// won deals, last activity backfilled first).
+    Assistants,
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
         #[arg(long, default_value_t = 10_000)]
@@ -71,6 +74,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
+        BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -12,11 +12,13 @@ use serde_json::json;
 use std::sync::Arc;
 
 mod bench;
+mod bench_assistants;
 mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
 mod assistant;
 mod intake;
+mod invoices;
 mod jobs;
 mod merge;
 
@@ -139,6 +141,11 @@ enum Command {
     Intake {
         #[command(subcommand)]
         command: intake::IntakeCommand,
+    },
+    /// Invoices: import an accounting export (1C), recompute clients' last activity.
+    Invoices {
+        #[command(subcommand)]
+        command: invoices::InvoicesCommand,
     },
     /// Hygiene audits: run a round now (every enabled rule over the whole workspace).
     Audit {
@@ -287,6 +294,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Intake { command } => {
             let db = cli.db.open().await?;
             let r = intake::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Invoices { command } => {
+            let db = cli.db.open().await?;
+            let r = invoices::run(&db, command).await;
             db.close().await;
             r
         }

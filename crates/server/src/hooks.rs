@@ -88,15 +88,11 @@ pub async fn receive(
     let body = if source.kind == "form" { crate::forms::normalised_signed(&body) } else { body };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (external_id, arrival) = st.db.triage(&source, &body, content_type.as_deref()).await?;
-    let ev = NewEvent {
-        source: &source,
-        external_id,
-        content_type,
-        body: &body,
-        remote_addr: remote(addr.as_ref().map(|a| &a.0)),
-        arrival: arrival.clone(),
-    };
-    let accepted = st.db.accept_event(&ev).await?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let waiting = Waiting { source, external_id, content_type, body, remote_addr: remote(addr.as_ref().map(|a| &a.0)), arrival: arrival.clone(), reply };
+    let internal = || ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log");
+    st.inbox.sender(&st.db).await.send(waiting).await.map_err(|_| internal())?;
+    let accepted = answer.await.map_err(|_| internal())?.map_err(|_| internal())?;
     Ok(respond(&accepted, &arrival, || st.wake_worker()))
 }
 
@@ -120,5 +116,71 @@ pub fn respond(accepted: &poryadok_store::intake::Accepted, arrival: &Arrival, w
         )
             .into_response(),
         Arrival::Rejected(_) => (StatusCode::OK, Json(json!({"event_id": accepted.event_id, "status": "rejected"}))).into_response(),
+    }
+}
+
+/// A delivery waiting for the inbox.
+struct Waiting {
+    source: Source,
+    external_id: Option<String>,
+    content_type: Option<String>,
+    body: Bytes,
+    remote_addr: Option<String>,
+    arrival: Arrival,
+    reply: tokio::sync::oneshot::Sender<Result<poryadok_store::intake::Accepted, String>>,
+}
+
+/// Gathers concurrent deliveries into one inbox transaction. No delay is added: while a batch
+/// is being written, the next deliveries queue up and go together in the next one, so a burst
+/// costs one commit per batch instead of one per call (SQLite has one writer).
+#[derive(Default)]
+pub struct Inbox {
+    queue: tokio::sync::OnceCell<tokio::sync::mpsc::Sender<Waiting>>,
+}
+
+/// At most this many deliveries share a transaction.
+const BATCH: usize = 256;
+
+impl Inbox {
+    async fn sender(&self, db: &poryadok_store::Db) -> &tokio::sync::mpsc::Sender<Waiting> {
+        self.queue
+            .get_or_init(|| async {
+                let (tx, rx) = tokio::sync::mpsc::channel(4 * BATCH);
+                tokio::spawn(write_batches(db.clone(), rx));
+                tx
+            })
+            .await
+    }
+}
+
+async fn write_batches(db: poryadok_store::Db, mut rx: tokio::sync::mpsc::Receiver<Waiting>) {
+    let mut batch: Vec<Waiting> = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let evs: Vec<NewEvent<'_>> = batch
+            .iter()
+            .map(|w| NewEvent {
+                source: &w.source,
+                external_id: w.external_id.clone(),
+                content_type: w.content_type.clone(),
+                body: &w.body,
+                remote_addr: w.remote_addr.clone(),
+                arrival: w.arrival.clone(),
+            })
+            .collect();
+        let result = db.accept_events(&evs).await;
+        drop(evs);
+        match result {
+            Ok(accepted) => {
+                for (w, a) in batch.drain(..).zip(accepted) {
+                    let _ = w.reply.send(Ok(a));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, n = batch.len(), "storing inbound events failed");
+                for w in batch.drain(..) {
+                    let _ = w.reply.send(Err(e.to_string()));
+                }
+            }
+        }
     }
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Per-sender rate limits of the public web forms.
     pub forms: Arc<forms::FormGuard>,
+    /// Batches webhook deliveries into the intake inbox.
+    pub inbox: Arc<hooks::Inbox>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             smtp: None,
             public_url: None,
             forms: Arc::new(forms::FormGuard::default()),
+            inbox: Arc::default(),
         }
     }
 

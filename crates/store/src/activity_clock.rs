@@ -180,6 +180,17 @@ fn sources(backend: DbBackend) -> [(&'static str, String); 5] {
 }
 
 impl Db {
+    /// An organization's last activity (UTC ms), if any: for background work and checks.
+    pub async fn last_activity_at(&self, ws: i64, org: i64) -> Result<Option<i64>> {
+        let q = Query::select()
+            .column(col("last_activity_at"))
+            .from(col("organizations"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(org))
+            .to_owned();
+        crate::rules::scalar_i64(&self.read, self.backend, &q).await
+    }
+
     /// Recomputes `organizations.last_activity_at` of workspace `ws` from its records: one
     /// set-based `UPDATE … FROM (SELECT org, MAX(at) … GROUP BY org)` per source. Like every
     /// write it only moves the value forward, so it is safe to run on a live workspace.

@@ -367,6 +367,34 @@ pub(crate) async fn enqueue_on(conn: &impl ConnectionTrait, backend: DbBackend, 
     Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
 }
 
+/// Enqueues several jobs with one statement (a batch of intake events); duplicates by dedupe key
+/// are skipped as with [`enqueue_on`].
+pub(crate) async fn enqueue_many_on(conn: &impl ConnectionTrait, backend: DbBackend, jobs: &[NewJob], now: i64) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(col("jobs"))
+        .columns(["workspace_id", "kind", "payload", "dedupe_key", "status", "run_at", "attempts", "max_attempts", "created_at"].map(col));
+    for job in jobs {
+        q.values([
+            job.workspace_id.into(),
+            job.kind.clone().into(),
+            job.payload.to_string().into(),
+            job.dedupe_key.clone().into(),
+            "queued".into(),
+            job.run_at.into(),
+            0i64.into(),
+            job.max_attempts.into(),
+            now.into(),
+        ])
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    }
+    q.on_conflict(OnConflict::columns([col("workspace_id"), col("dedupe_key")]).do_nothing().to_owned());
+    conn.execute(backend.build(&q)).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

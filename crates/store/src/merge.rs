@@ -482,13 +482,22 @@ impl Db {
     pub async fn merge(&self, actor: &Actor, entity: Entity, keep_id: i64, remove_id: i64) -> Result<Row> {
         mergeable(entity)?;
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
+        let tx = self.write.begin().await?;
+        let row = self.merge_in(&tx, actor, entity, keep_id, remove_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Db::merge`] inside the caller's transaction (intake merges a Telegram-only card into the
+    /// card of the phone its owner shared).
+    pub(crate) async fn merge_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, keep_id: i64, remove_id: i64) -> Result<Row> {
+        mergeable(entity)?;
         if keep_id == remove_id {
             return Err(StoreError::invalid("merge_id", "a record cannot be merged with itself"));
         }
         let now = self.clock.now_ms();
-        let tx = self.write.begin().await?;
-        fetch_one(&tx, self.backend, entity, actor, keep_id, false).await?;
-        if let Err(e) = fetch_one(&tx, self.backend, entity, actor, remove_id, false).await {
+        fetch_one(tx, self.backend, entity, actor, keep_id, false).await?;
+        if let Err(e) = fetch_one(tx, self.backend, entity, actor, remove_id, false).await {
             return Err(match e {
                 StoreError::NotFound => {
                     StoreError::invalid("merge_id", format!("no {} with id {remove_id} in this workspace", entity.name()))
@@ -496,10 +505,10 @@ impl Db {
                 other => other,
             });
         }
-        self.claim(&tx, actor, entity, keep_id, remove_id, now).await?;
+        self.claim(tx, actor, entity, keep_id, remove_id, now).await?;
         // Read again once both are held: what a concurrent write left is what gets filled.
-        let keep = fetch_one(&tx, self.backend, entity, actor, keep_id, false).await?;
-        let remove = fetch_one(&tx, self.backend, entity, actor, remove_id, false).await?;
+        let keep = fetch_one(tx, self.backend, entity, actor, keep_id, false).await?;
+        let remove = fetch_one(tx, self.backend, entity, actor, remove_id, false).await?;
         let (fills, mut changes) = filled_fields(&keep, &remove)?;
         changes.insert("merged_from".into(), json!(remove_id));
         let mut upd = Query::update();
@@ -512,7 +521,7 @@ impl Db {
             upd.value(col(name), to_sea(kind, v));
         }
         tx.execute(self.backend.build(&upd)).await?;
-        self.move_links(&tx, actor, entity, keep_id, remove_id, now).await?;
+        self.move_links(tx, actor, entity, keep_id, remove_id, now).await?;
         let gone = Query::update()
             .table(col(entity.table()))
             .value(col("deleted_at"), now)
@@ -522,13 +531,11 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(remove_id))
             .to_owned();
         tx.execute(self.backend.build(&gone)).await?;
-        append_history(&tx, self.backend, actor, entity.name(), keep_id, HistoryAction::Update, changes, now).await?;
+        append_history(tx, self.backend, actor, entity.name(), keep_id, HistoryAction::Update, changes, now).await?;
         let mut removed = Map::new();
         removed.insert("merged_into".into(), json!(keep_id));
-        append_history(&tx, self.backend, actor, entity.name(), remove_id, HistoryAction::Delete, removed, now).await?;
-        let row = fetch_one(&tx, self.backend, entity, actor, keep_id, false).await?;
-        tx.commit().await?;
-        Ok(row)
+        append_history(tx, self.backend, actor, entity.name(), remove_id, HistoryAction::Delete, removed, now).await?;
+        fetch_one(tx, self.backend, entity, actor, keep_id, false).await
     }
 
     /// Takes both records for this merge: on PostgreSQL a concurrent merge of either waits here

@@ -994,6 +994,8 @@ pub struct DealView {
     pub status_form: StatusFormState,
     /// The first touch and the touches since (`intake_touches.html`); filled for the whole card.
     pub attribution: super::intake::Attribution,
+    /// The deal's invoices and payments (`invoices_block.html`); filled for the whole card.
+    pub invoices: super::invoices::InvoicesBlock,
 }
 
 impl DealView {
@@ -1144,6 +1146,7 @@ fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) -> DealView
             .collect(),
         status_form,
         attribution: Default::default(),
+        invoices: Default::default(),
     }
 }
 
@@ -1151,6 +1154,7 @@ async fn deal_record(st: &AppState, ui: &Ui, id: i64, status_form: StatusFormSta
     let data = load_deal(st, ui, id).await?;
     let mut d = deal_view(ui, &data, status_form);
     d.attribution = super::intake::deal_attribution(st, ui, &data.row).await?;
+    d.invoices = super::invoices::deal_invoices(st, ui, &data.row).await?;
     let titles = HashMap::new();
     let currency = data.row.get("currency").as_text().unwrap_or(&ui.actor.ws.currency).to_string();
     let src = TimelineSource { entity: Entity::Deal, id, defs: &data.defs, currency, deal_titles: &titles };

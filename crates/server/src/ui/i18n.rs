@@ -52,6 +52,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("duplicates", include_str!("../../i18n/duplicates.ini")),
     ("forms", include_str!("../../i18n/forms.ini")),
     ("intake", include_str!("../../i18n/intake.ini")),
+    ("channels", include_str!("../../i18n/channels.ini")),
+    ("invoices", include_str!("../../i18n/invoices.ini")),
     ("assistants", include_str!("../../i18n/assistants.ini")),
 ];
 

@@ -14,10 +14,12 @@ pub mod assistants;
 pub mod audit;
 pub mod board;
 pub mod card;
+pub mod channels;
 pub mod duplicates;
 pub mod format;
 pub mod i18n;
 pub mod intake;
+pub mod invoices;
 pub mod lists;
 pub mod login;
 pub mod messages;
@@ -56,6 +58,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(duplicates::routes())
         .merge(intake::routes())
+        .merge(channels::routes())
+        .merge(invoices::routes())
         .merge(assistants::routes())
         .layer(axum::middleware::from_fn_with_state(state, session_layer));
     Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)

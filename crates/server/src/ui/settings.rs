@@ -558,19 +558,21 @@ async fn respond(st: &AppState, ui: &Ui, tab: Tab, status: StatusCode, notice: O
     render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(&ui.t, tab), f, body })
 }
 
-/// The tabs, `active` marked, and the assistants and intake pages (their own modules) after them.
+/// The tabs, `active` marked, and the assistants, channels and intake pages (their own modules) after them.
 fn nav(t: &T, active: Tab) -> Vec<NavItem> {
     let mut items = tab_items(t, Some(active));
     items.push(super::assistants::nav_item(t, false));
+    items.extend(super::channels::nav_items(t));
     items.push(super::intake::nav_item(t, false));
     items
 }
 
-/// The tabs and the assistants page for a settings page another module owns (intake, which adds
-/// itself last; assistants): none of them is active.
+/// The tabs and the assistants and channels pages for a settings page another module owns
+/// (intake, which adds itself last; assistants; channels): none of them is active.
 pub fn nav_outside(t: &T) -> Vec<NavItem> {
     let mut items = tab_items(t, None);
     items.push(super::assistants::nav_item(t, false));
+    items.extend(super::channels::nav_items(t));
     items
 }
 

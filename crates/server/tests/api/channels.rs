@@ -106,14 +106,20 @@ fn decoded(raw: &str) -> (String, String) {
     let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
     let header = |name: &str| unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or("").to_string();
     let b64 = base64::engine::general_purpose::STANDARD;
-    let subject = header("Subject")
-        .split(' ')
-        .map(|w| match w.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
-            Some(enc) => String::from_utf8(b64.decode(enc).unwrap()).unwrap(),
-            None => w.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("");
+    // Whitespace between two encoded words is not part of the text (RFC 2047); elsewhere it is.
+    let mut subject = String::new();
+    let mut after_encoded = false;
+    for (i, w) in header("Subject").split(' ').enumerate() {
+        let encoded = w.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?="));
+        if i > 0 && !(after_encoded && encoded.is_some()) {
+            subject.push(' ');
+        }
+        match encoded {
+            Some(enc) => subject.push_str(&String::from_utf8(b64.decode(enc).unwrap()).unwrap()),
+            None => subject.push_str(w),
+        }
+        after_encoded = encoded.is_some();
+    }
     let text = match header("Content-Transfer-Encoding").as_str() {
         "base64" => String::from_utf8(b64.decode(body.replace('\n', "")).unwrap()).unwrap(),
         "quoted-printable" => quoted_printable(body),

@@ -73,8 +73,8 @@ async fn every_resource_supports_crud(app: TestApp) {
         ("deals", json!({"title": "Вторая сделка", "value": 100}), json!({"value": 250})),
         (
             "activities",
-            json!({"type": "call", "subject": "+79161234567", "deal_id": deal, "done": true, "call_direction": "inbound", "call_outcome": "answered", "recording_url": "https://rec.example/1.mp3", "duration_min": 3}),
-            json!({"subject": "Перезвонить"}),
+            json!({"type": "meeting", "subject": "Встреча в офисе", "deal_id": deal, "done": true, "duration_min": 60}),
+            json!({"subject": "Встреча у клиента"}),
         ),
         ("notes", json!({"content": "Клиент просил КП до пятницы", "deal_id": deal}), json!({"content": "КП отправлено"})),
         ("pipelines", json!({"name": "Партнеры"}), json!({"name": "Партнёры"})),

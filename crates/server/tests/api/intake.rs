@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 crate::both_dbs!(
+    a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_shared,
     every_spelling_of_a_number_is_one_client,
     a_replayed_event_changes_nothing,
     a_missed_call_makes_a_deal_and_a_callback_task_with_tracking,
@@ -310,4 +311,35 @@ In-Reply-To: <m1@example.ru>\r\nReferences: <m1@example.ru>\r\n\r\nИ ещё в�
     assert_eq!(on_deal["data"].as_array().unwrap().len(), 4);
     let reply = on_deal["data"].as_array().unwrap().iter().find(|m| m["subject"] == "Re: Счёт").unwrap();
     assert_eq!(reply["thread_id"], "m1@example.ru");
+}
+
+async fn a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_shared(app: TestApp) {
+    let known = app.create(&app.t.admin, "persons", json!({"name": "Пётр Ключников", "phone": "+79035550011", "owner_id": app.ids.manager2})).await;
+    let tg = source(&app, "telegram", json!({})).await;
+    let send = |body: Value| {
+        let req = app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", tg.secret.clone()).json(&body);
+        async move { req.send().await.unwrap().status() }
+    };
+    let from = json!({"id": 4242, "first_name": "Пётр"});
+    assert_eq!(send(json!({"update_id": 1, "message": {"message_id": 1, "from": from, "chat": {"id": 4242}, "date": 1_790_000_000, "text": "Здравствуйте"}})).await, StatusCode::ACCEPTED);
+    work(&app).await;
+    // A first message from an unknown Telegram user is a new card of its own…
+    let persons = app.all_records(&app.t.admin, "persons", "", 50).await;
+    assert_eq!(persons.len(), 2);
+    let stranger = persons.iter().find(|p| p["id"].as_i64() != Some(known)).unwrap()["id"].as_i64().unwrap();
+    // …until the user shares their contact: that phone is a known client, so the cards become one.
+    let contact = json!({"message_id": 2, "from": from, "chat": {"id": 4242}, "date": 1_790_000_100, "contact": {"phone_number": "+7 903 555-00-11", "user_id": 4242}});
+    assert_eq!(send(json!({"update_id": 2, "message": contact})).await, StatusCode::ACCEPTED);
+    work(&app).await;
+    let persons = app.all_records(&app.t.admin, "persons", "", 50).await;
+    assert_eq!(persons.len(), 1, "{persons:?}");
+    assert_eq!(persons[0]["id"].as_i64(), Some(known));
+    let (_, messages) = app.get(&app.t.admin, &format!("/api/v1/persons/{known}/messages")).await;
+    assert_eq!(messages["data"].as_array().unwrap().len(), 2, "{messages}");
+    assert_error(&app.get(&app.t.admin, &format!("/api/v1/persons/{stranger}")).await, 404, "not_found", None);
+    // The next message goes straight to the card.
+    assert_eq!(send(json!({"update_id": 3, "message": {"message_id": 3, "from": from, "chat": {"id": 4242}, "date": 1_790_000_200, "text": "Жду счёт"}})).await, StatusCode::ACCEPTED);
+    work(&app).await;
+    let (_, messages) = app.get(&app.t.admin, &format!("/api/v1/persons/{known}/messages")).await;
+    assert_eq!(messages["data"].as_array().unwrap().len(), 3);
 }

@@ -21,6 +21,7 @@ mod notifications;
 mod openapi;
 mod regulation;
 mod ui;
+mod ui_assistants;
 mod ui_audit;
 mod ui_cards;
 mod ui_intake;

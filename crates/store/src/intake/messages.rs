@@ -192,7 +192,8 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         // A shared contact ties the Telegram id to a phone: to the phone's card when there is one.
         match person_by_phone(ctx, conn, shared).await? {
             Some((by_phone, _)) if person.is_some_and(|p| p != by_phone) => {
-                // FIXME(intake): merge the Telegram-only card into the phone's card once merge_in lands.
+                let from = person.unwrap_or(by_phone);
+                ctx.db.merge_in(conn, ctx.actor, poryadok_core::schema::Entity::Person, by_phone, from).await?;
                 person = Some(by_phone);
                 linked_by = Some("shared_contact_merged");
             }
@@ -301,6 +302,8 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         .await?
         .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
         .try_get("", "id")?;
+    let links = crate::activity_clock::Links { organization_id: None, deal_id: Some(deal), person_id: Some(person) };
+    crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
     Ok(json!({
         "person_id": person,
         "person_created": new_person,

@@ -350,44 +350,50 @@ impl Db {
     /// Stores an event and, when it is readable, its processing job, in one transaction: an
     /// acknowledged event is never lost, and a replay of the same external id is a no-op.
     pub async fn accept_event(&self, ev: &NewEvent<'_>) -> Result<Accepted> {
-        let src = ev.source;
+        let mut out = self.accept_events(std::slice::from_ref(ev)).await?;
+        out.pop().ok_or_else(|| StoreError::Internal("an accepted batch lost its event".into()))
+    }
+
+    /// [`Db::accept_event`] for a batch, in one transaction with one statement for the events
+    /// and one for their jobs: the server gathers concurrent deliveries into such batches, so
+    /// a burst of calls costs one commit per batch. Answers in the order given.
+    pub async fn accept_events(&self, evs: &[NewEvent<'_>]) -> Result<Vec<Accepted>> {
+        if evs.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.clock.now_ms();
-        let external_id = ev.external_id.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| body_hash(ev.body));
-        let (body, base64) = match std::str::from_utf8(ev.body) {
-            Ok(s) => (s.to_string(), false),
-            Err(_) => (B64.encode(ev.body), true),
-        };
-        let (status, error, field) = match &ev.arrival {
-            Arrival::Pending => ("pending", None, None),
-            Arrival::Invalid(e) => ("failed", Some(e.message.clone()), Some(e.field.clone())),
-            Arrival::Rejected(why) => ("rejected", Some(why.clone()), None),
-        };
-        let tx = self.write.begin().await?;
-        let q = Query::insert()
-            .into_table(col("inbound_events"))
-            .columns(
-                [
-                    "workspace_id",
-                    "source_id",
-                    "kind",
-                    "external_id",
-                    "received_at",
-                    "content_type",
-                    "body",
-                    "body_base64",
-                    "remote_addr",
-                    "status",
-                    "error",
-                    "error_field",
-                    "attempts",
-                ]
-                .map(col),
-            )
-            .values([
-                src.workspace_id.into(),
-                src.id.into(),
-                src.kind.as_str().into(),
-                external_id.as_str().into(),
+        let keys: Vec<String> =
+            evs.iter().map(|ev| ev.external_id.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| body_hash(ev.body))).collect();
+        let mut q = Query::insert();
+        q.into_table(col("inbound_events")).columns(
+            [
+                "workspace_id",
+                "source_id",
+                "kind",
+                "external_id",
+                "received_at",
+                "content_type",
+                "body",
+                "body_base64",
+                "remote_addr",
+                "status",
+                "error",
+                "error_field",
+                "attempts",
+            ]
+            .map(col),
+        );
+        for (ev, key) in evs.iter().zip(&keys) {
+            let (body, base64) = match std::str::from_utf8(ev.body) {
+                Ok(s) => (s.to_string(), false),
+                Err(_) => (B64.encode(ev.body), true),
+            };
+            let (status, error, field) = arrival_columns(&ev.arrival);
+            q.values([
+                ev.source.workspace_id.into(),
+                ev.source.id.into(),
+                ev.source.kind.as_str().into(),
+                key.as_str().into(),
                 now.into(),
                 ev.content_type.clone().into(),
                 body.into(),
@@ -398,29 +404,45 @@ impl Db {
                 field.into(),
                 0i64.into(),
             ])
-            .map_err(|e| StoreError::Internal(e.to_string()))?
-            .on_conflict(OnConflict::columns(["workspace_id", "source_id", "external_id"].map(col)).do_nothing().to_owned())
-            .returning_col(col("id"))
-            .to_owned();
-        let inserted = tx.query_one(self.backend.build(&q)).await?;
-        let Some(row) = inserted else {
-            let q = Query::select()
-                .columns(["id", "status"].map(col))
-                .from(col("inbound_events"))
-                .and_where(Expr::col(col("workspace_id")).eq(src.workspace_id))
-                .and_where(Expr::col(col("source_id")).eq(src.id))
-                .and_where(Expr::col(col("external_id")).eq(external_id.as_str()))
-                .to_owned();
-            let r = tx.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("replayed event vanished".into()))?;
-            tx.commit().await?;
-            return Ok(Accepted { event_id: r.try_get("", "id")?, duplicate: true, status: r.try_get("", "status")? });
-        };
-        let id: i64 = row.try_get("", "id")?;
-        if status == "pending" {
-            enqueue_on(&tx, self.backend, &process_job(src.workspace_id, id, 0, now), now).await?;
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
+        q.on_conflict(OnConflict::columns(["workspace_id", "source_id", "external_id"].map(col)).do_nothing().to_owned())
+            .returning(Query::returning().columns(["id", "workspace_id", "source_id", "external_id"].map(col)));
+        let tx = self.write.begin().await?;
+        let mut fresh: std::collections::HashMap<(i64, i64, String), i64> = std::collections::HashMap::new();
+        for r in tx.query_all(self.backend.build(&q)).await? {
+            fresh.insert((r.try_get("", "workspace_id")?, r.try_get("", "source_id")?, r.try_get("", "external_id")?), r.try_get("", "id")?);
+        }
+        let mut out = Vec::with_capacity(evs.len());
+        let mut jobs = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (ev, key) in evs.iter().zip(&keys) {
+            let k = (ev.source.workspace_id, ev.source.id, key.clone());
+            match fresh.get(&k) {
+                // The first of identical deliveries in one batch is the new one; the rest are replays.
+                Some(id) if seen.insert(k.clone()) => {
+                    let (status, _, _) = arrival_columns(&ev.arrival);
+                    if status == "pending" {
+                        jobs.push(process_job(ev.source.workspace_id, *id, 0, now));
+                    }
+                    out.push(Accepted { event_id: *id, duplicate: false, status: status.into() });
+                }
+                _ => {
+                    let q = Query::select()
+                        .columns(["id", "status"].map(col))
+                        .from(col("inbound_events"))
+                        .and_where(Expr::col(col("workspace_id")).eq(k.0))
+                        .and_where(Expr::col(col("source_id")).eq(k.1))
+                        .and_where(Expr::col(col("external_id")).eq(k.2.as_str()))
+                        .to_owned();
+                    let r = tx.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("replayed event vanished".into()))?;
+                    out.push(Accepted { event_id: r.try_get("", "id")?, duplicate: true, status: r.try_get("", "status")? });
+                }
+            }
+        }
+        crate::jobs::enqueue_many_on(&tx, self.backend, &jobs, now).await?;
         tx.commit().await?;
-        Ok(Accepted { event_id: id, duplicate: false, status: status.into() })
+        Ok(out)
     }
 
     /// Reads a delivery the way processing will, so the sender learns at once what is wrong with
@@ -717,6 +739,15 @@ pub(crate) enum Intent {
     Call(poryadok_core::intake::CallEvent),
     Message(messages::InboundMessage),
     Form(forms::FormLead),
+}
+
+/// An arrival as the row's status, error and field.
+fn arrival_columns(a: &Arrival) -> (&'static str, Option<String>, Option<String>) {
+    match a {
+        Arrival::Pending => ("pending", None, None),
+        Arrival::Invalid(e) => ("failed", Some(e.message.clone()), Some(e.field.clone())),
+        Arrival::Rejected(why) => ("rejected", Some(why.clone()), None),
+    }
 }
 
 fn process_job(ws: i64, event_id: i64, round: i64, now: i64) -> NewJob {

@@ -266,7 +266,7 @@ pub fn is_xlsx(bytes: &[u8], content_type: Option<&str>) -> bool {
 }
 
 /// An amount as minor units: `1 234,56`, `1234.5`, `1.234.567,00`, `1,234.56`, `1234`.
-pub(crate) fn parse_amount(raw: &str) -> std::result::Result<i64, String> {
+pub fn parse_amount(raw: &str) -> std::result::Result<i64, String> {
     let s: String = raw.chars().filter(|c| !c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{202f}' | '\'')).collect();
     let s = s.trim_end_matches(|c: char| c.is_alphabetic() || matches!(c, '₽' | '$' | '€' | '.')).to_string();
     let bad = || format!("'{raw}' is not an amount such as 1234,56");
