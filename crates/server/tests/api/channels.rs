@@ -125,7 +125,8 @@ fn decoded(raw: &str) -> (String, String) {
         "quoted-printable" => quoted_printable(body),
         _ => body.to_string(),
     };
-    (subject, text)
+    // Mail travels with CRLF line ends.
+    (subject, text.replace("\r\n", "\n"))
 }
 
 fn quoted_printable(s: &str) -> String {

@@ -416,3 +416,40 @@ async fn tls_and_starttls_verify_the_certificate() {
         assert!(e.starts_with(&format!("imap localhost:{port}: TLS handshake failed: ")) && e.contains("certificate"), "{security:?}: {e}");
     }
 }
+
+/// The whole way in: an e-mail source with IMAP settings is polled by the worker on its
+/// schedule, each new message lands in the inbox once and on its sender's card, and the next
+/// poll takes only what is new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poller_brings_new_mail_onto_cards_once() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.unwrap();
+    let imap = serde_json::json!({"host": "127.0.0.1", "port": dovecot.port, "security": "plain", "username": USER, "password": PASSWORD, "every_minutes": 1});
+    let source = crate::intake::source(&app, "email", serde_json::json!({"imap": imap})).await;
+    for n in 1..=2 {
+        dovecot.deliver(&message(n));
+    }
+    // The schedule is due at once; one worker pass polls and then processes what it stored.
+    crate::intake::work(&app).await;
+    crate::intake::work(&app).await;
+    let (_, events) = app.get(&app.t.admin, &format!("/api/v1/intake/events?source_id={}", source.id)).await;
+    let events = events["data"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["status"] == "processed"), "{events:?}");
+    let persons = app.all_records(&app.t.admin, "persons", "&email=client1@example.ru", 10).await;
+    assert_eq!(persons.len(), 1);
+    let (_, messages) = app.get(&app.t.admin, &format!("/api/v1/persons/{}/messages", persons[0]["id"])).await;
+    assert_eq!(messages["data"][0]["subject"], "Запрос 1");
+    // The password is never listed back.
+    let (_, listed) = app.get(&app.t.admin, &format!("/api/v1/intake/sources/{}", source.id)).await;
+    assert_eq!(listed["data"]["config"]["imap"]["password"], "***");
+
+    // A minute later only the new message comes in.
+    dovecot.deliver(&message(3));
+    app.clock.advance(time::Duration::minutes(2));
+    crate::intake::work(&app).await;
+    crate::intake::work(&app).await;
+    let (_, events) = app.get(&app.t.admin, &format!("/api/v1/intake/events?source_id={}", source.id)).await;
+    assert_eq!(events["data"].as_array().unwrap().len(), 3);
+    assert_eq!(dovecot.seen_files(), Vec::<String>::new(), "polling leaves mail unread");
+}

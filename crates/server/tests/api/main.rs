@@ -14,6 +14,7 @@ mod filters;
 mod forms;
 mod imap;
 mod intake;
+mod invoices;
 mod jobs;
 mod lists;
 mod merge;

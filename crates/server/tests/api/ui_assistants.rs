@@ -4,6 +4,7 @@
 //! label, the recent action and the timeline's sentence. Heads read and dry-run; managers are
 //! refused.
 use crate::helpers::*;
+use poryadok_core::Clock;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::Duration;
