@@ -202,7 +202,8 @@ impl SmsGateway {
     /// (`sms_gateway.url`). `stored` is the current gateway: a header sent back as `***` keeps
     /// its stored value.
     pub fn parse(v: &Value, stored: Option<&SmsGateway>) -> Result<SmsGateway, FieldError> {
-        let obj = v.as_object().ok_or_else(|| FieldError::new("sms_gateway", "must be an object {url, method, headers, body, content_type}"))?;
+        let obj =
+            v.as_object().ok_or_else(|| FieldError::new("sms_gateway", "must be an object {url, method, headers, body, content_type}"))?;
         const KEYS: [&str; 5] = ["url", "method", "headers", "body", "content_type"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(gw_err(k, format!("unknown key; expected {}", KEYS.join(", "))));

@@ -65,7 +65,9 @@ async fn call(req: reqwest::RequestBuilder, what: &str) -> Answer {
             let text: String = resp.text().await.unwrap_or_default().chars().take(ANSWER_SHOWN).collect();
             Answer { code: Some(code), error: Some(format!("{what} answered {code}: {}", text.trim())) }
         }
-        Err(e) if e.is_timeout() => Answer { code: None, error: Some(format!("{what} did not answer within {} s", HTTP_TIMEOUT.as_secs())) },
+        Err(e) if e.is_timeout() => {
+            Answer { code: None, error: Some(format!("{what} did not answer within {} s", HTTP_TIMEOUT.as_secs())) }
+        }
         Err(e) => Answer { code: None, error: Some(format!("{what} is unreachable: {}", describe(&e))) },
     }
 }
@@ -130,7 +132,10 @@ pub async fn message_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> 
     }
     let outcome = send_message(ctx, ws, &m).await;
     let last = job.attempts >= job.max_attempts;
-    ctx.db.record_message_attempt(ws, id, m.attempts + 1, outcome.as_ref().map(|_| ()).map_err(String::as_str), last).await.map_err(|e| e.to_string())?;
+    ctx.db
+        .record_message_attempt(ws, id, m.attempts + 1, outcome.as_ref().map(|_| ()).map_err(String::as_str), last)
+        .await
+        .map_err(|e| e.to_string())?;
     outcome
 }
 
@@ -181,7 +186,10 @@ pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String>
 pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<Json, StoreError> {
     // The settings' own read first: it refuses anyone but an administrator.
     db.sms_gateway(actor).await?;
-    let gateway = db.sms_gateway_for(actor.ws_id()).await?.ok_or_else(|| StoreError::invalid("sms_gateway", "no SMS gateway is set; save one first"))?;
+    let gateway = db
+        .sms_gateway_for(actor.ws_id())
+        .await?
+        .ok_or_else(|| StoreError::invalid("sms_gateway", "no SMS gateway is set; save one first"))?;
     let to = db.normalise_phone(actor.ws_id(), to).await?;
     let text = text.trim();
     if text.is_empty() {

@@ -162,10 +162,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deals/{id}/touches", get(intake::touches))
         .route("/api/v1/{entity}/{id}/messages", get(intake::messages))
         .route("/api/v1/invoices", get(api::invoices::list).post(api::invoices::create))
-        .route(
-            "/api/v1/invoices/import",
-            post(api::invoices::import).layer(DefaultBodyLimit::max(api::invoices::MAX_IMPORT_BYTES)),
-        )
+        .route("/api/v1/invoices/import", post(api::invoices::import).layer(DefaultBodyLimit::max(api::invoices::MAX_IMPORT_BYTES)))
         .route("/api/v1/invoices/{id}", get(api::invoices::get).patch(api::invoices::update).delete(api::invoices::delete))
         .route("/api/v1/invoices/{id}/payments", get(api::invoices::payments).post(api::invoices::add_payment))
         .route("/api/v1/payments/{id}", axum::routing::delete(api::invoices::delete_payment))

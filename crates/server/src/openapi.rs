@@ -9,6 +9,9 @@ use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, Ref, RefOr, Required, ResponseBuilder,
 };
 
+#[path = "openapi_channels.rs"]
+mod channels_paths;
+
 fn field_schema(f: &Field) -> Schema {
     let b = ObjectBuilder::new();
     let b = match f.kind {
@@ -231,6 +234,8 @@ pub fn document() -> OpenApi {
     add_other_paths(&mut paths);
     add_merge_paths(&mut paths);
     add_intake_paths(&mut paths);
+    add_invoice_paths(&mut paths);
+    channels_paths::add(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
@@ -599,6 +604,141 @@ fn add_intake_paths(paths: &mut Paths) {
                 .response("200", json_response("a replay of an event already stored, or spam kept for the record", object("{event_id, status, duplicate}")))
                 .response("401", json_response("the secret does not match", Some(error_ref())))
                 .response("422", json_response("stored as failed: unreadable (names the field)", object("{error: {code: invalid_event, field, message}, event_id}"))),
+        )]),
+    );
+}
+
+/// Invoices, their payments, and the import of an accounting export.
+fn add_invoice_paths(paths: &mut Paths) {
+    let object = |d: &str| Some(any_object(d));
+    let mut add = |path: &str, it: PathItem| {
+        paths.paths.insert(path.to_string(), it);
+    };
+    let invoice = "{data: {id, number, deal_id, organization_id, owner_id, amount, currency, issued_on, due_on, paid_amount, paid_on, status: open|paid|cancelled, balance, overdue, days_overdue, comment, created_at, updated_at}}";
+    let payment = "{id, invoice_id, amount, paid_on, reference, source: manual|import, created_by, created_at}";
+    let fields = "{number, amount (minor units, > 0), issued_on (YYYY-MM-DD), due_on, deal_id, organization_id (default: the deal's), owner_id (default: the deal's, else the organization's owner), currency (default: the deal's, else the workspace's), comment}";
+    add(
+        "/api/v1/invoices",
+        item([
+            (
+                HttpMethod::Get,
+                simple(
+                    "invoices",
+                    "list_invoices",
+                    "Invoices the caller sees, newest issue date first",
+                    "200",
+                    "a page",
+                    object(&format!("{{data: [invoice], next_cursor}} where invoice is {invoice}")),
+                )
+                .parameter(query_param("status", "open, paid, cancelled, or overdue (open and past due today in the workspace's zone)"))
+                .parameter(query_param("overdue", "true: open and past due; false: the others"))
+                .parameter(query_param("organization_id", "only this organization's"))
+                .parameter(query_param("deal_id", "only this deal's"))
+                .parameter(query_param("limit", "page size, 1 to 500 (default 50)"))
+                .parameter(query_param("cursor", "next_cursor of the previous page"))
+                .response("422", json_response("a bad parameter, named in `field`", Some(error_ref()))),
+            ),
+            (
+                HttpMethod::Post,
+                simple("invoices", "create_invoice", "Create an invoice", "201", "the invoice", object(invoice))
+                    .request_body(Some(body(any_object(fields))))
+                    .response("403", json_response("an analyst, or an owner the caller may not assign", Some(error_ref())))
+                    .response("409", json_response("the number is taken by a live invoice (field number)", Some(error_ref())))
+                    .response("422", json_response("invalid input; `field` names it", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/invoices/import",
+        item([(
+            HttpMethod::Post,
+            OperationBuilder::new()
+                .tag("invoices")
+                .operation_id(Some("import_invoices"))
+                .summary(Some("Import an accounting export (administrators and heads)"))
+                .description(Some("The body is the file: CSV (`;`, `,` or tab separated; UTF-8, UTF-16 with a BOM, or windows-1251; decimal comma allowed) or XLSX (first sheet). Columns by header, Russian or English: Номер/number, Дата/date, ИНН контрагента/tax id, Сумма/amount, Оплачено/paid; optional Срок оплаты/due date and Контрагент/counterparty. Each row finds its organization by tax id (created from the counterparty's name when missing), creates or updates the invoice by number, and adds one `import` payment for the difference up to the paid amount; manual payments are never removed. Rows with mistakes are skipped and listed; the others are applied. The same file twice changes nothing."))
+                .parameter(query_param("dry_run", "true: report what would change and save nothing"))
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .required(Some(Required::True))
+                        .content("text/csv", ContentBuilder::new().schema(Some(RefOr::T(ObjectBuilder::new().schema_type(Type::String).build().into()))).build())
+                        .content(
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            ContentBuilder::new().schema(Some(RefOr::T(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).build().into()))).build(),
+                        )
+                        .build(),
+                ))
+                .response("200", json_response("the report", object("{data: {dry_run, rows, created, updated, payments_added, unchanged, organizations_created, errors: [{line, column, code, message}]}}")))
+                .response("401", json_response("not authenticated", Some(error_ref())))
+                .response("403", json_response("not an administrator or a head", Some(error_ref())))
+                .response("422", json_response("an empty or unreadable file, or a header missing a required column (field names it: number, date, tax_id, amount, paid)", Some(error_ref()))),
+        )]),
+    );
+    add(
+        "/api/v1/invoices/{id}",
+        item([
+            (
+                HttpMethod::Get,
+                simple("invoices", "get_invoice", "One invoice", "200", "the invoice", object(invoice))
+                    .parameter(id_param())
+                    .response("404", json_response("missing, deleted or not visible", Some(error_ref()))),
+            ),
+            (
+                HttpMethod::Patch,
+                simple(
+                    "invoices",
+                    "update_invoice",
+                    "Change an invoice; status cancelled (or open to reopen)",
+                    "200",
+                    "the invoice",
+                    object(invoice),
+                )
+                .parameter(id_param())
+                .request_body(Some(body(any_object(&format!("any of {fields}, status: open|cancelled")))))
+                .response("409", json_response("the number is taken", Some(error_ref())))
+                .response("422", json_response("invalid input", Some(error_ref()))),
+            ),
+            (
+                HttpMethod::Delete,
+                simple(
+                    "invoices",
+                    "delete_invoice",
+                    "Delete an invoice (kept with its payments and history; the number is free again)",
+                    "204",
+                    "deleted",
+                    None,
+                )
+                .parameter(id_param()),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/invoices/{id}/payments",
+        item([
+            (HttpMethod::Get, simple("invoices", "list_payments", "An invoice's live payments, oldest first", "200", "payments", object(&format!("{{data: [{payment}]}}"))).parameter(id_param())),
+            (
+                HttpMethod::Post,
+                simple("invoices", "add_payment", "Record a payment; the invoice's paid amount, paid_on and status follow", "201", "the payment and the invoice", object(&format!("{{data: {payment}, invoice}}")))
+                    .parameter(id_param())
+                    .request_body(Some(body(any_object("{amount (minor units, > 0, at most the open balance), paid_on (YYYY-MM-DD, default today, not in the future), reference}"))))
+                    .response("409", json_response("the invoice is cancelled (field status)", Some(error_ref())))
+                    .response("422", json_response("a bad amount (more than the open balance included) or date", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/payments/{id}",
+        item([(
+            HttpMethod::Delete,
+            simple(
+                "invoices",
+                "delete_payment",
+                "Delete a payment (kept in history); the invoice is recomputed",
+                "200",
+                "the invoice",
+                object(invoice),
+            )
+            .parameter(id_param()),
         )]),
     );
 }

@@ -84,7 +84,13 @@ pub(crate) async fn touch(conn: &impl ConnectionTrait, backend: DbBackend, ws: i
 
 /// The activity a record write stands for, if any: a note when written, an activity when it is
 /// (or becomes) done, at its `done_at`.
-pub(crate) async fn after_record_write(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, old: Option<&Row>) -> Result<()> {
+pub(crate) async fn after_record_write(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    row: &Row,
+    old: Option<&Row>,
+) -> Result<()> {
     let at = match row.entity {
         Entity::Note if old.is_none() => row.get("created_at").as_int(),
         Entity::Activity if row.get("done") == &Val::Bool(true) && old.is_none_or(|o| o.get("done") != &Val::Bool(true)) => {
@@ -207,8 +213,7 @@ impl Db {
                  AND (organizations.last_activity_at IS NULL OR organizations.last_activity_at < src.t)"
             );
             let sql = if self.is_postgres() { sql } else { sql.replace('$', "?") };
-            let values: Vec<sea_orm::Value> =
-                if select.contains("$2") { vec![ws.into(), offset_ms.into()] } else { vec![ws.into()] };
+            let values: Vec<sea_orm::Value> = if select.contains("$2") { vec![ws.into(), offset_ms.into()] } else { vec![ws.into()] };
             // SQLite's `?N` parameters are numbered like PostgreSQL's `$N`.
             self.write.execute(Statement::from_sql_and_values(self.backend, sql, values)).await?;
             steps.push((name, step.elapsed()));

@@ -591,7 +591,14 @@ impl Db {
     }
 
     /// Records a message sent at once rather than queued (a test SMS from the settings), sent or failed.
-    pub async fn log_direct_message(&self, actor: &Actor, channel: &str, recipient: &str, body: &str, outcome: Result<(), &str>) -> Result<i64> {
+    pub async fn log_direct_message(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        recipient: &str,
+        body: &str,
+        outcome: Result<(), &str>,
+    ) -> Result<i64> {
         must_admin(actor, "the SMS gateway")?;
         let now = self.clock.now_ms();
         let (status, error, sent_at) = match outcome {
@@ -679,7 +686,13 @@ fn send_job(ws: i64, id: i64, now: i64, round: Option<i64>) -> NewJob {
 }
 
 /// [`Db::queue_client_message`] inside the caller's transaction.
-pub async fn queue_client_message_in(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, m: &ClientMessage, now: i64) -> Result<Option<i64>> {
+pub async fn queue_client_message_in(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    m: &ClientMessage,
+    now: i64,
+) -> Result<Option<i64>> {
     one_of("channel", &m.channel, CHANNELS)?;
     let q = Query::select().columns(["name", "region"].map(col)).from(col("workspaces")).and_where(Expr::col(col("id")).eq(ws)).to_owned();
     let r = conn.query_one(backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
@@ -698,7 +711,10 @@ pub async fn queue_client_message_in(conn: &impl ConnectionTrait, backend: DbBac
         .to_owned();
     let Some(t) = conn.query_one(backend.build(&q)).await? else {
         let what = if m.channel == "email" { "e-mail" } else { "SMS" };
-        return Err(StoreError::invalid("template", format!("no {what} template '{}' in this workspace; add it in the settings", m.template_key)));
+        return Err(StoreError::invalid(
+            "template",
+            format!("no {what} template '{}' in this workspace; add it in the settings", m.template_key),
+        ));
     };
     let mut vars = m.vars.clone();
     vars.entry("company").or_insert(Json::String(company));
@@ -710,8 +726,21 @@ pub async fn queue_client_message_in(conn: &impl ConnectionTrait, backend: DbBac
     let q = Query::insert()
         .into_table(col("outbound_messages"))
         .columns(
-            ["workspace_id", "channel", "recipient", "subject", "body", "template_key", "entity", "record_id", "dedupe_key", "status", "attempts", "created_at"]
-                .map(col),
+            [
+                "workspace_id",
+                "channel",
+                "recipient",
+                "subject",
+                "body",
+                "template_key",
+                "entity",
+                "record_id",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "created_at",
+            ]
+            .map(col),
         )
         .values([
             ws.into(),

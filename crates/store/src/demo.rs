@@ -296,6 +296,9 @@ fn demo_email(local: &str, seed: u64) -> String {
     }
 }
 
+/// Won deals that get an invoice in the demo workspace (the most recent ones).
+const DEMO_INVOICES: u64 = 300;
+
 impl Db {
     /// Creates a new workspace filled with demo data; see the module docs.
     pub async fn generate_demo(&self, opts: &DemoOptions) -> Result<DemoReport> {
@@ -337,7 +340,8 @@ impl Db {
 
     /// The seed department's process on the demo workspace, so the product shows it at work:
     /// closing reasons, an SLA on new leads, a task on accepting one, what a sent proposal needs,
-    /// managers passing deals to consultants after "Коммуникация", and a first audit round.
+    /// managers passing deals to consultants after "Коммуникация", invoices for the latest won
+    /// deals (some unpaid), and a first audit round.
     /// Kept apart from the data generator so that tests creating records in a demo workspace are
     /// not bound by it.
     pub async fn apply_demo_process(&self, ws: i64) -> Result<()> {
@@ -378,6 +382,7 @@ impl Db {
             let ranges = serde_json::json!({"role_ranges": [{"role": "manager", "up_to_stage_id": limit}]});
             self.update(&sys, Entity::Pipeline, clients.id(), &ranges).await?;
         }
+        self.demo_invoices(ws, DEMO_INVOICES).await?;
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
         self.add_default_templates(&sys).await?;

@@ -279,7 +279,8 @@ struct Input {
     status: Option<String>,
 }
 
-const WRITABLE: &[&str] = &["number", "deal_id", "organization_id", "owner_id", "amount", "currency", "issued_on", "due_on", "comment", "status"];
+const WRITABLE: &[&str] =
+    &["number", "deal_id", "organization_id", "owner_id", "amount", "currency", "issued_on", "due_on", "comment", "status"];
 const READ_ONLY: &[&str] = &["id", "paid_amount", "paid_on", "balance", "overdue", "days_overdue", "created_at", "updated_at"];
 
 /// Checks a number as the store keeps it: trimmed, non-empty, at most [`NUMBER_MAX`] characters.
@@ -303,7 +304,9 @@ fn amount_of(name: &str, v: &Json) -> Result<i64> {
 }
 
 fn date_of(name: &str, v: &Json) -> Result<String> {
-    v.as_str().ok_or_else(|| StoreError::invalid(name, "must be a date in the form YYYY-MM-DD")).and_then(|s| parse_date(s.trim()).map_err(|m| StoreError::invalid(name, m)))
+    v.as_str()
+        .ok_or_else(|| StoreError::invalid(name, "must be a date in the form YYYY-MM-DD"))
+        .and_then(|s| parse_date(s.trim()).map_err(|m| StoreError::invalid(name, m)))
 }
 
 fn text_of(name: &str, v: &Json, max: usize) -> Result<Option<String>> {
@@ -418,7 +421,10 @@ impl InvoiceQuery {
                 "limit" => q.limit = Some(v.to_string()),
                 "cursor" => q.cursor = Some(v.to_string()),
                 other => {
-                    return Err(StoreError::invalid(other, "unknown parameter; invoices take status, organization_id, deal_id, overdue, limit and cursor"))
+                    return Err(StoreError::invalid(
+                        other,
+                        "unknown parameter; invoices take status, organization_id, deal_id, overdue, limit and cursor",
+                    ))
                 }
             }
         }
@@ -542,7 +548,8 @@ impl Db {
             None => deal.as_ref().and_then(|d| d.organization_id),
         };
         if let (Some(org), Some(Some(_))) = (organization_id, inp.organization_id) {
-            check_refs(conn, self.backend, actor, &[RefCheck { field: "organization_id".into(), entity: Entity::Organization, id: org }]).await?;
+            check_refs(conn, self.backend, actor, &[RefCheck { field: "organization_id".into(), entity: Entity::Organization, id: org }])
+                .await?;
         }
         let owner_id = match inp.owner_id {
             Some(given) => {
@@ -615,7 +622,13 @@ impl Db {
         }
         if let Some(o) = inp.organization_id {
             if let Some(org) = o.filter(|org| Some(*org) != old.organization_id) {
-                check_refs(&tx, self.backend, actor, &[RefCheck { field: "organization_id".into(), entity: Entity::Organization, id: org }]).await?;
+                check_refs(
+                    &tx,
+                    self.backend,
+                    actor,
+                    &[RefCheck { field: "organization_id".into(), entity: Entity::Organization, id: org }],
+                )
+                .await?;
             }
             new.organization_id = o;
         }
@@ -778,6 +791,65 @@ impl Db {
             .collect())
     }
 
+    /// Demo invoices: one for each of the workspace's `limit` most recently won deals, issued the
+    /// day it was won and due ten days later; most are paid (by hand, a few days after issue),
+    /// some half paid and some not at all, so the debtors and unpaid-orders assistants have work.
+    /// Does nothing when the workspace has invoices already.
+    pub async fn demo_invoices(&self, ws: i64, limit: u64) -> Result<u64> {
+        let any =
+            Query::select().column(col("id")).from(col("invoices")).and_where(Expr::col(col("workspace_id")).eq(ws)).limit(1).to_owned();
+        if self.read.query_one(self.backend.build(&any)).await?.is_some() {
+            return Ok(0);
+        }
+        let q = Query::select()
+            .columns(["id", "organization_id", "owner_id", "value", "currency", "closed_at"].map(col))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("status")).eq("won"))
+            .and_where(Expr::col(col("closed_at")).is_not_null())
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .and_where(Expr::col(col("value")).gt(0))
+            .order_by(col("closed_at"), Order::Desc)
+            .order_by(col("id"), Order::Desc)
+            .limit(limit)
+            .to_owned();
+        let deals = self.read.query_all(self.backend.build(&q)).await?;
+        let actor = self.system_actor(ws, poryadok_core::domain::Channel::Demo).await?;
+        let now = self.clock.now_ms();
+        let today = activity_clock::local_day(&actor.ws.timezone, now);
+        let tx = self.write.begin().await?;
+        let mut made = 0;
+        for (i, r) in deals.iter().rev().enumerate() {
+            let issued_on = activity_clock::local_day(&actor.ws.timezone, r.try_get("", "closed_at")?);
+            let amount: i64 = r.try_get("", "value")?;
+            let new = NewInvoice {
+                number: format!("СЧ-{:05}", i + 1),
+                deal_id: Some(r.try_get("", "id")?),
+                organization_id: r.try_get("", "organization_id")?,
+                owner_id: r.try_get("", "owner_id")?,
+                amount,
+                currency: r.try_get("", "currency")?,
+                due_on: add_days(&issued_on, 10),
+                issued_on,
+                comment: None,
+            };
+            let inv = insert_invoice(&tx, self.backend, &actor, &new, now).await?;
+            let paid = match i % 7 {
+                0 => 0,
+                3 => amount / 2,
+                _ => amount,
+            };
+            if paid > 0 {
+                let day = add_days(&inv.issued_on, (i % 9) as i64).filter(|d| *d <= today).unwrap_or_else(|| today.clone());
+                insert_payment(&tx, self.backend, &actor, &inv, paid, &day, Some(format!("п/п {}", 1000 + i)), SOURCE_MANUAL, now).await?;
+                settle(&tx, self.backend, &actor, &inv, now).await?;
+            }
+            made += 1;
+        }
+        tx.commit().await?;
+        Ok(made)
+    }
+
     async fn names_in(&self, ws: i64, table: &str, ids: impl Iterator<Item = i64>) -> Result<std::collections::HashMap<i64, String>> {
         let ids: Vec<i64> = ids.collect();
         if ids.is_empty() {
@@ -862,7 +934,13 @@ fn number_taken(e: sea_orm::DbErr) -> StoreError {
 }
 
 /// Inserts a checked invoice with its history event and the client's activity.
-pub(crate) async fn insert_invoice(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, n: &NewInvoice, now: i64) -> Result<Invoice> {
+pub(crate) async fn insert_invoice(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    n: &NewInvoice,
+    now: i64,
+) -> Result<Invoice> {
     let q = Query::insert()
         .into_table(col("invoices"))
         .columns(
@@ -933,7 +1011,14 @@ pub(crate) async fn insert_invoice(conn: &impl ConnectionTrait, backend: DbBacke
 
 /// Writes the fields of `new` that differ from `old`, with a history event; `new.status` must
 /// already follow from its amount and payments.
-pub(crate) async fn save_invoice(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, old: &Invoice, new: Invoice, now: i64) -> Result<Invoice> {
+pub(crate) async fn save_invoice(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    old: &Invoice,
+    new: Invoice,
+    now: i64,
+) -> Result<Invoice> {
     let changes = diff(Some(old), &new);
     if changes.is_empty() {
         return Ok(old.clone());
@@ -1030,7 +1115,16 @@ pub(crate) async fn insert_payment(
         .to_owned();
     let id: i64 =
         conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
-    let p = Payment { id, invoice_id: inv.id, amount, paid_on: paid_on.to_string(), reference, source: source.to_string(), created_by, created_at: now };
+    let p = Payment {
+        id,
+        invoice_id: inv.id,
+        amount,
+        paid_on: paid_on.to_string(),
+        reference,
+        source: source.to_string(),
+        created_by,
+        created_at: now,
+    };
     let changes = ["invoice_id", "amount", "paid_on", "reference", "source"]
         .iter()
         .map(|k| ((*k).to_string(), json!({"from": null, "to": p.to_json()[*k]})))

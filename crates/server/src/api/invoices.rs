@@ -74,7 +74,13 @@ pub async fn delete_payment(State(st): State<AppState>, Auth(actor): Auth, Path(
 
 /// `POST /api/v1/invoices/import[?dry_run=true]` with the file as the body (`text/csv` or the
 /// XLSX type): the report.
-pub async fn import(State(st): State<AppState>, Auth(actor): Auth, headers: HeaderMap, RawQuery(q): RawQuery, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn import(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let mut dry_run = false;
     for (k, v) in pairs(q.as_deref()) {
         match (k.as_str(), v.as_str()) {

@@ -103,6 +103,24 @@ fn about(t: &T, name: &str) -> &'static str {
     }
 }
 
+/// The label an assistant sets, to name it in its acts.
+fn label_of(assistant: &str) -> Option<&'static str> {
+    match assistant {
+        "forgotten" => Some("forgotten"),
+        "churned" => Some("churned"),
+        _ => None,
+    }
+}
+
+/// An act of `assistant` in a few words: its label named when it sets or clears one.
+fn act_text(t: &T, assistant: &str, action: &str) -> String {
+    match (action, label_of(assistant)) {
+        ("label", Some(l)) => t.fmt("assistants.tl.labelled", [("label", label_text(t, l).as_str())].as_slice()),
+        ("unlabel", Some(l)) => t.fmt("assistants.action.unlabel_named", [("label", label_text(t, l).as_str())].as_slice()),
+        _ => action_label(t, action),
+    }
+}
+
 fn action_label(t: &T, action: &str) -> String {
     match action {
         "label" => t.t("assistants.action.label"),
@@ -192,9 +210,10 @@ fn message(t: &T, m: &str) -> String {
 fn last_run(t: &T, fmt: &Fmt, last: &Json) -> String {
     let at = |k: &str| last[k].as_str().and_then(|s| parse_timestamp(s).ok());
     match (at("finished_at"), at("as_of")) {
-        (Some(done), _) => {
-            t.fmt("assistants.last", [("when", fmt.datetime(done).as_str()), ("n", last["actions"].as_i64().unwrap_or(0).to_string().as_str())].as_slice())
-        }
+        (Some(done), _) => t.fmt(
+            "assistants.last",
+            [("when", fmt.datetime(done).as_str()), ("n", last["actions"].as_i64().unwrap_or(0).to_string().as_str())].as_slice(),
+        ),
         (None, Some(started)) => t.fmt("assistants.last.unfinished", [("when", fmt.datetime(started).as_str())].as_slice()),
         _ => t.t("assistants.last.never").to_string(),
     }
@@ -317,7 +336,11 @@ async fn pool_users(st: &AppState, ui: &Ui) -> Result<Vec<PoolUser>, StoreError>
     let rows = st.db.list(&ui.actor, Entity::User, &q).await?.data;
     Ok(rows
         .iter()
-        .map(|r| PoolUser { id: r.id(), name: r.get("name").as_text().unwrap_or("").to_string(), active: r.get("active") == &Val::Bool(true) })
+        .map(|r| PoolUser {
+            id: r.id(),
+            name: r.get("name").as_text().unwrap_or("").to_string(),
+            active: r.get("active") == &Val::Bool(true),
+        })
         .collect())
 }
 
@@ -347,6 +370,8 @@ impl Sent<'_> {
 fn stored_text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
+        // A float prints without a trailing ".0" (2.0 reads as 2).
+        Json::Number(n) => n.as_i64().map_or_else(|| n.as_f64().map(|f| f.to_string()).unwrap_or_default(), |i| i.to_string()),
         Json::Null => String::new(),
         other => other.to_string(),
     }
@@ -365,7 +390,9 @@ fn number_shape(t: &T, key: &str) -> (&'static str, &'static str, &'static str) 
 
 fn input(t: &T, name: &str, key: &str, stored: &Json, sent: Option<&Sent<'_>>, users: &[PoolUser]) -> Input {
     let value = sent.map_or_else(|| stored_text(stored), |s| s.one(key).unwrap_or("").to_string());
-    let select = |values: &[&str]| values.iter().map(|v| Choice { value: v.to_string(), label: option_label(t, v), selected: *v == value }).collect();
+    let select = |values: &[&str]| {
+        values.iter().map(|v| Choice { value: v.to_string(), label: option_label(t, v), selected: *v == value }).collect()
+    };
     let (kind, options) = match (key, stored) {
         ("mode", _) => ("select", select(RELEASE_MODES)),
         ("channel", _) => ("select", select(CHANNELS)),
@@ -379,7 +406,11 @@ fn input(t: &T, name: &str, key: &str, stored: &Json, sent: Option<&Sent<'_>>, u
                 .filter(|u| u.active || chosen.contains(&u.id.to_string()))
                 .map(|u| Choice {
                     value: u.id.to_string(),
-                    label: if u.active { u.name.clone() } else { t.fmt("assistants.inactive_user", [("name", u.name.as_str())].as_slice()) },
+                    label: if u.active {
+                        u.name.clone()
+                    } else {
+                        t.fmt("assistants.inactive_user", [("name", u.name.as_str())].as_slice())
+                    },
                     selected: chosen.contains(&u.id.to_string()),
                 })
                 .collect();
@@ -580,12 +611,12 @@ async fn report_view(st: &AppState, ui: &Ui, r: &RunReport) -> Result<Report, St
     let t = &ui.t;
     let shown = &r.actions[..r.actions.len().min(SHOWN)];
     let owners = st.db.names(&ui.actor, Entity::User, shown.iter().filter_map(|a| a.owner_id)).await?;
-    let tasks = activity_links(st, ui, shown).await;
+    let links = links(st, ui, shown).await;
     let rows = shown
         .iter()
         .map(|a| ActionRow {
-            action: action_label(t, a.action),
-            href: record_href(a, &tasks),
+            action: act_text(t, &r.assistant, a.action),
+            href: record_href(a, &links),
             title: a.title.clone(),
             reason: a.reason.clone(),
             owner: a.owner_id.and_then(|o| owners.get(&o).cloned()).unwrap_or_default(),
@@ -605,33 +636,47 @@ async fn report_view(st: &AppState, ui: &Ui, r: &RunReport) -> Result<Report, St
     })
 }
 
-fn record_href(a: &Planned, tasks: &HashMap<i64, String>) -> Option<String> {
+fn record_href(a: &Planned, links: &HashMap<(&str, i64), String>) -> Option<String> {
     match a.entity {
         "organization" => Some(format!("/organizations/{}", a.record_id)),
         "person" => Some(format!("/persons/{}", a.record_id)),
         "deal" => Some(format!("/deals/{}", a.record_id)),
-        "activity" => tasks.get(&a.record_id).cloned(),
-        _ => None,
+        other => links.get(&(other, a.record_id)).cloned(),
     }
 }
 
-/// Activities have no page of their own: each links to its deal, else its organization or person.
-async fn activity_links(st: &AppState, ui: &Ui, actions: &[Planned]) -> HashMap<i64, String> {
-    let ids: Vec<String> = actions.iter().filter(|a| a.entity == "activity").map(|a| a.record_id.to_string()).collect();
-    if ids.is_empty() {
-        return HashMap::new();
+/// The card an activity's or an invoice's row links to (neither has a page of its own): its
+/// deal, else its organization or person. A link is a convenience: when the record cannot be
+/// read the row shows its title alone.
+async fn links(st: &AppState, ui: &Ui, actions: &[Planned]) -> HashMap<(&'static str, i64), String> {
+    let first = |ids: [(Option<i64>, &str); 3]| ids.iter().find_map(|(id, path)| id.map(|id| format!("/{path}/{id}")));
+    let mut out = HashMap::new();
+    let activities: Vec<String> = actions.iter().filter(|a| a.entity == "activity").map(|a| a.record_id.to_string()).collect();
+    if !activities.is_empty() {
+        let q = ListQuery {
+            filter: Some(format!("id in ({})", activities.join(", "))),
+            limit: Some(SHOWN.to_string()),
+            ..ListQuery::default()
+        };
+        for r in st.db.list(&ui.actor, Entity::Activity, &q).await.map(|p| p.data).unwrap_or_default() {
+            let ids = [
+                (r.get("deal_id").as_int(), "deals"),
+                (r.get("organization_id").as_int(), "organizations"),
+                (r.get("person_id").as_int(), "persons"),
+            ];
+            if let Some(link) = first(ids) {
+                out.insert(("activity", r.id()), link);
+            }
+        }
     }
-    let q = ListQuery { filter: Some(format!("id in ({})", ids.join(", "))), limit: Some(SHOWN.to_string()), ..ListQuery::default() };
-    // A link is a convenience: the title is still shown when the activities cannot be read.
-    let rows = st.db.list(&ui.actor, Entity::Activity, &q).await.map(|p| p.data).unwrap_or_default();
-    rows.iter()
-        .filter_map(|r| {
-            let link = [("deal_id", "deals"), ("organization_id", "organizations"), ("person_id", "persons")]
-                .iter()
-                .find_map(|(f, path)| r.get(f).as_int().map(|id| format!("/{path}/{id}")))?;
-            Some((r.id(), link))
-        })
-        .collect()
+    for a in actions.iter().filter(|a| a.entity == "invoice") {
+        if let Ok(inv) = st.db.invoice(&ui.actor, a.record_id).await {
+            if let Some(link) = first([(inv.deal_id, "deals"), (inv.organization_id, "organizations"), (None, "")]) {
+                out.insert(("invoice", a.record_id), link);
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,7 +724,8 @@ pub async fn card_block(st: &AppState, ui: &Ui, entity: Entity, id: i64) -> Resu
                 Badge {
                     text: label_text(t, key),
                     class: label_class(key),
-                    title: t.fmt("assistants.card.label_since", [("reason", reason), ("when", when(&l["set_at"], false).as_str())].as_slice()),
+                    title: t
+                        .fmt("assistants.card.label_since", [("reason", reason), ("when", when(&l["set_at"], false).as_str())].as_slice()),
                 }
             })
             .collect(),
@@ -689,7 +735,7 @@ pub async fn card_block(st: &AppState, ui: &Ui, entity: Entity, id: i64) -> Resu
             .map(|a| Recent {
                 when: when(&a["created_at"], true),
                 title: title(t, a["assistant"].as_str().unwrap_or("")),
-                action: action_label(t, a["action"].as_str().unwrap_or("")),
+                action: act_text(t, a["assistant"].as_str().unwrap_or(""), a["action"].as_str().unwrap_or("")),
                 reason: a["reason"].as_str().unwrap_or("").to_string(),
             })
             .collect(),
@@ -705,7 +751,7 @@ pub fn explained(t: &T, changes: &Json, entry: Entry) -> Entry {
     let mut meta = entry.meta;
     let what = match (changes["label"].as_str(), changes["assistant_action"].as_str()) {
         (Some(l), _) => Some(t.fmt("assistants.tl.labelled", [("label", label_text(t, l).as_str())].as_slice())),
-        (None, Some(a)) => Some(action_label(t, a)),
+        (None, Some(a)) => Some(act_text(t, name, a)),
         _ => None,
     };
     if let Some(w) = what {
@@ -752,6 +798,10 @@ mod tests {
         let days = input(&t, "forgotten", "days", &s["days"], None, &[]);
         assert_eq!((days.kind, days.value.as_str(), days.unit, days.min), ("number", "60", "дн.", "1"));
         assert!(input(&t, "forgotten", "skip_with_future_task", &json!(true), None, &[]).checked);
+        assert_eq!(
+            (input(&t, "churned", "factor", &json!(2.0), None, &[]).value, input(&t, "churned", "factor", &json!(1.5), None, &[]).value),
+            ("2".into(), "1.5".into())
+        );
         let mode = input(&t, "release", "mode", &json!("least_load"), None, &[]);
         assert_eq!(mode.options.iter().filter(|o| o.selected).map(|o| o.value.as_str()).collect::<Vec<_>>(), vec!["least_load"]);
     }
@@ -773,7 +823,8 @@ mod tests {
             task: None,
             deal: None,
         };
-        let changes = json!({"assistant": "forgotten", "assistant_action": "label", "reason": "нет активности 60 дн.", "label": "forgotten"});
+        let changes =
+            json!({"assistant": "forgotten", "assistant_action": "label", "reason": "нет активности 60 дн.", "label": "forgotten"});
         let e = explained(&t, &changes, entry());
         assert_eq!(e.headline, "Помощник «Забытые клиенты»: нет активности 60 дн.");
         assert_eq!(e.meta, vec!["Метка «Забыт»".to_string()]);

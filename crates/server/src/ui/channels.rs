@@ -132,6 +132,9 @@ fn say(t: &T, message: &str) -> String {
         ("is required: name at least one event, or \"*\" for all", "channels.msg.no_events"),
         ("the webhook is switched off; switch it on first", "channels.msg.switched_off"),
         ("each line is Name: value", "channels.msg.header_line"),
+        ("this server has no mail server configured (PORYADOK_SMTP_URL)", "channels.msg.no_smtp"),
+        ("no SMS gateway is set for this workspace (Settings → SMS gateway)", "channels.msg.no_gateway_set"),
+        ("the webhook was deleted or switched off", "channels.msg.hook_gone"),
     ];
     const AROUND: &[(&str, &str, &str)] = &[
         ("must contain {", "}", "channels.msg.must_contain"),
@@ -140,6 +143,12 @@ fn say(t: &T, message: &str) -> String {
         ("a closing brace without an opening one at '", "'", "channels.msg.stray_close"),
         ("only a failed message is retried; this one is ", "", "channels.msg.not_failed"),
         ("'", "' is not an event", "channels.msg.bad_event"),
+        ("the SMS gateway is unreachable: ", "", "channels.msg.gateway_unreachable"),
+        ("the SMS gateway answered ", "", "channels.msg.gateway_answered"),
+        ("the SMS gateway did not answer within ", " s", "channels.msg.gateway_timeout"),
+        ("the receiver is unreachable: ", "", "channels.msg.receiver_unreachable"),
+        ("the receiver answered ", "", "channels.msg.receiver_answered"),
+        ("the receiver did not answer within ", " s", "channels.msg.receiver_timeout"),
     ];
     if let Some((_, key)) = EXACT.iter().find(|(m, _)| *m == message) {
         return t.t(key).to_string();
@@ -172,6 +181,16 @@ fn status_label(t: &T, status: &str) -> &'static str {
         "sent" => t.t("channels.status.sent"),
         "delivered" => t.t("channels.status.delivered"),
         "failed" => t.t("channels.status.failed"),
+        _ => t.t("channels.status.all"),
+    }
+}
+
+/// A status as a tab of the outbox names its messages ("Failed").
+fn tab_label(t: &T, status: &str) -> &'static str {
+    match status {
+        "queued" => t.t("channels.tab.queued"),
+        "sent" => t.t("channels.tab.sent"),
+        "failed" => t.t("channels.tab.failed"),
         _ => t.t("channels.status.all"),
     }
 }
@@ -301,11 +320,12 @@ impl TemplateView {
     }
 }
 
+/// The text on one line, cut after `n` characters.
 fn excerpt(s: &str, n: usize) -> String {
-    let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     match line.char_indices().nth(n) {
         Some((i, _)) => format!("{}…", &line[..i]),
-        None => line.to_string(),
+        None => line,
     }
 }
 
@@ -376,7 +396,10 @@ fn template_view(ui: &Ui, id: Option<i64>, key: String, channel: String, subject
         subject,
         body,
         channels: CHANNELS.iter().map(|c| Opt { value: (*c).to_string(), label: channel_label(&ui.t, c).to_string() }).collect(),
-        placeholders: tpl::PLACEHOLDERS.iter().map(|(name, _)| Placeholder { name, about: ui.t.t(&format!("channels.ph.{name}")).to_string() }).collect(),
+        placeholders: tpl::PLACEHOLDERS
+            .iter()
+            .map(|(name, _)| Placeholder { name, about: ui.t.t(&format!("channels.ph.{name}")).to_string() })
+            .collect(),
         problem,
         preview,
     }
@@ -410,7 +433,12 @@ fn template_body(f: &Fields) -> Json {
 }
 
 /// Answers a save: the saved template's page, or the form as typed with the reason and 422.
-async fn template_saved(ui: &Ui, id: Option<i64>, f: &Fields, result: Result<poryadok_store::channels::MessageTemplate, StoreError>) -> Response {
+async fn template_saved(
+    ui: &Ui,
+    id: Option<i64>,
+    f: &Fields,
+    result: Result<poryadok_store::channels::MessageTemplate, StoreError>,
+) -> Response {
     match result {
         Ok(m) => {
             let path = format!("/settings/templates/{}", m.id);
@@ -424,7 +452,15 @@ async fn template_saved(ui: &Ui, id: Option<i64>, f: &Fields, result: Result<por
         }
         Err(e) => match Problem::of(&ui.t, &e) {
             Some(p) => {
-                let v = template_view(ui, id, field(f, "key"), field(f, "channel"), field(f, "subject"), f.get("body").cloned().unwrap_or_default(), p);
+                let v = template_view(
+                    ui,
+                    id,
+                    field(f, "key"),
+                    field(f, "channel"),
+                    field(f, "subject"),
+                    f.get("body").cloned().unwrap_or_default(),
+                    p,
+                );
                 show(ui, StatusCode::UNPROCESSABLE_ENTITY, None, View::Template(Box::new(v)))
             }
             None => store_error(ui, e),
@@ -517,7 +553,7 @@ impl SmsView {
             configured: false,
             url: String::new(),
             method: "POST".into(),
-            content_type: "application/json".into(),
+            content_type: String::new(),
             headers: String::new(),
             body: String::new(),
             problem: Problem::default(),
@@ -577,7 +613,9 @@ fn gateway_body(f: &Fields) -> Result<Json, StoreError> {
         headers.insert(name.trim().to_string(), Json::String(value.trim().to_string()));
     }
     let opt = |k: &str| Some(field(f, k)).filter(|s| !s.is_empty());
-    Ok(json!({"url": field(f, "url"), "method": opt("method"), "headers": headers, "content_type": opt("content_type"), "body": opt("body")}))
+    Ok(
+        json!({"url": field(f, "url"), "method": opt("method"), "headers": headers, "content_type": opt("content_type"), "body": opt("body")}),
+    )
 }
 
 async fn save_gateway(State(st): State<AppState>, ui: Ui, Form(f): Form<Fields>) -> Response {
@@ -589,7 +627,11 @@ async fn save_gateway(State(st): State<AppState>, ui: Ui, Form(f): Form<Fields>)
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => after(&ui, "/settings/sms", load_sms(&st, &ui).await.map(|v| show(&ui, StatusCode::OK, Some("channels.saved"), View::Sms(Box::new(v))))),
+        Ok(_) => after(
+            &ui,
+            "/settings/sms",
+            load_sms(&st, &ui).await.map(|v| show(&ui, StatusCode::OK, Some("channels.saved"), View::Sms(Box::new(v)))),
+        ),
         Err(e) => match Problem::of(&ui.t, &e) {
             Some(p) => {
                 let mut v = match load_sms(&st, &ui).await {
@@ -612,7 +654,11 @@ async fn remove_gateway(State(st): State<AppState>, ui: Ui) -> Response {
     if let Err(e) = st.db.set_sms_gateway(&ui.actor, &Json::Null).await {
         return store_error(&ui, e);
     }
-    after(&ui, "/settings/sms", load_sms(&st, &ui).await.map(|v| show(&ui, StatusCode::OK, Some("channels.sms.removed"), View::Sms(Box::new(v)))))
+    after(
+        &ui,
+        "/settings/sms",
+        load_sms(&st, &ui).await.map(|v| show(&ui, StatusCode::OK, Some("channels.sms.removed"), View::Sms(Box::new(v)))),
+    )
 }
 
 /// Sends a test SMS at once and shows what the gateway answered.
@@ -672,6 +718,8 @@ pub struct DeliveryRow {
     pub code: String,
     pub attempts: i64,
     pub error: String,
+    /// A delivery still being retried is not sent again by hand.
+    pub redeliver: bool,
     pub payload: String,
 }
 
@@ -704,7 +752,13 @@ async fn load_webhooks(st: &AppState, ui: &Ui) -> Result<WebhooksView, StoreErro
         .into_iter()
         .map(|w| WebhookRow { id: w.id, url: w.url, events: w.events.join(", "), active: w.active })
         .collect();
-    Ok(WebhooksView { rows, url: String::new(), events: "deal.created, deal.updated".into(), problem: Problem::default(), hint: events_hint(&ui.t) })
+    Ok(WebhooksView {
+        rows,
+        url: String::new(),
+        events: "deal.created, deal.updated".into(),
+        problem: Problem::default(),
+        hint: events_hint(&ui.t),
+    })
 }
 
 async fn webhooks_page(State(st): State<AppState>, ui: Ui) -> Response {
@@ -735,7 +789,8 @@ async fn load_webhook(st: &AppState, ui: &Ui, id: i64) -> Result<WebhookView, St
                 class: status_class(status),
                 code: d["response_code"].as_i64().map(|c| c.to_string()).unwrap_or_default(),
                 attempts: d["attempts"].as_i64().unwrap_or_default(),
-                error: d["error"].as_str().unwrap_or("").to_string(),
+                error: d["error"].as_str().map(|e| say(&ui.t, e)).unwrap_or_default(),
+                redeliver: status != "queued",
                 payload: serde_json::to_string_pretty(&d["payload"]).unwrap_or_default(),
             }
         })
@@ -798,7 +853,11 @@ async fn save_webhook(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, F
     let body = json!({"url": field(&f, "url"), "events": events_of(&field(&f, "events")), "active": f.contains_key("active")});
     let path = format!("/settings/webhooks/{id}");
     match st.db.update_webhook(&ui.actor, id, &body).await {
-        Ok(_) => after(&ui, &path, load_webhook(&st, &ui, id).await.map(|v| show(&ui, StatusCode::OK, Some("channels.saved"), View::Webhook(Box::new(v))))),
+        Ok(_) => after(
+            &ui,
+            &path,
+            load_webhook(&st, &ui, id).await.map(|v| show(&ui, StatusCode::OK, Some("channels.saved"), View::Webhook(Box::new(v)))),
+        ),
         Err(e) => match Problem::of(&ui.t, &e) {
             Some(p) => match load_webhook(&st, &ui, id).await {
                 Ok(mut v) => {
@@ -822,7 +881,9 @@ async fn delete_webhook(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>)
     if let Err(e) = st.db.delete_webhook(&ui.actor, id).await {
         return store_error(&ui, e);
     }
-    let shown = load_webhooks(&st, &ui).await.map(|v| pushed(show(&ui, StatusCode::OK, Some("channels.deleted"), View::Webhooks(v)), "/settings/webhooks"));
+    let shown = load_webhooks(&st, &ui)
+        .await
+        .map(|v| pushed(show(&ui, StatusCode::OK, Some("channels.deleted"), View::Webhooks(v)), "/settings/webhooks"));
     after(&ui, "/settings/webhooks", shown)
 }
 
@@ -837,7 +898,13 @@ async fn redeliver(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> R
     st.wake_worker();
     let hook = d["webhook_id"].as_i64().unwrap_or_default();
     let path = format!("/settings/webhooks/{hook}");
-    after(&ui, &path, load_webhook(&st, &ui, hook).await.map(|v| show(&ui, StatusCode::OK, Some("channels.hooks.redelivered"), View::Webhook(Box::new(v)))))
+    after(
+        &ui,
+        &path,
+        load_webhook(&st, &ui, hook)
+            .await
+            .map(|v| show(&ui, StatusCode::OK, Some("channels.hooks.redelivered"), View::Webhook(Box::new(v)))),
+    )
 }
 
 // ---- the outbox ----
@@ -858,6 +925,8 @@ pub struct MessageRow {
     pub template: String,
     pub subject: String,
     pub body: String,
+    /// The body on one line, shortened; the whole body unfolds under it when longer.
+    pub excerpt: String,
     pub status: &'static str,
     pub class: &'static str,
     pub failed: bool,
@@ -893,7 +962,8 @@ fn message_row(ui: &Ui, m: &OutboundMessage) -> MessageRow {
         class: status_class(&m.status),
         failed: m.status == "failed",
         attempts: m.attempts,
-        error: m.error.clone().unwrap_or_default(),
+        error: m.error.as_deref().map(|e| say(&ui.t, e)).unwrap_or_default(),
+        excerpt: excerpt(&m.body, 160),
         sent_at: m.sent_at.map(|s| fmt.datetime(s)).unwrap_or_default(),
     }
 }
@@ -906,7 +976,7 @@ async fn load_outbox(st: &AppState, ui: &Ui, q: &OutboxQuery) -> Result<OutboxVi
     let total: i64 = counts.values().filter_map(Json::as_i64).sum();
     let mut tabs = vec![StatusTab {
         href: "/settings/outbox".into(),
-        label: status_label(&ui.t, ""),
+        label: tab_label(&ui.t, ""),
         count: total.to_string(),
         class: "",
         active: status.is_none(),
@@ -915,7 +985,7 @@ async fn load_outbox(st: &AppState, ui: &Ui, q: &OutboxQuery) -> Result<OutboxVi
         let n = counts.get(*s).and_then(Json::as_i64).unwrap_or(0);
         tabs.push(StatusTab {
             href: format!("/settings/outbox?status={s}"),
-            label: status_label(&ui.t, s),
+            label: tab_label(&ui.t, s),
             count: n.to_string(),
             class: if *s == "failed" && n > 0 { "danger" } else { "" },
             active: status.as_deref() == Some(*s),
@@ -947,7 +1017,11 @@ async fn retry_message(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) 
     }
     st.wake_worker();
     let q = OutboxQuery { status: None, before: None };
-    after(&ui, "/settings/outbox", load_outbox(&st, &ui, &q).await.map(|v| show(&ui, StatusCode::OK, Some("channels.outbox.retried"), View::Outbox(v))))
+    after(
+        &ui,
+        "/settings/outbox",
+        load_outbox(&st, &ui, &q).await.map(|v| show(&ui, StatusCode::OK, Some("channels.outbox.retried"), View::Outbox(v))),
+    )
 }
 
 #[cfg(test)]
@@ -962,11 +1036,14 @@ mod tests {
         assert!(say(&ru, "must contain {text}").contains("{text}"));
         assert!(say(&ru, "'deal.moved' is not an event; use *, <record>.* or …").contains("deal.moved"));
         assert!(say(&ru, "unknown placeholder {debt}; known: {client}, {amount}").contains("{debt}"));
+        assert!(say(&ru, "the SMS gateway answered 500: busy").ends_with("500: busy"));
+        assert_ne!(say(&ru, "the receiver did not answer within 10 s"), "the receiver did not answer within 10 s");
         assert_eq!(input_of("sms_gateway.headers.X-Key"), "headers");
         assert_eq!(input_of("events.2"), "events");
         assert_eq!(input_of("body"), "body");
         assert_eq!(events_of("deal.created, person.*\nnote.deleted"), json!(["deal.created", "person.*", "note.deleted"]));
-        assert_eq!(excerpt("\n Первая строка письма\nвторая", 6), "Первая…");
+        assert_eq!(excerpt("\n Первая  строка\nвторая", 13), "Первая строка…");
+        assert_eq!(excerpt("Коротко", 13), "Коротко");
     }
 
     #[test]

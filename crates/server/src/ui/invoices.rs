@@ -174,7 +174,14 @@ pub async fn deal_invoices(st: &AppState, ui: &Ui, row: &Row) -> Result<Invoices
 }
 
 /// The block with a form re-opened: the new-invoice form's state, or one invoice's payment form.
-async fn load_block(st: &AppState, ui: &Ui, deal_id: i64, new: NewForm, pay: Option<(i64, PayForm)>, notice: Option<String>) -> Result<InvoicesBlock, StoreError> {
+async fn load_block(
+    st: &AppState,
+    ui: &Ui,
+    deal_id: i64,
+    new: NewForm,
+    pay: Option<(i64, PayForm)>,
+    notice: Option<String>,
+) -> Result<InvoicesBlock, StoreError> {
     let (db, a) = (&st.db, &ui.actor);
     let iq = InvoiceQuery { deal_id: Some(deal_id), limit: Some("200".into()), ..InvoiceQuery::default() };
     let invoices = db.invoices(a, &iq).await?.data;
@@ -220,7 +227,15 @@ async fn load_block(st: &AppState, ui: &Ui, deal_id: i64, new: NewForm, pay: Opt
     Ok(InvoicesBlock { deal_id, csrf: ui.csrf.clone(), may_write, rows, owed: owed.join(" + "), today, notice, new })
 }
 
-async fn block_response(st: &AppState, ui: &Ui, deal_id: i64, status: StatusCode, new: NewForm, pay: Option<(i64, PayForm)>, notice: Option<String>) -> Response {
+async fn block_response(
+    st: &AppState,
+    ui: &Ui,
+    deal_id: i64,
+    status: StatusCode,
+    new: NewForm,
+    pay: Option<(i64, PayForm)>,
+    notice: Option<String>,
+) -> Response {
     match load_block(st, ui, deal_id, new, pay, notice).await {
         Ok(invoices) => render_status(status, &BlockTpl { t: ui.t, d: BlockHolder { invoices } }),
         Err(e) => store_error(ui, e),
@@ -355,7 +370,9 @@ async fn pay(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f): F
                 return Redirect::to(&format!("/deals/{deal_id}")).into_response();
             }
             let fmt = ui.fmt();
-            let notice = ui.t.fmt("invoices.paid_notice", &[("amount", fmt.money(p.amount, &inv.currency).as_str()), ("number", inv.number.as_str())]);
+            let notice = ui
+                .t
+                .fmt("invoices.paid_notice", &[("amount", fmt.money(p.amount, &inv.currency).as_str()), ("number", inv.number.as_str())]);
             block_response(&st, &ui, deal_id, StatusCode::OK, NewForm::default(), None, Some(notice)).await
         }
         Err(e) => match form_error(&ui, &ui.fmt(), &inv.currency, &e) {
@@ -499,7 +516,8 @@ fn list_link(status: &str, cursor: Option<&str>) -> String {
 
 /// `GET /invoices?status=&overdue=&cursor=`
 async fn list_page(State(st): State<AppState>, ui: Ui, RawQuery(raw): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let mut status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.clone()).unwrap_or_default();
     if !STATUS_FILTERS.contains(&status.as_str()) {
         status.clear();
@@ -616,7 +634,18 @@ fn file_error(ui: &Ui, e: &StoreError) -> Option<String> {
 /// `POST /invoices/import` (multipart: `file`, `dry_run`): the report, as a fragment.
 async fn import(State(st): State<AppState>, ui: Ui, headers: HeaderMap, body: Bytes) -> Response {
     let error = |status: StatusCode, message: String| {
-        render_status(status, &ReportTpl { t: ui.t, r: ReportView { dry_run: false, lines: Vec::new(), errors: vec![ErrorLine { line: 0, column: String::new(), message }], more_errors: 0 } })
+        render_status(
+            status,
+            &ReportTpl {
+                t: ui.t,
+                r: ReportView {
+                    dry_run: false,
+                    lines: Vec::new(),
+                    errors: vec![ErrorLine { line: 0, column: String::new(), message }],
+                    more_errors: 0,
+                },
+            },
+        )
     };
     if !may_import(&ui) {
         return error(StatusCode::FORBIDDEN, ui.t.t("invoices.import.forbidden").to_string());

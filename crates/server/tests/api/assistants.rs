@@ -13,6 +13,8 @@ crate::both_dbs!(
     churned_clients_are_found_by_their_usual_interval,
     overdue_assistant_tasks_are_escalated_to_the_head_once,
     bad_assistant_settings_are_refused,
+    unpaid_invoices_get_a_task_and_a_reminder_once,
+    debtors_are_reminded_by_email_and_sms_and_the_head_is_told_later,
 );
 
 async fn org(app: &TestApp, name: &str, owner: i64) -> i64 {
@@ -184,4 +186,82 @@ async fn bad_assistant_settings_are_refused(app: TestApp) {
     let (_, list) = app.get(&app.t.head, "/api/v1/assistants").await;
     let f = list["data"].as_array().unwrap().iter().find(|a| a["name"] == "forgotten").unwrap().clone();
     assert_eq!((f["enabled"].as_bool(), f["settings"]["days"].as_i64()), (Some(true), Some(90)));
+}
+
+/// A client with a contact who has an e-mail and a phone, and an open invoice issued and due on
+/// the given days before now.
+async fn invoice(app: &TestApp, number: &str, issued_days_ago: i64, due_days_ago: i64) -> (i64, i64) {
+    let client = org(app, &format!("Клиент {number}"), app.ids.manager1).await;
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    app.create(&app.t.admin, "persons", json!({"name": "Бухгалтер", "organization_id": client, "email": format!("buh{digits}@client.example"), "phone": format!("+7916111{digits:0>4}")})).await;
+    let day = |d: i64| (app.clock.now() - Duration::days(d)).date().to_string();
+    let sql = format!(
+        "INSERT INTO invoices (workspace_id, number, organization_id, owner_id, amount, currency, issued_on, due_on, paid_amount, status, created_at, updated_at) \
+         VALUES ($1, '{number}', {client}, {}, 1500000, 'RUB', '{}', '{}', 0, 'open', $2, $2)",
+        app.ids.manager1,
+        day(issued_days_ago),
+        day(due_days_ago)
+    );
+    app.db.raw_execute(&[sql], app.ws, app.clock.now_ms()).await.unwrap();
+    let id = app.db.raw_count(&format!("SELECT id FROM invoices WHERE workspace_id = $1 AND number = '{number}' AND created_at <= $2"), app.ws, app.clock.now_ms()).await.unwrap();
+    (id, client)
+}
+
+async fn outbox(app: &TestApp) -> Vec<poryadok_store::channels::OutboundMessage> {
+    let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
+    app.db.outbound_messages(&sys, &poryadok_store::channels::MessageQuery { limit: 100, ..Default::default() }).await.unwrap()
+}
+
+async fn default_templates(app: &TestApp) {
+    let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
+    app.db.add_default_templates(&sys).await.unwrap();
+}
+
+async fn unpaid_invoices_get_a_task_and_a_reminder_once(app: TestApp) {
+    default_templates(&app).await;
+    let (old, _) = invoice(&app, "СЧ-101", 10, -5).await;
+    let (fresh, _) = invoice(&app, "СЧ-102", 2, -12).await;
+    let dry = run(&app, "unpaid", true).await;
+    assert_eq!(ids(&dry, "remind"), vec![old], "{dry}");
+    assert!(outbox(&app).await.is_empty());
+    let real = run(&app, "unpaid", false).await;
+    assert_eq!(ids(&real, "remind"), vec![old]);
+    let messages = outbox(&app).await;
+    assert_eq!(messages.len(), 1, "the setting's channel is e-mail");
+    assert_eq!((messages[0].channel.as_str(), messages[0].recipient.as_str()), ("email", "buh101@client.example"));
+    assert!(messages[0].body.contains("СЧ-101") && messages[0].body.contains("15 000,00"), "{}", messages[0].body);
+    let tasks = app.all_records(&app.t.admin, "activities", "&assistant=unpaid", 50).await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["owner_id"].as_i64(), Some(app.ids.manager1));
+    assert_eq!(run(&app, "unpaid", false).await["count"], 0, "a second run does nothing new");
+    let _ = fresh;
+}
+
+async fn debtors_are_reminded_by_email_and_sms_and_the_head_is_told_later(app: TestApp) {
+    default_templates(&app).await;
+    let (late, client) = invoice(&app, "СЧ-201", 30, 3).await;
+    invoice(&app, "СЧ-202", 5, -10).await;
+    let report = run(&app, "debtors", false).await;
+    assert_eq!(ids(&report, "remind"), vec![late], "{report}");
+    assert_eq!(labels(&app, client).await, vec!["debtor"]);
+    let messages = outbox(&app).await;
+    let mut channels: Vec<&str> = messages.iter().map(|m| m.channel.as_str()).collect();
+    channels.sort();
+    assert_eq!(channels, vec!["email", "sms"], "both channels by default");
+    let sms = messages.iter().find(|m| m.channel == "sms").unwrap();
+    assert_eq!(sms.recipient, "+79161110201");
+    assert!(sms.body.contains("СЧ-201") && sms.body.contains('3'), "{}", sms.body);
+    // Not escalated yet; seven days later the head is told, once.
+    assert_eq!(run(&app, "debtors", false).await["count"], 0);
+    app.clock.advance(Duration::days(7));
+    let later = run(&app, "debtors", false).await;
+    assert_eq!(ids(&later, "notify_head"), vec![late], "{later}");
+    let (_, n) = app.get(&app.t.head, "/api/v1/notifications").await;
+    assert_eq!(n["data"].as_array().unwrap().iter().filter(|x| x["kind"] == "debt_escalation").count(), 1, "{n}");
+    assert_eq!(run(&app, "debtors", false).await["count"], 0);
+    // Paid: the labels go.
+    let sql = format!("UPDATE invoices SET paid_amount = amount, status = 'paid' WHERE workspace_id = $1 AND id = {late} AND updated_at <= $2");
+    app.db.raw_execute(&[sql], app.ws, app.clock.now_ms()).await.unwrap();
+    run(&app, "debtors", false).await;
+    assert!(labels(&app, client).await.is_empty());
 }

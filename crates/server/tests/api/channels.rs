@@ -20,12 +20,12 @@ crate::both_dbs!(
     templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_error,
     a_webhook_receiver_gets_deal_created_with_a_valid_signature,
     a_failing_receiver_is_retried_and_the_log_shows_every_attempt,
+    the_settings_pages_edit_templates_gateway_and_webhooks_and_show_the_outbox,
 );
 
 /// One worker name for the whole test: on SQLite a new name would wait for the previous lease.
 fn worker(app: &TestApp, smtp_port: Option<u16>) -> Worker {
-    let smtp = smtp_port
-        .map(|port| SmtpConfig::new(&format!("smtp://127.0.0.1:{port}"), "ООО Вектор <crm@vector.test>", None).unwrap());
+    let smtp = smtp_port.map(|port| SmtpConfig::new(&format!("smtp://127.0.0.1:{port}"), "ООО Вектор <crm@vector.test>", None).unwrap());
     let mut w = Worker::new(&AppState::new(app.db.clone()).with_smtp(smtp));
     w.id = "channels-worker".into();
     w
@@ -157,7 +157,9 @@ async fn a_queued_email_arrives_at_the_smtp_sink_with_the_filled_template(app: T
         channel: "email".into(),
         recipient: " Buh@Romashka.TEST ".into(),
         template_key: "debt_reminder".into(),
-        vars: vars(json!({"invoice": "1024", "days_overdue": 12, "contact": "Анна", "amount": "120 000,00 ₽", "due_date": "11.11.2026", "manager": "Иван"})),
+        vars: vars(
+            json!({"invoice": "1024", "days_overdue": 12, "contact": "Анна", "amount": "120 000,00 ₽", "due_date": "11.11.2026", "manager": "Иван"}),
+        ),
         entity: Some("invoice"),
         record_id: Some(7),
         dedupe_key: Some("debt:7:2026-11-23".into()),
@@ -165,12 +167,17 @@ async fn a_queued_email_arrives_at_the_smtp_sink_with_the_filled_template(app: T
     let id = app.db.queue_client_message(app.ws, &m).await.unwrap().expect("queued");
     assert_eq!(app.db.queue_client_message(app.ws, &m).await.unwrap(), None, "the same dedupe key queues nothing");
     // The API with the same key answers with the first message and queues nothing either.
-    let api = json!({"channel": "email", "recipient": "buh@romashka.test", "template_key": "debt_reminder", "dedupe_key": "debt:7:2026-11-23"});
+    let api =
+        json!({"channel": "email", "recipient": "buh@romashka.test", "template_key": "debt_reminder", "dedupe_key": "debt:7:2026-11-23"});
     let (s, v) = app.post(&app.t.admin, "/api/v1/outbound_messages", api).await;
     assert_eq!((s, v["duplicate"].as_bool(), v["data"]["id"].as_i64()), (StatusCode::OK, Some(true), Some(id)), "{v}");
     let queued = messages(&app, "").await;
     assert_eq!(queued.len(), 1);
-    assert_eq!((queued[0]["status"].as_str(), queued[0]["sent_at"].as_str()), (Some("queued"), None), "not sent before the server accepts it");
+    assert_eq!(
+        (queued[0]["status"].as_str(), queued[0]["sent_at"].as_str()),
+        (Some("queued"), None),
+        "not sent before the server accepts it"
+    );
     assert_eq!(queued[0]["recipient"], "buh@romashka.test");
     assert_eq!(queued[0]["subject"], "Счёт № 1024: просрочка 12 дн.");
     assert_eq!(app.db.list_jobs(app.ws, None, 10).await.unwrap().len(), 1, "one sending job");
@@ -206,7 +213,11 @@ async fn an_sms_arrives_at_the_http_gateway_with_the_filled_text(app: TestApp) {
     let (_, shown) = app.get(&app.t.admin, "/api/v1/sms_gateway").await;
     let (s, _) = app.call(reqwest::Method::PUT, &app.t.admin, "/api/v1/sms_gateway", Some(shown["data"].clone())).await;
     assert_eq!(s, StatusCode::OK);
-    template(&app, json!({"key": "unpaid_reminder", "channel": "sms", "body": "{company}: счёт № {invoice} на {amount} ждёт оплаты. \"{manager}\""})).await;
+    template(
+        &app,
+        json!({"key": "unpaid_reminder", "channel": "sms", "body": "{company}: счёт № {invoice} на {amount} ждёт оплаты. \"{manager}\""}),
+    )
+    .await;
 
     let body = json!({"channel": "sms", "recipient": "8 (999) 000-11-22", "template_key": "unpaid_reminder",
                       "vars": {"invoice": "77", "amount": "5 000 ₽", "manager": "Иван"}, "entity": "deal", "record_id": 3});
@@ -283,7 +294,12 @@ async fn unreachable_mail_servers_and_gateways_are_retried_and_end_failed_and_vi
     app.call(reqwest::Method::PUT, &app.t.admin, "/api/v1/sms_gateway", Some(json!({"url": format!("{}/send", gw.url)}))).await;
     let (st, v) = app.post(&app.t.admin, &format!("/api/v1/outbound_messages/{sms}/retry"), json!({})).await;
     assert_eq!((st, v["data"]["status"].as_str()), (StatusCode::OK, Some("queued")), "{v}");
-    assert_error(&app.post(&app.t.admin, &format!("/api/v1/outbound_messages/{sms}/retry"), json!({})).await, 409, "conflict", Some("status"));
+    assert_error(
+        &app.post(&app.t.admin, &format!("/api/v1/outbound_messages/{sms}/retry"), json!({})).await,
+        409,
+        "conflict",
+        Some("status"),
+    );
     assert_eq!(worker.run_once().await.unwrap().failed, 1, "a 500 from the gateway is a failure");
     let m = by_id(&messages(&app, "").await, sms);
     assert!(m["error"].as_str().unwrap().contains("answered 500: sink says so"), "{m}");
@@ -302,13 +318,23 @@ async fn templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_er
     assert_error(&r, 422, "validation", Some("body"));
     let msg = r.1["error"]["message"].as_str().unwrap();
     assert!(msg.contains("unknown placeholder {debt}") && msg.contains("{amount}") && msg.contains("{days_overdue}"), "{msg}");
-    assert_error(&post(json!({"key": "x", "channel": "email", "subject": "Счёт {bill}", "body": "b"})).await, 422, "validation", Some("subject"));
+    assert_error(
+        &post(json!({"key": "x", "channel": "email", "subject": "Счёт {bill}", "body": "b"})).await,
+        422,
+        "validation",
+        Some("subject"),
+    );
     assert_error(&post(json!({"key": "x", "channel": "sms", "body": "Счёт {invoice"})).await, 422, "validation", Some("body"));
     assert_error(&post(json!({"key": "x", "channel": "email", "body": "b"})).await, 422, "validation", Some("subject"));
     assert_error(&post(json!({"key": "x", "channel": "sms", "subject": "s", "body": "b"})).await, 422, "validation", Some("subject"));
     assert_error(&post(json!({"key": "x", "channel": "fax", "body": "b"})).await, 422, "validation", Some("channel"));
     assert_error(&post(json!({"key": "Bad key", "channel": "sms", "body": "b"})).await, 422, "validation", Some("key"));
-    assert_error(&app.post(&app.t.manager1, "/api/v1/message_templates", json!({"key": "x", "channel": "sms", "body": "b"})).await, 403, "forbidden", None);
+    assert_error(
+        &app.post(&app.t.manager1, "/api/v1/message_templates", json!({"key": "x", "channel": "sms", "body": "b"})).await,
+        403,
+        "forbidden",
+        None,
+    );
     assert_eq!(app.get(&app.t.admin, "/api/v1/message_templates").await.1["data"], json!([]), "nothing was saved");
 
     let t = template(&app, json!({"key": "x", "channel": "sms", "body": "Сумма {amount}"})).await;
@@ -323,7 +349,12 @@ async fn templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_er
     // The preview fills sample values and refuses what a save would refuse.
     let (s, v) = app.post(&app.t.admin, "/api/v1/message_templates/preview", json!({"channel": "email", "subject": "Счёт {invoice}", "body": "{client}: {amount}", "vars": {"invoice": "1", "amount": "5 ₽", "client": "ООО Ромашка"}})).await;
     assert_eq!((s, v["data"].clone()), (StatusCode::OK, json!({"subject": "Счёт 1", "body": "ООО Ромашка: 5 ₽"})));
-    assert_error(&app.post(&app.t.admin, "/api/v1/message_templates/preview", json!({"channel": "sms", "body": "{debt}"})).await, 422, "validation", Some("body"));
+    assert_error(
+        &app.post(&app.t.admin, "/api/v1/message_templates/preview", json!({"channel": "sms", "body": "{debt}"})).await,
+        422,
+        "validation",
+        Some("body"),
+    );
 
     // Queueing without the template, or to a bad address, is a clear error and leaves nothing behind.
     let queue = |key: &str, channel: &str, to: &str| json!({"channel": channel, "recipient": to, "template_key": key});
@@ -331,7 +362,12 @@ async fn templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_er
     assert_error(&r, 422, "validation", Some("template"));
     assert!(r.1["error"]["message"].as_str().unwrap().contains("no SMS template 'debt_reminder'"), "{}", r.1);
     assert_error(&app.post(&app.t.admin, "/api/v1/outbound_messages", queue("x", "sms", "12")).await, 422, "validation", Some("recipient"));
-    assert_error(&app.post(&app.t.admin, "/api/v1/outbound_messages", queue("x", "pigeon", "12")).await, 422, "validation", Some("channel"));
+    assert_error(
+        &app.post(&app.t.admin, "/api/v1/outbound_messages", queue("x", "pigeon", "12")).await,
+        422,
+        "validation",
+        Some("channel"),
+    );
     assert_error(&app.post(&app.t.manager1, "/api/v1/outbound_messages", queue("x", "sms", "+79990001122")).await, 403, "forbidden", None);
     assert!(messages(&app, "").await.is_empty() && app.db.list_jobs(app.ws, None, 10).await.unwrap().is_empty());
 
@@ -345,8 +381,18 @@ async fn templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_er
     // Gateways: every part is checked and named.
     let put = |v: Value| app.call(reqwest::Method::PUT, &app.t.admin, "/api/v1/sms_gateway", Some(v));
     assert_error(&put(json!({"url": "ftp://sms.example"})).await, 422, "validation", Some("sms_gateway.url"));
-    assert_error(&put(json!({"url": "https://sms.example", "body": "{\"phone\": \"{phone}\"}"})).await, 422, "validation", Some("sms_gateway.body"));
-    assert_error(&put(json!({"url": "https://sms.example", "body": "{\"to\": \"{to}\"}"})).await, 422, "validation", Some("sms_gateway.body"));
+    assert_error(
+        &put(json!({"url": "https://sms.example", "body": "{\"phone\": \"{phone}\"}"})).await,
+        422,
+        "validation",
+        Some("sms_gateway.body"),
+    );
+    assert_error(
+        &put(json!({"url": "https://sms.example", "body": "{\"to\": \"{to}\"}"})).await,
+        422,
+        "validation",
+        Some("sms_gateway.body"),
+    );
     assert_error(&put(json!({"url": "https://sms.example", "method": "PATCH"})).await, 422, "validation", Some("sms_gateway.method"));
     assert_eq!(app.get(&app.t.admin, "/api/v1/sms_gateway").await.1["data"], Value::Null, "nothing was saved");
     let r = app.post(&app.t.admin, "/api/v1/sms_gateway/test", json!({"to": "+79990001122", "text": "x"})).await;
@@ -404,12 +450,18 @@ async fn a_webhook_receiver_gets_deal_created_with_a_valid_signature(app: TestAp
     assert_eq!(seen.headers["x-poryadok-delivery"].to_str().unwrap(), queued[0]["id"].to_string());
     assert_eq!(seen.headers["content-type"], "application/json");
     let payload: Value = serde_json::from_str(&seen.body).unwrap();
-    assert_eq!((payload["event"].as_str(), payload["entity"].as_str(), payload["action"].as_str()), (Some("deal.created"), Some("deal"), Some("create")));
+    assert_eq!(
+        (payload["event"].as_str(), payload["entity"].as_str(), payload["action"].as_str()),
+        (Some("deal.created"), Some("deal"), Some("create"))
+    );
     assert_eq!((payload["id"].as_i64(), payload["workspace_id"].as_i64()), (Some(deal), Some(app.ws)));
     assert_eq!(payload["changes"]["title"]["to"], "Внедрение");
     assert_eq!(payload["occurred_at"], "2026-11-23T09:00:00.000Z");
     let log = deliveries(&app, hook).await;
-    assert_eq!((log[0]["status"].as_str(), log[0]["response_code"].as_i64(), log[0]["attempts"].as_i64()), (Some("delivered"), Some(200), Some(1)));
+    assert_eq!(
+        (log[0]["status"].as_str(), log[0]["response_code"].as_i64(), log[0]["attempts"].as_i64()),
+        (Some("delivered"), Some(200), Some(1))
+    );
 
     // Person events go to the other webhook only; a switched-off webhook hears nothing.
     let person = app.create(&app.t.manager1, "persons", json!({"name": "Анна"})).await;
@@ -450,7 +502,8 @@ async fn a_failing_receiver_is_retried_and_the_log_shows_every_attempt(app: Test
     assert_eq!((d["status"].as_str(), d["attempts"].as_i64(), d["delivered_at"].as_str()), (Some("failed"), Some(8), None), "{d}");
     let got = receiver.requests();
     assert_eq!(got.len(), 8, "one request per attempt");
-    assert!(got.iter().all(|r| r.headers["x-poryadok-delivery"].to_str().unwrap() == d["id"].to_string() && signed_by(&secret, r)));
+    let id = d["id"].to_string();
+    assert!(got.iter().all(|r| r.headers["x-poryadok-delivery"].to_str().unwrap() == id && signed_by(&secret, r)));
     assert_eq!(serde_json::from_str::<Value>(&got[0].body).unwrap()["id"], org);
 
     // Redelivery after the receiver is fixed: a new delivery of the same body, delivered.
@@ -474,5 +527,117 @@ async fn a_failing_receiver_is_retried_and_the_log_shows_every_attempt(app: Test
     app.clock.advance(time::Duration::seconds(20));
     assert_eq!(worker.run_once().await.unwrap().failed, 0);
     let (_, v) = app.get(&app.t.admin, &format!("/api/v1/webhook_deliveries/{hook_note}")).await;
-    assert_eq!((v["data"]["status"].as_str(), v["data"]["error"].as_str()), (Some("failed"), Some("the webhook was deleted or switched off")), "{v}");
+    assert_eq!(
+        (v["data"]["status"].as_str(), v["data"]["error"].as_str()),
+        (Some("failed"), Some("the webhook was deleted or switched off")),
+        "{v}"
+    );
+}
+
+async fn the_settings_pages_edit_templates_gateway_and_webhooks_and_show_the_outbox(app: TestApp) {
+    let worker = worker(&app, None);
+    let ui = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (s, page) = ui.get("/settings/pipelines").await;
+    assert_eq!(s, StatusCode::OK);
+    for href in ["/settings/templates", "/settings/sms", "/settings/webhooks", "/settings/outbox"] {
+        assert!(page.contains(&format!(r#"href="{href}""#)), "the settings navigation links {href}");
+    }
+
+    // Templates: the standard set, a live preview with sample values, a refusal next to the field.
+    let (s, page) = ui.get("/settings/templates").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(r#"id="templates-empty""#) && page.contains(r#"aria-current="page">Шаблоны сообщений"#), "{page}");
+    let (s, frag) = ui.post_form("/settings/templates/defaults", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{frag}");
+    assert_eq!(frag.matches("<code>debt_reminder</code>").count(), 2, "{frag}");
+    assert!(!frag.contains("templates-defaults"), "nothing left to add");
+    let (_, preview) = ui.post_form("/settings/templates/preview", &[("channel", "sms"), ("body", "{company}: долг {amount}")]).await;
+    assert!(preview.contains("Вектор: долг 120 000,00 ₽") && preview.contains(r#"id="preview-length""#), "{preview}");
+    let (s, preview) =
+        ui.post_form("/settings/templates/preview", &[("channel", "email"), ("subject", "Счёт"), ("body", "Долг {debt}")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(preview.contains(r#"id="preview-error""#) && preview.contains("{debt}"), "{preview}");
+    let bad = [("key", "reminder"), ("channel", "email"), ("subject", "Счёт {invoice}"), ("body", "Долг {debt}")];
+    let (s, form) = ui.post_form("/settings/templates", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form.contains(r#"id="template-body-error""#) && form.contains("{debt}") && form.contains("Долг {debt}</textarea>"), "{form}");
+    let good = [("key", "reminder"), ("channel", "sms"), ("subject", ""), ("body", "Оплатите счёт {invoice}")];
+    let resp = ui
+        .client
+        .post(format!("{}/settings/templates", ui.base))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &ui.csrf)
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let pushed = resp.headers()["hx-push-url"].to_str().unwrap().to_string();
+    assert!(pushed.starts_with("/settings/templates/"), "{pushed}");
+    let (_, page) = ui.get(&pushed).await;
+    assert!(page.contains("Оплатите счёт 1024"), "the editor opens with its preview: {page}");
+
+    // The gateway: a refusal named at the input, then a test SMS answered at once.
+    let (s, form) = ui.post_form("/settings/sms", &[("url", "ftp://sms.example"), ("method", "POST")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form.contains(r#"id="gateway-url-error""#) && form.contains("ftp://sms.example"), "{form}");
+    let gw = http_sink(200).await;
+    let url = format!("{}/send", gw.url);
+    let fields = [("url", url.as_str()), ("method", "POST"), ("content_type", ""), ("headers", "X-Key: k1"), ("body", "")];
+    let (s, form) = ui.post_form("/settings/sms", &fields).await;
+    assert_eq!(s, StatusCode::OK, "{form}");
+    assert!(form.contains("X-Key: ***") && !form.contains("k1"), "keys are never shown back: {form}");
+    let (s, form) = ui.post_form("/settings/sms/test", &[("to", "+7 999 000-11-22"), ("text", "Проверка")]).await;
+    assert_eq!(s, StatusCode::OK, "{form}");
+    assert!(form.contains(r#"id="sms-test-result""#) && form.contains("+79990001122"), "{form}");
+    assert_eq!(gw.requests()[0].headers["x-key"], "k1");
+    let (s, form) = ui.post_form("/settings/sms/test", &[("to", "12"), ("text", "x")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form.contains(r#"id="sms-test-error""#), "{form}");
+
+    // Webhooks: the secret once, the delivery log, redelivery.
+    let receiver = http_sink(500).await;
+    let (s, form) = ui.post_form("/settings/webhooks", &[("url", receiver.url.as_str()), ("events", "deal.moved")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form.contains(r#"id="hook-new-events-error""#) && form.contains("deal.moved"), "{form}");
+    let (s, page) = ui.post_form("/settings/webhooks", &[("url", receiver.url.as_str()), ("events", "deal.created, person.*")]).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"id="hook-secret-value""#), "{page}");
+    let hook = app.get(&app.t.admin, "/api/v1/webhooks").await.1["data"][0]["id"].as_i64().unwrap();
+    let (_, page) = ui.get(&format!("/settings/webhooks/{hook}")).await;
+    assert!(!page.contains("hook-secret-value") && page.contains(r#"id="deliveries-empty""#));
+    app.create(&app.t.manager1, "deals", json!({"title": "Сайт", "pipeline_id": app.ids.pipeline})).await;
+    worker.run_once().await.unwrap();
+    let (_, page) = ui.get(&format!("/settings/webhooks/{hook}")).await;
+    assert!(page.contains("<code>deal.created</code>") && page.contains(r#"<td class="num">500</td>"#), "{page}");
+    let delivery = app.get(&app.t.admin, &format!("/api/v1/webhooks/{hook}/deliveries")).await.1["data"][0]["id"].as_i64().unwrap();
+    let (s, frag) = ui.post_form(&format!("/settings/webhook_deliveries/{delivery}/redeliver"), &[]).await;
+    assert_eq!(s, StatusCode::OK, "{frag}");
+    assert_eq!(frag.matches("<code>deal.created</code>").count(), 2, "{frag}");
+
+    // The outbox lists the test SMS; a failed message has a retry.
+    app.call(
+        reqwest::Method::PUT,
+        &app.t.admin,
+        "/api/v1/sms_gateway",
+        Some(json!({"url": format!("http://127.0.0.1:{}/x", closed_port().await)})),
+    )
+    .await;
+    ui.post_form("/settings/sms/test", &[("to", "+79990001123"), ("text", "Вторая")]).await;
+    let (s, page) = ui.get("/settings/outbox").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Проверка") && page.contains("+79990001122") && page.contains("Вторая"), "{page}");
+    let failed = messages(&app, "?status=failed").await[0]["id"].as_i64().unwrap();
+    assert!(page.contains(&format!(r#"id="retry-{failed}""#)), "{page}");
+    let (_, page) = ui.get("/settings/outbox?status=sent").await;
+    assert!(page.contains("Проверка") && !page.contains("Вторая"));
+    let (s, frag) = ui.post_form(&format!("/settings/outbox/{failed}/retry"), &[]).await;
+    assert_eq!(s, StatusCode::OK, "{frag}");
+    assert!(!frag.contains(&format!(r#"id="retry-{failed}""#)), "queued again: {frag}");
+
+    // Only administrators.
+    let m1 = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    for path in ["/settings/templates", "/settings/sms", "/settings/webhooks", "/settings/outbox"] {
+        assert_eq!(m1.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
 }

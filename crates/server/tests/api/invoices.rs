@@ -32,12 +32,18 @@ async fn invoice(app: &TestApp, token: &str, body: Value) -> Value {
 async fn payments_keep_the_paid_amount_and_the_status(app: TestApp) {
     let (org, deal) = client(&app, &app.t.manager1, "7701000001").await;
     let m1 = &app.t.manager1;
-    let inv = invoice(&app, m1, json!({"number": " С-1 ", "deal_id": deal, "amount": 100000, "issued_on": "2026-11-01", "due_on": "2026-11-15"})).await;
+    let inv =
+        invoice(&app, m1, json!({"number": " С-1 ", "deal_id": deal, "amount": 100000, "issued_on": "2026-11-01", "due_on": "2026-11-15"}))
+            .await;
     let id = inv["id"].as_i64().unwrap();
     assert_eq!(inv["number"], "С-1");
     assert_eq!((inv["organization_id"].as_i64(), inv["owner_id"].as_i64()), (Some(org), Some(app.ids.manager1)), "the deal's");
     assert_eq!((inv["currency"].as_str(), inv["status"].as_str(), inv["paid_amount"].as_i64()), (Some("RUB"), Some("open"), Some(0)));
-    assert_eq!((inv["overdue"].as_bool(), inv["days_overdue"].as_i64(), inv["balance"].as_i64()), (Some(true), Some(8), Some(100000)), "today is 23.11");
+    assert_eq!(
+        (inv["overdue"].as_bool(), inv["days_overdue"].as_i64(), inv["balance"].as_i64()),
+        (Some(true), Some(8), Some(100000)),
+        "today is 23.11"
+    );
 
     // Bad input names the field.
     for (body, field) in [
@@ -52,14 +58,22 @@ async fn payments_keep_the_paid_amount_and_the_status(app: TestApp) {
     ] {
         assert_error(&app.post(m1, "/api/v1/invoices", body).await, 422, "validation", Some(field));
     }
-    assert_error(&app.post(m1, "/api/v1/invoices", json!({"number": "С-1", "amount": 5, "issued_on": "2026-11-02"})).await, 409, "conflict", Some("number"));
+    assert_error(
+        &app.post(m1, "/api/v1/invoices", json!({"number": "С-1", "amount": 5, "issued_on": "2026-11-02"})).await,
+        409,
+        "conflict",
+        Some("number"),
+    );
 
     // Payments: the paid amount, the latest date and the status follow; the balance caps a payment.
     let pay_path = format!("/api/v1/invoices/{id}/payments");
     let pay = |body: Value| app.post(m1, &pay_path, body);
     let (s, v) = pay(json!({"amount": 40000, "paid_on": "2026-11-20", "reference": "п/п 17"})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!((v["invoice"]["paid_amount"].as_i64(), v["invoice"]["paid_on"].as_str(), v["invoice"]["status"].as_str()), (Some(40000), Some("2026-11-20"), Some("open")));
+    assert_eq!(
+        (v["invoice"]["paid_amount"].as_i64(), v["invoice"]["paid_on"].as_str(), v["invoice"]["status"].as_str()),
+        (Some(40000), Some("2026-11-20"), Some("open"))
+    );
     assert_eq!(v["data"]["source"], "manual");
     assert_error(&pay(json!({"amount": 60001})).await, 422, "validation", Some("amount"));
     assert_error(&pay(json!({"amount": 100, "paid_on": "2026-11-24"})).await, 422, "validation", Some("paid_on"));
@@ -67,7 +81,10 @@ async fn payments_keep_the_paid_amount_and_the_status(app: TestApp) {
     let (s, v) = pay(json!({"amount": 60000})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let second = v["data"]["id"].as_i64().unwrap();
-    assert_eq!((v["invoice"]["status"].as_str(), v["invoice"]["paid_on"].as_str(), v["invoice"]["overdue"].as_bool()), (Some("paid"), Some("2026-11-23"), Some(false)));
+    assert_eq!(
+        (v["invoice"]["status"].as_str(), v["invoice"]["paid_on"].as_str(), v["invoice"]["overdue"].as_bool()),
+        (Some("paid"), Some("2026-11-23"), Some(false))
+    );
     assert_error(&pay(json!({"amount": 1})).await, 422, "validation", Some("amount"));
     let (_, list) = app.get(m1, &format!("/api/v1/invoices/{id}/payments")).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
@@ -80,7 +97,12 @@ async fn payments_keep_the_paid_amount_and_the_status(app: TestApp) {
 
     // Filters.
     let ids = |q: &'static str| invoice_ids(&app, q.to_string());
-    let later = invoice(&app, m1, json!({"number": "С-2", "organization_id": org, "amount": 5000, "issued_on": "2026-11-22", "due_on": "2026-12-01"})).await;
+    let later = invoice(
+        &app,
+        m1,
+        json!({"number": "С-2", "organization_id": org, "amount": 5000, "issued_on": "2026-11-22", "due_on": "2026-12-01"}),
+    )
+    .await;
     let later = later["id"].as_i64().unwrap();
     assert_eq!(ids("").await, vec![later, id], "newest issue date first");
     assert_eq!(ids("overdue=true").await, vec![id]);
@@ -135,11 +157,24 @@ async fn history_count(app: &TestApp, entity: &str, id: i64) -> i64 {
 async fn managers_see_their_own_invoices(app: TestApp) {
     let (_, d1) = client(&app, &app.t.manager1, "7701000011").await;
     let (_, d3) = client(&app, &app.t.manager3, "7701000013").await;
-    let mine = invoice(&app, &app.t.manager1, json!({"number": "M1-1", "deal_id": d1, "amount": 100, "issued_on": "2026-11-01"})).await["id"].as_i64().unwrap();
-    let theirs = invoice(&app, &app.t.manager3, json!({"number": "M3-1", "deal_id": d3, "amount": 100, "issued_on": "2026-11-01"})).await["id"].as_i64().unwrap();
+    let mine = invoice(&app, &app.t.manager1, json!({"number": "M1-1", "deal_id": d1, "amount": 100, "issued_on": "2026-11-01"})).await
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let theirs = invoice(&app, &app.t.manager3, json!({"number": "M3-1", "deal_id": d3, "amount": 100, "issued_on": "2026-11-01"})).await
+        ["id"]
+        .as_i64()
+        .unwrap();
     let listed = |token: String| {
         let app = &app;
-        async move { app.get(&token, "/api/v1/invoices").await.1["data"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap().to_string()).collect::<Vec<_>>() }
+        async move {
+            app.get(&token, "/api/v1/invoices").await.1["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
     };
     assert_eq!(listed(app.t.manager1.clone()).await, vec!["M1-1"]);
     assert_eq!(listed(app.t.manager3.clone()).await, vec!["M3-1"]);
@@ -152,16 +187,29 @@ async fn managers_see_their_own_invoices(app: TestApp) {
     assert_eq!(app.post(m1, &format!("/api/v1/invoices/{theirs}/payments"), json!({"amount": 1})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.patch(m1, &format!("/api/v1/invoices/{theirs}"), json!({"amount": 1})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(m1, &format!("/api/v1/invoices/{theirs}")).await.0, StatusCode::NOT_FOUND);
-    assert_error(&app.post(m1, "/api/v1/invoices", json!({"number": "x", "deal_id": d3, "amount": 1, "issued_on": "2026-11-01"})).await, 422, "validation", Some("deal_id"));
     assert_error(
-        &app.post(m1, "/api/v1/invoices", json!({"number": "x", "owner_id": app.ids.manager3, "amount": 1, "issued_on": "2026-11-01"})).await,
+        &app.post(m1, "/api/v1/invoices", json!({"number": "x", "deal_id": d3, "amount": 1, "issued_on": "2026-11-01"})).await,
+        422,
+        "validation",
+        Some("deal_id"),
+    );
+    assert_error(
+        &app.post(m1, "/api/v1/invoices", json!({"number": "x", "owner_id": app.ids.manager3, "amount": 1, "issued_on": "2026-11-01"}))
+            .await,
         403,
         "forbidden",
         Some("owner_id"),
     );
-    assert_error(&app.post(&app.t.analyst, "/api/v1/invoices", json!({"number": "x", "amount": 1, "issued_on": "2026-11-01"})).await, 403, "forbidden", None);
+    assert_error(
+        &app.post(&app.t.analyst, "/api/v1/invoices", json!({"number": "x", "amount": 1, "issued_on": "2026-11-01"})).await,
+        403,
+        "forbidden",
+        None,
+    );
     // A participant of the deal sees its invoices, like the deal itself.
-    let (s, v) = app.post(&app.t.admin, &format!("/api/v1/deals/{d3}/participants"), json!({"user_id": app.ids.manager1, "role": "consultant"})).await;
+    let (s, v) = app
+        .post(&app.t.admin, &format!("/api/v1/deals/{d3}/participants"), json!({"user_id": app.ids.manager1, "role": "consultant"}))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(listed(app.t.manager1.clone()).await.len(), 2);
     // The head moves an invoice to another owner; it leaves the first manager's list.
@@ -179,7 +227,13 @@ async fn import(app: &TestApp, token: &str, content_type: &str, body: Vec<u8>, d
 
 fn counts(v: &Value) -> (i64, i64, i64, i64, usize) {
     let d = &v["data"];
-    (d["created"].as_i64().unwrap(), d["updated"].as_i64().unwrap(), d["payments_added"].as_i64().unwrap(), d["unchanged"].as_i64().unwrap(), d["errors"].as_array().unwrap().len())
+    (
+        d["created"].as_i64().unwrap(),
+        d["updated"].as_i64().unwrap(),
+        d["payments_added"].as_i64().unwrap(),
+        d["unchanged"].as_i64().unwrap(),
+        d["errors"].as_array().unwrap().len(),
+    )
 }
 
 fn cp1251(text: &str) -> Vec<u8> {
@@ -226,12 +280,23 @@ async fn a_csv_export_imports_once_and_tops_payments_up(app: TestApp) {
     assert_eq!(counts(&v), (2, 0, 1, 0, 2), "{v}");
     assert_eq!(v["data"]["organizations_created"], 1);
     assert_eq!(v["data"]["rows"], 4);
-    let errors: Vec<(i64, &str, &str)> =
-        v["data"]["errors"].as_array().unwrap().iter().map(|e| (e["line"].as_i64().unwrap(), e["column"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+    let errors: Vec<(i64, &str, &str)> = v["data"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["column"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
     assert_eq!(errors, vec![(6, "ИНН контрагента", "no_organization"), (7, "Дата", "bad_date")]);
     let a1 = invoice_by_number(&app, "А-1").await;
-    assert_eq!((a1["amount"].as_i64(), a1["issued_on"].as_str(), a1["due_on"].as_str()), (Some(1_200_000), Some("2026-11-01"), Some("2026-11-15")));
-    assert_eq!((a1["organization_id"].as_i64(), a1["owner_id"].as_i64()), (Some(known), Some(app.ids.manager1)), "the organization's owner");
+    assert_eq!(
+        (a1["amount"].as_i64(), a1["issued_on"].as_str(), a1["due_on"].as_str()),
+        (Some(1_200_000), Some("2026-11-01"), Some("2026-11-15"))
+    );
+    assert_eq!(
+        (a1["organization_id"].as_i64(), a1["owner_id"].as_i64()),
+        (Some(known), Some(app.ids.manager1)),
+        "the organization's owner"
+    );
     let a2 = invoice_by_number(&app, "А-2").await;
     assert_eq!((a2["status"].as_str(), a2["paid_amount"].as_i64()), (Some("paid"), Some(500_050)));
     let (_, org) = app.get(admin, &format!("/api/v1/organizations/{}", a2["organization_id"])).await;
@@ -250,19 +315,32 @@ async fn a_csv_export_imports_once_and_tops_payments_up(app: TestApp) {
     let a1 = invoice_by_number(&app, "А-1").await;
     assert_eq!((a1["paid_amount"].as_i64(), a1["status"].as_str()), (Some(500_000), Some("open")));
     let (_, pays) = app.get(admin, &format!("/api/v1/invoices/{a1_id}/payments")).await;
-    let pays: Vec<(i64, &str)> = pays["data"].as_array().unwrap().iter().map(|p| (p["amount"].as_i64().unwrap(), p["source"].as_str().unwrap())).collect();
+    let pays: Vec<(i64, &str)> =
+        pays["data"].as_array().unwrap().iter().map(|p| (p["amount"].as_i64().unwrap(), p["source"].as_str().unwrap())).collect();
     assert_eq!(pays, vec![(200_000, "manual"), (300_000, "import")]);
     let (_, v) = import(&app, admin, "text/csv", csv("5 000,00"), false).await;
     assert_eq!(counts(&v), (0, 0, 0, 2, 2), "idempotent after the top-up: {v}");
     // A file that says less than the hand-entered payments is refused for that row only.
     let (_, v) = import(&app, admin, "text/csv", csv("1 000,00"), false).await;
     assert_eq!(counts(&v), (0, 0, 0, 1, 3), "{v}");
-    assert!(v["data"]["errors"].as_array().unwrap().iter().any(|e| e["code"] == "manual_payments_exceed_paid" && e["line"] == 4 && e["column"] == "Оплачено"), "{v}");
+    assert!(
+        v["data"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "manual_payments_exceed_paid" && e["line"] == 4 && e["column"] == "Оплачено"),
+        "{v}"
+    );
 
     // Junk: an empty body, a header without a required column, a broken XLSX.
     assert_error(&import(&app, admin, "text/csv", Vec::new(), false).await, 422, "validation", Some("file"));
     assert_error(&import(&app, admin, "text/csv", b"\xEF\xBB\xBF  \r\n".to_vec(), false).await, 422, "validation", Some("file"));
-    assert_error(&import(&app, admin, "text/csv", "Номер;Дата;Сумма;Оплачено\n1;01.11.2026;1;0\n".into(), false).await, 422, "validation", Some("tax_id"));
+    assert_error(
+        &import(&app, admin, "text/csv", "Номер;Дата;Сумма;Оплачено\n1;01.11.2026;1;0\n".into(), false).await,
+        422,
+        "validation",
+        Some("tax_id"),
+    );
     assert_error(&import(&app, admin, "text/csv", b"\x00\x01\x02garbage".to_vec(), false).await, 422, "validation", Some("number"));
     let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     assert_error(&import(&app, admin, xlsx, b"PK\x03\x04 not a zip".to_vec(), false).await, 422, "validation", Some("file"));
@@ -282,7 +360,7 @@ async fn an_xlsx_export_imports_too(app: TestApp) {
             ws.write_string(0, c as u16, *h).unwrap();
         }
         ws.write_string(1, 0, "X-1").unwrap();
-        ws.write_datetime_with_format(1, 1, &ExcelDateTime::from_ymd(2026, 11, 2).unwrap(), &date).unwrap();
+        ws.write_datetime_with_format(1, 1, ExcelDateTime::from_ymd(2026, 11, 2).unwrap(), &date).unwrap();
         ws.write_number(1, 2, 7701234567.0).unwrap();
         ws.write_number(1, 3, 1234.5).unwrap();
         ws.write_number(1, 4, paid).unwrap();
@@ -299,7 +377,10 @@ async fn an_xlsx_export_imports_too(app: TestApp) {
     assert_eq!(counts(&v), (1, 0, 0, 0, 1), "{v}");
     assert_eq!((v["data"]["errors"][0]["line"].as_i64(), v["data"]["errors"][0]["column"].as_str()), (Some(3), Some("Date")));
     let x1 = invoice_by_number(&app, "X-1").await;
-    assert_eq!((x1["amount"].as_i64(), x1["issued_on"].as_str(), x1["due_on"].as_str()), (Some(123_450), Some("2026-11-02"), Some("2026-11-20")));
+    assert_eq!(
+        (x1["amount"].as_i64(), x1["issued_on"].as_str(), x1["due_on"].as_str()),
+        (Some(123_450), Some("2026-11-02"), Some("2026-11-20"))
+    );
     let (_, v) = import(&app, &app.t.head, xlsx, book(0.0), false).await;
     assert_eq!(counts(&v), (0, 0, 0, 1, 1), "{v}");
     // Sent as an unknown type, the workbook is still recognised by its signature.
@@ -327,7 +408,8 @@ async fn the_last_activity_follows_calls_notes_payments_and_messages(app: TestAp
     assert_eq!(last().await.unwrap(), Some(now()));
     // A done call on the deal.
     app.clock.advance(time::Duration::hours(1));
-    app.create(m1, "activities", json!({"type": "call", "subject": "Звонок", "deal_id": deal, "done": true, "call_direction": "outbound"})).await;
+    app.create(m1, "activities", json!({"type": "call", "subject": "Звонок", "deal_id": deal, "done": true, "call_direction": "outbound"}))
+        .await;
     assert_eq!(last().await.unwrap(), Some(now()));
     // A note on the person reaches the organization through the person.
     app.clock.advance(time::Duration::hours(1));
@@ -335,7 +417,9 @@ async fn the_last_activity_follows_calls_notes_payments_and_messages(app: TestAp
     assert_eq!(last().await.unwrap(), Some(now()));
     // A payment counts from the start of its day; an older one never moves the clock back.
     app.clock.advance(time::Duration::days(1));
-    let inv = invoice(&app, m1, json!({"number": "L-1", "deal_id": deal, "amount": 1000, "issued_on": "2026-11-01"})).await["id"].as_i64().unwrap();
+    let inv = invoice(&app, m1, json!({"number": "L-1", "deal_id": deal, "amount": 1000, "issued_on": "2026-11-01"})).await["id"]
+        .as_i64()
+        .unwrap();
     let before = last().await.unwrap();
     app.post(m1, &format!("/api/v1/invoices/{inv}/payments"), json!({"amount": 100, "paid_on": "2026-11-10"})).await;
     assert_eq!(last().await.unwrap(), before, "an old payment is old news");
@@ -367,18 +451,26 @@ Date: Tue, 24 Nov 2026 14:30:00 +0300\r\nContent-Type: text/plain; charset=utf-8
 
 async fn the_card_block_and_its_payment_form(app: TestApp) {
     let (_, deal) = client(&app, &app.t.manager1, "7701000031").await;
-    let inv = invoice(&app, &app.t.manager1, json!({"number": "К-7", "deal_id": deal, "amount": 150_000, "issued_on": "2026-11-01", "due_on": "2026-11-10"})).await;
+    let inv = invoice(
+        &app,
+        &app.t.manager1,
+        json!({"number": "К-7", "deal_id": deal, "amount": 150_000, "issued_on": "2026-11-01", "due_on": "2026-11-10"}),
+    )
+    .await;
     let id = inv["id"].as_i64().unwrap();
     let ui = app.ui_login(app.ids.manager1, "m1@a.test").await;
     let (s, page) = ui.get(&format!("/deals/{deal}")).await;
     assert_eq!(s, StatusCode::OK);
-    for needle in ["id=\"deal-invoices\"", "К-7", "Просрочен", &format!("id=\"pay-form-{id}\""), "id=\"invoice-form\"", "1\u{a0}500\u{a0}₽"] {
+    for needle in ["id=\"deal-invoices\"", "К-7", "Просрочен", &format!("id=\"pay-form-{id}\""), "id=\"invoice-form\"", "1\u{a0}500\u{a0}₽"]
+    {
         assert!(page.contains(needle), "the card shows {needle}");
     }
 
     // A payment through the form, as htmx sends it.
     let path = format!("/invoices/{id}/payments");
-    let (s, html) = ui.post_form(&path, &[("deal_id", &deal.to_string()), ("amount", "600,00"), ("paid_on", "2026-11-23"), ("reference", "п/п 5")]).await;
+    let (s, html) = ui
+        .post_form(&path, &[("deal_id", &deal.to_string()), ("amount", "600,00"), ("paid_on", "2026-11-23"), ("reference", "п/п 5")])
+        .await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"deal-invoices\"") && html.contains("п/п 5") && html.contains("внесена"), "{html}");
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/invoices/{id}")).await;

@@ -130,7 +130,7 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     let quiet = app.create(&app.t.admin, "organizations", json!({"name": "Тихий клиент", "owner_id": app.ids.manager1})).await;
     let busy = app.create(&app.t.admin, "organizations", json!({"name": "Активный клиент", "owner_id": app.ids.manager1})).await;
     app.clock.advance(Duration::days(100));
-    for (org, days) in [(quiet, 70), (busy, 5)] {
+    for (org, days) in [(quiet, 70i64), (busy, 5)] {
         let sql = format!("UPDATE organizations SET last_activity_at = $2 - {} WHERE workspace_id = $1 AND id = {org}", days * 86_400_000);
         app.db.raw_execute(&[sql], app.ws, app.clock.now_ms()).await.unwrap();
     }
@@ -142,6 +142,7 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     at(&dry, "Пробный запуск, ничего не изменено. Помощник сделал бы действий: 1");
     at(&dry, &format!("<a href=\"/organizations/{quiet}\">Тихий клиент</a>"));
     at(&dry, "нет активности 60 дн.");
+    at(&dry, "<td class=\"nowrap\">Метка «Забыт»</td>");
     at(&dry, "<td>m1</td>");
     assert!(!dry.contains("Активный клиент"), "{dry}");
     assert!(labels(&app, quiet).await.is_empty(), "a dry run changes nothing");
@@ -164,7 +165,7 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     let badge = at(&card, "<span class=\"badge warn\" title=\"нет активности 60 дн.");
     assert!(block < badge);
     at(&card, "Забыт<span class=\"sr\">");
-    at(&card, "Забытые клиенты · Метка</span>");
+    at(&card, "Забытые клиенты · Метка «Забыт»</span>");
     // The timeline explains the act in a sentence, not as field changes.
     at(&card, "class=\"tl-assistant\"");
     at(&card, "<strong>Помощник «Забытые клиенты»: нет активности 60 дн.");
@@ -174,6 +175,13 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     at(&card, "Забытый клиент «Тихий клиент»");
     let (_, other) = s.get(&format!("/organizations/{busy}")).await;
     assert!(!other.contains("id=\"assistants-h\""), "a card the assistants never touched has no block");
+
+    // The forgotten client's task, overdue, goes to the head; its row links to the client's card.
+    app.clock.advance(Duration::days(5));
+    let (status, esc) = s.post_form("/settings/assistants/escalation/dry-run", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{esc}");
+    at(&esc, "Сообщение руководителю");
+    at(&esc, &format!("<a href=\"/organizations/{quiet}\">Забытый клиент «Тихий клиент»"));
 
     // An assistant that is not ready yet says so instead of failing.
     let (status, html) = s.post_form("/settings/assistants/debtors/dry-run", &[]).await;

@@ -181,7 +181,15 @@ fn delivery_job(ws: i64, id: i64, now: i64) -> NewJob {
 }
 
 /// Writes a delivery of `payload` to `webhook` and its job.
-async fn deliver_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, webhook: i64, event: &str, payload: &str, now: i64) -> Result<i64> {
+async fn deliver_on(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    webhook: i64,
+    event: &str,
+    payload: &str,
+    now: i64,
+) -> Result<i64> {
     let q = Query::insert()
         .into_table(col("webhook_deliveries"))
         .columns(["workspace_id", "webhook_id", "event", "payload", "status", "attempts", "created_at"].map(col))
@@ -189,7 +197,8 @@ async fn deliver_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, we
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .returning_col(col("id"))
         .to_owned();
-    let id: i64 = conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
+    let id: i64 =
+        conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
     enqueue_on(conn, backend, &delivery_job(ws, id, now), now).await?;
     Ok(id)
 }
@@ -316,7 +325,14 @@ impl Db {
     }
 
     /// A webhook's deliveries, newest first, optionally of one status.
-    pub async fn deliveries(&self, actor: &Actor, webhook: i64, status: Option<&str>, limit: u64, before_id: Option<i64>) -> Result<Vec<Json>> {
+    pub async fn deliveries(
+        &self,
+        actor: &Actor,
+        webhook: i64,
+        status: Option<&str>,
+        limit: u64,
+        before_id: Option<i64>,
+    ) -> Result<Vec<Json>> {
         self.webhook(actor, webhook).await?;
         let mut q = Query::select();
         q.columns(DELIVERY_COLUMNS.map(col))
@@ -412,7 +428,15 @@ impl Db {
 
     /// Records a delivery attempt: the receiver's status code (if it answered) and the error (if it
     /// was not a 2xx); `status` is `delivered`, `queued` (retried) or `failed`.
-    pub async fn record_delivery(&self, ws: i64, id: i64, attempts: i64, code: Option<i64>, error: Option<&str>, status: &str) -> Result<()> {
+    pub async fn record_delivery(
+        &self,
+        ws: i64,
+        id: i64,
+        attempts: i64,
+        code: Option<i64>,
+        error: Option<&str>,
+        status: &str,
+    ) -> Result<()> {
         let now = self.clock.now_ms();
         let q = Query::update()
             .table(col("webhook_deliveries"))

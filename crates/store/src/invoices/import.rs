@@ -105,7 +105,9 @@ impl Column {
     /// 1C writes it.
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            Column::Number => &["номер", "номер документа", "номер счета", "№", "n", "no", "number", "invoice number", "invoice no", "invoice"],
+            Column::Number => {
+                &["номер", "номер документа", "номер счета", "№", "n", "no", "number", "invoice number", "invoice no", "invoice"]
+            }
             Column::Date => &["дата", "дата документа", "дата счета", "date", "invoice date", "issued", "issued on", "issue date"],
             Column::TaxId => &["инн контрагента", "инн", "инн покупателя", "tax id", "counterparty tax id", "taxpayer id", "inn", "vat id"],
             Column::Amount => &["сумма", "сумма документа", "сумма счета", "amount", "total", "invoice amount", "sum"],
@@ -118,7 +120,8 @@ impl Column {
 
 /// Lower case, `ё` as `е`, single spaces, no surrounding quotes or trailing `:`/`.`.
 fn normalise_header(h: &str) -> String {
-    let h = h.trim().trim_matches(|c| c == '"' || c == '\'' || c == '\u{feff}').trim_end_matches([':', '.']).to_lowercase().replace('ё', "е");
+    let h =
+        h.trim().trim_matches(|c| c == '"' || c == '\'' || c == '\u{feff}').trim_end_matches([':', '.']).to_lowercase().replace('ё', "е");
     h.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -234,7 +237,8 @@ pub(crate) fn read_csv(text: &str) -> Table {
 pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, String> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-    let range = book.worksheet_range_at(0).ok_or("the workbook has no sheet")?.map_err(|e| format!("the first sheet cannot be read: {e}"))?;
+    let range =
+        book.worksheet_range_at(0).ok_or("the workbook has no sheet")?.map_err(|e| format!("the first sheet cannot be read: {e}"))?;
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
     let mut table = Table::default();
     for (i, row) in range.rows().enumerate() {
@@ -414,7 +418,11 @@ fn read_lines(table: &Table) -> Result<Parsed> {
             if amount == 0 {
                 return Err(err(Column::Amount, "bad_amount", "must be more than zero".into()));
             }
-            let paid = if cell(Column::Paid).is_empty() { 0 } else { parse_amount(cell(Column::Paid)).map_err(|m| err(Column::Paid, "bad_amount", m))? };
+            let paid = if cell(Column::Paid).is_empty() {
+                0
+            } else {
+                parse_amount(cell(Column::Paid)).map_err(|m| err(Column::Paid, "bad_amount", m))?
+            };
             if paid > amount {
                 return Err(err(Column::Paid, "paid_exceeds_amount", "is more than the amount".into()));
             }
@@ -447,7 +455,11 @@ fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(StoreError::invalid("file", "is empty"));
     }
-    let table = if is_xlsx(bytes, content_type) { read_xlsx(bytes).map_err(|m| StoreError::invalid("file", m))? } else { read_csv(&decode_text(bytes)) };
+    let table = if is_xlsx(bytes, content_type) {
+        read_xlsx(bytes).map_err(|m| StoreError::invalid("file", m))?
+    } else {
+        read_csv(&decode_text(bytes))
+    };
     if table.rows.is_empty() {
         return Err(StoreError::invalid("file", "has no rows"));
     }
@@ -565,7 +577,13 @@ impl Db {
     }
 
     /// The organization of a tax id the workspace does not know yet, named by the file.
-    async fn new_org(&self, tx: &impl ConnectionTrait, actor: &Actor, l: &Line, headers: &Headers) -> std::result::Result<(i64, Option<i64>), RowError> {
+    async fn new_org(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        l: &Line,
+        headers: &Headers,
+    ) -> std::result::Result<(i64, Option<i64>), RowError> {
         let Some(name) = &l.name else {
             return Err(RowError {
                 line: l.line,
@@ -658,7 +676,9 @@ impl Db {
                 have = 0;
             }
             if needed > have {
-                insert_payment(tx, self.backend, actor, &inv, needed - have, today, None, super::SOURCE_IMPORT, now).await.map_err(row_err)?;
+                insert_payment(tx, self.backend, actor, &inv, needed - have, today, None, super::SOURCE_IMPORT, now)
+                    .await
+                    .map_err(row_err)?;
                 added = 1;
             }
             inv = settle(tx, self.backend, actor, &inv, now).await.map_err(row_err)?;
@@ -697,7 +717,13 @@ mod tests {
 
     #[test]
     fn dates_in_the_ways_accounting_writes_them() {
-        for (raw, day) in [("23.11.2026", "2026-11-23"), ("23.11.26", "2026-11-23"), ("2026-11-23", "2026-11-23"), ("01.02.2026 0:00:00", "2026-02-01"), ("5/3/2026", "2026-03-05")] {
+        for (raw, day) in [
+            ("23.11.2026", "2026-11-23"),
+            ("23.11.26", "2026-11-23"),
+            ("2026-11-23", "2026-11-23"),
+            ("01.02.2026 0:00:00", "2026-02-01"),
+            ("5/3/2026", "2026-03-05"),
+        ] {
             assert_eq!(parse_day(raw).as_deref(), Ok(day), "{raw}");
         }
         for bad in ["31.02.2026", "2026", "tomorrow", "23.13.2026", ""] {
@@ -756,6 +782,14 @@ mod tests {
         assert_eq!(rows, 6);
         assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), vec![5, 6]);
         let got: Vec<(u64, &str, &str)> = errors.iter().map(|e| (e.line, e.column.as_str(), e.code)).collect();
-        assert_eq!(got, vec![(2, "Дата", "bad_date"), (3, "ИНН", "bad_tax_id"), (4, "Оплачено", "paid_exceeds_amount"), (7, "Номер", "duplicate_number")]);
+        assert_eq!(
+            got,
+            vec![
+                (2, "Дата", "bad_date"),
+                (3, "ИНН", "bad_tax_id"),
+                (4, "Оплачено", "paid_exceeds_amount"),
+                (7, "Номер", "duplicate_number")
+            ]
+        );
     }
 }
