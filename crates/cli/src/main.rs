@@ -17,6 +17,7 @@ mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
 mod assistant;
+mod channels;
 mod intake;
 mod invoices;
 mod jobs;
@@ -151,6 +152,21 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Outbound webhooks: list, add (the secret is printed once), a webhook's deliveries.
+    Webhooks {
+        #[command(subcommand)]
+        command: channels::WebhooksCommand,
+    },
+    /// E-mail and SMS to clients, newest first (JSON lines).
+    Outbox {
+        /// queued, sent or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        #[arg(long)]
+        workspace: Option<i64>,
     },
     /// The background job queue.
     Jobs {
@@ -300,6 +316,18 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Invoices { command } => {
             let db = cli.db.open().await?;
             let r = invoices::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Webhooks { command } => {
+            let db = cli.db.open().await?;
+            let r = channels::webhooks(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Outbox { status, limit, workspace } => {
+            let db = cli.db.open().await?;
+            let r = channels::outbox(&db, status, limit, workspace).await;
             db.close().await;
             r
         }

@@ -726,6 +726,30 @@ impl Db {
         payments_of(&self.read, self.backend, actor.ws_id(), invoice_id).await
     }
 
+    /// The live payments of several invoices the caller sees, oldest first, by invoice.
+    pub async fn payments_of_invoices(&self, actor: &Actor, invoice_ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<Payment>>> {
+        let mut out: std::collections::HashMap<i64, Vec<Payment>> = std::collections::HashMap::new();
+        if invoice_ids.is_empty() {
+            return Ok(out);
+        }
+        let mut visible = visible_invoices(actor);
+        visible.clear_selects().column(col("id")).and_where(Expr::col(col("id")).is_in(invoice_ids.iter().copied()));
+        let q = Query::select()
+            .columns(PAYMENT_COLUMNS.map(col))
+            .from(col("payments"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("invoice_id")).in_subquery(visible))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("paid_on"), Order::Asc)
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let p = decode_payment(&r)?;
+            out.entry(p.invoice_id).or_default().push(p);
+        }
+        Ok(out)
+    }
+
     /// Soft-deletes a payment and recomputes its invoice; answers the invoice.
     pub async fn delete_payment(&self, actor: &Actor, id: i64) -> Result<Invoice> {
         may_write(actor)?;

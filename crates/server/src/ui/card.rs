@@ -1086,12 +1086,6 @@ const DEAL_LINES: &[&str] = &[
     "close_comment",
     "return_on",
     "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "tracking_number",
 ];
 
 fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) -> DealView {

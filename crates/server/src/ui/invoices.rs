@@ -191,12 +191,14 @@ async fn load_block(
     let mut pay = pay;
     let mut rows = Vec::with_capacity(invoices.len());
     let mut owed: HashMap<String, i64> = HashMap::new();
+    let paid: Vec<i64> = invoices.iter().filter(|i| i.paid_amount > 0).map(|i| i.id).collect();
+    let mut payments = db.payments_of_invoices(a, &paid).await?;
     for inv in &invoices {
         let (status_label, status_class) = status_view(&ui.t, inv, &today);
         if inv.status == "open" {
             *owed.entry(inv.currency.clone()).or_default() += inv.balance();
         }
-        let payments = if inv.paid_amount > 0 { db.payments(a, inv.id).await? } else { Vec::new() };
+        let payments = payments.remove(&inv.id).unwrap_or_default();
         let form = match pay.take() {
             Some((id, f)) if id == inv.id => f,
             other => {

@@ -498,16 +498,6 @@ async fn invoices_by_number(conn: &impl ConnectionTrait, db: &Db, ws: i64, numbe
     Ok(out)
 }
 
-/// A store refusal while writing a row, as that row's error.
-fn row_error(l: &Line, column: String, e: StoreError) -> RowError {
-    let message = match e {
-        StoreError::Validation(fe) => format!("{}: {}", fe.field, fe.message),
-        StoreError::Conflict { message, .. } | StoreError::Forbidden { message, .. } => message,
-        other => other.to_string(),
-    };
-    RowError { line: l.line, column, code: "invalid", message }
-}
-
 /// What one row did.
 enum Outcome {
     Created { payments: u64 },
@@ -535,7 +525,7 @@ impl Db {
         for l in &lines {
             let org = match orgs.get(&l.tax_id) {
                 Some(o) => *o,
-                None => match self.new_org(&tx, actor, l, &headers).await {
+                None => match self.new_org(&tx, actor, l, &headers).await? {
                     Ok(o) => {
                         report.organizations_created += 1;
                         orgs.insert(l.tax_id.clone(), o);
@@ -548,8 +538,8 @@ impl Db {
                 },
             };
             let outcome = match invoices.get(&l.number) {
-                Some(old) => self.update_from(&tx, actor, old, l, org.0, &today, &headers).await,
-                None => self.create_from(&tx, actor, l, org, &today, &headers).await,
+                Some(old) => self.update_from(&tx, actor, old, l, org.0, &today, &headers).await?,
+                None => self.create_from(&tx, actor, l, org, &today).await?,
             };
             match outcome {
                 Ok((Outcome::Created { payments }, inv)) => {
@@ -576,30 +566,37 @@ impl Db {
         Ok(report)
     }
 
-    /// The organization of a tax id the workspace does not know yet, named by the file.
+    /// The organization of a tax id the workspace does not know yet, named by the file. A
+    /// refused name is the row's error; a database failure fails the import (on PostgreSQL the
+    /// transaction could not go on).
     async fn new_org(
         &self,
         tx: &impl ConnectionTrait,
         actor: &Actor,
         l: &Line,
         headers: &Headers,
-    ) -> std::result::Result<(i64, Option<i64>), RowError> {
+    ) -> Result<std::result::Result<(i64, Option<i64>), RowError>> {
         let Some(name) = &l.name else {
-            return Err(RowError {
+            return Ok(Err(RowError {
                 line: l.line,
                 column: headers.of(Column::TaxId),
                 code: "no_organization",
                 message: format!("no organization with tax id {}; add a Контрагент (counterparty) column to create it", l.tax_id),
-            });
+            }));
         };
         let body = json!({"name": name, "tax_id": l.tax_id});
         match self.create_in(tx, actor, Entity::Organization, &body).await {
-            Ok(row) => Ok((row.id(), row.get("owner_id").as_int())),
-            Err(e) => Err(row_error(l, headers.of(Column::Name), e)),
+            Ok(row) => Ok(Ok((row.id(), row.get("owner_id").as_int()))),
+            Err(StoreError::Validation(fe)) => Ok(Err(RowError {
+                line: l.line,
+                column: headers.of(Column::Name),
+                code: "invalid",
+                message: format!("{}: {}", fe.field, fe.message),
+            })),
+            Err(e) => Err(e),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn create_from(
         &self,
         tx: &impl ConnectionTrait,
@@ -607,9 +604,7 @@ impl Db {
         l: &Line,
         org: (i64, Option<i64>),
         today: &str,
-        headers: &Headers,
-    ) -> std::result::Result<(Outcome, Invoice), RowError> {
-        let row_err = |e: StoreError| row_error(l, headers.of(Column::Number), e);
+    ) -> Result<std::result::Result<(Outcome, Invoice), RowError>> {
         let now = self.clock.now_ms();
         let new = NewInvoice {
             number: l.number.clone(),
@@ -622,13 +617,13 @@ impl Db {
             due_on: l.due_on.clone(),
             comment: None,
         };
-        let inv = insert_invoice(tx, self.backend, actor, &new, now).await.map_err(row_err)?;
+        let inv = insert_invoice(tx, self.backend, actor, &new, now).await?;
         if l.paid == 0 {
-            return Ok((Outcome::Created { payments: 0 }, inv));
+            return Ok(Ok((Outcome::Created { payments: 0 }, inv)));
         }
-        insert_payment(tx, self.backend, actor, &inv, l.paid, today, None, super::SOURCE_IMPORT, now).await.map_err(row_err)?;
-        let inv = settle(tx, self.backend, actor, &inv, now).await.map_err(row_err)?;
-        Ok((Outcome::Created { payments: 1 }, inv))
+        insert_payment(tx, self.backend, actor, &inv, l.paid, today, None, super::SOURCE_IMPORT, now).await?;
+        let inv = settle(tx, self.backend, actor, &inv, now).await?;
+        Ok(Ok((Outcome::Created { payments: 1 }, inv)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -641,19 +636,18 @@ impl Db {
         org: i64,
         today: &str,
         headers: &Headers,
-    ) -> std::result::Result<(Outcome, Invoice), RowError> {
-        let row_err = |e: StoreError| row_error(l, headers.of(Column::Number), e);
+    ) -> Result<std::result::Result<(Outcome, Invoice), RowError>> {
         let now = self.clock.now_ms();
-        let payments = payments_of(tx, self.backend, actor.ws_id(), old.id).await.map_err(row_err)?;
+        let payments = payments_of(tx, self.backend, actor.ws_id(), old.id).await?;
         let manual: i64 = payments.iter().filter(|p| p.source != super::SOURCE_IMPORT).map(|p| p.amount).sum();
         let imported: i64 = payments.iter().filter(|p| p.source == super::SOURCE_IMPORT).map(|p| p.amount).sum();
         if manual > l.paid {
-            return Err(RowError {
+            return Ok(Err(RowError {
                 line: l.line,
                 column: headers.of(Column::Paid),
                 code: "manual_payments_exceed_paid",
                 message: format!("payments entered by hand ({manual}) exceed it; correct them in the CRM"),
-            });
+            }));
         }
         let mut new = old.clone();
         new.amount = l.amount;
@@ -663,7 +657,7 @@ impl Db {
             new.due_on = l.due_on.clone();
         }
         new.status = status_for(&new.status, new.amount, new.paid_amount).to_string();
-        let mut inv = save_invoice(tx, self.backend, actor, old, new, now).await.map_err(row_err)?;
+        let mut inv = save_invoice(tx, self.backend, actor, old, new, now).await?;
         let fields_changed = inv != *old;
         let needed = l.paid - manual;
         let mut added = 0;
@@ -671,22 +665,20 @@ impl Db {
             let mut have = imported;
             if imported > needed {
                 for p in payments.iter().filter(|p| p.source == super::SOURCE_IMPORT) {
-                    remove_payment(tx, self.backend, actor, p.id, now).await.map_err(row_err)?;
+                    remove_payment(tx, self.backend, actor, p.id, now).await?;
                 }
                 have = 0;
             }
             if needed > have {
-                insert_payment(tx, self.backend, actor, &inv, needed - have, today, None, super::SOURCE_IMPORT, now)
-                    .await
-                    .map_err(row_err)?;
+                insert_payment(tx, self.backend, actor, &inv, needed - have, today, None, super::SOURCE_IMPORT, now).await?;
                 added = 1;
             }
-            inv = settle(tx, self.backend, actor, &inv, now).await.map_err(row_err)?;
+            inv = settle(tx, self.backend, actor, &inv, now).await?;
         }
         if fields_changed || imported != needed {
-            Ok((Outcome::Updated { payments: added }, inv))
+            Ok(Ok((Outcome::Updated { payments: added }, inv)))
         } else {
-            Ok((Outcome::Unchanged, inv))
+            Ok(Ok((Outcome::Unchanged, inv)))
         }
     }
 }
