@@ -339,7 +339,7 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
-        self.write.query_one(self.backend.build(&q)).await?.as_ref().map(decode_template).transpose()?.ok_or(StoreError::NotFound)
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_template).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Creates a template: `{key, channel: email|sms, subject (e-mail only), body}`.
@@ -480,7 +480,7 @@ impl Db {
                 let mut q = message_select();
                 q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                     .and_where(Expr::col(col("dedupe_key")).eq(m.dedupe_key.clone()));
-                let r = self.write.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+                let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
                 Ok((decode_message(&r)?, true))
             }
         }
@@ -563,7 +563,7 @@ impl Db {
     async fn message_in(&self, ws: i64, id: i64) -> Result<Option<OutboundMessage>> {
         let mut q = message_select();
         q.and_where(Expr::col(col("workspace_id")).eq(ws)).and_where(Expr::col(col("id")).eq(id));
-        self.write.query_one(self.backend.build(&q)).await?.as_ref().map(decode_message).transpose()
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_message).transpose()
     }
 
     /// Records a sending attempt: `Ok` → sent; an error → still queued (retried), or failed after

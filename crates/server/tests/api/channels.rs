@@ -277,8 +277,13 @@ async fn unreachable_mail_servers_and_gateways_are_retried_and_end_failed_and_vi
     assert!(e["error"].as_str().unwrap().contains("PORYADOK_SMTP_URL"), "{e}");
     assert!(s["error"].as_str().unwrap().contains("SMS gateway is unreachable"), "{s}");
     assert_eq!(worker.run_once().await.unwrap().ran, 0, "not before the back-off");
+    // Now with a mail server configured that does not answer (the same worker name keeps the lease).
+    let worker = self::worker(&app, Some(dead));
     app.clock.advance(time::Duration::seconds(10));
     assert_eq!(worker.run_once().await.unwrap().failed, 2, "the second attempts fail too");
+    let e = by_id(&messages(&app, "").await, email);
+    assert_eq!(e["attempts"], 2);
+    assert!(e["error"].as_str().unwrap().contains(&format!("SMTP smtp://127.0.0.1:{dead}")), "{e}");
     for _ in 0..6 {
         app.clock.advance(time::Duration::hours(1));
         worker.run_once().await.unwrap();

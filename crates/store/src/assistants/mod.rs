@@ -178,6 +178,7 @@ impl Db {
             run_id: run_id.unwrap_or(0),
             dry_run,
             texts: Texts::new(&actor.ws.locale),
+            heads: Default::default(),
         };
         let actions = match name {
             "forgotten" => forgotten::run(&ctx).await?,

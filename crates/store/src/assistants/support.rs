@@ -23,6 +23,8 @@ pub(crate) struct RunCtx<'a> {
     pub run_id: i64,
     pub dry_run: bool,
     pub texts: Texts,
+    /// Each owner's head, looked up once per run.
+    pub heads: std::sync::Mutex<std::collections::HashMap<Option<i64>, Option<i64>>>,
 }
 
 impl RunCtx<'_> {
@@ -316,9 +318,17 @@ pub(crate) fn raw(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) ->
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// The first active head of sales (who is told when assistants escalate).
+/// The head responsible for `user` (their team's head, else the first active head): who is told
+/// when assistants escalate.
 pub(crate) async fn head(ctx: &RunCtx<'_>, user: Option<i64>) -> Result<Option<i64>> {
-    crate::regulation::head_of(&ctx.db.read, ctx.backend(), ctx.ws(), user).await
+    if let Some(h) = ctx.heads.lock().ok().and_then(|m| m.get(&user).copied()) {
+        return Ok(h);
+    }
+    let h = crate::regulation::head_of(&ctx.db.read, ctx.backend(), ctx.ws(), user).await?;
+    if let Ok(mut m) = ctx.heads.lock() {
+        m.insert(user, h);
+    }
+    Ok(h)
 }
 
 /// A date people read, in the workspace's zone.

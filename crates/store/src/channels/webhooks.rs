@@ -321,7 +321,7 @@ impl Db {
         must_admin(actor, "webhooks")?;
         let mut q = live_webhooks(actor.ws_id());
         q.and_where(Expr::col(col("id")).eq(id));
-        self.write.query_one(self.backend.build(&q)).await?.as_ref().map(decode_webhook).transpose()?.ok_or(StoreError::NotFound)
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_webhook).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// A webhook's deliveries, newest first, optionally of one status.
@@ -361,7 +361,7 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
-        self.write.query_one(self.backend.build(&q)).await?.as_ref().map(delivery_json).transpose()?.ok_or(StoreError::NotFound)
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(delivery_json).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Sends a delivery's body again, as a new delivery (the log keeps both).
@@ -378,7 +378,7 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
-        let r = self.write.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
         let (event, payload): (String, String) = (r.try_get("", "event")?, r.try_get("", "payload")?);
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -412,7 +412,7 @@ impl Db {
             .and_where(d("workspace_id").eq(ws))
             .and_where(d("id").eq(id))
             .to_owned();
-        let Some(r) = self.write.query_one(self.backend.build(&q)).await? else { return Ok(None) };
+        let Some(r) = self.read.query_one(self.backend.build(&q)).await? else { return Ok(None) };
         Ok(Some(DeliveryTask {
             id: r.try_get("", "id")?,
             webhook_id: r.try_get("", "webhook_id")?,

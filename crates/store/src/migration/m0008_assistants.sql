@@ -166,3 +166,6 @@ CREATE INDEX webhook_deliveries_ws ON webhook_deliveries (workspace_id, webhook_
 
 -- The SMS gateway: {url, method, headers, body} with {to} and {text} placeholders.
 ALTER TABLE workspaces ADD COLUMN sms_gateway TEXT;
+
+-- (Appended by the invoices import.) Finding an accounting export's counterparties by tax id.
+CREATE INDEX organizations_ws_tax_id ON organizations (workspace_id, tax_id);
