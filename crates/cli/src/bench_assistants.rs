@@ -21,7 +21,14 @@ pub async fn run(db: &Db) -> Result<()> {
     let sys = db.system_actor(ws, Channel::Cli).await?;
     db.add_default_templates(&sys).await?;
     // Forgotten first: release and escalation act on what it labelled, later.
-    let plan = [("forgotten", now), ("churned", now), ("unpaid", now), ("debtors", now), ("release", now + 15 * DAY), ("escalation", now + 10 * DAY)];
+    let plan = [
+        ("forgotten", now),
+        ("churned", now),
+        ("unpaid", now),
+        ("debtors", now),
+        ("release", now + 15 * DAY),
+        ("escalation", now + 10 * DAY),
+    ];
     for (name, at) in plan {
         let dry = db.run_assistant(ws, name, Some(at), true).await?;
         emit(&format!("assistant_{name}_dry"), dry.elapsed_ms as f64, dry.actions.len(), json!({}));

@@ -11,12 +11,12 @@ use poryadok_store::{DatabaseUrl, Db};
 use serde_json::json;
 use std::sync::Arc;
 
+mod assistant;
 mod bench;
 mod bench_assistants;
 mod bench_audit;
 mod bench_jobs;
 mod bench_ui;
-mod assistant;
 mod channels;
 mod intake;
 mod invoices;

@@ -36,7 +36,8 @@ pub fn defaults(name: &str) -> Option<Json> {
 /// Checks settings for an assistant, filling what is missing from the defaults. Unknown keys are
 /// refused so a typo does not silently keep the default.
 pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
-    let defaults = defaults(name).ok_or_else(|| FieldError::new("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
+    let defaults =
+        defaults(name).ok_or_else(|| FieldError::new("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
     let Json::Object(given) = given else {
         return Err(FieldError::new("settings", "must be an object"));
     };
@@ -73,7 +74,10 @@ pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
         }
         out.insert(k.clone(), v.clone());
     }
-    if name == "release" && out.get("mode").and_then(Json::as_str) == Some("pool") && out.get("pool").and_then(Json::as_array).is_none_or(Vec::is_empty) {
+    if name == "release"
+        && out.get("mode").and_then(Json::as_str) == Some("pool")
+        && out.get("pool").and_then(Json::as_array).is_none_or(Vec::is_empty)
+    {
         return Err(FieldError::new("settings.pool", "the pool mode needs at least one user in the pool"));
     }
     Ok(Json::Object(out))
@@ -182,9 +186,13 @@ impl Texts {
 
     pub fn churned_reason(&self, days_quiet: i64, threshold_days: i64, purchases: i64) -> String {
         match (self.ru, purchases >= 2) {
-            (true, true) => format!("не покупает {days_quiet} дн. при обычном интервале, дающем порог {threshold_days} дн. ({purchases} покупок)"),
+            (true, true) => {
+                format!("не покупает {days_quiet} дн. при обычном интервале, дающем порог {threshold_days} дн. ({purchases} покупок)")
+            }
             (true, false) => format!("одна покупка и ничего {days_quiet} дн. (порог {threshold_days} дн.)"),
-            (false, true) => format!("no purchase for {days_quiet} days; their usual interval gives a limit of {threshold_days} days ({purchases} purchases)"),
+            (false, true) => format!(
+                "no purchase for {days_quiet} days; their usual interval gives a limit of {threshold_days} days ({purchases} purchases)"
+            ),
             (false, false) => format!("one purchase and nothing for {days_quiet} days (limit {threshold_days} days)"),
         }
     }
@@ -274,7 +282,8 @@ mod tests {
 
     #[test]
     fn release_targets() {
-        let loads: Map<String, Json> = [("3".to_string(), json!(5)), ("4".to_string(), json!(1)), ("5".to_string(), json!(1))].into_iter().collect();
+        let loads: Map<String, Json> =
+            [("3".to_string(), json!(5)), ("4".to_string(), json!(1)), ("5".to_string(), json!(1))].into_iter().collect();
         assert_eq!(release_target("least_load", &[3, 4, 5], &loads, None), Some(4));
         assert_eq!(release_target("round_robin", &[3, 4, 5], &loads, Some(4)), Some(5));
         assert_eq!(release_target("round_robin", &[3, 4, 5], &loads, Some(5)), Some(3));

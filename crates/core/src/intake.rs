@@ -251,15 +251,13 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -298,19 +296,25 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
     let param = |field: &str| mapping.get(field).map_or_else(|| "(not mapped)".to_string(), |p| format!("parameter '{p}'"));
     let raw_direction = get("direction");
     let (direction, missed_by_type) = match raw_direction.as_deref() {
-        Some(d) => parse_direction(d)
-            .ok_or_else(|| FieldError::new("direction", format!("'{d}' ({}) is not a call direction: use in or out", param("direction"))))?,
+        Some(d) => parse_direction(d).ok_or_else(|| {
+            FieldError::new("direction", format!("'{d}' ({}) is not a call direction: use in or out", param("direction")))
+        })?,
         None => (CallDirection::Inbound, false),
     };
     let seconds = match get("duration") {
-        Some(d) => Some(parse_seconds(&d).ok_or_else(|| {
-            FieldError::new("duration", format!("'{d}' ({}) is not a number of seconds", param("duration")))
-        })?),
+        Some(d) => Some(
+            parse_seconds(&d)
+                .ok_or_else(|| FieldError::new("duration", format!("'{d}' ({}) is not a number of seconds", param("duration"))))?,
+        ),
         None => None,
     };
     let outcome = match get("disposition") {
-        Some(d) if !missed_by_type => parse_outcome(&d)
-            .ok_or_else(|| FieldError::new("disposition", format!("'{d}' ({}) is not a call outcome: use answered, missed, busy or failed", param("disposition"))))?,
+        Some(d) if !missed_by_type => parse_outcome(&d).ok_or_else(|| {
+            FieldError::new(
+                "disposition",
+                format!("'{d}' ({}) is not a call outcome: use answered, missed, busy or failed", param("disposition")),
+            )
+        })?,
         _ if missed_by_type => CallOutcome::Missed,
         _ => {
             if seconds.unwrap_or(0) > 0 {
@@ -326,7 +330,8 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
         None if direction == CallDirection::Inbound => ("caller", get("caller")),
         None => ("callee", get("callee")),
     };
-    let raw_client = raw_client.ok_or_else(|| FieldError::new(client_field, format!("the call has no client number ({})", param(client_field))))?;
+    let raw_client =
+        raw_client.ok_or_else(|| FieldError::new(client_field, format!("the call has no client number ({})", param(client_field))))?;
     let client_phone = Phone::parse(&raw_client, region).map_err(|e| FieldError::new(client_field, e))?.into_string();
     let recording_url = match get("recording") {
         Some(u) => Some(crate::types::parse_url(&u).map_err(|e| FieldError::new("recording", e))?),
@@ -334,7 +339,10 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
     };
     let started_at = match get("started_at") {
         Some(t) => Some(parse_time(&t, tz).ok_or_else(|| {
-            FieldError::new("started_at", format!("'{t}' ({}) is not a time: use RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds", param("started_at")))
+            FieldError::new(
+                "started_at",
+                format!("'{t}' ({}) is not a time: use RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds", param("started_at")),
+            )
         })?),
         None => None,
     };
@@ -343,14 +351,25 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
         // The number an incoming client dialled is the tracking number when the provider does not name one.
         attribution.tracking_number = get("callee").map(|n| Phone::parse(&n, region).map(Phone::into_string).unwrap_or(n));
     }
-    Ok(CallEvent { call_id: call_external_id(params, mapping), client_phone, direction, outcome, seconds, recording_url, started_at, attribution })
+    Ok(CallEvent {
+        call_id: call_external_id(params, mapping),
+        client_phone,
+        direction,
+        outcome,
+        seconds,
+        recording_url,
+        started_at,
+        attribution,
+    })
 }
 
 /// The direction, and whether the word itself says the call was missed.
 fn parse_direction(s: &str) -> Option<(CallDirection, bool)> {
     match s.trim().to_lowercase().as_str() {
         "in" | "inbound" | "incoming" | "входящий" | "входящая" => Some((CallDirection::Inbound, false)),
-        "out" | "outbound" | "outgoing" | "callback" | "исходящий" | "исходящая" => Some((CallDirection::Outbound, false)),
+        "out" | "outbound" | "outgoing" | "callback" | "исходящий" | "исходящая" => {
+            Some((CallDirection::Outbound, false))
+        }
         "missed" | "пропущенный" | "пропущенная" => Some((CallDirection::Inbound, true)),
         _ => None,
     }
@@ -468,7 +487,13 @@ mod tests {
     fn every_spelling_of_a_number_is_one_client() {
         let m = preset_mapping("generic").unwrap();
         for raw in ["8 (999) 123-45-67", "+7 999 1234567", "89991234567"] {
-            let c = parse_call(&params(json!({"call_id": "1", "from": raw, "direction": "in", "status": "answered"})), &m, "RU", "Europe/Moscow").unwrap();
+            let c = parse_call(
+                &params(json!({"call_id": "1", "from": raw, "direction": "in", "status": "answered"})),
+                &m,
+                "RU",
+                "Europe/Moscow",
+            )
+            .unwrap();
             assert_eq!(c.client_phone, "+79991234567", "{raw}");
         }
     }
@@ -494,7 +519,10 @@ mod tests {
         let body = "event=%7B%22phone%22%3A%2289991234567%22%2C%22type%22%3A%22out%22%2C%22hangupStatus%22%3A%22answered%22%2C%22callExternalId%22%3A%22r-9%22%2C%22duration%22%3A42%7D";
         let p = body_params(body.as_bytes(), Some("application/x-www-form-urlencoded")).unwrap();
         let c = parse_call(&p, &preset_mapping("retailcrm").unwrap(), "RU", "UTC").unwrap();
-        assert_eq!((c.client_phone.as_str(), c.direction, c.outcome, c.seconds), ("+79991234567", CallDirection::Outbound, CallOutcome::Answered, Some(42)));
+        assert_eq!(
+            (c.client_phone.as_str(), c.direction, c.outcome, c.seconds),
+            ("+79991234567", CallDirection::Outbound, CallOutcome::Answered, Some(42))
+        );
         assert_eq!(c.call_id.as_deref(), Some("r-9"));
         assert!(!c.is_missed());
     }

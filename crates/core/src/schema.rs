@@ -152,7 +152,6 @@ const ORGANIZATION: &[Field] = &[
     Field::new("address", Kind::Text(1000)),
     Field::new("website", Kind::Url),
     Field::new("tax_id", Kind::Text(32)),
-    Field::new("last_activity_at", Kind::Timestamp).ro().sort(),
     CUSTOM,
     CREATED,
     UPDATED,

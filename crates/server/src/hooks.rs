@@ -52,7 +52,9 @@ pub fn authenticate(source: &Source, headers: &HeaderMap, body: &[u8]) -> Result
         return match header(TELEGRAM_HEADER) {
             Some(t) if constant_time_eq(t.as_bytes(), secret) => Ok(()),
             Some(_) => Err(ApiError::unauthorized("the X-Telegram-Bot-Api-Secret-Token does not match this source's secret")),
-            None => Err(ApiError::unauthorized("this source needs the X-Telegram-Bot-Api-Secret-Token header (set secret_token in setWebhook)")),
+            None => {
+                Err(ApiError::unauthorized("this source needs the X-Telegram-Bot-Api-Secret-Token header (set secret_token in setWebhook)"))
+            }
         };
     }
     if let Some(sig) = header(SIGNATURE_HEADER) {
@@ -61,14 +63,16 @@ pub fn authenticate(source: &Source, headers: &HeaderMap, body: &[u8]) -> Result
         };
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| ApiError::unauthorized("bad secret"))?;
         mac.update(body);
-        return mac.verify_slice(&hex_sig).map_err(|_| ApiError::unauthorized("the signature does not match the body and this source's secret"));
+        return mac
+            .verify_slice(&hex_sig)
+            .map_err(|_| ApiError::unauthorized("the signature does not match the body and this source's secret"));
     }
     match header(TOKEN_HEADER) {
         Some(t) if constant_time_eq(t.as_bytes(), secret) => Ok(()),
         Some(_) => Err(ApiError::unauthorized("the X-Poryadok-Token does not match this source's secret")),
-        None => Err(ApiError::unauthorized(
-            "this source needs X-Poryadok-Signature (sha256=<hex HMAC-SHA256 of the body>) or X-Poryadok-Token",
-        )),
+        None => {
+            Err(ApiError::unauthorized("this source needs X-Poryadok-Signature (sha256=<hex HMAC-SHA256 of the body>) or X-Poryadok-Token"))
+        }
     }
 }
 
@@ -83,13 +87,22 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let source = st.db.source_by_key(&key).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such intake source"))?;
+    let source =
+        st.db.source_by_key(&key).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such intake source"))?;
     authenticate(&source, &headers, &body)?;
     let body = if source.kind == "form" { crate::forms::normalised_signed(&body) } else { body };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (external_id, arrival) = st.db.triage(&source, &body, content_type.as_deref()).await?;
     let (reply, answer) = tokio::sync::oneshot::channel();
-    let waiting = Waiting { source, external_id, content_type, body, remote_addr: remote(addr.as_ref().map(|a| &a.0)), arrival: arrival.clone(), reply };
+    let waiting = Waiting {
+        source,
+        external_id,
+        content_type,
+        body,
+        remote_addr: remote(addr.as_ref().map(|a| &a.0)),
+        arrival: arrival.clone(),
+        reply,
+    };
     let internal = || ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log");
     st.inbox.sender(&st.db).await.send(waiting).await.map_err(|_| internal())?;
     let accepted = answer.await.map_err(|_| internal())?.map_err(|_| internal())?;
@@ -99,7 +112,8 @@ pub async fn receive(
 /// The answer to a stored delivery.
 pub fn respond(accepted: &poryadok_store::intake::Accepted, arrival: &Arrival, wake: impl FnOnce()) -> Response {
     if accepted.duplicate {
-        return (StatusCode::OK, Json(json!({"event_id": accepted.event_id, "status": accepted.status, "duplicate": true}))).into_response();
+        return (StatusCode::OK, Json(json!({"event_id": accepted.event_id, "status": accepted.status, "duplicate": true})))
+            .into_response();
     }
     match arrival {
         Arrival::Pending => {

@@ -61,7 +61,10 @@ pub async fn poll_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
             ctx.db.accept_event(&ev).await.map_err(|e| e.to_string())?;
             last_uid = Some(uid);
             // Progress is saved per message: a crash re-reads at most one, and its key makes that a no-op.
-            ctx.db.set_source_state(source.workspace_id, source.id, &json!({"uidvalidity": uidvalidity, "last_uid": last_uid})).await.map_err(|e| e.to_string())?;
+            ctx.db
+                .set_source_state(source.workspace_id, source.id, &json!({"uidvalidity": uidvalidity, "last_uid": last_uid}))
+                .await
+                .map_err(|e| e.to_string())?;
         }
         if n < BATCH {
             break;

@@ -546,18 +546,51 @@ fn add_intake_paths(paths: &mut Paths) {
     add(
         "/api/v1/intake/sources/{id}",
         item([
-            (HttpMethod::Get, simple("intake", "get_source", "One source (without its secret)", "200", "the source", object(source)).parameter(id_param())),
-            (HttpMethod::Patch, simple("intake", "update_source", "Change name, config (whole) or active", "200", "the source", object(source)).parameter(id_param()).request_body(Some(body(any_object("{name, config, active}"))))),
-            (HttpMethod::Delete, simple("intake", "delete_source", "Delete a source (its events stay)", "204", "deleted", None).parameter(id_param())),
+            (
+                HttpMethod::Get,
+                simple("intake", "get_source", "One source (without its secret)", "200", "the source", object(source))
+                    .parameter(id_param()),
+            ),
+            (
+                HttpMethod::Patch,
+                simple("intake", "update_source", "Change name, config (whole) or active", "200", "the source", object(source))
+                    .parameter(id_param())
+                    .request_body(Some(body(any_object("{name, config, active}")))),
+            ),
+            (
+                HttpMethod::Delete,
+                simple("intake", "delete_source", "Delete a source (its events stay)", "204", "deleted", None).parameter(id_param()),
+            ),
         ]),
     );
     add(
         "/api/v1/intake/sources/{id}/rotate_secret",
-        item([(HttpMethod::Post, simple("intake", "rotate_secret", "A new secret; the old one stops working", "200", "the source with its new secret", object(source)).parameter(id_param()))]),
+        item([(
+            HttpMethod::Post,
+            simple(
+                "intake",
+                "rotate_secret",
+                "A new secret; the old one stops working",
+                "200",
+                "the source with its new secret",
+                object(source),
+            )
+            .parameter(id_param()),
+        )]),
     );
     add(
         "/api/v1/intake/presets",
-        item([(HttpMethod::Get, simple("intake", "presets", "Telephony presets and the call fields a mapping may name", "200", "{data: {presets, call_fields}}", object("{data: {presets, call_fields}}")))]),
+        item([(
+            HttpMethod::Get,
+            simple(
+                "intake",
+                "presets",
+                "Telephony presets and the call fields a mapping may name",
+                "200",
+                "{data: {presets, call_fields}}",
+                object("{data: {presets, call_fields}}"),
+            ),
+        )]),
     );
     add(
         "/api/v1/intake/events",
@@ -571,15 +604,33 @@ fn add_intake_paths(paths: &mut Paths) {
     );
     add(
         "/api/v1/intake/events/{id}",
-        item([(HttpMethod::Get, simple("intake", "get_event", "One event with its raw body", "200", "{data: event with body, body_encoding}", object("{data: event}")).parameter(id_param()))]),
+        item([(
+            HttpMethod::Get,
+            simple(
+                "intake",
+                "get_event",
+                "One event with its raw body",
+                "200",
+                "{data: event with body, body_encoding}",
+                object("{data: event}"),
+            )
+            .parameter(id_param()),
+        )]),
     );
     add(
         "/api/v1/intake/events/{id}/reprocess",
         item([(
             HttpMethod::Post,
-            simple("intake", "reprocess_event", "Queue a failed event to be processed again (administrators)", "200", "the event, pending", object("{data: event}"))
-                .parameter(id_param())
-                .response("409", json_response("the event is not failed", Some(error_ref()))),
+            simple(
+                "intake",
+                "reprocess_event",
+                "Queue a failed event to be processed again (administrators)",
+                "200",
+                "the event, pending",
+                object("{data: event}"),
+            )
+            .parameter(id_param())
+            .response("409", json_response("the event is not failed", Some(error_ref()))),
         )]),
     );
     add(
@@ -589,7 +640,18 @@ fn add_intake_paths(paths: &mut Paths) {
     for collection in ["deals", "persons"] {
         add(
             &format!("/api/v1/{collection}/{{id}}/messages"),
-            item([(HttpMethod::Get, simple("intake", &format!("{collection}_messages"), "Telegram and e-mail messages on the card, newest first", "200", "{data: [message]}", object("{data: [{channel, direction, sender, subject, body, sent_at, thread_id}]}")).parameter(id_param()))]),
+            item([(
+                HttpMethod::Get,
+                simple(
+                    "intake",
+                    &format!("{collection}_messages"),
+                    "Telegram and e-mail messages on the card, newest first",
+                    "200",
+                    "{data: [message]}",
+                    object("{data: [{channel, direction, sender, subject, body, sent_at, thread_id}]}"),
+                )
+                .parameter(id_param()),
+            )]),
         );
     }
     add(

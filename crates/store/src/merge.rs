@@ -490,7 +490,14 @@ impl Db {
 
     /// [`Db::merge`] inside the caller's transaction (intake merges a Telegram-only card into the
     /// card of the phone its owner shared).
-    pub(crate) async fn merge_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, keep_id: i64, remove_id: i64) -> Result<Row> {
+    pub(crate) async fn merge_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        keep_id: i64,
+        remove_id: i64,
+    ) -> Result<Row> {
         mergeable(entity)?;
         if keep_id == remove_id {
             return Err(StoreError::invalid("merge_id", "a record cannot be merged with itself"));
@@ -588,6 +595,13 @@ impl Db {
         tx.execute(self.backend.build(&chain)).await?;
         if entity == Entity::Organization {
             self.move_custom_refs(tx, actor, keep, remove).await?;
+            // The client's last touch is the later of the two cards'.
+            let sql = "UPDATE organizations SET last_activity_at = (SELECT r.last_activity_at FROM organizations r WHERE r.workspace_id = $1 AND r.id = $3) \
+                       WHERE workspace_id = $1 AND id = $2 AND COALESCE(last_activity_at, 0) < \
+                       (SELECT COALESCE(r.last_activity_at, 0) FROM organizations r WHERE r.workspace_id = $1 AND r.id = $3)";
+            let sql = if self.is_postgres() { sql.to_string() } else { sql.replace('$', "?") };
+            let values: Vec<sea_orm::Value> = vec![actor.ws_id().into(), keep.into(), remove.into()];
+            tx.execute(sea_orm::Statement::from_sql_and_values(self.backend, sql, values)).await?;
         }
         Ok(())
     }

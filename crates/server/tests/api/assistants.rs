@@ -34,7 +34,8 @@ async fn run(app: &TestApp, name: &str, dry: bool) -> Value {
 }
 
 fn ids(report: &Value, action: &str) -> Vec<i64> {
-    let mut v: Vec<i64> = report["actions"].as_array().unwrap().iter().filter(|a| a["action"] == action).map(|a| a["record_id"].as_i64().unwrap()).collect();
+    let mut v: Vec<i64> =
+        report["actions"].as_array().unwrap().iter().filter(|a| a["action"] == action).map(|a| a["record_id"].as_i64().unwrap()).collect();
     v.sort();
     v
 }
@@ -53,7 +54,12 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
     last_activity(&app, busy, 5).await;
     last_activity(&app, planned, 70).await;
     let due = (app.clock.now() + Duration::days(10)).format(&time::format_description::well_known::Rfc3339).unwrap();
-    app.create(&app.t.admin, "activities", json!({"type": "call", "subject": "Созвон после отпуска", "organization_id": planned, "owner_id": app.ids.manager2, "due_at": due})).await;
+    app.create(
+        &app.t.admin,
+        "activities",
+        json!({"type": "call", "subject": "Созвон после отпуска", "organization_id": planned, "owner_id": app.ids.manager2, "due_at": due}),
+    )
+    .await;
 
     let dry = run(&app, "forgotten", true).await;
     assert_eq!(ids(&dry, "label"), vec![quiet], "{dry}");
@@ -65,7 +71,10 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
     assert_eq!(labels(&app, quiet).await, vec!["forgotten"]);
     let tasks = app.all_records(&app.t.admin, "activities", &format!("&organization_id={quiet}"), 50).await;
     assert_eq!(tasks.len(), 1);
-    assert_eq!((tasks[0]["owner_id"].as_i64(), tasks[0]["assistant"].as_str(), tasks[0]["done"].as_bool()), (Some(app.ids.manager1), Some("forgotten"), Some(false)));
+    assert_eq!(
+        (tasks[0]["owner_id"].as_i64(), tasks[0]["assistant"].as_str(), tasks[0]["done"].as_bool()),
+        (Some(app.ids.manager1), Some("forgotten"), Some(false))
+    );
     // The card's explanation.
     let (_, actions) = app.get(&app.t.admin, &format!("/api/v1/organizations/{quiet}/assistant_actions")).await;
     assert_eq!(actions["data"][0]["assistant"], "forgotten");
@@ -87,9 +96,13 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
 
 async fn a_forgotten_client_is_released_with_its_people_and_open_deals(app: TestApp) {
     let client = org(&app, "Забытый холдинг", app.ids.manager1).await;
-    let person = app.create(&app.t.admin, "persons", json!({"name": "Директор", "organization_id": client, "owner_id": app.ids.manager1})).await;
-    let open = app.create(&app.t.admin, "deals", json!({"title": "Поставка", "organization_id": client, "owner_id": app.ids.manager1})).await;
-    let won = app.create(&app.t.admin, "deals", json!({"title": "Старая поставка", "organization_id": client, "owner_id": app.ids.manager1})).await;
+    let person =
+        app.create(&app.t.admin, "persons", json!({"name": "Директор", "organization_id": client, "owner_id": app.ids.manager1})).await;
+    let open =
+        app.create(&app.t.admin, "deals", json!({"title": "Поставка", "organization_id": client, "owner_id": app.ids.manager1})).await;
+    let won = app
+        .create(&app.t.admin, "deals", json!({"title": "Старая поставка", "organization_id": client, "owner_id": app.ids.manager1}))
+        .await;
     app.patch(&app.t.admin, &format!("/api/v1/deals/{won}"), json!({"status": "won"})).await;
     app.clock.advance(Duration::days(100));
     last_activity(&app, client, 80).await;
@@ -176,7 +189,12 @@ async fn bad_assistant_settings_are_refused(app: TestApp) {
         "validation",
         Some("settings.pool"),
     );
-    assert_error(&app.patch(&app.t.admin, "/api/v1/assistants/release", json!({"settings": {"mode": "pool"}})).await, 422, "validation", Some("settings.pool"));
+    assert_error(
+        &app.patch(&app.t.admin, "/api/v1/assistants/release", json!({"settings": {"mode": "pool"}})).await,
+        422,
+        "validation",
+        Some("settings.pool"),
+    );
     assert_error(&app.patch(&app.t.admin, "/api/v1/assistants/robot", json!({})).await, 422, "validation", Some("name"));
     assert_error(&app.patch(&app.t.manager1, "/api/v1/assistants/forgotten", json!({"enabled": true})).await, 403, "forbidden", None);
     assert_error(&app.post(&app.t.manager1, "/api/v1/assistants/forgotten/run", json!({"dry_run": true})).await, 403, "forbidden", None);
@@ -203,7 +221,15 @@ async fn invoice(app: &TestApp, number: &str, issued_days_ago: i64, due_days_ago
         day(due_days_ago)
     );
     app.db.raw_execute(&[sql], app.ws, app.clock.now_ms()).await.unwrap();
-    let id = app.db.raw_count(&format!("SELECT id FROM invoices WHERE workspace_id = $1 AND number = '{number}' AND created_at <= $2"), app.ws, app.clock.now_ms()).await.unwrap();
+    let id = app
+        .db
+        .raw_count(
+            &format!("SELECT id FROM invoices WHERE workspace_id = $1 AND number = '{number}' AND created_at <= $2"),
+            app.ws,
+            app.clock.now_ms(),
+        )
+        .await
+        .unwrap();
     (id, client)
 }
 
@@ -260,7 +286,8 @@ async fn debtors_are_reminded_by_email_and_sms_and_the_head_is_told_later(app: T
     assert_eq!(n["data"].as_array().unwrap().iter().filter(|x| x["kind"] == "debt_escalation").count(), 1, "{n}");
     assert_eq!(run(&app, "debtors", false).await["count"], 0);
     // Paid: the labels go.
-    let sql = format!("UPDATE invoices SET paid_amount = amount, status = 'paid' WHERE workspace_id = $1 AND id = {late} AND updated_at <= $2");
+    let sql =
+        format!("UPDATE invoices SET paid_amount = amount, status = 'paid' WHERE workspace_id = $1 AND id = {late} AND updated_at <= $2");
     app.db.raw_execute(&[sql], app.ws, app.clock.now_ms()).await.unwrap();
     run(&app, "debtors", false).await;
     assert!(labels(&app, client).await.is_empty());

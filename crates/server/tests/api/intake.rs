@@ -25,10 +25,15 @@ pub struct Hook {
 }
 
 pub async fn source(app: &TestApp, kind: &str, config: Value) -> Hook {
-    let (s, v) = app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": kind, "name": format!("{kind} source"), "config": config})).await;
+    let (s, v) =
+        app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": kind, "name": format!("{kind} source"), "config": config})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let d = &v["data"];
-    Hook { id: d["id"].as_i64().unwrap(), path: d["hook_path"].as_str().unwrap().to_string(), secret: d["secret"].as_str().unwrap().to_string() }
+    Hook {
+        id: d["id"].as_i64().unwrap(),
+        path: d["hook_path"].as_str().unwrap().to_string(),
+        secret: d["secret"].as_str().unwrap().to_string(),
+    }
 }
 
 /// Posts a body signed with the source's secret.
@@ -73,7 +78,9 @@ async fn activities_of(app: &TestApp, deal: i64) -> Vec<Value> {
 async fn every_spelling_of_a_number_is_one_client(app: TestApp) {
     let hook = source(&app, "telephony", json!({"preset": "generic"})).await;
     for (i, number) in ["8 (999) 123-45-67", "+7 999 1234567", "89991234567"].iter().enumerate() {
-        let (s, v) = call(&app, &hook, json!({"call_id": format!("c{i}"), "from": number, "direction": "in", "status": "answered", "duration": 61})).await;
+        let (s, v) =
+            call(&app, &hook, json!({"call_id": format!("c{i}"), "from": number, "direction": "in", "status": "answered", "duration": 61}))
+                .await;
         assert_eq!(s, StatusCode::ACCEPTED, "{v}");
         work(&app).await;
     }
@@ -100,7 +107,10 @@ async fn a_replayed_event_changes_nothing(app: TestApp) {
     work(&app).await;
     let (s2, v2) = call(&app, &hook, body.clone()).await;
     assert_eq!(s2, StatusCode::OK, "{v2}");
-    assert_eq!((v2["duplicate"].as_bool(), v2["event_id"].as_i64(), v2["status"].as_str()), (Some(true), v1["event_id"].as_i64(), Some("processed")));
+    assert_eq!(
+        (v2["duplicate"].as_bool(), v2["event_id"].as_i64(), v2["status"].as_str()),
+        (Some(true), v1["event_id"].as_i64(), Some("processed"))
+    );
     work(&app).await;
     // Re-running the processing of a processed event is a no-op too.
     app.db.process_event(app.ws, v1["event_id"].as_i64().unwrap()).await.unwrap();
@@ -126,7 +136,10 @@ async fn a_missed_call_makes_a_deal_and_a_callback_task_with_tracking(app: TestA
     let deal = &deals[0];
     assert_eq!(deal["title"], "Пропущенный звонок +7 999 555-44-33");
     assert_eq!((deal["utm_source"].as_str(), deal["utm_campaign"].as_str()), (Some("yandex"), Some("winter")));
-    assert_eq!((deal["tracking_number"].as_str(), deal["landing_page"].as_str()), (Some("+74951112233"), Some("https://site.example/sale")));
+    assert_eq!(
+        (deal["tracking_number"].as_str(), deal["landing_page"].as_str()),
+        (Some("+74951112233"), Some("https://site.example/sale"))
+    );
     // Round-robin among the active managers: the first manager gets the first lead.
     assert_eq!(deal["owner_id"].as_i64(), Some(app.ids.manager1));
     let acts = activities_of(&app, deal["id"].as_i64().unwrap()).await;
@@ -137,7 +150,8 @@ async fn a_missed_call_makes_a_deal_and_a_callback_task_with_tracking(app: TestA
     assert_eq!(task["owner_id"].as_i64(), Some(app.ids.manager1));
     // The fixed clock is a working Monday 10:00 Moscow time; thirty working minutes later.
     let (_, ev) = app.get(&app.t.admin, &format!("/api/v1/intake/events/{}", v["event_id"])).await;
-    let received = time::OffsetDateTime::parse(ev["data"]["received_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let received =
+        time::OffsetDateTime::parse(ev["data"]["received_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
     let due = time::OffsetDateTime::parse(task["due_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
     assert_eq!(due - received, time::Duration::minutes(30), "received {received}, due {due}");
 
@@ -161,11 +175,18 @@ async fn a_missed_call_makes_a_deal_and_a_callback_task_with_tracking(app: TestA
 }
 
 async fn a_known_client_lands_in_their_open_deal_and_a_closed_one_starts_a_new_deal(app: TestApp) {
-    let person = app.create(&app.t.admin, "persons", json!({"name": "Ольга Петрова", "phone": "+7 912 000-11-22", "owner_id": app.ids.manager3})).await;
+    let person = app
+        .create(&app.t.admin, "persons", json!({"name": "Ольга Петрова", "phone": "+7 912 000-11-22", "owner_id": app.ids.manager3}))
+        .await;
     let older = app.create(&app.t.admin, "deals", json!({"title": "Старая", "person_id": person, "owner_id": app.ids.manager3})).await;
     let newer = app.create(&app.t.admin, "deals", json!({"title": "Свежая", "person_id": person, "owner_id": app.ids.manager3})).await;
     let hook = source(&app, "telephony", json!({})).await;
-    call(&app, &hook, json!({"call_id": "k1", "from": "89120001122", "direction": "out", "to": "89120001122", "status": "answered", "duration": 10})).await;
+    call(
+        &app,
+        &hook,
+        json!({"call_id": "k1", "from": "89120001122", "direction": "out", "to": "89120001122", "status": "answered", "duration": 10}),
+    )
+    .await;
     work(&app).await;
     assert_eq!(activities_of(&app, newer).await.len(), 1, "the most recent open deal takes the call");
     assert_eq!(activities_of(&app, older).await.len(), 0);
@@ -185,7 +206,14 @@ async fn bad_deliveries_are_stored_and_reported_and_reprocessed_after_a_fix(app:
     let hook = source(&app, "telephony", json!({"preset": "generic", "mapping": {"caller": "numA"}})).await;
     // Wrong secret: refused, not stored.
     let body = br#"{"call_id": "x", "numA": "+79991112233"}"#;
-    let resp = app.client.post(format!("{}{}", app.base, hook.path)).header("x-poryadok-signature", sign("wrong", body)).body(body.to_vec()).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}{}", app.base, hook.path))
+        .header("x-poryadok-signature", sign("wrong", body))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let resp = app.client.post(format!("{}{}", app.base, hook.path)).body(body.to_vec()).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -222,17 +250,34 @@ async fn bad_deliveries_are_stored_and_reported_and_reprocessed_after_a_fix(app:
     let (_, v) = app.get(&app.t.admin, &format!("/api/v1/intake/events/{ev}")).await;
     assert_eq!(v["data"]["status"], "processed", "{v}");
     assert_eq!(persons_with_phone(&app, "+79991112233").await.len(), 1);
-    assert_error(&app.post(&app.t.admin, &format!("/api/v1/intake/events/{ev}/reprocess"), json!({})).await, 409, "conflict", Some("status"));
+    assert_error(
+        &app.post(&app.t.admin, &format!("/api/v1/intake/events/{ev}/reprocess"), json!({})).await,
+        409,
+        "conflict",
+        Some("status"),
+    );
 
     // Bad source settings.
     let app = &app;
-    let bad = |config: Value| async move { app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "x", "config": config})).await };
+    let bad = |config: Value| async move {
+        app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "x", "config": config})).await
+    };
     assert_error(&bad(json!({"preset": "asterisk"})).await, 422, "validation", Some("config.preset"));
     assert_error(&bad(json!({"mapping": {"colour": "x"}})).await, 422, "validation", Some("config.mapping.colour"));
     assert_error(&bad(json!({"pipeline_id": app.ids.other_pipeline})).await, 422, "validation", Some("config.pipeline_id"));
     assert_error(&bad(json!({"callback_minutes": 0})).await, 422, "validation", Some("config.callback_minutes"));
-    assert_error(&app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "fax", "name": "x"})).await, 422, "validation", Some("kind"));
-    assert_error(&app.post(&app.t.manager1, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "x"})).await, 403, "forbidden", None);
+    assert_error(
+        &app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "fax", "name": "x"})).await,
+        422,
+        "validation",
+        Some("kind"),
+    );
+    assert_error(
+        &app.post(&app.t.manager1, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "x"})).await,
+        403,
+        "forbidden",
+        None,
+    );
     // The secret is shown on creation only.
     let (_, list) = app.get(&app.t.admin, "/api/v1/intake/sources").await;
     assert!(list["data"].as_array().unwrap().iter().all(|s| s.get("secret").is_none()));
@@ -242,7 +287,8 @@ async fn two_concurrent_first_calls_from_one_new_number_make_one_person_and_one_
     let hook = source(&app, "telephony", json!({})).await;
     let mut ids = Vec::new();
     for i in 0..2 {
-        let (s, v) = call(&app, &hook, json!({"call_id": format!("race-{i}"), "from": "+79997776655", "status": "answered", "duration": 3})).await;
+        let (s, v) =
+            call(&app, &hook, json!({"call_id": format!("race-{i}"), "from": "+79997776655", "status": "answered", "duration": 3})).await;
         assert_eq!(s, StatusCode::ACCEPTED);
         ids.push(v["event_id"].as_i64().unwrap());
     }
@@ -266,15 +312,24 @@ async fn a_client_who_calls_then_writes_in_telegram_then_emails_has_one_card(app
     let update = |id: i64, message: Value| json!({"update_id": id, "message": message});
     let from = json!({"id": 5550001, "first_name": "Иван", "last_name": "Седов", "username": "ISedov"});
     // Telegram authenticates with its own header; a signature is not it.
-    let resp = app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", "nope").json(&update(1, json!({}))).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}{}", app.base, tg.path))
+        .header("x-telegram-bot-api-secret-token", "nope")
+        .json(&update(1, json!({})))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let send = |body: Value| {
-        let req = app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", tg.secret.clone()).json(&body);
+        let req =
+            app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", tg.secret.clone()).json(&body);
         async move { req.send().await.unwrap().status() }
     };
     let contact = json!({"message_id": 10, "from": from, "chat": {"id": 5550001}, "date": 1_790_000_000, "contact": {"phone_number": "79161234567", "user_id": 5550001, "first_name": "Иван"}});
     assert_eq!(send(update(100, contact)).await, StatusCode::ACCEPTED);
-    let text = json!({"message_id": 11, "from": from, "chat": {"id": 5550001}, "date": 1_790_000_060, "text": "Добрый день, пришлите счёт"});
+    let text =
+        json!({"message_id": 11, "from": from, "chat": {"id": 5550001}, "date": 1_790_000_060, "text": "Добрый день, пришлите счёт"});
     assert_eq!(send(update(101, text)).await, StatusCode::ACCEPTED);
     work(&app).await;
 
@@ -314,10 +369,12 @@ In-Reply-To: <m1@example.ru>\r\nReferences: <m1@example.ru>\r\n\r\nИ ещё в�
 }
 
 async fn a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_shared(app: TestApp) {
-    let known = app.create(&app.t.admin, "persons", json!({"name": "Пётр Ключников", "phone": "+79035550011", "owner_id": app.ids.manager2})).await;
+    let known =
+        app.create(&app.t.admin, "persons", json!({"name": "Пётр Ключников", "phone": "+79035550011", "owner_id": app.ids.manager2})).await;
     let tg = source(&app, "telegram", json!({})).await;
     let send = |body: Value| {
-        let req = app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", tg.secret.clone()).json(&body);
+        let req =
+            app.client.post(format!("{}{}", app.base, tg.path)).header("x-telegram-bot-api-secret-token", tg.secret.clone()).json(&body);
         async move { req.send().await.unwrap().status() }
     };
     let from = json!({"id": 4242, "first_name": "Пётр"});

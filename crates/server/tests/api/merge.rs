@@ -153,7 +153,12 @@ async fn a_person_merge_moves_everything_and_keeps_all_history(app: TestApp) {
     app.patch(m1, &format!("/api/v1/persons/{gone}"), json!({"telegram": "@ivan_p"})).await;
     let d1 = app.create(m1, "deals", json!({"title": "Первая", "person_id": keep})).await;
     let d2 = app.create(m1, "deals", json!({"title": "Вторая", "person_id": gone})).await;
-    app.create(m1, "activities", json!({"type": "call", "subject": "Звонок", "person_id": gone, "call_direction": "inbound", "done": true})).await;
+    app.create(
+        m1,
+        "activities",
+        json!({"type": "call", "subject": "Звонок", "person_id": gone, "call_direction": "inbound", "done": true}),
+    )
+    .await;
     app.create(m1, "activities", json!({"type": "task", "subject": "Перезвонить", "person_id": gone})).await;
     app.create(m1, "notes", json!({"content": "О втором", "person_id": gone})).await;
     app.create(m1, "notes", json!({"content": "О первом", "person_id": keep})).await;
@@ -226,7 +231,8 @@ async fn a_person_merge_moves_everything_and_keeps_all_history(app: TestApp) {
 async fn an_organization_merge_moves_people_deals_and_references(app: TestApp) {
     let m1 = &app.t.manager1;
     let keep = app.create(m1, "organizations", json!({"name": "Ромашка"})).await;
-    let gone = app.create(m1, "organizations", json!({"name": "ООО «Ромашка»", "tax_id": "7701234567", "website": "https://romashka.ru"})).await;
+    let gone =
+        app.create(m1, "organizations", json!({"name": "ООО «Ромашка»", "tax_id": "7701234567", "website": "https://romashka.ru"})).await;
     let person = app.create(m1, "persons", json!({"name": "Анна", "organization_id": gone})).await;
     let deal = app.create(m1, "deals", json!({"title": "Поставка", "organization_id": gone})).await;
     app.create(m1, "notes", json!({"content": "Об организации", "organization_id": gone})).await;

@@ -50,7 +50,13 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             label: Some(LABEL),
             clear_label: None,
             reassign_to: None,
-            task: Some(TaskSpec { subject: ctx.texts.churned_task(&name), owner_id: owner, due_at: due, organization_id: Some(id), deal_id: None }),
+            task: Some(TaskSpec {
+                subject: ctx.texts.churned_task(&name),
+                owner_id: owner,
+                due_at: due,
+                organization_id: Some(id),
+                deal_id: None,
+            }),
             notices: Vec::new(),
             messages: Vec::new(),
         });

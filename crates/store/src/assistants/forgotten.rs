@@ -40,7 +40,13 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             label: Some(LABEL),
             clear_label: None,
             reassign_to: None,
-            task: Some(TaskSpec { subject: ctx.texts.forgotten_task(&name), owner_id: owner, due_at: due, organization_id: Some(id), deal_id: None }),
+            task: Some(TaskSpec {
+                subject: ctx.texts.forgotten_task(&name),
+                owner_id: owner,
+                due_at: due,
+                organization_id: Some(id),
+                deal_id: None,
+            }),
             notices: Vec::new(),
             messages: Vec::new(),
         });
@@ -51,7 +57,8 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
 
 /// Clients with activity after they were labelled are not forgotten any more.
 async fn clear_revived(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
-    let find = "SELECT l.id, l.record_id, o.name FROM labels l JOIN organizations o ON o.workspace_id = l.workspace_id AND o.id = l.record_id \
+    let find =
+        "SELECT l.id, l.record_id, o.name FROM labels l JOIN organizations o ON o.workspace_id = l.workspace_id AND o.id = l.record_id \
                 WHERE l.workspace_id = $1 AND l.entity = 'organization' AND l.label = $2 AND l.cleared_at IS NULL \
                 AND o.last_activity_at > l.set_at";
     let rows = ctx.db.read.query_all(raw(ctx.backend(), find, vec![ctx.ws().into(), LABEL.into()])).await?;
@@ -67,7 +74,8 @@ async fn clear_revived(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
         });
     }
     if !ctx.dry_run && !rows.is_empty() {
-        let clear = "UPDATE labels SET cleared_at = $1 WHERE workspace_id = $2 AND entity = 'organization' AND label = $3 AND cleared_at IS NULL \
+        let clear =
+            "UPDATE labels SET cleared_at = $1 WHERE workspace_id = $2 AND entity = 'organization' AND label = $3 AND cleared_at IS NULL \
                      AND record_id IN (SELECT o.id FROM organizations o WHERE o.workspace_id = $2 AND o.last_activity_at > labels.set_at)";
         ctx.db.write.execute(raw(ctx.backend(), clear, vec![ctx.now.into(), ctx.ws().into(), LABEL.into()])).await?;
     }

@@ -109,7 +109,13 @@ async fn templates(ctx: &RunCtx<'_>, key: &str) -> Result<HashSet<String>> {
 }
 
 /// The reminders for an invoice by the assistant's channel setting, and a note of what could not be sent.
-fn reminders(ctx: &RunCtx<'_>, inv: &Invoice, key: &str, have: &HashSet<String>, days_overdue: i64) -> (Vec<ClientMessage>, Vec<&'static str>) {
+fn reminders(
+    ctx: &RunCtx<'_>,
+    inv: &Invoice,
+    key: &str,
+    have: &HashSet<String>,
+    days_overdue: i64,
+) -> (Vec<ClientMessage>, Vec<&'static str>) {
     let channel = ctx.settings.get("channel").and_then(Json::as_str).unwrap_or("email");
     let wanted: &[&str] = match channel {
         "both" => &["email", "sms"],
@@ -198,7 +204,13 @@ pub(crate) async fn unpaid(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             label: Some(UNPAID),
             clear_label: None,
             reassign_to: None,
-            task: Some(TaskSpec { subject: ctx.texts.unpaid_task(&inv.number, &inv.client), owner_id: inv.owner, due_at: due, organization_id: inv.org, deal_id: inv.deal }),
+            task: Some(TaskSpec {
+                subject: ctx.texts.unpaid_task(&inv.number, &inv.client),
+                owner_id: inv.owner,
+                due_at: due,
+                organization_id: inv.org,
+                deal_id: inv.deal,
+            }),
             notices: Vec::new(),
             messages,
         });
@@ -238,13 +250,26 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                 label: Some(OVERDUE),
                 clear_label: None,
                 reassign_to: None,
-                task: Some(TaskSpec { subject: ctx.texts.debt_task(&inv.number, &inv.client), owner_id: inv.owner, due_at: due, organization_id: inv.org, deal_id: inv.deal }),
+                task: Some(TaskSpec {
+                    subject: ctx.texts.debt_task(&inv.number, &inv.client),
+                    owner_id: inv.owner,
+                    due_at: due,
+                    organization_id: inv.org,
+                    deal_id: inv.deal,
+                }),
                 notices: Vec::new(),
                 messages,
             });
             if let Some(org) = inv.org.filter(|o| !debtors.contains(o) && new_debtors.insert(*o)) {
                 acts.push(Act {
-                    planned: Planned { action: "label", entity: "organization", record_id: org, title: inv.client.clone(), reason: ctx.texts.debt_reason(&inv.number, days_overdue), owner_id: inv.owner },
+                    planned: Planned {
+                        action: "label",
+                        entity: "organization",
+                        record_id: org,
+                        title: inv.client.clone(),
+                        reason: ctx.texts.debt_reason(&inv.number, days_overdue),
+                        owner_id: inv.owner,
+                    },
                     label: Some(DEBTOR),
                     clear_label: None,
                     reassign_to: None,

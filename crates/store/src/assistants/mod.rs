@@ -104,7 +104,8 @@ impl Db {
 
     /// Whether an assistant is on, and its settings (defaults when never saved).
     pub async fn assistant_settings(&self, ws: i64, name: &str) -> Result<(bool, Json)> {
-        let defaults = defaults(name).ok_or_else(|| StoreError::invalid("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
+        let defaults = defaults(name)
+            .ok_or_else(|| StoreError::invalid("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
         let q = Query::select()
             .columns(["enabled", "settings"].map(col))
             .from(col("assistants"))
@@ -153,11 +154,16 @@ impl Db {
             .columns(["workspace_id", "name", "enabled", "settings", "created_at", "updated_at"].map(col))
             .values([actor.ws_id().into(), name.into(), enabled.into(), settings.to_string().into(), now.into(), now.into()])
             .map_err(|e| StoreError::Internal(e.to_string()))?
-            .on_conflict(OnConflict::columns(["workspace_id", "name"].map(col)).update_columns(["enabled", "settings", "updated_at"].map(col)).to_owned())
+            .on_conflict(
+                OnConflict::columns(["workspace_id", "name"].map(col))
+                    .update_columns(["enabled", "settings", "updated_at"].map(col))
+                    .to_owned(),
+            )
             .to_owned();
         self.write.execute(self.backend.build(&q)).await?;
         if enabled {
-            self.upsert_schedule(actor.ws_id(), &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000).await?;
+            self.upsert_schedule(actor.ws_id(), &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000)
+                .await?;
         }
         Ok(json!({"name": name, "enabled": enabled, "settings": settings}))
     }

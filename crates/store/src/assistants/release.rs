@@ -25,7 +25,8 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
     }
     let skip = if flag(ctx.settings, "skip_with_future_task") { orgs_with_future_task(ctx).await? } else { Default::default() };
     let mode = ctx.settings.get("mode").and_then(Json::as_str).unwrap_or("round_robin").to_string();
-    let pool: Vec<i64> = ctx.settings.get("pool").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_i64).collect()).unwrap_or_default();
+    let pool: Vec<i64> =
+        ctx.settings.get("pool").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_i64).collect()).unwrap_or_default();
     let candidates = match mode.as_str() {
         "pool" => active_users(&ctx.db.read, ctx.backend(), ctx.ws(), Some(&pool), None).await?,
         _ => active_users(&ctx.db.read, ctx.backend(), ctx.ws(), None, Some(Role::Manager)).await?,
@@ -89,6 +90,7 @@ async fn open_deal_loads(ctx: &RunCtx<'_>) -> Result<Map<String, Json>> {
 }
 
 async fn user_names(ctx: &RunCtx<'_>) -> Result<std::collections::HashMap<i64, String>> {
-    let rows = ctx.db.read.query_all(raw(ctx.backend(), "SELECT id, name FROM users WHERE workspace_id = $1", vec![ctx.ws().into()])).await?;
+    let rows =
+        ctx.db.read.query_all(raw(ctx.backend(), "SELECT id, name FROM users WHERE workspace_id = $1", vec![ctx.ws().into()])).await?;
     rows.iter().map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?))).collect()
 }

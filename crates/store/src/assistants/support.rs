@@ -117,8 +117,21 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
     if !tasks.is_empty() {
         let mut q = Query::insert();
         q.into_table(col("activities")).columns(
-            ["workspace_id", "type", "subject", "due_at", "done", "owner_id", "organization_id", "deal_id", "assistant", "custom", "created_at", "updated_at"]
-                .map(col),
+            [
+                "workspace_id",
+                "type",
+                "subject",
+                "due_at",
+                "done",
+                "owner_id",
+                "organization_id",
+                "deal_id",
+                "assistant",
+                "custom",
+                "created_at",
+                "updated_at",
+            ]
+            .map(col),
         );
         for (_, t) in &tasks {
             q.values([
@@ -164,9 +177,13 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
         tx.execute(ctx.backend().build(&q)).await?;
     }
     let mut actions = Query::insert();
-    actions.into_table(col("assistant_actions")).columns(["workspace_id", "run_id", "assistant", "action", "entity", "record_id", "reason", "task_id", "created_at"].map(col));
+    actions
+        .into_table(col("assistant_actions"))
+        .columns(["workspace_id", "run_id", "assistant", "action", "entity", "record_id", "reason", "task_id", "created_at"].map(col));
     let mut history = Query::insert();
-    history.into_table(col("history")).columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
+    history
+        .into_table(col("history"))
+        .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
     for (a, task) in chunk.iter().zip(&task_ids) {
         let p = &a.planned;
         actions
@@ -188,7 +205,8 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
         }
         history_row(&mut history, ws, p.entity, p.record_id, "update", changes, now)?;
         if let (Some(id), Some(t)) = (task, &a.task) {
-            let created = json!({"type": {"to": "task"}, "subject": {"to": t.subject}, "owner_id": {"to": t.owner_id}, "assistant": ctx.name});
+            let created =
+                json!({"type": {"to": "task"}, "subject": {"to": t.subject}, "owner_id": {"to": t.owner_id}, "assistant": ctx.name});
             history_row(&mut history, ws, "activity", *id, "create", created, now)?;
         }
     }
@@ -269,14 +287,28 @@ async fn hand_over(
 }
 
 fn history_row(q: &mut sea_query::InsertStatement, ws: i64, entity: &str, id: i64, action: &str, changes: Json, now: i64) -> Result<()> {
-    let values: [SimpleExpr; 8] =
-        [ws.into(), entity.into(), id.into(), action.into(), Option::<i64>::None.into(), "assistant".into(), changes.to_string().into(), now.into()];
+    let values: [SimpleExpr; 8] = [
+        ws.into(),
+        entity.into(),
+        id.into(),
+        action.into(),
+        Option::<i64>::None.into(),
+        "assistant".into(),
+        changes.to_string().into(),
+        now.into(),
+    ];
     q.values(values).map_err(|e| StoreError::Internal(e.to_string()))?;
     Ok(())
 }
 
 /// Active users of the workspace, by id, optionally among `ids` or of one role.
-pub(crate) async fn active_users(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, ids: Option<&[i64]>, role: Option<Role>) -> Result<Vec<i64>> {
+pub(crate) async fn active_users(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    ids: Option<&[i64]>,
+    role: Option<Role>,
+) -> Result<Vec<i64>> {
     let mut q = Query::select();
     q.column(col("id"))
         .from(col("users"))

@@ -115,7 +115,12 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
 }
 
 /// The person who owns an identity, if any.
-pub(crate) async fn person_by_identity(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, kind: IdentityKind, value: &str) -> Result<Option<i64>> {
+pub(crate) async fn person_by_identity(
+    ctx: &EventCtx<'_>,
+    conn: &impl ConnectionTrait,
+    kind: IdentityKind,
+    value: &str,
+) -> Result<Option<i64>> {
     let q = Query::select()
         .column((col("i"), col("person_id")))
         .from_as(col("identities"), col("i"))
@@ -160,7 +165,13 @@ pub(crate) async fn attach_identity(
 }
 
 /// Adds an identity to a person; false when it is someone else's already.
-pub(crate) async fn add_identity(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64, kind: IdentityKind, value: &str) -> Result<bool> {
+pub(crate) async fn add_identity(
+    ctx: &EventCtx<'_>,
+    conn: &impl ConnectionTrait,
+    person: i64,
+    kind: IdentityKind,
+    value: &str,
+) -> Result<bool> {
     if let Some(owner) = person_by_identity(ctx, conn, kind, value).await? {
         return Ok(owner == person);
     }
@@ -237,7 +248,8 @@ pub(crate) async fn assign_owner(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait
             return Ok(Some(o));
         }
     }
-    let pool: Option<Vec<i64>> = ctx.source.config.get("pool").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_i64).collect());
+    let pool: Option<Vec<i64>> =
+        ctx.source.config.get("pool").and_then(Json::as_array).map(|a| a.iter().filter_map(Json::as_i64).collect());
     let candidates = match &pool {
         Some(p) if !p.is_empty() => active_users(ctx, conn, Some(p), None).await?,
         _ => active_users(ctx, conn, None, Some(Role::Manager)).await?,
@@ -292,7 +304,9 @@ pub(crate) async fn round_robin(
         .columns(["workspace_id", "pool", "last_user_id", "updated_at"].map(col))
         .values([ws.into(), pool.into(), (*next).into(), now.into()])
         .map_err(|e| StoreError::Internal(e.to_string()))?
-        .on_conflict(OnConflict::columns(["workspace_id", "pool"].map(col)).update_columns(["last_user_id", "updated_at"].map(col)).to_owned())
+        .on_conflict(
+            OnConflict::columns(["workspace_id", "pool"].map(col)).update_columns(["last_user_id", "updated_at"].map(col)).to_owned(),
+        )
         .to_owned();
     conn.execute(backend.build(&up)).await?;
     Ok(Some(*next))

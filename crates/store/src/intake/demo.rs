@@ -17,7 +17,9 @@ impl Db {
             }
             c
         };
-        let phone = self.create_source(&sys, &json!({"kind": "telephony", "name": "Ringostat", "config": routing(json!({"preset": "ringostat"}))})).await?;
+        let phone = self
+            .create_source(&sys, &json!({"kind": "telephony", "name": "Ringostat", "config": routing(json!({"preset": "ringostat"}))}))
+            .await?;
         let bot = self.create_source(&sys, &json!({"kind": "telegram", "name": "Telegram-бот", "config": routing(json!({}))})).await?;
         let mail = self.create_source(&sys, &json!({"kind": "email", "name": "sales@ почта", "config": routing(json!({}))})).await?;
         let calls: [&[u8]; 3] = [

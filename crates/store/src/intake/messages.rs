@@ -53,7 +53,8 @@ pub(crate) fn read_telegram(body: &[u8]) -> std::result::Result<InboundMessage, 
         return Ok(InboundMessage { channel: "telegram", ignore: Some("not a message update".into()), ..Default::default() });
     };
     let from = msg.get("from").ok_or_else(|| FieldError::new("message.from", "the message has no sender"))?;
-    let user_id = from.get("id").and_then(Json::as_i64).ok_or_else(|| FieldError::new("message.from.id", "the sender has no numeric id"))?;
+    let user_id =
+        from.get("id").and_then(Json::as_i64).ok_or_else(|| FieldError::new("message.from.id", "the sender has no numeric id"))?;
     let chat = msg.get("chat").and_then(|c| c.get("id")).and_then(Json::as_i64).unwrap_or(user_id);
     let message_id = msg.get("message_id").and_then(Json::as_i64).unwrap_or(0);
     let name = [from.get("first_name"), from.get("last_name")].iter().flatten().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ");
@@ -132,11 +133,17 @@ pub(crate) fn check_email_config(c: &mut Map<String, Json>) -> Result<()> {
                 143
             }
         }
-        Some(v) => v.as_i64().filter(|p| (1..=65535).contains(p)).ok_or_else(|| StoreError::invalid("config.imap.port", "must be a port number"))?,
+        Some(v) => v
+            .as_i64()
+            .filter(|p| (1..=65535).contains(p))
+            .ok_or_else(|| StoreError::invalid("config.imap.port", "must be a port number"))?,
     };
     let every = match imap.get("every_minutes") {
         None | Some(Json::Null) => 1,
-        Some(v) => v.as_i64().filter(|m| (1..=1440).contains(m)).ok_or_else(|| StoreError::invalid("config.imap.every_minutes", "must be 1 to 1440"))?,
+        Some(v) => v
+            .as_i64()
+            .filter(|m| (1..=1440).contains(m))
+            .ok_or_else(|| StoreError::invalid("config.imap.every_minutes", "must be 1 to 1440"))?,
     };
     imap.insert("security".into(), json!(security));
     imap.insert("port".into(), json!(port));

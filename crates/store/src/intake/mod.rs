@@ -181,7 +181,9 @@ impl Db {
         let secret = crate::auth::new_secret("whsec_");
         let q = Query::insert()
             .into_table(col("intake_sources"))
-            .columns(["workspace_id", "kind", "name", "hook_key", "secret", "config", "state", "active", "created_at", "updated_at"].map(col))
+            .columns(
+                ["workspace_id", "kind", "name", "hook_key", "secret", "config", "state", "active", "created_at", "updated_at"].map(col),
+            )
             .values([
                 actor.ws_id().into(),
                 kind.into(),
@@ -215,7 +217,8 @@ impl Db {
             return Ok(());
         };
         let name = format!("imap:{}", source.id);
-        self.upsert_schedule(source.workspace_id, &name, IMAP_JOB, &json!({"source_id": source.id}), every * 60_000, self.clock.now_ms()).await
+        self.upsert_schedule(source.workspace_id, &name, IMAP_JOB, &json!({"source_id": source.id}), every * 60_000, self.clock.now_ms())
+            .await
     }
 
     /// Updates `name`, `config` (replaced whole) and `active`.
@@ -411,7 +414,8 @@ impl Db {
         let tx = self.write.begin().await?;
         let mut fresh: std::collections::HashMap<(i64, i64, String), i64> = std::collections::HashMap::new();
         for r in tx.query_all(self.backend.build(&q)).await? {
-            fresh.insert((r.try_get("", "workspace_id")?, r.try_get("", "source_id")?, r.try_get("", "external_id")?), r.try_get("", "id")?);
+            fresh
+                .insert((r.try_get("", "workspace_id")?, r.try_get("", "source_id")?, r.try_get("", "external_id")?), r.try_get("", "id")?);
         }
         let mut out = Vec::with_capacity(evs.len());
         let mut jobs = Vec::new();
@@ -435,7 +439,10 @@ impl Db {
                         .and_where(Expr::col(col("source_id")).eq(k.1))
                         .and_where(Expr::col(col("external_id")).eq(k.2.as_str()))
                         .to_owned();
-                    let r = tx.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("replayed event vanished".into()))?;
+                    let r = tx
+                        .query_one(self.backend.build(&q))
+                        .await?
+                        .ok_or_else(|| StoreError::Internal("replayed event vanished".into()))?;
                     out.push(Accepted { event_id: r.try_get("", "id")?, duplicate: true, status: r.try_get("", "status")? });
                 }
             }
@@ -456,7 +463,10 @@ impl Db {
                 (id, calls::read(&ctx, body, content_type).map(|_| ()))
             }
             "telegram" => {
-                let id = serde_json::from_slice::<Json>(body).ok().and_then(|u| u.get("update_id").and_then(Json::as_i64)).map(|u| format!("update:{u}"));
+                let id = serde_json::from_slice::<Json>(body)
+                    .ok()
+                    .and_then(|u| u.get("update_id").and_then(Json::as_i64))
+                    .map(|u| format!("update:{u}"));
                 (id, messages::read_telegram(body).map(|_| ()))
             }
             "email" => match messages::read_email(body) {
@@ -476,11 +486,21 @@ impl Db {
     }
 
     /// The inbox, newest first: `status` and `source_id` narrow it; `before_id` pages.
-    pub async fn events(&self, actor: &Actor, status: Option<&str>, source_id: Option<i64>, limit: u64, before_id: Option<i64>) -> Result<Vec<Json>> {
+    pub async fn events(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        source_id: Option<i64>,
+        limit: u64,
+        before_id: Option<i64>,
+    ) -> Result<Vec<Json>> {
         may_read_events(actor)?;
         if let Some(s) = status {
             if !EVENT_STATUSES.contains(&s) {
-                return Err(StoreError::invalid("status", format!("'{s}' is not an event status; statuses: {}", EVENT_STATUSES.join(", "))));
+                return Err(StoreError::invalid(
+                    "status",
+                    format!("'{s}' is not an event status; statuses: {}", EVENT_STATUSES.join(", ")),
+                ));
             }
         }
         let mut q = event_select(false);
@@ -533,7 +553,10 @@ impl Db {
         }
         let ev = self.event(actor, id).await?;
         if ev["status"] != "failed" {
-            return Err(StoreError::conflict("status", format!("only a failed event is re-processed; this one is {}", ev["status"].as_str().unwrap_or("?"))));
+            return Err(StoreError::conflict(
+                "status",
+                format!("only a failed event is re-processed; this one is {}", ev["status"].as_str().unwrap_or("?")),
+            ));
         }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -560,7 +583,21 @@ impl Db {
             _ => return Err(StoreError::invalid("entity", "messages are on deals and persons")),
         };
         self.get(actor, entity, id).await?;
-        let cols = ["id", "channel", "direction", "person_id", "deal_id", "event_id", "external_id", "thread_id", "sender", "recipients", "subject", "body", "sent_at"];
+        let cols = [
+            "id",
+            "channel",
+            "direction",
+            "person_id",
+            "deal_id",
+            "event_id",
+            "external_id",
+            "thread_id",
+            "sender",
+            "recipients",
+            "subject",
+            "body",
+            "sent_at",
+        ];
         let q = Query::select()
             .columns(cols.map(col))
             .from(col("messages"))
