@@ -10,11 +10,11 @@ use sea_orm::ConnectionTrait;
 pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
     let days = ctx.setting("days");
     let sql = "SELECT a.id, a.subject, a.owner_id, a.due_at, a.organization_id, a.deal_id FROM activities a \
-               WHERE a.workspace_id = $1 AND a.assistant IS NOT NULL AND a.done = $2 AND a.deleted_at IS NULL AND a.due_at < $3 \
+               WHERE a.workspace_id = $1 AND a.assistant IS NOT NULL AND a.done = false AND a.deleted_at IS NULL AND a.due_at < $2 \
                AND NOT EXISTS (SELECT 1 FROM assistant_actions x WHERE x.workspace_id = $1 AND x.assistant = 'escalation' \
                                AND x.entity = 'activity' AND x.record_id = a.id) \
                ORDER BY a.id";
-    let rows = ctx.db.read.query_all(raw(ctx.backend(), sql, vec![ctx.ws().into(), false.into(), ctx.days_ago(days).into()])).await?;
+    let rows = ctx.db.read.query_all(raw(ctx.backend(), sql, vec![ctx.ws().into(), ctx.days_ago(days).into()])).await?;
     let mut acts = Vec::new();
     for r in rows {
         let id: i64 = r.try_get("", "id")?;

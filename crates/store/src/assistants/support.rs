@@ -332,8 +332,8 @@ pub(crate) async fn orgs_with_future_task(ctx: &RunCtx<'_>) -> Result<std::colle
                FROM activities a \
                LEFT JOIN deals d ON d.workspace_id = a.workspace_id AND d.id = a.deal_id \
                LEFT JOIN persons p ON p.workspace_id = a.workspace_id AND p.id = a.person_id \
-               WHERE a.workspace_id = $1 AND a.done = $2 AND a.due_at > $3 AND a.deleted_at IS NULL";
-    let rows = ctx.db.read.query_all(raw(ctx.backend(), sql, vec![ws.into(), false.into(), ctx.now.into()])).await?;
+               WHERE a.workspace_id = $1 AND a.done = false AND a.due_at > $2 AND a.deleted_at IS NULL";
+    let rows = ctx.db.read.query_all(raw(ctx.backend(), sql, vec![ws.into(), ctx.now.into()])).await?;
     let mut out = std::collections::HashSet::new();
     for r in rows {
         if let Some(o) = r.try_get::<Option<i64>>("", "org")? {

@@ -326,7 +326,8 @@ pub(crate) async fn create_deal(
     let mut body = Map::new();
     body.insert("title".into(), json!(title.chars().take(255).collect::<String>()));
     body.insert("person_id".into(), json!(person));
-    body.insert("source".into(), json!(ctx.source.kind));
+    // The source's own name ("Ringostat", "Заявка с сайта") says more than its kind.
+    body.insert("source".into(), json!(ctx.source.name.chars().take(100).collect::<String>()));
     for (k, key) in [("pipeline_id", "pipeline_id"), ("stage_id", "stage_id")] {
         if let Some(v) = ctx.routing_id(key) {
             body.insert(k.into(), json!(v));

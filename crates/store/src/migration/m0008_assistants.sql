@@ -169,3 +169,6 @@ ALTER TABLE workspaces ADD COLUMN sms_gateway TEXT;
 
 -- (Appended by the invoices import.) Finding an accounting export's counterparties by tax id.
 CREATE INDEX organizations_ws_tax_id ON organizations (workspace_id, tax_id);
+
+-- Tasks still ahead, by due time: "do not forget while a task is active" reads only these.
+CREATE INDEX activities_ws_open_due ON activities (workspace_id, due_at) WHERE done = false AND deleted_at IS NULL;
