@@ -191,7 +191,10 @@ async fn a_lead_becomes_a_person_and_a_deal_and_comes_back_to_them(app: TestApp)
     assert_eq!(deals.len(), 1);
     let d = &deals[0];
     assert_eq!(d["title"], "Заявка «Заказ звонка»: Анна Смирнова");
-    assert_eq!((d["value"].as_i64(), d["custom"]["rooms"].as_i64(), d["source"].as_str()), (Some(15_000_000), Some(3), Some("form source")));
+    assert_eq!(
+        (d["value"].as_i64(), d["custom"]["rooms"].as_i64(), d["source"].as_str()),
+        (Some(15_000_000), Some(3), Some("form source"))
+    );
     assert_eq!(
         (d["utm_source"].as_str(), d["utm_medium"].as_str(), d["referrer"].as_str()),
         (Some("yandex"), Some("cpc"), Some("https://ya.ru/"))
