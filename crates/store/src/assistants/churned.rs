@@ -2,7 +2,7 @@
 //! `factor` times its usual interval (the average gap between its purchases), or for `days` when
 //! it bought once, gets the "churned" label and a task for its owner. A new purchase after the
 //! label clears it.
-use super::support::{act, raw, Act, Planned, RunCtx, TaskSpec};
+use super::support::{act, raw, Act, Planned, RunCtx};
 use crate::error::Result;
 use poryadok_core::assistants::{churn_threshold_ms, DAY_MS};
 use sea_orm::ConnectionTrait;
@@ -45,21 +45,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
         let name: String = r.try_get("", "name")?;
         let owner: Option<i64> = r.try_get("", "owner_id")?;
         let reason = ctx.texts.churned_reason(quiet / DAY_MS, limit / DAY_MS, n);
-        acts.push(Act {
-            planned: Planned { action: "label", entity: "organization", record_id: id, title: name.clone(), reason, owner_id: owner },
-            label: Some(LABEL),
-            clear_label: None,
-            reassign_to: None,
-            task: Some(TaskSpec {
-                subject: ctx.texts.churned_task(&name),
-                owner_id: owner,
-                due_at: due,
-                organization_id: Some(id),
-                deal_id: None,
-            }),
-            notices: Vec::new(),
-            messages: Vec::new(),
-        });
+        acts.push(Act::label_client(id, name.clone(), owner, LABEL, reason, ctx.texts.churned_task(&name), due));
     }
     planned.extend(act(ctx, acts).await?);
     Ok(planned)

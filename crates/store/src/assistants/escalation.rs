@@ -42,13 +42,8 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             None => Vec::new(),
         };
         acts.push(Act {
-            planned: Planned { action: "notify_head", entity: "activity", record_id: id, title: subject, reason, owner_id: owner },
-            label: None,
-            clear_label: None,
-            reassign_to: None,
-            task: None,
             notices,
-            messages: Vec::new(),
+            ..Act::new(Planned { action: "notify_head", entity: "activity", record_id: id, title: subject, reason, owner_id: owner })
         });
     }
     act(ctx, acts).await

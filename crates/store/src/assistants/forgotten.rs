@@ -3,7 +3,7 @@
 //! why. With `skip_with_future_task`, a client with a task still ahead is not forgotten (the
 //! manager planned the next touch: on holiday, waiting for the client). A label is cleared as
 //! soon as the client has activity again.
-use super::support::{act, day, orgs_with_future_task, raw, Act, Planned, RunCtx, TaskSpec};
+use super::support::{act, day, orgs_with_future_task, raw, Act, Planned, RunCtx};
 use crate::error::Result;
 use sea_orm::ConnectionTrait;
 
@@ -35,21 +35,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
         let owner: Option<i64> = r.try_get("", "owner_id")?;
         let last: Option<i64> = r.try_get("", "last_activity_at")?;
         let reason = ctx.texts.forgotten_reason(days, last.map(|l| day(ctx, l)).as_deref());
-        acts.push(Act {
-            planned: Planned { action: "label", entity: "organization", record_id: id, title: name.clone(), reason, owner_id: owner },
-            label: Some(LABEL),
-            clear_label: None,
-            reassign_to: None,
-            task: Some(TaskSpec {
-                subject: ctx.texts.forgotten_task(&name),
-                owner_id: owner,
-                due_at: due,
-                organization_id: Some(id),
-                deal_id: None,
-            }),
-            notices: Vec::new(),
-            messages: Vec::new(),
-        });
+        acts.push(Act::label_client(id, name.clone(), owner, LABEL, reason, ctx.texts.forgotten_task(&name), due));
     }
     planned.extend(act(ctx, acts).await?);
     Ok(planned)

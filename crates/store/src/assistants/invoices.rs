@@ -202,8 +202,6 @@ pub(crate) async fn unpaid(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                 owner_id: inv.owner,
             },
             label: Some(UNPAID),
-            clear_label: None,
-            reassign_to: None,
             task: Some(TaskSpec {
                 subject: ctx.texts.unpaid_task(&inv.number, &inv.client),
                 owner_id: inv.owner,
@@ -211,8 +209,8 @@ pub(crate) async fn unpaid(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                 organization_id: inv.org,
                 deal_id: inv.deal,
             }),
-            notices: Vec::new(),
             messages,
+            ..Default::default()
         });
     }
     act(ctx, acts).await
@@ -248,8 +246,6 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                     owner_id: inv.owner,
                 },
                 label: Some(OVERDUE),
-                clear_label: None,
-                reassign_to: None,
                 task: Some(TaskSpec {
                     subject: ctx.texts.debt_task(&inv.number, &inv.client),
                     owner_id: inv.owner,
@@ -257,8 +253,8 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                     organization_id: inv.org,
                     deal_id: inv.deal,
                 }),
-                notices: Vec::new(),
                 messages,
+                ..Default::default()
             });
             if let Some(org) = inv.org.filter(|o| !debtors.contains(o) && new_debtors.insert(*o)) {
                 acts.push(Act {
@@ -271,11 +267,8 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                         owner_id: inv.owner,
                     },
                     label: Some(DEBTOR),
-                    clear_label: None,
-                    reassign_to: None,
                     task: None,
-                    notices: Vec::new(),
-                    messages: Vec::new(),
+                    ..Default::default()
                 });
             }
         } else if days_overdue >= grace + escalate_after && !escalated.contains(&inv.id) {
@@ -296,11 +289,9 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             acts.push(Act {
                 planned: Planned { action: "notify_head", entity: "invoice", record_id: inv.id, title, reason, owner_id: inv.owner },
                 label: None,
-                clear_label: None,
-                reassign_to: None,
                 task: None,
                 notices,
-                messages: Vec::new(),
+                ..Default::default()
             });
         }
     }

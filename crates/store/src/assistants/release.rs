@@ -67,13 +67,10 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             });
         }
         acts.push(Act {
-            planned: Planned { action: "reassign", entity: "organization", record_id: id, title: name, reason, owner_id: owner },
-            label: None,
             clear_label: Some(FORGOTTEN),
             reassign_to: Some(to),
-            task: None,
             notices,
-            messages: Vec::new(),
+            ..Act::new(Planned { action: "reassign", entity: "organization", record_id: id, title: name, reason, owner_id: owner })
         });
     }
     act(ctx, acts).await

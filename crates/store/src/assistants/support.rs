@@ -49,7 +49,7 @@ impl RunCtx<'_> {
 }
 
 /// One thing an assistant does (or would do), and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Planned {
     /// `label`, `unlabel`, `task`, `reassign`, `remind`, `notify_head`.
     pub action: &'static str,
@@ -77,6 +77,7 @@ pub(crate) struct TaskSpec {
 }
 
 /// Everything one planned action writes.
+#[derive(Default)]
 pub(crate) struct Act {
     pub planned: Planned,
     /// A label to set on the record.
@@ -89,6 +90,29 @@ pub(crate) struct Act {
     pub notices: Vec<NewNotification>,
     /// Reminders to the client, queued with the act.
     pub messages: Vec<crate::channels::ClientMessage>,
+}
+
+impl Act {
+    /// An action that writes only its `assistant_actions` row and history event; the struct
+    /// update syntax adds the rest (`Act { label: Some(…), ..Act::new(planned) }`).
+    pub fn new(planned: Planned) -> Act {
+        Act { planned, ..Default::default() }
+    }
+
+    /// A client (organization) labelled, with a task for its owner saying what to do.
+    pub fn label_client(
+        id: i64,
+        name: String,
+        owner: Option<i64>,
+        label: &'static str,
+        reason: String,
+        subject: String,
+        due_at: i64,
+    ) -> Act {
+        let task = TaskSpec { subject, owner_id: owner, due_at, organization_id: Some(id), deal_id: None };
+        let planned = Planned { action: "label", entity: "organization", record_id: id, title: name, reason, owner_id: owner };
+        Act { label: Some(label), task: Some(task), ..Act::new(planned) }
+    }
 }
 
 /// Writes the acts in batches; returns the planned actions (what the report lists).
