@@ -620,10 +620,8 @@ impl Db {
                 sent_at.into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
-            .returning_col(col("id"))
             .to_owned();
-        let row = self.write.query_one(self.backend.build(&q)).await?;
-        Ok(row.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?)
+        crate::sql::insert_id(&self.write, self.backend, &q).await
     }
 
     /// A phone number as the workspace's gateway is given it (E.164 with the workspace's region).

@@ -1138,10 +1138,8 @@ pub(crate) async fn insert_payment(
             now.into(),
         ])
         .map_err(|e| StoreError::Internal(e.to_string()))?
-        .returning_col(col("id"))
         .to_owned();
-    let id: i64 =
-        conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
+    let id = crate::sql::insert_id(conn, backend, &q).await?;
     let p = Payment {
         id,
         invoice_id: inv.id,

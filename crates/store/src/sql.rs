@@ -10,6 +10,18 @@ pub fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
+/// Runs an insert of one row and returns its new id (the statement need not ask for it).
+pub(crate) async fn insert_id(
+    conn: &impl sea_orm::ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    q: &sea_query::InsertStatement,
+) -> crate::Result<i64> {
+    let mut q = q.clone();
+    q.returning_col(col("id"));
+    let row = conn.query_one(backend.build(&q)).await?;
+    Ok(row.ok_or_else(|| crate::StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?)
+}
+
 /// `table AS alias`, for joins.
 pub fn aliased(table: &str, alias: &str) -> sea_query::TableRef {
     sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col(table)), sea_query::SeaRc::new(col(alias)))

@@ -223,10 +223,8 @@ impl Db {
             .columns(["workspace_id", "assistant", "dry_run", "as_of", "started_at", "actions"].map(col))
             .values([ws.into(), name.into(), false.into(), as_of.into(), self.clock.now_ms().into(), 0i64.into()])
             .map_err(|e| StoreError::Internal(e.to_string()))?
-            .returning_col(col("id"))
             .to_owned();
-        let r = self.write.query_one(self.backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?;
-        Ok(r.try_get("", "id")?)
+        crate::sql::insert_id(&self.write, self.backend, &q).await
     }
 
     /// What assistants did to a record, newest first (the card shows it with the reason).

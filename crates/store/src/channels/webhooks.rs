@@ -195,10 +195,8 @@ async fn deliver_on(
         .columns(["workspace_id", "webhook_id", "event", "payload", "status", "attempts", "created_at"].map(col))
         .values([ws.into(), webhook.into(), event.into(), payload.into(), "queued".into(), 0i64.into(), now.into()])
         .map_err(|e| StoreError::Internal(e.to_string()))?
-        .returning_col(col("id"))
         .to_owned();
-    let id: i64 =
-        conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
+    let id = crate::sql::insert_id(conn, backend, &q).await?;
     enqueue_on(conn, backend, &delivery_job(ws, id, now), now).await?;
     Ok(id)
 }
@@ -267,10 +265,8 @@ impl Db {
                 now.into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
-            .returning_col(col("id"))
             .to_owned();
-        let row = self.write.query_one(self.backend.build(&q)).await?;
-        let id: i64 = row.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
+        let id = crate::sql::insert_id(&self.write, self.backend, &q).await?;
         self.webhook(actor, id).await
     }
 

@@ -302,13 +302,8 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
             ctx.db.clock.now_ms().into(),
         ])
         .map_err(|e| StoreError::Internal(e.to_string()))?
-        .returning_col(col("id"))
         .to_owned();
-    let id: i64 = conn
-        .query_one(ctx.db.backend.build(&q))
-        .await?
-        .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
-        .try_get("", "id")?;
+    let id = crate::sql::insert_id(conn, ctx.db.backend, &q).await?;
     let links = crate::activity_clock::Links { organization_id: None, deal_id: Some(deal), person_id: Some(person) };
     crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
     Ok(json!({

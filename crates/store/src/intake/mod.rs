@@ -197,14 +197,8 @@ impl Db {
                 now.into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
-            .returning_col(col("id"))
             .to_owned();
-        let id: i64 = self
-            .write
-            .query_one(self.backend.build(&q))
-            .await?
-            .ok_or_else(|| StoreError::Internal("insert returned no id".into()))?
-            .try_get("", "id")?;
+        let id = crate::sql::insert_id(&self.write, self.backend, &q).await?;
         let source = self.source(actor, id).await?;
         self.schedule_polling(&source).await?;
         Ok(source)
