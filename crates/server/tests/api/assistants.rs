@@ -82,6 +82,16 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
     assert!(history.to_string().contains("forgotten"), "{history}");
     // A second run does nothing new.
     assert_eq!(run(&app, "forgotten", false).await["count"], 0);
+    // What assistants change reaches outbound webhooks like any other change.
+    let (s, hook) =
+        app.post(&app.t.admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": ["organization.updated"]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{hook}");
+    let busy_before = org(&app, "Ещё один тихий", app.ids.manager2).await;
+    last_activity(&app, busy_before, 80).await;
+    assert_eq!(ids(&run(&app, "forgotten", false).await, "label"), vec![busy_before]);
+    let (_, deliveries) = app.get(&app.t.admin, &format!("/api/v1/webhooks/{}/deliveries", hook["data"]["id"])).await;
+    let events: Vec<&str> = deliveries["data"].as_array().unwrap().iter().filter_map(|d| d["event"].as_str()).collect();
+    assert!(events.contains(&"organization.updated"), "{deliveries}");
     // Without the option the planned client is forgotten too.
     let (s, v) = app.patch(&app.t.admin, "/api/v1/assistants/forgotten", json!({"settings": {"skip_with_future_task": false}})).await;
     assert_eq!(s, StatusCode::OK, "{v}");

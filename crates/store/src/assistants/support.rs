@@ -7,7 +7,7 @@ use crate::notifications::{notify_on, NewNotification};
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::assistants::{Texts, DAY_MS};
-use poryadok_core::domain::Role;
+use poryadok_core::domain::{HistoryAction, Role};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use sea_query::{Expr, Order, Query, SimpleExpr};
 use serde_json::{json, Value as Json};
@@ -204,10 +204,7 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
     actions
         .into_table(col("assistant_actions"))
         .columns(["workspace_id", "run_id", "assistant", "action", "entity", "record_id", "reason", "task_id", "created_at"].map(col));
-    let mut history = Query::insert();
-    history
-        .into_table(col("history"))
-        .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
+    let mut history = History::default();
     for (a, task) in chunk.iter().zip(&task_ids) {
         let p = &a.planned;
         actions
@@ -227,11 +224,11 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
         if let Some(l) = a.label {
             changes["label"] = json!(l);
         }
-        history_row(&mut history, ws, p.entity, p.record_id, "update", changes, now)?;
+        history.push(p.entity, p.record_id, HistoryAction::Update, changes);
         if let (Some(id), Some(t)) = (task, &a.task) {
             let created =
                 json!({"type": {"to": "task"}, "subject": {"to": t.subject}, "owner_id": {"to": t.owner_id}, "assistant": ctx.name});
-            history_row(&mut history, ws, "activity", *id, "create", created, now)?;
+            history.push("activity", *id, HistoryAction::Create, created);
         }
     }
     for a in chunk {
@@ -252,7 +249,7 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
         }
     }
     tx.execute(ctx.backend().build(&actions)).await?;
-    tx.execute(ctx.backend().build(&history)).await?;
+    history.write(ctx, tx, now).await?;
     for a in chunk {
         for n in &a.notices {
             notify_on(tx, ctx.backend(), n, now).await?;
@@ -269,7 +266,7 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
 async fn hand_over(
     ctx: &RunCtx<'_>,
     tx: &impl ConnectionTrait,
-    history: &mut sea_query::InsertStatement,
+    history: &mut History,
     org: i64,
     from: Option<i64>,
     to: i64,
@@ -304,25 +301,58 @@ async fn hand_over(
             tx.execute(ctx.backend().build(&q)).await?;
         }
         for id in ids {
-            history_row(history, ws, entity, id, "update", change.clone(), now)?;
+            history.push(entity, id, HistoryAction::Update, change.clone());
         }
     }
     Ok(())
 }
 
-fn history_row(q: &mut sea_query::InsertStatement, ws: i64, entity: &str, id: i64, action: &str, changes: Json, now: i64) -> Result<()> {
-    let values: [SimpleExpr; 8] = [
-        ws.into(),
-        entity.into(),
-        id.into(),
-        action.into(),
-        Option::<i64>::None.into(),
-        "assistant".into(),
-        changes.to_string().into(),
-        now.into(),
-    ];
-    q.values(values).map_err(|e| StoreError::Internal(e.to_string()))?;
-    Ok(())
+/// The history events of a batch: written with one statement, and announced to the workspace's
+/// outbound webhooks like any other change (one lookup per batch when there are none).
+#[derive(Default)]
+struct History {
+    rows: Vec<(&'static str, i64, HistoryAction, Json)>,
+}
+
+impl History {
+    fn push(&mut self, entity: &'static str, id: i64, action: HistoryAction, changes: Json) {
+        self.rows.push((entity, id, action, changes));
+    }
+
+    async fn write(&self, ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, now: i64) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let ws = ctx.ws();
+        let mut q = Query::insert();
+        q.into_table(col("history"))
+            .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
+        for (entity, id, action, changes) in &self.rows {
+            let values: [SimpleExpr; 8] = [
+                ws.into(),
+                (*entity).into(),
+                (*id).into(),
+                action.as_str().into(),
+                Option::<i64>::None.into(),
+                "assistant".into(),
+                changes.to_string().into(),
+                now.into(),
+            ];
+            q.values(values).map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        tx.execute(ctx.backend().build(&q)).await?;
+        let hooks = "SELECT COUNT(*) AS n FROM webhooks WHERE workspace_id = $1 AND active = true AND deleted_at IS NULL";
+        let n: i64 = match tx.query_one(raw(ctx.backend(), hooks, vec![ws.into()])).await? {
+            Some(r) => r.try_get("", "n")?,
+            None => 0,
+        };
+        if n > 0 {
+            for (entity, id, action, changes) in &self.rows {
+                crate::channels::webhooks::emit_on(tx, ctx.backend(), ws, entity, *id, *action, changes, now).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Active users of the workspace, by id, optionally among `ids` or of one role.
