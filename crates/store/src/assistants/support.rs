@@ -11,6 +11,7 @@ use poryadok_core::domain::{HistoryAction, Role};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use sea_query::{Expr, Order, Query, SimpleExpr};
 use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
 
 const CHUNK: usize = 500;
 
@@ -231,22 +232,31 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
             history.push("activity", *id, HistoryAction::Create, created);
         }
     }
+    // Labels cleared and clients handed over, a statement per kind of label and per new owner.
+    let mut clears: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
+    let mut moves: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for a in chunk {
         if let Some(l) = a.clear_label {
-            let q = Query::update()
-                .table(col("labels"))
-                .value(col("cleared_at"), ctx.now)
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("entity")).eq(a.planned.entity))
-                .and_where(Expr::col(col("record_id")).eq(a.planned.record_id))
-                .and_where(Expr::col(col("label")).eq(l))
-                .and_where(Expr::col(col("cleared_at")).is_null())
-                .to_owned();
-            tx.execute(ctx.backend().build(&q)).await?;
+            clears.entry((a.planned.entity, l)).or_default().push(a.planned.record_id);
         }
         if let Some(to) = a.reassign_to {
-            hand_over(ctx, tx, &mut history, a.planned.record_id, a.planned.owner_id, to, now).await?;
+            moves.entry(to).or_default().push(a.planned.record_id);
         }
+    }
+    for ((entity, label), ids) in clears {
+        let q = Query::update()
+            .table(col("labels"))
+            .value(col("cleared_at"), ctx.now)
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("entity")).eq(entity))
+            .and_where(Expr::col(col("label")).eq(label))
+            .and_where(Expr::col(col("record_id")).is_in(ids))
+            .and_where(Expr::col(col("cleared_at")).is_null())
+            .to_owned();
+        tx.execute(ctx.backend().build(&q)).await?;
+    }
+    for (to, orgs) in moves {
+        hand_over(ctx, tx, &mut history, &orgs, to, now).await?;
     }
     tx.execute(ctx.backend().build(&actions)).await?;
     history.write(ctx, tx, now).await?;
@@ -261,47 +271,41 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
     Ok(())
 }
 
-/// Moves an organization, its people and its open deals to `to` together, so ownership of a
-/// client never splits; each moved record gets its history event.
-async fn hand_over(
-    ctx: &RunCtx<'_>,
-    tx: &impl ConnectionTrait,
-    history: &mut History,
-    org: i64,
-    from: Option<i64>,
-    to: i64,
-    now: i64,
-) -> Result<()> {
+/// Moves organizations, their people and their open deals to `to` together, so ownership of a
+/// client never splits; each moved record gets its history event (from its own former owner).
+async fn hand_over(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, history: &mut History, orgs: &[i64], to: i64, now: i64) -> Result<()> {
     let ws = ctx.ws();
-    let change = json!({"owner_id": {"from": from, "to": to}, "assistant": ctx.name});
-    let targets = [
-        ("organization", "SELECT id FROM organizations WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL"),
-        ("person", "SELECT id FROM persons WHERE workspace_id = $1 AND organization_id = $2 AND deleted_at IS NULL"),
-        ("deal", "SELECT id FROM deals WHERE workspace_id = $1 AND organization_id = $2 AND status = 'open' AND deleted_at IS NULL"),
+    let targets: [(&'static str, &str, &str, bool); 3] = [
+        ("organization", "organizations", "id", false),
+        ("person", "persons", "organization_id", false),
+        ("deal", "deals", "organization_id", true),
     ];
-    for (entity, select) in targets {
-        let rows = tx.query_all(raw(ctx.backend(), select, vec![ws.into(), org.into()])).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<std::result::Result<_, _>>()?;
-        if ids.is_empty() {
-            continue;
+    for (entity, table, link, open_only) in targets {
+        let mut q = Query::select();
+        q.columns(["id", "owner_id"].map(col))
+            .from(col(table))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col(link)).is_in(orgs.iter().copied()))
+            .and_where(Expr::col(col("deleted_at")).is_null());
+        if open_only {
+            q.and_where(Expr::col(col("status")).eq("open"));
         }
-        let table = match entity {
-            "organization" => "organizations",
-            "person" => "persons",
-            _ => "deals",
-        };
-        for chunk in ids.chunks(CHUNK) {
+        let rows = tx.query_all(ctx.backend().build(&q)).await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let (id, from): (i64, Option<i64>) = (r.try_get("", "id")?, r.try_get("", "owner_id")?);
+            ids.push(id);
+            history.push(entity, id, HistoryAction::Update, json!({"owner_id": {"from": from, "to": to}, "assistant": ctx.name}));
+        }
+        for part in ids.chunks(CHUNK) {
             let q = Query::update()
                 .table(col(table))
                 .value(col("owner_id"), to)
                 .value(col("updated_at"), now)
                 .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("id")).is_in(chunk.iter().copied()))
+                .and_where(Expr::col(col("id")).is_in(part.iter().copied()))
                 .to_owned();
             tx.execute(ctx.backend().build(&q)).await?;
-        }
-        for id in ids {
-            history.push(entity, id, HistoryAction::Update, change.clone());
         }
     }
     Ok(())
