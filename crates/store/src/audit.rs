@@ -216,14 +216,7 @@ impl Db {
     pub async fn delete_rule(&self, actor: &Actor, id: i64) -> Result<()> {
         may_manage(actor)?;
         self.rule_row(actor, id).await?;
-        let q = Query::update()
-            .table(col("rules"))
-            .value(col("deleted_at"), self.clock.now_ms())
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(id))
-            .to_owned();
-        self.write.execute(self.backend.build(&q)).await?;
-        Ok(())
+        crate::sql::soft_delete(&self.write, self.backend, "rules", actor.ws_id(), id, self.clock.now_ms()).await
     }
 
     /// Installs the built-in rule catalogue bound to this workspace's stages, pipelines and fields

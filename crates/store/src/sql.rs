@@ -22,6 +22,25 @@ pub(crate) async fn insert_id(
     Ok(row.ok_or_else(|| crate::StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?)
 }
 
+/// Marks a row of a workspace's table deleted (its history and what points at it stay).
+pub(crate) async fn soft_delete(
+    conn: &impl sea_orm::ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    table: &str,
+    ws: i64,
+    id: i64,
+    now: i64,
+) -> crate::Result<()> {
+    let q = sea_query::Query::update()
+        .table(col(table))
+        .value(col("deleted_at"), now)
+        .and_where(sea_query::Expr::col(col("workspace_id")).eq(ws))
+        .and_where(sea_query::Expr::col(col("id")).eq(id))
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    Ok(())
+}
+
 /// `table AS alias`, for joins.
 pub fn aliased(table: &str, alias: &str) -> sea_query::TableRef {
     sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col(table)), sea_query::SeaRc::new(col(alias)))

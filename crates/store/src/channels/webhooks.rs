@@ -296,14 +296,7 @@ impl Db {
     /// Deletes a webhook; its delivery log stays, and queued deliveries end as failed.
     pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
         self.webhook(actor, id).await?;
-        let q = Query::update()
-            .table(col("webhooks"))
-            .value(col("deleted_at"), self.clock.now_ms())
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(id))
-            .to_owned();
-        self.write.execute(self.backend.build(&q)).await?;
-        Ok(())
+        crate::sql::soft_delete(&self.write, self.backend, "webhooks", actor.ws_id(), id, self.clock.now_ms()).await
     }
 
     pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>> {

@@ -265,14 +265,7 @@ impl Db {
     pub async fn delete_source(&self, actor: &Actor, id: i64) -> Result<()> {
         must_admin(actor)?;
         self.source(actor, id).await?;
-        let q = Query::update()
-            .table(col("intake_sources"))
-            .value(col("deleted_at"), self.clock.now_ms())
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(id))
-            .to_owned();
-        self.write.execute(self.backend.build(&q)).await?;
-        Ok(())
+        crate::sql::soft_delete(&self.write, self.backend, "intake_sources", actor.ws_id(), id, self.clock.now_ms()).await
     }
 
     pub async fn sources(&self, actor: &Actor) -> Result<Vec<Source>> {
