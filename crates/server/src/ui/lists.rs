@@ -112,6 +112,7 @@ fn columns(entity: Entity) -> &'static [Col] {
         col("lists.col.name", Some("name"), false),
         col("lists.col.address", None, false),
         col("lists.col.owner", None, false),
+        col("lists.col.labels", None, false),
         col("lists.col.updated", Some("updated_at"), false),
     ];
     match entity {
@@ -485,13 +486,22 @@ async fn person_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cel
 
 async fn organization_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
     let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
+    let row_ids: Vec<i64> = rows.iter().map(Row::id).collect();
+    let labels = st.db.labels_of(&ui.actor, Entity::Organization, &row_ids).await?;
     Ok(rows
         .iter()
         .map(|r| {
+            // The assistants' marks ("forgotten", "debtor"…), so a head sees them while scanning the list.
+            let marks =
+                labels.get(&r.id()).map(|ls| ls.iter().map(|l| super::assistants::label_text(&ui.t, l)).collect::<Vec<_>>().join(", "));
             vec![
                 Cell::link(text(r, "name"), format!("/organizations/{}", r.id())),
                 Cell::text(text(r, "address")),
                 Cell::name(&owners, r.get("owner_id").as_int()),
+                match marks {
+                    Some(m) => Cell { badge: "warn", ..Cell::text(m) },
+                    None => Cell::text(""),
+                },
                 updated(ui, r),
             ]
         })

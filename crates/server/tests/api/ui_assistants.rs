@@ -175,6 +175,11 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     at(&card, "Забытый клиент «Тихий клиент»");
     let (_, other) = s.get(&format!("/organizations/{busy}")).await;
     assert!(!other.contains("id=\"assistants-h\""), "a card the assistants never touched has no block");
+    // The organizations list shows the mark on the forgotten client's row only.
+    let (_, list) = s.get("/organizations").await;
+    let row = at(&list, &format!("<a href=\"/organizations/{quiet}\">"));
+    let mark = at(&list, "<span class=\"badge warn\">Забыт</span>");
+    assert!(mark > row && list.matches("<span class=\"badge warn\">Забыт</span>").count() == 1, "one marked row");
 
     // The forgotten client's task, overdue, goes to the head; its row links to the client's card.
     app.clock.advance(Duration::days(5));

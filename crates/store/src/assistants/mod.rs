@@ -254,6 +254,33 @@ impl Db {
         Ok(out)
     }
 
+    /// The live labels of many records at once (a list page), by record; `ids` are records the
+    /// caller already sees.
+    pub async fn labels_of(
+        &self,
+        actor: &Actor,
+        entity: poryadok_core::schema::Entity,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let q = Query::select()
+            .columns(["record_id", "label"].map(col))
+            .from(col("labels"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("entity")).eq(entity.name()))
+            .and_where(Expr::col(col("record_id")).is_in(ids.iter().copied()))
+            .and_where(Expr::col(col("cleared_at")).is_null())
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            out.entry(r.try_get("", "record_id")?).or_default().push(r.try_get("", "label")?);
+        }
+        Ok(out)
+    }
+
     /// The live labels of a record.
     pub async fn labels(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Json>> {
         self.get(actor, entity, id).await?;
