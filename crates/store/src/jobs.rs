@@ -346,23 +346,8 @@ impl Db {
 
 /// Enqueues on any connection (a transaction included), so a job can be part of the write that causes it.
 pub(crate) async fn enqueue_on(conn: &impl ConnectionTrait, backend: DbBackend, job: &NewJob, now: i64) -> Result<Option<i64>> {
-    let q = Query::insert()
-        .into_table(col("jobs"))
-        .columns(["workspace_id", "kind", "payload", "dedupe_key", "status", "run_at", "attempts", "max_attempts", "created_at"].map(col))
-        .values_panic([
-            job.workspace_id.into(),
-            job.kind.clone().into(),
-            job.payload.to_string().into(),
-            job.dedupe_key.clone().into(),
-            "queued".into(),
-            job.run_at.into(),
-            0i64.into(),
-            job.max_attempts.into(),
-            now.into(),
-        ])
-        .on_conflict(OnConflict::columns([col("workspace_id"), col("dedupe_key")]).do_nothing().to_owned())
-        .returning_col(col("id"))
-        .to_owned();
+    let mut q = insert_jobs(std::slice::from_ref(job), now)?;
+    q.returning_col(col("id"));
     let row = conn.query_one(backend.build(&q)).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "id")).transpose()?)
 }
@@ -373,6 +358,12 @@ pub(crate) async fn enqueue_many_on(conn: &impl ConnectionTrait, backend: DbBack
     if jobs.is_empty() {
         return Ok(());
     }
+    conn.execute(backend.build(&insert_jobs(jobs, now)?)).await?;
+    Ok(())
+}
+
+/// The insert of queued jobs; a row whose dedupe key exists already is skipped.
+fn insert_jobs(jobs: &[NewJob], now: i64) -> Result<sea_query::InsertStatement> {
     let mut q = Query::insert();
     q.into_table(col("jobs"))
         .columns(["workspace_id", "kind", "payload", "dedupe_key", "status", "run_at", "attempts", "max_attempts", "created_at"].map(col));
@@ -391,8 +382,7 @@ pub(crate) async fn enqueue_many_on(conn: &impl ConnectionTrait, backend: DbBack
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     }
     q.on_conflict(OnConflict::columns([col("workspace_id"), col("dedupe_key")]).do_nothing().to_owned());
-    conn.execute(backend.build(&q)).await?;
-    Ok(())
+    Ok(q)
 }
 
 #[cfg(test)]
