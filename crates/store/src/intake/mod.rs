@@ -445,10 +445,11 @@ impl Db {
         let actor = self.system_actor(source.workspace_id, Channel::Intake).await?;
         let ctx = client::EventCtx { db: self, actor: &actor, source, event_id: 0, received_at: self.clock.now_ms() };
         let (external_id, read) = match source.kind.as_str() {
-            "telephony" => {
-                let id = calls::external_id(source, body, content_type);
-                (id, calls::read(&ctx, body, content_type).map(|_| ()))
-            }
+            // A readable call carries its id; only an unreadable one is searched for it separately.
+            "telephony" => match calls::read(&ctx, body, content_type) {
+                Ok(call) => (call.call_id, Ok(())),
+                Err(e) => (calls::external_id(source, body, content_type), Err(e)),
+            },
             "telegram" => {
                 let id = serde_json::from_slice::<Json>(body)
                     .ok()
