@@ -18,6 +18,10 @@ use serde_json::{json, Map, Value as Json};
 
 const BODY_LIMIT: usize = 100_000;
 
+/// A message row's fields, as written and as read (besides its id, workspace and creation time).
+pub(crate) const MESSAGE_FIELDS: [&str; 12] =
+    ["channel", "direction", "person_id", "deal_id", "event_id", "external_id", "thread_id", "sender", "recipients", "subject", "body", "sent_at"];
+
 /// A message as intake reads it, whatever the channel.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InboundMessage {
@@ -266,25 +270,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
     let thread_id = thread.map(|(_, _, t)| t).filter(|t| !t.is_empty()).or_else(|| m.external_id.clone());
     let q = Query::insert()
         .into_table(col("messages"))
-        .columns(
-            [
-                "workspace_id",
-                "channel",
-                "direction",
-                "person_id",
-                "deal_id",
-                "event_id",
-                "external_id",
-                "thread_id",
-                "sender",
-                "recipients",
-                "subject",
-                "body",
-                "sent_at",
-                "created_at",
-            ]
-            .map(col),
-        )
+        .columns(std::iter::once("workspace_id").chain(MESSAGE_FIELDS).chain(["created_at"]).map(col))
         .values([
             ctx.actor.ws_id().into(),
             m.channel.into(),

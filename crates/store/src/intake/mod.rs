@@ -571,23 +571,9 @@ impl Db {
             _ => return Err(StoreError::invalid("entity", "messages are on deals and persons")),
         };
         self.get(actor, entity, id).await?;
-        let cols = [
-            "id",
-            "channel",
-            "direction",
-            "person_id",
-            "deal_id",
-            "event_id",
-            "external_id",
-            "thread_id",
-            "sender",
-            "recipients",
-            "subject",
-            "body",
-            "sent_at",
-        ];
+        let cols: Vec<&str> = std::iter::once("id").chain(messages::MESSAGE_FIELDS).collect();
         let q = Query::select()
-            .columns(cols.map(col))
+            .columns(cols.iter().map(|c| col(c)))
             .from(col("messages"))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col(link)).eq(id))
@@ -598,7 +584,7 @@ impl Db {
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
             let mut v = Map::new();
-            for c in cols {
+            for &c in &cols {
                 let value = match c {
                     "id" => json!(r.try_get::<i64>("", c)?),
                     "person_id" | "deal_id" | "event_id" => json!(r.try_get::<Option<i64>>("", c)?),
