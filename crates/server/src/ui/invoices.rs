@@ -98,8 +98,8 @@ pub struct PayForm {
     pub error: Option<(String, String)>,
 }
 
-pub struct InvoiceView {
-    pub id: i64,
+/// What every view shows of an invoice: its number, dates, sums and status, formatted.
+pub struct Figures {
     pub number: String,
     pub issued: String,
     pub due: String,
@@ -109,6 +109,26 @@ pub struct InvoiceView {
     pub status_label: String,
     pub status_class: &'static str,
     pub overdue: bool,
+}
+
+fn figures(t: &T, fmt: &Fmt, inv: &Invoice, today: &str) -> Figures {
+    let (status_label, status_class) = status_view(t, inv, today);
+    Figures {
+        number: inv.number.clone(),
+        issued: fmt.date_str(&inv.issued_on),
+        due: inv.due_on.as_deref().map(|d| fmt.date_str(d)).unwrap_or_default(),
+        amount: fmt.money(inv.amount, &inv.currency),
+        paid: fmt.money(inv.paid_amount, &inv.currency),
+        balance: fmt.money(inv.balance(), &inv.currency),
+        status_label,
+        status_class,
+        overdue: inv.is_overdue(today),
+    }
+}
+
+pub struct InvoiceView {
+    pub id: i64,
+    pub f: Figures,
     pub can_pay: bool,
     pub comment: String,
     pub payments: Vec<PaymentView>,
@@ -194,7 +214,6 @@ async fn load_block(
     let paid: Vec<i64> = invoices.iter().filter(|i| i.paid_amount > 0).map(|i| i.id).collect();
     let mut payments = db.payments_of_invoices(a, &paid).await?;
     for inv in &invoices {
-        let (status_label, status_class) = status_view(&ui.t, inv, &today);
         if inv.status == "open" {
             *owed.entry(inv.currency.clone()).or_default() += inv.balance();
         }
@@ -208,15 +227,7 @@ async fn load_block(
         };
         rows.push(InvoiceView {
             id: inv.id,
-            number: inv.number.clone(),
-            issued: fmt.date_str(&inv.issued_on),
-            due: inv.due_on.as_deref().map(|d| fmt.date_str(d)).unwrap_or_default(),
-            amount: fmt.money(inv.amount, &inv.currency),
-            paid: fmt.money(inv.paid_amount, &inv.currency),
-            balance: fmt.money(inv.balance(), &inv.currency),
-            status_label,
-            status_class,
-            overdue: inv.is_overdue(&today),
+            f: figures(&ui.t, &fmt, inv, &today),
             can_pay: may_write && inv.status == "open" && inv.balance() > 0,
             comment: inv.comment.clone().unwrap_or_default(),
             payments: payments.iter().map(|p| payment_view(&fmt, &inv.currency, p)).collect(),
@@ -398,18 +409,10 @@ pub struct Link {
 }
 
 pub struct ListRow {
-    pub number: String,
+    pub f: Figures,
     pub deal: Option<Link>,
     pub org: Option<Link>,
     pub owner: String,
-    pub issued: String,
-    pub due: String,
-    pub amount: String,
-    pub paid: String,
-    pub balance: String,
-    pub status_label: String,
-    pub status_class: &'static str,
-    pub overdue: bool,
 }
 
 pub struct ErrorLine {
@@ -478,23 +481,14 @@ async fn list_rows(st: &AppState, ui: &Ui, invoices: &[Invoice]) -> Result<Vec<L
     Ok(invoices
         .iter()
         .map(|inv| {
-            let (status_label, status_class) = status_view(&ui.t, inv, &today);
             let link = |path: &str, id: Option<i64>, names: &HashMap<i64, String>| {
                 id.map(|id| Link { href: format!("/{path}/{id}"), text: names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")) })
             };
             ListRow {
-                number: inv.number.clone(),
+                f: figures(&ui.t, &fmt, inv, &today),
                 deal: link("deals", inv.deal_id, &deals),
                 org: link("organizations", inv.organization_id, &orgs),
                 owner: inv.owner_id.and_then(|o| users.get(&o).cloned()).unwrap_or_default(),
-                issued: fmt.date_str(&inv.issued_on),
-                due: inv.due_on.as_deref().map(|d| fmt.date_str(d)).unwrap_or_default(),
-                amount: fmt.money(inv.amount, &inv.currency),
-                paid: fmt.money(inv.paid_amount, &inv.currency),
-                balance: fmt.money(inv.balance(), &inv.currency),
-                status_label,
-                status_class,
-                overdue: inv.is_overdue(&today),
             }
         })
         .collect())

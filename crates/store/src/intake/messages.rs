@@ -19,8 +19,20 @@ use serde_json::{json, Map, Value as Json};
 const BODY_LIMIT: usize = 100_000;
 
 /// A message row's fields, as written and as read (besides its id, workspace and creation time).
-pub(crate) const MESSAGE_FIELDS: [&str; 12] =
-    ["channel", "direction", "person_id", "deal_id", "event_id", "external_id", "thread_id", "sender", "recipients", "subject", "body", "sent_at"];
+pub(crate) const MESSAGE_FIELDS: [&str; 12] = [
+    "channel",
+    "direction",
+    "person_id",
+    "deal_id",
+    "event_id",
+    "external_id",
+    "thread_id",
+    "sender",
+    "recipients",
+    "subject",
+    "body",
+    "sent_at",
+];
 
 /// A message as intake reads it, whatever the channel.
 #[derive(Debug, Clone, Default)]
