@@ -47,6 +47,11 @@ struct DbArgs {
     /// Also PORYADOK_DATABASE_URL, or PORYADOK_DATABASE_URL_FILE naming a file that holds it.
     #[arg(long, global = true, env = "PORYADOK_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// How SQLite commits writes: `group` (synced, concurrent writes share a commit; the
+    /// default), `per-write` (synced, one commit each) or `unsynced` (may lose acknowledged
+    /// writes on a power cut; for measuring what durability costs only).
+    #[arg(long, global = true, env = "PORYADOK_SQLITE_COMMIT", default_value = "group", hide = true)]
+    sqlite_commit: String,
 }
 
 impl DbArgs {
@@ -63,7 +68,9 @@ impl DbArgs {
 
     async fn open(&self) -> Result<Db> {
         let url = self.url()?;
-        let db = Db::connect(&url, Arc::new(SystemClock)).await.with_context(|| format!("connecting to {url}"))?;
+        let commit = poryadok_store::SqliteCommit::parse(&self.sqlite_commit)
+            .with_context(|| format!("--sqlite-commit must be group, per-write or unsynced, not '{}'", self.sqlite_commit))?;
+        let db = Db::connect_with(&url, Arc::new(SystemClock), commit).await.with_context(|| format!("connecting to {url}"))?;
         db.migrate().await.context("running migrations")?;
         Ok(db)
     }

@@ -138,6 +138,8 @@ const LONG: usize = 100_000;
 const ID: Field = Field::new("id", Kind::Id).ro().sort();
 const CREATED: Field = Field::new("created_at", Kind::Timestamp).ro().sort();
 const UPDATED: Field = Field::new("updated_at", Kind::Timestamp).ro().sort();
+/// Bumped by every change; the API's `ETag`, checked against `If-Match`.
+const VERSION: Field = Field::new("version", Kind::Int { min: 1, max: i64::MAX }).ro();
 const CUSTOM: Field = Field::new("custom", Kind::Custom);
 const OWNER: Field = Field::new("owner_id", Kind::Ref(Entity::User));
 const NOT_NEGATIVE: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
@@ -155,6 +157,7 @@ const ORGANIZATION: &[Field] = &[
     CUSTOM,
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const PERSON: &[Field] = &[
@@ -170,6 +173,7 @@ const PERSON: &[Field] = &[
     CUSTOM,
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const DEAL: &[Field] = &[
@@ -202,6 +206,7 @@ const DEAL: &[Field] = &[
     CUSTOM,
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const ACTIVITY: &[Field] = &[
@@ -226,6 +231,7 @@ const ACTIVITY: &[Field] = &[
     CUSTOM,
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const NOTE: &[Field] = &[
@@ -237,6 +243,7 @@ const NOTE: &[Field] = &[
     Field::new("organization_id", Kind::Ref(Entity::Organization)),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const PIPELINE: &[Field] = &[
@@ -248,6 +255,7 @@ const PIPELINE: &[Field] = &[
     Field::new("won_required_fields", Kind::StringList),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const STAGE: &[Field] = &[
@@ -260,6 +268,7 @@ const STAGE: &[Field] = &[
     Field::new("regulation", Kind::Json(JsonShape::StageRegulation)),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const USER: &[Field] = &[
@@ -274,10 +283,11 @@ const USER: &[Field] = &[
     Field::new("password", Kind::Password).write_only(),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 const TEAM: &[Field] =
-    &[ID, Field::new("name", Kind::Text(NAME)).req().sort(), Field::new("head_id", Kind::Ref(Entity::User)), CREATED, UPDATED];
+    &[ID, Field::new("name", Kind::Text(NAME)).req().sort(), Field::new("head_id", Kind::Ref(Entity::User)), CREATED, UPDATED, VERSION];
 
 const CUSTOM_FIELD: &[Field] = &[
     ID,
@@ -289,6 +299,7 @@ const CUSTOM_FIELD: &[Field] = &[
     Field::new("position", NOT_NEGATIVE).sort(),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 /// Entities a filter expression can be about.
@@ -303,6 +314,7 @@ const SAVED_FILTER: &[Field] = &[
     Field::new("owner_id", Kind::Ref(Entity::User)).ro(),
     CREATED,
     UPDATED,
+    VERSION,
 ];
 
 impl Entity {

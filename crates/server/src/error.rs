@@ -3,7 +3,9 @@
 //! Policy: every failure answers `{"error": {"code", "message", "field"}}` with a stable,
 //! machine-readable `code` that maps to one HTTP status:
 //! `validation` 422 (400 for an unreadable body), `not_found` 404, `conflict` 409,
-//! `unauthorized` 401, `forbidden` 403, `payload_too_large` 413, `internal` 500.
+//! `unauthorized` 401, `forbidden` 403, `precondition_failed` 412 (a stale `If-Match`),
+//! `payload_too_large` 413, `internal` 500, `unavailable` 503 (the database cannot take writes:
+//! nothing was stored).
 //! `field` names the offending input where there is one; a filter expression's mistakes add
 //! `position` (line, column, length, hint, and the line with a caret under the mistake). Internal errors are logged with their
 //! cause and answered with a generic message: nothing about the database leaks to clients.
@@ -66,6 +68,20 @@ impl From<StoreError> for ApiError {
                 ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field, position: None }
             }
             StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
+            StoreError::Stale { current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                format!("the record was changed by someone else since you read it (it is now at version {current}); read it again"),
+            )
+            .with_field("If-Match"),
+            StoreError::Unavailable(why) => {
+                tracing::error!(error = %why, "write refused: storage unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database cannot take writes now; nothing was stored, try again later",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")

@@ -48,7 +48,12 @@ pub struct RunReport {
 impl Worker {
     /// A worker for the server whose state is `st` (requests wake it when they enqueue work).
     pub fn new(st: &crate::AppState) -> Worker {
-        let id = format!("{}-{}", std::process::id(), poryadok_store::auth::new_secret("w").chars().take(10).collect::<String>());
+        let id = format!(
+            "{}/{}/{}",
+            host_name(),
+            std::process::id(),
+            poryadok_store::auth::new_secret("w").chars().take(10).collect::<String>()
+        );
         Worker {
             id,
             db: st.db.clone(),
@@ -91,6 +96,11 @@ impl Worker {
     /// Runs until `shutdown` completes: a pass, then a nap until the next poll or a wake-up.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        match self.reclaim_dead_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "re-queued jobs left running by a process of this host that is gone"),
+            Err(e) => tracing::error!(error = %e, "reclaiming dead leases failed"),
+        }
         loop {
             if let Err(e) = self.run_once().await {
                 tracing::error!(error = %e, "job worker pass failed");
@@ -108,6 +118,43 @@ impl Worker {
             }
         }
     }
+}
+
+impl Worker {
+    /// Jobs left `running` by an earlier process of this host that is gone (killed, crashed)
+    /// are queued again at once instead of waiting out their lease. A worker's id is
+    /// `host/pid/random`: a holder on this host whose process no longer exists is dead.
+    pub async fn reclaim_dead_leases(&self) -> poryadok_store::Result<u64> {
+        let host = host_name();
+        let dead: Vec<String> = self
+            .db
+            .running_job_holders()
+            .await?
+            .into_iter()
+            .filter(|holder| {
+                let mut parts = holder.split('/');
+                let (Some(h), Some(pid)) = (parts.next(), parts.next().and_then(|p| p.parse::<u32>().ok())) else { return false };
+                h == host && pid != std::process::id() && !process_alive(pid)
+            })
+            .collect();
+        if dead.is_empty() {
+            return Ok(0);
+        }
+        self.db.requeue_jobs_of(&dead).await
+    }
+}
+
+/// This machine's name, as workers' ids carry it.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().replace('/', "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn process_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The kinds of work the engine knows. An unknown kind fails (and is visible as failed), so a

@@ -23,6 +23,13 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database cannot take writes now (disk full, I/O error, the writer stopped); the
+    /// write was not stored and may be retried.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// An `If-Match` version that is no longer the record's: someone changed it since.
+    #[error("the record was changed by someone else (now version {current})")]
+    Stale { current: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -37,6 +44,33 @@ impl StoreError {
     pub fn forbidden(message: impl Into<String>) -> Self {
         StoreError::Forbidden { field: None, message: message.into() }
     }
+    /// Errors nobody but the log should read the details of.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, StoreError::Db(_) | StoreError::Sqlx(_) | StoreError::Internal(_) | StoreError::Unavailable(_))
+    }
+
+    /// Whether SQLite may have rolled back the whole transaction on this error (its result
+    /// codes BUSY, NOMEM, IOERR, CORRUPT, FULL): nothing more may run in it.
+    pub fn ends_transaction(&self) -> bool {
+        let db = match self {
+            StoreError::Db(sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)))
+            | StoreError::Db(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)))
+            | StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))
+            | StoreError::Sqlx(e) => e,
+            StoreError::Db(sea_orm::DbErr::ConnectionAcquire(_)) => return true,
+            StoreError::Db(_) => return false,
+            _ => return false,
+        };
+        match db {
+            sqlx::Error::Database(d) => {
+                let code = d.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0) & 0xff;
+                matches!(code, 5 | 7 | 10 | 11 | 13)
+            }
+            sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed | sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut => true,
+            _ => false,
+        }
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Db(e) => matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))),

@@ -2,6 +2,8 @@
 //! Identifiers come from the schema, never from the filter's text; every value is bound.
 //! Follows the NULL contract written on [`Cond`]: no condition is ever NULL, comparisons with a
 //! NULL operand are false, `not` is plain negation.
+use crate::actor::scope_condition;
+use poryadok_core::access::Caller;
 use poryadok_core::domain::CustomFieldType;
 use poryadok_core::filter::{CmpOp, Column, ColumnRef, Cond, Lit, Operand, Side, Sub, Ty};
 use poryadok_core::schema::Entity;
@@ -15,6 +17,9 @@ pub struct Compiler {
     pub backend: DbBackend,
     pub workspace: i64,
     pub now_ms: i64,
+    /// Whose filter it is: every related row a condition reads is limited to what they may see,
+    /// so a filter cannot answer questions about records the caller would get a 404 for.
+    caller: Caller,
     aliases: std::cell::Cell<usize>,
 }
 
@@ -58,8 +63,22 @@ fn text_like(ty: CustomFieldType) -> bool {
 }
 
 impl Compiler {
-    pub fn new(backend: DbBackend, workspace: i64, now_ms: i64) -> Self {
-        Compiler { backend, workspace, now_ms, aliases: std::cell::Cell::new(0) }
+    pub fn new(backend: DbBackend, caller: &Caller, now_ms: i64) -> Self {
+        Compiler { backend, workspace: caller.workspace_id, now_ms, caller: caller.clone(), aliases: std::cell::Cell::new(0) }
+    }
+
+    /// `FROM <entity's table> AS alias WHERE workspace AND live AND visible to the caller`: the
+    /// start of every subquery over related rows. The visibility condition names its columns
+    /// unqualified, and they resolve to `alias`, the innermost table of the subquery.
+    fn related_from(&self, q: &mut sea_query::SelectStatement, entity: Entity, alias: &str) {
+        q.from_as(Alias::new(entity.table()), Alias::new(alias))
+            .and_where(Expr::col((Alias::new(alias), Alias::new("workspace_id"))).eq(self.workspace));
+        if entity.soft_delete() {
+            q.and_where(Expr::col((Alias::new(alias), Alias::new("deleted_at"))).is_null());
+        }
+        if let Some(visible) = scope_condition(entity, &self.caller) {
+            q.and_where(visible);
+        }
     }
 
     /// The condition over rows of `entity` selected `FROM <table>` without an alias.
@@ -137,13 +156,9 @@ impl Compiler {
         let alias = self.fresh("r");
         let inner_scope = Scope { entity, alias: alias.clone() };
         let mut q = Query::select();
-        q.column((Alias::new(&alias), Alias::new("id")))
-            .from_as(Alias::new(entity.table()), Alias::new(&alias))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace))
-            .and_where(self.cond(&inner, &inner_scope));
-        if entity.soft_delete() {
-            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
-        }
+        q.column((Alias::new(&alias), Alias::new("id")));
+        self.related_from(&mut q, entity, &alias);
+        q.and_where(self.cond(&inner, &inner_scope));
         // `fk IN (…)` is NULL when fk is NULL; the guard keeps the condition two-valued under `not`.
         Some(qcol(&s.alias, fk).is_not_null().and(qcol(&s.alias, fk).in_subquery(q)))
     }
@@ -154,12 +169,8 @@ impl Compiler {
         let (entity, fk) = (side.entity()?, side.fk()?);
         let alias = self.fresh("r");
         let mut q = Query::select();
-        q.from_as(Alias::new(entity.table()), Alias::new(&alias))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace));
-        if entity.soft_delete() {
-            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
-        }
+        self.related_from(&mut q, entity, &alias);
+        q.and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))));
         Some((q, Scope { entity, alias }))
     }
 
@@ -260,12 +271,8 @@ impl Compiler {
     fn collection(&self, c: Sub, s: &Scope) -> (sea_query::SelectStatement, Scope) {
         let alias = self.fresh("c");
         let mut q = Query::select();
-        q.from_as(Alias::new(c.entity.table()), Alias::new(&alias))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new(c.fk))).equals((Alias::new(&s.alias), Alias::new("id"))));
-        if c.entity.soft_delete() {
-            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
-        }
+        self.related_from(&mut q, c.entity, &alias);
+        q.and_where(Expr::col((Alias::new(&alias), Alias::new(c.fk))).equals((Alias::new(&s.alias), Alias::new("id"))));
         (q, Scope { entity: c.entity, alias })
     }
 
@@ -291,11 +298,9 @@ impl Compiler {
                     let mut q = Query::select();
                     q.expr(Expr::cust(format!(
                         "MAX(CASE WHEN {a}.done AND {a}.done_at IS NOT NULL THEN {a}.done_at ELSE {a}.created_at END)"
-                    )))
-                    .from_as(Alias::new("activities"), Alias::new(&a))
-                    .and_where(Expr::col((Alias::new(&a), Alias::new("workspace_id"))).eq(self.workspace))
-                    .and_where(Expr::col((Alias::new(&a), Alias::new("deleted_at"))).is_null())
-                    .and_where(Expr::col((Alias::new(&a), Alias::new(fk))).equals((Alias::new(alias), Alias::new("id"))));
+                    )));
+                    self.related_from(&mut q, Entity::Activity, &a);
+                    q.and_where(Expr::col((Alias::new(&a), Alias::new(fk))).equals((Alias::new(alias), Alias::new("id"))));
                     sub(q)
                 };
                 match side {
@@ -311,13 +316,9 @@ impl Compiler {
         let (Some(entity), Some(fk)) = (side.entity(), side.fk()) else { return value(&s.alias) };
         let alias = self.fresh("r");
         let mut q = Query::select();
-        q.expr(value(&alias))
-            .from_as(Alias::new(entity.table()), Alias::new(&alias))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))))
-            .and_where(Expr::col((Alias::new(&alias), Alias::new("workspace_id"))).eq(self.workspace));
-        if entity.soft_delete() {
-            q.and_where(Expr::col((Alias::new(&alias), Alias::new("deleted_at"))).is_null());
-        }
+        q.expr(value(&alias));
+        self.related_from(&mut q, entity, &alias);
+        q.and_where(Expr::col((Alias::new(&alias), Alias::new("id"))).equals((Alias::new(&s.alias), Alias::new(fk))));
         sub(q)
     }
 

@@ -89,7 +89,7 @@ impl Db {
 
     /// The SQL condition of a checked filter over `entity`'s table (unaliased), with `now` at `now_ms`.
     pub fn filter_condition(&self, actor: &Actor, checked: &Checked, now_ms: i64) -> SimpleExpr {
-        Compiler::new(self.backend, actor.ws_id(), now_ms).compile(checked.cond(), checked.entity())
+        Compiler::new(self.backend, &actor.caller, now_ms).compile(checked.cond(), checked.entity())
     }
 
     /// How many records the caller sees that match at `now_ms` (for editors showing a live hit count).

@@ -119,6 +119,35 @@ impl Db {
         Ok(jobs)
     }
 
+    /// Who holds the jobs that are running now.
+    pub async fn running_job_holders(&self) -> Result<Vec<String>> {
+        let q = Query::select()
+            .distinct()
+            .column(col("locked_by"))
+            .from(col("jobs"))
+            .and_where(Expr::col(col("status")).eq("running"))
+            .and_where(Expr::col(col("locked_by")).is_not_null())
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        rows.iter().map(|r| Ok(r.try_get("", "locked_by")?)).collect()
+    }
+
+    /// Queues again, due now, the running jobs of holders known to be dead; returns how many.
+    pub async fn requeue_jobs_of(&self, holders: &[String]) -> Result<u64> {
+        let q = Query::update()
+            .table(col("jobs"))
+            .values([
+                (col("status"), "queued".into()),
+                (col("locked_by"), Option::<String>::None.into()),
+                (col("locked_until"), Option::<i64>::None.into()),
+                (col("run_at"), self.clock.now_ms().into()),
+            ])
+            .and_where(Expr::col(col("status")).eq("running"))
+            .and_where(Expr::col(col("locked_by")).is_in(holders.iter().map(String::as_str)))
+            .to_owned();
+        Ok(self.write.execute(self.backend.build(&q)).await?.rows_affected())
+    }
+
     /// Marks a job done; false if the worker no longer held it (its lease ran out and another took it).
     pub async fn complete_job(&self, job: &Job, worker: &str) -> Result<bool> {
         let now = self.clock.now_ms();

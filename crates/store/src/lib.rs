@@ -33,9 +33,10 @@ pub mod timeline;
 pub mod today;
 pub mod views;
 pub mod workspace;
+pub mod writer;
 
 pub use actor::{Actor, WorkspaceInfo};
-pub use db::{DatabaseUrl, Db};
+pub use db::{DatabaseUrl, Db, SqliteCommit};
 pub use error::{Result, StoreError};
 pub use list::{ListQuery, Page};
 pub use records::Row;

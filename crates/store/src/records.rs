@@ -10,7 +10,7 @@ use poryadok_core::domain::HistoryAction;
 use poryadok_core::schema::{Entity, Field, Kind};
 use poryadok_core::types::Val;
 use poryadok_core::validate::{self, Ctx, Mode, RefCheck};
-use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend};
 use sea_query::{Expr, Order, Query, SelectStatement};
 use serde_json::{Map, Value as Json};
 
@@ -81,6 +81,25 @@ pub(crate) async fn fetch_one(
     decode(entity, &row)
 }
 
+/// [`fetch_one`] of a row about to be changed, locked until the transaction ends on PostgreSQL.
+async fn fetch_for_update(conn: &impl ConnectionTrait, backend: DbBackend, entity: Entity, actor: &Actor, id: i64) -> Result<Row> {
+    let mut q = visible_select(entity, actor, false);
+    q.and_where(Expr::col(col("id")).eq(id));
+    if backend == DbBackend::Postgres {
+        q.lock(sea_query::LockType::Update);
+    }
+    let row = conn.query_one(backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+    decode(entity, &row)
+}
+
+/// Refuses a write made against another version of the row than the stored one.
+fn check_version(row: &Row, if_match: Option<i64>) -> Result<()> {
+    match (if_match, row.get("version").as_int()) {
+        (Some(expected), Some(current)) if expected != current => Err(StoreError::Stale { current }),
+        _ => Ok(()),
+    }
+}
+
 impl Db {
     pub async fn get(&self, actor: &Actor, entity: Entity, id: i64) -> Result<Row> {
         fetch_one(&self.read, self.backend, entity, actor, id, false).await
@@ -92,10 +111,8 @@ impl Db {
     }
 
     pub async fn create(&self, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
-        let tx = self.write.begin().await?;
-        let row = self.create_in(&tx, actor, entity, body).await?;
-        tx.commit().await?;
-        Ok(row)
+        let (db, actor, body) = (self.clone(), actor.clone(), body.clone());
+        self.write_tx(move |tx| Box::pin(async move { db.create_in(tx, &actor, entity, &body).await })).await
     }
 
     /// [`Db::create`] inside the caller's transaction, so several writes commit or fail together.
@@ -137,20 +154,39 @@ impl Db {
     }
 
     pub async fn update(&self, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
-        let tx = self.write.begin().await?;
-        let row = self.update_in(&tx, actor, entity, id, body).await?;
-        tx.commit().await?;
-        Ok(row)
+        self.update_if(actor, entity, id, body, None).await
+    }
+
+    /// [`Db::update`] that applies only while the record is still at version `if_match`
+    /// (the `ETag` the caller read), refusing with [`StoreError::Stale`] otherwise.
+    pub async fn update_if(&self, actor: &Actor, entity: Entity, id: i64, body: &Json, if_match: Option<i64>) -> Result<Row> {
+        let (db, actor, body) = (self.clone(), actor.clone(), body.clone());
+        self.write_tx(move |tx| Box::pin(async move { db.update_checked(tx, &actor, entity, id, &body, if_match).await })).await
     }
 
     /// [`Db::update`] inside the caller's transaction.
     pub(crate) async fn update_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<Row> {
+        self.update_checked(tx, actor, entity, id, body, None).await
+    }
+
+    async fn update_checked(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        body: &Json,
+        if_match: Option<i64>,
+    ) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Update, &ctx)?;
         let now = self.clock.now_ms();
-        let old = fetch_one(tx, self.backend, entity, actor, id, false).await?;
+        // The row is read locked (PostgreSQL; SQLite's one writer serialises writes anyway), so
+        // concurrent read–merge–writes of the custom object queue instead of losing keys.
+        let old = fetch_for_update(tx, self.backend, entity, actor, id).await?;
+        check_version(&old, if_match)?;
         rules::before_update(tx, self.backend, actor, &old, &mut checked, now).await?;
         // Only references that change are checked: keeping a link to a since-deactivated user is fine.
         checked.refs.retain(|r| r.field.starts_with("custom.") || old.get(&r.field).as_int() != Some(r.id));
@@ -180,6 +216,7 @@ impl Db {
         let mut upd = Query::update();
         upd.table(col(entity.table()))
             .value(col("updated_at"), now)
+            .value(col("version"), Expr::col(col("version")).add(1))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id));
         for (f, v) in &values {
@@ -203,26 +240,36 @@ impl Db {
 
     /// Soft delete (the row and its history stay); users are deactivated instead.
     pub async fn delete(&self, actor: &Actor, entity: Entity, id: i64) -> Result<()> {
+        self.delete_if(actor, entity, id, None).await
+    }
+
+    /// [`Db::delete`] that applies only while the record is still at version `if_match`.
+    pub async fn delete_if(&self, actor: &Actor, entity: Entity, id: i64, if_match: Option<i64>) -> Result<()> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         if entity == Entity::User {
-            self.update(actor, entity, id, &serde_json::json!({"active": false})).await?;
+            self.update_if(actor, entity, id, &serde_json::json!({"active": false}), if_match).await?;
             return Ok(());
         }
-        let now = self.clock.now_ms();
-        let tx = self.write.begin().await?;
-        let old = fetch_one(&tx, self.backend, entity, actor, id, false).await?;
-        rules::before_delete(&tx, self.backend, actor, &old, now).await?;
-        let upd = Query::update()
-            .table(col(entity.table()))
-            .value(col("deleted_at"), now)
-            .value(col("updated_at"), now)
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(id))
-            .to_owned();
-        tx.execute(self.backend.build(&upd)).await?;
-        append_history(&tx, self.backend, actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await?;
-        tx.commit().await?;
-        Ok(())
+        let (db, actor) = (self.clone(), actor.clone());
+        self.write_tx(move |tx| {
+            Box::pin(async move {
+                let now = db.clock.now_ms();
+                let old = fetch_for_update(tx, db.backend, entity, &actor, id).await?;
+                check_version(&old, if_match)?;
+                rules::before_delete(tx, db.backend, &actor, &old, now).await?;
+                let upd = Query::update()
+                    .table(col(entity.table()))
+                    .value(col("deleted_at"), now)
+                    .value(col("updated_at"), now)
+                    .value(col("version"), Expr::col(col("version")).add(1))
+                    .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                    .and_where(Expr::col(col("id")).eq(id))
+                    .to_owned();
+                tx.execute(db.backend.build(&upd)).await?;
+                append_history(tx, db.backend, &actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await
+            })
+        })
+        .await
     }
 
     /// The live custom field definitions of one entity, in their display order.
@@ -241,6 +288,7 @@ fn inserted_row(entity: Entity, id: i64, now: i64, values: &[(&'static Field, Va
         .map(|f| {
             let v = match f.name {
                 "id" => Val::Int(id),
+                "version" => Val::Int(1),
                 "created_at" | "updated_at" => Val::Int(now),
                 _ => match values.iter().find(|(g, _)| g.name == f.name) {
                     Some((_, v)) => v.clone(),
@@ -337,7 +385,7 @@ pub(crate) async fn check_refs(conn: &impl ConnectionTrait, backend: DbBackend, 
 fn diff(old: Option<&Row>, new: &Row) -> Map<String, Json> {
     let mut out = Map::new();
     for (f, v) in &new.values {
-        if matches!(f.name, "id" | "created_at" | "updated_at") || !f.readable() {
+        if matches!(f.name, "id" | "created_at" | "updated_at" | "version") || !f.readable() {
             continue;
         }
         let before = old.map_or(&Val::Null, |o| o.get(f.name));

@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use poryadok_core::schema::Entity;
@@ -50,32 +50,66 @@ pub async fn list(
     Ok(Json(page_json(page)))
 }
 
+/// A record with its version as the `ETag`, for a later `If-Match`.
+fn with_etag(status: StatusCode, row: &Row) -> Response {
+    let mut res = (status, Json(json!({"data": row.to_json()}))).into_response();
+    if let Some(tag) = row.get("version").as_int().and_then(|v| HeaderValue::from_str(&etag(v)).ok()) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    res
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an `If-Match` asks for: `None` without the header or for `*`; an entity tag that
+/// is not one of ours can match no version, so it is refused like a stale one.
+pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()).map(Some).ok_or_else(|| {
+        ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", "If-Match must be the ETag of the record as read, e.g. \"3\"")
+            .with_field("If-Match")
+    })
+}
+
 pub async fn create(State(st): State<AppState>, Auth(actor): Auth, Path(path): Path<String>, body: Bytes) -> ApiResult<Response> {
     let e = entity(&path)?;
     let row = st.db.create(&actor, e, &json_body(&body)?).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": row.to_json()}))).into_response())
+    Ok(with_etag(StatusCode::CREATED, &row))
 }
 
-pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<Response> {
     let e = entity(&path)?;
     let row = st.db.get(&actor, e, record_id(&id)?).await?;
-    Ok(Json(json!({"data": row.to_json()})))
+    Ok(with_etag(StatusCode::OK, &row))
 }
 
 pub async fn update(
     State(st): State<AppState>,
     Auth(actor): Auth,
     Path((path, id)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let e = entity(&path)?;
-    let row = st.db.update(&actor, e, record_id(&id)?, &json_body(&body)?).await?;
-    Ok(Json(json!({"data": row.to_json()})))
+    let row = st.db.update_if(&actor, e, record_id(&id)?, &json_body(&body)?, if_match(&headers)?).await?;
+    Ok(with_etag(StatusCode::OK, &row))
 }
 
-pub async fn delete(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    Path((path, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
     let e = entity(&path)?;
-    st.db.delete(&actor, e, record_id(&id)?).await?;
+    st.db.delete_if(&actor, e, record_id(&id)?, if_match(&headers)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

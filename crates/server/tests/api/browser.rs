@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use std::os::unix::process::CommandExt;
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -30,9 +32,15 @@ impl Drop for TempDir {
 }
 
 impl Drop for Browser {
+    /// Ends the driver and every browser process it started, also when the test failed: the
+    /// driver runs in its own process group, and Chromium's processes all carry this browser's
+    /// own profile directory on their command line.
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill").args(["-KILL", "-f", &self._profile.0.display().to_string()]).status();
     }
 }
 
@@ -50,7 +58,13 @@ pub async fn start_browser() -> Option<Browser> {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let driver = Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
     let profile = TempDir(std::env::temp_dir().join(format!("poryadok-chromium-{}-{port}", std::process::id())));
     let mut caps = serde_json::Map::new();
     caps.insert(

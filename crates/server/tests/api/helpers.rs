@@ -86,6 +86,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             return None;
         }
     };
+    Some(spawn_app_at(url).await)
+}
+
+/// [`spawn_app`] over the database at `url` (a new, empty one).
+pub async fn spawn_app_at(url: DatabaseUrl) -> TestApp {
     let clock = Arc::new(FixedClock::new(start_time()));
     let db = Db::connect(&url, clock.clone()).await.unwrap();
     let db_url = url.clone();
@@ -131,7 +136,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     tokio::spawn(async move {
         let _ = poryadok_server::serve(listener, state, std::future::pending()).await;
     });
-    Some(TestApp {
+    TestApp {
         base: format!("http://{addr}"),
         client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
         db,
@@ -140,7 +145,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ids: Ids { admin: admin_id, manager1: m1, manager2: m2, manager3: m3, pipeline, stages, other_pipeline, other_org },
         ws: ws.id,
         url: db_url,
-    })
+    }
 }
 
 impl TestApp {

@@ -6,12 +6,14 @@
 //! in working time for the deal's owner.
 use crate::error::{Result, StoreError};
 use crate::intake::client::{self, EventCtx, DEFAULT_CALLBACK_MINUTES};
+use crate::sql::col;
 use poryadok_core::domain::{ActivityType, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{self as read, display_phone, CallEvent, CallMapping, Words};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
+use sea_query::{Expr, Query};
 use serde_json::{json, Map, Value as Json};
 
 /// The source's mapping: its preset's names with its overrides.
@@ -44,10 +46,18 @@ pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
     Ok(())
 }
 
-/// The provider's call id in a body, when the mapping finds one.
+/// The provider's call id in a body, when the mapping finds one, as the event's key.
 pub(crate) fn external_id(source: &crate::intake::Source, body: &[u8], content_type: Option<&str>) -> Option<String> {
     let mapping = mapping_of(&source.config).ok()?;
-    read::call_external_id(&read::body_params(body, content_type).ok()?, &mapping)
+    let call_id = read::call_external_id(&read::body_params(body, content_type).ok()?, &mapping)?;
+    Some(event_key(&call_id, body))
+}
+
+/// The inbox key of one event of a call: a provider sends several for one call (its start, then
+/// the end with the duration and the recording), so the call id alone would take the later ones
+/// for replays. An identical body is a replay; another body of the same call is a new event.
+pub(crate) fn event_key(call_id: &str, body: &[u8]) -> String {
+    format!("{call_id} {}", crate::intake::body_hash(body))
 }
 
 /// Reads a call event with the source's mapping.
@@ -58,7 +68,13 @@ pub(crate) fn read(ctx: &EventCtx<'_>, body: &[u8], content_type: Option<&str>) 
 }
 
 /// Writes what a call means for the client's card; returns what it created, for the event's record.
+/// A later event of a call already on a card updates that call instead.
 pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent) -> Result<Json> {
+    if let Some(call_id) = &call.call_id {
+        if let Some(known) = known_call(ctx, conn, call_id).await? {
+            return update_call(ctx, conn, call, known).await;
+        }
+    }
     let words = Words::new(&ctx.actor.ws.locale);
     let shown = display_phone(&call.client_phone);
     let (person, new_person) = match client::person_by_identity(ctx, conn, IdentityKind::Phone, &call.client_phone).await? {
@@ -95,6 +111,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         activity["duration_min"] = json!((s + 59) / 60);
     }
     let call_row = ctx.db.create_in(conn, ctx.actor, Entity::Activity, &activity).await?;
+    let mut callback_task = None;
     let mut result = json!({
         "person_id": person,
         "person_created": new_person,
@@ -124,6 +141,81 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         }
         let task_row = ctx.db.create_in(conn, ctx.actor, Entity::Activity, &task).await?;
         result["callback_task_id"] = json!(task_row.id());
+        callback_task = Some(task_row.id());
+    }
+    if let Some(call_id) = &call.call_id {
+        remember_call(ctx, conn, call_id, call_row.id(), callback_task).await?;
+    }
+    Ok(result)
+}
+
+/// A call already on a card: its activity and the callback task it got, if it was missed.
+struct KnownCall {
+    activity_id: i64,
+    callback_task_id: Option<i64>,
+}
+
+async fn known_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call_id: &str) -> Result<Option<KnownCall>> {
+    let q = Query::select()
+        .columns(["activity_id", "callback_task_id"].map(col))
+        .from(col("provider_calls"))
+        .and_where(Expr::col(col("workspace_id")).eq(ctx.actor.ws_id()))
+        .and_where(Expr::col(col("source_id")).eq(ctx.source.id))
+        .and_where(Expr::col(col("call_id")).eq(call_id))
+        .to_owned();
+    let Some(r) = conn.query_one(ctx.db.backend.build(&q)).await? else { return Ok(None) };
+    Ok(Some(KnownCall { activity_id: r.try_get("", "activity_id")?, callback_task_id: r.try_get("", "callback_task_id")? }))
+}
+
+/// Keys the call's activity by the provider's call id. Two first events of one call processed at
+/// once clash on the key, and the loser's retry finds the winner's call.
+async fn remember_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call_id: &str, activity: i64, task: Option<i64>) -> Result<()> {
+    let q = Query::insert()
+        .into_table(col("provider_calls"))
+        .columns(["workspace_id", "source_id", "call_id", "activity_id", "callback_task_id", "created_at"].map(col))
+        .values([ctx.actor.ws_id().into(), ctx.source.id.into(), call_id.into(), activity.into(), task.into(), ctx.received_at.into()])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .to_owned();
+    conn.execute(ctx.db.backend.build(&q)).await?;
+    Ok(())
+}
+
+/// A later event of a known call: what it adds (the outcome, the duration, the recording) goes
+/// onto the call. Events may be processed out of order, so nothing is taken back: an answered
+/// call stays answered, a duration only grows, a recording is never removed. A missed call's
+/// callback task is done once the call turns out answered.
+async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent, known: KnownCall) -> Result<Json> {
+    let old = ctx.db.get_in(conn, ctx.actor, Entity::Activity, known.activity_id).await?;
+    let mut patch = Map::new();
+    let answered = call.outcome == poryadok_core::domain::CallOutcome::Answered;
+    if old.get("call_outcome").as_text() != Some(poryadok_core::domain::CallOutcome::Answered.as_str()) {
+        patch.insert("call_outcome".into(), json!(call.outcome.as_str()));
+    }
+    if let Some(s) = call.seconds.filter(|s| old.get("call_seconds").as_int().is_none_or(|o| *s > o)) {
+        patch.insert("call_seconds".into(), json!(s));
+        patch.insert("duration_min".into(), json!((s + 59) / 60));
+    }
+    if let Some(url) = &call.recording_url {
+        patch.insert("recording_url".into(), json!(url));
+    }
+    let row = ctx.db.update_in(conn, ctx.actor, Entity::Activity, known.activity_id, &Json::Object(patch)).await?;
+    let mut result = json!({
+        "activity_id": row.id(),
+        "call_updated": true,
+        "deal_id": row.get("deal_id").as_int(),
+        "person_id": row.get("person_id").as_int(),
+    });
+    if let (true, Some(task)) = (answered, known.callback_task_id) {
+        let open = ctx
+            .db
+            .get_in(conn, ctx.actor, Entity::Activity, task)
+            .await
+            .ok()
+            .filter(|t| !matches!(t.get("done"), poryadok_core::types::Val::Bool(true)));
+        if open.is_some() {
+            ctx.db.update_in(conn, ctx.actor, Entity::Activity, task, &json!({"done": true})).await?;
+            result["callback_task_done"] = json!(task);
+        }
     }
     Ok(result)
 }

@@ -447,7 +447,7 @@ impl Db {
         let (external_id, read) = match source.kind.as_str() {
             // A readable call carries its id; only an unreadable one is searched for it separately.
             "telephony" => match calls::read(&ctx, body, content_type) {
-                Ok(call) => (call.call_id, Ok(())),
+                Ok(call) => (call.call_id.map(|id| calls::event_key(&id, body)), Ok(())),
                 Err(e) => (calls::external_id(source, body, content_type), Err(e)),
             },
             "telegram" => {
