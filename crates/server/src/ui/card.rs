@@ -1311,9 +1311,13 @@ impl Input {
 pub struct DealFormView {
     pub id: i64,
     pub csrf: String,
+    /// The version the form was filled from; the save applies only to that version.
+    pub version: i64,
     pub inputs: Vec<Input>,
     /// A refusal that names no field of the form.
     pub error: Option<String>,
+    /// Someone else saved the deal after this form was opened.
+    pub stale: bool,
 }
 
 #[derive(Template)]
@@ -1513,7 +1517,10 @@ async fn deal_form(st: &AppState, ui: &Ui, id: i64, submitted: Option<&[(String,
         }
         None => deal_inputs(ui.t, &data.defs, &c, &|name| stored_value(&data.row, &data.defs, name)),
     };
-    Ok(DealFormView { id, csrf: ui.csrf.clone(), inputs, error: None })
+    let stored = data.row.get("version").as_int().unwrap_or(1);
+    let version =
+        submitted.and_then(|pairs| pairs.iter().find(|(k, _)| k == "version")).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(stored);
+    Ok(DealFormView { id, csrf: ui.csrf.clone(), version, inputs, error: None, stale: false })
 }
 
 async fn deal_edit(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
@@ -1548,8 +1555,9 @@ async fn deal_save(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form
         Ok(b) => b,
         Err((field, message)) => return refused("#deal-fields", &DealFormTpl { t: ui.t, f: form_refused(ui.t, f, field, message) }),
     };
-    match st.db.update(&ui.actor, Entity::Deal, id, &body).await {
+    match st.db.update_if(&ui.actor, Entity::Deal, id, &body, Some(f.version)).await {
         Ok(_) => deal_changed(&st, &ui, id).await,
+        Err(StoreError::Stale { .. }) => refused("#deal-fields", &DealFormTpl { t: ui.t, f: DealFormView { stale: true, ..f } }),
         Err(e) => match inline_error(&ui, &e) {
             Some((field, message)) => refused("#deal-fields", &DealFormTpl { t: ui.t, f: form_refused(ui.t, f, field, message) }),
             None => store_error(&ui, e),

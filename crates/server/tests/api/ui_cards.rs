@@ -12,6 +12,7 @@ crate::both_dbs!(
     cards_of_records_the_user_does_not_see_are_not_found,
     a_script_in_a_title_is_shown_as_text,
     an_invalid_edit_is_refused_in_place_and_a_valid_one_saved,
+    an_edit_of_a_deal_someone_changed_meanwhile_is_refused_not_overwritten,
     status_actions_and_stage_moves_go_through_the_store,
     a_long_timeline_is_paged,
 );
@@ -351,4 +352,33 @@ async fn a_manager_works_a_deal_card_in_a_real_browser() {
     browser.shot("deal-card-worked").await;
     let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["stage_id"], app.ids.stages[1]);
+}
+
+async fn an_edit_of_a_deal_someone_changed_meanwhile_is_refused_not_overwritten(app: TestApp) {
+    let m1 = &app.t.manager1;
+    let deal = app.create(m1, "deals", json!({"title": "Исходное", "value": 100_000})).await;
+    let ui = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let (_, html) = ui.get_fragment(&format!("/deals/{deal}/edit")).await;
+    let version = html_attr(&html, "name=\"version\"", "value").expect("the form carries the version it was filled from");
+    assert_eq!(version, "1");
+    // A colleague saves first.
+    let (s, _) = app.patch(&app.t.admin, &format!("/api/v1/deals/{deal}"), json!({"title": "Изменено коллегой"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let owner = app.ids.manager1.to_string();
+    let form =
+        [("version", version.as_str()), ("title", "Мои правки"), ("value", "1000"), ("currency", "RUB"), ("owner_id", owner.as_str())];
+    let (status, html) = ui.post_form(&format!("/deals/{deal}"), &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"deal-stale\"") && html.contains("изменил кто-то другой"), "{html}");
+    let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["data"]["title"], "Изменено коллегой", "the colleague's change is kept");
+    // Reloaded, the form carries the new version and saves.
+    let (_, html) = ui.get_fragment(&format!("/deals/{deal}/edit")).await;
+    let version = html_attr(&html, "name=\"version\"", "value").unwrap();
+    let form =
+        [("version", version.as_str()), ("title", "Мои правки"), ("value", "1000"), ("currency", "RUB"), ("owner_id", owner.as_str())];
+    let (status, html) = ui.post_form(&format!("/deals/{deal}"), &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["data"]["title"], "Мои правки");
 }
