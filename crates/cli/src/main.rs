@@ -248,13 +248,23 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
-    /// Print a new API token for the user with this e-mail.
+    /// Print a new API token for the user with this e-mail (the only time it is shown).
     Create {
         #[arg(long)]
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until the token stops working (1 to 3650); without it, it never expires.
+        #[arg(long)]
+        expires_days: Option<i64>,
     },
+    /// List the live tokens of the user with this e-mail (never their secrets).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by its id (as `token list` shows it).
+    Revoke { id: i64 },
 }
 
 fn init_logging(json: bool) {
@@ -412,12 +422,41 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             r
         }
-        Command::Token { command: TokenCommand::Create { email, name } } => {
+        Command::Token { command } => {
             let db = cli.db.open().await?;
-            let (ws, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
-            let token = db.create_token(ws, user, &name).await?;
-            println!("{token}");
+            let r = token_command(&db, command).await;
             db.close().await;
+            r
+        }
+    }
+}
+
+async fn token_command(db: &Db, command: TokenCommand) -> Result<()> {
+    use poryadok_store::auth::TokenOwner;
+    match command {
+        TokenCommand::Create { email, name, expires_days } => {
+            let (ws, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+            let made = db.new_token(ws, user, &name, expires_days).await.map_err(describe)?;
+            println!("{}", made.secret);
+            Ok(())
+        }
+        TokenCommand::List { email } => {
+            let (ws, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+            let actor = db.system_actor(ws, Channel::Cli).await?;
+            let now = db.clock.now_ms();
+            for t in db.list_tokens(&actor, TokenOwner::User(user)).await? {
+                println!("{}", t.to_json(now));
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            let ws = db.token_workspace(id).await.map_err(describe)?;
+            let actor = db.system_actor(ws, Channel::Cli).await?;
+            db.revoke_token(&actor, id).await.map_err(|e| match e {
+                poryadok_store::StoreError::NotFound => anyhow::anyhow!("token {id} is already revoked"),
+                other => describe(other),
+            })?;
+            println!("token {id} revoked");
             Ok(())
         }
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod filter;
 pub mod hygiene;
 pub mod intake;
+pub mod password;
 pub mod regulation;
 pub mod schema;
 pub mod template;

@@ -83,6 +83,11 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
         }
         out.values.push((field, v));
     }
+    // A password must not be the e-mail written next to it; on an update without the e-mail the
+    // store checks against the stored one.
+    if let (Some(Val::Text(pw)), Some(Val::Text(email))) = (out.get("password"), out.get("email")) {
+        crate::password::check(pw, Some(email)).map_err(|p| FieldError::new("password", p.message()))?;
+    }
     if mode == Mode::Create {
         if let Some(missing) = entity.fields().iter().find(|f| f.required && out.get(f.name).is_none()) {
             return Err(FieldError::new(missing.name, "is required"));
@@ -197,10 +202,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
         }
         Kind::Password => {
             let s = string(raw)?;
-            let n = s.chars().count();
-            if !(8..=256).contains(&n) {
-                return Err("must be between 8 and 256 characters".into());
-            }
+            crate::password::check(s, None).map_err(|p| p.message().to_string())?;
             Val::Text(s.to_string())
         }
         Kind::Json(shape) => Val::Text(json_setting(shape, raw)?.to_string()),

@@ -1,11 +1,18 @@
 //! Who is calling: an API token (`Authorization: Bearer`) or a UI session cookie. Cookie-borne
 //! requests that change anything must carry the session's CSRF token in `X-CSRF-Token`.
+//! Also what sign-in needs around the store's throttle: the client's address and telling people
+//! about a lockout.
 use crate::error::ApiError;
+use crate::ui::i18n::{Lang, T};
 use crate::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
+use axum::Extension;
+use poryadok_store::auth::Lockout;
+use poryadok_store::notifications::NewNotification;
 use poryadok_store::{Actor, StoreError};
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "poryadok_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -60,4 +67,80 @@ impl FromRequestParts<AppState> for Auth {
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The address a request came from: the peer's, or behind a local reverse proxy (a loopback or
+/// private peer) the last address it forwards. Keys the per-address sign-in throttle.
+pub fn client_addr(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<String> {
+    let peer_ip = peer.map(|a| a.ip());
+    let local = peer_ip.is_none_or(|ip| match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    });
+    if local {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let forwarded = header("x-forwarded-for")
+            .and_then(|f| f.rsplit(',').next())
+            .or_else(|| header("x-real-ip"))
+            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return Some(ip.to_string());
+        }
+    }
+    peer_ip.map(|ip| ip.to_string())
+}
+
+/// The peer address axum recorded for the connection, when the server was started with it.
+pub type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+pub fn peer_addr(peer: Peer) -> Option<SocketAddr> {
+    peer.map(|Extension(ConnectInfo(a))| a)
+}
+
+/// Whole minutes until a lockout ends, rounded up, at least one: what people are told to wait.
+pub fn minutes_left(retry_after_ms: i64) -> i64 {
+    ((retry_after_ms + 59_999) / 60_000).max(1)
+}
+
+/// Seconds for `Retry-After`, rounded up, at least one.
+pub fn seconds_left(retry_after_ms: i64) -> i64 {
+    ((retry_after_ms + 999) / 1000).max(1)
+}
+
+/// Tells the locked-out user and their workspace's administrators, each in their language, once
+/// per lockout episode (the dedupe key is the episode). A failure is logged: the sign-in answer
+/// does not depend on it.
+pub async fn notify_lockout(st: &AppState, lockout: &Lockout) {
+    let recipients = match st.db.lockout_recipients(lockout).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "lockout recipients");
+            return;
+        }
+    };
+    let minutes = minutes_left(lockout.until_ms - lockout.episode_started_at).to_string();
+    let mut emailed = false;
+    for r in recipients {
+        let t = T::new(Lang::parse(&r.locale).unwrap_or(Lang::Ru));
+        let own = r.user_id == lockout.user_id;
+        let args = [("email", lockout.email.as_str()), ("minutes", minutes.as_str())];
+        let n = NewNotification {
+            workspace_id: lockout.workspace_id,
+            user_id: r.user_id,
+            kind: "login_lockout".into(),
+            title: t.fmt("auth.lockout.title", &args),
+            body: t.fmt(if own { "auth.lockout.body_own" } else { "auth.lockout.body_admin" }, &args),
+            link: None,
+            deal_id: None,
+            dedupe_key: Some(format!("login_lockout:{}:{}", lockout.user_id, lockout.episode_started_at)),
+            email: st.emails_on(),
+        };
+        match st.db.notify(&n).await {
+            Ok(id) => emailed |= id.is_some() && n.email,
+            Err(e) => tracing::error!(error = %e, "lockout notification"),
+        }
+    }
+    if emailed {
+        st.wake_worker();
+    }
 }

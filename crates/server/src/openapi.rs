@@ -148,6 +148,7 @@ pub fn document() -> OpenApi {
                             "unauthorized",
                             "forbidden",
                             "payload_too_large",
+                            "rate_limited",
                             "internal",
                         ])),
                     )
@@ -295,7 +296,9 @@ fn add_other_paths(paths: &mut Paths) {
                 "the user and the CSRF token for X-CSRF-Token",
                 object("{data: {user, csrf_token}}"),
             )
-            .request_body(Some(body(any_object("{email, password}")))),
+            .request_body(Some(body(any_object("{email, password}"))))
+            .response("401", json_response("wrong e-mail or password", Some(error_ref())))
+            .response("429", json_response("too many failed attempts for this account or address; see Retry-After", Some(error_ref()))),
         )]),
     );
     add("/api/v1/auth/logout", item([(HttpMethod::Post, simple("auth", "logout", "End the session", "204", "signed out", None))]));
@@ -308,17 +311,50 @@ fn add_other_paths(paths: &mut Paths) {
     );
     add(
         "/api/v1/tokens",
+        item([
+            (
+                HttpMethod::Get,
+                simple(
+                    "auth",
+                    "list_tokens",
+                    "The caller's API tokens (never their secrets); administrators: ?user_id=N or ?all=true",
+                    "200",
+                    "{data: [{id, user_id, user_name, name, created_at, last_used_at, expires_at, expired}]}",
+                    object("{data: [token]}"),
+                )
+                .parameter(query_param("user_id", "one user's tokens (administrators, or the caller's own id)"))
+                .parameter(query_param("all", "true: every token of the workspace (administrators)"))
+                .response("403", json_response("another user's tokens, and the caller is not an administrator", Some(error_ref()))),
+            ),
+            (
+                HttpMethod::Post,
+                simple(
+                    "auth",
+                    "create_token",
+                    "Create an API token for the caller; the secret is in this answer only",
+                    "201",
+                    "{data: {id, name, created_at, expires_at, token}}",
+                    object("{data: {id, name, created_at, expires_at, token}}"),
+                )
+                .request_body(Some(body(any_object("{name?, expires_in_days? (1 to 3650; none: never expires)}"))))
+                .response("422", json_response("bad name or expires_in_days; `field` names it", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/tokens/{id}",
         item([(
-            HttpMethod::Post,
+            HttpMethod::Delete,
             simple(
                 "auth",
-                "create_token",
-                "Create an API token for the caller (shown once)",
-                "201",
-                "{data: {name, token}}",
-                object("{data: {name, token}}"),
+                "revoke_token",
+                "Revoke a token (the caller's; administrators: anyone's in the workspace)",
+                "204",
+                "revoked",
+                None,
             )
-            .request_body(Some(body(any_object("{name}")))),
+            .parameter(id_param())
+            .response("404", json_response("no such token, or not the caller's", Some(error_ref()))),
         )]),
     );
     add(

@@ -212,6 +212,11 @@ impl Db {
         if values.is_empty() {
             return Ok(old);
         }
+        let password_changes = entity == Entity::User && values.iter().any(|(f, _)| f.kind == Kind::Password);
+        if password_changes {
+            let email = values.iter().find(|(f, _)| f.name == "email").map(|(_, v)| v).unwrap_or(old.get("email"));
+            crate::auth::check_password_email(&values, email.as_text())?;
+        }
         hash_passwords(&mut values)?;
         let mut upd = Query::update();
         upd.table(col(entity.table()))
@@ -223,6 +228,9 @@ impl Db {
             upd.value(col(f.column()), to_sea(f.kind, v));
         }
         tx.execute(self.backend.build(&upd)).await.map_err(|e| unique_to_conflict(e, entity))?;
+        if password_changes {
+            crate::auth::end_sessions_on(tx, self.backend, actor.ws_id(), id).await?;
+        }
         let mut row = fetch_one(tx, self.backend, entity, &system_view(actor), id, false).await?;
         rules::after_write(tx, self.backend, actor, &row, Some(&old)).await?;
         if entity == Entity::Deal {
@@ -345,7 +353,9 @@ fn unique_to_conflict(e: sea_orm::DbErr, entity: Entity) -> StoreError {
         return err;
     }
     match entity {
-        Entity::User => StoreError::conflict("email", "a user with this e-mail already exists"),
+        // E-mails are unique across workspaces; the answer must not tell whether the address is
+        // taken here or in someone else's workspace.
+        Entity::User => StoreError::conflict("email", "this e-mail cannot be used"),
         Entity::CustomField => StoreError::conflict("key", "a custom field with this key already exists for this entity"),
         _ => StoreError::Conflict { field: None, message: "the record clashes with an existing one".into() },
     }

@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod records;
 pub mod reports;
 pub mod session;
+pub mod tokens;
 pub mod workspace;
 
 use crate::error::{ApiError, ApiResult};

@@ -1,6 +1,7 @@
-//! Sign-in for the UI (session cookie + CSRF token), the caller's profile, and API tokens.
+//! Sign-in for the UI (session cookie + CSRF token, throttled per account and client address)
+//! and the caller's profile. API tokens are in [`super::tokens`].
 use crate::api::json_body;
-use crate::auth::{cookie, Auth, SESSION_COOKIE};
+use crate::auth::{client_addr, cookie, minutes_left, notify_lockout, peer_addr, seconds_left, Auth, Peer, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -9,8 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use poryadok_core::schema::Entity;
-use poryadok_store::auth::SESSION_DAYS;
-use poryadok_store::StoreError;
+use poryadok_store::auth::{SignIn, SESSION_DAYS};
 use serde_json::{json, Value};
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
@@ -18,7 +18,27 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", SESSION_DAYS * 86_400)
 }
 
-pub async fn login(State(st): State<AppState>, body: Bytes) -> ApiResult<Response> {
+/// Cookies are `Secure` when the server is reached over HTTPS: configured so, or its public
+/// address is an `https://` one.
+pub fn secure_cookies(st: &AppState) -> bool {
+    st.secure_cookies || st.public_url.as_deref().is_some_and(|u| u.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://")))
+}
+
+/// The answer to a sign-in refused for too many failures: 429 with `Retry-After`.
+pub fn too_many_attempts(retry_after_ms: i64) -> Response {
+    let minutes = minutes_left(retry_after_ms);
+    let mut resp = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed sign-in attempts; try again in {minutes} min"),
+    )
+    .with_field("email")
+    .into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds_left(retry_after_ms)));
+    resp
+}
+
+pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let body = json_body(&body)?;
     let field = |name: &str| {
         body.get(name)
@@ -27,13 +47,20 @@ pub async fn login(State(st): State<AppState>, body: Bytes) -> ApiResult<Respons
             .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "is required").with_field(name))
     };
     let (email, password) = (field("email")?, field("password")?);
-    let (token, csrf, actor) = st.db.login(email, password).await.map_err(|e| match e {
-        StoreError::Unauthorized => ApiError::unauthorized("wrong e-mail or password"),
-        other => other.into(),
-    })?;
+    let client = client_addr(peer_addr(peer), &headers);
+    let (token, csrf, actor) = match st.db.sign_in(email, password, client.as_deref()).await? {
+        SignIn::Ok { token, csrf, actor } => (token, csrf, actor),
+        SignIn::Refused => return Err(ApiError::unauthorized("wrong e-mail or password")),
+        SignIn::Throttled { retry_after_ms, lockout } => {
+            if let Some(l) = lockout {
+                notify_lockout(&st, &l).await;
+            }
+            return Ok(too_many_attempts(retry_after_ms));
+        }
+    };
     let user = st.db.get(&actor, Entity::User, actor.user_id()).await?;
     let mut resp = Json(json!({"data": {"user": user.to_json(), "csrf_token": csrf}})).into_response();
-    let cookie = HeaderValue::from_str(&session_cookie(&token, st.secure_cookies))
+    let cookie = HeaderValue::from_str(&session_cookie(&token, secure_cookies(&st)))
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cookie"))?;
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
@@ -52,22 +79,4 @@ pub async fn me(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json
     let user = st.db.get(&actor, Entity::User, actor.user_id()).await?;
     let ws = st.db.workspace_json(&actor).await?;
     Ok(Json(json!({"data": {"user": user.to_json(), "workspace": ws}})))
-}
-
-/// Creates an API token for the caller; the token is in this response and nowhere else.
-pub async fn create_token(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
-    let name = if body.is_empty() {
-        "api".to_string()
-    } else {
-        let v = json_body(&body)?;
-        match v.get("name") {
-            None | Some(Value::Null) => "api".to_string(),
-            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 100 => s.trim().to_string(),
-            Some(_) => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be 1 to 100 characters").with_field("name"))
-            }
-        }
-    };
-    let token = st.db.create_token(actor.ws_id(), actor.user_id(), &name).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": {"name": name, "token": token}}))).into_response())
 }

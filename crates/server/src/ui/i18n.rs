@@ -41,6 +41,7 @@ impl Lang {
 /// The catalogue files, in a fixed order so a duplicate key is reported the same way every time.
 pub const SOURCES: &[(&str, &str)] = &[
     ("common", include_str!("../../i18n/common.ini")),
+    ("auth", include_str!("../../i18n/auth.ini")),
     ("messages", include_str!("../../i18n/messages.ini")),
     ("board", include_str!("../../i18n/board.ini")),
     ("card", include_str!("../../i18n/card.ini")),

@@ -26,6 +26,7 @@ pub mod messages;
 pub mod notifications;
 pub mod settings;
 pub mod today;
+pub mod tokens;
 
 use crate::auth::{constant_time_eq, cookie, CSRF_HEADER, SESSION_COOKIE};
 use crate::AppState;

@@ -233,7 +233,7 @@ async fn users_and_teams_are_managed_and_an_admin_keeps_themselves_active(app: T
     assert!(!html.contains("long-enough-1"), "a password is never sent back");
     let (status, html) = s.post_form("/settings/users", &new("m1@a.test")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    at(&html, "пользователь с таким e-mail уже есть");
+    at(&html, "этот e-mail нельзя использовать");
     let (status, html) = s.post_form("/settings/users", &new("olga@a.test")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let olga = app.db.user_by_email("olga@a.test").await.unwrap().unwrap().1;

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0006_audit", up: include_str!("m0006_audit.sql") }),
             Box::new(Sql { name: "m0007_intake", up: include_str!("m0007_intake.sql") }),
             Box::new(Sql { name: "m0008_assistants", up: include_str!("m0008_assistants.sql") }),
+            Box::new(Sql { name: "m0009_auth_hardening", up: include_str!("m0009_auth_hardening.sql") }),
             Box::new(Sql { name: "m0010_record_versions", up: include_str!("m0010_record_versions.sql") }),
         ]
     }

@@ -1,0 +1,146 @@
+//! The signed-in user's API tokens, under their profile: list, create (the secret is shown once,
+//! on the page that answers the creation) and revoke with a confirmation. An administrator sees
+//! and may revoke everyone's tokens in the workspace. Reads and writes go through the same store
+//! calls as `/api/v1/tokens`.
+use super::i18n::T;
+use super::{render_status, store_error, Ui};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poryadok_store::auth::{ApiToken, TokenOwner};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/profile/tokens", get(page).post(create)).route("/profile/tokens/{id}/revoke", post(revoke))
+}
+
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub owner: String,
+    pub created: String,
+    pub last_used: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+/// The secret of the token just made, shown on this answer only.
+pub struct Created {
+    pub name: String,
+    pub secret: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    ctx: super::Ctx,
+    t: T,
+    csrf: String,
+    tokens: Vec<TokenView>,
+    /// An administrator's list shows whose each token is.
+    all: bool,
+    created: Option<Created>,
+    error: Option<String>,
+    name: String,
+    days: String,
+}
+
+fn view(ui: &Ui, tok: &ApiToken, now: i64) -> TokenView {
+    let f = ui.fmt();
+    TokenView {
+        id: tok.id,
+        name: tok.name.clone(),
+        owner: tok.user_name.clone(),
+        created: f.datetime(tok.created_at),
+        last_used: tok.last_used_at.map_or_else(|| ui.t.t("tokens.never").to_string(), |ms| f.datetime(ms)),
+        expires: tok.expires_at.map_or_else(|| ui.t.t("tokens.no_expiry").to_string(), |ms| f.datetime(ms)),
+        expired: tok.expired(now),
+    }
+}
+
+async fn respond(
+    st: &AppState,
+    ui: &Ui,
+    status: StatusCode,
+    created: Option<Created>,
+    error: Option<String>,
+    form: (String, String),
+) -> Response {
+    let all = ui.is_admin();
+    let owner = if all { TokenOwner::Workspace } else { TokenOwner::Me };
+    let tokens = match st.db.list_tokens(&ui.actor, owner).await {
+        Ok(t) => t,
+        Err(e) => return store_error(ui, e),
+    };
+    let now = st.db.clock.now_ms();
+    let page = TokensPage {
+        ctx: ui.ctx("tokens", ui.t.t("tokens.title")),
+        t: ui.t,
+        csrf: ui.csrf.clone(),
+        tokens: tokens.iter().map(|tok| view(ui, tok, now)).collect(),
+        all,
+        created,
+        error,
+        name: form.0,
+        days: form.1,
+    };
+    let mut resp = render_status(status, &page);
+    // The page may carry a secret: no cache keeps it.
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn page(State(st): State<AppState>, ui: Ui) -> Response {
+    respond(&st, &ui, StatusCode::OK, None, None, (String::new(), String::new())).await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires_days: String,
+}
+
+async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>) -> Response {
+    let typed = (form.name.clone(), form.expires_days.clone());
+    let days = match form.expires_days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let msg = format!("{}: {}", ui.t.t("tokens.expires_days"), super::messages::translate(&ui.t, "must be a whole number"));
+                return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await;
+            }
+        },
+    };
+    let name = if form.name.trim().is_empty() { "api" } else { form.name.as_str() };
+    match st.db.new_token(ui.actor.ws_id(), ui.actor.user_id(), name, days).await {
+        Ok(made) => {
+            let created = Created { name: made.token.name, secret: made.secret };
+            respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new())).await
+        }
+        Err(e) => match super::field_error(&e) {
+            Some((field, message)) => {
+                let label = if field == "name" { ui.t.t("tokens.name") } else { ui.t.t("tokens.expires_days") };
+                let msg = format!("{label}: {}", super::messages::translate(&ui.t, &message));
+                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await
+            }
+            None => store_error(&ui, e),
+        },
+    }
+}
+
+async fn revoke(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
+    if let Err(e) = st.db.revoke_token(&ui.actor, id).await {
+        return store_error(&ui, e);
+    }
+    let mut resp = if ui.htmx { StatusCode::NO_CONTENT.into_response() } else { StatusCode::SEE_OTHER.into_response() };
+    let to = HeaderValue::from_static("/profile/tokens");
+    resp.headers_mut().insert(if ui.htmx { "hx-redirect" } else { "location" }, to);
+    resp
+}
