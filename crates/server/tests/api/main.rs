@@ -21,6 +21,7 @@ mod merge;
 mod notifications;
 mod openapi;
 mod regulation;
+mod security;
 mod ui;
 mod ui_assistants;
 mod ui_audit;
