@@ -142,7 +142,8 @@ async fn the_hosted_page_shows_the_fields_and_a_trap_and_the_embed_frames_it(app
     // Framed by the embed script: the parent page's address and tags travel in the URL.
     let q = "?embed=1&landing=https%3A%2F%2Fsite.example%2Fpromo%3Futm_source%3Dvk&referrer=https%3A%2F%2Fvk.com%2F&utm_source=vk";
     let (_, _, framed) = open(&app, &key, q, Some("https://site.example/promo?utm_source=vk")).await;
-    assert!(framed.contains("class=\"embed\"") && framed.contains("postMessage"), "{framed}");
+    // The framed page reports its height to the parent (assets/form.js reads the key).
+    assert!(framed.contains("class=\"embed\"") && framed.contains(&format!("data-form-key=\"{key}\"")), "{framed}");
     let hidden: std::collections::HashMap<_, _> = hidden_inputs(&framed).into_iter().collect();
     assert_eq!(hidden["landing_page"], "https://site.example/promo?utm_source=vk");
     assert_eq!((hidden["referrer"].as_str(), hidden["utm_source"].as_str(), hidden["_embed"].as_str()), ("https://vk.com/", "vk", "1"));
