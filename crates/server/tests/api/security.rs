@@ -395,3 +395,55 @@ async fn the_client_address_comes_only_from_a_trusted_proxy_header(app: TestApp)
     let (_, ev) = app.get(&app.t.admin, &format!("/api/v1/intake/events/{}", v["event_id"])).await;
     assert_eq!(ev["data"]["remote_addr"], "127.0.0.1", "{ev}");
 }
+
+/// The policy's reports a page has collected (Chromium buffers them from the page's start).
+async fn csp_reports(browser: &crate::browser::Browser) -> Vec<String> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const seen = [];
+        const take = (reports) => reports.forEach((r) => seen.push(r.body.effectiveDirective + " " + r.body.blockedURL));
+        const o = new ReportingObserver(take, { types: ["csp-violation"], buffered: true });
+        o.observe();
+        setTimeout(() => { take(o.takeRecords()); o.disconnect(); done(seen); }, 500);
+    "#;
+    let v = browser.client.execute_async(script, vec![]).await.unwrap();
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+}
+
+/// The real browser under the real policy: the board's scripts run (htmx filters the board
+/// without a reload), the public form page works framed, and nothing is blocked on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_blocks_nothing_the_pages_need_in_a_real_browser() {
+    use fantoccini::Locator;
+    let Some(browser) = crate::browser::start_browser().await else { return };
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.unwrap();
+    app.create(&app.t.manager1, "deals", json!({"title": "Ромашка", "value": 100_000})).await;
+    app.create(&app.t.manager1, "deals", json!({"title": "Лютик", "value": 200_000})).await;
+    let password = "browser-pass-123";
+    app.set_password(app.ids.manager1, password).await;
+    browser.login(&app.base, "m1@a.test", password).await;
+    browser.wait_until("htmx and app.js", "window.htmx && document.querySelector('.deal-card')").await;
+    browser.wait_for("#board-q").await.send_keys("Лютик").await.unwrap();
+    browser
+        .wait_until("the filtered board", "document.querySelector('#board').textContent.includes('Лютик') && !document.querySelector('#board').textContent.includes('Ромашка')")
+        .await;
+    assert_eq!(csp_reports(&browser).await, Vec::<String>::new(), "the board");
+    // A style attribute set by a page script is blocked and reported: the reports are real.
+    browser.client.execute("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\" id=\"probe\">x</p>');", vec![]).await.unwrap();
+    let reports = csp_reports(&browser).await;
+    assert!(reports.iter().any(|r| r.starts_with("style-src")), "the probe is reported: {reports:?}");
+    assert!(reports.iter().all(|r| r.starts_with("style-src-attr") || r.starts_with("style-src ")) && reports.len() == 1, "{reports:?}");
+
+    let (_, key) = form(&app, form_config()).await;
+    for query in ["", "?embed=1"] {
+        browser.client.goto(&format!("{}/f/{key}{query}", app.base)).await.unwrap();
+        browser.wait_for("#poryadok-form").await;
+        browser.wait_until("form.css", "getComputedStyle(document.querySelector('button[type=submit]')).width !== 'auto'").await;
+        assert_eq!(csp_reports(&browser).await, Vec::<String>::new(), "/f/{key}{query}");
+    }
+    browser.client.find(Locator::Css("#f-name")).await.unwrap().send_keys("Олег").await.unwrap();
+    browser.client.find(Locator::Css("#f-phone")).await.unwrap().send_keys("+79995550011").await.unwrap();
+    browser.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(".done").await;
+    assert_eq!(csp_reports(&browser).await, Vec::<String>::new());
+}
