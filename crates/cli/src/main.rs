@@ -529,3 +529,25 @@ async fn serve(
     db.close().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poryadok_server::security::ProxyHeader;
+
+    fn proxy_of(args: &[&str]) -> Result<ProxyHeader, clap::Error> {
+        let cli = Cli::try_parse_from([&["poryadok", "serve"], args].concat())?;
+        match cli.command {
+            Command::Serve { trusted_proxy_header, .. } => Ok(trusted_proxy_header),
+            _ => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn the_trusted_proxy_header_is_none_unless_named() {
+        assert_eq!(proxy_of(&[]).unwrap(), ProxyHeader::None);
+        assert_eq!(proxy_of(&["--trusted-proxy-header", "x-real-ip"]).unwrap(), ProxyHeader::XRealIp);
+        assert_eq!(proxy_of(&["--trusted-proxy-header=X-Forwarded-For"]).unwrap(), ProxyHeader::XForwardedFor);
+        assert!(proxy_of(&["--trusted-proxy-header", "forwarded"]).is_err());
+    }
+}

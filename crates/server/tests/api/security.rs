@@ -429,7 +429,11 @@ async fn the_policy_blocks_nothing_the_pages_need_in_a_real_browser() {
         .await;
     assert_eq!(csp_reports(&browser).await, Vec::<String>::new(), "the board");
     // A style attribute set by a page script is blocked and reported: the reports are real.
-    browser.client.execute("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\" id=\"probe\">x</p>');", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\" id=\"probe\">x</p>');", vec![])
+        .await
+        .unwrap();
     let reports = csp_reports(&browser).await;
     assert!(reports.iter().any(|r| r.starts_with("style-src")), "the probe is reported: {reports:?}");
     assert!(reports.iter().all(|r| r.starts_with("style-src-attr") || r.starts_with("style-src ")) && reports.len() == 1, "{reports:?}");
