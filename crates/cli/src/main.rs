@@ -120,6 +120,11 @@ enum Command {
         /// How long a claimed job is held before another worker may take it over, in ms.
         #[arg(long, default_value_t = poryadok_server::worker::DEFAULT_LEASE_MS, env = "PORYADOK_JOB_LEASE_MS")]
         job_lease_ms: i64,
+        /// The header a reverse proxy in front of this server names the client in: none (the
+        /// socket's address), x-real-ip, or x-forwarded-for (its right-most address, the one the
+        /// proxy appended). Set it only behind a proxy that overwrites or appends that header.
+        #[arg(long, default_value = "none", env = "PORYADOK_TRUSTED_PROXY_HEADER")]
+        trusted_proxy_header: poryadok_server::security::ProxyHeader,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -290,9 +295,11 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms } => {
+        Command::Serve { addr, demo, demo_deals, no_worker, job_lease_ms, trusted_proxy_header } => {
             let public_url = cli.smtp.public_url.clone();
-            serve(&cli.db, &addr, demo, demo_deals, (!no_worker).then_some(job_lease_ms), cli.smtp.config()?, public_url).await
+            let security = poryadok_server::security::Settings { trusted_proxy_header };
+            let worker = (!no_worker).then_some(job_lease_ms);
+            serve(&cli.db, &addr, demo.then_some(demo_deals), worker, cli.smtp.config()?, public_url, security).await
         }
         Command::Audit { command: AuditCommand::Install { workspace, params } } => {
             let db = cli.db.open().await?;
@@ -507,15 +514,16 @@ fn print_logins(users: &[poryadok_store::demo::DemoUser]) {
     }
 }
 
-/// Serves HTTP and, with `job_lease_ms`, runs the job worker beside it until Ctrl-C or SIGTERM.
+/// Serves HTTP and, with `job_lease_ms`, runs the job worker beside it until Ctrl-C or SIGTERM;
+/// with `demo_deals`, fills an empty database with a demo workspace of that many deals first.
 async fn serve(
     args: &DbArgs,
     addr: &str,
-    demo: bool,
-    demo_deals: u64,
+    demo_deals: Option<u64>,
     job_lease_ms: Option<i64>,
     smtp: Option<poryadok_server::mail::SmtpConfig>,
     public_url: Option<String>,
+    security: poryadok_server::security::Settings,
 ) -> Result<()> {
     let db = args.open().await?;
     match &smtp {
@@ -523,7 +531,8 @@ async fn serve(
         None => println!("e-mail copies of notifications are off (no --smtp-url)"),
     }
     let mut state = AppState::new(db.clone()).with_smtp(smtp);
-    if demo {
+    state.security = security;
+    if let Some(demo_deals) = demo_deals {
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
             let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
@@ -565,4 +574,26 @@ async fn serve(
     }
     db.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poryadok_server::security::ProxyHeader;
+
+    fn proxy_of(args: &[&str]) -> Result<ProxyHeader, clap::Error> {
+        let cli = Cli::try_parse_from([&["poryadok", "serve"], args].concat())?;
+        match cli.command {
+            Command::Serve { trusted_proxy_header, .. } => Ok(trusted_proxy_header),
+            _ => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn the_trusted_proxy_header_is_none_unless_named() {
+        assert_eq!(proxy_of(&[]).unwrap(), ProxyHeader::None);
+        assert_eq!(proxy_of(&["--trusted-proxy-header", "x-real-ip"]).unwrap(), ProxyHeader::XRealIp);
+        assert_eq!(proxy_of(&["--trusted-proxy-header=X-Forwarded-For"]).unwrap(), ProxyHeader::XForwardedFor);
+        assert!(proxy_of(&["--trusted-proxy-header", "forwarded"]).is_err());
+    }
 }

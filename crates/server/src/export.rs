@@ -1,6 +1,11 @@
 //! A round's workbook, as the seed's department kept it: one sheet per rule with a link to each
 //! record and what the head needs to judge it, a FAQ sheet with every rule's explanation, and a
 //! tally per user; and the same rows as CSV.
+//!
+//! Neither runs what users typed: the workbook writes every text as a string cell (never a
+//! formula; numbers only where the column is a count), and the CSV neutralises cells that a
+//! spreadsheet would read as a formula ([`crate::security::csv_text`]).
+use crate::security::csv_text as csv_field;
 use poryadok_store::audit::ExportRow;
 use rust_xlsxwriter::{Format, Url, Workbook, Worksheet, XlsxError};
 use serde_json::Value as Json;
@@ -140,15 +145,9 @@ fn tallies(rows: &[ExportRow]) -> BTreeMap<String, [u32; 5]> {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// The same rows as one CSV table, with the rule's name in the first column.
+/// The same rows as one CSV table, with the rule's name in the first column. Every column is text
+/// (names, titles, the manager's comment), so every cell goes through [`csv_text`]: one typed as
+/// `=HYPERLINK(…)` or `-100` opens as that text, never as a formula.
 pub fn csv(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> String {
     let w = words(ru);
     let mut out = String::new();
@@ -182,5 +181,27 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+    }
+
+    #[test]
+    fn a_typed_formula_is_text_in_the_csv() {
+        let row = ExportRow {
+            rule_id: 1,
+            entity: "deal".into(),
+            record_id: 7,
+            title: "=HYPERLINK(\"http://evil.example\",\"x\")".into(),
+            owner: "Анна".into(),
+            deal_status: "open".into(),
+            stage: "Новый".into(),
+            reason: "no task".into(),
+            answer: "fixed".into(),
+            comment: "@SUM(1+1)".into(),
+            review: String::new(),
+        };
+        let out = csv(&[serde_json::json!({"id": 1, "name": "+rule"})], &[row], "http://crm", false);
+        let line = out.lines().nth(1).unwrap();
+        assert!(line.starts_with("'+rule,http://crm/deals/7,\"'=HYPERLINK("), "{line}");
+        assert!(line.contains(",'@SUM(1+1),"), "{line}");
     }
 }

@@ -13,7 +13,9 @@
 //! cannot be forged.
 //!
 //! The page speaks the workspace's language and carries no session: it is public. Its
-//! `Content-Security-Policy: frame-ancestors` lets only the form's allowed origins embed it.
+//! `Content-Security-Policy` ([`crate::security::form_csp`]) lets only this server and the form's
+//! allowed origins frame it, and lets it post only here (and be sent on to the thank-you page).
+//! A post with `Origin: null` is refused like a foreign site's.
 use crate::auth::constant_time_eq;
 use crate::error::ApiError;
 use crate::ui::i18n::{Lang, T};
@@ -145,11 +147,13 @@ impl Form {
 
     fn respond(&self, status: StatusCode, page: &FormPage) -> Response {
         let mut resp = render_status(status, page);
-        let ancestors =
-            std::iter::once("'self'".to_string()).chain(self.config.allowed_origins.iter().cloned()).collect::<Vec<_>>().join(" ");
-        if let Ok(v) = HeaderValue::from_str(&format!("frame-ancestors {ancestors}")) {
-            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-        }
+        // The thank-you page a good post is sent to must be a permitted form target.
+        let targets: Vec<String> = self.config.redirect_url.as_deref().and_then(origin_of).into_iter().collect();
+        let policy = crate::security::form_csp(&self.config.allowed_origins, &targets);
+        // Origins are normalised when saved, so the policy is always a valid header; if not, the
+        // page is framed by nobody rather than by anybody.
+        let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(crate::security::UI_CSP));
+        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         resp
     }
@@ -233,11 +237,23 @@ fn origin_of(url: &str) -> Option<String> {
     normal_origin(&format!("{scheme}://{authority}")).ok()
 }
 
+/// Where a browser's post comes from.
+enum PostOrigin {
+    /// Neither `Origin` nor `Referer`: not a browser (a script or a server), let through.
+    Unknown,
+    /// `Origin: null`: a browser hid where the post comes from (a sandboxed frame, a `data:` or
+    /// `file:` page, a no-referrer redirect). It cannot be told apart from a hostile page that
+    /// hides itself on purpose, so it is refused.
+    Opaque,
+    Site(String),
+}
+
 /// Where a browser's post comes from: its Origin, else its Referer's origin.
-fn request_origin(headers: &HeaderMap) -> Option<String> {
-    match header_str(headers, header::ORIGIN).filter(|o| *o != "null") {
-        Some(o) => Some(normal_origin(o).unwrap_or_else(|_| o.to_lowercase())),
-        None => header_str(headers, header::REFERER).and_then(origin_of),
+fn request_origin(headers: &HeaderMap) -> PostOrigin {
+    match header_str(headers, header::ORIGIN) {
+        Some(o) if o.eq_ignore_ascii_case("null") => PostOrigin::Opaque,
+        Some(o) => PostOrigin::Site(normal_origin(o).unwrap_or_else(|_| o.to_lowercase())),
+        None => header_str(headers, header::REFERER).and_then(origin_of).map_or(PostOrigin::Unknown, PostOrigin::Site),
     }
 }
 
@@ -254,30 +270,12 @@ fn is_own_origin(st: &AppState, headers: &HeaderMap, origin: &str) -> bool {
 /// must be named in the answer's CORS header.
 fn origin_check(st: &AppState, headers: &HeaderMap, config: &FormConfig) -> Result<Option<String>, ()> {
     match request_origin(headers) {
-        None => Ok(None),
-        Some(o) if is_own_origin(st, headers, &o) => Ok(None),
-        Some(o) if config.allows_origin(&o) => Ok(Some(o)),
-        Some(_) => Err(()),
+        PostOrigin::Unknown => Ok(None),
+        PostOrigin::Opaque => Err(()),
+        PostOrigin::Site(o) if is_own_origin(st, headers, &o) => Ok(None),
+        PostOrigin::Site(o) if config.allows_origin(&o) => Ok(Some(o)),
+        PostOrigin::Site(_) => Err(()),
     }
-}
-
-/// The sender's address: the peer's, or behind a local reverse proxy the address it forwards.
-fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-    let peer = peer.map(|a| a.ip());
-    let local = peer.is_none_or(|ip| match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
-    });
-    if local {
-        let forwarded = header_str(headers, HeaderName::from_static("x-forwarded-for"))
-            .and_then(|f| f.rsplit(',').next())
-            .or_else(|| header_str(headers, HeaderName::from_static("x-real-ip")))
-            .and_then(|ip| ip.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    peer
 }
 
 fn mac(secret: &str, ms: i64) -> String {
@@ -438,7 +436,7 @@ async fn submit(
         return form.respond(StatusCode::FORBIDDEN, &form.notice(embed, "forms.forbidden_origin"));
     };
     let now = st.db.clock.now_ms();
-    let ip = client_ip(addr.map(|Extension(ConnectInfo(a))| a), &headers);
+    let ip = crate::security::client_ip(&headers, addr.map(|Extension(ConnectInfo(a))| a), &st.security);
     if let Some(ip) = ip {
         if let Err(wait) = st.forms.hit(form.source.id, ip, form.config.rate_per_minute, now) {
             let resp = if json_client {
@@ -636,16 +634,6 @@ mod tests {
         assert_eq!(g.hit(1, ip, 2, 20_000), Err(40));
         assert!(g.hit(2, ip, 2, 20_000).is_ok(), "another form counts apart");
         assert!(g.hit(1, ip, 2, 60_000).is_ok());
-    }
-
-    #[test]
-    fn a_local_proxy_forwards_the_client_address() {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.7, 198.51.100.2"));
-        let local: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        let public: SocketAddr = "198.51.100.9:5000".parse().unwrap();
-        assert_eq!(client_ip(Some(local), &h), "198.51.100.2".parse().ok());
-        assert_eq!(client_ip(Some(public), &h), Some(public.ip()), "a public peer cannot claim another address");
     }
 
     /// Every key this module shows exists in both languages (the catalogue test reads only `src/ui`).

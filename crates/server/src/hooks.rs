@@ -76,10 +76,6 @@ pub fn authenticate(source: &Source, headers: &HeaderMap, body: &[u8]) -> Result
     }
 }
 
-fn remote(req_addr: Option<&ConnectInfo<SocketAddr>>) -> Option<String> {
-    req_addr.map(|ConnectInfo(a)| a.ip().to_string())
-}
-
 pub async fn receive(
     State(st): State<AppState>,
     Path(key): Path<String>,
@@ -99,7 +95,7 @@ pub async fn receive(
         external_id,
         content_type,
         body,
-        remote_addr: remote(addr.as_ref().map(|a| &a.0)),
+        remote_addr: crate::security::client_ip(&headers, addr.map(|a| a.0 .0), &st.security).map(|ip| ip.to_string()),
         arrival: arrival.clone(),
         reply,
     };

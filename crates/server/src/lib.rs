@@ -13,6 +13,7 @@ pub mod imap;
 pub mod mail;
 pub mod mailbox;
 pub mod openapi;
+pub mod security;
 pub mod sla;
 pub mod ui;
 pub mod worker;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub forms: Arc<forms::FormGuard>,
     /// Batches webhook deliveries into the intake inbox.
     pub inbox: Arc<hooks::Inbox>,
+    /// Which proxy header names the client (see [`security::client_ip`]).
+    pub security: security::Settings,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             public_url: None,
             forms: Arc::new(forms::FormGuard::default()),
             inbox: Arc::default(),
+            security: security::Settings::default(),
         }
     }
 
@@ -180,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(envelope_for_rejections))
+        .layer(axum::middleware::map_response(security::headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

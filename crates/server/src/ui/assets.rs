@@ -18,6 +18,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/app.js")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/htmx.min.js")),
+    ("form.css", "text/css; charset=utf-8", include_bytes!("../../assets/form.css")),
+    ("form.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/form.js")),
 ];
 
 fn all() -> &'static [Asset] {

@@ -505,11 +505,24 @@ pub struct Call {
     pub recording: Option<String>,
 }
 
+/// A value a user typed as a link: a link only when it is an http(s) URL, else shown as text.
+pub struct TypedLink {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl TypedLink {
+    fn of(value: &str) -> Option<TypedLink> {
+        let text = value.trim();
+        (!text.is_empty()).then(|| TypedLink { text: text.to_string(), href: crate::security::safe_href(text) })
+    }
+}
+
 /// What a head needs at hand to judge an answer about a deal.
 #[derive(Default)]
 pub struct Evidence {
-    pub demo_link: Option<String>,
-    pub proposal_link: Option<String>,
+    pub demo_link: Option<TypedLink>,
+    pub proposal_link: Option<TypedLink>,
     pub calls: Vec<Call>,
     pub notes: Vec<String>,
 }
@@ -824,7 +837,8 @@ async fn evidence(st: &AppState, ui: &Ui, deal: i64) -> Evidence {
     let mut ev = Evidence::default();
     if let Ok(row) = st.db.get(&ui.actor, Entity::Deal, deal).await {
         let custom = row.to_json()["custom"].clone();
-        let link = |k: &str| custom[k].as_str().filter(|s| !s.trim().is_empty()).map(str::to_string);
+        // The fields may be plain text in a workspace: only an http(s) value becomes a link.
+        let link = |k: &str| custom[k].as_str().and_then(TypedLink::of);
         ev.demo_link = link("demo_link");
         ev.proposal_link = link("proposal_link");
     }
@@ -845,7 +859,7 @@ async fn evidence(st: &AppState, ui: &Ui, deal: i64) -> Evidence {
                 Call {
                     when: when(&fmt, at, false),
                     subject: s(&j["subject"]),
-                    recording: j["recording_url"].as_str().filter(|u| u.starts_with("http")).map(str::to_string),
+                    recording: j["recording_url"].as_str().and_then(crate::security::safe_href),
                 }
             })
             .collect();

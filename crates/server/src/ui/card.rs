@@ -9,6 +9,7 @@
 use super::format::Fmt;
 use super::i18n::T;
 use super::{field_error, render, render_status, store_error, Ui};
+use crate::security::safe_href;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -420,7 +421,7 @@ impl Show<'_> {
             .iter()
             .filter_map(|field| {
                 let v = json.get(*field).filter(|v| !v.is_null() && v.as_str() != Some(""))?;
-                let href = if *field == "website" { v.as_str().map(str::to_string) } else { self.href(field, v) };
+                let href = if *field == "website" { v.as_str().and_then(safe_href) } else { self.href(field, v) };
                 Some(FieldView { label: self.label(field), value: self.value(field, v), href })
             })
             .collect()
@@ -435,7 +436,7 @@ impl Show<'_> {
                 let field = format!("custom.{}", d.key);
                 let v = custom.get(&d.key).cloned().unwrap_or(Value::Null);
                 let href = match d.ty {
-                    CustomFieldType::Url => v.as_str().map(str::to_string),
+                    CustomFieldType::Url => v.as_str().and_then(safe_href),
                     _ => self.href(&field, &v),
                 };
                 FieldView { label: d.label.clone(), value: self.value(&field, &v), href }

@@ -135,7 +135,7 @@ fn record_view(ui: &Ui, entity: Entity, row: &Row, x: &Extras) -> RecordView {
     for (field, key) in contacts {
         let v = text(row, field);
         if !v.is_empty() {
-            let href = (*field == "website").then(|| v.clone());
+            let href = if *field == "website" { crate::security::safe_href(&v) } else { None };
             fields.push(line(key, v, href));
         }
     }

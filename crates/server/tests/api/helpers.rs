@@ -149,6 +149,19 @@ pub async fn spawn_app_at(url: DatabaseUrl) -> TestApp {
 }
 
 impl TestApp {
+    /// Another server over this test's database, its settings changed by `configure` (e.g. a
+    /// trusted proxy header); returns its base URL.
+    pub async fn serve_with(&self, configure: impl FnOnce(&mut AppState)) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let mut state = AppState::new(self.db.clone());
+        configure(&mut state);
+        tokio::spawn(async move {
+            let _ = poryadok_server::serve(listener, state, std::future::pending()).await;
+        });
+        format!("http://{addr}")
+    }
+
     pub async fn call(&self, method: Method, token: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(token);
         if let Some(b) = body {

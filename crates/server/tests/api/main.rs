@@ -22,6 +22,7 @@ mod notifications;
 mod openapi;
 mod regulation;
 mod reliability;
+mod security;
 mod ui;
 mod ui_assistants;
 mod ui_audit;
