@@ -69,25 +69,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The address a request came from: the peer's, or behind a local reverse proxy (a loopback or
-/// private peer) the last address it forwards. Keys the per-address sign-in throttle.
-pub fn client_addr(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<String> {
-    let peer_ip = peer.map(|a| a.ip());
-    let local = peer_ip.is_none_or(|ip| match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
-    });
-    if local {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let forwarded = header("x-forwarded-for")
-            .and_then(|f| f.rsplit(',').next())
-            .or_else(|| header("x-real-ip"))
-            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
-        if let Some(ip) = forwarded {
-            return Some(ip.to_string());
-        }
-    }
-    peer_ip.map(|ip| ip.to_string())
+/// The address a request came from, by the server's trusted proxy setting
+/// ([`crate::security::client_ip`]). Keys the per-address sign-in throttle.
+pub fn client_addr(st: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<String> {
+    crate::security::client_ip(headers, peer, &st.security).map(|ip| ip.to_string())
 }
 
 /// The peer address axum recorded for the connection, when the server was started with it.

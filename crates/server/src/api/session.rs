@@ -47,7 +47,7 @@ pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, b
             .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "is required").with_field(name))
     };
     let (email, password) = (field("email")?, field("password")?);
-    let client = client_addr(peer_addr(peer), &headers);
+    let client = client_addr(&st, peer_addr(peer), &headers);
     let (token, csrf, actor) = match st.db.sign_in(email, password, client.as_deref()).await? {
         SignIn::Ok { token, csrf, actor } => (token, csrf, actor),
         SignIn::Refused => return Err(ApiError::unauthorized("wrong e-mail or password")),

@@ -108,7 +108,7 @@ async fn login_submit(State(st): State<AppState>, peer: Peer, headers: HeaderMap
     if expected.is_empty() || !constant_time_eq(form.csrf_token.as_bytes(), expected.as_bytes()) {
         return render_login(&headers, StatusCode::FORBIDDEN, Some(t.t("login.csrf_expired").into()), next, &form.email);
     }
-    let client = client_addr(peer_addr(peer), &headers);
+    let client = client_addr(&st, peer_addr(peer), &headers);
     match st.db.sign_in(&form.email, &form.password, client.as_deref()).await {
         Ok(SignIn::Ok { token, .. }) => {
             let mut resp = see_other(next);
