@@ -218,6 +218,9 @@ enum AuditCommand {
     Run {
         #[arg(long)]
         workspace: Option<i64>,
+        /// Evaluate the rules as of this moment (RFC 3339, e.g. 2026-11-24T09:00:00Z) instead of now.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Install the built-in rule catalogue; `--param stage_demo_done=Демо` maps it to this workspace.
     Install {
@@ -314,13 +317,17 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Run { workspace } } => {
+        Command::Audit { command: AuditCommand::Run { workspace, now } } => {
+            let now = match now {
+                Some(t) => Some(poryadok_core::types::parse_timestamp(&t).map_err(anyhow::Error::msg).context("--now")?),
+                None => None,
+            };
             let db = cli.db.open().await?;
             let actor = db.system_actor(first_workspace(&db, workspace).await?, Channel::Cli).await?;
             let ws = actor.ws_id();
-            let round = db.start_round(&actor).await.map_err(describe)?;
+            let round = db.start_round_at(&actor, now).await.map_err(describe)?;
             let started = std::time::Instant::now();
-            let n = db.run_round(ws, round).await.map_err(describe)?;
+            let n = db.run_round_at(ws, round, now).await.map_err(describe)?;
             println!("audit round {round}: {n} violations recorded in {:.2} s", started.elapsed().as_secs_f64());
             db.close().await;
             Ok(())

@@ -164,7 +164,11 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         "probe" => probe(job).await,
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
         poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
-        poryadok_store::audit::ROUND_JOB => ctx.db.run_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string()),
+        poryadok_store::audit::ROUND_JOB => {
+            // A round started "as of" a moment carries it, so its time rules read that moment.
+            let now = job.payload.get("now").and_then(Json::as_i64);
+            ctx.db.run_round_at(job.workspace_id, round_of(job)?, now).await.map(|_| ()).map_err(|e| e.to_string())
+        }
         poryadok_store::audit::SCHEDULED_JOB => ctx.db.scheduled_round(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::audit::RECHECK_JOB => {
             ctx.db.recheck_round(job.workspace_id, round_of(job)?).await.map(|_| ()).map_err(|e| e.to_string())

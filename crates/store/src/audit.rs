@@ -256,6 +256,11 @@ impl Db {
 
     /// Opens a round (refused while another is running); the caller then runs it (a job or the CLI).
     pub async fn start_round(&self, actor: &Actor) -> Result<i64> {
+        self.start_round_at(actor, None).await
+    }
+
+    /// [`Self::start_round`] as of `now` (milliseconds; the clock's time when `None`).
+    pub async fn start_round_at(&self, actor: &Actor, now: Option<i64>) -> Result<i64> {
         may_manage(actor)?;
         let q = Query::insert()
             .into_table(col("audit_rounds"))
@@ -264,7 +269,7 @@ impl Db {
                 actor.ws_id().into(),
                 "running".into(),
                 (actor.user_id() != 0).then_some(actor.user_id()).into(),
-                self.clock.now_ms().into(),
+                now.unwrap_or_else(|| self.clock.now_ms()).into(),
                 0i64.into(),
             ])
             .returning_col(col("id"))
@@ -282,7 +287,13 @@ impl Db {
     /// Evaluates every enabled rule and records the hits; returns how many violations were recorded.
     /// A round that fails is marked failed with its error, so a new one can start.
     pub async fn run_round(&self, ws: i64, round: i64) -> Result<i64> {
-        match self.evaluate_round(ws, round).await {
+        self.run_round_at(ws, round, None).await
+    }
+
+    /// [`Self::run_round`] as of `now` (milliseconds; the clock's time when `None`): time rules,
+    /// deadlines and the round's timestamps all read this moment.
+    pub async fn run_round_at(&self, ws: i64, round: i64, now: Option<i64>) -> Result<i64> {
+        match self.evaluate_round(ws, round, now).await {
             Ok(n) => Ok(n),
             Err(e) => {
                 let q = Query::update()
@@ -301,9 +312,9 @@ impl Db {
         }
     }
 
-    async fn evaluate_round(&self, ws: i64, round: i64) -> Result<i64> {
+    async fn evaluate_round(&self, ws: i64, round: i64, now: Option<i64>) -> Result<i64> {
         let sys = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
-        let now = self.clock.now_ms();
+        let now = now.unwrap_or_else(|| self.clock.now_ms());
         let cal = crate::regulation::workspace_calendar(&self.read, self.backend, ws).await?;
         let deadline = cal.add_working_days(&sys.ws.timezone, now, ANSWER_DAYS);
         let rules: Vec<Json> = self.list_rules(&sys).await?.into_iter().filter(|r| r["enabled"] == true).collect();
@@ -608,6 +619,9 @@ impl Db {
         if !sees_all {
             q.and_where(Expr::col((col("v"), col("user_id"))).eq(actor.user_id()));
         }
+        if let Some(after) = f.after_id {
+            q.and_where(Expr::col((col("v"), col("id"))).gt(after));
+        }
         for (c, v) in [("id", f.id), ("round_id", f.round), ("user_id", f.user), ("rule_id", f.rule)] {
             if let Some(v) = v {
                 q.and_where(Expr::col((col("v"), col(c))).eq(v));
@@ -793,4 +807,6 @@ pub struct ViolationQuery {
     pub rule: Option<i64>,
     pub status: Option<String>,
     pub limit: Option<u64>,
+    /// Only violations after this id (the cursor of the previous page).
+    pub after_id: Option<i64>,
 }

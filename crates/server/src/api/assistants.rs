@@ -1,26 +1,28 @@
 //! Assistants: their settings, a run now (or a dry run listing what it would do and why), and
 //! what they did to a record.
 use super::json_body;
+use crate::api::extract::{page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use poryadok_core::domain::Role;
 use poryadok_core::schema::Entity;
 use serde_json::{json, Value};
 
-pub async fn list(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.assistants(&actor).await?})))
+pub async fn list(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.assistants(&actor).await?, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
-pub async fn update(State(st): State<AppState>, Auth(actor): Auth, Path(name): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(State(st): State<AppState>, Auth(actor): Auth, ApiPath(name): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.update_assistant(&actor, &name, &json_body(&body)?).await?})))
 }
 
 /// `{"dry_run": true, "now": "2026-11-24T09:00:00Z"}`; both optional (a real run, now).
-pub async fn run(State(st): State<AppState>, Auth(actor): Auth, Path(name): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn run(State(st): State<AppState>, Auth(actor): Auth, ApiPath(name): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
     let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
     let dry_run = match body.get("dry_run") {
         None => false,
@@ -47,10 +49,22 @@ fn entity_of(collection: &str) -> ApiResult<Entity> {
     }
 }
 
-pub async fn actions(State(st): State<AppState>, Auth(actor): Auth, Path((collection, id)): Path<(String, i64)>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.assistant_actions(&actor, entity_of(&collection)?, id).await?})))
+pub async fn actions(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((collection, id)): ApiPath<(String, i64)>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.assistant_actions(&actor, entity_of(&collection)?, id).await?, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
-pub async fn labels(State(st): State<AppState>, Auth(actor): Auth, Path((collection, id)): Path<(String, i64)>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.labels(&actor, entity_of(&collection)?, id).await?})))
+pub async fn labels(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((collection, id)): ApiPath<(String, i64)>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.labels(&actor, entity_of(&collection)?, id).await?, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }

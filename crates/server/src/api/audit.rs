@@ -1,10 +1,11 @@
 //! Hygiene rules, audit rounds, violations (answer and review) and standings.
+use crate::api::extract::{id_cursor, limit, page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::api::json_body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,69 +18,121 @@ fn id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(ApiError::not_found)
 }
 
-pub async fn list_rules(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.list_rules(&actor).await?})))
+pub async fn list_rules(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.list_rules(&actor).await?, &p, MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
+
+/// Lists the store gives whole answer everything by default, as before they were paged.
+const MAX_LIMIT: u64 = crate::api::extract::MAX_LIMIT;
 
 pub async fn create_rule(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
     let rule = st.db.create_rule(&actor, &json_body(&body)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"data": rule}))).into_response())
 }
 
-pub async fn get_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_rule(State(st): State<AppState>, Auth(actor): Auth, ApiPath(raw): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.get_rule(&actor, id(&raw)?).await?})))
 }
 
-pub async fn update_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update_rule(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(raw): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.update_rule(&actor, id(&raw)?, &json_body(&body)?).await?})))
 }
 
-pub async fn delete_rule(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_rule(State(st): State<AppState>, Auth(actor): Auth, ApiPath(raw): ApiPath<String>) -> ApiResult<StatusCode> {
     st.db.delete_rule(&actor, id(&raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Starts a round and hands it to the job worker; the answer comes at once with the round's id.
-pub async fn start_round(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Response> {
-    let round = begin_round(&st, &actor).await?;
+/// `{"now": "2026-11-24T09:00:00Z"}` (optional) evaluates the rules as of that moment, so time
+/// rules can be tried without waiting.
+pub async fn start_round(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
+    let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
+    let Some(obj) = body.as_object() else { return Err(ApiError::bad_body("must be a JSON object")) };
+    if let Some(k) = obj.keys().find(|k| k.as_str() != "now") {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "unknown field; a round takes now").with_field(k.clone()));
+    }
+    let now = match obj.get("now") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(
+            poryadok_core::types::parse_timestamp(t)
+                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", e).with_field("now"))?,
+        ),
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be an RFC 3339 timestamp").with_field("now"))
+        }
+    };
+    let round = begin_round_at(&st, &actor, now).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"data": {"id": round, "status": "running"}}))).into_response())
 }
 
 /// Opens a round and enqueues its evaluation; shared by the API and the web UI.
 pub async fn begin_round(st: &AppState, actor: &poryadok_store::Actor) -> Result<i64, poryadok_store::StoreError> {
-    let round = st.db.start_round(actor).await?;
-    st.db
-        .enqueue(
-            &NewJob::new(actor.ws_id(), ROUND_JOB, json!({"round_id": round}), st.db.clock.now_ms()).dedupe(format!("audit-round:{round}")),
-        )
-        .await?;
+    begin_round_at(st, actor, None).await
+}
+
+/// [`begin_round`] as of `now` (milliseconds), carried by the job to the evaluation.
+pub async fn begin_round_at(st: &AppState, actor: &poryadok_store::Actor, now: Option<i64>) -> Result<i64, poryadok_store::StoreError> {
+    let round = st.db.start_round_at(actor, now).await?;
+    let payload = match now {
+        Some(t) => json!({"round_id": round, "now": t}),
+        None => json!({"round_id": round}),
+    };
+    st.db.enqueue(&NewJob::new(actor.ws_id(), ROUND_JOB, payload, st.db.clock.now_ms()).dedupe(format!("audit-round:{round}"))).await?;
     st.wake_worker();
     Ok(round)
 }
 
-pub async fn rounds(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.rounds(&actor).await?})))
+pub async fn rounds(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.rounds(&actor).await?, &p, MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ViolationParams {
     round: Option<i64>,
     user: Option<i64>,
     rule: Option<i64>,
     status: Option<String>,
-    limit: Option<u64>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
-pub async fn violations(State(st): State<AppState>, Auth(actor): Auth, Query(p): Query<ViolationParams>) -> ApiResult<Json<Value>> {
-    let q = ViolationQuery { id: None, round: p.round, user: p.user, rule: p.rule, status: p.status, limit: p.limit };
-    Ok(Json(json!({"data": st.db.violations(&actor, &q).await?})))
+/// Violations oldest first, a page at a time (default 50, at most 500); `next_cursor` is the
+/// last id of the page.
+pub async fn violations(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<ViolationParams>) -> ApiResult<Json<Value>> {
+    let limit = limit(p.limit.as_deref(), 50)?;
+    let q = ViolationQuery {
+        id: None,
+        round: p.round,
+        user: p.user,
+        rule: p.rule,
+        status: p.status,
+        limit: Some(limit + 1),
+        after_id: id_cursor(p.cursor.as_deref())?,
+    };
+    let mut data = st.db.violations(&actor, &q).await?;
+    let next = if data.len() as u64 > limit {
+        data.truncate(limit as usize);
+        data.last().and_then(|v| v["id"].as_i64()).map(|i| i.to_string())
+    } else {
+        None
+    };
+    Ok(Json(page_of(data, next)))
 }
 
-pub async fn answer(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn answer(State(st): State<AppState>, Auth(actor): Auth, ApiPath(raw): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.answer_violation(&actor, id(&raw)?, &json_body(&body)?).await?})))
 }
 
-pub async fn review(State(st): State<AppState>, Auth(actor): Auth, Path(raw): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn review(State(st): State<AppState>, Auth(actor): Auth, ApiPath(raw): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.review_violation(&actor, id(&raw)?, &json_body(&body)?).await?})))
 }
 
@@ -88,6 +141,7 @@ pub async fn standings(State(st): State<AppState>, Auth(actor): Auth) -> ApiResu
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExportParams {
     format: Option<String>,
 }
@@ -103,8 +157,8 @@ fn base_url(headers: &HeaderMap) -> String {
 pub async fn export(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path(raw): Path<String>,
-    Query(p): Query<ExportParams>,
+    ApiPath(raw): ApiPath<String>,
+    ApiQuery(p): ApiQuery<ExportParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let round = id(&raw)?;

@@ -2,11 +2,12 @@
 //! SMS gateway with a test send, the outbox of messages to clients (queue, list, retry), and
 //! outbound webhooks with their delivery log and redelivery.
 use super::json_body;
+use crate::api::extract::{id_cursor, limit, page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::template::PLACEHOLDERS;
@@ -22,9 +23,10 @@ fn placeholders() -> Value {
     Value::Array(PLACEHOLDERS.iter().map(|(name, about)| json!({"name": name, "description": about})).collect())
 }
 
-pub async fn list_templates(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    let data: Vec<Value> = st.db.templates(&actor).await?.iter().map(|t| t.to_json()).collect();
-    Ok(Json(json!({"data": data, "placeholders": placeholders()})))
+pub async fn list_templates(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let all: Vec<Value> = st.db.templates(&actor).await?.iter().map(|t| t.to_json()).collect();
+    let (data, next) = paginate(all, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(json!({"data": data, "next_cursor": next, "placeholders": placeholders()})))
 }
 
 pub async fn create_template(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -32,15 +34,20 @@ pub async fn create_template(State(st): State<AppState>, Auth(actor): Auth, body
     Ok((StatusCode::CREATED, Json(json!({"data": t.to_json()}))))
 }
 
-pub async fn get_template(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_template(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.template(&actor, id_of(&id)?).await?.to_json()})))
 }
 
-pub async fn update_template(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update_template(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.update_template(&actor, id_of(&id)?, &json_body(&body)?).await?.to_json()})))
 }
 
-pub async fn delete_template(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_template(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     st.db.delete_template(&actor, id_of(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -80,29 +87,34 @@ pub async fn test_sms(State(st): State<AppState>, Auth(actor): Auth, body: Bytes
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     status: Option<String>,
     channel: Option<String>,
     entity: Option<String>,
     record_id: Option<i64>,
-    limit: Option<u64>,
+    limit: Option<String>,
     before_id: Option<i64>,
+    cursor: Option<String>,
 }
 
-pub async fn messages(State(st): State<AppState>, Auth(actor): Auth, Query(q): Query<MessagesQuery>) -> ApiResult<Json<Value>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+pub async fn messages(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<MessagesQuery>) -> ApiResult<Json<Value>> {
+    let limit = limit(q.limit.as_deref(), 100)?;
+    let before_id = id_cursor(q.cursor.as_deref())?.or(q.before_id);
     let filter = MessageQuery {
         status: q.status.filter(|s| !s.is_empty()),
         channel: q.channel.filter(|s| !s.is_empty()),
         entity: q.entity.filter(|s| !s.is_empty()),
         record_id: q.record_id,
         limit,
-        before_id: q.before_id,
+        before_id,
     };
     let rows = st.db.outbound_messages(&actor, &filter).await?;
     let next = (rows.len() as u64 == limit).then(|| rows.last().map(|m| m.id)).flatten();
     let data: Vec<Value> = rows.iter().map(OutboundMessage::to_json).collect();
-    Ok(Json(json!({"data": data, "next_before_id": next, "counts": st.db.message_counts(&actor).await?})))
+    Ok(Json(
+        json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next, "counts": st.db.message_counts(&actor).await?}),
+    ))
 }
 
 /// Queues a message from a template; a dedupe key already used answers 200 with the earlier message.
@@ -115,19 +127,20 @@ pub async fn queue_message(State(st): State<AppState>, Auth(actor): Auth, body: 
     Ok((StatusCode::ACCEPTED, Json(json!({"data": m.to_json()}))))
 }
 
-pub async fn message(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn message(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.outbound_message(&actor, id_of(&id)?).await?.to_json()})))
 }
 
-pub async fn retry_message(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn retry_message(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let m = st.db.retry_message(&actor, id_of(&id)?).await?;
     st.wake_worker();
     Ok(Json(json!({"data": m.to_json()})))
 }
 
-pub async fn list_webhooks(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    let data: Vec<Value> = st.db.webhooks(&actor).await?.iter().map(|w| w.to_json(false)).collect();
-    Ok(Json(json!({"data": data})))
+pub async fn list_webhooks(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let all: Vec<Value> = st.db.webhooks(&actor).await?.iter().map(|w| w.to_json(false)).collect();
+    let (data, next) = paginate(all, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 pub async fn create_webhook(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -135,44 +148,56 @@ pub async fn create_webhook(State(st): State<AppState>, Auth(actor): Auth, body:
     Ok((StatusCode::CREATED, Json(json!({"data": w.to_json(true)}))))
 }
 
-pub async fn get_webhook(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_webhook(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.webhook(&actor, id_of(&id)?).await?.to_json(false)})))
 }
 
-pub async fn update_webhook(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update_webhook(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.update_webhook(&actor, id_of(&id)?, &json_body(&body)?).await?.to_json(false)})))
 }
 
-pub async fn delete_webhook(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_webhook(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     st.db.delete_webhook(&actor, id_of(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     status: Option<String>,
-    limit: Option<u64>,
+    limit: Option<String>,
     before_id: Option<i64>,
+    cursor: Option<String>,
 }
 
 pub async fn deliveries(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path(id): Path<String>,
-    Query(q): Query<DeliveriesQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> ApiResult<Json<Value>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = limit(q.limit.as_deref(), 100)?;
+    let before_id = id_cursor(q.cursor.as_deref())?.or(q.before_id);
     let status = q.status.as_deref().filter(|s| !s.is_empty());
-    let data = st.db.deliveries(&actor, id_of(&id)?, status, limit, q.before_id).await?;
+    let data = st.db.deliveries(&actor, id_of(&id)?, status, limit, before_id).await?;
     let next = (data.len() as u64 == limit).then(|| data.last().and_then(|d| d["id"].as_i64())).flatten();
-    Ok(Json(json!({"data": data, "next_before_id": next})))
+    Ok(Json(json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next})))
 }
 
-pub async fn delivery(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn delivery(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.delivery(&actor, id_of(&id)?).await?})))
 }
 
-pub async fn redeliver(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn redeliver(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let d = st.db.redeliver(&actor, id_of(&id)?).await?;
     st.wake_worker();
     Ok((StatusCode::ACCEPTED, Json(json!({"data": d}))))

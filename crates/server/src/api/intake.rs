@@ -2,11 +2,12 @@
 //! raw events with their errors, re-processing after a fix, the telephony presets, and a deal's
 //! touches.
 use super::json_body;
+use crate::api::extract::{id_cursor, limit, offset, page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::intake::{preset_mapping, CALL_FIELDS, CALL_PRESETS};
@@ -29,9 +30,10 @@ fn source_json(st: &AppState, s: &poryadok_store::intake::Source, with_secret: b
     v
 }
 
-pub async fn list_sources(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
-    let data: Vec<Value> = st.db.sources(&actor).await?.iter().map(|s| source_json(&st, s, false)).collect();
-    Ok(Json(json!({"data": data})))
+pub async fn list_sources(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
+    let all: Vec<Value> = st.db.sources(&actor).await?.iter().map(|s| source_json(&st, s, false)).collect();
+    let (data, next) = paginate(all, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 pub async fn create_source(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -39,22 +41,27 @@ pub async fn create_source(State(st): State<AppState>, Auth(actor): Auth, body: 
     Ok((StatusCode::CREATED, Json(json!({"data": source_json(&st, &s, true)}))))
 }
 
-pub async fn get_source(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_source(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let s = st.db.source(&actor, id_of(&id)?).await?;
     Ok(Json(json!({"data": source_json(&st, &s, false)})))
 }
 
-pub async fn update_source(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update_source(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let s = st.db.update_source(&actor, id_of(&id)?, &json_body(&body)?).await?;
     Ok(Json(json!({"data": source_json(&st, &s, false)})))
 }
 
-pub async fn delete_source(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_source(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     st.db.delete_source(&actor, id_of(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn rotate_secret(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn rotate_secret(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let s = st.db.rotate_source_secret(&actor, id_of(&id)?).await?;
     Ok(Json(json!({"data": source_json(&st, &s, true)})))
 }
@@ -67,51 +74,60 @@ pub async fn presets(Auth(_actor): Auth) -> Json<Value> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     status: Option<String>,
     source_id: Option<i64>,
-    limit: Option<u64>,
+    limit: Option<String>,
     before_id: Option<i64>,
+    cursor: Option<String>,
 }
 
-pub async fn events(State(st): State<AppState>, Auth(actor): Auth, Query(q): Query<EventsQuery>) -> ApiResult<Json<Value>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let data = st.db.events(&actor, q.status.as_deref(), q.source_id, limit, q.before_id).await?;
+pub async fn events(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<EventsQuery>) -> ApiResult<Json<Value>> {
+    let limit = limit(q.limit.as_deref(), 100)?;
+    let before_id = id_cursor(q.cursor.as_deref())?.or(q.before_id);
+    let data = st.db.events(&actor, q.status.as_deref(), q.source_id, limit, before_id).await?;
     let next = (data.len() as u64 == limit).then(|| data.last().and_then(|e| e["id"].as_i64())).flatten();
     let counts = st.db.event_counts(&actor).await?;
-    Ok(Json(json!({"data": data, "next_before_id": next, "counts": counts})))
+    Ok(Json(json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next, "counts": counts})))
 }
 
-pub async fn event(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn event(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.event(&actor, id_of(&id)?).await?})))
 }
 
-pub async fn reprocess(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn reprocess(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let ev = st.db.reprocess_event(&actor, id_of(&id)?).await?;
     st.wake_worker();
     Ok(Json(json!({"data": ev})))
 }
 
-pub async fn touches(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.touches(&actor, id_of(&id)?).await?})))
-}
-
-#[derive(Deserialize)]
-pub struct MessagesQuery {
-    limit: Option<u64>,
+pub async fn touches(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.touches(&actor, id_of(&id)?).await?, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 /// `GET /api/v1/{deals|persons}/{id}/messages`.
 pub async fn messages(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((collection, id)): Path<(String, String)>,
-    Query(q): Query<MessagesQuery>,
+    ApiPath((collection, id)): ApiPath<(String, String)>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Value>> {
     let entity = match collection.as_str() {
         "deals" => poryadok_core::schema::Entity::Deal,
         "persons" => poryadok_core::schema::Entity::Person,
         _ => return Err(ApiError::not_found()),
     };
-    Ok(Json(json!({"data": st.db.messages(&actor, entity, id_of(&id)?, q.limit.unwrap_or(100)).await?})))
+    // The store gives the newest first up to a count; the page is cut from as many as it needs.
+    let wanted = limit(p.limit.as_deref(), 100)?;
+    let from = offset(p.cursor.as_deref())?;
+    let all = st.db.messages(&actor, entity, id_of(&id)?, from + wanted + 1).await?;
+    let (data, next) = paginate(all, &p, 100)?;
+    Ok(Json(page_of(data, next)))
 }

@@ -1,11 +1,12 @@
 //! Invoices and payments: `/api/v1/invoices[/{id}[/payments]]`, `/api/v1/payments/{id}`, and the
 //! import of an accounting export at `/api/v1/invoices/import`.
 use super::json_body;
+use crate::api::extract::{page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -37,37 +38,43 @@ pub async fn create(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) 
     Ok((StatusCode::CREATED, Json(json!({"data": inv.to_json(&st.db.today(&actor))}))).into_response())
 }
 
-pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let inv = st.db.invoice(&actor, id_of(&id)?).await?;
     Ok(Json(json!({"data": inv.to_json(&st.db.today(&actor))})))
 }
 
-pub async fn update(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
     let inv = st.db.update_invoice(&actor, id_of(&id)?, &json_body(&body)?).await?;
     Ok(Json(json!({"data": inv.to_json(&st.db.today(&actor))})))
 }
 
-pub async fn delete(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     st.db.delete_invoice(&actor, id_of(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/invoices/{id}/payments`
-pub async fn payments(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let data: Vec<Value> = st.db.payments(&actor, id_of(&id)?).await?.iter().map(|p| p.to_json()).collect();
-    Ok(Json(json!({"data": data})))
+pub async fn payments(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<Paging>,
+) -> ApiResult<Json<Value>> {
+    let all: Vec<Value> = st.db.payments(&actor, id_of(&id)?).await?.iter().map(|p| p.to_json()).collect();
+    let (data, next) = paginate(all, &page, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 /// `POST /api/v1/invoices/{id}/payments` with `{amount, paid_on, reference}`: the payment and the
 /// invoice as it now stands.
-pub async fn add_payment(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Response> {
+pub async fn add_payment(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>, body: Bytes) -> ApiResult<Response> {
     let (p, inv) = st.db.add_payment(&actor, id_of(&id)?, &json_body(&body)?).await?;
     let today = st.db.today(&actor);
     Ok((StatusCode::CREATED, Json(json!({"data": p.to_json(), "invoice": inv.to_json(&today)}))).into_response())
 }
 
 /// `DELETE /api/v1/payments/{id}`: the invoice as it now stands.
-pub async fn delete_payment(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn delete_payment(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let inv = st.db.delete_payment(&actor, id_of(&id)?).await?;
     Ok(Json(json!({"data": inv.to_json(&st.db.today(&actor))})))
 }

@@ -1,12 +1,13 @@
 //! Duplicates and merges: `GET /api/v1/duplicates` lists groups of persons or organizations that
 //! look like one client; `POST /api/v1/{persons|organizations}/{id}/merge` merges another record
 //! into this one.
+use crate::api::extract::ApiPath;
 use crate::api::json_body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::schema::Entity;
@@ -51,7 +52,7 @@ pub async fn duplicates(State(st): State<AppState>, Auth(actor): Auth, RawQuery(
 pub async fn merge(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((path, id)): Path<(String, String)>,
+    ApiPath((path, id)): ApiPath<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let entity = mergeable(&path)?;

@@ -1,14 +1,16 @@
 //! The caller's notifications: list, unread count, mark read. Everyone sees only their own.
+use crate::api::extract::{id_cursor, limit, page_of, ApiQuery};
 use crate::api::json_body;
 use crate::api::reports::int_param;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_store::notifications::{Notification, MAX_LIST};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 const DEFAULT_LIMIT: u64 = 50;
@@ -20,21 +22,35 @@ fn invalid(field: &str, message: &str) -> ApiError {
 }
 
 fn bool_param(raw: Option<&str>, name: &str) -> ApiResult<bool> {
-    match form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).as_deref() {
+    match raw {
         None | Some("false" | "0") => Ok(false),
         Some("true" | "1") => Ok(true),
         Some(_) => Err(invalid(name, "must be true or false")),
     }
 }
 
-/// `GET /api/v1/notifications?unread=true&limit=50&before=ID`: newest first; page back with
-/// `before` set to the last id of the previous answer.
-pub async fn list(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    let q = q.as_deref();
-    let unread = bool_param(q, "unread")?;
-    let limit = int_param(q, "limit")?.map_or(DEFAULT_LIMIT, |n| (n as u64).min(MAX_LIST));
-    let items = st.db.notifications(&actor, unread, limit, int_param(q, "before")?).await?;
-    Ok(Json(json!({"data": items.iter().map(Notification::to_json).collect::<Vec<_>>()})))
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    unread: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/notifications?unread=true&limit=50&cursor=…`: newest first; page back with
+/// `cursor` set to the previous answer's `next_cursor` (`before`, the last id, works too).
+pub async fn list(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult<Json<Value>> {
+    let unread = bool_param(q.unread.as_deref(), "unread")?;
+    // The store gives at most MAX_LIST a time: a larger page is that many, with a cursor on.
+    let limit = limit(q.limit.as_deref(), DEFAULT_LIMIT)?.min(MAX_LIST);
+    let before = match id_cursor(q.cursor.as_deref())? {
+        Some(c) => Some(c),
+        None => int_param(q.before.as_deref().map(|b| format!("before={b}")).as_deref(), "before")?,
+    };
+    let items = st.db.notifications(&actor, unread, limit, before).await?;
+    let next = (items.len() as u64 == limit).then(|| items.last().map(|n| n.id.to_string())).flatten();
+    Ok(Json(page_of(items.iter().map(Notification::to_json).collect::<Vec<_>>(), next)))
 }
 
 /// `GET /api/v1/notifications/unread_count`

@@ -1,10 +1,11 @@
 //! CRUD, list and history for every entity of the schema: `/api/v1/{entity}[/{id}[/history]]`.
+use crate::api::extract::{page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::api::json_body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -42,7 +43,7 @@ pub fn page_json(page: Page<Row>) -> Value {
 pub async fn list(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let e = entity(&path)?;
@@ -78,13 +79,13 @@ pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
     })
 }
 
-pub async fn create(State(st): State<AppState>, Auth(actor): Auth, Path(path): Path<String>, body: Bytes) -> ApiResult<Response> {
+pub async fn create(State(st): State<AppState>, Auth(actor): Auth, ApiPath(path): ApiPath<String>, body: Bytes) -> ApiResult<Response> {
     let e = entity(&path)?;
     let row = st.db.create(&actor, e, &json_body(&body)?).await?;
     Ok(with_etag(StatusCode::CREATED, &row))
 }
 
-pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path((path, id)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn get(State(st): State<AppState>, Auth(actor): Auth, ApiPath((path, id)): ApiPath<(String, String)>) -> ApiResult<Response> {
     let e = entity(&path)?;
     let row = st.db.get(&actor, e, record_id(&id)?).await?;
     Ok(with_etag(StatusCode::OK, &row))
@@ -93,7 +94,7 @@ pub async fn get(State(st): State<AppState>, Auth(actor): Auth, Path((path, id))
 pub async fn update(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((path, id)): Path<(String, String)>,
+    ApiPath((path, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -105,7 +106,7 @@ pub async fn update(
 pub async fn delete(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((path, id)): Path<(String, String)>,
+    ApiPath((path, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let e = entity(&path)?;
@@ -116,7 +117,7 @@ pub async fn delete(
 pub async fn history(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((path, id)): Path<(String, String)>,
+    ApiPath((path, id)): ApiPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let e = entity(&path)?;
@@ -131,12 +132,23 @@ pub async fn history(
 }
 
 /// `GET /api/v1/deals/{id}/participants`
-pub async fn participants(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.participants(&actor, record_id(&id)?).await?})))
+pub async fn participants(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Value>> {
+    let (data, next) = paginate(st.db.participants(&actor, record_id(&id)?).await?, &p, crate::api::extract::MAX_LIMIT)?;
+    Ok(Json(page_of(data, next)))
 }
 
 /// `POST /api/v1/deals/{id}/participants` with `{"user_id", "role"}`
-pub async fn add_participant(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, body: Bytes) -> ApiResult<Response> {
+pub async fn add_participant(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
     let p = st.db.add_participant(&actor, record_id(&id)?, &json_body(&body)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"data": p}))).into_response())
 }
@@ -145,7 +157,7 @@ pub async fn add_participant(State(st): State<AppState>, Auth(actor): Auth, Path
 pub async fn remove_participant(
     State(st): State<AppState>,
     Auth(actor): Auth,
-    Path((id, pid)): Path<(String, String)>,
+    ApiPath((id, pid)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     st.db.remove_participant(&actor, record_id(&id)?, record_id(&pid)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -168,7 +180,5 @@ pub async fn check_filter(State(st): State<AppState>, Auth(actor): Auth, body: B
     let expression = text("expression")?;
     let checked = st.db.check_filter(&actor, entity, expression, "expression").await?;
     let count = st.db.count_matching(&actor, &checked, st.db.clock.now_ms()).await?;
-    Ok(Json(
-        json!({"data": {"entity": entity.name(), "expression": expression, "valid": true, "count": count, "checked": format!("{:?}", checked.cond())}}),
-    ))
+    Ok(Json(json!({"data": {"entity": entity.name(), "expression": expression, "valid": true, "count": count}})))
 }

@@ -1,8 +1,9 @@
 //! The pipeline board and the funnel report.
+use crate::api::extract::ApiPath;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::schema::Entity;
@@ -20,7 +21,28 @@ pub(crate) fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>>
         .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be a positive integer").with_field(name))
 }
 
-pub async fn board(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+/// Checks the query string against the parameters an endpoint takes, naming an unknown one.
+fn only(raw: Option<&str>, known: &[&str]) -> ApiResult<()> {
+    for (k, _) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if !known.contains(&k.as_ref()) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                format!("unknown parameter; expected one of: {}", known.join(", ")),
+            )
+            .with_field(k.into_owned()));
+        }
+    }
+    Ok(())
+}
+
+pub async fn board(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    only(q.as_deref(), &["cards", "filter", "owner_id"])?;
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let mut opts = BoardOptions {
         cards_per_stage: int_param(q.as_deref(), "cards")?.map_or(BOARD_CARDS_PER_STAGE, |n| n.min(200) as u64),
@@ -35,6 +57,7 @@ pub async fn board(State(st): State<AppState>, Auth(actor): Auth, Path(id): Path
 }
 
 pub async fn funnel(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    only(q.as_deref(), &["pipeline_id"])?;
     let pipeline = match int_param(q.as_deref(), "pipeline_id")? {
         Some(p) => p,
         None => st.db.largest_pipeline(&actor).await?,
