@@ -9,8 +9,56 @@ use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, Ref, RefOr, Required, ResponseBuilder,
 };
 
+#[path = "openapi_audit.rs"]
+mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
+
+/// The lists that page with `limit` (1 to 500) and `cursor` beyond the record collections,
+/// which describe their own.
+const PAGED: &[&str] = &[
+    "/api/v1/tokens",
+    "/api/v1/rules",
+    "/api/v1/audit/rounds",
+    "/api/v1/violations",
+    "/api/v1/jobs",
+    "/api/v1/notifications",
+    "/api/v1/assistants",
+    "/api/v1/message_templates",
+    "/api/v1/outbound_messages",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}/deliveries",
+    "/api/v1/intake/sources",
+    "/api/v1/intake/events",
+    "/api/v1/deals/{id}/touches",
+    "/api/v1/deals/{id}/messages",
+    "/api/v1/persons/{id}/messages",
+    "/api/v1/invoices/{id}/payments",
+    "/api/v1/deals/{id}/participants",
+];
+
+/// Adds `limit` and `cursor` to a list's GET where the list's own description lacks them.
+fn add_paging(paths: &mut Paths) {
+    let mut lists: Vec<String> = PAGED.iter().map(|p| p.to_string()).collect();
+    for c in ["deals", "persons", "organizations", "activities"] {
+        lists.push(format!("/api/v1/{c}/{{id}}/assistant_actions"));
+        lists.push(format!("/api/v1/{c}/{{id}}/labels"));
+    }
+    for path in lists {
+        let Some(op) = paths.paths.get_mut(&path).and_then(|it| it.get.as_mut()) else { continue };
+        let params = op.parameters.get_or_insert_with(Vec::new);
+        for (name, desc) in
+            [("limit", "page size, 1 to 500 (a larger or smaller one is 422)"), ("cursor", "next_cursor of the previous page")]
+        {
+            if !params.iter().any(|p| p.name == name) {
+                params.push(query_param(name, desc).build());
+            }
+        }
+        let four22 =
+            json_response("a bad parameter (an unknown one, limit out of 1 to 500, a bad cursor), named in `field`", Some(error_ref()));
+        op.responses.responses.entry("422".to_string()).or_insert(RefOr::T(four22));
+    }
+}
 
 fn field_schema(f: &Field) -> Schema {
     let b = ObjectBuilder::new();
@@ -204,9 +252,15 @@ pub fn document() -> OpenApi {
             .response("204", json_response("deleted", None))
             .response("404", json_response("missing or not visible", Some(error_ref())))
             .response("409", json_response("still in use", Some(error_ref())));
+        let replace = op(e, "replace", format!("Change a {} (as PATCH)", e.name()))
+            .parameter(id_param())
+            .request_body(Some(body(one())))
+            .response("200", json_response("the changed record", Some(data_of(one(), false))))
+            .response("404", json_response("missing or not visible", Some(error_ref())))
+            .response("422", json_response("invalid input", Some(error_ref())));
         paths.paths.insert(
             format!("/api/v1/{}/{{id}}", e.path()),
-            item([(HttpMethod::Get, get), (HttpMethod::Patch, update), (HttpMethod::Delete, delete)]),
+            item([(HttpMethod::Get, get), (HttpMethod::Patch, update), (HttpMethod::Put, replace), (HttpMethod::Delete, delete)]),
         );
         let history = op(e, "history", format!("History of a {}", e.name()))
             .parameter(id_param())
@@ -237,6 +291,8 @@ pub fn document() -> OpenApi {
     add_intake_paths(&mut paths);
     add_invoice_paths(&mut paths);
     channels_paths::add(&mut paths);
+    audit_paths::add(&mut paths);
+    add_paging(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Sales CRM API. Authenticate with `Authorization: Bearer <token>` (create one with `poryadok token create` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`.",
@@ -412,8 +468,11 @@ fn add_other_paths(paths: &mut Paths) {
                 object("{data: [{id, kind, title, body, link, deal_id, read, read_at, emailed_at, created_at}]}"),
             )
             .parameter(query_param("unread", "true: only unread ones"))
-            .parameter(query_param("limit", "1 to 200 (default 50)"))
-            .parameter(query_param("before", "only notifications older than this id (the last id of the previous page)")),
+            .parameter(query_param("limit", "1 to 500 (default 50); a page holds at most 200"))
+            .parameter(query_param(
+                "before",
+                "only notifications older than this id (the last id of the previous page); cursor does the same",
+            )),
         )]),
     );
     add(
@@ -456,7 +515,7 @@ fn add_other_paths(paths: &mut Paths) {
                 "Check a filter expression; count what it selects",
                 "200",
                 "valid",
-                object("{data: {entity, expression, valid, count, checked}}"),
+                object("{data: {entity, expression, valid, count}}"),
             )
             .request_body(Some(body(any_object("{entity: deal|person|organization|activity, expression}"))))
             .response("422", json_response("the mistake, with error.position {line, column, length, hint, display}", Some(error_ref()))),

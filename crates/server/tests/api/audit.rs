@@ -250,3 +250,29 @@ async fn the_catalogue_binds_to_the_workspace_and_every_rule_runs(app: TestApp) 
     let hits = violations(&app, &app.t.head, "").await;
     assert!(hits.iter().any(|v| v["record_id"] == deal), "{hits:?}");
 }
+
+crate::both_dbs!(a_round_as_of_a_later_moment_sees_time_rules_fire);
+
+/// A round started with `now` evaluates its time rules at that moment: a deal made today is not
+/// stale now, and is ten days later.
+async fn a_round_as_of_a_later_moment_sees_time_rules_fire(app: TestApp) {
+    let head = &app.t.head;
+    let stale = rule(&app, "Давно без движения", "status = open and created_at < now - 7d", 2).await;
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Свежая"})).await;
+    let (s, v) = app.post(head, "/api/v1/audit/rounds", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let today = v["data"]["id"].as_i64().unwrap();
+    run_jobs(&app).await;
+    assert!(violations(&app, head, &format!("round={today}&rule={stale}")).await.is_empty());
+
+    let later = (start_time() + time::Duration::days(10)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let (s, v) = app.post(head, "/api/v1/audit/rounds", json!({"now": later})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let round = v["data"]["id"].as_i64().unwrap();
+    run_jobs(&app).await;
+    let hits = violations(&app, head, &format!("round={round}&rule={stale}")).await;
+    assert_eq!(hits.iter().map(|v| v["record_id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![deal]);
+    let (_, rounds) = app.get(head, "/api/v1/audit/rounds").await;
+    let r = rounds["data"].as_array().unwrap().iter().find(|r| r["id"] == round).unwrap().clone();
+    assert!(r["started_at"].as_str().unwrap().starts_with("2026-12-03"), "the round is dated as of now: {r}");
+}

@@ -10,6 +10,9 @@ crate::both_dbs!(
     unreadable_bodies_are_refused,
     conflicts_are_reported,
     unknown_paths_and_missing_credentials,
+    bad_query_strings_and_path_parameters_answer_the_envelope,
+    every_list_pages_alike,
+    the_filter_check_answers_no_debug_dump,
 );
 
 /// Sends a raw request: any body bytes, any (or no) `Authorization` header.
@@ -346,4 +349,121 @@ async fn unknown_paths_and_missing_credentials(app: TestApp) {
     assert_eq!(app.all_ids(t, "deals", "").await, [deal]);
     assert_eq!(read(&app, "deals", deal).await["title"], "Одна");
     assert_healthy(&app).await;
+}
+
+/// A query string that does not fit, an unknown parameter or a path parameter that does not parse
+/// is answered with the envelope naming it, never with axum's plain text.
+async fn bad_query_strings_and_path_parameters_answer_the_envelope(app: TestApp) {
+    let admin = &app.t.admin;
+    let cases: &[(&str, u16, &str)] = &[
+        ("/api/v1/violations?round=abc", 422, "round"),
+        ("/api/v1/violations?user=1.5", 422, "user"),
+        ("/api/v1/violations?bogus=1", 422, "bogus"),
+        ("/api/v1/violations?limit=100000", 422, "limit"),
+        ("/api/v1/violations?limit=0", 422, "limit"),
+        ("/api/v1/violations?cursor=x", 422, "cursor"),
+        ("/api/v1/audit/rounds?page=2", 422, "page"),
+        ("/api/v1/audit/rounds/1/export?fromat=csv", 422, "fromat"),
+        ("/api/v1/rules?sort=name", 422, "sort"),
+        ("/api/v1/jobs?limit=abc", 422, "limit"),
+        ("/api/v1/jobs?state=failed", 422, "state"),
+        ("/api/v1/intake/events?source_id=x", 422, "source_id"),
+        ("/api/v1/intake/events?limit=501", 422, "limit"),
+        ("/api/v1/outbound_messages?record_id=x", 422, "record_id"),
+        ("/api/v1/outbound_messages?statsu=failed", 422, "statsu"),
+        ("/api/v1/notifications?unread=maybe", 422, "unread"),
+        ("/api/v1/notifications?limit=1000", 422, "limit"),
+        ("/api/v1/notifications?foo=1", 422, "foo"),
+        ("/api/v1/tokens?everyone=true", 422, "everyone"),
+        ("/api/v1/assistants?x=1", 422, "x"),
+        ("/api/v1/message_templates?channel=sms", 422, "channel"),
+        ("/api/v1/webhooks?limit=-1", 422, "limit"),
+        ("/api/v1/intake/sources?kind=form", 422, "kind"),
+        ("/api/v1/reports/funnel?pipeline=1", 422, "pipeline"),
+        ("/api/v1/deals?limit=100000", 422, "limit"),
+        ("/api/v1/deals?no_such_field=1", 422, "no_such_field"),
+        ("/api/v1/deals/1/history?x=1", 422, "x"),
+        ("/api/v1/duplicates?x=1", 422, "x"),
+        ("/api/v1/deals/abc/assistant_actions", 404, "id"),
+        ("/api/v1/deals/99999999999999999999999/labels", 404, "id"),
+    ];
+    for (path, status, field) in cases {
+        let (s, v) = raw(&app, Method::GET, Some(&format!("Bearer {admin}")), path, None).await;
+        assert_eq!(s.as_u16(), *status, "{path}: {v}");
+        assert!(v["error"].is_object(), "{path} answers the envelope: {v}");
+        assert_eq!(v["error"]["field"], *field, "{path}: {v}");
+        let code = if *status == 404 { "not_found" } else { "validation" };
+        assert_eq!(v["error"]["code"], code, "{path}: {v}");
+    }
+    // The message of an unknown parameter lists the ones the endpoint takes.
+    let (_, v) = app.get(admin, "/api/v1/violations?bogus=1").await;
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("round") && m.contains("limit"), "{m}");
+    let (_, v) = app.get(admin, "/api/v1/violations?round=abc").await;
+    assert_eq!(v["error"]["message"], "must be an integer");
+    // A body that is not JSON, or not the shape, on a JSON endpoint: the envelope too.
+    let (s, v) = raw(&app, Method::POST, Some(&format!("Bearer {admin}")), "/api/v1/audit/rounds", Some(b"{oops".to_vec())).await;
+    assert_eq!(s.as_u16(), 400, "{v}");
+    assert_eq!(v["error"]["field"], "body");
+    assert_error(&app.post(admin, "/api/v1/audit/rounds", serde_json::json!({"now": "tomorrow"})).await, 422, "validation", Some("now"));
+    assert_error(&app.post(admin, "/api/v1/audit/rounds", serde_json::json!({"when": "x"})).await, 422, "validation", Some("when"));
+    assert_healthy(&app).await;
+}
+
+/// Every list takes `limit` from 1 to 500 and `cursor`, and answers `next_cursor`; walking the
+/// cursors visits every item once.
+async fn every_list_pages_alike(app: TestApp) {
+    let admin = &app.t.admin;
+    for n in 0..5 {
+        app.create(admin, "deals", json!({"title": format!("Сделка {n}"), "value": 0})).await;
+    }
+    let body = json!({"name": "Нет суммы", "entity": "deal", "expression": "value = 0", "criticality": 1, "why": "w", "fix": "f"});
+    for name in ["Первое", "Второе", "Третье"] {
+        let mut b = body.clone();
+        b["name"] = json!(name);
+        app.create(&app.t.head, "rules", b).await;
+    }
+    let (s, v) = app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    poryadok_server::worker::Worker::new(&poryadok_server::AppState::new(app.db.clone())).run_once().await.unwrap();
+    let (_, all) = app.get(admin, "/api/v1/violations?limit=500").await;
+    let total = all["data"].as_array().unwrap().len();
+    assert!(total >= 15, "{all}");
+    assert!(all["next_cursor"].is_null(), "{all}");
+    for list in
+        ["/api/v1/violations", "/api/v1/rules", "/api/v1/audit/rounds", "/api/v1/assistants", "/api/v1/tokens?all=true", "/api/v1/jobs"]
+    {
+        let (s, first) = app.get(admin, &format!("{list}{}limit=1", if list.contains('?') { "&" } else { "?" })).await;
+        assert_eq!(s, StatusCode::OK, "{list}: {first}");
+        assert!(first.get("next_cursor").is_some(), "{list} answers next_cursor: {first}");
+        let mut seen: Vec<Value> = first["data"].as_array().unwrap().clone();
+        assert!(seen.len() <= 1, "{list}");
+        let mut cursor = first["next_cursor"].clone();
+        let mut pages = 1;
+        while let Some(c) = cursor.as_str() {
+            let sep = if list.contains('?') { "&" } else { "?" };
+            let (s, page) = app.get(admin, &format!("{list}{sep}limit=2&cursor={c}")).await;
+            assert_eq!(s, StatusCode::OK, "{list}: {page}");
+            seen.extend(page["data"].as_array().unwrap().iter().cloned());
+            cursor = page["next_cursor"].clone();
+            pages += 1;
+            assert!(pages < 100, "{list} pages forever");
+        }
+        let ids: Vec<String> = seen.iter().map(|x| x.get("id").or(x.get("name")).unwrap_or(x).to_string()).collect();
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{list} repeats an item across pages");
+        if *list == *"/api/v1/violations" {
+            assert_eq!(ids.len(), total, "the violations' pages cover them all");
+        }
+    }
+}
+
+async fn the_filter_check_answers_no_debug_dump(app: TestApp) {
+    let (s, v) = app.post(&app.t.admin, "/api/v1/filters/check", json!({"entity": "deal", "expression": "value > 100"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["data"].get("checked").is_none(), "{v}");
+    assert!(!v.to_string().contains("Cond") && !v.to_string().contains("SimpleExpr"), "{v}");
+    assert_eq!(v["data"]["valid"], true);
 }
