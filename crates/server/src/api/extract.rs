@@ -7,7 +7,7 @@
 //! Paging (`limit`, `cursor`) is the same on every list: [`Paging`], [`limit`], [`paginate`].
 use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -78,6 +78,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                     ErrorKind::ParseErrorAtKey { key, .. }
                     | ErrorKind::InvalidUtf8InPathParam { key }
                     | ErrorKind::DeserializeError { key, .. } => Some(key.clone()),
+                    // A tuple names its parameters by position: the route's names say which.
+                    ErrorKind::ParseErrorAtIndex { index, .. } => RawPathParams::from_request_parts(parts, state)
+                        .await
+                        .ok()
+                        .and_then(|raw| raw.iter().nth(*index).map(|(k, _)| k.to_string())),
                     _ => None,
                 };
                 let err = ApiError::not_found();

@@ -257,19 +257,21 @@ crate::both_dbs!(a_round_as_of_a_later_moment_sees_time_rules_fire);
 /// stale now, and is ten days later.
 async fn a_round_as_of_a_later_moment_sees_time_rules_fire(app: TestApp) {
     let head = &app.t.head;
+    // One worker throughout: on SQLite a second one would wait for the first's lease.
+    let worker = Worker::new(&AppState::new(app.db.clone()));
     let stale = rule(&app, "Давно без движения", "status = open and created_at < now - 7d", 2).await;
     let deal = app.create(&app.t.manager1, "deals", json!({"title": "Свежая"})).await;
     let (s, v) = app.post(head, "/api/v1/audit/rounds", json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let today = v["data"]["id"].as_i64().unwrap();
-    run_jobs(&app).await;
+    worker.run_once().await.unwrap();
     assert!(violations(&app, head, &format!("round={today}&rule={stale}")).await.is_empty());
 
     let later = (start_time() + time::Duration::days(10)).format(&time::format_description::well_known::Rfc3339).unwrap();
     let (s, v) = app.post(head, "/api/v1/audit/rounds", json!({"now": later})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let round = v["data"]["id"].as_i64().unwrap();
-    run_jobs(&app).await;
+    worker.run_once().await.unwrap();
     let hits = violations(&app, head, &format!("round={round}&rule={stale}")).await;
     assert_eq!(hits.iter().map(|v| v["record_id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![deal]);
     let (_, rounds) = app.get(head, "/api/v1/audit/rounds").await;
