@@ -195,9 +195,12 @@ pub fn document() -> OpenApi {
                             "conflict",
                             "unauthorized",
                             "forbidden",
+                            "precondition_failed",
+                            "method_not_allowed",
                             "payload_too_large",
                             "rate_limited",
                             "internal",
+                            "unavailable",
                         ])),
                     )
                     .property("message", ObjectBuilder::new().schema_type(Type::String))
@@ -584,7 +587,10 @@ fn add_merge_paths(paths: &mut Paths) {
         )
         .property("key", ObjectBuilder::new().schema_type(Type::String).description(Some("the normalised value the records share")))
         .property("ids", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Integer)));
-    let list = ObjectBuilder::new().schema_type(Type::Object).property("data", ArrayBuilder::new().items(group));
+    let list = ObjectBuilder::new().schema_type(Type::Object).property("data", ArrayBuilder::new().items(group)).property(
+        "next_cursor",
+        ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null])),
+    );
     paths.paths.insert(
         "/api/v1/duplicates".into(),
         item([(
@@ -598,7 +604,8 @@ fn add_merge_paths(paths: &mut Paths) {
                 Some(RefOr::T(list.build().into())),
             )
             .parameter(query_param("entity", "persons (default) or organizations"))
-            .parameter(query_param("limit", "1 to 1000 groups (default 100)"))
+            .parameter(query_param("limit", "1 to 500 groups (default 100)"))
+            .parameter(query_param("cursor", "next_cursor of the previous page"))
             .response("422", json_response("unknown entity or bad limit; `field` names it", Some(error_ref()))),
         )]),
     );

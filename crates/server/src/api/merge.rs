@@ -1,13 +1,13 @@
 //! Duplicates and merges: `GET /api/v1/duplicates` lists groups of persons or organizations that
 //! look like one client; `POST /api/v1/{persons|organizations}/{id}/merge` merges another record
 //! into this one.
-use crate::api::extract::ApiPath;
+use crate::api::extract::{limit, offset, page_of, paginate, ApiPath, ApiQuery, Paging};
 use crate::api::json_body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::schema::Entity;
@@ -15,7 +15,7 @@ use poryadok_store::merge::MAX_DUPLICATE_GROUPS;
 use serde_json::{json, Value};
 
 /// Groups returned when the request names no limit.
-const DEFAULT_GROUPS: usize = 100;
+const DEFAULT_GROUPS: u64 = 100;
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
@@ -28,23 +28,25 @@ fn mergeable(path: &str) -> ApiResult<Entity> {
 }
 
 /// `GET /api/v1/duplicates?entity=persons|organizations&limit=N`
-pub async fn duplicates(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    let (mut entity, mut limit) = (Entity::Person, DEFAULT_GROUPS);
-    for (k, v) in form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "entity" => entity = mergeable(&v)?,
-            "limit" => {
-                limit = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_DUPLICATE_GROUPS).contains(n))
-                    .ok_or_else(|| invalid("limit", format!("must be between 1 and {MAX_DUPLICATE_GROUPS}")))?
-            }
-            other => return Err(invalid(other, "unknown parameter; expected entity and limit")),
-        }
-    }
-    let groups = st.db.find_duplicates(&actor, entity, limit).await?;
-    Ok(Json(json!({"data": groups})))
+pub async fn duplicates(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<DuplicatesQuery>) -> ApiResult<Json<Value>> {
+    let entity = match q.entity.as_deref() {
+        None => Entity::Person,
+        Some(e) => mergeable(e)?,
+    };
+    // The store finds the first groups up to a count; the page is cut from as many as it needs.
+    let wanted = limit(q.limit.as_deref(), DEFAULT_GROUPS)?;
+    let from = offset(q.cursor.as_deref())?;
+    let all = st.db.find_duplicates(&actor, entity, (from + wanted + 1).min(MAX_DUPLICATE_GROUPS as u64) as usize).await?;
+    let (data, next) = paginate(all, &Paging { limit: q.limit, cursor: q.cursor }, DEFAULT_GROUPS)?;
+    Ok(Json(page_of(data, next)))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesQuery {
+    entity: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
 /// `POST /api/v1/{persons|organizations}/{id}/merge` with `{"merge_id": other}`: `other` is merged
