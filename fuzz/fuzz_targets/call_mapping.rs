@@ -27,10 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let mut lines = head.lines();
     let preset = lines.next().unwrap_or("").trim();
     let content_type = lines.next().map(str::trim).filter(|c| !c.is_empty());
-    let overrides: CallMapping = lines
-        .map(|l| l.split_once('=').unwrap_or((l, "")))
-        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-        .collect();
+    let overrides: CallMapping =
+        lines.map(|l| l.split_once('=').unwrap_or((l, ""))).map(|(k, v)| (k.trim().to_string(), v.to_string())).collect();
     let (region, tz) = PLACES[data.len() % PLACES.len()];
 
     // A preset the workspace never saved still gets its body read, with the generic names.
