@@ -396,13 +396,15 @@ fn parse_seconds(s: &str) -> Option<i64> {
     if let Ok(f) = s.parse::<f64>() {
         return (f >= 0.0 && f.is_finite()).then_some(f.round() as i64);
     }
-    // "mm:ss" or "hh:mm:ss"
+    // "mm:ss" or "hh:mm:ss"; a sum too large for i64 is no duration (it wrapped to a negative
+    // one in release builds and panicked in debug ones; reproduced with the `call_mapping` fuzz target).
     let parts: Vec<i64> = s.split(':').map(|p| p.parse::<i64>().ok().filter(|n| *n >= 0)).collect::<Option<_>>()?;
-    match parts.as_slice() {
-        [m, sec] => Some(m * 60 + sec),
-        [h, m, sec] => Some(h * 3600 + m * 60 + sec),
-        _ => None,
-    }
+    let (h, m, sec) = match parts.as_slice() {
+        [m, sec] => (0, *m, *sec),
+        [h, m, sec] => (*h, *m, *sec),
+        _ => return None,
+    };
+    h.checked_mul(3600)?.checked_add(m.checked_mul(60)?)?.checked_add(sec)
 }
 
 /// RFC 3339, a local `YYYY-MM-DD HH:MM:SS` in `tz`, or Unix seconds or milliseconds.
@@ -412,7 +414,8 @@ pub fn parse_time(s: &str, tz: &str) -> Option<i64> {
         return Some(ms);
     }
     if let Ok(n) = s.parse::<i64>() {
-        return Some(if n > 100_000_000_000 { n } else { n * 1000 });
+        // Seconds far in the past overflow as milliseconds: no time, not a wrapped one.
+        return if n > 100_000_000_000 { Some(n) } else { n.checked_mul(1000) };
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let naive = time::PrimitiveDateTime::parse(s, &fmt).ok()?;
@@ -552,6 +555,21 @@ mod tests {
         assert_eq!(body_params(b"[1,2]", None).unwrap_err().field, "body");
         assert_eq!(body_params(b"", None).unwrap_err().field, "body");
         assert_eq!(body_params(&[0xff, 0xfe], None).unwrap_err().field, "body");
+    }
+
+    #[test]
+    fn durations_and_times_too_large_for_i64_are_refused_not_wrapped() {
+        assert_eq!(parse_seconds("01:34"), Some(94));
+        assert_eq!(parse_seconds("1:00:01"), Some(3601));
+        assert_eq!(parse_seconds("9223372036854775807:00"), None);
+        assert_eq!(parse_seconds("0:9223372036854775807:1"), None);
+        assert_eq!(parse_seconds("2562047788015216:0:0"), None);
+        assert_eq!(parse_time("1764000000", "UTC"), Some(1_764_000_000_000));
+        assert_eq!(parse_time("-9223372036854775808", "UTC"), None);
+        let m = preset_mapping("generic").unwrap();
+        let err = |v: Json| parse_call(&params(v), &m, "RU", "UTC").unwrap_err().field;
+        assert_eq!(err(json!({"from": "89991234567", "duration": "9223372036854775807:00"})), "duration");
+        assert_eq!(err(json!({"from": "89991234567", "started_at": "-9223372036854775808"})), "started_at");
     }
 
     #[test]

@@ -171,6 +171,16 @@ fn query_param(name: &str, desc: &str) -> ParameterBuilder {
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
 }
 
+/// `If-Match`: the `ETag` (version) the change was made against.
+fn if_match_param() -> ParameterBuilder {
+    ParameterBuilder::new()
+        .name("If-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some("the record's ETag as read (e.g. \"3\"); the change applies only to that version, otherwise 412"))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+}
+
 fn body(schema: RefOr<Schema>) -> utoipa::openapi::request_body::RequestBody {
     RequestBodyBuilder::new()
         .required(Some(Required::True))
@@ -244,22 +254,28 @@ pub fn document() -> OpenApi {
             .response("404", json_response("missing, deleted or not visible to the caller", Some(error_ref())));
         let update = op(e, "update", format!("Change a {}", e.name()))
             .parameter(id_param())
+            .parameter(if_match_param())
             .request_body(Some(body(one())))
-            .response("200", json_response("the changed record", Some(data_of(one(), false))))
+            .response("200", json_response("the changed record (its new version in ETag)", Some(data_of(one(), false))))
             .response("404", json_response("missing or not visible", Some(error_ref())))
+            .response("412", json_response("changed by someone else since the If-Match version", Some(error_ref())))
             .response("422", json_response("invalid input", Some(error_ref())));
         let delete_desc =
             if e.soft_delete() { format!("Delete a {} (kept with its history)", e.name()) } else { "Deactivate a user".to_string() };
         let delete = op(e, "delete", delete_desc)
             .parameter(id_param())
+            .parameter(if_match_param())
             .response("204", json_response("deleted", None))
+            .response("412", json_response("changed by someone else since the If-Match version", Some(error_ref())))
             .response("404", json_response("missing or not visible", Some(error_ref())))
             .response("409", json_response("still in use", Some(error_ref())));
         let replace = op(e, "replace", format!("Change a {} (as PATCH)", e.name()))
             .parameter(id_param())
+            .parameter(if_match_param())
             .request_body(Some(body(one())))
-            .response("200", json_response("the changed record", Some(data_of(one(), false))))
+            .response("200", json_response("the changed record (its new version in ETag)", Some(data_of(one(), false))))
             .response("404", json_response("missing or not visible", Some(error_ref())))
+            .response("412", json_response("changed by someone else since the If-Match version", Some(error_ref())))
             .response("422", json_response("invalid input", Some(error_ref())));
         paths.paths.insert(
             format!("/api/v1/{}/{{id}}", e.path()),

@@ -233,35 +233,48 @@ pub(crate) fn read_csv(text: &str) -> Table {
     table
 }
 
-/// The first sheet of an XLSX workbook, dates as `YYYY-MM-DD`.
+/// Columns read from a sheet; cells further right are ignored. A sheet may name any cell up
+/// to XFD1048576, and a workbook of two cells far apart would otherwise be read as a rectangle
+/// of billions of cells (a 2 KB upload aborted the process out of memory; reproduced with the
+/// `invoice_import` fuzz target).
+const MAX_COLUMNS: usize = 64;
+
+/// The first sheet of an XLSX workbook, dates as `YYYY-MM-DD`. Cells are read one by one, so
+/// memory follows the cells the file holds, never the rectangle they span.
 pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, String> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-    let range =
-        book.worksheet_range_at(0).ok_or("the workbook has no sheet")?.map_err(|e| format!("the first sheet cannot be read: {e}"))?;
-    let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
-    let mut table = Table::default();
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|d| match d {
-                Data::Empty => String::new(),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
-                Data::Int(n) => n.to_string(),
-                Data::Float(f) => f.to_string(),
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(dt) => {
-                    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                    format!("{y:04}-{m:02}-{d:02}")
-                }
-                Data::Error(e) => format!("#{e}"),
-            })
-            .collect();
-        if cells.iter().any(|c| !c.is_empty()) {
-            table.rows.push((first_row + i as u64 + 1, cells));
+    let first = book.sheet_names().into_iter().next().ok_or("the workbook has no sheet")?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(|e| format!("the first sheet cannot be read: {e}"))?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    while let Some(cell) = cells.next_cell().map_err(|e| format!("the first sheet cannot be read: {e}"))? {
+        let (row, column) = cell.get_position();
+        let Ok(column) = usize::try_from(column) else { continue };
+        let text = match Data::from(cell.get_value().clone()) {
+            Data::Empty => String::new(),
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+            Data::Int(n) => n.to_string(),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(dt) => {
+                let (y, m, d, ..) = dt.to_ymd_hms_milli();
+                format!("{y:04}-{m:02}-{d:02}")
+            }
+            Data::Error(e) => format!("#{e}"),
+        };
+        if column >= MAX_COLUMNS || text.is_empty() {
+            continue;
         }
+        if !rows.contains_key(&row) && rows.len() > MAX_ROWS + HEADER_SEARCH {
+            return Err(format!("has more than {MAX_ROWS} rows; at most {MAX_ROWS} per import"));
+        }
+        let cells = rows.entry(row).or_default();
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
     }
-    Ok(table)
+    Ok(Table { rows: rows.into_iter().map(|(row, cells)| (u64::from(row) + 1, cells)).collect() })
 }
 
 /// Whether the bytes (or the declared type) are an XLSX workbook rather than CSV text.
@@ -390,11 +403,34 @@ impl Headers {
 
 /// The rows of a file, read and checked, with the ones that failed.
 #[derive(Debug)]
-struct Parsed {
+pub struct Parsed {
     lines: Vec<Line>,
     errors: Vec<RowError>,
     rows: u64,
     headers: Headers,
+}
+
+impl Parsed {
+    /// Data rows read (the header and blank rows not counted).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Rows that passed every check.
+    pub fn good_rows(&self) -> u64 {
+        self.lines.len() as u64
+    }
+
+    /// Rows refused before the database.
+    pub fn errors(&self) -> &[RowError] {
+        &self.errors
+    }
+}
+
+/// Everything an import does before the database: the file's table, its header and each row
+/// read and checked. Pure, so the fuzz target `invoice_import` runs it on any bytes.
+pub fn parse_rows(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed> {
+    read_lines(&read_table(bytes, content_type)?)
 }
 
 fn read_lines(table: &Table) -> Result<Parsed> {
@@ -511,7 +547,7 @@ impl Db {
         if !matches!(actor.caller.role, Role::Admin | Role::Head) {
             return Err(StoreError::forbidden("only an administrator or a head imports invoices"));
         }
-        let Parsed { lines, mut errors, rows, headers } = read_lines(&read_table(bytes, content_type)?)?;
+        let Parsed { lines, mut errors, rows, headers } = parse_rows(bytes, content_type)?;
         let mut report = ImportReport { dry_run, rows, ..Default::default() };
         let ws = actor.ws_id();
         let tx = self.write.begin().await?;
@@ -765,6 +801,38 @@ mod tests {
         }
         assert!(matches!(read_table(b"  \n", None), Err(StoreError::Validation(_))));
         assert!(matches!(read_table(b"PK\x03\x04junk", None), Err(StoreError::Validation(_))));
+    }
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (row, col, text) in cells {
+            sheet.write_string(*row, *col, *text).unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sheet_is_read_cell_by_cell_never_as_its_whole_rectangle() {
+        // Two cells at the sheet's opposite corners: read as a rectangle, 17 billion cells.
+        let bytes = workbook(&[(0, 0, "Номер"), (1_048_575, 16_383, "x")]);
+        let table = read_xlsx(&bytes).unwrap();
+        assert_eq!(table.rows, vec![(1, vec!["Номер".to_string()])], "cells beyond column {MAX_COLUMNS} are ignored");
+
+        let header = ["Номер", "Дата", "ИНН контрагента", "Сумма", "Оплачено"];
+        let mut cells: Vec<(u32, u16, &str)> = header.iter().enumerate().map(|(i, h)| (2, i as u16 + 3, *h)).collect();
+        cells.extend([(1_000_000, 3, "С-1"), (1_000_000, 4, "23.11.2026"), (1_000_000, 5, "7701234567"), (1_000_000, 6, "1 000,00")]);
+        cells.push((1_000_000, 7, "0"));
+        let p = parse_rows(&workbook(&cells), None).unwrap();
+        assert_eq!((p.rows(), p.good_rows()), (1, 1));
+        assert_eq!(p.lines[0].line, 1_000_001, "a row keeps its number in the sheet");
+    }
+
+    #[test]
+    fn a_sheet_with_too_many_rows_is_refused_while_reading() {
+        let many: Vec<(u32, u16, &str)> = (0..=(MAX_ROWS + HEADER_SEARCH) as u32 + 1).map(|r| (r, 0, "1")).collect();
+        let err = read_xlsx(&workbook(&many)).unwrap_err();
+        assert!(err.contains("at most 50000"), "{err}");
     }
 
     #[test]
