@@ -63,7 +63,7 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
 
     let dry = run(&app, "forgotten", true).await;
     assert_eq!(ids(&dry, "label"), vec![quiet], "{dry}");
-    assert!(dry["actions"][0]["reason"].as_str().unwrap().contains("60"), "{dry}");
+    assert!(dry["actions"][0]["reason"].as_str().unwrap().contains("70"), "the days since the last activity, not the threshold: {dry}");
     assert!(labels(&app, quiet).await.is_empty(), "a dry run changes nothing");
 
     let real = run(&app, "forgotten", false).await;
