@@ -12,7 +12,7 @@ use axum::Extension;
 use poryadok_store::auth::Lockout;
 use poryadok_store::notifications::NewNotification;
 use poryadok_store::{Actor, StoreError};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "poryadok_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
