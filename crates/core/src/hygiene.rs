@@ -7,6 +7,10 @@
 //! A parameter key means the same thing in every rule that uses it, so a workspace whose stages
 //! or fields are named differently maps each key once ([`PARAMS`] lists them all) and every rule
 //! follows. The defaults are the names of the demo workspace.
+//!
+//! Deal rules about work in progress (fields a stage needs, owners, names, source) look at open
+//! deals only: a won or lost deal is history, and listing it would bury a manager's real
+//! violations under ones no one can act on.
 use crate::error::FieldError;
 use crate::filter::quote;
 use crate::schema::Entity;
@@ -241,7 +245,7 @@ const NO_VALUE_AFTER_PROPOSAL: CatalogueRule = CatalogueRule {
     why_en: "Without a value there is no forecast, no plan vs fact and no funnel in money; once a proposal is sent the value is known.",
     fix_ru: "Укажите сумму сделки из отправленного коммерческого предложения.",
     fix_en: "Enter the deal value from the proposal you sent.",
-    template: "stage >= {stage_proposal_sent} and (value is empty or value = 0)",
+    template: "status = open and (stage >= {stage_proposal_sent} and (value is empty or value = 0))",
     params: &[STAGE_PROPOSAL_SENT],
 };
 
@@ -256,7 +260,7 @@ const NO_TRAFFIC_OR_BUDGET: CatalogueRule = CatalogueRule {
     why_en: "The client's site traffic and budget decide what to offer, and show which clients buy.",
     fix_ru: "Узнайте у клиента посещаемость сайта и бюджет и заполните оба поля.",
     fix_en: "Ask the client for the site traffic and the budget and fill in both fields.",
-    template: "stage >= {stage_proposal_sent} and ({field_traffic} is empty or {field_budget} is empty)",
+    template: "status = open and (stage >= {stage_proposal_sent} and ({field_traffic} is empty or {field_budget} is empty))",
     params: &[STAGE_PROPOSAL_SENT, FIELD_TRAFFIC, FIELD_BUDGET],
 };
 
@@ -284,8 +288,8 @@ const MALFORMED_NAME: CatalogueRule = CatalogueRule {
              «ООО «Название»» (ИП — «ИП Фамилия И. О.»).",
     fix_en: "Name the deal \"Organization — product\", the contact \"First Last\", the organization \
              \"LLC «Name»\" (a sole trader: \"ИП Last F. M.\").",
-    template: "title !~ {title_mark} or person.name !~ \" \" \
-               or (org.name !~ {org_name_mark} and org.name !~ {sole_trader_prefix})",
+    template: "status = open and (title !~ {title_mark} or person.name !~ \" \" \
+               or (org.name !~ {org_name_mark} and org.name !~ {sole_trader_prefix}))",
     params: &[TITLE_MARK, ORG_NAME_MARK, SOLE_TRADER_PREFIX],
 };
 
@@ -318,7 +322,7 @@ const OWNERS_DIFFER: CatalogueRule = CatalogueRule {
              two people or nobody look after the client.",
     fix_ru: "Назначьте организацию и контакт на ответственного за сделку (или передайте сделку ответственному за клиента).",
     fix_en: "Give the organization and the contact to the deal's owner (or the deal to the client's owner).",
-    template: "owner != org.owner or owner != person.owner",
+    template: "status = open and (owner != org.owner or owner != person.owner)",
     params: &[],
 };
 
@@ -332,7 +336,7 @@ const NO_SOURCE: CatalogueRule = CatalogueRule {
     why_en: "Without a source nobody knows which channels bring buyers, and the ad budget is spent blind.",
     fix_ru: "Укажите источник: входящий звонок, чат, сайт, рекомендация текущего клиента и т. д.",
     fix_en: "Set the source: an inbound call, a chat, the site, a referral from a client, and so on.",
-    template: "source is empty",
+    template: "status = open and (source is empty)",
     params: &[],
 };
 
@@ -347,7 +351,7 @@ const NO_DEMO_LINK: CatalogueRule = CatalogueRule {
     why_en: "The recording lets the head check the demo and lets a colleague taking over know what was promised.",
     fix_ru: "Вставьте ссылку на запись демонстрации в поле сделки.",
     fix_en: "Paste the link to the demo recording into the deal's field.",
-    template: "stage >= {stage_demo_done} and {field_demo_link} is empty",
+    template: "status = open and (stage >= {stage_demo_done} and {field_demo_link} is empty)",
     params: &[STAGE_DEMO_DONE, FIELD_DEMO_LINK],
 };
 
@@ -364,7 +368,7 @@ const NO_PROPOSAL_LINK: CatalogueRule = CatalogueRule {
     why_en: "Without the proposal link nobody can check what was offered at what price, or carry on while the manager is away.",
     fix_ru: "Вставьте ссылку на отправленное коммерческое предложение.",
     fix_en: "Paste the link to the proposal you sent.",
-    template: "stage >= {stage_proposal_sent} and {field_proposal_link} is empty",
+    template: "status = open and (stage >= {stage_proposal_sent} and {field_proposal_link} is empty)",
     params: &[STAGE_PROPOSAL_SENT, FIELD_PROPOSAL_LINK],
 };
 
@@ -413,8 +417,8 @@ const PARTNER_MANAGER_CLIENT_DEAL: CatalogueRule = CatalogueRule {
              set, either the deal is not theirs or the partner goes unpaid.",
     fix_ru: "Укажите партнерскую организацию клиента или передайте сделку менеджеру по продажам.",
     fix_en: "Set the client's partner organization, or hand the deal to a sales manager.",
-    template: "pipeline = {pipeline_clients} and stage >= {stage_demo_done} and owner.role = partner_manager \
-               and org is not empty and not org.{field_is_agency} = true and org.{field_partner_org} is empty",
+    template: "status = open and (pipeline = {pipeline_clients} and stage >= {stage_demo_done} and owner.role = partner_manager \
+               and org is not empty and not org.{field_is_agency} = true and org.{field_partner_org} is empty)",
     params: &[PIPELINE_CLIENTS, STAGE_DEMO_DONE, FIELD_IS_AGENCY, FIELD_PARTNER_ORG],
 };
 
@@ -781,6 +785,6 @@ mod tests {
 
         // A rule without parameters binds from an empty map.
         let Some(no_source) = rule("no_source") else { panic!("missing rule") };
-        assert_eq!(bind(no_source, &HashMap::new()), Ok("source is empty".to_string()));
+        assert_eq!(bind(no_source, &HashMap::new()), Ok("status = open and (source is empty)".to_string()));
     }
 }

@@ -220,6 +220,14 @@ pub fn body_params(body: &[u8], content_type: Option<&str>) -> Result<Map<String
     if trimmed.is_empty() {
         return Err(FieldError::new("body", "the body is empty"));
     }
+    // Text without a single `name=value` pair is not form fields: reading it as a field named
+    // by the whole text would leave the call without a client number and blame that instead.
+    let is_pair = |p: &str| p.split_once('=').is_some_and(|(k, _)| !k.trim().is_empty());
+    if !text.split('&').any(is_pair) {
+        let says_json = content_type.is_some_and(|c| c.split(';').next().is_some_and(|m| m.trim().ends_with("json")));
+        let message = if says_json { "the body is not valid JSON" } else { "the body is neither a JSON object nor form fields" };
+        return Err(FieldError::new("body", message));
+    }
     let mut params = Map::new();
     for (k, v) in form_urlencoded_pairs(text) {
         let value = match serde_json::from_str::<Json>(&v) {
@@ -570,6 +578,22 @@ mod tests {
         let err = |v: Json| parse_call(&params(v), &m, "RU", "UTC").unwrap_err().field;
         assert_eq!(err(json!({"from": "89991234567", "duration": "9223372036854775807:00"})), "duration");
         assert_eq!(err(json!({"from": "89991234567", "started_at": "-9223372036854775808"})), "started_at");
+    }
+
+    #[test]
+    fn a_body_that_is_neither_json_nor_form_fields_is_unreadable_not_a_call_without_a_number() {
+        for (body, ct) in [
+            (&b"not json at all"[..], Some("application/json")),
+            (b"hello", None),
+            (b"<xml>caller</xml>", Some("text/xml")),
+            (b"caller", Some("application/x-www-form-urlencoded")),
+        ] {
+            let e = body_params(body, ct).unwrap_err();
+            assert_eq!(e.field, "body", "{body:?}");
+            assert!(e.message.contains("body"), "{}", e.message);
+        }
+        // Form fields with an empty value still read.
+        assert!(body_params(b"caller=79161234567&callee=", None).is_ok());
     }
 
     #[test]

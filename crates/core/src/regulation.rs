@@ -162,6 +162,95 @@ pub fn render(template: &str, lookup: &dyn Fn(&str) -> String) -> String {
     out
 }
 
+/// The placeholders of a template that have no value (`lookup` gives empty text), in order.
+pub fn missing_placeholders(template: &str, lookup: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        if lookup(name).trim().is_empty() && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+/// Short words that only make sense before a value: "КП для {org}", "call with {person}".
+const LINKING_WORDS: &[&str] = &[
+    "для", "с", "со", "в", "во", "по", "от", "до", "из", "на", "у", "к", "ко", "о", "об", "обо", "при", "за", "про", "и", "for", "to",
+    "with", "at", "by", "from", "of", "in", "on", "and", "until", "till",
+];
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '—' | '–' | '-' | ',' | ':' | ';' | '/' | '|' | '·' | '(' | '«' | '"' | '№' | '#')
+}
+
+/// Cuts what stood only for a missing value off the end of `text`: separators, then linking
+/// words ("для", "до", "with"), repeatedly.
+fn trim_dangling_tail(text: &mut String) {
+    loop {
+        let trimmed = text.trim_end_matches(is_separator).len();
+        text.truncate(trimmed);
+        let word_start = text.rfind(is_separator).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+        let word = text[word_start..].to_lowercase();
+        if word.is_empty() || !LINKING_WORDS.contains(&word.as_str()) {
+            return;
+        }
+        text.truncate(word_start);
+    }
+}
+
+/// Fills a template, leaving a placeholder without a value out cleanly: the separators and the
+/// linking word that led to it go with it ("Подготовить КП для {org}" without an organization
+/// reads "Подготовить КП"), so a task never reads "…для ".
+pub fn render_without_missing(template: &str, lookup: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    let mut left_out = false;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let value = lookup(&after[..close]);
+                if value.trim().is_empty() {
+                    left_out = true;
+                    let before = out.len();
+                    let opened = |out: &str, c: char| out.matches(c).count();
+                    let (parens, quotes) = (opened(&out, '('), opened(&out, '«'));
+                    trim_dangling_tail(&mut out);
+                    let mut next = &after[close + 1..];
+                    // A bracket opened only for the missing value closes with it.
+                    if out.len() < before && opened(&out, '(') < parens {
+                        next = next.strip_prefix(')').unwrap_or(next);
+                    }
+                    if out.len() < before && opened(&out, '«') < quotes {
+                        next = next.strip_prefix('»').unwrap_or(next);
+                    }
+                    // Nothing before it: the text after must not start with its separator.
+                    rest = if out.is_empty() { next.trim_start_matches(is_separator) } else { next };
+                    continue;
+                } else {
+                    out.push_str(&value);
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    if left_out {
+        trim_dangling_tail(&mut out);
+    }
+    out.trim().to_string()
+}
+
 fn working_time(v: Option<&Value>, path: &str) -> Result<WorkingTime, FieldError> {
     let obj =
         v.and_then(Value::as_object).ok_or_else(|| err(path, "must be {\"amount\": N, \"unit\": \"minutes\" | \"hours\" | \"days\"}"))?;
@@ -334,6 +423,23 @@ pub fn role_ranges_json(ranges: &[RoleRange]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placeholder_without_a_value_is_left_out_with_the_words_that_led_to_it() {
+        let deal = |k: &str| match k {
+            "title" => "заявка с сайта".to_string(),
+            "person" => "Анна Петрова".to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(render_without_missing("Подготовить КП для {org}", &deal), "Подготовить КП");
+        assert_eq!(render_without_missing("Созвониться с {person}", &deal), "Созвониться с Анна Петрова");
+        assert_eq!(render_without_missing("{org} — сайт — до {expected_close_date}", &deal), "сайт");
+        assert_eq!(render_without_missing("{title} — {org} — до {expected_close_date}", &deal), "заявка с сайта");
+        assert_eq!(render_without_missing("Бриф ({org}): {title}", &deal), "Бриф: заявка с сайта");
+        assert_eq!(render_without_missing("Call with {org}, then {person}", &deal), "Call, then Анна Петрова");
+        assert_eq!(missing_placeholders("{org} — {title} — до {expected_close_date}", &deal), ["org", "expected_close_date"]);
+        assert!(missing_placeholders("{title}", &deal).is_empty());
+    }
 
     #[test]
     fn a_full_regulation_round_trips() {

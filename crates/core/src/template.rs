@@ -69,9 +69,10 @@ fn as_text(v: Option<&Value>) -> String {
     }
 }
 
-/// Fills a checked template with `vars` (placeholder → value).
+/// Fills a checked template with `vars` (placeholder → value). A placeholder without a value is
+/// left out with the separator that led to it, so a message never ends "…Мария Кузнецова, ".
 pub fn fill(template: &str, vars: &Map<String, Value>) -> String {
-    crate::regulation::render(template, &|name| as_text(vars.get(name.trim())))
+    crate::regulation::render_without_missing(template, &|name| as_text(vars.get(name.trim())))
 }
 
 /// How the SMS gateway is called: `{to}` and `{text}` may stand in the URL and the body.
@@ -354,7 +355,19 @@ mod tests {
     #[test]
     fn templates_fill_what_is_given_and_leave_the_rest_empty() {
         let vars = json!({"invoice": "1024", "days_overdue": 12, "client": null}).as_object().cloned().unwrap();
-        assert_eq!(fill("Счёт {invoice}: {days_overdue} дн. {client}{manager}", &vars), "Счёт 1024: 12 дн. ");
+        assert_eq!(fill("Счёт {invoice}: {days_overdue} дн. {client}{manager}", &vars), "Счёт 1024: 12 дн.");
+    }
+
+    #[test]
+    fn a_missing_value_leaves_no_dangling_separator() {
+        let vars = json!({"company": "Порядок", "invoice": "1024", "manager": "Мария Кузнецова", "manager_phone": null})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let sms = "{company}: счёт № {invoice} ожидает оплаты. Вопросы: {manager}, {manager_phone}";
+        assert_eq!(fill(sms, &vars), "Порядок: счёт № 1024 ожидает оплаты. Вопросы: Мария Кузнецова");
+        let mail = "Звоните: {manager}, {manager_phone}.\n\nС уважением,\n{company}";
+        assert_eq!(fill(mail, &vars), "Звоните: Мария Кузнецова.\n\nС уважением,\nПорядок");
     }
 
     #[test]

@@ -93,11 +93,22 @@ impl Phone {
         if !(5..=17).contains(&digits) {
             return Err(err());
         }
-        let n = phonenumber::parse(region, s).map_err(|_| err())?;
-        if !phonenumber::is_valid(&n) {
-            return Err(err());
-        }
+        let valid = |text: &str, region| phonenumber::parse(region, text).ok().filter(phonenumber::is_valid);
+        let n = valid(s, region).or_else(|| Self::international(s).and_then(|t| valid(&t, None))).ok_or_else(err)?;
         Ok(Self(n.format().mode(phonenumber::Mode::E164).to_string()))
+    }
+
+    /// The number read as international when it was written without `+` (telephony providers
+    /// such as Ringostat send `380671112233`) or with the `00` international prefix: `+` and the
+    /// digits, or `None` when it already carries a `+`.
+    fn international(s: &str) -> Option<String> {
+        let t = s.trim();
+        if t.starts_with('+') {
+            return None;
+        }
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        let digits = digits.strip_prefix("00").unwrap_or(&digits);
+        (!digits.is_empty() && !digits.starts_with('0')).then(|| format!("+{digits}"))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -147,6 +158,19 @@ mod tests {
         assert_eq!(Phone::parse("8 (916) 123-45-67", "RU").map(Phone::into_string), Ok("+79161234567".into()));
         assert_eq!(Phone::parse("+7 916 123 45 67", "US").map(Phone::into_string), Ok("+79161234567".into()));
         assert!(Phone::parse("12", "RU").is_err());
+        assert_eq!(Phone::parse("8 968 481-03-92", "RU").map(Phone::into_string), Ok("+79684810392".into()));
+    }
+
+    #[test]
+    fn international_numbers_without_plus_or_with_00_are_read_as_international() {
+        for raw in ["380671112233", "00380671112233", "00 380 67 111-22-33"] {
+            assert_eq!(Phone::parse(raw, "RU").map(Phone::into_string), Ok("+380671112233".into()), "{raw}");
+        }
+        assert_eq!(Phone::parse("79161234567", "US").map(Phone::into_string), Ok("+79161234567".into()));
+        assert_eq!(Phone::parse("0049 30 901820", "RU").map(Phone::into_string), Ok("+4930901820".into()));
+        // A number valid in the region keeps its regional reading.
+        assert_eq!(Phone::parse("89161234567", "RU").map(Phone::into_string), Ok("+79161234567".into()));
+        assert!(Phone::parse("00", "RU").is_err());
         assert!(Phone::parse("not a phone", "RU").is_err());
     }
 

@@ -40,6 +40,29 @@ fn words(ru: bool) -> Words {
     }
 }
 
+/// A stored status word (a deal's state, an answer, a review) as the reader's language says it;
+/// an unknown one as it is.
+fn status_word(ru: bool, value: &str) -> &str {
+    let (r, e) = match value {
+        "open" => ("Открыта", "Open"),
+        "won" => ("Выиграна", "Won"),
+        "lost" => ("Проиграна", "Lost"),
+        "frozen" => ("Заморожена", "Frozen"),
+        "not_processed" => ("Не обработано", "Not processed"),
+        "fixed" => ("Исправлено", "Fixed"),
+        "not_fixed" => ("Не исправлено", "Not fixed"),
+        "warned" => ("Предупреждение", "Warned"),
+        "accepted" => ("Принято", "Accepted"),
+        "closed" => ("Закрыто", "Closed"),
+        other => return other,
+    };
+    if ru {
+        r
+    } else {
+        e
+    }
+}
+
 fn path_of(entity: &str) -> &'static str {
     match entity {
         "person" => "persons",
@@ -82,10 +105,9 @@ pub fn workbook(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> Res
             let row = i as u32 + 1;
             let link = format!("{base}/{}/{}", path_of(&r.entity), r.record_id);
             sheet.write_url_with_text(row, 0, Url::new(link), format!("#{}", r.record_id))?;
-            for (c, v) in
-                [&r.title, &r.owner, &r.deal_status, &r.stage, &r.reason, &r.answer, &r.comment, &r.review].into_iter().enumerate()
-            {
-                sheet.write_string(row, c as u16 + 1, v.as_str())?;
+            let (state, answer, review) = (status_word(ru, &r.deal_status), status_word(ru, &r.answer), status_word(ru, &r.review));
+            for (c, v) in [&r.title, &r.owner, state, &r.stage, &r.reason, answer, &r.comment, review].into_iter().enumerate() {
+                sheet.write_string(row, c as u16 + 1, v)?;
             }
         }
         sheet.set_column_width(1, 40)?;
@@ -157,7 +179,8 @@ pub fn csv(rules: &[Json], rows: &[ExportRow], base: &str, ru: bool) -> String {
     for r in rows {
         let rule = rules.iter().find(|x| x["id"].as_i64() == Some(r.rule_id)).and_then(|x| x["name"].as_str()).unwrap_or("");
         let link = format!("{base}/{}/{}", path_of(&r.entity), r.record_id);
-        let cells = [rule, &link, &r.title, &r.owner, &r.deal_status, &r.stage, &r.reason, &r.answer, &r.comment, &r.review];
+        let (state, answer, review) = (status_word(ru, &r.deal_status), status_word(ru, &r.answer), status_word(ru, &r.review));
+        let cells = [rule, &link, &r.title, &r.owner, state, &r.stage, &r.reason, answer, &r.comment, review];
         out.push_str(&cells.map(csv_field).join(","));
         out.push_str("\r\n");
     }

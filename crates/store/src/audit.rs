@@ -675,13 +675,18 @@ impl Db {
             .collect()
     }
 
-    /// Per user per round: violations, fixed on time, warnings; and the active users never listed.
+    /// Per user per round: violations, fixed on time (claimed in time and confirmed by the
+    /// re-check: a claim the re-check found still matching is not a fix), warnings; and the active
+    /// users never listed.
     pub async fn standings(&self, actor: &Actor) -> Result<Json> {
         let ws = actor.ws_id();
         let q = Query::select()
             .columns(["round_id", "user_id"].map(col))
             .expr_as(Func::count(Expr::col(col("id"))), col("n"))
-            .expr_as(Expr::cust("SUM(CASE WHEN status = 'fixed' AND answered_at <= deadline_at THEN 1 ELSE 0 END)"), col("fixed_on_time"))
+            .expr_as(
+                Expr::cust("SUM(CASE WHEN status = 'fixed' AND recheck = 'resolved' AND answered_at <= deadline_at THEN 1 ELSE 0 END)"),
+                col("fixed_on_time"),
+            )
             .expr_as(Expr::cust("SUM(CASE WHEN review = 'warned' THEN 1 ELSE 0 END)"), col("warnings"))
             .from(col("violations"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))

@@ -386,6 +386,10 @@ impl Db {
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
         self.add_default_templates(&sys).await?;
+        // The demo department lets the assistants watch its clients, as a real one would.
+        for name in poryadok_core::assistants::NAMES {
+            self.update_assistant(&sys, name, &serde_json::json!({"enabled": true})).await?;
+        }
         self.demo_intake(ws, clients.id()).await
     }
 
@@ -1090,7 +1094,7 @@ impl<'a> Producer<'a> {
         let id = p.base[0] + 1 + k as i64;
         let mut r = rng_for(p.seed, S_ORG, k);
         let agency = p.is_agency(k);
-        let city = r.chance(90).then(|| r.below(CITIES.len() as u64) as u8);
+        let city = r.chance(98).then(|| r.below(CITIES.len() as u64) as u8);
         let root = *r.pick(ORG_ROOTS);
         let suffix = *r.pick(ORG_SUFFIXES);
         let brand = format!("{root}{suffix}");
@@ -1141,7 +1145,7 @@ impl<'a> Producer<'a> {
         if let Some(c) = city {
             let (city, country) = CITIES[c as usize];
             custom.str("city", city);
-            if r.chance(90) {
+            if r.chance(98) {
                 custom.str("country", country);
             }
         }
@@ -1223,7 +1227,12 @@ impl<'a> Producer<'a> {
         };
         let status = match j {
             0..=9 => DealStatus::Open,
-            _ => [DealStatus::Open, DealStatus::Won, DealStatus::Lost, DealStatus::Frozen][r.weighted(&[70, 12, 12, 6])],
+            // A department in decent shape closes its deals: older ones are mostly won or lost,
+            // the open ones are mostly the last five weeks' (the newest tenth of the timeline).
+            _ if j * 10 < p.deals * 9 => {
+                [DealStatus::Open, DealStatus::Won, DealStatus::Lost, DealStatus::Frozen][r.weighted(&[2, 46, 45, 7])]
+            }
+            _ => [DealStatus::Open, DealStatus::Won, DealStatus::Lost, DealStatus::Frozen][r.weighted(&[78, 8, 8, 6])],
         };
         let (stages, last): (&[i64], usize) =
             if partners { (&p.partner_stages, PARTNER_STAGES.len() - 1) } else { (&p.client_stages, CLIENT_STAGES.len() - 1) };
@@ -1266,7 +1275,7 @@ impl<'a> Producer<'a> {
             }
         } else if r.chance(3) {
             U_HEAD
-        } else if r.chance(88) {
+        } else if r.chance(98) {
             org_owner.or_else(|| person.and_then(|i| self.persons.get(i as usize)).map(|x| x.owner)).unwrap_or(U_MANAGERS[1])
         } else {
             *r.pick(&[U_MANAGERS[0], U_MANAGERS[1], U_MANAGERS[2], U_MANAGERS[3], U_CONSULTANT, U_PARTNER])
@@ -1327,8 +1336,10 @@ impl<'a> Producer<'a> {
                 (updated, r.range(created, updated), None)
             }
             DealStatus::Open => {
-                let updated = p.touched(&mut r, created, 30 * DAY, 55);
-                (updated, r.range(created, updated), None)
+                // Most open deals are worked on: touched lately, moved on within the last weeks.
+                let updated = p.touched(&mut r, created, 10 * DAY, 12);
+                let entered = if r.chance(90) { r.range(created.max(updated - 4 * DAY), updated) } else { r.range(created, updated) };
+                (updated, entered, None)
             }
         };
         let expected = r.chance(90).then(|| date(created + r.range(14, 120) * DAY));
@@ -1519,18 +1530,17 @@ impl<'a> Producer<'a> {
             }
         };
 
-        // The next step: open for most live deals (a tenth have none, for the "no open task" rule),
+        // The next step: open for most live deals (a few have none, for the "no open task" rule),
         // done for closed ones.
         let subject = if d.partners { PARTNER_TASKS[d.pos.min(3)] } else { CLIENT_TASKS[d.pos.min(5)] };
         let task_created = (d.updated - r.range(0, 3 * DAY)).max(d.created);
         let description = r.chance(30).then(|| (*r.pick(TASK_DESCRIPTIONS)).to_string());
         let (subject, due, done_at) = match d.status {
-            DealStatus::Open if r.chance(90) => {
-                let due =
-                    if r.chance(25) { (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR) } else { now + r.range(HOUR, 14 * DAY) };
+            DealStatus::Open if r.chance(94) => {
+                let due = if r.chance(5) { (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR) } else { now + r.range(HOUR, 14 * DAY) };
                 (subject.to_string(), due, None)
             }
-            DealStatus::Frozen if r.chance(85) => {
+            DealStatus::Frozen if r.chance(92) => {
                 ("Вернуться к клиенту после заморозки".to_string(), now + r.range(7 * DAY, 90 * DAY), None)
             }
             _ => {

@@ -138,7 +138,13 @@ impl Placeholders {
             ("owner".into(), name_of(conn, backend, ws, "users", row.get("owner_id").as_int()).await?),
             ("stage".into(), stage.name.clone()),
             ("pipeline".into(), stage.pipeline_name.clone()),
-            ("value".into(), format!("{} {}", row.get("value").as_int().unwrap_or(0) / 100, row.get("currency").as_text().unwrap_or(""))),
+            // A deal without an amount has no value to name, not "0".
+            (
+                "value".into(),
+                row.get("value")
+                    .as_int()
+                    .map_or_else(String::new, |v| format!("{} {}", v / 100, row.get("currency").as_text().unwrap_or(""))),
+            ),
             ("expected_close_date".into(), row.get("expected_close_date").as_text().map(local_date).unwrap_or_default()),
             ("source".into(), row.get("source").as_text().unwrap_or("").to_string()),
         ];
@@ -149,8 +155,19 @@ impl Placeholders {
         Ok(Placeholders { values })
     }
 
-    fn render(&self, template: &str) -> String {
-        regulation::render(template, &|k| self.values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default())
+    fn value(&self, name: &str) -> String {
+        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// The template filled, or `None` when a placeholder has no value: a name made of the
+    /// remaining words would replace a real title with "—  — до".
+    fn render_complete(&self, template: &str) -> Option<String> {
+        regulation::missing_placeholders(template, &|k| self.value(k)).is_empty().then(|| regulation::render(template, &|k| self.value(k)))
+    }
+
+    /// The template filled, a placeholder without a value left out with its linking words.
+    fn render_available(&self, template: &str) -> String {
+        regulation::render_without_missing(template, &|k| self.value(k))
     }
 }
 
@@ -354,8 +371,9 @@ pub(crate) async fn enforce_deal(
         let reg = &stage.regulation;
         if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
             let ph = Placeholders::load(conn, backend, actor, row, &stage).await?;
-            if let Some(naming) = &reg.naming {
-                let expected: String = ph.render(&naming.template).chars().take(255).collect();
+            // A template with a placeholder the deal has no value for keeps the current title.
+            if let Some((naming, expected)) = reg.naming.as_ref().and_then(|n| Some((n, ph.render_complete(&n.template)?))) {
+                let expected: String = expected.chars().take(255).collect();
                 let current = row.get("title").as_text().unwrap_or("");
                 if expected.trim() != current {
                     match naming.mode {
@@ -407,7 +425,8 @@ async fn create_entry_task(
 ) -> Result<()> {
     let owner = assignee(conn, backend, actor.ws_id(), row, &t.assignee).await?;
     let due = due_after(cal, tz, now, t.due);
-    insert_task(conn, backend, actor, row, (t.kind.as_str(), ph.render(&t.subject), ph.render(&t.description), due, owner), now).await
+    let subject = Some(ph.render_available(&t.subject)).filter(|s| !s.is_empty()).unwrap_or_else(|| ph.value("stage"));
+    insert_task(conn, backend, actor, row, (t.kind.as_str(), subject, ph.render_available(&t.description), due, owner), now).await
 }
 
 /// Managers (and other limited roles) move deals only up to their range's stage.

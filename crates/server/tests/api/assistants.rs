@@ -63,7 +63,7 @@ async fn forgotten_clients_get_a_label_and_a_task_unless_a_task_is_ahead(app: Te
 
     let dry = run(&app, "forgotten", true).await;
     assert_eq!(ids(&dry, "label"), vec![quiet], "{dry}");
-    assert!(dry["actions"][0]["reason"].as_str().unwrap().contains("60"), "{dry}");
+    assert!(dry["actions"][0]["reason"].as_str().unwrap().contains("70"), "the days since the last activity, not the threshold: {dry}");
     assert!(labels(&app, quiet).await.is_empty(), "a dry run changes nothing");
 
     let real = run(&app, "forgotten", false).await;
@@ -114,6 +114,17 @@ async fn a_forgotten_client_is_released_with_its_people_and_open_deals(app: Test
         .create(&app.t.admin, "deals", json!({"title": "Старая поставка", "organization_id": client, "owner_id": app.ids.manager1}))
         .await;
     app.patch(&app.t.admin, &format!("/api/v1/deals/{won}"), json!({"status": "won"})).await;
+    let head = app.db.user_by_email("head@a.test").await.unwrap().unwrap().1;
+    let task = |subject: &str, link: Value| {
+        let mut body = json!({"type": "task", "subject": subject, "owner_id": app.ids.manager1});
+        body.as_object_mut().unwrap().extend(link.as_object().unwrap().clone());
+        body
+    };
+    let deal_task = app.create(&app.t.admin, "activities", task("Выставить счёт", json!({"deal_id": open}))).await;
+    let person_task = app.create(&app.t.admin, "activities", task("Поздравить", json!({"person_id": person}))).await;
+    let head_task =
+        app.create(&app.t.admin, "activities", json!({"type": "task", "subject": "Проверить", "deal_id": open, "owner_id": head})).await;
+    let done_task = app.create(&app.t.admin, "activities", task("Старое", json!({"deal_id": open, "done": true}))).await;
     app.clock.advance(Duration::days(100));
     last_activity(&app, client, 80).await;
     assert_eq!(ids(&run(&app, "forgotten", false).await, "label"), vec![client]);
@@ -135,6 +146,14 @@ async fn a_forgotten_client_is_released_with_its_people_and_open_deals(app: Test
     assert_eq!(owner_of(format!("/api/v1/deals/{open}")).await, new_owner, "open deals move with the client");
     assert_eq!(owner_of(format!("/api/v1/deals/{won}")).await, Some(app.ids.manager1), "closed deals keep their owner");
     assert!(labels(&app, client).await.is_empty(), "the forgotten label is cleared by the hand-over");
+    // The client's open tasks go with it, the forgotten task first: the former owner is not
+    // escalated for a client no longer theirs. A task someone else holds and a done one stay.
+    let tasks = app.all_records(&app.t.admin, "activities", &format!("&organization_id={client}"), 50).await;
+    let forgotten_task = tasks.iter().find(|t| t["assistant"] == "forgotten").unwrap();
+    assert_eq!(forgotten_task["owner_id"].as_i64(), new_owner, "{forgotten_task}");
+    for (id, expected) in [(deal_task, new_owner), (person_task, new_owner), (head_task, Some(head)), (done_task, Some(app.ids.manager1))] {
+        assert_eq!(owner_of(format!("/api/v1/activities/{id}")).await, expected, "task {id}");
+    }
     // Both users and the head are told.
     for token in [&app.t.manager1, &app.t.head] {
         let (_, n) = app.get(token, "/api/v1/notifications").await;

@@ -118,7 +118,7 @@ async fn a_round_lists_every_hit_for_its_owner_and_the_loop_closes(app: TestApp)
     let row = |user: i64| st["data"]["rows"].as_array().unwrap().iter().find(|r| r["user_id"] == user).unwrap().clone();
     assert_eq!(row(app.ids.manager1)["violations"], 4);
     assert_eq!(row(app.ids.manager1)["warnings"], 1);
-    assert_eq!(row(app.ids.manager1)["fixed_on_time"], 2);
+    assert_eq!(row(app.ids.manager1)["fixed_on_time"], 1, "only the fix the re-check confirmed counts, not the false claim");
     assert_eq!(row(app.ids.manager3)["violations"], 1);
     check_exports(&app, round, &[("Открытая сделка без задачи", 2), ("Нет суммы", 3)]).await;
 
@@ -202,6 +202,13 @@ async fn check_exports(app: &TestApp, round: i64, sheets: &[(&str, usize)]) {
         let range = book.worksheet_range(name).unwrap();
         assert_eq!(range.height(), rows + 1, "{name}: a header and a row per violation");
         assert_eq!(range.get((0, 1)).unwrap().to_string(), "Название");
+        // Statuses are words in the workbook's language, never the stored `open` / `not_processed`.
+        for row in range.rows().skip(1) {
+            let (state, answer) = (row[3].to_string(), row[6].to_string());
+            assert!(["Открыта", "Выиграна", "Проиграна", "Заморожена"].contains(&state.as_str()), "{name}: {state}");
+            assert!(["Не обработано", "Исправлено", "Не исправлено"].contains(&answer.as_str()), "{name}: {answer}");
+            assert!(["", "Предупреждение", "Принято", "Закрыто"].contains(&row[8].to_string().as_str()), "{name}: {}", row[8]);
+        }
     }
     let faq = book.worksheet_range("FAQ").unwrap();
     assert_eq!(faq.get((1, 2)).unwrap().to_string(), "Сделка без задачи — работа не ведётся");

@@ -371,6 +371,10 @@ In-Reply-To: <m1@example.ru>\r\nReferences: <m1@example.ru>\r\n\r\nИ ещё в�
 async fn a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_shared(app: TestApp) {
     let known =
         app.create(&app.t.admin, "persons", json!({"name": "Пётр Ключников", "phone": "+79035550011", "owner_id": app.ids.manager2})).await;
+    // The phone's card already has its open deal (from an earlier call).
+    let call_deal = app
+        .create(&app.t.admin, "deals", json!({"title": "Звонок +7 903 555-00-11", "person_id": known, "owner_id": app.ids.manager2}))
+        .await;
     let tg = source(&app, "telegram", json!({})).await;
     let send = |body: Value| {
         let req =
@@ -394,9 +398,14 @@ async fn a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_sha
     let (_, messages) = app.get(&app.t.admin, &format!("/api/v1/persons/{known}/messages")).await;
     assert_eq!(messages["data"].as_array().unwrap().len(), 2, "{messages}");
     assert_error(&app.get(&app.t.admin, &format!("/api/v1/persons/{stranger}")).await, 404, "not_found", None);
+    // One open deal per pipeline: the Telegram card's deal joined the call's, its messages with it.
+    let open = app.all_records(&app.t.admin, "deals", &format!("&person_id={known}&status=open"), 50).await;
+    assert_eq!(open.iter().map(|d| d["id"].as_i64()).collect::<Vec<_>>(), vec![Some(call_deal)], "{open:?}");
+    assert!(messages["data"].as_array().unwrap().iter().all(|m| m["deal_id"].as_i64() == Some(call_deal)), "{messages}");
     // The next message goes straight to the card.
     assert_eq!(send(json!({"update_id": 3, "message": {"message_id": 3, "from": from, "chat": {"id": 4242}, "date": 1_790_000_200, "text": "Жду счёт"}})).await, StatusCode::ACCEPTED);
     work(&app).await;
     let (_, messages) = app.get(&app.t.admin, &format!("/api/v1/persons/{known}/messages")).await;
     assert_eq!(messages["data"].as_array().unwrap().len(), 3);
+    assert!(messages["data"].as_array().unwrap().iter().all(|m| m["deal_id"].as_i64() == Some(call_deal)), "{messages}");
 }

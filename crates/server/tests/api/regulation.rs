@@ -11,6 +11,7 @@ crate::both_dbs!(
     a_manager_is_refused_beyond_the_range_and_a_head_is_not,
     a_manager_hands_a_deal_to_a_consultant_who_takes_it_further,
     entering_a_stage_names_the_deal_and_creates_its_tasks_due_in_working_time,
+    a_deal_without_the_templates_values_keeps_its_title_and_gets_clean_tasks,
     lost_and_frozen_need_their_reasons_and_frozen_gets_a_return_task,
     an_sla_crossing_a_weekend_and_a_holiday_is_breached_once_for_owner_and_head,
     bad_regulations_are_refused_at_save_time,
@@ -160,6 +161,42 @@ async fn entering_a_stage_names_the_deal_and_creates_its_tasks_due_in_working_ti
     assert_eq!(v["data"]["title"], "ООО Ромашка — сайт — до 20.12.2026");
     let (_, notes) = app.get(&app.t.admin, &format!("/api/v1/notes?deal_id={deal}")).await;
     assert!(notes["data"][0]["content"].as_str().unwrap().contains("ООО Ромашка — Коммуникация"), "{notes}");
+}
+
+async fn a_deal_without_the_templates_values_keeps_its_title_and_gets_clean_tasks(app: TestApp) {
+    set_regulation(
+        &app,
+        app.ids.stages[1],
+        json!({
+            "naming": {"template": "{org} — {value} — до {expected_close_date}", "mode": "apply"},
+            "entry_tasks": [
+                {"type": "task", "subject": "Подготовить КП для {org}", "description": "Бриф ({org}): {title}", "due": {"amount": 1, "unit": "days"}},
+                {"type": "call", "subject": "{person}", "due": {"amount": 2, "unit": "hours"}},
+            ],
+        }),
+    )
+    .await;
+    set_regulation(&app, app.ids.stages[2], json!({"naming": {"template": "{org} — {stage}", "mode": "check"}})).await;
+    let m1 = &app.t.manager1;
+    let deal = app.create(m1, "deals", json!({"title": "Сайт для пекарни"})).await;
+    let (s, v) = app.patch(m1, &format!("/api/v1/deals/{deal}"), json!({"stage_id": app.ids.stages[1]})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["title"], "Сайт для пекарни", "no organization, no amount, no date: the title stays");
+
+    let (_, tasks) = app.get(&app.t.admin, &format!("/api/v1/activities?deal_id={deal}")).await;
+    let tasks = tasks["data"].as_array().unwrap().clone();
+    let task = tasks.iter().find(|t| t["type"] == "task").unwrap();
+    assert_eq!(task["subject"], "Подготовить КП", "{task}");
+    assert_eq!(task["description"], "Бриф: Сайт для пекарни");
+    let call = tasks.iter().find(|t| t["type"] == "call").unwrap();
+    assert_eq!(call["subject"], "Принял в работу", "a subject of nothing but a missing value falls back to the stage");
+
+    // A checking stage cannot say what the name should be, so it leaves no note about it.
+    let (s, v) = app.patch(&app.t.head, &format!("/api/v1/deals/{deal}"), json!({"stage_id": app.ids.stages[2]})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["title"], "Сайт для пекарни");
+    let (_, notes) = app.get(&app.t.admin, &format!("/api/v1/notes?deal_id={deal}")).await;
+    assert_eq!(notes["data"].as_array().map(Vec::len), Some(0), "{notes}");
 }
 
 async fn lost_and_frozen_need_their_reasons_and_frozen_gets_a_return_task(app: TestApp) {

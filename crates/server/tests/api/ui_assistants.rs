@@ -141,7 +141,7 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     assert!(!dry.contains("<html"));
     at(&dry, "Пробный запуск, ничего не изменено. Помощник сделал бы действий: 1");
     at(&dry, &format!("<a href=\"/organizations/{quiet}\">Тихий клиент</a>"));
-    at(&dry, "нет активности 60 дн.");
+    at(&dry, "нет активности 70 дн.");
     at(&dry, "<td class=\"nowrap\">Метка «Забыт»</td>");
     at(&dry, "<td>m1</td>");
     assert!(!dry.contains("Активный клиент"), "{dry}");
@@ -162,13 +162,13 @@ async fn a_dry_run_lists_a_forgotten_client_and_a_run_labels_it_on_the_card(app:
     let (status, card) = s.get(&format!("/organizations/{quiet}")).await;
     assert_eq!(status, StatusCode::OK);
     let block = at(&card, "id=\"assistants-h\"");
-    let badge = at(&card, "<span class=\"badge warn\" title=\"нет активности 60 дн.");
+    let badge = at(&card, "<span class=\"badge warn\" title=\"нет активности 70 дн.");
     assert!(block < badge);
     at(&card, "Забыт<span class=\"sr\">");
     at(&card, "Забытые клиенты · Метка «Забыт»</span>");
     // The timeline explains the act in a sentence, not as field changes.
     at(&card, "class=\"tl-assistant\"");
-    at(&card, "<strong>Помощник «Забытые клиенты»: нет активности 60 дн.");
+    at(&card, "<strong>Помощник «Забытые клиенты»: нет активности 70 дн.");
     at(&card, "Метка «Забыт»");
     assert!(!card.contains("assistant_action"), "no raw field names");
     // The task for the owner is on the card too, with the reason in its subject.

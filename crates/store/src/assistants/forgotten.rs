@@ -18,7 +18,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
     } else {
         Default::default()
     };
-    let sql = "SELECT o.id, o.name, o.owner_id, o.last_activity_at FROM organizations o \
+    let sql = "SELECT o.id, o.name, o.owner_id, o.last_activity_at, o.created_at FROM organizations o \
                WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND COALESCE(o.last_activity_at, o.created_at) < $2 \
                AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.workspace_id = o.workspace_id AND l.entity = 'organization' \
                                AND l.record_id = o.id AND l.label = $3 AND l.cleared_at IS NULL) \
@@ -34,7 +34,10 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
         let name: String = r.try_get("", "name")?;
         let owner: Option<i64> = r.try_get("", "owner_id")?;
         let last: Option<i64> = r.try_get("", "last_activity_at")?;
-        let reason = ctx.texts.forgotten_reason(days, last.map(|l| day(ctx, l)).as_deref());
+        let created: i64 = r.try_get("", "created_at")?;
+        // The reason states how long the client has really been quiet, not the threshold.
+        let quiet_days = (ctx.now - last.unwrap_or(created)).max(0) / poryadok_core::assistants::DAY_MS;
+        let reason = ctx.texts.forgotten_reason(quiet_days, last.map(|l| day(ctx, l)).as_deref());
         acts.push(Act::label_client(id, name.clone(), owner, LABEL, reason, ctx.texts.forgotten_task(&name), due));
     }
     planned.extend(act(ctx, acts).await?);

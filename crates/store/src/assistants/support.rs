@@ -9,7 +9,7 @@ use crate::{Actor, Db};
 use poryadok_core::assistants::{Texts, DAY_MS};
 use poryadok_core::domain::{HistoryAction, Role};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
-use sea_query::{Expr, Order, Query, SimpleExpr};
+use sea_query::{Condition, Expr, Order, Query, SimpleExpr};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
@@ -280,6 +280,10 @@ async fn hand_over(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, history: &mut Hi
         ("person", "persons", "organization_id", false),
         ("deal", "deals", "organization_id", true),
     ];
+    // Each moved record's former owner, by entity: an open task of the client moves when it was
+    // its record's former owner's (a task someone else holds stays with them).
+    let mut former: BTreeMap<(&'static str, i64), Option<i64>> = BTreeMap::new();
+    let mut moved: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
     for (entity, table, link, open_only) in targets {
         let mut q = Query::select();
         q.columns(["id", "owner_id"].map(col))
@@ -295,18 +299,60 @@ async fn hand_over(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, history: &mut Hi
         for r in &rows {
             let (id, from): (i64, Option<i64>) = (r.try_get("", "id")?, r.try_get("", "owner_id")?);
             ids.push(id);
+            former.insert((entity, id), from);
             history.push(entity, id, HistoryAction::Update, json!({"owner_id": {"from": from, "to": to}, "assistant": ctx.name}));
         }
-        for part in ids.chunks(CHUNK) {
-            let q = Query::update()
-                .table(col(table))
-                .value(col("owner_id"), to)
-                .value(col("updated_at"), now)
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("id")).is_in(part.iter().copied()))
-                .to_owned();
-            tx.execute(ctx.backend().build(&q)).await?;
+        update_owner(ctx, tx, table, &ids, to, now).await?;
+        moved.insert(entity, ids);
+    }
+    // The client's open tasks go with it: the former owner would otherwise keep (and be
+    // escalated for) the "forgotten client" task of a client no longer theirs.
+    let links = [("organization", "organization_id"), ("person", "person_id"), ("deal", "deal_id")];
+    let mut any = Condition::any();
+    for (entity, link) in links {
+        if let Some(ids) = moved.get(entity).filter(|ids| !ids.is_empty()) {
+            any = any.add(Expr::col(col(link)).is_in(ids.iter().copied()));
         }
+    }
+    let q = Query::select()
+        .columns(["id", "owner_id", "organization_id", "person_id", "deal_id"].map(col))
+        .from(col("activities"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("done")).eq(false))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .cond_where(any)
+        .to_owned();
+    let mut tasks = Vec::new();
+    for r in tx.query_all(ctx.backend().build(&q)).await? {
+        let (id, owner): (i64, Option<i64>) = (r.try_get("", "id")?, r.try_get("", "owner_id")?);
+        if owner == Some(to) {
+            continue;
+        }
+        let mut was_former_owners = false;
+        for (entity, link) in links {
+            if let Some(record) = r.try_get::<Option<i64>>("", link)? {
+                was_former_owners |= former.get(&(entity, record)).is_some_and(|f| *f == owner);
+            }
+        }
+        if was_former_owners {
+            tasks.push(id);
+            history.push("activity", id, HistoryAction::Update, json!({"owner_id": {"from": owner, "to": to}, "assistant": ctx.name}));
+        }
+    }
+    update_owner(ctx, tx, "activities", &tasks, to, now).await
+}
+
+async fn update_owner(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, table: &str, ids: &[i64], to: i64, now: i64) -> Result<()> {
+    for part in ids.chunks(CHUNK) {
+        let q = Query::update()
+            .table(col(table))
+            .value(col("owner_id"), to)
+            .value(col("updated_at"), now)
+            .value(col("version"), Expr::col(col("version")).add(1))
+            .and_where(Expr::col(col("workspace_id")).eq(ctx.ws()))
+            .and_where(Expr::col(col("id")).is_in(part.iter().copied()))
+            .to_owned();
+        tx.execute(ctx.backend().build(&q)).await?;
     }
     Ok(())
 }

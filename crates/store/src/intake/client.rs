@@ -410,3 +410,61 @@ pub(crate) async fn deal_for(
     let row = create_deal(ctx, conn, title, person, org, owner, attribution).await?;
     Ok((row.id(), row.get("owner_id").as_int(), true))
 }
+
+/// A person's open deals with their pipelines, the deal intake would reuse first.
+pub(crate) async fn open_deals(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Vec<(i64, Option<i64>)>> {
+    let q = Query::select()
+        .columns(["id", "pipeline_id"].map(col))
+        .from(col("deals"))
+        .and_where(Expr::col(col("workspace_id")).eq(ctx.ws()))
+        .and_where(Expr::col(col("person_id")).eq(person))
+        .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .order_by(col("updated_at"), Order::Desc)
+        .order_by(col("id"), Order::Desc)
+        .to_owned();
+    conn.query_all(ctx.backend().build(&q)).await?.iter().map(|r| Ok((r.try_get("", "id")?, r.try_get("", "pipeline_id")?))).collect()
+}
+
+/// After two cards of one client merged, the open intake deal the removed card brought into a
+/// pipeline where the kept card already had one joins that deal: its messages, activities,
+/// notes and touches move to the kept deal and the duplicate is deleted with `merged_into` in
+/// its history, so the client has one open deal per pipeline.
+pub(crate) async fn merge_brought_deals(
+    ctx: &EventCtx<'_>,
+    conn: &impl ConnectionTrait,
+    kept: &[(i64, Option<i64>)],
+    brought: &[(i64, Option<i64>)],
+) -> Result<()> {
+    let ws = ctx.ws();
+    let now = ctx.db.clock.now_ms();
+    for (dup, pipeline) in brought {
+        let Some((keep, _)) = kept.iter().find(|(_, p)| p == pipeline) else { continue };
+        for (table, stamped) in [("activities", true), ("notes", true), ("messages", false), ("touches", false)] {
+            let mut q = Query::update();
+            q.table(col(table))
+                .value(col("deal_id"), *keep)
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("deal_id")).eq(*dup));
+            if stamped {
+                q.value(col("updated_at"), now);
+            }
+            conn.execute(ctx.backend().build(&q)).await?;
+        }
+        let gone = Query::update()
+            .table(col("deals"))
+            .value(col("deleted_at"), now)
+            .value(col("updated_at"), now)
+            .value(col("version"), Expr::col(col("version")).add(1))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(*dup))
+            .to_owned();
+        conn.execute(ctx.backend().build(&gone)).await?;
+        let (b, a) = (ctx.backend(), ctx.actor);
+        let merged_from = Map::from_iter([("merged_from".to_string(), json!(dup))]);
+        crate::records::append_history(conn, b, a, "deal", *keep, poryadok_core::domain::HistoryAction::Update, merged_from, now).await?;
+        let merged_into = Map::from_iter([("merged_into".to_string(), json!(keep))]);
+        crate::records::append_history(conn, b, a, "deal", *dup, poryadok_core::domain::HistoryAction::Delete, merged_into, now).await?;
+    }
+    Ok(())
+}

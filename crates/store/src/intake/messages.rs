@@ -216,7 +216,10 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         match person_by_phone(ctx, conn, shared).await? {
             Some((by_phone, _)) if person.is_some_and(|p| p != by_phone) => {
                 let from = person.unwrap_or(by_phone);
+                let (kept, brought) = (client::open_deals(ctx, conn, by_phone).await?, client::open_deals(ctx, conn, from).await?);
                 ctx.db.merge_in(conn, ctx.actor, poryadok_core::schema::Entity::Person, by_phone, from).await?;
+                // One open intake deal per pipeline: the Telegram card's joins the phone card's.
+                client::merge_brought_deals(ctx, conn, &kept, &brought).await?;
                 person = Some(by_phone);
                 linked_by = Some("shared_contact_merged");
             }
