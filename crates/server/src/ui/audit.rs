@@ -859,7 +859,7 @@ async fn evidence(st: &AppState, ui: &Ui, deal: i64) -> Evidence {
                 Call {
                     when: when(&fmt, at, false),
                     subject: s(&j["subject"]),
-                    recording: j["recording_url"].as_str().and_then(crate::security::safe_href),
+                    recording: r.get("recording_url").as_text().and_then(crate::security::safe_href),
                 }
             })
             .collect();
