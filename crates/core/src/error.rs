@@ -1,22 +1,38 @@
-//! The one validation error of the domain: which field, which problem.
+//! The one validation error of the domain: which field, which problem (a catalogue message).
 use std::fmt;
+
+use crate::msg::Msg;
 
 /// A rejected input, naming the field (dotted path for nested values, e.g. `custom.city`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub msg: Msg,
+    /// The field's label where the workspace named it (a custom field); built-ins are labelled by
+    /// the reader's catalogue.
+    pub label: Option<String>,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub fn new(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        Self { field: field.into(), msg: msg.into(), label: None }
+    }
+
+    /// The same error with the field's own label (a custom field's).
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The message in English, as the API's `message` carries it.
+    pub fn message(&self) -> String {
+        self.msg.english()
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.msg)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod filter;
 pub mod hygiene;
 pub mod intake;
+pub mod msg;
 pub mod password;
 pub mod regulation;
 pub mod schema;
@@ -22,5 +23,6 @@ pub mod zone;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::FieldError;
+pub use msg::{Lang, Msg};
 pub use schema::{Entity, Field, Kind};
 pub use types::Val;

@@ -39,22 +39,24 @@ impl PasswordProblem {
         }
     }
 
-    /// The English message, also the key the UI translates.
-    pub fn message(self) -> &'static str {
+    /// The catalogue message a reader is shown.
+    pub fn msg(self) -> crate::msg::Msg {
+        use crate::msg::Common as C;
         match self {
-            PasswordProblem::TooShort => "must be at least 10 characters long",
-            PasswordProblem::TooLong => "must be at most 256 characters long",
-            PasswordProblem::Blank => "must not be only spaces",
-            PasswordProblem::Repeated => "must not be one character repeated",
-            PasswordProblem::IsEmail => "must not be the e-mail address",
-            PasswordProblem::Common => "is a well-known password; choose another",
+            PasswordProblem::TooShort => C::PasswordShort { min: MIN_CHARS as i64 },
+            PasswordProblem::TooLong => C::PasswordLong { max: MAX_CHARS as i64 },
+            PasswordProblem::Blank => C::PasswordBlank {},
+            PasswordProblem::Repeated => C::PasswordRepeated {},
+            PasswordProblem::IsEmail => C::PasswordEmail {},
+            PasswordProblem::Common => C::PasswordCommon {},
         }
+        .into()
     }
 }
 
 impl fmt::Display for PasswordProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.msg().english())
     }
 }
 

@@ -103,7 +103,7 @@ pub struct StageRegulation {
     pub sla: Option<WorkingTime>,
 }
 
-fn err(path: &str, message: impl Into<String>) -> FieldError {
+fn err(path: &str, message: impl Into<crate::msg::Msg>) -> FieldError {
     FieldError::new(format!("regulation.{path}"), message)
 }
 

@@ -119,7 +119,7 @@ const DEFAULT_FORM_BODY: &str = "to={to}&text={text}";
 pub const MASK: &str = "***";
 const MAX_HEADERS: usize = 30;
 
-fn gw_err(part: &str, message: impl Into<String>) -> FieldError {
+fn gw_err(part: &str, message: impl Into<crate::msg::Msg>) -> FieldError {
     FieldError::new(format!("sms_gateway.{part}"), message)
 }
 

@@ -3,6 +3,8 @@ use std::str::FromStr;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
+use crate::msg::{Common, Msg};
+
 /// A column value in its storage form: ids, money and timestamps (Unix ms) are integers,
 /// dates are `YYYY-MM-DD` text, custom fields are JSON text.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,13 +48,13 @@ pub fn format_ms(ms: i64) -> String {
     t.format(&fmt).unwrap_or_else(|_| ms.to_string())
 }
 
-pub fn parse_timestamp(s: &str) -> Result<i64, String> {
-    OffsetDateTime::parse(s, &Rfc3339).map(to_ms).map_err(|_| "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z".to_string())
+pub fn parse_timestamp(s: &str) -> Result<i64, Msg> {
+    OffsetDateTime::parse(s, &Rfc3339).map(to_ms).map_err(|_| Common::NotTime { s: s.to_string() }.into())
 }
 
-pub fn parse_date(s: &str) -> Result<String, String> {
+pub fn parse_date(s: &str) -> Result<String, Msg> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).map(|d| d.format(&fmt).unwrap_or_default()).map_err(|_| "must be a date in the form YYYY-MM-DD".to_string())
+    Date::parse(s, &fmt).map(|d| d.format(&fmt).unwrap_or_default()).map_err(|_| Common::NotDate { s: s.to_string() }.into())
 }
 
 /// A lower-cased e-mail address with one `@`, a non-empty local part and a dotted domain.
@@ -60,9 +62,9 @@ pub fn parse_date(s: &str) -> Result<String, String> {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let s = s.trim().to_lowercase();
-        let err = || format!("'{s}' is not an e-mail address");
+        let err = || Msg::from(Common::Email { s: s.clone() });
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
             return Err(err());
         }
@@ -86,8 +88,8 @@ impl Email {
 pub struct Phone(String);
 
 impl Phone {
-    pub fn parse(s: &str, default_region: &str) -> Result<Self, String> {
-        let err = || format!("'{s}' is not a valid phone number");
+    pub fn parse(s: &str, default_region: &str) -> Result<Self, Msg> {
+        let err = || Msg::from(Common::Phone { s: s.to_string() });
         let region = phonenumber::country::Id::from_str(default_region).ok();
         let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
         if !(5..=17).contains(&digits) {
@@ -119,33 +121,33 @@ impl Phone {
 }
 
 /// An ISO 4217 currency code: three upper-case Latin letters.
-pub fn parse_currency(s: &str) -> Result<String, String> {
+pub fn parse_currency(s: &str) -> Result<String, Msg> {
     let up = s.trim().to_ascii_uppercase();
     if up.len() == 3 && up.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(up)
     } else {
-        Err(format!("'{s}' is not an ISO 4217 currency code such as RUB"))
+        Err(Common::Currency { s: s.to_string() }.into())
     }
 }
 
 /// An absolute http(s) URL with a host.
-pub fn parse_url(s: &str) -> Result<String, String> {
+pub fn parse_url(s: &str) -> Result<String, Msg> {
     let t = s.trim();
-    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| format!("'{s}' is not an http(s) URL"))?;
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| Msg::from(Common::Url { s: s.to_string() }))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || t.chars().any(char::is_whitespace) || t.len() > 2048 {
-        return Err(format!("'{s}' is not an http(s) URL"));
+        return Err(Common::Url { s: s.to_string() }.into());
     }
     Ok(t.to_string())
 }
 
 /// Workspace time zone: an IANA name such as `Europe/Moscow` or a fixed `UTC±HH:MM` offset.
 /// The name must be in the bundled zone database.
-pub fn parse_timezone(s: &str) -> Result<String, String> {
+pub fn parse_timezone(s: &str) -> Result<String, Msg> {
     if crate::zone::is_known(s) {
         Ok(s.to_string())
     } else {
-        Err(format!("'{s}' is not a time zone such as Europe/Moscow"))
+        Err(Common::Timezone { s: s.to_string() }.into())
     }
 }
 

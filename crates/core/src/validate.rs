@@ -3,6 +3,7 @@
 //! workspace, visibility); everything that needs no database is decided here.
 use crate::domain::CustomFieldType;
 use crate::error::FieldError;
+use crate::msg::{words, Common, Msg, RecordMsg};
 use crate::schema::{Entity, Field, JsonShape, Kind};
 use crate::types::{self, Email, Phone, Val};
 use serde_json::{Map, Value};
@@ -58,7 +59,7 @@ impl Checked {
 }
 
 pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<Checked, FieldError> {
-    let obj = body.as_object().ok_or_else(|| FieldError::new("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| FieldError::new("body", Common::BodyNotObject {}))?;
     let mut out = Checked::default();
     for (key, raw) in obj {
         let field = entity.field(key).ok_or_else(|| FieldError::new(key, unknown_field_message(entity, key)))?;
@@ -67,7 +68,7 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
             Mode::Update => field.writable_on_update(),
         };
         if !writable {
-            let why = if field.writable_on_create() { "cannot be changed after creation" } else { "is read-only" };
+            let why: Msg = if field.writable_on_create() { RecordMsg::Immutable {}.into() } else { Common::ReadOnly {}.into() };
             return Err(FieldError::new(key, why));
         }
         if field.kind == Kind::Custom {
@@ -76,7 +77,7 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
         }
         let v = value(field, raw, ctx).map_err(|m| FieldError::new(key, m))?;
         if v.is_null() && field.required {
-            return Err(FieldError::new(key, "is required"));
+            return Err(FieldError::new(key, Common::Required {}));
         }
         if let (Kind::Ref(target), Val::Int(id)) = (field.kind, &v) {
             out.refs.push(RefCheck { field: key.clone(), entity: target, id: *id });
@@ -86,22 +87,22 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
     // A password must not be the e-mail written next to it; on an update without the e-mail the
     // store checks against the stored one.
     if let (Some(Val::Text(pw)), Some(Val::Text(email))) = (out.get("password"), out.get("email")) {
-        crate::password::check(pw, Some(email)).map_err(|p| FieldError::new("password", p.message()))?;
+        crate::password::check(pw, Some(email)).map_err(|p| FieldError::new("password", p.msg()))?;
     }
     if mode == Mode::Create {
         if let Some(missing) = entity.fields().iter().find(|f| f.required && out.get(f.name).is_none()) {
-            return Err(FieldError::new(missing.name, "is required"));
+            return Err(FieldError::new(missing.name, Common::Required {}));
         }
     }
     Ok(out)
 }
 
-fn unknown_field_message(entity: Entity, key: &str) -> String {
+fn unknown_field_message(entity: Entity, key: &str) -> Msg {
     let near =
         entity.fields().iter().filter(|f| f.readable() || f.writable_on_create()).map(|f| (edit_distance(f.name, key), f.name)).min();
     match near {
-        Some((d, name)) if d <= 2 => format!("unknown field of {}; did you mean '{name}'?", entity.name()),
-        _ => format!("unknown field of {}", entity.name()),
+        Some((d, name)) if d <= 2 => RecordMsg::UnknownFieldHint { entity: entity.name().into(), suggestion: name.into() }.into(),
+        _ => RecordMsg::UnknownFieldOf { entity: entity.name().into() }.into(),
     }
 }
 
@@ -120,65 +121,66 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn text(raw: &Value, max: usize, trim: bool) -> Result<Val, String> {
-    let s = raw.as_str().ok_or("must be a string")?;
+fn text(raw: &Value, max: usize, trim: bool) -> Result<Val, Msg> {
+    let s = raw.as_str().ok_or(Common::NotString {})?;
     let s = if trim { s.trim() } else { s };
     let n = s.chars().count();
     if n > max {
-        return Err(format!("is too long ({n} characters, at most {max})"));
+        return Err(Common::TooLongCount { n: n as i64, max: max as i64 }.into());
     }
     if s.chars().any(|c| c == '\0') {
-        return Err("must not contain NUL characters".into());
+        return Err(Common::NoNul {}.into());
     }
     Ok(if s.is_empty() { Val::Null } else { Val::Text(s.to_string()) })
 }
 
-fn string(raw: &Value) -> Result<&str, String> {
-    raw.as_str().ok_or_else(|| "must be a string".to_string())
+fn string(raw: &Value) -> Result<&str, Msg> {
+    raw.as_str().ok_or_else(|| Common::NotString {}.into())
 }
 
 /// One value checked against its field, outside a whole-record check (settings stored elsewhere).
-pub fn field_value(field: &Field, raw: &Value, region: &str) -> Result<Val, String> {
+pub fn field_value(field: &Field, raw: &Value, region: &str) -> Result<Val, Msg> {
     value(field, raw, &Ctx { region, custom_defs: &[] })
 }
 
-fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
+fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, Msg> {
     if raw.is_null() {
         return Ok(Val::Null);
     }
     Ok(match field.kind {
-        Kind::Id | Kind::Custom => return Err("is read-only".into()),
+        Kind::Id | Kind::Custom => return Err(Common::ReadOnly {}.into()),
         Kind::Text(max) => text(raw, max, true)?,
         Kind::LongText(max) => text(raw, max, false)?,
         Kind::Enum(allowed) => {
             let s = string(raw)?;
             if !allowed.contains(&s) {
-                return Err(format!("must be one of: {}", allowed.join(", ")));
+                return Err(Common::OneOf { list: words(allowed.iter()) }.into());
             }
             Val::Text(s.to_string())
         }
         Kind::Int { min, max } => {
-            let i = raw.as_i64().ok_or("must be an integer")?;
+            let i = raw.as_i64().ok_or(Common::NotInteger {})?;
             if i < min || i > max {
-                return Err(format!("must be between {min} and {max}"));
+                return Err(Common::Between { min, max }.into());
             }
             Val::Int(i)
         }
         Kind::Money => {
-            let i = raw.as_i64().ok_or("must be an integer amount in minor units (kopecks, cents)")?;
+            let i = raw.as_i64().ok_or(Common::MinorUnits {})?;
             if !(0..=1_000_000_000_000_000).contains(&i) {
-                return Err("must be between 0 and 10^18 minor units".into());
+                return Err(Common::MinorUnitsRange {}.into());
             }
             Val::Int(i)
         }
         Kind::Currency => Val::Text(types::parse_currency(string(raw)?)?),
-        Kind::Bool => Val::Bool(raw.as_bool().ok_or("must be true or false")?),
+        Kind::Bool => Val::Bool(raw.as_bool().ok_or(Common::NotBool {})?),
         Kind::Date => Val::Text(types::parse_date(string(raw)?)?),
         Kind::Timestamp => Val::Int(types::parse_timestamp(string(raw)?)?),
         Kind::Ref(target) => {
-            let id = raw.as_i64().ok_or_else(|| format!("must be the integer id of a {}", target.name()))?;
+            let id_of = || Msg::from(Common::IdOf { what: target.name().to_string() });
+            let id = raw.as_i64().ok_or_else(id_of)?;
             if id <= 0 {
-                return Err(format!("must be the integer id of a {}", target.name()));
+                return Err(id_of());
             }
             Val::Int(id)
         }
@@ -186,15 +188,15 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
         Kind::Phone => Val::Text(Phone::parse(string(raw)?, ctx.region)?.into_string()),
         Kind::Url => Val::Text(types::parse_url(string(raw)?)?),
         Kind::StringList => {
-            let items = raw.as_array().ok_or("must be an array of strings")?;
+            let items = raw.as_array().ok_or(Common::StringList {})?;
             let mut seen = Vec::with_capacity(items.len());
             for item in items {
-                let s = item.as_str().map(str::trim).ok_or("must be an array of strings")?;
+                let s = item.as_str().map(str::trim).ok_or(Common::StringList {})?;
                 if s.is_empty() || s.chars().count() > 255 {
-                    return Err("options must be non-empty strings of at most 255 characters".into());
+                    return Err(Common::OptionsShape {}.into());
                 }
                 if seen.contains(&s) {
-                    return Err(format!("option '{s}' is listed twice"));
+                    return Err(Common::OptionTwice { option: s.to_string() }.into());
                 }
                 seen.push(s);
             }
@@ -202,7 +204,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
         }
         Kind::Password => {
             let s = string(raw)?;
-            crate::password::check(s, None).map_err(|p| p.message().to_string())?;
+            crate::password::check(s, None).map_err(|p| p.msg())?;
             Val::Text(s.to_string())
         }
         Kind::Json(shape) => Val::Text(json_setting(shape, raw)?.to_string()),
@@ -212,7 +214,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
                 && s.starts_with(|c: char| c.is_ascii_lowercase())
                 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !ok {
-                return Err("must start with a-z and contain only a-z, 0-9 and _ (at most 64)".into());
+                return Err(Common::NotIdentifierKey {}.into());
             }
             Val::Text(s.to_string())
         }
@@ -220,24 +222,24 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, String> {
 }
 
 /// A structured setting in its canonical form; the message names the part that is wrong.
-fn json_setting(shape: JsonShape, raw: &Value) -> Result<Value, String> {
+fn json_setting(shape: JsonShape, raw: &Value) -> Result<Value, crate::msg::Msg> {
     let canonical = match shape {
         JsonShape::StageRegulation => crate::regulation::StageRegulation::parse(raw).map(|r| r.to_json()),
         JsonShape::RoleRanges => crate::regulation::parse_role_ranges(raw).map(|r| crate::regulation::role_ranges_json(&r)),
     };
-    canonical.map_err(|e| if e.field.contains('.') { format!("{}: {}", e.field, e.message) } else { e.message })
+    canonical.map_err(|e| e.msg)
 }
 
 fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<Map<String, Value>, FieldError> {
-    let obj = raw.as_object().ok_or_else(|| FieldError::new("custom", "must be an object of custom field values"))?;
+    let obj = raw.as_object().ok_or_else(|| FieldError::new("custom", Common::CustomNotObject {}))?;
     let mut out = Map::new();
     for (key, v) in obj {
         let path = format!("custom.{key}");
         let def = ctx.custom_defs.iter().find(|d| &d.key == key).ok_or_else(|| {
             let near = ctx.custom_defs.iter().map(|d| (edit_distance(&d.key, key), d.key.as_str())).min();
             match near {
-                Some((d, k)) if d <= 2 => FieldError::new(&path, format!("no such custom field; did you mean '{k}'?")),
-                _ => FieldError::new(&path, "no such custom field"),
+                Some((d, k)) if d <= 2 => FieldError::new(&path, Common::NoSuchCustomFieldHint { suggestion: k.to_string() }),
+                _ => FieldError::new(&path, Common::NoSuchCustomField {}),
             }
         })?;
         let checked = custom_value(def, v).map_err(|m| FieldError::new(&path, m))?;
@@ -253,37 +255,37 @@ fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<
     Ok(out)
 }
 
-fn custom_value(def: &CustomDef, v: &Value) -> Result<Value, String> {
+fn custom_value(def: &CustomDef, v: &Value) -> Result<Value, Msg> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    let as_str = || v.as_str().ok_or_else(|| "must be a string".to_string());
+    let as_str = || v.as_str().ok_or_else(|| Msg::from(Common::NotString {}));
     Ok(match def.field_type {
         CustomFieldType::Text => match text(v, 10_000, true)? {
             Val::Text(s) => Value::String(s),
             _ => Value::Null,
         },
         CustomFieldType::Number => {
-            let n = v.as_f64().filter(|f| f.is_finite()).ok_or("must be a number")?;
+            let n = v.as_f64().filter(|f| f.is_finite()).ok_or(Common::NotNumber {})?;
             if let Some(i) = v.as_i64() {
                 Value::from(i)
             } else {
                 Value::from(n)
             }
         }
-        CustomFieldType::Money => Value::from(v.as_i64().ok_or("must be an integer amount in minor units")?),
+        CustomFieldType::Money => Value::from(v.as_i64().ok_or(Common::MinorUnits {})?),
         CustomFieldType::Date => Value::String(types::parse_date(as_str()?)?),
         CustomFieldType::Enum => {
             let s = as_str()?;
             if !def.options.iter().any(|o| o == s) {
-                return Err(format!("must be one of: {}", def.options.join(", ")));
+                return Err(Common::OneOf { list: def.options.clone() }.into());
             }
             Value::String(s.to_string())
         }
-        CustomFieldType::Bool => Value::Bool(v.as_bool().ok_or("must be true or false")?),
+        CustomFieldType::Bool => Value::Bool(v.as_bool().ok_or(Common::NotBool {})?),
         CustomFieldType::Url => Value::String(types::parse_url(as_str()?)?),
         CustomFieldType::User | CustomFieldType::Organization => {
-            let id = v.as_i64().filter(|i| *i > 0).ok_or("must be an integer id")?;
+            let id = v.as_i64().filter(|i| *i > 0).ok_or(Common::IdOf { what: "record".into() })?;
             Value::from(id)
         }
     })

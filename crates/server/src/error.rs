@@ -6,13 +6,17 @@
 //! `unauthorized` 401, `forbidden` 403, `precondition_failed` 412 (a stale `If-Match`),
 //! `payload_too_large` 413, `internal` 500, `unavailable` 503 (the database cannot take writes:
 //! nothing was stored).
-//! `field` names the offending input where there is one; a filter expression's mistakes add
+//! `field` names the offending input where there is one. A refusal from the message catalogue
+//! adds `message_code` (the catalogue's stable code, e.g. `stage_needs_fields`) and `args` (its
+//! typed arguments), so a client can render it in its own language; `message` is the English
+//! text with field keys. A filter expression's mistakes add
 //! `position` (line, column, length, hint, and the line with a caret under the mistake). Internal errors are logged with their
 //! cause and answered with a generic message: nothing about the database leaks to clients.
 //! A record the caller may not see is `not_found`, exactly like a missing one.
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use poryadok_core::Msg;
 use poryadok_store::StoreError;
 use serde_json::json;
 
@@ -24,11 +28,22 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Where in a filter expression the problem is: `{"line", "column", "length", "hint", "display"}`.
     pub position: Option<serde_json::Value>,
+    /// The catalogue message behind `message`, for readers in another language.
+    pub msg: Option<Msg>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, position: None }
+        ApiError { status, code, message: message.into(), field: None, position: None, msg: None }
+    }
+    /// A refusal from the catalogue: `message` is its English text.
+    pub fn from_msg(status: StatusCode, code: &'static str, msg: impl Into<Msg>) -> Self {
+        let msg = msg.into();
+        ApiError { status, code, message: msg.english(), field: None, position: None, msg: Some(msg) }
+    }
+    /// 422 for `field` with a catalogue message.
+    pub fn invalid(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        Self::from_msg(StatusCode::UNPROCESSABLE_ENTITY, "validation", msg).with_field(field)
     }
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -51,7 +66,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Validation(fe) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", fe.message).with_field(fe.field),
+            StoreError::Validation(fe) => ApiError::invalid(fe.field, fe.msg),
             StoreError::Filter { field, error, text } => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", error.to_string()).with_field(field);
                 e.position = Some(json!({
@@ -61,11 +76,11 @@ impl From<StoreError> for ApiError {
                 e
             }
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict { field, message } => {
-                ApiError { status: StatusCode::CONFLICT, code: "conflict", message, field, position: None }
+            StoreError::Conflict { field, msg } => {
+                ApiError { field, ..ApiError::from_msg(StatusCode::CONFLICT, "conflict", msg) }
             }
-            StoreError::Forbidden { field, message } => {
-                ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message, field, position: None }
+            StoreError::Forbidden { field, msg } => {
+                ApiError { field, ..ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden", msg) }
             }
             StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
             StoreError::Stale { current } => ApiError::new(
@@ -95,6 +110,10 @@ impl IntoResponse for ApiError {
         let mut body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
         if let Some(p) = self.position {
             body["error"]["position"] = p;
+        }
+        if let Some(m) = &self.msg {
+            body["error"]["message_code"] = m.code().into();
+            body["error"]["args"] = serde_json::Value::Object(m.args_json());
         }
         (self.status, Json(body)).into_response()
     }

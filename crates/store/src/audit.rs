@@ -278,7 +278,7 @@ impl Db {
             Ok(Some(r)) => Ok(r.try_get("", "id")?),
             Ok(None) => Err(StoreError::Internal("no id".into())),
             Err(e) if e.is_unique_violation() => {
-                Err(StoreError::Conflict { field: None, message: "a round is already running in this workspace".into() })
+                Err(StoreError::Conflict { field: None, msg: "a round is already running in this workspace".into() })
             }
             Err(e) => Err(e),
         }
@@ -511,7 +511,7 @@ impl Db {
             return Err(StoreError::forbidden("only the responsible user answers a violation"));
         }
         if !v["review"].is_null() {
-            return Err(StoreError::Conflict { field: Some("status".into()), message: "the violation is closed".into() });
+            return Err(StoreError::Conflict { field: Some("status".into()), msg: "the violation is closed".into() });
         }
         let status = body.get("status").and_then(Json::as_str).filter(|s| ANSWERS.contains(s));
         let status = status.ok_or_else(|| StoreError::invalid("status", format!("must be one of: {}", ANSWERS.join(", "))))?;
@@ -539,7 +539,7 @@ impl Db {
         }
         let v = self.violation(actor, id).await?;
         if !v["review"].is_null() {
-            return Err(StoreError::Conflict { field: Some("decision".into()), message: "the violation is already closed".into() });
+            return Err(StoreError::Conflict { field: Some("decision".into()), msg: "the violation is already closed".into() });
         }
         let decision = body.get("decision").and_then(Json::as_str).filter(|d| ["accept", "warn"].contains(d));
         let decision = decision.ok_or_else(|| StoreError::invalid("decision", "must be one of: accept, warn"))?;

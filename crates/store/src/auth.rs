@@ -537,7 +537,7 @@ pub(crate) async fn end_sessions_on(conn: &impl ConnectionTrait, backend: DbBack
 pub(crate) fn check_password_email(values: &[(&'static Field, Val)], email: Option<&str>) -> Result<()> {
     for (f, v) in values {
         if let (Kind::Password, Val::Text(plain)) = (f.kind, v) {
-            poryadok_core::password::check(plain, email).map_err(|p| StoreError::invalid("password", p.message()))?;
+            poryadok_core::password::check(plain, email).map_err(|p| StoreError::invalid("password", p.msg()))?;
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! What can go wrong in the store, in terms the API can answer with. Database failures stay
 //! internal (logged by the caller, never shown); unique-key clashes become conflicts.
-use poryadok_core::FieldError;
+use poryadok_core::{FieldError, Msg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -11,10 +11,10 @@ pub enum StoreError {
     Filter { field: String, error: Box<poryadok_core::filter::FilterError>, text: String },
     #[error("not found")]
     NotFound,
-    #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
-    #[error("{message}")]
-    Forbidden { field: Option<String>, message: String },
+    #[error("{msg}")]
+    Conflict { field: Option<String>, msg: Msg },
+    #[error("{msg}")]
+    Forbidden { field: Option<String>, msg: Msg },
     #[error("unauthorized")]
     Unauthorized,
     #[error("database error: {0}")]
@@ -35,14 +35,23 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Validation(FieldError::new(field, message))
+    pub fn invalid(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        StoreError::Validation(FieldError::new(field, msg))
     }
-    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Conflict { field: Some(field.into()), message: message.into() }
+    pub fn conflict(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        StoreError::Conflict { field: Some(field.into()), msg: msg.into() }
     }
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        StoreError::Forbidden { field: None, message: message.into() }
+    pub fn forbidden(msg: impl Into<Msg>) -> Self {
+        StoreError::Forbidden { field: None, msg: msg.into() }
+    }
+
+    /// The catalogue message a reader is shown for this refusal, if it is one.
+    pub fn msg(&self) -> Option<&Msg> {
+        match self {
+            StoreError::Validation(fe) => Some(&fe.msg),
+            StoreError::Conflict { msg, .. } | StoreError::Forbidden { msg, .. } => Some(msg),
+            _ => None,
+        }
     }
     /// Errors nobody but the log should read the details of.
     pub fn is_internal(&self) -> bool {

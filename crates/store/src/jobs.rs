@@ -368,7 +368,7 @@ impl Db {
             .to_owned();
         match self.write.execute(self.backend.build(&q)).await?.rows_affected() {
             1 => Ok(()),
-            _ => Err(StoreError::Conflict { field: Some("status".into()), message: "only a failed job can be retried".into() }),
+            _ => Err(StoreError::Conflict { field: Some("status".into()), msg: "only a failed job can be retried".into() }),
         }
     }
 }

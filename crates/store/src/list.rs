@@ -9,6 +9,7 @@ use crate::Db;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use poryadok_core::schema::{Entity, Kind};
+use poryadok_core::msg::{words, Common, Msg};
 use poryadok_core::types::{self, Val};
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Order, Query};
@@ -74,19 +75,19 @@ fn decode_cursor(raw: &str, sort: &str, kind: Kind) -> Result<Cursor> {
 }
 
 /// A filter value from a query string, typed by the field's kind.
-fn filter_value(kind: Kind, raw: &str, region: &str) -> std::result::Result<Val, String> {
+fn filter_value(kind: Kind, raw: &str, region: &str) -> std::result::Result<Val, Msg> {
     if raw == "null" {
         return Ok(Val::Null);
     }
     Ok(match kind {
-        Kind::Id | Kind::Int { .. } | Kind::Money | Kind::Ref(_) => Val::Int(raw.parse().map_err(|_| "must be an integer")?),
+        Kind::Id | Kind::Int { .. } | Kind::Money | Kind::Ref(_) => Val::Int(raw.parse().map_err(|_| Common::NotInteger {})?),
         Kind::Timestamp => Val::Int(types::parse_timestamp(raw)?),
         Kind::Bool => match raw {
             "true" => Val::Bool(true),
             "false" => Val::Bool(false),
-            _ => return Err("must be true or false".into()),
+            _ => return Err(Common::NotBool {}.into()),
         },
-        Kind::Enum(allowed) if !allowed.contains(&raw) => return Err(format!("must be one of: {}", allowed.join(", "))),
+        Kind::Enum(allowed) if !allowed.contains(&raw) => return Err(Common::OneOf { list: words(allowed.iter()) }.into()),
         Kind::Email => Val::Text(types::Email::parse(raw)?.into_string()),
         Kind::Phone => Val::Text(types::Phone::parse(raw, region)?.into_string()),
         Kind::Date => Val::Text(types::parse_date(raw)?),

@@ -558,7 +558,7 @@ impl Db {
         if tx.execute(self.backend.build(&q)).await?.rows_affected() != 2 {
             return Err(StoreError::Conflict {
                 field: Some("merge_id".into()),
-                message: "one of the records was just changed; try again".into(),
+                msg: "one of the records was just changed; try again".into(),
             });
         }
         Ok(())

@@ -357,7 +357,7 @@ fn unique_to_conflict(e: sea_orm::DbErr, entity: Entity) -> StoreError {
         // taken here or in someone else's workspace.
         Entity::User => StoreError::conflict("email", "this e-mail cannot be used"),
         Entity::CustomField => StoreError::conflict("key", "a custom field with this key already exists for this entity"),
-        _ => StoreError::Conflict { field: None, message: "the record clashes with an existing one".into() },
+        _ => StoreError::Conflict { field: None, msg: "the record clashes with an existing one".into() },
     }
 }
 

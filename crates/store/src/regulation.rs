@@ -11,6 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
 use crate::records::{append_history, read_custom_defs, Row};
 use crate::sql::{aliased, col};
+use poryadok_core::msg::RegulationMsg;
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{HistoryAction, Role};
 use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
@@ -190,7 +191,7 @@ async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> R
         .to_owned();
     let r = one(conn, backend, &q).await?.ok_or(StoreError::NotFound)?;
     let hours = json_text(&r, "business_hours")?.and_then(|v| BusinessHours::parse(&v).ok());
-    let default = BusinessHours::parse(&crate::workspace::default_business_hours()).map_err(|e| StoreError::Internal(e.message))?;
+    let default = BusinessHours::parse(&crate::workspace::default_business_hours()).map_err(|e| StoreError::Internal(e.message()))?;
     let list = |c: &str| -> Result<Vec<String>> {
         Ok(json_text(&r, c)?
             .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()))
@@ -447,11 +448,7 @@ async fn check_role_range(conn: &impl ConnectionTrait, backend: DbBackend, actor
     if stage.position > limit_pos {
         return Err(StoreError::Forbidden {
             field: Some("stage_id".into()),
-            message: format!(
-                "role {} moves deals only up to stage '{limit_name}'; stage '{}' is beyond it",
-                actor.caller.role.as_str(),
-                stage.name
-            ),
+            msg: RegulationMsg::BeyondRoleRange { role: actor.caller.role.as_str().into(), limit: limit_name, stage: stage.name.clone() }.into(),
         });
     }
     Ok(())

@@ -6,6 +6,7 @@ use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::records::Row;
 use crate::sql::col;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::access::Scope;
 use poryadok_core::domain::{DealStatus, IdentityKind};
 use poryadok_core::schema::{Entity, Field};
@@ -118,7 +119,7 @@ pub(crate) async fn check_assignee(
         Scope::All => Ok(()),
         Scope::OwnedBy(me) if owner == Some(me) => Ok(()),
         Scope::OwnedBy(_) => {
-            Err(StoreError::Forbidden { field: Some(owner_field.into()), message: "you may assign records only to yourself".into() })
+            Err(StoreError::Forbidden { field: Some(owner_field.into()), msg: Common::AssignSelf {}.into() })
         }
         Scope::Team { team_id, .. } => {
             let q = Query::select()
@@ -132,7 +133,7 @@ pub(crate) async fn check_assignee(
             } else {
                 Err(StoreError::Forbidden {
                     field: Some(owner_field.into()),
-                    message: "you may assign records only within your team".into(),
+                    msg: Common::AssignTeam {}.into(),
                 })
             }
         }
@@ -366,18 +367,23 @@ pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBacken
     }
     if old.entity == Entity::Activity && !old.get("call_direction").is_null() {
         // A call that happened is the client's record: it is never deleted (a planned callback may be).
-        return Err(StoreError::Conflict { field: None, message: "a call is kept for good and cannot be deleted".into() });
+        return Err(StoreError::Conflict { field: None, msg: RecordMsg::CallKept {}.into() });
     }
     let in_use = match old.entity {
-        Entity::Stage => Some((Entity::Deal, "stage_id", "deals are in this stage; move them first")),
-        Entity::Pipeline => Some((Entity::Deal, "pipeline_id", "deals are in this pipeline; move them first")),
-        Entity::Team => Some((Entity::User, "team_id", "users are in this team; move them first")),
+        Entity::Stage => Some((Entity::Deal, "stage_id", RecordMsg::InUseStage { n: 0 })),
+        Entity::Pipeline => Some((Entity::Deal, "pipeline_id", RecordMsg::InUsePipeline { n: 0 })),
+        Entity::Team => Some((Entity::User, "team_id", RecordMsg::InUseTeam { n: 0 })),
         _ => None,
     };
     if let Some((table, column, why)) = in_use {
         let n = count_live(conn, backend, actor, table, column, id).await?;
         if n > 0 {
-            return Err(StoreError::Conflict { field: None, message: format!("{n} {why}") });
+            let msg = match why {
+                RecordMsg::InUseStage { .. } => RecordMsg::InUseStage { n },
+                RecordMsg::InUsePipeline { .. } => RecordMsg::InUsePipeline { n },
+                _ => RecordMsg::InUseTeam { n },
+            };
+            return Err(StoreError::Conflict { field: None, msg: msg.into() });
         }
     }
     if old.entity == Entity::Pipeline {

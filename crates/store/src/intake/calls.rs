@@ -42,7 +42,7 @@ pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
             return Err(StoreError::invalid(format!("config.mapping.{k}"), "must be a parameter name"));
         }
     }
-    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.message))?;
+    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.message()))?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use crate::intake::Source;
 use crate::rules::scalar_i64;
 use crate::sql::col;
 use crate::{Actor, Db};
+use poryadok_core::Msg;
 use poryadok_core::domain::{CustomFieldType, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{display_phone, Attribution, Words};
@@ -292,7 +293,7 @@ pub(crate) fn lead_of(
         if let Err(e) = validate::check(Entity::Deal, &json!({"custom": lead.custom}), Mode::Update, &ctx) {
             let key = e.field.strip_prefix("custom.").unwrap_or(&e.field);
             let field = custom_of.iter().find(|(k, _)| k == key).map_or(e.field.as_str(), |(_, name)| name.as_str());
-            problems.push(FormProblem::new(field, Problem::Invalid, e.message));
+            problems.push(FormProblem::new(field, Problem::Invalid, e.message()));
         }
     }
     if problems.is_empty() && lead.phone.is_none() && lead.email.is_none() {
@@ -313,7 +314,7 @@ pub(crate) fn lead_of(
 
 /// Reads one filled field into the lead.
 fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &mut FormLead) -> std::result::Result<(), FormProblem> {
-    let bad = |p: Problem, e: String| FormProblem::new(&f.name, p, e);
+    let bad = |p: Problem, e: Msg| FormProblem::new(&f.name, p, e.english());
     let phone = if f.kind == "phone" || f.maps_to == "person.phone" {
         Some(Phone::parse(v, region).map_err(|e| bad(Problem::Phone, e))?.into_string())
     } else {
@@ -325,7 +326,7 @@ fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &m
         None
     };
     if f.kind == "number" && parse_number(v).is_none() {
-        return Err(bad(Problem::Number, format!("'{v}' is not a number")));
+        return Err(bad(Problem::Number, Msg::from(format!("'{v}' is not a number"))));
     }
     match f.maps_to.as_str() {
         "person.name" => lead.name = Some(clip(v, 255)),
@@ -334,11 +335,11 @@ fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &m
         "person.job_title" => lead.job_title = Some(clip(v, 255)),
         "organization.name" => lead.organization = Some(clip(v, 255)),
         "deal.title" => lead.deal_title = Some(clip(v, 255)),
-        "deal.value" => lead.deal_value = Some(parse_amount(v).ok_or_else(|| bad(Problem::Number, format!("'{v}' is not an amount")))?),
+        "deal.value" => lead.deal_value = Some(parse_amount(v).ok_or_else(|| bad(Problem::Number, Msg::from(format!("'{v}' is not an amount"))))?),
         m => {
             // A custom field deleted since the form was saved is skipped: its value is still in the note.
             if let Some(def) = m.strip_prefix("custom.").and_then(|key| defs.iter().find(|d| d.key == key)) {
-                let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, e))?;
+                let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, Msg::from(e)))?;
                 lead.custom.insert(def.key.clone(), value);
             }
         }

@@ -717,7 +717,7 @@ impl Db {
         let q = Query::update()
             .table(col("inbound_events"))
             .value(col("status"), "failed")
-            .value(col("error"), e.message.as_str())
+            .value(col("error"), e.message().as_str())
             .value(col("error_field"), e.field.as_str())
             .value(col("attempts"), Expr::col(col("attempts")).add(1))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
@@ -756,7 +756,7 @@ pub(crate) enum Intent {
 fn arrival_columns(a: &Arrival) -> (&'static str, Option<String>, Option<String>) {
     match a {
         Arrival::Pending => ("pending", None, None),
-        Arrival::Invalid(e) => ("failed", Some(e.message.clone()), Some(e.field.clone())),
+        Arrival::Invalid(e) => ("failed", Some(e.message().clone()), Some(e.field.clone())),
         Arrival::Rejected(why) => ("rejected", Some(why.clone()), None),
     }
 }

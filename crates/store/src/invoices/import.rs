@@ -627,7 +627,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::Name),
                 code: "invalid",
-                message: format!("{}: {}", fe.field, fe.message),
+                message: format!("{}: {}", fe.field, fe.message()),
             })),
             Err(e) => Err(e),
         }
@@ -795,7 +795,7 @@ mod tests {
         match err {
             StoreError::Validation(fe) => {
                 assert_eq!(fe.field, "tax_id");
-                assert!(fe.message.contains("инн контрагента"), "{}", fe.message);
+                assert!(fe.message().contains("инн контрагента"), "{}", fe.message());
             }
             other => panic!("{other:?}"),
         }

@@ -1,0 +1,379 @@
+//! Messages are codes with typed arguments, never prose.
+//!
+//! Every refusal, validation error, notice, task text and explanation the core or the store
+//! produces is a [`Msg`]: a stable `code` (what API clients match on) and typed arguments. One
+//! catalogue — the `catalogue!` invocations in this module's files, one per area — gives each code
+//! its Russian and English text, so a missing translation does not compile. Readers see a message
+//! in their language ([`Msg::render`]), with field names shown as their labels ([`Labels`]); the
+//! API answers the code, the English text and the arguments ([`Msg::args_json`]).
+//!
+//! Which language: a reader sees their own choice, then the workspace's locale
+//! ([`Lang::for_reader`]); text stored into a workspace's records (task subjects, reasons, deal
+//! titles) is written in the workspace's locale ([`Lang::from_locale`]).
+//!
+//! To add a message: add a variant to the area's `catalogue!` with both texts; `{name}` in a text
+//! is the argument `name`. Tests check that every placeholder names an argument and that every
+//! code is unique.
+use serde_json::{Map, Value as Json};
+
+mod assistants;
+mod audit;
+mod channels;
+mod common;
+mod intake;
+mod invoices;
+mod records;
+mod regulation;
+
+pub use assistants::AssistantMsg;
+pub use audit::AuditMsg;
+pub use channels::ChannelMsg;
+pub use common::{fields, words, Common};
+pub use intake::IntakeMsg;
+pub use invoices::InvoiceMsg;
+pub use records::RecordMsg;
+pub use regulation::RegulationMsg;
+
+/// A language the product speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// A workspace's or a user's locale as a language: English for `en…`, Russian otherwise.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Ru
+        }
+    }
+
+    /// The one rule for who reads what: the reader's own choice, then the workspace's locale.
+    pub fn for_reader(user_locale: Option<&str>, workspace_locale: &str) -> Lang {
+        user_locale.and_then(Lang::parse).unwrap_or_else(|| Lang::from_locale(workspace_locale))
+    }
+}
+
+/// How field names become labels for a reader (built-ins translated, custom fields by label).
+pub trait Labels {
+    /// The label of `field` (a key such as `title` or `custom.budget`), if there is one.
+    fn label(&self, field: &str) -> Option<String>;
+}
+
+/// Field names as their keys: what the API's English `message` uses.
+pub struct Keys;
+
+impl Labels for Keys {
+    fn label(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// A field's key in a message: a reader sees its label. A custom field carries the label its
+/// workspace gave it; built-in fields are labelled by the reader's catalogue ([`Labels`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldName {
+    pub key: String,
+    pub label: Option<String>,
+}
+
+impl FieldName {
+    pub fn labelled(key: impl Into<String>, label: impl Into<String>) -> Self {
+        FieldName { key: key.into(), label: Some(label.into()) }
+    }
+}
+
+impl<S: Into<String>> From<S> for FieldName {
+    fn from(s: S) -> Self {
+        FieldName { key: s.into(), label: None }
+    }
+}
+
+/// One argument of a message: how it reads and how the API carries it.
+pub trait Arg {
+    fn show(&self, lang: Lang, labels: &dyn Labels) -> String;
+    fn json(&self) -> Json;
+}
+
+impl Arg for String {
+    fn show(&self, _: Lang, _: &dyn Labels) -> String {
+        self.clone()
+    }
+    fn json(&self) -> Json {
+        Json::String(self.clone())
+    }
+}
+
+impl Arg for i64 {
+    fn show(&self, _: Lang, _: &dyn Labels) -> String {
+        self.to_string()
+    }
+    fn json(&self) -> Json {
+        Json::from(*self)
+    }
+}
+
+impl Arg for Vec<String> {
+    fn show(&self, _: Lang, _: &dyn Labels) -> String {
+        self.join(", ")
+    }
+    fn json(&self) -> Json {
+        Json::from(self.clone())
+    }
+}
+
+impl Arg for FieldName {
+    fn show(&self, _: Lang, labels: &dyn Labels) -> String {
+        self.label.clone().or_else(|| labels.label(&self.key)).unwrap_or_else(|| self.key.clone())
+    }
+    fn json(&self) -> Json {
+        Json::String(self.key.clone())
+    }
+}
+
+impl Arg for Vec<FieldName> {
+    fn show(&self, lang: Lang, labels: &dyn Labels) -> String {
+        self.iter().map(|f| f.show(lang, labels)).collect::<Vec<_>>().join(", ")
+    }
+    fn json(&self) -> Json {
+        Json::from(self.iter().map(|f| f.key.clone()).collect::<Vec<_>>())
+    }
+}
+
+/// Declares one area's messages: `Variant { arg: Type, … } = "code", en "…", ru "…";`.
+macro_rules! catalogue {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$doc:meta])* $variant:ident { $($arg:ident : $ty:ty),* $(,)? } = $code:literal, en $en:literal, ru $ru:literal; )* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$doc])* $variant { $($arg: $ty),* }, )*
+        }
+
+        impl $name {
+            pub fn code(&self) -> &'static str {
+                match self { $( Self::$variant { .. } => $code, )* }
+            }
+            pub fn template(&self, lang: $crate::msg::Lang) -> &'static str {
+                match self { $( Self::$variant { .. } => match lang { $crate::msg::Lang::En => $en, $crate::msg::Lang::Ru => $ru }, )* }
+            }
+            #[allow(unused_variables)]
+            pub fn args(&self) -> Vec<(&'static str, &dyn $crate::msg::Arg)> {
+                match self { $( Self::$variant { $($arg),* } => vec![$((stringify!($arg), $arg as &dyn $crate::msg::Arg)),*], )* }
+            }
+            /// Every message of the area with default arguments (for the catalogue's tests).
+            pub fn samples() -> Vec<Self> {
+                vec![$( Self::$variant { $($arg: Default::default()),* }, )*]
+            }
+        }
+
+        impl From<$name> for $crate::msg::Msg {
+            fn from(m: $name) -> Self {
+                $crate::msg::Msg::$name(m)
+            }
+        }
+    };
+}
+pub(crate) use catalogue;
+
+/// The areas of the catalogue: the `Msg` enum and its dispatch.
+macro_rules! areas {
+    ($($area:ident),*) => {
+        /// Any message of any area.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Msg {
+            $($area($area),)*
+        }
+
+        macro_rules! each_area {
+            ($self:expr, $m:ident => $e:expr) => {
+                match $self {
+                    $(Msg::$area($m) => $e,)*
+                }
+            };
+        }
+
+        fn all_samples() -> Vec<Msg> {
+            let mut all: Vec<Msg> = Vec::new();
+            $(all.extend($area::samples().into_iter().map(Msg::from));)*
+            all
+        }
+    };
+}
+
+areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg);
+
+impl Msg {
+    /// The stable code API clients match on.
+    pub fn code(&self) -> &'static str {
+        each_area!(self, m => m.code())
+    }
+
+    pub fn template(&self, lang: Lang) -> &'static str {
+        each_area!(self, m => m.template(lang))
+    }
+
+    pub fn args(&self) -> Vec<(&'static str, &dyn Arg)> {
+        each_area!(self, m => m.args())
+    }
+
+    /// The message for a reader: their language, fields by their labels.
+    pub fn render(&self, lang: Lang, labels: &dyn Labels) -> String {
+        fill(self.template(lang), &self.args(), lang, labels)
+    }
+
+    /// The message in `lang` with field keys (stored texts, logs).
+    pub fn text(&self, lang: Lang) -> String {
+        self.render(lang, &Keys)
+    }
+
+    /// The API's `message`: English, fields by key.
+    pub fn english(&self) -> String {
+        self.text(Lang::En)
+    }
+
+    /// The arguments as the API carries them.
+    pub fn args_json(&self) -> Map<String, Json> {
+        self.args().into_iter().map(|(k, v)| (k.to_string(), v.json())).collect()
+    }
+
+    /// Every message of every area with default arguments.
+    pub fn samples() -> Vec<Msg> {
+        all_samples()
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+/// `template` with each `{name}` replaced by the argument's reading.
+fn fill(template: &str, args: &[(&'static str, &dyn Arg)], lang: Lang, labels: &dyn Labels) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match args.iter().find(|(n, _)| *n == name) {
+                    Some((_, a)) => out.push_str(&a.show(lang, labels)),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholders of a template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeSet, HashSet};
+
+    #[test]
+    fn every_code_is_unique_and_has_both_languages_naming_only_its_arguments() {
+        let mut codes = HashSet::new();
+        let mut problems = Vec::new();
+        for m in Msg::samples() {
+            if !codes.insert(m.code()) {
+                problems.push(format!("{}: the code is used twice", m.code()));
+            }
+            let args: BTreeSet<&str> = m.args().iter().map(|(n, _)| *n).collect();
+            for lang in [Lang::Ru, Lang::En] {
+                let t = m.template(lang);
+                if t.trim().is_empty() {
+                    problems.push(format!("{}: no {} text", m.code(), lang.code()));
+                }
+                let used: BTreeSet<&str> = placeholders(t).into_iter().collect();
+                if let Some(x) = used.difference(&args).next() {
+                    problems.push(format!("{} ({}): {{{x}}} is not an argument", m.code(), lang.code()));
+                }
+            }
+            // Each argument shows in at least one language, so nothing the API carries is lost to readers.
+            let shown: BTreeSet<&str> = [Lang::Ru, Lang::En].iter().flat_map(|l| placeholders(m.template(*l))).collect();
+            if let Some(x) = args.difference(&shown).next() {
+                problems.push(format!("{}: argument {x} is never shown", m.code()));
+            }
+            if !m.code().chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+                problems.push(format!("{}: a code is snake_case", m.code()));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn every_message_renders_with_sample_arguments_in_both_languages() {
+        for m in Msg::samples() {
+            for lang in [Lang::Ru, Lang::En] {
+                let text = m.render(lang, &Keys);
+                assert!(!text.contains('{'), "{} ({}): {text}", m.code(), lang.code());
+            }
+        }
+    }
+
+    struct Ru;
+    impl Labels for Ru {
+        fn label(&self, field: &str) -> Option<String> {
+            (field == "value").then(|| "Сумма".to_string())
+        }
+    }
+
+    #[test]
+    fn fields_read_as_labels_and_the_api_keeps_keys_and_arguments() {
+        let m: Msg = Common::Between { min: 0, max: 100 }.into();
+        assert_eq!(m.render(Lang::Ru, &Keys), "должно быть от 0 до 100");
+        assert_eq!(m.english(), "must be between 0 and 100");
+        assert_eq!(Json::Object(m.args_json()), serde_json::json!({"min": 0, "max": 100}));
+        let gate: Msg = RegulationMsg::StageNeedsFields { stage: "КП".into(), fields: vec!["value".into(), FieldName::labelled("custom.x", "Бюджет")] }.into();
+        assert_eq!(gate.render(Lang::Ru, &Ru), "чтобы перейти на этап «КП», заполните: Сумма, Бюджет");
+        assert_eq!(gate.english(), "to enter stage 'КП' fill in: value, custom.x");
+    }
+
+    #[test]
+    fn the_reader_language_rule() {
+        assert_eq!(Lang::for_reader(Some("en"), "ru"), Lang::En);
+        assert_eq!(Lang::for_reader(None, "en"), Lang::En);
+        assert_eq!(Lang::for_reader(Some("xx"), "ru"), Lang::Ru);
+        assert_eq!(Lang::from_locale("en-GB"), Lang::En);
+    }
+}
