@@ -3,6 +3,7 @@
 //! do not need the database (a client's usual purchase interval, who gets a released client),
 //! and the explanations they write, in the workspace's language.
 use crate::error::FieldError;
+use crate::msg::{words, AssistantMsg, Common, Lang, Msg};
 use serde_json::{json, Map, Value as Json};
 
 /// Every assistant, in the order they are shown.
@@ -36,18 +37,14 @@ pub fn defaults(name: &str) -> Option<Json> {
 /// Checks settings for an assistant, filling what is missing from the defaults. Unknown keys are
 /// refused so a typo does not silently keep the default.
 pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
-    let defaults =
-        defaults(name).ok_or_else(|| FieldError::new("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
+    let defaults = defaults(name).ok_or_else(|| FieldError::new("name", unknown(name)))?;
     let Json::Object(given) = given else {
-        return Err(FieldError::new("settings", "must be an object"));
+        return Err(FieldError::new("settings", Common::NotObject {}));
     };
-    let Json::Object(mut out) = defaults.clone() else {
-        return Err(FieldError::new("settings", "no defaults"));
-    };
+    let mut out = defaults.as_object().cloned().unwrap_or_default();
     for (k, v) in given {
         let Some(default) = defaults.get(k) else {
-            let known: Vec<&String> = out.keys().collect();
-            return Err(FieldError::new(format!("settings.{k}"), format!("not a setting of this assistant; settings: {known:?}")));
+            return Err(FieldError::new(format!("settings.{k}"), AssistantMsg::UnknownSetting { known: words(out.keys()) }));
         };
         let field = format!("settings.{k}");
         let ok = match (k.as_str(), default) {
@@ -55,20 +52,20 @@ pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
             ("channel", _) => v.as_str().is_some_and(|c| CHANNELS.contains(&c)),
             ("pool", _) => v.as_array().is_some_and(|a| a.iter().all(|i| i.as_i64().is_some_and(|i| i > 0))),
             ("factor", _) => v.as_f64().is_some_and(|f| f > 0.0 && f <= 100.0),
-            ("grace_days", _) => v.as_i64().is_some_and(|d| (0..=3650).contains(&d)),
+            ("grace_days", _) => v.as_i64().is_some_and(|d| (0..=MAX_DAYS).contains(&d)),
             (_, Json::Bool(_)) => v.is_boolean(),
-            (_, Json::Number(_)) => v.as_i64().is_some_and(|d| (1..=3650).contains(&d)),
+            (_, Json::Number(_)) => v.as_i64().is_some_and(|d| (1..=MAX_DAYS).contains(&d)),
             _ => false,
         };
         if !ok {
-            let hint = match (k.as_str(), default) {
-                ("mode", _) => format!("must be one of {}", RELEASE_MODES.join(", ")),
-                ("channel", _) => format!("must be one of {}", CHANNELS.join(", ")),
-                ("pool", _) => "must be a list of user ids".to_string(),
-                ("factor", _) => "must be a number above 0".to_string(),
-                ("grace_days", _) => "must be a whole number of days from 0".to_string(),
-                (_, Json::Bool(_)) => "must be true or false".to_string(),
-                _ => "must be a whole number of days from 1 to 3650".to_string(),
+            let hint: Msg = match (k.as_str(), default) {
+                ("mode", _) => Common::OneOf { list: words(RELEASE_MODES) }.into(),
+                ("channel", _) => Common::OneOf { list: words(CHANNELS) }.into(),
+                ("pool", _) => AssistantMsg::PoolIds {}.into(),
+                ("factor", _) => AssistantMsg::Factor {}.into(),
+                ("grace_days", _) => AssistantMsg::Days { min: 0, max: MAX_DAYS }.into(),
+                (_, Json::Bool(_)) => Common::NotBool {}.into(),
+                _ => AssistantMsg::Days { min: 1, max: MAX_DAYS }.into(),
             };
             return Err(FieldError::new(field, hint));
         }
@@ -78,10 +75,18 @@ pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
         && out.get("mode").and_then(Json::as_str) == Some("pool")
         && out.get("pool").and_then(Json::as_array).is_none_or(Vec::is_empty)
     {
-        return Err(FieldError::new("settings.pool", "the pool mode needs at least one user in the pool"));
+        return Err(FieldError::new("settings.pool", AssistantMsg::PoolEmpty {}));
     }
     Ok(Json::Object(out))
 }
+
+/// The refusal of a name that is no assistant's.
+pub fn unknown(name: &str) -> AssistantMsg {
+    AssistantMsg::UnknownAssistant { name: name.to_string(), known: words(NAMES) }
+}
+
+/// The longest period a day-count setting takes.
+const MAX_DAYS: i64 = 3650;
 
 pub fn int(settings: &Json, key: &str) -> i64 {
     settings.get(key).and_then(Json::as_i64).unwrap_or(0)
@@ -116,141 +121,102 @@ pub fn release_target(mode: &str, candidates: &[i64], loads: &Map<String, Json>,
     }
 }
 
-/// Explanations in the workspace's language.
+/// Explanations in the workspace's language (or, for what a reader sees, the reader's).
 pub struct Texts {
-    ru: bool,
+    lang: Lang,
 }
 
 impl Texts {
+    /// Texts in a workspace's (or a user's) locale.
     pub fn new(locale: &str) -> Texts {
-        Texts { ru: !locale.starts_with("en") }
+        Texts { lang: Lang::from_locale(locale) }
     }
 
-    pub fn title(&self, name: &str) -> &'static str {
-        match (name, self.ru) {
-            ("forgotten", true) => "Забытые клиенты",
-            ("forgotten", false) => "Forgotten clients",
-            ("release", true) => "Освобождение клиентов",
-            ("release", false) => "Client release",
-            ("churned", true) => "Ушедшие клиенты",
-            ("churned", false) => "Churned clients",
-            ("unpaid", true) => "Неоплаченные заказы",
-            ("unpaid", false) => "Unpaid orders",
-            ("debtors", true) => "Должники",
-            ("debtors", false) => "Debtors",
-            ("escalation", true) => "Эскалация",
-            _ => "Escalation",
-        }
+    pub fn in_lang(lang: Lang) -> Texts {
+        Texts { lang }
+    }
+
+    fn say(&self, m: AssistantMsg) -> String {
+        Msg::from(m).text(self.lang)
+    }
+
+    pub fn title(&self, name: &str) -> String {
+        self.say(match name {
+            "forgotten" => AssistantMsg::TitleForgotten {},
+            "release" => AssistantMsg::TitleRelease {},
+            "churned" => AssistantMsg::TitleChurned {},
+            "unpaid" => AssistantMsg::TitleUnpaid {},
+            "debtors" => AssistantMsg::TitleDebtors {},
+            _ => AssistantMsg::TitleEscalation {},
+        })
     }
 
     pub fn forgotten_reason(&self, days: i64, last: Option<&str>) -> String {
-        match (self.ru, last) {
-            (true, Some(l)) => format!("нет активности {days} дн.: последняя — {l}"),
-            (true, None) => format!("нет активности {days} дн.: активности не было ни разу"),
-            (false, Some(l)) => format!("no activity for {days} days: the last was on {l}"),
-            (false, None) => format!("no activity for {days} days: there has never been any"),
-        }
+        self.say(match last {
+            Some(l) => AssistantMsg::ForgottenReason { days, last: l.to_string() },
+            None => AssistantMsg::ForgottenReasonNever { days },
+        })
     }
 
-    pub fn revived(&self) -> &'static str {
-        if self.ru {
-            "снова есть активность: метка «забыт» снята"
-        } else {
-            "activity again: the forgotten label is cleared"
-        }
+    pub fn revived(&self) -> String {
+        self.say(AssistantMsg::Revived {})
     }
 
     pub fn forgotten_task(&self, client: &str) -> String {
-        if self.ru {
-            format!("Забытый клиент «{client}»: свяжитесь или оставьте комментарий")
-        } else {
-            format!("Forgotten client “{client}”: get in touch or leave a note")
-        }
+        self.say(AssistantMsg::ForgottenTask { client: client.to_string() })
     }
 
     pub fn release_reason(&self, days: i64, from: &str, to: &str) -> String {
-        if self.ru {
-            format!("забыт и без действий ещё {days} дн.: клиент передан от {from} к {to} вместе с контактами и открытыми сделками")
-        } else {
-            format!("forgotten and untouched for {days} more days: moved from {from} to {to} with its people and open deals")
-        }
+        self.say(AssistantMsg::ReleaseReason { days, from: from.to_string(), to: to.to_string() })
     }
 
     pub fn release_notice(&self, client: &str) -> String {
-        if self.ru {
-            format!("Клиент «{client}» передан другому менеджеру")
-        } else {
-            format!("Client “{client}” moved to another user")
-        }
+        self.say(AssistantMsg::ReleaseNotice { client: client.to_string() })
     }
 
     pub fn churned_reason(&self, days_quiet: i64, threshold_days: i64, purchases: i64) -> String {
-        match (self.ru, purchases >= 2) {
-            (true, true) => {
-                format!("не покупает {days_quiet} дн. при обычном интервале, дающем порог {threshold_days} дн. ({purchases} покупок)")
-            }
-            (true, false) => format!("одна покупка и ничего {days_quiet} дн. (порог {threshold_days} дн.)"),
-            (false, true) => format!(
-                "no purchase for {days_quiet} days; their usual interval gives a limit of {threshold_days} days ({purchases} purchases)"
-            ),
-            (false, false) => format!("one purchase and nothing for {days_quiet} days (limit {threshold_days} days)"),
-        }
+        self.say(if purchases >= 2 {
+            AssistantMsg::ChurnedReason { quiet: days_quiet, limit: threshold_days, purchases }
+        } else {
+            AssistantMsg::ChurnedReasonOnce { quiet: days_quiet, limit: threshold_days }
+        })
     }
 
     pub fn churned_task(&self, client: &str) -> String {
-        if self.ru {
-            format!("Ушедший клиент «{client}»: узнайте причину и предложите вернуться")
-        } else {
-            format!("Churned client “{client}”: find out why and offer to come back")
-        }
+        self.say(AssistantMsg::ChurnedTask { client: client.to_string() })
     }
 
     pub fn unpaid_reason(&self, number: &str, days: i64) -> String {
-        if self.ru {
-            format!("счёт {number} не оплачен {days} дн. после выставления")
-        } else {
-            format!("invoice {number} unpaid {days} days after issue")
-        }
+        self.say(AssistantMsg::UnpaidReason { number: number.to_string(), days })
     }
 
     pub fn unpaid_task(&self, number: &str, client: &str) -> String {
-        if self.ru {
-            format!("Счёт {number} («{client}») не оплачен: уточните сроки оплаты")
-        } else {
-            format!("Invoice {number} (“{client}”) is unpaid: ask when it will be paid")
-        }
+        self.say(AssistantMsg::UnpaidTask { number: number.to_string(), client: client.to_string() })
     }
 
     pub fn debt_reason(&self, number: &str, days: i64) -> String {
-        if self.ru {
-            format!("просрочена оплата счёта {number}: {days} дн.")
-        } else {
-            format!("invoice {number} is {days} days overdue")
-        }
+        self.say(AssistantMsg::DebtReason { number: number.to_string(), days })
     }
 
     pub fn debt_task(&self, number: &str, client: &str) -> String {
-        if self.ru {
-            format!("Дебиторская задолженность: счёт {number} («{client}»)")
-        } else {
-            format!("Overdue receivable: invoice {number} (“{client}”)")
-        }
+        self.say(AssistantMsg::DebtTask { number: number.to_string(), client: client.to_string() })
     }
 
     pub fn debt_escalation(&self, number: &str, client: &str, days: i64) -> String {
-        if self.ru {
-            format!("Счёт {number} («{client}») просрочен на {days} дн., напоминания не помогли")
-        } else {
-            format!("Invoice {number} (“{client}”) is {days} days overdue; reminders did not help")
-        }
+        self.say(AssistantMsg::DebtEscalation { number: number.to_string(), client: client.to_string(), days })
     }
 
     pub fn escalation(&self, task: &str, days: i64) -> String {
-        if self.ru {
-            format!("Задача помощника просрочена на {days} дн.: «{task}»")
-        } else {
-            format!("An assistant's task is {days} days overdue: “{task}”")
+        self.say(AssistantMsg::Escalation { task: task.to_string(), days })
+    }
+
+    /// `reason` with what a reminder could not be sent for (`missing`, already in this language).
+    pub fn with_missing(&self, reason: String, missing: &[AssistantMsg]) -> String {
+        if missing.is_empty() {
+            return reason;
         }
+        let missing = missing.iter().map(|m| self.say(m.clone())).collect();
+        self.say(AssistantMsg::WithMissing { reason, missing })
     }
 }
 
@@ -270,6 +236,18 @@ mod tests {
         assert!(check_settings("release", &json!({"mode": "pool", "pool": [3]})).is_ok());
         assert_eq!(check_settings("robot", &json!({})).unwrap_err().field, "name");
         assert!(check_settings("debtors", &json!({"grace_days": 0})).is_ok());
+        assert_eq!(check_settings("forgotten", &json!({"days": 0})).unwrap_err().msg, AssistantMsg::Days { min: 1, max: 3650 }.into());
+        assert_eq!(check_settings("release", &json!({"mode": "pool"})).unwrap_err().msg, AssistantMsg::PoolEmpty {}.into());
+    }
+
+    #[test]
+    fn texts_read_in_the_workspace_language() {
+        assert_eq!(Texts::new("ru").forgotten_reason(60, None), "нет активности 60 дн.: активности не было ни разу");
+        assert_eq!(Texts::new("en").forgotten_reason(60, Some("2026-11-01")), "no activity for 60 days: the last was on 2026-11-01");
+        assert_eq!((Texts::new("ru").title("debtors"), Texts::new("en-GB").title("debtors")), ("Должники".into(), "Debtors".into()));
+        let missing = [AssistantMsg::NoEmail {}, AssistantMsg::NoSmsTemplate {}];
+        assert_eq!(Texts::new("ru").with_missing("счёт 1".into(), &missing), "счёт 1 (нет e-mail, нет шаблона SMS)");
+        assert_eq!(Texts::new("en").with_missing("x".into(), &[]), "x");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod walk;
 mod tests;
 
 use crate::error::FieldError;
+use crate::msg::{words, Common, Msg, RegulationMsg as R};
 use serde_json::{json, Value};
 use time::Date;
 use walk::{to_utc, Intervals, DAY_MS, HORIZON_DAYS};
@@ -57,22 +58,21 @@ fn date_text(d: &Date) -> String {
 }
 
 /// The intervals of `"hours"`, sorted; the message names the offending interval.
-fn parse_hours(v: &Value) -> Result<Vec<(u16, u16)>, String> {
-    const PAIRS: &str = "must be a list of [\"HH:MM\", \"HH:MM\"] intervals";
-    let list = v.as_array().ok_or(PAIRS)?;
+fn parse_hours(v: &Value) -> Result<Vec<(u16, u16)>, Msg> {
+    let list = v.as_array().ok_or(R::HoursShape {})?;
     if list.is_empty() {
-        return Err("needs at least one interval".into());
+        return Err(R::NoHours {}.into());
     }
     if list.len() > MAX_INTERVALS {
-        return Err(format!("allows at most {MAX_INTERVALS} intervals a day"));
+        return Err(R::MaxIntervals { n: MAX_INTERVALS as i64 }.into());
     }
-    let time = |t: &Value| t.as_str().and_then(minutes).ok_or_else(|| format!("{t} is not a time HH:MM"));
+    let time = |t: &Value| t.as_str().and_then(minutes).ok_or_else(|| Msg::from(R::NotTimeHm { s: t.to_string() }));
     let mut out = Vec::with_capacity(list.len());
     for pair in list {
-        let Some([s, e]) = pair.as_array().map(Vec::as_slice) else { return Err(PAIRS.into()) };
+        let Some([s, e]) = pair.as_array().map(Vec::as_slice) else { return Err(R::HoursShape {}.into()) };
         let (s, e) = (time(s)?, time(e)?);
         if e <= s {
-            return Err(format!("interval {} must end after it starts", span((s, e))));
+            return Err(R::Backwards { a: span((s, e)) }.into());
         }
         out.push((s, e));
     }
@@ -80,11 +80,11 @@ fn parse_hours(v: &Value) -> Result<Vec<(u16, u16)>, String> {
     for w in out.windows(2) {
         let [a, b] = [w[0], w[1]];
         if b.0 < a.1 {
-            return Err(format!("intervals {} and {} overlap", span(a), span(b)));
+            return Err(R::Overlap { a: span(a), b: span(b) }.into());
         }
         // Two ways of writing one interval would break parse(to_json(x)) == x.
         if b.0 == a.1 {
-            return Err(format!("intervals {} and {} touch; write them as one interval {}", span(a), span(b), span((a.0, b.1))));
+            return Err(R::Touch { a: span(a), b: span(b), c: span((a.0, b.1)) }.into());
         }
     }
     Ok(out)
@@ -96,42 +96,40 @@ impl BusinessHours {
     /// `holidays` and `workdays` are optional lists of `YYYY-MM-DD`. Errors name the sub-field
     /// as `business_hours.<key>`.
     pub fn parse(v: &Value) -> Result<Self, FieldError> {
-        let err = |sub: &str, msg: &str| FieldError::new(format!("business_hours.{sub}"), msg);
-        let obj = v.as_object().ok_or_else(|| {
-            FieldError::new("business_hours", "must be an object with days, start and end (or hours), holidays, workdays")
-        })?;
+        let err = |sub: &str, msg: Msg| FieldError::new(format!("business_hours.{sub}"), msg);
+        let obj = v.as_object().ok_or_else(|| FieldError::new("business_hours", R::CalendarShape {}))?;
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(err(k, "unknown key; expected days, start, end, hours, holidays, workdays"));
+            return Err(err(k, Common::UnknownKey { expected: words(KEYS) }.into()));
         }
         let mut days: Vec<u8> = Vec::new();
-        for d in obj.get("days").and_then(Value::as_array).ok_or_else(|| err("days", "must be a list of weekdays 1 (Monday) to 7"))? {
+        for d in obj.get("days").and_then(Value::as_array).ok_or_else(|| err("days", R::Weekdays {}.into()))? {
             match d.as_u64() {
                 Some(n @ 1..=7) if !days.contains(&(n as u8)) => days.push(n as u8),
-                _ => return Err(err("days", "must list distinct weekdays 1 (Monday) to 7")),
+                _ => return Err(err("days", R::Weekdays {}.into())),
             }
         }
         if days.is_empty() {
-            return Err(err("days", "needs at least one working day"));
+            return Err(err("days", R::NoDays {}.into()));
         }
         days.sort_unstable();
         let hours = match (obj.get("hours"), obj.contains_key("start") || obj.contains_key("end")) {
-            (Some(_), true) => return Err(err("hours", "give either start and end or hours, not both")),
-            (Some(h), false) => parse_hours(h).map_err(|m| err("hours", &m))?,
+            (Some(_), true) => return Err(err("hours", R::HoursOrStartEnd {}.into())),
+            (Some(h), false) => parse_hours(h).map_err(|m| err("hours", m))?,
             (None, true) => {
-                let time = |k: &str| obj.get(k).and_then(Value::as_str).and_then(minutes).ok_or_else(|| err(k, "must be a time HH:MM"));
+                let time = |k: &str| obj.get(k).and_then(Value::as_str).and_then(minutes).ok_or_else(|| err(k, R::TimeHm {}.into()));
                 let (start, end) = (time("start")?, time("end")?);
                 if start >= end {
-                    return Err(err("end", "must be later than start"));
+                    return Err(err("end", R::EndAfterStart {}.into()));
                 }
                 vec![(start, end)]
             }
-            (None, false) => return Err(err("start", "needs start and end, or hours")),
+            (None, false) => return Err(err("start", R::NeedsStartEnd {}.into())),
         };
         let dates = |k: &str| -> Result<Vec<Date>, FieldError> {
             let mut out = Vec::new();
             if let Some(list) = obj.get(k) {
-                for d in list.as_array().ok_or_else(|| err(k, "must be a list of dates"))? {
-                    out.push(d.as_str().and_then(|s| Date::parse(s, DATE).ok()).ok_or_else(|| err(k, "must be dates YYYY-MM-DD"))?);
+                for d in list.as_array().ok_or_else(|| err(k, R::Dates {}.into()))? {
+                    out.push(d.as_str().and_then(|s| Date::parse(s, DATE).ok()).ok_or_else(|| err(k, R::Dates {}.into()))?);
                 }
             }
             out.sort_unstable();
@@ -140,7 +138,7 @@ impl BusinessHours {
         };
         let (holidays, workdays) = (dates("holidays")?, dates("workdays")?);
         if let Some(d) = workdays.iter().find(|d| holidays.binary_search(d).is_ok()) {
-            return Err(err("workdays", &format!("{} is also listed as a holiday", date_text(d))));
+            return Err(err("workdays", R::WorkdayHoliday { d: date_text(d) }.into()));
         }
         Ok(BusinessHours { days, hours, holidays, workdays })
     }

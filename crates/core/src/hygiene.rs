@@ -13,6 +13,7 @@
 //! violations under ones no one can act on.
 use crate::error::FieldError;
 use crate::filter::quote;
+use crate::msg::{AuditMsg, Common, Lang};
 use crate::schema::Entity;
 use std::collections::HashMap;
 
@@ -71,6 +72,32 @@ pub struct CatalogueRule {
     pub template: &'static str,
     /// The parameters `template` uses, each once.
     pub params: &'static [Param],
+}
+
+impl CatalogueRule {
+    /// The rule's name in `lang`.
+    pub fn name(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.name_ru,
+            Lang::En => self.name_en,
+        }
+    }
+
+    /// Why the rule matters, in `lang`.
+    pub fn why(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.why_ru,
+            Lang::En => self.why_en,
+        }
+    }
+
+    /// How to fix a hit, in `lang`.
+    pub fn fix(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.fix_ru,
+            Lang::En => self.fix_en,
+        }
+    }
 }
 
 const fn param(key: &'static str, kind: ParamKind, default: &'static str, label_ru: &'static str, label_en: &'static str) -> Param {
@@ -554,21 +581,21 @@ pub fn bind(rule: &CatalogueRule, params: &HashMap<String, String>) -> Result<St
     let mut unknown: Vec<&str> = params.keys().map(String::as_str).filter(|k| !PARAMS.iter().any(|p| p.key == *k)).collect();
     unknown.sort_unstable();
     if let Some(k) = unknown.first() {
-        return Err(FieldError::new(format!("params.{k}"), "is not a parameter of the rule catalogue"));
+        return Err(FieldError::new(format!("params.{k}"), AuditMsg::NotRuleParam {}));
     }
     let mut out = String::with_capacity(rule.template.len() + 64);
     let mut rest = rule.template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| FieldError::new(format!("rules.{}", rule.key), "has an unclosed '{' in its template"))?;
+        let close = after.find('}').ok_or_else(|| FieldError::new(format!("rules.{}", rule.key), AuditMsg::UnclosedTemplate {}))?;
         let key = &after[..close];
         let p = rule
             .params
             .iter()
             .find(|p| p.key == key)
-            .ok_or_else(|| FieldError::new(format!("params.{key}"), format!("is not declared by rule {}", rule.key)))?;
-        let value = params.get(key).ok_or_else(|| FieldError::new(format!("params.{key}"), "is required"))?;
+            .ok_or_else(|| FieldError::new(format!("params.{key}"), AuditMsg::ParamNotDeclared { rule: rule.key.to_string() }))?;
+        let value = params.get(key).ok_or_else(|| FieldError::new(format!("params.{key}"), Common::Required {}))?;
         out.push_str(&render(p, value)?);
         rest = &after[close + 1..];
     }
@@ -584,17 +611,18 @@ pub fn bind_defaults(rule: &CatalogueRule) -> Result<String, FieldError> {
 fn render(p: &Param, value: &str) -> Result<String, FieldError> {
     let field = || format!("params.{}", p.key);
     if value.chars().count() > MAX_VALUE {
-        return Err(FieldError::new(field(), format!("is too long (at most {MAX_VALUE} characters)")));
+        return Err(FieldError::new(field(), Common::TooLong { max: MAX_VALUE as i64 }));
     }
     match p.kind {
         ParamKind::Stage | ParamKind::Pipeline => {
             if value.trim().is_empty() {
-                return Err(FieldError::new(field(), format!("must name a {}", p.kind.as_str())));
+                let m = if p.kind == ParamKind::Stage { AuditMsg::StageName {} } else { AuditMsg::PipelineName {} };
+                return Err(FieldError::new(field(), m));
             }
             Ok(quote(value))
         }
         // An empty marker would match every name and so make the rule meaningless.
-        ParamKind::Text if value.is_empty() => Err(FieldError::new(field(), "must not be empty")),
+        ParamKind::Text if value.is_empty() => Err(FieldError::new(field(), AuditMsg::MarkerEmpty {})),
         ParamKind::Text => Ok(quote(value)),
         ParamKind::Field(_) => {
             let mut chars = value.chars();
@@ -602,12 +630,12 @@ fn render(p: &Param, value: &str) -> Result<String, FieldError> {
             if well_formed {
                 Ok(value.to_string())
             } else {
-                Err(FieldError::new(field(), "must be a custom field key (letters, digits and _)"))
+                Err(FieldError::new(field(), AuditMsg::FieldKey {}))
             }
         }
         ParamKind::Number => match value.trim().parse::<u32>() {
             Ok(n) if n <= MAX_DAYS && value.trim().chars().all(|c| c.is_ascii_digit()) => Ok(n.to_string()),
-            _ => Err(FieldError::new(field(), format!("must be a whole number of days from 0 to {MAX_DAYS}"))),
+            _ => Err(FieldError::new(field(), AuditMsg::ParamDays { max: i64::from(MAX_DAYS) })),
         },
     }
 }
@@ -771,7 +799,7 @@ mod tests {
         let mut p = default_params();
         p.remove("field_demo_link");
         let e = bind(r, &p).err();
-        assert_eq!(e.as_ref().map(|e| (e.field.as_str(), e.message.as_str())), Some(("params.field_demo_link", "is required")));
+        assert_eq!(e.map(|e| (e.field, e.msg)), Some(("params.field_demo_link".to_string(), Common::Required {}.into())));
 
         // Another rule's parameter is fine (one mapping serves the whole catalogue), a typo is not.
         let only: HashMap<String, String> = [("stage_demo_done", "Проведено демо"), ("field_demo_link", "demo_link"), ("days_trial", "14")]

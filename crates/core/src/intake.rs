@@ -8,6 +8,7 @@
 //! workspace overrides any of them.
 use crate::domain::{CallDirection, CallOutcome};
 use crate::error::FieldError;
+use crate::msg::{words, Common, IntakeMsg, Lang};
 use crate::types::Phone;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -97,12 +98,12 @@ pub fn preset_mapping(preset: &str) -> Option<CallMapping> {
 /// A preset's names with the workspace's overrides; checks that every overridden field exists.
 pub fn call_mapping(preset: &str, overrides: &CallMapping) -> Result<CallMapping, FieldError> {
     let mut mapping = preset_mapping(preset)
-        .ok_or_else(|| FieldError::new("preset", format!("unknown preset '{preset}'; known presets: {}", CALL_PRESETS.join(", "))))?;
+        .ok_or_else(|| FieldError::new("preset", IntakeMsg::UnknownPreset { preset: preset.to_string(), known: words(CALL_PRESETS) }))?;
     for (field, param) in overrides {
         if !CALL_FIELDS.contains(&field.as_str()) {
             return Err(FieldError::new(
                 format!("mapping.{field}"),
-                format!("'{field}' is not a call field; call fields: {}", CALL_FIELDS.join(", ")),
+                IntakeMsg::NotCallField { field: field.clone(), known: words(CALL_FIELDS) },
             ));
         }
         if param.trim().is_empty() {
@@ -206,26 +207,26 @@ impl CallEvent {
 /// The parameters of a body: a JSON object, or form fields (`a=1&b=2`). A form field whose value
 /// is a JSON object (retailCRM posts `event={…}`) is opened in place, so paths reach into it.
 pub fn body_params(body: &[u8], content_type: Option<&str>) -> Result<Map<String, Json>, FieldError> {
-    let text = std::str::from_utf8(body).map_err(|_| FieldError::new("body", "the body is not UTF-8 text"))?;
+    let text = std::str::from_utf8(body).map_err(|_| FieldError::new("body", IntakeMsg::BodyNotUtf8 {}))?;
     let trimmed = text.trim_start();
     let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');
     let is_form = content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     if looks_json && !is_form {
         return match serde_json::from_str::<Json>(text) {
             Ok(Json::Object(m)) => Ok(m),
-            Ok(_) => Err(FieldError::new("body", "the body must be a JSON object")),
-            Err(e) => Err(FieldError::new("body", format!("the body is not valid JSON: {e}"))),
+            Ok(_) => Err(FieldError::new("body", Common::BodyNotObject {})),
+            Err(e) => Err(FieldError::new("body", Common::BodyNotJson { why: e.to_string() })),
         };
     }
     if trimmed.is_empty() {
-        return Err(FieldError::new("body", "the body is empty"));
+        return Err(FieldError::new("body", IntakeMsg::BodyEmpty {}));
     }
     // Text without a single `name=value` pair is not form fields: reading it as a field named
     // by the whole text would leave the call without a client number and blame that instead.
     let is_pair = |p: &str| p.split_once('=').is_some_and(|(k, _)| !k.trim().is_empty());
     if !text.split('&').any(is_pair) {
         let says_json = content_type.is_some_and(|c| c.split(';').next().is_some_and(|m| m.trim().ends_with("json")));
-        let message = if says_json { "the body is not valid JSON" } else { "the body is neither a JSON object nor form fields" };
+        let message = if says_json { IntakeMsg::BodyNotValidJson {} } else { IntakeMsg::BodyNotParams {} };
         return Err(FieldError::new("body", message));
     }
     let mut params = Map::new();
@@ -237,7 +238,7 @@ pub fn body_params(body: &[u8], content_type: Option<&str>) -> Result<Map<String
         params.insert(k, value);
     }
     if params.is_empty() {
-        return Err(FieldError::new("body", "the body is neither a JSON object nor form fields"));
+        return Err(FieldError::new("body", IntakeMsg::BodyNotParams {}));
     }
     if let Some(Json::Object(inner)) = params.get("event").cloned() {
         for (k, v) in inner {
@@ -301,28 +302,24 @@ pub fn call_external_id(params: &Map<String, Json>, mapping: &CallMapping) -> Op
 /// local `YYYY-MM-DD HH:MM:SS` times.
 pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &str, tz: &str) -> Result<CallEvent, FieldError> {
     let get = |field: &str| mapping.get(field).and_then(|p| lookup(params, p));
-    let param = |field: &str| mapping.get(field).map_or_else(|| "(not mapped)".to_string(), |p| format!("parameter '{p}'"));
+    // A value was found, so the field is mapped: its parameter's name.
+    let param = |field: &str| mapping.get(field).cloned().unwrap_or_default();
     let raw_direction = get("direction");
     let (direction, missed_by_type) = match raw_direction.as_deref() {
         Some(d) => parse_direction(d).ok_or_else(|| {
-            FieldError::new("direction", format!("'{d}' ({}) is not a call direction: use in or out", param("direction")))
+            FieldError::new("direction", IntakeMsg::BadDirection { value: d.to_string(), param: param("direction") })
         })?,
         None => (CallDirection::Inbound, false),
     };
     let seconds = match get("duration") {
         Some(d) => Some(
-            parse_seconds(&d)
-                .ok_or_else(|| FieldError::new("duration", format!("'{d}' ({}) is not a number of seconds", param("duration"))))?,
+            parse_seconds(&d).ok_or_else(|| FieldError::new("duration", IntakeMsg::BadDuration { value: d.clone(), param: param("duration") }))?,
         ),
         None => None,
     };
     let outcome = match get("disposition") {
-        Some(d) if !missed_by_type => parse_outcome(&d).ok_or_else(|| {
-            FieldError::new(
-                "disposition",
-                format!("'{d}' ({}) is not a call outcome: use answered, missed, busy or failed", param("disposition")),
-            )
-        })?,
+        Some(d) if !missed_by_type => parse_outcome(&d)
+            .ok_or_else(|| FieldError::new("disposition", IntakeMsg::BadOutcome { value: d.clone(), param: param("disposition") }))?,
         _ if missed_by_type => CallOutcome::Missed,
         _ => {
             if seconds.unwrap_or(0) > 0 {
@@ -338,20 +335,23 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
         None if direction == CallDirection::Inbound => ("caller", get("caller")),
         None => ("callee", get("callee")),
     };
-    let raw_client =
-        raw_client.ok_or_else(|| FieldError::new(client_field, format!("the call has no client number ({})", param(client_field))))?;
+    let raw_client = raw_client.ok_or_else(|| {
+        let missing = match mapping.get(client_field) {
+            Some(p) => IntakeMsg::NoClientNumber { param: p.clone() },
+            None => IntakeMsg::NoClientNumberMapped {},
+        };
+        FieldError::new(client_field, missing)
+    })?;
     let client_phone = Phone::parse(&raw_client, region).map_err(|e| FieldError::new(client_field, e))?.into_string();
     let recording_url = match get("recording") {
         Some(u) => Some(crate::types::parse_url(&u).map_err(|e| FieldError::new("recording", e))?),
         None => None,
     };
     let started_at = match get("started_at") {
-        Some(t) => Some(parse_time(&t, tz).ok_or_else(|| {
-            FieldError::new(
-                "started_at",
-                format!("'{t}' ({}) is not a time: use RFC 3339, YYYY-MM-DD HH:MM:SS or Unix seconds", param("started_at")),
-            )
-        })?),
+        Some(t) => Some(
+            parse_time(&t, tz)
+                .ok_or_else(|| FieldError::new("started_at", IntakeMsg::BadStartTime { value: t.clone(), param: param("started_at") }))?,
+        ),
         None => None,
     };
     let mut attribution = Attribution::from_lookup(|name| get(name));
@@ -434,42 +434,29 @@ pub fn parse_time(s: &str, tz: &str) -> Option<i64> {
 
 /// Texts intake writes into a workspace, in its language.
 pub struct Words {
-    ru: bool,
+    lang: Lang,
 }
 
 impl Words {
     pub fn new(locale: &str) -> Words {
-        Words { ru: !locale.starts_with("en") }
+        Words { lang: Lang::from_locale(locale) }
+    }
+    fn say(&self, m: IntakeMsg) -> String {
+        crate::msg::Msg::from(m).text(self.lang)
     }
     pub fn call_deal(&self, phone: &str, missed: bool) -> String {
-        match (self.ru, missed) {
-            (true, true) => format!("Пропущенный звонок {phone}"),
-            (true, false) => format!("Звонок {phone}"),
-            (false, true) => format!("Missed call {phone}"),
-            (false, false) => format!("Call {phone}"),
-        }
+        let phone = phone.to_string();
+        self.say(if missed { IntakeMsg::MissedCallDeal { phone } } else { IntakeMsg::CallDeal { phone } })
     }
     pub fn callback(&self, phone: &str) -> String {
-        if self.ru {
-            format!("Перезвонить {phone}: пропущенный звонок")
-        } else {
-            format!("Call back {phone}: missed call")
-        }
+        self.say(IntakeMsg::CallbackTask { phone: phone.to_string() })
     }
     pub fn lead_deal(&self, form: &str, who: &str) -> String {
-        if self.ru {
-            format!("Заявка «{form}»: {who}")
-        } else {
-            format!("Lead “{form}”: {who}")
-        }
+        self.say(IntakeMsg::LeadDeal { form: form.to_string(), who: who.to_string() })
     }
     pub fn message_deal(&self, channel: &str, who: &str) -> String {
-        let channel = match (self.ru, channel) {
-            (true, "email") => "Письмо",
-            (false, "email") => "E-mail",
-            _ => "Telegram",
-        };
-        format!("{channel}: {who}")
+        let who = who.to_string();
+        self.say(if channel == "email" { IntakeMsg::EmailDeal { who } } else { IntakeMsg::TelegramDeal { who } })
     }
 }
 
@@ -590,10 +577,31 @@ mod tests {
         ] {
             let e = body_params(body, ct).unwrap_err();
             assert_eq!(e.field, "body", "{body:?}");
-            assert!(e.message.contains("body"), "{}", e.message);
+            assert!(e.message().contains("body"), "{}", e.message());
         }
         // Form fields with an empty value still read.
         assert!(body_params(b"caller=79161234567&callee=", None).is_ok());
+    }
+
+    #[test]
+    fn a_bad_number_names_the_field_and_reads_in_russian() {
+        let m = preset_mapping("generic").unwrap();
+        let e = parse_call(&params(json!({"from": "12"})), &m, "RU", "UTC").unwrap_err();
+        assert_eq!(e.to_string(), "caller: '12' is not a valid phone number");
+        assert_eq!(e.msg.text(Lang::Ru), "«12» — не номер телефона");
+        let e = parse_call(&params(json!({"from": "89991234567", "status": "maybe"})), &m, "RU", "UTC").unwrap_err();
+        assert_eq!(e.message(), "'maybe' (parameter 'status') is not a call outcome: use answered, missed, busy or failed");
+        let e = parse_call(&params(json!({"call_id": "1"})), &m, "RU", "UTC").unwrap_err();
+        assert_eq!(e.message(), "the call has no client number (parameter 'from')");
+    }
+
+    #[test]
+    fn words_follow_the_workspace_locale() {
+        assert_eq!(Words::new("ru").call_deal("+7 999", true), "Пропущенный звонок +7 999");
+        assert_eq!(Words::new("en-GB").callback("+7 999"), "Call back +7 999: missed call");
+        assert_eq!(Words::new("ru").lead_deal("Сайт", "Анна"), "Заявка «Сайт»: Анна");
+        assert_eq!(Words::new("en").message_deal("email", "a@b.ru"), "E-mail: a@b.ru");
+        assert_eq!(Words::new("ru").message_deal("telegram", "@x"), "Telegram: @x");
     }
 
     #[test]

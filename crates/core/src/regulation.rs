@@ -7,6 +7,7 @@
 //! supplies the deal's values and the workspace's calendar.
 use crate::domain::{ActivityType, Role};
 use crate::error::FieldError;
+use crate::msg::{words, Common, Msg, RegulationMsg as R};
 use serde_json::{json, Map, Value};
 
 /// Fields of a deal that a template may name, besides `custom.<key>`.
@@ -116,26 +117,25 @@ fn is_custom_key(k: &str) -> bool {
 
 /// The `{placeholder}`s of a template, checked against what a deal offers; `custom.<key>`
 /// names are returned for the store to check against the workspace's custom fields.
-pub fn template_placeholders(template: &str) -> Result<Vec<String>, String> {
+pub fn template_placeholders(template: &str) -> Result<Vec<String>, Msg> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let close =
-            after.find('}').ok_or_else(|| format!("'{{' at '{}' is never closed", &rest[open..].chars().take(20).collect::<String>()))?;
+            after.find('}').ok_or_else(|| R::UnclosedBrace { at: rest[open..].chars().take(20).collect::<String>() })?;
         let name = &after[..close];
         let known = PLACEHOLDERS.contains(&name) || name.strip_prefix("custom.").is_some_and(is_custom_key);
         if !known {
-            return Err(format!(
-                "unknown placeholder {{{name}}}; known: {}, custom.<key>",
-                PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
-            ));
+            let mut known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            known.push("{custom.<key>}".into());
+            return Err(R::UnknownPlaceholder { name: format!("{{{name}}}"), known }.into());
         }
         out.push(name.to_string());
         rest = &after[close + 1..];
     }
     if rest.contains('}') {
-        return Err("'}' without a matching '{'".into());
+        return Err(R::StrayBrace {}.into());
     }
     Ok(out)
 }
@@ -253,19 +253,19 @@ pub fn render_without_missing(template: &str, lookup: &dyn Fn(&str) -> String) -
 
 fn working_time(v: Option<&Value>, path: &str) -> Result<WorkingTime, FieldError> {
     let obj =
-        v.and_then(Value::as_object).ok_or_else(|| err(path, "must be {\"amount\": N, \"unit\": \"minutes\" | \"hours\" | \"days\"}"))?;
-    let amount = obj.get("amount").and_then(Value::as_i64).ok_or_else(|| err(&format!("{path}.amount"), "must be a whole number"))?;
+        v.and_then(Value::as_object).ok_or_else(|| err(path, R::DurationShape {}))?;
+    let amount = obj.get("amount").and_then(Value::as_i64).ok_or_else(|| err(&format!("{path}.amount"), Common::NotInteger {}))?;
     if amount <= 0 {
-        return Err(err(&format!("{path}.amount"), "must be positive"));
+        return Err(err(&format!("{path}.amount"), Common::Positive {}));
     }
     if amount > 100_000 {
-        return Err(err(&format!("{path}.amount"), "must be at most 100000"));
+        return Err(err(&format!("{path}.amount"), Common::AtMost { n: 100_000 }));
     }
     let unit = obj
         .get("unit")
         .and_then(Value::as_str)
         .and_then(TimeUnit::parse)
-        .ok_or_else(|| err(&format!("{path}.unit"), "must be one of: minutes, hours, days"))?;
+        .ok_or_else(|| err(&format!("{path}.unit"), Common::OneOf { list: words(["minutes", "hours", "days"]) }))?;
     Ok(WorkingTime { amount, unit })
 }
 
@@ -274,12 +274,12 @@ fn text_of(obj: &Map<String, Value>, key: &str, path: &str, max: usize, required
         None | Some(Value::Null) if !required => Ok(String::new()),
         Some(Value::String(s)) if !s.trim().is_empty() || !required => {
             if s.chars().count() > max {
-                return Err(err(path, format!("is too long (at most {max} characters)")));
+                return Err(err(path, Common::TooLong { max: max as i64 }));
             }
             template_placeholders(s).map_err(|m| err(path, m))?;
             Ok(s.trim().to_string())
         }
-        _ => Err(err(path, if required { "is required" } else { "must be a string" })),
+        _ => Err(err(path, if required { Msg::from(Common::Required {}) } else { Common::NotString {}.into() })),
     }
 }
 
@@ -290,21 +290,20 @@ impl StageRegulation {
 
     /// Parses and checks a stage's regulation; errors name the part (`regulation.entry_tasks.0.subject`).
     pub fn parse(v: &Value) -> Result<StageRegulation, FieldError> {
-        let obj = v.as_object().ok_or_else(|| FieldError::new("regulation", "must be an object"))?;
+        let obj = v.as_object().ok_or_else(|| FieldError::new("regulation", Common::NotObject {}))?;
         const KEYS: &[&str] = &["required_fields", "naming", "entry_tasks", "sla"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(err(k, format!("unknown key; expected {}", KEYS.join(", "))));
+            return Err(err(k, Common::UnknownKey { expected: words(KEYS) }));
         }
         let mut r = StageRegulation::default();
         if let Some(list) = obj.get("required_fields").filter(|v| !v.is_null()) {
-            for (i, f) in list.as_array().ok_or_else(|| err("required_fields", "must be a list of field names"))?.iter().enumerate() {
+            for (i, f) in list.as_array().ok_or_else(|| err("required_fields", Common::NotList {}))?.iter().enumerate() {
                 let name = f.as_str().unwrap_or("");
                 let ok = REQUIRABLE.contains(&name) || name.strip_prefix("custom.").is_some_and(is_custom_key);
                 if !ok {
-                    return Err(err(
-                        &format!("required_fields.{i}"),
-                        format!("'{name}' cannot be required; choose from {}, custom.<key>", REQUIRABLE.join(", ")),
-                    ));
+                    let mut choices = words(REQUIRABLE);
+                    choices.push("custom.<key>".into());
+                    return Err(err(&format!("required_fields.{i}"), R::NotRequirable { name: name.to_string(), choices }));
                 }
                 if !r.required_fields.iter().any(|x| x == name) {
                     r.required_fields.push(name.to_string());
@@ -312,32 +311,32 @@ impl StageRegulation {
             }
         }
         if let Some(n) = obj.get("naming").filter(|v| !v.is_null()) {
-            let n = n.as_object().ok_or_else(|| err("naming", "must be {\"template\": \"…\", \"mode\": \"apply\" | \"check\"}"))?;
+            let n = n.as_object().ok_or_else(|| err("naming", R::NamingShape {}))?;
             let template = text_of(n, "template", "naming.template", 255, true)?;
             let mode = match n.get("mode").and_then(Value::as_str).unwrap_or("apply") {
                 "apply" => NamingMode::Apply,
                 "check" => NamingMode::Check,
-                _ => return Err(err("naming.mode", "must be one of: apply, check")),
+                _ => return Err(err("naming.mode", Common::OneOf { list: words(["apply", "check"]) })),
             };
             r.naming = Some(Naming { template, mode });
         }
         if let Some(tasks) = obj.get("entry_tasks").filter(|v| !v.is_null()) {
-            let tasks = tasks.as_array().ok_or_else(|| err("entry_tasks", "must be a list of task templates"))?;
+            let tasks = tasks.as_array().ok_or_else(|| err("entry_tasks", Common::NotList {}))?;
             if tasks.len() > 20 {
-                return Err(err("entry_tasks", "at most 20 tasks per stage"));
+                return Err(err("entry_tasks", R::MaxTasks { n: 20 }));
             }
             for (i, t) in tasks.iter().enumerate() {
                 let p = |k: &str| format!("entry_tasks.{i}.{k}");
-                let t = t.as_object().ok_or_else(|| err(&format!("entry_tasks.{i}"), "must be an object"))?;
+                let t = t.as_object().ok_or_else(|| err(&format!("entry_tasks.{i}"), Common::NotObject {}))?;
                 let kind = t.get("type").and_then(Value::as_str).unwrap_or("task");
                 let kind = ActivityType::parse(kind)
-                    .ok_or_else(|| err(&p("type"), format!("must be one of: {}", ActivityType::ALL.join(", "))))?;
+                    .ok_or_else(|| err(&p("type"), Common::OneOf { list: words(ActivityType::ALL) }))?;
                 let assignee = match t.get("assignee").and_then(Value::as_str).unwrap_or("owner") {
                     "owner" => Assignee::Owner,
                     "head" => Assignee::Head,
                     other => match other.strip_prefix("participant:") {
                         Some(role) if is_custom_key(role) => Assignee::Participant(role.to_string()),
-                        _ => return Err(err(&p("assignee"), "must be owner, head or participant:<role>")),
+                        _ => return Err(err(&p("assignee"), R::AssigneeShape {})),
                     },
                 };
                 r.entry_tasks.push(TaskTemplate {
@@ -394,23 +393,23 @@ pub struct RoleRange {
 
 /// Parses a pipeline's role ranges; the store checks that each stage is in the pipeline.
 pub fn parse_role_ranges(v: &Value) -> Result<Vec<RoleRange>, FieldError> {
-    let e = |i: usize, k: &str, m: &str| FieldError::new(format!("role_ranges.{i}.{k}"), m);
-    let list = v.as_array().ok_or_else(|| FieldError::new("role_ranges", "must be a list of {role, up_to_stage_id}"))?;
+    let e = |i: usize, k: &str, m: Msg| FieldError::new(format!("role_ranges.{i}.{k}"), m);
+    let list = v.as_array().ok_or_else(|| FieldError::new("role_ranges", R::RoleRangesShape {}))?;
     let mut out: Vec<RoleRange> = Vec::new();
     for (i, item) in list.iter().enumerate() {
         let role =
-            item.get("role").and_then(Value::as_str).and_then(Role::parse).ok_or_else(|| e(i, "role", "must be a role such as manager"))?;
+            item.get("role").and_then(Value::as_str).and_then(Role::parse).ok_or_else(|| e(i, "role", Common::OneOf { list: words(Role::ALL) }.into()))?;
         if matches!(role, Role::Admin | Role::Head) {
-            return Err(e(i, "role", "administrators and heads move deals anywhere"));
+            return Err(e(i, "role", R::RoleUnlimited {}.into()));
         }
         if out.iter().any(|r| r.role == role) {
-            return Err(e(i, "role", "is listed twice"));
+            return Err(e(i, "role", Common::ListedTwice {}.into()));
         }
         let stage = item
             .get("up_to_stage_id")
             .and_then(Value::as_i64)
             .filter(|s| *s > 0)
-            .ok_or_else(|| e(i, "up_to_stage_id", "must be the id of a stage"))?;
+            .ok_or_else(|| e(i, "up_to_stage_id", Common::IdOf { what: "stage".into() }.into()))?;
         out.push(RoleRange { role, up_to_stage_id: stage });
     }
     Ok(out)
@@ -475,7 +474,7 @@ mod tests {
             "regulation.entry_tasks.0.assignee"
         );
         assert_eq!(field(json!({"gates": []})), "regulation.gates");
-        let msg = StageRegulation::parse(&json!({"naming": {"template": "{org} — {budget}"}})).unwrap_err().message;
+        let msg = StageRegulation::parse(&json!({"naming": {"template": "{org} — {budget}"}})).unwrap_err().message();
         assert!(msg.contains("{budget}") && msg.contains("{org}"), "{msg}");
     }
 

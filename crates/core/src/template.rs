@@ -4,6 +4,7 @@
 //!
 //! Pure: the store keeps templates and gateways, the server sends.
 use crate::error::FieldError;
+use crate::msg::{words, ChannelMsg, Common, Msg};
 use serde_json::{json, Map, Value};
 
 /// The placeholders a message template may use, with what each one stands for. The caller that
@@ -28,8 +29,8 @@ pub fn is_placeholder(name: &str) -> bool {
     PLACEHOLDERS.iter().any(|(p, _)| *p == name)
 }
 
-fn known_list() -> String {
-    PLACEHOLDERS.iter().map(|(p, _)| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+fn known_list() -> Vec<String> {
+    PLACEHOLDERS.iter().map(|(p, _)| format!("{{{p}}}")).collect()
 }
 
 fn excerpt(s: &str) -> String {
@@ -38,21 +39,21 @@ fn excerpt(s: &str) -> String {
 
 /// The placeholders a template uses, in order; an unknown one or an unbalanced brace is an error
 /// that lists the known ones.
-pub fn check(template: &str) -> Result<Vec<String>, String> {
+pub fn check(template: &str) -> Result<Vec<String>, Msg> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
-            return Err(format!("a closing brace without an opening one at '{}'", excerpt(&rest[open..])));
+            return Err(ChannelMsg::StrayClose { at: excerpt(&rest[open..]) }.into());
         }
         let after = &rest[open + 1..];
         let close = match after.find(['{', '}']) {
             Some(i) if after[i..].starts_with('}') => i,
-            _ => return Err(format!("a brace at '{}' is never closed", excerpt(&rest[open..]))),
+            _ => return Err(ChannelMsg::Unclosed { at: excerpt(&rest[open..]) }.into()),
         };
         let name = after[..close].trim();
         if !is_placeholder(name) {
-            return Err(format!("unknown placeholder {{{name}}}; known: {}", known_list()));
+            return Err(ChannelMsg::UnknownPlaceholder { placeholder: name.to_string(), known: known_list() }.into());
         }
         out.push(name.to_string());
         rest = &after[close + 1..];
@@ -119,7 +120,7 @@ const DEFAULT_FORM_BODY: &str = "to={to}&text={text}";
 pub const MASK: &str = "***";
 const MAX_HEADERS: usize = 30;
 
-fn gw_err(part: &str, message: impl Into<crate::msg::Msg>) -> FieldError {
+fn gw_err(part: &str, message: impl Into<Msg>) -> FieldError {
     FieldError::new(format!("sms_gateway.{part}"), message)
 }
 
@@ -188,7 +189,8 @@ fn json_escape(s: &str) -> String {
 fn check_tokens(part: &str, text: &str) -> Result<(), FieldError> {
     for t in gateway_tokens(text) {
         if !GATEWAY_PLACEHOLDERS.contains(&t) {
-            return Err(gw_err(part, format!("unknown placeholder {{{t}}}; known: {{to}}, {{text}}")));
+            let known = GATEWAY_PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            return Err(gw_err(part, ChannelMsg::UnknownPlaceholder { placeholder: t.to_string(), known }));
         }
     }
     Ok(())
@@ -203,64 +205,63 @@ impl SmsGateway {
     /// (`sms_gateway.url`). `stored` is the current gateway: a header sent back as `***` keeps
     /// its stored value.
     pub fn parse(v: &Value, stored: Option<&SmsGateway>) -> Result<SmsGateway, FieldError> {
-        let obj =
-            v.as_object().ok_or_else(|| FieldError::new("sms_gateway", "must be an object {url, method, headers, body, content_type}"))?;
+        let obj = v.as_object().ok_or_else(|| FieldError::new("sms_gateway", ChannelMsg::GatewayNotObject {}))?;
         const KEYS: [&str; 5] = ["url", "method", "headers", "body", "content_type"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(gw_err(k, format!("unknown key; expected {}", KEYS.join(", "))));
+            return Err(gw_err(k, Common::UnknownKey { expected: words(KEYS) }));
         }
         let text = |k: &str| -> Result<Option<String>, FieldError> {
             match obj.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(Value::String(s)) if s.chars().count() > 10_000 => Err(gw_err(k, "is too long (at most 10000 characters)")),
+                Some(Value::String(s)) if s.chars().count() > 10_000 => Err(gw_err(k, Common::TooLong { max: 10_000 })),
                 Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-                Some(_) => Err(gw_err(k, "must be a string")),
+                Some(_) => Err(gw_err(k, Common::NotString {})),
             }
         };
-        let url = text("url")?.ok_or_else(|| gw_err("url", "is required"))?;
+        let url = text("url")?.ok_or_else(|| gw_err("url", Common::Required {}))?;
         let url = crate::types::parse_url(&url).map_err(|m| gw_err("url", m))?;
         check_tokens("url", &url)?;
         let method = match text("method")?.as_deref().map(str::to_ascii_uppercase).as_deref() {
             None | Some("POST") => Method::Post,
             Some("GET") => Method::Get,
-            Some(_) => return Err(gw_err("method", "must be one of: POST, GET")),
+            Some(_) => return Err(gw_err("method", Common::OneOf { list: words(["POST", "GET"]) })),
         };
         let mut headers = Vec::new();
         match obj.get("headers") {
             None | Some(Value::Null) => {}
             Some(Value::Object(h)) => {
                 if h.len() > MAX_HEADERS {
-                    return Err(gw_err("headers", format!("at most {MAX_HEADERS} headers")));
+                    return Err(gw_err("headers", ChannelMsg::TooManyHeaders { max: MAX_HEADERS as i64 }));
                 }
                 for (name, value) in h {
                     let part = format!("headers.{name}");
                     if !is_header_name(name) {
-                        return Err(gw_err(&part, "is not a header name"));
+                        return Err(gw_err(&part, ChannelMsg::NotHeaderName {}));
                     }
                     if name.eq_ignore_ascii_case("content-type") {
-                        return Err(gw_err(&part, "set the Content-Type with content_type"));
+                        return Err(gw_err(&part, ChannelMsg::ContentTypeHeader {}));
                     }
-                    let value = value.as_str().ok_or_else(|| gw_err(&part, "must be a string"))?;
+                    let value = value.as_str().ok_or_else(|| gw_err(&part, Common::NotString {}))?;
                     let value = match (value, stored) {
-                        (MASK, Some(s)) => s.header(name).ok_or_else(|| gw_err(&part, "has no stored value to keep; type it"))?.to_string(),
-                        (MASK, None) => return Err(gw_err(&part, "has no stored value to keep; type it")),
-                        (v, _) if v.contains(['\r', '\n']) || v.len() > 4000 => return Err(gw_err(&part, "must be one line")),
+                        (MASK, Some(s)) => s.header(name).ok_or_else(|| gw_err(&part, ChannelMsg::NoStoredValue {}))?.to_string(),
+                        (MASK, None) => return Err(gw_err(&part, ChannelMsg::NoStoredValue {})),
+                        (v, _) if v.contains(['\r', '\n']) || v.len() > 4000 => return Err(gw_err(&part, ChannelMsg::OneLine {})),
                         (v, _) => v.to_string(),
                     };
                     headers.push((name.clone(), value));
                 }
             }
-            Some(_) => return Err(gw_err("headers", "must be an object of header names and values")),
+            Some(_) => return Err(gw_err("headers", ChannelMsg::HeadersNotObject {})),
         }
         let mut body = text("body")?;
         let mut content_type = text("content_type")?;
         match method {
-            Method::Get if body.is_some() => return Err(gw_err("body", "a GET request has no body; put {to} and {text} in the URL")),
+            Method::Get if body.is_some() => return Err(gw_err("body", ChannelMsg::GetHasNoBody {})),
             Method::Get => content_type = None,
             Method::Post if body.is_none() => {
                 if content_type.as_deref().is_some_and(|ct| !ct.to_ascii_lowercase().starts_with(FORM)) {
-                    return Err(gw_err("body", "is required with this content_type"));
+                    return Err(gw_err("body", ChannelMsg::BodyForContentType {}));
                 }
                 body = Some(DEFAULT_FORM_BODY.into());
                 content_type = Some(FORM.into());
@@ -272,7 +273,7 @@ impl SmsGateway {
         }
         let content_type = match content_type {
             Some(ct) if ct.contains('/') && !ct.contains(['\r', '\n']) && ct.len() <= 200 => ct,
-            Some(_) => return Err(gw_err("content_type", "must be a media type such as application/json")),
+            Some(_) => return Err(gw_err("content_type", ChannelMsg::MediaType {})),
             None if method == Method::Post => "application/json".into(),
             None => String::new(),
         };
@@ -281,7 +282,7 @@ impl SmsGateway {
         for needed in GATEWAY_PLACEHOLDERS {
             if !used.contains(&needed) {
                 let part = if method == Method::Get { "url" } else { "body" };
-                return Err(gw_err(part, format!("must contain {{{needed}}}")));
+                return Err(gw_err(part, ChannelMsg::MustContain { placeholder: needed.to_string() }));
             }
         }
         Ok(SmsGateway { url, method, headers, body, content_type })
@@ -345,11 +346,13 @@ mod tests {
     fn templates_use_known_placeholders_only() {
         assert_eq!(check("Счёт № {invoice} на {amount}").unwrap(), vec!["invoice", "amount"]);
         assert_eq!(check("без подстановок").unwrap(), Vec::<String>::new());
-        let e = check("Долг {debt}").unwrap_err();
+        let e = check("Долг {debt}").unwrap_err().english();
         assert!(e.starts_with("unknown placeholder {debt}; known: {client}"), "{e}");
-        assert!(check("Счёт {invoice").unwrap_err().contains("never closed"));
-        assert!(check("Счёт {in{voice}").unwrap_err().contains("never closed"));
-        assert!(check("Счёт invoice}").unwrap_err().contains("closing brace"));
+        assert!(check("Счёт {invoice").unwrap_err().english().contains("never closed"));
+        assert!(check("Счёт {in{voice}").unwrap_err().english().contains("never closed"));
+        assert!(check("Счёт invoice}").unwrap_err().english().contains("closing brace"));
+        let ru = check("Долг {debt}").unwrap_err().text(crate::msg::Lang::Ru);
+        assert!(ru.starts_with("неизвестная подстановка {debt}; можно: {client}, {contact}"), "{ru}");
     }
 
     #[test]
@@ -406,6 +409,10 @@ mod tests {
         assert_eq!(field(json!({"url": "https://x", "headers": {"X-Key": "***"}})), "sms_gateway.headers.X-Key");
         assert_eq!(field(json!({"url": "https://x", "token": "k"})), "sms_gateway.token");
         assert_eq!(field(json!([])), "sms_gateway");
+        let message = |v: Value| SmsGateway::parse(&v, None).unwrap_err().message();
+        assert_eq!(message(json!({"url": "https://x", "method": "GET", "body": "x"})), "a GET request has no body; put {to} and {text} in the URL");
+        assert_eq!(message(json!({"url": "https://x?to={to}", "method": "GET"})), "must contain {text}");
+        assert_eq!(message(json!({"url": "https://x/{phone}"})), "unknown placeholder {phone}; known: {to}, {text}");
     }
 
     #[test]

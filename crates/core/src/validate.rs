@@ -75,7 +75,11 @@ pub fn check(entity: Entity, body: &Value, mode: Mode, ctx: &Ctx<'_>) -> Result<
             out.custom = Some(check_custom(raw, ctx, &mut out.refs)?);
             continue;
         }
-        let v = value(field, raw, ctx).map_err(|m| FieldError::new(key, m))?;
+        let v = match field.kind {
+            // A structured setting names the part that is wrong (`regulation.naming.template`).
+            Kind::Json(shape) if !raw.is_null() => Val::Text(json_setting_at(shape, raw)?.to_string()),
+            _ => value(field, raw, ctx).map_err(|m| FieldError::new(key, m))?,
+        };
         if v.is_null() && field.required {
             return Err(FieldError::new(key, Common::Required {}));
         }
@@ -221,13 +225,17 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, Msg> {
     })
 }
 
-/// A structured setting in its canonical form; the message names the part that is wrong.
+/// A structured setting in its canonical form, or what is wrong with it.
 fn json_setting(shape: JsonShape, raw: &Value) -> Result<Value, crate::msg::Msg> {
-    let canonical = match shape {
+    json_setting_at(shape, raw).map_err(|e| e.msg)
+}
+
+/// A structured setting in its canonical form; the error names the part that is wrong.
+fn json_setting_at(shape: JsonShape, raw: &Value) -> Result<Value, FieldError> {
+    match shape {
         JsonShape::StageRegulation => crate::regulation::StageRegulation::parse(raw).map(|r| r.to_json()),
         JsonShape::RoleRanges => crate::regulation::parse_role_ranges(raw).map(|r| crate::regulation::role_ranges_json(&r)),
-    };
-    canonical.map_err(|e| e.msg)
+    }
 }
 
 fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<Map<String, Value>, FieldError> {
@@ -334,7 +342,7 @@ mod tests {
     #[test]
     fn bad_input_names_the_field() {
         assert_eq!(err(Entity::Deal, json!({"titel": "x"}), Mode::Create).field, "titel");
-        assert!(err(Entity::Deal, json!({"titel": "x"}), Mode::Create).message.contains("did you mean 'title'"));
+        assert!(err(Entity::Deal, json!({"titel": "x"}), Mode::Create).message().contains("did you mean 'title'"));
         assert_eq!(err(Entity::Deal, json!({}), Mode::Create).field, "title");
         assert_eq!(err(Entity::Deal, json!({"title": "x", "value": "100"}), Mode::Create).field, "value");
         assert_eq!(err(Entity::Deal, json!({"title": "x", "value": -1}), Mode::Create).field, "value");

@@ -106,7 +106,7 @@ pub async fn notify_lockout(st: &AppState, lockout: &Lockout) {
     let minutes = minutes_left(lockout.until_ms - lockout.episode_started_at).to_string();
     let mut emailed = false;
     for r in recipients {
-        let t = T::new(Lang::parse(&r.locale).unwrap_or(Lang::Ru));
+        let t = T::new(Lang::from_locale(&r.locale));
         let own = r.user_id == lockout.user_id;
         let args = [("email", lockout.email.as_str()), ("minutes", minutes.as_str())];
         let n = NewNotification {

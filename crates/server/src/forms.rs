@@ -119,7 +119,7 @@ async fn form_by_key(st: &AppState, key: &str) -> Result<Option<Form>, ApiError>
         return Ok(None);
     };
     let ws = st.db.system_actor(source.workspace_id, Channel::Intake).await?;
-    let lang = Lang::parse(&ws.ws.locale).unwrap_or(if ws.ws.locale.starts_with("en") { Lang::En } else { Lang::Ru });
+    let lang = Lang::from_locale(&ws.ws.locale);
     Ok(Some(Form { config: FormConfig::of(&source), source, t: T::new(lang) }))
 }
 

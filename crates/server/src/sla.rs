@@ -12,7 +12,7 @@ pub async fn sla_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
     };
     let ws = db.workspace_info(job.workspace_id).await.map_err(|e| e.to_string())?;
     let deadline = job.payload.get("deadline").and_then(serde_json::Value::as_i64).unwrap_or(job.run_at);
-    let lang = crate::ui::i18n::Lang::parse(&ws.locale).unwrap_or(crate::ui::i18n::Lang::Ru);
+    let lang = poryadok_core::Lang::from_locale(&ws.locale);
     let when = crate::ui::format::Fmt { lang, tz: ws.timezone.clone() }.datetime(deadline);
     let (title, body) = if ws.locale == "ru" {
         (

@@ -2,6 +2,7 @@
 use poryadok_core::access::{Caller, Scope};
 use poryadok_core::domain::Channel;
 use poryadok_core::schema::Entity;
+use poryadok_core::Lang;
 use sea_query::{Expr, Query, SimpleExpr};
 
 use crate::sql::col;
@@ -34,6 +35,14 @@ impl Actor {
     }
     pub fn user_id(&self) -> i64 {
         self.caller.user_id
+    }
+    /// The language this caller reads: their own choice, then the workspace's.
+    pub fn reader_lang(&self) -> Lang {
+        Lang::for_reader(self.user_locale.as_deref(), &self.ws.locale)
+    }
+    /// The language of texts written into the workspace's records (task subjects, notes, titles).
+    pub fn ws_lang(&self) -> Lang {
+        Lang::from_locale(&self.ws.locale)
     }
     pub fn with_channel(mut self, channel: Channel) -> Self {
         self.channel = channel;

@@ -12,7 +12,9 @@ use crate::error::{Result, StoreError};
 use crate::sql::{aliased, col};
 use crate::Db;
 use poryadok_core::domain::Role;
+use poryadok_core::msg::{words, AuditMsg, Common};
 use poryadok_core::schema::Entity;
+use poryadok_core::{Lang, Msg};
 use poryadok_core::types::format_ms;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use sea_query::{Expr, Func, Order, Query};
@@ -31,7 +33,7 @@ const RULE_ENTITIES: &[Entity] = &[Entity::Deal, Entity::Person, Entity::Organiz
 fn may_manage(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin | Role::Head => Ok(()),
-        _ => Err(StoreError::forbidden("only heads and administrators manage rules, rounds and reviews")),
+        _ => Err(StoreError::forbidden(AuditMsg::ManageForbidden {})),
     }
 }
 
@@ -40,13 +42,13 @@ fn text(obj: &Map<String, Json>, key: &str, max: usize, required: bool) -> Resul
         None | Some(Json::Null) if !required => Ok(None),
         Some(Json::String(s)) if !s.trim().is_empty() => {
             if s.chars().count() > max {
-                return Err(StoreError::invalid(key, format!("is too long ({} characters, at most {max})", s.chars().count())));
+                return Err(StoreError::invalid(key, Common::TooLongCount { n: s.chars().count() as i64, max: max as i64 }));
             }
             Ok(Some(s.trim().to_string()))
         }
         Some(Json::String(_)) if !required => Ok(None),
-        Some(Json::String(_)) | None | Some(Json::Null) => Err(StoreError::invalid(key, "is required")),
-        Some(_) => Err(StoreError::invalid(key, "must be a string")),
+        Some(Json::String(_)) | None | Some(Json::Null) => Err(StoreError::invalid(key, Common::Required {})),
+        Some(_) => Err(StoreError::invalid(key, Common::NotString {})),
     }
 }
 
@@ -89,22 +91,20 @@ impl Db {
     ) -> Result<Vec<(&'static str, sea_query::Value)>> {
         let mut out: Vec<(&'static str, sea_query::Value)> = Vec::new();
         let pick = |k: &str| obj.contains_key(k) || old.is_none();
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !["name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"].contains(&k.as_str()))
-        {
-            return Err(StoreError::invalid(k, "unknown field of a rule"));
+        const FIELDS: [&str; 8] = ["name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"];
+        if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(StoreError::invalid(k, Common::UnknownField { expected: words(FIELDS) }));
         }
         if pick("name") {
             out.push(("name", text(obj, "name", 255, true)?.into()));
         }
         let entity_name = match obj.get("entity") {
-            Some(v) => v.as_str().ok_or_else(|| StoreError::invalid("entity", "must be a string"))?.to_string(),
+            Some(v) => v.as_str().ok_or_else(|| StoreError::invalid("entity", Common::NotString {}))?.to_string(),
             None => old.and_then(|o| o["entity"].as_str()).unwrap_or("deal").to_string(),
         };
         let entity = Entity::from_name(&entity_name)
             .filter(|e| RULE_ENTITIES.contains(e))
-            .ok_or_else(|| StoreError::invalid("entity", "must be one of: deal, person, organization"))?;
+            .ok_or_else(|| StoreError::invalid("entity", Common::OneOf { list: words(RULE_ENTITIES.iter().map(|e| e.name())) }))?;
         if pick("entity") {
             out.push(("entity", entity.name().into()));
         }
@@ -118,7 +118,7 @@ impl Db {
         }
         if pick("criticality") {
             let c = obj.get("criticality").map_or(Some(1), Json::as_i64).filter(|c| [1, 2].contains(c));
-            out.push(("criticality", c.ok_or_else(|| StoreError::invalid("criticality", "must be 1 (critical) or 2 (important)"))?.into()));
+            out.push(("criticality", c.ok_or_else(|| StoreError::invalid("criticality", AuditMsg::Criticality {}))?.into()));
         }
         for k in ["why", "fix"] {
             if pick(k) {
@@ -128,13 +128,13 @@ impl Db {
         if pick("responsible") {
             let r = obj.get("responsible").map_or(Some("owner"), Json::as_str).unwrap_or("");
             if r != "owner" && Role::parse(r).is_none() {
-                return Err(StoreError::invalid("responsible", format!("must be owner or a role: {}", Role::ALL.join(", "))));
+                return Err(StoreError::invalid("responsible", AuditMsg::Responsible { roles: words(Role::ALL) }));
             }
             out.push(("responsible", r.into()));
         }
         if pick("enabled") {
             let e = obj.get("enabled").map_or(Some(true), Json::as_bool);
-            out.push(("enabled", e.ok_or_else(|| StoreError::invalid("enabled", "must be true or false"))?.into()));
+            out.push(("enabled", e.ok_or_else(|| StoreError::invalid("enabled", Common::NotBool {}))?.into()));
         }
         Ok(out)
     }
@@ -163,7 +163,7 @@ impl Db {
     /// Creates a rule; `catalogue_key` marks one installed from the built-in catalogue (once per workspace).
     pub async fn insert_rule(&self, actor: &Actor, body: &Json, catalogue_key: Option<&str>) -> Result<Json> {
         may_manage(actor)?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         let values = self.checked_rule(actor, obj, None).await?;
         let now = self.clock.now_ms();
         let mut cols = vec![col("workspace_id"), col("catalogue_key"), col("position"), col("created_at"), col("updated_at")];
@@ -199,7 +199,7 @@ impl Db {
     pub async fn update_rule(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
         may_manage(actor)?;
         let old = self.rule_row(actor, id).await?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         let values = self.checked_rule(actor, obj, Some(&old)).await?;
         let mut q = Query::update();
         q.table(col("rules"))
@@ -228,7 +228,8 @@ impl Db {
         bound.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
         let have: Vec<String> =
             self.list_rules(actor).await?.iter().filter_map(|r| r["catalogue_key"].as_str().map(str::to_string)).collect();
-        let ru = actor.ws.locale == "ru";
+        // Rules are written in the workspace's language, like everything it stores.
+        let lang = Lang::from_locale(&actor.ws.locale);
         // Every rule is bound and checked before any is saved: a mapping that does not fit
         // installs nothing.
         let mut bodies = Vec::new();
@@ -236,14 +237,14 @@ impl Db {
             let expression = poryadok_core::hygiene::bind(rule, &bound)?;
             self.check_filter(actor, rule.entity, &expression, "expression").await.map_err(|e| match e {
                 StoreError::Filter { error, .. } => {
-                    StoreError::invalid(format!("rules.{}", rule.key), format!("does not fit this workspace: {error}; set its parameters"))
+                    StoreError::invalid(format!("rules.{}", rule.key), AuditMsg::RuleDoesNotFit { error: error.to_string() })
                 }
                 other => other,
             })?;
             let body = json!({
-                "name": if ru { rule.name_ru } else { rule.name_en }, "entity": rule.entity.name(), "expression": expression,
-                "criticality": rule.criticality, "why": if ru { rule.why_ru } else { rule.why_en },
-                "fix": if ru { rule.fix_ru } else { rule.fix_en }, "responsible": "owner", "enabled": true,
+                "name": rule.name(lang), "entity": rule.entity.name(), "expression": expression,
+                "criticality": rule.criticality, "why": rule.why(lang),
+                "fix": rule.fix(lang), "responsible": "owner", "enabled": true,
             });
             bodies.push((rule.key, body));
         }
@@ -278,7 +279,7 @@ impl Db {
             Ok(Some(r)) => Ok(r.try_get("", "id")?),
             Ok(None) => Err(StoreError::Internal("no id".into())),
             Err(e) if e.is_unique_violation() => {
-                Err(StoreError::Conflict { field: None, msg: "a round is already running in this workspace".into() })
+                Err(StoreError::Conflict { field: None, msg: AuditMsg::RoundRunning {}.into() })
             }
             Err(e) => Err(e),
         }
@@ -414,16 +415,12 @@ impl Db {
             .and_where(Expr::col(col("user_id")).is_not_null())
             .group_by_col(col("user_id"))
             .to_owned();
-        let ru = sys.ws.locale == "ru";
+        let lang = Lang::from_locale(&sys.ws.locale);
         let when = poryadok_core::zone::local(&sys.ws.timezone, deadline);
         let when = format!("{:02}.{:02}.{}", when.day(), when.month() as u8, when.year());
         for r in conn.query_all(self.backend.build(&users)).await? {
             let (user, n): (i64, i64) = (r.try_get("", "user_id")?, r.try_get("", "n")?);
-            let subject = if ru {
-                format!("Ответить по нарушениям аудита №{round} ({n}) до {when}")
-            } else {
-                format!("Answer your {n} violations of audit round {round} by {when}")
-            };
+            let subject = Msg::from(AuditMsg::RoundTask { round, n, when: when.clone() }).text(lang);
             let description = format!("/violations?round={round}");
             let q = Query::insert()
                 .into_table(col("activities"))
@@ -508,19 +505,19 @@ impl Db {
     pub async fn answer_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
         let v = self.violation(actor, id).await?;
         if v["user_id"].as_i64() != Some(actor.user_id()) && !matches!(actor.caller.role, Role::Admin | Role::Head) {
-            return Err(StoreError::forbidden("only the responsible user answers a violation"));
+            return Err(StoreError::forbidden(AuditMsg::AnswerForbidden {}));
         }
         if !v["review"].is_null() {
-            return Err(StoreError::Conflict { field: Some("status".into()), msg: "the violation is closed".into() });
+            return Err(StoreError::conflict("status", AuditMsg::ViolationClosed {}));
         }
         let status = body.get("status").and_then(Json::as_str).filter(|s| ANSWERS.contains(s));
-        let status = status.ok_or_else(|| StoreError::invalid("status", format!("must be one of: {}", ANSWERS.join(", "))))?;
+        let status = status.ok_or_else(|| StoreError::invalid("status", Common::OneOf { list: words(ANSWERS) }))?;
         let comment = body.get("comment").and_then(Json::as_str).map(str::trim).filter(|c| !c.is_empty());
         if status == "not_fixed" && comment.is_none() {
-            return Err(StoreError::invalid("comment", "is required when the violation is not fixed"));
+            return Err(StoreError::invalid("comment", AuditMsg::CommentNotFixed {}));
         }
         if comment.is_some_and(|c| c.chars().count() > 10_000) {
-            return Err(StoreError::invalid("comment", "is too long (at most 10000 characters)"));
+            return Err(StoreError::invalid("comment", Common::TooLong { max: 10_000 }));
         }
         let q = Query::update()
             .table(col("violations"))
@@ -535,17 +532,17 @@ impl Db {
     /// A head's review: accept (closed) or warn the user (recorded with a comment).
     pub async fn review_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
         if !matches!(actor.caller.role, Role::Admin | Role::Head) {
-            return Err(StoreError::forbidden("only heads review violations"));
+            return Err(StoreError::forbidden(AuditMsg::ReviewForbidden {}));
         }
         let v = self.violation(actor, id).await?;
         if !v["review"].is_null() {
-            return Err(StoreError::Conflict { field: Some("decision".into()), msg: "the violation is already closed".into() });
+            return Err(StoreError::conflict("decision", AuditMsg::ViolationAlreadyClosed {}));
         }
         let decision = body.get("decision").and_then(Json::as_str).filter(|d| ["accept", "warn"].contains(d));
-        let decision = decision.ok_or_else(|| StoreError::invalid("decision", "must be one of: accept, warn"))?;
+        let decision = decision.ok_or_else(|| StoreError::invalid("decision", Common::OneOf { list: words(["accept", "warn"]) }))?;
         let comment = body.get("comment").and_then(Json::as_str).map(str::trim).filter(|c| !c.is_empty());
         if decision == "warn" && comment.is_none() {
-            return Err(StoreError::invalid("comment", "is required with a warning"));
+            return Err(StoreError::invalid("comment", AuditMsg::CommentWarning {}));
         }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -750,7 +747,7 @@ impl Db {
             if actor.caller.role == Role::Analyst {
                 Ok(())
             } else {
-                Err(StoreError::forbidden("only heads, administrators and analysts export rounds"))
+                Err(StoreError::forbidden(AuditMsg::ExportForbidden {}))
             }
         })?;
         let ws = actor.ws_id();

@@ -21,6 +21,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{Channel, Role};
 use poryadok_core::schema::{Field, Kind};
 use poryadok_core::types::format_ms;
@@ -166,11 +167,11 @@ impl Db {
     pub async fn new_token(&self, workspace_id: i64, user_id: i64, name: &str, expires_in_days: Option<i64>) -> Result<NewToken> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(StoreError::invalid("name", "must be 1 to 100 characters"));
+            return Err(StoreError::invalid("name", Common::Length { min: 1, max: 100 }));
         }
         if let Some(d) = expires_in_days {
             if !(1..=MAX_TOKEN_DAYS).contains(&d) {
-                return Err(StoreError::invalid("expires_in_days", format!("must be between 1 and {MAX_TOKEN_DAYS}")));
+                return Err(StoreError::invalid("expires_in_days", Common::Between { min: 1, max: MAX_TOKEN_DAYS }));
             }
         }
         let secret = new_secret("pat_");
@@ -253,7 +254,7 @@ impl Db {
                 q.and_where(Expr::col((col("t"), col("user_id"))).eq(u));
             }
             TokenOwner::Workspace if admin => {}
-            _ => return Err(StoreError::forbidden("only administrators see other users' tokens")),
+            _ => return Err(StoreError::forbidden(RecordMsg::TokensAdminOnly {})),
         }
         let rows = self.read.query_all(self.backend.build(&q)).await?;
         rows.iter().map(decode_token).collect()

@@ -17,7 +17,9 @@ use crate::jobs::{enqueue_on, NewJob};
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::{HistoryAction, Role};
+use poryadok_core::msg::{words, ChannelMsg, Common};
 use poryadok_core::template::{self, SmsGateway};
+use poryadok_core::Msg;
 use poryadok_core::types::{format_ms, Email, Phone};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, OnConflict, Order, Query};
@@ -122,7 +124,10 @@ pub struct OutboundMessage {
     pub record_id: Option<i64>,
     pub dedupe_key: Option<String>,
     pub status: String,
+    /// Why the last attempt failed, in English (what the API answers).
     pub error: Option<String>,
+    /// The same, as a message for a reader in another language (when it was stored as one).
+    pub error_msg: Option<Msg>,
     pub attempts: i64,
     pub created_at: i64,
     pub sent_at: Option<i64>,
@@ -130,7 +135,7 @@ pub struct OutboundMessage {
 
 impl OutboundMessage {
     pub fn to_json(&self) -> Json {
-        json!({
+        let mut v = json!({
             "id": self.id,
             "channel": self.channel,
             "recipient": self.recipient,
@@ -142,10 +147,16 @@ impl OutboundMessage {
             "dedupe_key": self.dedupe_key,
             "status": self.status,
             "error": self.error,
+            "error_code": self.error_msg.as_ref().map(Msg::code),
+            "error_args": self.error_msg.as_ref().map(Msg::args_json),
             "attempts": self.attempts,
             "created_at": format_ms(self.created_at),
             "sent_at": self.sent_at.map(format_ms),
-        })
+        });
+        if self.error_msg.is_none() {
+            v["error_args"] = Json::Null;
+        }
+        v
     }
 }
 
@@ -191,6 +202,13 @@ fn decode_template(r: &QueryResult) -> Result<MessageTemplate> {
 }
 
 fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
+    let (error, error_msg) = match r.try_get::<Option<String>>("", "error")? {
+        Some(stored) => {
+            let (text, msg) = crate::intake::read_stored_msg(&stored);
+            (Some(text), msg)
+        }
+        None => (None, None),
+    };
     Ok(OutboundMessage {
         id: r.try_get("", "id")?,
         channel: r.try_get("", "channel")?,
@@ -202,17 +220,19 @@ fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
         record_id: r.try_get("", "record_id")?,
         dedupe_key: r.try_get("", "dedupe_key")?,
         status: r.try_get("", "status")?,
-        error: r.try_get("", "error")?,
+        error,
+        error_msg,
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
         sent_at: r.try_get("", "sent_at")?,
     })
 }
 
-pub(crate) fn must_admin(actor: &Actor, what: &str) -> Result<()> {
+/// Administrators only; `refusal` says what they manage.
+pub(crate) fn must_admin(actor: &Actor, refusal: ChannelMsg) -> Result<()> {
     match actor.caller.role {
         Role::Admin => Ok(()),
-        _ => Err(StoreError::forbidden(format!("only an administrator manages {what}"))),
+        _ => Err(StoreError::forbidden(refusal)),
     }
 }
 
@@ -220,7 +240,7 @@ pub(crate) fn must_admin(actor: &Actor, what: &str) -> Result<()> {
 fn may_use_outbox(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin | Role::Head => Ok(()),
-        _ => Err(StoreError::forbidden("only an administrator or a head sees messages to clients")),
+        _ => Err(StoreError::forbidden(ChannelMsg::OutboxHeadsOnly {})),
     }
 }
 
@@ -228,7 +248,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(StoreError::invalid(field, format!("must be one of: {}", allowed.join(", "))))
+        Err(StoreError::invalid(field, Common::OneOf { list: words(allowed) }))
     }
 }
 
@@ -244,23 +264,23 @@ pub fn check_template_parts(channel: &str, subject: Option<&str>, body: &str) ->
     one_of("channel", channel, CHANNELS)?;
     let subject = subject.map(str::trim).filter(|s| !s.is_empty());
     let subject = match (channel, subject) {
-        ("email", None) => return Err(StoreError::invalid("subject", "is required")),
+        ("email", None) => return Err(StoreError::invalid("subject", Common::Required {})),
         ("email", Some(s)) if s.chars().count() > MAX_SUBJECT => {
-            return Err(StoreError::invalid("subject", format!("is too long (at most {MAX_SUBJECT} characters)")))
+            return Err(StoreError::invalid("subject", Common::TooLong { max: MAX_SUBJECT as i64 }))
         }
         ("email", Some(s)) => {
             template::check(s).map_err(|m| StoreError::invalid("subject", m))?;
             Some(s.to_string())
         }
-        (_, Some(_)) => return Err(StoreError::invalid("subject", "an SMS has no subject")),
+        (_, Some(_)) => return Err(StoreError::invalid("subject", ChannelMsg::SmsNoSubject {})),
         (_, None) => None,
     };
     let body = body.trim();
     if body.is_empty() {
-        return Err(StoreError::invalid("body", "is required"));
+        return Err(StoreError::invalid("body", Common::Required {}));
     }
     if body.chars().count() > MAX_BODY {
-        return Err(StoreError::invalid("body", format!("is too long (at most {MAX_BODY} characters)")));
+        return Err(StoreError::invalid("body", Common::TooLong { max: MAX_BODY as i64 }));
     }
     template::check(body).map_err(|m| StoreError::invalid("body", m))?;
     Ok((subject, body.to_string()))
@@ -274,29 +294,29 @@ pub fn render_template(channel: &str, subject: Option<&str>, body: &str, vars: &
 
 /// `key`, `channel`, `subject`, `body` of a create or an update (over `old`), checked.
 fn template_input(body: &Json, old: Option<&MessageTemplate>) -> Result<(String, String, Option<String>, String)> {
-    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
     const KEYS: [&str; 4] = ["key", "channel", "subject", "body"];
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(StoreError::invalid(k, format!("unknown field; expected {}", KEYS.join(", "))));
+        return Err(StoreError::invalid(k, Common::UnknownField { expected: words(KEYS) }));
     }
     let given = |k: &str| -> Result<Option<String>> {
         match obj.get(k) {
             None => Ok(None),
             Some(Json::Null) => Ok(Some(String::new())),
             Some(Json::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(StoreError::invalid(k, "must be a string")),
+            Some(_) => Err(StoreError::invalid(k, Common::NotString {})),
         }
     };
     let key = given("key")?.or_else(|| old.map(|o| o.key.clone())).unwrap_or_default().trim().to_string();
     if key.is_empty() {
-        return Err(StoreError::invalid("key", "is required"));
+        return Err(StoreError::invalid("key", Common::Required {}));
     }
     if !is_key(&key) {
-        return Err(StoreError::invalid("key", "must be lower-case letters, digits and _, starting with a letter (at most 64)"));
+        return Err(StoreError::invalid("key", Common::NotIdentifierKey {}));
     }
     let channel = given("channel")?.or_else(|| old.map(|o| o.channel.clone())).unwrap_or_default();
     if channel.is_empty() {
-        return Err(StoreError::invalid("channel", "is required"));
+        return Err(StoreError::invalid("channel", Common::Required {}));
     }
     let subject = given("subject")?.or_else(|| old.and_then(|o| o.subject.clone()));
     let text = given("body")?.or_else(|| old.map(|o| o.body.clone())).unwrap_or_default();
@@ -307,7 +327,7 @@ fn template_input(body: &Json, old: Option<&MessageTemplate>) -> Result<(String,
 fn template_clash(e: sea_orm::DbErr) -> StoreError {
     let err = StoreError::Db(e);
     if err.is_unique_violation() {
-        StoreError::conflict("key", "a template with this key and channel already exists")
+        StoreError::conflict("key", ChannelMsg::TemplateTaken {})
     } else {
         err
     }
@@ -320,7 +340,7 @@ fn message_select() -> sea_query::SelectStatement {
 impl Db {
     /// The workspace's templates, by key and channel.
     pub async fn templates(&self, actor: &Actor) -> Result<Vec<MessageTemplate>> {
-        must_admin(actor, "message templates")?;
+        must_admin(actor, ChannelMsg::TemplatesAdminOnly {})?;
         let q = Query::select()
             .columns(TEMPLATE_COLUMNS.map(col))
             .from(col("message_templates"))
@@ -332,7 +352,7 @@ impl Db {
     }
 
     pub async fn template(&self, actor: &Actor, id: i64) -> Result<MessageTemplate> {
-        must_admin(actor, "message templates")?;
+        must_admin(actor, ChannelMsg::TemplatesAdminOnly {})?;
         let q = Query::select()
             .columns(TEMPLATE_COLUMNS.map(col))
             .from(col("message_templates"))
@@ -344,7 +364,7 @@ impl Db {
 
     /// Creates a template: `{key, channel: email|sms, subject (e-mail only), body}`.
     pub async fn create_template(&self, actor: &Actor, body: &Json) -> Result<MessageTemplate> {
-        must_admin(actor, "message templates")?;
+        must_admin(actor, ChannelMsg::TemplatesAdminOnly {})?;
         let (key, channel, subject, text) = template_input(body, None)?;
         let now = self.clock.now_ms();
         let q = Query::insert()
@@ -393,7 +413,7 @@ impl Db {
 
     /// Adds the [`DEFAULT_TEMPLATES`] the workspace lacks (an edited one stays as it is); how many were added.
     pub async fn add_default_templates(&self, actor: &Actor) -> Result<usize> {
-        must_admin(actor, "message templates")?;
+        must_admin(actor, ChannelMsg::TemplatesAdminOnly {})?;
         let now = self.clock.now_ms();
         let mut added = 0;
         for (key, channel, subject, body) in DEFAULT_TEMPLATES {
@@ -419,13 +439,13 @@ impl Db {
 
     /// The SMS gateway as the settings show it (header values masked); `None` when not set.
     pub async fn sms_gateway(&self, actor: &Actor) -> Result<Option<Json>> {
-        must_admin(actor, "the SMS gateway")?;
+        must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
         Ok(self.sms_gateway_for(actor.ws_id()).await?.map(|g| g.to_shown_json()))
     }
 
     /// Sets the SMS gateway (`null` removes it); see [`SmsGateway::parse`].
     pub async fn set_sms_gateway(&self, actor: &Actor, v: &Json) -> Result<Option<Json>> {
-        must_admin(actor, "the SMS gateway")?;
+        must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
         let stored = self.sms_gateway_for(actor.ws_id()).await?;
         let gateway = match v {
             Json::Null => None,
@@ -538,7 +558,7 @@ impl Db {
     pub async fn retry_message(&self, actor: &Actor, id: i64) -> Result<OutboundMessage> {
         let m = self.outbound_message(actor, id).await?;
         if m.status != "failed" {
-            return Err(StoreError::conflict("status", format!("only a failed message is retried; this one is {}", m.status)));
+            return Err(StoreError::conflict("status", ChannelMsg::OnlyFailedRetried { status: m.status }));
         }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -568,11 +588,11 @@ impl Db {
 
     /// Records a sending attempt: `Ok` → sent; an error → still queued (retried), or failed after
     /// the last attempt. A message already sent stays sent.
-    pub async fn record_message_attempt(&self, ws: i64, id: i64, attempts: i64, outcome: Result<(), &str>, last: bool) -> Result<()> {
+    pub async fn record_message_attempt(&self, ws: i64, id: i64, attempts: i64, outcome: Result<(), &Msg>, last: bool) -> Result<()> {
         let now = self.clock.now_ms();
         let (status, error, sent_at) = match outcome {
             Ok(()) => ("sent", None, Some(now)),
-            Err(e) => (if last { "failed" } else { "queued" }, Some(e.chars().take(2000).collect::<String>()), None),
+            Err(e) => (if last { "failed" } else { "queued" }, Some(crate::intake::stored_msg(e)), None),
         };
         let q = Query::update()
             .table(col("outbound_messages"))
@@ -597,13 +617,13 @@ impl Db {
         channel: &str,
         recipient: &str,
         body: &str,
-        outcome: Result<(), &str>,
+        outcome: Result<(), &Msg>,
     ) -> Result<i64> {
-        must_admin(actor, "the SMS gateway")?;
+        must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
         let now = self.clock.now_ms();
         let (status, error, sent_at) = match outcome {
             Ok(()) => ("sent", None, Some(now)),
-            Err(e) => ("failed", Some(e.chars().take(2000).collect::<String>()), None),
+            Err(e) => ("failed", Some(crate::intake::stored_msg(e)), None),
         };
         let q = Query::insert()
             .into_table(col("outbound_messages"))
@@ -633,16 +653,16 @@ impl Db {
 
 /// Reads a [`ClientMessage`] from the API's JSON.
 fn client_message_of(body: &Json) -> Result<ClientMessage> {
-    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
     const KEYS: [&str; 7] = ["channel", "recipient", "template_key", "vars", "entity", "record_id", "dedupe_key"];
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(StoreError::invalid(k, format!("unknown field; expected {}", KEYS.join(", "))));
+        return Err(StoreError::invalid(k, Common::UnknownField { expected: words(KEYS) }));
     }
     let text = |k: &str| -> Result<Option<String>> {
         match obj.get(k) {
             None | Some(Json::Null) => Ok(None),
             Some(Json::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
-            Some(_) => Err(StoreError::invalid(k, "must be a non-empty string")),
+            Some(_) => Err(StoreError::invalid(k, ChannelMsg::NonEmptyString {})),
         }
     };
     let entity = match text("entity")? {
@@ -651,22 +671,22 @@ fn client_message_of(body: &Json) -> Result<ClientMessage> {
             *MESSAGE_ENTITIES
                 .iter()
                 .find(|x| **x == e)
-                .ok_or_else(|| StoreError::invalid("entity", format!("must be one of: {}", MESSAGE_ENTITIES.join(", "))))?,
+                .ok_or_else(|| StoreError::invalid("entity", Common::OneOf { list: words(MESSAGE_ENTITIES) }))?,
         ),
     };
     let vars = match obj.get("vars") {
         None | Some(Json::Null) => Map::new(),
         Some(Json::Object(m)) => m.clone(),
-        Some(_) => return Err(StoreError::invalid("vars", "must be an object of placeholder values")),
+        Some(_) => return Err(StoreError::invalid("vars", ChannelMsg::VarsNotObject {})),
     };
     let record_id = match obj.get("record_id") {
         None | Some(Json::Null) => None,
-        Some(v) => Some(v.as_i64().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid("record_id", "must be a record id"))?),
+        Some(v) => Some(v.as_i64().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid("record_id", ChannelMsg::RecordId {}))?),
     };
     Ok(ClientMessage {
-        channel: text("channel")?.ok_or_else(|| StoreError::invalid("channel", "is required"))?,
-        recipient: text("recipient")?.ok_or_else(|| StoreError::invalid("recipient", "is required"))?,
-        template_key: text("template_key")?.ok_or_else(|| StoreError::invalid("template_key", "is required"))?,
+        channel: text("channel")?.ok_or_else(|| StoreError::invalid("channel", Common::Required {}))?,
+        recipient: text("recipient")?.ok_or_else(|| StoreError::invalid("recipient", Common::Required {}))?,
+        template_key: text("template_key")?.ok_or_else(|| StoreError::invalid("template_key", Common::Required {}))?,
         vars,
         entity,
         record_id,
@@ -708,18 +728,16 @@ pub async fn queue_client_message_in(
         .and_where(Expr::col(col("channel")).eq(m.channel.as_str()))
         .to_owned();
     let Some(t) = conn.query_one(backend.build(&q)).await? else {
-        let what = if m.channel == "email" { "e-mail" } else { "SMS" };
-        return Err(StoreError::invalid(
-            "template",
-            format!("no {what} template '{}' in this workspace; add it in the settings", m.template_key),
-        ));
+        let key = m.template_key.clone();
+        let missing = if m.channel == "email" { ChannelMsg::NoEmailTemplate { key } } else { ChannelMsg::NoSmsTemplate { key } };
+        return Err(StoreError::invalid("template", missing));
     };
     let mut vars = m.vars.clone();
     vars.entry("company").or_insert(Json::String(company));
     let subject: Option<String> = t.try_get("", "subject")?;
     let (subject, body) = render_template(&m.channel, subject.as_deref(), &t.try_get::<String>("", "body")?, &vars)?;
     if body.trim().is_empty() {
-        return Err(StoreError::invalid("template", format!("the template '{}' filled with these values is empty", m.template_key)));
+        return Err(StoreError::invalid("template", ChannelMsg::TemplateEmpty { key: m.template_key.clone() }));
     }
     let q = Query::insert()
         .into_table(col("outbound_messages"))

@@ -17,6 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::workspace::NewWorkspace;
 use crate::Db;
+use poryadok_core::msg::Common;
 use poryadok_core::domain::{ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind, Role};
 use poryadok_core::schema::Entity;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
@@ -304,7 +305,7 @@ impl Db {
     pub async fn generate_demo(&self, opts: &DemoOptions) -> Result<DemoReport> {
         let started = Instant::now();
         if opts.deals > MAX_DEALS {
-            return Err(StoreError::invalid("deals", format!("must be at most {MAX_DEALS}")));
+            return Err(StoreError::invalid("deals", Common::AtMost { n: MAX_DEALS as i64 }));
         }
         let users = demo_users(opts.seed);
         let emails: Vec<String> = users.iter().map(|u| u.email.clone()).collect();

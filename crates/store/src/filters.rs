@@ -5,6 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::filter_sql::Compiler;
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::msg::RecordMsg;
 use poryadok_core::filter::{self, Checked, FilterSchema, PipelineInfo, StageInfo};
 use poryadok_core::schema::Entity;
 use poryadok_core::validate::CustomDef;
@@ -72,7 +73,7 @@ pub(crate) async fn check_on(
     field: &str,
 ) -> Result<Checked> {
     if !filterable(entity) {
-        return Err(StoreError::invalid(field, format!("{} cannot be filtered with an expression", entity.path())));
+        return Err(StoreError::invalid(field, RecordMsg::NotFilterable { entity: entity.path().to_string() }));
     }
     let schema = load_schema(conn, backend, actor, entity).await?;
     check_source(src, &schema, field)

@@ -24,6 +24,8 @@ use crate::{Db, Page};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use poryadok_core::domain::HistoryAction;
+use poryadok_core::msg::{words, Common, InvoiceMsg};
+use poryadok_core::Msg;
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{format_ms, parse_currency, parse_date};
 use poryadok_core::validate::RefCheck;
@@ -284,10 +286,10 @@ const WRITABLE: &[&str] =
 const READ_ONLY: &[&str] = &["id", "paid_amount", "paid_on", "balance", "overdue", "days_overdue", "created_at", "updated_at"];
 
 /// Checks a number as the store keeps it: trimmed, non-empty, at most [`NUMBER_MAX`] characters.
-pub fn check_number(raw: &str) -> std::result::Result<String, String> {
+pub fn check_number(raw: &str) -> std::result::Result<String, Msg> {
     let n = raw.trim();
     if n.is_empty() || n.chars().count() > NUMBER_MAX {
-        return Err(format!("must be a non-empty text of at most {NUMBER_MAX} characters"));
+        return Err(InvoiceMsg::NumberShape { max: NUMBER_MAX as i64 }.into());
     }
     Ok(n.to_string())
 }
@@ -295,17 +297,17 @@ pub fn check_number(raw: &str) -> std::result::Result<String, String> {
 fn opt_id(name: &str, v: &Json) -> Result<Option<i64>> {
     match v {
         Json::Null => Ok(None),
-        v => v.as_i64().filter(|i| *i > 0).map(Some).ok_or_else(|| StoreError::invalid(name, "must be an integer id or null")),
+        v => v.as_i64().filter(|i| *i > 0).map(Some).ok_or_else(|| StoreError::invalid(name, InvoiceMsg::IdOrNull {})),
     }
 }
 
 fn amount_of(name: &str, v: &Json) -> Result<i64> {
-    v.as_i64().filter(|a| *a > 0).ok_or_else(|| StoreError::invalid(name, "must be a positive integer amount in minor units"))
+    v.as_i64().filter(|a| *a > 0).ok_or_else(|| StoreError::invalid(name, InvoiceMsg::AmountPositive {}))
 }
 
 fn date_of(name: &str, v: &Json) -> Result<String> {
     v.as_str()
-        .ok_or_else(|| StoreError::invalid(name, "must be a date in the form YYYY-MM-DD"))
+        .ok_or_else(|| StoreError::invalid(name, InvoiceMsg::DateValue {}))
         .and_then(|s| parse_date(s.trim()).map_err(|m| StoreError::invalid(name, m)))
 }
 
@@ -313,18 +315,18 @@ fn text_of(name: &str, v: &Json, max: usize) -> Result<Option<String>> {
     match v {
         Json::Null => Ok(None),
         Json::String(s) if s.chars().count() <= max => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-        Json::String(_) => Err(StoreError::invalid(name, format!("is too long (at most {max} characters)"))),
-        _ => Err(StoreError::invalid(name, "must be a string")),
+        Json::String(_) => Err(StoreError::invalid(name, Common::TooLong { max: max as i64 })),
+        _ => Err(StoreError::invalid(name, Common::NotString {})),
     }
 }
 
 fn read_input(body: &Json) -> Result<Input> {
-    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+    let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
     let mut inp = Input::default();
     for (k, v) in obj {
         match k.as_str() {
             "number" => {
-                let s = v.as_str().ok_or_else(|| StoreError::invalid("number", "must be a string"))?;
+                let s = v.as_str().ok_or_else(|| StoreError::invalid("number", Common::NotString {}))?;
                 inp.number = Some(check_number(s).map_err(|m| StoreError::invalid("number", m))?);
             }
             "deal_id" => inp.deal_id = Some(opt_id(k, v)?),
@@ -332,7 +334,7 @@ fn read_input(body: &Json) -> Result<Input> {
             "owner_id" => inp.owner_id = Some(opt_id(k, v)?),
             "amount" => inp.amount = Some(amount_of(k, v)?),
             "currency" => {
-                let s = v.as_str().ok_or_else(|| StoreError::invalid("currency", "must be a string"))?;
+                let s = v.as_str().ok_or_else(|| StoreError::invalid("currency", Common::NotString {}))?;
                 inp.currency = Some(parse_currency(s).map_err(|m| StoreError::invalid("currency", m))?);
             }
             "issued_on" => inp.issued_on = Some(date_of(k, v)?),
@@ -341,12 +343,12 @@ fn read_input(body: &Json) -> Result<Input> {
             "status" => {
                 let s = v.as_str().unwrap_or_default();
                 if !matches!(s, "open" | "cancelled") {
-                    return Err(StoreError::invalid("status", "must be one of: open, cancelled (paid follows from the payments)"));
+                    return Err(StoreError::invalid("status", InvoiceMsg::StatusChoice {}));
                 }
                 inp.status = Some(s.to_string());
             }
-            k if READ_ONLY.contains(&k) => return Err(StoreError::invalid(k, "is read-only")),
-            k => return Err(StoreError::invalid(k, format!("is not a field of an invoice; fields: {}", WRITABLE.join(", ")))),
+            k if READ_ONLY.contains(&k) => return Err(StoreError::invalid(k, Common::ReadOnly {})),
+            k => return Err(StoreError::invalid(k, Common::UnknownField { expected: words(WRITABLE) })),
         }
     }
     Ok(inp)
@@ -354,7 +356,7 @@ fn read_input(body: &Json) -> Result<Input> {
 
 fn check_dates(issued_on: &str, due_on: Option<&str>) -> Result<()> {
     match due_on {
-        Some(d) if d < issued_on => Err(StoreError::invalid("due_on", "must not be before issued_on")),
+        Some(d) if d < issued_on => Err(StoreError::invalid("due_on", InvoiceMsg::DueBeforeIssued {})),
         _ => Ok(()),
     }
 }
@@ -374,7 +376,7 @@ fn encode_cursor(inv: &Invoice) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<(String, i64)> {
-    let bad = || StoreError::invalid("cursor", "is not a cursor returned by this list");
+    let bad = || StoreError::invalid("cursor", Common::BadCursor {});
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
     let v: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     match v.as_slice() {
@@ -401,30 +403,28 @@ impl InvoiceQuery {
     /// pairs; anything else, or a value that does not read, is a validation error naming it.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<InvoiceQuery> {
         let mut q = InvoiceQuery::default();
-        let id = |k: &str, v: &str| v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid(k, "must be an integer id"));
+        let id = |k: &str, v: &str| v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid(k, InvoiceMsg::IntegerId {}));
         for (k, v) in pairs {
             if v.is_empty() {
                 continue;
             }
             match k {
                 "status" if STATUSES.contains(&v) || v == "overdue" => q.status = Some(v.to_string()),
-                "status" => return Err(StoreError::invalid("status", "must be one of: open, paid, cancelled, overdue")),
+                "status" => return Err(StoreError::invalid("status", Common::OneOf { list: words(["open", "paid", "cancelled", "overdue"]) })),
                 "organization_id" => q.organization_id = Some(id(k, v)?),
                 "deal_id" => q.deal_id = Some(id(k, v)?),
                 "overdue" => {
                     q.overdue = Some(match v {
                         "true" | "1" => true,
                         "false" | "0" => false,
-                        _ => return Err(StoreError::invalid("overdue", "must be true or false")),
+                        _ => return Err(StoreError::invalid("overdue", Common::NotBool {})),
                     })
                 }
                 "limit" => q.limit = Some(v.to_string()),
                 "cursor" => q.cursor = Some(v.to_string()),
                 other => {
-                    return Err(StoreError::invalid(
-                        other,
-                        "unknown parameter; invoices take status, organization_id, deal_id, overdue, limit and cursor",
-                    ))
+                    let expected = words(["status", "organization_id", "deal_id", "overdue", "limit", "cursor"]);
+                    return Err(StoreError::invalid(other, Common::UnknownParameter { expected }));
                 }
             }
         }
@@ -522,7 +522,7 @@ impl Db {
         may_write(actor)?;
         let inp = read_input(body)?;
         if inp.status.is_some() {
-            return Err(StoreError::invalid("status", "is read-only on creation"));
+            return Err(StoreError::invalid("status", InvoiceMsg::StatusOnCreate {}));
         }
         let tx = self.write.begin().await?;
         let new = self.complete_new(&tx, actor, inp).await?;
@@ -533,9 +533,9 @@ impl Db {
 
     /// Fills an invoice's defaults from its deal and organization and checks its references.
     async fn complete_new(&self, conn: &impl ConnectionTrait, actor: &Actor, inp: Input) -> Result<NewInvoice> {
-        let number = inp.number.ok_or_else(|| StoreError::invalid("number", "is required"))?;
-        let amount = inp.amount.ok_or_else(|| StoreError::invalid("amount", "is required"))?;
-        let issued_on = inp.issued_on.ok_or_else(|| StoreError::invalid("issued_on", "is required"))?;
+        let number = inp.number.ok_or_else(|| StoreError::invalid("number", Common::Required {}))?;
+        let amount = inp.amount.ok_or_else(|| StoreError::invalid("amount", Common::Required {}))?;
+        let issued_on = inp.issued_on.ok_or_else(|| StoreError::invalid("issued_on", Common::Required {}))?;
         let due_on = inp.due_on.flatten();
         check_dates(&issued_on, due_on.as_deref())?;
         let deal_id = inp.deal_id.flatten();
@@ -572,7 +572,7 @@ impl Db {
     /// The deal an invoice is for, which the caller must see.
     async fn deal_defaults(&self, conn: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<DealDefaults> {
         let row = match fetch_one(conn, self.backend, Entity::Deal, actor, id, false).await {
-            Err(StoreError::NotFound) => return Err(StoreError::invalid("deal_id", format!("no deal with id {id} in this workspace"))),
+            Err(StoreError::NotFound) => return Err(StoreError::invalid("deal_id", InvoiceMsg::NoDeal { id })),
             other => other?,
         };
         let mut organization_id = row.get("organization_id").as_int();
@@ -686,18 +686,18 @@ impl Db {
     /// open balance, on a cancelled invoice, or dated in the future is refused.
     pub async fn add_payment(&self, actor: &Actor, invoice_id: i64, body: &Json) -> Result<(Payment, Invoice)> {
         may_write(actor)?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "amount" | "paid_on" | "reference")) {
-            return Err(StoreError::invalid(k, "is not a field of a payment; fields: amount, paid_on, reference"));
+            return Err(StoreError::invalid(k, Common::UnknownField { expected: words(["amount", "paid_on", "reference"]) }));
         }
-        let amount = amount_of("amount", obj.get("amount").ok_or_else(|| StoreError::invalid("amount", "is required"))?)?;
+        let amount = amount_of("amount", obj.get("amount").ok_or_else(|| StoreError::invalid("amount", Common::Required {}))?)?;
         let today = self.today(actor);
         let paid_on = match obj.get("paid_on") {
             None | Some(Json::Null) => today.clone(),
             Some(v) => date_of("paid_on", v)?,
         };
         if paid_on > today {
-            return Err(StoreError::invalid("paid_on", "must not be in the future"));
+            return Err(StoreError::invalid("paid_on", InvoiceMsg::PaidInFuture {}));
         }
         let reference = match obj.get("reference") {
             Some(v) => text_of("reference", v, REFERENCE_MAX)?,
@@ -707,10 +707,10 @@ impl Db {
         let tx = self.write.begin().await?;
         let inv = lock_invoice(&tx, self.backend, actor, invoice_id, now).await?;
         if inv.status == "cancelled" {
-            return Err(StoreError::conflict("status", "the invoice is cancelled; reopen it before recording a payment"));
+            return Err(StoreError::conflict("status", InvoiceMsg::InvoiceCancelled {}));
         }
         if amount > inv.balance() {
-            return Err(StoreError::invalid("amount", format!("exceeds the open balance of {}", inv.balance())));
+            return Err(StoreError::invalid("amount", InvoiceMsg::ExceedsBalance { balance: inv.balance() }));
         }
         let p = insert_payment(&tx, self.backend, actor, &inv, amount, &paid_on, reference, SOURCE_MANUAL, now).await?;
         let at = activity_clock::day_start_ms(&actor.ws.timezone, &paid_on).map_or(now, |t| t.min(now));
@@ -787,11 +787,11 @@ impl Db {
         q.and_where(Expr::col(col("status")).eq("open")).and_where(Expr::col(col("id")).gt(after_id));
         match which {
             Unpaid::IssuedDaysAgo(n) => {
-                let day = add_days(&today, -n.max(0)).ok_or_else(|| StoreError::invalid("days", "is out of range"))?;
+                let day = add_days(&today, -n.max(0)).ok_or_else(|| StoreError::invalid("days", Common::OutOfRange {}))?;
                 q.and_where(Expr::col(col("issued_on")).lte(day));
             }
             Unpaid::OverdueDays(n) => {
-                let day = add_days(&today, -n.max(1) + 1).ok_or_else(|| StoreError::invalid("days", "is out of range"))?;
+                let day = add_days(&today, -n.max(1) + 1).ok_or_else(|| StoreError::invalid("days", Common::OutOfRange {}))?;
                 q.and_where(Expr::col(col("due_on")).lt(day));
             }
         }
@@ -954,7 +954,7 @@ async fn org_owner(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, org
 fn number_taken(e: sea_orm::DbErr) -> StoreError {
     let err = StoreError::Db(e);
     if err.is_unique_violation() {
-        StoreError::conflict("number", "an invoice with this number already exists")
+        StoreError::conflict("number", InvoiceMsg::NumberTaken {})
     } else {
         err
     }

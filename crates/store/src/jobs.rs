@@ -12,6 +12,7 @@
 //! on one file only the holder of the `jobs` lease claims at all.
 //!
 //! This module owns the rows; what a job kind does lives with the worker that runs it.
+use poryadok_core::msg::{words, Common, RecordMsg};
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::Db;
@@ -217,7 +218,7 @@ impl Db {
         first_run_at: i64,
     ) -> Result<()> {
         if every_ms <= 0 {
-            return Err(StoreError::invalid("every", "must be a positive interval"));
+            return Err(StoreError::invalid("every", RecordMsg::PositiveInterval {}));
         }
         let now = self.clock.now_ms();
         let q = Query::insert()
@@ -307,7 +308,7 @@ impl Db {
         .limit(limit);
         if let Some(s) = status {
             if !STATUSES.contains(&s) {
-                return Err(StoreError::invalid("status", format!("must be one of: {}", STATUSES.join(", "))));
+                return Err(StoreError::invalid("status", Common::OneOf { list: words(STATUSES) }));
             }
             q.and_where(Expr::col(col("status")).eq(s));
         }
@@ -368,7 +369,7 @@ impl Db {
             .to_owned();
         match self.write.execute(self.backend.build(&q)).await?.rows_affected() {
             1 => Ok(()),
-            _ => Err(StoreError::Conflict { field: Some("status".into()), msg: "only a failed job can be retried".into() }),
+            _ => Err(StoreError::Conflict { field: Some("status".into()), msg: RecordMsg::RetryFailedOnly {}.into() }),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::Db;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use poryadok_core::schema::{Entity, Kind};
-use poryadok_core::msg::{words, Common, Msg};
+use poryadok_core::msg::{words, Common, Msg, RecordMsg};
 use poryadok_core::types::{self, Val};
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Order, Query};
@@ -40,7 +40,7 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u64> {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as u64),
-            _ => Err(StoreError::invalid("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+            _ => Err(StoreError::invalid("limit", Common::Between { min: 1, max: MAX_LIMIT as i64 })),
         },
     }
 }
@@ -62,12 +62,12 @@ fn encode_cursor(sort: &str, value: &Val, id: i64) -> String {
 }
 
 fn decode_cursor(raw: &str, sort: &str, kind: Kind) -> Result<Cursor> {
-    let bad = || StoreError::invalid("cursor", "is not a cursor returned by this list");
+    let bad = || StoreError::invalid("cursor", Common::BadCursor {});
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
     let parts: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     let [s, v, id] = parts.as_slice() else { return Err(bad()) };
     if s.as_str() != Some(sort) {
-        return Err(StoreError::invalid("cursor", "belongs to a different sort order; start again without a cursor"));
+        return Err(StoreError::invalid("cursor", RecordMsg::CursorOtherSort {}));
     }
     let id = id.as_i64().ok_or_else(bad)?;
     let value = if is_integer(kind) { Val::Int(v.as_i64().ok_or_else(bad)?) } else { Val::Text(v.as_str().ok_or_else(bad)?.to_string()) };
@@ -105,14 +105,14 @@ impl Db {
         };
         let sort_field = entity.field(sort_name).filter(|f| f.sortable).ok_or_else(|| {
             let names: Vec<_> = entity.fields().iter().filter(|f| f.sortable).map(|f| f.name).collect();
-            StoreError::invalid("sort", format!("cannot sort by '{sort_name}'; sortable: {} (prefix - for descending)", names.join(", ")))
+            StoreError::invalid("sort", RecordMsg::CannotSort { name: sort_name.to_string(), sortable: words(names.iter()) })
         })?;
         let mut q = visible_select(entity, actor, false);
         for (name, raw) in &lq.filters {
             let f = entity
                 .field(name)
                 .filter(|f| f.filterable() && f.readable())
-                .ok_or_else(|| StoreError::invalid(name, format!("unknown filter for {}", entity.path())))?;
+                .ok_or_else(|| StoreError::invalid(name, RecordMsg::UnknownFilter { entity: entity.path().to_string() }))?;
             let v = filter_value(f.kind, raw, &actor.ws.region).map_err(|m| StoreError::invalid(name, m))?;
             if v.is_null() {
                 q.and_where(Expr::col(col(f.column())).is_null());

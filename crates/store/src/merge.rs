@@ -15,6 +15,7 @@ use crate::error::{Result, StoreError};
 use crate::records::{append_history, decode, fetch_one, read_custom_defs, visible_select, Row};
 use crate::sql::{col, to_json, to_sea};
 use crate::Db;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{CustomFieldType, HistoryAction};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::Val;
@@ -97,7 +98,7 @@ pub fn domain_key(website: &str) -> Option<String> {
 fn mergeable(entity: Entity) -> Result<()> {
     match entity {
         Entity::Person | Entity::Organization => Ok(()),
-        _ => Err(StoreError::invalid("entity", "only persons and organizations have duplicates and merge")),
+        _ => Err(StoreError::invalid("entity", RecordMsg::NoDuplicates {})),
     }
 }
 
@@ -183,7 +184,7 @@ impl Db {
     pub async fn find_duplicates(&self, actor: &Actor, entity: Entity, limit: usize) -> Result<Vec<DuplicateGroup>> {
         mergeable(entity)?;
         if !(1..=MAX_DUPLICATE_GROUPS).contains(&limit) {
-            return Err(StoreError::invalid("limit", format!("must be from 1 to {MAX_DUPLICATE_GROUPS}")));
+            return Err(StoreError::invalid("limit", Common::Between { min: 1, max: MAX_DUPLICATE_GROUPS as i64 }));
         }
         let mut groups = Groups { out: Vec::new(), seen: HashSet::new(), limit };
         if entity == Entity::Person {
@@ -500,14 +501,14 @@ impl Db {
     ) -> Result<Row> {
         mergeable(entity)?;
         if keep_id == remove_id {
-            return Err(StoreError::invalid("merge_id", "a record cannot be merged with itself"));
+            return Err(StoreError::invalid("merge_id", RecordMsg::MergeSelf {}));
         }
         let now = self.clock.now_ms();
         fetch_one(tx, self.backend, entity, actor, keep_id, false).await?;
         if let Err(e) = fetch_one(tx, self.backend, entity, actor, remove_id, false).await {
             return Err(match e {
                 StoreError::NotFound => {
-                    StoreError::invalid("merge_id", format!("no {} with id {remove_id} in this workspace", entity.name()))
+                    StoreError::invalid("merge_id", RecordMsg::NoRecord { what: entity.name().to_string(), id: remove_id })
                 }
                 other => other,
             });
@@ -558,7 +559,7 @@ impl Db {
         if tx.execute(self.backend.build(&q)).await?.rows_affected() != 2 {
             return Err(StoreError::Conflict {
                 field: Some("merge_id".into()),
-                msg: "one of the records was just changed; try again".into(),
+                msg: RecordMsg::MergeBusy {}.into(),
             });
         }
         Ok(())

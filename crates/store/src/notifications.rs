@@ -10,6 +10,7 @@ use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
 use crate::sql::col;
 use crate::{Actor, Db};
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::types::format_ms;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, JoinType, OnConflict, Order, Query, SelectStatement};
@@ -108,11 +109,11 @@ fn own(actor: &Actor) -> SelectStatement {
 /// A link is followed from the page and from e-mail, so it must stay on this server.
 fn check(n: &NewNotification) -> Result<()> {
     if n.title.trim().is_empty() {
-        return Err(StoreError::invalid("title", "is required"));
+        return Err(StoreError::invalid("title", Common::Required {}));
     }
     match &n.link {
         Some(l) if !l.starts_with('/') || l.starts_with("//") || l.contains('\\') => {
-            Err(StoreError::invalid("link", "must be a local path such as /deals/5"))
+            Err(StoreError::invalid("link", RecordMsg::LocalLink {}))
         }
         _ => Ok(()),
     }

@@ -5,6 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::records::{append_history, check_refs, fetch_one};
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::msg::{words, Common, RecordMsg};
 use poryadok_core::domain::HistoryAction;
 use poryadok_core::schema::Entity;
 use poryadok_core::types::format_ms;
@@ -14,12 +15,12 @@ use sea_query::{Expr, Order, Query};
 use serde_json::{json, Map, Value as Json};
 
 fn parse_role(v: Option<&Json>) -> Result<String> {
-    let s = v.and_then(Json::as_str).map(str::trim).ok_or_else(|| StoreError::invalid("role", "is required"))?;
+    let s = v.and_then(Json::as_str).map(str::trim).ok_or_else(|| StoreError::invalid("role", Common::Required {}))?;
     let ok = (1..=32).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if ok {
         Ok(s.to_string())
     } else {
-        Err(StoreError::invalid("role", "must be 1 to 32 characters of a-z, 0-9 and _ (e.g. consultant)"))
+        Err(StoreError::invalid("role", RecordMsg::ParticipantRole {}))
     }
 }
 
@@ -49,15 +50,15 @@ impl Db {
 
     pub async fn add_participant(&self, actor: &Actor, deal: i64, body: &Json) -> Result<Json> {
         actor.caller.may_write(Entity::Deal).map_err(StoreError::forbidden)?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         if let Some(k) = obj.keys().find(|k| !["user_id", "role"].contains(&k.as_str())) {
-            return Err(StoreError::invalid(k, "unknown field of participant; expected user_id and role"));
+            return Err(StoreError::invalid(k, Common::UnknownField { expected: words(["user_id", "role"]) }));
         }
         let user = obj
             .get("user_id")
             .and_then(Json::as_i64)
             .filter(|i| *i > 0)
-            .ok_or_else(|| StoreError::invalid("user_id", "must be the integer id of a user"))?;
+            .ok_or_else(|| StoreError::invalid("user_id", Common::IdOf { what: "user".into() }))?;
         let role = parse_role(obj.get("role"))?;
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -76,7 +77,7 @@ impl Db {
             Err(e) => {
                 let err = StoreError::Db(e);
                 return Err(if err.is_unique_violation() {
-                    StoreError::conflict("user_id", "this user already takes part in the deal with this role")
+                    StoreError::conflict("user_id", RecordMsg::ParticipantTwice {})
                 } else {
                     err
                 });

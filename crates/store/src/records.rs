@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError};
 use crate::rules;
 use crate::sql::{self, col, to_sea};
 use crate::Db;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::HistoryAction;
 use poryadok_core::schema::{Entity, Field, Kind};
 use poryadok_core::types::Val;
@@ -331,7 +332,7 @@ fn system_view(actor: &Actor) -> Actor {
 }
 
 fn custom_field(entity: Entity) -> Result<&'static Field> {
-    entity.field("custom").ok_or_else(|| StoreError::invalid("custom", "this entity has no custom fields"))
+    entity.field("custom").ok_or_else(|| StoreError::invalid("custom", Common::NoCustomFields {}))
 }
 
 fn strip_nulls(m: &Map<String, Json>) -> Map<String, Json> {
@@ -355,9 +356,9 @@ fn unique_to_conflict(e: sea_orm::DbErr, entity: Entity) -> StoreError {
     match entity {
         // E-mails are unique across workspaces; the answer must not tell whether the address is
         // taken here or in someone else's workspace.
-        Entity::User => StoreError::conflict("email", "this e-mail cannot be used"),
-        Entity::CustomField => StoreError::conflict("key", "a custom field with this key already exists for this entity"),
-        _ => StoreError::Conflict { field: None, msg: "the record clashes with an existing one".into() },
+        Entity::User => StoreError::conflict("email", RecordMsg::EmailTaken {}),
+        Entity::CustomField => StoreError::conflict("key", RecordMsg::KeyTaken {}),
+        _ => StoreError::Conflict { field: None, msg: RecordMsg::Clash {}.into() },
     }
 }
 
@@ -385,7 +386,7 @@ pub(crate) async fn check_refs(conn: &impl ConnectionTrait, backend: DbBackend, 
         }
         if conn.query_one(backend.build(&q)).await?.is_none() {
             let what = if r.entity == Entity::User { "active user" } else { r.entity.name() };
-            return Err(StoreError::invalid(&r.field, format!("no {what} with id {} in this workspace", r.id)));
+            return Err(StoreError::invalid(&r.field, RecordMsg::NoRecord { what: what.to_string(), id: r.id }));
         }
     }
     Ok(())

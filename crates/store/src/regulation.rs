@@ -11,7 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
 use crate::records::{append_history, read_custom_defs, Row};
 use crate::sql::{aliased, col};
-use poryadok_core::msg::RegulationMsg;
+use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{HistoryAction, Role};
 use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
@@ -98,7 +98,8 @@ fn deal_value(row: &Row, field: &str) -> Option<String> {
 }
 
 /// The labels of the fields among `required` that `row` leaves empty.
-async fn missing_labels(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, required: &[String]) -> Result<Vec<String>> {
+/// The required fields `row` lacks, custom ones with their workspace label.
+async fn missing_fields(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, required: &[String]) -> Result<Vec<FieldName>> {
     let missing: Vec<&String> = required.iter().filter(|f| deal_value(row, f).is_none()).collect();
     if missing.is_empty() {
         return Ok(Vec::new());
@@ -106,9 +107,9 @@ async fn missing_labels(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64
     let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
     Ok(missing
         .into_iter()
-        .map(|f| match f.strip_prefix("custom.") {
-            Some(key) => defs.iter().find(|(_, d)| d.key == key).map_or_else(|| f.clone(), |(_, d)| d.label.clone()),
-            None => f.clone(),
+        .map(|f| match f.strip_prefix("custom.").and_then(|key| defs.iter().find(|(_, d)| d.key == key)) {
+            Some((_, d)) => FieldName::labelled(f.as_str(), d.label.as_str()),
+            None => FieldName::from(f.as_str()),
         })
         .collect())
 }
@@ -330,8 +331,9 @@ async fn insert_note(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
     Ok(())
 }
 
-fn ru(actor: &Actor) -> bool {
-    actor.ws.locale == "ru"
+/// Texts written into the workspace's records are in its language.
+fn lang(actor: &Actor) -> Lang {
+    actor.ws_lang()
 }
 
 /// Applies the regulation to a deal just written (`old` is `None` on create). Returns a new
@@ -365,9 +367,9 @@ pub(crate) async fn enforce_deal(
 
     if stage_changed {
         check_role_range(conn, backend, actor, &stage).await?;
-        let missing = missing_labels(conn, backend, ws, row, &stage.regulation.required_fields).await?;
+        let missing = missing_fields(conn, backend, ws, row, &stage.regulation.required_fields).await?;
         if !missing.is_empty() {
-            return Err(StoreError::invalid("stage_id", format!("to enter stage '{}' fill in: {}", stage.name, missing.join(", "))));
+            return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
         }
         let reg = &stage.regulation;
         if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
@@ -380,11 +382,9 @@ pub(crate) async fn enforce_deal(
                     match naming.mode {
                         NamingMode::Apply => renamed = Some(expected.trim().to_string()),
                         NamingMode::Check => {
-                            let note = if ru(actor) {
-                                format!("Название сделки не по шаблону этапа «{}»: ожидается «{}»", stage.name, expected.trim())
-                            } else {
-                                format!("The title does not follow the naming of stage '{}': expected '{}'", stage.name, expected.trim())
-                            };
+                            let note = RegulationMsg::TitleOffTemplate { stage: stage.name.clone(), expected: expected.trim().to_string() }
+                                .into_msg()
+                                .text(lang(actor));
                             insert_note(conn, backend, actor, row, note, now).await?;
                         }
                     }
@@ -470,36 +470,37 @@ async fn check_closing(
         if list.is_empty() || list.iter().any(|r| r == value) {
             Ok(())
         } else {
-            Err(StoreError::invalid(field, format!("must be one of: {}", list.join(", "))))
+            Err(StoreError::invalid(field, Common::OneOf { list: list.to_vec() }))
         }
     };
     match row.get("status").as_text().unwrap_or("open") {
         "won" => {
-            let missing = missing_labels(conn, backend, actor.ws_id(), row, &stage.won_required).await?;
+            let missing = missing_fields(conn, backend, actor.ws_id(), row, &stage.won_required).await?;
             if !missing.is_empty() {
-                return Err(StoreError::invalid("status", format!("to win the deal fill in: {}", missing.join(", "))));
+                return Err(StoreError::invalid("status", RegulationMsg::WinNeedsFields { fields: missing }));
             }
         }
         "lost" => {
-            let reason = text("lost_reason").ok_or_else(|| StoreError::invalid("lost_reason", "is required"))?;
+            let reason = text("lost_reason").ok_or_else(|| StoreError::invalid("lost_reason", Common::Required {}))?;
             from_list("lost_reason", &reason, lost_reasons)?;
-            text("close_comment").ok_or_else(|| StoreError::invalid("close_comment", "is required"))?;
+            text("close_comment").ok_or_else(|| StoreError::invalid("close_comment", Common::Required {}))?;
         }
         "frozen" => {
-            let reason = text("frozen_reason").ok_or_else(|| StoreError::invalid("frozen_reason", "is required"))?;
+            let reason = text("frozen_reason").ok_or_else(|| StoreError::invalid("frozen_reason", Common::Required {}))?;
             from_list("frozen_reason", &reason, frozen_reasons)?;
-            let day = text("return_on").ok_or_else(|| StoreError::invalid("return_on", "is required"))?;
+            let day = text("return_on").ok_or_else(|| StoreError::invalid("return_on", Common::Required {}))?;
             // The return task is due when that day's work starts.
             let noon_utc =
-                poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z")).map_err(|m| StoreError::invalid("return_on", m))?;
+                poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z"))
+                    .map_err(|_| StoreError::invalid("return_on", Common::NotDate { s: day.clone() }))?;
             let (day_start, _) = poryadok_core::zone::day_bounds(tz, noon_utc);
             // One working minute from midnight, less that minute: the day's first working moment.
             let due = cal.add_working_minutes(tz, day_start, 1) - 60_000;
             if due <= now {
-                return Err(StoreError::invalid("return_on", "must be a future date"));
+                return Err(StoreError::invalid("return_on", RegulationMsg::FutureDate {}));
             }
             let subject =
-                if ru(actor) { format!("Вернуться к сделке: {reason}") } else { format!("Return to the deal: {reason}") };
+                RegulationMsg::ReturnToDeal { reason: reason.clone() }.into_msg().text(lang(actor));
             let owner = row.get("owner_id").as_int();
             insert_task(conn, backend, actor, row, ("task", subject, text("close_comment").unwrap_or_default(), due, owner), now).await?;
         }
@@ -517,7 +518,7 @@ pub(crate) async fn check_stage_regulation(conn: &impl ConnectionTrait, backend:
     }
     let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
     if let Some(k) = keys.iter().find(|k| !defs.iter().any(|(_, d)| &d.key == *k)) {
-        return Err(StoreError::invalid("regulation", format!("no deal custom field '{k}'")));
+        return Err(StoreError::invalid("regulation", RegulationMsg::NoDealCustomField { key: k.to_string() }));
     }
     Ok(())
 }
@@ -544,7 +545,7 @@ pub(crate) async fn check_pipeline_settings(
             if one(conn, backend, &q).await?.is_none() {
                 return Err(StoreError::invalid(
                     format!("role_ranges.{i}.up_to_stage_id"),
-                    format!("no stage {} in this pipeline", range.up_to_stage_id),
+                    RegulationMsg::NoStageInPipeline { id: range.up_to_stage_id },
                 ));
             }
         }
@@ -557,7 +558,9 @@ pub(crate) async fn check_pipeline_settings(
                 None => regulation::REQUIRABLE.contains(&f),
             };
             if !ok {
-                return Err(StoreError::invalid(format!("won_required_fields.{i}"), format!("'{f}' cannot be required")));
+                let mut choices = poryadok_core::msg::words(poryadok_core::regulation::REQUIRABLE);
+                choices.push("custom.<key>".into());
+                return Err(StoreError::invalid(format!("won_required_fields.{i}"), RegulationMsg::NotRequirable { name: f.to_string(), choices }));
             }
         }
     }

@@ -190,9 +190,9 @@ pub(crate) async fn before_create(
             c.set(field(entity, "owner_id")?, Val::Int(actor.user_id()));
             set_default(c, entity, "shared", Val::Bool(false))?;
             let (Some(Val::Text(target)), Some(Val::Text(src))) = (c.get("entity").cloned(), c.get("expression").cloned()) else {
-                return Err(StoreError::invalid("expression", "is required"));
+                return Err(StoreError::invalid("expression", Common::Required {}));
             };
-            let target = Entity::from_name(&target).ok_or_else(|| StoreError::invalid("entity", "unknown entity"))?;
+            let target = Entity::from_name(&target).ok_or_else(|| StoreError::invalid("entity", RecordMsg::UnknownEntity {}))?;
             crate::filters::check_on(conn, backend, actor, target, &src, "expression").await?;
         }
         Entity::CustomField => {
@@ -265,7 +265,7 @@ pub(crate) async fn before_update(
             }
         }
         Entity::User if c.get("active") == Some(&Val::Bool(false)) && old.id() == actor.user_id() => {
-            return Err(StoreError::invalid("active", "you cannot deactivate yourself"));
+            return Err(StoreError::invalid("active", RecordMsg::DeactivateSelf {}));
         }
         _ => {}
     }
@@ -278,27 +278,27 @@ async fn place_deal(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Act
     let given_pipeline = c.get("pipeline_id").and_then(Val::as_int);
     let given_stage = c.get("stage_id").and_then(Val::as_int);
     if c.get("pipeline_id").is_some_and(Val::is_null) {
-        return Err(StoreError::invalid("pipeline_id", "a deal must be in a pipeline"));
+        return Err(StoreError::invalid("pipeline_id", RecordMsg::DealNeedsPipeline {}));
     }
     if c.get("stage_id").is_some_and(Val::is_null) {
-        return Err(StoreError::invalid("stage_id", "a deal must be in a stage"));
+        return Err(StoreError::invalid("stage_id", RecordMsg::DealNeedsStage {}));
     }
     match given_stage {
         Some(stage) => {
             let Some(stage_pipe) = stage_pipeline(conn, backend, actor, stage).await? else {
-                return Err(StoreError::invalid("stage_id", format!("no stage with id {stage} in this workspace")));
+                return Err(StoreError::invalid("stage_id", RecordMsg::NoRecord { what: "stage".into(), id: stage }));
             };
             let pipeline = given_pipeline.or_else(|| old.and_then(|o| o.get("pipeline_id").as_int())).unwrap_or(stage_pipe);
             if pipeline != stage_pipe {
-                return Err(StoreError::invalid("stage_id", format!("stage {stage} is not in pipeline {pipeline}")));
+                return Err(StoreError::invalid("stage_id", RecordMsg::StageNotInPipeline { stage, pipeline }));
             }
             c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
         }
         None => {
             let Some((stage, pipeline)) = first_stage(conn, backend, actor, given_pipeline).await? else {
                 return Err(match given_pipeline {
-                    Some(p) => StoreError::invalid("pipeline_id", format!("pipeline {p} has no stages (or does not exist)")),
-                    None => StoreError::invalid("pipeline_id", "the workspace has no active pipeline with stages; create one first"),
+                    Some(p) => StoreError::invalid("pipeline_id", RecordMsg::PipelineNoStages { pipeline: p }),
+                    None => StoreError::invalid("pipeline_id", RecordMsg::NoActivePipeline {}),
                 });
             };
             c.set(field(entity, "pipeline_id")?, Val::Int(pipeline));
@@ -332,8 +332,8 @@ fn check_options(c: &Checked, old: Option<&Row>) -> Result<()> {
     let options = c.get("options").or_else(|| old.map(|o| o.get("options")));
     let has_options = options.and_then(Val::as_text).is_some_and(|s| s != "[]");
     match (ft == "enum", has_options) {
-        (true, false) => Err(StoreError::invalid("options", "an enum field needs at least one option")),
-        (false, true) if c.get("options").is_some() => Err(StoreError::invalid("options", "only enum fields have options")),
+        (true, false) => Err(StoreError::invalid("options", RecordMsg::EnumOptions {})),
+        (false, true) if c.get("options").is_some() => Err(StoreError::invalid("options", RecordMsg::OptionsEnumOnly {})),
         _ => Ok(()),
     }
 }
@@ -356,7 +356,7 @@ fn own_filter(actor: &Actor, old: &Row) -> Result<()> {
     if old.get("owner_id").as_int() == Some(actor.user_id()) || actor.caller.role.sees_all() {
         Ok(())
     } else {
-        Err(StoreError::forbidden("only the owner changes a saved filter"))
+        Err(StoreError::forbidden(RecordMsg::FilterOwner {}))
     }
 }
 
@@ -458,7 +458,7 @@ pub(crate) async fn after_write(
                 .and_where(Expr::col(col("value")).eq(value.as_str()))
                 .to_owned();
             if let Some(other) = scalar_i64(conn, backend, &q).await? {
-                return Err(StoreError::conflict(name, format!("person {other} already has this {}", kind.as_str())));
+                return Err(StoreError::conflict(name, RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() }));
             }
             let ins = Query::insert()
                 .into_table(col("identities"))

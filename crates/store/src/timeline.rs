@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError};
 use crate::records::{decode, visible_select, Row};
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Order, Query, SelectStatement, SimpleExpr};
@@ -114,7 +115,7 @@ impl Cursor {
         format!("{}.{}.{}", self.at, self.kind.rank(), self.id)
     }
     fn decode(raw: &str) -> Result<Cursor> {
-        let bad = || StoreError::invalid("before", "is not a cursor returned by this timeline");
+        let bad = || StoreError::invalid("before", Common::BadCursor {});
         let mut it = raw.split('.').map(|p| p.parse::<i64>().map_err(|_| bad()));
         let (Some(at), Some(kind), Some(id), None) = (it.next(), it.next(), it.next(), it.next()) else { return Err(bad()) };
         Ok(Cursor { at: at?, kind: TimelineKind::from_rank(kind?).ok_or_else(bad)?, id: id? })
@@ -177,10 +178,10 @@ impl Db {
         limit: u64,
     ) -> Result<(Vec<TimelineItem>, Option<String>)> {
         if !matches!(entity, Entity::Deal | Entity::Person | Entity::Organization) {
-            return Err(StoreError::invalid("entity", "only deals, persons and organizations have a timeline"));
+            return Err(StoreError::invalid("entity", RecordMsg::NoTimeline {}));
         }
         if !(1..=MAX_TIMELINE_LIMIT).contains(&limit) {
-            return Err(StoreError::invalid("limit", format!("must be from 1 to {MAX_TIMELINE_LIMIT}")));
+            return Err(StoreError::invalid("limit", Common::Between { min: 1, max: MAX_TIMELINE_LIMIT as i64 }));
         }
         self.get(actor, entity, id).await?;
         let cursor = before.map(Cursor::decode).transpose()?;

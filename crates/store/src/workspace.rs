@@ -4,6 +4,7 @@ use crate::actor::{Actor, WorkspaceInfo};
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::msg::{words, Common, RecordMsg};
 use poryadok_core::access::Caller;
 use poryadok_core::domain::{Channel, HistoryAction, Role, Visibility};
 use poryadok_core::types::{self, Val};
@@ -163,30 +164,30 @@ impl Db {
     /// Changes workspace settings (administrators only).
     pub async fn update_workspace(&self, actor: &Actor, body: &Json) -> Result<Json> {
         if !actor.caller.role.can_manage_settings() {
-            return Err(StoreError::forbidden("only administrators change workspace settings"));
+            return Err(StoreError::forbidden(RecordMsg::WorkspaceAdminOnly {}));
         }
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         let mut upd = Query::update();
         upd.table(col("workspaces")).and_where(Expr::col(col("id")).eq(actor.ws_id()));
         let before = self.workspace_json(actor).await?;
         for (k, v) in obj {
-            let s = || v.as_str().ok_or_else(|| StoreError::invalid(k, "must be a string"));
+            let s = || v.as_str().ok_or_else(|| StoreError::invalid(k, Common::NotString {}));
             let value: sea_query::Value = match k.as_str() {
                 "name" => {
                     let n = s()?.trim();
                     if n.is_empty() || n.chars().count() > 255 {
-                        return Err(StoreError::invalid(k, "must be 1 to 255 characters"));
+                        return Err(StoreError::invalid(k, Common::Length { min: 1, max: 255 }));
                     }
                     n.into()
                 }
                 "currency" => types::parse_currency(s()?).map_err(|m| StoreError::invalid(k, m))?.into(),
                 "timezone" => types::parse_timezone(s()?).map_err(|m| StoreError::invalid(k, m))?.into(),
                 "locale" if ["ru", "en"].contains(&s()?) => s()?.into(),
-                "locale" => return Err(StoreError::invalid(k, "must be one of: ru, en")),
+                "locale" => return Err(StoreError::invalid(k, Common::OneOf { list: words(["ru", "en"]) })),
                 "region" if s()?.len() == 2 && s()?.chars().all(|c| c.is_ascii_uppercase()) => s()?.into(),
-                "region" => return Err(StoreError::invalid(k, "must be an ISO 3166 region code such as RU")),
+                "region" => return Err(StoreError::invalid(k, RecordMsg::Region {})),
                 "visibility" => Visibility::parse(s()?)
-                    .ok_or_else(|| StoreError::invalid(k, format!("must be one of: {}", Visibility::ALL.join(", "))))?
+                    .ok_or_else(|| StoreError::invalid(k, Common::OneOf { list: words(Visibility::ALL) }))?
                     .as_str()
                     .into(),
                 "business_hours" => poryadok_core::calendar::BusinessHours::parse(v)?.to_json().to_string().into(),
@@ -197,7 +198,7 @@ impl Db {
                         _ => "[]".into(),
                     }
                 }
-                _ => return Err(StoreError::invalid(k, "unknown workspace setting")),
+                _ => return Err(StoreError::invalid(k, RecordMsg::UnknownSetting {})),
             };
             upd.value(col(k), value);
         }
@@ -267,7 +268,7 @@ impl Db {
     /// Remembers the caller's interface language (any user may set their own).
     pub async fn set_own_locale(&self, actor: &Actor, locale: &str) -> Result<()> {
         if !matches!(locale, "ru" | "en") {
-            return Err(StoreError::invalid("locale", format!("'{locale}' is not one of ru, en")));
+            return Err(StoreError::invalid("locale", Common::OneOf { list: words(["ru", "en"]) }));
         }
         let q = Query::update()
             .table(col("users"))

@@ -58,7 +58,7 @@ fn several_intervals_round_trip_in_canonical_form() {
 fn rejects_bad_intervals_and_dates() {
     let fail = |v: Value| {
         let e = BusinessHours::parse(&v).unwrap_err();
-        (e.field, e.message)
+        (e.field.clone(), e.message())
     };
     let days = |extra: Value| {
         let mut v = json!({"days": [1, 2, 3, 4, 5]});

@@ -12,7 +12,7 @@
 //! titles) is written in the workspace's locale ([`Lang::from_locale`]).
 //!
 //! To add a message: add a variant to the area's `catalogue!` with both texts; `{name}` in a text
-//! is the argument `name`. Tests check that every placeholder names an argument and that every
+//! is the argument `name`, and `{{` / `}}` are literal braces. Tests check that every placeholder names an argument and that every
 //! code is unique.
 use serde_json::{Map, Value as Json};
 
@@ -158,6 +158,41 @@ impl Arg for Vec<FieldName> {
     }
 }
 
+/// An argument read back from its JSON form ([`Arg::json`]): how a stored message is rebuilt.
+pub trait FromArgJson: Sized {
+    fn from_arg_json(v: &Json) -> Option<Self>;
+}
+
+impl FromArgJson for String {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_str().map(str::to_string)
+    }
+}
+
+impl FromArgJson for i64 {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_i64()
+    }
+}
+
+impl FromArgJson for Vec<String> {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_array()?.iter().map(String::from_arg_json).collect()
+    }
+}
+
+impl FromArgJson for FieldName {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_str().map(FieldName::from)
+    }
+}
+
+impl FromArgJson for Vec<FieldName> {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_array()?.iter().map(FieldName::from_arg_json).collect()
+    }
+}
+
 /// Declares one area's messages: `Variant { arg: Type, … } = "code", en "…", ru "…";`.
 macro_rules! catalogue {
     ($(#[$meta:meta])* $name:ident { $( $(#[$doc:meta])* $variant:ident { $($arg:ident : $ty:ty),* $(,)? } = $code:literal, en $en:literal, ru $ru:literal; )* }) => {
@@ -181,6 +216,22 @@ macro_rules! catalogue {
             /// Every message of the area with default arguments (for the catalogue's tests).
             pub fn samples() -> Vec<Self> {
                 vec![$( Self::$variant { $($arg: Default::default()),* }, )*]
+            }
+            /// The message of `code` with its arguments as the API carries them ([`Self::args`] as
+            /// JSON); `None` for a code not in this area or arguments that do not fit.
+            #[allow(unused_variables)]
+            pub fn from_code(code: &str, args: &serde_json::Map<String, serde_json::Value>) -> Option<Self> {
+                match code {
+                    $( $code => Some(Self::$variant { $($arg: <$ty as $crate::msg::FromArgJson>::from_arg_json(args.get(stringify!($arg))?)?),* }), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl $name {
+            /// As a message of any area.
+            pub fn into_msg(self) -> $crate::msg::Msg {
+                self.into()
             }
         }
 
@@ -208,6 +259,11 @@ macro_rules! areas {
                     $(Msg::$area($m) => $e,)*
                 }
             };
+        }
+
+        fn any_from_code(code: &str, args: &Map<String, Json>) -> Option<Msg> {
+            $(if let Some(m) = $area::from_code(code, args) { return Some(m.into()); })*
+            None
         }
 
         fn all_samples() -> Vec<Msg> {
@@ -258,6 +314,12 @@ impl Msg {
     pub fn samples() -> Vec<Msg> {
         all_samples()
     }
+
+    /// A message rebuilt from its code and its arguments as [`Msg::args_json`] gave them (a
+    /// message stored in a record); `None` for an unknown code or arguments that do not fit.
+    pub fn from_code(code: &str, args: &Map<String, Json>) -> Option<Msg> {
+        any_from_code(code, args)
+    }
 }
 
 impl std::fmt::Display for Msg {
@@ -266,43 +328,62 @@ impl std::fmt::Display for Msg {
     }
 }
 
+/// A template's pieces: literal text (braces unescaped) and `{name}` placeholders.
+enum Piece<'a> {
+    Text(&'a str),
+    Arg(&'a str),
+}
+
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push(Piece::Text(&rest[..i]));
+        let after = &rest[i + 1..];
+        if after.starts_with(&rest[i..i + 1]) {
+            // `{{` or `}}`: one literal brace.
+            out.push(Piece::Text(&rest[i..i + 1]));
+            rest = &after[1..];
+        } else if let (b'{', Some(close)) = (rest.as_bytes()[i], after.find('}')) {
+            out.push(Piece::Arg(&after[..close]));
+            rest = &after[close + 1..];
+        } else {
+            out.push(Piece::Text(&rest[i..i + 1]));
+            rest = after;
+        }
+    }
+    out.push(Piece::Text(rest));
+    out
+}
+
 /// `template` with each `{name}` replaced by the argument's reading.
 fn fill(template: &str, args: &[(&'static str, &dyn Arg)], lang: Lang, labels: &dyn Labels) -> String {
     let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let name = &after[..close];
-                match args.iter().find(|(n, _)| *n == name) {
-                    Some((_, a)) => out.push_str(&a.show(lang, labels)),
-                    None => out.push_str(&rest[open..open + close + 2]),
+    for piece in pieces(template) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Arg(name) => match args.iter().find(|(n, _)| *n == name) {
+                Some((_, a)) => out.push_str(&a.show(lang, labels)),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
                 }
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
+            },
         }
     }
-    out.push_str(rest);
     out
 }
 
 /// The placeholders of a template, in order.
 pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        out.push(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    out
+    pieces(template)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Arg(a) => Some(a),
+            Piece::Text(_) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -346,7 +427,8 @@ mod tests {
         for m in Msg::samples() {
             for lang in [Lang::Ru, Lang::En] {
                 let text = m.render(lang, &Keys);
-                assert!(!text.contains('{'), "{} ({}): {text}", m.code(), lang.code());
+                let braces = m.template(lang).matches("{{").count();
+                assert_eq!(text.matches('{').count(), braces, "{} ({}): {text}", m.code(), lang.code());
             }
         }
     }
@@ -367,6 +449,17 @@ mod tests {
         let gate: Msg = RegulationMsg::StageNeedsFields { stage: "КП".into(), fields: vec!["value".into(), FieldName::labelled("custom.x", "Бюджет")] }.into();
         assert_eq!(gate.render(Lang::Ru, &Ru), "чтобы перейти на этап «КП», заполните: Сумма, Бюджет");
         assert_eq!(gate.english(), "to enter stage 'КП' fill in: value, custom.x");
+    }
+
+    #[test]
+    fn every_message_is_rebuilt_from_its_code_and_arguments() {
+        for m in Msg::samples() {
+            assert_eq!(Msg::from_code(m.code(), &m.args_json()).as_ref(), Some(&m), "{}", m.code());
+        }
+        let phone: Msg = Common::Phone { s: "12".into() }.into();
+        assert_eq!(Msg::from_code("phone", &phone.args_json()), Some(phone));
+        assert_eq!(Msg::from_code("phone", &Map::new()), None);
+        assert_eq!(Msg::from_code("no_such_code", &Map::new()), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
+use axum::http::StatusCode;
 use poryadok_core::domain::Role;
+use poryadok_core::msg::{AssistantMsg, Common};
 use poryadok_core::schema::Entity;
 use serde_json::{json, Value};
 
@@ -27,14 +29,17 @@ pub async fn run(State(st): State<AppState>, Auth(actor): Auth, ApiPath(name): A
     let dry_run = match body.get("dry_run") {
         None => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::bad_body("dry_run must be true or false").with_field("dry_run")),
+        Some(_) => return Err(ApiError::from_msg(StatusCode::BAD_REQUEST, "validation", Common::NotBool {}).with_field("dry_run")),
     };
     let allowed = if dry_run { matches!(actor.caller.role, Role::Admin | Role::Head) } else { actor.caller.role == Role::Admin };
     if !allowed {
-        return Err(ApiError::forbidden("a dry run needs an administrator or a head; a run needs an administrator"));
+        return Err(ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden", AssistantMsg::RunForbidden {}));
     }
     let now = match body.get("now").and_then(Value::as_str) {
-        Some(t) => Some(poryadok_core::types::parse_timestamp(t).map_err(|e| ApiError::bad_body(e).with_field("now"))?),
+        Some(t) => Some(
+            poryadok_core::types::parse_timestamp(t)
+                .map_err(|e| ApiError::from_msg(StatusCode::BAD_REQUEST, "validation", e).with_field("now"))?,
+        ),
         None => None,
     };
     let report = st.db.run_assistant(actor.ws_id(), &name, now, dry_run).await?;

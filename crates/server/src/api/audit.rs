@@ -9,6 +9,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use poryadok_core::msg::{words, AuditMsg, Common};
+use poryadok_core::Lang;
 use poryadok_store::audit::{ViolationQuery, ROUND_JOB};
 use poryadok_store::jobs::NewJob;
 use serde::Deserialize;
@@ -54,19 +56,16 @@ pub async fn delete_rule(State(st): State<AppState>, Auth(actor): Auth, ApiPath(
 /// rules can be tried without waiting.
 pub async fn start_round(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
     let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
-    let Some(obj) = body.as_object() else { return Err(ApiError::bad_body("must be a JSON object")) };
+    let Some(obj) = body.as_object() else {
+        return Err(ApiError::from_msg(StatusCode::BAD_REQUEST, "validation", Common::BodyNotObject {}).with_field("body"));
+    };
     if let Some(k) = obj.keys().find(|k| k.as_str() != "now") {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "unknown field; a round takes now").with_field(k.clone()));
+        return Err(ApiError::invalid(k.clone(), Common::UnknownField { expected: words(["now"]) }));
     }
     let now = match obj.get("now") {
         None | Some(Value::Null) => None,
-        Some(Value::String(t)) => Some(
-            poryadok_core::types::parse_timestamp(t)
-                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", e).with_field("now"))?,
-        ),
-        Some(_) => {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be an RFC 3339 timestamp").with_field("now"))
-        }
+        Some(Value::String(t)) => Some(poryadok_core::types::parse_timestamp(t).map_err(|e| ApiError::invalid("now", e))?),
+        Some(_) => return Err(ApiError::invalid("now", Common::NotString {})),
     };
     let round = begin_round_at(&st, &actor, now).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"data": {"id": round, "status": "running"}}))).into_response())
@@ -167,14 +166,15 @@ pub async fn export(
     }
     let rows = st.db.round_export(&actor, round).await?;
     let rules = st.db.list_rules(&actor).await?;
-    let (base, ru) = (base_url(&headers), actor.ws.locale == "ru");
+    // The workbook is for the one who asked: in their language.
+    let ru = Lang::for_reader(actor.user_locale.as_deref(), &actor.ws.locale) == Lang::Ru;
+    let base = base_url(&headers);
     let disposition = |ext: &str| format!("attachment; filename=\"audit-round-{round}.{ext}\"");
     match p.format.as_deref().unwrap_or("xlsx") {
         "xlsx" => {
-            let bytes = crate::export::workbook(&rules, &rows, &base, ru).map_err(|e| {
-                tracing::error!(error = %e, "workbook");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the workbook could not be written")
-            })?;
+            // An internal error: logged with its cause, answered with the generic message.
+            let bytes = crate::export::workbook(&rules, &rows, &base, ru)
+                .map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(format!("workbook: {e}"))))?;
             let ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
             Ok(([(header::CONTENT_TYPE, ct.to_string()), (header::CONTENT_DISPOSITION, disposition("xlsx"))], bytes).into_response())
         }
@@ -183,7 +183,7 @@ pub async fn export(
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition("csv"))], body)
                 .into_response())
         }
-        _ => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be one of: xlsx, csv").with_field("format")),
+        _ => Err(ApiError::invalid("format", Common::OneOf { list: words(["xlsx", "csv"]) })),
     }
 }
 
@@ -193,13 +193,9 @@ pub async fn install_catalogue(State(st): State<AppState>, Auth(actor): Auth, bo
     let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
     let mut params = std::collections::HashMap::new();
     if let Some(p) = body.get("params") {
-        let obj = p.as_object().ok_or_else(|| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be an object of names").with_field("params")
-        })?;
+        let obj = p.as_object().ok_or_else(|| ApiError::invalid("params", AuditMsg::ParamsObject {}))?;
         for (k, v) in obj {
-            let v = v.as_str().ok_or_else(|| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be a string").with_field(format!("params.{k}"))
-            })?;
+            let v = v.as_str().ok_or_else(|| ApiError::invalid(format!("params.{k}"), Common::NotString {}))?;
             params.insert(k.clone(), v.to_string());
         }
     }

@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use poryadok_core::msg::{words, Common};
 use poryadok_store::invoices::InvoiceQuery;
 use serde_json::{json, Value};
 
@@ -93,13 +94,8 @@ pub async fn import(
         match (k.as_str(), v.as_str()) {
             ("dry_run", "true" | "1") => dry_run = true,
             ("dry_run", "false" | "0" | "") => dry_run = false,
-            ("dry_run", _) => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be true or false").with_field("dry_run"))
-            }
-            (other, _) => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "unknown parameter; the import takes dry_run")
-                    .with_field(other))
-            }
+            ("dry_run", _) => return Err(ApiError::invalid("dry_run", Common::NotBool {})),
+            (other, _) => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["dry_run"]) })),
         }
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());

@@ -11,7 +11,7 @@ use super::card::Entry;
 use super::format::Fmt;
 use super::i18n::T;
 use super::settings::{self, NavItem};
-use super::{error_page, field_error, messages, render_status, store_error, Ui};
+use super::{error_page, messages, render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -188,23 +188,13 @@ fn option_label(t: &T, value: &str) -> String {
     .to_string()
 }
 
-/// The store's messages about settings in the reader's language; others as the shared
-/// catalogue has them.
-fn message(t: &T, m: &str) -> String {
-    let key = match m {
-        "must be a whole number of days from 1 to 3650" => "assistants.err.days",
-        "must be a whole number of days from 0" => "assistants.err.days0",
-        "must be a number above 0" => "assistants.err.factor",
-        "must be true or false" => "assistants.err.bool",
-        "must be a list of user ids" => "assistants.err.pool",
-        "no user of the pool is active" => "assistants.err.pool_inactive",
-        "the pool mode needs at least one user in the pool" => "assistants.err.pool_empty",
-        _ if m.starts_with("must be one of ") => "assistants.err.one_of",
-        _ if m.starts_with("not a setting of this assistant") => "assistants.err.unknown",
-        _ if m.ends_with("is not available yet") => "assistants.unavailable",
-        _ => return messages::translate(t, m),
-    };
-    t.t(key).to_string()
+/// A refusal that belongs to the form (a setting, or the panel), in the reader's language; `None`
+/// when it is not the user's to fix there.
+fn form_error(t: &T, e: &StoreError) -> Option<(String, String)> {
+    match e {
+        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
+        _ => messages::field_error(t, e),
+    }
 }
 
 fn last_run(t: &T, fmt: &Fmt, last: &Json) -> String {
@@ -551,9 +541,9 @@ async fn save(State(st): State<AppState>, ui: Ui, Path(name): Path<String>, Form
     match st.db.update_assistant(&ui.actor, &name, &body).await {
         Ok(_) if ui.htmx => one_panel(&st, &ui, &name, StatusCode::OK, Extra { saved: Some(name.clone()), ..Extra::default() }).await,
         Ok(_) => Redirect::to(&format!("{HREF}?saved={name}#assistant-{name}")).into_response(),
-        Err(e) => match field_error(&e) {
-            Some((field, m)) => {
-                let failed = Failed { name: name.clone(), sent, field, message: message(&ui.t, &m) };
+        Err(e) => match form_error(&ui.t, &e) {
+            Some((field, message)) => {
+                let failed = Failed { name: name.clone(), sent, field, message };
                 let extra = Extra { failed: Some(failed), ..Extra::default() };
                 if ui.htmx {
                     one_panel(&st, &ui, &name, StatusCode::UNPROCESSABLE_ENTITY, extra).await
@@ -586,8 +576,8 @@ async fn run(State(st): State<AppState>, ui: Ui, Path(name): Path<String>, dry: 
                 Err(e) => return store_error(&ui, e),
             }
         }
-        Err(e) => match field_error(&e) {
-            Some((_, m)) => (StatusCode::UNPROCESSABLE_ENTITY, refused_report(&name, dry, message(&ui.t, &m))),
+        Err(e) => match form_error(&ui.t, &e) {
+            Some((_, message)) => (StatusCode::UNPROCESSABLE_ENTITY, refused_report(&name, dry, message)),
             None => return store_error(&ui, e),
         },
     };
@@ -807,6 +797,18 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_setting_reads_in_the_readers_language() {
+        let refused = |settings: Json| StoreError::Validation(poryadok_core::assistants::check_settings("forgotten", &settings).unwrap_err());
+        let ru = T::new(Lang::Ru);
+        assert_eq!(
+            form_error(&ru, &refused(json!({"days": 0}))),
+            Some(("settings.days".to_string(), "укажите целое число дней от 1 до 3650".to_string()))
+        );
+        assert_eq!(form_error(&T::new(Lang::En), &refused(json!({"dayz": 1}))).map(|e| e.0), Some("settings.dayz".to_string()));
+        assert_eq!(form_error(&ru, &StoreError::forbidden(poryadok_core::msg::AssistantMsg::AdminOnly {})), None, "a refusal is a page");
+    }
+
+    #[test]
     fn an_assistants_history_event_reads_as_a_sentence() {
         let t = T::new(Lang::Ru);
         let entry = || Entry {
@@ -830,6 +832,5 @@ mod tests {
         assert_eq!(e.meta, vec!["Метка «Забыт»".to_string()]);
         assert_eq!(explained(&t, &json!({"name": {"from": "a", "to": "b"}}), entry()).headline, "Изменено");
         assert_eq!(label_text(&t, "vip"), "vip");
-        assert_eq!(message(&t, "the 'unpaid' assistant is not available yet"), t.t("assistants.unavailable"));
     }
 }

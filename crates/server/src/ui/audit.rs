@@ -4,8 +4,7 @@
 //! audit calls with the signed-in user, so who may see, answer or review is the API's rule.
 use super::i18n::T;
 use super::lists::filter_message;
-use super::messages::translate;
-use super::{error_page, field_error, render, render_status, store_error, Ui};
+use super::{error_page, messages, render, render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -83,11 +82,13 @@ fn responsible_label(t: &T, r: &str) -> String {
     }
 }
 
-/// A store failure as an inline message: the filter's mistake with its caret, or the field's text.
-fn inline_error(ui: &Ui, e: &StoreError) -> Option<(String, String)> {
+/// A store failure as an inline message: the filter's mistake with its caret, or the field's text
+/// in the reader's language. A refusal naming no field is not the form's (`None`).
+fn inline_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     match e {
         StoreError::Filter { field, error, text } => Some((field.clone(), filter_message(error, text))),
-        _ => field_error(e).map(|(f, m)| (f, translate(&ui.t, &m))),
+        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
+        _ => messages::field_error(t, e),
     }
 }
 
@@ -326,7 +327,7 @@ async fn update_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Fo
 async fn after_save(st: &AppState, ui: &Ui, id: Option<i64>, f: RuleForm, result: Result<(), StoreError>) -> Response {
     match result {
         Ok(()) => go_to(ui, "/audit/rules"),
-        Err(e) => match inline_error(ui, &e) {
+        Err(e) => match inline_error(&ui.t, &e) {
             Some((field, message)) => {
                 let preview = load_preview(st, ui, &f.entity, &f.expression).await;
                 let mut edit = rule_edit(ui, id, &f, preview);
@@ -385,7 +386,7 @@ async fn load_preview(st: &AppState, ui: &Ui, entity: &str, expression: &str) ->
         return Preview::default();
     }
     let failed = |e: StoreError| Preview {
-        error: Some(inline_error(ui, &e).map_or_else(|| ui.t.t("error.internal").to_string(), |m| m.1)),
+        error: Some(inline_error(&ui.t, &e).map_or_else(|| ui.t.t("error.internal").to_string(), |m| m.1)),
         ..Preview::default()
     };
     let checked = match st.db.check_filter(&ui.actor, entity, expression, "expression").await {
@@ -752,7 +753,7 @@ async fn answer(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f)
     }
     let (status, error) = match result {
         Ok(_) => (StatusCode::OK, None),
-        Err(e) => match inline_error(&ui, &e) {
+        Err(e) => match inline_error(&ui.t, &e) {
             Some(fe) => (StatusCode::UNPROCESSABLE_ENTITY, Some(fe)),
             None => return store_error(&ui, e),
         },
@@ -883,7 +884,7 @@ async fn review(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f)
     let result = st.db.review_violation(&ui.actor, id, &json!({"decision": f.decision, "comment": f.comment})).await;
     let (status, error) = match result {
         Ok(_) => (StatusCode::OK, None),
-        Err(e) => match inline_error(&ui, &e) {
+        Err(e) => match inline_error(&ui.t, &e) {
             Some(fe) if !matches!(e, StoreError::Forbidden { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, Some(fe)),
             _ => return store_error(&ui, e),
         },
@@ -1009,6 +1010,21 @@ async fn load_standings(st: &AppState, ui: &Ui) -> Result<StandingsPage, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_answer_reads_in_the_readers_language() {
+        use crate::ui::i18n::Lang;
+        use poryadok_core::msg::AuditMsg;
+        let ru = T::new(Lang::Ru);
+        let no_comment = StoreError::invalid("comment", AuditMsg::CommentNotFixed {});
+        assert_eq!(
+            inline_error(&ru, &no_comment),
+            Some(("comment".to_string(), "напишите комментарий: почему нарушение не исправлено".to_string()))
+        );
+        let closed = StoreError::conflict("status", AuditMsg::ViolationClosed {});
+        assert_eq!(inline_error(&ru, &closed).map(|e| e.1), Some("нарушение закрыто".to_string()));
+        assert_eq!(inline_error(&ru, &StoreError::forbidden(AuditMsg::AnswerForbidden {})), None, "a refusal is a page");
+    }
 
     #[test]
     fn the_chart_scales_bars_to_the_largest_round() {

@@ -818,7 +818,7 @@ async fn timeline_panel(st: &AppState, ui: &Ui, entity: Entity, id: i64) -> Resp
 
 /// A refusal that names a field, in the reader's language, for showing next to that field.
 fn inline_error(ui: &Ui, e: &StoreError) -> Option<(String, String)> {
-    field_error(e).map(|(f, m)| (f, super::messages::translate(&ui.t, &m)))
+    field_error(&ui.t, e)
 }
 
 /// A refused form: status 422, swapped in place of the form (`target`) rather than what a

@@ -7,7 +7,7 @@
 //! user, so the page shows and merges only what the API would.
 use super::card::FieldView;
 use super::i18n::T;
-use super::{field_error, render, render_status, store_error, Ui};
+use super::{render, render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,7 +15,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use poryadok_core::msg::RecordMsg;
 use poryadok_core::schema::Entity;
+use poryadok_core::Msg;
 use poryadok_store::merge::DuplicateGroup;
 use poryadok_store::{Row, StoreError};
 use serde::Deserialize;
@@ -276,16 +278,12 @@ async fn merge_group(State(st): State<AppState>, ui: Ui, Form(f): Form<GroupMerg
 
 /// A merge refusal in the reader's words, when it is about the choice of cards.
 fn merge_error(ui: &Ui, e: &StoreError) -> Option<String> {
-    let (field, message) = field_error(e)?;
     let t = ui.t;
-    Some(match (e, field.as_str()) {
-        (StoreError::Conflict { .. }, "merge_id") => t.t("duplicates.err.busy").to_string(),
-        (_, "merge_id") if message.contains("itself") => t.t("duplicates.err.self").to_string(),
-        (_, "merge_id") => {
-            let id = message.split_whitespace().find_map(|w| w.parse::<i64>().ok()).map(|i| i.to_string()).unwrap_or_default();
-            t.fmt("duplicates.err.unknown", [("id", id.as_str())].as_slice())
-        }
-        _ => format!("{}: {}", super::messages::field_label(&t, &field), super::messages::translate(&t, &message)),
+    Some(match e.msg()? {
+        Msg::RecordMsg(RecordMsg::MergeBusy {}) => t.t("duplicates.err.busy").to_string(),
+        Msg::RecordMsg(RecordMsg::MergeSelf {}) => t.t("duplicates.err.self").to_string(),
+        Msg::RecordMsg(RecordMsg::NoRecord { id, .. }) => t.fmt("duplicates.err.unknown", [("id", id.to_string().as_str())].as_slice()),
+        _ => super::messages::refusal_line(&t, e)?,
     })
 }
 

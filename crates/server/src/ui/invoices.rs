@@ -7,7 +7,7 @@
 //! answers 422 with the block again, the message next to the field, so htmx swaps it in place.
 use super::format::Fmt;
 use super::i18n::T;
-use super::{render, render_status, store_error, Ui};
+use super::{messages, render, render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
@@ -17,6 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::domain::Role;
+use poryadok_core::msg::InvoiceMsg;
+use poryadok_core::Msg;
 use poryadok_core::schema::Entity;
 use poryadok_store::invoices::import::{parse_amount, ImportReport};
 use poryadok_store::invoices::{Invoice, InvoiceQuery, Payment};
@@ -53,29 +55,20 @@ fn input_amount(t: &T, minor: i64) -> String {
     format!("{}{sep}{:02}", minor / 100, minor % 100)
 }
 
-/// The store's (English) refusal as the reader's text.
-fn explain(ui: &Ui, fmt: &Fmt, currency: &str, message: &str) -> String {
-    let key = match message {
-        "is required" => "invoices.err.required",
-        "must be a date in the form YYYY-MM-DD" => "invoices.err.date",
-        "must not be before issued_on" => "invoices.err.due_before",
-        "an invoice with this number already exists" => "invoices.err.number_taken",
-        "must not be in the future" => "invoices.err.future",
-        "must be a positive integer amount in minor units" => "invoices.err.amount",
-        m if m.starts_with("must be a non-empty text") => "invoices.err.number",
-        m if m.starts_with("the invoice is cancelled") => "invoices.err.cancelled",
-        m if m.starts_with("exceeds the open balance of ") => {
-            let balance = m.trim_start_matches("exceeds the open balance of ").parse::<i64>().unwrap_or(0);
-            return ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(balance, currency).as_str())]);
-        }
-        other => return super::messages::translate(&ui.t, other),
-    };
-    ui.t.t(key).to_string()
-}
-
-/// A refusal that belongs next to a form field, or `None` when it is not about the form.
+/// A refusal that belongs next to a form field, in the reader's language, or `None` when it is
+/// not about the form. The open balance reads as money in the invoice's currency.
 fn form_error(ui: &Ui, fmt: &Fmt, currency: &str, e: &StoreError) -> Option<(String, String)> {
-    super::field_error(e).map(|(f, m)| (f, explain(ui, fmt, currency, &m)))
+    match e {
+        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
+        StoreError::Validation(fe) => match &fe.msg {
+            Msg::InvoiceMsg(InvoiceMsg::ExceedsBalance { balance }) => Some((
+                fe.field.clone(),
+                ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(*balance, currency).as_str())]),
+            )),
+            _ => messages::field_error(&ui.t, e),
+        },
+        _ => messages::field_error(&ui.t, e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,10 +584,7 @@ fn report_view(t: &T, r: &ImportReport) -> ReportView {
         .map(|e| ErrorLine {
             line: e.line,
             column: e.column.clone(),
-            message: match e.code {
-                "invalid" => super::messages::translate(t, &e.message),
-                code => t.t(&format!("invoices.code.{code}")).to_string(),
-            },
+            message: messages::say(t, &e.msg),
         })
         .collect();
     ReportView {
@@ -608,21 +598,13 @@ fn report_view(t: &T, r: &ImportReport) -> ReportView {
 /// The refusal of a whole file as the reader's text: a missing column is named as 1C writes it.
 fn file_error(ui: &Ui, e: &StoreError) -> Option<String> {
     let StoreError::Validation(fe) = e else { return None };
-    let column = match fe.field.as_str() {
-        "number" => "Номер / Number",
-        "date" => "Дата / Date",
-        "tax_id" => "ИНН контрагента / Tax ID",
-        "amount" => "Сумма / Amount",
-        "paid" => "Оплачено / Paid",
-        "file" => {
-            let key = match fe.message.as_str() {
-                "is empty" | "has no rows" => "invoices.import.empty",
-                m if m.starts_with("has ") => "invoices.import.too_many",
-                _ => "invoices.import.unreadable",
-            };
-            return Some(ui.t.t(key).to_string());
-        }
-        _ => return Some(super::messages::translate(&ui.t, &fe.message)),
+    let column = match (&fe.msg, fe.field.as_str()) {
+        (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "number") => "Номер / Number",
+        (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "date") => "Дата / Date",
+        (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "tax_id") => "ИНН контрагента / Tax ID",
+        (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "amount") => "Сумма / Amount",
+        (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "paid") => "Оплачено / Paid",
+        (m, _) => return Some(messages::say(&ui.t, m)),
     };
     Some(ui.t.fmt("invoices.import.missing_column", &[("column", column)]))
 }

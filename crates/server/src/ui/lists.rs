@@ -3,7 +3,7 @@
 //! saved filters of each list. Also owns how a filter box's text becomes an expression, which the
 //! board shares.
 use super::i18n::T;
-use super::messages::{field_label, translate};
+use super::messages::field_label;
 use super::{render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
@@ -360,7 +360,7 @@ async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) 
     let (page, filter_error) = match st.db.list(&ui.actor, entity, &lq).await {
         Ok(p) => (Some(p), None),
         Err(StoreError::Filter { error, text, .. }) => (None, Some(filter_message(&error, &text))),
-        Err(StoreError::Validation(fe)) => (None, Some(format!("{}: {}", field_label(&ui.t, &fe.field), translate(&ui.t, &fe.message)))),
+        Err(e @ StoreError::Validation(_)) => (None, super::messages::refusal_line(&ui.t, &e)),
         Err(e) => return Err(e),
     };
     let (data, next_cursor) = page.map(|p| (p.data, p.next_cursor)).unwrap_or_default();
@@ -590,9 +590,9 @@ async fn save_filter(State(st): State<AppState>, ui: Ui, Form(form): Form<SaveFi
     match st.db.create(&ui.actor, Entity::SavedFilter, &body).await {
         Ok(_) => after_change(&st, &ui, entity, params, "lists.saved").await,
         Err(StoreError::Filter { error, text, .. }) => respond(&st, &ui, entity, params, failed(filter_message(&error, &text)), None).await,
-        Err(e) => match super::field_error(&e) {
+        Err(e) => match super::field_error(&ui.t, &e) {
             Some((_, message)) => {
-                let error = format!("{}: {}", ui.t.t("lists.save_name"), translate(&ui.t, &message));
+                let error = format!("{}: {}", ui.t.t("lists.save_name"), message);
                 respond(&st, &ui, entity, params, failed(error), None).await
             }
             None => store_error(&ui, e),

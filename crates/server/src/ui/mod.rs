@@ -147,7 +147,7 @@ impl FromRequestParts<AppState> for Ui {
 }
 
 fn lang_for(actor: &Actor) -> Lang {
-    actor.user_locale.as_deref().and_then(Lang::parse).or_else(|| Lang::parse(&actor.ws.locale)).unwrap_or(Lang::Ru)
+    actor.reader_lang()
 }
 
 fn is_htmx(parts_headers: &axum::http::HeaderMap) -> bool {
@@ -252,26 +252,17 @@ pub fn error_page(t: T, htmx: bool, status: StatusCode, message: &str) -> Respon
 
 /// Maps a store failure to what the user sees: validation text as is, everything else generic.
 pub fn store_error(ui: &Ui, e: StoreError) -> Response {
+    let line = messages::refusal_line(&ui.t, &e);
     let api: crate::error::ApiError = e.into();
-    let message = match api.code {
-        "not_found" => ui.t.t("error.not_found").to_string(),
-        "internal" => ui.t.t("error.internal").to_string(),
-        _ => match &api.field {
-            Some(f) => format!("{}: {}", messages::field_label(&ui.t, f), messages::translate(&ui.t, &api.message)),
-            None => messages::translate(&ui.t, &api.message),
-        },
+    let message = match (api.code, line) {
+        ("not_found", _) => ui.t.t("error.not_found").to_string(),
+        (_, Some(line)) => line,
+        ("unavailable", None) => ui.t.t("error.unavailable").to_string(),
+        ("precondition_failed", None) => ui.t.t("error.stale").to_string(),
+        ("unauthorized", None) => ui.t.t("error.unauthorized").to_string(),
+        (_, None) => ui.t.t("error.internal").to_string(),
     };
     error_page(ui.t, ui.htmx, api.status, &message)
 }
 
-/// The messages a validation failure carries, keyed by field, for inline display in forms.
-pub fn field_error(e: &StoreError) -> Option<(String, String)> {
-    match e {
-        StoreError::Validation(fe) => Some((fe.field.clone(), fe.message.clone())),
-        StoreError::Conflict { field: Some(f), message } | StoreError::Forbidden { field: Some(f), message } => {
-            Some((f.clone(), message.clone()))
-        }
-        StoreError::Filter { field, error, .. } => Some((field.clone(), error.to_string())),
-        _ => None,
-    }
-}
+pub use messages::field_error;

@@ -599,13 +599,11 @@ fn label(t: &T, tab: Tab, field: &str) -> String {
 
 /// A refusal that belongs next to a form; anything else (not found, forbidden) is an error page.
 fn failure(t: &T, tab: Tab, e: &StoreError) -> Option<(String, String)> {
-    if let Some((field, message)) = super::field_error(e) {
-        return Some((field.clone(), format!("{}: {}", label(t, tab, &field), messages::translate(t, &message))));
+    let (field, message) = super::field_error(t, e)?;
+    if field.is_empty() {
+        return Some((field, message));
     }
-    match e {
-        StoreError::Conflict { field: None, message } => Some((String::new(), messages::translate(t, message))),
-        _ => None,
-    }
+    Some((field.clone(), format!("{}: {}", label(t, tab, &field), message)))
 }
 
 /// Where a write lands: which tab to show again and which form to blame if it fails.
@@ -940,12 +938,10 @@ mod tests {
     #[test]
     fn refusals_of_deletes_in_use_are_translated_with_their_count() {
         let ru = T::new(Lang::Ru);
-        assert_eq!(messages::translate(&ru, "3 deals are in this stage; move them first"), "в этом этапе сделок: 3; сначала перенесите их");
-        assert_eq!(
-            messages::translate(&T::new(Lang::En), "2 users are in this team; move them first"),
-            "2 users are in this team; move them first"
-        );
-        assert_eq!(messages::translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100");
+        use poryadok_core::msg::{Common, RecordMsg};
+        assert_eq!(messages::say(&ru, &RecordMsg::InUseStage { n: 3 }.into()), "в этом этапе сделок: 3; сначала перенесите их");
+        assert_eq!(messages::say(&T::new(Lang::En), &RecordMsg::InUseTeam { n: 2 }.into()), "2 users are in this team; move them first");
+        assert_eq!(messages::say(&ru, &Common::Between { min: 0, max: 100 }.into()), "должно быть от 0 до 100");
     }
 
     #[test]
@@ -987,11 +983,8 @@ mod tests {
         for key in generated.chain((1..=7).map(|d| format!("settings.day.{d}"))) {
             assert_ne!(ru.t(&key), key, "{key} is missing from the catalogue");
         }
-        assert_eq!(
-            messages::translate(&ru, "intervals 09:00–13:00 and 12:00–18:00 overlap"),
-            "интервалы 09:00–13:00 и 12:00–18:00 пересекаются"
-        );
-        assert_eq!(messages::translate(&ru, "must be between 0 and 100"), "должно быть от 0 до 100", "the shared messages still apply");
+        let overlap = poryadok_core::msg::RegulationMsg::Overlap { a: "09:00–13:00".into(), b: "12:00–18:00".into() };
+        assert_eq!(messages::say(&ru, &overlap.into()), "интервалы 09:00–13:00 и 12:00–18:00 пересекаются");
     }
 
     #[test]

@@ -416,23 +416,13 @@ async fn save_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path
             Err(e) => store_error(&ui, e),
         },
         Ok(_) => Redirect::to(&format!("/settings/stages/{id}/regulation")).into_response(),
-        Err(e) => match refusal(&e) {
+        Err(e) => match field_error(&ui.t, &e) {
             Some((path, message)) => {
-                form.error = Some(stage_slot(&ui.t, &path, &crate::ui::messages::translate(&ui.t, &message), &rows));
+                form.error = Some(stage_slot(&ui.t, &path, &message, &rows));
                 respond(&ui, StatusCode::UNPROCESSABLE_ENTITY, None, Sub::Stage(form))
             }
             None => store_error(&ui, e),
         },
-    }
-}
-
-/// A refusal's full path and message: `regulation` with "regulation.naming.template: unknown
-/// placeholder…" becomes `regulation.naming.template` and "unknown placeholder…".
-fn refusal(e: &StoreError) -> Option<(String, String)> {
-    let (field, message) = field_error(e)?;
-    match message.split_once(": ") {
-        Some((path, rest)) if path.starts_with(&format!("{field}.")) && !path.contains(' ') => Some((path.to_string(), rest.to_string())),
-        _ => Some((field, message)),
     }
 }
 
@@ -522,9 +512,9 @@ async fn save_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): P
             Err(e) => store_error(&ui, e),
         },
         Ok(_) => Redirect::to(&format!("/settings/pipelines/{id}/rules")).into_response(),
-        Err(e) => match refusal(&e) {
+        Err(e) => match field_error(&ui.t, &e) {
             Some((path, message)) => {
-                form.error = Some(rules_slot(&ui.t, &path, &crate::ui::messages::translate(&ui.t, &message), &roles));
+                form.error = Some(rules_slot(&ui.t, &path, &message, &roles));
                 respond(&ui, StatusCode::UNPROCESSABLE_ENTITY, None, Sub::Pipeline(form))
             }
             None => store_error(&ui, e),
@@ -612,8 +602,8 @@ mod tests {
     #[test]
     fn refusals_land_next_to_the_input_their_path_names() {
         let t = T::new(Lang::En);
-        let e = StoreError::invalid("regulation", "regulation.entry_tasks.0.due.amount: must be positive");
-        let (path, message) = refusal(&e).unwrap();
+        let e = StoreError::invalid("regulation.entry_tasks.0.due.amount", poryadok_core::msg::Common::Positive {});
+        let (path, message) = field_error(&t, &e).unwrap();
         assert_eq!((path.as_str(), message.as_str()), ("regulation.entry_tasks.0.due.amount", "must be positive"));
         let s = stage_slot(&t, &path, &message, &[2]);
         assert_eq!((s.at.as_str(), s.input.as_str()), ("task.2", "task.2.due"));

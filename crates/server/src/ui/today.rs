@@ -220,8 +220,8 @@ async fn reschedule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, For
     };
     match st.db.update(&ui.actor, Entity::Activity, id, &json!({"due_at": format_ms(ms)})).await {
         Ok(_) => after_change(&st, &ui, "today.moved_notice").await,
-        Err(e) => match super::field_error(&e) {
-            Some((_, message)) => respond(&st, &ui, Some((id, super::messages::translate(&ui.t, &message))), None).await,
+        Err(e) => match super::field_error(&ui.t, &e) {
+            Some((_, message)) => respond(&st, &ui, Some((id, message)), None).await,
             None => store_error(&ui, e),
         },
     }

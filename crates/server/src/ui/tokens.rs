@@ -113,7 +113,7 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
         d => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                let msg = format!("{}: {}", ui.t.t("tokens.expires_days"), super::messages::translate(&ui.t, "must be a whole number"));
+                let msg = format!("{}: {}", ui.t.t("tokens.expires_days"), super::messages::say(&ui.t, &poryadok_core::msg::Common::NotInteger {}.into()));
                 return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await;
             }
         },
@@ -124,10 +124,10 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
             let created = Created { name: made.token.name, secret: made.secret };
             respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new())).await
         }
-        Err(e) => match super::field_error(&e) {
+        Err(e) => match super::field_error(&ui.t, &e) {
             Some((field, message)) => {
                 let label = if field == "name" { ui.t.t("tokens.name") } else { ui.t.t("tokens.expires_days") };
-                let msg = format!("{label}: {}", super::messages::translate(&ui.t, &message));
+                let msg = format!("{label}: {message}");
                 respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await
             }
             None => store_error(&ui, e),

@@ -33,7 +33,7 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                 workspace_id: ctx.ws(),
                 user_id: h,
                 kind: "assistant_escalation".into(),
-                title: ctx.texts.title("escalation").into(),
+                title: ctx.texts.title("escalation"),
                 body: reason.clone(),
                 link,
                 dedupe_key: Some(format!("escalation:{id}")),

@@ -58,7 +58,7 @@ async fn clear_revived(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
             entity: "organization",
             record_id: r.try_get("", "record_id")?,
             title: r.try_get("", "name")?,
-            reason: ctx.texts.revived().to_string(),
+            reason: ctx.texts.revived(),
             owner_id: None,
         });
     }

@@ -8,6 +8,7 @@ use crate::channels::ClientMessage;
 use crate::error::Result;
 use crate::notifications::NewNotification;
 use poryadok_core::assistants::DAY_MS;
+use poryadok_core::msg::AssistantMsg;
 use sea_orm::{ConnectionTrait, QueryResult};
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashSet;
@@ -108,14 +109,14 @@ async fn templates(ctx: &RunCtx<'_>, key: &str) -> Result<HashSet<String>> {
     rows.iter().map(|r| r.try_get::<String>("", "channel").map_err(Into::into)).collect()
 }
 
-/// The reminders for an invoice by the assistant's channel setting, and a note of what could not be sent.
+/// The reminders for an invoice by the assistant's channel setting, and what could not be sent.
 fn reminders(
     ctx: &RunCtx<'_>,
     inv: &Invoice,
     key: &str,
     have: &HashSet<String>,
     days_overdue: i64,
-) -> (Vec<ClientMessage>, Vec<&'static str>) {
+) -> (Vec<ClientMessage>, Vec<AssistantMsg>) {
     let channel = ctx.settings.get("channel").and_then(Json::as_str).unwrap_or("email");
     let wanted: &[&str] = match channel {
         "both" => &["email", "sms"],
@@ -150,19 +151,11 @@ fn reminders(
                 record_id: Some(inv.id),
                 dedupe_key: Some(format!("{}:{}:{ch}", ctx.name, inv.id)),
             }),
-            (None, _) => missing.push(if *ch == "email" { "no e-mail" } else { "no phone" }),
-            (_, false) => missing.push(if *ch == "email" { "no e-mail template" } else { "no SMS template" }),
+            (None, _) => missing.push(if *ch == "email" { AssistantMsg::NoEmail {} } else { AssistantMsg::NoPhone {} }),
+            (_, false) => missing.push(if *ch == "email" { AssistantMsg::NoEmailTemplate {} } else { AssistantMsg::NoSmsTemplate {} }),
         }
     }
     (out, missing)
-}
-
-fn with_missing(reason: String, missing: &[&str]) -> String {
-    if missing.is_empty() {
-        reason
-    } else {
-        format!("{reason} ({})", missing.join(", "))
-    }
 }
 
 fn date_ms(ctx: &RunCtx<'_>, date: &str) -> i64 {
@@ -198,7 +191,7 @@ pub(crate) async fn unpaid(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                 entity: "invoice",
                 record_id: inv.id,
                 title: format!("{} · {}", inv.number, inv.client),
-                reason: with_missing(ctx.texts.unpaid_reason(&inv.number, age), &missing),
+                reason: ctx.texts.with_missing(ctx.texts.unpaid_reason(&inv.number, age), &missing),
                 owner_id: inv.owner,
             },
             label: Some(UNPAID),
@@ -242,7 +235,7 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                     entity: "invoice",
                     record_id: inv.id,
                     title: title.clone(),
-                    reason: with_missing(ctx.texts.debt_reason(&inv.number, days_overdue), &missing),
+                    reason: ctx.texts.with_missing(ctx.texts.debt_reason(&inv.number, days_overdue), &missing),
                     owner_id: inv.owner,
                 },
                 label: Some(OVERDUE),
@@ -278,7 +271,7 @@ pub(crate) async fn debtors(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
                     workspace_id: ctx.ws(),
                     user_id: h,
                     kind: "debt_escalation".into(),
-                    title: ctx.texts.title("debtors").into(),
+                    title: ctx.texts.title("debtors"),
                     body: reason.clone(),
                     link: inv.deal.map(|d| format!("/deals/{d}")).or_else(|| inv.org.map(|o| format!("/organizations/{o}"))),
                     dedupe_key: Some(format!("debt_escalation:{}", inv.id)),

@@ -20,8 +20,10 @@ mod support;
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::{Actor, Db};
-use poryadok_core::assistants::{check_settings, defaults, Texts, NAMES};
+use poryadok_core::assistants::{check_settings, defaults, unknown, Texts, NAMES};
 use poryadok_core::domain::{Channel, Role};
+use poryadok_core::msg::{AssistantMsg, Common};
+use poryadok_core::Lang;
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, OnConflict, Order, Query};
@@ -60,14 +62,14 @@ impl RunReport {
 fn must_admin(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin => Ok(()),
-        _ => Err(StoreError::forbidden("only an administrator changes or runs assistants")),
+        _ => Err(StoreError::forbidden(AssistantMsg::AdminOnly {})),
     }
 }
 
 fn may_view(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin | Role::Head => Ok(()),
-        _ => Err(StoreError::forbidden("only an administrator or a head sees the assistants")),
+        _ => Err(StoreError::forbidden(AssistantMsg::ViewForbidden {})),
     }
 }
 
@@ -75,7 +77,7 @@ impl Db {
     /// Every assistant with its settings (defaults filled in), whether it is on, and its last run.
     pub async fn assistants(&self, actor: &Actor) -> Result<Vec<Json>> {
         may_view(actor)?;
-        let texts = Texts::new(actor.user_locale.as_deref().unwrap_or(&actor.ws.locale));
+        let texts = Texts::in_lang(Lang::for_reader(actor.user_locale.as_deref(), &actor.ws.locale));
         let mut out = Vec::new();
         for name in NAMES {
             let (enabled, settings) = self.assistant_settings(actor.ws_id(), name).await?;
@@ -104,8 +106,7 @@ impl Db {
 
     /// Whether an assistant is on, and its settings (defaults when never saved).
     pub async fn assistant_settings(&self, ws: i64, name: &str) -> Result<(bool, Json)> {
-        let defaults = defaults(name)
-            .ok_or_else(|| StoreError::invalid("name", format!("unknown assistant '{name}'; assistants: {}", NAMES.join(", "))))?;
+        let defaults = defaults(name).ok_or_else(|| StoreError::invalid("name", unknown(name)))?;
         let q = Query::select()
             .columns(["enabled", "settings"].map(col))
             .from(col("assistants"))
@@ -130,12 +131,12 @@ impl Db {
         let enabled = match body.get("enabled") {
             None => enabled,
             Some(Json::Bool(b)) => *b,
-            Some(_) => return Err(StoreError::invalid("enabled", "must be true or false")),
+            Some(_) => return Err(StoreError::invalid("enabled", Common::NotBool {})),
         };
         let mut merged = current;
         if let Some(given) = body.get("settings") {
             let Json::Object(given) = given else {
-                return Err(StoreError::invalid("settings", "must be an object"));
+                return Err(StoreError::invalid("settings", Common::NotObject {}));
             };
             if let Some(m) = merged.as_object_mut() {
                 m.extend(given.clone());
@@ -145,7 +146,7 @@ impl Db {
         if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) {
             let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
             if support::active_users(&self.read, self.backend, actor.ws_id(), Some(&ids), None).await?.is_empty() {
-                return Err(StoreError::invalid("settings.pool", "no user of the pool is active"));
+                return Err(StoreError::invalid("settings.pool", AssistantMsg::PoolInactive {}));
             }
         }
         let now = self.clock.now_ms();
@@ -193,7 +194,7 @@ impl Db {
             "escalation" => escalation::run(&ctx).await?,
             "unpaid" => invoices::unpaid(&ctx).await?,
             "debtors" => invoices::debtors(&ctx).await?,
-            other => return Err(StoreError::invalid("name", format!("unknown assistant '{other}'"))),
+            other => return Err(StoreError::invalid("name", unknown(other))),
         };
         if let Some(id) = run_id {
             let q = Query::update()

@@ -10,6 +10,7 @@ use crate::sql::col;
 use poryadok_core::domain::{ActivityType, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{self as read, display_phone, CallEvent, CallMapping, Words};
+use poryadok_core::msg::IntakeMsg;
 use poryadok_core::schema::Entity;
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
@@ -32,17 +33,17 @@ pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
             c.insert("preset".into(), json!("generic"));
         }
         Some(Json::String(_)) => {}
-        Some(_) => return Err(StoreError::invalid("config.preset", "must be a preset name")),
+        Some(_) => return Err(StoreError::invalid("config.preset", IntakeMsg::PresetName {})),
     }
     if let Some(m) = c.get("mapping") {
         let Json::Object(m) = m else {
-            return Err(StoreError::invalid("config.mapping", "must be an object of call field → provider parameter"));
+            return Err(StoreError::invalid("config.mapping", IntakeMsg::MappingNotObject {}));
         };
         if let Some((k, _)) = m.iter().find(|(_, v)| !v.is_string()) {
-            return Err(StoreError::invalid(format!("config.mapping.{k}"), "must be a parameter name"));
+            return Err(StoreError::invalid(format!("config.mapping.{k}"), IntakeMsg::ParamName {}));
         }
     }
-    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.message()))?;
+    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.msg))?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::{DealStatus, IdentityKind, Role};
 use poryadok_core::intake::Attribution;
+use poryadok_core::msg::{Common, IntakeMsg};
 use poryadok_core::schema::Entity;
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_query::{Expr, OnConflict, Order, Query};
@@ -49,7 +50,7 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
     let id_of = |c: &Map<String, Json>, k: &str| -> Result<Option<i64>> {
         match c.get(k) {
             None | Some(Json::Null) => Ok(None),
-            Some(v) => v.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| StoreError::invalid(format!("config.{k}"), "must be an id")),
+            Some(v) => v.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| StoreError::invalid(format!("config.{k}"), IntakeMsg::MustBeId {})),
         }
     };
     let pipeline = id_of(c, "pipeline_id")?;
@@ -65,7 +66,7 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
     };
     if let Some(p) = pipeline {
         if scalar_i64(&db.read, db.backend, &live("pipelines", p)).await?.is_none() {
-            return Err(StoreError::invalid("config.pipeline_id", format!("there is no pipeline {p}")));
+            return Err(StoreError::invalid("config.pipeline_id", IntakeMsg::NoPipeline { id: p }));
         }
     }
     if let Some(s) = stage {
@@ -74,7 +75,7 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
             q.and_where(Expr::col(col("pipeline_id")).eq(p));
         }
         if scalar_i64(&db.read, db.backend, &q).await?.is_none() {
-            return Err(StoreError::invalid("config.stage_id", format!("there is no stage {s} in the source's pipeline")));
+            return Err(StoreError::invalid("config.stage_id", IntakeMsg::NoStageInPipeline { id: s }));
         }
     }
     let mut users: Vec<(String, i64)> = Vec::new();
@@ -85,11 +86,11 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
         None | Some(Json::Null) => {}
         Some(Json::Array(ids)) => {
             for (i, v) in ids.iter().enumerate() {
-                let id = v.as_i64().ok_or_else(|| StoreError::invalid(format!("config.pool.{i}"), "must be a user id"))?;
+                let id = v.as_i64().ok_or_else(|| StoreError::invalid(format!("config.pool.{i}"), IntakeMsg::MustBeUserId {}))?;
                 users.push((format!("config.pool.{i}"), id));
             }
         }
-        Some(_) => return Err(StoreError::invalid("config.pool", "must be a list of user ids")),
+        Some(_) => return Err(StoreError::invalid("config.pool", IntakeMsg::UserIdList {})),
     }
     for (field, id) in users {
         let q = Query::select()
@@ -100,14 +101,14 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
             .and_where(Expr::col(col("active")).eq(true))
             .to_owned();
         if scalar_i64(&db.read, db.backend, &q).await?.is_none() {
-            return Err(StoreError::invalid(field, format!("user {id} is not an active user of this workspace")));
+            return Err(StoreError::invalid(field, Common::NotActiveUser { id }));
         }
     }
     match c.get("callback_minutes") {
         None | Some(Json::Null) => {}
         Some(v) => {
             if v.as_i64().is_none_or(|m| !(1..=10_080).contains(&m)) {
-                return Err(StoreError::invalid("config.callback_minutes", "must be a whole number of working minutes from 1 to 10080"));
+                return Err(StoreError::invalid("config.callback_minutes", IntakeMsg::CallbackMinutes {}));
             }
         }
     }

@@ -13,8 +13,9 @@ use crate::intake::Source;
 use crate::rules::scalar_i64;
 use crate::sql::col;
 use crate::{Actor, Db};
-use poryadok_core::Msg;
 use poryadok_core::domain::{CustomFieldType, IdentityKind};
+use poryadok_core::msg::{words, Common, IntakeMsg};
+use poryadok_core::Msg;
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{display_phone, Attribution, Words};
 use poryadok_core::schema::Entity;
@@ -130,12 +131,12 @@ pub struct Submission {
 impl Submission {
     /// Reads the stored format (which is also what a server-to-server sender posts).
     pub fn from_body(body: &[u8]) -> std::result::Result<Submission, FieldError> {
-        let v: Json = serde_json::from_slice(body).map_err(|e| FieldError::new("body", format!("the body is not valid JSON: {e}")))?;
+        let v: Json = serde_json::from_slice(body).map_err(|e| FieldError::new("body", Common::BodyNotJson { why: e.to_string() }))?;
         let Json::Object(top) = v else {
-            return Err(FieldError::new("body", "the body must be a JSON object: {\"fields\": {…}, \"attribution\": {…}}"));
+            return Err(FieldError::new("body", IntakeMsg::SubmissionNotObject {}));
         };
         let Some(Json::Object(raw)) = top.get("fields") else {
-            return Err(FieldError::new("fields", "required: an object of form field name → value"));
+            return Err(FieldError::new("fields", IntakeMsg::FieldsRequired {}));
         };
         let mut fields = Map::new();
         for (k, v) in raw {
@@ -144,7 +145,7 @@ impl Submission {
                 Json::String(s) => s.clone(),
                 Json::Number(n) => n.to_string(),
                 Json::Bool(b) => b.to_string(),
-                _ => return Err(FieldError::new(format!("fields.{k}"), "must be text, a number or true/false")),
+                _ => return Err(FieldError::new(format!("fields.{k}"), IntakeMsg::ValueNotScalar {})),
             };
             if let Some(t) = clean(&text) {
                 fields.insert(k.clone(), Json::String(t));
@@ -157,13 +158,13 @@ impl Submission {
                 Some(Json::Number(n)) => Some(n.to_string()),
                 _ => None,
             }),
-            Some(_) => return Err(FieldError::new("attribution", "must be an object: utm_source, utm_medium, …, landing_page, referrer")),
+            Some(_) => return Err(FieldError::new("attribution", IntakeMsg::AttributionNotObject {})),
         };
         let id = match top.get("id") {
             None | Some(Json::Null) => None,
             Some(Json::String(s)) if !s.trim().is_empty() && s.len() <= 200 => Some(s.trim().to_string()),
             Some(Json::Number(n)) => Some(n.to_string()),
-            Some(_) => return Err(FieldError::new("id", "must be a text of at most 200 characters")),
+            Some(_) => return Err(FieldError::new("id", IntakeMsg::TextUpTo { max: 200 })),
         };
         Ok(Submission { fields, attribution, started_at: top.get("started_at").and_then(Json::as_i64), id })
     }
@@ -216,24 +217,24 @@ pub enum Problem {
 pub struct FormProblem {
     pub field: String,
     pub problem: Problem,
-    pub message: String,
+    pub msg: Msg,
 }
 
 impl FormProblem {
-    fn new(field: &str, problem: Problem, message: impl Into<String>) -> FormProblem {
-        FormProblem { field: field.to_string(), problem, message: message.into() }
+    fn new(field: &str, problem: Problem, msg: impl Into<Msg>) -> FormProblem {
+        FormProblem { field: field.to_string(), problem, msg: msg.into() }
     }
 }
 
 impl From<FormProblem> for FieldError {
     fn from(p: FormProblem) -> FieldError {
-        FieldError::new(p.field, p.message)
+        FieldError::new(p.field, p.msg)
     }
 }
 
 /// The first mistake, as the event keeps it.
 fn first_error(problems: Vec<FormProblem>) -> FieldError {
-    problems.into_iter().next().map_or_else(|| FieldError::new("fields", "unreadable submission"), FieldError::from)
+    problems.into_iter().next().map_or_else(|| FieldError::new("fields", IntakeMsg::UnreadableSubmission {}), FieldError::from)
 }
 
 /// What a submission puts on the card.
@@ -272,7 +273,7 @@ pub(crate) fn lead_of(
     for f in &form.fields {
         let Some(v) = sub.value(&f.name) else {
             if f.required {
-                problems.push(FormProblem::new(&f.name, Problem::Required, "required"));
+                problems.push(FormProblem::new(&f.name, Problem::Required, Common::Required {}));
             }
             continue;
         };
@@ -293,17 +294,13 @@ pub(crate) fn lead_of(
         if let Err(e) = validate::check(Entity::Deal, &json!({"custom": lead.custom}), Mode::Update, &ctx) {
             let key = e.field.strip_prefix("custom.").unwrap_or(&e.field);
             let field = custom_of.iter().find(|(k, _)| k == key).map_or(e.field.as_str(), |(_, name)| name.as_str());
-            problems.push(FormProblem::new(field, Problem::Invalid, e.message()));
+            problems.push(FormProblem::new(field, Problem::Invalid, e.msg));
         }
     }
     if problems.is_empty() && lead.phone.is_none() && lead.email.is_none() {
         let contact =
             form.fields.iter().find(|f| f.maps_to == "person.phone").or_else(|| form.fields.iter().find(|f| f.maps_to == "person.email"));
-        problems.push(FormProblem::new(
-            contact.map_or("fields", |f| f.name.as_str()),
-            Problem::Contact,
-            "leave a phone number or an e-mail address",
-        ));
+        problems.push(FormProblem::new(contact.map_or("fields", |f| f.name.as_str()), Problem::Contact, IntakeMsg::LeaveContact {}));
     }
     if problems.is_empty() {
         Ok(lead)
@@ -314,7 +311,7 @@ pub(crate) fn lead_of(
 
 /// Reads one filled field into the lead.
 fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &mut FormLead) -> std::result::Result<(), FormProblem> {
-    let bad = |p: Problem, e: Msg| FormProblem::new(&f.name, p, e.english());
+    let bad = |p: Problem, e: Msg| FormProblem::new(&f.name, p, e);
     let phone = if f.kind == "phone" || f.maps_to == "person.phone" {
         Some(Phone::parse(v, region).map_err(|e| bad(Problem::Phone, e))?.into_string())
     } else {
@@ -326,7 +323,7 @@ fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &m
         None
     };
     if f.kind == "number" && parse_number(v).is_none() {
-        return Err(bad(Problem::Number, Msg::from(format!("'{v}' is not a number"))));
+        return Err(bad(Problem::Number, IntakeMsg::NotANumber { s: v.to_string() }.into()));
     }
     match f.maps_to.as_str() {
         "person.name" => lead.name = Some(clip(v, 255)),
@@ -335,11 +332,13 @@ fn read_field(f: &FormField, v: &str, defs: &[CustomDef], region: &str, lead: &m
         "person.job_title" => lead.job_title = Some(clip(v, 255)),
         "organization.name" => lead.organization = Some(clip(v, 255)),
         "deal.title" => lead.deal_title = Some(clip(v, 255)),
-        "deal.value" => lead.deal_value = Some(parse_amount(v).ok_or_else(|| bad(Problem::Number, Msg::from(format!("'{v}' is not an amount"))))?),
+        "deal.value" => {
+            lead.deal_value = Some(parse_amount(v).ok_or_else(|| bad(Problem::Number, IntakeMsg::NotAnAmount { s: v.to_string() }.into()))?)
+        }
         m => {
             // A custom field deleted since the form was saved is skipped: its value is still in the note.
             if let Some(def) = m.strip_prefix("custom.").and_then(|key| defs.iter().find(|d| d.key == key)) {
-                let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, Msg::from(e)))?;
+                let value = custom_json(def, v).map_err(|e| bad(Problem::Invalid, e))?;
                 lead.custom.insert(def.key.clone(), value);
             }
         }
@@ -373,10 +372,10 @@ pub fn parse_amount(s: &str) -> Option<i64> {
 }
 
 /// Typed text as a custom field's JSON value; the store's validation checks it further.
-fn custom_json(def: &CustomDef, v: &str) -> std::result::Result<Json, String> {
+fn custom_json(def: &CustomDef, v: &str) -> std::result::Result<Json, Msg> {
     Ok(match def.field_type {
         CustomFieldType::Number => {
-            let n = parse_number(v).ok_or_else(|| format!("'{v}' is not a number"))?;
+            let n = parse_number(v).ok_or_else(|| IntakeMsg::NotANumber { s: v.to_string() })?;
             // "3" is the whole number 3, as the API would store it.
             if n.fract() == 0.0 && n.abs() < 9.0e15 {
                 json!(n as i64)
@@ -384,20 +383,20 @@ fn custom_json(def: &CustomDef, v: &str) -> std::result::Result<Json, String> {
                 json!(n)
             }
         }
-        CustomFieldType::Money => json!(parse_amount(v).ok_or_else(|| format!("'{v}' is not an amount"))?),
+        CustomFieldType::Money => json!(parse_amount(v).ok_or_else(|| IntakeMsg::NotAnAmount { s: v.to_string() })?),
         CustomFieldType::Bool => match v.to_lowercase().as_str() {
             "1" | "true" | "yes" | "on" | "да" => json!(true),
             "0" | "false" | "no" | "off" | "нет" => json!(false),
-            _ => return Err(format!("'{v}' is not yes or no")),
+            _ => return Err(IntakeMsg::NotYesNo { s: v.to_string() }.into()),
         },
         _ => json!(v),
     })
 }
 
 /// An origin as the browser sends it: `https://site.example[:port]`, lower case, no path.
-pub fn normal_origin(s: &str) -> std::result::Result<String, String> {
+pub fn normal_origin(s: &str) -> std::result::Result<String, Msg> {
     let t = s.trim().trim_end_matches('/').to_lowercase();
-    let bad = || format!("'{s}' is not an origin: write https://site.example (scheme and host, no path)");
+    let bad = || Msg::from(IntakeMsg::NotOrigin { s: s.to_string() });
     let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(bad)?;
     let (host, port) = rest.split_once(':').map_or((rest, None), |(h, p)| (h, Some(p)));
     let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
@@ -446,7 +445,7 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
         match c.get(key) {
             None | Some(Json::Null) => Ok(None),
             Some(Json::String(s)) if s.chars().count() <= max => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
-            Some(_) => Err(StoreError::invalid(format!("config.{key}"), format!("must be a text of at most {max} characters"))),
+            Some(_) => Err(StoreError::invalid(format!("config.{key}"), IntakeMsg::TextUpTo { max: max as i64 })),
         }
     };
     let title = optional_text(c, "title", 200)?;
@@ -462,7 +461,7 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
             let mut out = Vec::new();
             for (i, o) in a.iter().enumerate() {
                 let o = o.as_str().ok_or_else(|| {
-                    StoreError::invalid(format!("config.allowed_origins.{i}"), "must be an origin such as https://site.example")
+                    StoreError::invalid(format!("config.allowed_origins.{i}"), IntakeMsg::OriginShape {})
                 })?;
                 let o = normal_origin(o).map_err(|e| StoreError::invalid(format!("config.allowed_origins.{i}"), e))?;
                 if !out.contains(&o) {
@@ -472,17 +471,14 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
             out
         }
         Some(_) => {
-            return Err(StoreError::invalid(
-                "config.allowed_origins",
-                format!("must be a list of at most {MAX_ORIGINS} origins such as https://site.example"),
-            ))
+            return Err(StoreError::invalid("config.allowed_origins", IntakeMsg::OriginList { max: MAX_ORIGINS as i64 }))
         }
     };
     let number = |c: &Map<String, Json>, key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64> {
         match c.get(key) {
             None | Some(Json::Null) => Ok(default),
             Some(v) => v.as_i64().filter(|n| range.contains(n)).ok_or_else(|| {
-                StoreError::invalid(format!("config.{key}"), format!("must be a whole number from {} to {}", range.start(), range.end()))
+                StoreError::invalid(format!("config.{key}"), IntakeMsg::WholeFromTo { min: *range.start(), max: *range.end() })
             }),
         }
     };
@@ -506,10 +502,10 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
 
 fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
     let Some(Json::Array(list)) = raw else {
-        return Err(StoreError::invalid("config.fields", "required: a list of fields {name, label, type, required, maps_to}"));
+        return Err(StoreError::invalid("config.fields", IntakeMsg::FieldsListRequired {}));
     };
     if list.is_empty() || list.len() > MAX_FIELDS {
-        return Err(StoreError::invalid("config.fields", format!("a form has 1 to {MAX_FIELDS} fields")));
+        return Err(StoreError::invalid("config.fields", IntakeMsg::FieldCount { max: MAX_FIELDS as i64 }));
     }
     let mut out: Vec<Json> = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -517,25 +513,22 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
     for (i, f) in list.iter().enumerate() {
         let at = |part: &str| format!("config.fields.{i}.{part}");
         let Json::Object(f) = f else {
-            return Err(StoreError::invalid(format!("config.fields.{i}"), "must be an object {name, label, type, required, maps_to}"));
+            return Err(StoreError::invalid(format!("config.fields.{i}"), IntakeMsg::FieldNotObject {}));
         };
         let text = |k: &str| f.get(k).and_then(Json::as_str).map(str::trim).unwrap_or("");
         let name = text("name");
         if !check_name(name) {
-            return Err(StoreError::invalid(at("name"), "required: a letter, then letters, digits or _ (at most 40)"));
+            return Err(StoreError::invalid(at("name"), IntakeMsg::FieldNameShape {}));
         }
         if is_reserved(name) {
-            return Err(StoreError::invalid(
-                at("name"),
-                format!("'{name}' is reserved (the spam trap and the attribution fields); choose another name"),
-            ));
+            return Err(StoreError::invalid(at("name"), IntakeMsg::NameReserved { name: name.to_string() }));
         }
         if names.iter().any(|n| n == name) {
-            return Err(StoreError::invalid(at("name"), format!("'{name}' is used by another field")));
+            return Err(StoreError::invalid(at("name"), IntakeMsg::NameTaken { name: name.to_string() }));
         }
         let label = text("label");
         if label.is_empty() || label.chars().count() > 200 {
-            return Err(StoreError::invalid(at("label"), "required: a text of at most 200 characters"));
+            return Err(StoreError::invalid(at("label"), IntakeMsg::RequiredTextUpTo { max: 200 }));
         }
         let maps_to = match text("maps_to") {
             "" => "note",
@@ -543,46 +536,43 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
         };
         if let Some(key) = maps_to.strip_prefix("custom.") {
             match defs.iter().find(|d| d.key == key) {
-                None => return Err(StoreError::invalid(at("maps_to"), format!("there is no deal custom field '{key}'"))),
+                None => return Err(StoreError::invalid(at("maps_to"), IntakeMsg::NoDealCustomField { key: key.to_string() })),
                 Some(d) if !FILLABLE_CUSTOM.contains(&d.field_type) => {
-                    return Err(StoreError::invalid(
-                        at("maps_to"),
-                        format!("the custom field '{key}' holds a record reference; a form cannot fill it"),
-                    ))
+                    return Err(StoreError::invalid(at("maps_to"), IntakeMsg::CustomFieldIsReference { key: key.to_string() }))
                 }
                 Some(_) => {}
             }
         } else if !MAPS_TO.contains(&maps_to) {
             return Err(StoreError::invalid(
                 at("maps_to"),
-                format!("'{maps_to}' is not a target; targets: {}, custom.<deal custom field>", MAPS_TO.join(", ")),
+                IntakeMsg::NotTarget { target: maps_to.to_string(), targets: words(MAPS_TO) },
             ));
         }
         if maps_to != "note" && targets.iter().any(|t| t == maps_to) {
-            return Err(StoreError::invalid(at("maps_to"), format!("another field already fills {maps_to}")));
+            return Err(StoreError::invalid(at("maps_to"), IntakeMsg::TargetTaken { target: maps_to.to_string() }));
         }
         let kind =
             match f.get("type") {
                 None | Some(Json::Null) => default_type(maps_to),
                 Some(Json::String(t)) => FIELD_TYPES.iter().find(|k| **k == t.as_str()).copied().ok_or_else(|| {
-                    StoreError::invalid(at("type"), format!("'{t}' is not a field type; types: {}", FIELD_TYPES.join(", ")))
+                    StoreError::invalid(at("type"), IntakeMsg::NotFieldType { kind: t.clone(), types: words(FIELD_TYPES) })
                 })?,
-                Some(_) => return Err(StoreError::invalid(at("type"), format!("must be one of: {}", FIELD_TYPES.join(", ")))),
+                Some(_) => return Err(StoreError::invalid(at("type"), Common::OneOf { list: words(FIELD_TYPES) })),
             };
         if !type_fits(kind, maps_to) {
-            return Err(StoreError::invalid(at("type"), format!("a {kind} field cannot fill {maps_to}")));
+            return Err(StoreError::invalid(at("type"), IntakeMsg::TypeCannotFill { kind: kind.to_string(), target: maps_to.to_string() }));
         }
         let required = match f.get("required") {
             None | Some(Json::Null) => false,
             Some(Json::Bool(b)) => *b,
-            Some(_) => return Err(StoreError::invalid(at("required"), "must be true or false")),
+            Some(_) => return Err(StoreError::invalid(at("required"), Common::NotBool {})),
         };
         names.push(name.to_string());
         targets.push(maps_to.to_string());
         out.push(json!({"name": name, "label": label, "type": kind, "required": required, "maps_to": maps_to}));
     }
     if !targets.iter().any(|t| t == "person.phone" || t == "person.email") {
-        return Err(StoreError::invalid("config.fields", "map a field to person.phone or person.email: a lead needs a way to reach them"));
+        return Err(StoreError::invalid("config.fields", IntakeMsg::NeedsContactField {}));
     }
     Ok(out)
 }
@@ -758,7 +748,8 @@ mod tests {
         assert_eq!(lead.lines, vec!["NAME: Анна", "PHONE: 8 999 111-22-33", "BUDGET: 1 500", "extra: x"]);
         let err = |pairs: &[(&str, &str)]| lead_of(&form(), &[], "RU", &sub(pairs)).unwrap_err().remove(0);
         assert_eq!(err(&[("phone", "89991112233")]).problem, Problem::Required);
-        assert_eq!(err(&[("name", "A"), ("phone", "12")]), FormProblem::new("phone", Problem::Phone, "'12' is not a valid phone number"));
+        assert_eq!(err(&[("name", "A"), ("phone", "12")]), FormProblem::new("phone", Problem::Phone, Common::Phone { s: "12".into() }));
+        assert_eq!(err(&[("name", "A"), ("phone", "12")]).msg.english(), "'12' is not a valid phone number");
         assert_eq!(err(&[("name", "A"), ("email", "nope")]).field, "email");
         assert_eq!(err(&[("name", "A"), ("comment", "hi")]).problem, Problem::Contact);
         assert_eq!(err(&[("name", "A"), ("email", "a@b.ru"), ("budget", "lots")]).problem, Problem::Number);

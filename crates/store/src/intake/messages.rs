@@ -11,6 +11,8 @@ use crate::sql::col;
 use poryadok_core::domain::IdentityKind;
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{display_phone, Attribution, Words};
+use poryadok_core::msg::{Common, IntakeMsg};
+use poryadok_core::Msg;
 use poryadok_core::types::{Email, Phone};
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Order, Query};
@@ -39,7 +41,7 @@ pub(crate) const MESSAGE_FIELDS: [&str; 12] = [
 pub(crate) struct InboundMessage {
     pub channel: &'static str,
     /// Why it is not a message at all (a Telegram update of another kind), if so.
-    pub ignore: Option<String>,
+    pub ignore: Option<Msg>,
     pub external_id: Option<String>,
     /// Message-IDs this one answers (e-mail).
     pub thread_refs: Vec<String>,
@@ -61,16 +63,16 @@ pub(crate) struct InboundMessage {
 
 /// A Telegram Bot API update (`message` or `edited_message`).
 pub(crate) fn read_telegram(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
-    let update: Json = serde_json::from_slice(body).map_err(|e| FieldError::new("body", format!("the update is not valid JSON: {e}")))?;
+    let update: Json =
+        serde_json::from_slice(body).map_err(|e| FieldError::new("body", IntakeMsg::UpdateNotJson { why: e.to_string() }))?;
     if update.get("update_id").and_then(Json::as_i64).is_none() {
-        return Err(FieldError::new("update_id", "a Telegram update has a numeric update_id"));
+        return Err(FieldError::new("update_id", IntakeMsg::NoUpdateId {}));
     }
     let Some(msg) = update.get("message").or_else(|| update.get("edited_message")) else {
-        return Ok(InboundMessage { channel: "telegram", ignore: Some("not a message update".into()), ..Default::default() });
+        return Ok(InboundMessage { channel: "telegram", ignore: Some(IntakeMsg::NotAMessageUpdate {}.into()), ..Default::default() });
     };
-    let from = msg.get("from").ok_or_else(|| FieldError::new("message.from", "the message has no sender"))?;
-    let user_id =
-        from.get("id").and_then(Json::as_i64).ok_or_else(|| FieldError::new("message.from.id", "the sender has no numeric id"))?;
+    let from = msg.get("from").ok_or_else(|| FieldError::new("message.from", IntakeMsg::NoSender {}))?;
+    let user_id = from.get("id").and_then(Json::as_i64).ok_or_else(|| FieldError::new("message.from.id", IntakeMsg::SenderNoId {}))?;
     let chat = msg.get("chat").and_then(|c| c.get("id")).and_then(Json::as_i64).unwrap_or(user_id);
     let message_id = msg.get("message_id").and_then(Json::as_i64).unwrap_or(0);
     let name = [from.get("first_name"), from.get("last_name")].iter().flatten().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ");
@@ -104,7 +106,12 @@ pub(crate) fn read_telegram(body: &[u8]) -> std::result::Result<InboundMessage, 
 
 /// A raw MIME message.
 pub(crate) fn read_email(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
-    let m = poryadok_core::email::parse_email(body).map_err(|e| FieldError::new(e.field, e.message))?;
+    let m = poryadok_core::email::parse_email(body).map_err(|e| {
+        // The parser's own text (English) says what exactly is wrong; the message says where.
+        let why = e.message;
+        let msg = if e.field == "from" { IntakeMsg::EmailNoSender { why } } else { IntakeMsg::NotMime { why } };
+        FieldError::new(e.field, msg)
+    })?;
     let address = Email::parse(&m.from_addr).map_err(|e| FieldError::new("from", e))?.into_string();
     let mut refs = m.in_reply_to.clone();
     refs.extend(m.references.iter().cloned());
@@ -130,16 +137,16 @@ pub(crate) fn check_email_config(c: &mut Map<String, Json>) -> Result<()> {
         return Ok(());
     };
     let Json::Object(imap) = imap else {
-        return Err(StoreError::invalid("config.imap", "must be an object: host, port, security, username, password, mailbox"));
+        return Err(StoreError::invalid("config.imap", IntakeMsg::ImapNotObject {}));
     };
     for key in ["host", "username", "password"] {
         if imap.get(key).and_then(Json::as_str).is_none_or(|s| s.trim().is_empty()) {
-            return Err(StoreError::invalid(format!("config.imap.{key}"), "required"));
+            return Err(StoreError::invalid(format!("config.imap.{key}"), Common::Required {}));
         }
     }
     let security = imap.get("security").and_then(Json::as_str).unwrap_or("tls").to_string();
     if !matches!(security.as_str(), "tls" | "starttls" | "plain") {
-        return Err(StoreError::invalid("config.imap.security", "must be tls, starttls or plain"));
+        return Err(StoreError::invalid("config.imap.security", IntakeMsg::ImapSecurity {}));
     }
     let port = match imap.get("port") {
         None | Some(Json::Null) => {
@@ -152,14 +159,14 @@ pub(crate) fn check_email_config(c: &mut Map<String, Json>) -> Result<()> {
         Some(v) => v
             .as_i64()
             .filter(|p| (1..=65535).contains(p))
-            .ok_or_else(|| StoreError::invalid("config.imap.port", "must be a port number"))?,
+            .ok_or_else(|| StoreError::invalid("config.imap.port", IntakeMsg::PortNumber {}))?,
     };
     let every = match imap.get("every_minutes") {
         None | Some(Json::Null) => 1,
         Some(v) => v
             .as_i64()
             .filter(|m| (1..=1440).contains(m))
-            .ok_or_else(|| StoreError::invalid("config.imap.every_minutes", "must be 1 to 1440"))?,
+            .ok_or_else(|| StoreError::invalid("config.imap.every_minutes", IntakeMsg::EveryMinutes {}))?,
     };
     imap.insert("security".into(), json!(security));
     imap.insert("port".into(), json!(port));
@@ -205,9 +212,10 @@ async fn person_by_phone(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, raw: &
 
 pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &InboundMessage) -> Result<Json> {
     if let Some(why) = &m.ignore {
-        return Ok(json!({"ignored": why}));
+        // The English text for the API, the code and arguments for a reader in another language.
+        return Ok(json!({"ignored": why.english(), "ignored_code": why.code(), "ignored_args": why.args_json()}));
     }
-    let (kind, value) = m.identity.clone().ok_or_else(|| StoreError::invalid("sender", "the message names no sender"))?;
+    let (kind, value) = m.identity.clone().ok_or_else(|| StoreError::invalid("sender", IntakeMsg::MessageNamesNoSender {}))?;
     let mut person = client::person_by_identity(ctx, conn, kind, &value).await?;
     let mut linked_by = None;
     let thread = thread_of(ctx, conn, &m.thread_refs).await?;

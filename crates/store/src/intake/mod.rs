@@ -25,7 +25,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use poryadok_core::domain::{Channel, Role};
 use poryadok_core::error::FieldError;
+use poryadok_core::msg::{words, Common, IntakeMsg};
 use poryadok_core::types::format_ms;
+use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use sea_query::{Expr, OnConflict, Order, Query};
 use serde_json::{json, Map, Value as Json};
@@ -105,7 +107,7 @@ pub enum Arrival {
     /// Unreadable (bad JSON or MIME, no phone…): stored with the error, never processed by itself.
     Invalid(FieldError),
     /// Spam by the source's own rules (a honeypot, too fast): kept for the record, never processed.
-    Rejected(String),
+    Rejected(Msg),
 }
 
 pub struct NewEvent<'a> {
@@ -155,14 +157,14 @@ const SOURCE_COLUMNS: [&str; 11] =
 fn must_admin(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin => Ok(()),
-        _ => Err(StoreError::forbidden("only an administrator manages intake sources")),
+        _ => Err(StoreError::forbidden(IntakeMsg::SourcesAdminOnly {})),
     }
 }
 
 fn may_read_events(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin | Role::Head => Ok(()),
-        _ => Err(StoreError::forbidden("only an administrator or a head sees the intake inbox")),
+        _ => Err(StoreError::forbidden(IntakeMsg::InboxHeadsOnly {})),
     }
 }
 
@@ -170,11 +172,11 @@ impl Db {
     /// Creates a source: `{"kind", "name", "config"}`; the secret is generated.
     pub async fn create_source(&self, actor: &Actor, body: &Json) -> Result<Source> {
         must_admin(actor)?;
-        let kind = body.get("kind").and_then(Json::as_str).ok_or_else(|| StoreError::invalid("kind", "required"))?;
+        let kind = body.get("kind").and_then(Json::as_str).ok_or_else(|| StoreError::invalid("kind", Common::Required {}))?;
         if !SOURCE_KINDS.contains(&kind) {
-            return Err(StoreError::invalid("kind", format!("'{kind}' is not a source kind; kinds: {}", SOURCE_KINDS.join(", "))));
+            return Err(StoreError::invalid("kind", IntakeMsg::NotSourceKind { kind: kind.to_string(), kinds: words(SOURCE_KINDS) }));
         }
-        let name = source_name(body.get("name"))?.ok_or_else(|| StoreError::invalid("name", "required"))?;
+        let name = source_name(body.get("name"))?.ok_or_else(|| StoreError::invalid("name", Common::Required {}))?;
         let config = self.check_source_config(actor, kind, body.get("config").unwrap_or(&json!({}))).await?;
         let now = self.clock.now_ms();
         let key = crate::auth::new_secret("").chars().filter(char::is_ascii_alphanumeric).take(24).collect::<String>();
@@ -237,7 +239,7 @@ impl Db {
             Some(Json::Bool(b)) => {
                 q.value(col("active"), *b);
             }
-            Some(_) => return Err(StoreError::invalid("active", "must be true or false")),
+            Some(_) => return Err(StoreError::invalid("active", Common::NotBool {})),
             None => {}
         }
         self.write.execute(self.backend.build(&q)).await?;
@@ -468,7 +470,7 @@ impl Db {
                 }
                 Err(e) => (None, Err(e)),
             },
-            other => (None, Err(FieldError::new("source", format!("'{other}' sources take no webhook deliveries")))),
+            other => (None, Err(FieldError::new("source", IntakeMsg::NoWebhookDeliveries { kind: other.to_string() }))),
         };
         Ok((external_id, read.map_or_else(Arrival::Invalid, |()| Arrival::Pending)))
     }
@@ -487,7 +489,7 @@ impl Db {
             if !EVENT_STATUSES.contains(&s) {
                 return Err(StoreError::invalid(
                     "status",
-                    format!("'{s}' is not an event status; statuses: {}", EVENT_STATUSES.join(", ")),
+                    IntakeMsg::NotEventStatus { status: s.to_string(), statuses: words(EVENT_STATUSES) },
                 ));
             }
         }
@@ -537,13 +539,13 @@ impl Db {
     /// Queues a failed event to be processed again (after the mapping or the setup was fixed).
     pub async fn reprocess_event(&self, actor: &Actor, id: i64) -> Result<Json> {
         if actor.caller.role != Role::Admin {
-            return Err(StoreError::forbidden("only an administrator re-processes events"));
+            return Err(StoreError::forbidden(IntakeMsg::ReprocessAdminOnly {}));
         }
         let ev = self.event(actor, id).await?;
         if ev["status"] != "failed" {
             return Err(StoreError::conflict(
                 "status",
-                format!("only a failed event is re-processed; this one is {}", ev["status"].as_str().unwrap_or("?")),
+                IntakeMsg::OnlyFailedReprocessed { status: ev["status"].as_str().unwrap_or("?").to_string() },
             ));
         }
         let now = self.clock.now_ms();
@@ -568,7 +570,7 @@ impl Db {
         let link = match entity {
             Entity::Deal => "deal_id",
             Entity::Person => "person_id",
-            _ => return Err(StoreError::invalid("entity", "messages are on deals and persons")),
+            _ => return Err(StoreError::invalid("entity", IntakeMsg::MessagesOnDealsAndPersons {})),
         };
         self.get(actor, entity, id).await?;
         let cols: Vec<&str> = std::iter::once("id").chain(messages::MESSAGE_FIELDS).collect();
@@ -644,7 +646,7 @@ impl Db {
         }
         let source_id: i64 = r.try_get("", "source_id")?;
         let Some(source) = self.source_in(ws, source_id).await? else {
-            return self.fail_event(ws, id, &FieldError::new("source", "the event's source was deleted")).await;
+            return self.fail_event(ws, id, &FieldError::new("source", IntakeMsg::SourceDeleted {})).await;
         };
         let body = raw_body(&r)?;
         let content_type: Option<String> = r.try_get("", "content_type")?;
@@ -656,7 +658,7 @@ impl Db {
             "telegram" => messages::read_telegram(&body).map(Intent::Message),
             "email" => messages::read_email(&body).map(Intent::Message),
             "form" => forms::read(&ctx, &body).await?.map(Intent::Form),
-            other => Err(FieldError::new("source", format!("no intake for '{other}' sources"))),
+            other => Err(FieldError::new("source", IntakeMsg::NoIntakeFor { kind: other.to_string() })),
         };
         let intent = match intent {
             Ok(i) => i,
@@ -674,7 +676,13 @@ impl Db {
                 Err(e) if (e.is_unique_violation() || matches!(e, StoreError::Conflict { .. })) && attempt < CLASH_RETRIES => continue,
                 Err(StoreError::Validation(e)) => return self.fail_event(ws, id, &e).await,
                 Err(e) => {
-                    self.fail_event(ws, id, &FieldError::new("processing", e.to_string())).await?;
+                    // A refusal keeps its message (a stage gate, a conflict that outlived the
+                    // retries); anything else is described for the log and the inbox.
+                    let why = match e.msg() {
+                        Some(m) => m.clone(),
+                        None => IntakeMsg::ProcessingFailed { why: e.to_string() }.into(),
+                    };
+                    self.fail_event(ws, id, &FieldError::new("processing", why)).await?;
                     return Err(e);
                 }
             }
@@ -717,7 +725,7 @@ impl Db {
         let q = Query::update()
             .table(col("inbound_events"))
             .value(col("status"), "failed")
-            .value(col("error"), e.message().as_str())
+            .value(col("error"), stored_msg(&e.msg))
             .value(col("error_field"), e.field.as_str())
             .value(col("attempts"), Expr::col(col("attempts")).add(1))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
@@ -731,7 +739,7 @@ impl Db {
     /// Checks a source's config for its kind and returns it normalised.
     async fn check_source_config(&self, actor: &Actor, kind: &str, config: &Json) -> Result<Json> {
         let Json::Object(obj) = config else {
-            return Err(StoreError::invalid("config", "must be an object"));
+            return Err(StoreError::invalid("config", Common::NotObject {}));
         };
         let mut out = obj.clone();
         client::check_routing(self, actor, &mut out).await?;
@@ -756,9 +764,59 @@ pub(crate) enum Intent {
 fn arrival_columns(a: &Arrival) -> (&'static str, Option<String>, Option<String>) {
     match a {
         Arrival::Pending => ("pending", None, None),
-        Arrival::Invalid(e) => ("failed", Some(e.message().clone()), Some(e.field.clone())),
-        Arrival::Rejected(why) => ("rejected", Some(why.clone()), None),
+        Arrival::Invalid(e) => ("failed", Some(stored_msg(&e.msg)), Some(e.field.clone())),
+        Arrival::Rejected(why) => ("rejected", Some(stored_msg(why)), None),
     }
+}
+
+/// How a message is kept in a record's text column (an event's or a delivery's `error`): its
+/// code, its arguments and its English text, as JSON, so a reader sees it in their language
+/// and the API still answers the English text. A message too long for that is kept as its text.
+pub(crate) fn stored_msg(m: &Msg) -> String {
+    const LIMIT: usize = 4000;
+    let text = m.english();
+    let stored = json!({"code": m.code(), "args": m.args_json(), "text": text}).to_string();
+    if stored.len() <= LIMIT {
+        stored
+    } else {
+        text.chars().take(2000).collect()
+    }
+}
+
+/// A stored message's English text and the message itself when it can be rebuilt; text stored
+/// as plain text (before messages had codes) is its own text.
+pub fn read_stored_msg(stored: &str) -> (String, Option<Msg>) {
+    if stored.starts_with('{') {
+        if let Ok(Json::Object(v)) = serde_json::from_str::<Json>(stored) {
+            if let (Some(code), Some(text)) = (v.get("code").and_then(Json::as_str), v.get("text").and_then(Json::as_str)) {
+                let args = v.get("args").and_then(Json::as_object).cloned().unwrap_or_default();
+                return (text.to_string(), Msg::from_code(code, &args));
+            }
+        }
+    }
+    (stored.to_string(), None)
+}
+
+/// Puts a stored message on a record's JSON as the API shows it: `<key>` (the English text),
+/// `<key>_code` and `<key>_args` (for a reader in another language; null when not known).
+pub(crate) fn put_stored_msg(v: &mut Json, key: &str, stored: Option<String>) {
+    let (text, msg) = match stored {
+        Some(s) => {
+            let (text, msg) = read_stored_msg(&s);
+            (Some(text), msg)
+        }
+        None => (None, None),
+    };
+    v[key] = json!(text);
+    v[format!("{key}_code")] = json!(msg.as_ref().map(Msg::code));
+    v[format!("{key}_args")] = msg.map_or(Json::Null, |m| Json::Object(m.args_json()));
+}
+
+/// The message an API record carries as `<key>_code` and `<key>_args` (see [`put_stored_msg`]).
+pub fn msg_of(v: &Json, key: &str) -> Option<Msg> {
+    let code = v.get(format!("{key}_code"))?.as_str()?;
+    let empty = Map::new();
+    Msg::from_code(code, v.get(format!("{key}_args")).and_then(Json::as_object).unwrap_or(&empty))
 }
 
 fn process_job(ws: i64, event_id: i64, round: i64, now: i64) -> NewJob {
@@ -769,7 +827,7 @@ fn source_name(v: Option<&Json>) -> Result<Option<String>> {
     match v {
         None => Ok(None),
         Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 100 => Ok(Some(s.trim().to_string())),
-        Some(_) => Err(StoreError::invalid("name", "must be a non-empty text of at most 100 characters")),
+        Some(_) => Err(StoreError::invalid("name", IntakeMsg::SourceName {})),
     }
 }
 
@@ -826,12 +884,12 @@ fn event_json(r: &QueryResult, with_body: bool) -> Result<Json> {
         "content_type": r.try_get::<Option<String>>("", "content_type")?,
         "remote_addr": r.try_get::<Option<String>>("", "remote_addr")?,
         "status": r.try_get::<String>("", "status")?,
-        "error": r.try_get::<Option<String>>("", "error")?,
         "error_field": r.try_get::<Option<String>>("", "error_field")?,
         "attempts": r.try_get::<i64>("", "attempts")?,
         "processed_at": r.try_get::<Option<i64>>("", "processed_at")?.map(format_ms),
         "result": result.and_then(|s| serde_json::from_str::<Json>(&s).ok()),
     });
+    put_stored_msg(&mut v, "error", r.try_get::<Option<String>>("", "error")?);
     if with_body {
         let base64: bool = r.try_get("", "body_base64")?;
         v["body"] = Json::String(r.try_get("", "body")?);

@@ -18,7 +18,9 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::Role;
+use poryadok_core::msg::InvoiceMsg;
 use poryadok_core::schema::Entity;
+use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use sea_query::{Expr, Order, Query};
 use serde_json::{json, Value as Json};
@@ -40,7 +42,17 @@ pub struct RowError {
     /// A stable code: required, bad_number, bad_date, bad_amount, bad_tax_id, duplicate_number,
     /// paid_exceeds_amount, due_before_date, no_organization, manual_payments_exceed_paid, invalid.
     pub code: &'static str,
-    pub message: String,
+    /// What is wrong, from the message catalogue.
+    pub msg: Msg,
+}
+
+impl RowError {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "line": self.line, "column": self.column, "code": self.code, "message": self.msg.english(),
+            "message_code": self.msg.code(), "args": Json::Object(self.msg.args_json()),
+        })
+    }
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -67,7 +79,7 @@ impl ImportReport {
             "payments_added": self.payments_added,
             "unchanged": self.unchanged,
             "organizations_created": self.organizations_created,
-            "errors": self.errors.iter().map(|e| json!({"line": e.line, "column": e.column, "code": e.code, "message": e.message})).collect::<Vec<_>>(),
+            "errors": self.errors.iter().map(RowError::to_json).collect::<Vec<_>>(),
         })
     }
 }
@@ -241,13 +253,15 @@ const MAX_COLUMNS: usize = 64;
 
 /// The first sheet of an XLSX workbook, dates as `YYYY-MM-DD`. Cells are read one by one, so
 /// memory follows the cells the file holds, never the rectangle they span.
-pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, String> {
+pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, Msg> {
     use calamine::{Data, Reader, Xlsx};
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-    let first = book.sheet_names().into_iter().next().ok_or("the workbook has no sheet")?;
-    let mut cells = book.worksheet_cells_reader(&first).map_err(|e| format!("the first sheet cannot be read: {e}"))?;
+    let unreadable = |e: calamine::XlsxError| Msg::from(InvoiceMsg::XlsxSheetUnreadable { why: e.to_string() });
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| Msg::from(InvoiceMsg::XlsxUnreadable { why: e.to_string() }))?;
+    let first = book.sheet_names().into_iter().next().ok_or(InvoiceMsg::XlsxNoSheet {})?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
     let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
-    while let Some(cell) = cells.next_cell().map_err(|e| format!("the first sheet cannot be read: {e}"))? {
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (row, column) = cell.get_position();
         let Ok(column) = usize::try_from(column) else { continue };
         let text = match Data::from(cell.get_value().clone()) {
@@ -266,7 +280,7 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, String> {
             continue;
         }
         if !rows.contains_key(&row) && rows.len() > MAX_ROWS + HEADER_SEARCH {
-            return Err(format!("has more than {MAX_ROWS} rows; at most {MAX_ROWS} per import"));
+            return Err(InvoiceMsg::TooManyRows { max: MAX_ROWS as i64 }.into());
         }
         let cells = rows.entry(row).or_default();
         if cells.len() <= column {
@@ -283,10 +297,10 @@ pub fn is_xlsx(bytes: &[u8], content_type: Option<&str>) -> bool {
 }
 
 /// An amount as minor units: `1 234,56`, `1234.5`, `1.234.567,00`, `1,234.56`, `1234`.
-pub fn parse_amount(raw: &str) -> std::result::Result<i64, String> {
+pub fn parse_amount(raw: &str) -> std::result::Result<i64, Msg> {
     let s: String = raw.chars().filter(|c| !c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{202f}' | '\'')).collect();
     let s = s.trim_end_matches(|c: char| c.is_alphabetic() || matches!(c, '₽' | '$' | '€' | '.')).to_string();
-    let bad = || format!("'{raw}' is not an amount such as 1234,56");
+    let bad = || Msg::from(InvoiceMsg::NotImportAmount { raw: raw.to_string() });
     let (negative, s) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.as_str()),
@@ -322,15 +336,15 @@ pub fn parse_amount(raw: &str) -> std::result::Result<i64, String> {
     let cents: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| bad())? };
     let minor = units.checked_mul(100).and_then(|u| u.checked_add(cents)).ok_or_else(bad)?;
     if negative && minor != 0 {
-        return Err(format!("'{raw}' is negative"));
+        return Err(InvoiceMsg::NegativeAmount { raw: raw.to_string() }.into());
     }
     Ok(minor)
 }
 
 /// A date as `YYYY-MM-DD`: `23.11.2026`, `23.11.26`, `23/11/2026`, `2026-11-23`, with any time
 /// after it ignored.
-pub(crate) fn parse_day(raw: &str) -> std::result::Result<String, String> {
-    let bad = || format!("'{raw}' is not a date such as 23.11.2026");
+pub(crate) fn parse_day(raw: &str) -> std::result::Result<String, Msg> {
+    let bad = || Msg::from(InvoiceMsg::NotImportDate { raw: raw.to_string() });
     let token = raw.split([' ', 'T']).next().unwrap_or("").trim();
     let parts: Vec<&str> = token.split(['.', '/', '-']).collect();
     let num = |s: &str| s.parse::<i32>().ok();
@@ -347,14 +361,14 @@ pub(crate) fn parse_day(raw: &str) -> std::result::Result<String, String> {
 }
 
 /// A tax id as digits (`7701234567`; `7701234567/770101001` keeps the part before the slash).
-pub(crate) fn parse_tax_id(raw: &str) -> std::result::Result<String, String> {
+pub(crate) fn parse_tax_id(raw: &str) -> std::result::Result<String, Msg> {
     let main = raw.split('/').next().unwrap_or("");
     let digits: String = main.chars().filter(|c| !c.is_whitespace()).collect();
     let digits = digits.strip_suffix(".0").unwrap_or(&digits).to_string();
     if (4..=20).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
         Ok(digits)
     } else {
-        Err(format!("'{raw}' is not a tax id (4 to 20 digits)"))
+        Err(InvoiceMsg::NotTaxId { raw: raw.to_string() }.into())
     }
 }
 
@@ -384,11 +398,8 @@ fn find_header(table: &Table) -> Result<(usize, HashMap<Column, usize>, Vec<Stri
     }
     let missing = best.unwrap_or_else(|| Column::REQUIRED.to_vec());
     let first = missing.first().copied().unwrap_or(Column::Number);
-    let names: Vec<String> = missing.iter().map(|c| format!("{} ({})", c.aliases()[0], c.key())).collect();
-    Err(StoreError::invalid(
-        first.key(),
-        format!("the file has no column {}; the header needs Номер, Дата, ИНН контрагента, Сумма and Оплачено (or number, date, tax id, amount, paid)", names.join(", ")),
-    ))
+    let columns: Vec<String> = missing.iter().map(|c| format!("{} ({})", c.aliases()[0], c.key())).collect();
+    Err(StoreError::invalid(first.key(), InvoiceMsg::MissingColumns { columns }))
 }
 
 /// The header text of each column the file has.
@@ -438,21 +449,21 @@ fn read_lines(table: &Table) -> Result<Parsed> {
     let headers = Headers(map.iter().filter_map(|(c, i)| Some((*c, header.get(*i)?.clone()))).collect());
     let data = &table.rows[at + 1..];
     if data.len() > MAX_ROWS {
-        return Err(StoreError::invalid("file", format!("has {} rows; at most {MAX_ROWS} per import", data.len())));
+        return Err(StoreError::invalid("file", InvoiceMsg::TooManyRowsCount { n: data.len() as i64, max: MAX_ROWS as i64 }));
     }
     let (mut lines, mut errors) = (Vec::new(), Vec::new());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, cells) in data {
         let cell = |c: Column| map.get(&c).and_then(|i| cells.get(*i)).map_or("", |s| s.trim());
-        let err = |c: Column, code: &'static str, message: String| RowError { line: *line, column: headers.of(c), code, message };
-        let required = |c: Column| if cell(c).is_empty() { Err(err(c, "required", "is empty".into())) } else { Ok(cell(c)) };
+        let err = |c: Column, code: &'static str, msg: Msg| RowError { line: *line, column: headers.of(c), code, msg };
+        let required = |c: Column| if cell(c).is_empty() { Err(err(c, "required", InvoiceMsg::CellEmpty {}.into())) } else { Ok(cell(c)) };
         let parsed = (|| {
             let number = super::check_number(required(Column::Number)?).map_err(|m| err(Column::Number, "bad_number", m))?;
             let issued_on = parse_day(required(Column::Date)?).map_err(|m| err(Column::Date, "bad_date", m))?;
             let tax_id = parse_tax_id(required(Column::TaxId)?).map_err(|m| err(Column::TaxId, "bad_tax_id", m))?;
             let amount = parse_amount(required(Column::Amount)?).map_err(|m| err(Column::Amount, "bad_amount", m))?;
             if amount == 0 {
-                return Err(err(Column::Amount, "bad_amount", "must be more than zero".into()));
+                return Err(err(Column::Amount, "bad_amount", poryadok_core::msg::Common::Positive {}.into()));
             }
             let paid = if cell(Column::Paid).is_empty() {
                 0
@@ -460,18 +471,18 @@ fn read_lines(table: &Table) -> Result<Parsed> {
                 parse_amount(cell(Column::Paid)).map_err(|m| err(Column::Paid, "bad_amount", m))?
             };
             if paid > amount {
-                return Err(err(Column::Paid, "paid_exceeds_amount", "is more than the amount".into()));
+                return Err(err(Column::Paid, "paid_exceeds_amount", InvoiceMsg::PaidExceedsAmount {}.into()));
             }
             let due_on = match cell(Column::Due) {
                 "" => None,
                 raw => Some(parse_day(raw).map_err(|m| err(Column::Due, "bad_date", m))?),
             };
             if due_on.as_deref().is_some_and(|d| d < issued_on.as_str()) {
-                return Err(err(Column::Due, "due_before_date", "is before the invoice date".into()));
+                return Err(err(Column::Due, "due_before_date", InvoiceMsg::DueBeforeDate {}.into()));
             }
             let name = Some(cell(Column::Name).to_string()).filter(|n| !n.is_empty());
             if let Some(first) = seen.get(&number) {
-                return Err(err(Column::Number, "duplicate_number", format!("appears again (first on line {first})")));
+                return Err(err(Column::Number, "duplicate_number", InvoiceMsg::DuplicateNumber { first: *first as i64 }.into()));
             }
             Ok(Line { line: *line, number, issued_on, tax_id, amount, paid, due_on, name })
         })();
@@ -489,7 +500,7 @@ fn read_lines(table: &Table) -> Result<Parsed> {
 /// Reads a file into a table: XLSX by its signature or type, otherwise CSV text.
 fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(StoreError::invalid("file", "is empty"));
+        return Err(StoreError::invalid("file", InvoiceMsg::FileEmpty {}));
     }
     let table = if is_xlsx(bytes, content_type) {
         read_xlsx(bytes).map_err(|m| StoreError::invalid("file", m))?
@@ -497,7 +508,7 @@ fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
         read_csv(&decode_text(bytes))
     };
     if table.rows.is_empty() {
-        return Err(StoreError::invalid("file", "has no rows"));
+        return Err(StoreError::invalid("file", InvoiceMsg::FileNoRows {}));
     }
     Ok(table)
 }
@@ -545,7 +556,7 @@ impl Db {
     /// Imports invoices from a CSV or XLSX export (administrators and heads); see the module docs.
     pub async fn import_invoices(&self, actor: &Actor, bytes: &[u8], content_type: Option<&str>, dry_run: bool) -> Result<ImportReport> {
         if !matches!(actor.caller.role, Role::Admin | Role::Head) {
-            return Err(StoreError::forbidden("only an administrator or a head imports invoices"));
+            return Err(StoreError::forbidden(InvoiceMsg::ImportForbidden {}));
         }
         let Parsed { lines, mut errors, rows, headers } = parse_rows(bytes, content_type)?;
         let mut report = ImportReport { dry_run, rows, ..Default::default() };
@@ -617,17 +628,18 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::TaxId),
                 code: "no_organization",
-                message: format!("no organization with tax id {}; add a Контрагент (counterparty) column to create it", l.tax_id),
+                msg: InvoiceMsg::NoOrganization { tax_id: l.tax_id.clone() }.into(),
             }));
         };
         let body = json!({"name": name, "tax_id": l.tax_id});
         match self.create_in(tx, actor, Entity::Organization, &body).await {
             Ok(row) => Ok(Ok((row.id(), row.get("owner_id").as_int()))),
+            // The refusal names the organization's field; the row names the file's column it came from.
             Err(StoreError::Validation(fe)) => Ok(Err(RowError {
                 line: l.line,
-                column: headers.of(Column::Name),
+                column: headers.of(if fe.field == "tax_id" { Column::TaxId } else { Column::Name }),
                 code: "invalid",
-                message: format!("{}: {}", fe.field, fe.message()),
+                msg: fe.msg,
             })),
             Err(e) => Err(e),
         }
@@ -682,7 +694,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::Paid),
                 code: "manual_payments_exceed_paid",
-                message: format!("payments entered by hand ({manual}) exceed it; correct them in the CRM"),
+                msg: InvoiceMsg::ManualPaymentsExceedPaid { manual }.into(),
             }));
         }
         let mut new = old.clone();
@@ -796,6 +808,7 @@ mod tests {
             StoreError::Validation(fe) => {
                 assert_eq!(fe.field, "tax_id");
                 assert!(fe.message().contains("инн контрагента"), "{}", fe.message());
+                assert_eq!(fe.msg.code(), "import_missing_columns");
             }
             other => panic!("{other:?}"),
         }
@@ -832,7 +845,8 @@ mod tests {
     fn a_sheet_with_too_many_rows_is_refused_while_reading() {
         let many: Vec<(u32, u16, &str)> = (0..=(MAX_ROWS + HEADER_SEARCH) as u32 + 1).map(|r| (r, 0, "1")).collect();
         let err = read_xlsx(&workbook(&many)).unwrap_err();
-        assert!(err.contains("at most 50000"), "{err}");
+        assert_eq!(err, InvoiceMsg::TooManyRows { max: 50_000 }.into());
+        assert!(err.english().contains("at most 50000"), "{err}");
     }
 
     #[test]
