@@ -1,6 +1,25 @@
 //! Create, read, update, delete and list for every entity of the schema, with access rules,
 //! reference checks and a history event in the same transaction as each change.
 //! Entity-specific defaults and invariants live in [`crate::rules`].
+//!
+//! # The write pipeline
+//!
+//! Every creation, change and deletion of a record goes through these steps, in this order, in
+//! the writer's transaction:
+//!
+//! 1. access (`may_write`) and validation of the body against the schema and custom fields;
+//! 2. the rules before the write ([`rules::before_create`] / `before_update` / `before_delete`):
+//!    defaults, assignment limits, invariants;
+//! 3. the reference check (every linked id exists in the workspace and is visible);
+//! 4. the insert, update or delete itself, the version bumped;
+//! 5. the rules after the write ([`rules::after_write`]): identities and the activity clock;
+//! 6. the stage regulation for deals ([`crate::regulation::enforce_deal`]): role ranges,
+//!    required fields, naming, entry tasks, the SLA timer, closing rules;
+//! 7. history ([`append_history`]) and, in the same transaction, the outbound webhooks' deliveries.
+//!
+//! Producers that decide a record's values themselves — a stage's entry tasks and notes, an audit
+//! round's tasks, an assistant's batched tasks — skip steps 1–3 (there is no user input) and go
+//! through [`create_system_records`], which runs steps 4, 5 and 7 for a whole batch at once.
 use crate::actor::{scope_condition, Actor};
 use crate::error::{Result, StoreError};
 use crate::rules;
@@ -419,6 +438,49 @@ fn diff(old: Option<&Row>, new: &Row) -> Map<String, Json> {
     out
 }
 
+/// Creates records a system producer decided (entry tasks, regulation notes, audit and assistant
+/// tasks) in one batch: one insert, then for each record the rules after a write (the activity
+/// clock), its history event and its outbound webhooks. Values are `(field name, value)`; every
+/// row of a batch names the same fields in the same order. Returns the new ids in row order.
+pub(crate) async fn create_system_records(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: Entity,
+    rows: &[Vec<(&'static str, Val)>],
+    now: i64,
+) -> Result<Vec<i64>> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let fields: Vec<&'static Field> = first
+        .iter()
+        .map(|(name, _)| entity.field(name).ok_or_else(|| StoreError::Internal(format!("{} has no field {name}", entity.name()))))
+        .collect::<Result<_>>()?;
+    let mut insert = Query::insert();
+    insert.into_table(col(entity.table()));
+    let mut cols = vec![col("workspace_id"), col("created_at"), col("updated_at")];
+    cols.extend(fields.iter().map(|f| col(f.column())));
+    insert.columns(cols);
+    for row in rows {
+        let mut vals = vec![actor.ws_id().into(), now.into(), now.into()];
+        vals.extend(fields.iter().zip(row).map(|(f, (_, v))| to_sea(f.kind, v).into()));
+        insert.values(vals).map_err(|e| StoreError::Internal(e.to_string()))?;
+    }
+    insert.returning_col(col("id"));
+    let mut ids: Vec<i64> =
+        conn.query_all(backend.build(&insert)).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect::<std::result::Result<_, _>>()?;
+    // Ids grow in insertion order; the sort makes that explicit whatever order RETURNING gives.
+    ids.sort_unstable();
+    let mut events = Vec::with_capacity(ids.len());
+    for (id, values) in ids.iter().zip(rows) {
+        let typed: Vec<(&'static Field, Val)> = fields.iter().copied().zip(values.iter().map(|(_, v)| v.clone())).collect();
+        let row = inserted_row(entity, *id, now, &typed);
+        rules::after_write(conn, backend, actor, &row, None).await?;
+        events.push((*id, diff(None, &row)));
+    }
+    append_history_many(conn, backend, actor, entity.name(), HistoryAction::Create, events, now).await?;
+    Ok(ids)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn append_history(
     conn: &impl ConnectionTrait,
@@ -449,6 +511,41 @@ pub(crate) async fn append_history(
     conn.execute(backend.build(&q)).await?;
     // Outbound webhooks hear of the change in the same transaction, so only committed changes are announced.
     crate::channels::webhooks::emit_on(conn, backend, actor.ws_id(), entity, record_id, action, &changes, now).await
+}
+
+/// History events of one action on several records of `entity`, in one statement, and their
+/// outbound webhooks.
+async fn append_history_many(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: &str,
+    action: HistoryAction,
+    events: Vec<(i64, Map<String, Json>)>,
+    now: i64,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<(i64, Json)> = events.into_iter().map(|(id, c)| (id, Json::Object(c))).collect();
+    let mut q = Query::insert();
+    q.into_table(col("history"))
+        .columns(["workspace_id", "entity", "record_id", "action", "actor_id", "channel", "changes", "created_at"].map(col));
+    for (id, changes) in &events {
+        q.values([
+            actor.ws_id().into(),
+            entity.into(),
+            (*id).into(),
+            action.as_str().into(),
+            (actor.user_id() != 0).then_some(actor.user_id()).into(),
+            actor.channel.as_str().into(),
+            changes.to_string().into(),
+            now.into(),
+        ])
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    }
+    conn.execute(backend.build(&q)).await?;
+    crate::channels::webhooks::emit_many(conn, backend, actor.ws_id(), entity, action, &events, now).await
 }
 
 /// Live custom field definitions of a workspace (of one entity, if given), in display order.

@@ -9,11 +9,11 @@
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
-use crate::records::{append_history, read_custom_defs, Row};
+use crate::records::{create_system_records, read_custom_defs, Row};
 use crate::sql::{aliased, col};
 use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
 use poryadok_core::calendar::BusinessHours;
-use poryadok_core::domain::{HistoryAction, Role};
+use poryadok_core::domain::Role;
 use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_date, Val};
@@ -261,6 +261,7 @@ pub(crate) async fn head_of(conn: &impl ConnectionTrait, backend: DbBackend, ws:
     Ok(one(conn, backend, &q).await?.map(|r| r.try_get::<i64>("", "id")).transpose()?)
 }
 
+/// A task on the deal `row`, through the write pipeline (history, webhooks, the activity clock).
 async fn insert_task(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -271,63 +272,25 @@ async fn insert_task(
 ) -> Result<()> {
     let (kind, subject, description, due, owner) = t;
     let subject: String = subject.chars().take(255).collect();
-    let q = Query::insert()
-        .into_table(col("activities"))
-        .columns(
-            [
-                "workspace_id",
-                "type",
-                "subject",
-                "description",
-                "due_at",
-                "done",
-                "owner_id",
-                "deal_id",
-                "person_id",
-                "organization_id",
-                "created_at",
-                "updated_at",
-            ]
-            .map(col),
-        )
-        .values([
-            actor.ws_id().into(),
-            kind.into(),
-            subject.clone().into(),
-            (!description.is_empty()).then_some(description).into(),
-            due.into(),
-            false.into(),
-            owner.into(),
-            row.id().into(),
-            row.get("person_id").as_int().into(),
-            row.get("organization_id").as_int().into(),
-            now.into(),
-            now.into(),
-        ])
-        .map_err(|e| StoreError::Internal(e.to_string()))?
-        .returning_col(col("id"))
-        .to_owned();
-    let id: i64 = conn.query_one(backend.build(&q)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
-    let mut changes = Map::new();
-    for (k, v) in [
-        ("subject", json!(subject)),
-        ("deal_id", json!(row.id())),
-        ("owner_id", json!(owner)),
-        ("due_at", json!(poryadok_core::types::format_ms(due))),
-    ] {
-        changes.insert(k.into(), json!({"from": null, "to": v}));
-    }
-    append_history(conn, backend, actor, "activity", id, HistoryAction::Create, changes, now).await
+    let values = vec![
+        ("type", Val::Text(kind.to_string())),
+        ("subject", Val::Text(subject)),
+        ("description", if description.is_empty() { Val::Null } else { Val::Text(description) }),
+        ("due_at", Val::Int(due)),
+        ("done", Val::Bool(false)),
+        ("owner_id", owner.map_or(Val::Null, Val::Int)),
+        ("deal_id", Val::Int(row.id())),
+        ("person_id", row.get("person_id").clone()),
+        ("organization_id", row.get("organization_id").clone()),
+    ];
+    create_system_records(conn, backend, actor, Entity::Activity, &[values], now).await?;
+    Ok(())
 }
 
+/// A note on the deal `row` written by the regulation (no author), through the write pipeline.
 async fn insert_note(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, row: &Row, content: String, now: i64) -> Result<()> {
-    let q = Query::insert()
-        .into_table(col("notes"))
-        .columns(["workspace_id", "content", "author_id", "deal_id", "created_at", "updated_at"].map(col))
-        .values([actor.ws_id().into(), content.into(), Option::<i64>::None.into(), row.id().into(), now.into(), now.into()])
-        .map_err(|e| StoreError::Internal(e.to_string()))?
-        .to_owned();
-    conn.execute(backend.build(&q)).await?;
+    let values = vec![("content", Val::Text(content)), ("author_id", Val::Null), ("deal_id", Val::Int(row.id()))];
+    create_system_records(conn, backend, actor, Entity::Note, &[values], now).await?;
     Ok(())
 }
 

@@ -15,7 +15,9 @@ use crate::jobs::{enqueue_on, NewJob};
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::HistoryAction;
+use poryadok_core::msg::{words, ChannelMsg, Common};
 use poryadok_core::types::{format_ms, parse_url};
+use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, JoinType, Order, Query};
 use serde_json::{json, Map, Value as Json};
@@ -97,12 +99,12 @@ pub fn event_name(entity: &str, action: HistoryAction) -> String {
 
 /// Checks a list of event patterns: `*`, `<entity>.*` or `<entity>.<created|updated|deleted>`.
 pub fn parse_events(v: &Json) -> Result<Vec<String>> {
-    let list = v.as_array().ok_or_else(|| StoreError::invalid("events", "must be a list such as [\"deal.created\", \"person.*\"]"))?;
+    let list = v.as_array().ok_or_else(|| StoreError::invalid("events", ChannelMsg::EventsNotList {}))?;
     if list.is_empty() {
-        return Err(StoreError::invalid("events", "is required: name at least one event, or \"*\" for all"));
+        return Err(StoreError::invalid("events", ChannelMsg::NoEvents {}));
     }
     if list.len() > MAX_EVENTS {
-        return Err(StoreError::invalid("events", format!("at most {MAX_EVENTS} events")));
+        return Err(StoreError::invalid("events", ChannelMsg::TooManyEvents { max: MAX_EVENTS as i64 }));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, e) in list.iter().enumerate() {
@@ -112,11 +114,7 @@ pub fn parse_events(v: &Json) -> Result<Vec<String>> {
         if !ok {
             return Err(StoreError::invalid(
                 format!("events.{i}"),
-                format!(
-                    "'{e}' is not an event; use *, <record>.* or <record>.<action> with record one of {} and action one of {}",
-                    ENTITIES.join(", "),
-                    ACTIONS.join(", ")
-                ),
+                ChannelMsg::NotEvent { event: e.to_string(), records: words(ENTITIES), actions: words(ACTIONS) },
             ));
         }
         if !out.iter().any(|x| x == e) {
@@ -130,7 +128,7 @@ fn webhook_url(v: Option<&Json>) -> Result<Option<String>> {
     match v {
         None => Ok(None),
         Some(Json::String(s)) => parse_url(s).map(Some).map_err(|m| StoreError::invalid("url", m)),
-        Some(_) => Err(StoreError::invalid("url", "must be a string")),
+        Some(_) => Err(StoreError::invalid("url", Common::NotString {})),
     }
 }
 
@@ -153,7 +151,7 @@ fn decode_webhook(r: &QueryResult) -> Result<Webhook> {
 
 fn delivery_json(r: &QueryResult) -> Result<Json> {
     let payload: String = r.try_get("", "payload")?;
-    Ok(json!({
+    let mut v = json!({
         "id": r.try_get::<i64>("", "id")?,
         "webhook_id": r.try_get::<i64>("", "webhook_id")?,
         "event": r.try_get::<String>("", "event")?,
@@ -161,10 +159,11 @@ fn delivery_json(r: &QueryResult) -> Result<Json> {
         "status": r.try_get::<String>("", "status")?,
         "attempts": r.try_get::<i64>("", "attempts")?,
         "response_code": r.try_get::<Option<i64>>("", "response_code")?,
-        "error": r.try_get::<Option<String>>("", "error")?,
         "created_at": format_ms(r.try_get("", "created_at")?),
         "delivered_at": r.try_get::<Option<i64>>("", "delivered_at")?.map(format_ms),
-    }))
+    });
+    crate::intake::put_stored_msg(&mut v, "error", r.try_get::<Option<String>>("", "error")?);
+    Ok(v)
 }
 
 fn live_webhooks(ws: i64) -> sea_query::SelectStatement {
@@ -213,7 +212,20 @@ pub(crate) async fn emit_on(
     changes: &Json,
     now: i64,
 ) -> Result<()> {
-    if !ENTITIES.contains(&entity) {
+    emit_many(conn, backend, ws, entity, action, &[(record_id, changes.clone())], now).await
+}
+
+/// [`emit_on`] for one action on several records: the workspace's webhooks are read once.
+pub(crate) async fn emit_many(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    entity: &str,
+    action: HistoryAction,
+    records: &[(i64, Json)],
+    now: i64,
+) -> Result<()> {
+    if !ENTITIES.contains(&entity) || records.is_empty() {
         return Ok(());
     }
     let mut q = live_webhooks(ws);
@@ -223,19 +235,19 @@ pub(crate) async fn emit_on(
         return Ok(());
     }
     let event = event_name(entity, action);
-    let payload = json!({
-        "event": event,
-        "entity": entity,
-        "id": record_id,
-        "action": action.as_str(),
-        "changes": changes,
-        "occurred_at": format_ms(now),
-        "workspace_id": ws,
-    })
-    .to_string();
-    for r in &rows {
-        let hook = decode_webhook(r)?;
-        if hook.wants(&event) {
+    let hooks: Vec<_> = rows.iter().map(decode_webhook).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
+    for (record_id, changes) in records {
+        let payload = json!({
+            "event": event,
+            "entity": entity,
+            "id": record_id,
+            "action": action.as_str(),
+            "changes": changes,
+            "occurred_at": format_ms(now),
+            "workspace_id": ws,
+        })
+        .to_string();
+        for hook in &hooks {
             deliver_on(conn, backend, ws, hook.id, &event, &payload, now).await?;
         }
     }
@@ -245,10 +257,10 @@ pub(crate) async fn emit_on(
 impl Db {
     /// Creates a webhook: `{url, events, active}`; the secret is generated and shown this once.
     pub async fn create_webhook(&self, actor: &Actor, body: &Json) -> Result<Webhook> {
-        must_admin(actor, "webhooks")?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         check_keys(obj)?;
-        let url = webhook_url(obj.get("url"))?.ok_or_else(|| StoreError::invalid("url", "is required"))?;
+        let url = webhook_url(obj.get("url"))?.ok_or_else(|| StoreError::invalid("url", Common::Required {}))?;
         let events = parse_events(obj.get("events").unwrap_or(&Json::Null))?;
         let active = active_of(obj)?.unwrap_or(true);
         let now = self.clock.now_ms();
@@ -273,7 +285,7 @@ impl Db {
     /// Changes `url`, `events` or `active`.
     pub async fn update_webhook(&self, actor: &Actor, id: i64, body: &Json) -> Result<Webhook> {
         self.webhook(actor, id).await?;
-        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", "must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         check_keys(obj)?;
         let mut q = Query::update();
         q.table(col("webhooks"))
@@ -300,14 +312,14 @@ impl Db {
     }
 
     pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>> {
-        must_admin(actor, "webhooks")?;
+        must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let mut q = live_webhooks(actor.ws_id());
         q.order_by(col("id"), Order::Asc);
         self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_webhook).collect()
     }
 
     pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
-        must_admin(actor, "webhooks")?;
+        must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let mut q = live_webhooks(actor.ws_id());
         q.and_where(Expr::col(col("id")).eq(id));
         self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_webhook).transpose()?.ok_or(StoreError::NotFound)
@@ -332,7 +344,7 @@ impl Db {
             .limit(limit.clamp(1, MAX_LIST));
         if let Some(s) = status {
             if !DELIVERY_STATUSES.contains(&s) {
-                return Err(StoreError::invalid("status", format!("must be one of: {}", DELIVERY_STATUSES.join(", "))));
+                return Err(StoreError::invalid("status", Common::OneOf { list: words(DELIVERY_STATUSES) }));
             }
             q.and_where(Expr::col(col("status")).eq(s));
         }
@@ -343,7 +355,7 @@ impl Db {
     }
 
     pub async fn delivery(&self, actor: &Actor, id: i64) -> Result<Json> {
-        must_admin(actor, "webhooks")?;
+        must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let q = Query::select()
             .columns(DELIVERY_COLUMNS.map(col))
             .from(col("webhook_deliveries"))
@@ -359,7 +371,7 @@ impl Db {
         let webhook = old["webhook_id"].as_i64().unwrap_or_default();
         let hook = self.webhook(actor, webhook).await?;
         if !hook.active {
-            return Err(StoreError::conflict("active", "the webhook is switched off; switch it on first"));
+            return Err(StoreError::conflict("active", ChannelMsg::WebhookOff {}));
         }
         let q = Query::select()
             .columns(["event", "payload"].map(col))
@@ -423,7 +435,7 @@ impl Db {
         id: i64,
         attempts: i64,
         code: Option<i64>,
-        error: Option<&str>,
+        error: Option<&Msg>,
         status: &str,
     ) -> Result<()> {
         let now = self.clock.now_ms();
@@ -433,7 +445,7 @@ impl Db {
                 (col("status"), status.into()),
                 (col("attempts"), attempts.into()),
                 (col("response_code"), code.into()),
-                (col("error"), error.map(|e| e.chars().take(2000).collect::<String>()).into()),
+                (col("error"), error.map(crate::intake::stored_msg).into()),
                 (col("delivered_at"), (status == "delivered").then_some(now).into()),
             ])
             .and_where(Expr::col(col("workspace_id")).eq(ws))
@@ -448,7 +460,7 @@ impl Db {
 fn check_keys(obj: &Map<String, Json>) -> Result<()> {
     const KEYS: [&str; 3] = ["url", "events", "active"];
     match obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        Some(k) => Err(StoreError::invalid(k, format!("unknown field; expected {}", KEYS.join(", ")))),
+        Some(k) => Err(StoreError::invalid(k, Common::UnknownField { expected: words(KEYS) })),
         None => Ok(()),
     }
 }
@@ -457,7 +469,7 @@ fn active_of(obj: &Map<String, Json>) -> Result<Option<bool>> {
     match obj.get("active") {
         None => Ok(None),
         Some(Json::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(StoreError::invalid("active", "must be true or false")),
+        Some(_) => Err(StoreError::invalid("active", Common::NotBool {})),
     }
 }
 
