@@ -20,6 +20,7 @@ pub mod format;
 pub mod i18n;
 pub mod intake;
 pub mod invoices;
+pub mod kit;
 pub mod lists;
 pub mod login;
 pub mod messages;
@@ -30,18 +31,17 @@ pub mod tokens;
 
 use crate::auth::{constant_time_eq, cookie, CSRF_HEADER, SESSION_COOKIE};
 use crate::AppState;
-use askama::Template;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use i18n::{Lang, T};
 use poryadok_core::domain::Role;
-use poryadok_store::{Actor, StoreError};
+use poryadok_store::Actor;
 
 /// Form bodies the CSRF gate reads; anything larger is refused before a handler sees it.
 const MAX_FORM_BYTES: usize = 256 * 1024;
@@ -221,48 +221,4 @@ async fn csrf_checked(req: Request, expected: &str) -> Result<Request, ()> {
     }
 }
 
-/// Renders a template into a response; a rendering failure is logged and answered with 500.
-pub fn render<P: Template>(page: &P) -> Response {
-    render_status(StatusCode::OK, page)
-}
-
-pub fn render_status<P: Template>(status: StatusCode, page: &P) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template rendering failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<p>Internal error</p>".to_string())).into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    t: T,
-    status: u16,
-    message: &'a str,
-    fragment: bool,
-}
-
-/// An error as a page, or for htmx as a fragment that `app.js` shows as a notice.
-pub fn error_page(t: T, htmx: bool, status: StatusCode, message: &str) -> Response {
-    render_status(status, &ErrorPage { t, status: status.as_u16(), message, fragment: htmx })
-}
-
-/// Maps a store failure to what the user sees: validation text as is, everything else generic.
-pub fn store_error(ui: &Ui, e: StoreError) -> Response {
-    let line = messages::refusal_line(&ui.t, &e);
-    let api: crate::error::ApiError = e.into();
-    let message = match (api.code, line) {
-        ("not_found", _) => ui.t.t("error.not_found").to_string(),
-        (_, Some(line)) => line,
-        ("unavailable", None) => ui.t.t("error.unavailable").to_string(),
-        ("precondition_failed", None) => ui.t.t("error.stale").to_string(),
-        ("unauthorized", None) => ui.t.t("error.unauthorized").to_string(),
-        (_, None) => ui.t.t("error.internal").to_string(),
-    };
-    error_page(ui.t, ui.htmx, api.status, &message)
-}
-
-pub use messages::field_error;
+pub use kit::{error_page, field_error, render, render_status, store_error, Admin, HeadOrAdmin, OrUi, UiError, UiResult};

@@ -11,11 +11,10 @@
 mod regulation;
 
 use super::i18n::T;
-use super::{error_page, messages, render_status, store_error, Ctx, Ui};
+use super::{messages, render_status, store_error, Admin, Ctx, Ui};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -56,23 +55,6 @@ pub fn routes() -> Router<AppState> {
 
 /// Enough rows for any one settings list of a sales department (the store's page limit).
 const ALL: &str = "500";
-
-/// The signed-in user when they are an administrator; anyone else gets a 403 page before the
-/// handler (and its form parsing) runs.
-pub struct Admin(Ui);
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let ui = Ui::from_request_parts(parts, st).await?;
-        if ui.is_admin() {
-            Ok(Admin(ui))
-        } else {
-            Err(error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("error.forbidden")))
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {

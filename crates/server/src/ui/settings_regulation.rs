@@ -6,9 +6,9 @@
 //! "Save" writes. Writes go through the store with the administrator as the actor, so every
 //! check (unknown placeholders, custom fields that do not exist, stages of another pipeline) is
 //! the API's; its message is shown next to the input its path names.
-use super::{all, field, nav, text_of, Admin, Choice, NavItem, Tab, Values};
+use super::{all, field, nav, text_of, Choice, NavItem, Tab, Values};
 use crate::ui::i18n::T;
-use crate::ui::{field_error, messages, render_status, store_error, Ctx, Ui};
+use crate::ui::{field_error, messages, render_status, store_error, Admin, Ctx, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

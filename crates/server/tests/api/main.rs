@@ -7,6 +7,7 @@ mod assistants;
 mod audit;
 mod auth;
 mod browser;
+mod browser_messages;
 mod channels;
 mod crud;
 mod errors;
