@@ -448,7 +448,8 @@ mod tests {
         assert_eq!(Json::Object(m.args_json()), serde_json::json!({"min": 0, "max": 100}));
         let gate: Msg = RegulationMsg::StageNeedsFields { stage: "КП".into(), fields: vec!["value".into(), FieldName::labelled("custom.x", "Бюджет")] }.into();
         assert_eq!(gate.render(Lang::Ru, &Ru), "чтобы перейти на этап «КП», заполните: Сумма, Бюджет");
-        assert_eq!(gate.english(), "to enter stage 'КП' fill in: value, custom.x");
+        assert_eq!(gate.english(), "to enter stage 'КП' fill in: value, Бюджет");
+        assert_eq!(Json::Object(gate.args_json())["fields"], serde_json::json!(["value", "custom.x"]), "the API carries keys");
     }
 
     #[test]

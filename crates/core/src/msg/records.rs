@@ -42,6 +42,7 @@ catalogue! {
         OptionsEnumOnly {} = "options_enum_only", en "only enum fields have options", ru "варианты бывают только у поля-списка";
         FilterOwner {} = "filter_owner", en "only the owner changes a saved filter", ru "сохранённый фильтр меняет только его автор";
         IdentityTaken { id: i64, what: String } = "identity_taken", en "person {id} already has this {what}", ru "это значение ({what}) уже есть у контакта {id}";
+        OwnAdminRole {} = "own_admin_role", en "you cannot take away your own administrator role", ru "нельзя снять с себя роль администратора";
         DeactivateSelf {} = "deactivate_self", en "you cannot deactivate yourself", ru "нельзя отключить самого себя";
     }
 }

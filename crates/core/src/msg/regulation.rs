@@ -37,6 +37,7 @@ catalogue! {
         ReturnToDeal { reason: String } = "return_to_deal", en "Return to the deal: {reason}", ru "Вернуться к сделке: {reason}";
         // The working calendar.
         HoursShape {} = "hours_shape", en "must be a list of intervals from HH:MM to HH:MM", ru "нужен список интервалов с ЧЧ:ММ до ЧЧ:ММ";
+        HoursFormat {} = "hours_format", en "write intervals as 09:00-13:00, separated by commas", ru "пишите интервалы как 09:00-13:00, через запятую";
         NoHours {} = "no_hours", en "needs at least one interval", ru "нужен хотя бы один интервал";
         MaxIntervals { n: i64 } = "max_intervals", en "allows at most {n} intervals a day", ru "не больше {n} интервалов в день";
         NotTimeHm { s: String } = "not_time_hm", en "{s} is not a time HH:MM", ru "{s} — не время ЧЧ:ММ";

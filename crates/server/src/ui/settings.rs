@@ -633,10 +633,10 @@ fn text(v: &Values, name: &str) -> Value {
 
 /// A number input as JSON: empty is `null`; anything but an integer is refused here, in the
 /// same shape as a store refusal.
-fn int(t: &T, v: &Values, name: &str) -> Result<Value, StoreError> {
+fn int(v: &Values, name: &str) -> Result<Value, StoreError> {
     match field(v, name) {
         s if s.is_empty() => Ok(Value::Null),
-        s => s.parse::<i64>().map(Value::from).map_err(|_| StoreError::invalid(name, t.t("msg.reg_integer"))),
+        s => s.parse::<i64>().map(Value::from).map_err(|_| StoreError::invalid(name, poryadok_core::msg::Common::NotInteger {})),
     }
 }
 
@@ -646,11 +646,11 @@ fn options(v: &Values) -> Value {
     Value::from(lines.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>())
 }
 
-fn stage_body(t: &T, v: &Values) -> Result<Map<String, Value>, StoreError> {
+fn stage_body(v: &Values) -> Result<Map<String, Value>, StoreError> {
     let mut body = Map::new();
     body.insert("name".into(), text(v, "name"));
-    body.insert("probability".into(), int(t, v, "probability")?);
-    body.insert("rotting_days".into(), int(t, v, "rotting_days")?);
+    body.insert("probability".into(), int(v, "probability")?);
+    body.insert("rotting_days".into(), int(v, "rotting_days")?);
     Ok(body)
 }
 
@@ -671,7 +671,7 @@ async fn delete_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id):
 
 async fn create_stage(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
     let pipeline = field(&v, "pipeline_id");
-    let result = match (stage_body(&ui.t, &v), pipeline.parse::<i64>()) {
+    let result = match (stage_body(&v), pipeline.parse::<i64>()) {
         (Ok(mut body), Ok(p)) => {
             body.insert("pipeline_id".into(), Value::from(p));
             st.db.create(&ui.actor, Entity::Stage, &Value::Object(body)).await
@@ -683,7 +683,7 @@ async fn create_stage(State(st): State<AppState>, Admin(ui): Admin, Form(v): For
 }
 
 async fn update_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
-    let result = match stage_body(&ui.t, &v) {
+    let result = match stage_body(&v) {
         Ok(body) => st.db.update(&ui.actor, Entity::Stage, id, &Value::Object(body)).await,
         Err(e) => Err(e),
     };
@@ -771,13 +771,13 @@ async fn delete_field(State(st): State<AppState>, Admin(ui): Admin, Path(id): Pa
 }
 
 /// A team select as JSON: empty is "no team".
-fn team(t: &T, v: &Values) -> Result<Value, StoreError> {
-    int(t, v, "team_id")
+fn team(v: &Values) -> Result<Value, StoreError> {
+    int(v, "team_id")
 }
 
 async fn create_user(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
     let result = async {
-        let mut body = json!({"name": text(&v, "name"), "email": text(&v, "email"), "role": text(&v, "role"), "team_id": team(&ui.t, &v)?});
+        let mut body = json!({"name": text(&v, "name"), "email": text(&v, "email"), "role": text(&v, "role"), "team_id": team(&v)?});
         // The password is the only input not trimmed: spaces may be part of it.
         if let Some(p) = v.get("password").filter(|p| !p.is_empty()) {
             body["password"] = Value::from(p.as_str());
@@ -796,9 +796,9 @@ async fn update_user(State(st): State<AppState>, Admin(ui): Admin, Path(id): Pat
     let result = async {
         let role = text(&v, "role");
         if id == ui.actor.user_id() && role.as_str() != Some(Role::Admin.as_str()) {
-            return Err(StoreError::invalid("role", ui.t.t("settings.msg.own_role")));
+            return Err(StoreError::invalid("role", poryadok_core::msg::RecordMsg::OwnAdminRole {}));
         }
-        let body = json!({"name": text(&v, "name"), "role": role, "team_id": team(&ui.t, &v)?});
+        let body = json!({"name": text(&v, "name"), "role": role, "team_id": team(&v)?});
         st.db.update(&ui.actor, Entity::User, id, &body).await
     }
     .await;
@@ -868,23 +868,23 @@ fn clock(s: &str) -> String {
 
 /// "09:00-13:00, 14:00-18:00" (commas, semicolons or lines between intervals) as the calendar's
 /// `hours`; the store checks the times and that the intervals do not overlap.
-fn intervals(t: &T, typed: &str) -> Result<Value, StoreError> {
+fn intervals(typed: &str) -> Result<Value, StoreError> {
     let mut out = Vec::new();
     for part in typed.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
         let (from, to) = part
             .split_once(['-', '–', '—'])
-            .ok_or_else(|| StoreError::invalid("business_hours.hours", t.t("settings.msg.hours_format")))?;
+            .ok_or_else(|| StoreError::invalid("business_hours.hours", poryadok_core::msg::RegulationMsg::HoursFormat {}))?;
         out.push(json!([clock(from), clock(to)]));
     }
     Ok(Value::from(out))
 }
 
 /// The working calendar from the form, in the store's shape.
-fn business_hours(t: &T, v: &Values) -> Result<Value, StoreError> {
+fn business_hours(v: &Values) -> Result<Value, StoreError> {
     let days: Vec<u8> = (1..=7).filter(|d| v.contains_key(&format!("day{d}"))).collect();
     Ok(json!({
         "days": days,
-        "hours": intervals(t, v.get("hours").map(String::as_str).unwrap_or(""))?,
+        "hours": intervals(v.get("hours").map(String::as_str).unwrap_or(""))?,
         "holidays": lines(v, "holidays"),
         "workdays": lines(v, "workdays"),
     }))
@@ -896,7 +896,7 @@ async fn update_calendar(State(st): State<AppState>, Admin(ui): Admin, Form(v): 
     let result = async {
         let current = st.db.workspace_json(&ui.actor).await?;
         let mut changes = Map::new();
-        let hours = business_hours(&ui.t, &v)?;
+        let hours = business_hours(&v)?;
         if canonical_hours(&hours).is_none_or(|h| Some(h) != canonical_hours(&current["business_hours"])) {
             changes.insert("business_hours".into(), hours);
         }
@@ -943,16 +943,15 @@ mod tests {
 
     #[test]
     fn numbers_and_options_are_read_from_the_form() {
-        let t = T::new(Lang::En);
         let v: Values = HashMap::from([
             ("p".to_string(), " 40 ".to_string()),
             ("e".to_string(), String::new()),
             ("x".to_string(), "4o".to_string()),
             ("options".to_string(), "SMB\n\n Enterprise \r\n".to_string()),
         ]);
-        assert_eq!(int(&t, &v, "p").unwrap(), json!(40));
-        assert_eq!(int(&t, &v, "e").unwrap(), Value::Null);
-        assert!(matches!(int(&t, &v, "x"), Err(StoreError::Validation(fe)) if fe.field == "x"));
+        assert_eq!(int(&v, "p").unwrap(), json!(40));
+        assert_eq!(int(&v, "e").unwrap(), Value::Null);
+        assert!(matches!(int(&v, "x"), Err(StoreError::Validation(fe)) if fe.field == "x"));
         assert_eq!(options(&v), json!(["SMB", "Enterprise"]));
     }
 
@@ -971,13 +970,12 @@ mod tests {
 
     #[test]
     fn working_hours_are_read_as_typed() {
-        let t = T::new(Lang::En);
-        assert_eq!(intervals(&t, "9:00-13:00, 14:00–18:00").unwrap(), json!([["09:00", "13:00"], ["14:00", "18:00"]]));
-        assert_eq!(intervals(&t, "10:00-19:00\n").unwrap(), json!([["10:00", "19:00"]]));
-        assert!(matches!(intervals(&t, "9 to 6"), Err(StoreError::Validation(fe)) if fe.field == "business_hours.hours"));
+        assert_eq!(intervals("9:00-13:00, 14:00–18:00").unwrap(), json!([["09:00", "13:00"], ["14:00", "18:00"]]));
+        assert_eq!(intervals("10:00-19:00\n").unwrap(), json!([["10:00", "19:00"]]));
+        assert!(matches!(intervals("9 to 6"), Err(StoreError::Validation(fe)) if fe.field == "business_hours.hours"));
         let v: Values =
             HashMap::from([("day1".to_string(), "1".to_string()), ("holidays".to_string(), "2026-01-01\n\n2026-01-02".to_string())]);
-        let bh = business_hours(&t, &v).unwrap();
+        let bh = business_hours(&v).unwrap();
         assert_eq!((&bh["days"], &bh["holidays"], &bh["workdays"]), (&json!([1]), &json!(["2026-01-01", "2026-01-02"]), &json!([])));
     }
 }

@@ -5,6 +5,14 @@ use crate::helpers::*;
 use fantoccini::Locator;
 use serde_json::json;
 
+/// The refusal the board shows, read and dismissed.
+async fn refused(browser: &crate::browser::Browser, what: &str) -> String {
+    browser.wait_until(what, "!document.getElementById('toast').hidden").await;
+    let text = browser.text_of("#toast").await;
+    browser.client.execute("document.getElementById('toast').hidden = true;", vec![]).await.unwrap();
+    text
+}
+
 /// A manager drags a deal past the stage their role may reach, then (as the head) into a stage
 /// whose required field is empty: each refusal reads in Russian with the field's label, and the
 /// same moves after switching to English read in English.
@@ -25,16 +33,10 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
 
     let card = format!(".deal-card[data-deal-id=\"{deal}\"]");
     let column = |i: usize| format!(".column[data-stage-id=\"{}\"] .cards", app.ids.stages[i]);
-    let refused = |what: &'static str| async move {
-        browser.wait_until(what, "!document.getElementById('toast').hidden").await;
-        let text = browser.text_of("#toast").await;
-        browser.client.execute("document.getElementById('toast').hidden = true;", vec![]).await.unwrap();
-        text
-    };
 
     browser.login(&app.base, "m1@a.test", "manager-pass-123").await;
     browser.drag(&card, &column(1)).await;
-    let ru = refused("the role refusal").await;
+    let ru = refused(&browser, "the role refusal").await;
     assert!(ru.contains("роль «manager» переводит сделки только до этапа «Новый»"), "{ru}");
     assert!(!ru.contains("moves deals"), "no English in the Russian UI: {ru}");
     browser.shot("refusal-role-ru").await;
@@ -43,7 +45,7 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     browser.wait_until("English", "document.documentElement.lang === 'en'").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(1)).await;
-    let en = refused("the role refusal in English").await;
+    let en = refused(&browser, "the role refusal in English").await;
     assert!(en.contains("role manager moves deals only up to stage 'Новый'"), "{en}");
     browser.shot("refusal-role-en").await;
 
@@ -52,7 +54,7 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     browser.login(&app.base, "head@a.test", "head-pass-1234").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let ru = refused("the required fields").await;
+    let ru = refused(&browser, "the required fields").await;
     assert!(ru.contains("заполните: Сумма, Ожидаемая дата закрытия"), "labels, not keys: {ru}");
     assert!(!ru.contains("value") && !ru.contains("expected_close_date"), "{ru}");
     browser.shot("refusal-required-ru").await;
@@ -60,7 +62,7 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     browser.wait_until("English", "document.documentElement.lang === 'en'").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let en = refused("the required fields in English").await;
+    let en = refused(&browser, "the required fields in English").await;
     assert!(en.contains("fill in: Value, Expected close date"), "{en}");
     browser.shot("refusal-required-en").await;
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
