@@ -14,8 +14,8 @@ use crate::Db;
 use poryadok_core::domain::Role;
 use poryadok_core::msg::{words, AuditMsg, Common};
 use poryadok_core::schema::Entity;
-use poryadok_core::{Lang, Msg};
 use poryadok_core::types::format_ms;
+use poryadok_core::{Lang, Msg};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use sea_query::{Expr, Func, Order, Query};
 use serde_json::{json, Map, Value as Json};
@@ -278,9 +278,7 @@ impl Db {
         match self.write.query_one(self.backend.build(&q)).await.map_err(StoreError::Db) {
             Ok(Some(r)) => Ok(r.try_get("", "id")?),
             Ok(None) => Err(StoreError::Internal("no id".into())),
-            Err(e) if e.is_unique_violation() => {
-                Err(StoreError::Conflict { field: None, msg: AuditMsg::RoundRunning {}.into() })
-            }
+            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict { field: None, msg: AuditMsg::RoundRunning {}.into() }),
             Err(e) => Err(e),
         }
     }

@@ -25,10 +25,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use poryadok_core::domain::HistoryAction;
 use poryadok_core::msg::{words, Common, InvoiceMsg};
-use poryadok_core::Msg;
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{format_ms, parse_currency, parse_date};
 use poryadok_core::validate::RefCheck;
+use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, Func, Order, Query, SelectStatement, SimpleExpr};
 use serde_json::{json, Map, Value as Json};
@@ -403,14 +403,17 @@ impl InvoiceQuery {
     /// pairs; anything else, or a value that does not read, is a validation error naming it.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<InvoiceQuery> {
         let mut q = InvoiceQuery::default();
-        let id = |k: &str, v: &str| v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid(k, InvoiceMsg::IntegerId {}));
+        let id =
+            |k: &str, v: &str| v.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| StoreError::invalid(k, InvoiceMsg::IntegerId {}));
         for (k, v) in pairs {
             if v.is_empty() {
                 continue;
             }
             match k {
                 "status" if STATUSES.contains(&v) || v == "overdue" => q.status = Some(v.to_string()),
-                "status" => return Err(StoreError::invalid("status", Common::OneOf { list: words(["open", "paid", "cancelled", "overdue"]) })),
+                "status" => {
+                    return Err(StoreError::invalid("status", Common::OneOf { list: words(["open", "paid", "cancelled", "overdue"]) }))
+                }
                 "organization_id" => q.organization_id = Some(id(k, v)?),
                 "deal_id" => q.deal_id = Some(id(k, v)?),
                 "overdue" => {

@@ -798,7 +798,8 @@ mod tests {
 
     #[test]
     fn a_refused_setting_reads_in_the_readers_language() {
-        let refused = |settings: Json| StoreError::Validation(poryadok_core::assistants::check_settings("forgotten", &settings).unwrap_err());
+        let refused =
+            |settings: Json| StoreError::Validation(poryadok_core::assistants::check_settings("forgotten", &settings).unwrap_err());
         let ru = T::new(Lang::Ru);
         assert_eq!(
             form_error(&ru, &refused(json!({"days": 0}))),

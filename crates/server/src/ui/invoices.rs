@@ -18,8 +18,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::domain::Role;
 use poryadok_core::msg::InvoiceMsg;
-use poryadok_core::Msg;
 use poryadok_core::schema::Entity;
+use poryadok_core::Msg;
 use poryadok_store::invoices::import::{parse_amount, ImportReport};
 use poryadok_store::invoices::{Invoice, InvoiceQuery, Payment};
 use poryadok_store::{Row, StoreError};
@@ -61,10 +61,9 @@ fn form_error(ui: &Ui, fmt: &Fmt, currency: &str, e: &StoreError) -> Option<(Str
     match e {
         StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
         StoreError::Validation(fe) => match &fe.msg {
-            Msg::InvoiceMsg(InvoiceMsg::ExceedsBalance { balance }) => Some((
-                fe.field.clone(),
-                ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(*balance, currency).as_str())]),
-            )),
+            Msg::InvoiceMsg(InvoiceMsg::ExceedsBalance { balance }) => {
+                Some((fe.field.clone(), ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(*balance, currency).as_str())])))
+            }
             _ => messages::field_error(&ui.t, e),
         },
         _ => messages::field_error(&ui.t, e),
@@ -581,11 +580,7 @@ fn report_view(t: &T, r: &ImportReport) -> ReportView {
         .errors
         .iter()
         .take(ERRORS_SHOWN)
-        .map(|e| ErrorLine {
-            line: e.line,
-            column: e.column.clone(),
-            message: messages::say(t, &e.msg),
-        })
+        .map(|e| ErrorLine { line: e.line, column: e.column.clone(), message: messages::say(t, &e.message) })
         .collect();
     ReportView {
         dry_run: r.dry_run,

@@ -42,15 +42,15 @@ pub struct RowError {
     /// A stable code: required, bad_number, bad_date, bad_amount, bad_tax_id, duplicate_number,
     /// paid_exceeds_amount, due_before_date, no_organization, manual_payments_exceed_paid, invalid.
     pub code: &'static str,
-    /// What is wrong, from the message catalogue.
-    pub msg: Msg,
+    /// What is wrong, from the message catalogue (shown as its English text).
+    pub message: Msg,
 }
 
 impl RowError {
     pub fn to_json(&self) -> Json {
         json!({
-            "line": self.line, "column": self.column, "code": self.code, "message": self.msg.english(),
-            "message_code": self.msg.code(), "args": Json::Object(self.msg.args_json()),
+            "line": self.line, "column": self.column, "code": self.code, "message": self.message.english(),
+            "message_code": self.message.code(), "args": Json::Object(self.message.args_json()),
         })
     }
 }
@@ -455,7 +455,7 @@ fn read_lines(table: &Table) -> Result<Parsed> {
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, cells) in data {
         let cell = |c: Column| map.get(&c).and_then(|i| cells.get(*i)).map_or("", |s| s.trim());
-        let err = |c: Column, code: &'static str, msg: Msg| RowError { line: *line, column: headers.of(c), code, msg };
+        let err = |c: Column, code: &'static str, message: Msg| RowError { line: *line, column: headers.of(c), code, message };
         let required = |c: Column| if cell(c).is_empty() { Err(err(c, "required", InvoiceMsg::CellEmpty {}.into())) } else { Ok(cell(c)) };
         let parsed = (|| {
             let number = super::check_number(required(Column::Number)?).map_err(|m| err(Column::Number, "bad_number", m))?;
@@ -628,7 +628,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::TaxId),
                 code: "no_organization",
-                msg: InvoiceMsg::NoOrganization { tax_id: l.tax_id.clone() }.into(),
+                message: InvoiceMsg::NoOrganization { tax_id: l.tax_id.clone() }.into(),
             }));
         };
         let body = json!({"name": name, "tax_id": l.tax_id});
@@ -639,7 +639,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(if fe.field == "tax_id" { Column::TaxId } else { Column::Name }),
                 code: "invalid",
-                msg: fe.msg,
+                message: fe.msg,
             })),
             Err(e) => Err(e),
         }
@@ -694,7 +694,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::Paid),
                 code: "manual_payments_exceed_paid",
-                msg: InvoiceMsg::ManualPaymentsExceedPaid { manual }.into(),
+                message: InvoiceMsg::ManualPaymentsExceedPaid { manual }.into(),
             }));
         }
         let mut new = old.clone();
