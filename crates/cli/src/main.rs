@@ -478,8 +478,8 @@ async fn token_command(db: &Db, command: TokenCommand) -> Result<()> {
 
 fn describe(e: poryadok_store::StoreError) -> anyhow::Error {
     match e {
-        poryadok_store::StoreError::Validation(fe) => anyhow::anyhow!("{}: {}", fe.field, fe.message),
-        poryadok_store::StoreError::Conflict { field, message } => anyhow::anyhow!("{}: {message}", field.unwrap_or_default()),
+        poryadok_store::StoreError::Validation(fe) => anyhow::anyhow!("{}: {}", fe.field, fe.message()),
+        poryadok_store::StoreError::Conflict { field, msg } => anyhow::anyhow!("{}: {msg}", field.unwrap_or_default()),
         other => anyhow::anyhow!(other),
     }
 }

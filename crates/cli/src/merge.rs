@@ -31,7 +31,7 @@ pub async fn merge(db: &Db, workspace: i64, entity: &str, keep: i64, remove: i64
     let actor = db.system_actor(workspace, Channel::Cli).await?;
     let row = db.merge(&actor, entity, keep, remove).await.map_err(|e| match e {
         // The API's `merge_id` is the second id here.
-        poryadok_store::StoreError::Validation(fe) if fe.field == "merge_id" => anyhow::anyhow!("REMOVE_ID {remove}: {}", fe.message),
+        poryadok_store::StoreError::Validation(fe) if fe.field == "merge_id" => anyhow::anyhow!("REMOVE_ID {remove}: {}", fe.message()),
         other => crate::describe(other),
     })?;
     println!("{} {remove} merged into {keep}: {}", entity.name(), row.to_json());

@@ -40,17 +40,17 @@ impl Caller {
 
     /// Whether the caller may create, change or delete records of this entity at all.
     /// Record-level visibility is checked separately.
-    pub fn may_write(&self, entity: Entity) -> Result<(), &'static str> {
+    pub fn may_write(&self, entity: Entity) -> Result<(), crate::msg::Msg> {
         if entity.is_setting() {
             if self.role.can_manage_settings() {
                 Ok(())
             } else {
-                Err("only administrators change settings, users and teams")
+                Err(crate::msg::Common::AdminOnly {}.into())
             }
         } else if self.role.can_write_records() {
             Ok(())
         } else {
-            Err("analysts have read-only access")
+            Err(crate::msg::Common::AnalystReadOnly {}.into())
         }
     }
 }

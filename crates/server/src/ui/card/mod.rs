@@ -466,6 +466,6 @@ use deal::*;
 use deal_form::*;
 use timeline::*;
 pub use contact::{ContactView, DealRow, PersonRow};
-pub use deal::{DealView, Participant, StageGroup, StageStep, StatusFormState};
+pub use deal::{render_deal_card, DealView, Participant, StageGroup, StageStep, StatusFormState};
 pub use deal_form::{DealFormView, Input};
 pub use timeline::{AddForms, Change, Entry, Place, TaskMark, TimelineView};
