@@ -306,14 +306,14 @@ pub fn parse_call(params: &Map<String, Json>, mapping: &CallMapping, region: &st
     let param = |field: &str| mapping.get(field).cloned().unwrap_or_default();
     let raw_direction = get("direction");
     let (direction, missed_by_type) = match raw_direction.as_deref() {
-        Some(d) => parse_direction(d).ok_or_else(|| {
-            FieldError::new("direction", IntakeMsg::BadDirection { value: d.to_string(), param: param("direction") })
-        })?,
+        Some(d) => parse_direction(d)
+            .ok_or_else(|| FieldError::new("direction", IntakeMsg::BadDirection { value: d.to_string(), param: param("direction") }))?,
         None => (CallDirection::Inbound, false),
     };
     let seconds = match get("duration") {
         Some(d) => Some(
-            parse_seconds(&d).ok_or_else(|| FieldError::new("duration", IntakeMsg::BadDuration { value: d.clone(), param: param("duration") }))?,
+            parse_seconds(&d)
+                .ok_or_else(|| FieldError::new("duration", IntakeMsg::BadDuration { value: d.clone(), param: param("duration") }))?,
         ),
         None => None,
     };

@@ -410,7 +410,10 @@ mod tests {
         assert_eq!(field(json!({"url": "https://x", "token": "k"})), "sms_gateway.token");
         assert_eq!(field(json!([])), "sms_gateway");
         let message = |v: Value| SmsGateway::parse(&v, None).unwrap_err().message();
-        assert_eq!(message(json!({"url": "https://x", "method": "GET", "body": "x"})), "a GET request has no body; put {to} and {text} in the URL");
+        assert_eq!(
+            message(json!({"url": "https://x", "method": "GET", "body": "x"})),
+            "a GET request has no body; put {to} and {text} in the URL"
+        );
         assert_eq!(message(json!({"url": "https://x?to={to}", "method": "GET"})), "must contain {text}");
         assert_eq!(message(json!({"url": "https://x/{phone}"})), "unknown placeholder {phone}; known: {to}, {text}");
     }

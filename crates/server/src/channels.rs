@@ -9,7 +9,9 @@
 //! `failed` and stays visible with its error. A crash between sending and recording sends again
 //! (at least once): receivers tell repeats by `X-Poryadok-Delivery`.
 use crate::worker::JobContext;
+use poryadok_core::msg::{ChannelMsg, Common};
 use poryadok_core::template::{GatewayRequest, Method, SmsGateway};
+use poryadok_core::Msg;
 use poryadok_store::channels::webhooks::DeliveryTask;
 use poryadok_store::channels::OutboundMessage;
 use poryadok_store::jobs::Job;
@@ -22,13 +24,13 @@ use std::time::Duration;
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const EVENT_HEADER: &str = "X-Poryadok-Event";
 pub const DELIVERY_HEADER: &str = "X-Poryadok-Delivery";
-const NO_SMTP: &str = "this server has no mail server configured (PORYADOK_SMTP_URL)";
-const NO_GATEWAY: &str = "no SMS gateway is set for this workspace (Settings → SMS gateway)";
 /// How much of a refusing answer's body is kept with the error.
 const ANSWER_SHOWN: usize = 300;
+/// How much of an error's own text (a mail server's, a network library's) is kept.
+const WHY_SHOWN: usize = 1000;
 
 /// One client for every outgoing call: no redirects (a 3xx is not a delivery), a fixed timeout.
-fn http() -> Result<&'static reqwest::Client, String> {
+fn http() -> Result<&'static reqwest::Client, Msg> {
     static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
@@ -37,10 +39,10 @@ fn http() -> Result<&'static reqwest::Client, String> {
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("Poryadok/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| format!("the HTTP client cannot start: {e}"))
+                .map_err(|e| e.to_string())
         })
         .as_ref()
-        .map_err(Clone::clone)
+        .map_err(|why| ChannelMsg::HttpClientFailed { why: why.clone() }.into())
 }
 
 /// An HTTP call's outcome: the status code when the other side answered, and the error when it
@@ -48,7 +50,7 @@ fn http() -> Result<&'static reqwest::Client, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub code: Option<u16>,
-    pub error: Option<String>,
+    pub error: Option<Msg>,
 }
 
 impl Answer {
@@ -57,19 +59,47 @@ impl Answer {
     }
 }
 
-async fn call(req: reqwest::RequestBuilder, what: &str) -> Answer {
-    match req.send().await {
-        Ok(resp) if resp.status().is_success() => Answer { code: Some(resp.status().as_u16()), error: None },
+/// Who is called: the SMS gateway or a webhook's receiver (their errors say which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Gateway,
+    Receiver,
+}
+
+fn clipped(s: &str, n: usize) -> String {
+    s.trim().chars().take(n).collect()
+}
+
+async fn call(req: reqwest::RequestBuilder, peer: Peer) -> Answer {
+    let error: Msg = match req.send().await {
+        Ok(resp) if resp.status().is_success() => return Answer { code: Some(resp.status().as_u16()), error: None },
         Ok(resp) => {
             let code = resp.status().as_u16();
-            let text: String = resp.text().await.unwrap_or_default().chars().take(ANSWER_SHOWN).collect();
-            Answer { code: Some(code), error: Some(format!("{what} answered {code}: {}", text.trim())) }
+            let answer = clipped(&resp.text().await.unwrap_or_default(), ANSWER_SHOWN);
+            let m = match peer {
+                Peer::Gateway => ChannelMsg::GatewayAnswered { code: code.into(), answer },
+                Peer::Receiver => ChannelMsg::ReceiverAnswered { code: code.into(), answer },
+            };
+            return Answer { code: Some(code), error: Some(m.into()) };
         }
         Err(e) if e.is_timeout() => {
-            Answer { code: None, error: Some(format!("{what} did not answer within {} s", HTTP_TIMEOUT.as_secs())) }
+            let seconds = HTTP_TIMEOUT.as_secs() as i64;
+            match peer {
+                Peer::Gateway => ChannelMsg::GatewayTimeout { seconds },
+                Peer::Receiver => ChannelMsg::ReceiverTimeout { seconds },
+            }
+            .into()
         }
-        Err(e) => Answer { code: None, error: Some(format!("{what} is unreachable: {}", describe(&e))) },
-    }
+        Err(e) => {
+            let why = clipped(&describe(&e), WHY_SHOWN);
+            match peer {
+                Peer::Gateway => ChannelMsg::GatewayUnreachable { why },
+                Peer::Receiver => ChannelMsg::ReceiverUnreachable { why },
+            }
+            .into()
+        }
+    };
+    Answer { code: None, error: Some(error) }
 }
 
 /// reqwest's outer error says only "error sending request"; the cause says why.
@@ -103,20 +133,24 @@ pub async fn send_sms(gateway: &SmsGateway, to: &str, text: &str) -> Answer {
     if let Some(b) = body {
         req = req.body(b);
     }
-    call(req, "the SMS gateway").await
+    call(req, Peer::Gateway).await
 }
 
-async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Result<(), String> {
+async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Result<(), Msg> {
+    let failed = |why: String| Msg::from(ChannelMsg::SendFailed { why: clipped(&why, WHY_SHOWN) });
     match m.channel.as_str() {
-        "email" => ctx.smtp.ok_or(NO_SMTP)?.send_text(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body).await,
+        "email" => {
+            let smtp = ctx.smtp.ok_or(ChannelMsg::NoSmtp {})?;
+            smtp.send_text(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body).await.map_err(failed)
+        }
         "sms" => {
-            let gateway = ctx.db.sms_gateway_for(ws).await.map_err(|e| e.to_string())?.ok_or(NO_GATEWAY)?;
+            let gateway = ctx.db.sms_gateway_for(ws).await.map_err(|e| failed(e.to_string()))?.ok_or(ChannelMsg::NoGatewaySet {})?;
             match send_sms(&gateway, &m.recipient, &m.body).await.error {
                 None => Ok(()),
                 Some(e) => Err(e),
             }
         }
-        other => Err(format!("no channel '{other}'")),
+        other => Err(ChannelMsg::NoChannel { channel: other.to_string() }.into()),
     }
 }
 
@@ -132,11 +166,9 @@ pub async fn message_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> 
     }
     let outcome = send_message(ctx, ws, &m).await;
     let last = job.attempts >= job.max_attempts;
-    ctx.db
-        .record_message_attempt(ws, id, m.attempts + 1, outcome.as_ref().map(|_| ()).map_err(String::as_str), last)
-        .await
-        .map_err(|e| e.to_string())?;
-    outcome
+    ctx.db.record_message_attempt(ws, id, m.attempts + 1, outcome.as_ref().map(|_| ()), last).await.map_err(|e| e.to_string())?;
+    // The job's own error (the engine's log) is the English text.
+    outcome.map_err(|e| e.english())
 }
 
 /// The request for one delivery: the stored body, exactly, with its signature.
@@ -160,24 +192,25 @@ pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String>
     if d.status == "delivered" {
         return Ok(());
     }
-    let record = |code: Option<u16>, error: Option<String>, status: &'static str| {
+    let record = |code: Option<u16>, error: Option<Msg>, status: &'static str| {
         let attempts = d.attempts + 1;
-        async move { ctx.db.record_delivery(ws, id, attempts, code.map(i64::from), error.as_deref(), status).await.map_err(|e| e.to_string()) }
+        async move { ctx.db.record_delivery(ws, id, attempts, code.map(i64::from), error.as_ref(), status).await.map_err(|e| e.to_string()) }
     };
     if !d.live {
         // Nobody to deliver to any more: recorded, not retried.
-        return record(None, Some("the webhook was deleted or switched off".into()), "failed").await;
+        return record(None, Some(ChannelMsg::WebhookGone {}.into()), "failed").await;
     }
     let answer = match http() {
-        Ok(client) => call(delivery_request(client, &d), "the receiver").await,
+        Ok(client) => call(delivery_request(client, &d), Peer::Receiver).await,
         Err(e) => Answer { code: None, error: Some(e) },
     };
     match answer.error {
         None => record(answer.code, None, "delivered").await,
         Some(e) => {
             let status = if job.attempts >= job.max_attempts { "failed" } else { "queued" };
-            record(answer.code, Some(e.clone()), status).await?;
-            Err(e)
+            let text = e.english();
+            record(answer.code, Some(e), status).await?;
+            Err(text)
         }
     }
 }
@@ -186,22 +219,21 @@ pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String>
 pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<Json, StoreError> {
     // The settings' own read first: it refuses anyone but an administrator.
     db.sms_gateway(actor).await?;
-    let gateway = db
-        .sms_gateway_for(actor.ws_id())
-        .await?
-        .ok_or_else(|| StoreError::invalid("sms_gateway", "no SMS gateway is set; save one first"))?;
+    let gateway = db.sms_gateway_for(actor.ws_id()).await?.ok_or_else(|| StoreError::invalid("sms_gateway", ChannelMsg::NoGateway {}))?;
     let to = db.normalise_phone(actor.ws_id(), to).await?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(StoreError::invalid("text", "is required"));
+        return Err(StoreError::invalid("text", Common::Required {}));
     }
     let answer = send_sms(&gateway, &to, text).await;
-    let id = db.log_direct_message(actor, "sms", &to, text, answer.error.as_deref().map_or(Ok(()), Err)).await?;
+    let id = db.log_direct_message(actor, "sms", &to, text, answer.error.as_ref().map_or(Ok(()), Err)).await?;
     Ok(json!({
         "message_id": id,
         "to": to,
         "status": if answer.ok() { "sent" } else { "failed" },
         "response_code": answer.code,
-        "error": answer.error,
+        "error": answer.error.as_ref().map(Msg::english),
+        "error_code": answer.error.as_ref().map(Msg::code),
+        "error_args": answer.error.as_ref().map(Msg::args_json),
     }))
 }

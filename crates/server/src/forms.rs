@@ -30,6 +30,8 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use poryadok_core::domain::Channel;
 use poryadok_core::intake::{form_urlencoded_pairs, Attribution};
+use poryadok_core::msg::IntakeMsg;
+use poryadok_core::Msg;
 use poryadok_store::intake::forms::{normal_origin, FormConfig, FormProblem, Problem, Submission, HONEYPOT};
 use poryadok_store::intake::{Arrival, NewEvent, Source};
 use serde_json::{json, Value as Json};
@@ -189,7 +191,7 @@ fn page_field(f: &poryadok_store::intake::forms::FormField, value: String) -> Pa
 }
 
 fn not_found() -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such form").into_response()
+    ApiError::from_msg(StatusCode::NOT_FOUND, "not_found", IntakeMsg::NoSuchForm {}).into_response()
 }
 
 /// A visitor following a link to a missing or switched-off form gets a page, in their browser's language.
@@ -330,11 +332,11 @@ fn hidden_fields(a: &Attribution, started: &str, embed: bool) -> Vec<(String, St
 }
 
 /// A post's fields as name → text: form fields, or a JSON object (flat, or `{"fields", "attribution"}`).
-fn body_pairs(body: &[u8], content_type: Option<&str>) -> Result<HashMap<String, String>, String> {
+fn body_pairs(body: &[u8], content_type: Option<&str>) -> Result<HashMap<String, String>, Msg> {
     let ct = content_type.unwrap_or("application/x-www-form-urlencoded").to_ascii_lowercase();
     if ct.starts_with("application/json") {
         let Ok(Json::Object(top)) = serde_json::from_slice::<Json>(body) else {
-            return Err("the body must be a JSON object of field name → value".into());
+            return Err(IntakeMsg::FormBodyNotObject {}.into());
         };
         let mut out = HashMap::new();
         let mut put = |k: &str, v: &Json| {
@@ -355,10 +357,10 @@ fn body_pairs(body: &[u8], content_type: Option<&str>) -> Result<HashMap<String,
         return Ok(out);
     }
     if ct.starts_with("application/x-www-form-urlencoded") || ct.starts_with("text/plain") {
-        let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8 text".to_string())?;
+        let text = std::str::from_utf8(body).map_err(|_| IntakeMsg::BodyNotUtf8 {})?;
         return Ok(form_urlencoded_pairs(text).into_iter().collect());
     }
-    Err("send the form as application/x-www-form-urlencoded or application/json".into())
+    Err(IntakeMsg::FormContentType {}.into())
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -376,17 +378,17 @@ fn with_cors(mut resp: Response, origin: Option<&str>) -> Response {
 }
 
 /// What a post is, before it is stored.
-fn spam_check(form: &Form, pairs: &HashMap<String, String>, sub: &Submission, now: i64) -> Option<String> {
+fn spam_check(form: &Form, pairs: &HashMap<String, String>, sub: &Submission, now: i64) -> Option<Msg> {
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
-        return Some("honeypot filled".into());
+        return Some(IntakeMsg::HoneypotFilled {}.into());
     }
     let min = form.config.min_fill_seconds;
     if min <= 0 {
         return None;
     }
     match sub.started_at {
-        None => Some(format!("no valid start token (the form was not opened from its page); the form needs {min} s to fill")),
-        Some(s) if now - s < min * 1000 => Some(format!("submitted {} ms after opening; the form needs {min} s", now - s)),
+        None => Some(IntakeMsg::NoStartToken { min }.into()),
+        Some(s) if now - s < min * 1000 => Some(IntakeMsg::TooFast { ms: now - s, min }.into()),
         Some(_) => None,
     }
 }
@@ -426,12 +428,7 @@ async fn submit(
     let embed = parsed.as_ref().is_ok_and(|p| p.get(EMBED).is_some_and(|v| v == "1"));
     let Ok(cors) = origin_check(&st, &headers, &form.config) else {
         if json_client {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_origin",
-                "this form does not take posts from this site; add its origin to allowed_origins",
-            )
-            .into_response();
+            return ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden_origin", IntakeMsg::ForeignOrigin {}).into_response();
         }
         return form.respond(StatusCode::FORBIDDEN, &form.notice(embed, "forms.forbidden_origin"));
     };
@@ -440,8 +437,7 @@ async fn submit(
     if let Some(ip) = ip {
         if let Err(wait) = st.forms.hit(form.source.id, ip, form.config.rate_per_minute, now) {
             let resp = if json_client {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many submissions; try again in {wait} s"))
-                    .into_response()
+                ApiError::from_msg(StatusCode::TOO_MANY_REQUESTS, "rate_limited", IntakeMsg::TooManySubmissions { wait }).into_response()
             } else {
                 form.respond(StatusCode::TOO_MANY_REQUESTS, &form.notice(embed, "forms.rate_limited"))
             };
@@ -454,7 +450,7 @@ async fn submit(
         Ok(p) => p,
         Err(message) => {
             let resp = if json_client {
-                ApiError::bad_body(message).into_response()
+                ApiError::from_msg(StatusCode::BAD_REQUEST, "validation", message).with_field("body").into_response()
             } else {
                 form.respond(StatusCode::BAD_REQUEST, &form.notice(embed, "forms.bad_body"))
             };
@@ -489,9 +485,7 @@ async fn submit(
         st.wake_worker();
     }
     let resp = match problems.first() {
-        Some(p) if json_client => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", p.message.clone()).with_field(p.field.clone()).into_response()
-        }
+        Some(p) if json_client => ApiError::invalid(p.field.clone(), p.msg.clone()).into_response(),
         Some(_) => form.respond(StatusCode::UNPROCESSABLE_ENTITY, &with_errors(&form, &sub, &pairs, &problems, embed)),
         None if json_client => (StatusCode::ACCEPTED, axum::Json(json!({"data": {"status": "received"}}))).into_response(),
         None => match &form.config.redirect_url {
@@ -555,7 +549,7 @@ async fn preflight(State(st): State<AppState>, Path(key): Path<String>, headers:
             h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
             resp
         }
-        Err(()) => ApiError::new(StatusCode::FORBIDDEN, "forbidden_origin", "this form does not take posts from this site").into_response(),
+        Err(()) => ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden_origin", IntakeMsg::ForeignOrigin {}).into_response(),
     }
 }
 

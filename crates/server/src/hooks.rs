@@ -17,7 +17,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hmac::{Hmac, Mac};
+use poryadok_core::msg::IntakeMsg;
 use poryadok_store::intake::{Arrival, NewEvent, Source};
+use poryadok_store::StoreError;
 use serde_json::json;
 use sha2::Sha256;
 use std::net::SocketAddr;
@@ -44,6 +46,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A refused authentication: 401 with the catalogue's message.
+fn refused(m: IntakeMsg) -> ApiError {
+    ApiError::from_msg(StatusCode::UNAUTHORIZED, "unauthorized", m)
+}
+
 /// Checks the delivery's secret for its source.
 pub fn authenticate(source: &Source, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
@@ -51,28 +58,22 @@ pub fn authenticate(source: &Source, headers: &HeaderMap, body: &[u8]) -> Result
     if source.kind == "telegram" {
         return match header(TELEGRAM_HEADER) {
             Some(t) if constant_time_eq(t.as_bytes(), secret) => Ok(()),
-            Some(_) => Err(ApiError::unauthorized("the X-Telegram-Bot-Api-Secret-Token does not match this source's secret")),
-            None => {
-                Err(ApiError::unauthorized("this source needs the X-Telegram-Bot-Api-Secret-Token header (set secret_token in setWebhook)"))
-            }
+            Some(_) => Err(refused(IntakeMsg::TelegramTokenMismatch {})),
+            None => Err(refused(IntakeMsg::TelegramTokenMissing {})),
         };
     }
     if let Some(sig) = header(SIGNATURE_HEADER) {
         let Some(hex_sig) = sig.strip_prefix("sha256=").and_then(|h| hex::decode(h).ok()) else {
-            return Err(ApiError::unauthorized("X-Poryadok-Signature must be sha256=<hex HMAC-SHA256 of the body>"));
+            return Err(refused(IntakeMsg::SignatureShape {}));
         };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| ApiError::unauthorized("bad secret"))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| refused(IntakeMsg::SignatureMismatch {}))?;
         mac.update(body);
-        return mac
-            .verify_slice(&hex_sig)
-            .map_err(|_| ApiError::unauthorized("the signature does not match the body and this source's secret"));
+        return mac.verify_slice(&hex_sig).map_err(|_| refused(IntakeMsg::SignatureMismatch {}));
     }
     match header(TOKEN_HEADER) {
         Some(t) if constant_time_eq(t.as_bytes(), secret) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized("the X-Poryadok-Token does not match this source's secret")),
-        None => {
-            Err(ApiError::unauthorized("this source needs X-Poryadok-Signature (sha256=<hex HMAC-SHA256 of the body>) or X-Poryadok-Token"))
-        }
+        Some(_) => Err(refused(IntakeMsg::TokenMismatch {})),
+        None => Err(refused(IntakeMsg::AuthMissing {})),
     }
 }
 
@@ -83,8 +84,11 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let source =
-        st.db.source_by_key(&key).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such intake source"))?;
+    let source = st
+        .db
+        .source_by_key(&key)
+        .await?
+        .ok_or_else(|| ApiError::from_msg(StatusCode::NOT_FOUND, "not_found", IntakeMsg::NoSuchSource {}))?;
     authenticate(&source, &headers, &body)?;
     let body = if source.kind == "form" { crate::forms::normalised_signed(&body) } else { body };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -99,7 +103,8 @@ pub async fn receive(
         arrival: arrival.clone(),
         reply,
     };
-    let internal = || ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log");
+    // Logged with the cause, answered as any internal error.
+    let internal = || ApiError::from(StoreError::Internal("the inbox writer did not take the delivery".into()));
     st.inbox.sender(&st.db).await.send(waiting).await.map_err(|_| internal())?;
     let accepted = answer.await.map_err(|_| internal())?.map_err(|_| internal())?;
     Ok(respond(&accepted, &arrival, || st.wake_worker()))
@@ -119,7 +124,13 @@ pub fn respond(accepted: &poryadok_store::intake::Accepted, arrival: &Arrival, w
         Arrival::Invalid(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
-                "error": {"code": "invalid_event", "message": e.message, "field": e.field},
+                "error": {
+                    "code": "invalid_event",
+                    "message": e.message(),
+                    "field": e.field,
+                    "message_code": e.msg.code(),
+                    "args": e.msg.args_json(),
+                },
                 "event_id": accepted.event_id,
                 "status": "failed",
             })),

@@ -19,8 +19,8 @@ use crate::{Actor, Db};
 use poryadok_core::domain::{HistoryAction, Role};
 use poryadok_core::msg::{words, ChannelMsg, Common};
 use poryadok_core::template::{self, SmsGateway};
-use poryadok_core::Msg;
 use poryadok_core::types::{format_ms, Email, Phone};
+use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, OnConflict, Order, Query};
 use serde_json::{json, Map, Value as Json};
@@ -135,7 +135,7 @@ pub struct OutboundMessage {
 
 impl OutboundMessage {
     pub fn to_json(&self) -> Json {
-        let mut v = json!({
+        json!({
             "id": self.id,
             "channel": self.channel,
             "recipient": self.recipient,
@@ -152,11 +152,7 @@ impl OutboundMessage {
             "attempts": self.attempts,
             "created_at": format_ms(self.created_at),
             "sent_at": self.sent_at.map(format_ms),
-        });
-        if self.error_msg.is_none() {
-            v["error_args"] = Json::Null;
-        }
-        v
+        })
     }
 }
 

@@ -120,7 +120,7 @@ pub async fn violations(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(
     let mut data = st.db.violations(&actor, &q).await?;
     let next = if data.len() as u64 > limit {
         data.truncate(limit as usize);
-        data.last().and_then(|v| v["id"].as_i64()).map(|i| i.to_string())
+        data.last().map(|v| v.id.to_string())
     } else {
         None
     };
@@ -161,11 +161,12 @@ pub async fn export(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let round = id(&raw)?;
-    if !st.db.rounds(&actor).await?.iter().any(|r| r["id"] == round) {
+    if !st.db.rounds(&actor).await?.iter().any(|r| r.id == round) {
         return Err(ApiError::not_found());
     }
     let rows = st.db.round_export(&actor, round).await?;
-    let rules = st.db.list_rules(&actor).await?;
+    // The export reads the rules in their wire form.
+    let rules: Vec<Value> = st.db.list_rules(&actor).await?.iter().map(|r| json!(r)).collect();
     // The workbook is for the one who asked: in their language.
     let ru = Lang::for_reader(actor.user_locale.as_deref(), &actor.ws.locale) == Lang::Ru;
     let base = base_url(&headers);

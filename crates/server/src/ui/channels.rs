@@ -16,10 +16,12 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use poryadok_core::msg::ChannelMsg;
 use poryadok_core::template::{self as tpl, GATEWAY_PLACEHOLDERS};
 use poryadok_core::types::parse_timestamp;
 use poryadok_store::channels::webhooks::{ACTIONS, ENTITIES};
 use poryadok_store::channels::{render_template, MessageQuery, OutboundMessage, CHANNELS, DEFAULT_TEMPLATES, MESSAGE_STATUSES};
+use poryadok_store::intake::msg_of;
 use poryadok_store::StoreError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
@@ -89,11 +91,8 @@ pub struct Problem {
 
 impl Problem {
     fn of(t: &T, e: &StoreError) -> Option<Problem> {
-        let (field, message) = field_error(e).or_else(|| match e {
-            StoreError::Conflict { field: None, message } => Some((String::new(), message.clone())),
-            _ => None,
-        })?;
-        Some(Problem { field: input_of(&field).to_string(), message: say(t, &message) })
+        let (field, message) = field_error(t, e)?;
+        Some(Problem { field: input_of(&field).to_string(), message })
     }
 
     /// The reason, when it is about the input `name`.
@@ -117,49 +116,13 @@ fn input_of(field: &str) -> &str {
     f.split('.').next().unwrap_or(f)
 }
 
-/// The store's messages for this area in the reader's language; others go to the shared catalogue.
-fn say(t: &T, message: &str) -> String {
-    const EXACT: &[(&str, &str)] = &[
-        ("an SMS has no subject", "channels.msg.sms_subject"),
-        ("a template with this key and channel already exists", "channels.msg.key_taken"),
-        ("must be lower-case letters, digits and _, starting with a letter (at most 64)", "channels.msg.key"),
-        ("is required with this content_type", "channels.msg.body_for_type"),
-        ("a GET request has no body; put {to} and {text} in the URL", "channels.msg.get_body"),
-        ("set the Content-Type with content_type", "channels.msg.content_type_header"),
-        ("has no stored value to keep; type it", "channels.msg.masked"),
-        ("must be a media type such as application/json", "channels.msg.media_type"),
-        ("no SMS gateway is set; save one first", "channels.msg.no_gateway"),
-        ("is required: name at least one event, or \"*\" for all", "channels.msg.no_events"),
-        ("the webhook is switched off; switch it on first", "channels.msg.switched_off"),
-        ("each line is Name: value", "channels.msg.header_line"),
-        ("this server has no mail server configured (PORYADOK_SMTP_URL)", "channels.msg.no_smtp"),
-        ("no SMS gateway is set for this workspace (Settings → SMS gateway)", "channels.msg.no_gateway_set"),
-        ("the webhook was deleted or switched off", "channels.msg.hook_gone"),
-    ];
-    const AROUND: &[(&str, &str, &str)] = &[
-        ("must contain {", "}", "channels.msg.must_contain"),
-        ("unknown placeholder {", "}; known: {to}, {text}", "channels.msg.gateway_placeholder"),
-        ("a brace at '", "' is never closed", "channels.msg.unclosed"),
-        ("a closing brace without an opening one at '", "'", "channels.msg.stray_close"),
-        ("only a failed message is retried; this one is ", "", "channels.msg.not_failed"),
-        ("'", "' is not an event", "channels.msg.bad_event"),
-        ("the SMS gateway is unreachable: ", "", "channels.msg.gateway_unreachable"),
-        ("the SMS gateway answered ", "", "channels.msg.gateway_answered"),
-        ("the SMS gateway did not answer within ", " s", "channels.msg.gateway_timeout"),
-        ("the receiver is unreachable: ", "", "channels.msg.receiver_unreachable"),
-        ("the receiver answered ", "", "channels.msg.receiver_answered"),
-        ("the receiver did not answer within ", " s", "channels.msg.receiver_timeout"),
-    ];
-    if let Some((_, key)) = EXACT.iter().find(|(m, _)| *m == message) {
-        return t.t(key).to_string();
+/// An error a record keeps (`error`, with `error_code` and `error_args` when it was stored as a
+/// message) in the reader's language; one stored as plain text is shown as it was stored.
+fn stored_error(t: &T, record: &Json) -> String {
+    match msg_of(record, "error") {
+        Some(m) => messages::say(t, &m),
+        None => record["error"].as_str().unwrap_or("").to_string(),
     }
-    let head = message.split("; use *").next().unwrap_or(message);
-    for (start, end, key) in AROUND {
-        if let Some(x) = head.strip_prefix(start).and_then(|m| m.strip_suffix(end)) {
-            return t.fmt(key, &[("x", x)]);
-        }
-    }
-    messages::translate(t, message)
 }
 
 pub struct Opt {
@@ -609,7 +572,7 @@ async fn sms_page(State(st): State<AppState>, ui: Ui) -> Response {
 fn gateway_body(f: &Fields) -> Result<Json, StoreError> {
     let mut headers = Map::new();
     for line in field(f, "headers").lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (name, value) = line.split_once(':').ok_or_else(|| StoreError::invalid("sms_gateway.headers", "each line is Name: value"))?;
+        let (name, value) = line.split_once(':').ok_or_else(|| StoreError::invalid("sms_gateway.headers", ChannelMsg::HeaderLine {}))?;
         headers.insert(name.trim().to_string(), Json::String(value.trim().to_string()));
     }
     let opt = |k: &str| Some(field(f, k)).filter(|s| !s.is_empty());
@@ -678,7 +641,7 @@ async fn test_sms(State(st): State<AppState>, ui: Ui, Form(f): Form<Fields>) -> 
                 ok: r["status"] == "sent",
                 to: r["to"].as_str().unwrap_or("").to_string(),
                 code: r["response_code"].as_i64().map(|c| c.to_string()).unwrap_or_default(),
-                error: r["error"].as_str().unwrap_or("").to_string(),
+                error: stored_error(&ui.t, &r),
             });
             show(&ui, StatusCode::OK, None, View::Sms(Box::new(v)))
         }
@@ -789,7 +752,7 @@ async fn load_webhook(st: &AppState, ui: &Ui, id: i64) -> Result<WebhookView, St
                 class: status_class(status),
                 code: d["response_code"].as_i64().map(|c| c.to_string()).unwrap_or_default(),
                 attempts: d["attempts"].as_i64().unwrap_or_default(),
-                error: d["error"].as_str().map(|e| say(&ui.t, e)).unwrap_or_default(),
+                error: stored_error(&ui.t, d),
                 redeliver: status != "queued",
                 payload: serde_json::to_string_pretty(&d["payload"]).unwrap_or_default(),
             }
@@ -962,7 +925,10 @@ fn message_row(ui: &Ui, m: &OutboundMessage) -> MessageRow {
         class: status_class(&m.status),
         failed: m.status == "failed",
         attempts: m.attempts,
-        error: m.error.as_deref().map(|e| say(&ui.t, e)).unwrap_or_default(),
+        error: match &m.error_msg {
+            Some(e) => messages::say(&ui.t, e),
+            None => m.error.clone().unwrap_or_default(),
+        },
         excerpt: excerpt(&m.body, 160),
         sent_at: m.sent_at.map(|s| fmt.datetime(s)).unwrap_or_default(),
     }
@@ -1032,12 +998,20 @@ mod tests {
     #[test]
     fn store_messages_are_translated_and_fields_find_their_inputs() {
         let ru = T::new(Lang::Ru);
-        assert_eq!(say(&ru, "an SMS has no subject"), ru.t("channels.msg.sms_subject"));
-        assert!(say(&ru, "must contain {text}").contains("{text}"));
-        assert!(say(&ru, "'deal.moved' is not an event; use *, <record>.* or …").contains("deal.moved"));
-        assert!(say(&ru, "unknown placeholder {debt}; known: {client}, {amount}").contains("{debt}"));
-        assert!(say(&ru, "the SMS gateway answered 500: busy").ends_with("500: busy"));
-        assert_ne!(say(&ru, "the receiver did not answer within 10 s"), "the receiver did not answer within 10 s");
+        let say = |m: ChannelMsg| messages::say(&ru, &m.into());
+        assert_eq!(say(ChannelMsg::SmsNoSubject {}), "у SMS нет темы");
+        assert_eq!(say(ChannelMsg::MustContain { placeholder: "text".into() }), "должно содержать {text}");
+        let bad = ChannelMsg::NotEvent { event: "deal.moved".into(), records: vec!["deal".into()], actions: vec!["created".into()] };
+        assert!(say(bad).starts_with("«deal.moved» — не событие"));
+        assert!(say(ChannelMsg::UnknownPlaceholder { placeholder: "debt".into(), known: vec!["{client}".into()] }).contains("{debt}"));
+        assert_eq!(say(ChannelMsg::GatewayAnswered { code: 500, answer: "busy".into() }), "SMS-шлюз ответил 500: busy");
+        // A delivery's or a test send's error as the store lists it: rebuilt in the reader's language.
+        let m: poryadok_core::Msg = ChannelMsg::ReceiverTimeout { seconds: 10 }.into();
+        let listed = json!({"error": m.english(), "error_code": m.code(), "error_args": m.args_json()});
+        assert_eq!(stored_error(&ru, &listed), "получатель не ответил за 10 с");
+        assert_eq!(stored_error(&ru, &json!({"error": "SMTP x: refused"})), "SMTP x: refused");
+        let refused = Problem::of(&ru, &StoreError::conflict("key", ChannelMsg::TemplateTaken {})).unwrap();
+        assert_eq!((refused.field.as_str(), refused.message.as_str()), ("key", "шаблон с таким ключом и каналом уже есть"));
         assert_eq!(input_of("sms_gateway.headers.X-Key"), "headers");
         assert_eq!(input_of("events.2"), "events");
         assert_eq!(input_of("body"), "body");

@@ -21,7 +21,7 @@ use poryadok_core::domain::Role;
 use poryadok_core::intake::{preset_mapping, Attribution as Touch, CALL_FIELDS, CALL_PRESETS};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_timestamp, Val};
-use poryadok_store::intake::{Source, EVENT_STATUSES, SOURCE_KINDS};
+use poryadok_store::intake::{msg_of, Source, EVENT_STATUSES, SOURCE_KINDS};
 use poryadok_store::{ListQuery, Row, StoreError};
 use serde_json::{json, Map, Value as Json};
 use std::collections::{BTreeMap, HashMap};
@@ -139,36 +139,6 @@ fn attribution_label(t: &T, field: &str) -> &'static str {
         "landing_page" => t.t("intake.attr.landing_page"),
         _ => t.t("intake.attr.referrer"),
     }
-}
-
-/// Intake's own store messages (routing and IMAP checks) in the reader's language; the shared
-/// ones through the common catalogue.
-fn say(t: &T, message: &str) -> String {
-    const EXACT: &[(&str, &str)] = &[
-        ("required", "intake.msg.required"),
-        ("must be an id", "intake.msg.id"),
-        ("must be a whole number of working minutes from 1 to 10080", "intake.msg.callback"),
-        ("must be a port number", "intake.msg.port"),
-        ("must be 1 to 1440", "intake.msg.every"),
-        ("must be tls, starttls or plain", "intake.msg.security"),
-        ("must be a non-empty text of at most 100 characters", "intake.msg.name"),
-        ("must be a parameter name", "intake.msg.param"),
-    ];
-    // A message with one variable part between a fixed beginning and end.
-    const AROUND: &[(&str, &str, &str)] = &[
-        ("there is no pipeline ", "", "intake.msg.no_pipeline"),
-        ("there is no stage ", " in the source's pipeline", "intake.msg.no_stage"),
-        ("user ", " is not an active user of this workspace", "intake.msg.inactive_user"),
-    ];
-    if let Some((_, key)) = EXACT.iter().find(|(m, _)| *m == message) {
-        return t.t(key).to_string();
-    }
-    for (start, end, key) in AROUND {
-        if let Some(x) = message.strip_prefix(start).and_then(|m| m.strip_suffix(end)) {
-            return t.fmt(key, &[("x", x)]);
-        }
-    }
-    messages::translate(t, message)
 }
 
 /// The form fields of a request as sent, in order (checkbox lists repeat a name).
@@ -355,9 +325,9 @@ async fn create_source(State(st): State<AppState>, ui: Ui, Form(pairs): Form<Vec
             }
             resp
         }
-        Err(e) => match field_error(&e) {
+        Err(e) => match field_error(&ui.t, &e) {
             Some((field, message)) => {
-                let new = NewForm { kind, name, error: Some((field, say(&ui.t, &message))) };
+                let new = NewForm { kind, name, error: Some((field, message)) };
                 respond_sources(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, new).await
             }
             None => store_error(&ui, e),
@@ -764,9 +734,9 @@ async fn save_source(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Fo
     let body = json!({"name": e.name.trim(), "active": e.active, "config": config_of(&e, &s.config)});
     match st.db.update_source(&ui.actor, id, &body).await {
         Ok(saved) => respond_source(&st, &ui, StatusCode::OK, &saved, None, Outcome::Saved).await,
-        Err(err) => match field_error(&err) {
+        Err(err) => match field_error(&ui.t, &err) {
             Some((field, message)) => {
-                let error = Some((input_of(&field), say(&ui.t, &message)));
+                let error = Some((input_of(&field), message));
                 respond_source_with(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, &s, Some(e), Outcome::None, error).await
             }
             None => store_error(&ui, err),
@@ -903,11 +873,14 @@ fn when(ui: &Ui, rfc3339: Option<&str>) -> String {
     rfc3339.and_then(|s| parse_timestamp(s).ok()).map(|ms| ui.fmt().datetime(ms)).unwrap_or_default()
 }
 
+/// An event's error in the reader's language ("caller: «12» — не номер телефона"); an error
+/// stored before messages had codes is shown as it was stored.
 fn error_text(t: &T, ev: &Json) -> Option<String> {
-    let message = ev["error"].as_str().filter(|m| !m.is_empty())?;
+    let stored = ev["error"].as_str().filter(|m| !m.is_empty())?;
+    let message = msg_of(ev, "error").map_or_else(|| stored.to_string(), |m| messages::say(t, &m));
     Some(match ev["error_field"].as_str().filter(|f| !f.is_empty()) {
-        Some(field) => format!("{field}: {message}"),
-        None => say(t, message),
+        Some(field) => format!("{}: {message}", messages::field_label(t, field)),
+        None => message,
     })
 }
 
@@ -1070,7 +1043,10 @@ async fn event_status_of(st: &AppState, ui: &Ui, ev: &Json) -> Result<EventStatu
         attempts: ev["attempts"].as_i64().unwrap_or(0),
         processed: when(ui, ev["processed_at"].as_str()),
         links,
-        ignored: ev["result"]["ignored"].as_str().map(str::to_string),
+        ignored: match msg_of(&ev["result"], "ignored") {
+            Some(m) => Some(messages::say(&ui.t, &m)),
+            None => ev["result"]["ignored"].as_str().map(str::to_string),
+        },
         may_reprocess: status == "failed" && ui.is_admin(),
         status,
     })
@@ -1195,6 +1171,8 @@ pub async fn deal_attribution(st: &AppState, ui: &Ui, row: &Row) -> Result<Attri
 mod tests {
     use super::*;
     use crate::ui::i18n::Lang;
+    use poryadok_core::msg::{Common, IntakeMsg};
+    use poryadok_core::{FieldError, Msg};
 
     fn source(kind: &str, config: Json) -> Source {
         Source {
@@ -1255,10 +1233,39 @@ mod tests {
     #[test]
     fn intake_messages_are_translated() {
         let ru = T::new(Lang::Ru);
-        assert_ne!(
-            say(&ru, "must be a whole number of working minutes from 1 to 10080"),
-            "must be a whole number of working minutes from 1 to 10080"
+        let say = |m: Msg| messages::say(&ru, &m);
+        assert_eq!(say(IntakeMsg::CallbackMinutes {}.into()), "целое число рабочих минут от 1 до 10080");
+        assert!(say(Common::NotActiveUser { id: 7 }.into()).contains('7'));
+        let refused = StoreError::invalid("config.stage_id", IntakeMsg::NoStageInPipeline { id: 4 });
+        assert_eq!(field_error(&ru, &refused), Some(("config.stage_id".to_string(), "этап 4 не из выбранной воронки".to_string())));
+    }
+
+    /// An event as the store lists it, failed with `e`.
+    fn failed_event(e: &FieldError) -> Json {
+        json!({
+            "status": "failed",
+            "error": e.message(),
+            "error_code": e.msg.code(),
+            "error_args": e.msg.args_json(),
+            "error_field": e.field,
+        })
+    }
+
+    #[test]
+    fn the_inbox_shows_a_refused_phone_number_in_the_readers_language() {
+        let mapping = preset_mapping("generic").unwrap();
+        let params = json!({"from": "12"}).as_object().cloned().unwrap();
+        let e = poryadok_core::intake::parse_call(&params, &mapping, "RU", "UTC").unwrap_err();
+        let ev = failed_event(&e);
+        assert_eq!(error_text(&T::new(Lang::Ru), &ev).unwrap(), "caller: «12» — не номер телефона");
+        assert_eq!(error_text(&T::new(Lang::En), &ev).unwrap(), "caller: '12' is not a valid phone number");
+        // What was stored before messages had codes reads as it was stored.
+        let old = json!({"status": "failed", "error": "the body is empty", "error_field": null});
+        assert_eq!(error_text(&T::new(Lang::Ru), &old).unwrap(), "the body is empty");
+        let ignored = json!({"ignored": "not a message update", "ignored_code": "telegram_not_a_message", "ignored_args": {}});
+        assert_eq!(
+            msg_of(&ignored, "ignored").map(|m| messages::say(&T::new(Lang::Ru), &m)).as_deref(),
+            Some("это обновление — не сообщение")
         );
-        assert!(say(&ru, "user 7 is not an active user of this workspace").contains('7'));
     }
 }

@@ -6,9 +6,10 @@ use fantoccini::Locator;
 use serde_json::json;
 
 /// The refusal the board shows, read and dismissed.
-async fn refused(browser: &crate::browser::Browser, what: &str) -> String {
+async fn refused(browser: &crate::browser::Browser, what: &str, shot: &str) -> String {
     browser.wait_until(what, "!document.getElementById('toast').hidden").await;
     let text = browser.text_of("#toast").await;
+    browser.shot(shot).await;
     browser.client.execute("document.getElementById('toast').hidden = true;", vec![]).await.unwrap();
     text
 }
@@ -36,35 +37,31 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
 
     browser.login(&app.base, "m1@a.test", "manager-pass-123").await;
     browser.drag(&card, &column(1)).await;
-    let ru = refused(&browser, "the role refusal").await;
+    let ru = refused(&browser, "the role refusal", "refusal-role-ru").await;
     assert!(ru.contains("роль «manager» переводит сделки только до этапа «Новый»"), "{ru}");
     assert!(!ru.contains("moves deals"), "no English in the Russian UI: {ru}");
-    browser.shot("refusal-role-ru").await;
 
     browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
     browser.wait_until("English", "document.documentElement.lang === 'en'").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(1)).await;
-    let en = refused(&browser, "the role refusal in English").await;
+    let en = refused(&browser, "the role refusal in English", "refusal-role-en").await;
     assert!(en.contains("role manager moves deals only up to stage 'Новый'"), "{en}");
-    browser.shot("refusal-role-en").await;
 
     // The head may move anywhere, but the stage asks for fields: named by their labels.
     browser.client.delete_all_cookies().await.unwrap();
     browser.login(&app.base, "head@a.test", "head-pass-1234").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let ru = refused(&browser, "the required fields").await;
+    let ru = refused(&browser, "the required fields", "refusal-required-ru").await;
     assert!(ru.contains("заполните: Сумма, Ожидаемая дата закрытия"), "labels, not keys: {ru}");
     assert!(!ru.contains("value") && !ru.contains("expected_close_date"), "{ru}");
-    browser.shot("refusal-required-ru").await;
     browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
     browser.wait_until("English", "document.documentElement.lang === 'en'").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let en = refused(&browser, "the required fields in English").await;
+    let en = refused(&browser, "the required fields in English", "refusal-required-en").await;
     assert!(en.contains("fill in: Value, Expected close date"), "{en}");
-    browser.shot("refusal-required-en").await;
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["stage_id"], app.ids.stages[0], "nothing moved");
 }

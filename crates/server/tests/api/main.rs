@@ -31,3 +31,4 @@ mod ui_cards;
 mod ui_intake;
 mod ui_lists;
 mod ui_settings;
+mod write_pipeline;

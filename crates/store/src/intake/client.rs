@@ -50,7 +50,9 @@ pub(crate) async fn check_routing(db: &Db, actor: &Actor, c: &mut Map<String, Js
     let id_of = |c: &Map<String, Json>, k: &str| -> Result<Option<i64>> {
         match c.get(k) {
             None | Some(Json::Null) => Ok(None),
-            Some(v) => v.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| StoreError::invalid(format!("config.{k}"), IntakeMsg::MustBeId {})),
+            Some(v) => {
+                v.as_i64().filter(|n| *n > 0).map(Some).ok_or_else(|| StoreError::invalid(format!("config.{k}"), IntakeMsg::MustBeId {}))
+            }
         }
     };
     let pipeline = id_of(c, "pipeline_id")?;

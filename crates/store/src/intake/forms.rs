@@ -14,13 +14,13 @@ use crate::rules::scalar_i64;
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::{CustomFieldType, IdentityKind};
-use poryadok_core::msg::{words, Common, IntakeMsg};
-use poryadok_core::Msg;
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{display_phone, Attribution, Words};
+use poryadok_core::msg::{words, Common, IntakeMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{Email, Phone};
 use poryadok_core::validate::{self, CustomDef, Mode};
+use poryadok_core::Msg;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Order, Query};
 use serde_json::{json, Map, Value as Json};
@@ -460,9 +460,7 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
         Some(Json::Array(a)) if a.len() <= MAX_ORIGINS => {
             let mut out = Vec::new();
             for (i, o) in a.iter().enumerate() {
-                let o = o.as_str().ok_or_else(|| {
-                    StoreError::invalid(format!("config.allowed_origins.{i}"), IntakeMsg::OriginShape {})
-                })?;
+                let o = o.as_str().ok_or_else(|| StoreError::invalid(format!("config.allowed_origins.{i}"), IntakeMsg::OriginShape {}))?;
                 let o = normal_origin(o).map_err(|e| StoreError::invalid(format!("config.allowed_origins.{i}"), e))?;
                 if !out.contains(&o) {
                     out.push(o);
@@ -470,9 +468,7 @@ pub(crate) async fn check_config(db: &Db, actor: &Actor, c: &mut Map<String, Jso
             }
             out
         }
-        Some(_) => {
-            return Err(StoreError::invalid("config.allowed_origins", IntakeMsg::OriginList { max: MAX_ORIGINS as i64 }))
-        }
+        Some(_) => return Err(StoreError::invalid("config.allowed_origins", IntakeMsg::OriginList { max: MAX_ORIGINS as i64 })),
     };
     let number = |c: &Map<String, Json>, key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64> {
         match c.get(key) {
@@ -543,10 +539,7 @@ fn check_fields(raw: Option<&Json>, defs: &[CustomDef]) -> Result<Vec<Json>> {
                 Some(_) => {}
             }
         } else if !MAPS_TO.contains(&maps_to) {
-            return Err(StoreError::invalid(
-                at("maps_to"),
-                IntakeMsg::NotTarget { target: maps_to.to_string(), targets: words(MAPS_TO) },
-            ));
+            return Err(StoreError::invalid(at("maps_to"), IntakeMsg::NotTarget { target: maps_to.to_string(), targets: words(MAPS_TO) }));
         }
         if maps_to != "note" && targets.iter().any(|t| t == maps_to) {
             return Err(StoreError::invalid(at("maps_to"), IntakeMsg::TargetTaken { target: maps_to.to_string() }));

@@ -897,3 +897,38 @@ fn event_json(r: &QueryResult, with_body: bool) -> Result<Json> {
     }
     Ok(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poryadok_core::Lang;
+
+    #[test]
+    fn a_stored_message_reads_back_in_any_language_and_old_text_as_it_was() {
+        let m: Msg = Common::Phone { s: "12".into() }.into();
+        let stored = stored_msg(&m);
+        assert_eq!(read_stored_msg(&stored), ("'12' is not a valid phone number".to_string(), Some(m.clone())));
+        let mut v = json!({});
+        put_stored_msg(&mut v, "error", Some(stored));
+        assert_eq!(v["error"], "'12' is not a valid phone number");
+        assert_eq!((v["error_code"].as_str(), &v["error_args"]), (Some("phone"), &json!({"s": "12"})));
+        assert_eq!(msg_of(&v, "error").map(|m| m.text(Lang::Ru)).as_deref(), Some("«12» — не номер телефона"));
+        assert_eq!(read_stored_msg("the body is empty"), ("the body is empty".to_string(), None));
+        let mut old = json!({});
+        put_stored_msg(&mut old, "error", None);
+        assert_eq!(old, json!({"error": null, "error_code": null, "error_args": null}));
+        // A message too long for the column is kept as its (clipped) text.
+        let long: Msg = IntakeMsg::ProcessingFailed { why: "x".repeat(5000) }.into();
+        let (text, msg) = read_stored_msg(&stored_msg(&long));
+        assert_eq!((text.chars().count(), msg), (2000, None));
+    }
+
+    #[test]
+    fn a_rejected_or_unreadable_arrival_keeps_its_message() {
+        let (status, error, field) = arrival_columns(&Arrival::Rejected(IntakeMsg::HoneypotFilled {}.into()));
+        assert_eq!((status, field), ("rejected", None));
+        assert_eq!(read_stored_msg(&error.unwrap()).1, Some(IntakeMsg::HoneypotFilled {}.into()));
+        let (status, _, field) = arrival_columns(&Arrival::Invalid(FieldError::new("body", IntakeMsg::BodyEmpty {})));
+        assert_eq!((status, field.as_deref()), ("failed", Some("body")));
+    }
+}
