@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError};
 use crate::notifications::{notify_on, NewNotification};
 use crate::sql::col;
 use crate::{Actor, Db};
+use poryadok_core::types::Val;
 use poryadok_core::assistants::{Texts, DAY_MS};
 use poryadok_core::domain::{HistoryAction, Role};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
@@ -140,45 +141,23 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
     let tasks: Vec<(usize, &TaskSpec)> = chunk.iter().enumerate().filter_map(|(i, a)| a.task.as_ref().map(|t| (i, t))).collect();
     let mut task_ids = vec![None; chunk.len()];
     if !tasks.is_empty() {
-        let mut q = Query::insert();
-        q.into_table(col("activities")).columns(
-            [
-                "workspace_id",
-                "type",
-                "subject",
-                "due_at",
-                "done",
-                "owner_id",
-                "organization_id",
-                "deal_id",
-                "assistant",
-                "custom",
-                "created_at",
-                "updated_at",
-            ]
-            .map(col),
-        );
-        for (_, t) in &tasks {
-            q.values([
-                ws.into(),
-                "task".into(),
-                t.subject.chars().take(255).collect::<String>().into(),
-                t.due_at.into(),
-                false.into(),
-                t.owner_id.into(),
-                t.organization_id.into(),
-                t.deal_id.into(),
-                ctx.name.into(),
-                "{}".into(),
-                now.into(),
-                now.into(),
-            ])
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        }
-        q.returning_col(col("id"));
-        let rows = tx.query_all(ctx.backend().build(&q)).await?;
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64>("", "id")).collect::<std::result::Result<_, _>>()?;
-        ids.sort_unstable();
+        let rows: Vec<Vec<(&'static str, Val)>> = tasks
+            .iter()
+            .map(|(_, t)| {
+                vec![
+                    ("type", Val::Text("task".into())),
+                    ("subject", Val::Text(t.subject.chars().take(255).collect())),
+                    ("due_at", Val::Int(t.due_at)),
+                    ("done", Val::Bool(false)),
+                    ("owner_id", t.owner_id.map_or(Val::Null, Val::Int)),
+                    ("organization_id", t.organization_id.map_or(Val::Null, Val::Int)),
+                    ("deal_id", t.deal_id.map_or(Val::Null, Val::Int)),
+                    ("assistant", Val::Text(ctx.name.to_string())),
+                ]
+            })
+            .collect();
+        // Through the write pipeline, in one batch: history and webhooks for every task.
+        let ids = crate::records::create_system_records(tx, ctx.backend(), ctx.actor, poryadok_core::schema::Entity::Activity, &rows, now).await?;
         for ((i, _), id) in tasks.iter().zip(ids) {
             task_ids[*i] = Some(id);
         }
