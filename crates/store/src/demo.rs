@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::workspace::NewWorkspace;
 use crate::Db;
-use poryadok_core::msg::Common;
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind, Role};
 use poryadok_core::schema::Entity;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
@@ -315,7 +315,7 @@ impl Db {
             let email: String = r.try_get("", "email")?;
             return Err(StoreError::conflict(
                 "seed",
-                format!("{email} already exists: demo data for seed {} is already here; use another seed", opts.seed),
+                RecordMsg::DemoSeedTaken { email, seed: opts.seed as i64 },
             ));
         }
         let passwords: Vec<String> = users.iter().map(|u| u.password.clone()).collect();

@@ -64,20 +64,6 @@ catalogue! {
         AssignSelf {} = "assign_self", en "you may assign records only to yourself", ru "назначать записи можно только на себя";
         AssignTeam {} = "assign_team", en "you may assign records only within your team", ru "назначать записи можно только в пределах своей команды";
         NotActiveUser { id: i64 } = "not_active_user", en "user {id} is not an active user of this workspace", ru "пользователь {id} не активен в этом рабочем пространстве";
-        /// Transitional: a message not yet in the catalogue, shown as written.
-        Unlisted { text: String } = "unlisted", en "{text}", ru "{text}";
-    }
-}
-
-impl From<&str> for super::Msg {
-    fn from(s: &str) -> Self {
-        Common::Unlisted { text: s.to_string() }.into()
-    }
-}
-
-impl From<String> for super::Msg {
-    fn from(s: String) -> Self {
-        Common::Unlisted { text: s }.into()
     }
 }
 

@@ -43,6 +43,9 @@ catalogue! {
         FilterOwner {} = "filter_owner", en "only the owner changes a saved filter", ru "сохранённый фильтр меняет только его автор";
         IdentityTaken { id: i64, what: String } = "identity_taken", en "person {id} already has this {what}", ru "это значение ({what}) уже есть у контакта {id}";
         OwnAdminRole {} = "own_admin_role", en "you cannot take away your own administrator role", ru "нельзя снять с себя роль администратора";
+        DemoSeedTaken { email: String, seed: i64 } = "demo_seed_taken",
+            en "{email} already exists: demo data for seed {seed} is already here; use another seed",
+            ru "{email} уже есть: демо-данные с зерном {seed} уже загружены; выберите другое зерно";
         DeactivateSelf {} = "deactivate_self", en "you cannot deactivate yourself", ru "нельзя отключить самого себя";
     }
 }

@@ -810,7 +810,7 @@ async fn set_user_active(State(st): State<AppState>, Admin(ui): Admin, Path(id):
     let active = v.get("active").is_some_and(|a| a == "1");
     let result = if !active && id == ui.actor.user_id() {
         // The store refuses this too; asking first keeps the message the same on every backend.
-        Err(StoreError::invalid("active", "you cannot deactivate yourself"))
+        Err(StoreError::invalid("active", poryadok_core::msg::RecordMsg::DeactivateSelf {}))
     } else {
         st.db.update(&ui.actor, Entity::User, id, &json!({"active": active})).await
     };

@@ -285,7 +285,7 @@ pub(super) fn status_body(status: DealStatus, form: &StatusForm) -> Value {
 
 pub(super) async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<StatusForm>) -> Response {
     let Some(status) = DealStatus::parse(&form.status) else {
-        return store_error(&ui, StoreError::invalid("status", "unknown status"));
+        return store_error(&ui, StoreError::invalid("status", poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(DealStatus::ALL) }));
     };
     let refuse = |message: String| StatusFormState {
         open: form.status.clone(),
