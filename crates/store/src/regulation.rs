@@ -411,7 +411,7 @@ async fn check_role_range(conn: &impl ConnectionTrait, backend: DbBackend, actor
     if stage.position > limit_pos {
         return Err(StoreError::Forbidden {
             field: Some("stage_id".into()),
-            msg: RegulationMsg::BeyondRoleRange { role: actor.caller.role.as_str().into(), limit: limit_name, stage: stage.name.clone() }.into(),
+            msg: RegulationMsg::BeyondRoleRange { role: poryadok_core::msg::RoleName(actor.caller.role.as_str().into()), limit: limit_name, stage: stage.name.clone() }.into(),
         });
     }
     Ok(())

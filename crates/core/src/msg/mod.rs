@@ -76,6 +76,10 @@ impl Lang {
 pub trait Labels {
     /// The label of `field` (a key such as `title` or `custom.budget`), if there is one.
     fn label(&self, field: &str) -> Option<String>;
+    /// The reader's name for a term of a closed vocabulary (`kind` `role`, key `manager`).
+    fn term(&self, _kind: &str, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Field names as their keys: what the API's English `message` uses.
@@ -104,6 +108,19 @@ impl FieldName {
 impl<S: Into<String>> From<S> for FieldName {
     fn from(s: S) -> Self {
         FieldName { key: s.into(), label: None }
+    }
+}
+
+/// A role's key in a message: a reader sees the role's name in their language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleName(pub String);
+
+impl Arg for RoleName {
+    fn show(&self, _: Lang, labels: &dyn Labels) -> String {
+        labels.term("role", &self.0).unwrap_or_else(|| self.0.clone())
+    }
+    fn json(&self) -> Json {
+        Json::String(self.0.clone())
     }
 }
 
@@ -184,6 +201,12 @@ impl FromArgJson for Vec<String> {
 impl FromArgJson for FieldName {
     fn from_arg_json(v: &Json) -> Option<Self> {
         v.as_str().map(FieldName::from)
+    }
+}
+
+impl FromArgJson for RoleName {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        v.as_str().map(|s| RoleName(s.to_string()))
     }
 }
 

@@ -19,6 +19,11 @@ impl Labels for UiLabels {
         let label = self.0.t(&key);
         (label != key).then(|| label.to_string())
     }
+    fn term(&self, kind: &str, key: &str) -> Option<String> {
+        let name = format!("settings.{kind}.{key}");
+        let label = self.0.t(&name);
+        (label != name).then(|| label.to_string())
+    }
 }
 
 /// `m` in the reader's language.

@@ -38,7 +38,7 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     browser.login(&app.base, "m1@a.test", "manager-pass-123").await;
     browser.drag(&card, &column(1)).await;
     let ru = refused(&browser, "the role refusal", "refusal-role-ru").await;
-    assert!(ru.contains("роль «manager» переводит сделки только до этапа «Новый»"), "{ru}");
+    assert!(ru.contains("роль «Менеджер» переводит сделки только до этапа «Новый»"), "{ru}");
     assert!(!ru.contains("moves deals"), "no English in the Russian UI: {ru}");
 
     browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
@@ -46,7 +46,7 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     browser.wait_for(&card).await;
     browser.drag(&card, &column(1)).await;
     let en = refused(&browser, "the role refusal in English", "refusal-role-en").await;
-    assert!(en.contains("role manager moves deals only up to stage 'Новый'"), "{en}");
+    assert!(en.contains("role Manager moves deals only up to stage 'Новый'"), "{en}");
 
     // The head may move anywhere, but the stage asks for fields: named by their labels.
     browser.client.delete_all_cookies().await.unwrap();

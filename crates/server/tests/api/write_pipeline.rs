@@ -3,16 +3,8 @@
 //! shows on its record's card.
 use crate::helpers::*;
 use poryadok_core::Clock;
-use poryadok_server::worker::Worker;
-use poryadok_server::AppState;
 use serde_json::{json, Value};
 use time::Duration;
-
-async fn jobs(app: &TestApp) {
-    let mut w = Worker::new(&AppState::new(app.db.clone()));
-    w.id = "pipeline-worker".into();
-    w.run_once().await.unwrap();
-}
 
 /// The activities with `subject` containing `words`, as the API lists them.
 async fn tasks_like(app: &TestApp, words: &str) -> Vec<Value> {
@@ -52,7 +44,7 @@ async fn every_producer_writes_tasks_through_the_pipeline() {
     app.create(m1, "deals", json!({"title": "Без суммы"})).await;
     let (s, v) = app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
     assert_eq!(s, 202, "{v}");
-    jobs(&app).await;
+    crate::intake::work(&app).await;
     // 6. An assistant: a forgotten client's task.
     app.clock.advance(Duration::days(100));
     let sql = format!("UPDATE organizations SET last_activity_at = $2 - {} WHERE workspace_id = $1 AND id = {org}", 70 * 86_400_000_i64);
