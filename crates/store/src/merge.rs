@@ -13,7 +13,7 @@
 use crate::actor::{scope_condition, Actor};
 use crate::error::{Result, StoreError};
 use crate::records::{append_history, decode, fetch_one, read_custom_defs, visible_select, Row};
-use crate::sql::{col, to_json, to_sea};
+use crate::sql::{bump_version, col, to_json, to_sea};
 use crate::Db;
 use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{CustomFieldType, HistoryAction};
@@ -522,6 +522,7 @@ impl Db {
         let mut upd = Query::update();
         upd.table(col(entity.table()))
             .value(col("updated_at"), now)
+            .value(col("version"), bump_version())
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(keep_id));
         for (name, v) in &fills {
@@ -535,6 +536,7 @@ impl Db {
             .value(col("deleted_at"), now)
             .value(col("updated_at"), now)
             .value(col("merged_into"), keep_id)
+            .value(col("version"), bump_version())
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(remove_id))
             .to_owned();
@@ -583,7 +585,7 @@ impl Db {
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                 .and_where(Expr::col(col(link)).eq(remove));
             if *stamped {
-                q.value(col("updated_at"), now);
+                q.value(col("updated_at"), now).value(col("version"), bump_version());
             }
             tx.execute(self.backend.build(&q)).await?;
         }
@@ -629,6 +631,7 @@ impl Db {
                 let upd = Query::update()
                     .table(col(owner.table()))
                     .value(col("custom"), Json::Object(custom).to_string())
+                    .value(col("version"), bump_version())
                     .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                     .and_where(Expr::col(col("id")).eq(id))
                     .to_owned();

@@ -241,7 +241,7 @@ impl Db {
         let mut upd = Query::update();
         upd.table(col(entity.table()))
             .value(col("updated_at"), now)
-            .value(col("version"), Expr::col(col("version")).add(1))
+            .value(col("version"), crate::sql::bump_version())
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id));
         for (f, v) in &values {
@@ -289,7 +289,7 @@ impl Db {
                     .table(col(entity.table()))
                     .value(col("deleted_at"), now)
                     .value(col("updated_at"), now)
-                    .value(col("version"), Expr::col(col("version")).add(1))
+                    .value(col("version"), crate::sql::bump_version())
                     .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                     .and_where(Expr::col(col("id")).eq(id))
                     .to_owned();

@@ -46,6 +46,12 @@ pub fn aliased(table: &str, alias: &str) -> sea_query::TableRef {
     sea_query::TableRef::TableAlias(sea_query::SeaRc::new(col(table)), sea_query::SeaRc::new(col(alias)))
 }
 
+/// `version + 1`: every change of a record's own fields, whoever writes it, bumps its version
+/// so a client's `If-Match` sees it.
+pub fn bump_version() -> sea_query::SimpleExpr {
+    sea_query::Expr::col(col("version")).add(1)
+}
+
 pub fn is_integer(kind: Kind) -> bool {
     matches!(kind, Kind::Id | Kind::Int { .. } | Kind::Money | Kind::Timestamp | Kind::Ref(_))
 }

@@ -210,10 +210,10 @@ pub(crate) async fn create_person(
     Ok(row.id())
 }
 
-/// The person's most recent open deal, with its owner.
-pub(crate) async fn open_deal(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Option<(i64, Option<i64>)>> {
-    let q = Query::select()
-        .columns(["id", "owner_id"].map(col))
+/// A person's open deals, most recently changed first: their ids and `column`.
+fn open_deals_of(ctx: &EventCtx<'_>, person: i64, column: &str) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(["id", column].map(col))
         .from(col("deals"))
         .and_where(Expr::col(col("workspace_id")).eq(ctx.ws()))
         .and_where(Expr::col(col("person_id")).eq(person))
@@ -221,8 +221,12 @@ pub(crate) async fn open_deal(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, p
         .and_where(Expr::col(col("deleted_at")).is_null())
         .order_by(col("updated_at"), Order::Desc)
         .order_by(col("id"), Order::Desc)
-        .limit(1)
-        .to_owned();
+        .to_owned()
+}
+
+/// The person's most recent open deal, with its owner.
+pub(crate) async fn open_deal(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Option<(i64, Option<i64>)>> {
+    let q = open_deals_of(ctx, person, "owner_id").limit(1).to_owned();
     match conn.query_one(ctx.backend().build(&q)).await? {
         Some(r) => Ok(Some((r.try_get("", "id")?, r.try_get("", "owner_id")?))),
         None => Ok(None),
@@ -416,16 +420,7 @@ pub(crate) async fn deal_for(
 
 /// A person's open deals with their pipelines, the deal intake would reuse first.
 pub(crate) async fn open_deals(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Vec<(i64, Option<i64>)>> {
-    let q = Query::select()
-        .columns(["id", "pipeline_id"].map(col))
-        .from(col("deals"))
-        .and_where(Expr::col(col("workspace_id")).eq(ctx.ws()))
-        .and_where(Expr::col(col("person_id")).eq(person))
-        .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()))
-        .and_where(Expr::col(col("deleted_at")).is_null())
-        .order_by(col("updated_at"), Order::Desc)
-        .order_by(col("id"), Order::Desc)
-        .to_owned();
+    let q = open_deals_of(ctx, person, "pipeline_id");
     conn.query_all(ctx.backend().build(&q)).await?.iter().map(|r| Ok((r.try_get("", "id")?, r.try_get("", "pipeline_id")?))).collect()
 }
 
@@ -450,7 +445,7 @@ pub(crate) async fn merge_brought_deals(
                 .and_where(Expr::col(col("workspace_id")).eq(ws))
                 .and_where(Expr::col(col("deal_id")).eq(*dup));
             if stamped {
-                q.value(col("updated_at"), now);
+                q.value(col("updated_at"), now).value(col("version"), crate::sql::bump_version());
             }
             conn.execute(ctx.backend().build(&q)).await?;
         }
@@ -458,7 +453,7 @@ pub(crate) async fn merge_brought_deals(
             .table(col("deals"))
             .value(col("deleted_at"), now)
             .value(col("updated_at"), now)
-            .value(col("version"), Expr::col(col("version")).add(1))
+            .value(col("version"), crate::sql::bump_version())
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .and_where(Expr::col(col("id")).eq(*dup))
             .to_owned();
