@@ -37,7 +37,7 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
             0,
         )
         .await?;
-    let by_key: HashMap<&str, i64> = rules.iter().filter_map(|r| Some((r["catalogue_key"].as_str()?, r["id"].as_i64()?))).collect();
+    let by_key: HashMap<&str, i64> = rules.iter().filter_map(|r| Some((r.catalogue_key.as_deref()?, r.id))).collect();
     db.raw_execute(
         &["INSERT INTO audit_rounds (workspace_id, status, started_at, violations) VALUES ($1, 'closed', $2, 0)".to_string()],
         ws,

@@ -14,7 +14,7 @@ use crate::Db;
 use poryadok_core::domain::Role;
 use poryadok_core::msg::{words, AuditMsg, Common};
 use poryadok_core::schema::Entity;
-use poryadok_core::types::format_ms;
+use poryadok_core::types::Val;
 use poryadok_core::{Lang, Msg};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use sea_query::{Expr, Func, Order, Query};
@@ -52,26 +52,139 @@ fn text(obj: &Map<String, Json>, key: &str, max: usize, required: bool) -> Resul
     }
 }
 
-fn rule_json(r: &QueryResult) -> Result<Json> {
-    Ok(json!({
-        "id": r.try_get::<i64>("", "id")?,
-        "catalogue_key": r.try_get::<Option<String>>("", "catalogue_key")?,
-        "name": r.try_get::<String>("", "name")?,
-        "entity": r.try_get::<String>("", "entity")?,
-        "expression": r.try_get::<String>("", "expression")?,
-        "criticality": r.try_get::<i64>("", "criticality")?,
-        "why": r.try_get::<Option<String>>("", "why")?,
-        "fix": r.try_get::<Option<String>>("", "fix")?,
-        "responsible": r.try_get::<String>("", "responsible")?,
-        "enabled": r.try_get::<bool>("", "enabled")?,
-    }))
+/// An entity as the API writes it: by name.
+fn entity_name<S: serde::Serializer>(e: &Entity, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(e.name())
+}
+
+/// A stored entity name read back (only rule entities are ever written).
+fn stored_entity(name: &str) -> Result<Entity> {
+    Entity::from_name(name).ok_or_else(|| StoreError::Internal(format!("stored entity {name:?}")))
+}
+
+/// A hygiene rule.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rule {
+    pub id: i64,
+    /// The built-in catalogue's key of a rule installed from it.
+    pub catalogue_key: Option<String>,
+    pub name: String,
+    #[serde(serialize_with = "entity_name")]
+    pub entity: Entity,
+    pub expression: String,
+    /// 1 critical, 2 important.
+    pub criticality: i64,
+    pub why: Option<String>,
+    pub fix: Option<String>,
+    /// `owner` (the record's owner) or a role name.
+    pub responsible: String,
+    pub enabled: bool,
+}
+
+impl Rule {
+    fn from_row(r: &QueryResult) -> Result<Rule> {
+        Ok(Rule {
+            id: r.try_get("", "id")?,
+            catalogue_key: r.try_get("", "catalogue_key")?,
+            name: r.try_get("", "name")?,
+            entity: stored_entity(&r.try_get::<String>("", "entity")?)?,
+            expression: r.try_get("", "expression")?,
+            criticality: r.try_get("", "criticality")?,
+            why: r.try_get("", "why")?,
+            fix: r.try_get("", "fix")?,
+            responsible: r.try_get("", "responsible")?,
+            enabled: r.try_get("", "enabled")?,
+        })
+    }
+
+    pub fn critical(&self) -> bool {
+        self.criticality == 1
+    }
+}
+
+/// One hit of a rule in a round, with the responsible user's answer and the head's review.
+/// Instants are milliseconds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Violation {
+    pub id: i64,
+    pub round_id: i64,
+    pub rule_id: i64,
+    pub rule_name: String,
+    pub criticality: i64,
+    #[serde(serialize_with = "entity_name")]
+    pub entity: Entity,
+    pub record_id: i64,
+    pub user_id: Option<i64>,
+    /// One of [`ANSWERS`].
+    pub status: String,
+    pub comment: Option<String>,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub answered_at: Option<i64>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub deadline_at: i64,
+    /// `resolved` or `still_matches` once re-checked.
+    pub recheck: Option<String>,
+    /// `accepted`, `warned` or `closed` once closed.
+    pub review: Option<String>,
+    pub review_comment: Option<String>,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub reviewed_at: Option<i64>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub created_at: i64,
+}
+
+impl Violation {
+    /// Reviewed (accepted or warned) or closed by the re-check.
+    pub fn closed(&self) -> bool {
+        self.review.is_some()
+    }
+}
+
+/// An audit round. Instants are milliseconds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Round {
+    pub id: i64,
+    /// `running`, `open`, `closed` or `failed`.
+    pub status: String,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub started_at: i64,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub finished_at: Option<i64>,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub deadline_at: Option<i64>,
+    pub violations: i64,
+    pub error: Option<String>,
+}
+
+/// One user's line in one round.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Standing {
+    pub round_id: i64,
+    pub user_id: Option<i64>,
+    pub violations: i64,
+    pub fixed_on_time: i64,
+    pub warnings: i64,
+}
+
+/// An active user no round has listed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NeverListed {
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// Per user per round, and the users never listed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Standings {
+    pub rows: Vec<Standing>,
+    pub never_listed: Vec<NeverListed>,
 }
 
 const RULE_COLUMNS: [&str; 10] =
     ["id", "catalogue_key", "name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"];
 
 impl Db {
-    async fn rule_row(&self, actor: &Actor, id: i64) -> Result<Json> {
+    async fn rule_row(&self, actor: &Actor, id: i64) -> Result<Rule> {
         let q = Query::select()
             .columns(RULE_COLUMNS.map(col))
             .from(col("rules"))
@@ -79,7 +192,7 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(id))
             .and_where(Expr::col(col("deleted_at")).is_null())
             .to_owned();
-        rule_json(&self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?)
+        Rule::from_row(&self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?)
     }
 
     /// Checks a rule's body: the expression must check against the workspace's schema.
@@ -87,7 +200,7 @@ impl Db {
         &self,
         actor: &Actor,
         obj: &Map<String, Json>,
-        old: Option<&Json>,
+        old: Option<&Rule>,
     ) -> Result<Vec<(&'static str, sea_query::Value)>> {
         let mut out: Vec<(&'static str, sea_query::Value)> = Vec::new();
         let pick = |k: &str| obj.contains_key(k) || old.is_none();
@@ -98,20 +211,23 @@ impl Db {
         if pick("name") {
             out.push(("name", text(obj, "name", 255, true)?.into()));
         }
-        let entity_name = match obj.get("entity") {
-            Some(v) => v.as_str().ok_or_else(|| StoreError::invalid("entity", Common::NotString {}))?.to_string(),
-            None => old.and_then(|o| o["entity"].as_str()).unwrap_or("deal").to_string(),
+        let entity = match (obj.get("entity"), old) {
+            (Some(v), _) => {
+                let name = v.as_str().ok_or_else(|| StoreError::invalid("entity", Common::NotString {}))?;
+                Entity::from_name(name).filter(|e| RULE_ENTITIES.contains(e)).ok_or_else(|| {
+                    StoreError::invalid("entity", Common::OneOf { list: words(RULE_ENTITIES.iter().map(|e| e.name())) })
+                })?
+            }
+            (None, Some(o)) => o.entity,
+            (None, None) => Entity::Deal,
         };
-        let entity = Entity::from_name(&entity_name)
-            .filter(|e| RULE_ENTITIES.contains(e))
-            .ok_or_else(|| StoreError::invalid("entity", Common::OneOf { list: words(RULE_ENTITIES.iter().map(|e| e.name())) }))?;
         if pick("entity") {
             out.push(("entity", entity.name().into()));
         }
         if pick("expression") || obj.contains_key("entity") {
             let src = match obj.get("expression") {
                 Some(_) => text(obj, "expression", poryadok_core::filter::MAX_LEN, true)?.unwrap_or_default(),
-                None => old.and_then(|o| o["expression"].as_str()).unwrap_or("").to_string(),
+                None => old.map(|o| o.expression.clone()).unwrap_or_default(),
             };
             self.check_filter(actor, entity, &src, "expression").await?;
             out.push(("expression", src.into()));
@@ -139,7 +255,7 @@ impl Db {
         Ok(out)
     }
 
-    pub async fn list_rules(&self, actor: &Actor) -> Result<Vec<Json>> {
+    pub async fn list_rules(&self, actor: &Actor) -> Result<Vec<Rule>> {
         let q = Query::select()
             .columns(RULE_COLUMNS.map(col))
             .from(col("rules"))
@@ -149,19 +265,19 @@ impl Db {
             .order_by(col("position"), Order::Asc)
             .order_by(col("id"), Order::Asc)
             .to_owned();
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(rule_json).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(Rule::from_row).collect()
     }
 
-    pub async fn get_rule(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn get_rule(&self, actor: &Actor, id: i64) -> Result<Rule> {
         self.rule_row(actor, id).await
     }
 
-    pub async fn create_rule(&self, actor: &Actor, body: &Json) -> Result<Json> {
+    pub async fn create_rule(&self, actor: &Actor, body: &Json) -> Result<Rule> {
         self.insert_rule(actor, body, None).await
     }
 
     /// Creates a rule; `catalogue_key` marks one installed from the built-in catalogue (once per workspace).
-    pub async fn insert_rule(&self, actor: &Actor, body: &Json, catalogue_key: Option<&str>) -> Result<Json> {
+    pub async fn insert_rule(&self, actor: &Actor, body: &Json, catalogue_key: Option<&str>) -> Result<Rule> {
         may_manage(actor)?;
         let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         let values = self.checked_rule(actor, obj, None).await?;
@@ -196,7 +312,7 @@ impl Db {
         }
     }
 
-    pub async fn update_rule(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+    pub async fn update_rule(&self, actor: &Actor, id: i64, body: &Json) -> Result<Rule> {
         may_manage(actor)?;
         let old = self.rule_row(actor, id).await?;
         let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
@@ -222,12 +338,11 @@ impl Db {
     /// Installs the built-in rule catalogue bound to this workspace's stages, pipelines and fields
     /// (`params` overrides the defaults, which match the demo workspace). Rules already installed
     /// are left as they are, so installing twice adds nothing. Returns the rules added.
-    pub async fn install_catalogue(&self, actor: &Actor, params: &std::collections::HashMap<String, String>) -> Result<Vec<Json>> {
+    pub async fn install_catalogue(&self, actor: &Actor, params: &std::collections::HashMap<String, String>) -> Result<Vec<Rule>> {
         may_manage(actor)?;
         let mut bound = poryadok_core::hygiene::default_params();
         bound.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let have: Vec<String> =
-            self.list_rules(actor).await?.iter().filter_map(|r| r["catalogue_key"].as_str().map(str::to_string)).collect();
+        let have: Vec<String> = self.list_rules(actor).await?.into_iter().filter_map(|r| r.catalogue_key).collect();
         // Rules are written in the workspace's language, like everything it stores.
         let lang = Lang::from_locale(&actor.ws.locale);
         // Every rule is bound and checked before any is saved: a mapping that does not fit
@@ -316,16 +431,14 @@ impl Db {
         let now = now.unwrap_or_else(|| self.clock.now_ms());
         let cal = crate::regulation::workspace_calendar(&self.read, self.backend, ws).await?;
         let deadline = cal.add_working_days(&sys.ws.timezone, now, ANSWER_DAYS);
-        let rules: Vec<Json> = self.list_rules(&sys).await?.into_iter().filter(|r| r["enabled"] == true).collect();
+        let rules: Vec<Rule> = self.list_rules(&sys).await?.into_iter().filter(|r| r.enabled).collect();
         let head = self.first_user_with_role(ws, Role::Head.as_str()).await?;
         let tx = self.write.begin().await?;
         let mut total = 0;
         for rule in &rules {
-            let entity =
-                rule["entity"].as_str().and_then(Entity::from_name).ok_or_else(|| StoreError::Internal("stored rule entity".into()))?;
-            let src = rule["expression"].as_str().unwrap_or("");
-            let checked = crate::filters::check_on(&tx, self.backend, &sys, entity, src, "expression").await?;
-            let responsible: sea_query::SimpleExpr = match rule["responsible"].as_str().unwrap_or("owner") {
+            let entity = rule.entity;
+            let checked = crate::filters::check_on(&tx, self.backend, &sys, entity, &rule.expression, "expression").await?;
+            let responsible: sea_query::SimpleExpr = match rule.responsible.as_str() {
                 // A record of a deactivated (or missing) owner is the head's to answer for.
                 "owner" => {
                     let active_owner = Query::select()
@@ -347,7 +460,7 @@ impl Db {
             let mut sel = Query::select();
             sel.expr(Expr::val(ws))
                 .expr(Expr::val(round))
-                .expr(Expr::val(rule["id"].as_i64().unwrap_or(0)))
+                .expr(Expr::val(rule.id))
                 .expr(Expr::val(entity.name()))
                 .column(col("id"))
                 .expr(responsible)
@@ -416,29 +529,21 @@ impl Db {
         let lang = Lang::from_locale(&sys.ws.locale);
         let when = poryadok_core::zone::local(&sys.ws.timezone, deadline);
         let when = format!("{:02}.{:02}.{}", when.day(), when.month() as u8, when.year());
+        let mut tasks = Vec::new();
         for r in conn.query_all(self.backend.build(&users)).await? {
             let (user, n): (i64, i64) = (r.try_get("", "user_id")?, r.try_get("", "n")?);
             let subject = Msg::from(AuditMsg::RoundTask { round, n, when: when.clone() }).text(lang);
-            let description = format!("/violations?round={round}");
-            let q = Query::insert()
-                .into_table(col("activities"))
-                .columns(
-                    ["workspace_id", "type", "subject", "description", "due_at", "done", "owner_id", "created_at", "updated_at"].map(col),
-                )
-                .values_panic([
-                    sys.ws_id().into(),
-                    "task".into(),
-                    subject.into(),
-                    description.into(),
-                    deadline.into(),
-                    false.into(),
-                    user.into(),
-                    now.into(),
-                    now.into(),
-                ])
-                .to_owned();
-            conn.execute(self.backend.build(&q)).await?;
+            tasks.push(vec![
+                ("type", Val::Text("task".into())),
+                ("subject", Val::Text(subject)),
+                ("description", Val::Text(format!("/violations?round={round}"))),
+                ("due_at", Val::Int(deadline)),
+                ("done", Val::Bool(false)),
+                ("owner_id", Val::Int(user)),
+            ]);
         }
+        // Through the write pipeline: each task has its history event and its webhooks.
+        crate::records::create_system_records(conn, self.backend, sys, Entity::Activity, &tasks, now).await?;
         Ok(())
     }
 
@@ -500,12 +605,12 @@ impl Db {
     }
 
     /// The responsible user's answer to a violation.
-    pub async fn answer_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+    pub async fn answer_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Violation> {
         let v = self.violation(actor, id).await?;
-        if v["user_id"].as_i64() != Some(actor.user_id()) && !matches!(actor.caller.role, Role::Admin | Role::Head) {
+        if v.user_id != Some(actor.user_id()) && !matches!(actor.caller.role, Role::Admin | Role::Head) {
             return Err(StoreError::forbidden(AuditMsg::AnswerForbidden {}));
         }
-        if !v["review"].is_null() {
+        if v.closed() {
             return Err(StoreError::conflict("status", AuditMsg::ViolationClosed {}));
         }
         let status = body.get("status").and_then(Json::as_str).filter(|s| ANSWERS.contains(s));
@@ -528,12 +633,12 @@ impl Db {
     }
 
     /// A head's review: accept (closed) or warn the user (recorded with a comment).
-    pub async fn review_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Json> {
+    pub async fn review_violation(&self, actor: &Actor, id: i64, body: &Json) -> Result<Violation> {
         if !matches!(actor.caller.role, Role::Admin | Role::Head) {
             return Err(StoreError::forbidden(AuditMsg::ReviewForbidden {}));
         }
         let v = self.violation(actor, id).await?;
-        if !v["review"].is_null() {
+        if v.closed() {
             return Err(StoreError::conflict("decision", AuditMsg::ViolationAlreadyClosed {}));
         }
         let decision = body.get("decision").and_then(Json::as_str).filter(|d| ["accept", "warn"].contains(d));
@@ -557,7 +662,7 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
         tx.execute(self.backend.build(&q)).await?;
-        if let (true, Some(user)) = (decision == "warn", v["user_id"].as_i64()) {
+        if let (true, Some(user)) = (decision == "warn", v.user_id) {
             let w = Query::insert()
                 .into_table(col("warnings"))
                 .columns(["workspace_id", "user_id", "violation_id", "comment", "issued_by", "created_at"].map(col))
@@ -576,13 +681,13 @@ impl Db {
         self.violation(actor, id).await
     }
 
-    pub async fn violation(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn violation(&self, actor: &Actor, id: i64) -> Result<Violation> {
         let list = self.violations(actor, &ViolationQuery { id: Some(id), ..Default::default() }).await?;
         list.into_iter().next().ok_or(StoreError::NotFound)
     }
 
     /// Violations the caller may see: their own, or everyone's for heads, admins and analysts.
-    pub async fn violations(&self, actor: &Actor, f: &ViolationQuery) -> Result<Vec<Json>> {
+    pub async fn violations(&self, actor: &Actor, f: &ViolationQuery) -> Result<Vec<Violation>> {
         let mut q = Query::select();
         for c in [
             "id",
@@ -625,28 +730,35 @@ impl Db {
         if let Some(s) = &f.status {
             q.and_where(Expr::col((col("v"), col("status"))).eq(s.as_str()));
         }
-        let ts = |v: Option<i64>| v.map(format_ms);
         self.read
             .query_all(self.backend.build(&q))
             .await?
             .iter()
             .map(|r| {
-                Ok(json!({
-                    "id": r.try_get::<i64>("", "id")?, "round_id": r.try_get::<i64>("", "round_id")?,
-                    "rule_id": r.try_get::<i64>("", "rule_id")?, "rule_name": r.try_get::<String>("", "rule_name")?,
-                    "criticality": r.try_get::<i64>("", "criticality")?, "entity": r.try_get::<String>("", "entity")?,
-                    "record_id": r.try_get::<i64>("", "record_id")?, "user_id": r.try_get::<Option<i64>>("", "user_id")?,
-                    "status": r.try_get::<String>("", "status")?, "comment": r.try_get::<Option<String>>("", "comment")?,
-                    "answered_at": ts(r.try_get("", "answered_at")?), "deadline_at": ts(Some(r.try_get("", "deadline_at")?)),
-                    "recheck": r.try_get::<Option<String>>("", "recheck")?, "review": r.try_get::<Option<String>>("", "review")?,
-                    "review_comment": r.try_get::<Option<String>>("", "review_comment")?, "reviewed_at": ts(r.try_get("", "reviewed_at")?),
-                    "created_at": ts(Some(r.try_get("", "created_at")?)),
-                }))
+                Ok(Violation {
+                    id: r.try_get("", "id")?,
+                    round_id: r.try_get("", "round_id")?,
+                    rule_id: r.try_get("", "rule_id")?,
+                    rule_name: r.try_get("", "rule_name")?,
+                    criticality: r.try_get("", "criticality")?,
+                    entity: stored_entity(&r.try_get::<String>("", "entity")?)?,
+                    record_id: r.try_get("", "record_id")?,
+                    user_id: r.try_get("", "user_id")?,
+                    status: r.try_get("", "status")?,
+                    comment: r.try_get("", "comment")?,
+                    answered_at: r.try_get("", "answered_at")?,
+                    deadline_at: r.try_get("", "deadline_at")?,
+                    recheck: r.try_get("", "recheck")?,
+                    review: r.try_get("", "review")?,
+                    review_comment: r.try_get("", "review_comment")?,
+                    reviewed_at: r.try_get("", "reviewed_at")?,
+                    created_at: r.try_get("", "created_at")?,
+                })
             })
             .collect()
     }
 
-    pub async fn rounds(&self, actor: &Actor) -> Result<Vec<Json>> {
+    pub async fn rounds(&self, actor: &Actor) -> Result<Vec<Round>> {
         let q = Query::select()
             .columns(["id", "status", "started_at", "finished_at", "deadline_at", "violations", "error"].map(col))
             .from(col("audit_rounds"))
@@ -654,18 +766,20 @@ impl Db {
             .order_by(col("id"), Order::Desc)
             .limit(200)
             .to_owned();
-        let ts = |v: Option<i64>| v.map(format_ms);
         self.read
             .query_all(self.backend.build(&q))
             .await?
             .iter()
             .map(|r| {
-                Ok(json!({
-                    "id": r.try_get::<i64>("", "id")?, "status": r.try_get::<String>("", "status")?,
-                    "started_at": ts(Some(r.try_get("", "started_at")?)), "finished_at": ts(r.try_get("", "finished_at")?),
-                    "deadline_at": ts(r.try_get("", "deadline_at")?), "violations": r.try_get::<i64>("", "violations")?,
-                    "error": r.try_get::<Option<String>>("", "error")?,
-                }))
+                Ok(Round {
+                    id: r.try_get("", "id")?,
+                    status: r.try_get("", "status")?,
+                    started_at: r.try_get("", "started_at")?,
+                    finished_at: r.try_get("", "finished_at")?,
+                    deadline_at: r.try_get("", "deadline_at")?,
+                    violations: r.try_get("", "violations")?,
+                    error: r.try_get("", "error")?,
+                })
             })
             .collect()
     }
@@ -673,7 +787,7 @@ impl Db {
     /// Per user per round: violations, fixed on time (claimed in time and confirmed by the
     /// re-check: a claim the re-check found still matching is not a fix), warnings; and the active
     /// users never listed.
-    pub async fn standings(&self, actor: &Actor) -> Result<Json> {
+    pub async fn standings(&self, actor: &Actor) -> Result<Standings> {
         let ws = actor.ws_id();
         let q = Query::select()
             .columns(["round_id", "user_id"].map(col))
@@ -696,11 +810,13 @@ impl Db {
             if let Some(u) = user {
                 listed.insert(u);
             }
-            rows.push(json!({
-                "round_id": r.try_get::<i64>("", "round_id")?, "user_id": user, "violations": r.try_get::<i64>("", "n")?,
-                "fixed_on_time": r.try_get::<Option<i64>>("", "fixed_on_time").ok().flatten().unwrap_or(0),
-                "warnings": r.try_get::<Option<i64>>("", "warnings").ok().flatten().unwrap_or(0),
-            }));
+            rows.push(Standing {
+                round_id: r.try_get("", "round_id")?,
+                user_id: user,
+                violations: r.try_get("", "n")?,
+                fixed_on_time: r.try_get::<Option<i64>>("", "fixed_on_time").ok().flatten().unwrap_or(0),
+                warnings: r.try_get::<Option<i64>>("", "warnings").ok().flatten().unwrap_or(0),
+            });
         }
         let users = Query::select()
             .columns(["id", "name", "role"].map(col))
@@ -714,10 +830,10 @@ impl Db {
         for r in self.read.query_all(self.backend.build(&users)).await? {
             let id: i64 = r.try_get("", "id")?;
             if !listed.contains(&id) {
-                never.push(json!({"user_id": id, "name": r.try_get::<String>("", "name")?}));
+                never.push(NeverListed { user_id: id, name: r.try_get("", "name")? });
             }
         }
-        Ok(json!({"rows": rows, "never_listed": never}))
+        Ok(Standings { rows, never_listed: never })
     }
 }
 

@@ -27,6 +27,7 @@ pub mod records;
 pub mod regulation;
 pub mod reports;
 mod rules;
+mod serde_time;
 mod sql;
 mod sqlite_fn;
 pub mod timeline;

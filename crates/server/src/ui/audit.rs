@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::domain::Role;
 use poryadok_core::schema::Entity;
-use poryadok_core::types::parse_timestamp;
-use poryadok_store::audit::ViolationQuery;
+use poryadok_store::audit::{Round, Rule, Violation, ViolationQuery};
 use poryadok_store::{ListQuery, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -37,39 +36,36 @@ pub fn routes() -> Router<AppState> {
         .route("/violations/{id}/review", post(review))
 }
 
-const RULE_ENTITIES: [&str; 3] = ["deal", "person", "organization"];
+const RULE_ENTITIES: [Entity; 3] = [Entity::Deal, Entity::Person, Entity::Organization];
 const PREVIEW_HITS: &str = "10";
 
 fn manages(ui: &Ui) -> bool {
     matches!(ui.actor.caller.role, Role::Admin | Role::Head)
 }
 
-fn s(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_string()
-}
-
-/// A stored instant (RFC 3339) as the reader's local date, or local date and time.
-fn when(fmt: &super::format::Fmt, v: &Value, with_time: bool) -> String {
-    match v.as_str().and_then(|d| parse_timestamp(d).ok()) {
+/// A stored instant (milliseconds) as the reader's local date, or local date and time; nothing
+/// when there is none.
+fn when(fmt: &super::format::Fmt, ms: Option<i64>, with_time: bool) -> String {
+    match ms {
         Some(ms) if with_time => fmt.datetime(ms),
         Some(ms) => fmt.date(ms),
         None => String::new(),
     }
 }
 
-fn entity_label(t: &T, entity: &str) -> String {
+fn entity_label(t: &T, entity: Entity) -> String {
     match entity {
-        "person" => t.t("audit.entity.person"),
-        "organization" => t.t("audit.entity.organization"),
+        Entity::Person => t.t("audit.entity.person"),
+        Entity::Organization => t.t("audit.entity.organization"),
         _ => t.t("audit.entity.deal"),
     }
     .to_string()
 }
 
-fn record_href(entity: &str, id: i64) -> String {
+fn record_href(entity: Entity, id: i64) -> String {
     match entity {
-        "person" => format!("/persons/{id}"),
-        "organization" => format!("/organizations/{id}"),
+        Entity::Person => format!("/persons/{id}"),
+        Entity::Organization => format!("/organizations/{id}"),
         _ => format!("/deals/{id}"),
     }
 }
@@ -107,9 +103,8 @@ pub struct RuleView {
 }
 
 /// A rule's expression opened in its entity's list.
-fn list_url(entity: &str, expression: &str) -> String {
-    let path = poryadok_core::schema::Entity::from_name(entity).map_or("deals", |e| e.path());
-    format!("/{path}?q={}", form_urlencoded::byte_serialize(expression.as_bytes()).collect::<String>())
+fn list_url(entity: Entity, expression: &str) -> String {
+    format!("/{}?q={}", entity.path(), form_urlencoded::byte_serialize(expression.as_bytes()).collect::<String>())
 }
 
 #[derive(Template)]
@@ -129,14 +124,14 @@ async fn rules_page(State(st): State<AppState>, ui: Ui) -> Response {
     let rules = rules
         .iter()
         .map(|r| RuleView {
-            id: r["id"].as_i64().unwrap_or(0),
-            name: s(&r["name"]),
-            entity: entity_label(&ui.t, r["entity"].as_str().unwrap_or("")),
-            critical: r["criticality"].as_i64() == Some(1),
-            expression: s(&r["expression"]),
-            enabled: r["enabled"].as_bool().unwrap_or(false),
-            responsible: responsible_label(&ui.t, r["responsible"].as_str().unwrap_or("owner")),
-            list_url: list_url(r["entity"].as_str().unwrap_or("deal"), r["expression"].as_str().unwrap_or("")),
+            id: r.id,
+            name: r.name.clone(),
+            entity: entity_label(&ui.t, r.entity),
+            critical: r.critical(),
+            expression: r.expression.clone(),
+            enabled: r.enabled,
+            responsible: responsible_label(&ui.t, &r.responsible),
+            list_url: list_url(r.entity, &r.expression),
         })
         .collect();
     render(&RulesPage { ctx: ui.ctx("audit", ui.t.t("audit.rules.title")), t: ui.t, rules, manages: manages(&ui) })
@@ -162,16 +157,16 @@ struct RuleForm {
 }
 
 impl RuleForm {
-    fn from_json(r: &Value) -> RuleForm {
+    fn from_rule(r: &Rule) -> RuleForm {
         RuleForm {
-            name: s(&r["name"]),
-            entity: s(&r["entity"]),
-            criticality: r["criticality"].as_i64().unwrap_or(1).to_string(),
-            expression: s(&r["expression"]),
-            why: s(&r["why"]),
-            fix: s(&r["fix"]),
-            responsible: s(&r["responsible"]),
-            enabled: r["enabled"].as_bool().unwrap_or(false).then(|| "1".to_string()),
+            name: r.name.clone(),
+            entity: r.entity.name().to_string(),
+            criticality: r.criticality.to_string(),
+            expression: r.expression.clone(),
+            why: r.why.clone().unwrap_or_default(),
+            fix: r.fix.clone().unwrap_or_default(),
+            responsible: r.responsible.clone(),
+            enabled: r.enabled.then(|| "1".to_string()),
         }
     }
 
@@ -246,7 +241,7 @@ fn choices(options: &[(&str, String)], current: &str) -> Vec<Choice> {
 fn rule_edit(ui: &Ui, id: Option<i64>, f: &RuleForm, preview: Preview) -> RuleEdit {
     let t = &ui.t;
     let entity = if f.entity.is_empty() { "deal" } else { f.entity.as_str() };
-    let entities: Vec<(&str, String)> = RULE_ENTITIES.iter().map(|e| (*e, entity_label(t, e))).collect();
+    let entities: Vec<(&str, String)> = RULE_ENTITIES.iter().map(|e| (e.name(), entity_label(t, *e))).collect();
     let crit = [("1", t.t("audit.critical").to_string()), ("2", t.t("audit.important").to_string())];
     let mut resp = vec![("owner", responsible_label(t, "owner"))];
     resp.extend(Role::ALL.iter().map(|r| (*r, responsible_label(t, r))));
@@ -308,7 +303,7 @@ async fn edit_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> R
         Ok(r) => r,
         Err(e) => return store_error(&ui, e),
     };
-    let f = RuleForm::from_json(&rule);
+    let f = RuleForm::from_rule(&rule);
     let preview = load_preview(&st, &ui, &f.entity, &f.expression).await;
     rule_response(&ui, StatusCode::OK, rule_edit(&ui, Some(id), &f, preview))
 }
@@ -379,7 +374,7 @@ async fn preview(State(st): State<AppState>, ui: Ui, Query(p): Query<PreviewPara
 
 /// Checks the expression and counts its hits among the records the user sees, with the first ten.
 async fn load_preview(st: &AppState, ui: &Ui, entity: &str, expression: &str) -> Preview {
-    let Some(entity) = Entity::from_name(entity).filter(|e| RULE_ENTITIES.contains(&e.name())) else {
+    let Some(entity) = Entity::from_name(entity).filter(|e| RULE_ENTITIES.contains(e)) else {
         return Preview::default();
     };
     if expression.trim().is_empty() {
@@ -405,7 +400,7 @@ async fn load_preview(st: &AppState, ui: &Ui, entity: &str, expression: &str) ->
     let title_field = if entity == Entity::Deal { "title" } else { "name" };
     let hits = rows
         .iter()
-        .map(|r| Hit { href: record_href(entity.name(), r.id()), title: r.get(title_field).as_text().unwrap_or("").to_string() })
+        .map(|r| Hit { href: record_href(entity, r.id()), title: r.get(title_field).as_text().unwrap_or("").to_string() })
         .collect();
     Preview { count: Some(count), hits, error: None }
 }
@@ -452,15 +447,15 @@ async fn round_views(st: &AppState, ui: &Ui) -> Result<Vec<RoundView>, StoreErro
         .await?
         .iter()
         .map(|r| {
-            let (status, status_class) = round_status(&ui.t, r["status"].as_str().unwrap_or(""));
+            let (status, status_class) = round_status(&ui.t, &r.status);
             RoundView {
-                id: r["id"].as_i64().unwrap_or(0),
+                id: r.id,
                 status,
                 status_class,
-                started: when(&fmt, &r["started_at"], true),
-                deadline: when(&fmt, &r["deadline_at"], true),
-                violations: r["violations"].as_i64().unwrap_or(0),
-                error: s(&r["error"]),
+                started: when(&fmt, Some(r.started_at), true),
+                deadline: when(&fmt, r.deadline_at, true),
+                violations: r.violations,
+                error: r.error.clone().unwrap_or_default(),
             }
         })
         .collect())
@@ -592,42 +587,39 @@ fn outcome(t: &T, review: &str) -> (String, &'static str) {
 }
 
 /// Violations as rows, with their records' titles and their users' names.
-async fn violation_views(st: &AppState, ui: &Ui, list: &[Value]) -> Result<Vec<ViolationView>, StoreError> {
-    let mut titles: HashMap<(String, i64), String> = HashMap::new();
+async fn violation_views(st: &AppState, ui: &Ui, list: &[Violation]) -> Result<Vec<ViolationView>, StoreError> {
+    let mut titles: HashMap<(Entity, i64), String> = HashMap::new();
     for entity in RULE_ENTITIES {
-        let ids = list.iter().filter(|v| v["entity"] == entity).filter_map(|v| v["record_id"].as_i64());
-        let Some(e) = Entity::from_name(entity) else { continue };
-        for (id, name) in st.db.names(&ui.actor, e, ids).await? {
-            titles.insert((entity.to_string(), id), name);
+        let ids = list.iter().filter(|v| v.entity == entity).map(|v| v.record_id);
+        for (id, name) in st.db.names(&ui.actor, entity, ids).await? {
+            titles.insert((entity, id), name);
         }
     }
-    let users = st.db.names(&ui.actor, Entity::User, list.iter().filter_map(|v| v["user_id"].as_i64())).await?;
+    let users = st.db.names(&ui.actor, Entity::User, list.iter().filter_map(|v| v.user_id)).await?;
     let (fmt, now) = (ui.fmt(), st.db.clock.now_ms());
     Ok(list
         .iter()
         .map(|v| {
-            let entity = v["entity"].as_str().unwrap_or("deal");
-            let record = v["record_id"].as_i64().unwrap_or(0);
-            let deadline = v["deadline_at"].as_str().unwrap_or("");
-            let status = v["status"].as_str().unwrap_or("not_processed");
-            let review = v["review"].as_str().map(|r| outcome(&ui.t, r));
+            let (entity, record) = (v.entity, v.record_id);
+            let review = v.review.as_deref().map(|r| outcome(&ui.t, r));
             ViolationView {
-                id: v["id"].as_i64().unwrap_or(0),
+                id: v.id,
                 href: record_href(entity, record),
-                title: titles.get(&(entity.to_string(), record)).cloned().unwrap_or_else(|| format!("#{record}")),
-                user: v["user_id"].as_i64().and_then(|u| users.get(&u).cloned()).unwrap_or_default(),
-                deadline: when(&fmt, &v["deadline_at"], true),
-                overdue: status == "not_processed" && parse_timestamp(deadline).is_ok_and(|d| d < now),
-                status: status.to_string(),
-                status_label: status_label(&ui.t, status),
-                comment: s(&v["comment"]),
-                still_matches: v["recheck"] == "still_matches",
+                // A record deleted since (or hidden from the reader) shows by its id.
+                title: titles.get(&(entity, record)).cloned().unwrap_or_else(|| format!("#{record}")),
+                user: v.user_id.and_then(|u| users.get(&u).cloned()).unwrap_or_default(),
+                deadline: when(&fmt, Some(v.deadline_at), true),
+                overdue: v.status == "not_processed" && v.deadline_at < now,
+                status: v.status.clone(),
+                status_label: status_label(&ui.t, &v.status),
+                comment: v.comment.clone().unwrap_or_default(),
+                still_matches: v.recheck.as_deref() == Some("still_matches"),
                 outcome_class: review.as_ref().map_or("", |r| r.1),
                 outcome: review.map(|r| r.0),
-                review_comment: s(&v["review_comment"]),
+                review_comment: v.review_comment.clone().unwrap_or_default(),
                 error_field: String::new(),
                 error: None,
-                deal_id: (entity == "deal").then_some(record),
+                deal_id: (entity == Entity::Deal).then_some(record),
                 evidence: None,
             }
         })
@@ -635,39 +627,39 @@ async fn violation_views(st: &AppState, ui: &Ui, list: &[Value]) -> Result<Vec<V
 }
 
 /// Groups rows by rule, in the rules' order, with each rule's explanation.
-async fn grouped(st: &AppState, ui: &Ui, list: &[Value], rows: Vec<ViolationView>) -> Result<Vec<RuleGroup>, StoreError> {
+async fn grouped(st: &AppState, ui: &Ui, list: &[Violation], rows: Vec<ViolationView>) -> Result<Vec<RuleGroup>, StoreError> {
     let rules = st.db.list_rules(&ui.actor).await?;
     let mut by_rule: BTreeMap<i64, Vec<ViolationView>> = BTreeMap::new();
     for (v, row) in list.iter().zip(rows) {
-        by_rule.entry(v["rule_id"].as_i64().unwrap_or(0)).or_default().push(row);
+        by_rule.entry(v.rule_id).or_default().push(row);
     }
     let mut groups = Vec::new();
     for r in &rules {
-        if let Some(items) = by_rule.remove(&r["id"].as_i64().unwrap_or(0)) {
+        if let Some(items) = by_rule.remove(&r.id) {
             groups.push(RuleGroup {
-                name: s(&r["name"]),
-                critical: r["criticality"].as_i64() == Some(1),
-                why: s(&r["why"]),
-                fix: s(&r["fix"]),
+                name: r.name.clone(),
+                critical: r.critical(),
+                why: r.why.clone().unwrap_or_default(),
+                fix: r.fix.clone().unwrap_or_default(),
                 items,
             });
         }
     }
     // Violations of rules deleted since the round keep their rule's name from the violation.
     for (rule, items) in by_rule {
-        let name = list.iter().find(|v| v["rule_id"] == rule).map(|v| s(&v["rule_name"])).unwrap_or_default();
+        let name = list.iter().find(|v| v.rule_id == rule).map(|v| v.rule_name.clone()).unwrap_or_default();
         groups.push(RuleGroup { name, critical: false, why: String::new(), fix: String::new(), items });
     }
     Ok(groups)
 }
 
 /// The round a page is about: the asked one, or the latest that has finished evaluating.
-async fn pick_round(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<Option<Value>, StoreError> {
+async fn pick_round(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<Option<Round>, StoreError> {
     let rounds = st.db.rounds(&ui.actor).await?;
     Ok(match asked {
-        Some(id) => rounds.into_iter().find(|r| r["id"] == id),
+        Some(id) => rounds.into_iter().find(|r| r.id == id),
         None => {
-            let done = rounds.iter().find(|r| r["status"] != "running" && r["status"] != "failed").cloned();
+            let done = rounds.iter().find(|r| r.status != "running" && r.status != "failed").cloned();
             done.or_else(|| rounds.first().cloned())
         }
     })
@@ -700,8 +692,8 @@ async fn load_inbox(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<InboxP
     let round = pick_round(st, ui, asked).await?;
     let (mut groups, mut deadline) = (Vec::new(), String::new());
     if let Some(r) = &round {
-        deadline = when(&ui.fmt(), &r["deadline_at"], true);
-        let q = ViolationQuery { round: r["id"].as_i64(), user: Some(ui.actor.user_id()), ..ViolationQuery::default() };
+        deadline = when(&ui.fmt(), r.deadline_at, true);
+        let q = ViolationQuery { round: Some(r.id), user: Some(ui.actor.user_id()), ..ViolationQuery::default() };
         let list = st.db.violations(&ui.actor, &q).await?;
         let rows = violation_views(st, ui, &list).await?;
         groups = grouped(st, ui, &list, rows).await?;
@@ -710,7 +702,7 @@ async fn load_inbox(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<InboxP
         ctx: ui.ctx("audit", ui.t.t("audit.inbox.title")),
         t: ui.t,
         csrf: ui.csrf.clone(),
-        round: round.and_then(|r| r["id"].as_i64()),
+        round: round.map(|r| r.id),
         deadline,
         groups,
     })
@@ -854,14 +846,10 @@ async fn evidence(st: &AppState, ui: &Ui, deal: i64) -> Evidence {
         ev.calls = p
             .data
             .iter()
-            .map(|r| {
-                let j = r.to_json();
-                let at = [&j["done_at"], &j["due_at"], &j["created_at"]].into_iter().find(|v| v.is_string()).unwrap_or(&Value::Null);
-                Call {
-                    when: when(&fmt, at, false),
-                    subject: s(&j["subject"]),
-                    recording: r.get("recording_url").as_text().and_then(crate::security::safe_href),
-                }
+            .map(|r| Call {
+                when: when(&fmt, ["done_at", "due_at", "created_at"].into_iter().find_map(|k| r.get(k).as_int()), false),
+                subject: r.get("subject").as_text().unwrap_or("").to_string(),
+                recording: r.get("recording_url").as_text().and_then(crate::security::safe_href),
             })
             .collect();
     }
@@ -979,31 +967,29 @@ async fn standings_page(State(st): State<AppState>, ui: Ui) -> Response {
 
 async fn load_standings(st: &AppState, ui: &Ui) -> Result<StandingsPage, StoreError> {
     let data = st.db.standings(&ui.actor).await?;
-    let rows_json = data["rows"].as_array().cloned().unwrap_or_default();
-    let users = st.db.names(&ui.actor, Entity::User, rows_json.iter().filter_map(|r| r["user_id"].as_i64())).await?;
+    let users = st.db.names(&ui.actor, Entity::User, data.rows.iter().filter_map(|r| r.user_id)).await?;
     let fmt = ui.fmt();
     let started: HashMap<i64, String> =
-        st.db.rounds(&ui.actor).await?.iter().map(|r| (r["id"].as_i64().unwrap_or(0), when(&fmt, &r["started_at"], false))).collect();
+        st.db.rounds(&ui.actor).await?.iter().map(|r| (r.id, when(&fmt, Some(r.started_at), false))).collect();
     let label = |round: i64| format!("№{round} · {}", started.get(&round).cloned().unwrap_or_default());
     let mut totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    let rows = rows_json
+    let rows = data
+        .rows
         .iter()
         .map(|r| {
-            let round = r["round_id"].as_i64().unwrap_or(0);
-            let (v, w) = (r["violations"].as_i64().unwrap_or(0), r["warnings"].as_i64().unwrap_or(0));
-            let t = totals.entry(round).or_default();
-            *t = (t.0 + v, t.1 + w);
+            let t = totals.entry(r.round_id).or_default();
+            *t = (t.0 + r.violations, t.1 + r.warnings);
             StandingRow {
-                round: label(round),
-                user: r["user_id"].as_i64().and_then(|u| users.get(&u).cloned()).unwrap_or_else(|| ui.t.t("audit.nobody").to_string()),
-                violations: v,
-                fixed_on_time: r["fixed_on_time"].as_i64().unwrap_or(0),
-                warnings: w,
+                round: label(r.round_id),
+                user: r.user_id.and_then(|u| users.get(&u).cloned()).unwrap_or_else(|| ui.t.t("audit.nobody").to_string()),
+                violations: r.violations,
+                fixed_on_time: r.fixed_on_time,
+                warnings: r.warnings,
             }
         })
         .collect();
     let totals: Vec<(String, i64, i64)> = totals.into_iter().map(|(r, (v, w))| (format!("№{r}"), v, w)).collect();
-    let never = data["never_listed"].as_array().into_iter().flatten().map(|u| s(&u["name"])).collect();
+    let never = data.never_listed.into_iter().map(|u| u.name).collect();
     Ok(StandingsPage { ctx: ui.ctx("audit", ui.t.t("audit.standings.title")), t: ui.t, rows, never, chart: chart(&totals) })
 }
 
