@@ -1,12 +1,12 @@
 //! The signed-in user's day: their open tasks that are overdue, due today (in the workspace's
 //! time zone) or undated, with marking one done and moving it to another time in place.
 use super::i18n::T;
-use super::{render_status, store_error, Ui};
+use super::{render_status, OrUi, Ui, UiResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::schema::Entity;
@@ -77,20 +77,17 @@ struct TodayFragment {
 /// A failed reschedule: which task, and the message to show beside it.
 type Failed = Option<(i64, String)>;
 
-async fn today_page(State(st): State<AppState>, ui: Ui) -> Response {
+async fn today_page(State(st): State<AppState>, ui: Ui) -> UiResult {
     respond(&st, &ui, None, None).await
 }
 
-async fn respond(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) -> Response {
+async fn respond(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) -> UiResult {
     let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let today = match load(st, ui, failed, notice).await {
-        Ok(v) => v,
-        Err(e) => return store_error(ui, e),
-    };
+    let today = load(st, ui, failed, notice).await.or_ui(ui)?;
     if ui.htmx {
-        return render_status(status, &TodayFragment { t: ui.t, today });
+        return Ok(render_status(status, &TodayFragment { t: ui.t, today }));
     }
-    render_status(status, &TodayPage { ctx: ui.ctx("today", ui.t.t("nav.today")), t: ui.t, today })
+    Ok(render_status(status, &TodayPage { ctx: ui.ctx("today", ui.t.t("nav.today")), t: ui.t, today }))
 }
 
 async fn load(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) -> Result<TodayView, StoreError> {
@@ -173,18 +170,16 @@ fn type_key(kind: &str) -> &'static str {
 }
 
 /// htmx gets the refreshed day, a plain form goes back to it.
-async fn after_change(st: &AppState, ui: &Ui, notice: &str) -> Response {
+async fn after_change(st: &AppState, ui: &Ui, notice: &str) -> UiResult {
     if ui.htmx {
         return respond(st, ui, None, Some(ui.t.t(notice).to_string())).await;
     }
-    Redirect::to("/today").into_response()
+    Ok(Redirect::to("/today").into_response())
 }
 
-async fn complete(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
-    match st.db.update(&ui.actor, Entity::Activity, id, &json!({"done": true})).await {
-        Ok(_) => after_change(&st, &ui, "today.done_notice").await,
-        Err(e) => store_error(&ui, e),
-    }
+async fn complete(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiResult {
+    st.db.update(&ui.actor, Entity::Activity, id, &json!({"done": true})).await.or_ui(&ui)?;
+    after_change(&st, &ui, "today.done_notice").await
 }
 
 #[derive(Deserialize)]
@@ -203,11 +198,8 @@ pub fn moved(tz: &str, now: i64, due: Option<i64>, days: i64) -> i64 {
     zone::day_bounds(tz, today + days * DAY_MS + 12 * HOUR_MS).0 + time_of_day
 }
 
-async fn reschedule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<RescheduleForm>) -> Response {
-    let current = match st.db.get(&ui.actor, Entity::Activity, id).await {
-        Ok(r) => r.get("due_at").as_int(),
-        Err(e) => return store_error(&ui, e),
-    };
+async fn reschedule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<RescheduleForm>) -> UiResult {
+    let current = st.db.get(&ui.actor, Entity::Activity, id).await.or_ui(&ui)?.get("due_at").as_int();
     let tz = ui.actor.ws.timezone.as_str();
     let now = st.db.clock.now_ms();
     let target = match form.quick.as_deref() {
@@ -222,7 +214,7 @@ async fn reschedule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, For
         Ok(_) => after_change(&st, &ui, "today.moved_notice").await,
         Err(e) => match super::field_error(&ui.t, &e) {
             Some((_, message)) => respond(&st, &ui, Some((id, message)), None).await,
-            None => store_error(&ui, e),
+            None => Err(ui.fail(e)),
         },
     }
 }
