@@ -45,7 +45,7 @@ pub async fn run(db: &Db, cmd: AssistantCommand) -> Result<()> {
         AssistantCommand::List { workspace } => {
             let actor = admin(db, workspace).await?;
             for a in db.assistants(&actor).await? {
-                println!("{a}");
+                println!("{}", serde_json::to_string(&a)?);
             }
         }
         AssistantCommand::Set { name, enabled, settings, workspace } => {
@@ -57,7 +57,7 @@ pub async fn run(db: &Db, cmd: AssistantCommand) -> Result<()> {
             if let Some(s) = settings {
                 body["settings"] = serde_json::from_str::<Value>(&s).context("--settings is not valid JSON")?;
             }
-            println!("{}", db.update_assistant(&actor, &name, &body).await?);
+            println!("{}", serde_json::to_string(&db.update_assistant(&actor, &name, &body).await?)?);
         }
         AssistantCommand::Run { name, dry_run, now, verbose, workspace } => {
             let ws = crate::first_workspace(db, workspace).await?;

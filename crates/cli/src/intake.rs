@@ -68,13 +68,13 @@ pub async fn run(db: &Db, cmd: IntakeCommand) -> Result<()> {
                 let page = db.events(&actor, status.as_deref(), None, left.min(500), before).await?;
                 for e in &page {
                     if with_body {
-                        println!("{}", db.event(&actor, e["id"].as_i64().unwrap_or(0)).await?);
+                        println!("{}", serde_json::to_string(&db.event(&actor, e.id).await?)?);
                     } else {
-                        println!("{e}");
+                        println!("{}", serde_json::to_string(e)?);
                     }
                 }
                 left = left.saturating_sub(page.len() as u64);
-                before = page.last().and_then(|e| e["id"].as_i64());
+                before = page.last().map(|e| e.id);
                 if page.len() < 500 || before.is_none() {
                     break;
                 }
@@ -82,7 +82,7 @@ pub async fn run(db: &Db, cmd: IntakeCommand) -> Result<()> {
         }
         IntakeCommand::Reprocess { id, workspace } => {
             let actor = admin(db, workspace).await?;
-            println!("{}", db.reprocess_event(&actor, id).await?);
+            println!("{}", serde_json::to_string(&db.reprocess_event(&actor, id).await?)?);
         }
     }
     Ok(())

@@ -87,7 +87,7 @@ pub async fn events(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): 
     let limit = limit(q.limit.as_deref(), 100)?;
     let before_id = id_cursor(q.cursor.as_deref())?.or(q.before_id);
     let data = st.db.events(&actor, q.status.as_deref(), q.source_id, limit, before_id).await?;
-    let next = (data.len() as u64 == limit).then(|| data.last().and_then(|e| e["id"].as_i64())).flatten();
+    let next = (data.len() as u64 == limit).then(|| data.last().map(|e| e.id)).flatten();
     let counts = st.db.event_counts(&actor).await?;
     Ok(Json(json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next, "counts": counts})))
 }

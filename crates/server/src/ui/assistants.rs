@@ -22,8 +22,8 @@ use axum::{Form, Router};
 use poryadok_core::assistants::{CHANNELS, NAMES, RELEASE_MODES};
 use poryadok_core::domain::Role;
 use poryadok_core::schema::Entity;
-use poryadok_core::types::{parse_timestamp, Val};
-use poryadok_store::assistants::{Planned, RunReport};
+use poryadok_core::types::Val;
+use poryadok_store::assistants::{AssistantInfo, LastRun, Planned, RunReport};
 use poryadok_store::{ListQuery, StoreError};
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
@@ -197,15 +197,15 @@ fn form_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     }
 }
 
-fn last_run(t: &T, fmt: &Fmt, last: &Json) -> String {
-    let at = |k: &str| last[k].as_str().and_then(|s| parse_timestamp(s).ok());
-    match (at("finished_at"), at("as_of")) {
-        (Some(done), _) => t.fmt(
-            "assistants.last",
-            [("when", fmt.datetime(done).as_str()), ("n", last["actions"].as_i64().unwrap_or(0).to_string().as_str())].as_slice(),
-        ),
-        (None, Some(started)) => t.fmt("assistants.last.unfinished", [("when", fmt.datetime(started).as_str())].as_slice()),
-        _ => t.t("assistants.last.never").to_string(),
+fn last_run(t: &T, fmt: &Fmt, last: Option<&LastRun>) -> String {
+    match last {
+        Some(LastRun { finished_at: Some(done), actions, .. }) => {
+            t.fmt("assistants.last", [("when", fmt.datetime(*done).as_str()), ("n", actions.to_string().as_str())].as_slice())
+        }
+        Some(LastRun { finished_at: None, as_of, .. }) => {
+            t.fmt("assistants.last.unfinished", [("when", fmt.datetime(*as_of).as_str())].as_slice())
+        }
+        None => t.t("assistants.last.never").to_string(),
     }
 }
 
@@ -426,15 +426,17 @@ fn input(t: &T, name: &str, key: &str, stored: &Json, sent: Option<&Sent<'_>>, u
     }
 }
 
-/// One assistant's panel from the store's entry (`name`, `enabled`, `settings`, `last_run`).
-fn panel(ui: &Ui, a: &Json, users: &[PoolUser], extra: &mut Extra) -> Panel {
+/// One assistant's panel from the store's entry.
+fn panel(ui: &Ui, a: &AssistantInfo, users: &[PoolUser], extra: &mut Extra) -> Panel {
     let t = &ui.t;
-    let name = a["name"].as_str().unwrap_or("").to_string();
+    let name = a.name.to_string();
     let failed = extra.failed.as_ref().filter(|f| f.name == name);
     let sent = failed.map(|f| Sent(&f.sent));
-    let mut inputs: Vec<Input> =
-        ordered_keys(&a["settings"]).iter().map(|k| input(t, &name, k, &a["settings"][k.as_str()], sent.as_ref(), users)).collect();
-    let enabled = a["enabled"].as_bool().unwrap_or(false);
+    let mut inputs: Vec<Input> = ordered_keys(&a.settings)
+        .iter()
+        .filter_map(|k| a.settings.get(k).map(|stored| input(t, &name, k, stored, sent.as_ref(), users)))
+        .collect();
+    let enabled = a.enabled;
     let (mut error, mut enabled_error) = (None, None);
     if let Some(f) = failed {
         let key = f.field.strip_prefix("settings.").unwrap_or(&f.field);
@@ -450,7 +452,7 @@ fn panel(ui: &Ui, a: &Json, users: &[PoolUser], extra: &mut Extra) -> Panel {
         enabled,
         enabled_checked: sent.as_ref().map_or(enabled, |s| s.has("enabled")),
         enabled_error,
-        last: last_run(t, &ui.fmt(), &a["last_run"]),
+        last: last_run(t, &ui.fmt(), a.last_run.as_ref()),
         inputs,
         error,
         saved: extra.saved.as_deref() == Some(name.as_str()),
@@ -463,7 +465,7 @@ fn panel(ui: &Ui, a: &Json, users: &[PoolUser], extra: &mut Extra) -> Panel {
 
 async fn panels(st: &AppState, ui: &Ui, mut extra: Extra) -> Result<Vec<Panel>, StoreError> {
     let list = st.db.assistants(&ui.actor).await?;
-    let users = if list.iter().any(|a| a["settings"].get("pool").is_some()) { pool_users(st, ui).await? } else { Vec::new() };
+    let users = if list.iter().any(|a| a.settings.get("pool").is_some()) { pool_users(st, ui).await? } else { Vec::new() };
     Ok(list.iter().map(|a| panel(ui, a, &users, &mut extra)).collect())
 }
 
@@ -586,7 +588,7 @@ async fn run(State(st): State<AppState>, ui: Ui, Path(name): Path<String>, dry: 
     }
     if !dry && report.error.is_none() {
         report.last = match st.db.assistants(&ui.actor).await {
-            Ok(list) => list.iter().find(|a| a["name"] == name.as_str()).map(|a| last_run(&ui.t, &ui.fmt(), &a["last_run"])),
+            Ok(list) => list.iter().find(|a| a.name == name).map(|a| last_run(&ui.t, &ui.fmt(), a.last_run.as_ref())),
             Err(e) => return store_error(&ui, e),
         };
     }
@@ -700,22 +702,22 @@ impl CardBlock {
 
 pub async fn card_block(st: &AppState, ui: &Ui, entity: Entity, id: i64) -> Result<CardBlock, StoreError> {
     let (t, fmt) = (&ui.t, ui.fmt());
-    let when = |v: &Json, long: bool| {
-        v.as_str().and_then(|s| parse_timestamp(s).ok()).map(|ms| if long { fmt.datetime(ms) } else { fmt.date(ms) }).unwrap_or_default()
-    };
     let labels = st.db.labels(&ui.actor, entity, id).await?;
     let actions = st.db.assistant_actions(&ui.actor, entity, id).await?;
     Ok(CardBlock {
         labels: labels
             .iter()
             .map(|l| {
-                let key = l["label"].as_str().unwrap_or("");
-                let reason = l["reason"].as_str().unwrap_or("");
+                let since = fmt.date(l.set_at);
                 Badge {
-                    text: label_text(t, key),
-                    class: label_class(key),
-                    title: t
-                        .fmt("assistants.card.label_since", [("reason", reason), ("when", when(&l["set_at"], false).as_str())].as_slice()),
+                    text: label_text(t, &l.label),
+                    class: label_class(&l.label),
+                    title: match &l.reason {
+                        Some(reason) => {
+                            t.fmt("assistants.card.label_since", [("reason", reason.as_str()), ("when", since.as_str())].as_slice())
+                        }
+                        None => since,
+                    },
                 }
             })
             .collect(),
@@ -723,10 +725,10 @@ pub async fn card_block(st: &AppState, ui: &Ui, entity: Entity, id: i64) -> Resu
             .iter()
             .take(RECENT)
             .map(|a| Recent {
-                when: when(&a["created_at"], true),
-                title: title(t, a["assistant"].as_str().unwrap_or("")),
-                action: act_text(t, a["assistant"].as_str().unwrap_or(""), a["action"].as_str().unwrap_or("")),
-                reason: a["reason"].as_str().unwrap_or("").to_string(),
+                when: fmt.datetime(a.created_at),
+                title: title(t, &a.assistant),
+                action: act_text(t, &a.assistant, &a.action),
+                reason: a.reason.clone(),
             })
             .collect(),
     })

@@ -159,7 +159,7 @@ async fn a_failed_event_is_in_the_inbox_and_is_reprocessed_after_the_fix(app: Te
     let row = &inbox[at(&inbox, &format!("id=\"event-{event}\""))..];
     at(row, "x-1");
     at(row, "badge danger");
-    at(row, "caller: the call has no client number");
+    at(row, "caller: в звонке нет номера клиента");
     let (_, failed) = s.get("/intake/events?status=failed").await;
     at(&failed, "x-1");
     let (_, processed) = s.get("/intake/events?status=processed").await;

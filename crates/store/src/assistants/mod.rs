@@ -59,6 +59,65 @@ impl RunReport {
     }
 }
 
+/// An assistant as its settings page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AssistantInfo {
+    pub name: &'static str,
+    /// In the reader's language.
+    pub title: String,
+    pub enabled: bool,
+    /// Every setting, defaults filled in.
+    pub settings: Json,
+    /// The last real run (dry runs are not kept).
+    pub last_run: Option<LastRun>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LastRun {
+    pub id: i64,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub as_of: i64,
+    /// `None` while the run is under way (or when it broke off).
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub finished_at: Option<i64>,
+    /// How many acts it did.
+    pub actions: i64,
+}
+
+/// An assistant's settings as saved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AssistantSettings {
+    pub name: String,
+    pub enabled: bool,
+    pub settings: Json,
+}
+
+/// What an assistant did to a record, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AssistantAction {
+    pub id: i64,
+    pub run_id: i64,
+    pub assistant: String,
+    /// `label`, `unlabel`, `task`, `reassign`, `remind`, `notify_head`.
+    pub action: String,
+    pub reason: String,
+    /// The task it set, if it did.
+    pub task_id: Option<i64>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub created_at: i64,
+}
+
+/// A live label on a record.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Label {
+    pub label: String,
+    /// The assistant that set it, and why.
+    pub assistant: Option<String>,
+    pub reason: Option<String>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub set_at: i64,
+}
+
 fn must_admin(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin => Ok(()),
@@ -75,7 +134,7 @@ fn may_view(actor: &Actor) -> Result<()> {
 
 impl Db {
     /// Every assistant with its settings (defaults filled in), whether it is on, and its last run.
-    pub async fn assistants(&self, actor: &Actor) -> Result<Vec<Json>> {
+    pub async fn assistants(&self, actor: &Actor) -> Result<Vec<AssistantInfo>> {
         may_view(actor)?;
         let texts = Texts::in_lang(Lang::for_reader(actor.user_locale.as_deref(), &actor.ws.locale));
         let mut out = Vec::new();
@@ -90,16 +149,16 @@ impl Db {
                 .order_by(col("id"), Order::Desc)
                 .limit(1)
                 .to_owned();
-            let last = match self.read.query_one(self.backend.build(&q)).await? {
-                Some(r) => json!({
-                    "id": r.try_get::<i64>("", "id")?,
-                    "as_of": format_ms(r.try_get("", "as_of")?),
-                    "finished_at": r.try_get::<Option<i64>>("", "finished_at")?.map(format_ms),
-                    "actions": r.try_get::<i64>("", "actions")?,
+            let last_run = match self.read.query_one(self.backend.build(&q)).await? {
+                Some(r) => Some(LastRun {
+                    id: r.try_get("", "id")?,
+                    as_of: r.try_get("", "as_of")?,
+                    finished_at: r.try_get("", "finished_at")?,
+                    actions: r.try_get("", "actions")?,
                 }),
-                None => Json::Null,
+                None => None,
             };
-            out.push(json!({"name": name, "title": texts.title(name), "enabled": enabled, "settings": settings, "last_run": last}));
+            out.push(AssistantInfo { name, title: texts.title(name), enabled, settings, last_run });
         }
         Ok(out)
     }
@@ -125,7 +184,7 @@ impl Db {
 
     /// Turns an assistant on or off and changes its settings: `{"enabled", "settings": {…}}`.
     /// An enabled assistant is scheduled to run daily.
-    pub async fn update_assistant(&self, actor: &Actor, name: &str, body: &Json) -> Result<Json> {
+    pub async fn update_assistant(&self, actor: &Actor, name: &str, body: &Json) -> Result<AssistantSettings> {
         must_admin(actor)?;
         let (enabled, current) = self.assistant_settings(actor.ws_id(), name).await?;
         let enabled = match body.get("enabled") {
@@ -166,7 +225,7 @@ impl Db {
             self.upsert_schedule(actor.ws_id(), &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000)
                 .await?;
         }
-        Ok(json!({"name": name, "enabled": enabled, "settings": settings}))
+        Ok(AssistantSettings { name: name.to_string(), enabled, settings })
     }
 
     /// Runs an assistant as of `now` (the workspace's clock unless given). `dry_run` plans only.
@@ -229,7 +288,7 @@ impl Db {
     }
 
     /// What assistants did to a record, newest first (the card shows it with the reason).
-    pub async fn assistant_actions(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Json>> {
+    pub async fn assistant_actions(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<AssistantAction>> {
         self.get(actor, entity, id).await?;
         let q = Query::select()
             .columns(["id", "run_id", "assistant", "action", "reason", "task_id", "created_at"].map(col))
@@ -242,15 +301,15 @@ impl Db {
             .to_owned();
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            out.push(json!({
-                "id": r.try_get::<i64>("", "id")?,
-                "run_id": r.try_get::<i64>("", "run_id")?,
-                "assistant": r.try_get::<String>("", "assistant")?,
-                "action": r.try_get::<String>("", "action")?,
-                "reason": r.try_get::<String>("", "reason")?,
-                "task_id": r.try_get::<Option<i64>>("", "task_id")?,
-                "created_at": format_ms(r.try_get("", "created_at")?),
-            }));
+            out.push(AssistantAction {
+                id: r.try_get("", "id")?,
+                run_id: r.try_get("", "run_id")?,
+                assistant: r.try_get("", "assistant")?,
+                action: r.try_get("", "action")?,
+                reason: r.try_get("", "reason")?,
+                task_id: r.try_get("", "task_id")?,
+                created_at: r.try_get("", "created_at")?,
+            });
         }
         Ok(out)
     }
@@ -283,7 +342,7 @@ impl Db {
     }
 
     /// The live labels of a record.
-    pub async fn labels(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Json>> {
+    pub async fn labels(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64) -> Result<Vec<Label>> {
         self.get(actor, entity, id).await?;
         let q = Query::select()
             .columns(["label", "assistant", "reason", "set_at"].map(col))
@@ -295,13 +354,43 @@ impl Db {
             .to_owned();
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            out.push(json!({
-                "label": r.try_get::<String>("", "label")?,
-                "assistant": r.try_get::<Option<String>>("", "assistant")?,
-                "reason": r.try_get::<Option<String>>("", "reason")?,
-                "set_at": format_ms(r.try_get("", "set_at")?),
-            }));
+            out.push(Label {
+                label: r.try_get("", "label")?,
+                assistant: r.try_get("", "assistant")?,
+                reason: r.try_get("", "reason")?,
+                set_at: r.try_get("", "set_at")?,
+            });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assistants_serialize_as_the_api_shows_them() {
+        let info = AssistantInfo {
+            name: "forgotten",
+            title: "Forgotten clients".into(),
+            enabled: true,
+            settings: json!({"days": 60}),
+            last_run: Some(LastRun { id: 3, as_of: 0, finished_at: None, actions: 2 }),
+        };
+        assert_eq!(
+            serde_json::to_value(&info).ok(),
+            Some(json!({
+                "name": "forgotten", "title": "Forgotten clients", "enabled": true, "settings": {"days": 60},
+                "last_run": {"id": 3, "as_of": "1970-01-01T00:00:00.000Z", "finished_at": null, "actions": 2},
+            }))
+        );
+        let never = AssistantInfo { last_run: None, ..info };
+        assert_eq!(serde_json::to_value(&never).ok().map(|v| v["last_run"].is_null()), Some(true));
+        let label = Label { label: "churned".into(), assistant: Some("churned".into()), reason: None, set_at: 1000 };
+        assert_eq!(
+            serde_json::to_value(&label).ok(),
+            Some(json!({"label": "churned", "assistant": "churned", "reason": null, "set_at": "1970-01-01T00:00:01.000Z"}))
+        );
     }
 }

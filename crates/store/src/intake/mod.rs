@@ -129,6 +129,165 @@ pub struct Accepted {
     pub status: String,
 }
 
+/// An event of the inbox as listed: the delivery, where processing stands, its error and result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InboundEvent {
+    pub id: i64,
+    pub source_id: i64,
+    /// The source's kind when the event arrived.
+    pub kind: String,
+    pub external_id: String,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub received_at: i64,
+    pub content_type: Option<String>,
+    pub remote_addr: Option<String>,
+    /// One of [`EVENT_STATUSES`].
+    pub status: String,
+    /// Why the event failed or was rejected, in English.
+    pub error: Option<String>,
+    /// The error's message code and arguments, for a reader in another language; `None` when
+    /// there is no error or it was stored before messages had codes.
+    pub error_code: Option<&'static str>,
+    pub error_args: Option<Map<String, Json>>,
+    /// The error as a message, to say in the reader's language.
+    #[serde(skip)]
+    pub error_msg: Option<Msg>,
+    /// The part of the body the error is about.
+    pub error_field: Option<String>,
+    pub attempts: i64,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub processed_at: Option<i64>,
+    /// What processing made, as stored (its keys differ by channel).
+    pub result: Option<Json>,
+    /// The result's person, deal and reason to ignore, read for display.
+    #[serde(skip)]
+    pub outcome: Outcome,
+}
+
+/// One event read alone: as listed, with its body exactly as received.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub event: InboundEvent,
+    /// The text, or base64 when the body is not UTF-8.
+    pub body: String,
+    pub body_encoding: BodyEncoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyEncoding {
+    Text,
+    Base64,
+}
+
+/// What processing made of an event: the client's person and deal (found or created), or why it
+/// made nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub person: Option<Made>,
+    pub deal: Option<Made>,
+    /// Why the event became no card (a Telegram update that is not a message…).
+    pub ignored: Option<StoredMsg>,
+}
+
+/// A record processing found or created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Made {
+    pub id: i64,
+    pub created: bool,
+}
+
+impl Outcome {
+    /// Reads a stored result: `person_id`/`person_created`, `deal_id`/`deal_created`, `ignored`
+    /// (with `ignored_code` and `ignored_args`).
+    pub fn of_result(result: &Json) -> Outcome {
+        let made = |id: &str, created: &str| {
+            result.get(id).and_then(Json::as_i64).map(|id| Made { id, created: result.get(created) == Some(&Json::Bool(true)) })
+        };
+        Outcome {
+            person: made("person_id", "person_created"),
+            deal: made("deal_id", "deal_created"),
+            ignored: result
+                .get("ignored")
+                .and_then(Json::as_str)
+                .map(|text| StoredMsg { text: text.to_string(), msg: msg_of(result, "ignored") }),
+        }
+    }
+}
+
+/// A message kept on a record: its English text, and the message itself when it can be rebuilt
+/// (text stored before messages had codes cannot).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMsg {
+    pub text: String,
+    pub msg: Option<Msg>,
+}
+
+/// How many events are in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EventCounts {
+    pub pending: i64,
+    pub processed: i64,
+    pub failed: i64,
+    pub rejected: i64,
+}
+
+impl EventCounts {
+    /// The count of one of [`EVENT_STATUSES`]; nothing is in any other status.
+    pub fn of(&self, status: &str) -> i64 {
+        match status {
+            "pending" => self.pending,
+            "processed" => self.processed,
+            "failed" => self.failed,
+            "rejected" => self.rejected,
+            _ => 0,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.pending + self.processed + self.failed + self.rejected
+    }
+}
+
+/// A Telegram or e-mail message on a client's card.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CardMessage {
+    pub id: i64,
+    /// `telegram` or `email`.
+    pub channel: String,
+    /// `in` or `out`.
+    pub direction: String,
+    pub person_id: Option<i64>,
+    pub deal_id: Option<i64>,
+    /// The inbox event it came in with.
+    pub event_id: Option<i64>,
+    /// Message-ID for e-mail, chat:message for Telegram.
+    pub external_id: Option<String>,
+    /// The thread's first message's external id (e-mail).
+    pub thread_id: Option<String>,
+    pub sender: Option<String>,
+    /// Addresses, comma-separated.
+    pub recipients: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub sent_at: i64,
+}
+
+/// A marketing touch of a deal: a call, a form, a message, with where it came from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Touch {
+    pub id: i64,
+    pub channel: String,
+    pub event_id: Option<i64>,
+    pub person_id: Option<i64>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub occurred_at: i64,
+    #[serde(flatten)]
+    pub attribution: poryadok_core::intake::Attribution,
+}
+
 pub fn body_hash(body: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(body)))
 }
@@ -483,7 +642,7 @@ impl Db {
         source_id: Option<i64>,
         limit: u64,
         before_id: Option<i64>,
-    ) -> Result<Vec<Json>> {
+    ) -> Result<Vec<InboundEvent>> {
         may_read_events(actor)?;
         if let Some(s) = status {
             if !EVENT_STATUSES.contains(&s) {
@@ -504,11 +663,11 @@ impl Db {
         if let Some(b) = before_id {
             q.and_where(Expr::col(col("id")).lt(b));
         }
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| event_json(r, false)).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_event).collect()
     }
 
     /// How many events wait in each status.
-    pub async fn event_counts(&self, actor: &Actor) -> Result<Map<String, Json>> {
+    pub async fn event_counts(&self, actor: &Actor) -> Result<EventCounts> {
         may_read_events(actor)?;
         let q = Query::select()
             .column(col("status"))
@@ -517,36 +676,42 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .group_by_col(col("status"))
             .to_owned();
-        let mut out = Map::new();
-        for s in EVENT_STATUSES {
-            out.insert((*s).into(), json!(0));
-        }
+        let mut out = EventCounts::default();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            out.insert(r.try_get("", "status")?, json!(r.try_get::<i64>("", "n")?));
+            let n: i64 = r.try_get("", "n")?;
+            match r.try_get::<String>("", "status")?.as_str() {
+                "pending" => out.pending = n,
+                "processed" => out.processed = n,
+                "failed" => out.failed = n,
+                "rejected" => out.rejected = n,
+                other => return Err(StoreError::Internal(format!("stored event status {other:?}"))),
+            }
         }
         Ok(out)
     }
 
     /// One event with its body.
-    pub async fn event(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn event(&self, actor: &Actor, id: i64) -> Result<EventDetail> {
         may_read_events(actor)?;
         let mut q = event_select(true);
         q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id())).and_where(Expr::col(col("id")).eq(id));
         let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
-        event_json(&r, true)
+        let base64: bool = r.try_get("", "body_base64")?;
+        Ok(EventDetail {
+            event: decode_event(&r)?,
+            body: r.try_get("", "body")?,
+            body_encoding: if base64 { BodyEncoding::Base64 } else { BodyEncoding::Text },
+        })
     }
 
     /// Queues a failed event to be processed again (after the mapping or the setup was fixed).
-    pub async fn reprocess_event(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn reprocess_event(&self, actor: &Actor, id: i64) -> Result<EventDetail> {
         if actor.caller.role != Role::Admin {
             return Err(StoreError::forbidden(IntakeMsg::ReprocessAdminOnly {}));
         }
-        let ev = self.event(actor, id).await?;
-        if ev["status"] != "failed" {
-            return Err(StoreError::conflict(
-                "status",
-                IntakeMsg::OnlyFailedReprocessed { status: ev["status"].as_str().unwrap_or("?").to_string() },
-            ));
+        let ev = self.event(actor, id).await?.event;
+        if ev.status != "failed" {
+            return Err(StoreError::conflict("status", IntakeMsg::OnlyFailedReprocessed { status: ev.status }));
         }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
@@ -558,14 +723,13 @@ impl Db {
             .and_where(Expr::col(col("status")).eq("failed"))
             .to_owned();
         tx.execute(self.backend.build(&q)).await?;
-        let attempts = ev["attempts"].as_i64().unwrap_or(0);
-        enqueue_on(&tx, self.backend, &process_job(actor.ws_id(), id, attempts + 1, now), now).await?;
+        enqueue_on(&tx, self.backend, &process_job(actor.ws_id(), id, ev.attempts + 1, now), now).await?;
         tx.commit().await?;
         self.event(actor, id).await
     }
 
     /// Telegram and e-mail messages on a deal's or a person's card, newest first.
-    pub async fn messages(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64, limit: u64) -> Result<Vec<Json>> {
+    pub async fn messages(&self, actor: &Actor, entity: poryadok_core::schema::Entity, id: i64, limit: u64) -> Result<Vec<CardMessage>> {
         use poryadok_core::schema::Entity;
         let link = match entity {
             Entity::Deal => "deal_id",
@@ -585,23 +749,27 @@ impl Db {
             .to_owned();
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            let mut v = Map::new();
-            for &c in &cols {
-                let value = match c {
-                    "id" => json!(r.try_get::<i64>("", c)?),
-                    "person_id" | "deal_id" | "event_id" => json!(r.try_get::<Option<i64>>("", c)?),
-                    "sent_at" => json!(format_ms(r.try_get("", c)?)),
-                    _ => json!(r.try_get::<Option<String>>("", c)?),
-                };
-                v.insert(c.into(), value);
-            }
-            out.push(Json::Object(v));
+            out.push(CardMessage {
+                id: r.try_get("", "id")?,
+                channel: r.try_get("", "channel")?,
+                direction: r.try_get("", "direction")?,
+                person_id: r.try_get("", "person_id")?,
+                deal_id: r.try_get("", "deal_id")?,
+                event_id: r.try_get("", "event_id")?,
+                external_id: r.try_get("", "external_id")?,
+                thread_id: r.try_get("", "thread_id")?,
+                sender: r.try_get("", "sender")?,
+                recipients: r.try_get("", "recipients")?,
+                subject: r.try_get("", "subject")?,
+                body: r.try_get("", "body")?,
+                sent_at: r.try_get("", "sent_at")?,
+            });
         }
         Ok(out)
     }
 
     /// A deal's marketing touches, oldest first (the first one is the deal's own attribution).
-    pub async fn touches(&self, actor: &Actor, deal_id: i64) -> Result<Vec<Json>> {
+    pub async fn touches(&self, actor: &Actor, deal_id: i64) -> Result<Vec<Touch>> {
         self.get(actor, poryadok_core::schema::Entity::Deal, deal_id).await?;
         let mut cols = vec!["id", "channel", "event_id", "person_id", "occurred_at"];
         cols.extend(poryadok_core::intake::Attribution::FIELDS);
@@ -616,17 +784,23 @@ impl Db {
             .to_owned();
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            let mut v = json!({
-                "id": r.try_get::<i64>("", "id")?,
-                "channel": r.try_get::<String>("", "channel")?,
-                "event_id": r.try_get::<Option<i64>>("", "event_id")?,
-                "person_id": r.try_get::<Option<i64>>("", "person_id")?,
-                "occurred_at": format_ms(r.try_get("", "occurred_at")?),
+            out.push(Touch {
+                id: r.try_get("", "id")?,
+                channel: r.try_get("", "channel")?,
+                event_id: r.try_get("", "event_id")?,
+                person_id: r.try_get("", "person_id")?,
+                occurred_at: r.try_get("", "occurred_at")?,
+                attribution: poryadok_core::intake::Attribution {
+                    utm_source: r.try_get("", "utm_source")?,
+                    utm_medium: r.try_get("", "utm_medium")?,
+                    utm_campaign: r.try_get("", "utm_campaign")?,
+                    utm_term: r.try_get("", "utm_term")?,
+                    utm_content: r.try_get("", "utm_content")?,
+                    tracking_number: r.try_get("", "tracking_number")?,
+                    landing_page: r.try_get("", "landing_page")?,
+                    referrer: r.try_get("", "referrer")?,
+                },
             });
-            for f in poryadok_core::intake::Attribution::FIELDS {
-                v[f] = json!(r.try_get::<Option<String>>("", f)?);
-            }
-            out.push(v);
         }
         Ok(out)
     }
@@ -873,29 +1047,29 @@ fn raw_body(r: &QueryResult) -> Result<Vec<u8>> {
     Ok(body.into_bytes())
 }
 
-fn event_json(r: &QueryResult, with_body: bool) -> Result<Json> {
-    let result: Option<String> = r.try_get("", "result")?;
-    let mut v = json!({
-        "id": r.try_get::<i64>("", "id")?,
-        "source_id": r.try_get::<i64>("", "source_id")?,
-        "kind": r.try_get::<String>("", "kind")?,
-        "external_id": r.try_get::<String>("", "external_id")?,
-        "received_at": format_ms(r.try_get("", "received_at")?),
-        "content_type": r.try_get::<Option<String>>("", "content_type")?,
-        "remote_addr": r.try_get::<Option<String>>("", "remote_addr")?,
-        "status": r.try_get::<String>("", "status")?,
-        "error_field": r.try_get::<Option<String>>("", "error_field")?,
-        "attempts": r.try_get::<i64>("", "attempts")?,
-        "processed_at": r.try_get::<Option<i64>>("", "processed_at")?.map(format_ms),
-        "result": result.and_then(|s| serde_json::from_str::<Json>(&s).ok()),
-    });
-    put_stored_msg(&mut v, "error", r.try_get::<Option<String>>("", "error")?);
-    if with_body {
-        let base64: bool = r.try_get("", "body_base64")?;
-        v["body"] = Json::String(r.try_get("", "body")?);
-        v["body_encoding"] = Json::String(if base64 { "base64" } else { "text" }.into());
-    }
-    Ok(v)
+fn decode_event(r: &QueryResult) -> Result<InboundEvent> {
+    let result = r.try_get::<Option<String>>("", "result")?.and_then(|s| serde_json::from_str::<Json>(&s).ok());
+    let error = r.try_get::<Option<String>>("", "error")?.map(|s| read_stored_msg(&s));
+    let error_msg = error.as_ref().and_then(|(_, m)| m.clone());
+    Ok(InboundEvent {
+        id: r.try_get("", "id")?,
+        source_id: r.try_get("", "source_id")?,
+        kind: r.try_get("", "kind")?,
+        external_id: r.try_get("", "external_id")?,
+        received_at: r.try_get("", "received_at")?,
+        content_type: r.try_get("", "content_type")?,
+        remote_addr: r.try_get("", "remote_addr")?,
+        status: r.try_get("", "status")?,
+        error: error.map(|(text, _)| text),
+        error_code: error_msg.as_ref().map(Msg::code),
+        error_args: error_msg.as_ref().map(Msg::args_json),
+        error_msg,
+        error_field: r.try_get("", "error_field")?,
+        attempts: r.try_get("", "attempts")?,
+        processed_at: r.try_get("", "processed_at")?,
+        outcome: result.as_ref().map(Outcome::of_result).unwrap_or_default(),
+        result,
+    })
 }
 
 #[cfg(test)]
@@ -921,6 +1095,72 @@ mod tests {
         let long: Msg = IntakeMsg::ProcessingFailed { why: "x".repeat(5000) }.into();
         let (text, msg) = read_stored_msg(&stored_msg(&long));
         assert_eq!((text.chars().count(), msg), (2000, None));
+    }
+
+    #[test]
+    fn an_event_and_a_touch_serialize_as_the_api_shows_them() {
+        let m: Msg = Common::Phone { s: "12".into() }.into();
+        let event = InboundEvent {
+            id: 7,
+            source_id: 2,
+            kind: "telephony".into(),
+            external_id: "c-1".into(),
+            received_at: 1_769_839_200_250,
+            content_type: Some("application/json".into()),
+            remote_addr: None,
+            status: "failed".into(),
+            error: Some(m.english()),
+            error_code: Some(m.code()),
+            error_args: Some(m.args_json()),
+            error_msg: Some(m.clone()),
+            error_field: Some("caller".into()),
+            attempts: 1,
+            processed_at: None,
+            result: None,
+            outcome: Outcome::default(),
+        };
+        let listed = json!({
+            "id": 7, "source_id": 2, "kind": "telephony", "external_id": "c-1", "received_at": "2026-01-31T06:00:00.250Z",
+            "content_type": "application/json", "remote_addr": null, "status": "failed",
+            "error": "'12' is not a valid phone number", "error_code": "phone", "error_args": {"s": "12"}, "error_field": "caller",
+            "attempts": 1, "processed_at": null, "result": null,
+        });
+        assert_eq!(serde_json::to_value(&event).ok(), Some(listed.clone()));
+        let detail = EventDetail { event, body: "{}".into(), body_encoding: BodyEncoding::Base64 };
+        let mut alone = listed;
+        alone["body"] = json!("{}");
+        alone["body_encoding"] = json!("base64");
+        assert_eq!(serde_json::to_value(&detail).ok(), Some(alone));
+
+        let touch = Touch {
+            id: 1,
+            channel: "form".into(),
+            event_id: Some(7),
+            person_id: None,
+            occurred_at: 0,
+            attribution: poryadok_core::intake::Attribution { utm_source: Some("ya".into()), ..Default::default() },
+        };
+        assert_eq!(
+            serde_json::to_value(&touch).ok(),
+            Some(json!({
+                "id": 1, "channel": "form", "event_id": 7, "person_id": null, "occurred_at": "1970-01-01T00:00:00.000Z",
+                "utm_source": "ya", "utm_medium": null, "utm_campaign": null, "utm_term": null, "utm_content": null,
+                "tracking_number": null, "landing_page": null, "referrer": null,
+            }))
+        );
+    }
+
+    #[test]
+    fn a_result_reads_as_what_processing_made() {
+        let made = Outcome::of_result(&json!({"person_id": 3, "person_created": true, "deal_id": 9, "activity_id": 4}));
+        assert_eq!(
+            (made.person, made.deal, made.ignored),
+            (Some(Made { id: 3, created: true }), Some(Made { id: 9, created: false }), None)
+        );
+        let why: Msg = IntakeMsg::NotAMessageUpdate {}.into();
+        let ignored = Outcome::of_result(&json!({"ignored": why.english(), "ignored_code": why.code(), "ignored_args": why.args_json()}));
+        assert_eq!(ignored.ignored, Some(StoredMsg { text: why.english(), msg: Some(why) }));
+        assert_eq!(Outcome::of_result(&json!({"ignored": "old text"})).ignored, Some(StoredMsg { text: "old text".into(), msg: None }));
     }
 
     #[test]

@@ -41,9 +41,14 @@ pub async fn deal_attribution(st: &AppState, ui: &Ui, row: &Row) -> Result<Attri
         .await?
         .iter()
         .map(|t| TouchView {
-            channel: channel_label(&ui.t, t["channel"].as_str().unwrap_or("")),
-            when: when(ui, t["occurred_at"].as_str()),
-            utm: ["utm_source", "utm_medium", "utm_campaign"].iter().filter_map(|f| t[*f].as_str()).collect::<Vec<_>>().join(" / "),
+            channel: channel_label(&ui.t, &t.channel),
+            when: ui.fmt().datetime(t.occurred_at),
+            utm: [&t.attribution.utm_source, &t.attribution.utm_medium, &t.attribution.utm_campaign]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(" / "),
         })
         .collect();
     Ok(Attribution { lines, touches })

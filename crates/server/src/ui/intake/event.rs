@@ -10,7 +10,7 @@ pub struct EventStatus {
     pub status_class: &'static str,
     pub error: Option<String>,
     pub attempts: i64,
-    pub processed: String,
+    pub processed: Option<String>,
     pub links: Vec<Link>,
     /// Why processing left the event without a card (a bot's own message…).
     pub ignored: Option<String>,
@@ -29,8 +29,8 @@ pub struct EventView {
     pub kind: &'static str,
     pub external_id: String,
     pub received: String,
-    pub content_type: String,
-    pub remote_addr: String,
+    pub content_type: Option<String>,
+    pub remote_addr: Option<String>,
     pub body: String,
     pub base64: bool,
 }
@@ -51,42 +51,37 @@ pub(super) struct EventStatusFragment {
     pub(super) s: EventStatus,
 }
 
-pub(super) async fn event_status_of(st: &AppState, ui: &Ui, ev: &Json) -> Result<EventStatus, StoreError> {
-    let status = ev["status"].as_str().unwrap_or("").to_string();
-    let links = result_links(st, ui, std::slice::from_ref(ev)).await?.pop().unwrap_or_default();
+pub(super) async fn event_status_of(st: &AppState, ui: &Ui, ev: &InboundEvent) -> Result<EventStatus, StoreError> {
+    let links = result_links(st, ui, std::slice::from_ref(ev)).await?.into_iter().flatten().collect();
     Ok(EventStatus {
-        id: ev["id"].as_i64().unwrap_or(0),
+        id: ev.id,
         csrf: ui.csrf.clone(),
-        status_label: state_label(&ui.t, &status),
-        status_class: status_class(&status),
+        status_label: state_label(&ui.t, &ev.status),
+        status_class: status_class(&ev.status),
         error: error_text(&ui.t, ev),
-        attempts: ev["attempts"].as_i64().unwrap_or(0),
-        processed: when(ui, ev["processed_at"].as_str()),
+        attempts: ev.attempts,
+        processed: ev.processed_at.map(|ms| ui.fmt().datetime(ms)),
         links,
-        ignored: match msg_of(&ev["result"], "ignored") {
-            Some(m) => Some(messages::say(&ui.t, &m)),
-            None => ev["result"]["ignored"].as_str().map(str::to_string),
-        },
-        may_reprocess: status == "failed" && ui.is_admin(),
-        status,
+        ignored: ev.outcome.ignored.as_ref().map(|why| stored_text(&ui.t, why)),
+        may_reprocess: ev.status == "failed" && ui.is_admin(),
+        status: ev.status.clone(),
     })
 }
 
 pub(super) async fn load_event(st: &AppState, ui: &Ui, id: i64) -> Result<(EventView, EventStatus), StoreError> {
-    let ev = st.db.event(&ui.actor, id).await?;
+    let EventDetail { event: ev, body, body_encoding } = st.db.event(&ui.actor, id).await?;
     let sources = st.db.sources(&ui.actor).await?;
-    let source_id = ev["source_id"].as_i64().unwrap_or(0);
-    let text = |k: &str| ev[k].as_str().unwrap_or("").to_string();
+    let source_id = ev.source_id;
     let v = EventView {
         source: source_name(&ui.t, &source_names(&sources), source_id),
         source_href: (ui.is_admin() && sources.iter().any(|s| s.id == source_id)).then(|| format!("/settings/intake/{source_id}")),
-        kind: kind_label(&ui.t, ev["kind"].as_str().unwrap_or("")),
-        external_id: text("external_id"),
-        received: when(ui, ev["received_at"].as_str()),
-        content_type: text("content_type"),
-        remote_addr: text("remote_addr"),
-        body: text("body"),
-        base64: ev["body_encoding"] == "base64",
+        kind: kind_label(&ui.t, &ev.kind),
+        external_id: ev.external_id.clone(),
+        received: ui.fmt().datetime(ev.received_at),
+        content_type: ev.content_type.clone().filter(|s| !s.is_empty()),
+        remote_addr: ev.remote_addr.clone().filter(|s| !s.is_empty()),
+        body,
+        base64: body_encoding == BodyEncoding::Base64,
     };
     Ok((v, event_status_of(st, ui, &ev).await?))
 }
@@ -104,7 +99,7 @@ pub(super) async fn event_page(State(st): State<AppState>, ui: Ui, Path(id): Pat
     }
 }
 
-pub(super) async fn status_fragment(st: &AppState, ui: &Ui, ev: &Json) -> Response {
+pub(super) async fn status_fragment(st: &AppState, ui: &Ui, ev: &InboundEvent) -> Response {
     match event_status_of(st, ui, ev).await {
         Ok(s) => render(&EventStatusFragment { t: ui.t, s }),
         Err(e) => store_error(ui, e),
@@ -117,7 +112,7 @@ pub(super) async fn event_status(State(st): State<AppState>, ui: Ui, Path(id): P
         return r;
     }
     match st.db.event(&ui.actor, id).await {
-        Ok(ev) => status_fragment(&st, &ui, &ev).await,
+        Ok(ev) => status_fragment(&st, &ui, &ev.event).await,
         Err(e) => store_error(&ui, e),
     }
 }
@@ -134,6 +129,6 @@ pub(super) async fn reprocess(State(st): State<AppState>, ui: Ui, Path(id): Path
     if !ui.htmx {
         return Redirect::to(&format!("/intake/events/{id}")).into_response();
     }
-    status_fragment(&st, &ui, &ev).await
+    status_fragment(&st, &ui, &ev.event).await
 }
 

@@ -82,39 +82,40 @@ impl InboxQuery {
     }
 }
 
-pub(super) fn when(ui: &Ui, rfc3339: Option<&str>) -> String {
-    rfc3339.and_then(|s| parse_timestamp(s).ok()).map(|ms| ui.fmt().datetime(ms)).unwrap_or_default()
+/// A stored message in the reader's language; text stored before messages had codes as it was
+/// stored.
+pub(super) fn stored_text(t: &T, m: &StoredMsg) -> String {
+    m.msg.as_ref().map_or_else(|| m.text.clone(), |msg| messages::say(t, msg))
 }
 
 /// An event's error in the reader's language ("caller: «12» — не номер телефона"); an error
 /// stored before messages had codes is shown as it was stored.
-pub(super) fn error_text(t: &T, ev: &Json) -> Option<String> {
-    let stored = ev["error"].as_str().filter(|m| !m.is_empty())?;
-    let message = msg_of(ev, "error").map_or_else(|| stored.to_string(), |m| messages::say(t, &m));
-    Some(match ev["error_field"].as_str().filter(|f| !f.is_empty()) {
+pub(super) fn error_text(t: &T, ev: &InboundEvent) -> Option<String> {
+    let stored = ev.error.as_deref().filter(|m| !m.is_empty())?;
+    let message = ev.error_msg.as_ref().map_or_else(|| stored.to_string(), |m| messages::say(t, m));
+    Some(match ev.error_field.as_deref().filter(|f| !f.is_empty()) {
         Some(field) => format!("{}: {message}", messages::field_label(t, field)),
         None => message,
     })
 }
 
 /// The person and the deal an event made or found, by name.
-pub(super) async fn result_links(st: &AppState, ui: &Ui, events: &[Json]) -> Result<Vec<Vec<Link>>, StoreError> {
-    let ids = |key: &str| events.iter().filter_map(|e| e["result"][key].as_i64()).collect::<Vec<_>>();
-    let persons = st.db.names(&ui.actor, Entity::Person, ids("person_id")).await?;
-    let deals = st.db.names(&ui.actor, Entity::Deal, ids("deal_id")).await?;
+pub(super) async fn result_links(st: &AppState, ui: &Ui, events: &[InboundEvent]) -> Result<Vec<Vec<Link>>, StoreError> {
+    let ids = |made: fn(&poryadok_store::intake::Outcome) -> Option<Made>| {
+        events.iter().filter_map(|e| made(&e.outcome)).map(|m| m.id).collect::<Vec<_>>()
+    };
+    let persons = st.db.names(&ui.actor, Entity::Person, ids(|o| o.person)).await?;
+    let deals = st.db.names(&ui.actor, Entity::Deal, ids(|o| o.deal)).await?;
+    let link = |entity: Entity, names: &HashMap<i64, String>, m: Made| {
+        let name = names.get(&m.id).cloned().unwrap_or_else(|| format!("#{}", m.id));
+        let label = if m.created { ui.t.fmt("intake.result.new", &[("name", name.as_str())]) } else { name };
+        Link { href: format!("/{}/{}", entity.path(), m.id), label }
+    };
     Ok(events
         .iter()
         .map(|e| {
-            let mut links = Vec::new();
-            for (key, entity, names, new_key) in
-                [("person_id", Entity::Person, &persons, "person_created"), ("deal_id", Entity::Deal, &deals, "deal_created")]
-            {
-                let Some(id) = e["result"][key].as_i64() else { continue };
-                let name = names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
-                let label = if e["result"][new_key] == true { ui.t.fmt("intake.result.new", &[("name", name.as_str())]) } else { name };
-                links.push(Link { href: format!("/{}/{id}", entity.path()), label });
-            }
-            links
+            let person = e.outcome.person.map(|m| link(Entity::Person, &persons, m));
+            person.into_iter().chain(e.outcome.deal.map(|m| link(Entity::Deal, &deals, m))).collect()
         })
         .collect())
 }
@@ -136,11 +137,11 @@ pub(super) async fn load_inbox(st: &AppState, ui: &Ui, q: &InboxQuery) -> Result
     let sources = st.db.sources(a).await?;
     let names = source_names(&sources);
     let links = result_links(st, ui, &events).await?;
-    let count = |s: &str| counts.get(s).and_then(Json::as_i64).unwrap_or(0);
+    let count = |s: &str| counts.of(s);
     let mut tabs = vec![StatusTab {
         href: q.href(None, None),
         label: ui.t.t("intake.status.all"),
-        count: EVENT_STATUSES.iter().map(|s| count(s)).sum(),
+        count: counts.total(),
         active: q.status.is_none(),
         class: "",
     }];
@@ -154,21 +155,18 @@ pub(super) async fn load_inbox(st: &AppState, ui: &Ui, q: &InboxQuery) -> Result
     let rows = events
         .iter()
         .zip(links)
-        .map(|(e, links)| {
-            let status = e["status"].as_str().unwrap_or("").to_string();
-            EventRow {
-                id: e["id"].as_i64().unwrap_or(0),
-                received: when(ui, e["received_at"].as_str()),
-                source: source_name(&ui.t, &names, e["source_id"].as_i64().unwrap_or(0)),
-                external_id: e["external_id"].as_str().unwrap_or("").to_string(),
-                status_label: state_label(&ui.t, &status),
-                status_class: status_class(&status),
-                error: error_text(&ui.t, e),
-                links,
-            }
+        .map(|(e, links)| EventRow {
+            id: e.id,
+            received: ui.fmt().datetime(e.received_at),
+            source: source_name(&ui.t, &names, e.source_id),
+            external_id: e.external_id.clone(),
+            status_label: state_label(&ui.t, &e.status),
+            status_class: status_class(&e.status),
+            error: error_text(&ui.t, e),
+            links,
         })
         .collect();
-    let last = events.last().and_then(|e| e["id"].as_i64());
+    let last = events.last().map(|e| e.id);
     Ok(InboxView {
         tabs,
         sources: sources.iter().map(|s| Opt { value: s.id.to_string(), label: s.name.clone() }).collect(),

@@ -70,10 +70,6 @@ pub(super) async fn failed_of(st: &AppState, ui: &Ui, source: i64) -> Result<Str
     })
 }
 
-pub(super) fn failed_total(counts: &Map<String, Json>) -> i64 {
-    counts.get("failed").and_then(Json::as_i64).unwrap_or(0)
-}
-
 pub(super) async fn load_sources(st: &AppState, ui: &Ui, new: NewForm) -> Result<SourcesView, StoreError> {
     let mut sources = Vec::new();
     for s in st.db.sources(&ui.actor).await? {
@@ -88,7 +84,7 @@ pub(super) async fn load_sources(st: &AppState, ui: &Ui, new: NewForm) -> Result
         });
     }
     let kinds = SOURCE_KINDS.iter().map(|k| Opt { value: (*k).to_string(), label: kind_label(&ui.t, k).to_string() }).collect();
-    let failed = failed_total(&st.db.event_counts(&ui.actor).await?);
+    let failed = st.db.event_counts(&ui.actor).await?.failed;
     Ok(SourcesView { csrf: ui.csrf.clone(), sources, kinds, new, failed, relative: st.public_url.is_none() })
 }
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::ui::i18n::Lang;
 use poryadok_core::msg::{Common, IntakeMsg};
-use poryadok_core::{FieldError, Msg};
+use poryadok_core::Msg;
 
 fn source(kind: &str, config: Json) -> Source {
     Source {
@@ -69,15 +69,27 @@ fn intake_messages_are_translated() {
     assert_eq!(field_error(&ru, &refused), Some(("config.stage_id".to_string(), "этап 4 не из выбранной воронки".to_string())));
 }
 
-/// An event as the store lists it, failed with `e`.
-fn failed_event(e: &FieldError) -> Json {
-    json!({
-        "status": "failed",
-        "error": e.message(),
-        "error_code": e.msg.code(),
-        "error_args": e.msg.args_json(),
-        "error_field": e.field,
-    })
+/// An event as the store lists it, failed with `error` (its text and message) on `field`.
+fn failed_event(error: &str, msg: Option<Msg>, field: Option<&str>) -> InboundEvent {
+    InboundEvent {
+        id: 1,
+        source_id: 1,
+        kind: "telephony".into(),
+        external_id: "x".into(),
+        received_at: 0,
+        content_type: None,
+        remote_addr: None,
+        status: "failed".into(),
+        error: Some(error.into()),
+        error_code: msg.as_ref().map(Msg::code),
+        error_args: msg.as_ref().map(Msg::args_json),
+        error_msg: msg,
+        error_field: field.map(str::to_string),
+        attempts: 1,
+        processed_at: None,
+        result: None,
+        outcome: Default::default(),
+    }
 }
 
 #[test]
@@ -85,16 +97,16 @@ fn the_inbox_shows_a_refused_phone_number_in_the_readers_language() {
     let mapping = preset_mapping("generic").unwrap();
     let params = json!({"from": "12"}).as_object().cloned().unwrap();
     let e = poryadok_core::intake::parse_call(&params, &mapping, "RU", "UTC").unwrap_err();
-    let ev = failed_event(&e);
+    let ev = failed_event(&e.message(), Some(e.msg.clone()), Some(&e.field));
     assert_eq!(error_text(&T::new(Lang::Ru), &ev).unwrap(), "caller: «12» — не номер телефона");
     assert_eq!(error_text(&T::new(Lang::En), &ev).unwrap(), "caller: '12' is not a valid phone number");
     // What was stored before messages had codes reads as it was stored.
-    let old = json!({"status": "failed", "error": "the body is empty", "error_field": null});
+    let old = failed_event("the body is empty", None, None);
     assert_eq!(error_text(&T::new(Lang::Ru), &old).unwrap(), "the body is empty");
     let ignored = json!({"ignored": "not a message update", "ignored_code": "telegram_not_a_message", "ignored_args": {}});
-    assert_eq!(
-        msg_of(&ignored, "ignored").map(|m| messages::say(&T::new(Lang::Ru), &m)).as_deref(),
-        Some("это обновление — не сообщение")
-    );
+    let why = poryadok_store::intake::Outcome::of_result(&ignored).ignored.unwrap();
+    assert_eq!(stored_text(&T::new(Lang::Ru), &why), "это обновление — не сообщение");
+    let old = json!({"ignored": "not a message update"});
+    let why = poryadok_store::intake::Outcome::of_result(&old).ignored.unwrap();
+    assert_eq!(stored_text(&T::new(Lang::Ru), &why), "not a message update");
 }
-
