@@ -191,10 +191,7 @@ fn option_label(t: &T, value: &str) -> String {
 /// A refusal that belongs to the form (a setting, or the panel), in the reader's language; `None`
 /// when it is not the user's to fix there.
 fn form_error(t: &T, e: &StoreError) -> Option<(String, String)> {
-    match e {
-        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
-        _ => messages::field_error(t, e),
-    }
+    messages::field_error(t, e)
 }
 
 fn last_run(t: &T, fmt: &Fmt, last: Option<&LastRun>) -> String {

@@ -83,7 +83,6 @@ fn responsible_label(t: &T, r: &str) -> String {
 fn inline_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     match e {
         StoreError::Filter { field, error, text } => Some((field.clone(), filter_message(error, text))),
-        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
         _ => messages::field_error(t, e),
     }
 }

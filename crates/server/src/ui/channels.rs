@@ -91,6 +91,9 @@ pub struct Problem {
 
 impl Problem {
     fn of(t: &T, e: &StoreError) -> Option<Problem> {
+        if let StoreError::Conflict { field: None, msg } = e {
+            return Some(Problem { field: String::new(), message: messages::say(t, msg) });
+        }
         let (field, message) = field_error(t, e)?;
         Some(Problem { field: input_of(&field).to_string(), message })
     }

@@ -59,7 +59,6 @@ fn input_amount(t: &T, minor: i64) -> String {
 /// not about the form. The open balance reads as money in the invoice's currency.
 fn form_error(ui: &Ui, fmt: &Fmt, currency: &str, e: &StoreError) -> Option<(String, String)> {
     match e {
-        StoreError::Conflict { field: None, .. } | StoreError::Forbidden { field: None, .. } => None,
         StoreError::Validation(fe) => match &fe.msg {
             Msg::InvoiceMsg(InvoiceMsg::ExceedsBalance { balance }) => {
                 Some((fe.field.clone(), ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(*balance, currency).as_str())])))

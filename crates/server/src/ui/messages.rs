@@ -36,14 +36,13 @@ pub fn field_label(t: &T, field: &str) -> String {
     UiLabels(*t).label(field).unwrap_or_else(|| field.to_string())
 }
 
-/// A refusal's field (key) and its text in the reader's language, for inline display in forms.
-/// `None` for failures that are not the user's to fix (not found, internal).
+/// A refusal that names a field: the field (key) and the text in the reader's language, for
+/// inline display in forms. `None` for the rest (a refusal of the whole action, not found,
+/// internal), which [`super::store_error`] shows as a page or a notice with its own status.
 pub fn field_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     match e {
         StoreError::Validation(fe) => Some((fe.field.clone(), say(t, &fe.msg))),
-        StoreError::Conflict { field, msg } | StoreError::Forbidden { field, msg } => {
-            Some((field.clone().unwrap_or_default(), say(t, msg)))
-        }
+        StoreError::Conflict { field: Some(f), msg } | StoreError::Forbidden { field: Some(f), msg } => Some((f.clone(), say(t, msg))),
         StoreError::Filter { field, error, text } => Some((field.clone(), super::lists::filter_message(error, text))),
         _ => None,
     }
@@ -56,7 +55,10 @@ pub fn refusal_line(t: &T, e: &StoreError) -> Option<String> {
         StoreError::Conflict { field, .. } | StoreError::Forbidden { field, .. } => field.as_deref().map(|f| field_label(t, f)),
         _ => None,
     };
-    let (_, text) = field_error(t, e)?;
+    let text = match e {
+        StoreError::Conflict { field: None, msg } | StoreError::Forbidden { field: None, msg } => say(t, msg),
+        _ => field_error(t, e)?.1,
+    };
     Some(match label {
         Some(l) if !l.is_empty() => format!("{l}: {text}"),
         _ => text,

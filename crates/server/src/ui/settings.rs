@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/users", show(Tab::Users).post(create_user))
         .route("/settings/users/{id}", post(update_user))
         .route("/settings/users/{id}/active", post(set_user_active))
+        .route("/settings/users/{id}/unlock", post(unlock_user))
         .route("/settings/teams", show(Tab::Teams).post(create_team))
         .route("/settings/teams/{id}", post(rename_team))
         .route("/settings/teams/{id}/delete", post(delete_team))
@@ -207,6 +208,8 @@ pub struct UserView {
     pub team_id: String,
     pub active: bool,
     pub me: bool,
+    /// "Locked until 14:05" while wrong passwords keep the user from signing in.
+    pub locked: Option<String>,
 }
 
 pub struct UsersView {
@@ -450,7 +453,9 @@ async fn team_choices(st: &AppState, ui: &Ui) -> Result<Vec<(i64, String)>, Stor
 
 async fn load_users(st: &AppState, ui: &Ui) -> Result<UsersView, StoreError> {
     let rows = all(st, ui, Entity::User, "name", Vec::new()).await?;
+    let locked = st.db.locked_users(&ui.actor).await?;
     let t = ui.t;
+    let (fmt, now) = (ui.fmt(), st.db.clock.now_ms());
     let users = rows
         .iter()
         .map(|r| UserView {
@@ -462,10 +467,20 @@ async fn load_users(st: &AppState, ui: &Ui) -> Result<UsersView, StoreError> {
             team_id: int_of(r, "team_id"),
             active: r.get("active") == &Val::Bool(true),
             me: r.id() == ui.actor.user_id(),
+            locked: locked.get(&r.id()).map(|&until| t.fmt("settings.users.locked_until", &[("time", &until_time(&fmt, now, until))])),
         })
         .collect();
     let teams = team_choices(st, ui).await?.into_iter().map(|(id, name)| Choice { value: id.to_string(), label: name }).collect();
     Ok(UsersView { users, roles: choices(Role::ALL, |r| role_label(&t, r)), teams })
+}
+
+/// When a lockout ends: the time alone when that is today in the workspace's zone, else date and time.
+fn until_time(fmt: &super::format::Fmt, now: i64, until: i64) -> String {
+    let (when, today) = (fmt.datetime(until), fmt.date(now));
+    match when.strip_prefix(today.as_str()) {
+        Some(time) => time.trim_start().to_string(),
+        None => when,
+    }
 }
 
 async fn load_teams(st: &AppState, ui: &Ui) -> Result<Vec<TeamView>, StoreError> {
@@ -581,10 +596,10 @@ fn label(t: &T, tab: Tab, field: &str) -> String {
 
 /// A refusal that belongs next to a form; anything else (not found, forbidden) is an error page.
 fn failure(t: &T, tab: Tab, e: &StoreError) -> Option<(String, String)> {
-    let (field, message) = super::field_error(t, e)?;
-    if field.is_empty() {
-        return Some((field, message));
+    if let StoreError::Conflict { field: None, msg } = e {
+        return Some((String::new(), messages::say(t, msg)));
     }
+    let (field, message) = super::field_error(t, e)?;
     Some((field.clone(), format!("{}: {}", label(t, tab, &field), message)))
 }
 
@@ -815,6 +830,13 @@ async fn set_user_active(State(st): State<AppState>, Admin(ui): Admin, Path(id):
         st.db.update(&ui.actor, Entity::User, id, &json!({"active": active})).await
     };
     let notice = if active { "settings.notice.activated" } else { "settings.notice.deactivated" };
+    outcome(&st, &ui, Target::new(Tab::Users, format!("user-{id}"), Values::new()), result, notice).await
+}
+
+/// Lifts a user's sign-in lockout (wrong passwords); the notice says whether one was on.
+async fn unlock_user(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+    let result = st.db.unlock_user(&ui.actor, id).await;
+    let notice = if matches!(result, Ok(false)) { "settings.notice.not_locked" } else { "settings.notice.unlocked" };
     outcome(&st, &ui, Target::new(Tab::Users, format!("user-{id}"), Values::new()), result, notice).await
 }
 
