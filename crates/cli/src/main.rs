@@ -252,6 +252,12 @@ enum UserCommand {
         #[arg(long)]
         workspace: Option<i64>,
     },
+    /// Lift the sign-in lockout of the user with this e-mail (after too many wrong passwords)
+    /// and forget their recent failures.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -417,6 +423,22 @@ async fn run(cli: Cli) -> Result<()> {
             println!("user {} created in workspace {ws}: {}", user.id(), user.to_json());
             db.close().await;
             Ok(())
+        }
+        Command::User { command: UserCommand::Unlock { email } } => {
+            let db = cli.db.open().await?;
+            let r = async {
+                let (ws, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+                let actor = db.system_actor(ws, Channel::Cli).await?;
+                if db.unlock_user(&actor, user).await.map_err(describe)? {
+                    println!("{email}: the lockout is lifted; the user can sign in again");
+                } else {
+                    println!("{email}: was not locked; recent failed sign-ins are forgotten");
+                }
+                Ok(())
+            }
+            .await;
+            db.close().await;
+            r
         }
         Command::Duplicates { entity, limit, workspace } => {
             let db = cli.db.open().await?;

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/tokens", get(api::tokens::list).post(api::tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(api::tokens::revoke))
+        .route("/api/v1/users/{id}/unlock", post(api::users::unlock))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/funnel", get(reports::funnel))

@@ -445,6 +445,23 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/users/{id}/unlock",
+        item([(
+            HttpMethod::Post,
+            simple(
+                "auth",
+                "unlock_user",
+                "Lift a user's sign-in lockout and forget their recent failed sign-ins (administrators)",
+                "200",
+                "unlocked: whether a lockout was on",
+                object("{data: {unlocked}}"),
+            )
+            .parameter(id_param())
+            .response("403", json_response("the caller is not an administrator", Some(error_ref())))
+            .response("404", json_response("no such user in this workspace", Some(error_ref()))),
+        )]),
+    );
+    add(
         "/api/v1/workspace",
         item([
             (HttpMethod::Get, simple("workspace", "get_workspace", "Workspace settings", "200", "settings", object("{data: {name, currency, timezone, locale, region, visibility, business_hours}}"))),

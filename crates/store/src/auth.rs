@@ -7,8 +7,10 @@
 //! each further failure after a lockout doubles the next one, up to [`MAX_LOCKOUT_MS`]. While a
 //! subject is locked no password is checked at all, the right one included, and refused attempts
 //! are not counted (an attacker cannot extend a lockout by hammering it). A successful sign-in
-//! clears the account's failures and lockout; a client address's record only ages out. Everything
-//! lives in the database, so it holds across server processes, and time is the [`Db`]'s clock.
+//! clears the account's failures and lockout; a client address's record only ages out. An
+//! administrator may lift an account's lockout early ([`Db::unlock_user`]): that clears the same.
+//! Everything lives in the database, so it holds across server processes, and time is the
+//! [`Db`]'s clock.
 //!
 //! A password change ends every session of the user ([`end_sessions_on`], called from the record
 //! write path); API tokens stay, since they are credentials the user manages on their own.
@@ -31,6 +33,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use sea_query::{Expr, JoinType, OnConflict, Order, Query};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 pub const SESSION_DAYS: i64 = 14;
 
@@ -459,6 +462,61 @@ impl Db {
             .to_owned();
         self.write.execute(self.backend.build(&q)).await?;
         Ok(())
+    }
+
+    /// Lifts the lockout of a user's account (administrators only): the e-mail's lockout and its
+    /// recent failures go, so the next wrong password counts from zero and a new lockout starts a
+    /// new episode (with its notice). The user's client address, if locked, stays locked: it may
+    /// be someone else's. Returns whether a lockout was on. A user of another workspace is
+    /// `NotFound`.
+    pub async fn unlock_user(&self, actor: &Actor, user_id: i64) -> Result<bool> {
+        if actor.caller.role != Role::Admin {
+            return Err(StoreError::forbidden(RecordMsg::UnlockAdminOnly {}));
+        }
+        let q = Query::select()
+            .column(col("email"))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(user_id))
+            .to_owned();
+        let row = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        let email: String = row.try_get("", "email")?;
+        let now = self.clock.now_ms();
+        let was_on = self.locked_until(&email, "", now).await?.is_some();
+        self.clear_failures(&email).await?;
+        tracing::info!(
+            workspace_id = actor.ws_id(),
+            by_user_id = actor.user_id(),
+            channel = actor.channel.as_str(),
+            user_id,
+            was_locked = was_on,
+            "sign-in lockout lifted"
+        );
+        Ok(was_on)
+    }
+
+    /// The users of the caller's workspace whose account is locked now, with the end of the
+    /// lockout (user id → locked until), for the administrator's list of users.
+    pub async fn locked_users(&self, actor: &Actor) -> Result<HashMap<i64, i64>> {
+        if actor.caller.role != Role::Admin {
+            return Err(StoreError::forbidden(RecordMsg::UnlockAdminOnly {}));
+        }
+        let q = Query::select()
+            .expr_as(Expr::col((col("u"), col("id"))), col("id"))
+            .expr_as(Expr::col((col("l"), col("locked_until"))), col("locked_until"))
+            .from_as(col("login_lockouts"), col("l"))
+            .join_as(
+                JoinType::InnerJoin,
+                col("users"),
+                col("u"),
+                Expr::col((col("u"), col("email"))).equals((col("l"), col("subject"))),
+            )
+            .and_where(Expr::col((col("u"), col("workspace_id"))).eq(actor.ws_id()))
+            .and_where(Expr::col((col("l"), col("scope"))).eq("email"))
+            .and_where(Expr::col((col("l"), col("locked_until"))).gt(self.clock.now_ms()))
+            .to_owned();
+        let rows = self.write.query_all(self.backend.build(&q)).await?;
+        rows.iter().map(|r| Ok((r.try_get::<i64>("", "id")?, r.try_get::<i64>("", "locked_until")?))).collect()
     }
 
     /// Who hears of a lockout: the account's user and the workspace's active administrators, each

@@ -27,6 +27,7 @@ catalogue! {
         MergeSelf {} = "merge_self", en "a record cannot be merged with itself", ru "запись нельзя объединить с самой собой";
         MergeBusy {} = "merge_busy", en "one of the records was just changed; try again", ru "одну из записей только что изменили; попробуйте ещё раз";
         TokensAdminOnly {} = "tokens_admin_only", en "only administrators see other users' tokens", ru "чужие токены видят только администраторы";
+        UnlockAdminOnly {} = "unlock_admin_only", en "only administrators lift sign-in lockouts", ru "снимать блокировку входа могут только администраторы";
         NoTimeline {} = "no_timeline", en "only deals, persons and organizations have a timeline", ru "лента есть только у сделок, контактов и компаний";
         LocalLink {} = "local_link", en "must be a local path such as /deals/5", ru "нужен путь внутри системы, например /deals/5";
         PositiveInterval {} = "positive_interval", en "must be a positive interval", ru "нужен положительный интервал";

@@ -12,6 +12,7 @@ pub mod records;
 pub mod reports;
 pub mod session;
 pub mod tokens;
+pub mod users;
 pub mod workspace;
 
 use crate::error::{ApiError, ApiResult};

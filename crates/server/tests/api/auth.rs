@@ -44,6 +44,7 @@ crate::both_dbs!(
     the_session_cookie_is_secure_behind_https,
     sign_in_never_redirects_off_site,
     a_taken_e_mail_does_not_say_where,
+    an_administrator_lifts_a_lockout,
 );
 
 async fn session_login_with_csrf(app: TestApp) {
@@ -453,4 +454,55 @@ async fn a_taken_e_mail_does_not_say_where(app: TestApp) {
     // Changing an e-mail to a taken one answers the same.
     let changed = app.patch(&app.t.admin, &format!("/api/v1/users/{}", app.ids.manager2), json!({"email": "admin@b.test"})).await;
     assert_eq!(changed, here);
+}
+
+async fn an_administrator_lifts_a_lockout(app: TestApp) {
+    let right = "a-good-long-secret";
+    app.set_password(app.ids.manager1, right).await;
+    let m1 = app.ids.manager1;
+    let unlock = |token: &str, id: i64| {
+        let token = token.to_string();
+        let app = &app;
+        async move { app.post(&token, &format!("/api/v1/users/{id}/unlock"), json!({})).await }
+    };
+    for _ in 0..5 {
+        api_login(&app, "m1@a.test", "wrong-password-1", None).await;
+    }
+    assert_eq!(api_login(&app, "m1@a.test", right, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Only an administrator of the user's own workspace lifts it.
+    let r = unlock(&app.t.manager2, m1).await;
+    assert_error(&r, 403, "forbidden", None);
+    assert_eq!(r.1["error"]["message"], "only administrators lift sign-in lockouts");
+    assert_error(&unlock(&app.t.manager1, m1).await, 403, "forbidden", None);
+    assert_error(&unlock(&app.t.other_admin, m1).await, 404, "not_found", None);
+    let (_, theirs) = app.db.user_by_email("admin@b.test").await.unwrap().unwrap();
+    assert_error(&unlock(&app.t.admin, theirs).await, 404, "not_found", None);
+    assert_error(&unlock(&app.t.admin, 999_999).await, 404, "not_found", None);
+    let (s, v) = app.post(&app.t.admin, "/api/v1/users/nobody/unlock", json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(api_login(&app, "m1@a.test", right, None).await.status(), StatusCode::TOO_MANY_REQUESTS, "still locked");
+
+    let (s, v) = unlock(&app.t.admin, m1).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"data": {"unlocked": true}}));
+    // The failures are forgotten too: four more wrong passwords do not lock, and the fifth starts
+    // a new first lockout (five minutes, not the doubled ten).
+    for i in 1..5 {
+        assert_eq!(api_login(&app, "m1@a.test", "wrong-password-1", None).await.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let fifth = api_login(&app, "m1@a.test", "wrong-password-1", None).await;
+    assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&fifth), 300);
+    assert_eq!(unlock(&app.t.admin, m1).await.1["data"]["unlocked"], true);
+    assert_eq!(api_login(&app, "m1@a.test", right, None).await.status(), StatusCode::OK);
+    // Nothing to lift now; a lockout that has run out is no lockout either.
+    assert_eq!(unlock(&app.t.admin, m1).await, (StatusCode::OK, json!({"data": {"unlocked": false}})));
+    for _ in 0..5 {
+        api_login(&app, "m1@a.test", "wrong-password-1", None).await;
+    }
+    app.clock.advance(Duration::minutes(5) + Duration::seconds(1));
+    assert_eq!(unlock(&app.t.admin, m1).await.1["data"]["unlocked"], false);
+    // The users' own routes are untouched by the new one beside them.
+    assert_eq!(app.get(&app.t.admin, &format!("/api/v1/users/{m1}/history")).await.0, StatusCode::OK);
 }

@@ -18,6 +18,7 @@ crate::both_dbs!(
     a_refused_regulation_is_shown_next_to_its_input_and_nothing_is_saved,
     a_role_range_saved_in_the_settings_stops_a_managers_move,
     the_working_calendar_and_reasons_are_saved_and_checked_by_the_store,
+    a_locked_user_is_shown_and_unlocked,
 );
 
 #[track_caller]
@@ -461,4 +462,56 @@ async fn the_working_calendar_and_reasons_are_saved_and_checked_by_the_store(app
     );
     let (_, page) = s.get("/settings/workspace").await;
     at(&page, "value=\"09:00-13:00, 14:00-18:00\"");
+}
+
+async fn a_locked_user_is_shown_and_unlocked(app: TestApp) {
+    let right = "a-good-long-secret";
+    let m3 = app.ids.manager3;
+    app.set_password(m3, right).await;
+    let sign_in = |password: &'static str| {
+        let req = app.client.post(format!("{}/api/v1/auth/login", app.base)).json(&json!({"email": "m3@a.test", "password": password}));
+        async move { req.send().await.unwrap().status() }
+    };
+    for _ in 0..5 {
+        sign_in("wrong-password-1").await;
+    }
+    assert_eq!(sign_in(right).await, StatusCode::TOO_MANY_REQUESTS);
+
+    // 09:00 UTC is 12:00 in the workspace's Moscow; the first lockout lasts five minutes.
+    let s = admin(&app).await;
+    let (status, page) = s.get("/settings/users").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = &page[at(&page, &format!("id=\"user-{m3}\""))..];
+    let row = &row[..at(row, "</tr>")];
+    at(row, "Заблокирован до 12:05");
+    at(row, &format!("action=\"/settings/users/{m3}/unlock\""));
+    at(row, "name=\"csrf_token\"");
+    at(row, "Разблокировать");
+    assert_eq!(page.matches("Заблокирован до").count(), 1, "only the locked user has the badge");
+
+    // A plain form post (no scripts) carries the CSRF field and lands back on the tab.
+    let csrf = html_attr(row, &format!("action=\"/settings/users/{m3}/unlock\""), "value").unwrap();
+    let resp = s.client.post(format!("{}/settings/users/{m3}/unlock", s.base)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/settings/users");
+    assert_eq!(sign_in(right).await, StatusCode::OK);
+
+    // htmx: the refreshed tab with the notice, and no badge any more.
+    for _ in 0..5 {
+        sign_in("wrong-password-1").await;
+    }
+    let (status, html) = s.post_form(&format!("/settings/users/{m3}/unlock"), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    at(&html, "Блокировка снята");
+    assert!(!html.contains("Заблокирован до"), "{html}");
+    let (status, html) = s.post_form(&format!("/settings/users/{m3}/unlock"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&html, "Пользователь не был заблокирован");
+    assert_eq!(sign_in(right).await, StatusCode::OK);
+
+    // Managers cannot, and without the CSRF token nobody can.
+    let m = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    assert_eq!(m.post_form(&format!("/settings/users/{m3}/unlock"), &[]).await.0, StatusCode::FORBIDDEN);
+    let resp = s.client.post(format!("{}/settings/users/{m3}/unlock", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
