@@ -236,8 +236,11 @@ mod tests {
         assert!(check_settings("release", &json!({"mode": "pool", "pool": [3]})).is_ok());
         assert_eq!(check_settings("robot", &json!({})).unwrap_err().field, "name");
         assert!(check_settings("debtors", &json!({"grace_days": 0})).is_ok());
-        assert_eq!(check_settings("forgotten", &json!({"days": 0})).unwrap_err().msg, AssistantMsg::Days { min: 1, max: 3650 }.into());
-        assert_eq!(check_settings("release", &json!({"mode": "pool"})).unwrap_err().msg, AssistantMsg::PoolEmpty {}.into());
+        assert_eq!(
+            check_settings("forgotten", &json!({"days": 0})).unwrap_err().msg,
+            Box::new(AssistantMsg::Days { min: 1, max: 3650 }.into())
+        );
+        assert_eq!(check_settings("release", &json!({"mode": "pool"})).unwrap_err().msg, Box::new(AssistantMsg::PoolEmpty {}.into()));
     }
 
     #[test]

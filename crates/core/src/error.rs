@@ -7,7 +7,8 @@ use crate::msg::Msg;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub msg: Msg,
+    /// Boxed: a message with its arguments is large, and errors travel through every `?`.
+    pub msg: Box<Msg>,
     /// The field's label where the workspace named it (a custom field); built-ins are labelled by
     /// the reader's catalogue.
     pub label: Option<String>,
@@ -15,7 +16,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
-        Self { field: field.into(), msg: msg.into(), label: None }
+        Self { field: field.into(), msg: Box::new(msg.into()), label: None }
     }
 
     /// The same error with the field's own label (a custom field's).

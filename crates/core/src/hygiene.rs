@@ -799,7 +799,7 @@ mod tests {
         let mut p = default_params();
         p.remove("field_demo_link");
         let e = bind(r, &p).err();
-        assert_eq!(e.map(|e| (e.field, e.msg)), Some(("params.field_demo_link".to_string(), Common::Required {}.into())));
+        assert_eq!(e.map(|e| (e.field, *e.msg)), Some(("params.field_demo_link".to_string(), Common::Required {}.into())));
 
         // Another rule's parameter is fine (one mapping serves the whole catalogue), a typo is not.
         let only: HashMap<String, String> = [("stage_demo_done", "Проведено демо"), ("field_demo_link", "demo_link"), ("days_trial", "14")]

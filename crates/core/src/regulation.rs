@@ -122,8 +122,7 @@ pub fn template_placeholders(template: &str) -> Result<Vec<String>, Msg> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
-        let close =
-            after.find('}').ok_or_else(|| R::UnclosedBrace { at: rest[open..].chars().take(20).collect::<String>() })?;
+        let close = after.find('}').ok_or_else(|| R::UnclosedBrace { at: rest[open..].chars().take(20).collect::<String>() })?;
         let name = &after[..close];
         let known = PLACEHOLDERS.contains(&name) || name.strip_prefix("custom.").is_some_and(is_custom_key);
         if !known {
@@ -252,8 +251,7 @@ pub fn render_without_missing(template: &str, lookup: &dyn Fn(&str) -> String) -
 }
 
 fn working_time(v: Option<&Value>, path: &str) -> Result<WorkingTime, FieldError> {
-    let obj =
-        v.and_then(Value::as_object).ok_or_else(|| err(path, R::DurationShape {}))?;
+    let obj = v.and_then(Value::as_object).ok_or_else(|| err(path, R::DurationShape {}))?;
     let amount = obj.get("amount").and_then(Value::as_i64).ok_or_else(|| err(&format!("{path}.amount"), Common::NotInteger {}))?;
     if amount <= 0 {
         return Err(err(&format!("{path}.amount"), Common::Positive {}));
@@ -329,8 +327,7 @@ impl StageRegulation {
                 let p = |k: &str| format!("entry_tasks.{i}.{k}");
                 let t = t.as_object().ok_or_else(|| err(&format!("entry_tasks.{i}"), Common::NotObject {}))?;
                 let kind = t.get("type").and_then(Value::as_str).unwrap_or("task");
-                let kind = ActivityType::parse(kind)
-                    .ok_or_else(|| err(&p("type"), Common::OneOf { list: words(ActivityType::ALL) }))?;
+                let kind = ActivityType::parse(kind).ok_or_else(|| err(&p("type"), Common::OneOf { list: words(ActivityType::ALL) }))?;
                 let assignee = match t.get("assignee").and_then(Value::as_str).unwrap_or("owner") {
                     "owner" => Assignee::Owner,
                     "head" => Assignee::Head,
@@ -397,8 +394,11 @@ pub fn parse_role_ranges(v: &Value) -> Result<Vec<RoleRange>, FieldError> {
     let list = v.as_array().ok_or_else(|| FieldError::new("role_ranges", R::RoleRangesShape {}))?;
     let mut out: Vec<RoleRange> = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        let role =
-            item.get("role").and_then(Value::as_str).and_then(Role::parse).ok_or_else(|| e(i, "role", Common::OneOf { list: words(Role::ALL) }.into()))?;
+        let role = item
+            .get("role")
+            .and_then(Value::as_str)
+            .and_then(Role::parse)
+            .ok_or_else(|| e(i, "role", Common::OneOf { list: words(Role::ALL) }.into()))?;
         if matches!(role, Role::Admin | Role::Head) {
             return Err(e(i, "role", R::RoleUnlimited {}.into()));
         }

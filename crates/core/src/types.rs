@@ -133,7 +133,8 @@ pub fn parse_currency(s: &str) -> Result<String, Msg> {
 /// An absolute http(s) URL with a host.
 pub fn parse_url(s: &str) -> Result<String, Msg> {
     let t = s.trim();
-    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| Msg::from(Common::Url { s: s.to_string() }))?;
+    let rest =
+        t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).ok_or_else(|| Msg::from(Common::Url { s: s.to_string() }))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || t.chars().any(char::is_whitespace) || t.len() > 2048 {
         return Err(Common::Url { s: s.to_string() }.into());

@@ -227,7 +227,7 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, Msg> {
 
 /// A structured setting in its canonical form, or what is wrong with it.
 fn json_setting(shape: JsonShape, raw: &Value) -> Result<Value, crate::msg::Msg> {
-    json_setting_at(shape, raw).map_err(|e| e.msg)
+    json_setting_at(shape, raw).map_err(|e| *e.msg)
 }
 
 /// A structured setting in its canonical form; the error names the part that is wrong.

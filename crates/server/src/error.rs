@@ -29,7 +29,7 @@ pub struct ApiError {
     /// Where in a filter expression the problem is: `{"line", "column", "length", "hint", "display"}`.
     pub position: Option<serde_json::Value>,
     /// The catalogue message behind `message`, for readers in another language.
-    pub msg: Option<Msg>,
+    pub msg: Option<Box<Msg>>,
 }
 
 impl ApiError {
@@ -39,7 +39,7 @@ impl ApiError {
     /// A refusal from the catalogue: `message` is its English text.
     pub fn from_msg(status: StatusCode, code: &'static str, msg: impl Into<Msg>) -> Self {
         let msg = msg.into();
-        ApiError { status, code, message: msg.english(), field: None, position: None, msg: Some(msg) }
+        ApiError { status, code, message: msg.english(), field: None, position: None, msg: Some(Box::new(msg)) }
     }
     /// 422 for `field` with a catalogue message.
     pub fn invalid(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
@@ -76,12 +76,8 @@ impl From<StoreError> for ApiError {
                 e
             }
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict { field, msg } => {
-                ApiError { field, ..ApiError::from_msg(StatusCode::CONFLICT, "conflict", msg) }
-            }
-            StoreError::Forbidden { field, msg } => {
-                ApiError { field, ..ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden", msg) }
-            }
+            StoreError::Conflict { field, msg } => ApiError { field, ..ApiError::from_msg(StatusCode::CONFLICT, "conflict", msg) },
+            StoreError::Forbidden { field, msg } => ApiError { field, ..ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden", msg) },
             StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
             StoreError::Stale { current } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,

@@ -220,15 +220,15 @@ pub fn document() -> OpenApi {
                     )
                     .property(
                         "message_code",
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .description(Some("the message catalogue's stable code, e.g. stage_needs_fields; absent for errors outside the catalogue")),
+                        ObjectBuilder::new().schema_type(Type::String).description(Some(
+                            "the message catalogue's stable code, e.g. stage_needs_fields; absent for errors outside the catalogue",
+                        )),
                     )
                     .property(
                         "args",
-                        ObjectBuilder::new()
-                            .schema_type(Type::Object)
-                            .description(Some("the message's typed arguments by name (field names as keys), to render it in another language")),
+                        ObjectBuilder::new().schema_type(Type::Object).description(Some(
+                            "the message's typed arguments by name (field names as keys), to render it in another language",
+                        )),
                     )
                     .required("code")
                     .required("message"),

@@ -214,9 +214,9 @@ impl Db {
         let entity = match (obj.get("entity"), old) {
             (Some(v), _) => {
                 let name = v.as_str().ok_or_else(|| StoreError::invalid("entity", Common::NotString {}))?;
-                Entity::from_name(name).filter(|e| RULE_ENTITIES.contains(e)).ok_or_else(|| {
-                    StoreError::invalid("entity", Common::OneOf { list: words(RULE_ENTITIES.iter().map(|e| e.name())) })
-                })?
+                Entity::from_name(name)
+                    .filter(|e| RULE_ENTITIES.contains(e))
+                    .ok_or_else(|| StoreError::invalid("entity", Common::OneOf { list: words(RULE_ENTITIES.iter().map(|e| e.name())) }))?
             }
             (None, Some(o)) => o.entity,
             (None, None) => Entity::Deal,

@@ -23,8 +23,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{Channel, Role};
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::{Field, Kind};
 use poryadok_core::types::format_ms;
 use poryadok_core::Val;
@@ -505,12 +505,7 @@ impl Db {
             .expr_as(Expr::col((col("u"), col("id"))), col("id"))
             .expr_as(Expr::col((col("l"), col("locked_until"))), col("locked_until"))
             .from_as(col("login_lockouts"), col("l"))
-            .join_as(
-                JoinType::InnerJoin,
-                col("users"),
-                col("u"),
-                Expr::col((col("u"), col("email"))).equals((col("l"), col("subject"))),
-            )
+            .join_as(JoinType::InnerJoin, col("users"), col("u"), Expr::col((col("u"), col("email"))).equals((col("l"), col("subject"))))
             .and_where(Expr::col((col("u"), col("workspace_id"))).eq(actor.ws_id()))
             .and_where(Expr::col((col("l"), col("scope"))).eq("email"))
             .and_where(Expr::col((col("l"), col("locked_until"))).gt(self.clock.now_ms()))

@@ -17,8 +17,8 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::workspace::NewWorkspace;
 use crate::Db;
-use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind, Role};
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::Entity;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use sea_query::{Expr, Func, Query, SimpleExpr, Value};
@@ -313,10 +313,7 @@ impl Db {
             Query::select().column(col("email")).from(col("users")).and_where(Expr::col(col("email")).is_in(emails)).limit(1).to_owned();
         if let Some(r) = self.write.query_one(self.backend.build(&taken)).await? {
             let email: String = r.try_get("", "email")?;
-            return Err(StoreError::conflict(
-                "seed",
-                RecordMsg::DemoSeedTaken { email, seed: opts.seed as i64 },
-            ));
+            return Err(StoreError::conflict("seed", RecordMsg::DemoSeedTaken { email, seed: opts.seed as i64 }));
         }
         let passwords: Vec<String> = users.iter().map(|u| u.password.clone()).collect();
         let hashes = tokio::task::spawn_blocking(move || passwords.iter().map(|p| hash_password(p)).collect::<Result<Vec<String>>>())

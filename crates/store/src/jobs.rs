@@ -12,10 +12,10 @@
 //! on one file only the holder of the `jobs` lease claims at all.
 //!
 //! This module owns the rows; what a job kind does lives with the worker that runs it.
-use poryadok_core::msg::{words, Common, RecordMsg};
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::msg::{words, Common, RecordMsg};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use sea_query::{Expr, LockBehavior, LockType, OnConflict, Order, Query};
 use serde_json::{json, Value as Json};

@@ -15,8 +15,8 @@ use crate::error::{Result, StoreError};
 use crate::records::{append_history, decode, fetch_one, read_custom_defs, visible_select, Row};
 use crate::sql::{bump_version, col, to_json, to_sea};
 use crate::Db;
-use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::domain::{CustomFieldType, HistoryAction};
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::Val;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
@@ -559,10 +559,7 @@ impl Db {
             .and_where(Expr::col(col("deleted_at")).is_null())
             .to_owned();
         if tx.execute(self.backend.build(&q)).await?.rows_affected() != 2 {
-            return Err(StoreError::Conflict {
-                field: Some("merge_id".into()),
-                msg: RecordMsg::MergeBusy {}.into(),
-            });
+            return Err(StoreError::Conflict { field: Some("merge_id".into()), msg: RecordMsg::MergeBusy {}.into() });
         }
         Ok(())
     }

@@ -5,8 +5,8 @@ use crate::error::{Result, StoreError};
 use crate::records::{append_history, check_refs, fetch_one};
 use crate::sql::col;
 use crate::Db;
-use poryadok_core::msg::{words, Common, RecordMsg};
 use poryadok_core::domain::HistoryAction;
+use poryadok_core::msg::{words, Common, RecordMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::format_ms;
 use poryadok_core::validate::RefCheck;
@@ -76,11 +76,7 @@ impl Db {
             Ok(None) => return Err(StoreError::Internal("insert returned no id".into())),
             Err(e) => {
                 let err = StoreError::Db(e);
-                return Err(if err.is_unique_violation() {
-                    StoreError::conflict("user_id", RecordMsg::ParticipantTwice {})
-                } else {
-                    err
-                });
+                return Err(if err.is_unique_violation() { StoreError::conflict("user_id", RecordMsg::ParticipantTwice {}) } else { err });
             }
         };
         let mut changes = Map::new();

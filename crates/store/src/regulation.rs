@@ -11,9 +11,9 @@ use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
 use crate::records::{create_system_records, read_custom_defs, Row};
 use crate::sql::{aliased, col};
-use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::Role;
+use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
 use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_date, Val};
@@ -99,7 +99,13 @@ fn deal_value(row: &Row, field: &str) -> Option<String> {
 
 /// The labels of the fields among `required` that `row` leaves empty.
 /// The required fields `row` lacks, custom ones with their workspace label.
-async fn missing_fields(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, required: &[String]) -> Result<Vec<FieldName>> {
+async fn missing_fields(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    row: &Row,
+    required: &[String],
+) -> Result<Vec<FieldName>> {
     let missing: Vec<&String> = required.iter().filter(|f| deal_value(row, f).is_none()).collect();
     if missing.is_empty() {
         return Ok(Vec::new());
@@ -411,7 +417,12 @@ async fn check_role_range(conn: &impl ConnectionTrait, backend: DbBackend, actor
     if stage.position > limit_pos {
         return Err(StoreError::Forbidden {
             field: Some("stage_id".into()),
-            msg: RegulationMsg::BeyondRoleRange { role: poryadok_core::msg::RoleName(actor.caller.role.as_str().into()), limit: limit_name, stage: stage.name.clone() }.into(),
+            msg: RegulationMsg::BeyondRoleRange {
+                role: poryadok_core::msg::RoleName(actor.caller.role.as_str().into()),
+                limit: limit_name,
+                stage: stage.name.clone(),
+            }
+            .into(),
         });
     }
     Ok(())
@@ -453,17 +464,15 @@ async fn check_closing(
             from_list("frozen_reason", &reason, frozen_reasons)?;
             let day = text("return_on").ok_or_else(|| StoreError::invalid("return_on", Common::Required {}))?;
             // The return task is due when that day's work starts.
-            let noon_utc =
-                poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z"))
-                    .map_err(|_| StoreError::invalid("return_on", Common::NotDate { s: day.clone() }))?;
+            let noon_utc = poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z"))
+                .map_err(|_| StoreError::invalid("return_on", Common::NotDate { s: day.clone() }))?;
             let (day_start, _) = poryadok_core::zone::day_bounds(tz, noon_utc);
             // One working minute from midnight, less that minute: the day's first working moment.
             let due = cal.add_working_minutes(tz, day_start, 1) - 60_000;
             if due <= now {
                 return Err(StoreError::invalid("return_on", RegulationMsg::FutureDate {}));
             }
-            let subject =
-                RegulationMsg::ReturnToDeal { reason: reason.clone() }.into_msg().text(lang(actor));
+            let subject = RegulationMsg::ReturnToDeal { reason: reason.clone() }.into_msg().text(lang(actor));
             let owner = row.get("owner_id").as_int();
             insert_task(conn, backend, actor, row, ("task", subject, text("close_comment").unwrap_or_default(), due, owner), now).await?;
         }
@@ -523,7 +532,10 @@ pub(crate) async fn check_pipeline_settings(
             if !ok {
                 let mut choices = poryadok_core::msg::words(poryadok_core::regulation::REQUIRABLE);
                 choices.push("custom.<key>".into());
-                return Err(StoreError::invalid(format!("won_required_fields.{i}"), RegulationMsg::NotRequirable { name: f.to_string(), choices }));
+                return Err(StoreError::invalid(
+                    format!("won_required_fields.{i}"),
+                    RegulationMsg::NotRequirable { name: f.to_string(), choices },
+                ));
             }
         }
     }

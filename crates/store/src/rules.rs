@@ -6,9 +6,9 @@ use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::records::Row;
 use crate::sql::col;
-use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::access::Scope;
 use poryadok_core::domain::{DealStatus, IdentityKind};
+use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::{Entity, Field};
 use poryadok_core::types::Val;
 use poryadok_core::validate::Checked;
@@ -118,9 +118,7 @@ pub(crate) async fn check_assignee(
     match actor.caller.scope() {
         Scope::All => Ok(()),
         Scope::OwnedBy(me) if owner == Some(me) => Ok(()),
-        Scope::OwnedBy(_) => {
-            Err(StoreError::Forbidden { field: Some(owner_field.into()), msg: Common::AssignSelf {}.into() })
-        }
+        Scope::OwnedBy(_) => Err(StoreError::Forbidden { field: Some(owner_field.into()), msg: Common::AssignSelf {}.into() }),
         Scope::Team { team_id, .. } => {
             let q = Query::select()
                 .column(col("team_id"))
@@ -131,10 +129,7 @@ pub(crate) async fn check_assignee(
             if owner.is_some() && scalar_i64(conn, backend, &q).await? == Some(team_id) {
                 Ok(())
             } else {
-                Err(StoreError::Forbidden {
-                    field: Some(owner_field.into()),
-                    msg: Common::AssignTeam {}.into(),
-                })
+                Err(StoreError::Forbidden { field: Some(owner_field.into()), msg: Common::AssignTeam {}.into() })
             }
         }
     }

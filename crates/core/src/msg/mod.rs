@@ -345,6 +345,12 @@ impl Msg {
     }
 }
 
+impl From<Box<Msg>> for Msg {
+    fn from(b: Box<Msg>) -> Self {
+        *b
+    }
+}
+
 impl std::fmt::Display for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.english())
@@ -469,7 +475,11 @@ mod tests {
         assert_eq!(m.render(Lang::Ru, &Keys), "должно быть от 0 до 100");
         assert_eq!(m.english(), "must be between 0 and 100");
         assert_eq!(Json::Object(m.args_json()), serde_json::json!({"min": 0, "max": 100}));
-        let gate: Msg = RegulationMsg::StageNeedsFields { stage: "КП".into(), fields: vec!["value".into(), FieldName::labelled("custom.x", "Бюджет")] }.into();
+        let gate: Msg = RegulationMsg::StageNeedsFields {
+            stage: "КП".into(),
+            fields: vec!["value".into(), FieldName::labelled("custom.x", "Бюджет")],
+        }
+        .into();
         assert_eq!(gate.render(Lang::Ru, &Ru), "чтобы перейти на этап «КП», заполните: Сумма, Бюджет");
         assert_eq!(gate.english(), "to enter stage 'КП' fill in: value, Бюджет");
         assert_eq!(Json::Object(gate.args_json())["fields"], serde_json::json!(["value", "custom.x"]), "the API carries keys");

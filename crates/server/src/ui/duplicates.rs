@@ -234,7 +234,13 @@ struct GroupMergeForm {
 /// group replaced by a notice, or on a refusal with the group and the reason.
 async fn merge_group(State(st): State<AppState>, ui: Ui, Form(f): Form<GroupMergeForm>) -> Response {
     let Some(entity) = mergeable(&f.entity) else {
-        return store_error(&ui, StoreError::invalid("entity", poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(["persons", "organizations"]) }));
+        return store_error(
+            &ui,
+            StoreError::invalid(
+                "entity",
+                poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(["persons", "organizations"]) },
+            ),
+        );
     };
     let Ok(keep) = f.keep.trim().parse::<i64>() else {
         return store_error(&ui, StoreError::invalid("merge_id", poryadok_core::msg::Common::Required {}));

@@ -59,7 +59,7 @@ fn input_amount(t: &T, minor: i64) -> String {
 /// not about the form. The open balance reads as money in the invoice's currency.
 fn form_error(ui: &Ui, fmt: &Fmt, currency: &str, e: &StoreError) -> Option<(String, String)> {
     match e {
-        StoreError::Validation(fe) => match &fe.msg {
+        StoreError::Validation(fe) => match fe.msg.as_ref() {
             Msg::InvoiceMsg(InvoiceMsg::ExceedsBalance { balance }) => {
                 Some((fe.field.clone(), ui.t.fmt("invoices.err.over_balance", &[("balance", fmt.money(*balance, currency).as_str())])))
             }
@@ -592,7 +592,7 @@ fn report_view(t: &T, r: &ImportReport) -> ReportView {
 /// The refusal of a whole file as the reader's text: a missing column is named as 1C writes it.
 fn file_error(ui: &Ui, e: &StoreError) -> Option<String> {
     let StoreError::Validation(fe) = e else { return None };
-    let column = match (&fe.msg, fe.field.as_str()) {
+    let column = match (fe.msg.as_ref(), fe.field.as_str()) {
         (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "number") => "Номер / Number",
         (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "date") => "Дата / Date",
         (Msg::InvoiceMsg(InvoiceMsg::MissingColumns { .. }), "tax_id") => "ИНН контрагента / Tax ID",

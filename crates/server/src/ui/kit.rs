@@ -64,19 +64,19 @@ pub fn store_error(ui: &Ui, e: StoreError) -> Response {
     error_page(ui.t, ui.htmx, api.status, &message)
 }
 
-
-/// A failure already rendered for its reader: a page, or an htmx fragment.
-pub struct UiError(Response);
+/// A failure already rendered for its reader: a page, or an htmx fragment (boxed: a response
+/// is large, and errors travel through every `?`).
+pub struct UiError(Box<Response>);
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<Response> for UiError {
     fn from(r: Response) -> Self {
-        UiError(r)
+        UiError(Box::new(r))
     }
 }
 
@@ -86,12 +86,12 @@ pub type UiResult = Result<Response, UiError>;
 impl Ui {
     /// `e` as the reader sees it.
     pub fn fail(&self, e: StoreError) -> UiError {
-        UiError(store_error(self, e))
+        UiError::from(store_error(self, e))
     }
 
     /// A 403 in the reader's language.
     pub fn forbidden(&self) -> UiError {
-        UiError(error_page(self.t, self.htmx, StatusCode::FORBIDDEN, self.t.t("error.forbidden")))
+        UiError::from(error_page(self.t, self.htmx, StatusCode::FORBIDDEN, self.t.t("error.forbidden")))
     }
 }
 

@@ -113,7 +113,11 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
         d => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                let msg = format!("{}: {}", ui.t.t("tokens.expires_days"), super::messages::say(&ui.t, &poryadok_core::msg::Common::NotInteger {}.into()));
+                let msg = format!(
+                    "{}: {}",
+                    ui.t.t("tokens.expires_days"),
+                    super::messages::say(&ui.t, &poryadok_core::msg::Common::NotInteger {}.into())
+                );
                 return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await;
             }
         },

@@ -15,7 +15,8 @@ async fn tasks_like(app: &TestApp, words: &str) -> Vec<Value> {
 #[tokio::test]
 async fn every_producer_writes_tasks_through_the_pipeline() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let (s, v) = app.post(&app.t.admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": ["activity.created"]})).await;
+    let (s, v) =
+        app.post(&app.t.admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": ["activity.created"]})).await;
     assert_eq!(s, 201, "{v}");
     let hook = v["data"]["id"].as_i64().unwrap();
     let m1 = &app.t.manager1;
@@ -69,7 +70,10 @@ async fn every_producer_writes_tasks_through_the_pipeline() {
         let (s, h) = app.get(&app.t.admin, &format!("/api/v1/activities/{id}/history")).await;
         assert_eq!(s, 200, "{h}");
         assert_eq!(h["data"][0]["action"], "create", "{producer}: a history event: {h}");
-        assert!(delivered.iter().any(|p| p.contains(&format!("\\\"id\\\":{id},")) || p.contains(&format!("\"id\":{id},"))), "{producer}: in the webhook log");
+        assert!(
+            delivered.iter().any(|p| p.contains(&format!("\\\"id\\\":{id},")) || p.contains(&format!("\"id\":{id},"))),
+            "{producer}: in the webhook log"
+        );
         let card = card.unwrap_or_else(|| match found[0]["deal_id"].as_i64() {
             Some(d) => format!("/deals/{d}"),
             None => "/today".to_string(),

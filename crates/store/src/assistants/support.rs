@@ -6,9 +6,9 @@ use crate::error::{Result, StoreError};
 use crate::notifications::{notify_on, NewNotification};
 use crate::sql::col;
 use crate::{Actor, Db};
-use poryadok_core::types::Val;
 use poryadok_core::assistants::{Texts, DAY_MS};
 use poryadok_core::domain::{HistoryAction, Role};
+use poryadok_core::types::Val;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use sea_query::{Condition, Expr, Order, Query, SimpleExpr};
 use serde_json::{json, Value as Json};
@@ -157,7 +157,8 @@ async fn write_chunk(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, chunk: &[Act])
             })
             .collect();
         // Through the write pipeline, in one batch: history and webhooks for every task.
-        let ids = crate::records::create_system_records(tx, ctx.backend(), ctx.actor, poryadok_core::schema::Entity::Activity, &rows, now).await?;
+        let ids = crate::records::create_system_records(tx, ctx.backend(), ctx.actor, poryadok_core::schema::Entity::Activity, &rows, now)
+            .await?;
         for ((i, _), id) in tasks.iter().zip(ids) {
             task_ids[*i] = Some(id);
         }

@@ -43,7 +43,7 @@ pub struct RowError {
     /// paid_exceeds_amount, due_before_date, no_organization, manual_payments_exceed_paid, invalid.
     pub code: &'static str,
     /// What is wrong, from the message catalogue (shown as its English text).
-    pub message: Msg,
+    pub message: Box<Msg>,
 }
 
 impl RowError {
@@ -455,7 +455,8 @@ fn read_lines(table: &Table) -> Result<Parsed> {
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, cells) in data {
         let cell = |c: Column| map.get(&c).and_then(|i| cells.get(*i)).map_or("", |s| s.trim());
-        let err = |c: Column, code: &'static str, message: Msg| RowError { line: *line, column: headers.of(c), code, message };
+        let err =
+            |c: Column, code: &'static str, message: Msg| RowError { line: *line, column: headers.of(c), code, message: Box::new(message) };
         let required = |c: Column| if cell(c).is_empty() { Err(err(c, "required", InvoiceMsg::CellEmpty {}.into())) } else { Ok(cell(c)) };
         let parsed = (|| {
             let number = super::check_number(required(Column::Number)?).map_err(|m| err(Column::Number, "bad_number", m))?;
@@ -628,7 +629,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::TaxId),
                 code: "no_organization",
-                message: InvoiceMsg::NoOrganization { tax_id: l.tax_id.clone() }.into(),
+                message: Box::new(InvoiceMsg::NoOrganization { tax_id: l.tax_id.clone() }.into()),
             }));
         };
         let body = json!({"name": name, "tax_id": l.tax_id});
@@ -694,7 +695,7 @@ impl Db {
                 line: l.line,
                 column: headers.of(Column::Paid),
                 code: "manual_payments_exceed_paid",
-                message: InvoiceMsg::ManualPaymentsExceedPaid { manual }.into(),
+                message: Box::new(InvoiceMsg::ManualPaymentsExceedPaid { manual }.into()),
             }));
         }
         let mut new = old.clone();

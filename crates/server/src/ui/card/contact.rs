@@ -58,7 +58,14 @@ pub(super) async fn related_deals(st: &AppState, ui: &Ui, entity: Entity, id: i6
 pub(super) const PERSON_LINES: &[&str] = &["organization_id", "phone", "email", "telegram", "whatsapp", "owner_id"];
 pub(super) const ORG_LINES: &[&str] = &["address", "website", "tax_id", "owner_id"];
 
-pub(super) async fn contact_view(st: &AppState, ui: &Ui, entity: Entity, row: &Row, defs: &[Def], deals: &[Row]) -> Result<ContactView, StoreError> {
+pub(super) async fn contact_view(
+    st: &AppState,
+    ui: &Ui,
+    entity: Entity,
+    row: &Row,
+    defs: &[Def],
+    deals: &[Row],
+) -> Result<ContactView, StoreError> {
     let is_org = entity == Entity::Organization;
     let people = if is_org {
         let lq = ListQuery {
@@ -125,4 +132,3 @@ pub(super) async fn contact_page(State(st): State<AppState>, ui: Ui, Path(id): P
         Err(e) => store_error(&ui, e),
     }
 }
-

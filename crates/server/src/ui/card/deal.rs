@@ -188,7 +188,12 @@ pub(super) fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) 
     }
 }
 
-pub(super) async fn deal_record(st: &AppState, ui: &Ui, id: i64, status_form: StatusFormState) -> Result<(DealView, TimelineView), StoreError> {
+pub(super) async fn deal_record(
+    st: &AppState,
+    ui: &Ui,
+    id: i64,
+    status_form: StatusFormState,
+) -> Result<(DealView, TimelineView), StoreError> {
     let data = load_deal(st, ui, id).await?;
     let mut d = deal_view(ui, &data, status_form);
     d.attribution = crate::ui::intake::deal_attribution(st, ui, &data.row).await?;
@@ -244,7 +249,9 @@ pub(super) async fn deal_stage(State(st): State<AppState>, ui: Ui, Path(id): Pat
             let body = json!({"stage_id": form.stage_id, "pipeline_id": stage.get("pipeline_id").as_int()});
             st.db.update(&ui.actor, Entity::Deal, id, &body).await
         }
-        Err(StoreError::NotFound) => Err(StoreError::invalid("stage_id", poryadok_core::msg::RecordMsg::NoRecord { what: "stage".into(), id: form.stage_id })),
+        Err(StoreError::NotFound) => {
+            Err(StoreError::invalid("stage_id", poryadok_core::msg::RecordMsg::NoRecord { what: "stage".into(), id: form.stage_id }))
+        }
         Err(e) => Err(e),
     };
     match moved {
@@ -285,7 +292,10 @@ pub(super) fn status_body(status: DealStatus, form: &StatusForm) -> Value {
 
 pub(super) async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<StatusForm>) -> Response {
     let Some(status) = DealStatus::parse(&form.status) else {
-        return store_error(&ui, StoreError::invalid("status", poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(DealStatus::ALL) }));
+        return store_error(
+            &ui,
+            StoreError::invalid("status", poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(DealStatus::ALL) }),
+        );
     };
     let refuse = |message: String| StatusFormState {
         open: form.status.clone(),
@@ -315,4 +325,3 @@ pub(super) async fn deal_fields(State(st): State<AppState>, ui: Ui, Path(id): Pa
         Err(e) => store_error(&ui, e),
     }
 }
-

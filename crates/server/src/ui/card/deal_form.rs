@@ -270,7 +270,12 @@ pub(super) fn form_refused(t: T, mut f: DealFormView, field: String, message: St
     f
 }
 
-pub(super) async fn deal_save(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+pub(super) async fn deal_save(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let f = match deal_form(&st, &ui, id, Some(&pairs)).await {
         Ok(f) => f,
         Err(e) => return store_error(&ui, e),
@@ -292,4 +297,3 @@ pub(super) async fn deal_save(State(st): State<AppState>, ui: Ui, Path(id): Path
         },
     }
 }
-

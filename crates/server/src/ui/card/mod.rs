@@ -453,7 +453,6 @@ fn text(row: &Row, field: &str) -> String {
     row.get(field).as_text().unwrap_or("").to_string()
 }
 
-
 mod contact;
 mod deal;
 mod deal_form;
@@ -462,10 +461,10 @@ mod tests;
 mod timeline;
 
 use contact::*;
-use deal::*;
-use deal_form::*;
-use timeline::*;
 pub use contact::{ContactView, DealRow, PersonRow};
+use deal::*;
 pub use deal::{render_deal_card, DealView, Participant, StageGroup, StageStep, StatusFormState};
+use deal_form::*;
 pub use deal_form::{DealFormView, Input};
+use timeline::*;
 pub use timeline::{AddForms, Change, Entry, Place, TaskMark, TimelineView};

@@ -19,13 +19,8 @@ fn defs() -> Vec<Def> {
 #[test]
 fn history_changes_read_as_labels_and_names() {
     let (n, d) = (names(), defs());
-    let show = Show {
-        t: T::new(Lang::Ru),
-        fmt: Fmt { lang: Lang::Ru, tz: "Europe/Moscow".into() },
-        names: &n,
-        defs: &d,
-        currency: "RUB".into(),
-    };
+    let show =
+        Show { t: T::new(Lang::Ru), fmt: Fmt { lang: Lang::Ru, tz: "Europe/Moscow".into() }, names: &n, defs: &d, currency: "RUB".into() };
     let c = json!({
         "stage_id": {"from": 1, "to": 2},
         "owner_id": {"from": null, "to": 7},
@@ -99,4 +94,3 @@ fn status_writes_carry_the_right_reason() {
         json!({"status": "open", "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null})
     );
 }
-

@@ -259,7 +259,12 @@ pub(super) struct TimelineSource<'a> {
     pub(super) deal_titles: &'a HashMap<i64, String>,
 }
 
-pub(super) async fn load_timeline(st: &AppState, ui: &Ui, src: &TimelineSource<'_>, before: Option<&str>) -> Result<TimelineView, StoreError> {
+pub(super) async fn load_timeline(
+    st: &AppState,
+    ui: &Ui,
+    src: &TimelineSource<'_>,
+    before: Option<&str>,
+) -> Result<TimelineView, StoreError> {
     let (items, next) = st.db.timeline(&ui.actor, src.entity, src.id, before, PAGE).await?;
     let mut ids = NameIds::default();
     ids.of_items(&items, src.defs, src.entity);
@@ -339,7 +344,13 @@ pub(super) struct MoreQuery {
 }
 
 /// The next page of a timeline: its items and the next "show more".
-pub(super) async fn timeline_more(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Query(q): Query<MoreQuery>, entity: Entity) -> Response {
+pub(super) async fn timeline_more(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Query(q): Query<MoreQuery>,
+    entity: Entity,
+) -> Response {
     let (defs, currency, titles) = match timeline_source_parts(&st, &ui, entity, id).await {
         Ok(p) => p,
         Err(e) => return store_error(&ui, e),
@@ -404,7 +415,13 @@ pub(super) struct NoteForm {
     pub(super) content: String,
 }
 
-pub(super) async fn add_note(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<NoteForm>, entity: Entity) -> Response {
+pub(super) async fn add_note(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<NoteForm>,
+    entity: Entity,
+) -> Response {
     let refuse = |message: String| {
         let forms = AddForms { content: form.content.clone(), note_error: Some(message), ..AddForms::default() };
         refused("#note-form", &NoteFormTpl { t: ui.t, tl: bare_forms(&ui, entity, id, forms) })
@@ -436,7 +453,13 @@ pub(super) struct TaskForm {
     pub(super) due: String,
 }
 
-pub(super) async fn add_task(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<TaskForm>, entity: Entity) -> Response {
+pub(super) async fn add_task(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+    entity: Entity,
+) -> Response {
     let refuse = |field: &str, message: String| {
         let forms = AddForms {
             task_type: form.r#type.clone(),
@@ -504,4 +527,3 @@ pub(super) async fn activity_done(State(st): State<AppState>, ui: Ui, Path(id): 
     let place = Place { card: form.back.clone(), deal: on_deal, deal_titles: &titles };
     render(&ItemTpl { t: ui.t, e: activity_entry(&show, &place, &row, st.db.clock.now_ms()) })
 }
-

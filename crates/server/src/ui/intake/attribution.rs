@@ -53,4 +53,3 @@ pub async fn deal_attribution(st: &AppState, ui: &Ui, row: &Row) -> Result<Attri
         .collect();
     Ok(Attribution { lines, touches })
 }
-

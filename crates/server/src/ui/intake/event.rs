@@ -131,4 +131,3 @@ pub(super) async fn reprocess(State(st): State<AppState>, ui: Ui, Path(id): Path
     }
     status_fragment(&st, &ui, &ev.event).await
 }
-

@@ -188,4 +188,3 @@ pub(super) async fn inbox_page(State(st): State<AppState>, ui: Ui, RawQuery(raw)
         Err(e) => store_error(&ui, e),
     }
 }
-

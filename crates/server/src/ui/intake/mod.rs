@@ -7,9 +7,9 @@
 //! API's: administrators manage sources and re-process events, heads of sales read the inbox.
 //! A source's config is edited as a whole: the page starts from the stored config and replaces
 //! only the keys its inputs own, so keys another editor writes (a web form's fields) survive.
-use crate::ui::i18n::{Lang, T};
 use super::settings::{self, NavItem};
 use super::{error_page, field_error, messages, render, render_status, store_error, Ctx, Ui};
+use crate::ui::i18n::{Lang, T};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -198,7 +198,6 @@ fn address(st: &AppState, s: &Source) -> Address {
     Address { url: format!("{base}{}", s.hook_path()), embed: None }
 }
 
-
 mod attribution;
 mod event;
 mod inbox;
@@ -207,8 +206,8 @@ mod sources;
 #[cfg(test)]
 mod tests;
 
+pub use attribution::*;
 use event::*;
 use inbox::*;
 use source::*;
 use sources::*;
-pub use attribution::*;

@@ -336,7 +336,14 @@ pub(super) fn preset_label(t: &T, preset: &str) -> String {
     }
 }
 
-pub(super) async fn respond_source(st: &AppState, ui: &Ui, status: StatusCode, s: &Source, edit: Option<SourceEdit>, outcome: Outcome) -> Response {
+pub(super) async fn respond_source(
+    st: &AppState,
+    ui: &Ui,
+    status: StatusCode,
+    s: &Source,
+    edit: Option<SourceEdit>,
+    outcome: Outcome,
+) -> Response {
     respond_source_with(st, ui, status, s, edit, outcome, None).await
 }
 
@@ -376,7 +383,12 @@ pub(super) async fn source_page(State(st): State<AppState>, ui: Ui, Path(id): Pa
     }
 }
 
-pub(super) async fn save_source(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+pub(super) async fn save_source(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let s = match admin_source(&st, &ui, id).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -435,4 +447,3 @@ pub(super) async fn delete_source(State(st): State<AppState>, ui: Ui, Path(id): 
     }
     Redirect::to("/settings/intake").into_response()
 }
-

@@ -145,4 +145,3 @@ pub(super) fn starter_form(ui: &Ui) -> Json {
         field("comment", "intake.form.comment", "textarea", false, "note"),
     ]})
 }
-

@@ -97,7 +97,7 @@ fn the_inbox_shows_a_refused_phone_number_in_the_readers_language() {
     let mapping = preset_mapping("generic").unwrap();
     let params = json!({"from": "12"}).as_object().cloned().unwrap();
     let e = poryadok_core::intake::parse_call(&params, &mapping, "RU", "UTC").unwrap_err();
-    let ev = failed_event(&e.message(), Some(e.msg.clone()), Some(&e.field));
+    let ev = failed_event(&e.message(), Some(*e.msg.clone()), Some(&e.field));
     assert_eq!(error_text(&T::new(Lang::Ru), &ev).unwrap(), "caller: «12» — не номер телефона");
     assert_eq!(error_text(&T::new(Lang::En), &ev).unwrap(), "caller: '12' is not a valid phone number");
     // What was stored before messages had codes reads as it was stored.
