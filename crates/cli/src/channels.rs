@@ -42,19 +42,19 @@ pub async fn webhooks(db: &Db, cmd: WebhooksCommand) -> Result<()> {
     match cmd {
         WebhooksCommand::List { workspace } => {
             for w in db.webhooks(&admin(db, workspace).await?).await.map_err(crate::describe)? {
-                println!("{}", w.to_json(false));
+                println!("{}", serde_json::to_string(&w)?);
             }
         }
         WebhooksCommand::Add { url, events, workspace } => {
             let events: Vec<&str> = events.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
             let body = json!({"url": url, "events": events});
             let w = db.create_webhook(&admin(db, workspace).await?, &body).await.map_err(crate::describe)?;
-            println!("{}", w.to_json(true));
+            println!("{}", serde_json::to_string(&w.with_secret())?);
         }
         WebhooksCommand::Deliveries { id, status, limit, workspace } => {
             let actor = admin(db, workspace).await?;
             for d in db.deliveries(&actor, id, status.as_deref(), limit, None).await.map_err(crate::describe)? {
-                println!("{d}");
+                println!("{}", serde_json::to_string(&d)?);
             }
         }
     }
@@ -70,7 +70,7 @@ pub async fn outbox(db: &Db, status: Option<String>, limit: u64, workspace: Opti
         let q = MessageQuery { status: status.clone(), limit: left.min(500), before_id: before, ..Default::default() };
         let page = db.outbound_messages(&actor, &q).await.map_err(crate::describe)?;
         for m in &page {
-            println!("{}", m.to_json());
+            println!("{}", serde_json::to_string(m)?);
         }
         left = left.saturating_sub(page.len() as u64);
         before = page.last().map(|m| m.id);

@@ -19,11 +19,12 @@ use crate::{Actor, Db};
 use poryadok_core::domain::{HistoryAction, Role};
 use poryadok_core::msg::{words, ChannelMsg, Common};
 use poryadok_core::template::{self, SmsGateway};
-use poryadok_core::types::{format_ms, Email, Phone};
+use poryadok_core::types::{Email, Phone};
 use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, OnConflict, Order, Query};
 use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
 
 /// The job that sends one outgoing message.
 pub const MESSAGE_JOB: &str = "client_message";
@@ -81,38 +82,24 @@ pub struct ClientMessage {
     pub dedupe_key: Option<String>,
 }
 
-/// A workspace's template for one key and channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A workspace's template for one key and channel. Instants are milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MessageTemplate {
     pub id: i64,
     pub key: String,
     pub channel: String,
     pub subject: Option<String>,
     pub body: String,
+    /// The placeholders the subject and the body use, in order of use.
+    pub placeholders: Vec<String>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::serde_time::ms")]
     pub updated_at: i64,
 }
 
-impl MessageTemplate {
-    pub fn to_json(&self) -> Json {
-        let mut used = template::check(self.subject.as_deref().unwrap_or("")).unwrap_or_default();
-        used.extend(template::check(&self.body).unwrap_or_default());
-        used.dedup();
-        json!({
-            "id": self.id,
-            "key": self.key,
-            "channel": self.channel,
-            "subject": self.subject,
-            "body": self.body,
-            "placeholders": used,
-            "created_at": format_ms(self.created_at),
-            "updated_at": format_ms(self.updated_at),
-        })
-    }
-}
-
-/// An outgoing message as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An outgoing message as stored. Instants are milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OutboundMessage {
     pub id: i64,
     pub channel: String,
@@ -126,33 +113,65 @@ pub struct OutboundMessage {
     pub status: String,
     /// Why the last attempt failed, in English (what the API answers).
     pub error: Option<String>,
+    /// The error's message code and arguments, for a reader in another language; `None` when
+    /// there is no error or it was stored as plain text.
+    pub error_code: Option<&'static str>,
+    pub error_args: Option<Map<String, Json>>,
     /// The same, as a message for a reader in another language (when it was stored as one).
+    #[serde(skip)]
     pub error_msg: Option<Msg>,
     pub attempts: i64,
+    #[serde(serialize_with = "crate::serde_time::ms")]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
     pub sent_at: Option<i64>,
 }
 
-impl OutboundMessage {
-    pub fn to_json(&self) -> Json {
-        json!({
-            "id": self.id,
-            "channel": self.channel,
-            "recipient": self.recipient,
-            "subject": self.subject,
-            "body": self.body,
-            "template_key": self.template_key,
-            "entity": self.entity,
-            "record_id": self.record_id,
-            "dedupe_key": self.dedupe_key,
-            "status": self.status,
-            "error": self.error,
-            "error_code": self.error_msg.as_ref().map(Msg::code),
-            "error_args": self.error_msg.as_ref().map(Msg::args_json),
-            "attempts": self.attempts,
-            "created_at": format_ms(self.created_at),
-            "sent_at": self.sent_at.map(format_ms),
-        })
+/// How many messages are in each of [`MESSAGE_STATUSES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MessageCounts {
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+impl MessageCounts {
+    /// The count of one status (0 for one not in [`MESSAGE_STATUSES`]).
+    pub fn of(&self, status: &str) -> i64 {
+        match status {
+            "queued" => self.queued,
+            "sent" => self.sent,
+            "failed" => self.failed,
+            _ => 0,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.queued + self.sent + self.failed
+    }
+}
+
+/// The SMS gateway as the settings show it: header values masked ([`template::MASK`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShownGateway {
+    pub url: String,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Header name → the mask.
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+}
+
+impl ShownGateway {
+    fn of(g: &SmsGateway) -> ShownGateway {
+        ShownGateway {
+            url: g.url.clone(),
+            method: g.method.as_str(),
+            headers: g.headers.iter().map(|(name, _)| (name.clone(), template::MASK.to_string())).collect(),
+            body: g.body.clone(),
+            content_type: Some(g.content_type.clone()).filter(|c| !c.is_empty()),
+        }
     }
 }
 
@@ -186,12 +205,18 @@ const MESSAGE_COLUMNS: [&str; 14] = [
 ];
 
 fn decode_template(r: &QueryResult) -> Result<MessageTemplate> {
+    let subject: Option<String> = r.try_get("", "subject")?;
+    let body: String = r.try_get("", "body")?;
+    let mut placeholders = template::check(subject.as_deref().unwrap_or("")).unwrap_or_default();
+    placeholders.extend(template::check(&body).unwrap_or_default());
+    placeholders.dedup();
     Ok(MessageTemplate {
         id: r.try_get("", "id")?,
         key: r.try_get("", "key")?,
         channel: r.try_get("", "channel")?,
-        subject: r.try_get("", "subject")?,
-        body: r.try_get("", "body")?,
+        subject,
+        body,
+        placeholders,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
     })
@@ -217,6 +242,8 @@ fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
         dedupe_key: r.try_get("", "dedupe_key")?,
         status: r.try_get("", "status")?,
         error,
+        error_code: error_msg.as_ref().map(Msg::code),
+        error_args: error_msg.as_ref().map(Msg::args_json),
         error_msg,
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
@@ -434,13 +461,13 @@ impl Db {
     }
 
     /// The SMS gateway as the settings show it (header values masked); `None` when not set.
-    pub async fn sms_gateway(&self, actor: &Actor) -> Result<Option<Json>> {
+    pub async fn sms_gateway(&self, actor: &Actor) -> Result<Option<ShownGateway>> {
         must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
-        Ok(self.sms_gateway_for(actor.ws_id()).await?.map(|g| g.to_shown_json()))
+        Ok(self.sms_gateway_for(actor.ws_id()).await?.as_ref().map(ShownGateway::of))
     }
 
     /// Sets the SMS gateway (`null` removes it); see [`SmsGateway::parse`].
-    pub async fn set_sms_gateway(&self, actor: &Actor, v: &Json) -> Result<Option<Json>> {
+    pub async fn set_sms_gateway(&self, actor: &Actor, v: &Json) -> Result<Option<ShownGateway>> {
         must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
         let stored = self.sms_gateway_for(actor.ws_id()).await?;
         let gateway = match v {
@@ -460,7 +487,7 @@ impl Db {
         changes.insert("sms_gateway".into(), json!(if gateway.is_some() { "changed" } else { "removed" }));
         crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
-        Ok(gateway.map(|g| g.to_shown_json()))
+        Ok(gateway.as_ref().map(ShownGateway::of))
     }
 
     /// The workspace's gateway with its header values, for sending.
@@ -529,7 +556,7 @@ impl Db {
     }
 
     /// How many messages are in each status.
-    pub async fn message_counts(&self, actor: &Actor) -> Result<Map<String, Json>> {
+    pub async fn message_counts(&self, actor: &Actor) -> Result<MessageCounts> {
         may_use_outbox(actor)?;
         let q = Query::select()
             .column(col("status"))
@@ -538,9 +565,15 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .group_by_col(col("status"))
             .to_owned();
-        let mut out: Map<String, Json> = MESSAGE_STATUSES.iter().map(|s| ((*s).to_string(), json!(0))).collect();
+        let mut out = MessageCounts::default();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            out.insert(r.try_get("", "status")?, json!(r.try_get::<i64>("", "n")?));
+            let n: i64 = r.try_get("", "n")?;
+            match r.try_get::<String>("", "status")?.as_str() {
+                "queued" => out.queued = n,
+                "sent" => out.sent = n,
+                "failed" => out.failed = n,
+                other => return Err(StoreError::Internal(format!("stored message status {other:?}"))),
+            }
         }
         Ok(out)
     }

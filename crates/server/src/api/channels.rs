@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::template::PLACEHOLDERS;
-use poryadok_store::channels::{render_template, MessageQuery, OutboundMessage};
+use poryadok_store::channels::{render_template, MessageQuery};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -24,18 +24,18 @@ fn placeholders() -> Value {
 }
 
 pub async fn list_templates(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
-    let all: Vec<Value> = st.db.templates(&actor).await?.iter().map(|t| t.to_json()).collect();
+    let all = st.db.templates(&actor).await?;
     let (data, next) = paginate(all, &p, crate::api::extract::MAX_LIMIT)?;
     Ok(Json(json!({"data": data, "next_cursor": next, "placeholders": placeholders()})))
 }
 
 pub async fn create_template(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
     let t = st.db.create_template(&actor, &json_body(&body)?).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": t.to_json()}))))
+    Ok((StatusCode::CREATED, Json(json!({"data": t}))))
 }
 
 pub async fn get_template(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.template(&actor, id_of(&id)?).await?.to_json()})))
+    Ok(Json(json!({"data": st.db.template(&actor, id_of(&id)?).await?})))
 }
 
 pub async fn update_template(
@@ -44,7 +44,7 @@ pub async fn update_template(
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.update_template(&actor, id_of(&id)?, &json_body(&body)?).await?.to_json()})))
+    Ok(Json(json!({"data": st.db.update_template(&actor, id_of(&id)?, &json_body(&body)?).await?})))
 }
 
 pub async fn delete_template(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
@@ -67,7 +67,7 @@ pub async fn preview_template(State(st): State<AppState>, Auth(actor): Auth, bod
 /// Adds the standard templates the workspace lacks.
 pub async fn default_templates(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
     let added = st.db.add_default_templates(&actor).await?;
-    let data: Vec<Value> = st.db.templates(&actor).await?.iter().map(|t| t.to_json()).collect();
+    let data = st.db.templates(&actor).await?;
     Ok(Json(json!({"data": data, "added": added})))
 }
 
@@ -111,9 +111,8 @@ pub async fn messages(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q)
     };
     let rows = st.db.outbound_messages(&actor, &filter).await?;
     let next = (rows.len() as u64 == limit).then(|| rows.last().map(|m| m.id)).flatten();
-    let data: Vec<Value> = rows.iter().map(OutboundMessage::to_json).collect();
     Ok(Json(
-        json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next, "counts": st.db.message_counts(&actor).await?}),
+        json!({"data": rows, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next, "counts": st.db.message_counts(&actor).await?}),
     ))
 }
 
@@ -121,35 +120,35 @@ pub async fn messages(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q)
 pub async fn queue_message(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
     let (m, duplicate) = st.db.queue_message_as(&actor, &json_body(&body)?).await?;
     if duplicate {
-        return Ok((StatusCode::OK, Json(json!({"data": m.to_json(), "duplicate": true}))));
+        return Ok((StatusCode::OK, Json(json!({"data": m, "duplicate": true}))));
     }
     st.wake_worker();
-    Ok((StatusCode::ACCEPTED, Json(json!({"data": m.to_json()}))))
+    Ok((StatusCode::ACCEPTED, Json(json!({"data": m}))))
 }
 
 pub async fn message(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.outbound_message(&actor, id_of(&id)?).await?.to_json()})))
+    Ok(Json(json!({"data": st.db.outbound_message(&actor, id_of(&id)?).await?})))
 }
 
 pub async fn retry_message(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     let m = st.db.retry_message(&actor, id_of(&id)?).await?;
     st.wake_worker();
-    Ok(Json(json!({"data": m.to_json()})))
+    Ok(Json(json!({"data": m})))
 }
 
 pub async fn list_webhooks(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<Paging>) -> ApiResult<Json<Value>> {
-    let all: Vec<Value> = st.db.webhooks(&actor).await?.iter().map(|w| w.to_json(false)).collect();
+    let all = st.db.webhooks(&actor).await?;
     let (data, next) = paginate(all, &p, crate::api::extract::MAX_LIMIT)?;
     Ok(Json(page_of(data, next)))
 }
 
 pub async fn create_webhook(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
     let w = st.db.create_webhook(&actor, &json_body(&body)?).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": w.to_json(true)}))))
+    Ok((StatusCode::CREATED, Json(json!({"data": w.with_secret()}))))
 }
 
 pub async fn get_webhook(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.webhook(&actor, id_of(&id)?).await?.to_json(false)})))
+    Ok(Json(json!({"data": st.db.webhook(&actor, id_of(&id)?).await?})))
 }
 
 pub async fn update_webhook(
@@ -158,7 +157,7 @@ pub async fn update_webhook(
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": st.db.update_webhook(&actor, id_of(&id)?, &json_body(&body)?).await?.to_json(false)})))
+    Ok(Json(json!({"data": st.db.update_webhook(&actor, id_of(&id)?, &json_body(&body)?).await?})))
 }
 
 pub async fn delete_webhook(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
@@ -185,7 +184,7 @@ pub async fn deliveries(
     let before_id = id_cursor(q.cursor.as_deref())?.or(q.before_id);
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     let data = st.db.deliveries(&actor, id_of(&id)?, status, limit, before_id).await?;
-    let next = (data.len() as u64 == limit).then(|| data.last().and_then(|d| d["id"].as_i64())).flatten();
+    let next = (data.len() as u64 == limit).then(|| data.last().map(|d| d.id)).flatten();
     Ok(Json(json!({"data": data, "next_cursor": next.map(|i| i.to_string()), "next_before_id": next})))
 }
 

@@ -18,9 +18,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::msg::ChannelMsg;
 use poryadok_core::template::{self as tpl, GATEWAY_PLACEHOLDERS};
-use poryadok_core::types::parse_timestamp;
+use poryadok_core::Msg;
 use poryadok_store::channels::webhooks::{ACTIONS, ENTITIES};
-use poryadok_store::channels::{render_template, MessageQuery, OutboundMessage, CHANNELS, DEFAULT_TEMPLATES, MESSAGE_STATUSES};
+use poryadok_store::channels::{
+    render_template, MessageQuery, OutboundMessage, ShownGateway, CHANNELS, DEFAULT_TEMPLATES, MESSAGE_STATUSES,
+};
 use poryadok_store::intake::msg_of;
 use poryadok_store::StoreError;
 use serde::Deserialize;
@@ -119,8 +121,17 @@ fn input_of(field: &str) -> &str {
     f.split('.').next().unwrap_or(f)
 }
 
-/// An error a record keeps (`error`, with `error_code` and `error_args` when it was stored as a
-/// message) in the reader's language; one stored as plain text is shown as it was stored.
+/// An error a record keeps in the reader's language: the message when it was stored as one,
+/// else the text as it was stored (none: empty).
+fn said(t: &T, msg: Option<&Msg>, text: Option<&str>) -> String {
+    match msg {
+        Some(m) => messages::say(t, m),
+        None => text.unwrap_or_default().to_string(),
+    }
+}
+
+/// The error of the test send's answer (`error`, with `error_code` and `error_args` when it is a
+/// message) in the reader's language.
 fn stored_error(t: &T, record: &Json) -> String {
     match msg_of(record, "error") {
         Some(m) => messages::say(t, &m),
@@ -531,17 +542,13 @@ impl SmsView {
         }
     }
 
-    fn fill_from(&mut self, stored: &Json) {
-        let s = |k: &str| stored[k].as_str().unwrap_or("").to_string();
+    fn fill_from(&mut self, stored: ShownGateway) {
         self.configured = true;
-        self.url = s("url");
-        self.method = s("method");
-        self.content_type = s("content_type");
-        self.body = s("body");
-        self.headers = stored["headers"]
-            .as_object()
-            .map(|h| h.iter().map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join("\n"))
-            .unwrap_or_default();
+        self.url = stored.url;
+        self.method = stored.method.to_string();
+        self.content_type = stored.content_type.unwrap_or_default();
+        self.body = stored.body.unwrap_or_default();
+        self.headers = stored.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n");
     }
 
     fn fill_typed(&mut self, f: &Fields) {
@@ -556,7 +563,7 @@ impl SmsView {
 async fn load_sms(st: &AppState, ui: &Ui) -> Result<SmsView, StoreError> {
     let mut v = SmsView::new(&ui.t);
     if let Some(stored) = st.db.sms_gateway(&ui.actor).await? {
-        v.fill_from(&stored);
+        v.fill_from(stored);
     }
     Ok(v)
 }
@@ -744,21 +751,18 @@ async fn load_webhook(st: &AppState, ui: &Ui, id: i64) -> Result<WebhookView, St
         .db
         .deliveries(&ui.actor, id, None, PAGE, None)
         .await?
-        .iter()
-        .map(|d| {
-            let status = d["status"].as_str().unwrap_or("");
-            DeliveryRow {
-                id: d["id"].as_i64().unwrap_or_default(),
-                at: d["created_at"].as_str().and_then(|s| parse_timestamp(s).ok()).map(|ms| fmt.datetime(ms)).unwrap_or_default(),
-                event: d["event"].as_str().unwrap_or("").to_string(),
-                status: status_label(&ui.t, status),
-                class: status_class(status),
-                code: d["response_code"].as_i64().map(|c| c.to_string()).unwrap_or_default(),
-                attempts: d["attempts"].as_i64().unwrap_or_default(),
-                error: stored_error(&ui.t, d),
-                redeliver: status != "queued",
-                payload: serde_json::to_string_pretty(&d["payload"]).unwrap_or_default(),
-            }
+        .into_iter()
+        .map(|d| DeliveryRow {
+            id: d.id,
+            at: fmt.datetime(d.created_at),
+            status: status_label(&ui.t, &d.status),
+            class: status_class(&d.status),
+            code: d.response_code.map(|c| c.to_string()).unwrap_or_default(),
+            attempts: d.attempts,
+            error: said(&ui.t, d.error_msg.as_ref(), d.error.as_deref()),
+            redeliver: d.status != "queued",
+            payload: serde_json::to_string_pretty(&d.payload).unwrap_or_default(),
+            event: d.event,
         })
         .collect();
     Ok(WebhookView {
@@ -862,7 +866,7 @@ async fn redeliver(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> R
         Err(e) => return store_error(&ui, e),
     };
     st.wake_worker();
-    let hook = d["webhook_id"].as_i64().unwrap_or_default();
+    let hook = d.webhook_id;
     let path = format!("/settings/webhooks/{hook}");
     after(
         &ui,
@@ -928,10 +932,7 @@ fn message_row(ui: &Ui, m: &OutboundMessage) -> MessageRow {
         class: status_class(&m.status),
         failed: m.status == "failed",
         attempts: m.attempts,
-        error: match &m.error_msg {
-            Some(e) => messages::say(&ui.t, e),
-            None => m.error.clone().unwrap_or_default(),
-        },
+        error: said(&ui.t, m.error_msg.as_ref(), m.error.as_deref()),
         excerpt: excerpt(&m.body, 160),
         sent_at: m.sent_at.map(|s| fmt.datetime(s)).unwrap_or_default(),
     }
@@ -942,7 +943,7 @@ async fn load_outbox(st: &AppState, ui: &Ui, q: &OutboxQuery) -> Result<OutboxVi
     let filter = MessageQuery { status: status.clone(), limit: PAGE, before_id: q.before, ..Default::default() };
     let list = st.db.outbound_messages(&ui.actor, &filter).await?;
     let counts = st.db.message_counts(&ui.actor).await?;
-    let total: i64 = counts.values().filter_map(Json::as_i64).sum();
+    let total = counts.total();
     let mut tabs = vec![StatusTab {
         href: "/settings/outbox".into(),
         label: tab_label(&ui.t, ""),
@@ -951,7 +952,7 @@ async fn load_outbox(st: &AppState, ui: &Ui, q: &OutboxQuery) -> Result<OutboxVi
         active: status.is_none(),
     }];
     for s in MESSAGE_STATUSES {
-        let n = counts.get(*s).and_then(Json::as_i64).unwrap_or(0);
+        let n = counts.of(s);
         tabs.push(StatusTab {
             href: format!("/settings/outbox?status={s}"),
             label: tab_label(&ui.t, s),
@@ -1013,6 +1014,8 @@ mod tests {
         let listed = json!({"error": m.english(), "error_code": m.code(), "error_args": m.args_json()});
         assert_eq!(stored_error(&ru, &listed), "получатель не ответил за 10 с");
         assert_eq!(stored_error(&ru, &json!({"error": "SMTP x: refused"})), "SMTP x: refused");
+        assert_eq!(said(&ru, Some(&m), Some(m.english().as_str())), "получатель не ответил за 10 с");
+        assert_eq!((said(&ru, None, Some("SMTP x: refused")), said(&ru, None, None)), ("SMTP x: refused".to_string(), String::new()));
         let refused = Problem::of(&ru, &StoreError::conflict("key", ChannelMsg::TemplateTaken {})).unwrap();
         assert_eq!((refused.field.as_str(), refused.message.as_str()), ("key", "шаблон с таким ключом и каналом уже есть"));
         assert_eq!(input_of("sms_gateway.headers.X-Key"), "headers");

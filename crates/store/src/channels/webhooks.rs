@@ -31,34 +31,35 @@ pub const DELIVERY_STATUSES: &[&str] = &["queued", "delivered", "failed"];
 const MAX_EVENTS: usize = 50;
 pub const MAX_LIST: u64 = 500;
 
-/// A subscription of a URL to events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A subscription of a URL to events. Instants are milliseconds. The secret is not written
+/// with the rest: only on creation ([`Webhook::with_secret`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Webhook {
     pub id: i64,
     pub url: String,
     /// `deal.created`, `person.*`, `*`…
     pub events: Vec<String>,
+    #[serde(skip)]
     pub secret: String,
     pub active: bool,
+    #[serde(serialize_with = "crate::serde_time::ms")]
     pub created_at: i64,
+    #[serde(serialize_with = "crate::serde_time::ms")]
     pub updated_at: i64,
 }
 
+/// A webhook as its creation answers it: with the secret that signs every delivery.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WebhookWithSecret<'a> {
+    #[serde(flatten)]
+    pub webhook: &'a Webhook,
+    pub secret: &'a str,
+}
+
 impl Webhook {
-    /// The wire form; the secret only on creation (it signs every delivery).
-    pub fn to_json(&self, with_secret: bool) -> Json {
-        let mut v = json!({
-            "id": self.id,
-            "url": self.url,
-            "events": self.events,
-            "active": self.active,
-            "created_at": format_ms(self.created_at),
-            "updated_at": format_ms(self.updated_at),
-        });
-        if with_secret {
-            v["secret"] = Json::String(self.secret.clone());
-        }
-        v
+    /// The wire form with the secret (shown once, on creation).
+    pub fn with_secret(&self) -> WebhookWithSecret<'_> {
+        WebhookWithSecret { webhook: self, secret: &self.secret }
     }
 
     pub fn wants(&self, event: &str) -> bool {
@@ -69,6 +70,34 @@ impl Webhook {
 fn wants(patterns: &[String], event: &str) -> bool {
     let entity = event.split('.').next().unwrap_or("");
     patterns.iter().any(|p| p == "*" || p == event || p.strip_suffix(".*") == Some(entity))
+}
+
+/// One delivery of an event to a webhook, as the log lists it. Instants are milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    /// The body sent, as JSON (a body that is not JSON, as a string).
+    pub payload: Json,
+    /// One of [`DELIVERY_STATUSES`].
+    pub status: String,
+    pub attempts: i64,
+    /// What the receiver answered last, when it answered.
+    pub response_code: Option<i64>,
+    /// Why the last attempt failed, in English.
+    pub error: Option<String>,
+    /// The error's message code and arguments, for a reader in another language; `None` when
+    /// there is no error or it was stored as plain text.
+    pub error_code: Option<&'static str>,
+    pub error_args: Option<Map<String, Json>>,
+    /// The error as a message, to say in the reader's language.
+    #[serde(skip)]
+    pub error_msg: Option<Msg>,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::serde_time::opt_ms")]
+    pub delivered_at: Option<i64>,
 }
 
 /// What the delivery job needs: the body as stored and where and how to send it.
@@ -149,21 +178,25 @@ fn decode_webhook(r: &QueryResult) -> Result<Webhook> {
     })
 }
 
-fn delivery_json(r: &QueryResult) -> Result<Json> {
+fn decode_delivery(r: &QueryResult) -> Result<Delivery> {
     let payload: String = r.try_get("", "payload")?;
-    let mut v = json!({
-        "id": r.try_get::<i64>("", "id")?,
-        "webhook_id": r.try_get::<i64>("", "webhook_id")?,
-        "event": r.try_get::<String>("", "event")?,
-        "payload": serde_json::from_str::<Json>(&payload).unwrap_or(Json::String(payload)),
-        "status": r.try_get::<String>("", "status")?,
-        "attempts": r.try_get::<i64>("", "attempts")?,
-        "response_code": r.try_get::<Option<i64>>("", "response_code")?,
-        "created_at": format_ms(r.try_get("", "created_at")?),
-        "delivered_at": r.try_get::<Option<i64>>("", "delivered_at")?.map(format_ms),
-    });
-    crate::intake::put_stored_msg(&mut v, "error", r.try_get::<Option<String>>("", "error")?);
-    Ok(v)
+    let error = r.try_get::<Option<String>>("", "error")?.map(|s| crate::intake::read_stored_msg(&s));
+    let error_msg = error.as_ref().and_then(|(_, m)| m.clone());
+    Ok(Delivery {
+        id: r.try_get("", "id")?,
+        webhook_id: r.try_get("", "webhook_id")?,
+        event: r.try_get("", "event")?,
+        payload: serde_json::from_str::<Json>(&payload).unwrap_or(Json::String(payload)),
+        status: r.try_get("", "status")?,
+        attempts: r.try_get("", "attempts")?,
+        response_code: r.try_get("", "response_code")?,
+        error: error.map(|(text, _)| text),
+        error_code: error_msg.as_ref().map(Msg::code),
+        error_args: error_msg.as_ref().map(Msg::args_json),
+        error_msg,
+        created_at: r.try_get("", "created_at")?,
+        delivered_at: r.try_get("", "delivered_at")?,
+    })
 }
 
 fn live_webhooks(ws: i64) -> sea_query::SelectStatement {
@@ -333,7 +366,7 @@ impl Db {
         status: Option<&str>,
         limit: u64,
         before_id: Option<i64>,
-    ) -> Result<Vec<Json>> {
+    ) -> Result<Vec<Delivery>> {
         self.webhook(actor, webhook).await?;
         let mut q = Query::select();
         q.columns(DELIVERY_COLUMNS.map(col))
@@ -351,10 +384,10 @@ impl Db {
         if let Some(b) = before_id {
             q.and_where(Expr::col(col("id")).lt(b));
         }
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(delivery_json).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_delivery).collect()
     }
 
-    pub async fn delivery(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn delivery(&self, actor: &Actor, id: i64) -> Result<Delivery> {
         must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let q = Query::select()
             .columns(DELIVERY_COLUMNS.map(col))
@@ -362,13 +395,13 @@ impl Db {
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
-        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(delivery_json).transpose()?.ok_or(StoreError::NotFound)
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_delivery).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Sends a delivery's body again, as a new delivery (the log keeps both).
-    pub async fn redeliver(&self, actor: &Actor, id: i64) -> Result<Json> {
+    pub async fn redeliver(&self, actor: &Actor, id: i64) -> Result<Delivery> {
         let old = self.delivery(actor, id).await?;
-        let webhook = old["webhook_id"].as_i64().unwrap_or_default();
+        let webhook = old.webhook_id;
         let hook = self.webhook(actor, webhook).await?;
         if !hook.active {
             return Err(StoreError::conflict("active", ChannelMsg::WebhookOff {}));

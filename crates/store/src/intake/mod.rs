@@ -973,6 +973,7 @@ pub fn read_stored_msg(stored: &str) -> (String, Option<Msg>) {
 
 /// Puts a stored message on a record's JSON as the API shows it: `<key>` (the English text),
 /// `<key>_code` and `<key>_args` (for a reader in another language; null when not known).
+#[cfg(test)]
 pub(crate) fn put_stored_msg(v: &mut Json, key: &str, stored: Option<String>) {
     let (text, msg) = match stored {
         Some(s) => {
