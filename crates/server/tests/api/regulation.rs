@@ -286,19 +286,22 @@ async fn bad_regulations_are_refused_at_save_time(app: TestApp) {
     let stage = format!("/api/v1/stages/{}", app.ids.stages[0]);
     let a = &app.t.admin;
     let resp = app.patch(a, &stage, json!({"regulation": {"naming": {"template": "{org} — {budget}"}}})).await;
-    assert_error(&resp, 422, "validation", Some("regulation"));
+    // The refusal names the part of the regulation that is wrong, with the message's code.
+    assert_error(&resp, 422, "validation", Some("regulation.naming.template"));
     assert!(resp.1["error"]["message"].as_str().unwrap().contains("{budget}"));
+    assert_eq!(resp.1["error"]["message_code"], "unknown_placeholder");
+    assert_eq!(resp.1["error"]["args"]["name"], "{budget}");
     assert_error(
         &app.patch(a, &stage, json!({"regulation": {"sla": {"amount": 0, "unit": "hours"}}})).await,
         422,
         "validation",
-        Some("regulation"),
+        Some("regulation.sla.amount"),
     );
     assert_error(
         &app.patch(a, &stage, json!({"regulation": {"sla": {"amount": -2, "unit": "days"}}})).await,
         422,
         "validation",
-        Some("regulation"),
+        Some("regulation.sla.amount"),
     );
     assert_error(
         &app.patch(a, &stage, json!({"regulation": {"required_fields": ["custom.nope"]}})).await,
