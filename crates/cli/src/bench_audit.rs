@@ -162,18 +162,18 @@ fn hand_rules(pg: bool) -> Vec<(&'static str, &'static str, String)> {
         ("open_without_task", "deals", format!("t.status = 'open' AND NOT EXISTS ({open_tasks})")),
         ("frozen_without_task", "deals", format!("t.status = 'frozen' AND NOT EXISTS ({open_tasks})")),
         // `value` is never NULL, so "is empty or 0" is 0.
-        ("no_value_after_proposal", "deals", format!("{proposal} AND t.value = 0")),
+        ("no_value_after_proposal", "deals", format!("t.status = 'open' AND {proposal} AND t.value = 0")),
         (
             "no_traffic_or_budget",
             "deals",
-            format!("{proposal} AND ({} OR {})", number_empty("t.custom", "traffic"), int_empty("t.custom", "budget")),
+            format!("t.status = 'open' AND {proposal} AND ({} OR {})", number_empty("t.custom", "traffic"), int_empty("t.custom", "budget")),
         ),
         // A deal without a contact or organization has no bad name there.
         (
             "malformed_name",
             "deals",
             format!(
-                "({} OR t.person_id IN (SELECT p.id FROM persons p WHERE p.workspace_id = $1 AND p.deleted_at IS NULL AND {}) \
+                "t.status = 'open' AND ({} OR t.person_id IN (SELECT p.id FROM persons p WHERE p.workspace_id = $1 AND p.deleted_at IS NULL AND {}) \
                  OR t.organization_id IN (SELECT o.id FROM organizations o WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND {} AND {}))",
                 lacks("t.title", " — "),
                 lacks("p.name", " "),
@@ -189,13 +189,13 @@ fn hand_rules(pg: bool) -> Vec<(&'static str, &'static str, String)> {
         (
             "owners_differ",
             "deals",
-            "(EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.organization_id AND o.workspace_id = $1 AND o.deleted_at IS NULL AND o.owner_id <> t.owner_id) \
+            "t.status = 'open' AND (EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.organization_id AND o.workspace_id = $1 AND o.deleted_at IS NULL AND o.owner_id <> t.owner_id) \
              OR EXISTS (SELECT 1 FROM persons p WHERE p.id = t.person_id AND p.workspace_id = $1 AND p.deleted_at IS NULL AND p.owner_id <> t.owner_id))"
                 .to_string(),
         ),
-        ("no_source", "deals", "(t.source IS NULL OR t.source = '')".to_string()),
-        ("no_demo_link", "deals", format!("{demo} AND {}", text_empty("t.custom", "demo_link"))),
-        ("no_proposal_link", "deals", format!("{proposal} AND {}", text_empty("t.custom", "proposal_link"))),
+        ("no_source", "deals", "t.status = 'open' AND (t.source IS NULL OR t.source = '')".to_string()),
+        ("no_demo_link", "deals", format!("t.status = 'open' AND {demo} AND {}", text_empty("t.custom", "demo_link"))),
+        ("no_proposal_link", "deals", format!("t.status = 'open' AND {proposal} AND {}", text_empty("t.custom", "proposal_link"))),
         (
             "open_without_org",
             "deals",
@@ -216,7 +216,7 @@ fn hand_rules(pg: bool) -> Vec<(&'static str, &'static str, String)> {
             "partner_manager_client_deal",
             "deals",
             format!(
-                "t.pipeline_id IN {} AND {demo} AND t.owner_id IN (SELECT id FROM users WHERE workspace_id = $1 AND role = 'partner_manager') \
+                "t.status = 'open' AND t.pipeline_id IN {} AND {demo} AND t.owner_id IN (SELECT id FROM users WHERE workspace_id = $1 AND role = 'partner_manager') \
                  AND t.organization_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.organization_id \
                  AND o.workspace_id = $1 AND o.deleted_at IS NULL AND ({} OR NOT {}))",
                 pipelines("'Клиенты'"),

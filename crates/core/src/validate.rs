@@ -250,7 +250,7 @@ fn check_custom(raw: &Value, ctx: &Ctx<'_>, refs: &mut Vec<RefCheck>) -> Result<
                 _ => FieldError::new(&path, Common::NoSuchCustomField {}),
             }
         })?;
-        let checked = custom_value(def, v).map_err(|m| FieldError::new(&path, m))?;
+        let checked = custom_value(def, v).map_err(|m| FieldError::new(&path, m).labelled(def.label.as_str()))?;
         if let Some((entity, id)) = match def.field_type {
             CustomFieldType::User => checked.as_i64().map(|id| (Entity::User, id)),
             CustomFieldType::Organization => checked.as_i64().map(|id| (Entity::Organization, id)),
@@ -337,6 +337,13 @@ mod tests {
         let mut fields: Vec<_> = c.refs.iter().map(|r| (r.field.as_str(), r.entity, r.id)).collect();
         fields.sort_by_key(|f| f.0);
         assert_eq!(fields, [("custom.partner", Entity::Organization, 3), ("owner_id", Entity::User, 7)]);
+    }
+
+    #[test]
+    fn a_bad_custom_value_carries_its_label_for_readers() {
+        let e = err(Entity::Deal, json!({"custom": {"segment": "Mid"}}), Mode::Create);
+        assert_eq!((e.field.as_str(), e.label.as_deref()), ("custom.segment", Some("Сегмент")));
+        assert_eq!(*e.msg, crate::msg::Common::OneOf { list: vec!["SMB".into(), "Enterprise".into()] }.into());
     }
 
     #[test]

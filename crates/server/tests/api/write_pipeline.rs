@@ -82,11 +82,12 @@ async fn every_producer_writes_tasks_through_the_pipeline() {
         let (_, page) = if card == "/today" {
             let owner = found[0]["owner_id"].as_i64().unwrap();
             let ids = &app.ids;
-            let email = [(ids.admin, "admin@a.test"), (ids.manager1, "m1@a.test"), (ids.manager2, "m2@a.test"), (ids.manager3, "m3@a.test")]
-                .into_iter()
-                .find(|(id, _)| *id == owner)
-                .map(|(_, e)| e)
-                .unwrap_or_else(|| panic!("{producer}: the task's owner {owner} is a test user"));
+            let email =
+                [(ids.admin, "admin@a.test"), (ids.manager1, "m1@a.test"), (ids.manager2, "m2@a.test"), (ids.manager3, "m3@a.test")]
+                    .into_iter()
+                    .find(|(id, _)| *id == owner)
+                    .map(|(_, e)| e)
+                    .unwrap_or_else(|| panic!("{producer}: the task's owner {owner} is a test user"));
             app.ui_login(owner, email).await.get(&card).await
         } else {
             admin.get(&card).await
