@@ -18,6 +18,14 @@ catalogue! {
         OptionsShape {} = "options_shape", en "options must be non-empty strings of at most 255 characters", ru "варианты — непустые строки не длиннее 255 символов";
         OptionTwice { option: String } = "option_twice", en "option '{option}' is listed twice", ru "вариант «{option}» указан дважды";
         CustomNotObject {} = "custom_not_object", en "must be an object of custom field values", ru "должно быть объектом значений дополнительных полей";
+        EitherNotBoth { a: String, b: String } = "either_not_both", en "give either {a} or {b}, not both", ru "укажите либо {a}, либо {b}, не оба";
+        MustBeTrue {} = "must_be_true", en "must be true", ru "должно быть true";
+        AtMostAtATime { n: i64, what: String } = "at_most_at_a_time", en "at most {n} {what} at a time", ru "не больше {n} ({what}) за раз";
+        IdsOf { what: String } = "ids_of", en "must be an array of {what} ids", ru "нужен список идентификаторов ({what})";
+        RequiredOr { alt: String } = "required_or", en "is required (or {alt})", ru "обязательное поле (или {alt})";
+        PositiveInteger {} = "positive_integer", en "must be a positive integer", ru "должно быть целым положительным числом";
+        WholeDays {} = "whole_days", en "must be a whole number of days", ru "нужно целое число дней";
+        HistoryParams {} = "history_params", en "history takes only limit and cursor", ru "история принимает только limit и cursor";
         NotInteger {} = "not_integer", en "must be a whole number", ru "должно быть целым числом";
         NotNumber {} = "not_number", en "must be a number", ru "должно быть числом";
         NotDate { s: String } = "not_date", en "'{s}' is not a date YYYY-MM-DD", ru "«{s}» — не дата ГГГГ-ММ-ДД";

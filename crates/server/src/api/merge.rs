@@ -8,7 +8,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::schema::Entity;
 use poryadok_store::merge::MAX_DUPLICATE_GROUPS;
@@ -17,14 +16,14 @@ use serde_json::{json, Value};
 /// Groups returned when the request names no limit.
 const DEFAULT_GROUPS: u64 = 100;
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
+fn invalid(field: &str, msg: impl Into<poryadok_core::Msg>) -> ApiError {
+    ApiError::invalid(field, msg)
 }
 
 fn mergeable(path: &str) -> ApiResult<Entity> {
-    Entity::from_path(path)
-        .filter(|e| matches!(e, Entity::Person | Entity::Organization))
-        .ok_or_else(|| invalid("entity", "must be one of: persons, organizations"))
+    Entity::from_path(path).filter(|e| matches!(e, Entity::Person | Entity::Organization)).ok_or_else(|| {
+        invalid("entity", poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(["persons", "organizations"]) })
+    })
 }
 
 /// `GET /api/v1/duplicates?entity=persons|organizations&limit=N`
@@ -61,10 +60,11 @@ pub async fn merge(
     let keep = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(ApiError::not_found)?;
     let body = json_body(&body)?;
     let other = match body.get("merge_id") {
-        None | Some(Value::Null) => return Err(invalid("merge_id", "is required")),
-        Some(v) => {
-            v.as_i64().filter(|i| *i > 0).ok_or_else(|| invalid("merge_id", format!("must be the integer id of a {}", entity.name())))?
-        }
+        None | Some(Value::Null) => return Err(invalid("merge_id", poryadok_core::msg::Common::Required {})),
+        Some(v) => v
+            .as_i64()
+            .filter(|i| *i > 0)
+            .ok_or_else(|| invalid("merge_id", poryadok_core::msg::Common::IdOf { what: entity.name().to_string() }))?,
     };
     let row = st.db.merge(&actor, entity, keep, other).await?;
     Ok(Json(json!({"data": row.to_json()})))

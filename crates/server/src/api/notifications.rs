@@ -7,7 +7,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use poryadok_store::notifications::{Notification, MAX_LIST};
 use serde::Deserialize;
@@ -17,15 +16,15 @@ const DEFAULT_LIMIT: u64 = 50;
 /// Ids one request may mark read.
 const MAX_IDS: usize = 500;
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
+fn invalid(field: &str, msg: impl Into<poryadok_core::Msg>) -> ApiError {
+    ApiError::invalid(field, msg)
 }
 
 fn bool_param(raw: Option<&str>, name: &str) -> ApiResult<bool> {
     match raw {
         None | Some("false" | "0") => Ok(false),
         Some("true" | "1") => Ok(true),
-        Some(_) => Err(invalid(name, "must be true or false")),
+        Some(_) => Err(invalid(name, poryadok_core::msg::Common::NotBool {})),
     }
 }
 
@@ -62,20 +61,24 @@ pub async fn unread_count(State(st): State<AppState>, Auth(actor): Auth) -> ApiR
 fn ids_to_mark(body: &Value) -> ApiResult<Option<Vec<i64>>> {
     let obj = body.as_object().ok_or_else(|| ApiError::bad_body("a JSON object is required"))?;
     match (obj.get("ids"), obj.get("all")) {
-        (Some(_), Some(_)) => Err(invalid("ids", "give either ids or all, not both")),
+        (Some(_), Some(_)) => Err(invalid("ids", poryadok_core::msg::Common::EitherNotBoth { a: "ids".into(), b: "all".into() })),
         (None, Some(Value::Bool(true))) => Ok(None),
-        (None, Some(_)) => Err(invalid("all", "must be true")),
+        (None, Some(_)) => Err(invalid("all", poryadok_core::msg::Common::MustBeTrue {})),
         (Some(Value::Array(ids)), None) => {
             if ids.len() > MAX_IDS {
-                return Err(invalid("ids", "at most 500 ids at a time"));
+                return Err(invalid("ids", poryadok_core::msg::Common::AtMostAtATime { n: MAX_IDS as i64, what: "ids".into() }));
             }
             ids.iter()
-                .map(|v| v.as_i64().filter(|i| *i > 0).ok_or_else(|| invalid("ids", "must be an array of notification ids")))
+                .map(|v| {
+                    v.as_i64()
+                        .filter(|i| *i > 0)
+                        .ok_or_else(|| invalid("ids", poryadok_core::msg::Common::IdsOf { what: "notification".into() }))
+                })
                 .collect::<ApiResult<Vec<_>>>()
                 .map(Some)
         }
-        (Some(_), None) => Err(invalid("ids", "must be an array of notification ids")),
-        (None, None) => Err(invalid("ids", "is required (or \"all\": true)")),
+        (Some(_), None) => Err(invalid("ids", poryadok_core::msg::Common::IdsOf { what: "notification".into() })),
+        (None, None) => Err(invalid("ids", poryadok_core::msg::Common::RequiredOr { alt: "\"all\": true".into() })),
     }
 }
 

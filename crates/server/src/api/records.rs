@@ -123,9 +123,7 @@ pub async fn history(
     let e = entity(&path)?;
     let lq = list_query(q.as_deref());
     if let Some((name, _)) = lq.filters.first() {
-        return Err(
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "history takes only limit and cursor").with_field(name.clone())
-        );
+        return Err(ApiError::invalid(name.clone(), poryadok_core::msg::Common::HistoryParams {}));
     }
     let page = st.db.history(&actor, e, record_id(&id)?, &lq).await?;
     Ok(Json(json!({"data": page.data, "next_cursor": page.next_cursor})))
@@ -167,15 +165,14 @@ pub async fn remove_participant(
 /// records the caller sees that match it, or the mistake with its position.
 pub async fn check_filter(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Json<Value>> {
     let body = json_body(&body)?;
-    let text = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "is required").with_field(name))
-    };
+    let text =
+        |name: &str| body.get(name).and_then(Value::as_str).ok_or_else(|| ApiError::invalid(name, poryadok_core::msg::Common::Required {}));
     let entity_name = text("entity")?;
     let entity = Entity::from_name(entity_name).filter(|e| poryadok_store::filters::filterable(*e)).ok_or_else(|| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be one of: deal, person, organization, activity")
-            .with_field("entity")
+        ApiError::invalid(
+            "entity",
+            poryadok_core::msg::Common::OneOf { list: poryadok_core::msg::words(["deal", "person", "organization", "activity"]) },
+        )
     })?;
     let expression = text("expression")?;
     let checked = st.db.check_filter(&actor, entity, expression, "expression").await?;

@@ -18,7 +18,7 @@ pub(crate) fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>>
         .ok()
         .filter(|i| *i > 0)
         .map(Some)
-        .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "must be a positive integer").with_field(name))
+        .ok_or_else(|| ApiError::invalid(name, poryadok_core::msg::Common::PositiveInteger {}))
 }
 
 /// Checks the query string against the parameters an endpoint takes, naming an unknown one.

@@ -44,7 +44,7 @@ pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, b
         body.get(name)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "is required").with_field(name))
+            .ok_or_else(|| ApiError::invalid(name, poryadok_core::msg::Common::Required {}))
     };
     let (email, password) = (field("email")?, field("password")?);
     let client = client_addr(&st, peer_addr(peer), &headers);

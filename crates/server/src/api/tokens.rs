@@ -16,8 +16,8 @@ use poryadok_store::auth::TokenOwner;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
+fn invalid(field: &str, msg: impl Into<poryadok_core::Msg>) -> ApiError {
+    ApiError::invalid(field, msg)
 }
 
 #[derive(Deserialize)]
@@ -40,8 +40,10 @@ pub async fn list(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): Ap
         (Some("true" | "1"), None) => TokenOwner::Workspace,
         (None | Some("false" | "0"), None) => TokenOwner::Me,
         (None | Some("false" | "0"), Some(u)) => TokenOwner::User(u),
-        (Some("true" | "1"), Some(_)) => return Err(invalid("all", "give either all or user_id")),
-        (Some(_), _) => return Err(invalid("all", "must be true or false")),
+        (Some("true" | "1"), Some(_)) => {
+            return Err(invalid("all", poryadok_core::msg::Common::EitherNotBoth { a: "all".into(), b: "user_id".into() }))
+        }
+        (Some(_), _) => return Err(invalid("all", poryadok_core::msg::Common::NotBool {})),
     };
     let tokens = st.db.list_tokens(&actor, owner).await?;
     let now = st.db.clock.now_ms();
@@ -60,11 +62,11 @@ pub async fn create(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) 
     let name = match v.get("name") {
         None | Some(Value::Null) => "api".to_string(),
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(invalid("name", "must be 1 to 100 characters")),
+        Some(_) => return Err(invalid("name", poryadok_core::msg::Common::Length { min: 1, max: 100 })),
     };
     let days = match v.get("expires_in_days") {
         None | Some(Value::Null) => None,
-        Some(d) => Some(d.as_i64().ok_or_else(|| invalid("expires_in_days", "must be a whole number of days"))?),
+        Some(d) => Some(d.as_i64().ok_or_else(|| invalid("expires_in_days", poryadok_core::msg::Common::WholeDays {}))?),
     };
     let made = st.db.new_token(actor.ws_id(), actor.user_id(), &name, days).await?;
     let mut data = made.token.to_json(st.db.clock.now_ms());
