@@ -16,7 +16,7 @@ use poryadok_store::channels::webhooks::DeliveryTask;
 use poryadok_store::channels::OutboundMessage;
 use poryadok_store::jobs::Job;
 use poryadok_store::{Actor, Db, StoreError};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -216,7 +216,20 @@ pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String>
 }
 
 /// Sends a test SMS through the workspace's gateway at once and logs it in the outbox.
-pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<Json, StoreError> {
+/// A test SMS as the gateway answered it.
+#[derive(Debug, serde::Serialize)]
+pub struct TestSms {
+    pub message_id: i64,
+    pub to: String,
+    /// `sent` or `failed`.
+    pub status: &'static str,
+    pub response_code: Option<u16>,
+    /// Why it failed.
+    #[serde(flatten)]
+    pub failure: poryadok_store::intake::Failure,
+}
+
+pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<TestSms, StoreError> {
     // The settings' own read first: it refuses anyone but an administrator.
     db.sms_gateway(actor).await?;
     let gateway = db.sms_gateway_for(actor.ws_id()).await?.ok_or_else(|| StoreError::invalid("sms_gateway", ChannelMsg::NoGateway {}))?;
@@ -227,13 +240,11 @@ pub async fn test_sms(db: &Db, actor: &Actor, to: &str, text: &str) -> Result<Js
     }
     let answer = send_sms(&gateway, &to, text).await;
     let id = db.log_direct_message(actor, "sms", &to, text, answer.error.as_ref().map_or(Ok(()), Err)).await?;
-    Ok(json!({
-        "message_id": id,
-        "to": to,
-        "status": if answer.ok() { "sent" } else { "failed" },
-        "response_code": answer.code,
-        "error": answer.error.as_ref().map(Msg::english),
-        "error_code": answer.error.as_ref().map(Msg::code),
-        "error_args": answer.error.as_ref().map(Msg::args_json),
-    }))
+    Ok(TestSms {
+        message_id: id,
+        status: if answer.ok() { "sent" } else { "failed" },
+        response_code: answer.code,
+        failure: poryadok_store::intake::Failure::of_msg(answer.error),
+        to,
+    })
 }

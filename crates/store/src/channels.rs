@@ -111,15 +111,9 @@ pub struct OutboundMessage {
     pub record_id: Option<i64>,
     pub dedupe_key: Option<String>,
     pub status: String,
-    /// Why the last attempt failed, in English (what the API answers).
-    pub error: Option<String>,
-    /// The error's message code and arguments, for a reader in another language; `None` when
-    /// there is no error or it was stored as plain text.
-    pub error_code: Option<&'static str>,
-    pub error_args: Option<Map<String, Json>>,
-    /// The same, as a message for a reader in another language (when it was stored as one).
-    #[serde(skip)]
-    pub error_msg: Option<Msg>,
+    /// Why the last attempt failed.
+    #[serde(flatten)]
+    pub failure: crate::intake::Failure,
     pub attempts: i64,
     #[serde(serialize_with = "crate::serde_time::ms")]
     pub created_at: i64,
@@ -223,13 +217,6 @@ fn decode_template(r: &QueryResult) -> Result<MessageTemplate> {
 }
 
 fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
-    let (error, error_msg) = match r.try_get::<Option<String>>("", "error")? {
-        Some(stored) => {
-            let (text, msg) = crate::intake::read_stored_msg(&stored);
-            (Some(text), msg)
-        }
-        None => (None, None),
-    };
     Ok(OutboundMessage {
         id: r.try_get("", "id")?,
         channel: r.try_get("", "channel")?,
@@ -241,10 +228,7 @@ fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
         record_id: r.try_get("", "record_id")?,
         dedupe_key: r.try_get("", "dedupe_key")?,
         status: r.try_get("", "status")?,
-        error,
-        error_code: error_msg.as_ref().map(Msg::code),
-        error_args: error_msg.as_ref().map(Msg::args_json),
-        error_msg,
+        failure: crate::intake::Failure::read(r.try_get("", "error")?),
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
         sent_at: r.try_get("", "sent_at")?,

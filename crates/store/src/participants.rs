@@ -8,11 +8,21 @@ use crate::Db;
 use poryadok_core::domain::HistoryAction;
 use poryadok_core::msg::{words, Common, RecordMsg};
 use poryadok_core::schema::Entity;
-use poryadok_core::types::format_ms;
 use poryadok_core::validate::RefCheck;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use sea_query::{Expr, Order, Query};
 use serde_json::{json, Map, Value as Json};
+
+/// A user working on a deal beside its owner.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Participant {
+    pub id: i64,
+    pub deal_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub created_at: i64,
+}
 
 fn parse_role(v: Option<&Json>) -> Result<String> {
     let s = v.and_then(Json::as_str).map(str::trim).ok_or_else(|| StoreError::invalid("role", Common::Required {}))?;
@@ -25,7 +35,7 @@ fn parse_role(v: Option<&Json>) -> Result<String> {
 }
 
 impl Db {
-    pub async fn participants(&self, actor: &Actor, deal: i64) -> Result<Vec<Json>> {
+    pub async fn participants(&self, actor: &Actor, deal: i64) -> Result<Vec<Participant>> {
         fetch_one(&self.read, self.backend, Entity::Deal, actor, deal, false).await?;
         let q = Query::select()
             .columns(["id", "user_id", "role", "created_at"].map(col))
@@ -37,18 +47,18 @@ impl Db {
         let rows = self.read.query_all(self.backend.build(&q)).await?;
         rows.iter()
             .map(|r| {
-                Ok(json!({
-                    "id": r.try_get::<i64>("", "id")?,
-                    "deal_id": deal,
-                    "user_id": r.try_get::<i64>("", "user_id")?,
-                    "role": r.try_get::<String>("", "role")?,
-                    "created_at": format_ms(r.try_get::<i64>("", "created_at")?),
-                }))
+                Ok(Participant {
+                    id: r.try_get("", "id")?,
+                    deal_id: deal,
+                    user_id: r.try_get("", "user_id")?,
+                    role: r.try_get("", "role")?,
+                    created_at: r.try_get("", "created_at")?,
+                })
             })
             .collect()
     }
 
-    pub async fn add_participant(&self, actor: &Actor, deal: i64, body: &Json) -> Result<Json> {
+    pub async fn add_participant(&self, actor: &Actor, deal: i64, body: &Json) -> Result<Participant> {
         actor.caller.may_write(Entity::Deal).map_err(StoreError::forbidden)?;
         let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         if let Some(k) = obj.keys().find(|k| !["user_id", "role"].contains(&k.as_str())) {
@@ -83,7 +93,7 @@ impl Db {
         changes.insert("participants".into(), json!({"from": null, "to": {"user_id": user, "role": role}}));
         append_history(&tx, self.backend, actor, Entity::Deal.name(), deal, HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
-        Ok(json!({"id": id, "deal_id": deal, "user_id": user, "role": role, "created_at": format_ms(now)}))
+        Ok(Participant { id, deal_id: deal, user_id: user, role, created_at: now })
     }
 
     pub async fn remove_participant(&self, actor: &Actor, deal: i64, participant: i64) -> Result<()> {

@@ -545,6 +545,7 @@ async fn append_history_many(
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     }
     conn.execute(backend.build(&q)).await?;
+    let events: Vec<(i64, &Json)> = events.iter().map(|(id, changes)| (*id, changes)).collect();
     crate::channels::webhooks::emit_many(conn, backend, actor.ws_id(), entity, action, &events, now).await
 }
 

@@ -18,12 +18,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::msg::ChannelMsg;
 use poryadok_core::template::{self as tpl, GATEWAY_PLACEHOLDERS};
-use poryadok_core::Msg;
 use poryadok_store::channels::webhooks::{ACTIONS, ENTITIES};
 use poryadok_store::channels::{
     render_template, MessageQuery, OutboundMessage, ShownGateway, CHANNELS, DEFAULT_TEMPLATES, MESSAGE_STATUSES,
 };
-use poryadok_store::intake::msg_of;
+use poryadok_store::intake::Failure;
 use poryadok_store::StoreError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
@@ -123,20 +122,8 @@ fn input_of(field: &str) -> &str {
 
 /// An error a record keeps in the reader's language: the message when it was stored as one,
 /// else the text as it was stored (none: empty).
-fn said(t: &T, msg: Option<&Msg>, text: Option<&str>) -> String {
-    match msg {
-        Some(m) => messages::say(t, m),
-        None => text.unwrap_or_default().to_string(),
-    }
-}
-
-/// The error of the test send's answer (`error`, with `error_code` and `error_args` when it is a
-/// message) in the reader's language.
-fn stored_error(t: &T, record: &Json) -> String {
-    match msg_of(record, "error") {
-        Some(m) => messages::say(t, &m),
-        None => record["error"].as_str().unwrap_or("").to_string(),
-    }
+fn said(t: &T, failure: &Failure) -> String {
+    failure.said(|m| messages::say(t, m)).unwrap_or_default()
 }
 
 pub struct Opt {
@@ -648,10 +635,10 @@ async fn test_sms(State(st): State<AppState>, ui: Ui, Form(f): Form<Fields>) -> 
     match crate::channels::test_sms(&st.db, &ui.actor, &v.test_to, &v.test_text).await {
         Ok(r) => {
             v.result = Some(TestResult {
-                ok: r["status"] == "sent",
-                to: r["to"].as_str().unwrap_or("").to_string(),
-                code: r["response_code"].as_i64().map(|c| c.to_string()).unwrap_or_default(),
-                error: stored_error(&ui.t, &r),
+                ok: r.status == "sent",
+                code: r.response_code.map(|c| c.to_string()).unwrap_or_default(),
+                error: said(&ui.t, &r.failure),
+                to: r.to,
             });
             show(&ui, StatusCode::OK, None, View::Sms(Box::new(v)))
         }
@@ -759,7 +746,7 @@ async fn load_webhook(st: &AppState, ui: &Ui, id: i64) -> Result<WebhookView, St
             class: status_class(&d.status),
             code: d.response_code.map(|c| c.to_string()).unwrap_or_default(),
             attempts: d.attempts,
-            error: said(&ui.t, d.error_msg.as_ref(), d.error.as_deref()),
+            error: said(&ui.t, &d.failure),
             redeliver: d.status != "queued",
             payload: serde_json::to_string_pretty(&d.payload).unwrap_or_default(),
             event: d.event,
@@ -932,7 +919,7 @@ fn message_row(ui: &Ui, m: &OutboundMessage) -> MessageRow {
         class: status_class(&m.status),
         failed: m.status == "failed",
         attempts: m.attempts,
-        error: said(&ui.t, m.error_msg.as_ref(), m.error.as_deref()),
+        error: said(&ui.t, &m.failure),
         excerpt: excerpt(&m.body, 160),
         sent_at: m.sent_at.map(|s| fmt.datetime(s)).unwrap_or_default(),
     }
@@ -1009,13 +996,11 @@ mod tests {
         assert!(say(bad).starts_with("«deal.moved» — не событие"));
         assert!(say(ChannelMsg::UnknownPlaceholder { placeholder: "debt".into(), known: vec!["{client}".into()] }).contains("{debt}"));
         assert_eq!(say(ChannelMsg::GatewayAnswered { code: 500, answer: "busy".into() }), "SMS-шлюз ответил 500: busy");
-        // A delivery's or a test send's error as the store lists it: rebuilt in the reader's language.
+        // A delivery's or a test send's error: said in the reader's language, or as stored.
         let m: poryadok_core::Msg = ChannelMsg::ReceiverTimeout { seconds: 10 }.into();
-        let listed = json!({"error": m.english(), "error_code": m.code(), "error_args": m.args_json()});
-        assert_eq!(stored_error(&ru, &listed), "получатель не ответил за 10 с");
-        assert_eq!(stored_error(&ru, &json!({"error": "SMTP x: refused"})), "SMTP x: refused");
-        assert_eq!(said(&ru, Some(&m), Some(m.english().as_str())), "получатель не ответил за 10 с");
-        assert_eq!((said(&ru, None, Some("SMTP x: refused")), said(&ru, None, None)), ("SMTP x: refused".to_string(), String::new()));
+        assert_eq!(said(&ru, &Failure::of_msg(Some(m))), "получатель не ответил за 10 с");
+        let plain = Failure { error: Some("SMTP x: refused".into()), ..Failure::default() };
+        assert_eq!((said(&ru, &plain), said(&ru, &Failure::default())), ("SMTP x: refused".to_string(), String::new()));
         let refused = Problem::of(&ru, &StoreError::conflict("key", ChannelMsg::TemplateTaken {})).unwrap();
         assert_eq!((refused.field.as_str(), refused.message.as_str()), ("key", "шаблон с таким ключом и каналом уже есть"));
         assert_eq!(input_of("sms_gateway.headers.X-Key"), "headers");

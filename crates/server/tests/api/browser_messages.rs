@@ -65,3 +65,47 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["stage_id"], app.ids.stages[0], "nothing moved");
 }
+
+/// An administrator sees a locked-out manager in Settings → Users and lifts the lockout; the page
+/// in Russian and English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_unlocks_a_locked_user_in_the_browser() {
+    let Some(browser) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let m3 = app.ids.manager3;
+    app.set_password(m3, "m3-good-long-secret").await;
+    for _ in 0..5 {
+        app.client
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .json(&json!({"email": "m3@a.test", "password": "wrong-password-1"}))
+            .send()
+            .await
+            .unwrap();
+    }
+    app.set_password(app.ids.admin, "admin-pass-123").await;
+    browser.login(&app.base, "admin@a.test", "admin-pass-123").await;
+    browser.client.goto(&format!("{}/settings/users", app.base)).await.unwrap();
+    let row = browser.wait_for(&format!("#user-{m3}")).await.text().await.unwrap();
+    assert!(row.contains("Заблокирован до") && row.contains("Разблокировать"), "{row}");
+    browser.shot("settings-users-locked-ru").await;
+
+    browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    browser.wait_until("English", "document.documentElement.lang === 'en'").await;
+    let row = browser.wait_for(&format!("#user-{m3}")).await.text().await.unwrap();
+    assert!(row.contains("Locked until") && row.contains("Unlock"), "{row}");
+    browser.shot("settings-users-locked-en").await;
+
+    browser.client.find(Locator::Css(&format!("#user-{m3} form[action$='/unlock'] button"))).await.unwrap().click().await.unwrap();
+    browser.wait_until("the unlock notice", "document.querySelector('#settings-body .notice.ok')").await;
+    let row = browser.text_of(&format!("#user-{m3}")).await;
+    assert!(!row.contains("Locked until"), "the badge is gone: {row}");
+    browser.shot("settings-users-unlocked-en").await;
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "m3@a.test", "password": "m3-good-long-secret"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the right password works again");
+}

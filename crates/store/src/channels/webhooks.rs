@@ -85,15 +85,9 @@ pub struct Delivery {
     pub attempts: i64,
     /// What the receiver answered last, when it answered.
     pub response_code: Option<i64>,
-    /// Why the last attempt failed, in English.
-    pub error: Option<String>,
-    /// The error's message code and arguments, for a reader in another language; `None` when
-    /// there is no error or it was stored as plain text.
-    pub error_code: Option<&'static str>,
-    pub error_args: Option<Map<String, Json>>,
-    /// The error as a message, to say in the reader's language.
-    #[serde(skip)]
-    pub error_msg: Option<Msg>,
+    /// Why the last attempt failed.
+    #[serde(flatten)]
+    pub failure: crate::intake::Failure,
     #[serde(serialize_with = "crate::serde_time::ms")]
     pub created_at: i64,
     #[serde(serialize_with = "crate::serde_time::opt_ms")]
@@ -180,8 +174,6 @@ fn decode_webhook(r: &QueryResult) -> Result<Webhook> {
 
 fn decode_delivery(r: &QueryResult) -> Result<Delivery> {
     let payload: String = r.try_get("", "payload")?;
-    let error = r.try_get::<Option<String>>("", "error")?.map(|s| crate::intake::read_stored_msg(&s));
-    let error_msg = error.as_ref().and_then(|(_, m)| m.clone());
     Ok(Delivery {
         id: r.try_get("", "id")?,
         webhook_id: r.try_get("", "webhook_id")?,
@@ -190,10 +182,7 @@ fn decode_delivery(r: &QueryResult) -> Result<Delivery> {
         status: r.try_get("", "status")?,
         attempts: r.try_get("", "attempts")?,
         response_code: r.try_get("", "response_code")?,
-        error: error.map(|(text, _)| text),
-        error_code: error_msg.as_ref().map(Msg::code),
-        error_args: error_msg.as_ref().map(Msg::args_json),
-        error_msg,
+        failure: crate::intake::Failure::read(r.try_get("", "error")?),
         created_at: r.try_get("", "created_at")?,
         delivered_at: r.try_get("", "delivered_at")?,
     })
@@ -245,7 +234,7 @@ pub(crate) async fn emit_on(
     changes: &Json,
     now: i64,
 ) -> Result<()> {
-    emit_many(conn, backend, ws, entity, action, &[(record_id, changes.clone())], now).await
+    emit_many(conn, backend, ws, entity, action, &[(record_id, changes)], now).await
 }
 
 /// [`emit_on`] for one action on several records: the workspace's webhooks are read once.
@@ -255,7 +244,7 @@ pub(crate) async fn emit_many(
     ws: i64,
     entity: &str,
     action: HistoryAction,
-    records: &[(i64, Json)],
+    records: &[(i64, &Json)],
     now: i64,
 ) -> Result<()> {
     if !ENTITIES.contains(&entity) || records.is_empty() {

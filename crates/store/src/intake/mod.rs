@@ -143,15 +143,9 @@ pub struct InboundEvent {
     pub remote_addr: Option<String>,
     /// One of [`EVENT_STATUSES`].
     pub status: String,
-    /// Why the event failed or was rejected, in English.
-    pub error: Option<String>,
-    /// The error's message code and arguments, for a reader in another language; `None` when
-    /// there is no error or it was stored before messages had codes.
-    pub error_code: Option<&'static str>,
-    pub error_args: Option<Map<String, Json>>,
-    /// The error as a message, to say in the reader's language.
-    #[serde(skip)]
-    pub error_msg: Option<Msg>,
+    /// Why the event failed or was rejected.
+    #[serde(flatten)]
+    pub failure: Failure,
     /// The part of the body the error is about.
     pub error_field: Option<String>,
     pub attempts: i64,
@@ -959,6 +953,43 @@ pub(crate) fn stored_msg(m: &Msg) -> String {
 
 /// A stored message's English text and the message itself when it can be rebuilt; text stored
 /// as plain text (before messages had codes) is its own text.
+/// A failure as a record carries it (an inbound event, an outbound message, a webhook delivery,
+/// a test send): the English text the API answers, the message's code and arguments for a client
+/// in another language, and the message itself for a reader here. Records flatten it, so the API
+/// shows `error`, `error_code` and `error_args`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    pub error: Option<String>,
+    pub error_code: Option<&'static str>,
+    pub error_args: Option<Map<String, Json>>,
+    #[serde(skip)]
+    pub msg: Option<Msg>,
+}
+
+impl Failure {
+    /// The failure a column stored with [`stored_msg`] (or as plain text before messages had codes).
+    pub fn read(stored: Option<String>) -> Failure {
+        let Some(stored) = stored else { return Failure::default() };
+        let (text, msg) = read_stored_msg(&stored);
+        Failure { error: Some(text), ..Failure::of_msg(msg) }
+    }
+
+    /// The failure of `msg`, if there is one.
+    pub fn of_msg(msg: Option<Msg>) -> Failure {
+        Failure {
+            error: msg.as_ref().map(Msg::english),
+            error_code: msg.as_ref().map(Msg::code),
+            error_args: msg.as_ref().map(Msg::args_json),
+            msg,
+        }
+    }
+
+    /// What a reader is told: the message as `say` renders it, else the stored text.
+    pub fn said(&self, say: impl Fn(&Msg) -> String) -> Option<String> {
+        self.msg.as_ref().map(say).or_else(|| self.error.clone())
+    }
+}
+
 pub fn read_stored_msg(stored: &str) -> (String, Option<Msg>) {
     if stored.starts_with('{') {
         if let Ok(Json::Object(v)) = serde_json::from_str::<Json>(stored) {
@@ -1050,8 +1081,6 @@ fn raw_body(r: &QueryResult) -> Result<Vec<u8>> {
 
 fn decode_event(r: &QueryResult) -> Result<InboundEvent> {
     let result = r.try_get::<Option<String>>("", "result")?.and_then(|s| serde_json::from_str::<Json>(&s).ok());
-    let error = r.try_get::<Option<String>>("", "error")?.map(|s| read_stored_msg(&s));
-    let error_msg = error.as_ref().and_then(|(_, m)| m.clone());
     Ok(InboundEvent {
         id: r.try_get("", "id")?,
         source_id: r.try_get("", "source_id")?,
@@ -1061,10 +1090,7 @@ fn decode_event(r: &QueryResult) -> Result<InboundEvent> {
         content_type: r.try_get("", "content_type")?,
         remote_addr: r.try_get("", "remote_addr")?,
         status: r.try_get("", "status")?,
-        error: error.map(|(text, _)| text),
-        error_code: error_msg.as_ref().map(Msg::code),
-        error_args: error_msg.as_ref().map(Msg::args_json),
-        error_msg,
+        failure: Failure::read(r.try_get("", "error")?),
         error_field: r.try_get("", "error_field")?,
         attempts: r.try_get("", "attempts")?,
         processed_at: r.try_get("", "processed_at")?,
@@ -1110,10 +1136,7 @@ mod tests {
             content_type: Some("application/json".into()),
             remote_addr: None,
             status: "failed".into(),
-            error: Some(m.english()),
-            error_code: Some(m.code()),
-            error_args: Some(m.args_json()),
-            error_msg: Some(m.clone()),
+            failure: Failure::of_msg(Some(m.clone())),
             error_field: Some("caller".into()),
             attempts: 1,
             processed_at: None,

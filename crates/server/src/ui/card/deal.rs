@@ -98,7 +98,7 @@ pub(super) struct DealData {
     pub(super) names: Names,
     pub(super) stages: Vec<Row>,
     pub(super) pipelines: Vec<Row>,
-    pub(super) participants: Vec<Value>,
+    pub(super) participants: Vec<poryadok_store::participants::Participant>,
 }
 
 pub(super) async fn load_deal(st: &AppState, ui: &Ui, id: i64) -> Result<DealData, StoreError> {
@@ -112,7 +112,7 @@ pub(super) async fn load_deal(st: &AppState, ui: &Ui, id: i64) -> Result<DealDat
     let mut ids = NameIds::default();
     ids.of_row(&row, &defs);
     for p in &participants {
-        ids.push(RefKind::User, p["user_id"].as_i64());
+        ids.push(RefKind::User, Some(p.user_id));
     }
     let names = Names::load(st, ui, ids).await?;
     Ok(DealData { row, defs, names, stages, pipelines, participants })
@@ -177,10 +177,7 @@ pub(super) fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) 
         participants: data
             .participants
             .iter()
-            .map(|p| Participant {
-                name: data.names.get(RefKind::User, p["user_id"].as_i64().unwrap_or(0)),
-                role: p["role"].as_str().unwrap_or("").to_string(),
-            })
+            .map(|p| Participant { name: data.names.get(RefKind::User, p.user_id), role: p.role.clone() })
             .collect(),
         status_form,
         attribution: Default::default(),

@@ -91,8 +91,8 @@ pub(super) fn stored_text(t: &T, m: &StoredMsg) -> String {
 /// An event's error in the reader's language ("caller: «12» — не номер телефона"); an error
 /// stored before messages had codes is shown as it was stored.
 pub(super) fn error_text(t: &T, ev: &InboundEvent) -> Option<String> {
-    let stored = ev.error.as_deref().filter(|m| !m.is_empty())?;
-    let message = ev.error_msg.as_ref().map_or_else(|| stored.to_string(), |m| messages::say(t, m));
+    ev.failure.error.as_deref().filter(|m| !m.is_empty())?;
+    let message = ev.failure.said(|m| messages::say(t, m))?;
     Some(match ev.error_field.as_deref().filter(|f| !f.is_empty()) {
         Some(field) => format!("{}: {message}", messages::field_label(t, field)),
         None => message,

@@ -2,6 +2,7 @@ use super::*;
 use crate::ui::i18n::Lang;
 use poryadok_core::msg::{Common, IntakeMsg};
 use poryadok_core::Msg;
+use poryadok_store::intake::Failure;
 
 fn source(kind: &str, config: Json) -> Source {
     Source {
@@ -80,10 +81,7 @@ fn failed_event(error: &str, msg: Option<Msg>, field: Option<&str>) -> InboundEv
         content_type: None,
         remote_addr: None,
         status: "failed".into(),
-        error: Some(error.into()),
-        error_code: msg.as_ref().map(Msg::code),
-        error_args: msg.as_ref().map(Msg::args_json),
-        error_msg: msg,
+        failure: Failure { error: Some(error.into()), ..Failure::of_msg(msg) },
         error_field: field.map(str::to_string),
         attempts: 1,
         processed_at: None,
