@@ -16,6 +16,7 @@ pub mod msg;
 pub mod password;
 pub mod regulation;
 pub mod schema;
+pub mod search;
 pub mod template;
 pub mod types;
 pub mod validate;

@@ -585,6 +585,22 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/search",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "search",
+                "search",
+                "Deals, persons and organizations the caller may see, by word prefixes of names and titles, a phone in any spelling, an e-mail or a tax id",
+                "200",
+                "search results",
+                object("{query, deals: [{id, title, status, value, currency, person_id}], persons: [{id, name, phone, email, organization_id}], organizations: [{id, name, tax_id}]}"),
+            )
+            .parameter(query_param("q", "what to find: at least 2 letters or digits (422 search_too_short otherwise)"))
+            .parameter(query_param("limit", "results per group, 1–50 (default 8)")),
+        )]),
+    );
+    add(
         "/api/v1/deals/{id}/participants",
         item([
             (

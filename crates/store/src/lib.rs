@@ -27,6 +27,7 @@ pub mod records;
 pub mod regulation;
 pub mod reports;
 mod rules;
+pub mod search;
 mod serde_time;
 mod sql;
 mod sqlite_fn;

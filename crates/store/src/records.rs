@@ -12,7 +12,7 @@
 //!    defaults, assignment limits, invariants;
 //! 3. the reference check (every linked id exists in the workspace and is visible);
 //! 4. the insert, update or delete itself, the version bumped;
-//! 5. the rules after the write ([`rules::after_write`]): identities and the activity clock;
+//! 5. the rules after the write ([`rules::after_write`]): identities, search words and the activity clock;
 //! 6. the stage regulation for deals ([`crate::regulation::enforce_deal`]): role ranges,
 //!    required fields, naming, entry tasks, the SLA timer, closing rules;
 //! 7. history ([`append_history`]) and, in the same transaction, the outbound webhooks' deliveries.
@@ -294,6 +294,7 @@ impl Db {
                     .and_where(Expr::col(col("id")).eq(id))
                     .to_owned();
                 tx.execute(db.backend.build(&upd)).await?;
+                crate::search::after_delete(tx, db.backend, actor.ws_id(), entity, id).await?;
                 append_history(tx, db.backend, &actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await
             })
         })

@@ -411,8 +411,8 @@ const IDENTITY_FIELDS: [(&str, IdentityKind); 4] = [
     ("whatsapp", IdentityKind::Whatsapp),
 ];
 
-/// Keeps the identities table in step with a person's contact fields, and the client's last
-/// activity with notes and finished activities.
+/// Keeps the identities table in step with a person's contact fields, the search words in step
+/// with names and titles, and the client's last activity with notes and finished activities.
 pub(crate) async fn after_write(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -421,6 +421,7 @@ pub(crate) async fn after_write(
     old: Option<&Row>,
 ) -> Result<()> {
     crate::activity_clock::after_record_write(conn, backend, actor.ws_id(), row, old).await?;
+    crate::search::after_write(conn, backend, actor.ws_id(), row, old).await?;
     if row.entity != Entity::Person {
         return Ok(());
     }

@@ -38,6 +38,7 @@ catalogue! {
         AtLeast { n: i64 } = "at_least", en "must be at least {n}", ru "должно быть не меньше {n}";
         Between { min: i64, max: i64 } = "between", en "must be between {min} and {max}", ru "должно быть от {min} до {max}";
         Length { min: i64, max: i64 } = "length", en "must be {min} to {max} characters", ru "от {min} до {max} символов";
+        SearchTooShort { min: i64 } = "search_too_short", en "type at least {min} letters or digits to search", ru "для поиска введите хотя бы {min} буквы или цифры";
         TooLong { max: i64 } = "too_long", en "is too long (at most {max} characters)", ru "слишком длинно (не больше {max} символов)";
         TooLongCount { n: i64, max: i64 } = "too_long_count", en "is too long ({n} characters, at most {max})", ru "слишком длинно ({n} симв., не больше {max})";
         OutOfRange {} = "out_of_range", en "is out of range", ru "вне допустимого диапазона";
@@ -68,6 +69,7 @@ catalogue! {
         // Access.
         AnalystReadOnly {} = "analyst_read_only", en "analysts have read-only access", ru "у аналитика доступ только на чтение";
         AdminOnly {} = "admin_only", en "only administrators change settings, users and teams", ru "настройки, пользователей и команды меняют только администраторы";
+        RegulationHeadsOnly {} = "regulation_heads_only", en "only heads of sales and administrators change pipelines, stages and fields", ru "воронки, этапы и поля меняют только руководители и администраторы";
         HeadOnly {} = "head_only", en "only heads and administrators may do this", ru "это доступно только руководителям и администраторам";
         AssignSelf {} = "assign_self", en "you may assign records only to yourself", ru "назначать записи можно только на себя";
         AssignTeam {} = "assign_team", en "you may assign records only within your team", ru "назначать записи можно только в пределах своей команды";

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod notifications;
 pub mod records;
 pub mod reports;
+pub mod search;
 pub mod session;
 pub mod tokens;
 pub mod users;

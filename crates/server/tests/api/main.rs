@@ -23,6 +23,7 @@ mod notifications;
 mod openapi;
 mod regulation;
 mod reliability;
+mod search;
 mod security;
 mod ui;
 mod ui_assistants;

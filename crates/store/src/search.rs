@@ -1,0 +1,356 @@
+//! Global search over deals, persons and organizations (`GET /api/v1/search`, the top bar).
+//!
+//! Names are found by word prefixes through `search_terms`: each deal title, person name and
+//! organization name is kept there as its words ([`poryadok_core::search::terms`]), written by
+//! the rules after every write of the record, so a query is one range of an index per word,
+//! joined to the record with the caller's visibility. A phone number (in any spelling), an
+//! e-mail address and a tax id are exact lookups in `identities` and `organizations`, the keys
+//! intake finds clients by. Nothing here scans a table.
+use crate::actor::{scope_condition, Actor};
+use crate::error::{Result, StoreError};
+use crate::sql::{aliased, col};
+use crate::Db;
+use poryadok_core::search::{prefix_end, terms, SearchQuery};
+use poryadok_core::schema::Entity;
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use serde::Serialize;
+
+/// Results per group the top bar shows.
+pub const DEFAULT_LIMIT: u64 = 8;
+pub const MAX_LIMIT: u64 = 50;
+
+/// The entities search finds, with the field each is found by.
+pub const SEARCHED: [(Entity, &str); 3] = [(Entity::Deal, "title"), (Entity::Person, "name"), (Entity::Organization, "name")];
+
+fn indexed_field(entity: Entity) -> Option<&'static str> {
+    SEARCHED.iter().find(|(e, _)| *e == entity).map(|(_, f)| *f)
+}
+
+/// A deal found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DealHit {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub value: i64,
+    pub currency: String,
+    pub person_id: Option<i64>,
+}
+
+/// A person found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PersonHit {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub organization_id: Option<i64>,
+}
+
+/// An organization found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OrganizationHit {
+    pub id: i64,
+    pub name: String,
+    pub tax_id: Option<String>,
+}
+
+/// What one query found, grouped; exact matches (phone, e-mail, tax id) come first in a group.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SearchResults {
+    pub query: String,
+    pub deals: Vec<DealHit>,
+    pub persons: Vec<PersonHit>,
+    pub organizations: Vec<OrganizationHit>,
+}
+
+impl SearchResults {
+    pub fn is_empty(&self) -> bool {
+        self.deals.is_empty() && self.persons.is_empty() && self.organizations.is_empty()
+    }
+}
+
+trait Hit: Sized {
+    const ENTITY: Entity;
+    const COLUMNS: &'static [&'static str];
+    fn id(&self) -> i64;
+    fn read(row: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr>;
+}
+
+impl Hit for DealHit {
+    const ENTITY: Entity = Entity::Deal;
+    const COLUMNS: &'static [&'static str] = &["id", "title", "status", "value", "currency", "person_id"];
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn read(r: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(DealHit {
+            id: r.try_get("", "id")?,
+            title: r.try_get("", "title")?,
+            status: r.try_get("", "status")?,
+            value: r.try_get("", "value")?,
+            currency: r.try_get("", "currency")?,
+            person_id: r.try_get("", "person_id")?,
+        })
+    }
+}
+
+impl Hit for PersonHit {
+    const ENTITY: Entity = Entity::Person;
+    const COLUMNS: &'static [&'static str] = &["id", "name", "phone", "email", "organization_id"];
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn read(r: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(PersonHit {
+            id: r.try_get("", "id")?,
+            name: r.try_get("", "name")?,
+            phone: r.try_get("", "phone")?,
+            email: r.try_get("", "email")?,
+            organization_id: r.try_get("", "organization_id")?,
+        })
+    }
+}
+
+impl Hit for OrganizationHit {
+    const ENTITY: Entity = Entity::Organization;
+    const COLUMNS: &'static [&'static str] = &["id", "name", "tax_id"];
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn read(r: &QueryResult) -> std::result::Result<Self, sea_orm::DbErr> {
+        Ok(OrganizationHit { id: r.try_get("", "id")?, name: r.try_get("", "name")?, tax_id: r.try_get("", "tax_id")? })
+    }
+}
+
+/// `SELECT <hit columns> FROM <table> AS r` limited to the caller's live, visible records.
+fn visible_hits<H: Hit>(actor: &Actor) -> SelectStatement {
+    let mut q = Query::select();
+    q.from_as(col(H::ENTITY.table()), col("r"))
+        .columns(H::COLUMNS.iter().map(|c| (col("r"), col(c))))
+        .and_where(Expr::col((col("r"), col("workspace_id"))).eq(actor.ws_id()))
+        .and_where(Expr::col((col("r"), col("deleted_at"))).is_null());
+    // The visibility condition names the record's own columns unqualified (`owner_id`, `id`);
+    // no other table of these queries has them, so they resolve to `r`.
+    if let Some(cond) = scope_condition(H::ENTITY, &actor.caller) {
+        q.and_where(cond);
+    }
+    q
+}
+
+fn term_range(q: &mut SelectStatement, alias: &str, word: &str) {
+    q.and_where(Expr::col((col(alias), col("term"))).gte(word)).and_where(Expr::col((col(alias), col("term"))).lt(prefix_end(word)));
+}
+
+/// The visible records of `H` having a word that begins with each of `words`.
+fn by_words<H: Hit>(actor: &Actor, words: &[String], limit: u64) -> Option<SelectStatement> {
+    let (first, rest) = words.split_first()?;
+    let entity = H::ENTITY.name();
+    let mut q = visible_hits::<H>(actor);
+    q.inner_join(aliased("search_terms", "t"), Expr::col((col("t"), col("record_id"))).equals((col("r"), col("id"))))
+        .and_where(Expr::col((col("t"), col("workspace_id"))).eq(actor.ws_id()))
+        .and_where(Expr::col((col("t"), col("entity"))).eq(entity));
+    term_range(&mut q, "t", first);
+    for (i, word) in rest.iter().enumerate() {
+        let alias = format!("t{i}");
+        let mut other = Query::select();
+        other
+            .expr(Expr::val(1))
+            .from_as(col("search_terms"), Alias::new(&alias))
+            .and_where(Expr::col((col(&alias), col("workspace_id"))).eq(actor.ws_id()))
+            .and_where(Expr::col((col(&alias), col("entity"))).eq(entity))
+            .and_where(Expr::col((col(&alias), col("record_id"))).equals((col("t"), col("record_id"))));
+        term_range(&mut other, &alias, word);
+        q.and_where(Expr::exists(other));
+    }
+    // A record with two words of one prefix ("Иван Иванов", `ив`) comes twice; room for that.
+    q.order_by((col("t"), col("term")), Order::Asc).order_by((col("t"), col("record_id")), Order::Asc).limit(limit * 2);
+    Some(q)
+}
+
+/// Visible persons holding a phone (or WhatsApp) or e-mail identity of exactly `value`.
+fn persons_by_identity(actor: &Actor, kinds: &[&str], value: &str) -> SelectStatement {
+    let mut q = visible_hits::<PersonHit>(actor);
+    q.inner_join(aliased("identities", "i"), Expr::col((col("i"), col("person_id"))).equals((col("r"), col("id"))))
+        .and_where(Expr::col((col("i"), col("workspace_id"))).eq(actor.ws_id()))
+        .and_where(Expr::col((col("i"), col("kind"))).is_in(kinds.iter().copied()))
+        .and_where(Expr::col((col("i"), col("value"))).eq(value));
+    q
+}
+
+async fn fetch<H: Hit>(db: &Db, q: &SelectStatement) -> Result<Vec<H>> {
+    let rows = db.read.query_all(db.backend.build(q)).await?;
+    rows.iter().map(|r| H::read(r).map_err(StoreError::from)).collect()
+}
+
+/// Appends `more` to `hits`, skipping records already there, up to `limit`.
+fn merge<H: Hit>(hits: &mut Vec<H>, more: Vec<H>, limit: u64) {
+    for h in more {
+        if hits.len() as u64 >= limit {
+            return;
+        }
+        if !hits.iter().any(|x| x.id() == h.id()) {
+            hits.push(h);
+        }
+    }
+}
+
+impl Db {
+    /// Finds what the caller may see by a query typed in the top bar: word prefixes of names and
+    /// titles, a phone number in any spelling, an e-mail address, a tax id. `limit` per group.
+    pub async fn search(&self, actor: &Actor, raw: &str, limit: Option<u64>) -> Result<SearchResults> {
+        let q = SearchQuery::parse(raw, &actor.ws.region).map_err(|m| StoreError::invalid("q", m))?;
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(StoreError::invalid("limit", poryadok_core::msg::Common::Between { min: 1, max: MAX_LIMIT as i64 }));
+        }
+        let mut out = SearchResults { query: q.text.clone(), deals: Vec::new(), persons: Vec::new(), organizations: Vec::new() };
+        let contact = match (&q.phone, &q.email) {
+            (Some(phone), _) => Some((&["phone", "whatsapp"][..], phone.as_str())),
+            (None, Some(email)) => Some((&["email"][..], email.as_str())),
+            _ => None,
+        };
+        if let Some((kinds, value)) = contact {
+            let mut p = persons_by_identity(actor, kinds, value);
+            p.limit(limit);
+            merge(&mut out.persons, fetch(self, &p).await?, limit);
+            // The client's deals come with them: the call is usually about one of those.
+            if !out.persons.is_empty() {
+                let mut d = visible_hits::<DealHit>(actor);
+                d.and_where(Expr::col((col("r"), col("person_id"))).is_in(out.persons.iter().map(|p| p.id)))
+                    .order_by((col("r"), col("updated_at")), Order::Desc)
+                    .limit(limit);
+                merge(&mut out.deals, fetch(self, &d).await?, limit);
+            }
+        }
+        if let Some(tax_id) = &q.tax_id {
+            let mut o = visible_hits::<OrganizationHit>(actor);
+            o.and_where(Expr::col((col("r"), col("tax_id"))).eq(tax_id.as_str())).limit(limit);
+            merge(&mut out.organizations, fetch(self, &o).await?, limit);
+        }
+        if let Some(sel) = by_words::<DealHit>(actor, &q.words, limit) {
+            merge(&mut out.deals, fetch(self, &sel).await?, limit);
+        }
+        if let Some(sel) = by_words::<PersonHit>(actor, &q.words, limit) {
+            merge(&mut out.persons, fetch(self, &sel).await?, limit);
+        }
+        if let Some(sel) = by_words::<OrganizationHit>(actor, &q.words, limit) {
+            merge(&mut out.organizations, fetch(self, &sel).await?, limit);
+        }
+        Ok(out)
+    }
+}
+
+impl Db {
+    /// Rebuilds the search words of one workspace (or all): after a bulk load that bypassed the
+    /// write path, and `poryadok search reindex`. `progress` hears each page's record count.
+    pub async fn reindex_search(&self, ws: Option<i64>, progress: &mut (dyn FnMut(u64) + Send)) -> Result<()> {
+        reindex_with(&self.write, ws, progress).await
+    }
+}
+
+fn insert_terms(backend: DbBackend, rows: &[(i64, &str, i64, String)]) -> Result<Option<sea_orm::Statement>> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut ins = Query::insert();
+    ins.into_table(col("search_terms")).columns(["workspace_id", "entity", "term", "record_id"].map(col));
+    for (ws, entity, term, id) in rows.iter().map(|(ws, e, id, t)| (*ws, *e, t.clone(), *id)) {
+        ins.values([ws.into(), entity.into(), term.into(), id.into()]).map_err(|e| StoreError::Internal(e.to_string()))?;
+    }
+    Ok(Some(backend.build(&ins)))
+}
+
+async fn forget(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, entity: Entity, id: i64) -> Result<()> {
+    let q = Query::delete()
+        .from_table(col("search_terms"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("entity")).eq(entity.name()))
+        .and_where(Expr::col(col("record_id")).eq(id))
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    Ok(())
+}
+
+/// Keeps a record's words in step with its name after a write (`old` is the row before an
+/// update, `None` for a create).
+pub(crate) async fn after_write(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    row: &crate::records::Row,
+    old: Option<&crate::records::Row>,
+) -> Result<()> {
+    let Some(field) = indexed_field(row.entity) else { return Ok(()) };
+    let text = row.get(field).as_text().unwrap_or_default();
+    if old.is_some_and(|o| o.get(field).as_text().unwrap_or_default() == text) {
+        return Ok(());
+    }
+    if old.is_some() {
+        forget(conn, backend, ws, row.entity, row.id()).await?;
+    }
+    let rows: Vec<_> = terms(text).into_iter().map(|t| (ws, row.entity.name(), row.id(), t)).collect();
+    if let Some(stmt) = insert_terms(backend, &rows)? {
+        conn.execute(stmt).await?;
+    }
+    Ok(())
+}
+
+/// A deleted record is no longer found.
+pub(crate) async fn after_delete(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, entity: Entity, id: i64) -> Result<()> {
+    if indexed_field(entity).is_some() {
+        forget(conn, backend, ws, entity, id).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the words of every live deal, person and organization of every workspace (the
+/// migration that brought search, and `poryadok search reindex`). Pages by id, so memory stays
+/// flat at any size; `progress` hears each page's record count.
+pub async fn reindex_all(conn: &impl ConnectionTrait) -> Result<()> {
+    reindex_with(conn, None, &mut |_| {}).await
+}
+
+pub(crate) async fn reindex_with(conn: &impl ConnectionTrait, ws: Option<i64>, progress: &mut (dyn FnMut(u64) + Send)) -> Result<()> {
+    const PAGE: u64 = 2_000;
+    /// Rows per INSERT: four values each, under SQLite's default limit of bound values.
+    const PER_INSERT: usize = 4_000;
+    let backend = conn.get_database_backend();
+    let mut del = Query::delete();
+    del.from_table(col("search_terms"));
+    if let Some(ws) = ws {
+        del.and_where(Expr::col(col("workspace_id")).eq(ws));
+    }
+    conn.execute(backend.build(&del)).await?;
+    for (entity, field) in SEARCHED {
+        let mut after = 0i64;
+        loop {
+            let mut q = Query::select();
+            q.columns(["id", "workspace_id", field].map(col))
+                .from(col(entity.table()))
+                .and_where(Expr::col(col("id")).gt(after))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .order_by(col("id"), Order::Asc)
+                .limit(PAGE);
+            if let Some(ws) = ws {
+                q.and_where(Expr::col(col("workspace_id")).eq(ws));
+            }
+            let page = conn.query_all(backend.build(&q)).await?;
+            let Some(last) = page.last() else { break };
+            after = last.try_get("", "id")?;
+            let mut rows = Vec::new();
+            for r in &page {
+                let (id, ws, text): (i64, i64, String) = (r.try_get("", "id")?, r.try_get("", "workspace_id")?, r.try_get("", field)?);
+                rows.extend(terms(&text).into_iter().map(|t| (ws, entity.name(), id, t)));
+            }
+            for chunk in rows.chunks(PER_INSERT) {
+                if let Some(stmt) = insert_terms(backend, chunk)? {
+                    conn.execute(stmt).await?;
+                }
+            }
+            progress(page.len() as u64);
+        }
+    }
+    Ok(())
+}
