@@ -35,6 +35,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         iterations: usize,
     },
+    /// Global search: typical top-bar queries as the head and as a manager, beside hand-written SQL.
+    Search {
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -75,6 +80,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
+        BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -354,3 +354,42 @@ pub(crate) async fn reindex_with(conn: &impl ConnectionTrait, ws: Option<i64>, p
     }
     Ok(())
 }
+
+impl Db {
+    /// The benchmark's yardstick: what [`Db::search`] runs for a one-word query or a phone number
+    /// of a caller who sees the whole workspace, written by hand. Returns the rows found.
+    pub async fn search_raw_sql(&self, ws: i64, word: Option<&str>, phone: Option<&str>) -> Result<usize> {
+        let mut found = 0;
+        let run = |sql: &str, values: Vec<sea_orm::Value>| {
+            let sql = if self.is_postgres() { sql.to_string() } else { sql.replace('$', "?") };
+            sea_orm::Statement::from_sql_and_values(self.backend, sql, values)
+        };
+        if let Some(w) = word {
+            for (table, entity, cols) in [
+                ("deals", "deal", "r.id, r.title, r.status, r.value, r.currency, r.person_id"),
+                ("persons", "person", "r.id, r.name, r.phone, r.email, r.organization_id"),
+                ("organizations", "organization", "r.id, r.name, r.tax_id"),
+            ] {
+                let sql = format!(
+                    "SELECT {cols} FROM {table} r JOIN search_terms t ON t.record_id = r.id \
+                     WHERE t.workspace_id = $1 AND t.entity = '{entity}' AND t.term >= $2 AND t.term < $3 \
+                     AND r.workspace_id = $1 AND r.deleted_at IS NULL ORDER BY t.term, t.record_id LIMIT 16"
+                );
+                found += self.read.query_all(run(&sql, vec![ws.into(), w.into(), prefix_end(w).into()])).await?.len();
+            }
+        }
+        if let Some(p) = phone {
+            let sql = "SELECT r.id, r.name, r.phone, r.email, r.organization_id FROM persons r JOIN identities i ON i.person_id = r.id \
+                       WHERE i.workspace_id = $1 AND i.kind IN ('phone', 'whatsapp') AND i.value = $2 AND r.workspace_id = $1 \
+                       AND r.deleted_at IS NULL LIMIT 8";
+            let persons = self.read.query_all(run(sql, vec![ws.into(), p.into()])).await?;
+            found += persons.len();
+            if let Some(id) = persons.first().map(|r| r.try_get::<i64>("", "id")).transpose()? {
+                let sql = "SELECT id, title, status, value, currency, person_id FROM deals WHERE workspace_id = $1 AND deleted_at IS NULL \
+                           AND person_id = $2 ORDER BY updated_at DESC LIMIT 8";
+                found += self.read.query_all(run(sql, vec![ws.into(), id.into()])).await?.len();
+            }
+        }
+        Ok(found)
+    }
+}
