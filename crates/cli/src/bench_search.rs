@@ -20,10 +20,16 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
         Some(n) if n.len() == 10 => format!("8 {} {}-{}-{}", &n[0..3], &n[3..6], &n[6..8], &n[8..10]),
         _ => phone.clone(),
     };
+    let deal = db.list(&head, Entity::Deal, &first).await?.data.into_iter().next().context("no deal")?;
+    let title_word = poryadok_core::search::terms(deal.get("title").as_text().unwrap_or_default())
+        .into_iter()
+        .max_by_key(|w| w.chars().count())
+        .unwrap_or_else(|| "сделка".into());
     let surname = name.split_whitespace().last().unwrap_or("иван").to_lowercase();
     let prefix: String = surname.chars().take(4).collect();
-    let managers =
-        db.list(&head, Entity::User, &ListQuery { filters: vec![("role".into(), Role::Manager.as_str().into())], ..Default::default() }).await?;
+    let managers = db
+        .list(&head, Entity::User, &ListQuery { filters: vec![("role".into(), Role::Manager.as_str().into())], ..Default::default() })
+        .await?;
     let manager = match managers.data.first() {
         Some(m) => Some(db.actor_for_user(m.id(), Channel::Api).await?),
         None => None,
@@ -32,7 +38,7 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
         ("search: surname prefix", prefix.clone(), Some(prefix.clone()), None),
         ("search: full name", name.clone(), None, None),
         ("search: phone in another spelling", spelled.clone(), None, Some(phone.clone())),
-        ("search: deal title word", "поставка".into(), Some("поставка".into()), None),
+        ("search: deal title word", title_word.clone(), Some(title_word.clone()), None),
     ];
     for (label, q, word, raw_phone) in cases {
         let (s50, s99) = time(iterations, || async { Ok(db.search(&head, &q, None).await?) }).await?;

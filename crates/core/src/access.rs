@@ -41,7 +41,13 @@ impl Caller {
     /// Whether the caller may create, change or delete records of this entity at all.
     /// Record-level visibility is checked separately.
     pub fn may_write(&self, entity: Entity) -> Result<(), crate::msg::Msg> {
-        if entity.is_setting() {
+        if entity.is_regulation() {
+            if self.role.can_configure_regulation() {
+                Ok(())
+            } else {
+                Err(crate::msg::Common::RegulationHeadsOnly {}.into())
+            }
+        } else if entity.is_setting() {
             if self.role.can_manage_settings() {
                 Ok(())
             } else {
@@ -73,9 +79,19 @@ mod tests {
     }
 
     #[test]
-    fn settings_are_for_admins() {
+    fn settings_are_for_admins_and_the_regulation_also_for_heads() {
         assert!(caller(Role::Manager, Visibility::All, None).may_write(Entity::Pipeline).is_err());
         assert!(caller(Role::Admin, Visibility::All, None).may_write(Entity::Pipeline).is_ok());
+        for entity in [Entity::Pipeline, Entity::Stage, Entity::CustomField] {
+            assert!(caller(Role::Head, Visibility::All, None).may_write(entity).is_ok(), "{entity:?}");
+            for role in [Role::Manager, Role::Consultant, Role::PartnerManager, Role::Analyst] {
+                assert!(caller(role, Visibility::All, None).may_write(entity).is_err(), "{role:?} {entity:?}");
+            }
+        }
+        for entity in [Entity::User, Entity::Team] {
+            assert!(caller(Role::Head, Visibility::All, None).may_write(entity).is_err(), "{entity:?}");
+            assert!(caller(Role::Admin, Visibility::All, None).may_write(entity).is_ok(), "{entity:?}");
+        }
         assert!(caller(Role::Analyst, Visibility::All, None).may_write(Entity::Deal).is_err());
         assert!(caller(Role::Manager, Visibility::Own, None).may_write(Entity::Deal).is_ok());
     }

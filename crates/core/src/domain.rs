@@ -45,9 +45,14 @@ impl Role {
     pub fn can_write_records(self) -> bool {
         !matches!(self, Role::Analyst)
     }
-    /// Settings (pipelines, stages, fields, users, teams) are the administrator's.
+    /// Settings (users, teams, the workspace, integrations) are the administrator's.
     pub fn can_manage_settings(self) -> bool {
         matches!(self, Role::Admin)
+    }
+    /// The sales regulation (pipelines, stages with their required fields, naming, entry tasks
+    /// and SLAs, custom fields) is the head of sales' to configure, and the administrator's.
+    pub fn can_configure_regulation(self) -> bool {
+        matches!(self, Role::Admin | Role::Head)
     }
 }
 

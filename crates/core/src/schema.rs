@@ -412,9 +412,15 @@ impl Entity {
         }
     }
 
-    /// Settings are changed only by administrators.
+    /// Settings are changed only by administrators, those of the regulation also by heads.
     pub fn is_setting(self) -> bool {
         self.owner_field().is_none()
+    }
+
+    /// The settings that make up the sales regulation: pipelines (their role ranges and what
+    /// winning needs), stages (their regulation) and the custom fields stages may require.
+    pub fn is_regulation(self) -> bool {
+        matches!(self, Entity::Pipeline | Entity::Stage | Entity::CustomField)
     }
 
     /// Users are deactivated, never deleted: their history stays theirs.

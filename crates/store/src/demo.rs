@@ -16,7 +16,8 @@ use crate::auth::hash_password;
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::workspace::NewWorkspace;
-use crate::Db;
+use crate::{Db, WorkspaceInfo};
+use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{ActivityType, CallDirection, CallOutcome, Channel, DealStatus, HistoryAction, IdentityKind, Role};
 use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::Entity;
@@ -323,7 +324,7 @@ impl Db {
         let ws = self.create_workspace(&NewWorkspace { name: "ООО «Вектор» (демо)".into(), ..Default::default() }).await?;
         let mut rows = 1 + crate::workspace::DEFAULT_CUSTOM_FIELDS.len() as u64;
         let now = self.clock.now_ms();
-        let plan = Plan::new(self, opts, ws.id, now).await?;
+        let plan = Plan::new(self, opts, &ws, now).await?;
         rows += self.insert_setup(&plan, &users, &hashes).await?;
         let (deals, activities) = (plan.deals, plan.deals * 3);
         rows += self.run_bulk(move |sink| Producer::new(plan, sink).run()).await?;
@@ -333,6 +334,8 @@ impl Db {
         rows += self.install_catalogue(&sys, &Default::default()).await?.len() as u64;
         // Bulk rows bypass the writes that keep each client's last activity; compute it once.
         self.backfill_last_activity(ws.id).await?;
+        // … and the words global search finds names and titles by.
+        self.reindex_search(Some(ws.id), &mut |_| {}).await?;
         Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
     }
 
@@ -846,10 +849,18 @@ struct Plan {
     /// activities, notes, history.
     base: [i64; 7],
     phone_offset: u64,
+    /// The workspace's zone and working calendar: tasks and meetings fall in working hours.
+    tz: String,
+    hours: BusinessHours,
+    /// Working minutes of a working day (at least 1).
+    day_minutes: i64,
 }
 
 impl Plan {
-    async fn new(db: &Db, opts: &DemoOptions, ws: i64, now: i64) -> Result<Plan> {
+    async fn new(db: &Db, opts: &DemoOptions, workspace: &WorkspaceInfo, now: i64) -> Result<Plan> {
+        let ws = workspace.id;
+        let hours = crate::regulation::workspace_calendar(&db.read, db.backend, ws).await?;
+        let day_minutes = hours.hours.iter().map(|&(s, e)| i64::from(e - s)).sum::<i64>().max(1);
         let team = db.max_id("teams").await?;
         let user = db.max_id("users").await?;
         let pipeline = db.max_id("pipelines").await?;
@@ -874,7 +885,27 @@ impl Plan {
             partner_stages: std::array::from_fn(|i| stage + 7 + i as i64),
             base,
             phone_offset: rng_for(opts.seed, S_PHONE, 0).below(1_000_000_000),
+            tz: workspace.timezone.clone(),
+            hours,
+            day_minutes,
         })
+    }
+
+    /// `at` moved into the workspace's working hours, where people plan their tasks and meetings:
+    /// kept when it is working time, else a moment of the next working interval, spread over the
+    /// working day (so moved tasks do not all fall at 09:00). When that is outside
+    /// `earliest..=latest` (a task done before now), the same is tried from a day earlier, two…,
+    /// a week at most; failing that, the next working moment is taken anyway.
+    fn in_hours(&self, r: &mut Rng, at: i64, earliest: i64, latest: i64) -> i64 {
+        let (hours, tz) = (&self.hours, self.tz.as_str());
+        if hours.is_working_time(tz, at) {
+            return at;
+        }
+        // `+ 1` then `- MINUTE`: a moment strictly inside an interval, never its end (18:00 is
+        // already after hours).
+        let into = r.range(0, self.day_minutes - 1);
+        let moved = |from: i64| hours.add_working_minutes(tz, from, into + 1) - MINUTE;
+        (0..=7).map(|days| moved(at - days * DAY)).find(|t| (earliest..=latest).contains(t)).unwrap_or_else(|| moved(at))
     }
 
     /// A point of the last 365 days: `num/den` of the way from a year ago to now.
@@ -1450,7 +1481,9 @@ impl<'a> Producer<'a> {
         self.history(Entity::Deal, id, "title", &title, created)
     }
 
-    /// Three activities of a deal: the first call, a later touch, and the next step.
+    /// Three activities of a deal: the first call, a later touch, and the next step. The touch
+    /// and the step are planned by people, so they fall in the workspace's working hours; the
+    /// first call answers the lead whenever it came.
     fn activities(&self, j: u64, d: &DealCtx) -> [Act; 3] {
         let now = self.p.now;
         let mut r = rng_for(self.p.seed, S_ACTIVITY, j);
@@ -1482,6 +1515,7 @@ impl<'a> Producer<'a> {
 
         let end = d.closed.unwrap_or(d.updated);
         let mid_at = r.range(d.created, end.min(d.created + 21 * DAY));
+        let mid_at = self.p.in_hours(&mut r, mid_at, d.created, end);
         let second = if (!d.partners && d.pos >= CLIENT_DEMO_DONE) || (d.partners && d.pos >= 2 && r.chance(50)) {
             let minutes = r.range(30, 90);
             Act {
@@ -1529,20 +1563,28 @@ impl<'a> Producer<'a> {
         };
 
         // The next step: open for most live deals (a few have none, for the "no open task" rule),
-        // done for closed ones.
+        // done for closed ones; due in working hours, as a manager sets it.
         let subject = if d.partners { PARTNER_TASKS[d.pos.min(3)] } else { CLIENT_TASKS[d.pos.min(5)] };
         let task_created = (d.updated - r.range(0, 3 * DAY)).max(d.created);
         let description = r.chance(30).then(|| (*r.pick(TASK_DESCRIPTIONS)).to_string());
         let (subject, due, done_at) = match d.status {
             DealStatus::Open if r.chance(94) => {
-                let due = if r.chance(5) { (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR) } else { now + r.range(HOUR, 14 * DAY) };
+                let due = if r.chance(5) {
+                    let overdue = (now - r.range(DAY, 20 * DAY)).max(task_created + HOUR);
+                    self.p.in_hours(&mut r, overdue, task_created, now - MINUTE)
+                } else {
+                    let ahead = now + r.range(HOUR, 14 * DAY);
+                    self.p.in_hours(&mut r, ahead, now, i64::MAX)
+                };
                 (subject.to_string(), due, None)
             }
             DealStatus::Frozen if r.chance(92) => {
-                ("Вернуться к клиенту после заморозки".to_string(), now + r.range(7 * DAY, 90 * DAY), None)
+                let back = now + r.range(7 * DAY, 90 * DAY);
+                ("Вернуться к клиенту после заморозки".to_string(), self.p.in_hours(&mut r, back, now, i64::MAX), None)
             }
             _ => {
                 let due = r.range(task_created, end.max(task_created));
+                let due = self.p.in_hours(&mut r, due, task_created, now);
                 (subject.to_string(), due, Some(due.min(now)))
             }
         };
@@ -1940,6 +1982,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_task_and_meeting_falls_in_working_hours() {
+        for backend in BACKENDS {
+            let Some(t) = temp_db(backend).await else { continue };
+            let db = &t.db;
+            let report = db.generate_demo(&DemoOptions { deals: 400, seed: 5 }).await.unwrap();
+            let ws = report.workspace_id;
+            let sys = db.system_actor(ws, Channel::Demo).await.unwrap();
+            let info = db.workspace_json(&sys).await.unwrap();
+            let tz = info["timezone"].as_str().unwrap().to_string();
+            let hours = BusinessHours::parse(&info["business_hours"]).unwrap();
+            let q = Query::select()
+                .columns(["id", "type", "due_at", "created_at", "done"].map(col))
+                .from(col("activities"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .order_by(col("id"), sea_query::Order::Asc)
+                .to_owned();
+            let acts = rows(db, &q).await;
+            let (mut tasks, mut open, mut times) = (0, 0, HashSet::new());
+            for (i, a) in acts.iter().enumerate() {
+                let (id, kind, due, created): (i64, String, i64, i64) = (
+                    a.try_get("", "id").unwrap(),
+                    a.try_get("", "type").unwrap(),
+                    a.try_get("", "due_at").unwrap(),
+                    a.try_get("", "created_at").unwrap(),
+                );
+                // Of each deal's three, the first is the call answering the lead, at any hour.
+                if i % 3 == 0 {
+                    assert_eq!(kind, "call", "{backend:?}: activity {id}");
+                    continue;
+                }
+                let local = poryadok_core::zone::local(&tz, due);
+                assert!(hours.is_working_time(&tz, due), "{backend:?}: {kind} {id} is due at {local} in {tz}, after hours");
+                assert!(created <= due, "{backend:?}: {kind} {id} is due before it was created");
+                if kind == "task" {
+                    tasks += 1;
+                    open += usize::from(!a.try_get::<bool>("", "done").unwrap());
+                    times.insert((local.hour(), local.minute()));
+                }
+            }
+            assert_eq!(tasks, 400, "{backend:?}: one next step a deal");
+            assert!(open > 40, "{backend:?}: {open} open tasks");
+            assert!(times.len() > 100, "{backend:?}: tasks are spread over the day, not stacked at its start: {times:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn different_seeds_share_a_database() {
         for backend in BACKENDS {
             let Some(t) = temp_db(backend).await else { continue };
@@ -2006,6 +2094,9 @@ mod tests {
             partner_stages: [0; 4],
             base: [0; 7],
             phone_offset: 999_999_999,
+            tz: "Europe/Moscow".into(),
+            hours: BusinessHours::parse(&crate::workspace::default_business_hours()).unwrap(),
+            day_minutes: 540,
         };
         let phones: HashSet<String> = (0..2_000).map(|i| p.phone(i)).collect();
         assert_eq!(phones.len(), 2_000);

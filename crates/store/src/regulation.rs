@@ -582,3 +582,49 @@ impl crate::Db {
         }))
     }
 }
+
+impl crate::Db {
+    /// The fields a deal must have filled to enter `stage` of the caller's workspace (its stage
+    /// regulation's required fields), for forms that ask for them up front. Empty for a stage
+    /// that does not exist.
+    pub async fn stage_required_fields(&self, actor: &Actor, stage: i64) -> Result<Vec<String>> {
+        Ok(load_stage(&self.read, self.backend, actor.ws_id(), stage).await?.map(|s| s.regulation.required_fields).unwrap_or_default())
+    }
+
+    /// The stages of `pipeline` the caller's role may not move deals into (beyond its role
+    /// range), so the board can show them before a drop. Heads and admins reach every stage.
+    pub async fn unreachable_stages(&self, actor: &Actor, pipeline: i64) -> Result<Vec<i64>> {
+        if matches!(actor.caller.role, Role::Admin | Role::Head) {
+            return Ok(Vec::new());
+        }
+        let q = Query::select()
+            .column(col("role_ranges"))
+            .from(col("pipelines"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(pipeline))
+            .to_owned();
+        let Some(r) = one(&self.read, self.backend, &q).await? else { return Ok(Vec::new()) };
+        let ranges = json_text(&r, "role_ranges")?.and_then(|v| regulation::parse_role_ranges(&v).ok()).unwrap_or_default();
+        let Some(range) = ranges.iter().find(|r| r.role == actor.caller.role) else { return Ok(Vec::new()) };
+        let stages = Query::select()
+            .columns(["id", "position"].map(col))
+            .from(col("stages"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&stages)).await?;
+        let mut all = Vec::with_capacity(rows.len());
+        for r in &rows {
+            all.push((r.try_get::<i64>("", "id")?, r.try_get::<i64>("", "position")?));
+        }
+        let Some(limit) = all.iter().find(|(id, _)| *id == range.up_to_stage_id).map(|(_, p)| *p) else { return Ok(Vec::new()) };
+        Ok(all.into_iter().filter(|(_, p)| *p > limit).map(|(id, _)| id).collect())
+    }
+
+    /// The workspace's lists of reasons a deal is lost and frozen for (empty when free text).
+    pub async fn closing_reasons(&self, actor: &Actor) -> Result<(Vec<String>, Vec<String>)> {
+        let (_, lost, frozen) = calendar(&self.read, self.backend, actor.ws_id()).await?;
+        Ok((lost, frozen))
+    }
+}

@@ -10,9 +10,9 @@ use crate::actor::{scope_condition, Actor};
 use crate::error::{Result, StoreError};
 use crate::sql::{aliased, col};
 use crate::Db;
-use poryadok_core::search::{prefix_end, terms, SearchQuery};
 use poryadok_core::schema::Entity;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use poryadok_core::search::{prefix_end, terms, SearchQuery};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 use serde::Serialize;
 
@@ -229,16 +229,51 @@ impl Db {
             o.and_where(Expr::col((col("r"), col("tax_id"))).eq(tax_id.as_str())).limit(limit);
             merge(&mut out.organizations, fetch(self, &o).await?, limit);
         }
-        if let Some(sel) = by_words::<DealHit>(actor, &q.words, limit) {
+        // A phone number, an address or a tax id is a key, not words: its digit groups would
+        // only find unrelated titles.
+        if q.phone.is_some() || q.email.is_some() || q.tax_id.is_some() {
+            return Ok(out);
+        }
+        let words = self.rarest_first::<DealHit>(actor, &q.words).await?;
+        if let Some(sel) = by_words::<DealHit>(actor, &words, limit) {
             merge(&mut out.deals, fetch(self, &sel).await?, limit);
         }
-        if let Some(sel) = by_words::<PersonHit>(actor, &q.words, limit) {
+        let words = self.rarest_first::<PersonHit>(actor, &q.words).await?;
+        if let Some(sel) = by_words::<PersonHit>(actor, &words, limit) {
             merge(&mut out.persons, fetch(self, &sel).await?, limit);
         }
-        if let Some(sel) = by_words::<OrganizationHit>(actor, &q.words, limit) {
+        let words = self.rarest_first::<OrganizationHit>(actor, &q.words).await?;
+        if let Some(sel) = by_words::<OrganizationHit>(actor, &words, limit) {
             merge(&mut out.organizations, fetch(self, &sel).await?, limit);
         }
         Ok(out)
+    }
+
+    /// The query's words, the one that begins the fewest words of `H` first: the query then
+    /// walks the shortest index range and checks the other words per record ("георгий валиев"
+    /// is driven by the surname, not by one of many Georges). Counts stop at a cap, so each
+    /// estimate is a short index-only range.
+    async fn rarest_first<H: Hit>(&self, actor: &Actor, words: &[String]) -> Result<Vec<String>> {
+        const CAP: u64 = 2_000;
+        if words.len() < 2 {
+            return Ok(words.to_vec());
+        }
+        let mut counted = Vec::with_capacity(words.len());
+        for w in words {
+            let mut inner = Query::select();
+            inner
+                .expr(Expr::val(1))
+                .from_as(col("search_terms"), col("t"))
+                .and_where(Expr::col((col("t"), col("workspace_id"))).eq(actor.ws_id()))
+                .and_where(Expr::col((col("t"), col("entity"))).eq(H::ENTITY.name()))
+                .limit(CAP);
+            term_range(&mut inner, "t", w);
+            let q = Query::select().expr_as(Expr::cust("COUNT(*)"), col("n")).from_subquery(inner, col("x")).to_owned();
+            let n = crate::rules::scalar_i64(&self.read, self.backend, &q).await?.unwrap_or(0);
+            counted.push((n, w.clone()));
+        }
+        counted.sort_by_key(|(n, _)| *n);
+        Ok(counted.into_iter().map(|(_, w)| w).collect())
     }
 }
 
@@ -308,12 +343,16 @@ pub(crate) async fn after_delete(conn: &impl ConnectionTrait, backend: DbBackend
 /// Rebuilds the words of every live deal, person and organization of every workspace (the
 /// migration that brought search, and `poryadok search reindex`). Pages by id, so memory stays
 /// flat at any size; `progress` hears each page's record count.
-pub async fn reindex_all(conn: &impl ConnectionTrait) -> Result<()> {
+pub async fn reindex_all<C: ConnectionTrait + TransactionTrait>(conn: &C) -> Result<()> {
     reindex_with(conn, None, &mut |_| {}).await
 }
 
-pub(crate) async fn reindex_with(conn: &impl ConnectionTrait, ws: Option<i64>, progress: &mut (dyn FnMut(u64) + Send)) -> Result<()> {
-    const PAGE: u64 = 2_000;
+pub(crate) async fn reindex_with<C>(conn: &C, ws: Option<i64>, progress: &mut (dyn FnMut(u64) + Send)) -> Result<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    /// Records per page, each page one transaction: one commit per some 30 000 words.
+    const PAGE: u64 = 10_000;
     /// Rows per INSERT: four values each, under SQLite's default limit of bound values.
     const PER_INSERT: usize = 4_000;
     let backend = conn.get_database_backend();
@@ -336,7 +375,8 @@ pub(crate) async fn reindex_with(conn: &impl ConnectionTrait, ws: Option<i64>, p
             if let Some(ws) = ws {
                 q.and_where(Expr::col(col("workspace_id")).eq(ws));
             }
-            let page = conn.query_all(backend.build(&q)).await?;
+            let tx = conn.begin().await?;
+            let page = tx.query_all(backend.build(&q)).await?;
             let Some(last) = page.last() else { break };
             after = last.try_get("", "id")?;
             let mut rows = Vec::new();
@@ -346,9 +386,10 @@ pub(crate) async fn reindex_with(conn: &impl ConnectionTrait, ws: Option<i64>, p
             }
             for chunk in rows.chunks(PER_INSERT) {
                 if let Some(stmt) = insert_terms(backend, chunk)? {
-                    conn.execute(stmt).await?;
+                    tx.execute(stmt).await?;
                 }
             }
+            tx.commit().await?;
             progress(page.len() as u64);
         }
     }

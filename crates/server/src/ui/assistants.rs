@@ -52,17 +52,15 @@ pub fn nav_item(t: &T, active: bool) -> NavItem {
     NavItem { href: HREF.into(), label: t.t("assistants.nav"), active }
 }
 
-/// The sub-navigation with this page active; a head sees only this page (the rest is an
-/// administrator's).
+/// The sub-navigation with this page active; a head sees the regulation's tabs and this page
+/// (the rest is an administrator's).
 fn nav(ui: &Ui) -> Vec<NavItem> {
-    let mut items = settings::nav_outside(&ui.t);
+    let mut items = if ui.is_admin() { settings::nav_outside(&ui.t) } else { settings::head_nav_outside(&ui.t) };
     for item in &mut items {
         item.active = item.href == HREF;
     }
     if ui.is_admin() {
         items.push(super::intake::nav_item(&ui.t, false));
-    } else {
-        items.retain(|i| i.active);
     }
     items
 }

@@ -89,6 +89,8 @@ pub struct ColumnView {
     pub count: i64,
     pub total: String,
     pub cards: Vec<CardView>,
+    /// The user's role may not move deals here (beyond its role range).
+    pub locked: bool,
 }
 
 impl ColumnView {
@@ -149,7 +151,12 @@ pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<
     }
     let data = st.db.board(&ui.actor, pipeline, &opts).await?;
     let view = params.query_string(pipeline);
-    Ok(BoardView { pipeline, view, columns: columns(st, ui, &data).await?, filter_error, plain_search })
+    let locked = st.db.unreachable_stages(&ui.actor, pipeline).await?;
+    let mut columns = columns(st, ui, &data).await?;
+    for c in &mut columns {
+        c.locked = locked.contains(&c.stage_id);
+    }
+    Ok(BoardView { pipeline, view, columns, filter_error, plain_search })
 }
 
 async fn first_pipeline(st: &AppState, ui: &Ui) -> Result<Option<i64>, StoreError> {
@@ -182,6 +189,7 @@ async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>
                 count: s["count"].as_i64().unwrap_or(0),
                 total: money(&s["total_value"], &json!(ui.actor.ws.currency)),
                 cards,
+                locked: false,
             }
         })
         .collect())
@@ -254,7 +262,11 @@ struct MoveForm {
 /// refreshed board (counts and totals change) or with the reason the move was refused.
 async fn move_deal(State(st): State<AppState>, ui: Ui, Form(form): Form<MoveForm>) -> Response {
     if let Err(e) = st.db.update(&ui.actor, Entity::Deal, form.deal_id, &json!({"stage_id": form.stage_id})).await {
-        return store_error(&ui, e);
+        // A stage that needs fields asks for them in the dialog; saving it completes the move.
+        return match super::card::missing_fields(&e) {
+            Some(fields) => super::card::ask_for_fields(&st, &ui, form.deal_id, Some(form.stage_id), &fields).await,
+            None => store_error(&ui, e),
+        };
     }
     let ui = Ui { htmx: true, ..ui };
     render_board(&st, &ui, BoardParams::parse(&form.view)).await

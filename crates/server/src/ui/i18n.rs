@@ -35,6 +35,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("channels", include_str!("../../i18n/channels.ini")),
     ("invoices", include_str!("../../i18n/invoices.ini")),
     ("assistants", include_str!("../../i18n/assistants.ini")),
+    ("search", include_str!("../../i18n/search.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

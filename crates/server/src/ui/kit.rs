@@ -2,6 +2,7 @@
 //!
 //! - [`render`] / [`render_status`]: a template as a response (a rendering failure is logged, 500);
 //! - [`error_page`]: an error as a whole page, or for htmx as a fragment `app.js` shows as a notice;
+//!   [`method_not_allowed`]: the page of a method an address does not take (a GET on a form's);
 //! - [`UiError`]: a failure that renders itself in the reader's language, so a handler returning
 //!   [`UiResult`] uses `?` — `st.db.get(..).await.or_ui(&ui)?`;
 //! - [`Admin`] and [`HeadOrAdmin`]: extractors that refuse everyone else with a 403 page before
@@ -42,11 +43,21 @@ struct ErrorPage<'a> {
     status: u16,
     message: &'a str,
     fragment: bool,
+    /// The page the reader came from, offered besides the pipeline.
+    back: Option<&'a str>,
 }
 
 /// An error as a page, or for htmx as a fragment that `app.js` shows as a notice.
 pub fn error_page(t: T, htmx: bool, status: StatusCode, message: &str) -> Response {
-    render_status(status, &ErrorPage { t, status: status.as_u16(), message, fragment: htmx })
+    render_status(status, &ErrorPage { t, status: status.as_u16(), message, fragment: htmx, back: None })
+}
+
+/// A method an address does not take — typically a GET (a typed or bookmarked address, a
+/// reload after a redirect) on an address only a form posts to — as a 405 page that leads back
+/// to `back`, the page the reader came from, when it is known.
+pub fn method_not_allowed(t: T, htmx: bool, back: Option<&str>) -> Response {
+    let message = t.t("error.method_not_allowed");
+    render_status(StatusCode::METHOD_NOT_ALLOWED, &ErrorPage { t, status: 405, message, fragment: htmx, back })
 }
 
 /// Maps a store failure to what the user sees: validation text as is, everything else generic.

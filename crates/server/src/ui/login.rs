@@ -35,7 +35,7 @@ struct LoginPage<'a> {
 }
 
 /// Before sign-in the browser's language decides: Russian if it asks for it, English otherwise.
-fn browser_lang(headers: &HeaderMap) -> Lang {
+pub(super) fn browser_lang(headers: &HeaderMap) -> Lang {
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("ru");
     let first = accept.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
     if first.starts_with("en") {
@@ -49,7 +49,7 @@ fn browser_lang(headers: &HeaderMap) -> Lang {
 /// (not `//` or `/\`, which browsers read as another host) and has no backslash, whitespace or
 /// control character anywhere, since browsers drop tabs and newlines and would turn `/\t/evil`
 /// into `//evil`. Anything else goes to the start page.
-fn safe_next(next: Option<&str>) -> &str {
+pub(super) fn safe_next(next: Option<&str>) -> &str {
     match next {
         Some(n)
             if n.starts_with('/')

@@ -25,6 +25,7 @@ pub mod lists;
 pub mod login;
 pub mod messages;
 pub mod notifications;
+pub mod search;
 pub mod settings;
 pub mod today;
 pub mod tokens;
@@ -62,8 +63,40 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(channels::routes())
         .merge(invoices::routes())
         .merge(assistants::routes())
+        .merge(search::routes())
+        // Set on every route above, so it must come after them; inside the session layer, so
+        // the page is in the reader's language.
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state, session_layer));
-    Router::new().route("/assets/{hash}/{name}", get(assets::serve)).merge(login::public_routes()).merge(signed_in)
+    let public = Router::new()
+        .route("/assets/{hash}/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .merge(login::public_routes())
+        .method_not_allowed_fallback(public_method_not_allowed);
+    public.merge(signed_in)
+}
+
+/// A method a page's address does not take (most often a GET on an address only a form posts
+/// to: typed, bookmarked, or reloaded) is answered with the error page, never JSON, with a link
+/// back to the page the reader came from.
+async fn method_not_allowed(ui: Ui, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let back = came_from(&headers).filter(|b| b.as_str() != uri.path());
+    kit::method_not_allowed(ui.t, ui.htmx, back.as_deref())
+}
+
+/// [`method_not_allowed`] before sign-in: in the browser's language.
+async fn public_method_not_allowed(headers: axum::http::HeaderMap) -> Response {
+    kit::method_not_allowed(T::new(login::browser_lang(&headers)), is_htmx(&headers), None)
+}
+
+/// The local path of the page a request came from: the `Referer` of this very host (the
+/// referrer policy sends it only within the site), when it is a safe link target.
+fn came_from(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && login::safe_next(Some(path)) == path).then(|| path.to_string())
 }
 
 /// The signed-in user of a UI request, with everything a page needs to address them.
@@ -112,7 +145,9 @@ pub struct Ctx {
     pub user_name: String,
     pub ws_name: String,
     pub is_admin: bool,
-    /// A head of sales or an administrator: sees the clean-up pages (duplicates) in the menu.
+    /// A head of sales or an administrator: sees the clean-up pages (duplicates) and the settings
+    /// (a head: the regulation's) in the menu; a head also the intake inbox, which an
+    /// administrator reaches from the settings.
     pub is_head: bool,
     pub nav: &'static str,
     pub title: String,

@@ -1,17 +1,19 @@
-//! The administrator's settings: pipelines and their stages, custom fields, users, teams and the
-//! workspace itself (with its reasons for lost and frozen deals and its working calendar). The
-//! sales regulation of stages and pipelines has its own pages in [`regulation`].
+//! The settings: pipelines and their stages, custom fields, users, teams and the workspace itself
+//! (with its reasons for lost and frozen deals and its working calendar). The sales regulation of
+//! stages and pipelines has its own pages in [`regulation`]. Pipelines, stages, fields and the
+//! regulation are configured by heads of sales and administrators; users, teams, the workspace
+//! and the integrations by administrators only.
 //!
 //! Every tab is one fragment (`#settings-body`) that each form of the tab re-renders: htmx swaps
 //! it in place, a browser without scripts posts the form and is sent back to the tab. A refused
 //! form comes back with 422, the user's input and the reason next to it. All writes go through
-//! the store with the signed-in administrator as the actor, so validation, refusals ("a stage
-//! with deals cannot be deleted") and history are the API's; the store also refuses everyone else.
+//! the store with the signed-in user as the actor, so validation, refusals ("a stage with deals
+//! cannot be deleted") and history are the API's; the store also refuses everyone else.
 #[path = "settings_regulation.rs"]
 mod regulation;
 
 use super::i18n::T;
-use super::{messages, render_status, store_error, Admin, Ctx, Ui};
+use super::{messages, render_status, store_error, Admin, Ctx, HeadOrAdmin, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -30,7 +32,7 @@ use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/settings", get(|Admin(_): Admin| async { Redirect::to("/settings/pipelines") }))
+        .route("/settings", get(|HeadOrAdmin(_): HeadOrAdmin| async { Redirect::to("/settings/pipelines") }))
         .route("/settings/pipelines", show(Tab::Pipelines).post(create_pipeline))
         .route("/settings/pipelines/{id}", post(rename_pipeline))
         .route("/settings/pipelines/{id}/move", post(move_pipeline))
@@ -91,6 +93,17 @@ impl Tab {
 
     fn href(self) -> String {
         format!("/settings/{}", self.slug())
+    }
+
+    /// The tabs of the sales regulation, which heads of sales configure too; users, teams and
+    /// the workspace stay the administrator's.
+    fn for_heads(self) -> bool {
+        matches!(self, Tab::Pipelines | Tab::Fields)
+    }
+
+    /// Whether `ui` may open this tab.
+    fn open_to(self, ui: &Ui) -> bool {
+        ui.is_admin() || (self.for_heads() && ui.actor.caller.role == Role::Head)
     }
 }
 
@@ -552,12 +565,19 @@ async fn respond(st: &AppState, ui: &Ui, tab: Tab, status: StatusCode, notice: O
         return render_status(status, &SettingsFragment { t: ui.t, f, body });
     }
     let title = format!("{} · {}", ui.t.t("nav.settings"), tab.label(&ui.t));
-    render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(&ui.t, tab), f, body })
+    render_status(status, &SettingsPage { ctx: ui.ctx("settings", title), t: ui.t, nav: nav(ui, tab), f, body })
 }
 
-/// The tabs, `active` marked, and the assistants, channels and intake pages (their own modules) after them.
-fn nav(t: &T, active: Tab) -> Vec<NavItem> {
-    let mut items = tab_items(t, Some(active));
+/// The tabs, `active` marked, and the assistants, channels and intake pages (their own modules)
+/// after them; a head of sales sees the regulation's tabs and the assistants only.
+fn nav(ui: &Ui, active: Tab) -> Vec<NavItem> {
+    if !ui.is_admin() {
+        let mut items = tab_items(&ui.t, Some(active), false);
+        items.push(super::assistants::nav_item(&ui.t, false));
+        return items;
+    }
+    let t = &ui.t;
+    let mut items = tab_items(t, Some(active), true);
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
     items.push(super::intake::nav_item(t, false));
@@ -567,19 +587,36 @@ fn nav(t: &T, active: Tab) -> Vec<NavItem> {
 /// The tabs and the assistants and channels pages for a settings page another module owns
 /// (intake, which adds itself last; assistants; channels): none of them is active.
 pub fn nav_outside(t: &T) -> Vec<NavItem> {
-    let mut items = tab_items(t, None);
+    let mut items = tab_items(t, None, true);
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
     items
 }
 
-fn tab_items(t: &T, active: Option<Tab>) -> Vec<NavItem> {
-    Tab::ALL.into_iter().map(|x| NavItem { href: x.href(), label: x.label(t), active: Some(x) == active }).collect()
+/// What a head of sales is offered on a settings page another module owns (assistants): the
+/// regulation's tabs and the assistants page, none of them active.
+pub fn head_nav_outside(t: &T) -> Vec<NavItem> {
+    let mut items = tab_items(t, None, false);
+    items.push(super::assistants::nav_item(t, false));
+    items
+}
+
+fn tab_items(t: &T, active: Option<Tab>, admin: bool) -> Vec<NavItem> {
+    Tab::ALL
+        .into_iter()
+        .filter(|x| admin || x.for_heads())
+        .map(|x| NavItem { href: x.href(), label: x.label(t), active: Some(x) == active })
+        .collect()
 }
 
 /// A tab's page. Each tab has its own route: a tab's address also takes its "create" form.
 fn show(tab: Tab) -> MethodRouter<AppState> {
-    get(move |State(st): State<AppState>, Admin(ui): Admin| async move { respond(&st, &ui, tab, StatusCode::OK, None, None).await })
+    get(move |State(st): State<AppState>, ui: Ui| async move {
+        if !tab.open_to(&ui) {
+            return ui.forbidden().into_response();
+        }
+        respond(&st, &ui, tab, StatusCode::OK, None, None).await
+    })
 }
 
 /// The label of a field in a message shown next to its form: the tab's own word for it (a
@@ -669,22 +706,22 @@ fn stage_body(v: &Values) -> Result<Map<String, Value>, StoreError> {
     Ok(body)
 }
 
-async fn create_pipeline(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
+async fn create_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Form(v): Form<Values>) -> Response {
     let result = st.db.create(&ui.actor, Entity::Pipeline, &json!({"name": text(&v, "name")})).await;
     outcome(&st, &ui, Target::new(Tab::Pipelines, "new-pipeline", v), result, "settings.notice.created").await
 }
 
-async fn rename_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn rename_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let result = st.db.update(&ui.actor, Entity::Pipeline, id, &json!({"name": text(&v, "name")})).await;
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("pipeline-{id}"), v), result, "settings.notice.saved").await
 }
 
-async fn delete_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+async fn delete_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>) -> Response {
     let result = st.db.delete(&ui.actor, Entity::Pipeline, id).await;
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("pipeline-{id}"), Values::new()), result, "settings.notice.deleted").await
 }
 
-async fn create_stage(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
+async fn create_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Form(v): Form<Values>) -> Response {
     let pipeline = field(&v, "pipeline_id");
     let result = match (stage_body(&v), pipeline.parse::<i64>()) {
         (Ok(mut body), Ok(p)) => {
@@ -697,7 +734,7 @@ async fn create_stage(State(st): State<AppState>, Admin(ui): Admin, Form(v): For
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("new-stage-{pipeline}"), v), result, "settings.notice.created").await
 }
 
-async fn update_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn update_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let result = match stage_body(&v) {
         Ok(body) => st.db.update(&ui.actor, Entity::Stage, id, &Value::Object(body)).await,
         Err(e) => Err(e),
@@ -705,7 +742,7 @@ async fn update_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Pa
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("stage-{id}"), v), result, "settings.notice.saved").await
 }
 
-async fn delete_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+async fn delete_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>) -> Response {
     let result = st.db.delete(&ui.actor, Entity::Stage, id).await;
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("stage-{id}"), Values::new()), result, "settings.notice.deleted").await
 }
@@ -735,7 +772,7 @@ fn is_up(v: &Values) -> bool {
     v.get("dir").is_some_and(|d| d == "up")
 }
 
-async fn move_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn move_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let result = async {
         let stage = st.db.get(&ui.actor, Entity::Stage, id).await?;
         let pipeline = stage.get("pipeline_id").as_int().unwrap_or(0).to_string();
@@ -746,7 +783,7 @@ async fn move_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("stage-{id}"), Values::new()), result, "settings.notice.moved").await
 }
 
-async fn move_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn move_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let result = async {
         let siblings = all(&st, &ui, Entity::Pipeline, "position", Vec::new()).await?;
         swap(&st, &ui, Entity::Pipeline, &siblings, id, is_up(&v)).await
@@ -755,7 +792,7 @@ async fn move_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): P
     outcome(&st, &ui, Target::new(Tab::Pipelines, format!("pipeline-{id}"), Values::new()), result, "settings.notice.moved").await
 }
 
-async fn create_field(State(st): State<AppState>, Admin(ui): Admin, Form(v): Form<Values>) -> Response {
+async fn create_field(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Form(v): Form<Values>) -> Response {
     let mut body = json!({
         "entity": text(&v, "entity"),
         "key": text(&v, "key"),
@@ -771,7 +808,7 @@ async fn create_field(State(st): State<AppState>, Admin(ui): Admin, Form(v): For
 }
 
 /// Changes a field's label and, for enum fields (whose form has the options box), its options.
-async fn update_field(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn update_field(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let mut body = json!({"label": text(&v, "label")});
     if v.contains_key("options") {
         body["options"] = options(&v);
@@ -780,7 +817,7 @@ async fn update_field(State(st): State<AppState>, Admin(ui): Admin, Path(id): Pa
     outcome(&st, &ui, Target::new(Tab::Fields, format!("field-{id}"), v), result, "settings.notice.saved").await
 }
 
-async fn delete_field(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+async fn delete_field(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>) -> Response {
     let result = st.db.delete(&ui.actor, Entity::CustomField, id).await;
     outcome(&st, &ui, Target::new(Tab::Fields, format!("field-{id}"), Values::new()), result, "settings.notice.deleted").await
 }

@@ -3,12 +3,13 @@
 //!
 //! Each has its own page under the Pipelines tab. A refused save (422) and the buttons that add
 //! or remove a task row re-render the form from what was typed, so nothing typed is lost; only
-//! "Save" writes. Writes go through the store with the administrator as the actor, so every
-//! check (unknown placeholders, custom fields that do not exist, stages of another pipeline) is
-//! the API's; its message is shown next to the input its path names.
+//! "Save" writes. Heads of sales configure the regulation as administrators do. Writes go through
+//! the store with the signed-in user as the actor, so every check (unknown placeholders, custom
+//! fields that do not exist, stages of another pipeline) and the refusal of everyone else are
+//! the API's; a message is shown next to the input its path names.
 use super::{all, field, nav, text_of, Choice, NavItem, Tab, Values};
 use crate::ui::i18n::T;
-use crate::ui::{field_error, messages, render_status, store_error, Admin, Ctx, Ui};
+use crate::ui::{field_error, messages, render_status, store_error, Ctx, HeadOrAdmin, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -277,7 +278,7 @@ fn respond(ui: &Ui, status: StatusCode, notice: Option<&str>, body: Sub) -> Resp
         Sub::Pipeline(f) => ui.t.fmt("settings.rules.title", &[("name", f.pipeline_name.as_str())]),
     };
     let ctx = ui.ctx("settings", format!("{} · {title}", ui.t.t("nav.settings")));
-    render_status(status, &SubPage { ctx, t: ui.t, nav: nav(&ui.t, Tab::Pipelines), csrf, notice, body })
+    render_status(status, &SubPage { ctx, t: ui.t, nav: nav(ui, Tab::Pipelines), csrf, notice, body })
 }
 
 /// Deal fields a stage or a win may require: the requirable ones, then the deal's custom fields.
@@ -366,7 +367,7 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
     Ok(form)
 }
 
-async fn show_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+async fn show_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>) -> Response {
     match stage_form(&st, &ui, id, None).await {
         Ok(f) => respond(&ui, StatusCode::OK, None, Sub::Stage(f)),
         Err(e) => store_error(&ui, e),
@@ -389,7 +390,7 @@ fn op(v: &Values) -> Op {
     }
 }
 
-async fn save_stage(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn save_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let mut form = match stage_form(&st, &ui, id, Some(&v)).await {
         Ok(f) => f,
         Err(e) => return store_error(&ui, e),
@@ -493,14 +494,14 @@ async fn rules_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
     })
 }
 
-async fn show_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>) -> Response {
+async fn show_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>) -> Response {
     match rules_form(&st, &ui, id, None).await {
         Ok(f) => respond(&ui, StatusCode::OK, None, Sub::Pipeline(f)),
         Err(e) => store_error(&ui, e),
     }
 }
 
-async fn save_pipeline(State(st): State<AppState>, Admin(ui): Admin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
+async fn save_pipeline(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, Form(v): Form<Values>) -> Response {
     let mut form = match rules_form(&st, &ui, id, Some(&v)).await {
         Ok(f) => f,
         Err(e) => return store_error(&ui, e),

@@ -7,7 +7,7 @@ crate::both_dbs!(
     team_and_all_visibility_widen_what_managers_see,
     other_workspaces_are_invisible,
     managers_assign_records_only_to_themselves,
-    settings_are_for_administrators,
+    settings_are_for_administrators_and_the_regulation_also_for_heads,
     history_of_an_invisible_record_is_not_found,
 );
 
@@ -265,17 +265,24 @@ async fn managers_assign_records_only_to_themselves(app: TestApp) {
     assert_eq!(read(&app, &app.t.manager2, "deals", made).await["owner_id"], app.ids.manager2);
 }
 
-async fn settings_are_for_administrators(app: TestApp) {
+/// Users and teams are the administrator's; pipelines, stages and custom fields (the sales
+/// regulation) are the head of sales' too.
+async fn settings_are_for_administrators_and_the_regulation_also_for_heads(app: TestApp) {
     let cases = [
-        ("pipelines", json!({"name": "Партнёры"})),
-        ("stages", json!({"pipeline_id": app.ids.pipeline, "name": "Договор"})),
-        ("users", json!({"email": "new@a.test", "name": "Новый", "role": "manager"})),
-        ("teams", json!({"name": "Новая команда"})),
-        ("custom_fields", json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "text"})),
+        ("pipelines", json!({"name": "Партнёры"}), true),
+        ("stages", json!({"pipeline_id": app.ids.pipeline, "name": "Договор"}), true),
+        ("users", json!({"email": "new@a.test", "name": "Новый", "role": "manager"}), false),
+        ("teams", json!({"name": "Новая команда"}), false),
+        ("custom_fields", json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "text"}), true),
     ];
-    for (collection, body) in cases {
+    for (collection, body, regulation) in cases {
         let before = app.all_ids(&app.t.admin, collection, "").await;
-        for (who, token) in [("manager", &app.t.manager1), ("head", &app.t.head), ("analyst", &app.t.analyst)] {
+        let refused: &[(&str, &String)] = if regulation {
+            &[("manager", &app.t.manager1), ("analyst", &app.t.analyst)]
+        } else {
+            &[("manager", &app.t.manager1), ("head", &app.t.head), ("analyst", &app.t.analyst)]
+        };
+        for (who, token) in refused {
             let resp = app.post(token, &format!("/api/v1/{collection}"), body.clone()).await;
             assert_error(&resp, 403, "forbidden", None);
             assert_eq!(app.all_ids(&app.t.admin, collection, "").await, before, "{who} created {collection}");
@@ -283,12 +290,22 @@ async fn settings_are_for_administrators(app: TestApp) {
         // Everyone reads settings.
         assert_eq!(app.all_ids(&app.t.manager1, collection, "").await, before, "{collection} as read by a manager");
 
-        let id = app.create(&app.t.admin, collection, body).await;
+        let creator = if regulation { &app.t.head } else { &app.t.admin };
+        let id = app.create(creator, collection, body).await;
         let path = format!("/api/v1/{collection}/{id}");
         let created = read(&app, &app.t.admin, collection, id).await;
-        assert_error(&app.patch(&app.t.manager1, &path, json!({"name": "Чужое имя"})).await, 403, "forbidden", None);
+        let change =
+            if collection == "custom_fields" { json!({"label": "Чужое имя"}) } else { json!({"name": "Чужое имя"}) };
+        assert_error(&app.patch(&app.t.manager1, &path, change.clone()).await, 403, "forbidden", None);
         assert_error(&app.delete(&app.t.manager1, &path).await, 403, "forbidden", None);
         assert_eq!(read(&app, &app.t.admin, collection, id).await, created, "{collection} changed by a manager");
+        if regulation {
+            let (s, v) = app.patch(&app.t.head, &path, change).await;
+            assert_eq!(s, StatusCode::OK, "a head changes {collection}: {v}");
+        } else {
+            assert_error(&app.patch(&app.t.head, &path, change).await, 403, "forbidden", None);
+            assert_eq!(read(&app, &app.t.admin, collection, id).await, created, "{collection} changed by a head");
+        }
     }
 }
 

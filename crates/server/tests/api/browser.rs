@@ -102,12 +102,14 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 impl Browser {
-    /// Sizes the window so that the page itself (not the window) is `width`×`height`.
-    async fn fit_viewport(&self, width: u32, height: u32) {
+    /// Sizes the window (larger or smaller) so that the page itself (not the window) is
+    /// `width`×`height`.
+    pub async fn fit_viewport(&self, width: u32, height: u32) {
         let inner = self.client.execute("return [window.innerWidth, window.innerHeight];", vec![]).await.unwrap();
-        let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
+        let (w, h) = (inner[0].as_i64().unwrap_or(0), inner[1].as_i64().unwrap_or(0));
         let (ow, oh) = self.client.get_window_size().await.unwrap();
-        self.client.set_window_size(ow as u32 + width - w.min(width), oh as u32 + height - h.min(height)).await.unwrap();
+        let fit = |outer: u64, inner: i64, want: u32| (outer as i64 - inner + i64::from(want)).max(i64::from(want)) as u32;
+        self.client.set_window_size(fit(ow, w, width), fit(oh, h, height)).await.unwrap();
     }
 
     pub async fn shot(&self, name: &str) {
@@ -334,5 +336,41 @@ async fn an_admin_fixes_a_mapping_and_reprocesses_a_failed_call() {
         browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
         browser.wait_for(ready).await;
         browser.shot(name).await;
+    }
+}
+
+/// The duplicates page at a phone's width, a narrow window's (two cards a row, each about 270px)
+/// and a desktop's: no label of a card runs into its value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_cards_keep_labels_apart_from_values() {
+    let Some(browser) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let a = &app.t.admin;
+    for name in ["Стоматология «Волга»", "ГК «Волга»"] {
+        let body = json!({"name": name, "website": "https://volga.example", "address": "г. Казань, ул. Советская, д. 119",
+            "owner_id": app.ids.manager1});
+        app.create(a, "organizations", body).await;
+    }
+    let head = app.db.user_by_email("head@a.test").await.unwrap().unwrap().1;
+    app.set_password(head, "head-pass-1234").await;
+    browser.login(&app.base, "head@a.test", "head-pass-1234").await;
+    browser.client.goto(&format!("{}/duplicates?entity=organizations", app.base)).await.unwrap();
+    browser.wait_for(".dup-record dl.fields").await;
+    // For each label: how far its text reaches past the start of its value (positive: overlap).
+    let overlaps = "return [...document.querySelectorAll('.dup-record dl.fields dt')].map(dt => {
+        const r = document.createRange(); r.selectNodeContents(dt);
+        return [dt.textContent, r.getBoundingClientRect().right - dt.nextElementSibling.getBoundingClientRect().left];
+    });";
+    for width in [390, 640, 1366] {
+        browser.fit_viewport(width, 800).await;
+        let inner = browser.client.execute("return window.innerWidth;", vec![]).await.unwrap();
+        assert_eq!(inner, json!(width), "the page is {width}px wide");
+        let found = browser.client.execute(overlaps, vec![]).await.unwrap();
+        let labels = found.as_array().unwrap();
+        assert!(labels.iter().any(|l| l[0] == "Ответственный"), "{found}");
+        for l in labels {
+            assert!(l[1].as_f64().unwrap() <= -4.0, "at {width}px the label {} runs into its value: {found}", l[0]);
+        }
+        browser.shot(&format!("duplicates-{width}")).await;
     }
 }

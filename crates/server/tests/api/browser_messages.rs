@@ -48,22 +48,38 @@ async fn stage_refusals_read_in_the_users_language_with_labels() {
     let en = refused(&browser, "the role refusal in English", "refusal-role-en").await;
     assert!(en.contains("role Manager moves deals only up to stage 'Новый'"), "{en}");
 
-    // The head may move anywhere, but the stage asks for fields: named by their labels.
+    // The head may move anywhere, but the stage asks for fields: a dialog with exactly those,
+    // labelled in the reader's language; saving it completes the move.
     browser.client.delete_all_cookies().await.unwrap();
     browser.login(&app.base, "head@a.test", "head-pass-1234").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let ru = refused(&browser, "the required fields", "refusal-required-ru").await;
-    assert!(ru.contains("заполните: Сумма, Ожидаемая дата закрытия"), "labels, not keys: {ru}");
-    assert!(!ru.contains("value") && !ru.contains("expected_close_date"), "{ru}");
+    browser.wait_until("the dialog of required fields", "document.getElementById('dialog').open").await;
+    let ru = browser.text_of("#dialog").await;
+    browser.shot("stage-dialog-ru").await;
+    assert!(
+        ru.contains("Чтобы перейти на этап") && ru.contains("Сумма") && ru.contains("Ожидаемая дата закрытия"),
+        "labels, not keys: {ru}"
+    );
+    browser.client.find(Locator::Css("#dialog [data-dialog-close]")).await.unwrap().click().await.unwrap();
+    browser.wait_until("the dialog closed", "!document.getElementById('dialog').open").await;
     browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
     browser.wait_until("English", "document.documentElement.lang === 'en'").await;
     browser.wait_for(&card).await;
     browser.drag(&card, &column(2)).await;
-    let en = refused(&browser, "the required fields in English", "refusal-required-en").await;
-    assert!(en.contains("fill in: Value, Expected close date"), "{en}");
+    browser.wait_until("the dialog in English", "document.getElementById('dialog').open").await;
+    let en = browser.text_of("#dialog").await;
+    browser.shot("stage-dialog-en").await;
+    assert!(en.contains("To move to stage") && en.contains("Value") && en.contains("Expected close date"), "{en}");
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
-    assert_eq!(v["data"]["stage_id"], app.ids.stages[0], "nothing moved");
+    assert_eq!(v["data"]["stage_id"], app.ids.stages[0], "nothing moved yet");
+    browser.client.find(Locator::Css("#f-value")).await.unwrap().send_keys("1500000").await.unwrap();
+    browser.client.execute("document.getElementById('f-expected_close_date').value = '2026-12-20';", vec![]).await.unwrap();
+    browser.client.find(Locator::Css("#dialog button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!(".column[data-stage-id=\"{}\"] {card}", app.ids.stages[2])).await;
+    let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(v["data"]["stage_id"], app.ids.stages[2], "the move is complete");
+    assert_eq!(v["data"]["value"], 150_000_000, "the amount as grouped and typed");
 }
 
 /// An administrator sees a locked-out manager in Settings → Users and lifts the lockout; the page

@@ -302,6 +302,21 @@ impl UiSession {
         (resp.status(), resp.text().await.unwrap())
     }
 
+    /// A form POST as htmx sends it; the answer's status, `HX-Redirect` (if any) and body.
+    pub async fn post_form_to(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let redirect = resp.headers().get("hx-redirect").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (resp.status(), redirect, resp.text().await.unwrap())
+    }
+
     /// A form POST as htmx sends it, with the CSRF header.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let resp = self

@@ -15,6 +15,7 @@ crate::both_dbs!(
     lost_and_frozen_need_their_reasons_and_frozen_gets_a_return_task,
     an_sla_crossing_a_weekend_and_a_holiday_is_breached_once_for_owner_and_head,
     bad_regulations_are_refused_at_save_time,
+    a_head_configures_the_regulation_and_nothing_else_of_the_settings,
 );
 
 /// Monday 2026-11-30 is a holiday in these tests; the working week is Mon–Fri 09:00–18:00 Moscow.
@@ -316,4 +317,59 @@ async fn bad_regulations_are_refused_at_save_time(app: TestApp) {
     assert_error(&app.patch(a, "/api/v1/workspace", overlapping).await, 422, "validation", Some("business_hours.hours"));
     let (_, v) = app.get(a, &stage).await;
     assert!(v["data"]["regulation"].is_null(), "nothing was saved: {v}");
+}
+
+/// Heads of sales configure the regulation (a stage's required fields, naming, entry tasks and
+/// SLA, a pipeline's rules, the fields a stage may require) through the API as administrators
+/// do; users, teams, the workspace, others' tokens and integrations stay the administrator's,
+/// and a manager changes none of it.
+async fn a_head_configures_the_regulation_and_nothing_else_of_the_settings(app: TestApp) {
+    let h = &app.t.head;
+    let stage = format!("/api/v1/stages/{}", app.ids.stages[1]);
+    let regulation = json!({"regulation": {
+        "required_fields": ["value", "custom.proposal_link"],
+        "naming": {"template": "{org} — сайт", "mode": "apply"},
+        "entry_tasks": [{"type": "call", "subject": "Позвонить {person}", "due": {"amount": 2, "unit": "hours"}}],
+        "sla": {"amount": 4, "unit": "hours"},
+    }});
+    let (s, v) = app.patch(h, &stage, regulation).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = app.get(&app.t.admin, &stage).await;
+    assert_eq!(v["data"]["regulation"]["required_fields"], json!(["value", "custom.proposal_link"]));
+    assert_eq!(v["data"]["regulation"]["sla"], json!({"amount": 4, "unit": "hours"}));
+    // The head's regulation is checked like anyone's.
+    let bad = app.patch(h, &stage, json!({"regulation": {"sla": {"amount": 0, "unit": "hours"}}})).await;
+    assert_error(&bad, 422, "validation", Some("regulation.sla.amount"));
+    let pipeline = format!("/api/v1/pipelines/{}", app.ids.pipeline);
+    let ranges = json!({"role_ranges": [{"role": "manager", "up_to_stage_id": app.ids.stages[1]}], "won_required_fields": ["value"]});
+    let (s, v) = app.patch(h, &pipeline, ranges).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let field = json!({"entity": "deal", "key": "segment", "label": "Сегмент", "field_type": "text"});
+    app.create(h, "custom_fields", field).await;
+    app.create(h, "stages", json!({"pipeline_id": app.ids.pipeline, "name": "Договор"})).await;
+
+    // The rest of the settings stay the administrator's.
+    let m1 = app.ids.manager1;
+    assert_error(&app.post(h, "/api/v1/users", json!({"email": "x@a.test", "name": "X", "role": "manager"})).await, 403, "forbidden", None);
+    assert_error(&app.patch(h, &format!("/api/v1/users/{m1}"), json!({"role": "head"})).await, 403, "forbidden", None);
+    assert_error(&app.post(h, &format!("/api/v1/users/{m1}/unlock"), json!({})).await, 403, "forbidden", None);
+    assert_error(&app.post(h, "/api/v1/teams", json!({"name": "Своя команда"})).await, 403, "forbidden", None);
+    assert_error(&app.patch(h, "/api/v1/workspace", json!({"visibility": "all"})).await, 403, "forbidden", None);
+    assert_error(&app.get(h, &format!("/api/v1/tokens?user_id={m1}")).await, 403, "forbidden", None);
+    assert_error(&app.get(h, "/api/v1/webhooks").await, 403, "forbidden", None);
+    let hook = json!({"url": "https://example.com/hook", "events": ["deal.updated"]});
+    assert_error(&app.post(h, "/api/v1/webhooks", hook).await, 403, "forbidden", None);
+    assert_error(&app.post(h, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "АТС"})).await, 403, "forbidden", None);
+    let gateway = json!({"url": "https://sms.example/send"});
+    assert_error(&app.call(reqwest::Method::PUT, h, "/api/v1/sms_gateway", Some(gateway)).await, 403, "forbidden", None);
+
+    // A manager changes no part of the regulation.
+    let m = &app.t.manager1;
+    let resp = app.patch(m, &stage, json!({"regulation": null})).await;
+    assert_error(&resp, 403, "forbidden", None);
+    assert_eq!(resp.1["error"]["message_code"], "regulation_heads_only");
+    assert_error(&app.patch(m, &pipeline, json!({"won_required_fields": []})).await, 403, "forbidden", None);
+    assert_error(&app.post(m, "/api/v1/stages", json!({"pipeline_id": app.ids.pipeline, "name": "Своя"})).await, 403, "forbidden", None);
+    let (_, v) = app.get(m, &stage).await;
+    assert_eq!(v["data"]["regulation"]["sla"], json!({"amount": 4, "unit": "hours"}), "the manager changed nothing");
 }

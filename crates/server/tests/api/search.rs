@@ -25,7 +25,11 @@ async fn names_phones_emails_and_tax_ids_are_found(app: TestApp) {
     let head = &app.t.head;
     let org = app.create(head, "organizations", json!({"name": "ООО «Ёлки-Палки»", "tax_id": "7707083893"})).await;
     let ivan = app
-        .create(head, "persons", json!({"name": "Иван Петров", "phone": "+7 968 481-03-92", "email": "Ivan@Elki.example", "organization_id": org}))
+        .create(
+            head,
+            "persons",
+            json!({"name": "Иван Петров", "phone": "+7 968 481-03-92", "email": "Ivan@Elki.example", "organization_id": org}),
+        )
         .await;
     let other = app.create(head, "persons", json!({"name": "Пётр Иванов"})).await;
     let deal = app.create(head, "deals", json!({"title": "Поставка станков ЧПУ", "person_id": ivan, "organization_id": org})).await;

@@ -12,6 +12,7 @@ crate::both_dbs!(
     the_board_filter_box_takes_expressions_and_plain_words,
     deal_titles_are_shown_as_text,
     the_language_switch_is_remembered_per_user,
+    every_page_links_the_favicon_and_favicon_ico_answers,
 );
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -188,4 +189,31 @@ async fn the_language_switch_is_remembered_per_user(app: TestApp) {
     assert!(again.get("/board").await.1.contains(">Pipeline</a>"));
     let (status, _) = s.post_form("/lang", &[("lang", "de")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn every_page_links_the_favicon_and_favicon_ico_answers(app: TestApp) {
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // Browsers ask for /favicon.ico on their own, before anyone signs in.
+    let resp = anon.get(format!("{}/favicon.ico", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    let icon = resp.text().await.unwrap();
+    assert!(icon.starts_with("<svg") && icon.contains("viewBox"), "{icon}");
+
+    let login = anon.get(format!("{}/login", app.base)).send().await.unwrap().text().await.unwrap();
+    let href = html_attr(&login, "rel=\"icon\"", "href").expect("the sign-in page links the icon");
+    assert!(href.starts_with("/assets/") && href.ends_with("/favicon.svg"), "{href}");
+    let resp = anon.get(format!("{}{href}", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    assert!(resp.headers()["cache-control"].to_str().unwrap().contains("immutable"), "a versioned asset");
+    assert_eq!(resp.text().await.unwrap(), icon);
+
+    // Signed-in pages and the error page link the same icon.
+    let s = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let (_, board) = s.get("/board").await;
+    assert_eq!(html_attr(&board, "rel=\"icon\"", "href"), Some(href.clone()));
+    let (status, error) = s.get("/deals/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(html_attr(&error, "rel=\"icon\"", "href"), Some(href));
 }

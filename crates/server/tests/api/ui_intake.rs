@@ -199,8 +199,12 @@ async fn heads_read_the_inbox_and_managers_are_kept_out(app: TestApp) {
     let (status, inbox) = head.get("/intake/events").await;
     assert_eq!(status, StatusCode::OK);
     at(&inbox, "h-1");
+    // The menu marks the inbox, not the settings.
+    at(&inbox, "<a href=\"/intake/events\" class=\"active\">");
+    at(&inbox, "<a href=\"/settings\" class=\"\">");
     let (status, page) = head.get(&format!("/intake/events/{event}")).await;
     assert_eq!(status, StatusCode::OK);
+    at(&page, "<a href=\"/intake/events\" class=\"active\">");
     assert!(!page.contains("event-reprocess"), "a head reads, an administrator re-processes");
     assert_eq!(head.post_form(&format!("/intake/events/{event}/reprocess"), &[]).await.0, StatusCode::FORBIDDEN);
     assert_eq!(head.get("/settings/intake").await.0, StatusCode::FORBIDDEN);
@@ -220,7 +224,12 @@ async fn heads_read_the_inbox_and_managers_are_kept_out(app: TestApp) {
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
 
     // An event the workspace does not have is not found.
-    assert_eq!(admin(&app).await.get("/intake/events/999999").await.0, StatusCode::NOT_FOUND);
+    let a = admin(&app).await;
+    assert_eq!(a.get("/intake/events/999999").await.0, StatusCode::NOT_FOUND);
+    // Administrators reach the inbox from the settings, which the menu marks for them.
+    let (_, inbox) = a.get("/intake/events").await;
+    at(&inbox, "<a href=\"/settings\" class=\"active\">");
+    assert!(!inbox.contains("<a href=\"/intake/events\" class="), "no inbox item in an administrator's menu");
 }
 
 async fn the_deal_card_shows_attribution_and_touches(app: TestApp) {

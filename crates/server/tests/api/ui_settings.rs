@@ -1,7 +1,9 @@
-//! The settings screens as a browser sees them: only administrators get in, every write carries
-//! the CSRF token, and pipelines, stages, custom fields, users and teams change through the same
-//! rules as the API, with refusals shown next to the form that caused them. The sales regulation
-//! (a stage's, a pipeline's rules, the working calendar and closing reasons) is saved the same way.
+//! The settings screens as a browser sees them: administrators get in, heads of sales get to the
+//! regulation (pipelines, stages, fields), every write carries the CSRF token, and pipelines,
+//! stages, custom fields, users and teams change through the same rules as the API, with refusals
+//! shown next to the form that caused them. The sales regulation (a stage's, a pipeline's rules,
+//! the working calendar and closing reasons) is saved the same way. A form's address opened as a
+//! page answers with the error page, not JSON.
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -19,6 +21,9 @@ crate::both_dbs!(
     a_role_range_saved_in_the_settings_stops_a_managers_move,
     the_working_calendar_and_reasons_are_saved_and_checked_by_the_store,
     a_locked_user_is_shown_and_unlocked,
+    a_head_configures_the_regulation_but_not_users_or_integrations,
+    a_manager_is_refused_the_regulation,
+    a_get_on_a_form_address_is_an_html_page_in_the_readers_language,
 );
 
 #[track_caller]
@@ -514,4 +519,142 @@ async fn a_locked_user_is_shown_and_unlocked(app: TestApp) {
     assert_eq!(m.post_form(&format!("/settings/users/{m3}/unlock"), &[]).await.0, StatusCode::FORBIDDEN);
     let resp = s.client.post(format!("{}/settings/users/{m3}/unlock", s.base)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+async fn head(app: &TestApp) -> UiSession {
+    let head = app.db.user_by_email("head@a.test").await.unwrap().unwrap().1;
+    app.ui_login(head, "head@a.test").await
+}
+
+async fn a_head_configures_the_regulation_but_not_users_or_integrations(app: TestApp) {
+    let h = head(&app).await;
+    // The menu leads to the settings, which open on the pipelines.
+    let (_, board) = h.get("/board").await;
+    at(&board, "<a href=\"/settings\" class=\"\">Настройки</a>");
+    let resp = h.client.get(format!("{}/settings", h.base)).send().await.unwrap();
+    assert_eq!((resp.status(), resp.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/settings/pipelines"));
+    let (status, page) = h.get("/settings/pipelines").await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "<a href=\"/settings\" class=\"active\">Настройки</a>");
+    let nav = &page[at(&page, "class=\"settings-nav\"")..];
+    let nav = &nav[..at(nav, "</nav>")];
+    for href in ["/settings/pipelines", "/settings/fields", "/settings/assistants"] {
+        at(nav, &format!("href=\"{href}\""));
+    }
+    for href in ["/settings/users", "/settings/teams", "/settings/workspace", "/settings/intake", "/settings/webhooks", "/settings/sms"] {
+        assert!(!nav.contains(&format!("href=\"{href}\"")), "a head is not offered {href}: {nav}");
+    }
+    let (_, assistants) = h.get("/settings/assistants").await;
+    at(&assistants, "href=\"/settings/fields\"");
+
+    // A stage's required fields and SLA, through its form.
+    let stage = app.ids.stages[1];
+    let path = format!("/settings/stages/{stage}/regulation");
+    assert_eq!(h.get(&path).await.0, StatusCode::OK);
+    let form = [("req.value", "1"), ("sla_amount", "3"), ("sla_unit", "hours"), ("op", "save")];
+    let (status, html) = h.post_form(&path, &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    at(&html, "Сохранено");
+    let reg = stored_regulation(&app, stage).await;
+    assert_eq!((&reg["required_fields"], &reg["sla"]), (&json!(["value"]), &json!({"amount": 3, "unit": "hours"})));
+    // The pipeline's rules, a new stage and a custom field.
+    let rules = format!("/settings/pipelines/{}/rules", app.ids.pipeline);
+    assert_eq!(h.get(&rules).await.0, StatusCode::OK);
+    let (status, html) = h.post_form(&rules, &[("won.value", "1")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let pipeline = app.ids.pipeline.to_string();
+    let (status, html) = h.post_form("/settings/stages", &[("pipeline_id", pipeline.as_str()), ("name", "Договор")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(stage_count(&app).await, 4);
+    let field = [("entity", "deal"), ("key", "segment"), ("label", "Сегмент"), ("field_type", "text")];
+    let (status, html) = h.post_form("/settings/fields", &field).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    at(&html, "Сегмент");
+
+    // Users, teams, the workspace and the integrations stay the administrator's.
+    for path in ["/settings/users", "/settings/teams", "/settings/workspace", "/settings/intake", "/settings/webhooks", "/settings/sms"] {
+        assert_eq!(h.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let m1 = app.ids.manager1;
+    let user = [("name", "Новый"), ("email", "new@a.test"), ("role", "manager")];
+    assert_eq!(h.post_form("/settings/users", &user).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(h.post_form(&format!("/settings/users/{m1}"), &[("name", "m1"), ("role", "head")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(h.post_form(&format!("/settings/users/{m1}/unlock"), &[]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(h.post_form("/settings/teams", &[("name", "Своя")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(h.post_form("/settings/intake", &[("kind", "telephony"), ("name", "АТС")]).await.0, StatusCode::FORBIDDEN);
+    let hook = [("url", "https://example.com/hook"), ("events", "deal.updated")];
+    assert_eq!(h.post_form("/settings/webhooks", &hook).await.0, StatusCode::FORBIDDEN);
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/users/{m1}")).await;
+    assert_eq!(v["data"]["role"], "manager", "nothing changed");
+    let (_, v) = app.get(&app.t.admin, "/api/v1/intake/sources").await;
+    assert_eq!(v["data"], json!([]));
+}
+
+async fn a_manager_is_refused_the_regulation(app: TestApp) {
+    let m = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let stage = app.ids.stages[1];
+    let path = format!("/settings/stages/{stage}/regulation");
+    let rules = format!("/settings/pipelines/{}/rules", app.ids.pipeline);
+    for page in ["/settings", "/settings/pipelines", "/settings/fields", path.as_str(), rules.as_str()] {
+        assert_eq!(m.get(page).await.0, StatusCode::FORBIDDEN, "{page}");
+    }
+    let form = [("req.value", "1"), ("sla_amount", "3"), ("sla_unit", "hours"), ("op", "save")];
+    assert_eq!(m.post_form(&path, &form).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(m.post_form(&rules, &[("won.value", "1")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        m.post_form(&format!("/settings/stages/{stage}"), &[("name", "Свой"), ("probability", "10")]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let field = [("entity", "deal"), ("key", "segment"), ("label", "Сегмент"), ("field_type", "text")];
+    assert_eq!(m.post_form("/settings/fields", &field).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(stored_regulation(&app, stage).await, serde_json::Value::Null, "nothing saved");
+    let (_, board) = m.get("/board").await;
+    assert!(!board.contains("href=\"/settings\"") && !board.contains("href=\"/intake/events\""), "not in a manager's menu");
+}
+
+async fn a_get_on_a_form_address_is_an_html_page_in_the_readers_language(app: TestApp) {
+    let s = admin(&app).await;
+    let m3 = app.ids.manager3;
+    let stage = app.ids.stages[1];
+    for path in [
+        format!("/settings/users/{m3}/unlock"),
+        format!("/settings/users/{m3}/active"),
+        format!("/settings/stages/{stage}/delete"),
+        "/settings/workspace/calendar".to_string(),
+        "/settings/stages".to_string(),
+        "/logout".to_string(),
+    ] {
+        let resp = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(resp.headers()["allow"], "POST", "{path}");
+        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        let page = resp.text().await.unwrap();
+        at(&page, "<!doctype html>");
+        at(&page, "Этот адрес нельзя открыть как страницу");
+        at(&page, "href=\"/board\"");
+        assert!(!page.contains("method_not_allowed"), "not the API's JSON: {page}");
+    }
+    // Come from a page, the way back leads to it; htmx gets the notice alone.
+    let referer = format!("{}/settings/users", s.base);
+    let resp = s.client.get(format!("{}/settings/users/{m3}/unlock", s.base)).header("Referer", referer).send().await.unwrap();
+    let page = resp.text().await.unwrap();
+    at(&page, "<a href=\"/settings/users\" id=\"error-back\">Вернуться назад</a>");
+    let foreign = s.client.get(format!("{}/settings/users/{m3}/unlock", s.base)).header("Referer", "https://evil.example/settings/users");
+    assert!(!foreign.send().await.unwrap().text().await.unwrap().contains("error-back"), "only this site's pages");
+    let (status, fragment) = s.get_fragment(&format!("/settings/users/{m3}/unlock")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(fragment.starts_with("<div class=\"notice error\""), "{fragment}");
+
+    // In English for an English reader, and before sign-in in the browser's language.
+    let resp = s.client.post(format!("{}/lang", s.base)).form(&[("lang", "en"), ("csrf_token", s.csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, english) = s.get(&format!("/settings/users/{m3}/unlock")).await;
+    at(&english, "This address cannot be opened as a page");
+    at(&english, "<html lang=\"en\">");
+    let anon = reqwest::Client::new();
+    let resp = anon.put(format!("{}/login", s.base)).header("Accept-Language", "en-GB,en;q=0.8").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    at(&resp.text().await.unwrap(), "This address cannot be opened as a page");
+    // The API keeps its JSON envelope.
+    assert_error(&app.delete(&app.t.admin, "/api/v1/deals").await, 405, "method_not_allowed", None);
 }

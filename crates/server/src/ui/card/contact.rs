@@ -19,6 +19,7 @@ pub struct PersonRow {
 }
 
 pub struct ContactView {
+    pub id: i64,
     pub title: String,
     pub subtitle: String,
     pub fields: Vec<FieldView>,
@@ -31,6 +32,10 @@ pub struct ContactView {
     pub merge_url: Option<String>,
     /// Labels assistants set and what they did lately.
     pub assistants: crate::ui::assistants::CardBlock,
+    /// The fields edited in place, for users who may change the record.
+    pub edit_url: Option<String>,
+    /// "+ deal" for this client: the form with the person (and their company) filled in.
+    pub new_deal_url: String,
 }
 
 #[derive(Template)]
@@ -86,7 +91,16 @@ pub(super) async fn contact_view(
     let names = Names::load(st, ui, ids).await?;
     let show = Show { t: ui.t, fmt: ui.fmt(), names: &names, defs, currency: ui.actor.ws.currency.clone() };
     let lines = if is_org { ORG_LINES } else { PERSON_LINES };
+    let new_deal_url = if is_org {
+        format!("/deals/new?organization_id={}", row.id())
+    } else {
+        let org = row.get("organization_id").as_int().map(|o| format!("&organization_id={o}")).unwrap_or_default();
+        format!("/deals/new?person_id={}{org}", row.id())
+    };
     Ok(ContactView {
+        id: row.id(),
+        edit_url: ui.actor.caller.may_write(entity).is_ok().then(|| format!("{}/edit", card_url(entity, row.id()))),
+        new_deal_url,
         title: text(row, "name"),
         subtitle: if is_org { String::new() } else { text(row, "job_title") },
         fields: show.lines(row, lines),

@@ -36,6 +36,9 @@ pub struct DealView {
     pub custom: Vec<FieldView>,
     pub participants: Vec<Participant>,
     pub status_form: StatusFormState,
+    /// The workspace's lists of lost and frozen reasons (a select; free text when empty).
+    pub lost_reasons: Vec<String>,
+    pub frozen_reasons: Vec<String>,
     /// The first touch and the touches since (`intake_touches.html`); filled for the whole card.
     pub attribution: crate::ui::intake::Attribution,
     /// The deal's invoices and payments (`invoices_block.html`); filled for the whole card.
@@ -45,6 +48,14 @@ pub struct DealView {
 impl DealView {
     pub fn is_open(&self) -> bool {
         self.status == "open"
+    }
+    /// The workspace's reasons for closing as `kind` (`lost`, `frozen`).
+    pub fn reasons(&self, kind: &str) -> &[String] {
+        if kind == "lost" {
+            &self.lost_reasons
+        } else {
+            &self.frozen_reasons
+        }
     }
 }
 
@@ -99,6 +110,7 @@ pub(super) struct DealData {
     pub(super) stages: Vec<Row>,
     pub(super) pipelines: Vec<Row>,
     pub(super) participants: Vec<poryadok_store::participants::Participant>,
+    pub(super) reasons: (Vec<String>, Vec<String>),
 }
 
 pub(super) async fn load_deal(st: &AppState, ui: &Ui, id: i64) -> Result<DealData, StoreError> {
@@ -115,7 +127,8 @@ pub(super) async fn load_deal(st: &AppState, ui: &Ui, id: i64) -> Result<DealDat
         ids.push(RefKind::User, Some(p.user_id));
     }
     let names = Names::load(st, ui, ids).await?;
-    Ok(DealData { row, defs, names, stages, pipelines, participants })
+    let reasons = db.closing_reasons(a).await?;
+    Ok(DealData { row, defs, names, stages, pipelines, participants, reasons })
 }
 
 /// The deal's fields shown in the side panel, in reading order; empty ones are left out.
@@ -180,6 +193,8 @@ pub(super) fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) 
             .map(|p| Participant { name: data.names.get(RefKind::User, p.user_id), role: p.role.clone() })
             .collect(),
         status_form,
+        lost_reasons: data.reasons.0.clone(),
+        frozen_reasons: data.reasons.1.clone(),
         attribution: Default::default(),
         invoices: Default::default(),
     }
@@ -253,6 +268,9 @@ pub(super) async fn deal_stage(State(st): State<AppState>, ui: Ui, Path(id): Pat
     };
     match moved {
         Ok(_) => deal_changed(&st, &ui, id).await,
+        Err(e) if ui.htmx && missing_fields(&e).is_some() => {
+            ask_for_fields(&st, &ui, id, Some(form.stage_id), &missing_fields(&e).unwrap_or_default()).await
+        }
         Err(e) => match inline_error(&ui, &e) {
             Some((_, m)) => deal_head_refused(&st, &ui, id, StatusFormState { stage_error: Some(m), ..StatusFormState::default() }).await,
             None => store_error(&ui, e),
@@ -307,6 +325,9 @@ pub(super) async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Pa
         return deal_head_refused(&st, &ui, id, refuse(ui.t.t("card.err.reason").to_string())).await;
     }
     if let Err(e) = st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form)).await {
+        if let (true, Some(fields)) = (ui.htmx, missing_fields(&e)) {
+            return ask_for_fields(&st, &ui, id, None, &fields).await;
+        }
         return match inline_error(&ui, &e) {
             Some((_, m)) => deal_head_refused(&st, &ui, id, refuse(m)).await,
             None => store_error(&ui, e),

@@ -15,13 +15,21 @@ pub struct Input {
     pub error: Option<String>,
     /// Takes the focus when the form comes back refused, so the reader lands on the problem.
     pub focus: bool,
+    /// A link to another record chosen by type-ahead (`kind` "picker"): where the choices come
+    /// from (`/pick/persons`) and the name of the record linked now.
+    pub picker: Option<(String, String)>,
+    /// Checked as it is typed for a record that already has it (`/check/persons`).
+    pub check: Option<String>,
 }
+
+/// The visible half of a type-ahead link: the chosen record's name, posted beside its id.
+pub const PICKED_LABEL: &str = "__label";
 
 impl Input {
     /// The `type` of its `<input>`: amounts and numbers are text so a comma or spaces can be typed.
     pub fn html_type(&self) -> &'static str {
         match self.kind {
-            "date" | "url" => self.kind,
+            "date" | "url" | "email" | "tel" => self.kind,
             _ => "text",
         }
     }
@@ -33,6 +41,9 @@ impl Input {
     }
     pub fn error_id(&self) -> String {
         format!("{}-error", self.dom_id())
+    }
+    pub fn label_name(&self) -> String {
+        format!("{}{PICKED_LABEL}", self.name)
     }
 }
 
@@ -55,40 +66,49 @@ pub(super) struct DealFormTpl {
     pub(super) f: DealFormView,
 }
 
-/// Owners, organizations and persons the form offers, by name.
+/// The users a form offers as owners, by name (persons and organizations are picked by
+/// type-ahead over the whole base instead: see [`picker_input`]).
 pub(super) struct Choices {
     pub(super) users: Vec<Opt>,
-    pub(super) orgs: Vec<Opt>,
-    pub(super) persons: Vec<Opt>,
 }
 
-pub(super) async fn choices(st: &AppState, ui: &Ui, deal: &Row, names: &Names) -> Result<Choices, StoreError> {
-    let named = |filters: Vec<(String, String)>| ListQuery {
+pub(super) async fn choices(st: &AppState, ui: &Ui, owner: Option<i64>, names: &Names) -> Result<Choices, StoreError> {
+    let lq = ListQuery {
         limit: Some(CHOICES.into()),
         sort: Some("name".into()),
-        filters,
+        filters: vec![("active".into(), "true".into())],
         ..ListQuery::default()
     };
-    let opts = |rows: Vec<Row>| rows.iter().map(|r| Opt { value: r.id().to_string(), label: text(r, "name") }).collect::<Vec<_>>();
-    let (db, a) = (&st.db, &ui.actor);
-    let mut c = Choices {
-        users: opts(db.list(a, Entity::User, &named(vec![("active".into(), "true".into())])).await?.data),
-        orgs: opts(db.list(a, Entity::Organization, &named(Vec::new())).await?.data),
-        persons: opts(db.list(a, Entity::Person, &named(Vec::new())).await?.data),
-    };
-    // The current link stays choosable even when it is not among the offered ones.
-    for (list, field, kind) in [
-        (&mut c.users, "owner_id", RefKind::User),
-        (&mut c.orgs, "organization_id", RefKind::Org),
-        (&mut c.persons, "person_id", RefKind::Person),
-    ] {
-        if let Some(id) = deal.get(field).as_int() {
-            if !list.iter().any(|o| o.value == id.to_string()) {
-                list.insert(0, Opt { value: id.to_string(), label: names.get(kind, id) });
-            }
+    let rows = st.db.list(&ui.actor, Entity::User, &lq).await?.data;
+    let mut users: Vec<Opt> = rows.iter().map(|r| Opt { value: r.id().to_string(), label: text(r, "name") }).collect();
+    // The current owner stays choosable even when deactivated.
+    if let Some(id) = owner {
+        if !users.iter().any(|o| o.value == id.to_string()) {
+            users.insert(0, Opt { value: id.to_string(), label: names.get(RefKind::User, id) });
         }
     }
-    Ok(c)
+    Ok(Choices { users })
+}
+
+/// Where a type-ahead link of `field` picks from, if it is one.
+pub(super) fn picker_source(field: &str, defs: &[Def]) -> Option<&'static str> {
+    match ref_kind(field, defs)? {
+        RefKind::Org => Some("/pick/organizations"),
+        RefKind::Person => Some("/pick/persons"),
+        _ => None,
+    }
+}
+
+/// The name a form shows for a linked record: the one posted with it, else the stored one.
+pub(super) fn picked_label(field: &str, id: &str, defs: &[Def], names: &Names, value_of: &dyn Fn(&str) -> String) -> String {
+    let posted = value_of(&format!("{field}{PICKED_LABEL}"));
+    if !posted.is_empty() || id.is_empty() {
+        return posted;
+    }
+    match (ref_kind(field, defs), id.parse::<i64>()) {
+        (Some(kind), Ok(id)) => names.get(kind, id),
+        _ => String::new(),
+    }
 }
 
 pub(super) fn with_none(t: T, opts: &[Opt]) -> Vec<Opt> {
@@ -123,24 +143,30 @@ pub(super) fn parse_money(s: &str) -> Result<Option<i64>, ()> {
 }
 
 /// The form's inputs, their values read through `value_of` (a stored deal or a submitted form).
-pub(super) fn deal_inputs(t: T, defs: &[Def], c: &Choices, value_of: &dyn Fn(&str) -> String) -> Vec<Input> {
-    let input = |name: &str, label: String, kind: &'static str, options: Vec<Opt>| Input {
-        name: name.to_string(),
-        label,
-        kind,
-        value: value_of(name),
-        options,
-        required: name == "title",
-        error: None,
-        focus: false,
+pub(super) fn deal_inputs(t: T, defs: &[Def], c: &Choices, names: &Names, value_of: &dyn Fn(&str) -> String) -> Vec<Input> {
+    let input = |name: &str, label: String, kind: &'static str, options: Vec<Opt>| {
+        let value = value_of(name);
+        let picker = picker_source(name, defs).map(|src| (src.to_string(), picked_label(name, &value, defs, names, value_of)));
+        Input {
+            name: name.to_string(),
+            label,
+            kind: if picker.is_some() { "picker" } else { kind },
+            value,
+            options,
+            required: name == "title",
+            error: None,
+            focus: false,
+            picker,
+            check: None,
+        }
     };
     let mut v = vec![
         input("title", t.t("card.f.title").into(), "text", Vec::new()),
         input("value", t.t("card.f.value").into(), "money", Vec::new()),
         input("currency", t.t("card.f.currency").into(), "text", Vec::new()),
         input("owner_id", t.t("card.f.owner").into(), "select", with_none(t, &c.users)),
-        input("organization_id", t.t("card.f.organization").into(), "select", with_none(t, &c.orgs)),
-        input("person_id", t.t("card.f.person").into(), "select", with_none(t, &c.persons)),
+        input("organization_id", t.t("card.f.organization").into(), "picker", Vec::new()),
+        input("person_id", t.t("card.f.person").into(), "picker", Vec::new()),
         input("expected_close_date", t.t("card.f.expected_close_date").into(), "date", Vec::new()),
         input("source", t.t("card.f.source").into(), "text", Vec::new()),
     ];
@@ -165,7 +191,7 @@ pub(super) fn deal_inputs(t: T, defs: &[Def], c: &Choices, value_of: &dyn Fn(&st
                 ),
             ),
             CustomFieldType::User => ("select", with_none(t, &c.users)),
-            CustomFieldType::Organization => ("select", with_none(t, &c.orgs)),
+            CustomFieldType::Organization => ("picker", Vec::new()),
             CustomFieldType::Text => ("text", Vec::new()),
         };
         v.push(input(&name, d.label.clone(), kind, options));
@@ -173,8 +199,17 @@ pub(super) fn deal_inputs(t: T, defs: &[Def], c: &Choices, value_of: &dyn Fn(&st
     v
 }
 
+/// A submitted form's value of one input (empty when it was not sent).
+pub(super) fn posted(pairs: &[(String, String)]) -> impl Fn(&str) -> String + '_ {
+    move |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
 /// A stored deal's value for a form input.
 pub(super) fn stored_value(row: &Row, defs: &[Def], name: &str) -> String {
+    if name.ends_with(PICKED_LABEL) {
+        // The linked record's name comes from the card's names.
+        return String::new();
+    }
     if let Some(d) = custom_def(name, defs) {
         return match (d.ty, custom_map(row).get(&d.key)) {
             (_, None | Some(Value::Null)) => String::new(),
@@ -208,7 +243,9 @@ pub(super) fn deal_body(inputs: &[Input], defs: &[Def], t: T) -> Result<Value, (
                     n if n.parse::<i64>().is_ok() => json!(n.parse::<i64>().unwrap_or_default()),
                     n => json!(n.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(|| bad("card.err.number"))?),
                 },
-                (_, "owner_id" | "organization_id" | "person_id") => json!(raw.parse::<i64>().map_err(|_| bad("card.err.number"))?),
+                (_, "owner_id" | "organization_id" | "person_id" | "stage_id") => {
+                    json!(raw.parse::<i64>().map_err(|_| bad("card.err.number"))?)
+                }
                 _ => match custom_def(&i.name, defs).map(|d| d.ty) {
                     Some(CustomFieldType::Bool) => json!(raw == "true"),
                     Some(CustomFieldType::User | CustomFieldType::Organization) => {
@@ -237,13 +274,10 @@ pub(super) fn deal_body(inputs: &[Input], defs: &[Def], t: T) -> Result<Value, (
 
 pub(super) async fn deal_form(st: &AppState, ui: &Ui, id: i64, submitted: Option<&[(String, String)]>) -> Result<DealFormView, StoreError> {
     let data = load_deal(st, ui, id).await?;
-    let c = choices(st, ui, &data.row, &data.names).await?;
+    let c = choices(st, ui, data.row.get("owner_id").as_int(), &data.names).await?;
     let inputs = match submitted {
-        Some(pairs) => {
-            let lookup = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-            deal_inputs(ui.t, &data.defs, &c, &lookup)
-        }
-        None => deal_inputs(ui.t, &data.defs, &c, &|name| stored_value(&data.row, &data.defs, name)),
+        Some(pairs) => deal_inputs(ui.t, &data.defs, &c, &data.names, &posted(pairs)),
+        None => deal_inputs(ui.t, &data.defs, &c, &data.names, &|name| stored_value(&data.row, &data.defs, name)),
     };
     let stored = data.row.get("version").as_int().unwrap_or(1);
     let version =

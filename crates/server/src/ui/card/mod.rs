@@ -40,7 +40,9 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/status", post(deal_status))
         .route("/persons/{id}", get(|st: State<AppState>, ui: Ui, id: Path<i64>| contact_page(st, ui, id, Entity::Person)))
         .route("/organizations/{id}", get(|st: State<AppState>, ui: Ui, id: Path<i64>| contact_page(st, ui, id, Entity::Organization)))
-        .route("/activities/{id}/done", post(activity_done));
+        .route("/activities/{id}/done", post(activity_done))
+        .merge(record_form::routes())
+        .merge(deal_close::routes());
     for entity in [Entity::Deal, Entity::Person, Entity::Organization] {
         let base = format!("/{}/{{id}}", entity.path());
         r = r
@@ -455,7 +457,9 @@ fn text(row: &Row, field: &str) -> String {
 
 mod contact;
 mod deal;
+mod deal_close;
 mod deal_form;
+mod record_form;
 #[cfg(test)]
 mod tests;
 mod timeline;
@@ -464,7 +468,9 @@ use contact::*;
 pub use contact::{ContactView, DealRow, PersonRow};
 use deal::*;
 pub use deal::{render_deal_card, DealView, Participant, StageGroup, StageStep, StatusFormState};
+pub use deal_close::{ask_for_fields, missing_fields, CloseView, CompleteView};
 use deal_form::*;
 pub use deal_form::{DealFormView, Input};
+pub use record_form::{PickView, RecordFormView, Taken};
 use timeline::*;
 pub use timeline::{AddForms, Change, Entry, Place, TaskMark, TimelineView};

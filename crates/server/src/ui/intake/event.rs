@@ -93,7 +93,7 @@ pub(super) async fn event_page(State(st): State<AppState>, ui: Ui, Path(id): Pat
     match load_event(&st, &ui, id).await {
         Ok((v, s)) => {
             let title = ui.t.fmt("intake.event.title", &[("id", id.to_string().as_str())]);
-            render(&EventPage { ctx: ui.ctx("settings", title), t: ui.t, v, s })
+            render(&EventPage { ctx: ui.ctx(inbox_nav(&ui), title), t: ui.t, v, s })
         }
         Err(e) => store_error(&ui, e),
     }

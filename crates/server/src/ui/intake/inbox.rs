@@ -184,7 +184,7 @@ pub(super) async fn inbox_page(State(st): State<AppState>, ui: Ui, RawQuery(raw)
         return r;
     }
     match load_inbox(&st, &ui, &InboxQuery::parse(raw.as_deref())).await {
-        Ok(v) => render(&InboxPage { ctx: ui.ctx("settings", ui.t.t("intake.inbox")), t: ui.t, v }),
+        Ok(v) => render(&InboxPage { ctx: ui.ctx(inbox_nav(&ui), ui.t.t("intake.inbox")), t: ui.t, v }),
         Err(e) => store_error(&ui, e),
     }
 }

@@ -62,6 +62,16 @@ fn settings_nav(t: &T) -> Vec<NavItem> {
     nav
 }
 
+/// The menu item the inbox and an event's page light up: a head's *Intake inbox*; an
+/// administrator's *Settings*, where their way to the inbox starts (Settings → Intake).
+fn inbox_nav(ui: &Ui) -> &'static str {
+    if ui.is_admin() {
+        "settings"
+    } else {
+        "intake"
+    }
+}
+
 fn refuse(ui: &Ui) -> Response {
     error_page(ui.t, ui.htmx, StatusCode::FORBIDDEN, ui.t.t("error.forbidden"))
 }
