@@ -40,6 +40,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// The lists' count and value of a whole list, and a bulk reassignment of 1,000 deals.
+    Lists {
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -81,6 +86,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
+        BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -16,6 +16,7 @@ mod bench;
 mod bench_assistants;
 mod bench_audit;
 mod bench_jobs;
+mod bench_lists;
 mod bench_search;
 mod bench_ui;
 mod channels;

@@ -142,6 +142,8 @@ const UPDATED: Field = Field::new("updated_at", Kind::Timestamp).ro().sort();
 const VERSION: Field = Field::new("version", Kind::Int { min: 1, max: i64::MAX }).ro();
 const CUSTOM: Field = Field::new("custom", Kind::Custom);
 const OWNER: Field = Field::new("owner_id", Kind::Ref(Entity::User));
+/// The owner of a record the lists sort by (grouping each owner's records together).
+const OWNER_SORTED: Field = OWNER.sort();
 const NOT_NEGATIVE: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
 
 /// Entities that may carry custom fields, as spelled in a definition's `entity`.
@@ -150,10 +152,10 @@ pub const CUSTOM_FIELD_ENTITIES: &[&str] = &["organization", "person", "deal", "
 const ORGANIZATION: &[Field] = &[
     ID,
     Field::new("name", Kind::Text(NAME)).req().sort(),
-    OWNER,
-    Field::new("address", Kind::Text(1000)),
+    OWNER_SORTED,
+    Field::new("address", Kind::Text(1000)).sort(),
     Field::new("website", Kind::Url),
-    Field::new("tax_id", Kind::Text(32)),
+    Field::new("tax_id", Kind::Text(32)).sort(),
     CUSTOM,
     CREATED,
     UPDATED,
@@ -163,11 +165,11 @@ const ORGANIZATION: &[Field] = &[
 const PERSON: &[Field] = &[
     ID,
     Field::new("name", Kind::Text(NAME)).req().sort(),
-    Field::new("organization_id", Kind::Ref(Entity::Organization)),
-    OWNER,
-    Field::new("job_title", Kind::Text(NAME)),
-    Field::new("phone", Kind::Phone),
-    Field::new("email", Kind::Email),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)).sort(),
+    OWNER_SORTED,
+    Field::new("job_title", Kind::Text(NAME)).sort(),
+    Field::new("phone", Kind::Phone).sort(),
+    Field::new("email", Kind::Email).sort(),
     Field::new("telegram", Kind::Text(64)),
     Field::new("whatsapp", Kind::Phone),
     CUSTOM,
@@ -180,14 +182,14 @@ const DEAL: &[Field] = &[
     ID,
     Field::new("title", Kind::Text(NAME)).req().sort(),
     Field::new("pipeline_id", Kind::Ref(Entity::Pipeline)),
-    Field::new("stage_id", Kind::Ref(Entity::Stage)),
-    Field::new("status", Kind::Enum(DealStatus::ALL)),
+    Field::new("stage_id", Kind::Ref(Entity::Stage)).sort(),
+    Field::new("status", Kind::Enum(DealStatus::ALL)).sort(),
     Field::new("value", Kind::Money).sort(),
     Field::new("currency", Kind::Currency),
-    OWNER,
-    Field::new("person_id", Kind::Ref(Entity::Person)),
-    Field::new("organization_id", Kind::Ref(Entity::Organization)),
-    Field::new("source", Kind::Text(100)),
+    OWNER_SORTED,
+    Field::new("person_id", Kind::Ref(Entity::Person)).sort(),
+    Field::new("organization_id", Kind::Ref(Entity::Organization)).sort(),
+    Field::new("source", Kind::Text(100)).sort(),
     Field::new("utm_source", Kind::Text(NAME)),
     Field::new("utm_medium", Kind::Text(NAME)),
     Field::new("utm_campaign", Kind::Text(NAME)),
@@ -196,7 +198,7 @@ const DEAL: &[Field] = &[
     Field::new("tracking_number", Kind::Text(32)),
     Field::new("landing_page", Kind::Text(2000)),
     Field::new("referrer", Kind::Text(2000)),
-    Field::new("expected_close_date", Kind::Date),
+    Field::new("expected_close_date", Kind::Date).sort(),
     Field::new("stage_entered_at", Kind::Timestamp).ro(),
     Field::new("lost_reason", Kind::Text(NAME)),
     Field::new("frozen_reason", Kind::Text(NAME)),

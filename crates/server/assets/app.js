@@ -418,4 +418,111 @@
       drag = null;
     }
   });
+  // ---- Lists: bulk actions on the ticked rows, and the column picker. ----
+  function bulkSync() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var ticked = document.querySelectorAll("[data-bulk-one]:checked").length;
+    form.hidden = ticked === 0;
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) count.textContent = count.dataset.template.replace("{n}", ticked);
+    var all = document.querySelector("[data-bulk-all]");
+    var boxes = document.querySelectorAll("[data-bulk-one]");
+    if (all) {
+      all.checked = ticked > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+  }
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t.matches) return;
+    if (t.matches("[data-bulk-all]")) {
+      document.querySelectorAll("[data-bulk-one]").forEach(function (b) { b.checked = t.checked; });
+    }
+    if (t.matches("[data-bulk-all], [data-bulk-one]")) bulkSync();
+    // A picked set of columns is kept for this list (a year), and the list shows it at once.
+    var picker = t.closest && t.closest("[data-columns-cookie]");
+    if (picker) {
+      var ids = Array.prototype.map.call(picker.querySelectorAll("input:checked"), function (i) { return i.value; });
+      document.cookie = picker.dataset.columnsCookie + "=" + ids.join(".") + "; path=/; max-age=31536000; samesite=lax";
+      if (window.htmx) window.htmx.ajax("GET", location.pathname + location.search, { target: "#list", swap: "outerHTML" });
+    }
+  });
+  document.addEventListener("htmx:afterSettle", bulkSync);
+  // Deleting many records asks first.
+  document.addEventListener("htmx:confirm", function (e) {
+    var form = e.detail.elt;
+    if (!form || form.id !== "bulk-form") return;
+    var action = form.querySelector("[name=action]");
+    if (action && action.value === "delete") {
+      e.preventDefault();
+      var btn = form.querySelector("[data-confirm-delete]");
+      if (window.confirm(btn ? btn.dataset.confirmDelete : "?")) e.detail.issueRequest(true);
+    }
+  });
+  // ---- Live events: the bell's count and toasts for a client's call or message, as they happen. ----
+  function toastWithLink(text, link) {
+    var el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = text + " ";
+    if (link && link.charAt(0) === "/" && link.charAt(1) !== "/") {
+      var a = document.createElement("a");
+      a.href = link;
+      a.textContent = document.body.dataset.lang === "en" ? "Open" : "Открыть";
+      el.appendChild(a);
+    }
+    el.className = "ok";
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.hidden = true; }, 12000);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var url = document.body.dataset.live;
+    if (!url || !window.EventSource) return;
+    var source = new EventSource(url);
+    source.addEventListener("bell", function (e) {
+      var n = JSON.parse(e.data).unread;
+      var count = document.getElementById("bell-count");
+      if (!count) return;
+      count.textContent = n;
+      count.hidden = n === 0;
+    });
+    source.addEventListener("toast", function (e) {
+      var d = JSON.parse(e.data);
+      toastWithLink(d.text, d.link);
+    });
+  });
+})();
+
+// ---- The violations inbox: "tick all" for a rule's bulk answer; dismissing an inline offer. ----
+(function () {
+  "use strict";
+  function showTickAll(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-check-all]").forEach(function (el) { el.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showTickAll(document); });
+  document.addEventListener("htmx:load", function (e) { showTickAll(e.detail.elt); });
+  document.addEventListener("change", function (e) {
+    var label = e.target.closest && e.target.closest("[data-check-all]");
+    if (!label) return;
+    var form = label.getAttribute("data-check-all");
+    document.querySelectorAll('input[type=checkbox][name=ids][form="' + form + '"]').forEach(function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+  // The offer of the next step asks for its subject first.
+  document.addEventListener("htmx:load", function (e) {
+    var subject = e.detail.elt && e.detail.elt.querySelector ? e.detail.elt.querySelector("#next-subject") : null;
+    if (subject) subject.focus();
+  });
+  // A link that closes an offer in place (the deal card's "schedule the next step"); without a
+  // script it simply reloads the page, which no longer shows the offer.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-dismiss]");
+    if (!link) return;
+    var box = document.getElementById(link.getAttribute("data-dismiss"));
+    if (!box) return;
+    e.preventDefault();
+    box.remove();
+  });
 })();

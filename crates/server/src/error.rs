@@ -101,17 +101,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
-        if let Some(p) = self.position {
-            body["error"]["position"] = p;
+impl ApiError {
+    /// The envelope's `error` object: also what a bulk action reports per refused record.
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = json!({"code": self.code, "message": self.message, "field": self.field});
+        if let Some(p) = &self.position {
+            body["position"] = p.clone();
         }
         if let Some(m) = &self.msg {
-            body["error"]["message_code"] = m.code().into();
-            body["error"]["args"] = serde_json::Value::Object(m.args_json());
+            body["message_code"] = m.code().into();
+            body["args"] = serde_json::Value::Object(m.args_json());
         }
-        (self.status, Json(body)).into_response()
+        body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({"error": self.body()}))).into_response()
     }
 }
 

@@ -47,6 +47,10 @@ pub struct AppState {
     pub inbox: Arc<hooks::Inbox>,
     /// Which proxy header names the client (see [`security::client_ip`]).
     pub security: security::Settings,
+    /// Wakes the open pages' live events (see `ui::live`); its PostgreSQL listener starts with
+    /// the first page that listens.
+    pub live: Arc<tokio::sync::Notify>,
+    pub live_listening: Arc<std::sync::Once>,
 }
 
 impl AppState {
@@ -62,6 +66,8 @@ impl AppState {
             forms: Arc::new(forms::FormGuard::default()),
             inbox: Arc::default(),
             security: security::Settings::default(),
+            live: Arc::new(tokio::sync::Notify::new()),
+            live_listening: Arc::new(std::sync::Once::new()),
         }
     }
 
@@ -176,6 +182,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))
+        .route("/api/v1/{entity}/totals", get(records::totals))
+        .route("/api/v1/{entity}/bulk", post(records::bulk))
         .route("/api/v1/{entity}/{id}", get(records::get).patch(records::update).put(records::update).delete(records::delete))
         .route("/api/v1/{entity}/{id}/history", get(records::history))
         .route("/api/v1/duplicates", get(api::merge::duplicates))

@@ -299,6 +299,29 @@ pub fn document() -> OpenApi {
             .parameter(query_param("cursor", "next_cursor of the previous page"))
             .response("200", json_response("events, newest first", Some(data_of(RefOr::Ref(Ref::from_schema_name("HistoryEvent")), true))));
         paths.paths.insert(format!("/api/v1/{}/{{id}}/history", e.path()), PathItem::new(HttpMethod::Get, history));
+        let totals = op(
+            e,
+            "totals",
+            format!(
+                "How many {} the list (the same filter and field=value filters) holds in all its pages; for deals the value per currency",
+                e.path()
+            ),
+        )
+        .parameter(query_param("filter", "a filter-language expression, as for the list"))
+        .response("200", json_response("{data: {count, values: [{currency, total}]}}", None))
+        .response("422", json_response("invalid filter", Some(error_ref())));
+        paths.paths.insert(format!("/api/v1/{}/totals", e.path()), PathItem::new(HttpMethod::Get, totals));
+        let bulk = op(e, "bulk", format!("One change to up to 1000 {}, each checked and written as a single change", e.path()))
+            .request_body(Some(body(any_object("{ids: [id], update: {…}} | {ids, delete: true} | {ids, add_task: {…}} (deals)"))))
+            .response(
+                "200",
+                json_response(
+                    "{data: {done: [id], refused: [{id, error}]}}: each refused record with the error a single change would get",
+                    None,
+                ),
+            )
+            .response("422", json_response("no ids, more than 1000, or no change", Some(error_ref())));
+        paths.paths.insert(format!("/api/v1/{}/bulk", e.path()), PathItem::new(HttpMethod::Post, bulk));
     }
     components = components.schema(
         "HistoryEvent",

@@ -162,16 +162,27 @@ pub(super) fn add(paths: &mut Paths) {
             simple(
                 "audit",
                 "list_violations",
-                "Violations the caller sees (their own; everyone's for heads, administrators, analysts), oldest first",
+                "Violations the caller sees (their own; everyone's for heads, administrators, analysts), oldest first, 50 a page by default; the filters combine",
                 "200",
                 "a page",
                 object(&format!("{{data: [{VIOLATION}], next_cursor}}")),
             )
-            .parameter(query_param("round", "only this round's"))
-            .parameter(query_param("user", "only this user's"))
-            .parameter(query_param("rule", "only this rule's"))
-            .parameter(query_param("status", "only with this status"))
-            .response("422", invalid("a bad parameter (limit out of 1 to 500, a non-integer id, an unknown parameter), named in `field`")),
+            .parameter(query_param("round_id", "only this round's"))
+            .parameter(query_param("rule_id", "only this rule's"))
+            .parameter(query_param("user_id", "only this user's"))
+            .parameter(query_param(
+                "state",
+                "only in this state: open (not closed yet), closed (reviewed, or closed by the re-check), not_processed, fixed, not_fixed (the answer), still_matches (a fixed claim the re-check found still matching)",
+            ))
+            .parameter(query_param("answered", "true: answered fixed or not_fixed; false: not answered yet"))
+            .parameter(query_param("round", "the same as round_id (not both)"))
+            .parameter(query_param("user", "the same as user_id (not both)"))
+            .parameter(query_param("rule", "the same as rule_id (not both)"))
+            .parameter(query_param("status", "only with this answer (not_processed, fixed, not_fixed)"))
+            .response(
+                "422",
+                invalid("a bad parameter (limit out of 1 to 500, a non-integer id, an unknown state, answered not true or false, a filter under both its names, an unknown parameter), named in `field`"),
+            ),
         )]),
     );
     add(

@@ -722,6 +722,23 @@ impl Db {
         if let Some(after) = f.after_id {
             q.and_where(Expr::col((col("v"), col("id"))).gt(after));
         }
+        // A page before a cursor is read newest first from it, then turned back to id order.
+        if let Some(before) = f.before_id {
+            q.and_where(Expr::col((col("v"), col("id"))).lt(before));
+            q.clear_order_by().order_by((col("v"), col("id")), Order::Desc);
+        }
+        if let Some(state) = f.state {
+            q.and_where(state.condition());
+        }
+        match f.answered {
+            Some(true) => {
+                q.and_where(Expr::col((col("v"), col("status"))).ne("not_processed"));
+            }
+            Some(false) => {
+                q.and_where(Expr::col((col("v"), col("status"))).eq("not_processed"));
+            }
+            None => {}
+        }
         for (c, v) in [("id", f.id), ("round_id", f.round), ("user_id", f.user), ("rule_id", f.rule)] {
             if let Some(v) = v {
                 q.and_where(Expr::col((col("v"), col(c))).eq(v));
@@ -730,7 +747,8 @@ impl Db {
         if let Some(s) = &f.status {
             q.and_where(Expr::col((col("v"), col("status"))).eq(s.as_str()));
         }
-        self.read
+        let mut list = self
+            .read
             .query_all(self.backend.build(&q))
             .await?
             .iter()
@@ -755,7 +773,11 @@ impl Db {
                     created_at: r.try_get("", "created_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        if f.before_id.is_some() {
+            list.reverse();
+        }
+        Ok(list)
     }
 
     pub async fn rounds(&self, actor: &Actor) -> Result<Vec<Round>> {
@@ -922,7 +944,67 @@ pub struct ViolationQuery {
     pub user: Option<i64>,
     pub rule: Option<i64>,
     pub status: Option<String>,
+    pub state: Option<ViolationState>,
+    /// Answered (`fixed` or `not_fixed`) or not (`not_processed`).
+    pub answered: Option<bool>,
     pub limit: Option<u64>,
     /// Only violations after this id (the cursor of the previous page).
     pub after_id: Option<i64>,
+    /// Only violations before this id: the `limit` closest to it, still in id order (the page
+    /// before one that starts at this id).
+    pub before_id: Option<i64>,
+}
+
+/// Where a violation stands, as lists filter on it: its answer (`not_processed`, `fixed`,
+/// `not_fixed`), whether it is still open or closed (reviewed, or closed by the re-check), and
+/// whether the re-check found a "fixed" claim still matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationState {
+    Open,
+    Closed,
+    NotProcessed,
+    Fixed,
+    NotFixed,
+    StillMatches,
+}
+
+impl ViolationState {
+    pub const ALL: [ViolationState; 6] = [
+        ViolationState::Open,
+        ViolationState::Closed,
+        ViolationState::NotProcessed,
+        ViolationState::Fixed,
+        ViolationState::NotFixed,
+        ViolationState::StillMatches,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViolationState::Open => "open",
+            ViolationState::Closed => "closed",
+            ViolationState::NotProcessed => "not_processed",
+            ViolationState::Fixed => "fixed",
+            ViolationState::NotFixed => "not_fixed",
+            ViolationState::StillMatches => "still_matches",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ViolationState> {
+        Self::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    /// The names, for messages that list them.
+    pub fn names() -> Vec<String> {
+        words(Self::ALL.map(Self::name))
+    }
+
+    fn condition(self) -> sea_query::SimpleExpr {
+        let c = |name: &str| Expr::col((col("v"), col(name)));
+        match self {
+            ViolationState::Open => c("review").is_null(),
+            ViolationState::Closed => c("review").is_not_null(),
+            ViolationState::NotProcessed | ViolationState::Fixed | ViolationState::NotFixed => c("status").eq(self.name()),
+            ViolationState::StillMatches => c("recheck").eq("still_matches"),
+        }
+    }
 }

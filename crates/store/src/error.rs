@@ -53,6 +53,15 @@ impl StoreError {
             _ => None,
         }
     }
+    /// The field a refusal names, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            StoreError::Validation(fe) => Some(&fe.field),
+            StoreError::Conflict { field, .. } | StoreError::Forbidden { field, .. } => field.as_deref(),
+            StoreError::Filter { field, .. } => Some(field),
+            _ => None,
+        }
+    }
     /// Errors nobody but the log should read the details of.
     pub fn is_internal(&self) -> bool {
         matches!(self, StoreError::Db(_) | StoreError::Sqlx(_) | StoreError::Internal(_) | StoreError::Unavailable(_))

@@ -125,6 +125,18 @@ impl Db {
         })
     }
 
+    /// Benchmarks: runs hand-written SQL with `$1` = the workspace; returns the rows it read.
+    pub async fn raw_rows(&self, sql: &str, ws: i64) -> Result<usize> {
+        let sql = if self.is_postgres() { sql.to_string() } else { sql.replace("$1", "?1") };
+        Ok(self.read.query_all(sea_orm::Statement::from_sql_and_values(self.backend, sql, [ws.into()])).await?.len())
+    }
+
+    /// Benchmarks: runs one hand-written write with `$1` = the workspace, committed.
+    pub async fn raw_write(&self, sql: &str, ws: i64) -> Result<u64> {
+        let sql = if self.is_postgres() { sql.to_string() } else { sql.replace("$1", "?1") };
+        Ok(self.write.execute(sea_orm::Statement::from_sql_and_values(self.backend, sql, [ws.into()])).await?.rows_affected())
+    }
+
     /// Runs hand-written statements in one committed transaction with `$1` = workspace and
     /// `$2` = now (benchmarks; every statement must use both, as PostgreSQL refuses unused
     /// parameters); returns the rows each affected.

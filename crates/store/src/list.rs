@@ -29,6 +29,14 @@ pub struct ListQuery {
     pub filters: Vec<(String, String)>,
 }
 
+/// A list's size over all its pages: the count, and for deals the value per currency.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListTotals {
+    pub count: i64,
+    /// `(currency, total in minor units)`, largest first; empty for persons and organizations.
+    pub values: Vec<(String, i64)>,
+}
+
 #[derive(Debug)]
 pub struct Page<T> {
     pub data: Vec<T>,
@@ -70,7 +78,13 @@ fn decode_cursor(raw: &str, sort: &str, kind: Kind) -> Result<Cursor> {
         return Err(StoreError::invalid("cursor", RecordMsg::CursorOtherSort {}));
     }
     let id = id.as_i64().ok_or_else(bad)?;
-    let value = if is_integer(kind) { Val::Int(v.as_i64().ok_or_else(bad)?) } else { Val::Text(v.as_str().ok_or_else(bad)?.to_string()) };
+    let value = if v.is_null() {
+        Val::Null
+    } else if is_integer(kind) {
+        Val::Int(v.as_i64().ok_or_else(bad)?)
+    } else {
+        Val::Text(v.as_str().ok_or_else(bad)?.to_string())
+    };
     Ok(Cursor { sort: s.as_str().unwrap_or_default().to_string(), value, id })
 }
 
@@ -107,6 +121,45 @@ impl Db {
             let names: Vec<_> = entity.fields().iter().filter(|f| f.sortable).map(|f| f.name).collect();
             StoreError::invalid("sort", RecordMsg::CannotSort { name: sort_name.to_string(), sortable: words(names.iter()) })
         })?;
+        let mut q = self.listed(actor, entity, lq).await?;
+        let order = if desc { Order::Desc } else { Order::Asc };
+        if let Some(raw) = &lq.cursor {
+            let c = decode_cursor(raw, &sort_raw, sort_field.kind)?;
+            debug_assert_eq!(c.sort, sort_raw);
+            let tie = if desc { Expr::col(col("id")).lt(c.id) } else { Expr::col(col("id")).gt(c.id) };
+            if sort_field.name == "id" {
+                q.and_where(tie);
+            } else if c.value.is_null() {
+                // Empty values come last in either direction: past one, only empties remain.
+                q.and_where(Expr::col(col(sort_field.column())).is_null().and(tie));
+            } else {
+                let v = to_sea(sort_field.kind, &c.value);
+                let s = Expr::col(col(sort_field.column()));
+                let beyond = if desc { s.clone().lt(v.clone()) } else { s.clone().gt(v.clone()) };
+                q.and_where(beyond.or(s.clone().eq(v).and(tie)).or(s.is_null()));
+            }
+        }
+        if sort_field.name != "id" {
+            // Both backends put empty values last (SQLite would put them first when ascending).
+            q.order_by_expr(Expr::col(col(sort_field.column())).is_null(), Order::Asc);
+            q.order_by(col(sort_field.column()), order.clone());
+        }
+        q.order_by(col("id"), order).limit(limit + 1);
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        let mut data = rows.iter().map(|r| decode(entity, r)).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if data.len() as u64 > limit {
+            data.truncate(limit as usize);
+            data.last().map(|last| encode_cursor(&sort_raw, last.get(sort_field.name), last.id()))
+        } else {
+            None
+        };
+        Ok(Page { data, next_cursor })
+    }
+
+    /// `SELECT` of the records a list shows (visible, live, its `field=value` filters and its
+    /// filter expression), unordered and unpaged: [`Db::list`] pages it, [`Db::list_totals`]
+    /// counts it, exports walk it.
+    async fn listed(&self, actor: &Actor, entity: Entity, lq: &ListQuery) -> Result<sea_query::SelectStatement> {
         let mut q = visible_select(entity, actor, false);
         for (name, raw) in &lq.filters {
             let f = entity
@@ -124,33 +177,52 @@ impl Db {
             let checked = self.check_filter(actor, entity, src, "filter").await?;
             q.and_where(self.filter_condition(actor, &checked, self.clock.now_ms()));
         }
-        let order = if desc { Order::Desc } else { Order::Asc };
-        if let Some(raw) = &lq.cursor {
-            let c = decode_cursor(raw, &sort_raw, sort_field.kind)?;
-            debug_assert_eq!(c.sort, sort_raw);
-            if sort_field.name == "id" {
-                q.and_where(if desc { Expr::col(col("id")).lt(c.id) } else { Expr::col(col("id")).gt(c.id) });
-            } else {
-                let v = to_sea(sort_field.kind, &c.value);
-                let s = Expr::col(col(sort_field.column()));
-                let beyond = if desc { s.clone().lt(v.clone()) } else { s.clone().gt(v.clone()) };
-                let tie = if desc { Expr::col(col("id")).lt(c.id) } else { Expr::col(col("id")).gt(c.id) };
-                q.and_where(beyond.or(s.eq(v).and(tie)));
+        Ok(q)
+    }
+
+    /// How many records a list holds in all its pages, and for deals their value per currency
+    /// (largest first). One aggregate over the same conditions as [`Db::list`]; deals are
+    /// counted from the covering `deals_ws_totals` index.
+    pub async fn list_totals(&self, actor: &Actor, entity: Entity, lq: &ListQuery) -> Result<ListTotals> {
+        let mut q = self.listed(actor, entity, lq).await?;
+        q.clear_selects().expr_as(Expr::cust("COUNT(*)"), col("n"));
+        let deals = entity == Entity::Deal;
+        if deals {
+            q.column(col("currency"))
+                .expr_as(Expr::cust("CAST(COALESCE(SUM(value), 0) AS BIGINT)"), col("total"))
+                .group_by_col(col("currency"));
+        }
+        let rows = self.read.query_all(self.backend.build(&q)).await?;
+        let mut totals = ListTotals::default();
+        for r in &rows {
+            let n: i64 = r.try_get("", "n")?;
+            totals.count += n;
+            if deals {
+                totals.values.push((r.try_get("", "currency")?, r.try_get("", "total")?));
             }
         }
-        if sort_field.name != "id" {
-            q.order_by(col(sort_field.column()), order.clone());
+        totals.values.sort_by_key(|(_, v)| std::cmp::Reverse(*v));
+        Ok(totals)
+    }
+
+    /// Every record a list holds, in its order, a page at a time (exports; the caller's
+    /// visibility applies as to the list itself). `each` hears each page.
+    pub async fn list_all(
+        &self,
+        actor: &Actor,
+        entity: Entity,
+        lq: &ListQuery,
+        each: &mut (dyn FnMut(Vec<Row>) -> Result<()> + Send),
+    ) -> Result<()> {
+        let mut page = ListQuery { limit: Some(MAX_LIMIT.to_string()), cursor: None, ..lq.clone() };
+        loop {
+            let p = self.list(actor, entity, &page).await?;
+            each(p.data)?;
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(()),
+            }
         }
-        q.order_by(col("id"), order).limit(limit + 1);
-        let rows = self.read.query_all(self.backend.build(&q)).await?;
-        let mut data = rows.iter().map(|r| decode(entity, r)).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if data.len() as u64 > limit {
-            data.truncate(limit as usize);
-            data.last().map(|last| encode_cursor(&sort_raw, last.get(sort_field.name), last.id()))
-        } else {
-            None
-        };
-        Ok(Page { data, next_cursor })
     }
 
     /// The history of one record, newest first. Deleted records keep their history readable.

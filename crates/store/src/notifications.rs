@@ -240,5 +240,6 @@ pub async fn notify_on(conn: &impl ConnectionTrait, backend: DbBackend, n: &NewN
         let job = NewJob::new(n.workspace_id, EMAIL_JOB, json!({"notification_id": id}), now).dedupe(format!("email:{id}"));
         enqueue_on(conn, backend, &job, now).await?;
     }
+    crate::live::wake(conn, backend).await?;
     Ok(Some(id))
 }

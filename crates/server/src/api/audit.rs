@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use poryadok_core::msg::{words, AuditMsg, Common};
 use poryadok_core::Lang;
-use poryadok_store::audit::{ViolationQuery, ROUND_JOB};
+use poryadok_store::audit::{ViolationQuery, ViolationState, ROUND_JOB};
 use poryadok_store::jobs::NewJob;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -96,6 +96,13 @@ pub async fn rounds(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ViolationParams {
+    round_id: Option<i64>,
+    rule_id: Option<i64>,
+    user_id: Option<i64>,
+    state: Option<String>,
+    answered: Option<bool>,
+    /// The first names of `round_id`, `user_id`, `rule_id` and of `state` (answers only), kept
+    /// for the clients that use them.
     round: Option<i64>,
     user: Option<i64>,
     rule: Option<i64>,
@@ -104,18 +111,34 @@ pub struct ViolationParams {
     cursor: Option<String>,
 }
 
+/// One filter given under its name or its older one (not both).
+fn either(new: (&str, Option<i64>), old: (&str, Option<i64>)) -> ApiResult<Option<i64>> {
+    match (new.1, old.1) {
+        (Some(_), Some(_)) => Err(ApiError::invalid(new.0, Common::EitherNotBoth { a: new.0.to_string(), b: old.0.to_string() })),
+        (n, o) => Ok(n.or(o)),
+    }
+}
+
 /// Violations oldest first, a page at a time (default 50, at most 500); `next_cursor` is the
-/// last id of the page.
+/// last id of the page. The filters combine.
 pub async fn violations(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(p): ApiQuery<ViolationParams>) -> ApiResult<Json<Value>> {
     let limit = limit(p.limit.as_deref(), 50)?;
+    let state = match p.state.as_deref() {
+        None | Some("") => None,
+        Some(s) => {
+            Some(ViolationState::parse(s).ok_or_else(|| ApiError::invalid("state", Common::OneOf { list: ViolationState::names() }))?)
+        }
+    };
     let q = ViolationQuery {
-        id: None,
-        round: p.round,
-        user: p.user,
-        rule: p.rule,
+        round: either(("round_id", p.round_id), ("round", p.round))?,
+        user: either(("user_id", p.user_id), ("user", p.user))?,
+        rule: either(("rule_id", p.rule_id), ("rule", p.rule))?,
         status: p.status,
+        state,
+        answered: p.answered,
         limit: Some(limit + 1),
         after_id: id_cursor(p.cursor.as_deref())?,
+        ..ViolationQuery::default()
     };
     let mut data = st.db.violations(&actor, &q).await?;
     let next = if data.len() as u64 > limit {

@@ -179,3 +179,45 @@ pub async fn check_filter(State(st): State<AppState>, Auth(actor): Auth, body: B
     let count = st.db.count_matching(&actor, &checked, st.db.clock.now_ms()).await?;
     Ok(Json(json!({"data": {"entity": entity.name(), "expression": expression, "valid": true, "count": count}})))
 }
+
+/// `GET /api/v1/{entity}/totals?filter=…&field=value`: how many records the same list holds in
+/// all its pages, and for deals their value per currency.
+pub async fn totals(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(path): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let e = entity(&path)?;
+    let mut lq = list_query(q.as_deref());
+    lq.limit = None;
+    lq.cursor = None;
+    let t = st.db.list_totals(&actor, e, &lq).await?;
+    let values: Vec<Value> = t.values.iter().map(|(c, v)| json!({"currency": c, "total": v})).collect();
+    Ok(Json(json!({"data": {"count": t.count, "values": values}})))
+}
+
+/// `POST /api/v1/{entity}/bulk` with `{"ids": […], "update": {…}}`, `{"ids": […], "delete": true}`
+/// or, for deals, `{"ids": […], "add_task": {…}}`: each record changed as a single change would
+/// be; `done` lists the changed ids, `refused` each other id with its error.
+pub async fn bulk(State(st): State<AppState>, Auth(actor): Auth, ApiPath(path): ApiPath<String>, body: Bytes) -> ApiResult<Json<Value>> {
+    use poryadok_store::bulk::BulkChange;
+    let e = entity(&path)?;
+    let b = json_body(&body)?;
+    let ids: Vec<i64> = match b.get("ids") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_i64().ok_or_else(|| ApiError::invalid("ids", poryadok_core::msg::Common::IdsOf { what: path.clone() })))
+            .collect::<ApiResult<_>>()?,
+        _ => return Err(ApiError::invalid("ids", poryadok_core::msg::Common::IdsOf { what: path.clone() })),
+    };
+    let change = match (b.get("update"), b.get("delete"), b.get("add_task")) {
+        (Some(u @ Value::Object(_)), None, None) => BulkChange::Update(u.clone()),
+        (None, Some(Value::Bool(true)), None) => BulkChange::Delete,
+        (None, None, Some(t @ Value::Object(_))) if e == Entity::Deal => BulkChange::AddTask(t.clone()),
+        _ => return Err(ApiError::invalid("update", poryadok_core::msg::Common::RequiredOr { alt: "delete: true, add_task".into() })),
+    };
+    let out = st.db.bulk(&actor, e, &ids, &change).await?;
+    let refused: Vec<Value> = out.refused.into_iter().map(|(id, err)| json!({"id": id, "error": ApiError::from(err).body()})).collect();
+    Ok(Json(json!({"data": {"done": out.done, "refused": refused}})))
+}

@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::domain::Role;
+use poryadok_core::msg::Common;
 use poryadok_core::schema::Entity;
-use poryadok_store::audit::{Round, Rule, Violation, ViolationQuery};
+use poryadok_store::audit::{Round, Rule, Violation, ViolationQuery, ViolationState};
 use poryadok_store::{ListQuery, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/rules/{id}/delete", post(delete_rule))
         .route("/audit/standings", get(standings_page))
         .route("/violations", get(inbox))
+        .route("/violations/answer", post(answer_many))
         .route("/violations/{id}/answer", post(answer))
         .route("/violations/{id}/review", post(review))
 }
@@ -524,6 +526,7 @@ pub struct Evidence {
 
 pub struct ViolationView {
     pub id: i64,
+    pub rule_id: i64,
     pub href: String,
     pub title: String,
     pub user: String,
@@ -543,6 +546,12 @@ pub struct ViolationView {
     /// The deal behind the violation, for the review's evidence.
     pub deal_id: Option<i64>,
     pub evidence: Option<Evidence>,
+    /// In the inbox, an open violation has a box to answer it with others of its rule.
+    pub selectable: bool,
+    /// Its box is ticked (a bulk answer that was refused keeps the choice).
+    pub checked: bool,
+    /// Its answer was just saved.
+    pub saved: bool,
 }
 
 impl ViolationView {
@@ -561,11 +570,27 @@ impl ViolationView {
 }
 
 pub struct RuleGroup {
+    pub rule_id: i64,
     pub name: String,
     pub critical: bool,
     pub why: String,
     pub fix: String,
     pub items: Vec<ViolationView>,
+    /// The bulk answer's form, when several of the group are open (the inbox only).
+    pub bulk: Option<BulkForm>,
+}
+
+/// One answer for the ticked violations of a rule, with what was typed when it was refused.
+#[derive(Default)]
+pub struct BulkForm {
+    pub status: String,
+    pub comment: String,
+}
+
+impl BulkForm {
+    pub fn is(&self, status: &str) -> bool {
+        self.status == status
+    }
 }
 
 fn status_label(t: &T, status: &str) -> String {
@@ -603,6 +628,7 @@ async fn violation_views(st: &AppState, ui: &Ui, list: &[Violation]) -> Result<V
             let review = v.review.as_deref().map(|r| outcome(&ui.t, r));
             ViolationView {
                 id: v.id,
+                rule_id: v.rule_id,
                 href: record_href(entity, record),
                 // A record deleted since (or hidden from the reader) shows by its id.
                 title: titles.get(&(entity, record)).cloned().unwrap_or_else(|| format!("#{record}")),
@@ -620,6 +646,9 @@ async fn violation_views(st: &AppState, ui: &Ui, list: &[Violation]) -> Result<V
                 error: None,
                 deal_id: (entity == Entity::Deal).then_some(record),
                 evidence: None,
+                selectable: false,
+                checked: false,
+                saved: false,
             }
         })
         .collect())
@@ -627,29 +656,34 @@ async fn violation_views(st: &AppState, ui: &Ui, list: &[Violation]) -> Result<V
 
 /// Groups rows by rule, in the rules' order, with each rule's explanation.
 async fn grouped(st: &AppState, ui: &Ui, list: &[Violation], rows: Vec<ViolationView>) -> Result<Vec<RuleGroup>, StoreError> {
-    let rules = st.db.list_rules(&ui.actor).await?;
+    Ok(group_by_rule(&st.db.list_rules(&ui.actor).await?, list, rows))
+}
+
+fn group_by_rule(rules: &[Rule], list: &[Violation], rows: Vec<ViolationView>) -> Vec<RuleGroup> {
     let mut by_rule: BTreeMap<i64, Vec<ViolationView>> = BTreeMap::new();
     for (v, row) in list.iter().zip(rows) {
         by_rule.entry(v.rule_id).or_default().push(row);
     }
     let mut groups = Vec::new();
-    for r in &rules {
+    for r in rules {
         if let Some(items) = by_rule.remove(&r.id) {
             groups.push(RuleGroup {
+                rule_id: r.id,
                 name: r.name.clone(),
                 critical: r.critical(),
                 why: r.why.clone().unwrap_or_default(),
                 fix: r.fix.clone().unwrap_or_default(),
                 items,
+                bulk: None,
             });
         }
     }
     // Violations of rules deleted since the round keep their rule's name from the violation.
     for (rule, items) in by_rule {
         let name = list.iter().find(|v| v.rule_id == rule).map(|v| v.rule_name.clone()).unwrap_or_default();
-        groups.push(RuleGroup { name, critical: false, why: String::new(), fix: String::new(), items });
+        groups.push(RuleGroup { rule_id: rule, name, critical: false, why: String::new(), fix: String::new(), items, bulk: None });
     }
-    Ok(groups)
+    groups
 }
 
 /// The round a page is about: the asked one, or the latest that has finished evaluating.
@@ -657,11 +691,153 @@ async fn pick_round(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<Option
     let rounds = st.db.rounds(&ui.actor).await?;
     Ok(match asked {
         Some(id) => rounds.into_iter().find(|r| r.id == id),
-        None => {
-            let done = rounds.iter().find(|r| r.status != "running" && r.status != "failed").cloned();
-            done.or_else(|| rounds.first().cloned())
-        }
+        None => latest_round(&rounds).cloned(),
     })
+}
+
+/// Of `rounds` (newest first), the latest that has finished evaluating, else the latest.
+fn latest_round(rounds: &[Round]) -> Option<&Round> {
+    rounds.iter().find(|r| r.status != "running" && r.status != "failed").or_else(|| rounds.first())
+}
+
+/// Violations one inbox page shows; the rest are a "next" link away (keyset, by id).
+pub const INBOX_PAGE: u64 = 50;
+/// Violations one bulk answer takes (two pages' worth).
+const BULK_MAX: usize = 100;
+
+/// What the inbox is narrowed to, from the address (so a reload or a shared link keeps it).
+/// Values that do not parse are ignored, as a hand-edited address should not break the page.
+#[derive(Deserialize, Default, Clone)]
+struct InboxParams {
+    #[serde(default)]
+    round: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    answered: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+fn positive(s: &str) -> Option<i64> {
+    s.trim().parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+impl InboxParams {
+    fn from_pairs(pairs: &[(String, String)]) -> InboxParams {
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        InboxParams {
+            round: get("round"),
+            rule: get("rule"),
+            state: get("state"),
+            answered: get("answered"),
+            after: get("after"),
+            before: get("before"),
+        }
+    }
+    fn rule(&self) -> Option<i64> {
+        positive(&self.rule)
+    }
+    fn state(&self) -> Option<ViolationState> {
+        ViolationState::parse(self.state.trim())
+    }
+    fn answered(&self) -> Option<bool> {
+        match self.answered.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// The filters as they stand (the round resolved), for the form, the paging links and the bulk
+/// form's hidden fields.
+#[derive(Default)]
+pub struct InboxFilters {
+    pub round: Option<i64>,
+    pub rule: Option<i64>,
+    pub state: Option<ViolationState>,
+    pub answered: Option<bool>,
+}
+
+impl InboxFilters {
+    /// The filters as query pairs (paging left out).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(r) = self.round {
+            out.push(("round", r.to_string()));
+        }
+        if let Some(r) = self.rule {
+            out.push(("rule", r.to_string()));
+        }
+        if let Some(s) = self.state {
+            out.push(("state", s.name().to_string()));
+        }
+        if let Some(a) = self.answered {
+            out.push(("answered", a.to_string()));
+        }
+        out
+    }
+
+    /// The inbox's address with these filters and `extra` (a page's cursor).
+    fn href(&self, extra: Option<(&'static str, i64)>) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
+            q.append_pair(k, &v);
+        }
+        if let Some((k, v)) = extra {
+            q.append_pair(k, &v.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            "/violations".to_string()
+        } else {
+            format!("/violations?{q}")
+        }
+    }
+
+    fn narrowed(&self) -> bool {
+        self.rule.is_some() || self.state.is_some() || self.answered.is_some()
+    }
+}
+
+/// The inbox as both the page and its fragment show it.
+pub struct Inbox {
+    pub round: Option<i64>,
+    pub deadline: String,
+    pub groups: Vec<RuleGroup>,
+    pub filters: InboxFilters,
+    pub rounds: Vec<Choice>,
+    pub rules: Vec<Choice>,
+    pub states: Vec<Choice>,
+    pub answered: Vec<Choice>,
+    /// The page's position, kept by the bulk form so the same page comes back.
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// Without the narrowing filters (the round kept).
+    pub reset: Option<String>,
+    pub notice: Option<String>,
+    pub refused: Option<String>,
+}
+
+impl Inbox {
+    /// The hidden fields that bring the bulk answer back to this page.
+    pub fn keep(&self) -> Vec<(&'static str, String)> {
+        let mut out = self.filters.pairs();
+        if let Some(a) = self.after {
+            out.push(("after", a.to_string()));
+        }
+        if let Some(b) = self.before {
+            out.push(("before", b.to_string()));
+        }
+        out
+    }
 }
 
 #[derive(Template)]
@@ -670,40 +846,158 @@ struct InboxPage {
     ctx: super::Ctx,
     t: T,
     csrf: String,
-    round: Option<i64>,
-    deadline: String,
-    groups: Vec<RuleGroup>,
+    ib: Inbox,
 }
 
-#[derive(Deserialize)]
-struct InboxParams {
-    round: Option<i64>,
+#[derive(Template)]
+#[template(path = "audit_inbox_body.html")]
+struct InboxFragment {
+    t: T,
+    csrf: String,
+    ib: Inbox,
+}
+
+fn inbox_response(ui: &Ui, status: StatusCode, ib: Inbox) -> Response {
+    if ui.htmx {
+        return render_status(status, &InboxFragment { t: ui.t, csrf: ui.csrf.clone(), ib });
+    }
+    render_status(status, &InboxPage { ctx: ui.ctx("audit", ui.t.t("audit.inbox.title")), t: ui.t, csrf: ui.csrf.clone(), ib })
 }
 
 async fn inbox(State(st): State<AppState>, ui: Ui, Query(p): Query<InboxParams>) -> Response {
-    match load_inbox(&st, &ui, p.round).await {
-        Ok(page) => render(&page),
+    match load_inbox(&st, &ui, &p, &Bulk::default()).await {
+        Ok(ib) => inbox_response(&ui, StatusCode::OK, ib),
         Err(e) => store_error(&ui, e),
     }
 }
 
-async fn load_inbox(st: &AppState, ui: &Ui, asked: Option<i64>) -> Result<InboxPage, StoreError> {
-    let round = pick_round(st, ui, asked).await?;
-    let (mut groups, mut deadline) = (Vec::new(), String::new());
+fn state_label(t: &T, s: ViolationState) -> String {
+    match s {
+        ViolationState::Open => t.t("audit.state.open"),
+        ViolationState::Closed => t.t("audit.state.closed"),
+        ViolationState::NotProcessed => t.t("audit.status.not_processed"),
+        ViolationState::Fixed => t.t("audit.status.fixed"),
+        ViolationState::NotFixed => t.t("audit.status.not_fixed"),
+        ViolationState::StillMatches => t.t("audit.still_matches"),
+    }
+    .to_string()
+}
+
+/// What a bulk answer left for the page to show: the notices, and the refused group's form as typed.
+#[derive(Default)]
+struct Bulk {
+    notice: Option<String>,
+    refused: Option<String>,
+    rule: Option<i64>,
+    form: BulkForm,
+    /// Violations whose answer was refused: their boxes stay ticked.
+    ticked: Vec<i64>,
+}
+
+/// One page of the signed-in user's violations of a round, narrowed by the filters, grouped by rule.
+async fn load_inbox(st: &AppState, ui: &Ui, p: &InboxParams, bulk: &Bulk) -> Result<Inbox, StoreError> {
+    let t = &ui.t;
+    let rounds = st.db.rounds(&ui.actor).await?;
+    // A round the address names that is not there (deleted, or a typo) shows the latest.
+    let asked = positive(&p.round).and_then(|id| rounds.iter().find(|r| r.id == id));
+    let round = asked.or_else(|| latest_round(&rounds)).cloned();
+    let rules = st.db.list_rules(&ui.actor).await?;
+    let filters = InboxFilters { round: round.as_ref().map(|r| r.id), rule: p.rule(), state: p.state(), answered: p.answered() };
+    let (after, before) = (positive(&p.after), positive(&p.before).filter(|_| positive(&p.after).is_none()));
+    let (mut groups, mut deadline, mut prev, mut next) = (Vec::new(), String::new(), None, None);
     if let Some(r) = &round {
         deadline = when(&ui.fmt(), r.deadline_at, true);
-        let q = ViolationQuery { round: Some(r.id), user: Some(ui.actor.user_id()), ..ViolationQuery::default() };
-        let list = st.db.violations(&ui.actor, &q).await?;
-        let rows = violation_views(st, ui, &list).await?;
-        groups = grouped(st, ui, &list, rows).await?;
+        let q = ViolationQuery {
+            round: Some(r.id),
+            // The inbox is the reader's own, whatever more their role may see.
+            user: Some(ui.actor.user_id()),
+            rule: filters.rule,
+            state: filters.state,
+            answered: filters.answered,
+            limit: Some(INBOX_PAGE + 1),
+            after_id: after,
+            before_id: before,
+            ..ViolationQuery::default()
+        };
+        let mut list = st.db.violations(&ui.actor, &q).await?;
+        let more = list.len() as u64 > INBOX_PAGE;
+        if more && before.is_some() {
+            // Read backwards from the cursor: the one beyond the page is the oldest.
+            list.remove(0);
+        } else {
+            list.truncate(INBOX_PAGE as usize);
+        }
+        let (has_prev, has_next) = if before.is_some() { (more, true) } else { (after.is_some(), more) };
+        if has_prev {
+            prev = list.first().map(|v| v.id).or(after.map(|a| a + 1)).map(|id| filters.href(Some(("before", id))));
+        }
+        if has_next {
+            next = list.last().map(|v| v.id).or(before.map(|b| b - 1)).map(|id| filters.href(Some(("after", id))));
+        }
+        let mut rows = violation_views(st, ui, &list).await?;
+        for row in &mut rows {
+            row.selectable = !row.closed();
+            row.checked = bulk.ticked.contains(&row.id);
+        }
+        groups = group_by_rule(&rules, &list, rows);
+        for g in &mut groups {
+            if g.items.iter().filter(|v| v.selectable).count() > 1 {
+                let mut form = BulkForm::default();
+                if bulk.rule == Some(g.rule_id) {
+                    form = BulkForm { status: bulk.form.status.clone(), comment: bulk.form.comment.clone() };
+                }
+                g.bulk = Some(form);
+            } else {
+                // One open violation is answered on its own.
+                g.items.iter_mut().for_each(|v| v.selectable = false);
+            }
+        }
     }
-    Ok(InboxPage {
-        ctx: ui.ctx("audit", ui.t.t("audit.inbox.title")),
-        t: ui.t,
-        csrf: ui.csrf.clone(),
+    let fmt = ui.fmt();
+    let round_choices = rounds
+        .iter()
+        .filter(|r| r.status != "running" || filters.round == Some(r.id))
+        .map(|r| Choice {
+            value: r.id.to_string(),
+            label: format!("№{} · {}", r.id, when(&fmt, Some(r.started_at), false)),
+            selected: filters.round == Some(r.id),
+        })
+        .collect();
+    let any = |key: &str, selected: bool| Choice { value: String::new(), label: t.t(key).to_string(), selected };
+    let mut rule_choices = vec![any("audit.filter.any_rule", filters.rule.is_none())];
+    rule_choices.extend(rules.iter().map(|r| Choice {
+        value: r.id.to_string(),
+        label: r.name.clone(),
+        selected: filters.rule == Some(r.id),
+    }));
+    let mut states = vec![any("audit.filter.any_state", filters.state.is_none())];
+    states.extend(ViolationState::ALL.iter().map(|s| Choice {
+        value: s.name().to_string(),
+        label: state_label(t, *s),
+        selected: filters.state == Some(*s),
+    }));
+    let answered = vec![
+        any("audit.filter.answered.any", filters.answered.is_none()),
+        Choice { value: "false".into(), label: t.t("audit.filter.answered.no").to_string(), selected: filters.answered == Some(false) },
+        Choice { value: "true".into(), label: t.t("audit.filter.answered.yes").to_string(), selected: filters.answered == Some(true) },
+    ];
+    let reset = filters.narrowed().then(|| InboxFilters { round: filters.round, ..InboxFilters::default() }.href(None));
+    Ok(Inbox {
         round: round.map(|r| r.id),
         deadline,
         groups,
+        filters,
+        rounds: round_choices,
+        rules: rule_choices,
+        states,
+        answered,
+        after,
+        before,
+        prev,
+        next,
+        reset,
+        notice: bulk.notice.clone(),
+        refused: bulk.refused.clone(),
     })
 }
 
@@ -729,6 +1023,9 @@ struct AnswerForm {
     status: String,
     #[serde(default)]
     comment: String,
+    /// The row had a box for the bulk answer, and keeps it.
+    #[serde(default)]
+    selectable: String,
 }
 
 async fn one_view(st: &AppState, ui: &Ui, id: i64) -> Result<ViolationView, StoreError> {
@@ -736,11 +1033,12 @@ async fn one_view(st: &AppState, ui: &Ui, id: i64) -> Result<ViolationView, Stor
     violation_views(st, ui, &[v]).await?.pop().ok_or(StoreError::NotFound)
 }
 
-/// Saves a manager's answer and answers with the row; a refusal comes back inside the row (422).
+/// Saves a manager's answer and answers with the row and a "saved" notice; a refusal comes back
+/// inside the row (422).
 async fn answer(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f): Form<AnswerForm>) -> Response {
     let result = st.db.answer_violation(&ui.actor, id, &json!({"status": f.status, "comment": f.comment})).await;
     if !ui.htmx && result.is_ok() {
-        return Redirect::to("/violations").into_response();
+        return Redirect::to("/violations?saved=1").into_response();
     }
     let (status, error) = match result {
         Ok(_) => (StatusCode::OK, None),
@@ -753,6 +1051,8 @@ async fn answer(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f)
         Ok(v) => v,
         Err(e) => return store_error(&ui, e),
     };
+    v.selectable = !f.selectable.is_empty() && !v.closed();
+    v.saved = error.is_none();
     if let Some((field, message)) = error {
         // Keep what was typed, so the user only adds what is missing.
         v.status = f.status.clone();
@@ -761,6 +1061,76 @@ async fn answer(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(f)
         v.error = Some(message);
     }
     render_status(status, &ViolationFragment { t: ui.t, csrf: ui.csrf.clone(), v })
+}
+
+/// A refusal as one line in the reader's language, for a list of what was not done.
+fn refusal_text(t: &T, e: &StoreError) -> String {
+    if let Some(line) = messages::refusal_line(t, e) {
+        return line;
+    }
+    match e {
+        StoreError::NotFound => t.t("error.not_found").to_string(),
+        other => {
+            tracing::error!(error = %other, "bulk answer");
+            t.t("error.internal").to_string()
+        }
+    }
+}
+
+/// One answer for several violations of one rule: each is answered through the store like a
+/// single answer, under the same rules; those refused are left as they were and reported as
+/// "N of M not answered: why". Answers with the same inbox page and the notices.
+async fn answer_many(State(st): State<AppState>, ui: Ui, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+    let t = &ui.t;
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (status, comment, rule) = (field("status"), field("comment"), positive(&field("bulk_rule")));
+    let mut ids: Vec<i64> = pairs.iter().filter(|(n, _)| n == "ids").filter_map(|(_, v)| positive(v)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut bulk = Bulk { rule, form: BulkForm { status: status.clone(), comment: comment.clone() }, ..Bulk::default() };
+    let mut done = 0;
+    if ids.is_empty() {
+        bulk.refused = Some(t.t("audit.bulk.none").to_string());
+    } else if ids.len() > BULK_MAX {
+        let what = t.t("audit.bulk.what").to_string();
+        bulk.refused = Some(messages::say(t, &Common::AtMostAtATime { n: BULK_MAX as i64, what }.into()));
+        bulk.ticked = ids.clone();
+    } else {
+        let body = json!({"status": status, "comment": comment});
+        let mut reasons: Vec<String> = Vec::new();
+        for &id in &ids {
+            // The form is a rule's: a violation of another rule is not answered with its text.
+            let result = match st.db.violation(&ui.actor, id).await {
+                Ok(v) if Some(v.rule_id) != rule => Err(t.t("audit.bulk.other_rule").to_string()),
+                Ok(_) => st.db.answer_violation(&ui.actor, id, &body).await.map(|_| ()).map_err(|e| refusal_text(t, &e)),
+                Err(e) => Err(refusal_text(t, &e)),
+            };
+            match result {
+                Ok(()) => done += 1,
+                Err(reason) => {
+                    bulk.ticked.push(id);
+                    if !reasons.contains(&reason) {
+                        reasons.push(reason);
+                    }
+                }
+            }
+        }
+        if done > 0 {
+            bulk.notice = Some(t.fmt("audit.bulk.saved", &[("n", done.to_string().as_str())]));
+            // What was saved need not be typed again.
+            bulk.form = BulkForm::default();
+        }
+        if !bulk.ticked.is_empty() {
+            let (n, m) = (bulk.ticked.len().to_string(), ids.len().to_string());
+            bulk.refused =
+                Some(t.fmt("audit.bulk.refused", &[("n", n.as_str()), ("m", m.as_str()), ("reason", reasons.join("; ").as_str())]));
+        }
+    }
+    let code = if done > 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    match load_inbox(&st, &ui, &InboxParams::from_pairs(&pairs), &bulk).await {
+        Ok(ib) => inbox_response(&ui, code, ib),
+        Err(e) => store_error(&ui, e),
+    }
 }
 
 #[derive(Template)]

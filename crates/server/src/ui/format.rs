@@ -42,6 +42,23 @@ impl Fmt {
         money(minor, currency)
     }
 
+    /// A count with its thousands grouped as the reader's language writes them: `12 345`, `12,345`.
+    pub fn count(&self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let sep = match self.lang {
+            Lang::Ru => '\u{a0}',
+            Lang::En => ',',
+        };
+        let mut out = String::from(if n < 0 { "-" } else { "" });
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
     /// A day: `23.11.2026` or `Nov 23, 2026`.
     pub fn day(&self, y: i32, m: u8, d: u8) -> String {
         match self.lang {

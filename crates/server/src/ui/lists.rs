@@ -70,7 +70,7 @@ fn list_entity(path: &str) -> Option<Entity> {
 }
 
 /// Fields a plain search looks in.
-fn search_fields(entity: Entity) -> &'static [&'static str] {
+pub(crate) fn search_fields(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::Deal => &["title"],
         Entity::Person => &["name", "email", "phone"],
@@ -78,48 +78,83 @@ fn search_fields(entity: Entity) -> &'static [&'static str] {
     }
 }
 
-/// A column: its heading's key and, if it sorts, the field it sorts by.
-struct Col {
-    key: &'static str,
-    sort: Option<&'static str>,
-    num: bool,
+/// A column: its id (kept in the column picker's cookie), its heading's key, the field it sorts
+/// by, and whether a list shows it until the reader picks.
+pub(crate) struct Col {
+    pub(crate) id: &'static str,
+    pub(crate) key: &'static str,
+    pub(crate) sort: &'static str,
+    pub(crate) num: bool,
+    pub(crate) default: bool,
 }
 
-const fn col(key: &'static str, sort: Option<&'static str>, num: bool) -> Col {
-    Col { key, sort, num }
+const fn col(id: &'static str, key: &'static str, sort: &'static str, num: bool, default: bool) -> Col {
+    Col { id, key, sort, num, default }
 }
 
-fn columns(entity: Entity) -> &'static [Col] {
+/// Every column a list may show, in their order.
+pub(crate) fn columns(entity: Entity) -> &'static [Col] {
     const DEAL: &[Col] = &[
-        col("lists.col.title", Some("title"), false),
-        col("lists.col.organization", None, false),
-        col("lists.col.stage", None, false),
-        col("lists.col.value", Some("value"), true),
-        col("lists.col.owner", None, false),
-        col("lists.col.status", None, false),
-        col("lists.col.expected_close", None, false),
-        col("lists.col.updated", Some("updated_at"), false),
+        col("title", "lists.col.title", "title", false, true),
+        col("organization", "lists.col.organization", "organization_id", false, true),
+        col("person", "lists.col.person", "person_id", false, false),
+        col("stage", "lists.col.stage", "stage_id", false, true),
+        col("value", "lists.col.value", "value", true, true),
+        col("owner", "lists.col.owner", "owner_id", false, true),
+        col("status", "lists.col.status", "status", false, true),
+        col("expected_close", "lists.col.expected_close", "expected_close_date", false, true),
+        col("source", "lists.col.source", "source", false, false),
+        col("created", "lists.col.created", "created_at", false, false),
+        col("updated", "lists.col.updated", "updated_at", false, true),
     ];
     const PERSON: &[Col] = &[
-        col("lists.col.name", Some("name"), false),
-        col("lists.col.organization", None, false),
-        col("lists.col.phone", None, false),
-        col("lists.col.email", None, false),
-        col("lists.col.owner", None, false),
-        col("lists.col.updated", Some("updated_at"), false),
+        col("name", "lists.col.name", "name", false, true),
+        col("organization", "lists.col.organization", "organization_id", false, true),
+        col("job_title", "lists.col.job_title", "job_title", false, false),
+        col("phone", "lists.col.phone", "phone", false, true),
+        col("email", "lists.col.email", "email", false, true),
+        col("owner", "lists.col.owner", "owner_id", false, true),
+        col("created", "lists.col.created", "created_at", false, false),
+        col("updated", "lists.col.updated", "updated_at", false, true),
     ];
     const ORGANIZATION: &[Col] = &[
-        col("lists.col.name", Some("name"), false),
-        col("lists.col.address", None, false),
-        col("lists.col.owner", None, false),
-        col("lists.col.labels", None, false),
-        col("lists.col.updated", Some("updated_at"), false),
+        col("name", "lists.col.name", "name", false, true),
+        col("address", "lists.col.address", "address", false, true),
+        col("tax_id", "lists.col.tax_id", "tax_id", false, false),
+        col("owner", "lists.col.owner", "owner_id", false, true),
+        col("labels", "lists.col.labels", "", false, true),
+        col("created", "lists.col.created", "created_at", false, false),
+        col("updated", "lists.col.updated", "updated_at", false, true),
     ];
     match entity {
         Entity::Deal => DEAL,
         Entity::Person => PERSON,
         _ => ORGANIZATION,
     }
+}
+
+/// The cookie that keeps a reader's columns of one list.
+pub(crate) fn columns_cookie(entity: Entity) -> String {
+    format!("cols_{}", entity.path())
+}
+
+/// The columns the reader picked for `entity`'s list (from their cookie), else the defaults;
+/// the title column is always shown.
+/// A `cols=title.value` in the address (an export link, a shared view) wins over the cookie.
+pub(crate) fn chosen_columns(entity: Entity, headers: &HeaderMap, query: &str) -> Vec<&'static Col> {
+    let all = columns(entity);
+    let in_query = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "cols").map(|(_, v)| v.into_owned());
+    let picked: Option<Vec<String>> = in_query
+        .or_else(|| crate::auth::cookie(headers, &columns_cookie(entity)).map(str::to_string))
+        .map(|v| v.split('.').map(str::to_string).collect());
+    let chosen: Vec<&Col> = match picked {
+        Some(ids) => all.iter().enumerate().filter(|(i, c)| *i == 0 || ids.iter().any(|id| id == c.id)).map(|(_, c)| c).collect(),
+        None => all.iter().filter(|c| c.default).collect(),
+    };
+    if chosen.len() < 2 {
+        return all.iter().filter(|c| c.default).collect();
+    }
+    chosen
 }
 
 /// What a list shows, as read from its query string.
@@ -229,6 +264,13 @@ impl Cell {
     }
 }
 
+/// A column offered by the column picker.
+pub struct ColumnChoice {
+    pub id: &'static str,
+    pub label: String,
+    pub shown: bool,
+}
+
 pub struct SavedView {
     pub id: i64,
     pub name: String,
@@ -261,7 +303,14 @@ pub struct ListView {
     /// Sort and `field=value` filters, kept by the filter box when its text changes.
     pub keep: Vec<(String, String)>,
     pub headers: Vec<Header>,
-    pub rows: Vec<Vec<Cell>>,
+    /// Every column the list may show, for the column picker.
+    pub columns: Vec<ColumnChoice>,
+    /// Where the count and value of the whole list load from (after the page itself).
+    pub totals_link: String,
+    /// The view's query string, for the export links.
+    pub export_query: String,
+    /// Each row: the record's id (for bulk actions) and its cells.
+    pub rows: Vec<(i64, Vec<Cell>)>,
     pub next_link: Option<String>,
     pub first_link: Option<String>,
     pub chips: Vec<Chip>,
@@ -313,13 +362,21 @@ fn wants_fragment(ui: &Ui, headers: &HeaderMap) -> bool {
 
 async fn list_page(st: &AppState, ui: &Ui, headers: &HeaderMap, entity: Entity, raw: &str) -> Response {
     let ui = Ui { htmx: wants_fragment(ui, headers), ..ui.clone() };
-    respond(st, &ui, entity, ListParams::parse(entity, raw), SaveForm::default(), None).await
+    respond(st, &ui, headers, entity, ListParams::parse(entity, raw), SaveForm::default(), None).await
 }
 
 /// Renders a list as a page or, for htmx, as the `#list` fragment; 422 when the filter or the
 /// save form has a mistake to show.
-async fn respond(st: &AppState, ui: &Ui, entity: Entity, params: ListParams, save: SaveForm, notice: Option<String>) -> Response {
-    let mut list = match load_list(st, ui, entity, &params).await {
+pub(crate) async fn respond(
+    st: &AppState,
+    ui: &Ui,
+    headers: &HeaderMap,
+    entity: Entity,
+    params: ListParams,
+    save: SaveForm,
+    notice: Option<String>,
+) -> Response {
+    let mut list = match load_list(st, ui, entity, &params, &chosen_columns(entity, headers, "")).await {
         Ok(l) => l,
         Err(e) => return store_error(ui, e),
     };
@@ -341,7 +398,7 @@ fn nav_key(entity: Entity) -> &'static str {
     }
 }
 
-async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) -> Result<ListView, StoreError> {
+async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams, cols: &[&'static Col]) -> Result<ListView, StoreError> {
     let path = entity.path();
     let (expression, plain_search) = match params.q.as_str() {
         "" => (None, false),
@@ -364,11 +421,8 @@ async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) 
         Err(e) => return Err(e),
     };
     let (data, next_cursor) = page.map(|p| (p.data, p.next_cursor)).unwrap_or_default();
-    let rows = match entity {
-        Entity::Deal => deal_rows(st, ui, &data).await?,
-        Entity::Person => person_rows(st, ui, &data).await?,
-        _ => organization_rows(st, ui, &data).await?,
-    };
+    let ids: Vec<i64> = data.iter().map(Row::id).collect();
+    let rows = row_cells(st, ui, entity, &data).await?.into_iter().map(|c| pick(c, cols)).zip(ids).map(|(c, id)| (id, c)).collect();
     let view = params.view();
     let mut keep: Vec<(String, String)> = params.sort.iter().map(|s| ("sort".to_string(), s.clone())).collect();
     keep.extend(params.filters.iter().cloned());
@@ -377,7 +431,13 @@ async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) 
         path,
         csrf: ui.csrf.clone(),
         q: params.q.clone(),
-        headers: headers(ui.t, entity, params),
+        headers: headers(ui.t, entity, params, cols),
+        columns: columns(entity)
+            .iter()
+            .map(|c| ColumnChoice { id: c.id, label: ui.t.t(c.key).to_string(), shown: cols.iter().any(|x| x.id == c.id) })
+            .collect(),
+        totals_link: format!("/{path}/totals{}", if view.is_empty() { String::new() } else { format!("?{view}") }),
+        export_query: view.clone(),
         rows,
         next_link: next_cursor.map(|c| href(path, &params.query(params.sort.as_deref(), Some(&c)))),
         first_link: params.cursor.is_some().then(|| href(path, &view)),
@@ -393,20 +453,19 @@ async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams) 
     })
 }
 
-fn headers(t: T, entity: Entity, params: &ListParams) -> Vec<Header> {
+fn headers(t: T, entity: Entity, params: &ListParams, cols: &[&Col]) -> Vec<Header> {
     let current = params.sort.as_deref().unwrap_or(entity.default_sort());
-    columns(entity)
-        .iter()
+    cols.iter()
         .map(|c| Header {
             label: t.t(c.key).to_string(),
             num: c.num,
-            sort: c.sort.map(|field| {
+            sort: Some(c.sort).filter(|f| !f.is_empty() && sortable(entity, f)).map(|field| {
                 let desc = format!("-{field}");
                 let (aria, arrow, next) = if current == field {
                     ("ascending", "▲", desc.clone())
                 } else if current == desc {
                     ("descending", "▼", field.to_string())
-                } else if entity.field(field).is_some_and(|f| matches!(f.kind, Kind::Text(_))) {
+                } else if entity.field(field).is_some_and(|f| matches!(f.kind, Kind::Text(_) | Kind::Email | Kind::Phone | Kind::Enum(_))) {
                     // Names read best A to Z, amounts and dates largest and newest first.
                     ("none", "", field.to_string())
                 } else {
@@ -426,10 +485,6 @@ fn text(r: &Row, field: &str) -> String {
     r.get(field).as_text().unwrap_or("").to_string()
 }
 
-fn updated(ui: &Ui, r: &Row) -> Cell {
-    Cell::text(r.get("updated_at").as_int().map(|ms| ui.fmt().date(ms)).unwrap_or_default())
-}
-
 fn status_cell(t: T, status: &str) -> Cell {
     let (key, badge) = match status {
         "won" => ("lists.status.won", "ok"),
@@ -440,72 +495,96 @@ fn status_cell(t: T, status: &str) -> Cell {
     Cell { badge, ..Cell::text(t.t(key)) }
 }
 
-async fn deal_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
-    let orgs = st.db.names(&ui.actor, Entity::Organization, ids(rows, "organization_id")).await?;
-    let stages = st.db.names(&ui.actor, Entity::Stage, ids(rows, "stage_id")).await?;
-    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
+/// One record's cells, each under its column's id.
+pub(crate) type Cells = Vec<(&'static str, Cell)>;
+
+fn date_cell(ui: &Ui, r: &Row, field: &str) -> Cell {
+    Cell::text(r.get(field).as_int().map(|ms| ui.fmt().date(ms)).unwrap_or_default())
+}
+
+/// The cells of `rows` for every column of `entity`'s list, the linked records named.
+pub(crate) async fn row_cells(st: &AppState, ui: &Ui, entity: Entity, rows: &[Row]) -> Result<Vec<Cells>, StoreError> {
+    let names = |e: Entity, field: &'static str| st.db.names(&ui.actor, e, ids(rows, field));
+    let owners = names(Entity::User, "owner_id").await?;
+    let orgs = if entity == Entity::Organization { HashMap::new() } else { names(Entity::Organization, "organization_id").await? };
     let fmt = ui.fmt();
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let currency = r.get("currency").as_text().unwrap_or(&ui.actor.ws.currency);
-            let value = r.get("value").as_int().map(|v| fmt.money(v, currency)).unwrap_or_default();
-            vec![
-                Cell::link(text(r, "title"), format!("/deals/{}", r.id())),
-                Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations"),
-                Cell::name(&stages, r.get("stage_id").as_int()),
-                Cell { num: true, ..Cell::text(value) },
-                Cell::name(&owners, r.get("owner_id").as_int()),
-                status_cell(ui.t, r.get("status").as_text().unwrap_or("open")),
-                Cell::text(r.get("expected_close_date").as_text().map(|d| fmt.date_str(d)).unwrap_or_default()),
-                updated(ui, r),
-            ]
-        })
-        .collect())
+    match entity {
+        Entity::Deal => {
+            let stages = names(Entity::Stage, "stage_id").await?;
+            let persons = names(Entity::Person, "person_id").await?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let currency = r.get("currency").as_text().unwrap_or(&ui.actor.ws.currency);
+                    let value = r.get("value").as_int().map(|v| fmt.money(v, currency)).unwrap_or_default();
+                    vec![
+                        ("title", Cell::link(text(r, "title"), format!("/deals/{}", r.id()))),
+                        ("organization", Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations")),
+                        ("person", Cell::linked(&persons, r.get("person_id").as_int(), "persons")),
+                        ("stage", Cell::name(&stages, r.get("stage_id").as_int())),
+                        ("value", Cell { num: true, ..Cell::text(value) }),
+                        ("owner", Cell::name(&owners, r.get("owner_id").as_int())),
+                        ("status", status_cell(ui.t, r.get("status").as_text().unwrap_or("open"))),
+                        ("expected_close", Cell::text(r.get("expected_close_date").as_text().map(|d| fmt.date_str(d)).unwrap_or_default())),
+                        ("source", Cell::text(text(r, "source"))),
+                        ("created", date_cell(ui, r, "created_at")),
+                        ("updated", date_cell(ui, r, "updated_at")),
+                    ]
+                })
+                .collect())
+        }
+        Entity::Person => Ok(rows
+            .iter()
+            .map(|r| {
+                let email = text(r, "email");
+                let phone = text(r, "phone");
+                vec![
+                    ("name", Cell::link(text(r, "name"), format!("/persons/{}", r.id()))),
+                    ("organization", Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations")),
+                    ("job_title", Cell::text(text(r, "job_title"))),
+                    ("phone", if phone.is_empty() { Cell::text("") } else { Cell::link(phone.clone(), format!("tel:{phone}")) }),
+                    ("email", if email.is_empty() { Cell::text("") } else { Cell::link(email.clone(), format!("mailto:{email}")) }),
+                    ("owner", Cell::name(&owners, r.get("owner_id").as_int())),
+                    ("created", date_cell(ui, r, "created_at")),
+                    ("updated", date_cell(ui, r, "updated_at")),
+                ]
+            })
+            .collect()),
+        _ => {
+            let row_ids: Vec<i64> = rows.iter().map(Row::id).collect();
+            let labels = st.db.labels_of(&ui.actor, Entity::Organization, &row_ids).await?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    // The assistants' marks ("forgotten", "debtor"…), so a head sees them while scanning the list.
+                    let marks = labels
+                        .get(&r.id())
+                        .map(|ls| ls.iter().map(|l| super::assistants::label_text(&ui.t, l)).collect::<Vec<_>>().join(", "));
+                    vec![
+                        ("name", Cell::link(text(r, "name"), format!("/organizations/{}", r.id()))),
+                        ("address", Cell::text(text(r, "address"))),
+                        ("tax_id", Cell::text(text(r, "tax_id"))),
+                        ("owner", Cell::name(&owners, r.get("owner_id").as_int())),
+                        (
+                            "labels",
+                            match marks {
+                                Some(m) => Cell { badge: "warn", ..Cell::text(m) },
+                                None => Cell::text(""),
+                            },
+                        ),
+                        ("created", date_cell(ui, r, "created_at")),
+                        ("updated", date_cell(ui, r, "updated_at")),
+                    ]
+                })
+                .collect())
+        }
+    }
 }
 
-async fn person_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
-    let orgs = st.db.names(&ui.actor, Entity::Organization, ids(rows, "organization_id")).await?;
-    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let email = text(r, "email");
-            let phone = text(r, "phone");
-            vec![
-                Cell::link(text(r, "name"), format!("/persons/{}", r.id())),
-                Cell::linked(&orgs, r.get("organization_id").as_int(), "organizations"),
-                if phone.is_empty() { Cell::text("") } else { Cell::link(phone.clone(), format!("tel:{phone}")) },
-                if email.is_empty() { Cell::text("") } else { Cell::link(email.clone(), format!("mailto:{email}")) },
-                Cell::name(&owners, r.get("owner_id").as_int()),
-                updated(ui, r),
-            ]
-        })
-        .collect())
-}
-
-async fn organization_rows(st: &AppState, ui: &Ui, rows: &[Row]) -> Result<Vec<Vec<Cell>>, StoreError> {
-    let owners = st.db.names(&ui.actor, Entity::User, ids(rows, "owner_id")).await?;
-    let row_ids: Vec<i64> = rows.iter().map(Row::id).collect();
-    let labels = st.db.labels_of(&ui.actor, Entity::Organization, &row_ids).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            // The assistants' marks ("forgotten", "debtor"…), so a head sees them while scanning the list.
-            let marks =
-                labels.get(&r.id()).map(|ls| ls.iter().map(|l| super::assistants::label_text(&ui.t, l)).collect::<Vec<_>>().join(", "));
-            vec![
-                Cell::link(text(r, "name"), format!("/organizations/{}", r.id())),
-                Cell::text(text(r, "address")),
-                Cell::name(&owners, r.get("owner_id").as_int()),
-                match marks {
-                    Some(m) => Cell { badge: "warn", ..Cell::text(m) },
-                    None => Cell::text(""),
-                },
-                updated(ui, r),
-            ]
-        })
-        .collect())
+/// The cells of the chosen columns, in the columns' order.
+pub(crate) fn pick(cells: Cells, cols: &[&Col]) -> Vec<Cell> {
+    let mut cells = cells;
+    cols.iter().filter_map(|c| cells.iter().position(|(id, _)| *id == c.id).map(|at| cells.swap_remove(at).1)).collect()
 }
 
 /// The `field=value` filters in force, with linked records named and statuses translated.
@@ -563,15 +642,15 @@ struct SaveFilterForm {
 }
 
 /// After a change: htmx gets the refreshed list, a plain form goes back to the list.
-async fn after_change(st: &AppState, ui: &Ui, entity: Entity, params: ListParams, notice: &str) -> Response {
+async fn after_change(st: &AppState, ui: &Ui, headers: &HeaderMap, entity: Entity, params: ListParams, notice: &str) -> Response {
     if ui.htmx {
-        return respond(st, ui, entity, params, SaveForm::default(), Some(ui.t.t(notice).to_string())).await;
+        return respond(st, ui, headers, entity, params, SaveForm::default(), Some(ui.t.t(notice).to_string())).await;
     }
     Redirect::to(&href(entity.path(), &params.view())).into_response()
 }
 
 /// Saves the current filter box's expression under a name, for the caller or the workspace.
-async fn save_filter(State(st): State<AppState>, ui: Ui, Form(form): Form<SaveFilterForm>) -> Response {
+async fn save_filter(State(st): State<AppState>, ui: Ui, headers: HeaderMap, Form(form): Form<SaveFilterForm>) -> Response {
     let Some(entity) = list_entity(&form.entity) else {
         return store_error(&ui, StoreError::NotFound);
     };
@@ -580,20 +659,22 @@ async fn save_filter(State(st): State<AppState>, ui: Ui, Form(form): Form<SaveFi
     let shared = form.shared.is_some_and(|v| v == "1" || v == "on");
     let failed = |error: String| SaveForm { name: name.clone(), shared, error: Some(error) };
     if params.q.is_empty() {
-        return respond(&st, &ui, entity, params, failed(ui.t.t("lists.save_empty").to_string()), None).await;
+        return respond(&st, &ui, &headers, entity, params, failed(ui.t.t("lists.save_empty").to_string()), None).await;
     }
     if name.is_empty() {
-        return respond(&st, &ui, entity, params, failed(ui.t.t("lists.save_name_required").to_string()), None).await;
+        return respond(&st, &ui, &headers, entity, params, failed(ui.t.t("lists.save_name_required").to_string()), None).await;
     }
     let (expression, _) = box_expression(&params.q, search_fields(entity));
     let body = json!({"name": name, "entity": entity.name(), "expression": expression, "shared": shared});
     match st.db.create(&ui.actor, Entity::SavedFilter, &body).await {
-        Ok(_) => after_change(&st, &ui, entity, params, "lists.saved").await,
-        Err(StoreError::Filter { error, text, .. }) => respond(&st, &ui, entity, params, failed(filter_message(&error, &text)), None).await,
+        Ok(_) => after_change(&st, &ui, &headers, entity, params, "lists.saved").await,
+        Err(StoreError::Filter { error, text, .. }) => {
+            respond(&st, &ui, &headers, entity, params, failed(filter_message(&error, &text)), None).await
+        }
         Err(e) => match super::field_error(&ui.t, &e) {
             Some((_, message)) => {
                 let error = format!("{}: {}", ui.t.t("lists.save_name"), message);
-                respond(&st, &ui, entity, params, failed(error), None).await
+                respond(&st, &ui, &headers, entity, params, failed(error), None).await
             }
             None => store_error(&ui, e),
         },
@@ -607,14 +688,20 @@ struct DeleteFilterForm {
     view: String,
 }
 
-async fn delete_filter(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<DeleteFilterForm>) -> Response {
+async fn delete_filter(
+    State(st): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<DeleteFilterForm>,
+) -> Response {
     let Some(entity) = list_entity(&form.entity) else {
         return store_error(&ui, StoreError::NotFound);
     };
     if let Err(e) = st.db.delete(&ui.actor, Entity::SavedFilter, id).await {
         return store_error(&ui, e);
     }
-    after_change(&st, &ui, entity, ListParams::parse(entity, &form.view), "lists.deleted").await
+    after_change(&st, &ui, &headers, entity, ListParams::parse(entity, &form.view), "lists.deleted").await
 }
 
 #[cfg(test)]
@@ -643,14 +730,30 @@ mod tests {
     #[test]
     fn headers_toggle_the_direction_and_mark_the_current_sort() {
         let t = T::new(super::super::i18n::Lang::En);
+        let cols = chosen_columns(Entity::Deal, &HeaderMap::new(), "");
         let p = ListParams::parse(Entity::Deal, "sort=title");
-        let h = headers(t, Entity::Deal, &p);
+        let h = headers(t, Entity::Deal, &p, &cols);
         let title = h[0].sort.as_ref().unwrap();
         assert_eq!((title.aria, title.href.as_str()), ("ascending", "/deals?sort=-title"));
         let value = h[3].sort.as_ref().unwrap();
         assert_eq!((value.aria, value.href.as_str()), ("none", "/deals?sort=-value"));
-        assert!(h[1].sort.is_none());
-        let by_default = headers(t, Entity::Deal, &ListParams::default());
+        // Every column sorts; a linked record's by its id (grouping each company's deals).
+        assert!(h.iter().all(|c| c.sort.is_some()));
+        let by_default = headers(t, Entity::Deal, &ListParams::default(), &cols);
         assert_eq!(by_default[7].sort.as_ref().unwrap().aria, "descending");
+        // The labels column of organizations is the one that does not sort.
+        let org_cols = chosen_columns(Entity::Organization, &HeaderMap::new(), "");
+        assert!(headers(t, Entity::Organization, &ListParams::default(), &org_cols).iter().any(|c| c.sort.is_none()));
+    }
+
+    #[test]
+    fn picked_columns_come_from_the_address_then_the_cookie_and_keep_the_title() {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::COOKIE, "cols_deals=value.source".parse().unwrap());
+        let ids = |cols: Vec<&Col>| cols.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(chosen_columns(Entity::Deal, &h, "")), ["title", "value", "source"]);
+        assert_eq!(ids(chosen_columns(Entity::Deal, &h, "cols=stage")), ["title", "stage"]);
+        assert_eq!(ids(chosen_columns(Entity::Deal, &HeaderMap::new(), "")).len(), 8, "the defaults");
+        assert_eq!(ids(chosen_columns(Entity::Deal, &HeaderMap::new(), "cols=nothing")).len(), 8, "nothing known: the defaults");
     }
 }

@@ -21,7 +21,9 @@ pub mod i18n;
 pub mod intake;
 pub mod invoices;
 pub mod kit;
+pub mod list_tools;
 pub mod lists;
+pub mod live;
 pub mod login;
 pub mod messages;
 pub mod notifications;
@@ -54,6 +56,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(board::routes())
         .merge(card::routes())
         .merge(lists::routes())
+        .merge(list_tools::routes())
+        .merge(live::routes())
         .merge(today::routes())
         .merge(settings::routes())
         .merge(notifications::routes())

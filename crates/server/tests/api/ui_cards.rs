@@ -15,6 +15,7 @@ crate::both_dbs!(
     an_edit_of_a_deal_someone_changed_meanwhile_is_refused_not_overwritten,
     status_actions_and_stage_moves_go_through_the_store,
     a_long_timeline_is_paged,
+    marking_the_last_open_task_done_offers_the_next_step,
 );
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
@@ -350,6 +351,22 @@ async fn a_manager_works_a_deal_card_in_a_real_browser() {
     click(".timeline .mark-done").await;
     browser.wait_until("the task done", "!document.querySelector('.timeline .mark-done')").await;
     browser.shot("deal-card-worked").await;
+
+    // It was the deal's last open task: the next step is asked for in place and scheduled from there.
+    browser.wait_for("#next-step-form").await;
+    browser.shot("deal-card-next-step").await;
+    browser.client.find(Locator::Css("#next-subject")).await.unwrap().send_keys("Согласовать КП").await.unwrap();
+    click("#next-step-form button[type=submit]").await;
+    browser
+        .wait_until("the new task", "!document.querySelector('#next-step-form') && document.querySelector('.timeline .mark-done')")
+        .await;
+    let (_, v) = app.get(m1, &format!("/api/v1/activities?deal_id={deal}&done=false")).await;
+    assert_eq!(v["data"][0]["subject"], "Согласовать КП", "{v}");
+    // Marked done too, the offer comes again, and "not now" puts it away.
+    click(".timeline .mark-done").await;
+    browser.wait_for("#next-step-dismiss").await.click().await.unwrap();
+    browser.wait_until("the offer gone", "!document.querySelector('#next-step')").await;
+    assert!(browser.client.current_url().await.unwrap().path().ends_with(&format!("/deals/{deal}")));
     let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["stage_id"], app.ids.stages[1]);
 }
@@ -381,4 +398,90 @@ async fn an_edit_of_a_deal_someone_changed_meanwhile_is_refused_not_overwritten(
     assert_eq!(status, StatusCode::OK, "{html}");
     let (_, v) = app.get(m1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(v["data"]["title"], "Мои правки");
+}
+
+/// The deal's last open task marked done: the answer offers the next step in place, due the next
+/// working day at 10:00 in the workspace's zone, and it is created like any task; while another
+/// task is open, on a closed deal, or away from the deal's card, nothing is offered.
+async fn marking_the_last_open_task_done_offers_the_next_step(app: TestApp) {
+    let m1 = &app.t.manager1;
+    let deal = app.create(m1, "deals", json!({"title": "Поставка станков"})).await;
+    let first = app.create(m1, "activities", json!({"type": "call", "subject": "Созвон", "deal_id": deal})).await;
+    let second = app.create(m1, "activities", json!({"type": "task", "subject": "Отправить КП", "deal_id": deal})).await;
+    let ui = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let back = format!("/deals/{deal}");
+    let done = |id: i64| {
+        let (ui, back) = (&ui, back.clone());
+        async move { ui.post_form(&format!("/activities/{id}/done"), &[("back", back.as_str())]).await }
+    };
+
+    // Another task is still open: just the item.
+    let (status, html) = done(first).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("next-step-form"), "{html}");
+
+    // The last one: the offer, prefilled. Monday 12:00 in Moscow, so Tuesday 10:00.
+    let (status, html) = done(second).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.starts_with(&format!("<li id=\"tl-activity-{second}\"")), "{html}");
+    assert!(html.contains("id=\"next-step-form\"") && html.contains("Запланировать следующий шаг"), "{html}");
+    assert!(html.contains(&format!("hx-post=\"/deals/{deal}/tasks\"")), "{html}");
+    assert!(html.contains("<option value=\"task\" selected>"), "{html}");
+    assert!(html.contains("value=\"2026-11-24T10:00\""), "{html}");
+    assert!(html.contains("data-dismiss=\"next-step\"") && html.contains(&format!("href=\"/deals/{deal}\"")), "{html}");
+
+    // Sent as prefilled, it becomes the deal's open task through the add-task path.
+    let form = [("type", "task"), ("subject", "Уточнить сроки поставки"), ("due", "2026-11-24T10:00")];
+    let (status, html) = ui.post_form(&format!("/deals/{deal}/tasks"), &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"timeline\"") && html.contains("Уточнить сроки поставки"), "{html}");
+    let (_, v) = app.get(m1, &format!("/api/v1/activities?deal_id={deal}&done=false")).await;
+    let open = v["data"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "{v}");
+    assert_eq!((open[0]["subject"].as_str(), open[0]["type"].as_str()), (Some("Уточнить сроки поставки"), Some("task")));
+    assert_eq!(open[0]["due_at"], "2026-11-24T07:00:00.000Z", "10:00 in Moscow");
+
+    // On Friday evening the next working morning is Monday's.
+    app.clock.advance(time::Duration::days(4) + time::Duration::hours(9));
+    let (_, html) = done(open[0]["id"].as_i64().unwrap()).await;
+    assert!(html.contains("value=\"2026-11-30T10:00\""), "{html}");
+
+    // Another manager's task on the deal counts as its next step.
+    let shared = app.create(m1, "deals", json!({"title": "Общая сделка"})).await;
+    let mine = app.create(m1, "activities", json!({"type": "task", "subject": "Моё", "deal_id": shared})).await;
+    let (s, v) = app
+        .post(
+            &app.t.admin,
+            "/api/v1/activities",
+            json!({"type": "task", "subject": "Чужое", "deal_id": shared, "owner_id": app.ids.manager2}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, html) = ui.post_form(&format!("/activities/{mine}/done"), &[("back", format!("/deals/{shared}").as_str())]).await;
+    assert!(!html.contains("next-step-form"), "{html}");
+
+    // A won deal needs no next step; nor is it offered on Today or another card.
+    let won = app.create(m1, "deals", json!({"title": "Выигранная"})).await;
+    let last = app.create(m1, "activities", json!({"type": "task", "subject": "Закрыть", "deal_id": won})).await;
+    let (s, v) = app.patch(m1, &format!("/api/v1/deals/{won}"), json!({"status": "won"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, html) = ui.post_form(&format!("/activities/{last}/done"), &[("back", format!("/deals/{won}").as_str())]).await;
+    assert!(!html.contains("next-step-form"), "{html}");
+    let other = app.create(m1, "deals", json!({"title": "С Сегодня"})).await;
+    let today = app.create(m1, "activities", json!({"type": "task", "subject": "Позвонить", "deal_id": other})).await;
+    let (_, html) = ui.post_form(&format!("/activities/{today}/done"), &[("back", "/today")]).await;
+    assert!(!html.contains("next-step-form"), "{html}");
+
+    // In English.
+    let resp = ui
+        .client
+        .post(format!("{}/lang", ui.base))
+        .form(&[("lang", "en"), ("back", "/board"), ("csrf_token", &ui.csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let task = app.create(m1, "activities", json!({"type": "task", "subject": "Ещё", "deal_id": deal})).await;
+    let (_, html) = done(task).await;
+    assert!(html.contains("Schedule the next step") && html.contains("Not now"), "{html}");
 }

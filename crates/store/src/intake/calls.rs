@@ -112,6 +112,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         activity["duration_min"] = json!((s + 59) / 60);
     }
     let call_row = ctx.db.create_in(conn, ctx.actor, Entity::Activity, &activity).await?;
+    crate::live::wake(conn, ctx.db.backend).await?;
     let mut callback_task = None;
     let mut result = json!({
         "person_id": person,

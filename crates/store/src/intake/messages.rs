@@ -313,6 +313,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .to_owned();
     let id = crate::sql::insert_id(conn, ctx.db.backend, &q).await?;
+    crate::live::wake(conn, ctx.db.backend).await?;
     let links = crate::activity_clock::Links { organization_id: None, deal_id: Some(deal), person_id: Some(person) };
     crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
     Ok(json!({

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0010_record_versions", up: include_str!("m0010_record_versions.sql") }),
             Box::new(Sql { name: "m0011_search", up: include_str!("m0011_search.sql") }),
             Box::new(SearchBackfill),
+            Box::new(Sql { name: "m0013_list_totals", up: include_str!("m0013_list_totals.sql") }),
         ]
     }
 }

@@ -94,3 +94,18 @@ fn status_writes_carry_the_right_reason() {
         json!({"status": "open", "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null})
     );
 }
+
+#[test]
+fn the_next_step_is_offered_for_the_next_working_morning() {
+    use poryadok_core::calendar::BusinessHours;
+    let fmt = Fmt { lang: Lang::Ru, tz: "Europe/Moscow".into() };
+    let week =
+        BusinessHours::parse(&json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": ["2026-11-30"]})).unwrap();
+    let at = |s: &str| parse_timestamp(s).unwrap();
+    // Monday noon in Moscow: Tuesday.
+    assert_eq!(timeline::next_working_morning(&week, &fmt, at("2026-11-23T09:00:00Z")), "2026-11-24T10:00");
+    // Friday 23:30 in Moscow (20:30 UTC): past the weekend and Monday's holiday.
+    assert_eq!(timeline::next_working_morning(&week, &fmt, at("2026-11-27T20:30:00Z")), "2026-12-01T10:00");
+    // Thursday 00:30 in Moscow is still Thursday there, though Wednesday in UTC: Friday.
+    assert_eq!(timeline::next_working_morning(&week, &fmt, at("2026-11-25T21:30:00Z")), "2026-11-27T10:00");
+}

@@ -525,5 +525,77 @@ pub(super) async fn activity_done(State(st): State<AppState>, ui: Ui, Path(id): 
     }
     let show = Show { t: ui.t, fmt: ui.fmt(), names: &names, defs: &[], currency: ui.actor.ws.currency.clone() };
     let place = Place { card: form.back.clone(), deal: on_deal, deal_titles: &titles };
-    render(&ItemTpl { t: ui.t, e: activity_entry(&show, &place, &row, st.db.clock.now_ms()) })
+    let e = activity_entry(&show, &place, &row, st.db.clock.now_ms());
+    let next = match on_deal {
+        Some(d) => next_step(&st, &ui, d).await,
+        None => None,
+    };
+    render(&DoneTpl { t: ui.t, e, next })
+}
+
+/// The offer under a task just marked done on a deal's card: the deal has no open task left
+/// (the first rule of hygiene), so the next step is asked for in place, through the same form
+/// path as "add task".
+pub struct NextStep {
+    pub base: String,
+    pub csrf: String,
+    pub types: Vec<Opt>,
+    pub task_type: String,
+    /// The next working day at 10:00, local, as `<input type="datetime-local">` takes it.
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "timeline_item_done.html")]
+pub(super) struct DoneTpl {
+    pub(super) t: T,
+    pub(super) e: Entry,
+    pub(super) next: Option<NextStep>,
+}
+
+/// The local hour a scheduled next step is due by default.
+const NEXT_STEP_HOUR: u8 = 10;
+
+/// The next step to offer for open deal `deal` when no open task of it is left; nothing when one
+/// is, when the deal is closed, or when that cannot be read (the offer is a convenience).
+async fn next_step(st: &AppState, ui: &Ui, deal: i64) -> Option<NextStep> {
+    let row = st.db.get(&ui.actor, Entity::Deal, deal).await.ok()?;
+    if row.get("status").as_text() != Some(DealStatus::Open.as_str()) {
+        return None;
+    }
+    if st.db.next_tasks(&ui.actor, &[deal]).await.ok()?.contains_key(&deal) {
+        return None;
+    }
+    let hours = st
+        .db
+        .workspace_json(&ui.actor)
+        .await
+        .ok()
+        .and_then(|w| poryadok_core::calendar::BusinessHours::parse(&w["business_hours"]).ok())
+        .or_else(|| poryadok_core::calendar::BusinessHours::parse(&poryadok_store::workspace::default_business_hours()).ok())?;
+    Some(NextStep {
+        base: card_url(Entity::Deal, deal),
+        csrf: ui.csrf.clone(),
+        types: type_options(ui.t),
+        task_type: ActivityType::Task.as_str().to_string(),
+        due: next_working_morning(&hours, &ui.fmt(), st.db.clock.now_ms()),
+    })
+}
+
+/// The first working day after the local day of `now`, at [`NEXT_STEP_HOUR`]:00, in the form
+/// [`Fmt::input_datetime`] writes (a calendar without a working day within a year: tomorrow).
+pub(super) fn next_working_morning(hours: &poryadok_core::calendar::BusinessHours, fmt: &Fmt, now: i64) -> String {
+    let today = poryadok_core::zone::local(&fmt.tz, now).date();
+    let mut day = today;
+    let mut found = None;
+    for _ in 0..366 {
+        let Some(next) = day.next_day() else { break };
+        day = next;
+        if hours.is_working_day(day) {
+            found = Some(day);
+            break;
+        }
+    }
+    let day = found.or_else(|| today.next_day()).unwrap_or(today);
+    format!("{:04}-{:02}-{:02}T{:02}:00", day.year(), day.month() as u8, day.day(), NEXT_STEP_HOUR)
 }
