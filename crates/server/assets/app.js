@@ -476,22 +476,51 @@
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { el.hidden = true; }, 12000);
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    var url = document.body.dataset.live;
-    if (!url || !window.EventSource) return;
-    var source = new EventSource(url);
-    source.addEventListener("bell", function (e) {
-      var n = JSON.parse(e.data).unread;
+  // One stream per browser, not per tab: the tab holding the "poryadok-live" lock listens and
+  // passes what it hears to the other tabs (a browser opens only six connections to a server, and
+  // a CRM lives in many tabs). A page leaving (or going into the back-forward cache) lets go.
+  function onLive(kind, data) {
+    if (kind === "bell") {
       var count = document.getElementById("bell-count");
       if (!count) return;
-      count.textContent = n;
-      count.hidden = n === 0;
+      count.textContent = data.unread;
+      count.hidden = data.unread === 0;
+    } else if (kind === "toast") {
+      toastWithLink(data.text, data.link);
+    }
+  }
+  var liveSource = null, liveRelease = null, liveWaiting = null;
+  var liveChannel = window.BroadcastChannel ? new BroadcastChannel("poryadok-live") : null;
+  if (liveChannel) liveChannel.onmessage = function (e) { onLive(e.data.kind, e.data.data); };
+  function listen(url) {
+    liveSource = new EventSource(url);
+    ["bell", "toast"].forEach(function (kind) {
+      liveSource.addEventListener(kind, function (e) {
+        var data = JSON.parse(e.data);
+        onLive(kind, data);
+        if (liveChannel) liveChannel.postMessage({ kind: kind, data: data });
+      });
     });
-    source.addEventListener("toast", function (e) {
-      var d = JSON.parse(e.data);
-      toastWithLink(d.text, d.link);
-    });
-  });
+  }
+  function startLive() {
+    var url = document.body.dataset.live;
+    if (!url || !window.EventSource || liveSource || liveWaiting) return;
+    if (!(navigator.locks && liveChannel && window.AbortController)) { listen(url); return; }
+    liveWaiting = new AbortController();
+    navigator.locks.request("poryadok-live", { signal: liveWaiting.signal }, function () {
+      liveWaiting = null;
+      listen(url);
+      return new Promise(function (resolve) { liveRelease = resolve; });
+    }).catch(function () { liveWaiting = null; });
+  }
+  function stopLive() {
+    if (liveWaiting) { liveWaiting.abort(); liveWaiting = null; }
+    if (liveSource) { liveSource.close(); liveSource = null; }
+    if (liveRelease) { liveRelease(); liveRelease = null; }
+  }
+  document.addEventListener("DOMContentLoaded", startLive);
+  window.addEventListener("pageshow", function (e) { if (e.persisted) startLive(); });
+  window.addEventListener("pagehide", stopLive);
 })();
 
 // ---- The violations inbox: "tick all" for a rule's bulk answer; dismissing an inline offer. ----

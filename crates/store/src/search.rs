@@ -13,7 +13,7 @@ use crate::Db;
 use poryadok_core::schema::Entity;
 use poryadok_core::search::{prefix_end, terms, SearchQuery};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
-use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
 use serde::Serialize;
 
 /// Results per group the top bar shows.
@@ -127,8 +127,14 @@ impl Hit for OrganizationHit {
 /// `SELECT <hit columns> FROM <table> AS r` limited to the caller's live, visible records.
 fn visible_hits<H: Hit>(actor: &Actor) -> SelectStatement {
     let mut q = Query::select();
-    q.from_as(col(H::ENTITY.table()), col("r"))
-        .columns(H::COLUMNS.iter().map(|c| (col("r"), col(c))))
+    q.from_as(col(H::ENTITY.table()), col("r"));
+    visible_hit_columns::<H>(&mut q, actor);
+    q
+}
+
+/// The hit columns of `r`, and the conditions that keep it to the caller's live, visible records.
+fn visible_hit_columns<H: Hit>(q: &mut SelectStatement, actor: &Actor) {
+    q.columns(H::COLUMNS.iter().map(|c| (col("r"), col(c))))
         .and_where(Expr::col((col("r"), col("workspace_id"))).eq(actor.ws_id()))
         .and_where(Expr::col((col("r"), col("deleted_at"))).is_null());
     // The visibility condition names the record's own columns unqualified (`owner_id`, `id`);
@@ -136,21 +142,27 @@ fn visible_hits<H: Hit>(actor: &Actor) -> SelectStatement {
     if let Some(cond) = scope_condition(H::ENTITY, &actor.caller) {
         q.and_where(cond);
     }
-    q
 }
 
 fn term_range(q: &mut SelectStatement, alias: &str, word: &str) {
     q.and_where(Expr::col((col(alias), col("term"))).gte(word)).and_where(Expr::col((col(alias), col("term"))).lt(prefix_end(word)));
 }
 
-/// The visible records of `H` having a word that begins with each of `words`.
-fn by_words<H: Hit>(actor: &Actor, words: &[String], limit: u64) -> Option<SelectStatement> {
+/// The visible records of `H` having a word that begins with each of `words`. The first word's
+/// index range drives the query: on SQLite a `CROSS JOIN` keeps it the outer loop whatever the
+/// statistics say (a new index on the records' table once made the planner walk every deal).
+fn by_words<H: Hit>(actor: &Actor, backend: DbBackend, words: &[String], limit: u64) -> Option<SelectStatement> {
     let (first, rest) = words.split_first()?;
     let entity = H::ENTITY.name();
-    let mut q = visible_hits::<H>(actor);
-    q.inner_join(aliased("search_terms", "t"), Expr::col((col("t"), col("record_id"))).equals((col("r"), col("id"))))
-        .and_where(Expr::col((col("t"), col("workspace_id"))).eq(actor.ws_id()))
-        .and_where(Expr::col((col("t"), col("entity"))).eq(entity));
+    let join = if backend == DbBackend::Sqlite { JoinType::CrossJoin } else { JoinType::InnerJoin };
+    let mut q = Query::select();
+    q.from_as(col("search_terms"), col("t")).join(
+        join,
+        aliased(H::ENTITY.table(), "r"),
+        Expr::col((col("r"), col("id"))).equals((col("t"), col("record_id"))),
+    );
+    visible_hit_columns::<H>(&mut q, actor);
+    q.and_where(Expr::col((col("t"), col("workspace_id"))).eq(actor.ws_id())).and_where(Expr::col((col("t"), col("entity"))).eq(entity));
     term_range(&mut q, "t", first);
     for (i, word) in rest.iter().enumerate() {
         let alias = format!("t{i}");
@@ -235,15 +247,15 @@ impl Db {
             return Ok(out);
         }
         let words = self.rarest_first::<DealHit>(actor, &q.words).await?;
-        if let Some(sel) = by_words::<DealHit>(actor, &words, limit) {
+        if let Some(sel) = by_words::<DealHit>(actor, self.backend, &words, limit) {
             merge(&mut out.deals, fetch(self, &sel).await?, limit);
         }
         let words = self.rarest_first::<PersonHit>(actor, &q.words).await?;
-        if let Some(sel) = by_words::<PersonHit>(actor, &words, limit) {
+        if let Some(sel) = by_words::<PersonHit>(actor, self.backend, &words, limit) {
             merge(&mut out.persons, fetch(self, &sel).await?, limit);
         }
         let words = self.rarest_first::<OrganizationHit>(actor, &q.words).await?;
-        if let Some(sel) = by_words::<OrganizationHit>(actor, &words, limit) {
+        if let Some(sel) = by_words::<OrganizationHit>(actor, self.backend, &words, limit) {
             merge(&mut out.organizations, fetch(self, &sel).await?, limit);
         }
         Ok(out)
@@ -406,13 +418,14 @@ impl Db {
             sea_orm::Statement::from_sql_and_values(self.backend, sql, values)
         };
         if let Some(w) = word {
+            let join = if self.is_postgres() { "JOIN" } else { "CROSS JOIN" };
             for (table, entity, cols) in [
                 ("deals", "deal", "r.id, r.title, r.status, r.value, r.currency, r.person_id"),
                 ("persons", "person", "r.id, r.name, r.phone, r.email, r.organization_id"),
                 ("organizations", "organization", "r.id, r.name, r.tax_id"),
             ] {
                 let sql = format!(
-                    "SELECT {cols} FROM {table} r JOIN search_terms t ON t.record_id = r.id \
+                    "SELECT {cols} FROM search_terms t {join} {table} r ON r.id = t.record_id \
                      WHERE t.workspace_id = $1 AND t.entity = '{entity}' AND t.term >= $2 AND t.term < $3 \
                      AND r.workspace_id = $1 AND r.deleted_at IS NULL ORDER BY t.term, t.record_id LIMIT 16"
                 );

@@ -110,9 +110,16 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
     type_into(&b, "#close-comment", "Бюджет урезали").await;
     b.shot("records-lost-reason-ru").await;
     click(&b, "#deal-close button[type=submit]").await;
-    b.wait_until("the card after closing", "location.pathname.startsWith('/deals/')").await;
+    b.wait_until("the card after closing", &format!("location.pathname === '/deals/{deal}'")).await;
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!((v["data"]["status"].as_str(), v["data"]["lost_reason"].as_str()), (Some("lost"), Some("Дорого")));
+
+    // The list: its count and value, a ticked row brings the bulk actions.
+    b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    b.wait_until("the totals", "document.getElementById('list-totals').innerText.includes('Сделок: 1')").await;
+    click(&b, "[data-bulk-one]").await;
+    b.wait_until("the bulk bar", "!document.getElementById('bulk-form').hidden").await;
+    b.shot("records-list-bulk-ru").await;
 
     // The same screens in English.
     click(&b, "#lang-switch").await;
@@ -129,7 +136,12 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
 
     // A phone: the menu behind a button, Today and the card without sideways scrolling.
     b.fit_viewport(390, 844).await;
-    for (path, name) in [("/today", "today"), (&*format!("/persons/{person}"), "person-card"), (&*format!("/deals/{deal}"), "deal-card")] {
+    for (path, name) in [
+        ("/today", "today"),
+        (&*format!("/persons/{person}"), "person-card"),
+        (&*format!("/deals/{deal}"), "deal-card"),
+        ("/deals", "deals-list"),
+    ] {
         b.client.goto(&format!("{}{path}", app.base)).await.unwrap();
         b.wait_for("#main").await;
         let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();

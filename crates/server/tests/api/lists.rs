@@ -241,7 +241,7 @@ async fn bad_list_input_is_refused(app: TestApp) {
         ("deals", "sort=nope".into(), "sort"),
         ("deals", "sort=-nope".into(), "sort"),
         ("deals", "sort=".into(), "sort"),
-        ("deals", "sort=owner_id".into(), "sort"),
+        ("deals", "sort=utm_source".into(), "sort"),
         ("deals", "sort=custom".into(), "sort"),
         ("deals", "sort=--title".into(), "sort"),
         ("deals", format!("cursor={random}"), "cursor"),

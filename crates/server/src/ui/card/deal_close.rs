@@ -11,6 +11,24 @@
 use super::*;
 use poryadok_core::msg::{Msg, RegulationMsg};
 
+/// A dialog's form opened as an address of its own (a link, no script): the form in a page.
+#[derive(Template)]
+#[template(path = "dialog_page.html")]
+struct DialogPage {
+    ctx: crate::ui::Ctx,
+    body: String,
+}
+
+fn dialog_or_page<P: Template>(ui: &Ui, title: String, form: &P) -> Response {
+    if ui.htmx {
+        return render(form);
+    }
+    match form.render() {
+        Ok(body) => render(&DialogPage { ctx: ui.ctx("deals", title), body }),
+        Err(e) => store_error(ui, StoreError::Internal(e.to_string())),
+    }
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/deals/{id}/complete", get(complete_form).post(complete)).route("/deals/{id}/close", get(close_form).post(close))
 }
@@ -157,7 +175,7 @@ async fn complete_form(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, 
         complete_view(&st, &ui, id, &to, &wanted, None).await
     };
     match shown.await {
-        Ok(f) => render(&CompleteTpl { t: ui.t, f }),
+        Ok(f) => dialog_or_page(&ui, f.heading.clone(), &CompleteTpl { t: ui.t, f }),
         Err(e) => store_error(&ui, e),
     }
 }
@@ -279,7 +297,7 @@ async fn close_view(st: &AppState, ui: &Ui, id: i64, form: &StatusForm) -> Resul
 
 async fn close_form(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Query(form): Query<StatusForm>) -> Response {
     match close_view(&st, &ui, id, &form).await {
-        Ok(f) => render(&CloseTpl { t: ui.t, f }),
+        Ok(f) => dialog_or_page(&ui, f.title.clone(), &CloseTpl { t: ui.t, f }),
         Err(e) => store_error(&ui, e),
     }
 }
