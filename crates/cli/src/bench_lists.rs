@@ -14,9 +14,9 @@ use std::time::Instant;
 pub async fn run(db: &Db, iterations: usize) -> Result<()> {
     let ws = *db.workspace_ids().await?.first().context("no workspace; generate one first")?;
     let head = db.system_actor(ws, Channel::Api).await?;
-    let managers = db
-        .list(&head, Entity::User, &ListQuery { filters: vec![("role".into(), Role::Manager.as_str().into())], ..Default::default() })
-        .await?;
+    // Active managers: a deactivated one can be given nothing.
+    let active_managers = vec![("role".into(), Role::Manager.as_str().into()), ("active".into(), "true".into())];
+    let managers = db.list(&head, Entity::User, &ListQuery { filters: active_managers, ..Default::default() }).await?;
     let manager_id = managers.data.first().context("no manager")?.id();
     let manager = db.actor_for_user(manager_id, Channel::Api).await?;
     let open = ListQuery { filters: vec![("status".into(), "open".into())], ..Default::default() };

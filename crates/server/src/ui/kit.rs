@@ -7,7 +7,8 @@
 //!   [`UiResult`] uses `?` — `st.db.get(..).await.or_ui(&ui)?`;
 //! - [`Admin`] and [`HeadOrAdmin`]: extractors that refuse everyone else with a 403 page before
 //!   the handler (and its form parsing) runs;
-//! - [`field_error`] (from [`super::messages`]): a refusal's field and text for inline display.
+//! - [`field_error`] (from [`super::messages`]): a refusal's field and text for inline display;
+//! - [`go_to`] and [`saved_at`]: where a saved form leads, confirmed there.
 use super::i18n::T;
 use super::{messages, Ui};
 use crate::AppState;
@@ -147,4 +148,26 @@ impl FromRequestParts<AppState> for HeadOrAdmin {
             Err(ui.forbidden().into_response())
         }
     }
+}
+
+/// After a form that leads to another page: a redirect, or for htmx a client-side one
+/// (`HX-Redirect`; a dialog closes with the page it was on).
+pub fn go_to(ui: &Ui, url: &str) -> Response {
+    if ui.htmx {
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(url) {
+            resp.headers_mut().insert("hx-redirect", v);
+        }
+        resp
+    } else {
+        axum::response::Redirect::to(url).into_response()
+    }
+}
+
+/// Where a form goes after a save: `back` when it is a page of ours (the board a dialog was
+/// opened on), else `fallback`; with `saved=1`, which the page confirms and tidies away.
+pub fn saved_at(back: &str, fallback: &str) -> String {
+    let target = if back.starts_with('/') && !back.starts_with("//") { back } else { fallback };
+    let sep = if target.contains('?') { '&' } else { '?' };
+    format!("{target}{sep}saved=1")
 }

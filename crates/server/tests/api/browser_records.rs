@@ -18,6 +18,12 @@ async fn type_into(b: &Browser, css: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
+/// The body of a GET made by the page itself (its cookies), as text.
+async fn ui_fetch(b: &Browser, url: &str) -> String {
+    let script = format!("return fetch('{url}', {{credentials: 'same-origin'}}).then(r => r.text());");
+    b.client.execute(&script, vec![]).await.unwrap().as_str().unwrap_or_default().to_string()
+}
+
 async fn dialog_open(b: &Browser, what: &str) {
     b.wait_until(what, "document.getElementById('dialog').open && document.querySelector('#dialog-body form')").await;
 }
@@ -114,12 +120,45 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!((v["data"]["status"].as_str(), v["data"]["lost_reason"].as_str()), (Some("lost"), Some("Дорого")));
 
-    // The list: its count and value, a ticked row brings the bulk actions.
+    // The list: its count and value; three deals moved on at once.
+    let mut handed = Vec::new();
+    for title in ["Окна", "Двери", "Крыша"] {
+        handed.push(app.create(&app.t.manager1, "deals", json!({"title": title, "value": 100_000})).await);
+    }
     b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
-    b.wait_until("the totals", "document.getElementById('list-totals').innerText.includes('Сделок: 1')").await;
-    click(&b, "[data-bulk-one]").await;
+    b.wait_until("the totals", "document.getElementById('list-totals').innerText.includes('Сделок: 4')").await;
+    for id in &handed {
+        click(&b, &format!("[data-bulk-one][value=\"{id}\"]")).await;
+    }
     b.wait_until("the bulk bar", "!document.getElementById('bulk-form').hidden").await;
+    b.client
+        .execute(
+            "var s = document.getElementById('bulk-action'); s.value = 'stage'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_for("#bulk-stage").await;
+    let stage = app.ids.stages[1].to_string();
+    b.client.execute(&format!("document.getElementById('bulk-stage').value = '{stage}';"), vec![]).await.unwrap();
     b.shot("records-list-bulk-ru").await;
+    click(&b, "#bulk-form button[type=submit]").await;
+    b.wait_until(
+        "the bulk notice",
+        "document.querySelector('#list .notice') && document.querySelector('#list .notice').innerText.includes('Изменено: 3')",
+    )
+    .await;
+    for id in &handed {
+        let (_, v) = app.get(&app.t.admin, &format!("/api/v1/deals/{id}")).await;
+        assert_eq!(v["data"]["stage_id"], app.ids.stages[1], "{v}");
+    }
+    // The list exported as the reader sees it, read back.
+    let csv = ui_fetch(&b, &format!("{}/deals/export.csv", app.base)).await;
+    // (The browser's decoder takes the byte-order mark off.)
+    assert!(csv.trim_start_matches('\u{feff}').starts_with("Сделка,Компания,Этап"), "{csv}");
+    for title in ["Станки для Вектора", "Окна", "Двери", "Крыша"] {
+        assert!(csv.contains(title), "{title} in {csv}");
+    }
 
     // The same screens in English.
     click(&b, "#lang-switch").await;

@@ -319,15 +319,7 @@ impl UiSession {
 
     /// A form POST as htmx sends it, with the CSRF header.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("HX-Request", "true")
-            .header("X-CSRF-Token", &self.csrf)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
+        let (status, _, body) = self.post_form_to(path, form).await;
+        (status, body)
     }
 }

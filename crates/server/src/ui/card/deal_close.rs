@@ -182,22 +182,7 @@ async fn complete_form(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, 
 
 /// Where to go after a move made in the dialog: back where the user was (the board), else the card.
 fn back_or_card(pairs: &[(String, String)], id: i64) -> String {
-    let back = posted(pairs)("back");
-    let target = if back.starts_with('/') && !back.starts_with("//") { back } else { card_url(Entity::Deal, id) };
-    let sep = if target.contains('?') { '&' } else { '?' };
-    format!("{target}{sep}saved=1")
-}
-
-fn go(ui: &Ui, url: &str) -> Response {
-    if ui.htmx {
-        let mut resp = StatusCode::NO_CONTENT.into_response();
-        if let Ok(v) = HeaderValue::from_str(url) {
-            resp.headers_mut().insert("hx-redirect", v);
-        }
-        resp
-    } else {
-        Redirect::to(url).into_response()
-    }
+    crate::ui::kit::saved_at(&posted(pairs)("back"), &card_url(Entity::Deal, id))
 }
 
 async fn complete(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
@@ -237,7 +222,7 @@ async fn complete(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(
         obj.insert(key, json!(value));
     }
     match st.db.update_if(&ui.actor, Entity::Deal, id, &body, Some(f.version)).await {
-        Ok(_) => go(&ui, &back_or_card(&pairs, id)),
+        Ok(_) => crate::ui::kit::go_to(&ui, &back_or_card(&pairs, id)),
         Err(StoreError::Stale { .. }) => {
             let message = ui.t.t("card.changed_meanwhile").to_string();
             refused_with(f, String::new(), message)
@@ -320,7 +305,7 @@ async fn close(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pai
         return refuse(f, ui.t.t("card.err.reason").to_string());
     }
     match st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form)).await {
-        Ok(_) => go(&ui, &back_or_card(&pairs, id)),
+        Ok(_) => crate::ui::kit::go_to(&ui, &back_or_card(&pairs, id)),
         Err(e) => match missing_fields(&e) {
             Some(fields) => ask_for_fields(&st, &ui, id, None, &fields).await,
             None => match inline_error(&ui, &e) {

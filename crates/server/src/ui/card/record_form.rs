@@ -300,25 +300,9 @@ fn refused_form(ui: &Ui, mut f: RecordFormView, field: String, message: String) 
     }
 }
 
-/// Opens `url`: a redirect, or for htmx a client-side one (the dialog closes with the page).
-fn open(ui: &Ui, url: &str) -> Response {
-    if ui.htmx {
-        let mut resp = StatusCode::NO_CONTENT.into_response();
-        if let Ok(v) = HeaderValue::from_str(url) {
-            resp.headers_mut().insert("hx-redirect", v);
-        }
-        resp
-    } else {
-        Redirect::to(url).into_response()
-    }
-}
-
 /// Where to go after a save: `back` when the form came from a page of ours (the board), else the card.
 fn after_save(pairs: &[(String, String)], card: &str) -> String {
-    let back = posted(pairs)("back");
-    let target = if back.starts_with('/') && !back.starts_with("//") { back } else { card.to_string() };
-    let sep = if target.contains('?') { '&' } else { '?' };
-    format!("{target}{sep}saved=1")
+    crate::ui::kit::saved_at(&posted(pairs)("back"), card)
 }
 
 /// A submitted form as the store's body; a refused value names its field.
@@ -333,21 +317,29 @@ fn body_of(ui: &Ui, f: &RecordFormView, defs: &[Def]) -> Result<Value, (String, 
     Ok(body)
 }
 
+/// A submitted form ready to write: the form (to show again) and the store's body, or the answer
+/// that ends the request (the form refused next to its field, or an error page).
+async fn prepared(
+    st: &AppState,
+    ui: &Ui,
+    entity: Entity,
+    f: Result<RecordFormView, StoreError>,
+) -> Result<(RecordFormView, Value), Response> {
+    let f = f.map_err(|e| store_error(ui, e))?;
+    let defs = custom_defs(st, ui, entity).await.map_err(|e| store_error(ui, e))?;
+    match body_of(ui, &f, &defs) {
+        Ok(body) => Ok((f, body)),
+        Err((field, message)) => Err(refused_form(ui, f, field, message)),
+    }
+}
+
 async fn create(State(st): State<AppState>, ui: Ui, Form(pairs): Form<Vec<(String, String)>>, entity: Entity) -> Response {
-    let f = match creation_form(&st, &ui, entity, &pairs).await {
-        Ok(f) => f,
-        Err(e) => return store_error(&ui, e),
-    };
-    let defs = match custom_defs(&st, &ui, entity).await {
-        Ok(d) => d,
-        Err(e) => return store_error(&ui, e),
-    };
-    let body = match body_of(&ui, &f, &defs) {
-        Ok(b) => b,
-        Err((field, message)) => return refused_form(&ui, f, field, message),
+    let (f, body) = match prepared(&st, &ui, entity, creation_form(&st, &ui, entity, &pairs).await).await {
+        Ok(p) => p,
+        Err(answer) => return answer,
     };
     match st.db.create(&ui.actor, entity, &body).await {
-        Ok(row) => open(&ui, &after_save(&pairs, &card_url(entity, row.id()))),
+        Ok(row) => crate::ui::kit::go_to(&ui, &after_save(&pairs, &card_url(entity, row.id()))),
         Err(e) => match inline_error(&ui, &e) {
             Some((field, message)) => refused_form(&ui, f, field, message),
             None => store_error(&ui, e),
@@ -405,20 +397,12 @@ async fn save(
     Form(pairs): Form<Vec<(String, String)>>,
     entity: Entity,
 ) -> Response {
-    let f = match editing_form(&st, &ui, entity, id, Some(&pairs)).await {
-        Ok(f) => f,
-        Err(e) => return store_error(&ui, e),
-    };
-    let defs = match custom_defs(&st, &ui, entity).await {
-        Ok(d) => d,
-        Err(e) => return store_error(&ui, e),
-    };
-    let body = match body_of(&ui, &f, &defs) {
-        Ok(b) => b,
-        Err((field, message)) => return refused_form(&ui, f, field, message),
+    let (f, body) = match prepared(&st, &ui, entity, editing_form(&st, &ui, entity, id, Some(&pairs)).await).await {
+        Ok(p) => p,
+        Err(answer) => return answer,
     };
     match st.db.update_if(&ui.actor, entity, id, &body, f.version).await {
-        Ok(_) => open(&ui, &after_save(&[], &card_url(entity, id))),
+        Ok(_) => crate::ui::kit::go_to(&ui, &after_save(&[], &card_url(entity, id))),
         Err(StoreError::Stale { .. }) => {
             let f = RecordFormView { stale: true, ..f };
             if ui.htmx {
