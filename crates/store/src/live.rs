@@ -14,7 +14,7 @@ use crate::sql::{aliased, col};
 use crate::Db;
 use poryadok_core::domain::ActivityType;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use sea_query::{Expr, Func, Order, Query, SelectStatement};
+use sea_query::{Expr, Order, Query, SelectStatement};
 
 /// The PostgreSQL channel that wakes the pages.
 pub const LIVE_CHANNEL: &str = "poryadok_live";
@@ -41,8 +41,16 @@ pub enum LiveEvent {
 /// Events of one kind per look, at most: a flood shows as its newest few.
 const PER_LOOK: u64 = 5;
 
+/// The newest id of a workspace's rows: walked from the top of the primary key (a `MAX(id)`
+/// over the workspace's index would read all of its millions of activities every few seconds).
 fn max_id(table: &str, ws: i64) -> SelectStatement {
-    Query::select().expr(Func::max(Expr::col(col("id")))).from(col(table)).and_where(Expr::col(col("workspace_id")).eq(ws)).to_owned()
+    Query::select()
+        .column(col("id"))
+        .from(col(table))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .order_by(col("id"), Order::Desc)
+        .limit(1)
+        .to_owned()
 }
 
 /// Wakes the pages of every process (PostgreSQL; SQLite pages look by themselves).
