@@ -30,10 +30,7 @@ pub fn routes() -> Router<AppState> {
         let base = format!("/{}", entity.path());
         r = r
             .route(&format!("{base}/totals"), get(move |st: State<AppState>, ui: Ui, q: RawQuery| totals(st, ui, q, entity)))
-            .route(
-                &format!("{base}/bulk/fields"),
-                get(move |st: State<AppState>, ui: Ui, q: Query<FieldsQuery>| bulk_fields(st, ui, q, entity)),
-            )
+            .route(&format!("{base}/bulk/fields"), get(bulk_fields))
             .route(
                 &format!("{base}/bulk"),
                 post(move |st: State<AppState>, ui: Ui, h: HeaderMap, f: Form<Vec<(String, String)>>| bulk(st, ui, h, f, entity)),
@@ -50,12 +47,6 @@ pub fn routes() -> Router<AppState> {
     r
 }
 
-/// The store's query of a list view (what the list page itself asks for, without its paging).
-fn list_query(entity: Entity, params: &ListParams) -> ListQuery {
-    let filter = (!params.q.is_empty()).then(|| super::lists::box_expression(&params.q, super::lists::search_fields(entity)).0);
-    ListQuery { limit: None, cursor: None, sort: params.sort.clone(), filter, filters: params.filters.clone() }
-}
-
 fn count_key(entity: Entity) -> &'static str {
     match entity {
         Entity::Deal => "lists.total_deals",
@@ -66,7 +57,7 @@ fn count_key(entity: Entity) -> &'static str {
 
 async fn totals(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery, entity: Entity) -> Response {
     let params = ListParams::parse(entity, q.as_deref().unwrap_or(""));
-    match st.db.list_totals(&ui.actor, entity, &list_query(entity, &params)).await {
+    match st.db.list_totals(&ui.actor, entity, &params.store_query(entity).0).await {
         Ok(t) => {
             let fmt = ui.fmt();
             let mut parts = vec![ui.t.fmt(count_key(entity), &[("n", &fmt.count(t.count))])];
@@ -103,7 +94,7 @@ async fn named(st: &AppState, ui: &Ui, entity: Entity, filters: Vec<(String, Str
     Ok(st.db.list(&ui.actor, entity, &lq).await?.data)
 }
 
-async fn bulk_fields(State(st): State<AppState>, ui: Ui, Query(q): Query<FieldsQuery>, _entity: Entity) -> Response {
+async fn bulk_fields(State(st): State<AppState>, ui: Ui, Query(q): Query<FieldsQuery>) -> Response {
     let text = |r: &Row, f: &str| r.get(f).as_text().unwrap_or("").to_string();
     let options = match q.action.as_str() {
         "owner" => named(&st, &ui, Entity::User, vec![("active".into(), "true".into())], "name")
@@ -227,7 +218,7 @@ async fn export(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
     let mut rows: Vec<Row> = Vec::new();
     let collected = st
         .db
-        .list_all(&ui.actor, entity, &list_query(entity, &params), &mut |page| {
+        .list_all(&ui.actor, entity, &params.store_query(entity).0, &mut |page| {
             rows.extend(page);
             Ok(())
         })

@@ -206,6 +206,19 @@ impl ListParams {
         s.finish()
     }
 
+    /// The store's query of this view over all its pages (the list pages it, the totals count it,
+    /// exports walk it), and whether its filter box was read as a plain search.
+    pub(crate) fn store_query(&self, entity: Entity) -> (ListQuery, bool) {
+        let (filter, plain) = match self.q.as_str() {
+            "" => (None, false),
+            q => {
+                let (e, plain) = box_expression(q, search_fields(entity));
+                (Some(e), plain)
+            }
+        };
+        (ListQuery { limit: None, cursor: None, sort: self.sort.clone(), filter, filters: self.filters.clone() }, plain)
+    }
+
     /// This view from its first page.
     fn view(&self) -> String {
         self.query(self.sort.as_deref(), None)
@@ -400,20 +413,9 @@ fn nav_key(entity: Entity) -> &'static str {
 
 async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams, cols: &[&'static Col]) -> Result<ListView, StoreError> {
     let path = entity.path();
-    let (expression, plain_search) = match params.q.as_str() {
-        "" => (None, false),
-        q => {
-            let (e, plain) = box_expression(q, search_fields(entity));
-            (Some(e), plain)
-        }
-    };
-    let lq = ListQuery {
-        limit: Some(PAGE.into()),
-        cursor: params.cursor.clone(),
-        sort: params.sort.clone(),
-        filter: expression.clone(),
-        filters: params.filters.clone(),
-    };
+    let (lq, plain_search) = params.store_query(entity);
+    let expression = lq.filter.clone();
+    let lq = ListQuery { limit: Some(PAGE.into()), cursor: params.cursor.clone(), ..lq };
     let (page, filter_error) = match st.db.list(&ui.actor, entity, &lq).await {
         Ok(p) => (Some(p), None),
         Err(StoreError::Filter { error, text, .. }) => (None, Some(filter_message(&error, &text))),
