@@ -206,6 +206,9 @@ async fn bulk(
     super::lists::respond(&st, &ui, &headers, entity, params, Default::default(), Some(notice)).await
 }
 
+/// Records one export holds (a file a spreadsheet still opens; its rows are held in memory).
+const MAX_EXPORT: usize = 100_000;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Csv,
@@ -220,6 +223,13 @@ async fn export(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
         .db
         .list_all(&ui.actor, entity, &params.store_query(entity).0, &mut |page| {
             rows.extend(page);
+            // The whole file is built in memory: a list larger than this is narrowed first.
+            if rows.len() > MAX_EXPORT {
+                return Err(StoreError::invalid(
+                    "q",
+                    poryadok_core::msg::Common::AtMostAtATime { n: MAX_EXPORT as i64, what: entity.path().into() },
+                ));
+            }
             Ok(())
         })
         .await;
