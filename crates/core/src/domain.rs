@@ -61,7 +61,12 @@ string_enum!(
     Visibility { Own = "own", Team = "team", All = "all" }
 );
 
-string_enum!(DealStatus { Open = "open", Won = "won", Lost = "lost", Frozen = "frozen" });
+string_enum!(
+    /// Where a deal is: open in the funnel, closed as won or lost, frozen until a return date, or
+    /// closed as not a lead (a wrong number, a vendor, spam), which takes it out of the funnel,
+    /// the reports and the hygiene rules.
+    DealStatus { Open = "open", Won = "won", Lost = "lost", Frozen = "frozen", NotLead = "not_lead" }
+);
 
 string_enum!(ActivityType {
     Task = "task",

@@ -117,6 +117,17 @@ fn is_custom_key(k: &str) -> bool {
 
 /// The `{placeholder}`s of a template, checked against what a deal offers; `custom.<key>`
 /// names are returned for the store to check against the workspace's custom fields.
+/// Why a deal is not a lead, as a workspace starts out: the usual kinds of calls and messages
+/// that reach a sales line without being a client (seed 000: a wrong number, someone selling to
+/// us). A workspace edits its own list in the settings.
+pub fn default_not_lead_reasons(lang: crate::msg::Lang) -> Vec<String> {
+    let list: &[&str] = match lang {
+        crate::msg::Lang::Ru => &["Ошиблись номером", "Продают нам", "Спам", "Ищут работу", "Повторное обращение"],
+        crate::msg::Lang::En => &["Wrong number", "Selling to us", "Spam", "Job seeker", "Repeat request"],
+    };
+    list.iter().map(|s| s.to_string()).collect()
+}
+
 pub fn template_placeholders(template: &str) -> Result<Vec<String>, Msg> {
     let mut out = Vec::new();
     let mut rest = template;

@@ -172,6 +172,9 @@ const PERSON: &[Field] = &[
     Field::new("email", Kind::Email).sort(),
     Field::new("telegram", Kind::Text(64)),
     Field::new("whatsapp", Kind::Phone),
+    // Set when the person was found not to be a client (why, from the workspace's list): later
+    // calls and messages from them are recorded on their card without a new deal or task.
+    Field::new("not_lead_reason", Kind::Text(NAME)),
     CUSTOM,
     CREATED,
     UPDATED,
@@ -202,6 +205,7 @@ const DEAL: &[Field] = &[
     Field::new("stage_entered_at", Kind::Timestamp).ro(),
     Field::new("lost_reason", Kind::Text(NAME)),
     Field::new("frozen_reason", Kind::Text(NAME)),
+    Field::new("not_lead_reason", Kind::Text(NAME)),
     Field::new("close_comment", Kind::LongText(LONG)),
     Field::new("return_on", Kind::Date),
     Field::new("closed_at", Kind::Timestamp).ro(),

@@ -48,6 +48,7 @@ fn status_word(ru: bool, value: &str) -> &str {
         "won" => ("Выиграна", "Won"),
         "lost" => ("Проиграна", "Lost"),
         "frozen" => ("Заморожена", "Frozen"),
+        "not_lead" => ("Не лид", "Not a lead"),
         "not_processed" => ("Не обработано", "Not processed"),
         "fixed" => ("Исправлено", "Fixed"),
         "not_fixed" => ("Не исправлено", "Not fixed"),

@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/invoices/{id}/payments", get(api::invoices::payments).post(api::invoices::add_payment))
         .route("/api/v1/payments/{id}", axum::routing::delete(api::invoices::delete_payment))
         .route("/api/v1/deals/{id}/participants", get(records::participants).post(records::add_participant))
+        .route("/api/v1/deals/{id}/not_lead", axum::routing::post(records::not_lead))
         .route("/api/v1/deals/{id}/participants/{participant}", axum::routing::delete(records::remove_participant))
         .route("/api/v1/{entity}", get(records::list).post(records::create))
         .route("/api/v1/{entity}/totals", get(records::totals))

@@ -647,6 +647,22 @@ fn add_other_paths(paths: &mut Paths) {
         ]),
     );
     add(
+        "/api/v1/deals/{id}/not_lead",
+        item([(
+            HttpMethod::Post,
+            simple(
+                "deals",
+                "close_not_lead",
+                "Close a deal as not a lead (a wrong number, a vendor, spam) with a reason from the workspace's not_lead_reasons; with mark_person its person is marked, so their later calls, messages and form leads create no deal. The deal leaves the funnel, the reports and the hygiene rules, and its open tasks are done. Honours If-Match.",
+                "200",
+                "the closed deal, with its ETag",
+                object("{data: deal}"),
+            )
+            .parameter(id_param())
+            .request_body(Some(body(any_object("{reason, comment?, mark_person?: bool}")))),
+        )]),
+    );
+    add(
         "/api/v1/deals/{id}/participants/{participant}",
         item([(
             HttpMethod::Delete,

@@ -243,6 +243,7 @@ const SOURCES: &[(Option<&str>, u32)] = &[
 const UTM_CAMPAIGNS: &[&str] = &["crm_msk_search", "rsya_retarget", "brand", "seo_spb", "kzn_poisk"];
 const UTM_TERMS: &[&str] = &["разработка сайта", "контекстная реклама цена", "seo продвижение", "внедрение crm", "сквозная аналитика"];
 const LOST_REASONS: &[&str] = &["Дорого", "Выбрали конкурента", "Нет бюджета", "Не отвечает", "Неактуально", "Не подошли сроки"];
+const NOT_LEAD_REASONS: &[&str] = &["Ошиблись номером", "Продают нам", "Спам", "Ищут работу", "Повторное обращение"];
 const FROZEN_REASONS: &[&str] = &["Сайт в разработке", "Не сезон", "Сменилось контактное лицо", "Согласование бюджета"];
 const CLIENT_TASKS: [&str; 6] = [
     "Связаться с клиентом и квалифицировать заявку",
@@ -1016,6 +1017,7 @@ const DEAL_COLS: &[&str] = &[
     "stage_entered_at",
     "lost_reason",
     "frozen_reason",
+    "not_lead_reason",
     "closed_at",
     "custom",
     "created_at",
@@ -1270,13 +1272,16 @@ impl<'a> Producer<'a> {
             (6..=9, _, _) => j as usize - 6,
             (_, DealStatus::Won, _) => last,
             (_, DealStatus::Open, false) => r.weighted(&CLIENT_OPEN_W),
-            (_, DealStatus::Lost, false) => r.weighted(&CLIENT_LOST_W),
+            (_, DealStatus::Lost | DealStatus::NotLead, false) => r.weighted(&CLIENT_LOST_W),
             (_, DealStatus::Frozen, false) => r.weighted(&CLIENT_FROZEN_W),
             (_, DealStatus::Open, true) => r.weighted(&PARTNER_OPEN_W),
-            (_, DealStatus::Lost, true) => r.weighted(&PARTNER_LOST_W),
+            (_, DealStatus::Lost | DealStatus::NotLead, true) => r.weighted(&PARTNER_LOST_W),
             (_, DealStatus::Frozen, true) => r.weighted(&PARTNER_FROZEN_W),
         };
         let stage = stages[pos];
+        // A few of the lost ones were never leads (a wrong number, a vendor); they draw the same
+        // random numbers as a lost deal, so the rest of the base stays as it was.
+        let status = if status == DealStatus::Lost && j % 29 == 11 { DealStatus::NotLead } else { status };
         // Who: the person in the same part of the timeline, and their organization.
         let mut person = Some((u128::from(j) * u128::from(p.persons) / u128::from(p.deals)) as u64);
         let mut org_idx = person.filter(|i| self.persons.get(*i as usize).is_some_and(|x| x.has_org)).map(|i| p.org_of_person(i));
@@ -1355,7 +1360,7 @@ impl<'a> Producer<'a> {
         let slot = (365 * DAY / p.deals.max(1) as i64).max(1);
         let created = (p.timeline(j, p.deals) + r.range(0, slot - 1)).min(p.now);
         let (updated, stage_entered, closed) = match status {
-            DealStatus::Won | DealStatus::Lost => {
+            DealStatus::Won | DealStatus::Lost | DealStatus::NotLead => {
                 let closed = (created + r.range(0, 60 * DAY)).min(p.now);
                 let updated = (closed + r.range(0, 2 * DAY)).min(p.now);
                 (updated, r.range(created, closed), Some(closed))
@@ -1372,10 +1377,11 @@ impl<'a> Producer<'a> {
             }
         };
         let expected = r.chance(90).then(|| date(created + r.range(14, 120) * DAY));
-        let (lost_reason, frozen_reason) = match status {
-            DealStatus::Lost => (Some((*r.pick(LOST_REASONS)).to_string()), None),
-            DealStatus::Frozen => (None, Some((*r.pick(FROZEN_REASONS)).to_string())),
-            _ => (None, None),
+        let (lost_reason, frozen_reason, not_lead_reason) = match status {
+            DealStatus::Lost => (Some((*r.pick(LOST_REASONS)).to_string()), None, None),
+            DealStatus::Frozen => (None, Some((*r.pick(FROZEN_REASONS)).to_string()), None),
+            DealStatus::NotLead => (None, None, Some((*r.pick(NOT_LEAD_REASONS)).to_string())),
+            _ => (None, None, None),
         };
 
         // Custom fields, with gaps on purpose (the hygiene rules look for them).
@@ -1429,6 +1435,7 @@ impl<'a> Producer<'a> {
             int(stage_entered),
             otext(lost_reason),
             otext(frozen_reason),
+            otext(not_lead_reason),
             oint(closed),
             text(custom.finish()),
             int(created),

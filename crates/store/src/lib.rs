@@ -22,6 +22,7 @@ pub mod list;
 pub mod live;
 pub mod merge;
 mod migration;
+pub mod not_lead;
 pub mod notifications;
 
 pub mod participants;

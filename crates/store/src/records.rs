@@ -189,7 +189,7 @@ impl Db {
         self.update_checked(tx, actor, entity, id, body, None).await
     }
 
-    async fn update_checked(
+    pub(crate) async fn update_checked(
         &self,
         tx: &impl ConnectionTrait,
         actor: &Actor,

@@ -12,9 +12,9 @@ use crate::jobs::{enqueue_on, NewJob};
 use crate::records::{create_system_records, read_custom_defs, Row};
 use crate::sql::{aliased, col};
 use poryadok_core::calendar::BusinessHours;
-use poryadok_core::domain::Role;
+use poryadok_core::domain::{DealStatus, Role};
 use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
-use poryadok_core::regulation::{self, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
+use poryadok_core::regulation::{self, default_not_lead_reasons, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_date, Val};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
@@ -190,9 +190,31 @@ fn local_date(iso: &str) -> String {
     }
 }
 
-async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<(BusinessHours, Vec<String>, Vec<String>)> {
+/// The workspace's lists of reasons a deal is closed for. Lost and frozen reasons are free text
+/// when the list is empty; not-a-lead reasons always come from a list, the default one when the
+/// workspace has none of its own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClosingReasons {
+    pub lost: Vec<String>,
+    pub frozen: Vec<String>,
+    pub not_lead: Vec<String>,
+}
+
+impl ClosingReasons {
+    /// The list for closing as `status`; empty for a status without reasons.
+    pub fn of(&self, status: DealStatus) -> &[String] {
+        match status {
+            DealStatus::Lost => &self.lost,
+            DealStatus::Frozen => &self.frozen,
+            DealStatus::NotLead => &self.not_lead,
+            DealStatus::Open | DealStatus::Won => &[],
+        }
+    }
+}
+
+async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<(BusinessHours, ClosingReasons)> {
     let q = Query::select()
-        .columns(["business_hours", "lost_reasons", "frozen_reasons"].map(col))
+        .columns(["business_hours", "lost_reasons", "frozen_reasons", "not_lead_reasons", "locale"].map(col))
         .from(col("workspaces"))
         .and_where(Expr::col(col("id")).eq(ws))
         .to_owned();
@@ -204,7 +226,11 @@ async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> R
             .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()))
             .unwrap_or_default())
     };
-    Ok((hours.unwrap_or(default), list("lost_reasons")?, list("frozen_reasons")?))
+    let mut not_lead = list("not_lead_reasons")?;
+    if not_lead.is_empty() {
+        not_lead = default_not_lead_reasons(Lang::from_locale(&r.try_get::<String>("", "locale")?));
+    }
+    Ok((hours.unwrap_or(default), ClosingReasons { lost: list("lost_reasons")?, frozen: list("frozen_reasons")?, not_lead }))
 }
 
 /// The workspace's working calendar (the default one if none is stored).
@@ -330,7 +356,7 @@ pub(crate) async fn enforce_deal(
     if !status_changed && stage.regulation.is_empty() && stage.role_ranges.is_empty() {
         return Ok(None);
     }
-    let (cal, lost_reasons, frozen_reasons) = calendar(conn, backend, ws).await?;
+    let (cal, reasons) = calendar(conn, backend, ws).await?;
     let tz = actor.ws.timezone.as_str();
     let mut renamed = None;
 
@@ -377,7 +403,7 @@ pub(crate) async fn enforce_deal(
         }
     }
     if status_changed {
-        check_closing(conn, backend, actor, row, &stage, (&lost_reasons, &frozen_reasons), (&cal, tz), now).await?;
+        check_closing(conn, backend, actor, row, &stage, &reasons, (&cal, tz), now).await?;
     }
     Ok(renamed)
 }
@@ -435,7 +461,7 @@ async fn check_closing(
     actor: &Actor,
     row: &Row,
     stage: &Stage,
-    (lost_reasons, frozen_reasons): (&[String], &[String]),
+    reasons: &ClosingReasons,
     (cal, tz): (&BusinessHours, &str),
     now: i64,
 ) -> Result<()> {
@@ -456,12 +482,12 @@ async fn check_closing(
         }
         "lost" => {
             let reason = text("lost_reason").ok_or_else(|| StoreError::invalid("lost_reason", Common::Required {}))?;
-            from_list("lost_reason", &reason, lost_reasons)?;
+            from_list("lost_reason", &reason, &reasons.lost)?;
             text("close_comment").ok_or_else(|| StoreError::invalid("close_comment", Common::Required {}))?;
         }
         "frozen" => {
             let reason = text("frozen_reason").ok_or_else(|| StoreError::invalid("frozen_reason", Common::Required {}))?;
-            from_list("frozen_reason", &reason, frozen_reasons)?;
+            from_list("frozen_reason", &reason, &reasons.frozen)?;
             let day = text("return_on").ok_or_else(|| StoreError::invalid("return_on", Common::Required {}))?;
             // The return task is due when that day's work starts.
             let noon_utc = poryadok_core::types::parse_timestamp(&format!("{day}T12:00:00Z"))
@@ -476,7 +502,48 @@ async fn check_closing(
             let owner = row.get("owner_id").as_int();
             insert_task(conn, backend, actor, row, ("task", subject, text("close_comment").unwrap_or_default(), due, owner), now).await?;
         }
+        "not_lead" => {
+            let reason = text("not_lead_reason").ok_or_else(|| StoreError::invalid("not_lead_reason", Common::Required {}))?;
+            from_list("not_lead_reason", &reason, &reasons.not_lead)?;
+            // What was planned for someone who is not a client is nobody's work any more.
+            close_open_tasks(conn, backend, actor, row.id(), now).await?;
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Marks the deal's open tasks done, each with its history, when the deal turns out not to be
+/// a lead. It is not a touch of the client, so the client's last activity does not move.
+async fn close_open_tasks(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, deal: i64, now: i64) -> Result<()> {
+    let open = Query::select()
+        .column(col("id"))
+        .from(col("activities"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("deal_id")).eq(deal))
+        .and_where(Expr::col(col("done")).eq(false))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .to_owned();
+    let ids: Vec<i64> =
+        conn.query_all(backend.build(&open)).await?.iter().map(|r| r.try_get("", "id")).collect::<std::result::Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let upd = Query::update()
+        .table(col("activities"))
+        .value(col("done"), true)
+        .value(col("done_at"), now)
+        .value(col("updated_at"), now)
+        .value(col("version"), crate::sql::bump_version())
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("id")).is_in(ids.iter().copied()))
+        .to_owned();
+    conn.execute(backend.build(&upd)).await?;
+    for id in ids {
+        let changes =
+            Map::from_iter([("done".to_string(), json!({"from": false, "to": true})), ("closed_with_deal".to_string(), json!(deal))]);
+        crate::records::append_history(conn, backend, actor, "activity", id, poryadok_core::domain::HistoryAction::Update, changes, now)
+            .await?;
     }
     Ok(())
 }
@@ -622,9 +689,8 @@ impl crate::Db {
         Ok(all.into_iter().filter(|(_, p)| *p > limit).map(|(id, _)| id).collect())
     }
 
-    /// The workspace's lists of reasons a deal is lost and frozen for (empty when free text).
-    pub async fn closing_reasons(&self, actor: &Actor) -> Result<(Vec<String>, Vec<String>)> {
-        let (_, lost, frozen) = calendar(&self.read, self.backend, actor.ws_id()).await?;
-        Ok((lost, frozen))
+    /// The workspace's lists of reasons a deal is closed for.
+    pub async fn closing_reasons(&self, actor: &Actor) -> Result<ClosingReasons> {
+        Ok(calendar(&self.read, self.backend, actor.ws_id()).await?.1)
     }
 }

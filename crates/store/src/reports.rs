@@ -5,6 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::records::{decode, fetch_one, visible_select, Row};
 use crate::sql::col;
 use crate::Db;
+use poryadok_core::domain::DealStatus;
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Func, Order, Query};
@@ -121,7 +122,8 @@ impl Db {
         Ok(json!({"pipeline_id": pipeline, "stages": columns}))
     }
 
-    /// Deals and their summed value per stage and owner of one pipeline, every status.
+    /// Deals and their summed value per stage and owner of one pipeline, every status but not a
+    /// lead (those were never in the funnel).
     pub async fn funnel(&self, actor: &Actor, pipeline: i64) -> Result<Vec<Json>> {
         let mut q = Query::select();
         q.columns(["stage_id", "owner_id", "status"].map(col))
@@ -130,6 +132,7 @@ impl Db {
             .from(col("deals"))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("status")).ne(DealStatus::NotLead.as_str()))
             .and_where(Expr::col(col("deleted_at")).is_null())
             .group_by_columns(["stage_id", "owner_id", "status"].map(col))
             .order_by(col("stage_id"), Order::Asc)
@@ -155,7 +158,7 @@ impl Db {
     /// The same funnel as one hand-written SQL string, for the benchmark's comparison.
     pub async fn funnel_raw_sql(&self, workspace: i64, pipeline: i64) -> Result<usize> {
         let sql = "SELECT stage_id, owner_id, status, COUNT(id) AS n, CAST(COALESCE(SUM(value), 0) AS BIGINT) AS total \
-                   FROM deals WHERE workspace_id = $1 AND pipeline_id = $2 AND deleted_at IS NULL \
+                   FROM deals WHERE workspace_id = $1 AND pipeline_id = $2 AND status <> 'not_lead' AND deleted_at IS NULL \
                    GROUP BY stage_id, owner_id, status ORDER BY stage_id, owner_id, status";
         let sql = if self.is_postgres() { sql.to_string() } else { sql.replace('$', "?") };
         let stmt = sea_orm::Statement::from_sql_and_values(self.backend, sql, [workspace.into(), pipeline.into()]);

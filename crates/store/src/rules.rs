@@ -308,7 +308,7 @@ fn stamp_closed(c: &mut Checked, old: Option<&Row>, now: i64) -> Result<()> {
     if old.is_some_and(|o| o.get("status").as_text() == Some(status.as_str())) {
         return Ok(());
     }
-    let closed = matches!(DealStatus::parse(&status), Some(DealStatus::Won | DealStatus::Lost));
+    let closed = matches!(DealStatus::parse(&status), Some(DealStatus::Won | DealStatus::Lost | DealStatus::NotLead));
     c.set(field(Entity::Deal, "closed_at")?, if closed { Val::Int(now) } else { Val::Null });
     Ok(())
 }

@@ -136,6 +136,7 @@ impl Db {
                     "business_hours",
                     "lost_reasons",
                     "frozen_reasons",
+                    "not_lead_reasons",
                 ]
                 .map(col),
             )
@@ -158,6 +159,12 @@ impl Db {
             "business_hours": serde_json::from_str::<Json>(&hours).unwrap_or(Json::Null),
             "lost_reasons": list("lost_reasons")?,
             "frozen_reasons": list("frozen_reasons")?,
+            "not_lead_reasons": match list("not_lead_reasons")? {
+                Json::Array(a) if a.is_empty() => json!(poryadok_core::regulation::default_not_lead_reasons(
+                    poryadok_core::msg::Lang::from_locale(&r.try_get::<String>("", "locale")?)
+                )),
+                l => l,
+            },
         }))
     }
 
@@ -191,7 +198,7 @@ impl Db {
                     .as_str()
                     .into(),
                 "business_hours" => poryadok_core::calendar::BusinessHours::parse(v)?.to_json().to_string().into(),
-                "lost_reasons" | "frozen_reasons" => {
+                "lost_reasons" | "frozen_reasons" | "not_lead_reasons" => {
                     let f = poryadok_core::schema::Field::new("reasons", poryadok_core::schema::Kind::StringList);
                     match poryadok_core::validate::field_value(&f, v, &actor.ws.region).map_err(|m| StoreError::invalid(k, m))? {
                         Val::Text(list) => list.into(),

@@ -19,6 +19,7 @@ catalogue! {
         EmailTaken {} = "email_taken", en "this e-mail cannot be used", ru "этот e-mail нельзя использовать";
         KeyTaken {} = "key_taken", en "a custom field with this key already exists for this entity", ru "поле с таким ключом уже есть у этой сущности";
         Clash {} = "clash", en "the record clashes with an existing one", ru "запись совпадает с уже существующей";
+        NoPersonToMark {} = "no_person_to_mark", en "the deal has no person to mark", ru "у сделки нет контакта, которого можно пометить";
         NoRecord { what: String, id: i64 } = "no_record", en "no {what} with id {id} in this workspace", ru "нет записи «{what}» с номером {id} в этом рабочем пространстве";
         CursorOtherSort {} = "cursor_other_sort", en "belongs to a different sort order; start again without a cursor", ru "относится к другой сортировке; начните сначала без курсора";
         CannotSort { name: String, sortable: Vec<String> } = "cannot_sort", en "cannot sort by '{name}'; sortable: {sortable} (prefix - for descending)", ru "нельзя сортировать по «{name}»; можно: {sortable} (минус — по убыванию)";

@@ -129,6 +129,41 @@ pub async fn history(
     Ok(Json(json!({"data": page.data, "next_cursor": page.next_cursor})))
 }
 
+/// `POST /api/v1/deals/{id}/not_lead` with `{"reason", "comment"?, "mark_person"?}`: closes the
+/// deal as not a lead and, with `mark_person`, marks its person so later calls and messages from
+/// them create no deal. `If-Match` applies to the deal.
+pub async fn not_lead(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let body = json_body(&body)?;
+    let text = |name: &str| -> ApiResult<String> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(ApiError::invalid(name, poryadok_core::msg::Common::NotString {})),
+        }
+    };
+    let mark_person = match body.get("mark_person") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::invalid("mark_person", poryadok_core::msg::Common::NotBool {})),
+    };
+    let how = poryadok_store::not_lead::NotLead { reason: text("reason")?, comment: text("comment")?, mark_person };
+    let row = st.db.close_not_lead(&actor, record_id(&id)?, &how, if_match(&headers)?).await.map_err(|e| match e {
+        // The body names the reason `reason`; the deal's field is `not_lead_reason`.
+        poryadok_store::StoreError::Validation(mut f) if f.field == "not_lead_reason" => {
+            f.field = "reason".into();
+            poryadok_store::StoreError::Validation(f)
+        }
+        e => e,
+    })?;
+    Ok(with_etag(StatusCode::OK, &row))
+}
+
 /// `GET /api/v1/deals/{id}/participants`
 pub async fn participants(
     State(st): State<AppState>,

@@ -492,6 +492,7 @@ fn status_cell(t: T, status: &str) -> Cell {
         "won" => ("lists.status.won", "ok"),
         "lost" => ("lists.status.lost", "danger"),
         "frozen" => ("lists.status.frozen", "warn"),
+        "not_lead" => ("lists.status.not_lead", "muted"),
         _ => ("lists.status.open", "info"),
     };
     Cell { badge, ..Cell::text(t.t(key)) }

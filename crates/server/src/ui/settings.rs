@@ -255,6 +255,7 @@ pub struct WorkspaceView {
     pub workdays: String,
     pub lost_reasons: String,
     pub frozen_reasons: String,
+    pub not_lead_reasons: String,
 }
 
 pub enum Body {
@@ -544,6 +545,7 @@ async fn load_workspace(st: &AppState, ui: &Ui) -> Result<WorkspaceView, StoreEr
         workdays: joined(&bh["workdays"], "\n"),
         lost_reasons: joined(&ws["lost_reasons"], "\n"),
         frozen_reasons: joined(&ws["frozen_reasons"], "\n"),
+        not_lead_reasons: joined(&ws["not_lead_reasons"], "\n"),
         name: s("name"),
         currency: s("currency"),
         timezone: s("timezone"),
@@ -959,7 +961,7 @@ async fn update_calendar(State(st): State<AppState>, Admin(ui): Admin, Form(v): 
         if canonical_hours(&hours).is_none_or(|h| Some(h) != canonical_hours(&current["business_hours"])) {
             changes.insert("business_hours".into(), hours);
         }
-        for k in ["lost_reasons", "frozen_reasons"] {
+        for k in ["lost_reasons", "frozen_reasons", "not_lead_reasons"] {
             let given = Value::from(lines(&v, k));
             if current[k] != given {
                 changes.insert(k.into(), given);

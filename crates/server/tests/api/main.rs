@@ -21,6 +21,7 @@ mod jobs;
 mod lists;
 mod live;
 mod merge;
+mod not_lead;
 mod notifications;
 mod openapi;
 mod regulation;

@@ -5,7 +5,7 @@
 //! call tracking fills the deal's attribution; a missed call gets a callback task with a deadline
 //! in working time for the deal's owner.
 use crate::error::{Result, StoreError};
-use crate::intake::client::{self, EventCtx, DEFAULT_CALLBACK_MINUTES};
+use crate::intake::client::{self, EventCtx, Landing, DEFAULT_CALLBACK_MINUTES};
 use crate::sql::col;
 use poryadok_core::domain::{ActivityType, IdentityKind};
 use poryadok_core::error::FieldError;
@@ -87,9 +87,15 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         }
     };
     let title = words.call_deal(&shown, call.is_missed());
-    let (deal, owner, new_deal) = client::deal_for(ctx, conn, person, &title, &call.attribution).await?;
     let at = call.started_at.unwrap_or(ctx.received_at);
-    client::record_touch(ctx, conn, deal, person, "call", &call.attribution, at, new_deal).await?;
+    // A number marked as not a lead: the call goes on the person's card, and nothing else happens.
+    let (deal, owner, new_deal, not_lead) = match client::landing(ctx, conn, (person, new_person), &title, &call.attribution).await? {
+        Landing::Deal { id, owner, created } => {
+            client::record_touch(ctx, conn, id, person, "call", &call.attribution, at, created).await?;
+            (Some(id), owner, created, None)
+        }
+        Landing::NotLead { reason } => (None, client::person_owner(ctx, conn, person).await?.0, false, Some(reason)),
+    };
     let mut activity = json!({
         "type": ActivityType::Call.as_str(),
         "subject": shown,
@@ -112,7 +118,9 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         activity["duration_min"] = json!((s + 59) / 60);
     }
     let call_row = ctx.db.create_in(conn, ctx.actor, Entity::Activity, &activity).await?;
-    crate::live::wake(conn, ctx.db.backend).await?;
+    if not_lead.is_none() {
+        crate::live::wake(conn, ctx.db.backend).await?;
+    }
     let mut callback_task = None;
     let mut result = json!({
         "person_id": person,
@@ -121,7 +129,9 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         "deal_created": new_deal,
         "activity_id": call_row.id(),
     });
-    if call.is_missed() {
+    if let Some(reason) = not_lead {
+        result["not_lead"] = json!(reason);
+    } else if call.is_missed() {
         let minutes = ctx.source.config.get("callback_minutes").and_then(Json::as_i64).unwrap_or(DEFAULT_CALLBACK_MINUTES);
         let calendar = crate::regulation::workspace_calendar(conn, ctx.db.backend, ctx.actor.ws_id()).await?;
         let due = calendar.add_working_minutes(&ctx.actor.ws.timezone, ctx.received_at, minutes);

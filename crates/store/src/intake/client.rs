@@ -418,6 +418,44 @@ pub(crate) async fn deal_for(
     Ok((row.id(), row.get("owner_id").as_int(), true))
 }
 
+/// Why a person was marked as not a client, if they were: calls, messages and form leads from
+/// them then land on their card without a deal, a task or a notification.
+pub(crate) async fn not_lead_mark(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Option<String>> {
+    let q = Query::select()
+        .column(col("not_lead_reason"))
+        .from(col("persons"))
+        .and_where(Expr::col(col("workspace_id")).eq(ctx.ws()))
+        .and_where(Expr::col(col("id")).eq(person))
+        .to_owned();
+    match conn.query_one(ctx.backend().build(&q)).await? {
+        Some(r) => Ok(r.try_get::<Option<String>>("", "not_lead_reason")?.filter(|s| !s.trim().is_empty())),
+        None => Ok(None),
+    }
+}
+
+/// Where a touch lands: a deal, or only the card of a person marked as not a lead.
+pub(crate) enum Landing {
+    Deal { id: i64, owner: Option<i64>, created: bool },
+    NotLead { reason: String },
+}
+
+/// [`deal_for`], unless the known person is marked as not a lead.
+pub(crate) async fn landing(
+    ctx: &EventCtx<'_>,
+    conn: &impl ConnectionTrait,
+    (person, new_person): (i64, bool),
+    title: &str,
+    attribution: &Attribution,
+) -> Result<Landing> {
+    if !new_person {
+        if let Some(reason) = not_lead_mark(ctx, conn, person).await? {
+            return Ok(Landing::NotLead { reason });
+        }
+    }
+    let (id, owner, created) = deal_for(ctx, conn, person, title, attribution).await?;
+    Ok(Landing::Deal { id, owner, created })
+}
+
 /// A person's open deals with their pipelines, the deal intake would reuse first.
 pub(crate) async fn open_deals(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, person: i64) -> Result<Vec<(i64, Option<i64>)>> {
     let q = open_deals_of(ctx, person, "pipeline_id");

@@ -626,8 +626,12 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, lead:
         }
     };
     let title = lead.deal_title.clone().unwrap_or_else(|| Words::new(&ctx.actor.ws.locale).lead_deal(&lead.title, &who));
-    let (deal, _, new_deal) = client::deal_for(ctx, conn, person, &title, &lead.attribution).await?;
-    if new_deal && (lead.deal_value.is_some() || !lead.custom.is_empty()) {
+    let (deal, new_deal, not_lead) = match client::landing(ctx, conn, (person, new_person), &title, &lead.attribution).await? {
+        client::Landing::Deal { id, created, .. } => (Some(id), created, None),
+        // A lead from someone marked as not a client: only a note on their card.
+        client::Landing::NotLead { reason } => (None, false, Some(reason)),
+    };
+    if let (true, Some(deal)) = (new_deal && (lead.deal_value.is_some() || !lead.custom.is_empty()), deal) {
         let mut patch = Map::new();
         if let Some(v) = lead.deal_value {
             patch.insert("value".into(), json!(v));
@@ -637,18 +641,24 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, lead:
         }
         ctx.db.update_in(conn, ctx.actor, Entity::Deal, deal, &Json::Object(patch)).await?;
     }
-    client::record_touch(ctx, conn, deal, person, "form", &lead.attribution, ctx.received_at, new_deal).await?;
+    if let Some(deal) = deal {
+        client::record_touch(ctx, conn, deal, person, "form", &lead.attribution, ctx.received_at, new_deal).await?;
+    }
     let mut content = vec![format!("«{}»", lead.title)];
     content.extend(lead.lines.iter().cloned());
     let note = json!({"content": content.join("\n"), "deal_id": deal, "person_id": person});
     let note = ctx.db.create_in(conn, ctx.actor, Entity::Note, &note).await?;
-    Ok(json!({
+    let mut result = json!({
         "person_id": person,
         "person_created": new_person,
         "deal_id": deal,
         "deal_created": new_deal,
         "note_id": note.id(),
-    }))
+    });
+    if let Some(reason) = not_lead {
+        result["not_lead"] = json!(reason);
+    }
+    Ok(result)
 }
 
 /// Gives a known person a contact they left when nobody has it yet: in the empty field (which

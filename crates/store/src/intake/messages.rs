@@ -6,7 +6,7 @@
 //! shared in Telegram. What is found that way becomes one more identity of that client, so the
 //! next message goes straight to the same card.
 use crate::error::{Result, StoreError};
-use crate::intake::client::{self, EventCtx};
+use crate::intake::client::{self, EventCtx, Landing};
 use crate::sql::col;
 use poryadok_core::domain::IdentityKind;
 use poryadok_core::error::FieldError;
@@ -287,9 +287,16 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
     };
     let words = Words::new(&ctx.actor.ws.locale);
     let shown = m.shared_phone.as_deref().map_or(who.clone(), display_phone);
-    let (deal, _, new_deal) = client::deal_for(ctx, conn, person, &words.message_deal(m.channel, &shown), &Attribution::default()).await?;
     let at = m.sent_at.unwrap_or(ctx.received_at);
-    client::record_touch(ctx, conn, deal, person, m.channel, &Attribution::default(), at, new_deal).await?;
+    let title = words.message_deal(m.channel, &shown);
+    // From someone marked as not a lead: the message goes on their card, and nothing else happens.
+    let (deal, new_deal, not_lead) = match client::landing(ctx, conn, (person, new_person), &title, &Attribution::default()).await? {
+        Landing::Deal { id, created, .. } => {
+            client::record_touch(ctx, conn, id, person, m.channel, &Attribution::default(), at, created).await?;
+            (Some(id), created, None)
+        }
+        Landing::NotLead { reason } => (None, false, Some(reason)),
+    };
     let thread_id = thread.map(|(_, _, t)| t).filter(|t| !t.is_empty()).or_else(|| m.external_id.clone());
     let q = Query::insert()
         .into_table(col("messages"))
@@ -313,15 +320,21 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .to_owned();
     let id = crate::sql::insert_id(conn, ctx.db.backend, &q).await?;
-    crate::live::wake(conn, ctx.db.backend).await?;
-    let links = crate::activity_clock::Links { organization_id: None, deal_id: Some(deal), person_id: Some(person) };
-    crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
-    Ok(json!({
+    let mut result = json!({
         "person_id": person,
         "person_created": new_person,
         "deal_id": deal,
         "deal_created": new_deal,
         "message_id": id,
         "linked_by": linked_by,
-    }))
+    });
+    match not_lead {
+        Some(reason) => result["not_lead"] = json!(reason),
+        None => {
+            crate::live::wake(conn, ctx.db.backend).await?;
+            let links = crate::activity_clock::Links { organization_id: None, deal_id: deal, person_id: Some(person) };
+            crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
+        }
+    }
+    Ok(result)
 }

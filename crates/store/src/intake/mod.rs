@@ -183,6 +183,8 @@ pub struct Outcome {
     pub deal: Option<Made>,
     /// Why the event became no card (a Telegram update that is not a message…).
     pub ignored: Option<StoredMsg>,
+    /// The reason its person was marked as not a lead: it went on their card without a deal.
+    pub not_lead: Option<String>,
 }
 
 /// A record processing found or created.
@@ -206,6 +208,7 @@ impl Outcome {
                 .get("ignored")
                 .and_then(Json::as_str)
                 .map(|text| StoredMsg { text: text.to_string(), msg: msg_of(result, "ignored") }),
+            not_lead: result.get("not_lead").and_then(Json::as_str).map(str::to_string),
         }
     }
 }

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0011_search", up: include_str!("m0011_search.sql") }),
             Box::new(SearchBackfill),
             Box::new(Sql { name: "m0013_list_totals", up: include_str!("m0013_list_totals.sql") }),
+            Box::new(Sql { name: "m0014_not_lead", up: include_str!("m0014_not_lead.sql") }),
         ]
     }
 }

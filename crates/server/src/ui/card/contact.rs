@@ -36,6 +36,10 @@ pub struct ContactView {
     pub edit_url: Option<String>,
     /// "+ deal" for this client: the form with the person (and their company) filled in.
     pub new_deal_url: String,
+    /// Why a person was marked as not a client, shown with a way to take the mark off.
+    pub not_lead: Option<String>,
+    /// Whether the reader may take the mark off.
+    pub may_unmark: bool,
 }
 
 #[derive(Template)]
@@ -101,6 +105,8 @@ pub(super) async fn contact_view(
         id: row.id(),
         edit_url: ui.actor.caller.may_write(entity).is_ok().then(|| format!("{}/edit", card_url(entity, row.id()))),
         new_deal_url,
+        not_lead: row.get("not_lead_reason").as_text().filter(|s| !s.trim().is_empty()).map(str::to_string),
+        may_unmark: ui.actor.caller.may_write(entity).is_ok(),
         title: text(row, "name"),
         subtitle: if is_org { String::new() } else { text(row, "job_title") },
         fields: show.lines(row, lines),
@@ -125,6 +131,14 @@ pub(super) async fn contact_view(
         merge_url: ui.actor.caller.may_write(entity).is_ok().then(|| format!("{}/merge", card_url(entity, row.id()))),
         assistants: crate::ui::assistants::card_block(st, ui, entity, row.id()).await?,
     })
+}
+
+/// Takes a person's not-a-client mark off: their next call or message creates a deal again.
+pub(super) async fn unmark_person(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Response {
+    match st.db.update(&ui.actor, Entity::Person, id, &serde_json::json!({"not_lead_reason": null})).await {
+        Ok(_) => crate::ui::kit::go_to(&ui, &crate::ui::kit::saved_at("", &card_url(Entity::Person, id))),
+        Err(e) => store_error(&ui, e),
+    }
 }
 
 pub(super) async fn contact_page(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, entity: Entity) -> Response {

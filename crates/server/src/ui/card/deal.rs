@@ -36,9 +36,10 @@ pub struct DealView {
     pub custom: Vec<FieldView>,
     pub participants: Vec<Participant>,
     pub status_form: StatusFormState,
-    /// The workspace's lists of lost and frozen reasons (a select; free text when empty).
-    pub lost_reasons: Vec<String>,
-    pub frozen_reasons: Vec<String>,
+    /// The workspace's lists of closing reasons (a select; free text when empty).
+    pub reasons: poryadok_store::regulation::ClosingReasons,
+    /// Whether the deal has a person, who may be marked when it is not a lead.
+    pub has_person: bool,
     /// The first touch and the touches since (`intake_touches.html`); filled for the whole card.
     pub attribution: crate::ui::intake::Attribution,
     /// The deal's invoices and payments (`invoices_block.html`); filled for the whole card.
@@ -49,13 +50,9 @@ impl DealView {
     pub fn is_open(&self) -> bool {
         self.status == "open"
     }
-    /// The workspace's reasons for closing as `kind` (`lost`, `frozen`).
+    /// The workspace's reasons for closing as `kind` (`lost`, `frozen`, `not_lead`).
     pub fn reasons(&self, kind: &str) -> &[String] {
-        if kind == "lost" {
-            &self.lost_reasons
-        } else {
-            &self.frozen_reasons
-        }
+        DealStatus::parse(kind).map_or(&[], |s| self.reasons.of(s))
     }
 }
 
@@ -69,6 +66,8 @@ pub struct StatusFormState {
     pub return_on: String,
     pub error: Option<String>,
     pub stage_error: Option<String>,
+    /// The not-a-lead form's "mark the person" box as it was sent.
+    pub mark_person: bool,
 }
 
 #[derive(Template)]
@@ -110,7 +109,7 @@ pub(super) struct DealData {
     pub(super) stages: Vec<Row>,
     pub(super) pipelines: Vec<Row>,
     pub(super) participants: Vec<poryadok_store::participants::Participant>,
-    pub(super) reasons: (Vec<String>, Vec<String>),
+    pub(super) reasons: poryadok_store::regulation::ClosingReasons,
 }
 
 pub(super) async fn load_deal(st: &AppState, ui: &Ui, id: i64) -> Result<DealData, StoreError> {
@@ -140,6 +139,7 @@ pub(super) const DEAL_LINES: &[&str] = &[
     "expected_close_date",
     "lost_reason",
     "frozen_reason",
+    "not_lead_reason",
     "close_comment",
     "return_on",
     "source",
@@ -193,8 +193,8 @@ pub(super) fn deal_view(ui: &Ui, data: &DealData, status_form: StatusFormState) 
             .map(|p| Participant { name: data.names.get(RefKind::User, p.user_id), role: p.role.clone() })
             .collect(),
         status_form,
-        lost_reasons: data.reasons.0.clone(),
-        frozen_reasons: data.reasons.1.clone(),
+        reasons: data.reasons.clone(),
+        has_person: row.get("person_id").as_int().is_some(),
         attribution: Default::default(),
         invoices: Default::default(),
     }
@@ -287,6 +287,20 @@ pub(super) struct StatusForm {
     pub(super) comment: String,
     #[serde(default)]
     pub(super) return_on: String,
+    /// The "mark the person" checkbox of closing as not a lead.
+    #[serde(default)]
+    pub(super) mark_person: Option<String>,
+}
+
+impl StatusForm {
+    /// Closing as not a lead, as the store takes it.
+    pub(super) fn not_lead(&self) -> poryadok_store::not_lead::NotLead {
+        poryadok_store::not_lead::NotLead {
+            reason: self.reason.clone(),
+            comment: self.comment.clone(),
+            mark_person: self.mark_person.is_some(),
+        }
+    }
 }
 
 /// The store's write for a status change: the reason and comment go with lost and frozen (and
@@ -295,13 +309,13 @@ pub(super) fn status_body(status: DealStatus, form: &StatusForm) -> Value {
     let (reason, comment, back) = (form.reason.trim(), form.comment.trim(), form.return_on.trim());
     let or_null = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
     match status {
-        DealStatus::Lost => {
-            json!({"status": "lost", "lost_reason": reason, "frozen_reason": null, "close_comment": or_null(comment), "return_on": null})
-        }
-        DealStatus::Frozen => {
-            json!({"status": "frozen", "frozen_reason": reason, "lost_reason": null, "close_comment": or_null(comment), "return_on": or_null(back)})
-        }
-        other => json!({"status": other.as_str(), "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null}),
+        DealStatus::Lost => json!({"status": "lost", "lost_reason": reason, "frozen_reason": null, "not_lead_reason": null,
+            "close_comment": or_null(comment), "return_on": null}),
+        DealStatus::Frozen => json!({"status": "frozen", "frozen_reason": reason, "lost_reason": null, "not_lead_reason": null,
+            "close_comment": or_null(comment), "return_on": or_null(back)}),
+        DealStatus::NotLead => poryadok_store::not_lead::close_body(&form.not_lead()),
+        other => json!({"status": other.as_str(), "lost_reason": null, "frozen_reason": null, "not_lead_reason": null,
+            "close_comment": null, "return_on": null}),
     }
 }
 
@@ -319,12 +333,13 @@ pub(super) async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Pa
         return_on: form.return_on.clone(),
         error: Some(message),
         stage_error: None,
+        mark_person: form.mark_person.is_some(),
     };
-    let needs_reason = matches!(status, DealStatus::Lost | DealStatus::Frozen);
+    let needs_reason = matches!(status, DealStatus::Lost | DealStatus::Frozen | DealStatus::NotLead);
     if needs_reason && form.reason.trim().is_empty() {
         return deal_head_refused(&st, &ui, id, refuse(ui.t.t("card.err.reason").to_string())).await;
     }
-    if let Err(e) = st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form)).await {
+    if let Err(e) = write_status(&st, &ui, id, status, &form).await {
         if let (true, Some(fields)) = (ui.htmx, missing_fields(&e)) {
             return ask_for_fields(&st, &ui, id, None, &fields).await;
         }
@@ -334,6 +349,14 @@ pub(super) async fn deal_status(State(st): State<AppState>, ui: Ui, Path(id): Pa
         };
     }
     deal_changed(&st, &ui, id).await
+}
+
+/// A status change as the store takes it: closing as not a lead may mark the person too.
+pub(super) async fn write_status(st: &AppState, ui: &Ui, id: i64, status: DealStatus, form: &StatusForm) -> Result<Row, StoreError> {
+    match status {
+        DealStatus::NotLead => st.db.close_not_lead(&ui.actor, id, &form.not_lead(), None).await,
+        _ => st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, form)).await,
+    }
 }
 
 /// The read-only fields panel (what "Cancel" of the edit form goes back to).

@@ -248,8 +248,11 @@ pub struct CloseView {
     pub id: i64,
     pub csrf: String,
     pub title: String,
-    /// `lost` or `frozen`.
+    /// `lost`, `frozen` or `not_lead` (or `won`, which asks for nothing).
     pub status: String,
+    /// Whether the deal has a person to mark when it is not a lead, and whether to mark them.
+    pub has_person: bool,
+    pub mark_person: bool,
     pub reasons: Vec<String>,
     pub reason: String,
     pub comment: String,
@@ -266,13 +269,15 @@ struct CloseTpl {
 
 async fn close_view(st: &AppState, ui: &Ui, id: i64, form: &StatusForm) -> Result<CloseView, StoreError> {
     let row = st.db.get(&ui.actor, Entity::Deal, id).await?;
-    let (lost, frozen) = st.db.closing_reasons(&ui.actor).await?;
+    let reasons = st.db.closing_reasons(&ui.actor).await?;
     Ok(CloseView {
         id,
         csrf: ui.csrf.clone(),
         title: text(&row, "title"),
-        reasons: if form.status == "frozen" { frozen } else { lost },
+        reasons: DealStatus::parse(&form.status).map(|s| reasons.of(s).to_vec()).unwrap_or_default(),
         status: form.status.clone(),
+        has_person: row.get("person_id").as_int().is_some(),
+        mark_person: form.mark_person.is_some(),
         reason: form.reason.clone(),
         comment: form.comment.clone(),
         return_on: form.return_on.clone(),
@@ -289,7 +294,13 @@ async fn close_form(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Que
 
 async fn close(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
     let given = posted(&pairs);
-    let form = StatusForm { status: given("status"), reason: given("reason"), comment: given("comment"), return_on: given("return_on") };
+    let form = StatusForm {
+        status: given("status"),
+        reason: given("reason"),
+        comment: given("comment"),
+        return_on: given("return_on"),
+        mark_person: pairs.iter().any(|(k, _)| k == "mark_person").then(String::new),
+    };
     let Some(status) = DealStatus::parse(&form.status) else {
         return store_error(
             &ui,
@@ -301,10 +312,10 @@ async fn close(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(pai
         Ok(f) => f,
         Err(e) => return store_error(&ui, e),
     };
-    if matches!(status, DealStatus::Lost | DealStatus::Frozen) && form.reason.trim().is_empty() {
+    if matches!(status, DealStatus::Lost | DealStatus::Frozen | DealStatus::NotLead) && form.reason.trim().is_empty() {
         return refuse(f, ui.t.t("card.err.reason").to_string());
     }
-    match st.db.update(&ui.actor, Entity::Deal, id, &status_body(status, &form)).await {
+    match super::deal::write_status(&st, &ui, id, status, &form).await {
         Ok(_) => crate::ui::kit::go_to(&ui, &back_or_card(&pairs, id)),
         Err(e) => match missing_fields(&e) {
             Some(fields) => ask_for_fields(&st, &ui, id, None, &fields).await,

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals/{id}/status", post(deal_status))
         .route("/persons/{id}", get(|st: State<AppState>, ui: Ui, id: Path<i64>| contact_page(st, ui, id, Entity::Person)))
         .route("/organizations/{id}", get(|st: State<AppState>, ui: Ui, id: Path<i64>| contact_page(st, ui, id, Entity::Organization)))
+        .route("/persons/{id}/unmark", post(unmark_person))
         .route("/activities/{id}/done", post(activity_done))
         .merge(record_form::routes())
         .merge(deal_close::routes());
@@ -306,6 +307,7 @@ fn status_key(s: &str) -> &'static str {
         Some(DealStatus::Won) => "card.status.won",
         Some(DealStatus::Lost) => "card.status.lost",
         Some(DealStatus::Frozen) => "card.status.frozen",
+        Some(DealStatus::NotLead) => "card.status.not_lead",
         None => "common.none",
     }
 }
@@ -315,6 +317,7 @@ fn status_class(s: &str) -> &'static str {
         Some(DealStatus::Won) => "ok",
         Some(DealStatus::Lost) => "danger",
         Some(DealStatus::Frozen) => "warn",
+        Some(DealStatus::NotLead) => "muted",
         _ => "info",
     }
 }

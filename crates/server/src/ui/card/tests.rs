@@ -84,14 +84,22 @@ fn status_writes_carry_the_right_reason() {
         reason: reason.into(),
         comment: comment.into(),
         return_on: String::new(),
+        mark_person: None,
     };
     assert_eq!(
         status_body(DealStatus::Lost, &form(" Дорого ", "Бюджет")),
-        json!({"status": "lost", "lost_reason": "Дорого", "frozen_reason": null, "close_comment": "Бюджет", "return_on": null})
+        json!({"status": "lost", "lost_reason": "Дорого", "frozen_reason": null, "not_lead_reason": null, "close_comment": "Бюджет",
+            "return_on": null})
+    );
+    assert_eq!(
+        status_body(DealStatus::NotLead, &form(" Спам ", "")),
+        json!({"status": "not_lead", "not_lead_reason": "Спам", "lost_reason": null, "frozen_reason": null, "close_comment": null,
+            "return_on": null})
     );
     assert_eq!(
         status_body(DealStatus::Open, &form("x", "y")),
-        json!({"status": "open", "lost_reason": null, "frozen_reason": null, "close_comment": null, "return_on": null})
+        json!({"status": "open", "lost_reason": null, "frozen_reason": null, "not_lead_reason": null, "close_comment": null,
+            "return_on": null})
     );
 }
 

@@ -24,6 +24,8 @@ pub struct EventRow {
     /// "field: message" of a failed or rejected event.
     pub error: Option<String>,
     pub links: Vec<Link>,
+    /// Why its person is marked as not a lead: it made no deal.
+    pub not_lead: Option<String>,
 }
 
 pub struct InboxView {
@@ -164,6 +166,7 @@ pub(super) async fn load_inbox(st: &AppState, ui: &Ui, q: &InboxQuery) -> Result
             status_class: status_class(&e.status),
             error: error_text(&ui.t, e),
             links,
+            not_lead: e.outcome.not_lead.clone(),
         })
         .collect();
     let last = events.last().map(|e| e.id);
