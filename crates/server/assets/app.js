@@ -521,6 +521,545 @@
   document.addEventListener("DOMContentLoaded", startLive);
   window.addEventListener("pageshow", function (e) { if (e.persisted) startLive(); });
   window.addEventListener("pagehide", stopLive);
+  // ---- The filter box: the condition builder ("Conditions") and suggestions while typing. ----
+  // Both read GET /filter/fields/{entity}: the fields a filter may name (labels in the reader's
+  // language, kinds, operators, values), the joining words and the texts; with ?q= the box's
+  // expression read back as rows (absent when the builder cannot show it).
+  var fieldsCache = {};
+  function loadFields(url) {
+    if (!fieldsCache[url]) {
+      fieldsCache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      });
+      fieldsCache[url].catch(function () { delete fieldsCache[url]; });
+    }
+    return fieldsCache[url];
+  }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] !== null && attrs[k] !== undefined) e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  // A string literal of the filter language: double quotes, with \" and \\ the only escapes.
+  function quoteText(s) { return '"' + String(s).replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"'; }
+  var KEYWORDS = ["and", "or", "not", "in", "is", "empty", "exists", "count", "true", "false", "now", "today", "me"];
+  // How a value is written for a field of this kind.
+  function literal(field, value, raw) {
+    var v = String(value).trim();
+    if (raw) return v;
+    switch (field.kind) {
+      case "int": case "number": case "money": case "id": case "ref":
+        v = v.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+        return /^-?\d+(\.\d+)?$/.test(v) ? v : null;
+      case "date": case "timestamp":
+        return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null;
+      case "bool":
+        return v === "true" || v === "false" ? v : null;
+      case "user":
+        return v === "me" || /^\d+$/.test(v) ? v : null;
+      case "enum":
+        if (v === "") return null;
+        return /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) && KEYWORDS.indexOf(v.toLowerCase()) < 0 ? v : quoteText(v);
+      default:
+        return v === "" ? null : quoteText(v);
+    }
+  }
+  function condition(field, op, value, raw) {
+    if (op === "is empty" || op === "is not empty") return field.name + " " + op;
+    var lit = literal(field, value, raw);
+    return lit === null ? null : field.name + " " + op + " " + lit;
+  }
+  function fieldByName(data, name) {
+    for (var i = 0; i < data.fields.length; i++) if (data.fields[i].name === name) return data.fields[i];
+    return null;
+  }
+
+  // -- The builder: rows of [field] [operator] [value], all or any, written into the box. --
+  function fbPanel(btn) { return document.getElementById(btn.dataset.fbOpen); }
+  function fbRow(panel, data, row) {
+    var T = data.texts, li = el("li", { class: "fb-row" });
+    var fieldSel = el("select", { "aria-label": T.field, "data-fb-field": "" });
+    fieldSel.appendChild(el("option", { value: "" }, T.choose));
+    var groups = {};
+    data.fields.forEach(function (f) {
+      if (f.kind === "ref" || f.kind === "id") return;
+      var g = groups[f.group];
+      if (!g) { g = groups[f.group] = el("optgroup", { label: T["group_" + f.group] || f.group }); fieldSel.appendChild(g); }
+      g.appendChild(el("option", { value: f.name }, f.label));
+    });
+    var opSel = el("select", { "aria-label": T.op, "data-fb-op": "" });
+    var valueBox = el("span", { class: "fb-value" });
+    var remove = el("button", { type: "button", class: "fb-remove", "aria-label": T.remove, title: T.remove, "data-fb-remove": "" }, "×");
+    li.appendChild(fieldSel);
+    li.appendChild(opSel);
+    li.appendChild(valueBox);
+    li.appendChild(remove);
+    function fillOps(keep) {
+      var f = fieldByName(data, fieldSel.value);
+      opSel.innerHTML = "";
+      opSel.disabled = !f;
+      if (!f) return;
+      f.ops.forEach(function (o) {
+        if (o.op === "in" || o.op === "not in") return;
+        opSel.appendChild(el("option", { value: o.op }, o.label));
+      });
+      if (keep) opSel.value = keep;
+    }
+    function fillValue(value, raw) {
+      var f = fieldByName(data, fieldSel.value), op = opSel.value;
+      var old = valueBox.querySelector("[data-fb-val]");
+      if (value === undefined && old) { value = old.value; raw = old.dataset.raw === "1"; }
+      valueBox.innerHTML = "";
+      var none = !f || op === "is empty" || op === "is not empty";
+      valueBox.classList.toggle("fb-none", none);
+      if (none) return;
+      var input;
+      if (f.options && f.options.length) {
+        input = el("select", { "aria-label": T.value, "data-fb-val": "" });
+        input.appendChild(el("option", { value: "" }, T.choose));
+        var parent = input, group = null;
+        f.options.forEach(function (o) {
+          if (o.group && o.group !== group) { group = o.group; parent = el("optgroup", { label: group }); input.appendChild(parent); }
+          parent.appendChild(el("option", { value: o.value }, o.label));
+        });
+        if (value) input.value = value;
+        if (input.value !== value) input.value = "";
+      } else if ((f.kind === "date" || f.kind === "timestamp") && !raw) {
+        input = el("input", { type: "date", "aria-label": T.value, "data-fb-val": "" });
+        if (value && /^\d{4}-\d{2}-\d{2}$/.test(value)) input.value = value;
+      } else {
+        var numeric = f.kind === "int" || f.kind === "number" || f.kind === "money";
+        input = el("input", { type: "text", "aria-label": T.value, "data-fb-val": "", inputmode: numeric ? "decimal" : null, spellcheck: "false" });
+        if (value !== undefined) input.value = value;
+        if (raw) input.dataset.raw = "1";
+      }
+      valueBox.appendChild(input);
+    }
+    fieldSel.addEventListener("change", function () { fillOps(); fillValue(""); });
+    opSel.addEventListener("change", function () { fillValue(); });
+    if (row) {
+      fieldSel.value = row.field;
+      fillOps(row.op);
+      fillValue(row.value, row.raw);
+    } else {
+      fillOps();
+      fillValue("");
+    }
+    return li;
+  }
+  function fbBuild(panel, data) {
+    var T = data.texts;
+    panel.innerHTML = "";
+    panel.appendChild(el("h2", { class: "fb-title", id: panel.id + "-title" }, T.title));
+    panel.setAttribute("role", "group");
+    panel.setAttribute("aria-labelledby", panel.id + "-title");
+    var join = el("label", { class: "fb-join" }, T.match + " ");
+    var joinSel = el("select", { "data-fb-join": "" });
+    joinSel.appendChild(el("option", { value: "and" }, T.all));
+    joinSel.appendChild(el("option", { value: "or" }, T.any));
+    join.appendChild(joinSel);
+    panel.appendChild(join);
+    var replaces = el("p", { class: "notice fb-replace", "data-fb-replace": "" }, T.replaces);
+    replaces.hidden = true;
+    panel.appendChild(replaces);
+    panel.appendChild(el("ol", { class: "fb-rows", "data-fb-rows": "" }));
+    var empty = el("p", { class: "muted small fb-empty", "data-fb-empty": "" }, T.empty);
+    panel.appendChild(empty);
+    var error = el("p", { class: "field-error fb-error", role: "alert", "data-fb-error": "" });
+    error.hidden = true;
+    panel.appendChild(error);
+    var actions = el("div", { class: "fb-actions" });
+    actions.appendChild(el("button", { type: "button", "data-fb-add": "" }, T.add));
+    actions.appendChild(el("span", { class: "spacer" }));
+    actions.appendChild(el("button", { type: "button", "data-fb-cancel": "" }, T.cancel));
+    actions.appendChild(el("button", { type: "button", class: "primary", "data-fb-apply": "" }, T.apply));
+    panel.appendChild(actions);
+  }
+  function fbSyncEmpty(panel) {
+    var empty = panel.querySelector("[data-fb-empty]");
+    if (empty) empty.hidden = panel.querySelectorAll(".fb-row").length > 0;
+  }
+  function fbOpen(btn) {
+    var panel = fbPanel(btn), box = panel && document.getElementById(panel.dataset.for);
+    if (!panel || !box) return;
+    if (!panel.hidden) { fbClose(panel); return; }
+    var url = panel.dataset.fields + "?q=" + encodeURIComponent(box.value);
+    panel.hidden = false;
+    btn.setAttribute("aria-expanded", "true");
+    panel.setAttribute("aria-busy", "true");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (data) {
+        panel.fbData = data;
+        fbBuild(panel, data);
+        var list = panel.querySelector("[data-fb-rows]");
+        var back = data.rows;
+        if (back) {
+          panel.querySelector("[data-fb-join]").value = back.join;
+          back.rows.forEach(function (r) { list.appendChild(fbRow(panel, data, r)); });
+        } else {
+          panel.querySelector("[data-fb-replace]").hidden = false;
+        }
+        if (!list.children.length) list.appendChild(fbRow(panel, data, null));
+        fbSyncEmpty(panel);
+        panel.removeAttribute("aria-busy");
+        var first = list.querySelector("select");
+        if (first) first.focus();
+      })
+      .catch(function () {
+        panel.removeAttribute("aria-busy");
+        fbClose(panel);
+        toast(lang() === "en" ? "The fields could not be loaded" : "Не удалось загрузить поля");
+      });
+  }
+  function fbClose(panel, focusBox) {
+    panel.hidden = true;
+    var btn = document.querySelector('[data-fb-open="' + panel.id + '"]');
+    if (btn) {
+      btn.setAttribute("aria-expanded", "false");
+      if (focusBox !== false) btn.focus();
+    }
+  }
+  function fbApply(panel) {
+    var data = panel.fbData, box = document.getElementById(panel.dataset.for);
+    if (!data || !box) return;
+    var parts = [], bad = null;
+    panel.querySelectorAll(".fb-row").forEach(function (li) {
+      var f = fieldByName(data, li.querySelector("[data-fb-field]").value);
+      var val = li.querySelector("[data-fb-val]");
+      if (val) val.removeAttribute("aria-invalid");
+      if (!f) return;
+      var c = condition(f, li.querySelector("[data-fb-op]").value, val ? val.value : "", val && val.dataset.raw === "1");
+      if (c === null) { if (val) val.setAttribute("aria-invalid", "true"); bad = bad || val; return; }
+      parts.push(c);
+    });
+    var error = panel.querySelector("[data-fb-error]");
+    if (bad) {
+      error.textContent = data.texts.need_value;
+      error.hidden = false;
+      bad.focus();
+      return;
+    }
+    error.hidden = true;
+    box.value = parts.join(" " + panel.querySelector("[data-fb-join]").value + " ");
+    fbClose(panel, false);
+    box.focus();
+    var form = box.form;
+    if (form) { if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
+  }
+  function fbShowButtons() {
+    document.querySelectorAll("[data-fb-open]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", fbShowButtons);
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest ? e.target : null;
+    if (!t) return;
+    var open = t.closest("[data-fb-open]");
+    if (open) { e.preventDefault(); fbOpen(open); return; }
+    var panel = t.closest(".filter-builder");
+    if (!panel || !panel.fbData) return;
+    if (t.closest("[data-fb-add]")) {
+      var li = fbRow(panel, panel.fbData, null);
+      panel.querySelector("[data-fb-rows]").appendChild(li);
+      fbSyncEmpty(panel);
+      li.querySelector("select").focus();
+    } else if (t.closest("[data-fb-remove]")) {
+      var row = t.closest(".fb-row"), next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      fbSyncEmpty(panel);
+      var focus = next ? next.querySelector("select") : panel.querySelector("[data-fb-add]");
+      if (focus) focus.focus();
+    } else if (t.closest("[data-fb-cancel]")) {
+      fbClose(panel);
+    } else if (t.closest("[data-fb-apply]")) {
+      fbApply(panel);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    var panel = e.target.closest && e.target.closest(".filter-builder");
+    if (!panel) return;
+    if (e.key === "Escape") { e.preventDefault(); fbClose(panel); }
+    // Enter in a value applies, as it would in the box.
+    if (e.key === "Enter" && e.target.matches("input[data-fb-val]")) { e.preventDefault(); fbApply(panel); }
+  });
+
+  // -- Suggestions while typing in the box: fields, then operators, then values. --
+  var acSeq = 0;
+  function acUrl(box) {
+    if (box.dataset.filterFields) return box.dataset.filterFields;
+    var from = box.dataset.filterEntityFrom && document.getElementById(box.dataset.filterEntityFrom);
+    return from && from.value ? "/filter/fields/" + encodeURIComponent(from.value) : null;
+  }
+  // The text before the caret as tokens; the last one may be unfinished (a word, a quoted text).
+  function acTokens(src) {
+    var out = [], i = 0, m;
+    var re = /\s+|"(?:[^"\\]|\\.)*"?|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?[A-Za-z]*|[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_]?[\p{L}\p{N}_]*)?|!=|!~|<=|>=|[=<>~(),+\-!]|./gu;
+    while (i < src.length && (m = re.exec(src))) {
+      i = re.lastIndex;
+      if (!/^\s+$/.test(m[0])) out.push({ text: m[0], start: m.index, end: re.lastIndex });
+    }
+    return out;
+  }
+  var OPS = ["=", "!=", "<", "<=", ">", ">=", "~", "!~"];
+  function isWord(tok, w) { return tok && tok.text.toLowerCase() === w; }
+  // What to suggest at the caret: {kind, field, start, prefix}.
+  function acContext(box, data) {
+    var caret = box.selectionStart === null ? box.value.length : box.selectionStart;
+    var before = box.value.slice(0, caret);
+    var toks = acTokens(before);
+    var last = toks[toks.length - 1], partial = null;
+    // The token under the caret is being typed unless a blank follows it.
+    if (last && last.end === before.length && !/^[=<>~(),!+\-]+$/.test(last.text)) {
+      partial = toks.pop();
+    }
+    var start = partial ? partial.start : caret, prefix = partial ? partial.text : "";
+    var prev = toks[toks.length - 1], prev2 = toks[toks.length - 2];
+    var ctx = { start: start, end: caret, prefix: prefix, typed: !!partial };
+    var depth = 0;
+    // The innermost collection the caret is inside (exists activity(…)) names whose fields apply.
+    var stack = [];
+    toks.forEach(function (t, i) {
+      if (t.text === "(") stack.push(toks[i - 1] ? toks[i - 1].text : "");
+      if (t.text === ")") stack.pop();
+    });
+    depth = stack.length;
+    var inner = depth ? stack[depth - 1] : "";
+    ctx.collection = data.collections.filter(function (c) { return c.name === inner || c.name + "s" === inner; })[0] || null;
+    if (prev && (prev.text === "exists" || prev.text === "count")) { ctx.kind = "collection"; return ctx; }
+    if (!prev || prev.text === "(" && !(prev2 && /^in$/i.test(prev2.text)) || isWord(prev, "and") || isWord(prev, "or") || isWord(prev, "not") && !(prev2 && /^(is|in)$/i.test(prev2.text))) {
+      ctx.kind = "field";
+      return ctx;
+    }
+    if (isWord(prev, "is")) { ctx.kind = "empty"; ctx.not = true; return ctx; }
+    if (isWord(prev, "not") && isWord(prev2, "is")) { ctx.kind = "empty"; return ctx; }
+    // After an operator (or inside "in (…)"): the values of the field before it.
+    var opAt = -1;
+    if (OPS.indexOf(prev.text) >= 0) opAt = toks.length - 2;
+    else if ((prev.text === "(" || prev.text === ",") ) {
+      for (var j = toks.length - 1; j >= 1; j--) {
+        if (toks[j].text === "(" && /^in$/i.test(toks[j - 1].text)) { opAt = j - 2; if (isWord(toks[opAt], "not")) opAt--; break; }
+        if (toks[j].text === ")") break;
+      }
+    }
+    if (opAt >= 0 && toks[opAt]) {
+      ctx.kind = "value";
+      ctx.fieldName = toks[opAt].text;
+      ctx.op = OPS.indexOf(prev.text) >= 0 ? prev.text : "in";
+      return ctx;
+    }
+    // After a field: its operators.
+    if (/^[\p{L}_][\p{L}\p{N}_.]*$/u.test(prev.text) && KEYWORDS.indexOf(prev.text.toLowerCase()) < 0 && !(prev2 && OPS.indexOf(prev2.text) >= 0)) {
+      ctx.kind = "op";
+      ctx.fieldName = prev.text;
+      return ctx;
+    }
+    // After a whole condition: the joining words, once the reader starts one.
+    ctx.kind = ctx.typed ? "join" : null;
+    return ctx;
+  }
+  // A suggestion fits what is typed when its name, or a word of its label, begins with it.
+  function matches(prefix, text, label) {
+    var p = prefix.replace(/^"/, "").toLowerCase();
+    if (!p) return true;
+    if (text.toLowerCase().indexOf(p) === 0) return true;
+    return (label || "").toLowerCase().split(/[\s·,()«»"—.]+/).some(function (w) { return w && w.indexOf(p) === 0; });
+  }
+  function acSuggestions(ctx, data) {
+    var out = [];
+    var fields = ctx.fieldsData || data;
+    if (ctx.kind === "field") {
+      fields.fields.forEach(function (f) {
+        if (f.kind === "ref") return;
+        if (matches(ctx.prefix, f.name, f.label)) out.push({ insert: f.name + " ", name: f.name, label: f.label });
+      });
+      if (!ctx.collection) {
+        data.words.forEach(function (w) {
+          if ((w.value === "not" || w.value === "exists" || w.value === "count") && ctx.prefix && matches(ctx.prefix, w.value, "")) {
+            out.push({ insert: w.value + " ", name: w.value, label: w.label });
+          }
+        });
+      }
+    } else if (ctx.kind === "collection") {
+      data.collections.forEach(function (c) {
+        if (matches(ctx.prefix, c.name, c.label)) out.push({ insert: c.name + "(", name: c.name + "(…)", label: c.label });
+      });
+    } else if (ctx.kind === "op") {
+      var f = fieldByName(fields, ctx.fieldName);
+      if (f) f.ops.forEach(function (o) {
+        var ins = o.op === "in" || o.op === "not in" ? o.op + " (" : o.op + " ";
+        if (!ctx.prefix || o.op.indexOf(ctx.prefix.toLowerCase()) === 0) out.push({ insert: ins, name: o.op, label: o.label });
+      });
+    } else if (ctx.kind === "empty") {
+      (ctx.not ? ["empty", "not empty"] : ["empty"]).forEach(function (w) {
+        if (matches(ctx.prefix, w, "")) out.push({ insert: w + " ", name: w, label: "" });
+      });
+    } else if (ctx.kind === "value") {
+      var fv = fieldByName(fields, ctx.fieldName);
+      if (!fv) return out;
+      var seen = {};
+      (fv.options || []).forEach(function (o) {
+        var lit = literal(fv, o.value, false);
+        if (lit === null || seen[lit]) return;
+        seen[lit] = true;
+        var shown = o.group ? o.label + " · " + o.group : o.label;
+        if (matches(ctx.prefix, lit.replace(/^"/, ""), shown)) out.push({ insert: lit + (ctx.op === "in" ? "" : " "), name: lit, label: shown === o.value ? "" : shown });
+      });
+      if (fv.kind === "date" || fv.kind === "timestamp") {
+        data.times.forEach(function (w) {
+          if (matches(ctx.prefix, w.value, w.label)) out.push({ insert: w.value + " ", name: w.value, label: w.label });
+        });
+      }
+    } else if (ctx.kind === "join") {
+      data.words.forEach(function (w) {
+        if ((w.value === "and" || w.value === "or") && matches(ctx.prefix, w.value, "")) out.push({ insert: w.value + " ", name: w.value, label: w.label });
+      });
+    }
+    // Names that begin with what is typed come before labels that do.
+    var p = ctx.prefix.replace(/^"/, "").toLowerCase();
+    out.sort(function (a, b) { return (a.name.toLowerCase().indexOf(p) === 0 ? 0 : 1) - (b.name.toLowerCase().indexOf(p) === 0 ? 0 : 1); });
+    return out.slice(0, 50);
+  }
+  function acList(box) {
+    var id = box.id + "-suggest", list = document.getElementById(id);
+    if (!list) {
+      list = el("ul", { id: id, class: "ac-list", role: "listbox" });
+      list.hidden = true;
+      document.body.appendChild(list);
+      box.setAttribute("role", "combobox");
+      box.setAttribute("aria-autocomplete", "list");
+      box.setAttribute("aria-controls", id);
+      box.setAttribute("aria-expanded", "false");
+    }
+    return list;
+  }
+  function acClose(box) {
+    var list = document.getElementById(box.id + "-suggest");
+    if (list) { list.hidden = true; list.innerHTML = ""; }
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+    box.acItems = null;
+  }
+  function acPlace(box, list) {
+    var r = box.getBoundingClientRect();
+    list.style.left = Math.max(4, r.left + window.scrollX) + "px";
+    list.style.top = (r.bottom + window.scrollY + 2) + "px";
+    var room = window.innerWidth - Math.max(4, r.left) - 4;
+    list.style.minWidth = Math.min(r.width, room) + "px";
+    list.style.maxWidth = Math.max(room, 200) + "px";
+  }
+  function acShow(box, items, ctx, data) {
+    var list = acList(box);
+    if (!items.length) { acClose(box); return; }
+    list.innerHTML = "";
+    list.setAttribute("aria-label", data.texts.suggestions);
+    items.forEach(function (it, i) {
+      var li = el("li", { id: box.id + "-opt-" + i, role: "option", "aria-selected": "false", class: "ac-item" });
+      li.appendChild(el("span", { class: "ac-name" }, it.name));
+      if (it.label) li.appendChild(el("span", { class: "ac-label" }, it.label));
+      li.dataset.index = i;
+      list.appendChild(li);
+    });
+    list.appendChild(el("li", { class: "ac-hint", role: "presentation" }, data.texts.hint));
+    box.acItems = items;
+    box.acCtx = ctx;
+    box.acActive = -1;
+    acPlace(box, list);
+    list.hidden = false;
+    box.setAttribute("aria-expanded", "true");
+  }
+  function acActivate(box, i) {
+    var list = document.getElementById(box.id + "-suggest");
+    if (!list || !box.acItems) return;
+    var n = box.acItems.length;
+    box.acActive = (i + n) % n;
+    list.querySelectorAll(".ac-item").forEach(function (li, k) {
+      li.setAttribute("aria-selected", k === box.acActive ? "true" : "false");
+      if (k === box.acActive) { box.setAttribute("aria-activedescendant", li.id); li.scrollIntoView({ block: "nearest" }); }
+    });
+  }
+  function acAccept(box, i) {
+    var it = box.acItems && box.acItems[i], ctx = box.acCtx;
+    if (!it) return;
+    var v = box.value, rest = v.slice(ctx.end);
+    // The word under the caret is replaced whole, up to the next blank.
+    var tail = rest.match(/^[^\s()]*/)[0];
+    rest = rest.slice(tail.length);
+    var insert = it.insert;
+    if (/^\s/.test(rest) && /\s$/.test(insert)) insert = insert.replace(/\s+$/, "");
+    box.value = v.slice(0, ctx.start) + insert + rest;
+    var at = ctx.start + insert.length;
+    box.setSelectionRange(at, at);
+    acClose(box);
+    box.focus();
+    // htmx refreshes the list as for typing, and the next suggestions follow.
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function acUpdate(box, explicit) {
+    var url = acUrl(box);
+    if (!url) return;
+    var seq = ++acSeq;
+    loadFields(url).then(function (data) {
+      if (seq !== acSeq || document.activeElement !== box) return;
+      var ctx = acContext(box, data);
+      if (!ctx.kind || (!ctx.typed && !explicit && box.value.trim() === "")) { acClose(box); return; }
+      if (ctx.collection) {
+        // Inside exists activity(…): the fields of the collection's entity.
+        return loadFields(url.replace(/[^/]+$/, ctx.collection.entity)).then(function (inner) {
+          if (seq !== acSeq) return;
+          ctx.fieldsData = inner;
+          acShow(box, acSuggestions(ctx, data), ctx, data);
+        });
+      }
+      acShow(box, acSuggestions(ctx, data), ctx, data);
+    }).catch(function () { acClose(box); });
+  }
+  function acBox(t) { return t && t.matches && t.matches("[data-filter-fields], [data-filter-entity-from]") ? t : null; }
+  document.addEventListener("input", function (e) {
+    var box = acBox(e.target);
+    if (box) acUpdate(box, false);
+  });
+  document.addEventListener("keydown", function (e) {
+    var box = acBox(e.target);
+    if (!box) return;
+    var open = !!box.acItems;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!open) { if (e.key === "ArrowDown") { e.preventDefault(); acUpdate(box, true); } return; }
+      e.preventDefault();
+      acActivate(box, box.acActive + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (e.key === " " && e.ctrlKey) {
+      e.preventDefault();
+      acUpdate(box, true);
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      e.stopPropagation();
+      acClose(box);
+    } else if ((e.key === "Enter" && open && box.acActive >= 0) || (e.key === "Tab" && open && !e.shiftKey)) {
+      e.preventDefault();
+      acAccept(box, Math.max(0, box.acActive));
+    }
+  });
+  document.addEventListener("focusout", function (e) {
+    var box = acBox(e.target);
+    if (box) setTimeout(function () { if (document.activeElement !== box) acClose(box); }, 150);
+  });
+  // A pointer picks without taking the focus from the box.
+  document.addEventListener("mousedown", function (e) {
+    var item = e.target.closest && e.target.closest(".ac-list .ac-item");
+    if (!item) return;
+    e.preventDefault();
+    var box = document.getElementById(item.parentNode.id.replace(/-suggest$/, ""));
+    if (box) acAccept(box, Number(item.dataset.index));
+  });
+  window.addEventListener("resize", function () {
+    var box = acBox(document.activeElement);
+    if (box) acClose(box);
+  });
+  // The rule form's entity changes which fields the expression may name.
+  document.addEventListener("change", function (e) {
+    if (e.target.id && document.querySelector('[data-filter-entity-from="' + e.target.id + '"]')) acSeq++;
+  });
 })();
 
 // ---- The violations inbox: "tick all" for a rule's bulk answer; dismissing an inline offer. ----

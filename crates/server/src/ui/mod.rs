@@ -16,6 +16,7 @@ pub mod board;
 pub mod card;
 pub mod channels;
 pub mod duplicates;
+pub mod filter_fields;
 pub mod format;
 pub mod i18n;
 pub mod intake;
@@ -68,6 +69,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(invoices::routes())
         .merge(assistants::routes())
         .merge(search::routes())
+        .merge(filter_fields::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.
         .method_not_allowed_fallback(method_not_allowed)
