@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod browser_filters;
 mod browser_messages;
+mod browser_not_lead;
 mod browser_records;
 mod channels;
 mod crud;

@@ -280,6 +280,7 @@ fn field_key(name: &str) -> Option<&'static str> {
         "expected_close_date" => "card.f.expected_close_date",
         "lost_reason" => "card.f.lost_reason",
         "frozen_reason" => "card.f.frozen_reason",
+        "not_lead_reason" => "card.f.not_lead_reason",
         "close_comment" => "card.f.close_comment",
         "return_on" => "card.f.return_on",
         "job_title" => "card.f.job_title",
