@@ -209,4 +209,21 @@ async fn the_condition_builder_and_suggestions_write_the_filter() {
     keys(&b, "#list-q", " and ст").await;
     b.wait_until("suggestions on a phone", "document.getElementById('list-q-suggest')?.hidden === false").await;
     b.shot("filters-autocomplete-390").await;
+
+    // The audit rule's expression (a head's page): suggestions for the rule's entity.
+    b.fit_viewport(1366, 768).await;
+    b.client.delete_all_cookies().await.unwrap();
+    app.set_password(app.ids.admin, "admin-pass-123456").await;
+    b.login(&app.base, "admin@a.test", "admin-pass-123456").await;
+    b.client.goto(&format!("{}/audit/rules/new", app.base)).await.unwrap();
+    b.wait_for("#rule-expression").await;
+    b.client.find(Locator::Css("#rule-expression")).await.unwrap().click().await.unwrap();
+    keys(&b, "#rule-expression", "owner.ro").await;
+    b.wait_until("the owner's role suggested", "document.getElementById('rule-expression-suggest')?.innerText?.includes('owner.role')")
+        .await;
+    keys(&b, "#rule-expression", &Key::Tab.to_string()).await;
+    keys(&b, "#rule-expression", "= ").await;
+    b.wait_until("the roles suggested", "document.getElementById('rule-expression-suggest')?.innerText?.includes('Менеджер')").await;
+    b.shot("filters-audit-rule-ru").await;
+    assert_eq!(b.client.execute("return document.getElementById('rule-expression').value;", vec![]).await.unwrap(), json!("owner.role = "));
 }
