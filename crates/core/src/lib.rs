@@ -15,6 +15,7 @@ pub mod intake;
 pub mod msg;
 pub mod password;
 pub mod regulation;
+pub mod report;
 pub mod schema;
 pub mod search;
 pub mod template;

@@ -13,6 +13,7 @@ pub mod imap;
 pub mod mail;
 pub mod mailbox;
 pub mod openapi;
+pub mod report;
 pub mod security;
 pub mod sla;
 pub mod ui;
@@ -126,7 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users/{id}/unlock", post(api::users::unlock))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
-        .route("/api/v1/reports/funnel", get(reports::funnel))
+        .route("/api/v1/reports/{name}", get(reports::report))
         .route("/api/v1/search", get(api::search::search))
         .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/rules", get(audit::list_rules).post(audit::create_rule))

@@ -593,18 +593,32 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
-        "/api/v1/reports/funnel",
+        "/api/v1/reports/{name}",
         item([(
             HttpMethod::Get,
             simple(
                 "reports",
-                "funnel",
-                "Deals and value per stage, owner and status",
+                "report",
+                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it) or managers (each owner's cohort funnel beside the department's, with the weakest step). Deals closed as not a lead are left out.",
                 "200",
-                "funnel",
-                object("{data: {pipeline_id, rows: [{stage_id, owner_id, status, count, total_value}]}}"),
+                "the report (or its CSV / XLSX with format)",
+                object("{data: {report, pipeline_id, period: {from, to}, cohort|department, movement|managers, previous?}}"),
             )
-            .parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)")),
+            .parameter(
+                ParameterBuilder::new()
+                    .name("name")
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(crate::report::REPORTS.to_vec())))),
+            )
+            .parameter(query_param("from", "first day, YYYY-MM-DD in the workspace's time zone (with to; default: the current month)"))
+            .parameter(query_param("to", "last day, YYYY-MM-DD, inclusive"))
+            .parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)"))
+            .parameter(query_param("team_id", "only the deals of this team's members"))
+            .parameter(query_param("owner_id", "only this manager's deals"))
+            .parameter(query_param("filter", "a filter expression over deals"))
+            .parameter(query_param("compare", "previous: the same report over as many days just before"))
+            .parameter(query_param("format", "json (default), csv or xlsx")),
         )]),
     );
     add(

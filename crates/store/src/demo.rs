@@ -988,6 +988,7 @@ struct Producer<'a> {
     b_activity: Batch,
     b_note: Batch,
     b_history: Batch,
+    b_stay: Batch,
 }
 
 const ORG_COLS: &[&str] = &["id", "workspace_id", "name", "owner_id", "address", "website", "tax_id", "custom", "created_at", "updated_at"];
@@ -1075,6 +1076,7 @@ impl<'a> Producer<'a> {
             b_activity: Batch::new("activities", ACTIVITY_COLS),
             b_note: Batch::new("notes", NOTE_COLS),
             b_history: Batch::new("history", HISTORY_COLS),
+            b_stay: Batch::new("stage_stays", &crate::stage_history::COLUMNS),
         }
     }
 
@@ -1091,7 +1093,7 @@ impl<'a> Producer<'a> {
         for j in 0..self.p.deals {
             self.deal(j)?;
         }
-        for b in [&mut self.b_deal, &mut self.b_activity, &mut self.b_note, &mut self.b_history] {
+        for b in [&mut self.b_deal, &mut self.b_activity, &mut self.b_note, &mut self.b_history, &mut self.b_stay] {
             b.flush(self.sink)?;
         }
         Ok(())
@@ -1442,6 +1444,21 @@ impl<'a> Producer<'a> {
             int(updated),
         ];
         self.b_deal.push(row, self.sink)?;
+        // Its way through the pipeline: every stage up to the current one, evenly between its
+        // creation and its entering the current stage (no random numbers drawn).
+        for k in 0..=pos {
+            let at = |k: usize| if pos == 0 { created } else { created + (stage_entered - created) * k as i64 / pos as i64 };
+            let row = [
+                int(ws),
+                int(id),
+                int(if partners { p.partners } else { p.clients }),
+                int(stages[k]),
+                oint((k > 0).then(|| stages[k - 1])),
+                int(at(k)),
+                oint((k < pos).then(|| at(k + 1))),
+            ];
+            self.b_stay.push(row, self.sink)?;
+        }
 
         let deal = DealCtx { status, partners, pos, created, updated, closed, inbound: source == Some("Звонок") };
         let acts = self.activities(j, &deal);

@@ -24,6 +24,7 @@ mod intake;
 mod invoices;
 mod records;
 mod regulation;
+mod report;
 
 pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
@@ -33,6 +34,7 @@ pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
 pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
+pub use report::ReportMsg;
 
 /// A language the product speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -297,7 +299,7 @@ macro_rules! areas {
     };
 }
 
-areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg);
+areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg);
 
 impl Msg {
     /// The stable code API clients match on.

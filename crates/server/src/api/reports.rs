@@ -56,11 +56,36 @@ pub async fn board(
     Ok(Json(json!({"data": st.db.board(&actor, id, &opts).await?})))
 }
 
-pub async fn funnel(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    only(q.as_deref(), &["pipeline_id"])?;
-    let pipeline = match int_param(q.as_deref(), "pipeline_id")? {
-        Some(p) => p,
-        None => st.db.largest_pipeline(&actor).await?,
+/// `GET /api/v1/reports/{name}`: a sales report (see [`crate::report::REPORTS`]) as JSON, CSV
+/// or XLSX, over `from`..`to` (the current month by default) with `compare=previous`.
+pub async fn report(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(name): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<axum::response::Response> {
+    use crate::report::{self as r, Format};
+    use axum::response::IntoResponse;
+    let params = r::params(&st.db, &actor, &name, &r::pairs(q.as_deref())).await?;
+    let t = crate::ui::i18n::T::new(actor.ws_lang());
+    let format = params.format;
+    let (json, table) = match params.name {
+        "funnel" => {
+            let d = r::funnel(&st.db, &actor, params).await?;
+            (d.json(), d.table(&t))
+        }
+        _ => {
+            let d = r::managers(&st.db, &actor, params, &t).await?;
+            (d.json(), d.table(&t))
+        }
     };
-    Ok(Json(json!({"data": {"pipeline_id": pipeline, "rows": st.db.funnel(&actor, pipeline).await?}})))
+    let file = format!("{name}-{}", json["period"]["from"].as_str().unwrap_or(""));
+    Ok(match format {
+        Format::Json => Json(json!({"data": json})).into_response(),
+        Format::Csv => crate::ui::kit::download(table.csv().into_bytes(), "text/csv; charset=utf-8", &format!("{file}.csv")),
+        Format::Xlsx => {
+            let bytes = table.xlsx().map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(e.to_string())))?;
+            crate::ui::kit::download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{file}.xlsx"))
+        }
+    })
 }

@@ -36,6 +36,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("invoices", include_str!("../../i18n/invoices.ini")),
     ("assistants", include_str!("../../i18n/assistants.ini")),
     ("search", include_str!("../../i18n/search.ini")),
+    ("reports", include_str!("../../i18n/reports.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

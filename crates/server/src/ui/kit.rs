@@ -171,3 +171,13 @@ pub fn saved_at(back: &str, fallback: &str) -> String {
     let sep = if target.contains('?') { '&' } else { '?' };
     format!("{target}{sep}saved=1")
 }
+
+/// A file to save: its bytes, type and name.
+pub fn download(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Response {
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        resp.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}

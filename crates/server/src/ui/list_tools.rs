@@ -14,7 +14,7 @@ use super::{render, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -247,21 +247,16 @@ async fn export(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
     }
     let name = format!("{}-{}", entity.path(), ui.fmt().date(st.db.clock.now_ms()).replace(['.', '/', ' '], "-"));
     match format {
-        Format::Csv => download(csv(&table).into_bytes(), "text/csv; charset=utf-8", &format!("{name}.csv")),
+        Format::Csv => crate::ui::kit::download(csv(&table).into_bytes(), "text/csv; charset=utf-8", &format!("{name}.csv")),
         Format::Xlsx => match xlsx(&table, &cols) {
-            Ok(bytes) => download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{name}.xlsx")),
+            Ok(bytes) => crate::ui::kit::download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{name}.xlsx"),
+            ),
             Err(e) => store_error(&ui, StoreError::Internal(e.to_string())),
         },
     }
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Response {
-    let mut resp = (StatusCode::OK, bytes).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
 }
 
 /// CSV with a byte-order mark (so spreadsheets read the Cyrillic right); every cell a spreadsheet

@@ -28,6 +28,7 @@ pub mod live;
 pub mod login;
 pub mod messages;
 pub mod notifications;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod today;
@@ -70,6 +71,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(assistants::routes())
         .merge(search::routes())
         .merge(filter_fields::routes())
+        .merge(reports::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.
         .method_not_allowed_fallback(method_not_allowed)

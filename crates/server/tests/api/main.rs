@@ -27,6 +27,7 @@ mod not_lead;
 mod notifications;
 mod openapi;
 mod regulation;
+mod reports;
 mod reliability;
 mod search;
 mod security;

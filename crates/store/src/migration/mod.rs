@@ -24,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(SearchBackfill),
             Box::new(Sql { name: "m0013_list_totals", up: include_str!("m0013_list_totals.sql") }),
             Box::new(Sql { name: "m0014_not_lead", up: include_str!("m0014_not_lead.sql") }),
+            Box::new(Sql { name: "m0015_stage_stays", up: include_str!("m0015_stage_stays.sql") }),
+            Box::new(StageStaysBackfill),
         ]
     }
 }
@@ -71,5 +73,21 @@ impl MigrationName for SearchBackfill {
 impl MigrationTrait for SearchBackfill {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         crate::search::reindex_all(manager.get_connection()).await.map_err(|e| DbErr::Custom(e.to_string()))
+    }
+}
+
+/// Fills the stage stays of the deals that existed before stage history, from their history.
+struct StageStaysBackfill;
+
+impl MigrationName for StageStaysBackfill {
+    fn name(&self) -> &str {
+        "m0016_stage_stays_backfill"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for StageStaysBackfill {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::stage_history::backfill_all(manager.get_connection(), None, &mut |_| {}).await.map_err(|e| DbErr::Custom(e.to_string()))
     }
 }
