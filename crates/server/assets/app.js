@@ -1060,6 +1060,474 @@
   document.addEventListener("change", function (e) {
     if (e.target.id && document.querySelector('[data-filter-entity-from="' + e.target.id + '"]')) acSeq++;
   });
+
+  // ---- Dates in the UI's language, not the browser's. ----
+  // Every <input type=date> and <input type=datetime-local> becomes a text field that reads and
+  // writes the date as the page shows dates (05.12.2026 / Dec 5, 2026, times as 14:05), with a
+  // calendar beside it. The original input stays in the form as a hidden input under the same
+  // name with the ISO value the server has always received; the visible field takes its id, so
+  // labels still point at what the user types into. Without this script the native inputs work.
+  (function () {
+    var MON_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    var TX = {
+      ru: {
+        ph: "ДД.ММ.ГГГГ", phTime: "ДД.ММ.ГГГГ ЧЧ:ММ", open: "Выбрать дату в календаре", dialog: "Выбор даты",
+        prevMonth: "Предыдущий месяц", nextMonth: "Следующий месяц", prevYear: "Предыдущий год", nextYear: "Следующий год",
+        today: "Сегодня", bad: "Нет такой даты. Пишите ДД.ММ.ГГГГ", badTime: "Нет такой даты. Пишите ДД.ММ.ГГГГ ЧЧ:ММ",
+        min: "Не раньше {d}", max: "Не позже {d}",
+      },
+      en: {
+        ph: "MMM D, YYYY", phTime: "MMM D, YYYY HH:MM", open: "Choose the date in a calendar", dialog: "Choose a date",
+        prevMonth: "Previous month", nextMonth: "Next month", prevYear: "Previous year", nextYear: "Next year",
+        today: "Today", bad: "No such date. Write e.g. Dec 5, 2026 or 05/12/2026",
+        badTime: "No such date. Write e.g. Dec 5, 2026 14:00 or 05/12/2026 14:00",
+        min: "Not before {d}", max: "Not after {d}",
+      },
+    };
+    function tx() { return TX[lang()]; }
+    function locale() { return lang() === "en" ? "en-US" : "ru-RU"; }
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    function cap(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
+    function daysIn(y, m) { return new Date(Date.UTC(y, m, 0)).getUTCDate(); }
+    function utc(v) { var d = new Date(Date.UTC(2000, v.m - 1, v.d)); d.setUTCFullYear(v.y); return d; }
+    function fromUtc(d) { return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() }; }
+    function addDays(v, n) { var d = utc(v); d.setUTCDate(d.getUTCDate() + n); return fromUtc(d); }
+    function addMonths(v, n) {
+      var t = v.y * 12 + (v.m - 1) + n, y = Math.floor(t / 12), m = t - y * 12 + 1;
+      return { y: y, m: m, d: Math.min(v.d, daysIn(y, m)) };
+    }
+    function todayV() { var n = new Date(); return { y: n.getFullYear(), m: n.getMonth() + 1, d: n.getDate() }; }
+    function fullYear(yy) { var y = 2000 + yy; return y > new Date().getFullYear() + 50 ? y - 100 : y; }
+
+    // Month names as both languages write them (standalone, in a date, short), for typing "5 дек".
+    var monthNames = null;
+    function monthIndex(word) {
+      var w = word.replace(/\.$/, "");
+      if (w.length < 3) return 0;
+      if (!monthNames) {
+        monthNames = [];
+        ["ru-RU", "en-US"].forEach(function (loc) {
+          var styles = [{ month: "long" }, { month: "short" }, { day: "numeric", month: "long" }];
+          styles.forEach(function (o) {
+            o.timeZone = "UTC";
+            var f = new Intl.DateTimeFormat(loc, o);
+            for (var m = 1; m <= 12; m++) {
+              var name = f.format(new Date(Date.UTC(2026, m - 1, 5))).toLowerCase().replace(/[\d.\s]/g, "");
+              if (name) monthNames.push([name, m]);
+            }
+          });
+        });
+        MON_EN.forEach(function (n, i) { monthNames.push([n.toLowerCase(), i + 1]); });
+      }
+      var found = 0;
+      for (var i = 0; i < monthNames.length; i++) {
+        if (monthNames[i][0].indexOf(w) === 0) {
+          if (found && found !== monthNames[i][1]) return 0;
+          found = monthNames[i][1];
+        }
+      }
+      return found;
+    }
+
+    // What a person typed: 5.12.26, 05/12/2026, 5-12, 051226, 2026-12-05, 5 дек 2026, Dec 5, 2026,
+    // with a time after it for date-and-time fields. Day first; in English a second number over
+    // 12 (12/25/2026) can only be the day, so that is read month first. Null when it is no date.
+    function parse(text, withTime, defaultTime) {
+      var s = String(text || "").trim().toLowerCase().replace(/[\s\u00a0]+/g, " ");
+      if (!s) return null;
+      var y, m, d, rest = "", r;
+      if ((r = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](.*))?$/.exec(s))) {
+        y = +r[1]; m = +r[2]; d = +r[3]; rest = r[4] || "";
+      } else if ((r = /^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\.?(?:[ ,t]+(.*))?$/.exec(s))) {
+        d = +r[1]; m = +r[2]; rest = r[4] || "";
+        y = r[3] === undefined ? todayV().y : r[3].length === 2 ? fullYear(+r[3]) : +r[3];
+        if (lang() === "en" && m > 12 && d <= 12) { var t = d; d = m; m = t; }
+      } else if ((r = /^(\d{2})(\d{2})(\d{4}|\d{2})(?: (.*))?$/.exec(s))) {
+        d = +r[1]; m = +r[2]; y = r[3].length === 2 ? fullYear(+r[3]) : +r[3]; rest = r[4] || "";
+      } else if (/[a-zа-яё]/.test(s)) {
+        var nums = [], bad = false;
+        m = 0;
+        s.replace(/,/g, " ").split(" ").forEach(function (tok) {
+          if (!tok) return;
+          if (/^\d{1,2}:\d{2}$/.test(tok) && !rest) rest = tok;
+          else if (/^\d+$/.test(tok) && !rest) nums.push(tok);
+          else if (/^(г|года?)\.?$/.test(tok)) return;
+          else { var k = monthIndex(tok); if (k && !m && !rest) m = k; else bad = true; }
+        });
+        if (bad || !m || nums.length < 1 || nums.length > 2 || nums[0].length > 2) return null;
+        d = +nums[0];
+        y = nums.length === 1 ? todayV().y : nums[1].length === 2 ? fullYear(+nums[1]) : nums[1].length === 4 ? +nums[1] : NaN;
+      } else {
+        return null;
+      }
+      var h = null, mi = null;
+      rest = rest.trim();
+      if (rest) {
+        if (!withTime) return null;
+        var tm = /^(\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?$/.exec(rest);
+        if (!tm) return null;
+        h = +tm[1]; mi = +tm[2];
+      } else if (withTime) {
+        var dt = /(\d{1,2}):(\d{2})/.exec(defaultTime || "09:00");
+        h = dt ? +dt[1] : 9; mi = dt ? +dt[2] : 0;
+      }
+      if (!(y >= 1000 && y <= 9999) || !(m >= 1 && m <= 12) || !(d >= 1 && d <= daysIn(y, m))) return null;
+      if (withTime && !(h >= 0 && h <= 23 && mi >= 0 && mi <= 59)) return null;
+      return { y: y, m: m, d: d, h: h, mi: mi };
+    }
+    // The way format.rs shows it: 05.12.2026 14:05 / Dec 5, 2026 14:05.
+    function show(v, withTime) {
+      var day = lang() === "en" ? MON_EN[v.m - 1] + " " + v.d + ", " + v.y : pad(v.d) + "." + pad(v.m) + "." + v.y;
+      return withTime && v.h !== null ? day + " " + pad(v.h) + ":" + pad(v.mi) : day;
+    }
+    function isoDay(v) { return v.y + "-" + pad(v.m) + "-" + pad(v.d); }
+    function iso(v, withTime) { return isoDay(v) + (withTime ? "T" + pad(v.h) + ":" + pad(v.mi) : ""); }
+
+    var valueProp = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value");
+    function rawSet(input, v) { valueProp.set.call(input, v); }
+    function rawGet(input) { return valueProp.get.call(input); }
+
+    function wrapOf(el) { return el.closest ? el.closest(".datefield") : null; }
+    function hiddenOf(vis) { var w = wrapOf(vis); return w ? w.querySelector("input[data-date-iso]") : null; }
+    function textOf(hid) { var w = wrapOf(hid); return w ? w.querySelector("input[data-date-text]") : null; }
+    function timed(vis) { return vis.getAttribute("data-date-text") === "datetime"; }
+    function timeOf(hid) { var r = /T(\d{2}:\d{2})/.exec(rawGet(hid)); return r ? r[1] : ""; }
+
+    var uid = 0;
+    function upgrade(orig) {
+      if (orig.type !== "date" && orig.type !== "datetime-local") return;
+      var withTime = orig.type === "datetime-local", focused = document.activeElement === orig;
+      var vis = document.createElement("input");
+      vis.type = "text";
+      vis.className = "date-text" + (withTime ? " date-text-time" : "");
+      vis.setAttribute("data-date-text", withTime ? "datetime" : "date");
+      vis.setAttribute("autocomplete", "off");
+      vis.setAttribute("spellcheck", "false");
+      vis.setAttribute("placeholder", withTime ? tx().phTime : tx().ph);
+      ["required", "aria-required", "aria-describedby", "aria-invalid", "aria-label", "aria-labelledby", "title", "disabled", "readonly", "form"].forEach(function (a) {
+        if (!orig.hasAttribute(a)) return;
+        vis.setAttribute(a, orig.getAttribute(a));
+        if (a !== "disabled" && a !== "form") orig.removeAttribute(a);
+      });
+      var id = orig.id || "date-" + (++uid);
+      if (orig.id) orig.id = id + "-iso";
+      vis.id = id;
+      orig.removeAttribute("autofocus");
+      orig.type = "hidden";
+      orig.setAttribute("data-date-iso", withTime ? "datetime" : "date");
+
+      var wrap = document.createElement("span");
+      wrap.className = "datefield";
+      var row = document.createElement("span");
+      row.className = "datefield-row";
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "date-open";
+      btn.setAttribute("aria-label", tx().open);
+      btn.setAttribute("title", tx().open);
+      btn.setAttribute("aria-haspopup", "dialog");
+      btn.setAttribute("aria-expanded", "false");
+      btn.setAttribute("aria-controls", id + "-cal");
+      if (orig.disabled || orig.readOnly) btn.disabled = true;
+      var msg = document.createElement("span");
+      msg.className = "field-error date-error";
+      msg.id = id + "-date-error";
+      msg.hidden = true;
+      orig.parentNode.insertBefore(wrap, orig);
+      row.appendChild(vis);
+      row.appendChild(btn);
+      wrap.appendChild(row);
+      wrap.appendChild(orig);
+      wrap.appendChild(msg);
+      var v = parse(rawGet(orig), withTime);
+      vis.value = v ? show(v, withTime) : rawGet(orig);
+
+      // A script that sets the hidden input's value (or focuses it) reaches the visible field.
+      Object.defineProperty(orig, "value", {
+        configurable: true,
+        get: function () { return rawGet(this); },
+        set: function (x) {
+          rawSet(this, x);
+          var p = parse(x, withTime);
+          vis.value = p ? show(p, withTime) : String(x || "");
+          markOk(vis);
+        },
+      });
+      orig.focus = function () { vis.focus(); };
+      if (focused) vis.focus();
+    }
+    function upgradeIn(root) {
+      if (!root || !root.querySelectorAll) return;
+      if (root.matches && root.matches("input[type=date], input[type=datetime-local]")) upgrade(root);
+      root.querySelectorAll("input[type=date], input[type=datetime-local]").forEach(upgrade);
+    }
+
+    function markBad(vis, text) {
+      var w = wrapOf(vis), msg = w && w.querySelector(".date-error");
+      vis.setAttribute("aria-invalid", "true");
+      vis.setAttribute("data-date-bad", "");
+      vis.setCustomValidity(text);
+      if (!msg) return;
+      msg.textContent = text;
+      msg.hidden = false;
+      var by = (vis.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (by.indexOf(msg.id) < 0) { by.push(msg.id); vis.setAttribute("aria-describedby", by.join(" ")); }
+    }
+    function markOk(vis) {
+      if (!vis.hasAttribute("data-date-bad")) return;
+      var w = wrapOf(vis), msg = w && w.querySelector(".date-error");
+      vis.removeAttribute("data-date-bad");
+      vis.removeAttribute("aria-invalid");
+      vis.setCustomValidity("");
+      if (!msg) return;
+      msg.hidden = true;
+      msg.textContent = "";
+      var by = (vis.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== msg.id; });
+      if (by.length) vis.setAttribute("aria-describedby", by.join(" ")); else vis.removeAttribute("aria-describedby");
+    }
+    function outOfRange(hid, value, withTime) {
+      var min = hid.getAttribute("min"), max = hid.getAttribute("max");
+      var cut = function (s) { return withTime ? s : s.slice(0, 10); };
+      if (min && value < cut(min)) { var a = parse(min, withTime); return tx().min.replace("{d}", a ? show(a, withTime) : min); }
+      if (max && value > cut(max)) { var b = parse(max, withTime); return tx().max.replace("{d}", b ? show(b, withTime) : max); }
+      return "";
+    }
+    // Reads the visible field into the hidden one. A date that is not one (31.02) or out of
+    // range is pointed out and blocks the form; the hidden value is left as it was.
+    function commit(vis) {
+      var hid = hiddenOf(vis);
+      if (!hid) return true;
+      var withTime = timed(vis), text = vis.value.trim();
+      if (!text) { rawSet(hid, ""); markOk(vis); return true; }
+      var v = parse(text, withTime, timeOf(hid));
+      if (!v) { markBad(vis, withTime ? tx().badTime : tx().bad); return false; }
+      var value = iso(v, withTime), range = outOfRange(hid, value, withTime);
+      if (range) { markBad(vis, range); return false; }
+      rawSet(hid, value);
+      vis.value = show(v, withTime);
+      markOk(vis);
+      return true;
+    }
+
+    // -- The calendar: a month grid in the UI's language, Monday first. --
+    var cal = null; // { pop, vis, view: {y, m}, focus: {y, m, d} }
+    function bounds(hid) {
+      var min = parse((hid.getAttribute("min") || "").slice(0, 10), false);
+      var max = parse((hid.getAttribute("max") || "").slice(0, 10), false);
+      return { min: min ? isoDay(min) : "", max: max ? isoDay(max) : "" };
+    }
+    function allowed(hid, v) { var b = bounds(hid), s = isoDay(v); return !(b.min && s < b.min) && !(b.max && s > b.max); }
+    function el(tag, attrs, text) {
+      var e = document.createElement(tag);
+      Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] !== null) e.setAttribute(k, attrs[k]); });
+      if (text !== undefined) e.textContent = text;
+      return e;
+    }
+    function openCal(vis) {
+      closeCal(false);
+      var hid = hiddenOf(vis), w = wrapOf(vis);
+      if (!hid || !w || vis.disabled || vis.readOnly) return;
+      var v = parse(vis.value, timed(vis), timeOf(hid)) || parse(rawGet(hid), timed(vis)) || todayV();
+      var b = bounds(hid);
+      if (b.min && isoDay(v) < b.min) v = parse(b.min, false);
+      if (b.max && isoDay(v) > b.max) v = parse(b.max, false);
+      var t = tx();
+      var pop = el("div", { class: "datepop", id: vis.id + "-cal", role: "dialog", "aria-modal": "false", "aria-label": t.dialog });
+      var head = el("div", { class: "datepop-head" });
+      head.appendChild(el("button", { type: "button", class: "datepop-nav", "data-nav": "-12", "aria-label": t.prevYear, title: t.prevYear }, "«"));
+      head.appendChild(el("button", { type: "button", class: "datepop-nav", "data-nav": "-1", "aria-label": t.prevMonth, title: t.prevMonth }, "‹"));
+      head.appendChild(el("span", { class: "datepop-title", id: vis.id + "-cal-title", "aria-live": "polite" }));
+      head.appendChild(el("button", { type: "button", class: "datepop-nav", "data-nav": "1", "aria-label": t.nextMonth, title: t.nextMonth }, "›"));
+      head.appendChild(el("button", { type: "button", class: "datepop-nav", "data-nav": "12", "aria-label": t.nextYear, title: t.nextYear }, "»"));
+      pop.appendChild(head);
+      var grid = el("table", { class: "datepop-grid", role: "grid", "aria-labelledby": vis.id + "-cal-title" });
+      var hr = el("tr");
+      var long = new Intl.DateTimeFormat(locale(), { weekday: "long", timeZone: "UTC" });
+      var short = new Intl.DateTimeFormat(locale(), { weekday: "short", timeZone: "UTC" });
+      for (var i = 0; i < 7; i++) {
+        var wd = new Date(Date.UTC(2024, 0, 1 + i)); // 1 January 2024 was a Monday
+        hr.appendChild(el("th", { scope: "col", abbr: long.format(wd) }, cap(short.format(wd).replace(/\.$/, ""))));
+      }
+      var thead = el("thead");
+      thead.appendChild(hr);
+      grid.appendChild(thead);
+      grid.appendChild(el("tbody"));
+      pop.appendChild(grid);
+      var foot = el("div", { class: "datepop-foot" });
+      foot.appendChild(el("button", { type: "button", class: "datepop-today", "data-today": "" }, t.today));
+      pop.appendChild(foot);
+      w.appendChild(pop);
+      cal = { pop: pop, vis: vis, view: { y: v.y, m: v.m }, focus: { y: v.y, m: v.m, d: v.d } };
+      renderCal();
+      var btn = w.querySelector(".date-open");
+      if (btn) btn.setAttribute("aria-expanded", "true");
+      placeCal();
+      focusDay();
+    }
+    function renderCal() {
+      var c = cal, hid = hiddenOf(c.vis), body = c.pop.querySelector("tbody");
+      var title = new Intl.DateTimeFormat(locale(), { month: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2026, c.view.m - 1, 1)));
+      c.pop.querySelector(".datepop-title").textContent = cap(title) + " " + c.view.y;
+      var chosen = parse(rawGet(hid), timed(c.vis)), today = isoDay(todayV());
+      var label = new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+      body.innerHTML = "";
+      var first = utc({ y: c.view.y, m: c.view.m, d: 1 }), lead = (first.getUTCDay() + 6) % 7, n = daysIn(c.view.y, c.view.m);
+      var tr = null;
+      for (var cell = 0; cell < lead + n; cell++) {
+        if (cell % 7 === 0) { tr = el("tr"); body.appendChild(tr); }
+        if (cell < lead) { tr.appendChild(el("td", { class: "datepop-blank" })); continue; }
+        var v = { y: c.view.y, m: c.view.m, d: cell - lead + 1 }, s = isoDay(v);
+        var sel = !!chosen && isoDay(chosen) === s;
+        var td = el("td", { "aria-selected": sel ? "true" : "false" });
+        var b = el("button", {
+          type: "button", class: "datepop-day", "data-day": s, tabindex: v.d === c.focus.d ? "0" : "-1",
+          "aria-label": label.format(utc(v)), "aria-current": s === today ? "date" : null,
+          "aria-disabled": allowed(hid, v) ? null : "true",
+        }, String(v.d));
+        td.appendChild(b);
+        tr.appendChild(td);
+      }
+      while (tr && tr.children.length < 7) tr.appendChild(el("td", { class: "datepop-blank" }));
+    }
+    function focusDay() {
+      if (!cal) return;
+      var b = cal.pop.querySelector('[data-day="' + isoDay(cal.focus) + '"]');
+      if (b) b.focus();
+    }
+    function moveTo(v) {
+      cal.focus = v;
+      if (v.y !== cal.view.y || v.m !== cal.view.m) cal.view = { y: v.y, m: v.m };
+      renderCal();
+      focusDay();
+    }
+    function placeCal() {
+      if (!cal) return;
+      var r = cal.vis.getBoundingClientRect(), pop = cal.pop;
+      var w = pop.offsetWidth, h = pop.offsetHeight, vw = document.documentElement.clientWidth, vh = window.innerHeight;
+      var left = Math.max(4, Math.min(r.left, vw - w - 4)), top = r.bottom + 4;
+      if (top + h > vh - 4 && r.top - h - 4 >= 4) top = r.top - h - 4;
+      pop.style.left = left + "px";
+      pop.style.top = top + "px";
+    }
+    function closeCal(refocus) {
+      if (!cal) return;
+      var c = cal;
+      cal = null;
+      var btn = wrapOf(c.vis) && wrapOf(c.vis).querySelector(".date-open");
+      if (btn) btn.setAttribute("aria-expanded", "false");
+      c.pop.remove();
+      if (refocus) c.vis.focus();
+    }
+    function pick(v) {
+      var c = cal, hid = hiddenOf(c.vis);
+      if (!allowed(hid, v)) return;
+      var withTime = timed(c.vis), old = parse(c.vis.value, withTime, timeOf(hid));
+      var keep = old ? { h: old.h, mi: old.mi } : parse("01.01.2000", withTime, timeOf(hid)) || { h: null, mi: null };
+      c.vis.value = show({ y: v.y, m: v.m, d: v.d, h: keep.h, mi: keep.mi }, withTime);
+      commit(c.vis);
+      closeCal(true);
+      c.vis.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
+    document.addEventListener("click", function (e) {
+      var t = e.target.closest ? e.target : null;
+      if (!t) return;
+      var open = t.closest(".date-open");
+      if (open) {
+        var vis = wrapOf(open).querySelector("input[data-date-text]");
+        if (cal && cal.vis === vis) closeCal(true); else openCal(vis);
+        return;
+      }
+      if (!cal || !cal.pop.contains(t)) return;
+      var day = t.closest("[data-day]"), nav = t.closest("[data-nav]");
+      if (day) { if (day.getAttribute("aria-disabled") !== "true") pick(parse(day.getAttribute("data-day"), false)); }
+      else if (nav) { cal.focus = addMonths(cal.focus, +nav.getAttribute("data-nav")); cal.view = { y: cal.focus.y, m: cal.focus.m }; renderCal(); }
+      else if (t.closest("[data-today]")) pick(todayV());
+    });
+    // A click anywhere else closes it.
+    document.addEventListener("mousedown", function (e) {
+      if (!cal || cal.pop.contains(e.target) || (wrapOf(e.target) === wrapOf(cal.vis) && e.target.closest(".date-open"))) return;
+      closeCal(false);
+    }, true);
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (cal && cal.pop.contains(t)) {
+        var f = cal.focus, day = t.closest("[data-day]"), next = null;
+        if (e.key === "Escape") next = "close";
+        else if (e.key === "Tab") {
+          var stops = Array.prototype.slice.call(cal.pop.querySelectorAll("button.datepop-nav, .datepop-day[tabindex='0'], .datepop-today"));
+          var at = stops.indexOf(t), to = (at + (e.shiftKey ? -1 : 1) + stops.length) % stops.length;
+          stops[to].focus();
+          next = "done";
+        } else if (day) {
+          if (e.key === "ArrowLeft") next = addDays(f, -1);
+          else if (e.key === "ArrowRight") next = addDays(f, 1);
+          else if (e.key === "ArrowUp") next = addDays(f, -7);
+          else if (e.key === "ArrowDown") next = addDays(f, 7);
+          else if (e.key === "PageUp") next = addMonths(f, e.shiftKey ? -12 : -1);
+          else if (e.key === "PageDown") next = addMonths(f, e.shiftKey ? 12 : 1);
+          else if (e.key === "Home") next = addDays(f, -((utc(f).getUTCDay() + 6) % 7));
+          else if (e.key === "End") next = addDays(f, 6 - ((utc(f).getUTCDay() + 6) % 7));
+          else if (e.key === "Enter" || e.key === " ") { pick(parse(day.getAttribute("data-day"), false)); next = "done"; }
+        }
+        if (!next) return;
+        e.preventDefault();
+        e.stopPropagation();
+        if (next === "close") closeCal(true);
+        else if (next !== "done") moveTo(next);
+        return;
+      }
+      if (!t.matches || !t.matches("input[data-date-text]")) return;
+      if (e.key === "ArrowDown" && !(cal && cal.vis === t)) { e.preventDefault(); openCal(t); return; }
+      if (e.key === "Escape" && cal && cal.vis === t) { e.preventDefault(); e.stopPropagation(); closeCal(true); return; }
+      if (e.key === "Enter") {
+        if (!commit(t)) { e.preventDefault(); return; }
+        // The condition builder applies on Enter in its value; it listens on the original input.
+        var hid = hiddenOf(t);
+        if (hid && hid.hasAttribute("data-fb-val")) hid.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+      }
+    }, true);
+    // Read before anything else hears the change (an hx-trigger="change" form sends the hidden value).
+    document.addEventListener("change", function (e) {
+      if (e.target.matches && e.target.matches("input[data-date-text]")) commit(e.target);
+    }, true);
+    document.addEventListener("focusout", function (e) {
+      if (e.target.matches && e.target.matches("input[data-date-text]")) commit(e.target);
+    });
+    document.addEventListener("input", function (e) {
+      if (e.target.matches && e.target.matches("input[data-date-text]") && e.target.hasAttribute("data-date-bad") && parse(e.target.value, timed(e.target), "")) markOk(e.target);
+    });
+    // A form is sent only with every date read; one that is not a date stops it, pointed out.
+    document.addEventListener("submit", function (e) {
+      var form = e.target, bad = null;
+      if (!form.querySelectorAll) return;
+      form.querySelectorAll("input[data-date-text]").forEach(function (vis) {
+        if (!commit(vis) && !bad) bad = vis;
+      });
+      if (!bad) return;
+      e.preventDefault();
+      e.stopPropagation();
+      bad.focus();
+    }, true);
+    window.addEventListener("resize", placeCal);
+    document.addEventListener("scroll", function (e) {
+      if (cal && !cal.pop.contains(e.target)) placeCal();
+    }, true);
+    document.addEventListener("htmx:beforeHistorySave", function () { closeCal(false); });
+    document.addEventListener("htmx:beforeSwap", function () {
+      if (cal && !document.body.contains(cal.vis)) closeCal(false);
+    });
+
+    document.addEventListener("DOMContentLoaded", function () { upgradeIn(document.body); });
+    if (document.readyState !== "loading") upgradeIn(document.body);
+    document.addEventListener("htmx:load", function (e) { upgradeIn(e.detail.elt); });
+    // Inputs made by scripts (the condition builder's date values) too.
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        r.addedNodes.forEach(function (n) { if (n.nodeType === 1) upgradeIn(n); });
+      });
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  })();
 })();
 
 // ---- The violations inbox: "tick all" for a rule's bulk answer; dismissing an inline offer. ----

@@ -7,6 +7,7 @@ mod assistants;
 mod audit;
 mod auth;
 mod browser;
+mod browser_dates;
 mod browser_filters;
 mod browser_messages;
 mod browser_not_lead;
