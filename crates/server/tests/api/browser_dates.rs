@@ -146,6 +146,32 @@ async fn dates_are_typed_and_picked_in_the_ui_language() {
     b.shot("dates-today-reschedule-ru").await;
     press(&b, &Key::Enter.to_string()).await;
     b.wait_until("the day kept with its time", &format!("document.getElementById('due-{task}-iso').value === '2026-11-24T10:15'")).await;
+    // Limits: an input with min and max (made by a script, like the condition builder's) takes
+    // only days between them, and the calendar greys out the rest; a script setting the hidden
+    // value is shown in the field.
+    js(
+        &b,
+        "document.getElementById('main').insertAdjacentHTML('beforeend', '<form id=\"limits\"><label for=\"lim\">Срок</label><input type=\"date\" id=\"lim\" name=\"lim\" min=\"2026-12-01\" max=\"2026-12-31\"></form>');",
+    )
+    .await;
+    b.wait_for("#lim[data-date-text]").await;
+    type_into(&b, "#lim", "30.11.2026").await;
+    press(&b, &Key::Tab.to_string()).await;
+    b.wait_until("the limit said", "document.querySelector('#limits .date-error').textContent === 'Не раньше 01.12.2026'").await;
+    assert_eq!(value_of(&b, "#lim-iso").await, json!(""));
+    b.client.find(Locator::Css("#limits .date-open")).await.unwrap().click().await.unwrap();
+    b.wait_until("the calendar at the first allowed day", "document.activeElement.dataset.day === '2026-12-01'").await;
+    let greyed = js(&b, "return [document.querySelector('[data-day=\"2026-12-31\"]').getAttribute('aria-disabled'), document.querySelector('[data-day=\"2027-01-01\"]')];").await;
+    assert_eq!(greyed, json!([null, null]));
+    press(&b, &Key::PageDown.to_string()).await;
+    b.wait_until("January", "document.activeElement.dataset.day === '2027-01-01'").await;
+    assert_eq!(js(&b, "return document.activeElement.getAttribute('aria-disabled');").await, json!("true"));
+    press(&b, &Key::Enter.to_string()).await;
+    assert_eq!(value_of(&b, "#lim-iso").await, json!(""), "a day out of range is not picked");
+    press(&b, &Key::Escape.to_string()).await;
+    js(&b, "document.getElementById('lim-iso').value = '2026-12-20';").await;
+    assert_eq!(value_of(&b, "#lim").await, json!("20.12.2026"));
+    assert_eq!(js(&b, "return document.getElementById('lim').hasAttribute('aria-invalid');").await, json!(false));
     b.client.goto(&format!("{}/deals/{deal}", app.base)).await.unwrap();
 
     // English: the dates as the English pages show them, Monday still first.
@@ -171,6 +197,27 @@ async fn dates_are_typed_and_picked_in_the_ui_language() {
     b.shot("dates-edit-en").await;
     b.client.find(Locator::Css("#deal-fields button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_field(&app, deal, "expected_close_date", json!("2026-12-20")).await;
+
+    // In the board's dialog (a modal <dialog>): the calendar opens over it and a click picks.
+    b.client.goto(&format!("{}/board", app.base)).await.unwrap();
+    b.wait_for(&format!(".column[data-stage-id=\"{}\"] .column-add", app.ids.stages[0])).await.click().await.unwrap();
+    b.wait_until("the deal dialog", "document.getElementById('dialog').open && document.querySelector('#dialog #f-expected_close_date[data-date-text]')").await;
+    b.client.find(Locator::Css("#dialog .date-open")).await.unwrap().click().await.unwrap();
+    b.wait_for("#dialog .datepop").await;
+    let on_top = js(
+        &b,
+        "var r = document.querySelector('#dialog .datepop').getBoundingClientRect();
+         return !!document.elementFromPoint(r.left + r.width / 2, r.bottom - 60).closest('.datepop');",
+    )
+    .await;
+    assert_eq!(on_top, json!(true), "the calendar is not clipped by the dialog");
+    b.shot("dates-dialog-calendar-en").await;
+    b.client.find(Locator::Css("#dialog .datepop-nav[data-nav='1']")).await.unwrap().click().await.unwrap();
+    let first = js(&b, "return document.querySelector('#dialog .datepop-day').dataset.day;").await;
+    b.client.find(Locator::Css("#dialog .datepop-day")).await.unwrap().click().await.unwrap();
+    b.wait_until("picked by a click", "!document.querySelector('.datepop')").await;
+    assert_eq!(value_of(&b, "#dialog input[name=expected_close_date]").await, first);
+    js(&b, "document.getElementById('dialog').close();").await;
 
     // A phone: the freeze form's return date, the calendar inside the screen, nothing sideways.
     b.fit_viewport(390, 844).await;
