@@ -335,8 +335,6 @@ impl Db {
         rows += self.install_catalogue(&sys, &Default::default()).await?.len() as u64;
         // Bulk rows bypass the writes that keep each client's last activity; compute it once.
         self.backfill_last_activity(ws.id).await?;
-        // … and the words global search finds names and titles by.
-        self.reindex_search(Some(ws.id), &mut |_| {}).await?;
         Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
     }
 
@@ -989,6 +987,7 @@ struct Producer<'a> {
     b_note: Batch,
     b_history: Batch,
     b_stay: Batch,
+    b_terms: Batch,
 }
 
 const ORG_COLS: &[&str] = &["id", "workspace_id", "name", "owner_id", "address", "website", "tax_id", "custom", "created_at", "updated_at"];
@@ -1077,6 +1076,7 @@ impl<'a> Producer<'a> {
             b_note: Batch::new("notes", NOTE_COLS),
             b_history: Batch::new("history", HISTORY_COLS),
             b_stay: Batch::new("stage_stays", &crate::stage_history::COLUMNS),
+            b_terms: Batch::new("search_terms", &["workspace_id", "entity", "term", "record_id"]),
         }
     }
 
@@ -1093,7 +1093,7 @@ impl<'a> Producer<'a> {
         for j in 0..self.p.deals {
             self.deal(j)?;
         }
-        for b in [&mut self.b_deal, &mut self.b_activity, &mut self.b_note, &mut self.b_history, &mut self.b_stay] {
+        for b in [&mut self.b_deal, &mut self.b_activity, &mut self.b_note, &mut self.b_history, &mut self.b_stay, &mut self.b_terms] {
             b.flush(self.sink)?;
         }
         Ok(())
@@ -1119,7 +1119,14 @@ impl<'a> Producer<'a> {
             text(changes),
             int(at),
         ];
-        self.b_history.push(row, self.sink)
+        self.b_history.push(row, self.sink)?;
+        // A record's name or title is what global search finds it by: its words go in as well.
+        if crate::search::SEARCHED.contains(&(entity, field)) {
+            for term in poryadok_core::search::terms(value) {
+                self.b_terms.push([int(self.p.ws), text(entity.name()), text(term), int(id)], self.sink)?;
+            }
+        }
+        Ok(())
     }
 
     fn org(&mut self, k: u64) -> Result<(), Halt> {

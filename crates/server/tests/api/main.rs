@@ -12,6 +12,7 @@ mod browser_filters;
 mod browser_messages;
 mod browser_not_lead;
 mod browser_records;
+mod browser_reports;
 mod channels;
 mod crud;
 mod errors;

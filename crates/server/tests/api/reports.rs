@@ -12,7 +12,7 @@ crate::both_dbs!(
 );
 
 /// Creates a deal for `owner` and walks it through `path` (stage indexes), then closes it.
-async fn walk(app: &TestApp, owner: i64, title: &str, path: &[usize], close: Option<&str>) -> i64 {
+pub async fn walk(app: &TestApp, owner: i64, title: &str, path: &[usize], close: Option<&str>) -> i64 {
     let id = app.create(&app.t.admin, "deals", json!({"title": title, "owner_id": owner, "value": 100_000})).await;
     for s in path {
         let (st, v) = app.patch(&app.t.admin, &format!("/api/v1/deals/{id}"), json!({"stage_id": app.ids.stages[*s]})).await;
@@ -35,7 +35,7 @@ async fn walk(app: &TestApp, owner: i64, title: &str, path: &[usize], close: Opt
 /// - m2: all five taken into work, four to «Коммуникация», none won, two lost there.
 ///   Reached 5 / 5 / 4, won 0, lost 2.
 /// - and a wrong number, closed as not a lead, which counts nowhere.
-async fn department(app: &TestApp) {
+pub async fn department(app: &TestApp) {
     let (m1, m2) = (app.ids.manager1, app.ids.manager2);
     for (i, close) in [Some("lost"), Some("lost"), None, None].iter().enumerate() {
         walk(app, m1, &format!("m1 новая {i}"), &[], *close).await;
