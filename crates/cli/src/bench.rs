@@ -45,6 +45,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// The sales reports (funnel, managers) over a month and a year beside hand-written SQL;
+    /// with `--backfill`, the stage history's rebuild rate (it replaces the generated stays).
+    Reports {
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        #[arg(long)]
+        backfill: bool,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -87,6 +95,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
         BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
+        BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

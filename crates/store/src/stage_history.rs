@@ -234,6 +234,16 @@ async fn backfill_workspace<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+impl crate::Db {
+    /// Rebuilds the stage history of a workspace (every workspace when `None`) from the deals'
+    /// history; returns how many deals it went through.
+    pub async fn backfill_stage_history(&self, ws: Option<i64>) -> Result<u64> {
+        let mut n = 0u64;
+        backfill_all(&self.write, ws, &mut |k| n += k).await?;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
