@@ -599,10 +599,10 @@ fn add_other_paths(paths: &mut Paths) {
             simple(
                 "reports",
                 "report",
-                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it) or managers (each owner's cohort funnel beside the department's, with the weakest step). Deals closed as not a lead are left out.",
+                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it), managers (each owner's cohort funnel beside the department's, with the weakest step), sales (of the deals closed in the period: won, revenue, average deal, cycle created → won as median and mean days, win rate; by group) or lost_reasons (deals lost in the period by reason, by the stage they were lost at and by manager). Deals closed as not a lead are left out.",
                 "200",
                 "the report (or its CSV / XLSX with format)",
-                object("{data: {report, pipeline_id, period: {from, to}, cohort|department, movement|managers, previous?}}"),
+                object("{data: {report, pipeline_id, period: {from, to}, cohort|department|total, movement|managers|rows|reasons, group?, step?, stages?, previous?}}"),
             )
             .parameter(
                 ParameterBuilder::new()
@@ -613,12 +613,14 @@ fn add_other_paths(paths: &mut Paths) {
             )
             .parameter(query_param("from", "first day, YYYY-MM-DD in the workspace's time zone (with to; default: the current month)"))
             .parameter(query_param("to", "last day, YYYY-MM-DD, inclusive"))
-            .parameter(query_param("pipeline_id", "pipeline (default: the one with most deals)"))
+            .parameter(query_param("pipeline_id", "pipeline (default: the one with most deals; for sales, every pipeline)"))
             .parameter(query_param("team_id", "only the deals of this team's members"))
             .parameter(query_param("owner_id", "only this manager's deals"))
             .parameter(query_param("filter", "a filter expression over deals"))
             .parameter(query_param("compare", "previous: the same report over as many days just before"))
-            .parameter(query_param("format", "json (default), csv or xlsx")),
+            .parameter(query_param("format", "json (default), csv or xlsx"))
+            .parameter(query_param("group", "sales: period (default), owner, source or pipeline"))
+            .parameter(query_param("step", "sales by period: day, week or month (default: day up to 31 days, week up to 92, else month)")),
         )]),
     );
     add(

@@ -74,8 +74,16 @@ pub async fn report(
             let d = r::funnel(&st.db, &actor, params).await?;
             (d.json(), d.table(&t))
         }
-        _ => {
+        "managers" => {
             let d = r::managers(&st.db, &actor, params, &t).await?;
+            (d.json(), d.table(&t))
+        }
+        "sales" => {
+            let d = r::sales(&st.db, &actor, params).await?;
+            (d.json(), d.table(&t))
+        }
+        _ => {
+            let d = r::lost_reasons(&st.db, &actor, params).await?;
             (d.json(), d.table(&t))
         }
     };

@@ -4,7 +4,7 @@
 use super::card::Opt;
 use super::i18n::T;
 use super::{render_status, OrUi, Ui, UiResult};
-use crate::report::{self as r, Format, FunnelData, ManagersData, Params};
+use crate::report::{self as r, Format, FunnelData, LostData, ManagersData, Params, SalesData};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -15,6 +15,8 @@ use axum::Router;
 use poryadok_core::report::{ratio, step_conversions};
 use poryadok_core::schema::Entity;
 use poryadok_store::report::funnel::FunnelCounts;
+use poryadok_store::report::lost_reasons::Lost;
+use poryadok_store::report::sales::{SalesCounts, SalesGroup, SalesKey, Step};
 use poryadok_store::{ListQuery, StoreError};
 
 pub fn routes() -> Router<AppState> {
@@ -31,6 +33,11 @@ pub struct ReportForm {
     pub team: String,
     pub owner: String,
     pub filter: String,
+    /// How `sales` is grouped, and the step as given (empty: chosen by the period's length).
+    pub group: String,
+    pub step: String,
+    pub groups: Vec<Opt>,
+    pub steps: Vec<Opt>,
     pub pipelines: Vec<Opt>,
     pub teams: Vec<Opt>,
     pub owners: Vec<Opt>,
@@ -95,7 +102,36 @@ pub struct ManagerRow {
     pub weakest: String,
 }
 
+/// A group of the sales report: its figures, each count a link to its deals.
+pub struct SalesLine {
+    pub label: String,
+    pub won: String,
+    pub won_href: String,
+    pub value: String,
+    pub average: String,
+    pub lost: String,
+    pub lost_href: String,
+    pub win_rate: String,
+    pub median: String,
+    pub mean: String,
+    /// The comparison period's revenue.
+    pub previous: String,
+}
+
+/// A row of lost deals (a reason, a stage or the total): the count and its link, the value,
+/// the share, and per manager (for reasons) the count and its link.
+pub struct LostLine {
+    pub label: String,
+    pub lost: String,
+    pub href: String,
+    pub value: String,
+    pub share: String,
+    pub cells: Vec<(String, String)>,
+}
+
 pub enum Body {
+    Sales { bars: Vec<Bar>, head: String, rows: Vec<SalesLine>, total: SalesLine, compare: String },
+    Lost { bars: Vec<Bar>, managers: Vec<String>, reasons: Vec<LostLine>, total: LostLine, stages: Vec<LostLine>, compare: String },
     Funnel { bars: Vec<Bar>, rows: Vec<FunnelRow>, won: String, won_href: String, moved_won: String, compare: String },
     Managers { steps: Vec<String>, department: ManagerRow, rows: Vec<ManagerRow>, bars: Vec<Bar> },
 }
@@ -105,6 +141,8 @@ pub struct ReportView {
     pub hint: String,
     pub period: String,
     pub empty: bool,
+    /// What the empty state explains.
+    pub empty_text: String,
     pub body: Body,
 }
 
@@ -135,7 +173,8 @@ async fn report_page(State(st): State<AppState>, ui: Ui, Path(name): Path<String
     let (status, v) = match r::params(&st.db, &ui.actor, name, &pairs).await {
         Ok(params) if params.format != Format::Json => return export(&st, &ui, params).await,
         Ok(params) => {
-            f.pipeline = params.scope.pipeline.to_string();
+            f.pipeline = params.pipeline().map(|p| p.to_string()).unwrap_or_default();
+            f.group = params.group.as_str().to_string();
             f.from = params.period.from_date.clone();
             f.to = params.period.to_date.clone();
             (StatusCode::OK, Some(view(&st, &ui, params).await.or_ui(&ui)?))
@@ -165,7 +204,9 @@ async fn export(st: &AppState, ui: &Ui, params: Params) -> UiResult {
     let from = params.period.from_date.clone();
     let table = match name {
         "funnel" => r::funnel(&st.db, &ui.actor, params).await.or_ui(ui)?.table(&ui.t),
-        _ => r::managers(&st.db, &ui.actor, params, &ui.t).await.or_ui(ui)?.table(&ui.t),
+        "managers" => r::managers(&st.db, &ui.actor, params, &ui.t).await.or_ui(ui)?.table(&ui.t),
+        "sales" => r::sales(&st.db, &ui.actor, params).await.or_ui(ui)?.table(&ui.t),
+        _ => r::lost_reasons(&st.db, &ui.actor, params).await.or_ui(ui)?.table(&ui.t),
     };
     let file = format!("{name}-{from}");
     Ok(match format {
@@ -197,6 +238,16 @@ async fn form(st: &AppState, ui: &Ui, name: &'static str, pairs: &[(String, Stri
         team: get("team_id"),
         owner: get("owner_id"),
         filter: get("filter"),
+        group: get("group"),
+        step: get("step"),
+        groups: SalesGroup::ALL
+            .iter()
+            .map(|g| Opt { value: g.as_str().into(), label: ui.t.t(&format!("reports.sales.by.{}", g.as_str())).to_string() })
+            .collect(),
+        steps: Step::ALL
+            .iter()
+            .map(|s| Opt { value: s.as_str().into(), label: ui.t.t(&format!("reports.step.{}", s.as_str())).to_string() })
+            .collect(),
         pipelines,
         teams,
         owners,
@@ -241,12 +292,8 @@ fn instant(ms: i64) -> String {
 
 /// The deals list narrowed to the report's deals and `extra`: where every count leads.
 fn deals_href(p: &Params, field: &str, extra: &str) -> String {
-    let mut e = format!(
-        "pipeline = {} and status != not_lead and {field} >= {} and {field} < {}",
-        quoted(&p.pipeline_name),
-        instant(p.scope.from),
-        instant(p.scope.to)
-    );
+    let mut e = if p.all_pipelines { String::new() } else { format!("pipeline = {} and ", quoted(&p.pipeline_name)) };
+    e.push_str(&format!("status != not_lead and {field} >= {} and {field} < {}", instant(p.scope.from), instant(p.scope.to)));
     if let Some(o) = p.scope.owner {
         e.push_str(&format!(" and owner = {o}"));
     }
@@ -270,16 +317,29 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
             let d = r::funnel(&st.db, &ui.actor, params).await?;
             (d.now.cohort.deals == 0 && d.now.movement.deals == 0, funnel_body(ui, &d))
         }
-        _ => {
+        "managers" => {
             let d = r::managers(&st.db, &ui.actor, params, t).await?;
             (d.department.deals == 0, managers_body(ui, &d))
         }
+        "sales" => {
+            let d = r::sales(&st.db, &ui.actor, params).await?;
+            (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d))
+        }
+        _ => {
+            let d = r::lost_reasons(&st.db, &ui.actor, params).await?;
+            (d.now.cells.is_empty(), lost_body(ui, &d))
+        }
+    };
+    let empty_key = match name {
+        "sales" | "lost_reasons" => format!("reports.{name}.empty"),
+        _ => "reports.empty".to_string(),
     };
     Ok(ReportView {
         title: t.t(&format!("reports.{name}.title")).to_string(),
         hint: t.t(&format!("reports.{name}.hint")).to_string(),
         period,
         empty,
+        empty_text: t.t(&empty_key).to_string(),
         body,
     })
 }
@@ -375,7 +435,7 @@ fn managers_body(ui: &Ui, d: &ManagersData) -> Body {
             weakest: weak.map(|i| d.step_name(t, i)).unwrap_or_default(),
         }
     };
-    let department = ManagerRow { weakest: String::new(), ..row(&t.t("reports.department"), None, &d.department, None) };
+    let department = ManagerRow { weakest: String::new(), ..row(t.t("reports.department"), None, &d.department, None) };
     let department =
         ManagerRow { steps: department.steps.into_iter().map(|s| StepCell { href: String::new(), ..s }).collect(), ..department };
     let max = d.managers.iter().map(|(m, _, _)| m.counts.won_value).max().unwrap_or(0).max(1) as f64;
@@ -394,4 +454,186 @@ fn managers_body(ui: &Ui, d: &ManagersData) -> Body {
     let rows = d.managers.iter().map(|(m, name, weak)| row(name, m.owner_id, &m.counts, *weak)).collect();
     let steps = (0..d.stages.len()).map(|i| d.step_name(t, i)).collect();
     Body::Managers { steps, department, rows, bars }
+}
+
+/// Days as people read them (the column names the unit): `3,5`, `3.5`; a dash where there is nothing.
+fn days(t: &T, ms: Option<f64>) -> String {
+    match ms {
+        None => "—".into(),
+        Some(ms) => {
+            let n = (ms / 86_400_000.0 * 10.0).round() / 10.0;
+            let text = if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") };
+            match t.lang {
+                poryadok_core::msg::Lang::Ru => text.replace('.', ","),
+                poryadok_core::msg::Lang::En => text,
+            }
+        }
+    }
+}
+
+fn sales_body(ui: &Ui, d: &SalesData) -> Body {
+    let (t, fmt, p) = (&ui.t, ui.fmt(), &d.params);
+    let currency = ui.actor.ws.currency.clone();
+    // What narrows the deals list to a row's deals.
+    let narrow = |i: usize| -> String {
+        let Some(row) = d.now.rows.get(i) else { return String::new() };
+        if let Some(b) = &row.bucket {
+            return format!("closed_at >= {} and closed_at < {}", instant(b.from), instant(b.to));
+        }
+        match (&row.key, p.group) {
+            (SalesKey::Id(Some(id)), SalesGroup::Pipeline) => {
+                format!("pipeline = {}", quoted(d.names.get(id).map_or("", String::as_str)))
+            }
+            (SalesKey::Id(Some(id)), _) => format!("owner = {id}"),
+            (SalesKey::Id(None), _) => "owner is empty".into(),
+            (SalesKey::Text(Some(s)), _) => format!("source = {}", quoted(s)),
+            (SalesKey::Text(None), _) => "source is empty".into(),
+        }
+    };
+    let href = |extra: &str, status: &str| {
+        let e = if extra.is_empty() { format!("status = {status}") } else { format!("{extra} and status = {status}") };
+        deals_href(p, "closed_at", &e)
+    };
+    let line = |label: String, c: &SalesCounts, extra: &str, prev: Option<&SalesCounts>| SalesLine {
+        label,
+        won: fmt.count(c.won),
+        won_href: href(extra, "won"),
+        value: fmt.money(c.won_value, &currency),
+        average: r::average(c).map_or_else(|| "—".into(), |a| fmt.money(a, &currency)),
+        lost: fmt.count(c.lost),
+        lost_href: href(extra, "lost"),
+        win_rate: pct(t, r::win_rate(c)),
+        median: days(t, c.cycle_median_ms),
+        mean: days(t, r::cycle_mean_ms(c)),
+        previous: prev.map(|x| fmt.money(x.won_value, &currency)).unwrap_or_default(),
+    };
+    let day = |s: &str| fmt.date_str(s);
+    let rows: Vec<SalesLine> =
+        d.now.rows.iter().enumerate().map(|(i, row)| line(d.label(t, row, day), &row.counts, &narrow(i), d.previous_of(i))).collect();
+    let total = line(t.t("reports.total").to_string(), &d.now.total, "", d.previous.as_ref().map(|x| &x.total));
+    let max = (0..d.now.rows.len())
+        .flat_map(|i| [Some(d.now.rows[i].counts.won_value), d.previous_of(i).map(|c| c.won_value)])
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let bars = d
+        .now
+        .rows
+        .iter()
+        .enumerate()
+        .zip(&rows)
+        .map(|((i, row), l)| Bar {
+            label: l.label.clone(),
+            text: format!("{} · {}", l.value, l.won),
+            width: row.counts.won_value as f64 / max * 100.0,
+            previous: d.previous.as_ref().map(|_| d.previous_of(i).map_or(0.0, |c| c.won_value as f64 / max * 100.0)),
+            previous_text: d
+                .previous
+                .as_ref()
+                .map(|_| fmt.money(d.previous_of(i).map_or(0, |c| c.won_value), &currency))
+                .unwrap_or_default(),
+            href: l.won_href.clone(),
+        })
+        .collect();
+    let compare = match (&p.compare, &d.previous) {
+        (Some(pp), Some(x)) => t.fmt(
+            "reports.sales.compared",
+            &[
+                ("from", fmt.date_str(&pp.from_date).as_str()),
+                ("to", fmt.date_str(&pp.to_date).as_str()),
+                ("value", fmt.money(x.total.won_value, &currency).as_str()),
+                ("won", fmt.count(x.total.won).as_str()),
+            ],
+        ),
+        _ => String::new(),
+    };
+    Body::Sales { bars, head: d.group_head(t), rows, total, compare }
+}
+
+fn lost_body(ui: &Ui, d: &LostData) -> Body {
+    let (t, fmt, p) = (&ui.t, ui.fmt(), &d.params);
+    let currency = ui.actor.ws.currency.clone();
+    let total = d.now.total();
+    let reason_is =
+        |r: &Option<String>| r.as_ref().map_or_else(|| "lost_reason is empty".to_string(), |r| format!("lost_reason = {}", quoted(r)));
+    let owner_is = |o: Option<i64>| o.map_or_else(|| "owner is empty".to_string(), |o| format!("owner = {o}"));
+    let href = |extra: &str| {
+        deals_href(p, "closed_at", &if extra.is_empty() { "status = lost".into() } else { format!("status = lost and {extra}") })
+    };
+    let owners = d.now.by_owner();
+    let line = |label: String, l: &Lost, extra: &str| LostLine {
+        label,
+        lost: fmt.count(l.lost),
+        href: href(extra),
+        value: fmt.money(l.value, &currency),
+        share: pct(t, ratio(l.lost, total.lost)),
+        cells: Vec::new(),
+    };
+    let by_reason = d.now.by_reason();
+    let reasons: Vec<LostLine> = by_reason
+        .iter()
+        .map(|(reason, l)| LostLine {
+            cells: owners
+                .iter()
+                .map(|(o, _)| {
+                    let n = d.now.count(reason, *o).lost;
+                    let link = if n > 0 { href(&format!("{} and {}", reason_is(reason), owner_is(*o))) } else { String::new() };
+                    (fmt.count(n), link)
+                })
+                .collect(),
+            ..line(d.reason_name(t, reason), l, &reason_is(reason))
+        })
+        .collect();
+    let total_line = LostLine {
+        cells: owners.iter().map(|(o, l)| (fmt.count(l.lost), href(&owner_is(*o)))).collect(),
+        ..line(t.t("reports.total").to_string(), &total, "")
+    };
+    let stages = d
+        .now
+        .by_stage()
+        .iter()
+        .map(|(s, l)| {
+            let name = d.stage_name(*s);
+            let extra = match s {
+                Some(_) => format!("stage = {}", quoted(&name)),
+                None => "stage is empty".into(),
+            };
+            line(name, l, &extra)
+        })
+        .collect();
+    let prev = d.previous.as_ref().map(|x| x.by_reason());
+    let max = by_reason.iter().map(|(_, l)| l.lost).chain(prev.iter().flatten().map(|(_, l)| l.lost)).max().unwrap_or(0).max(1) as f64;
+    let bars = by_reason
+        .iter()
+        .zip(&reasons)
+        .map(|((reason, l), line)| {
+            let before = prev.as_ref().map(|p| p.iter().find(|(r, _)| r == reason).map_or(0, |(_, l)| l.lost));
+            Bar {
+                label: line.label.clone(),
+                text: format!("{} · {}", line.lost, line.value),
+                width: l.lost as f64 / max * 100.0,
+                previous: before.map(|n| n as f64 / max * 100.0),
+                previous_text: before.map(|n| fmt.count(n)).unwrap_or_default(),
+                href: line.href.clone(),
+            }
+        })
+        .collect();
+    let compare = match (&p.compare, &d.previous) {
+        (Some(pp), Some(x)) => {
+            let l = x.total();
+            t.fmt(
+                "reports.lost_reasons.compared",
+                &[
+                    ("from", fmt.date_str(&pp.from_date).as_str()),
+                    ("to", fmt.date_str(&pp.to_date).as_str()),
+                    ("lost", fmt.count(l.lost).as_str()),
+                    ("value", fmt.money(l.value, &currency).as_str()),
+                ],
+            )
+        }
+        _ => String::new(),
+    };
+    let managers = owners.iter().map(|(o, _)| d.owner_name(t, *o)).collect();
+    Body::Lost { bars, managers, reasons, total: total_line, stages, compare }
 }

@@ -30,6 +30,7 @@ mod notifications;
 mod openapi;
 mod regulation;
 mod reports;
+mod reports_sales;
 mod reliability;
 mod search;
 mod security;

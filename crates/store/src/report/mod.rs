@@ -13,6 +13,8 @@ use sea_orm::ConnectionTrait;
 use sea_query::{Cond, Expr, Order, Query, SelectStatement};
 
 pub mod funnel;
+pub mod lost_reasons;
+pub mod sales;
 
 /// Which deals a report looks at.
 #[derive(Clone, Debug, Default)]
@@ -77,9 +79,16 @@ impl Db {
     /// The deals of the scope the caller may see (not their period): a condition on the
     /// unaliased `deals` table.
     pub(crate) fn report_deals(&self, actor: &Actor, scope: &ReportScope) -> Cond {
-        let mut c = Cond::all()
-            .add(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .add(Expr::col(col("pipeline_id")).eq(scope.pipeline))
+        self.report_deals_in(actor, scope, Some(scope.pipeline))
+    }
+
+    /// [`Db::report_deals`] in one pipeline, or (none) in every pipeline of the workspace.
+    pub(crate) fn report_deals_in(&self, actor: &Actor, scope: &ReportScope, pipeline: Option<i64>) -> Cond {
+        let mut c = Cond::all().add(Expr::col(col("workspace_id")).eq(actor.ws_id()));
+        if let Some(p) = pipeline {
+            c = c.add(Expr::col(col("pipeline_id")).eq(p));
+        }
+        c = c
             .add(Expr::col(col("deleted_at")).is_null())
             // Not a lead was never in the funnel.
             .add(Expr::col(col("status")).ne(DealStatus::NotLead.as_str()));
