@@ -40,6 +40,8 @@ pub struct Params {
     pub pipeline_name: String,
     /// `sales` without `pipeline_id`: every pipeline of the workspace.
     pub all_pipelines: bool,
+    /// The chosen team's name (for the filter expressions of drill-down links).
+    pub team_name: String,
     /// What `sales` groups by, and its buckets' length when by period.
     pub group: SalesGroup,
     pub step: Step,
@@ -114,7 +116,11 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
     } else {
         db.names(actor, Entity::Pipeline, [pipeline]).await?.remove(&pipeline).unwrap_or_default()
     };
-    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, group, step })
+    let team_name = match scope.team {
+        Some(t) => db.names(actor, Entity::Team, [t]).await?.remove(&t).unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, team_name, group, step })
 }
 
 /// The pipeline with the most deals; in a workspace without deals, its first pipeline.

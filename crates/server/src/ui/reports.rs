@@ -297,6 +297,9 @@ fn deals_href(p: &Params, field: &str, extra: &str) -> String {
     if let Some(o) = p.scope.owner {
         e.push_str(&format!(" and owner = {o}"));
     }
+    if p.scope.team.is_some() {
+        e.push_str(&format!(" and owner.team = {}", quoted(&p.team_name)));
+    }
     if !extra.is_empty() {
         e.push_str(" and ");
         e.push_str(extra);

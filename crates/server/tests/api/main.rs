@@ -31,6 +31,7 @@ mod openapi;
 mod regulation;
 mod reports;
 mod reports_sales;
+mod reports_sales_browser;
 mod reliability;
 mod search;
 mod security;

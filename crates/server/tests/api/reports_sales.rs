@@ -12,7 +12,7 @@ crate::both_dbs!(
     the_sales_and_lost_reasons_pages_lead_to_the_counted_deals,
 );
 
-const WEEK: &str = "from=2026-11-23&to=2026-11-30";
+pub const WEEK: &str = "from=2026-11-23&to=2026-11-30";
 
 /// Closes deal `id` at the current instant, after moving it to stage `stage` (an index of the
 /// test pipeline's stages) when given.
@@ -50,7 +50,7 @@ fn day(app: &TestApp, n: i64) {
 /// | I | 90 000 | m2 | Сайт | Клиенты | open | | |
 ///
 /// Returns the ids by letter, and the second pipeline's.
-async fn week(app: &TestApp) -> (std::collections::HashMap<char, i64>, i64) {
+pub async fn week(app: &TestApp) -> (std::collections::HashMap<char, i64>, i64) {
     let partners = app.create(&app.t.admin, "pipelines", json!({"name": "Партнёры"})).await;
     app.create(&app.t.admin, "stages", json!({"pipeline_id": partners, "name": "Новый"})).await;
     let (m1, m2) = (app.ids.manager1, app.ids.manager2);
@@ -336,6 +336,15 @@ async fn the_sales_and_lost_reasons_pages_lead_to_the_counted_deals(app: TestApp
     // m1's won count leads to A, B and P; their lost count to E and G.
     assert_eq!(titles(&app, &link_in_row(&html, "m1", 0)).await, vec!["Сделка A", "Сделка B", "Сделка P"]);
     assert_eq!(titles(&app, &link_in_row(&html, "m1", 1)).await, vec!["Сделка E", "Сделка G"]);
+    // A team narrows the links too: m3 of «Казань» has none of these deals.
+    let (_, teams) = app.get(&app.t.admin, "/api/v1/teams").await;
+    let team = |name: &str| teams["data"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()["id"].as_i64().unwrap();
+    let (_, html) = ui.get(&format!("/reports/sales?{WEEK}&group=owner&team_id={}", team("Центр"))).await;
+    let expr = link_in_row(&html, "m1", 0);
+    assert!(expr.contains("owner.team = \"Центр\""), "{expr}");
+    assert_eq!(titles(&app, &expr).await, vec!["Сделка A", "Сделка B", "Сделка P"]);
+    let (_, html) = ui.get(&format!("/reports/sales?{WEEK}&team_id={}", team("Казань"))).await;
+    assert!(html.contains("id=\"report-empty\""), "{html}");
     // Friday's bucket leads to B and P, in both pipelines.
     let (_, html) = ui.get(&format!("/reports/sales?{WEEK}")).await;
     let friday = link_in_row(&html, "27.11.2026", 0);
