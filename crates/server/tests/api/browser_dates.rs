@@ -132,7 +132,11 @@ async fn dates_are_typed_and_picked_in_the_ui_language() {
 
     // Today's reschedule keeps the server's local time and shows it the Russian way.
     let task = app
-        .create(&app.t.manager1, "activities", json!({"type": "task", "subject": "Позвонить", "deal_id": deal, "due_at": "2026-11-23T12:00:00Z"}))
+        .create(
+            &app.t.manager1,
+            "activities",
+            json!({"type": "task", "subject": "Позвонить", "deal_id": deal, "due_at": "2026-11-23T12:00:00Z"}),
+        )
         .await;
     b.client.goto(&format!("{}/today", app.base)).await.unwrap();
     b.wait_for(&format!("#due-{task}[data-date-text=datetime]")).await;
@@ -201,7 +205,11 @@ async fn dates_are_typed_and_picked_in_the_ui_language() {
     // In the board's dialog (a modal <dialog>): the calendar opens over it and a click picks.
     b.client.goto(&format!("{}/board", app.base)).await.unwrap();
     b.wait_for(&format!(".column[data-stage-id=\"{}\"] .column-add", app.ids.stages[0])).await.click().await.unwrap();
-    b.wait_until("the deal dialog", "document.getElementById('dialog').open && document.querySelector('#dialog #f-expected_close_date[data-date-text]')").await;
+    b.wait_until(
+        "the deal dialog",
+        "document.getElementById('dialog').open && document.querySelector('#dialog #f-expected_close_date[data-date-text]')",
+    )
+    .await;
     b.client.find(Locator::Css("#dialog .date-open")).await.unwrap().click().await.unwrap();
     b.wait_for("#dialog .datepop").await;
     let on_top = js(

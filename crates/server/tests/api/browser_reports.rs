@@ -26,16 +26,13 @@ async fn a_head_reads_the_funnel_and_the_managers_in_the_browser() {
     // A bar leads to the deals behind it.
     b.client.execute("document.querySelectorAll('ol.hbars a')[1].click();", vec![]).await.unwrap();
     b.wait_until("the deals list", "location.pathname === '/deals'").await;
-    b.wait_until("its totals", "document.getElementById('list-totals') && document.getElementById('list-totals').innerText.includes('11')").await;
+    b.wait_until("its totals", "document.getElementById('list-totals') && document.getElementById('list-totals').innerText.includes('11')")
+        .await;
 
     b.client.goto(&format!("{}/reports/managers", app.base)).await.unwrap();
     b.wait_for("#managers-table .weak").await;
     b.shot("reports-managers-ru").await;
-    let csv = b
-        .client
-        .execute("return fetch(document.getElementById('report-csv').href).then(r => r.text());", vec![])
-        .await
-        .unwrap();
+    let csv = b.client.execute("return fetch(document.getElementById('report-csv').href).then(r => r.text());", vec![]).await.unwrap();
     assert!(csv.as_str().unwrap_or("").contains("Слабый шаг"), "{csv}");
 
     b.client.execute("document.getElementById('lang-switch').click();", vec![]).await.unwrap();
