@@ -26,11 +26,11 @@ fn cohort_sql(pipeline: i64, from: i64, to: i64, by_owner: bool) -> String {
 
 /// The movement funnel by hand: stage entries in the period, and deals closed in it.
 fn movement_sql(pipeline: i64, from: i64, to: i64) -> [String; 3] {
-    let deals = format!(
-        "SELECT id FROM deals WHERE workspace_id = $1 AND pipeline_id = {pipeline} AND deleted_at IS NULL AND status <> 'not_lead'"
-    );
+    let deals =
+        format!("SELECT 1 FROM deals WHERE workspace_id = $1 AND pipeline_id = {pipeline} AND deleted_at IS NULL AND status <> 'not_lead'");
     let entered = format!(
-        "ss.workspace_id = $1 AND ss.pipeline_id = {pipeline} AND ss.entered_at >= {from} AND ss.entered_at < {to} AND ss.deal_id IN ({deals})"
+        "ss.workspace_id = $1 AND ss.pipeline_id = {pipeline} AND ss.entered_at >= {from} AND ss.entered_at < {to} \
+         AND EXISTS ({deals} AND deals.id = ss.deal_id)"
     );
     [
         format!(

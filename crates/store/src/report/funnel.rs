@@ -134,7 +134,7 @@ impl Db {
                 .and_where(Expr::col((col("ss"), col("pipeline_id"))).eq(scope.pipeline))
                 .and_where(Expr::col((col("ss"), col("entered_at"))).gte(scope.from))
                 .and_where(Expr::col((col("ss"), col("entered_at"))).lt(scope.to))
-                .and_where(Expr::col((col("ss"), col("deal_id"))).in_subquery(self.report_deal_ids(actor, scope)));
+                .and_where(self.report_deal_exists(actor, scope, ("ss", "deal_id")));
         };
         let mut q = Query::select();
         q.expr_as(Expr::cust("COALESCE(f.position, -1)"), Alias::new("fp"))

@@ -10,7 +10,7 @@ use poryadok_core::domain::DealStatus;
 use poryadok_core::msg::RecordMsg;
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
-use sea_query::{Cond, Expr, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
 pub mod funnel;
 pub mod lost_reasons;
@@ -114,7 +114,16 @@ impl Db {
     }
 
     /// The ids of the scope's deals, as a subquery.
-    pub(crate) fn report_deal_ids(&self, actor: &Actor, scope: &ReportScope) -> SelectStatement {
-        Query::select().column(col("id")).from(col("deals")).cond_where(self.report_deals(actor, scope)).to_owned()
+    /// Whether the deal `deal` (a column of the outer query) is one of the scope's deals: a
+    /// correlated `EXISTS`, one lookup by key per outer row, where an `IN` over the pipeline's
+    /// deals would read them all.
+    pub(crate) fn report_deal_exists(&self, actor: &Actor, scope: &ReportScope, deal: (&str, &str)) -> SimpleExpr {
+        let q = Query::select()
+            .expr(Expr::val(1))
+            .from(col("deals"))
+            .and_where(Expr::col((col("deals"), col("id"))).equals((col(deal.0), col(deal.1))))
+            .cond_where(self.report_deals(actor, scope))
+            .to_owned();
+        Expr::exists(q)
     }
 }
