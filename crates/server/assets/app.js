@@ -203,6 +203,11 @@
 
   // ---- Amounts written as the UI's language writes them: 1 500 000,50 / 1,500,000.50. ----
   function lang() { return document.body.dataset.lang === "en" ? "en" : "ru"; }
+  // The texts this script shows, in the reader's language, from the catalogue (layout.html).
+  function uiTexts() {
+    var el = document.getElementById("ui-texts");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
   function plainAmount(text) {
     var s = String(text).replace(/[\s\u00a0\u202f]/g, "");
     s = lang() === "en" ? s.replace(/,/g, "") : s.replace(/\./g, s.indexOf(",") >= 0 ? "" : ".").replace(",", ".");
@@ -711,7 +716,7 @@
       .catch(function () {
         panel.removeAttribute("aria-busy");
         fbClose(panel);
-        toast(lang() === "en" ? "The fields could not be loaded" : "Не удалось загрузить поля");
+        toast(uiTexts().fieldsLoadError);
       });
   }
   function fbClose(panel, focusBox) {
@@ -1069,22 +1074,8 @@
   // labels still point at what the user types into. Without this script the native inputs work.
   (function () {
     var MON_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    var TX = {
-      ru: {
-        ph: "ДД.ММ.ГГГГ", phTime: "ДД.ММ.ГГГГ ЧЧ:ММ", open: "Выбрать дату в календаре", dialog: "Выбор даты",
-        prevMonth: "Предыдущий месяц", nextMonth: "Следующий месяц", prevYear: "Предыдущий год", nextYear: "Следующий год",
-        today: "Сегодня", bad: "Нет такой даты. Пишите ДД.ММ.ГГГГ", badTime: "Нет такой даты. Пишите ДД.ММ.ГГГГ ЧЧ:ММ",
-        min: "Не раньше {d}", max: "Не позже {d}",
-      },
-      en: {
-        ph: "MMM D, YYYY", phTime: "MMM D, YYYY HH:MM", open: "Choose the date in a calendar", dialog: "Choose a date",
-        prevMonth: "Previous month", nextMonth: "Next month", prevYear: "Previous year", nextYear: "Next year",
-        today: "Today", bad: "No such date. Write e.g. Dec 5, 2026 or 05/12/2026",
-        badTime: "No such date. Write e.g. Dec 5, 2026 14:00 or 05/12/2026 14:00",
-        min: "Not before {d}", max: "Not after {d}",
-      },
-    };
-    function tx() { return TX[lang()]; }
+    var TX = uiTexts();
+    function tx() { return TX; }
     function locale() { return lang() === "en" ? "en-US" : "ru-RU"; }
     function pad(n) { return (n < 10 ? "0" : "") + n; }
     function cap(s) { return s.charAt(0).toUpperCase() + s.slice(1); }

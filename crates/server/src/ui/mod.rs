@@ -168,6 +168,28 @@ impl Ctx {
     pub fn asset(&self, name: &str) -> &'static str {
         assets::url(name)
     }
+    /// The texts the page's script shows, from the catalogue in the reader's language, as JSON
+    /// for the layout's `#ui-texts` block (`<` escaped, so the block cannot be closed early).
+    pub fn js_texts(&self) -> String {
+        const KEYS: &[(&str, &str)] = &[
+            ("fieldsLoadError", "js.fields_load_error"),
+            ("ph", "js.date.ph"),
+            ("phTime", "js.date.ph_time"),
+            ("open", "js.date.open"),
+            ("dialog", "js.date.dialog"),
+            ("prevMonth", "js.date.prev_month"),
+            ("nextMonth", "js.date.next_month"),
+            ("prevYear", "js.date.prev_year"),
+            ("nextYear", "js.date.next_year"),
+            ("today", "js.date.today"),
+            ("bad", "js.date.bad"),
+            ("badTime", "js.date.bad_time"),
+            ("min", "js.date.min"),
+            ("max", "js.date.max"),
+        ];
+        let map: serde_json::Map<String, serde_json::Value> = KEYS.iter().map(|(k, key)| (k.to_string(), self.t.t(key).into())).collect();
+        serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+    }
     pub fn nav_class(&self, item: &str) -> &'static str {
         if self.nav == item {
             "active"
