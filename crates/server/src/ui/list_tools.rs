@@ -259,15 +259,12 @@ async fn export(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
     }
 }
 
-/// CSV with a byte-order mark (so spreadsheets read the Cyrillic right); every cell a spreadsheet
-/// would take for a formula is neutralised.
+/// The list as the reports' CSV writes a table: a byte-order mark, every cell a spreadsheet
+/// would take for a formula neutralised.
 fn csv(table: &[Vec<String>]) -> String {
-    let mut out = String::from("\u{feff}");
-    for row in table {
-        out.push_str(&row.iter().map(|c| crate::security::csv_text(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let (head, rows) = table.split_first().map_or((&[][..], &[][..]), |(h, r)| (h.as_slice(), r));
+    let rows = rows.iter().map(|r| r.iter().cloned().map(crate::report::Cell::Text).collect()).collect();
+    crate::report::Table { headers: head.to_vec(), rows }.csv()
 }
 
 /// One sheet, the header row bold and frozen; every cell a string (never a formula).
