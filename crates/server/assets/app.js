@@ -205,8 +205,8 @@
   function lang() { return document.body.dataset.lang === "en" ? "en" : "ru"; }
   // The texts this script shows, in the reader's language, from the catalogue (layout.html).
   function uiTexts() {
-    var el = document.getElementById("ui-texts");
-    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+    var el = document.querySelector('meta[name="ui-texts"]');
+    try { return el ? JSON.parse(el.content) : {}; } catch (e) { return {}; }
   }
   function plainAmount(text) {
     var s = String(text).replace(/[\s\u00a0\u202f]/g, "");

@@ -169,7 +169,7 @@ impl Ctx {
         assets::url(name)
     }
     /// The texts the page's script shows, from the catalogue in the reader's language, as JSON
-    /// for the layout's `#ui-texts` block (`<` escaped, so the block cannot be closed early).
+    /// for the layout's `<meta name="ui-texts">` (the pages run no inline script, not even data).
     pub fn js_texts(&self) -> String {
         const KEYS: &[(&str, &str)] = &[
             ("fieldsLoadError", "js.fields_load_error"),
@@ -188,7 +188,7 @@ impl Ctx {
             ("max", "js.date.max"),
         ];
         let map: serde_json::Map<String, serde_json::Value> = KEYS.iter().map(|(k, key)| (k.to_string(), self.t.t(key).into())).collect();
-        serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+        serde_json::Value::Object(map).to_string()
     }
     pub fn nav_class(&self, item: &str) -> &'static str {
         if self.nav == item {
