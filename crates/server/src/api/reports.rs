@@ -69,24 +69,8 @@ pub async fn report(
     let params = r::params(&st.db, &actor, &name, &r::pairs(q.as_deref())).await?;
     let t = crate::ui::i18n::T::new(actor.ws_lang());
     let format = params.format;
-    let (json, table) = match params.name {
-        "funnel" => {
-            let d = r::funnel(&st.db, &actor, params).await?;
-            (d.json(), d.table(&t))
-        }
-        "managers" => {
-            let d = r::managers(&st.db, &actor, params, &t).await?;
-            (d.json(), d.table(&t))
-        }
-        "sales" => {
-            let d = r::sales(&st.db, &actor, params).await?;
-            (d.json(), d.table(&t))
-        }
-        _ => {
-            let d = r::lost_reasons(&st.db, &actor, params).await?;
-            (d.json(), d.table(&t))
-        }
-    };
+    let data = r::run(&st.db, &actor, params, &t).await?;
+    let (json, table) = (data.json(), data.table(&t));
     let file = format!("{name}-{}", json["period"]["from"].as_str().unwrap_or(""));
     Ok(match format {
         Format::Json => Json(json!({"data": json})).into_response(),
