@@ -14,6 +14,7 @@ pub mod hygiene;
 pub mod intake;
 pub mod msg;
 pub mod password;
+pub mod plan;
 pub mod regulation;
 pub mod report;
 pub mod schema;

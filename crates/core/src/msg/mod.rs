@@ -22,6 +22,7 @@ mod channels;
 mod common;
 mod intake;
 mod invoices;
+mod plan;
 mod records;
 mod regulation;
 mod report;
@@ -32,6 +33,7 @@ pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
 pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
+pub use plan::PlanMsg;
 pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
 pub use report::ReportMsg;
@@ -299,7 +301,7 @@ macro_rules! areas {
     };
 }
 
-areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg);
+areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg, PlanMsg);
 
 impl Msg {
     /// The stable code API clients match on.
