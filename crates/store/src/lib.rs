@@ -26,6 +26,7 @@ pub mod not_lead;
 pub mod notifications;
 
 pub mod participants;
+pub mod plans;
 pub mod records;
 pub mod regulation;
 pub mod report;

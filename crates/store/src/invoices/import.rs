@@ -499,7 +499,7 @@ fn read_lines(table: &Table) -> Result<Parsed> {
 }
 
 /// Reads a file into a table: XLSX by its signature or type, otherwise CSV text.
-fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
+pub(crate) fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(StoreError::invalid("file", InvoiceMsg::FileEmpty {}));
     }

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0015_stage_stays", up: include_str!("m0015_stage_stays.sql") }),
             Box::new(StageStaysBackfill),
             Box::new(Sql { name: "m0017_report_indexes", up: include_str!("m0017_report_indexes.sql") }),
+            Box::new(Sql { name: "m0018_plans", up: include_str!("m0018_plans.sql") }),
         ]
     }
 }

@@ -14,6 +14,7 @@ use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
 pub mod funnel;
 pub mod lost_reasons;
+pub mod plan_fact;
 pub mod sales;
 
 /// Which deals a report looks at.
