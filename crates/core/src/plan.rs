@@ -337,8 +337,8 @@ mod tests {
 
     #[test]
     fn the_run_rate_counts_working_days_of_the_calendar() {
-        let hours = BusinessHours::parse(&json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": ["2026-11-04"]}))
-            .unwrap();
+        let hours =
+            BusinessHours::parse(&json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": ["2026-11-04"]})).unwrap();
         let nov = PlanPeriod::parse("2026-11").unwrap();
         // November 2026: 21 weekdays, the 4th a holiday. By Monday the 23rd: 2–3, 5–6, 9–13,
         // 16–20 and the 23rd itself.
