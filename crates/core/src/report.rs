@@ -61,6 +61,68 @@ impl Period {
     }
 }
 
+/// The first day (`YYYY-MM-01`) of the month `back` months before the month of `date`.
+fn month_start_before(date: &str, back: i64) -> String {
+    let (y, m) = (date[..4].parse::<i64>().unwrap_or(1970), date[5..7].parse::<i64>().unwrap_or(1));
+    let index = y * 12 + (m - 1) - back;
+    format!("{:04}-{:02}-01", index.div_euclid(12), index.rem_euclid(12) + 1)
+}
+
+impl Period {
+    /// The `months` whole calendar months just before the month this period starts in: the
+    /// history a forecast learns from.
+    pub fn months_before(&self, months: i64, tz: &str) -> Period {
+        let first = month_start_before(&self.from_date, months.max(1));
+        let last_ms = day_start(tz, &month_start_before(&self.from_date, 0), "from").unwrap_or(self.from) - DAY_MS / 2;
+        Period::parse(&first, &date_of(tz, last_ms), tz).unwrap_or_else(|_| self.clone())
+    }
+
+    /// How many months the period spans: whole calendar months counted as such, other spans
+    /// as days over an average month.
+    pub fn months(&self) -> f64 {
+        let whole_start = self.from_date.ends_with("-01");
+        let next_day_is_first = {
+            let (y, m, d) = (&self.to_date[..4], &self.to_date[5..7], &self.to_date[8..]);
+            match (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) {
+                (Ok(y), Ok(m), Ok(d)) => time::Month::try_from(m).is_ok_and(|m| m.length(y) == d),
+                _ => false,
+            }
+        };
+        if whole_start && next_day_is_first {
+            let ym = |d: &str| d[..4].parse::<i64>().unwrap_or(0) * 12 + d[5..7].parse::<i64>().unwrap_or(0);
+            return (ym(&self.to_date) - ym(&self.from_date) + 1) as f64;
+        }
+        ((self.to - self.from) as f64 / DAY_MS as f64) / (365.25 / 12.0)
+    }
+}
+
+/// The conversion forecast of seed 001 ("200 leads a month at 10 % conversion — expect 20
+/// sales"): the leads a month and their conversion to won over a window of history, carried
+/// over a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversionForecast {
+    pub leads_per_month: f64,
+    /// Won ÷ leads of the window's cohort.
+    pub conversion: Option<f64>,
+    /// The average won deal of the window, minor units.
+    pub average_won: Option<i64>,
+    /// Sales expected in the period.
+    pub expected_won: f64,
+    /// Their value, minor units.
+    pub expected_value: i64,
+}
+
+/// `leads` created over `window_months`, `won` of them won for `won_value`; the forecast over
+/// a period of `period_months`.
+pub fn conversion_forecast(leads: i64, won: i64, won_value: i64, window_months: f64, period_months: f64) -> ConversionForecast {
+    let leads_per_month = if window_months > 0.0 { leads as f64 / window_months } else { 0.0 };
+    let conversion = ratio(won, leads);
+    let average_won = (won > 0).then(|| (won_value as f64 / won as f64).round() as i64);
+    let expected_won = leads_per_month * conversion.unwrap_or(0.0) * period_months;
+    let expected_value = (expected_won * average_won.unwrap_or(0) as f64).round() as i64;
+    ConversionForecast { leads_per_month, conversion, average_won, expected_won, expected_value }
+}
+
 /// `n / d` as a share, none when `d` is zero.
 pub fn ratio(n: i64, d: i64) -> Option<f64> {
     (d > 0).then(|| n as f64 / d as f64)
@@ -106,6 +168,25 @@ mod tests {
         assert_eq!(Period::parse("2026-13-01", "2026-12-01", "UTC").unwrap_err().field, "from");
         let m = Period::month_of(p.from + 3 * DAY_MS, "Europe/Moscow");
         assert_eq!((m.from_date.as_str(), m.to_date.as_str()), ("2026-11-01", "2026-11-30"));
+    }
+
+    #[test]
+    fn a_forecast_carries_the_windows_leads_and_conversion_over_the_period() {
+        // The seed: 200 leads a month at 10 % — expect 20 sales.
+        let f = conversion_forecast(600, 60, 60 * 50_000, 3.0, 1.0);
+        assert_eq!((f.leads_per_month, f.conversion, f.average_won), (200.0, Some(0.1), Some(50_000)));
+        assert!((f.expected_won - 20.0).abs() < 1e-9);
+        assert_eq!(f.expected_value, 1_000_000);
+        // A quarter expects three months of it; no history expects nothing.
+        assert!((conversion_forecast(600, 60, 0, 3.0, 3.0).expected_won - 60.0).abs() < 1e-9);
+        assert_eq!(conversion_forecast(0, 0, 0, 3.0, 1.0).expected_won, 0.0);
+        let p = Period::parse("2026-12-01", "2026-12-31", "Europe/Moscow").unwrap();
+        assert_eq!(p.months(), 1.0);
+        let w = p.months_before(3, "Europe/Moscow");
+        assert_eq!((w.from_date.as_str(), w.to_date.as_str(), w.months()), ("2026-09-01", "2026-11-30", 3.0));
+        let jan = Period::parse("2027-01-10", "2027-02-28", "UTC").unwrap().months_before(1, "UTC");
+        assert_eq!((jan.from_date.as_str(), jan.to_date.as_str()), ("2026-12-01", "2026-12-31"));
+        assert!((Period::parse("2026-12-01", "2026-12-15", "UTC").unwrap().months() - 15.0 / 30.4375).abs() < 1e-9);
     }
 
     #[test]

@@ -11,16 +11,18 @@ use poryadok_store::{Actor, Db, StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod forecast;
 mod funnel;
 mod lost;
 mod sales;
 
+pub use forecast::{ForecastData, When};
 pub use funnel::{FunnelData, ManagersData};
 pub use lost::LostData;
 pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
 
 /// The reports there are, by their name in URLs.
-pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons"];
+pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -51,10 +53,15 @@ pub struct Params {
     /// What `sales` groups by, and its buckets' length when by period.
     pub group: SalesGroup,
     pub step: Step,
+    /// How many months of history the conversion forecast learns from.
+    pub window: i64,
 }
 
+/// The forecast's history by default: the last quarter.
+pub const DEFAULT_WINDOW: i64 = 3;
+
 /// The query parameters every report takes.
-pub const PARAMS: &[&str] = &["from", "to", "pipeline_id", "team_id", "owner_id", "filter", "compare", "format", "group", "step"];
+pub const PARAMS: &[&str] = &["from", "to", "pipeline_id", "team_id", "owner_id", "filter", "compare", "format", "group", "step", "window"];
 
 fn invalid(field: &str, msg: impl Into<poryadok_core::Msg>) -> StoreError {
     StoreError::invalid(field, msg)
@@ -106,6 +113,10 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
         Some(s) => Step::parse(&s)
             .ok_or_else(|| invalid("step", Common::OneOf { list: Step::ALL.iter().map(|s| s.as_str().to_string()).collect() }))?,
     };
+    let window = match get("window") {
+        None => DEFAULT_WINDOW,
+        Some(w) => w.parse::<i64>().ok().filter(|w| (1..=24).contains(w)).ok_or_else(|| invalid("window", Common::Between { min: 1, max: 24 }))?,
+    };
     let given = id("pipeline_id")?;
     // Revenue is not a pipeline's: sales cover them all unless one is chosen.
     let all_pipelines = name == "sales" && given.is_none();
@@ -126,7 +137,7 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
         Some(t) => db.names(actor, Entity::Team, [t]).await?.remove(&t).unwrap_or_default(),
         None => String::new(),
     };
-    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, team_name, group, step })
+    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, team_name, group, step, window })
 }
 
 /// The pipeline with the most deals; in a workspace without deals, its first pipeline.
@@ -163,6 +174,7 @@ pub enum Data {
     Managers(ManagersData),
     Sales(SalesData),
     Lost(LostData),
+    Forecast(ForecastData),
 }
 
 /// Computes the report `params` names.
@@ -171,7 +183,9 @@ pub async fn run(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<Data, 
         "funnel" => Data::Funnel(funnel::funnel(db, actor, params).await?),
         "managers" => Data::Managers(funnel::managers(db, actor, params, t).await?),
         "sales" => Data::Sales(sales::sales(db, actor, params).await?),
-        _ => Data::Lost(lost::lost_reasons(db, actor, params).await?),
+        "lost_reasons" => Data::Lost(lost::lost_reasons(db, actor, params).await?),
+        "forecast" => Data::Forecast(forecast::forecast(db, actor, params).await?),
+        _ => return Err(StoreError::NotFound),
     })
 }
 
@@ -182,6 +196,7 @@ impl Data {
             Data::Managers(d) => d.json(),
             Data::Sales(d) => d.json(),
             Data::Lost(d) => d.json(),
+            Data::Forecast(d) => d.json(),
         }
     }
 
@@ -191,6 +206,7 @@ impl Data {
             Data::Managers(d) => d.table(t),
             Data::Sales(d) => d.table(t),
             Data::Lost(d) => d.table(t),
+            Data::Forecast(d) => d.table(t),
         }
     }
 }
@@ -214,6 +230,8 @@ pub enum Cell {
     Pct(Option<f64>),
     /// Days, with one decimal.
     Days(Option<f64>),
+    /// A fractional number, with one decimal.
+    Decimal(Option<f64>),
     Empty,
 }
 
@@ -263,8 +281,8 @@ impl Table {
                     Cell::Int(n) => sheet.write_number(r, c, *n as f64).map(|_| ())?,
                     Cell::Money(n) => sheet.write_number_with_format(r, c, *n as f64 / 100.0, &money).map(|_| ())?,
                     Cell::Pct(Some(p)) => sheet.write_number_with_format(r, c, *p, &percent).map(|_| ())?,
-                    Cell::Days(Some(d)) => sheet.write_number_with_format(r, c, *d, &days).map(|_| ())?,
-                    Cell::Pct(None) | Cell::Days(None) | Cell::Empty => {}
+                    Cell::Days(Some(d)) | Cell::Decimal(Some(d)) => sheet.write_number_with_format(r, c, *d, &days).map(|_| ())?,
+                    Cell::Pct(None) | Cell::Days(None) | Cell::Decimal(None) | Cell::Empty => {}
                 }
             }
         }
@@ -279,8 +297,8 @@ fn cell_text(c: &Cell) -> String {
         Cell::Int(n) => n.to_string(),
         Cell::Money(n) => format!("{}.{:02}", n / 100, (n % 100).abs()),
         Cell::Pct(Some(p)) => format!("{:.1}", p * 100.0),
-        Cell::Days(Some(d)) => format!("{d:.1}"),
-        Cell::Pct(None) | Cell::Days(None) | Cell::Empty => String::new(),
+        Cell::Days(Some(d)) | Cell::Decimal(Some(d)) => format!("{d:.1}"),
+        Cell::Pct(None) | Cell::Days(None) | Cell::Decimal(None) | Cell::Empty => String::new(),
     }
 }
 

@@ -67,6 +67,23 @@ impl Fmt {
         }
     }
 
+    /// A month, `YYYY-MM`, as a heading: `Декабрь 2026`, `December 2026` (unchanged if it does
+    /// not parse).
+    pub fn month(&self, ym: &str) -> String {
+        const RU: [&str; 12] =
+            ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь"];
+        const EN: [&str; 12] =
+            ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+        let (y, m) = (ym.get(..4).and_then(|y| y.parse::<i32>().ok()), ym.get(5..7).and_then(|m| m.parse::<usize>().ok()));
+        match (y, m) {
+            (Some(y), Some(m)) if (1..=12).contains(&m) => {
+                let names = if self.lang == Lang::Ru { RU } else { EN };
+                format!("{} {y}", names[m - 1])
+            }
+            _ => ym.to_string(),
+        }
+    }
+
     /// An instant as its local date.
     pub fn date(&self, ms: i64) -> String {
         let l = zone::local(&self.tz, ms);

@@ -31,6 +31,7 @@ mod openapi;
 mod regulation;
 mod reliability;
 mod reports;
+mod reports_forecast;
 mod reports_sales;
 mod reports_sales_browser;
 mod search;

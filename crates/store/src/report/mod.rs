@@ -12,6 +12,7 @@ use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
+pub mod forecast;
 pub mod funnel;
 pub mod lost_reasons;
 pub mod plan_fact;

@@ -16,10 +16,12 @@ use poryadok_core::schema::Entity;
 use poryadok_store::report::sales::{SalesGroup, Step};
 use poryadok_store::{ListQuery, StoreError};
 
+mod forecast;
 mod funnel;
 mod lost;
 mod sales;
 
+use forecast::forecast_body;
 use funnel::{funnel_body, managers_body};
 pub use funnel::{FunnelRow, ManagerRow, StepCell};
 use lost::lost_body;
@@ -44,6 +46,8 @@ pub struct ReportForm {
     /// How `sales` is grouped, and the step as given (empty: chosen by the period's length).
     pub group: String,
     pub step: String,
+    /// The forecast's history in months, as given.
+    pub window: String,
     pub groups: Vec<Opt>,
     pub steps: Vec<Opt>,
     pub pipelines: Vec<Opt>,
@@ -259,6 +263,7 @@ async fn form(st: &AppState, ui: &Ui, name: &'static str, pairs: &[(String, Stri
         filter: get("filter"),
         group: get("group"),
         step: get("step"),
+        window: get("window"),
         groups: SalesGroup::ALL
             .iter()
             .map(|g| Opt { value: g.as_str().into(), label: ui.t.t(&format!("reports.sales.by.{}", g.as_str())).to_string() })
@@ -311,8 +316,17 @@ pub(super) fn instant(ms: i64) -> String {
 
 /// The deals list narrowed to the report's deals and `extra`: where every count leads.
 pub(super) fn deals_href(p: &Params, field: &str, extra: &str) -> String {
+    deals_href_in(p, Some((field, p.scope.from, p.scope.to)), extra)
+}
+
+/// [`deals_href`] with `field` in `[from, to)` of `span` rather than the report's period, or
+/// (none) whenever.
+pub(super) fn deals_href_in(p: &Params, span: Option<(&str, i64, i64)>, extra: &str) -> String {
     let mut e = if p.all_pipelines { String::new() } else { format!("pipeline = {} and ", quoted(&p.pipeline_name)) };
-    e.push_str(&format!("status != not_lead and {field} >= {} and {field} < {}", instant(p.scope.from), instant(p.scope.to)));
+    e.push_str("status != not_lead");
+    if let Some((field, from, to)) = span {
+        e.push_str(&format!(" and {field} >= {} and {field} < {}", instant(from), instant(to)));
+    }
     if let Some(o) = p.scope.owner {
         e.push_str(&format!(" and owner = {o}"));
     }
@@ -339,11 +353,11 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
         Data::Managers(d) => (d.department.deals == 0, managers_body(ui, &d)),
         Data::Sales(d) => (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d)),
         Data::Lost(d) => (d.now.cells.is_empty(), lost_body(ui, &d)),
+        Data::Forecast(d) => (d.empty(), forecast_body(ui, &d)),
     };
-    let empty_key = match name {
-        "sales" | "lost_reasons" => format!("reports.{name}.empty"),
-        _ => "reports.empty".to_string(),
-    };
+    // A report's own explanation of an empty period, or the common one.
+    let own = format!("reports.{name}.empty");
+    let empty_key = if t.t(&own) != own { own } else { "reports.empty".to_string() };
     Ok(ReportView {
         title: t.t(&format!("reports.{name}.title")).to_string(),
         hint: t.t(&format!("reports.{name}.hint")).to_string(),
