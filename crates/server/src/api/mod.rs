@@ -8,6 +8,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod merge;
 pub mod notifications;
+pub mod plans;
 pub mod records;
 pub mod reports;
 pub mod search;

@@ -14,15 +14,17 @@ use std::collections::HashMap;
 mod forecast;
 mod funnel;
 mod lost;
+pub mod plan_fact;
 mod sales;
 
 pub use forecast::{ForecastData, When};
 pub use funnel::{FunnelData, ManagersData};
 pub use lost::LostData;
+pub use plan_fact::PlanFactData;
 pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
 
 /// The reports there are, by their name in URLs.
-pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast"];
+pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast", "plan_fact"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -92,6 +94,9 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
         (None, Some(_)) => return Err(invalid("from", Common::Required {})),
         (Some(_), None) => return Err(invalid("to", Common::Required {})),
     };
+    if name == "plan_fact" {
+        plan_fact::plan_period(&period)?;
+    }
     let compare = match get("compare").as_deref() {
         None | Some("none") => None,
         Some("previous") => Some(period.previous(&tz)),
@@ -119,7 +124,7 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
     };
     let given = id("pipeline_id")?;
     // Revenue is not a pipeline's: sales cover them all unless one is chosen.
-    let all_pipelines = name == "sales" && given.is_none();
+    let all_pipelines = matches!(name, "sales" | "plan_fact") && given.is_none();
     let pipeline = match given {
         Some(p) => p,
         None => default_pipeline(db, actor).await?,
@@ -175,6 +180,7 @@ pub enum Data {
     Sales(SalesData),
     Lost(LostData),
     Forecast(ForecastData),
+    PlanFact(PlanFactData),
 }
 
 /// Computes the report `params` names.
@@ -185,6 +191,7 @@ pub async fn run(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<Data, 
         "sales" => Data::Sales(sales::sales(db, actor, params).await?),
         "lost_reasons" => Data::Lost(lost::lost_reasons(db, actor, params).await?),
         "forecast" => Data::Forecast(forecast::forecast(db, actor, params).await?),
+        "plan_fact" => Data::PlanFact(plan_fact::plan_fact(db, actor, params).await?),
         _ => return Err(StoreError::NotFound),
     })
 }
@@ -197,6 +204,7 @@ impl Data {
             Data::Sales(d) => d.json(),
             Data::Lost(d) => d.json(),
             Data::Forecast(d) => d.json(),
+            Data::PlanFact(d) => d.json(),
         }
     }
 
@@ -207,6 +215,7 @@ impl Data {
             Data::Sales(d) => d.table(t),
             Data::Lost(d) => d.table(t),
             Data::Forecast(d) => d.table(t),
+            Data::PlanFact(d) => d.table(t),
         }
     }
 }

@@ -19,12 +19,14 @@ use poryadok_store::{ListQuery, StoreError};
 mod forecast;
 mod funnel;
 mod lost;
+mod plan_fact;
 mod sales;
 
 use forecast::forecast_body;
 use funnel::{funnel_body, managers_body};
 pub use funnel::{FunnelRow, ManagerRow, StepCell};
 use lost::lost_body;
+use plan_fact::plan_fact_body;
 pub use lost::LostLine;
 use sales::sales_body;
 pub use sales::SalesLine;
@@ -354,6 +356,7 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
         Data::Sales(d) => (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d)),
         Data::Lost(d) => (d.now.cells.is_empty(), lost_body(ui, &d)),
         Data::Forecast(d) => (d.empty(), forecast_body(ui, &d)),
+        Data::PlanFact(d) => (d.now.metrics.is_empty(), plan_fact_body(ui, &d)),
     };
     // A report's own explanation of an empty period, or the common one.
     let own = format!("reports.{name}.empty");
