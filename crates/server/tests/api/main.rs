@@ -28,6 +28,7 @@ mod merge;
 mod not_lead;
 mod notifications;
 mod openapi;
+mod plans;
 mod regulation;
 mod reliability;
 mod reports;
