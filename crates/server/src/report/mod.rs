@@ -13,18 +13,24 @@ use std::collections::HashMap;
 
 mod forecast;
 mod funnel;
+mod load;
 mod lost;
+mod partners;
 pub mod plan_fact;
 mod sales;
+mod stage_time;
 
 pub use forecast::{ForecastData, When};
 pub use funnel::{FunnelData, ManagersData};
+pub use load::{per_open_deal, LoadData};
 pub use lost::LostData;
+pub use partners::PartnersData;
 pub use plan_fact::PlanFactData;
 pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
+pub use stage_time::{working_days, StageTimeData};
 
 /// The reports there are, by their name in URLs.
-pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast", "plan_fact"];
+pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast", "stage_time", "load", "partners", "plan_fact"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -123,8 +129,9 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
         Some(w) => w.parse::<i64>().ok().filter(|w| (1..=24).contains(w)).ok_or_else(|| invalid("window", Common::Between { min: 1, max: 24 }))?,
     };
     let given = id("pipeline_id")?;
-    // Revenue is not a pipeline's: sales cover them all unless one is chosen.
-    let all_pipelines = matches!(name, "sales" | "plan_fact") && given.is_none();
+    // Revenue, a manager's load and a partner's clients are not a pipeline's: these cover them
+    // all unless one is chosen.
+    let all_pipelines = matches!(name, "sales" | "load" | "partners" | "plan_fact") && given.is_none();
     let pipeline = match given {
         Some(p) => p,
         None => default_pipeline(db, actor).await?,
@@ -179,6 +186,9 @@ pub enum Data {
     Managers(ManagersData),
     Sales(SalesData),
     Lost(LostData),
+    StageTime(StageTimeData),
+    Load(LoadData),
+    Partners(PartnersData),
     Forecast(ForecastData),
     PlanFact(PlanFactData),
 }
@@ -190,6 +200,9 @@ pub async fn run(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<Data, 
         "managers" => Data::Managers(funnel::managers(db, actor, params, t).await?),
         "sales" => Data::Sales(sales::sales(db, actor, params).await?),
         "lost_reasons" => Data::Lost(lost::lost_reasons(db, actor, params).await?),
+        "stage_time" => Data::StageTime(stage_time::stage_time(db, actor, params).await?),
+        "load" => Data::Load(load::load(db, actor, params).await?),
+        "partners" => Data::Partners(partners::partners(db, actor, params).await?),
         "forecast" => Data::Forecast(forecast::forecast(db, actor, params).await?),
         "plan_fact" => Data::PlanFact(plan_fact::plan_fact(db, actor, params).await?),
         _ => return Err(StoreError::NotFound),
@@ -203,6 +216,9 @@ impl Data {
             Data::Managers(d) => d.json(),
             Data::Sales(d) => d.json(),
             Data::Lost(d) => d.json(),
+            Data::StageTime(d) => d.json(),
+            Data::Load(d) => d.json(),
+            Data::Partners(d) => d.json(),
             Data::Forecast(d) => d.json(),
             Data::PlanFact(d) => d.json(),
         }
@@ -214,6 +230,9 @@ impl Data {
             Data::Managers(d) => d.table(t),
             Data::Sales(d) => d.table(t),
             Data::Lost(d) => d.table(t),
+            Data::StageTime(d) => d.table(t),
+            Data::Load(d) => d.table(t),
+            Data::Partners(d) => d.table(t),
             Data::Forecast(d) => d.table(t),
             Data::PlanFact(d) => d.table(t),
         }

@@ -15,9 +15,12 @@ use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 pub mod forecast;
 pub mod activity;
 pub mod funnel;
+pub mod load;
 pub mod lost_reasons;
+pub mod partners;
 pub mod plan_fact;
 pub mod sales;
+pub mod stage_time;
 
 /// Which deals a report looks at.
 #[derive(Clone, Debug, Default)]

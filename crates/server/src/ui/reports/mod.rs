@@ -18,17 +18,23 @@ use poryadok_store::{ListQuery, StoreError};
 
 mod forecast;
 mod funnel;
+mod load;
 mod lost;
+mod partners;
 mod plan_fact;
 mod sales;
+mod stage_time;
 
 use forecast::forecast_body;
 use funnel::{funnel_body, managers_body};
 pub use funnel::{FunnelRow, ManagerRow, StepCell};
+use load::load_body;
 use lost::lost_body;
+use partners::partners_body;
 use plan_fact::plan_fact_body;
 pub use lost::LostLine;
 use sales::sales_body;
+use stage_time::stage_time_body;
 pub use sales::SalesLine;
 
 pub fn routes() -> Router<AppState> {
@@ -355,6 +361,9 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
         Data::Managers(d) => (d.department.deals == 0, managers_body(ui, &d)),
         Data::Sales(d) => (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d)),
         Data::Lost(d) => (d.now.cells.is_empty(), lost_body(ui, &d)),
+        Data::StageTime(d) => (d.now.stays() + d.now.now() == 0, stage_time_body(ui, &d)),
+        Data::Load(d) => (d.now.rows.is_empty(), load_body(ui, &d)),
+        Data::Partners(d) => (d.now.total.deals + d.now.total.won == 0, partners_body(ui, &d)),
         Data::Forecast(d) => (d.empty(), forecast_body(ui, &d)),
         Data::PlanFact(d) => (d.now.metrics.is_empty(), plan_fact_body(ui, &d)),
     };
