@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/{name}", get(reports::report))
+        .route("/api/v1/dashboard", get(reports::dashboard))
         .route("/api/v1/search", get(api::search::search))
         .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/rules", get(audit::list_rules).post(audit::create_rule))

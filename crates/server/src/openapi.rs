@@ -624,6 +624,23 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/dashboard",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reports",
+                "dashboard",
+                "The head's dashboard (for a manager, their own): the period's revenue against plan with the run-rate, the cohort funnel, won deals by manager, the three forecasts, overdue tasks by manager, violations of the latest audit rounds and leads by source — the figures of the reports of the same names",
+                "200",
+                "the dashboard's figures",
+                object("{data: {period, own, pipeline_id, revenue, funnel, managers, forecast, overdue_tasks, violations, leads_by_source}}"),
+            )
+            .parameter(query_param("from", "first day, YYYY-MM-DD (with to; default: the current month)"))
+            .parameter(query_param("to", "last day, YYYY-MM-DD, inclusive"))
+            .parameter(query_param("pipeline_id", "the funnel's and the forecast's pipeline (default: the one with most deals)")),
+        )]),
+    );
+    add(
         "/api/v1/search",
         item([(
             HttpMethod::Get,

@@ -81,3 +81,11 @@ pub async fn report(
         }
     })
 }
+
+/// `GET /api/v1/dashboard`: the head's dashboard (a manager's own, for a manager) over `from`..`to`
+/// (the current month by default) and `pipeline_id`.
+pub async fn dashboard(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<serde_json::Value>> {
+    let t = crate::ui::i18n::T::new(actor.ws_lang());
+    let d = crate::report::dashboard::dashboard(&st.db, &actor, &crate::report::pairs(q.as_deref()), &t).await?;
+    Ok(Json(json!({"data": d.json()})))
+}

@@ -50,7 +50,7 @@ pub async fn managers(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<M
     Ok(ManagersData { params, stages, department, managers })
 }
 
-fn counts_json(stages: &[StageInfo], c: &FunnelCounts) -> Value {
+pub(super) fn counts_json(stages: &[StageInfo], c: &FunnelCounts) -> Value {
     let conv = step_conversions(&c.reached, c.won);
     json!({
         "deals": c.deals,

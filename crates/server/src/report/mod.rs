@@ -11,6 +11,7 @@ use poryadok_store::{Actor, Db, StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+pub mod dashboard;
 mod forecast;
 mod funnel;
 mod load;

@@ -100,7 +100,7 @@ impl SalesData {
         prev.rows.iter().find(|r| &r.key == key).map(|r| &r.counts)
     }
 
-    fn rows_json(&self, rows: &[SalesRow]) -> Vec<Value> {
+    pub(super) fn rows_json(&self, rows: &[SalesRow]) -> Vec<Value> {
         rows.iter()
             .map(|r| {
                 let mut v = sales_json(&r.counts);

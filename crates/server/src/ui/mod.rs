@@ -15,6 +15,7 @@ pub mod audit;
 pub mod board;
 pub mod card;
 pub mod channels;
+pub mod dashboard;
 pub mod duplicates;
 pub mod filter_fields;
 pub mod format;
@@ -53,7 +54,7 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let signed_in = Router::new()
-        .route("/", get(|| async { Redirect::to("/board") }))
+        .route("/", get(start_page))
         .merge(login::signed_in_routes())
         .merge(board::routes())
         .merge(card::routes())
@@ -72,6 +73,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(filter_fields::routes())
         .merge(reports::routes())
+        .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.
         .method_not_allowed_fallback(method_not_allowed)
@@ -82,6 +84,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(login::public_routes())
         .method_not_allowed_fallback(public_method_not_allowed);
     public.merge(signed_in)
+}
+
+/// The start page: the dashboard for those who lead and analyse, the board for everyone else.
+async fn start_page(ui: Ui) -> Redirect {
+    Redirect::to(if ui.actor.caller.role.sees_all() { "/dashboard" } else { "/board" })
 }
 
 /// A method a page's address does not take (most often a GET on an address only a form posts

@@ -142,6 +142,11 @@ impl Browser {
         self.wait_for("#email").await.send_keys(email).await.unwrap();
         self.client.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
         self.client.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        // Heads start at the dashboard, everyone else at the board; the tests begin at the board.
+        self.wait_for("#topnav").await;
+        if self.client.current_url().await.unwrap().path() != "/board" {
+            self.client.goto(&format!("{base}/board")).await.unwrap();
+        }
         self.wait_for("#board").await;
     }
 

@@ -12,6 +12,7 @@ use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
+pub mod dashboard;
 pub mod forecast;
 pub mod activity;
 pub mod funnel;
