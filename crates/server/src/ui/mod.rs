@@ -29,6 +29,7 @@ pub mod live;
 pub mod login;
 pub mod messages;
 pub mod notifications;
+pub mod plans;
 pub mod reports;
 pub mod search;
 pub mod settings;
@@ -73,6 +74,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(filter_fields::routes())
         .merge(reports::routes())
+        .merge(plans::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.

@@ -31,6 +31,7 @@ mod not_lead;
 mod notifications;
 mod openapi;
 mod plans;
+mod plans_browser;
 mod regulation;
 mod reliability;
 mod reports;

@@ -226,10 +226,11 @@ async fn report_page(State(st): State<AppState>, ui: Ui, Path(name): Path<String
     if ui.htmx {
         return Ok(render_status(status, &ReportBody { t: ui.t, f, v }));
     }
-    let tabs = r::REPORTS
+    let mut tabs: Vec<Tab> = r::REPORTS
         .iter()
         .map(|n| Tab { href: format!("/reports/{n}"), label: ui.t.t(&format!("reports.{n}.title")).to_string(), active: *n == name })
         .collect();
+    tabs.push(Tab { href: "/plans".into(), label: ui.t.t("plans.title").to_string(), active: false });
     let title = ui.t.t(&format!("reports.{name}.title")).to_string();
     Ok(render_status(status, &ReportPage { ctx: ui.ctx("reports", title), t: ui.t, tabs, f, v }))
 }
