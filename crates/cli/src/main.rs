@@ -25,6 +25,7 @@ mod intake;
 mod invoices;
 mod jobs;
 mod merge;
+mod plans;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -162,6 +163,11 @@ enum Command {
     Invoices {
         #[command(subcommand)]
         command: invoices::InvoicesCommand,
+    },
+    /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
+    Plans {
+        #[command(subcommand)]
+        command: plans::PlansCommand,
     },
     /// Hygiene audits: run a round now (every enabled rule over the whole workspace).
     Audit {
@@ -356,6 +362,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Invoices { command } => {
             let db = cli.db.open().await?;
             let r = invoices::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Plans { command } => {
+            let db = cli.db.open().await?;
+            let r = plans::run(&db, command).await;
             db.close().await;
             r
         }
