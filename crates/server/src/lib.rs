@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod channels;
+pub mod digest;
 pub mod error;
 pub mod export;
 pub mod forms;
@@ -129,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/{name}", get(reports::report))
         .route("/api/v1/dashboard", get(reports::dashboard))
+        .route("/api/v1/reports/review", get(reports::review))
+        .route("/api/v1/me/report_subscriptions", get(reports::subscriptions).patch(reports::set_subscriptions))
         .route("/api/v1/search", get(api::search::search))
         .route("/api/v1/filters/check", post(records::check_filter))
         .route("/api/v1/rules", get(audit::list_rules).post(audit::create_rule))

@@ -96,6 +96,17 @@ impl Worker {
     /// Runs until `shutdown` completes: a pass, then a nap until the next poll or a wake-up.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        // Every workspace sends its scheduled reports; the schedule is kept if it is there.
+        match self.db.workspace_ids().await {
+            Ok(ids) => {
+                for ws in ids {
+                    if let Err(e) = self.db.ensure_digest_schedule(ws).await {
+                        tracing::error!(workspace = ws, error = %e, "installing the scheduled reports failed");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "listing workspaces for the scheduled reports failed"),
+        }
         match self.reclaim_dead_leases().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "re-queued jobs left running by a process of this host that is gone"),
@@ -180,6 +191,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::channels::MESSAGE_JOB => crate::channels::message_job(ctx, job).await,
         poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
+        poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;
             ctx.db.process_event(job.workspace_id, id).await.map_err(|e| e.to_string())

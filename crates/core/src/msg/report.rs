@@ -9,5 +9,6 @@ catalogue! {
         UnknownReport { known: Vec<String> } = "unknown_report", en "no such report; known: {known}", ru "такого отчёта нет; есть: {known}";
         CompareWord {} = "compare_word", en "compare takes only 'previous'", ru "compare принимает только previous";
         FormatWord {} = "format_word", en "format is json, csv or xlsx", ru "формат — json, csv или xlsx";
+        NotMonth { s: String } = "not_month", en "'{s}' is not a month YYYY-MM", ru "«{s}» — не месяц ГГГГ-ММ";
     }
 }

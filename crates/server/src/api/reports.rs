@@ -89,3 +89,43 @@ pub async fn dashboard(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q
     let d = crate::report::dashboard::dashboard(&st.db, &actor, &crate::report::pairs(q.as_deref()), &t).await?;
     Ok(Json(json!({"data": d.json()})))
 }
+
+/// `GET /api/v1/reports/review?month=YYYY-MM`: the monthly review of the department (the month
+/// before the current one by default) as an XLSX workbook, over what the caller may see.
+pub async fn review(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<axum::response::Response> {
+    let pairs = crate::report::pairs(q.as_deref());
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| k != "month") {
+        return Err(poryadok_store::StoreError::invalid(k, poryadok_core::msg::Common::OneOf { list: vec!["month".into()] }).into());
+    }
+    let month = pairs.iter().find(|(k, _)| k == "month").map(|(_, v)| v.as_str());
+    let period = crate::report::review::review_month(&st.db, &actor, month)?;
+    let t = crate::ui::i18n::T::new(actor.reader_lang());
+    let bytes = crate::report::review::review_workbook(&st.db, &actor, &t, &period).await?;
+    let file = format!("review-{}.xlsx", &period.from_date[..7]);
+    Ok(crate::ui::kit::download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &file))
+}
+
+/// `GET /api/v1/me/report_subscriptions`: whether the caller gets the weekly summary and the
+/// monthly review.
+pub async fn subscriptions(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.report_subscriptions(&actor).await?})))
+}
+
+/// `PATCH /api/v1/me/report_subscriptions` `{"weekly": bool, "monthly_review": bool}` (either).
+pub async fn set_subscriptions(State(st): State<AppState>, Auth(actor): Auth, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    let body = crate::api::json_body(&body)?;
+    let obj = body.as_object().ok_or_else(|| poryadok_store::StoreError::invalid("body", poryadok_core::msg::Common::BodyNotObject {}))?;
+    let keys = ["weekly", "monthly_review"];
+    if let Some(k) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(poryadok_store::StoreError::invalid(k, poryadok_core::msg::Common::UnknownField { expected: keys.map(String::from).to_vec() }).into());
+    }
+    let flag = |k: &str| -> Result<Option<bool>, poryadok_store::StoreError> {
+        match obj.get(k) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(poryadok_store::StoreError::invalid(k, poryadok_core::msg::Common::NotBool {})),
+        }
+    };
+    let s = st.db.set_report_subscriptions(&actor, flag("weekly")?, flag("monthly_review")?).await?;
+    Ok(Json(json!({"data": s})))
+}

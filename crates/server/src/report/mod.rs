@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub mod dashboard;
+pub mod review;
 mod forecast;
 mod funnel;
 mod load;

@@ -3,7 +3,7 @@
 //! title leads to its report.
 use super::i18n::T;
 use super::reports::{deals_href, pct, quoted, Bar};
-use super::{render_status, Ui, UiResult};
+use super::{render_status, OrUi, Ui, UiResult};
 use crate::report::dashboard::{dashboard, Dashboard};
 use crate::report::{pairs, Params, When};
 use crate::AppState;
@@ -15,7 +15,37 @@ use axum::Router;
 use poryadok_core::report::{ratio, Period};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/dashboard", get(page))
+    Router::new()
+        .route("/dashboard", get(page))
+        .route("/dashboard/subscriptions", axum::routing::post(subscribe))
+        .route("/reports/review", get(review))
+}
+
+/// The monthly review's workbook, of `?month=YYYY-MM` (the month before by default).
+async fn review(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiResult {
+    use axum::response::IntoResponse;
+    let given = pairs(q.as_deref());
+    let month = given.iter().find(|(k, _)| k == "month").map(|(_, v)| v.as_str());
+    let period = crate::report::review::review_month(&st.db, &ui.actor, month).or_ui(&ui)?;
+    let bytes = crate::report::review::review_workbook(&st.db, &ui.actor, &ui.t, &period).await.or_ui(&ui)?;
+    let file = format!("review-{}.xlsx", &period.from_date[..7]);
+    Ok(super::kit::download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &file).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct SubscribeForm {
+    #[serde(default)]
+    weekly: Option<String>,
+    #[serde(default)]
+    monthly_review: Option<String>,
+}
+
+/// Switches the reader's scheduled reports (a checkbox absent from the form is off).
+async fn subscribe(State(st): State<AppState>, ui: Ui, axum::Form(f): axum::Form<SubscribeForm>) -> UiResult {
+    use axum::response::IntoResponse;
+    let monthly = ui.actor.caller.role.sees_all().then_some(f.monthly_review.is_some());
+    st.db.set_report_subscriptions(&ui.actor, Some(f.weekly.is_some()), monthly).await.or_ui(&ui)?;
+    Ok(super::kit::go_to(&ui, &super::kit::saved_at("/dashboard", "/dashboard")).into_response())
 }
 
 /// A tile: its title and the report it leads to, a headline figure with a line under it, and
@@ -50,6 +80,12 @@ struct Page {
     own: bool,
     tiles: Vec<Tile>,
     error: Option<(String, String)>,
+    /// The reader's scheduled reports, and whether they may get the monthly review.
+    subs: poryadok_store::report::digest::Subscriptions,
+    heads: bool,
+    /// The month before, `YYYY-MM`, for the review's field.
+    last_month: String,
+    saved: bool,
     /// Periods a click away: (label, query).
     shortcuts: Vec<(String, String)>,
 }
@@ -88,7 +124,13 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
         },
     };
     let shortcuts = shortcuts(&st, &ui);
-    Ok(render_status(status, &Page { ctx: ui.ctx("dashboard", title), t: ui.t, from, to, period, own, tiles, error, shortcuts }))
+    let subs = st.db.report_subscriptions(&ui.actor).await.or_ui(&ui)?;
+    let heads = ui.actor.caller.role.sees_all();
+    let tz = ui.actor.ws.timezone.clone();
+    let last_month = Period::month_of(st.db.clock.now_ms(), &tz).months_before(1, &tz).from_date[..7].to_string();
+    let saved = get("saved") == "1";
+    let ctx = ui.ctx("dashboard", title);
+    Ok(render_status(status, &Page { ctx, t: ui.t, from, to, period, own, tiles, error, subs, heads, last_month, saved, shortcuts }))
 }
 
 fn query(d: &Dashboard, extra: &str) -> String {

@@ -36,6 +36,7 @@ mod regulation;
 mod reliability;
 mod reports;
 mod reports_forecast;
+mod reports_scheduled;
 mod reports_load;
 mod reports_partners;
 mod reports_sales;

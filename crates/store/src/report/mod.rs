@@ -13,6 +13,7 @@ use sea_orm::ConnectionTrait;
 use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
 pub mod dashboard;
+pub mod digest;
 pub mod forecast;
 pub mod activity;
 pub mod funnel;

@@ -294,7 +294,7 @@ pub(super) fn enc(s: &str) -> String {
 }
 
 /// A share as people read it: `42 %`, `42%`; a dash where there is nothing to divide.
-pub(super) fn pct(t: &T, r: Option<f64>) -> String {
+pub fn pct(t: &T, r: Option<f64>) -> String {
     match r {
         None => "—".into(),
         Some(v) => {
