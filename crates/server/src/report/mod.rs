@@ -11,6 +11,7 @@ use poryadok_store::{Actor, Db, StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod activity;
 pub mod dashboard;
 pub mod review;
 mod forecast;
@@ -22,6 +23,7 @@ pub mod plan_fact;
 mod sales;
 mod stage_time;
 
+pub use activity::{talk_minutes, ActivityData};
 pub use forecast::{ForecastData, When};
 pub use funnel::{FunnelData, ManagersData};
 pub use load::{per_open_deal, LoadData};
@@ -32,7 +34,7 @@ pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
 pub use stage_time::{working_days, StageTimeData};
 
 /// The reports there are, by their name in URLs.
-pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "forecast", "stage_time", "load", "partners", "plan_fact"];
+pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "activity", "forecast", "stage_time", "load", "partners", "plan_fact"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -133,7 +135,7 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
     let given = id("pipeline_id")?;
     // Revenue, a manager's load and a partner's clients are not a pipeline's: these cover them
     // all unless one is chosen.
-    let all_pipelines = matches!(name, "sales" | "load" | "partners" | "plan_fact") && given.is_none();
+    let all_pipelines = matches!(name, "sales" | "activity" | "load" | "partners" | "plan_fact") && given.is_none();
     let pipeline = match given {
         Some(p) => p,
         None => default_pipeline(db, actor).await?,
@@ -188,6 +190,7 @@ pub enum Data {
     Managers(ManagersData),
     Sales(SalesData),
     Lost(LostData),
+    Activity(ActivityData),
     StageTime(StageTimeData),
     Load(LoadData),
     Partners(PartnersData),
@@ -202,6 +205,7 @@ pub async fn run(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<Data, 
         "managers" => Data::Managers(funnel::managers(db, actor, params, t).await?),
         "sales" => Data::Sales(sales::sales(db, actor, params).await?),
         "lost_reasons" => Data::Lost(lost::lost_reasons(db, actor, params).await?),
+        "activity" => Data::Activity(activity::activity(db, actor, params).await?),
         "stage_time" => Data::StageTime(stage_time::stage_time(db, actor, params).await?),
         "load" => Data::Load(load::load(db, actor, params).await?),
         "partners" => Data::Partners(partners::partners(db, actor, params).await?),
@@ -218,6 +222,7 @@ impl Data {
             Data::Managers(d) => d.json(),
             Data::Sales(d) => d.json(),
             Data::Lost(d) => d.json(),
+            Data::Activity(d) => d.json(),
             Data::StageTime(d) => d.json(),
             Data::Load(d) => d.json(),
             Data::Partners(d) => d.json(),
@@ -232,6 +237,7 @@ impl Data {
             Data::Managers(d) => d.table(t),
             Data::Sales(d) => d.table(t),
             Data::Lost(d) => d.table(t),
+            Data::Activity(d) => d.table(t),
             Data::StageTime(d) => d.table(t),
             Data::Load(d) => d.table(t),
             Data::Partners(d) => d.table(t),

@@ -37,6 +37,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("assistants", include_str!("../../i18n/assistants.ini")),
     ("search", include_str!("../../i18n/search.ini")),
     ("reports", include_str!("../../i18n/reports.ini")),
+    ("reports_activity", include_str!("../../i18n/reports_activity.ini")),
     ("dashboard", include_str!("../../i18n/dashboard.ini")),
     ("reports_more", include_str!("../../i18n/reports_more.ini")),
     ("plans", include_str!("../../i18n/plans.ini")),

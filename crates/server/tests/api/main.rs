@@ -35,6 +35,8 @@ mod plans_browser;
 mod regulation;
 mod reliability;
 mod reports;
+mod reports_activity;
+mod reports_activity_browser;
 mod reports_forecast;
 mod reports_scheduled;
 mod reports_load;

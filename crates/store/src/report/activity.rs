@@ -43,8 +43,8 @@ pub struct ActivityCounts {
     pub meetings: i64,
     /// Tasks (every activity but a call's record) marked done in the period.
     pub tasks_done: i64,
-    /// Tasks due in the period (up to now) not done by their due time: still open, or done
-    /// later having been planned before it.
+    /// Tasks due in the period that are past due and still open now (as the load report and
+    /// the Today page count them: a task done late is done).
     pub tasks_overdue: i64,
     /// Invoices issued in the period (cancelled ones aside), and their amount in minor units.
     pub invoices_issued: i64,
@@ -113,8 +113,9 @@ impl ActivityReport {
     }
 }
 
-/// The roles that work clients: a user of these gets a row even with nothing done.
-const WORKING_ROLES: [Role; 4] = [Role::Manager, Role::Head, Role::Consultant, Role::PartnerManager];
+/// The roles that work clients: a user of these gets a row even with nothing done (anyone else
+/// only with something done).
+const WORKING_ROLES: [Role; 3] = [Role::Manager, Role::Consultant, Role::PartnerManager];
 /// Activities that are meetings with the client.
 const MEETINGS: [ActivityType; 3] = [ActivityType::Meeting, ActivityType::Demo, ActivityType::Lunch];
 
@@ -224,15 +225,23 @@ impl Figures<'_> {
         self.pipeline.is_some() || self.scope.filter.is_some()
     }
 
-    /// The deal `table.deal_id` is one of the report's deals the caller may see (whoever owns it).
-    fn deal_counts(&self, table: &str) -> SimpleExpr {
-        let deals = ReportScope { owner: None, team: None, ..self.scope.clone() };
-        let q = Query::select()
+    /// The deal `table.deal_id` is one of the report's deals (whoever owns it), one the caller
+    /// may see when `seen` — a record seen for its own sake (an activity, an invoice by its owner)
+    /// counts on a deal the caller does not see: a manager's call on a colleague's client is theirs.
+    fn deal_counts(&self, table: &str, seen: bool) -> SimpleExpr {
+        let deals = ReportScope { owner: None, team: None, filter: None, ..self.scope.clone() };
+        let mut anyone = self.actor.clone();
+        anyone.caller.role = Role::Admin;
+        let mut q = Query::select()
             .expr(Expr::val(1))
             .from(col("deals"))
             .and_where(qcol("deals", "id").equals((col(table), col("deal_id"))))
-            .cond_where(self.db.report_deals_in(self.actor, &deals, self.pipeline))
+            .cond_where(self.db.report_deals_in(if seen { self.actor } else { &anyone }, &deals, self.pipeline))
             .to_owned();
+        // The filter is the caller's own: what it looks into is restricted to what they see.
+        if let Some(f) = &self.scope.filter {
+            q.and_where(self.db.filter_condition(self.actor, f, self.db.clock.now_ms()));
+        }
         Expr::exists(q)
     }
 
@@ -272,10 +281,6 @@ impl Figures<'_> {
         let task = a("call_direction").is_null();
         let now = self.db.clock.now_ms();
         let talk: SimpleExpr = Func::coalesce([a("call_seconds").into(), a("duration_min").mul(60), Expr::val(0i64).into()]).into();
-        // Done after its due time, having been planned before it: a record logged after the
-        // fact (a meeting written down once it was over) was never let slip.
-        let due = || Expr::col((col("activities"), col("due_at")));
-        let late = a("done_at").gt(due()).and(a("created_at").lt(due()));
         let mut q = Query::select()
             .column(col("owner_id"))
             .expr_as(count_if(call.clone().and(inbound.clone()).and(answered.clone())), Alias::new("calls_in"))
@@ -285,16 +290,13 @@ impl Figures<'_> {
             .expr_as(count_if(a("type").eq(ActivityType::Email.as_str()).and(done.clone()).and(held.clone())), Alias::new("emails"))
             .expr_as(count_if(a("type").is_in(MEETINGS.map(|t| t.as_str())).and(done.clone()).and(held)), Alias::new("meetings"))
             .expr_as(count_if(task.clone().and(done).and(within(a("done_at"), from, to))), Alias::new("tasks_done"))
-            .expr_as(
-                count_if(task.and(within(a("due_at"), from, to.min(now))).and(a("done").eq(false).or(late))),
-                Alias::new("tasks_overdue"),
-            )
+            .expr_as(count_if(task.and(a("done").eq(false)).and(within(a("due_at"), from, to.min(now)))), Alias::new("tasks_overdue"))
             .from(col("activities"))
             .and_where(a("workspace_id").eq(self.ws()))
             .and_where(a("deleted_at").is_null())
             .cond_where(Cond::any().add(within(a("due_at"), from, to)).add(within(a("done_at"), from, to)))
             .cond_where(self.owner_in_scope(a("owner_id")))
-            .cond_where(self.linked("activities", true))
+            .cond_where(self.linked("activities", true, false))
             .group_by_col(col("owner_id"))
             .to_owned();
         if let Some(s) = scope_condition(Entity::Activity, &self.actor.caller) {
@@ -303,10 +305,11 @@ impl Figures<'_> {
         q
     }
 
-    /// The record `table` is linked to the report's deals: to one of them, or (unless narrowed)
-    /// to no deal at all, its person (when `person`) not marked as not a lead.
-    fn linked(&self, table: &str, person: bool) -> Cond {
-        let on_deal = self.deal_counts(table);
+    /// The record `table` is linked to the report's deals (see [`Figures::deal_counts`] for
+    /// `seen`): to one of them, or (unless narrowed) to no deal at all, its person (when
+    /// `person`) not marked as not a lead.
+    fn linked(&self, table: &str, person: bool, seen: bool) -> Cond {
+        let on_deal = self.deal_counts(table, seen);
         if self.narrowed() {
             return Cond::all().add(qcol(table, "deal_id").is_not_null()).add(on_deal);
         }
@@ -362,7 +365,7 @@ impl Figures<'_> {
             .from(col("messages"))
             .and_where(m("workspace_id").eq(self.ws()))
             .and_where(within(m("sent_at"), self.scope.from, self.scope.to))
-            .cond_where(self.linked("messages", true))
+            .cond_where(self.linked("messages", true, true))
             .cond_where(visible)
             .to_owned();
         Query::select()
@@ -394,7 +397,7 @@ impl Figures<'_> {
             .and_where(i("status").ne("cancelled"))
             .cond_where(Cond::any().add(issued).add(paid))
             .cond_where(self.owner_in_scope(i("owner_id")))
-            .cond_where(self.linked("invoices", false))
+            .cond_where(self.linked("invoices", false, false))
             .group_by_col(col("owner_id"))
             .to_owned();
         // As the invoices' own list: the owner within the caller's scope, or a deal they take part in.

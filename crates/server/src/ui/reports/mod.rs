@@ -16,6 +16,7 @@ use poryadok_core::schema::Entity;
 use poryadok_store::report::sales::{SalesGroup, Step};
 use poryadok_store::{ListQuery, StoreError};
 
+mod activity;
 mod forecast;
 mod funnel;
 mod load;
@@ -25,6 +26,7 @@ mod plan_fact;
 mod sales;
 mod stage_time;
 
+use activity::activity_body;
 use forecast::forecast_body;
 use funnel::{funnel_body, managers_body};
 pub use funnel::{FunnelRow, ManagerRow, StepCell};
@@ -362,6 +364,7 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
         Data::Managers(d) => (d.department.deals == 0, managers_body(ui, &d)),
         Data::Sales(d) => (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d)),
         Data::Lost(d) => (d.now.cells.is_empty(), lost_body(ui, &d)),
+        Data::Activity(d) => (d.now.total.is_empty(), activity_body(ui, &d)),
         Data::StageTime(d) => (d.now.stays() + d.now.now() == 0, stage_time_body(ui, &d)),
         Data::Load(d) => (d.now.rows.is_empty(), load_body(ui, &d)),
         Data::Partners(d) => (d.now.total.deals + d.now.total.won == 0, partners_body(ui, &d)),
