@@ -17,6 +17,11 @@ async fn a_head_starts_at_the_dashboard_and_drills_down() {
     b.wait_for("#tile-funnel").await;
     assert!(b.client.current_url().await.unwrap().path() == "/dashboard", "a head's start page is the dashboard");
     b.shot("dashboard-ru").await;
+    b.client.goto(&format!("{}/reports/forecast", app.base)).await.unwrap();
+    b.wait_for("#forecast-summary").await;
+    b.shot("forecast-ru").await;
+    b.client.goto(&format!("{}/", app.base)).await.unwrap();
+    b.wait_for("#tile-funnel").await;
     let revenue = b.text_of("#tile-revenue").await;
     assert!(revenue.contains("3 000 ₽") && revenue.contains("выиграно сделок: 3"), "{revenue}");
 
@@ -46,4 +51,9 @@ async fn a_head_starts_at_the_dashboard_and_drills_down() {
     let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
     assert!(wide.as_i64().unwrap_or(99) <= 0, "the dashboard scrolls sideways by {wide}px on a phone");
     b.shot("dashboard-phone-en").await;
+    b.client.goto(&format!("{}/reports/forecast", app.base)).await.unwrap();
+    b.wait_for("#forecast-summary").await;
+    let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    assert!(wide.as_i64().unwrap_or(99) <= 0, "the forecast scrolls sideways by {wide}px on a phone");
+    b.shot("forecast-phone-en").await;
 }
