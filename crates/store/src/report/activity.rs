@@ -6,8 +6,9 @@
 //!
 //! Whose a figure is: an activity's and an invoice's owner; a message's deal's owner (its
 //! person's owner when it has no deal). The scope's manager and team pick those owners, not the
-//! deals'. Everything counted is what the caller may see, and nothing of a deal closed as not a
-//! lead or of a person marked so counts. A chosen pipeline or a filter narrows every figure to
+//! deals'. Everything counted is what the caller may see (an activity or an invoice by its own
+//! visibility, even on a colleague's deal; a message by its deal's, or its person's), and nothing
+//! of a deal closed as not a lead or of a person marked so counts. A chosen pipeline or a filter narrows every figure to
 //! the records linked to the scope's deals (then records without a deal drop out). Each figure
 //! is defined in `docs/REPORTS.md`.
 use super::ReportScope;
