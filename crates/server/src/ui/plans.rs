@@ -169,7 +169,7 @@ fn parse_value(lang: Lang, m: Metric, raw: &str) -> Result<Option<i64>, Msg> {
         return parse_amount(&s).map(Some);
     }
     let digits: String = s.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != ',').collect();
-    digits.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| PlanMsg::ValueShape {}.into())
+    digits.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| PlanMsg::NotCount { raw: s.to_string() }.into())
 }
 
 fn cell_name(target: Target, m: Metric) -> String {
@@ -372,13 +372,15 @@ async fn save(State(st): State<AppState>, ui: Ui, body: Bytes) -> UiResult {
             Ok(v) => cells.push(PlanSet { target, period, metric, value: v }),
             Err(m) => {
                 invalid.push(name.clone());
-                errors.push(format!("«{}»: {}", value.trim(), messages::say(&ui.t, &m)));
+                errors.push((name.clone(), messages::say(&ui.t, &m)));
             }
         }
     }
     if !errors.is_empty() {
         let mut v = grid(&st, &ui, period, &typed, &invalid).await.or_ui(&ui)?;
-        v.errors = errors;
+        // Each refusal named by its cell: whose plan and which metric.
+        let label = |name: &str| v.users.iter().chain(&v.teams).flat_map(|r| &r.cells).find(|c| c.name == name).map(|c| c.label.clone());
+        v.errors = errors.into_iter().map(|(name, m)| format!("{}: {m}", label(&name).unwrap_or(name))).collect();
         return Ok(respond(&ui, StatusCode::UNPROCESSABLE_ENTITY, v));
     }
     match st.db.set_plans(&ui.actor, &cells).await {

@@ -229,10 +229,24 @@ async fn plan_fact_counts_fulfilment_and_the_run_rate_by_hand(app: TestApp) {
     app.clock.advance(time::Duration::days(-30));
     deal(&app, m1, 999_000, "won").await;
     app.clock.advance(time::Duration::days(30));
+    let mut open = 0;
     for (owner, value, status) in
         [(m1, 450_000, "won"), (m1, 300_000, "won"), (m2, 480_000, "won"), (m3, 150_000, "won"), (m2, 70_000, "lost"), (m1, 80_000, "open")]
     {
-        deal(&app, owner, value, status).await;
+        open = deal(&app, owner, value, status).await;
+    }
+    // m1's outgoing calls: three in November (one unanswered still counts), one in October, and
+    // an incoming one that does not.
+    for (dir, outcome, at) in [
+        ("outbound", "answered", "2026-11-02T10:00:00Z"),
+        ("outbound", "missed", "2026-11-20T10:00:00Z"),
+        ("outbound", "answered", "2026-11-23T08:00:00Z"),
+        ("outbound", "answered", "2026-10-30T10:00:00Z"),
+        ("inbound", "answered", "2026-11-10T10:00:00Z"),
+    ] {
+        let body = json!({"type": "call", "subject": "Звонок", "done": true, "due_at": at, "owner_id": m1, "deal_id": open,
+                          "call_direction": dir, "call_outcome": outcome});
+        app.create(&app.t.admin, "activities", body).await;
     }
     // No plans yet: an explained empty report, not zeros.
     let d = report(&app, &app.t.head, NOV).await;
@@ -258,8 +272,8 @@ async fn plan_fact_counts_fulfilment_and_the_run_rate_by_hand(app: TestApp) {
     assert_eq!(figures(r1, "revenue"), (json!(1_000_000), json!(750_000), json!(0.75), json!(1_000_000), json!(1.0)));
     // 2 of 4 won; 2 × 20 ÷ 15 = 2.67, so 3 by the end: 75 %.
     assert_eq!(figures(r1, "won_deals"), (json!(4), json!(2), json!(0.5), json!(3), json!(0.75)));
-    // Calls are not counted by this report: no fact, no forecast.
-    assert_eq!(figures(r1, "calls"), (json!(100), Value::Null, Value::Null, Value::Null, Value::Null));
+    // 3 outgoing calls of 100; 3 × 20 ÷ 15 = 4 by the end.
+    assert_eq!(figures(r1, "calls"), (json!(100), json!(3), json!(0.03), json!(4), json!(0.04)));
     // m2: 480 000 of 800 000 = 60 %; 640 000 by the end, 80 %. 1 of 3 won; 1.33 → 1.
     let r2 = by(&d, "managers", "user_id", m2);
     assert_eq!(figures(r2, "revenue"), (json!(800_000), json!(480_000), json!(0.6), json!(640_000), json!(0.8)));
@@ -279,7 +293,7 @@ async fn plan_fact_counts_fulfilment_and_the_run_rate_by_hand(app: TestApp) {
     // Won: 7 planned, 4 won (m3's too), 5.33 → 5.
     assert_eq!(figures(&d["total"], "revenue"), (json!(2_400_000), json!(1_380_000), json!(0.575), json!(1_840_000), json!(0.7667)));
     assert_eq!(figures(&d["total"], "won_deals"), (json!(7), json!(4), json!(0.5714), json!(5), json!(0.7143)));
-    assert_eq!(figures(&d["total"], "calls").0, json!(100));
+    assert_eq!(figures(&d["total"], "calls"), (json!(100), json!(3), json!(0.03), json!(4), json!(0.04)));
 
     // Narrowed to a team and to a manager.
     let d = report(&app, &app.t.head, &format!("{NOV}&team_id={centre}")).await;
@@ -316,7 +330,7 @@ async fn plan_fact_counts_fulfilment_and_the_run_rate_by_hand(app: TestApp) {
     assert_eq!(lines.len(), 1 + 3 + 2 + 1, "{csv}");
     assert!(lines[0].starts_with("Кто,Выручка: План,Выручка: Факт,Выручка: Выполнение,Выручка: Прогноз"), "{}", lines[0]);
     let m1_line = lines.iter().find(|l| l.starts_with("m1,")).unwrap();
-    assert!(m1_line.starts_with("m1,10000.00,7500.00,75.0,10000.00,100.0,4,2,50.0,3,75.0,100,,,,"), "{m1_line}");
+    assert!(m1_line.starts_with("m1,10000.00,7500.00,75.0,10000.00,100.0,4,2,50.0,3,75.0,100,3,3.0,4,4.0"), "{m1_line}");
 
     // Not a month or a quarter; a period in the future has no forecast yet.
     assert_error(&app.get(&app.t.head, "/api/v1/reports/plan_fact?from=2026-11-02&to=2026-11-30").await, 422, "validation", Some("from"));

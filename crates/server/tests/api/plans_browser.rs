@@ -14,7 +14,11 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
     holiday(&app).await;
     let (m1, m2) = (app.ids.manager1, app.ids.manager2);
     // m1 has won 7 500 ₽ and 3 000 ₽ this month, m2 4 800 ₽.
-    deal(&app, m1, 750_000, "won").await;
+    let first = deal(&app, m1, 750_000, "won").await;
+    // And made an outgoing call on it.
+    let call = serde_json::json!({"type": "call", "subject": "Звонок", "done": true, "due_at": "2026-11-20T10:00:00Z", "owner_id": m1,
+                                  "deal_id": first, "call_direction": "outbound", "call_outcome": "answered"});
+    app.create(&app.t.admin, "activities", call).await;
     deal(&app, m1, 300_000, "won").await;
     deal(&app, m2, 480_000, "won").await;
     app.set_password(app.ids.admin, "admin-pass-123").await;
@@ -46,6 +50,8 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
     calls.send_keys("много\u{e007}").await.unwrap();
     b.wait_for("#plans-errors").await;
     b.wait_for(&format!("input[name='u{m2}.calls'][aria-invalid=true]")).await;
+    let errors = b.text_of("#plans-errors").await;
+    assert!(errors.contains("m2 — Исходящие звонки: «много» — не целое число"), "{errors}");
     b.shot("plans-grid-error-ru").await;
 
     // The import: a preview of a sheet, then for real.
@@ -57,6 +63,7 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
     b.wait_for("#plans-import-errors").await;
     let summary = b.text_of("#plans-import-summary").await;
     assert!(summary.contains("ничего не сохранено") && summary.contains("будет новых планов: 2"), "{summary}");
+    b.client.execute("document.getElementById('plans-import-result').scrollIntoView();", vec![]).await.unwrap();
     b.shot("plans-import-preview-ru").await;
     b.client.find(Locator::Css("#plans-apply")).await.unwrap().click().await.unwrap();
     b.wait_until("the import", "document.getElementById('plans-import-summary').innerText.startsWith('Загружено')").await;
@@ -64,6 +71,7 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
     let _ = std::fs::remove_file(&sheet);
 
     // Plan vs fact for the month: m1 10 500 ₽ of 14 000 ₽ = 75 %; 15 of 20 working days, so 14 000 ₽ by the end.
+    b.client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     b.client.find(Locator::Css("#plans-report")).await.unwrap().click().await.unwrap();
     b.wait_for("#plan-fact-revenue").await;
     let table = b.text_of("#plan-fact-revenue").await;
@@ -75,6 +83,18 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
     b.wait_until(
         "its two deals",
         "document.getElementById('list-totals') && document.getElementById('list-totals').innerText.includes('2')",
+    )
+    .await;
+    // A count of calls leads to the deals they were made on.
+    b.client.goto(&format!("{}/reports/plan_fact", app.base)).await.unwrap();
+    b.wait_for("#plan-fact-calls").await;
+    let calls = b.text_of("#plan-fact-calls").await;
+    assert!(calls.split_whitespace().collect::<Vec<_>>().join(" ").contains("m1 120 1 0,8 %"), "{calls}");
+    b.client.execute("document.querySelector('#plan-fact-calls tbody a').click();", vec![]).await.unwrap();
+    b.wait_until("the deals list", "location.pathname === '/deals'").await;
+    b.wait_until(
+        "the called deal",
+        "document.getElementById('list-totals') && document.getElementById('list-totals').innerText.includes('1')",
     )
     .await;
 
@@ -91,6 +111,10 @@ async fn a_head_enters_plans_and_reads_plan_vs_fact_in_the_browser() {
             let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
             assert!(wide.as_i64().unwrap_or(99) <= 0, "{path} scrolls sideways by {wide}px on a phone");
             b.shot(&format!("{name}-phone-{lang}")).await;
+            if name == "plan-fact" {
+                b.client.execute("document.querySelector('#report ol.hbars').scrollIntoView();", vec![]).await.unwrap();
+                b.shot(&format!("{name}-phone-{lang}-figures")).await;
+            }
         }
     }
     let table = b.text_of("#plan-fact-revenue").await;

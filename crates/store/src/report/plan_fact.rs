@@ -4,8 +4,9 @@
 //!
 //! Facts come from the same scoped reads as the other reports: revenue and won deals from the
 //! deals won in the period ([`Db::report_deals_in`], every pipeline unless one is chosen);
-//! calls, e-mails and invoices are not counted here yet (their figures are `None`). A manager
-//! sees the rows of the people whose deals they see.
+//! outgoing calls, e-mails sent and invoices issued from the activity report
+//! ([`Db::activity_report_in`]: `calls_out`, `emails_out`, `invoices_issued`), by the owner of
+//! the activity, message or invoice. A manager sees the rows of the people whose deals they see.
 use super::ReportScope;
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
@@ -117,7 +118,18 @@ impl Db {
             periods.extend(period.months());
         }
         let plans = effective(&self.plans_of(actor, &periods).await?, period);
-        let facts = self.won_facts(actor, scope, pipeline).await?;
+        let mut facts = self.won_facts(actor, scope, pipeline).await?;
+        let activity = self.activity_report_in(actor, scope, pipeline).await?;
+        for (metric, of) in [
+            (Metric::Calls, (|c| c.calls_out) as fn(&super::activity::ActivityCounts) -> i64),
+            (Metric::Emails, |c| c.emails_out),
+            (Metric::Invoices, |c| c.invoices_issued),
+        ] {
+            let by_owner = facts.entry(metric).or_default();
+            for row in &activity.rows {
+                *by_owner.entry(row.owner_id).or_default() += of(&row.counts);
+            }
+        }
         let users = self.plan_users(actor).await?;
         let teams = self.plan_teams(actor).await?;
         Ok(assemble(actor, scope, period, pace, today, &plans, &facts, &users, &teams))

@@ -1,7 +1,7 @@
 //! The plan-fact page: fulfilment bars per manager (the fact, with the plan as a thin bar under
 //! it) for the first planned metric, and a table per metric — plan, fact, fulfilment and the
 //! run-rate projection — each fact a link to the deals behind it.
-use super::{deals_href, pct, quoted, Bar, Body, Grid, GridCell, GridRow};
+use super::{deals_href, enc, instant, pct, quoted, Bar, Body, Grid, GridCell, GridRow};
 use crate::report::plan_fact::projected;
 use crate::report::PlanFactData;
 use crate::ui::Ui;
@@ -17,17 +17,36 @@ pub(super) fn plan_fact_body(ui: &Ui, d: &PlanFactData) -> Body {
         Some(v) if m.is_money() => fmt.money(v, &currency),
         Some(v) => fmt.count(v),
     };
-    // The deals behind a row's revenue and won deals.
+    // The deals behind a row's revenue and won deals; for its calls, the deals they were made
+    // on (the web UI has no list of activities, nor of messages and invoices to lead to).
     let href = |m: Metric, row: &PlanFactRow| -> String {
-        if !matches!(m, Metric::Revenue | Metric::WonDeals) {
-            return String::new();
-        }
         let who = match row.target {
             Some(Target::User(id)) => format!(" and owner = {id}"),
             Some(Target::Team(_)) => format!(" and owner.team = {}", quoted(&row.name)),
             None => String::new(),
         };
-        deals_href(p, "closed_at", &format!("status = won{who}"))
+        // The total's calls are those of the chosen manager or team.
+        let activity_who = match (row.target, p.scope.owner, p.scope.team) {
+            (None, Some(o), _) => format!(" and owner = {o}"),
+            (None, None, Some(_)) => format!(" and owner.team = {}", quoted(&p.team_name)),
+            _ => who.clone(),
+        };
+        match m {
+            Metric::Revenue | Metric::WonDeals => deals_href(p, "closed_at", &format!("status = won{who}")),
+            Metric::Calls => {
+                let (from, to) = (instant(p.scope.from), instant(p.scope.to));
+                let mut e = if p.all_pipelines { String::new() } else { format!("pipeline = {} and ", quoted(&p.pipeline_name)) };
+                e.push_str(&format!(
+                    "status != not_lead and exists activity(type = call and call_direction = outbound and done and \
+                     ((due_at >= {from} and due_at < {to}) or (due_at is empty and done_at >= {from} and done_at < {to})){activity_who})"
+                ));
+                if !p.filter.is_empty() {
+                    e.push_str(&format!(" and ({})", p.filter));
+                }
+                format!("/deals?q={}", enc(&e))
+            }
+            Metric::Emails | Metric::Invoices => String::new(),
+        }
     };
     let line = |m: Metric, label: String, row: &PlanFactRow, total: bool| {
         let f: Figures = row.figures.get(&m).copied().unwrap_or_default();
