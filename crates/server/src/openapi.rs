@@ -13,6 +13,8 @@ use utoipa::openapi::{
 mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
+#[path = "openapi_plans.rs"]
+mod plans_paths;
 
 /// The lists that page with `limit` (1 to 500) and `cursor` beyond the record collections,
 /// which describe their own.
@@ -346,6 +348,7 @@ pub fn document() -> OpenApi {
     add_invoice_paths(&mut paths);
     channels_paths::add(&mut paths);
     audit_paths::add(&mut paths);
+    plans_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
@@ -599,7 +602,7 @@ fn add_other_paths(paths: &mut Paths) {
             simple(
                 "reports",
                 "report",
-                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it), managers (each owner's cohort funnel beside the department's, with the weakest step), sales (of the deals closed in the period: won, revenue, average deal, cycle created → won as median and mean days, win rate; by group) or lost_reasons (deals lost in the period by reason, by the stage they were lost at and by manager). Deals closed as not a lead are left out.",
+                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it), managers (each owner's cohort funnel beside the department's, with the weakest step), sales (of the deals closed in the period: won, revenue, average deal, cycle created → won as median and mean days, win rate; by group) or lost_reasons (deals lost in the period by reason, by the stage they were lost at and by manager); plan_fact (for a whole month or quarter, per manager, team and department: each planned metric's plan, fact, fulfilment and the run-rate projection to the period's end in working days). Deals closed as not a lead are left out.",
                 "200",
                 "the report (or its CSV / XLSX with format)",
                 object("{data: {report, pipeline_id, period: {from, to}, cohort|department|total, movement|managers|rows|reasons, group?, step?, stages?, previous?}}"),
