@@ -53,6 +53,12 @@ pub enum BenchCommand {
         #[arg(long)]
         backfill: bool,
     },
+    /// The forecast beside hand-written SQL, the head's and a manager's dashboard, and the
+    /// monthly review's workbook.
+    Dashboard {
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -96,6 +102,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
         BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
         BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,
+        BenchCommand::Dashboard { iterations } => crate::bench_dashboard::run(db, iterations).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -17,6 +17,7 @@ mod bench_assistants;
 mod bench_audit;
 mod bench_jobs;
 mod bench_lists;
+mod bench_dashboard;
 mod bench_reports;
 mod bench_search;
 mod bench_ui;
