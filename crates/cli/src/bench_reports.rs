@@ -81,6 +81,7 @@ pub async fn run(db: &Db, iterations: usize, backfill: bool) -> Result<()> {
                    "limit_name": "hand-written SQL"})
         );
     }
+    stage_time_load_partners(db, &head, pipeline, &[("month", &month), ("year", &year)], iterations).await?;
     if backfill {
         let started = Instant::now();
         let deals = db.backfill_stage_history(Some(ws)).await?;
@@ -88,6 +89,137 @@ pub async fn run(db: &Db, iterations: usize, backfill: bool) -> Result<()> {
         println!(
             "{}",
             json!({"name": "stage history backfill", "unit": "deals/s", "median": deals as f64 / secs, "deals": deals, "seconds": secs})
+        );
+    }
+    Ok(())
+}
+
+/// Time in stage, the managers' load and the partners over `periods`, each beside the same
+/// aggregates written by hand (time in stage's by hand in calendar time: SQL knows no working
+/// calendar, so the report's working time is its own cost on top).
+async fn stage_time_load_partners(
+    db: &Db,
+    head: &poryadok_store::Actor,
+    pipeline: i64,
+    periods: &[(&str, &Period)],
+    iterations: usize,
+) -> Result<()> {
+    let ws = head.ws_id();
+    let now = db.clock.now_ms();
+    let base = "workspace_id = $1 AND deleted_at IS NULL AND status <> 'not_lead'";
+    let stages = db.pipeline_stages(head, pipeline).await?.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(", ");
+    for (label, p) in periods {
+        let (from, to) = (p.from, p.to);
+        let scope = ReportScope { from, to, pipeline, ..Default::default() };
+
+        let (r50, r99) = time(iterations, || async { Ok(db.stage_time_report(head, &scope, true).await?) }).await?;
+        let stays = format!(
+            "SELECT ss.stage_id, ss.left_at - ss.entered_at AS d FROM stage_stays ss WHERE ss.workspace_id = $1 AND ss.pipeline_id = {pipeline} \
+             AND ss.left_at >= {from} AND ss.left_at < {to} AND EXISTS (SELECT 1 FROM deals WHERE deals.id = ss.deal_id AND {base} AND pipeline_id = {pipeline}) \
+             UNION ALL SELECT stage_id, closed_at - stage_entered_at FROM deals WHERE {base} AND pipeline_id = {pipeline} \
+             AND status IN ('won', 'lost') AND closed_at >= {from} AND closed_at < {to}"
+        );
+        let hand = [
+            format!(
+                "SELECT stage_id, n, rn, d FROM (SELECT stage_id, d, ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY d) AS rn, \
+                 COUNT(*) OVER (PARTITION BY stage_id) AS n FROM ({stays}) s) r WHERE rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10"
+            ),
+            if db.is_postgres() {
+                format!(
+                    "SELECT stage_id, n, stage_entered_at, id FROM (SELECT stage_id, id, stage_entered_at, \
+                     ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY stage_entered_at, id) AS rn, COUNT(*) OVER (PARTITION BY stage_id) AS n \
+                     FROM deals WHERE {base} AND pipeline_id = {pipeline} AND stage_id IN ({stages}) AND status = 'open') o WHERE rn = 1"
+                )
+            } else {
+                format!(
+                    "SELECT stage_id, id, COUNT(*), MIN(stage_entered_at) FROM deals WHERE {base} AND pipeline_id = {pipeline} \
+                     AND stage_id IN ({stages}) AND status = 'open' GROUP BY stage_id"
+                )
+            },
+        ];
+        let (h50, h99) = time(iterations, || async {
+            for sql in &hand {
+                db.raw_rows(sql, ws).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        let report = db.stage_time_report(head, &scope, true).await?;
+        println!(
+            "{}",
+            json!({"name": format!("report stage_time: {label}"), "unit": "ms", "median": r50, "p99": r99, "limit": h50, "limit_p99": h99,
+                   "limit_name": "hand-written SQL (calendar time)", "stays": report.stays(), "open": report.now()})
+        );
+
+        let (r50, r99) = time(iterations, || async { Ok(db.load_report(head, &scope, None).await?) }).await?;
+        let hand = [
+            format!("SELECT +owner_id AS o, COUNT(*), CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM deals WHERE {base} AND status = 'open' GROUP BY o"),
+            format!(
+                "SELECT +owner_id AS o, COUNT(*), CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM deals WHERE {base} AND status = 'won' \
+                 AND closed_at >= {from} AND closed_at < {to} GROUP BY o"
+            ),
+            format!(
+                "SELECT +owner_id AS o, COUNT(*), SUM(CASE WHEN due_at < {now} THEN 1 ELSE 0 END) FROM activities \
+                 WHERE workspace_id = $1 AND done = {f} AND deleted_at IS NULL GROUP BY o",
+                f = if db.is_postgres() { "false" } else { "0" }
+            ),
+        ];
+        let (h50, h99) = time(iterations, || async {
+            for sql in &hand {
+                db.raw_rows(sql, ws).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        let report = db.load_report(head, &scope, None).await?;
+        println!(
+            "{}",
+            json!({"name": format!("report load: {label}"), "unit": "ms", "median": r50, "p99": r99, "limit": h50, "limit_p99": h99,
+                   "limit_name": "hand-written SQL", "managers": report.rows.len(), "open_deals": report.total.open_deals, "won": report.total.won})
+        );
+
+        let (r50, r99) = time(iterations, || async { Ok(db.partners_report(head, &scope, None).await?) }).await?;
+        let partner = |json: &str| {
+            if db.is_postgres() {
+                format!(
+                    "(CASE WHEN jsonb_typeof(({json})::jsonb -> 'partner_org') = 'number' AND (({json})::jsonb ->> 'partner_org') ~ '^-?[0-9]+$' \
+                     THEN (({json})::jsonb ->> 'partner_org')::bigint END)"
+                )
+            } else {
+                format!("(CASE WHEN json_type({json}, '$.\"partner_org\"') = 'integer' THEN json_extract({json}, '$.\"partner_org\"') END)")
+            }
+        };
+        let of_deal = format!(
+            "(SELECT {} FROM organizations o WHERE o.id = deals.organization_id AND o.workspace_id = deals.workspace_id AND o.deleted_at IS NULL)",
+            partner("o.custom")
+        );
+        let deals = |when: &str, won: &str| {
+            format!(
+                "SELECT p, COUNT(*), CAST(COALESCE(SUM(value), 0) AS BIGINT), COUNT(DISTINCT organization_id) FROM (SELECT {of_deal} AS p, value, \
+                 organization_id FROM deals WHERE {base} AND organization_id IS NOT NULL AND {when} >= {from} AND {when} < {to}{won}) d GROUP BY p"
+            )
+        };
+        let hand = [
+            deals("created_at", ""),
+            deals("closed_at", " AND status = 'won'"),
+            format!(
+                "SELECT p, COUNT(*) FROM (SELECT {} AS p FROM organizations WHERE workspace_id = $1 AND deleted_at IS NULL \
+                 AND custom LIKE '%\"partner_org\"%') c WHERE p IS NOT NULL GROUP BY p",
+                partner("custom")
+            ),
+        ];
+        let (h50, h99) = time(iterations, || async {
+            for sql in &hand {
+                db.raw_rows(sql, ws).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        let report = db.partners_report(head, &scope, None).await?;
+        println!(
+            "{}",
+            json!({"name": format!("report partners: {label}"), "unit": "ms", "median": r50, "p99": r99, "limit": h50, "limit_p99": h99,
+                   "limit_name": "hand-written SQL", "partners": report.rows.len(), "won": report.total.won})
         );
     }
     Ok(())

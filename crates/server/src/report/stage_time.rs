@@ -93,19 +93,15 @@ impl StageTimeData {
     }
 
     /// The column heads: the stage, the stays, the median and the 90th percentile in working
-    /// days (of so many hours), the deals in the stage now and the longest wait.
+    /// days (the chart's title and the note say how long a working day is), the deals in the
+    /// stage now and the longest wait.
     pub fn heads(&self, t: &T, previous: bool) -> Vec<String> {
-        let hours = self.day_hours(t);
-        let with_hours = |k: &str| t.fmt(k, &[("hours", hours.as_str())]);
-        let mut heads = vec![t.t("reports.col.stage").to_string(), t.t("reports.stage_time.col.stays").to_string()];
-        heads.push(with_hours("reports.stage_time.col.median"));
+        let mut keys = vec!["reports.col.stage", "reports.stage_time.col.stays", "reports.stage_time.col.median"];
         if previous {
-            heads.push(t.t("reports.stage_time.col.previous").to_string());
+            keys.push("reports.stage_time.col.previous");
         }
-        heads.push(with_hours("reports.stage_time.col.p90"));
-        heads.push(t.t("reports.stage_time.col.now").to_string());
-        heads.push(with_hours("reports.stage_time.col.longest"));
-        heads
+        keys.extend(["reports.stage_time.col.p90", "reports.stage_time.col.now", "reports.stage_time.col.longest"]);
+        keys.into_iter().map(|k| t.t(k).to_string()).collect()
     }
 
     /// A row per stage: stays, median and 90th percentile in working days, (the previous

@@ -40,6 +40,7 @@ mod reports_activity_browser;
 mod reports_forecast;
 mod reports_scheduled;
 mod reports_load;
+mod reports_more_browser;
 mod reports_partners;
 mod reports_sales;
 mod reports_sales_browser;

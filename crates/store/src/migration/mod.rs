@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(StageStaysBackfill),
             Box::new(Sql { name: "m0017_report_indexes", up: include_str!("m0017_report_indexes.sql") }),
             Box::new(Sql { name: "m0018_plans", up: include_str!("m0018_plans.sql") }),
+            Box::new(Sql { name: "m0019_stage_time_index", up: include_str!("m0019_stage_time_index.sql") }),
             Box::new(Sql { name: "m0020_report_subscriptions", up: include_str!("m0020_report_subscriptions.sql") }),
         ]
     }

@@ -71,6 +71,11 @@ pub struct LoadReport {
     pub cost_field: bool,
 }
 
+/// The manager a row is counted for. The unary plus keeps SQLite from reading the deals (or
+/// tasks) in owner order through the owner index — a random read of every row, 3.6 s at a million
+/// deals — rather than scanning them and grouping the few owners (0.4 s); PostgreSQL plans it the same.
+const MANAGER: &str = "+owner_id";
+
 /// SQL for the integer a custom field `key` holds in the JSON column `json`, NULL unless it is
 /// one. The key is a constant of the code, never input.
 pub(crate) fn custom_int(backend: DbBackend, json: &str, key: &str) -> String {
@@ -92,23 +97,23 @@ impl Db {
         let sum = |e: &str| Expr::cust(format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)"));
 
         let open = Query::select()
-            .column(col("owner_id"))
+            .expr_as(Expr::cust(MANAGER), Alias::new("manager"))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .expr_as(sum("value"), Alias::new("total"))
             .from(col("deals"))
             .cond_where(self.report_deals_in(actor, scope, pipeline))
             .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()))
-            .group_by_col(col("owner_id"))
+            .group_by_col(col("manager"))
             .to_owned();
         for r in self.read.query_all(self.backend.build(&open)).await? {
-            let c = rows.entry(r.try_get("", "owner_id")?).or_default();
+            let c = rows.entry(r.try_get("", "manager")?).or_default();
             c.open_deals = r.try_get("", "n")?;
             c.open_value = r.try_get("", "total")?;
         }
 
         let cost = if cost_field { custom_int(self.backend, "custom", COST_FIELD) } else { "NULL".into() };
         let won = Query::select()
-            .column(col("owner_id"))
+            .expr_as(Expr::cust(MANAGER), Alias::new("manager"))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .expr_as(sum("value"), Alias::new("total"))
             .expr_as(sum(&format!("CASE WHEN {cost} IS NOT NULL THEN 1 ELSE 0 END")), Alias::new("costed"))
@@ -119,10 +124,10 @@ impl Db {
             .and_where(Expr::col(col("status")).eq(DealStatus::Won.as_str()))
             .and_where(Expr::col(col("closed_at")).gte(scope.from))
             .and_where(Expr::col(col("closed_at")).lt(scope.to))
-            .group_by_col(col("owner_id"))
+            .group_by_col(col("manager"))
             .to_owned();
         for r in self.read.query_all(self.backend.build(&won)).await? {
-            let c = rows.entry(r.try_get("", "owner_id")?).or_default();
+            let c = rows.entry(r.try_get("", "manager")?).or_default();
             c.won = r.try_get("", "n")?;
             c.won_value = r.try_get("", "total")?;
             c.costed = r.try_get("", "costed")?;
@@ -132,14 +137,14 @@ impl Db {
 
         let mut tasks = Query::select();
         tasks
-            .column(col("owner_id"))
+            .expr_as(Expr::cust(MANAGER), Alias::new("manager"))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .expr_as(sum(&format!("CASE WHEN due_at < {} THEN 1 ELSE 0 END", self.clock.now_ms())), Alias::new("overdue"))
             .from(col("activities"))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("done")).eq(false))
             .and_where(Expr::col(col("deleted_at")).is_null())
-            .group_by_col(col("owner_id"));
+            .group_by_col(col("manager"));
         if let Some(s) = scope_condition(Entity::Activity, &actor.caller) {
             tasks.and_where(s);
         }
@@ -156,7 +161,7 @@ impl Db {
             tasks.and_where(Expr::col(col("owner_id")).in_subquery(members));
         }
         for r in self.read.query_all(self.backend.build(&tasks)).await? {
-            let c = rows.entry(r.try_get("", "owner_id")?).or_default();
+            let c = rows.entry(r.try_get("", "manager")?).or_default();
             c.open_tasks = r.try_get("", "n")?;
             c.overdue_tasks = r.try_get("", "overdue")?;
         }

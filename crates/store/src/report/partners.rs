@@ -126,7 +126,10 @@ impl Db {
         orgs.expr_as(Expr::cust(&partner_of_org), Alias::new("p"))
             .from(col("organizations"))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("deleted_at")).is_null());
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            // A text match before the JSON is parsed: most organizations name no partner (a
+            // quarter of the scan's time at a million deals).
+            .and_where(Expr::cust(format!("custom LIKE '%\"{PARTNER_FIELD}\"%'")));
         if let Some(s) = scope_condition(Entity::Organization, &actor.caller) {
             orgs.and_where(s);
         }

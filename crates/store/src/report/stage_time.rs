@@ -12,7 +12,7 @@ use crate::Db;
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::DealStatus;
 use poryadok_core::zone;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 use sea_query::{Alias, Expr, Query};
 use std::collections::{BTreeMap, HashSet};
 use time::Date;
@@ -178,7 +178,12 @@ impl Db {
     pub async fn stage_time_report(&self, actor: &Actor, scope: &ReportScope, now: bool) -> Result<StageTimeReport> {
         let stages = self.pipeline_stages(actor, scope.pipeline).await?;
         let stays = self.ended_stays(actor, scope).await?;
-        let waiting = if now { self.waiting_now(actor, scope).await? } else { Vec::new() };
+        let waiting = if now {
+            let ids: Vec<i64> = stages.iter().map(|s| s.id).collect();
+            self.waiting_now(actor, scope, &ids).await?
+        } else {
+            Vec::new()
+        };
         let at = self.clock.now_ms();
         let hours = crate::regulation::workspace_calendar(&self.read, self.backend, actor.ws_id()).await?;
         let tz = actor.ws.timezone.as_str();
@@ -256,21 +261,33 @@ impl Db {
         Ok(out)
     }
 
-    /// The open deals in each stage now: `(stage, how many, the earliest entry, that deal)`.
-    async fn waiting_now(&self, actor: &Actor, scope: &ReportScope) -> Result<Vec<(i64, i64, i64, i64)>> {
-        let open = Query::select()
-            .columns(["stage_id", "id", "stage_entered_at"].map(col))
-            .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY stage_entered_at, id)"), Alias::new("rn"))
-            .expr_as(Expr::cust("COUNT(*) OVER (PARTITION BY stage_id)"), Alias::new("n"))
-            .from(col("deals"))
+    /// The open deals in each of `stages` now: `(stage, how many, the earliest entry, that deal)`.
+    /// The stages are listed so that both backends seek the board's index (pipeline, stage,
+    /// status) to the open deals of each, instead of reading the pipeline's every deal.
+    async fn waiting_now(&self, actor: &Actor, scope: &ReportScope, stages: &[i64]) -> Result<Vec<(i64, i64, i64, i64)>> {
+        let mut open = Query::select();
+        open.from(col("deals"))
             .cond_where(self.report_deals(actor, scope))
-            .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()))
-            .to_owned();
-        let q = Query::select()
-            .columns(["stage_id", "n", "stage_entered_at", "id"].map(col))
-            .from_subquery(open, Alias::new("o"))
-            .and_where(Expr::col(col("rn")).eq(1))
-            .to_owned();
+            .and_where(Expr::col(col("stage_id")).is_in(stages.iter().copied()))
+            .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()));
+        let q = if self.backend == DbBackend::Sqlite {
+            // With a single MIN(), SQLite takes a bare column from the row holding the minimum:
+            // the earliest deal in one grouping pass, where the window below sorts the stage.
+            open.columns(["stage_id", "id"].map(col))
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                .expr_as(Expr::cust("MIN(stage_entered_at)"), Alias::new("stage_entered_at"))
+                .group_by_col(col("stage_id"))
+                .to_owned()
+        } else {
+            open.columns(["stage_id", "id", "stage_entered_at"].map(col))
+                .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY stage_entered_at, id)"), Alias::new("rn"))
+                .expr_as(Expr::cust("COUNT(*) OVER (PARTITION BY stage_id)"), Alias::new("n"));
+            Query::select()
+                .columns(["stage_id", "n", "stage_entered_at", "id"].map(col))
+                .from_subquery(open, Alias::new("o"))
+                .and_where(Expr::col(col("rn")).eq(1))
+                .to_owned()
+        };
         self.read
             .query_all(self.backend.build(&q))
             .await?
