@@ -829,10 +829,13 @@ fn find_user<'a>(users: &'a [PlanUser], raw: &str) -> std::result::Result<&'a Pl
     }
 }
 
+/// A good row of a sheet: its line, the user's id and name, the period and the values it sets.
+type SheetLine = (u64, i64, String, PlanPeriod, Vec<(Metric, i64)>);
+
 /// A sheet's rows, read and checked: the cells to set, and the rows refused.
 struct Parsed {
     rows: u64,
-    lines: Vec<(u64, i64, String, PlanPeriod, Vec<(Metric, i64)>)>,
+    lines: Vec<SheetLine>,
     errors: Vec<RowError>,
 }
 
