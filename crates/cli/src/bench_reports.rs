@@ -81,6 +81,7 @@ pub async fn run(db: &Db, iterations: usize, backfill: bool) -> Result<()> {
                    "limit_name": "hand-written SQL"})
         );
     }
+    activity(db, &head, &[("month", &month), ("year", &year)], iterations).await?;
     stage_time_load_partners(db, &head, pipeline, &[("month", &month), ("year", &year)], iterations).await?;
     if backfill {
         let started = Instant::now();
@@ -89,6 +90,88 @@ pub async fn run(db: &Db, iterations: usize, backfill: bool) -> Result<()> {
         println!(
             "{}",
             json!({"name": "stage history backfill", "unit": "deals/s", "median": deals as f64 / secs, "deals": deals, "seconds": secs})
+        );
+    }
+    Ok(())
+}
+
+/// The managers' activity by hand: the period's activities in one pass (as the report, grouped by
+/// `+owner_id`), the messages by their deal's or person's owner, the invoices, the working users.
+fn activity_sql(p: &Period, now: i64) -> [String; 4] {
+    let (from, to) = (p.from, p.to);
+    let held = format!("((a.due_at >= {from} AND a.due_at < {to}) OR (a.due_at IS NULL AND a.done_at >= {from} AND a.done_at < {to}))");
+    let call = format!("a.type = 'call' AND a.call_direction IS NOT NULL AND a.done AND {held}");
+    let answered = "(a.call_outcome IS NULL OR a.call_outcome = 'answered')";
+    let deal_ok = |t: &str| {
+        format!("EXISTS (SELECT 1 FROM deals d WHERE d.id = {t}.deal_id AND d.workspace_id = $1 AND d.deleted_at IS NULL AND d.status <> 'not_lead')")
+    };
+    let lead = |t: &str| {
+        format!("({t}.person_id IS NULL OR NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = {t}.person_id AND p.not_lead_reason <> ''))")
+    };
+    let (first, last) = (&p.from_date, &p.to_date);
+    [
+        format!(
+            "SELECT +a.owner_id AS o, \
+             SUM(CASE WHEN {call} AND a.call_direction = 'inbound' AND {answered} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {call} AND a.call_direction = 'outbound' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {call} AND a.call_direction = 'inbound' AND a.call_outcome <> 'answered' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {call} AND {answered} THEN COALESCE(a.call_seconds, a.duration_min * 60, 0) ELSE 0 END), \
+             SUM(CASE WHEN a.type = 'email' AND a.done AND {held} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN a.type IN ('meeting', 'demo', 'lunch') AND a.done AND {held} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN a.call_direction IS NULL AND a.done AND a.done_at >= {from} AND a.done_at < {to} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN a.call_direction IS NULL AND NOT a.done AND a.due_at >= {from} AND a.due_at < {until} THEN 1 ELSE 0 END) \
+             FROM activities a WHERE a.workspace_id = $1 AND a.deleted_at IS NULL \
+             AND ((a.due_at >= {from} AND a.due_at < {to}) OR (a.done_at >= {from} AND a.done_at < {to})) \
+             AND ((a.deal_id IS NULL AND {lead_a}) OR {deal_a}) GROUP BY +a.owner_id",
+            until = to.min(now),
+            lead_a = lead("a"),
+            deal_a = deal_ok("a"),
+        ),
+        format!(
+            "SELECT COALESCE(d.owner_id, p.owner_id) AS o, m.direction, m.channel, COUNT(*) FROM messages m \
+             LEFT JOIN deals d ON d.id = m.deal_id LEFT JOIN persons p ON p.id = m.person_id \
+             WHERE m.workspace_id = $1 AND m.sent_at >= {from} AND m.sent_at < {to} \
+             AND ((m.deal_id IS NULL AND p.id IS NOT NULL AND p.deleted_at IS NULL AND (p.not_lead_reason IS NULL OR p.not_lead_reason = '')) \
+               OR (d.workspace_id = $1 AND d.deleted_at IS NULL AND d.status <> 'not_lead')) \
+             GROUP BY COALESCE(d.owner_id, p.owner_id), m.direction, m.channel"
+        ),
+        format!(
+            "SELECT +i.owner_id AS o, \
+             SUM(CASE WHEN i.issued_on >= '{first}' AND i.issued_on <= '{last}' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN i.issued_on >= '{first}' AND i.issued_on <= '{last}' THEN i.amount ELSE 0 END), \
+             SUM(CASE WHEN i.status = 'paid' AND i.paid_on >= '{first}' AND i.paid_on <= '{last}' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN i.status = 'paid' AND i.paid_on >= '{first}' AND i.paid_on <= '{last}' THEN i.amount ELSE 0 END) \
+             FROM invoices i WHERE i.workspace_id = $1 AND i.deleted_at IS NULL AND i.status <> 'cancelled' \
+             AND ((i.issued_on >= '{first}' AND i.issued_on <= '{last}') OR (i.status = 'paid' AND i.paid_on >= '{first}' AND i.paid_on <= '{last}')) \
+             AND (i.deal_id IS NULL OR {deal_i}) GROUP BY +i.owner_id",
+            deal_i = deal_ok("i"),
+        ),
+        "SELECT id FROM users WHERE workspace_id = $1 AND active AND role IN ('manager', 'consultant', 'partner_manager')".to_string(),
+    ]
+}
+
+/// The managers' activity over `periods`, every pipeline (as the plans read it), beside the same
+/// counts written by hand. The demo generator writes calls, meetings, e-mails and tasks; messages
+/// and invoices come only with the demo's process (`poryadok demo`), not with `bench generate`.
+async fn activity(db: &Db, head: &poryadok_store::Actor, periods: &[(&str, &Period)], iterations: usize) -> Result<()> {
+    let ws = head.ws_id();
+    for (label, p) in periods {
+        let scope = ReportScope { from: p.from, to: p.to, ..Default::default() };
+        let (r50, r99) = time(iterations, || async { Ok(db.activity_report(head, &scope).await?) }).await?;
+        let hand = activity_sql(p, db.clock.now_ms());
+        let (h50, h99) = time(iterations, || async {
+            for sql in &hand {
+                db.raw_rows(sql, ws).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        let t = db.activity_report(head, &scope).await?.total;
+        println!(
+            "{}",
+            json!({"name": format!("report activity: {label}"), "unit": "ms", "median": r50, "p99": r99, "limit": h50, "limit_p99": h99,
+                   "limit_name": "hand-written SQL", "calls": t.calls(), "meetings": t.meetings, "tasks_done": t.tasks_done,
+                   "tasks_overdue": t.tasks_overdue, "messages": t.messages_in + t.messages_out, "invoices": t.invoices_issued})
         );
     }
     Ok(())

@@ -120,6 +120,11 @@ const WORKING_ROLES: [Role; 3] = [Role::Manager, Role::Consultant, Role::Partner
 /// Activities that are meetings with the client.
 const MEETINGS: [ActivityType; 3] = [ActivityType::Meeting, ActivityType::Demo, ActivityType::Lunch];
 
+/// The owner an activity is counted for. The unary plus keeps SQLite from reading the period's
+/// activities in owner order through the owner index — a random read of every activity of the
+/// workspace, 8 s at three million — rather than scanning them and grouping the few owners (1.3 s).
+const MANAGER: &str = "+activities.owner_id";
+
 /// `SUM(CASE WHEN c THEN value ELSE 0 END)` as a BIGINT on both backends.
 fn sum_if(c: SimpleExpr, value: SimpleExpr) -> SimpleExpr {
     Func::cast_as(Func::sum(Expr::case(c, value).finally(Expr::val(0i64))), Alias::new("BIGINT")).into()
@@ -283,7 +288,7 @@ impl Figures<'_> {
         let now = self.db.clock.now_ms();
         let talk: SimpleExpr = Func::coalesce([a("call_seconds").into(), a("duration_min").mul(60), Expr::val(0i64).into()]).into();
         let mut q = Query::select()
-            .column(col("owner_id"))
+            .expr_as(Expr::cust(MANAGER), Alias::new("owner_id"))
             .expr_as(count_if(call.clone().and(inbound.clone()).and(answered.clone())), Alias::new("calls_in"))
             .expr_as(count_if(call.clone().and(a("call_direction").eq(CallDirection::Outbound.as_str()))), Alias::new("calls_out"))
             .expr_as(count_if(call.clone().and(inbound).and(answered.clone().not())), Alias::new("calls_missed"))
@@ -298,7 +303,7 @@ impl Figures<'_> {
             .cond_where(Cond::any().add(within(a("due_at"), from, to)).add(within(a("done_at"), from, to)))
             .cond_where(self.owner_in_scope(a("owner_id")))
             .cond_where(self.linked("activities", true, false))
-            .group_by_col(col("owner_id"))
+            .add_group_by([Expr::cust(MANAGER)])
             .to_owned();
         if let Some(s) = scope_condition(Entity::Activity, &self.actor.caller) {
             q.and_where(s);
