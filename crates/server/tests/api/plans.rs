@@ -12,6 +12,7 @@ crate::both_dbs!(
     plans_are_checked_and_read_by_role,
     plan_fact_counts_fulfilment_and_the_run_rate_by_hand,
     a_plan_sheet_is_previewed_then_imported,
+    the_plans_pages_save_only_what_changed_and_explain_refusals,
 );
 
 const NOV: &str = "from=2026-11-01&to=2026-11-30";
@@ -445,4 +446,62 @@ async fn a_plan_sheet_is_previewed_then_imported(app: TestApp) {
     let bad = "Сумма;Звонки\r\n1;2\r\n".as_bytes().to_vec();
     assert_error(&import(&app, &app.t.head, "?period=2026-12", bad, "text/csv").await, 422, "validation", Some("manager"));
     assert_error(&import(&app, &app.t.head, "?period=2026-13", Vec::new(), "text/csv").await, 422, "validation", Some("period"));
+}
+
+/// The pages as a head and a manager get them: the grid saved by a form post (only the changed
+/// cells), a refused cell, a manager's read-only grid and refused save, plan vs fact's empty state
+/// and its refusal of a period that is not a month or a quarter, at the field.
+async fn the_plans_pages_save_only_what_changed_and_explain_refusals(app: TestApp) {
+    let (m1, m2) = (app.ids.manager1, app.ids.manager2);
+    let (_, me) = app.get(&app.t.head, "/api/v1/me").await;
+    let head = app.ui_login(me["data"]["user"]["id"].as_i64().unwrap(), "head@a.test").await;
+    let (s, page) = head.get("/reports/plan_fact").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"report-empty\"") && page.contains("На этот период планов нет"), "the empty state");
+    let (s, page) = head.get("/reports/plan_fact?from=2026-11-02&to=2026-11-30").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"from\"") && page.contains("целый календарный месяц или квартал"), "the refusal at the field");
+
+    let (s, page) = head.get("/plans?period=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("name=\"u{m1}.revenue\"")) && page.contains("Ноябрь 2026"));
+    // m1's revenue typed in roubles; m2's calls left as shown (empty), so not written.
+    let name = format!("u{m1}.revenue");
+    let shown = format!("shown:{name}");
+    let calls = format!("u{m2}.calls");
+    let shown_calls = format!("shown:{calls}");
+    let form =
+        [("period", "2026-11"), (name.as_str(), "12 000,50"), (shown.as_str(), ""), (calls.as_str(), ""), (shown_calls.as_str(), "")];
+    let (s, body) = head.post_form("/plans", &form).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("id=\"plans-saved\"") && body.contains("новых 1"), "{body}");
+    let (_, v) = app.get(&app.t.head, &format!("/api/v1/plans?user_id={m1}")).await;
+    assert_eq!((v["data"].as_array().unwrap().len(), v["data"][0]["value"].as_i64()), (1, Some(1_200_050)));
+    // Another head changed it meanwhile: a form shown with the old value and not touched there
+    // leaves their change alone.
+    let id = v["data"][0]["id"].as_i64().unwrap();
+    app.patch(&app.t.head, &format!("/api/v1/plans/{id}"), json!({"value": 1_300_000})).await;
+    let form = [("period", "2026-11"), (name.as_str(), "12 000,50"), (shown.as_str(), "12 000,50")];
+    let (_, body) = head.post_form("/plans", &form).await;
+    assert!(body.contains("Ничего не изменилось"), "{body}");
+    let (_, v) = app.get(&app.t.head, &format!("/api/v1/plans/{id}")).await;
+    assert_eq!(v["data"]["value"], 1_300_000);
+    // A cell that does not read: marked, named, nothing saved.
+    let form = [("period", "2026-11"), (name.as_str(), ""), (shown.as_str(), "13 000"), (calls.as_str(), "-4"), (shown_calls.as_str(), "")];
+    let (s, body) = head.post_form("/plans", &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("aria-invalid=\"true\"") && body.contains("m2 — Исходящие звонки: «-4»"), "{body}");
+    let (_, v) = app.get(&app.t.head, &format!("/api/v1/plans/{id}")).await;
+    assert_eq!(v["data"]["value"], 1_300_000, "nothing saved");
+
+    // A manager reads the grid without inputs and may not save it.
+    let manager = app.ui_login(m1, "m1@a.test").await;
+    let (s, page) = manager.get("/plans?period=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!page.contains("<input type=\"text\"") && page.contains("13\u{a0}000"), "read-only");
+    let (s, _) = manager.post_form("/plans", &[("period", "2026-11"), (name.as_str(), "1"), (shown.as_str(), "")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, page) = manager.get("/plans?period=когда-нибудь").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"plans-period-error\""), "a bad period is explained");
 }
