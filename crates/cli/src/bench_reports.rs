@@ -83,6 +83,7 @@ pub async fn run(db: &Db, iterations: usize, backfill: bool) -> Result<()> {
     }
     activity(db, &head, &[("month", &month), ("year", &year)], iterations).await?;
     stage_time_load_partners(db, &head, pipeline, &[("month", &month), ("year", &year)], iterations).await?;
+    plan_fact(db, &head, &month, iterations).await?;
     if backfill {
         let started = Instant::now();
         let deals = db.backfill_stage_history(Some(ws)).await?;
@@ -305,5 +306,43 @@ async fn stage_time_load_partners(
                    "limit_name": "hand-written SQL", "partners": report.rows.len(), "won": report.total.won})
         );
     }
+    Ok(())
+}
+
+/// Plan vs fact for the current month over every pipeline beside the same reads by hand: the
+/// calendar, the month's plans, the won deals by owner, the activity's four counts (as above),
+/// the users and the teams.
+async fn plan_fact(db: &Db, head: &poryadok_store::Actor, month: &Period, iterations: usize) -> Result<()> {
+    let ws = head.ws_id();
+    let today = poryadok_core::zone::local(&head.ws.timezone, db.clock.now_ms()).date();
+    let period = poryadok_core::plan::PlanPeriod::month_of(today);
+    let scope = ReportScope { from: month.from, to: month.to, ..Default::default() };
+    let (r50, r99) = time(iterations, || async { Ok(db.plan_fact_report(head, &scope, None, period).await?) }).await?;
+    let (from, to, key) = (month.from, month.to, period.key());
+    let mut hand = vec![
+        "SELECT business_hours FROM workspaces WHERE id = $1".to_string(),
+        format!("SELECT id, user_id, team_id, period, metric, value FROM plans WHERE workspace_id = $1 AND period IN ('{key}')"),
+        format!(
+            "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM deals WHERE workspace_id = $1 AND deleted_at IS NULL \
+             AND status = 'won' AND closed_at >= {from} AND closed_at < {to} GROUP BY owner_id"
+        ),
+        "SELECT id, name, email, role, team_id, active FROM users WHERE workspace_id = $1 ORDER BY name, id".to_string(),
+        "SELECT id, name FROM teams WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY name, id".to_string(),
+    ];
+    hand.extend(activity_sql(month, db.clock.now_ms()));
+    let (h50, h99) = time(iterations, || async {
+        for sql in &hand {
+            db.raw_rows(sql, ws).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let report = db.plan_fact_report(head, &scope, None, period).await?;
+    println!(
+        "{}",
+        json!({"name": "report plan_fact: month", "unit": "ms", "median": r50, "p99": r99, "limit": h50, "limit_p99": h99,
+               "limit_name": "hand-written SQL", "managers": report.managers.len(), "metrics": report.metrics.len(),
+               "working_days": report.pace.total})
+    );
     Ok(())
 }
