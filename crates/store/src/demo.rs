@@ -383,6 +383,7 @@ impl Db {
             self.update(&sys, Entity::Pipeline, clients.id(), &ranges).await?;
         }
         self.demo_invoices(ws, DEMO_INVOICES).await?;
+        self.demo_plans(ws).await?;
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
         self.add_default_templates(&sys).await?;

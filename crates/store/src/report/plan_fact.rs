@@ -251,3 +251,43 @@ pub fn assemble(
         total: PlanFactRow { target: None, name: String::new(), team_id: None, figures: total_figures },
     }
 }
+
+impl Db {
+    /// The demo department's plans, for the previous month and the current one: each active
+    /// manager's, consultant's and partner manager's revenue, won deals, calls, e-mails and
+    /// invoices — the previous month's fact raised by a tenth (revenue rounded up to a thousand,
+    /// at least 50 000; counts at least 1), as a head sets plans from what the team does.
+    /// Returns how many plans were set.
+    pub async fn demo_plans(&self, ws: i64) -> Result<u64> {
+        let sys = self.system_actor(ws, poryadok_core::domain::Channel::Demo).await?;
+        let today = poryadok_core::zone::local(&sys.ws.timezone, self.clock.now_ms()).date();
+        let this = PlanPeriod::month_of(today);
+        let last = this.previous();
+        let day = |d: Option<time::Date>| d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())).unwrap_or_default();
+        let p = poryadok_core::report::Period::parse(&day(last.first_day()), &day(last.last_day()), &sys.ws.timezone)?;
+        let scope = ReportScope { from: p.from, to: p.to, ..Default::default() };
+        let mut facts = self.won_facts(&sys, &scope, None).await?;
+        let activity = self.activity_report_in(&sys, &scope, None).await?;
+        for row in &activity.rows {
+            for (m, v) in [
+                (Metric::Calls, row.counts.calls_out),
+                (Metric::Emails, row.counts.emails_out),
+                (Metric::Invoices, row.counts.invoices_issued),
+            ] {
+                *facts.entry(m).or_default().entry(row.owner_id).or_default() += v;
+            }
+        }
+        let mut cells = Vec::new();
+        for u in self.plan_users(&sys).await?.iter().filter(|u| u.active && crate::plans::SELLING_ROLES.contains(&u.role.as_str())) {
+            for m in Metric::ALL {
+                let fact = facts.get(&m).and_then(|f| f.get(&Some(u.id))).copied().unwrap_or(0);
+                let raised = fact.saturating_mul(11) / 10;
+                let value = if m.is_money() { ((raised + 99_999) / 100_000 * 100_000).max(5_000_000) } else { raised.max(1) };
+                for period in [last, this] {
+                    cells.push(crate::plans::PlanSet { target: Target::User(u.id), period, metric: m, value: Some(value) });
+                }
+            }
+        }
+        Ok(self.set_plans(&sys, &cells).await?.created)
+    }
+}
