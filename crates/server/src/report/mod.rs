@@ -297,9 +297,12 @@ impl Table {
     /// One sheet, the header bold and frozen; numbers as numbers, shares as percentages; no
     /// text is ever a formula.
     pub fn xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        use rust_xlsxwriter::{Format, Workbook};
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
+        workbook(&[(String::new(), self)])
+    }
+
+    /// Writes the table onto `sheet`.
+    fn write_to(&self, sheet: &mut rust_xlsxwriter::Worksheet) -> Result<(), rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::Format;
         let bold = Format::new().set_bold();
         let percent = Format::new().set_num_format("0.0%");
         let money = Format::new().set_num_format("#,##0.00");
@@ -323,8 +326,24 @@ impl Table {
             }
         }
         sheet.set_freeze_panes(1, 0)?;
-        book.save_to_buffer()
+        Ok(())
     }
+}
+
+/// A workbook of one sheet per table, each named (an empty name: the default one), the header
+/// bold and frozen; numbers as numbers, shares as percentages; no text is ever a formula.
+pub fn workbook(sheets: &[(String, &Table)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, table) in sheets {
+        let sheet = book.add_worksheet();
+        if !name.is_empty() {
+            // A sheet's name: at most 31 characters, none of []:*?/\.
+            let clean: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+            sheet.set_name(clean)?;
+        }
+        table.write_to(sheet)?;
+    }
+    book.save_to_buffer()
 }
 
 fn cell_text(c: &Cell) -> String {

@@ -39,8 +39,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("reports", include_str!("../../i18n/reports.ini")),
     ("reports_activity", include_str!("../../i18n/reports_activity.ini")),
     ("dashboard", include_str!("../../i18n/dashboard.ini")),
-    ("reports_more", include_str!("../../i18n/reports_more.ini")),
     ("plans", include_str!("../../i18n/plans.ini")),
+    ("reports_more", include_str!("../../i18n/reports_more.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

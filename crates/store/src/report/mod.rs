@@ -12,10 +12,10 @@ use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Cond, Expr, Order, Query, SimpleExpr};
 
+pub mod activity;
 pub mod dashboard;
 pub mod digest;
 pub mod forecast;
-pub mod activity;
 pub mod funnel;
 pub mod load;
 pub mod lost_reasons;
