@@ -627,6 +627,49 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/reports/review",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reports",
+                "monthly_review",
+                "The monthly review of the department as an XLSX workbook over what the caller may see: sales dynamics by week, the month's audit violations found and fixed by manager and rule, calls and activity, sales by manager, load, plan vs fact",
+                "200",
+                "the workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)",
+                None,
+            )
+            .parameter(query_param("month", "YYYY-MM (default: the month before the current one)")),
+        )]),
+    );
+    add(
+        "/api/v1/me/report_subscriptions",
+        item([
+            (
+                HttpMethod::Get,
+                simple(
+                    "reports",
+                    "report_subscriptions",
+                    "Whether the caller gets the weekly summary and the monthly review",
+                    "200",
+                    "the switches",
+                    object("{data: {weekly, monthly_review}}"),
+                ),
+            ),
+            (
+                HttpMethod::Patch,
+                simple(
+                    "reports",
+                    "set_report_subscriptions",
+                    "Switch the caller's own scheduled reports",
+                    "200",
+                    "the switches",
+                    object("{data: {weekly, monthly_review}}"),
+                )
+                .request_body(Some(body(any_object("any of weekly, monthly_review: booleans")))),
+            ),
+        ]),
+    );
+    add(
         "/api/v1/dashboard",
         item([(
             HttpMethod::Get,

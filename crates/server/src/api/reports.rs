@@ -117,7 +117,11 @@ pub async fn set_subscriptions(State(st): State<AppState>, Auth(actor): Auth, bo
     let obj = body.as_object().ok_or_else(|| poryadok_store::StoreError::invalid("body", poryadok_core::msg::Common::BodyNotObject {}))?;
     let keys = ["weekly", "monthly_review"];
     if let Some(k) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(poryadok_store::StoreError::invalid(k, poryadok_core::msg::Common::UnknownField { expected: keys.map(String::from).to_vec() }).into());
+        return Err(poryadok_store::StoreError::invalid(
+            k,
+            poryadok_core::msg::Common::UnknownField { expected: keys.map(String::from).to_vec() },
+        )
+        .into());
     }
     let flag = |k: &str| -> Result<Option<bool>, poryadok_store::StoreError> {
         match obj.get(k) {

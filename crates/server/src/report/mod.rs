@@ -13,13 +13,13 @@ use std::collections::HashMap;
 
 mod activity;
 pub mod dashboard;
-pub mod review;
 mod forecast;
 mod funnel;
 mod load;
 mod lost;
 mod partners;
 pub mod plan_fact;
+pub mod review;
 mod sales;
 mod stage_time;
 
@@ -34,7 +34,8 @@ pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
 pub use stage_time::{working_days, StageTimeData};
 
 /// The reports there are, by their name in URLs.
-pub const REPORTS: &[&str] = &["funnel", "managers", "sales", "lost_reasons", "activity", "forecast", "stage_time", "load", "partners", "plan_fact"];
+pub const REPORTS: &[&str] =
+    &["funnel", "managers", "sales", "lost_reasons", "activity", "forecast", "stage_time", "load", "partners", "plan_fact"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -130,7 +131,9 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
     };
     let window = match get("window") {
         None => DEFAULT_WINDOW,
-        Some(w) => w.parse::<i64>().ok().filter(|w| (1..=24).contains(w)).ok_or_else(|| invalid("window", Common::Between { min: 1, max: 24 }))?,
+        Some(w) => {
+            w.parse::<i64>().ok().filter(|w| (1..=24).contains(w)).ok_or_else(|| invalid("window", Common::Between { min: 1, max: 24 }))?
+        }
     };
     let given = id("pipeline_id")?;
     // Revenue, a manager's load and a partner's clients are not a pipeline's: these cover them

@@ -103,20 +103,20 @@ async fn the_monthly_review_is_a_workbook_of_the_months_figures(app: TestApp) {
     assert_eq!(book.sheet_names(), ["Динамика продаж", "Нарушения", "Звонки и активность", "Менеджеры", "Нагрузка", "План-факт"]);
     // Sales by week: the total row counts November's three wins.
     let sales = book.worksheet_range("Динамика продаж").unwrap();
-    let total = sales.rows().find(|r| r[0].to_string() == "Итого").expect("a total row");
+    let total = sales.rows().find(|r| r[0] == "Итого").expect("a total row");
     assert_eq!(total[1], Data::Float(3.0));
     // The audit found m1's two jumps; none fixed yet.
     let found = book.worksheet_range("Нарушения").unwrap();
-    let m1 = found.rows().find(|r| r[0].to_string() == "m1").expect("m1's line");
+    let m1 = found.rows().find(|r| r[0] == "m1").expect("m1's line");
     assert_eq!((m1[1].to_string(), m1[2].clone(), m1[3].clone()), ("Прыжок через этап".to_string(), Data::Float(2.0), Data::Float(0.0)));
     let managers = book.worksheet_range("Менеджеры").unwrap();
-    assert!(managers.rows().any(|r| r[0].to_string() == "m1" && r[1] == Data::Float(3.0)));
+    assert!(managers.rows().any(|r| r[0] == "m1" && r[1] == Data::Float(3.0)));
 
     // A manager's review is of their own deals.
     let resp = get("/api/v1/reports/review?month=2026-11", &app.t.manager2).await.unwrap();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
     let sales = book.worksheet_range("Динамика продаж").unwrap();
-    assert_eq!(sales.rows().find(|r| r[0].to_string() == "Итого").unwrap()[1], Data::Float(0.0));
+    assert_eq!(sales.rows().find(|r| r[0] == "Итого").unwrap()[1], Data::Float(0.0));
     assert_error(&app.get(&app.t.head, "/api/v1/reports/review?month=2026-13").await, 422, "validation", Some("month"));
     assert_error(&app.get(&app.t.head, "/api/v1/reports/review?week=1").await, 422, "validation", Some("week"));
     // The page's download is the same workbook.

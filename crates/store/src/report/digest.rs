@@ -73,10 +73,8 @@ impl Db {
                 any = true;
             }
         }
-        if any {
-            if self.write.execute(self.backend.build(&q)).await?.rows_affected() == 0 {
-                return Err(crate::error::StoreError::NotFound);
-            }
+        if any && self.write.execute(self.backend.build(&q)).await?.rows_affected() == 0 {
+            return Err(crate::error::StoreError::NotFound);
         }
         self.report_subscriptions(actor).await
     }

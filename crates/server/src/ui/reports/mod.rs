@@ -32,12 +32,12 @@ use funnel::{funnel_body, managers_body};
 pub use funnel::{FunnelRow, ManagerRow, StepCell};
 use load::load_body;
 use lost::lost_body;
+pub use lost::LostLine;
 use partners::partners_body;
 use plan_fact::plan_fact_body;
-pub use lost::LostLine;
 use sales::sales_body;
-use stage_time::stage_time_body;
 pub use sales::SalesLine;
+use stage_time::stage_time_body;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/reports", get(|| async { Redirect::to("/reports/funnel") })).route("/reports/{name}", get(report_page))
