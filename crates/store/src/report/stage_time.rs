@@ -6,7 +6,7 @@
 //! counted here over the workspace's calendar, because no SQL of either backend knows it.
 use super::{ReportScope, StageInfo};
 use crate::actor::Actor;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::Db;
 use poryadok_core::calendar::BusinessHours;
@@ -247,15 +247,26 @@ impl Db {
             .and_where(Expr::col(col("closed_at")).gte(scope.from))
             .and_where(Expr::col(col("closed_at")).lt(scope.to))
             .to_owned();
+        // A row a stay costs about 7 µs on its way out of SQLite (a month at a million deals: 60k
+        // stays, 0.45 s of the report's 1 s), so each stage's stays come as one JSON array of
+        // `[entered, ended, deal]`, which both backends build and serde reads in milliseconds.
+        let packed = match self.backend {
+            DbBackend::Postgres => "CAST(json_agg(json_build_array(entered, ended, deal)) AS TEXT)",
+            _ => "json_group_array(json_array(entered, ended, deal))",
+        };
         let mut out = Vec::new();
         for q in [moved, closed] {
-            for r in self.read.query_all(self.backend.build(&q)).await? {
-                out.push(Stay {
-                    stage: r.try_get("", "stage")?,
-                    deal: r.try_get("", "deal")?,
-                    entered: r.try_get("", "entered")?,
-                    ended: r.try_get("", "ended")?,
-                });
+            let by_stage = Query::select()
+                .column(col("stage"))
+                .expr_as(Expr::cust(packed), Alias::new("stays"))
+                .from_subquery(q, Alias::new("s"))
+                .group_by_col(col("stage"))
+                .to_owned();
+            for r in self.read.query_all(self.backend.build(&by_stage)).await? {
+                let stage: i64 = r.try_get("", "stage")?;
+                let text: String = r.try_get("", "stays")?;
+                let stays: Vec<(i64, i64, i64)> = serde_json::from_str(&text).map_err(|e| StoreError::Internal(e.to_string()))?;
+                out.extend(stays.into_iter().map(|(entered, ended, deal)| Stay { stage, deal, entered, ended }));
             }
         }
         Ok(out)
