@@ -19,6 +19,7 @@ pub mod regulation;
 pub mod report;
 pub mod schema;
 pub mod search;
+pub mod spend;
 pub mod template;
 pub mod types;
 pub mod validate;

@@ -26,6 +26,7 @@ mod plan;
 mod records;
 mod regulation;
 mod report;
+mod spend;
 
 pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
@@ -37,6 +38,7 @@ pub use plan::PlanMsg;
 pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
 pub use report::ReportMsg;
+pub use spend::SpendMsg;
 
 /// A language the product speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -301,7 +303,7 @@ macro_rules! areas {
     };
 }
 
-areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg, PlanMsg);
+areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg, PlanMsg, SpendMsg);
 
 impl Msg {
     /// The stable code API clients match on.
