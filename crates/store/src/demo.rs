@@ -384,6 +384,7 @@ impl Db {
         }
         self.demo_invoices(ws, DEMO_INVOICES).await?;
         self.demo_plans(ws).await?;
+        self.demo_spend(ws).await?;
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
         self.add_default_templates(&sys).await?;

@@ -20,6 +20,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod list;
 pub mod live;
+pub mod marketing;
 pub mod merge;
 mod migration;
 pub mod not_lead;

@@ -516,7 +516,7 @@ pub(crate) async fn append_history(
 
 /// History events of one action on several records of `entity`, in one statement, and their
 /// outbound webhooks.
-async fn append_history_many(
+pub(crate) async fn append_history_many(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
     actor: &Actor,

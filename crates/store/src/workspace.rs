@@ -93,6 +93,7 @@ impl Db {
                 .to_owned();
             tx.execute(self.backend.build(&q)).await?;
         }
+        crate::marketing::seed_default_aliases(&tx, self.backend, id, now).await?;
         tx.commit().await?;
         self.workspace_info(id).await
     }

@@ -31,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0019_stage_time_index", up: include_str!("m0019_stage_time_index.sql") }),
             Box::new(Sql { name: "m0020_report_subscriptions", up: include_str!("m0020_report_subscriptions.sql") }),
             Box::new(Sql { name: "m0021_marketing", up: include_str!("m0021_marketing.sql") }),
+            Box::new(ChannelAliasDefaults),
         ]
     }
 }
@@ -94,5 +95,29 @@ impl MigrationName for StageStaysBackfill {
 impl MigrationTrait for StageStaysBackfill {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         crate::stage_history::backfill_all(manager.get_connection(), None, &mut |_| {}).await.map_err(|e| DbErr::Custom(e.to_string()))
+    }
+}
+
+/// Gives the workspaces that existed before channel aliases the built-in ones a new workspace
+/// starts with ([`crate::marketing`]), dated as the workspace.
+struct ChannelAliasDefaults;
+
+impl MigrationName for ChannelAliasDefaults {
+    fn name(&self) -> &str {
+        "m0022_channel_alias_defaults"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ChannelAliasDefaults {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let backend = db.get_database_backend();
+        let q = sea_query::Query::select().columns([Alias::new("id"), Alias::new("created_at")]).from(Alias::new("workspaces")).to_owned();
+        for r in db.query_all(backend.build(&q)).await? {
+            let (id, created_at): (i64, i64) = (r.try_get("", "id")?, r.try_get("", "created_at")?);
+            crate::marketing::seed_default_aliases(db, backend, id, created_at).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        Ok(())
     }
 }
