@@ -13,6 +13,8 @@ use utoipa::openapi::{
 mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
+#[path = "openapi_marketing.rs"]
+mod marketing_paths;
 #[path = "openapi_plans.rs"]
 mod plans_paths;
 
@@ -349,6 +351,7 @@ pub fn document() -> OpenApi {
     channels_paths::add(&mut paths);
     audit_paths::add(&mut paths);
     plans_paths::add(&mut paths);
+    marketing_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(

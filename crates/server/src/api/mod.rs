@@ -13,6 +13,7 @@ pub mod records;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod spend;
 pub mod tokens;
 pub mod users;
 pub mod workspace;

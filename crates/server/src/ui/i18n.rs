@@ -40,6 +40,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("reports_activity", include_str!("../../i18n/reports_activity.ini")),
     ("dashboard", include_str!("../../i18n/dashboard.ini")),
     ("plans", include_str!("../../i18n/plans.ini")),
+    ("spend", include_str!("../../i18n/spend.ini")),
     ("reports_more", include_str!("../../i18n/reports_more.ini")),
 ];
 

@@ -536,7 +536,7 @@ async fn list_page(State(st): State<AppState>, ui: Ui, RawQuery(raw): RawQuery) 
 }
 
 /// A `multipart/form-data` body's parts: `(name, content)`; `None` when it is not one.
-pub(super) fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+pub(crate) fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
     let boundary = content_type.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
     if boundary.is_empty() {
         return None;

@@ -33,6 +33,7 @@ pub mod plans;
 pub mod reports;
 pub mod search;
 pub mod settings;
+pub mod spend;
 pub mod today;
 pub mod tokens;
 
@@ -75,6 +76,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(filter_fields::routes())
         .merge(reports::routes())
         .merge(plans::routes())
+        .merge(spend::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.

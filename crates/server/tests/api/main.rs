@@ -26,6 +26,7 @@ mod invoices;
 mod jobs;
 mod lists;
 mod live;
+mod marketing_spend;
 mod merge;
 mod not_lead;
 mod notifications;

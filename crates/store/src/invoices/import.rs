@@ -162,7 +162,7 @@ pub(crate) struct Table {
 
 /// Bytes of a CSV export as text: UTF-8 (a BOM is dropped), UTF-16 with a BOM, or windows-1251
 /// when the bytes are not UTF-8 (1C's default for CSV).
-fn decode_text(bytes: &[u8]) -> String {
+pub(crate) fn decode_text(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8_lossy(rest).into_owned();
     }
@@ -204,7 +204,11 @@ fn separator(text: &str) -> char {
 /// Splits CSV text into records: `"…"` quotes a cell (`""` inside is a quote, and it may span
 /// lines); blank records are dropped.
 pub(crate) fn read_csv(text: &str) -> Table {
-    let sep = separator(text);
+    read_csv_with(text, separator(text))
+}
+
+/// [`read_csv`] with the separator given (a caller that knows better than the first lines).
+pub(crate) fn read_csv_with(text: &str, sep: char) -> Table {
     let mut table = Table::default();
     let (mut cells, mut cell) = (Vec::new(), String::new());
     let (mut line, mut start, mut quoted) = (1u64, 1u64, false);

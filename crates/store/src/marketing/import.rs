@@ -25,7 +25,7 @@
 //! run writes and rolls back, so its report is exactly what the import would do.
 use super::{import_number, write_lines, RowAction};
 use crate::error::{Result, StoreError};
-use crate::invoices::import::{parse_amount, read_table, RowError, Table};
+use crate::invoices::import::{decode_text, is_xlsx, parse_amount, read_csv_with, read_table, RowError, Table};
 use crate::{Actor, Db};
 use poryadok_core::msg::{words, InvoiceMsg, SpendMsg};
 use poryadok_core::spend::{self as core_spend, Aliases, RawSpend, SpendLine};
@@ -496,8 +496,32 @@ struct Parsed {
     channel: Option<String>,
 }
 
+/// The file as a table and its header. A CSV's separator is the one its first lines suggest,
+/// unless the header is then not found and another separator finds it (a title line such as
+/// `November 1, 2026 - November 30, 2026` above a tab-separated report).
+fn read_file(bytes: &[u8], content_type: Option<&str>, opts: &ImportOptions) -> Result<(Table, Header)> {
+    let table = read_table(bytes, content_type)?;
+    let first = find_header(&table, opts);
+    if first.is_ok() || is_xlsx(bytes, content_type) {
+        return first.map(|h| (table, h));
+    }
+    let text = decode_text(bytes);
+    for sep in [';', '\t', ','] {
+        let t = read_csv_with(&text, sep);
+        if let Ok(h) = find_header(&t, opts) {
+            return Ok((t, h));
+        }
+    }
+    first.map(|h| (table, h))
+}
+
+#[cfg(test)]
 fn read_rows(table: &Table, opts: &ImportOptions, aliases: &Aliases, currency: &str) -> Result<Parsed> {
     let header = find_header(table, opts)?;
+    read_rows_at(table, header, opts, aliases, currency)
+}
+
+fn read_rows_at(table: &Table, header: Header, opts: &ImportOptions, aliases: &Aliases, currency: &str) -> Result<Parsed> {
     let data = &table.rows[header.at + 1..];
     if data.len() > MAX_ROWS {
         return Err(StoreError::invalid("file", InvoiceMsg::TooManyRowsCount { n: data.len() as i64, max: MAX_ROWS as i64 }));
@@ -624,9 +648,9 @@ impl Db {
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<SpendImportReport> {
         super::may_write(actor)?;
-        let table = read_table(bytes, content_type)?;
+        let (table, header) = read_file(bytes, content_type, opts)?;
         let aliases = self.channel_alias_map(actor.ws_id()).await?;
-        let parsed = read_rows(&table, opts, &aliases, &actor.ws.currency)?;
+        let parsed = read_rows_at(&table, header, opts, &aliases, &actor.ws.currency)?;
         let lines: Vec<SpendLine> = parsed.lines.iter().map(|(_, s)| s.clone()).collect();
         let mut report = SpendImportReport {
             dry_run: opts.dry_run,
@@ -726,6 +750,13 @@ mod tests {
         assert_eq!(p.lines[0].1.impressions, Some(1_500));
         let vk_ru = csv("Дата;Кампания;Показы;Клики;Потрачено, ₽\n23.11.2026;Осень;10;1;99,9\n");
         assert_eq!(parse(&vk_ru, &ImportOptions::default()).header.shape, Shape::VkAds);
+        // A title line with commas above a tab-separated report (Google's "Excel CSV", UTF-16).
+        let text = "Campaign report\nNovember 1, 2026 - November 30, 2026\nDay\tCampaign\tCost\n2026-11-23\tSearch RU\t1,234.50\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let (t, h) = read_file(&bytes, None, &ImportOptions::default()).unwrap();
+        let p = read_rows_at(&t, h, &ImportOptions::default(), &Aliases::defaults(), "RUB").unwrap();
+        assert_eq!((p.header.shape, p.lines[0].1.amount, p.lines[0].1.campaign.as_str()), (Shape::GoogleAds, 123_450, "Search RU"));
         let google = csv("Campaign report\n\"November 1, 2026 - November 30, 2026\"\n\
              Day\tCampaign\tKeyword\tCurrency code\tImpr.\tClicks\tCost\n\
              \"Nov 23, 2026\"\tSearch RU\tcrm system\tRUB\t1,234\t56\t789.01\n\
