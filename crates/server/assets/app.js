@@ -112,6 +112,16 @@
     btn.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
+  // ---- The top menu's "More": closes on a click elsewhere and on Escape. ----
+  document.addEventListener("click", function (e) {
+    var more = document.getElementById("nav-more");
+    if (more && more.open && !more.contains(e.target)) more.open = false;
+  });
+  document.addEventListener("keydown", function (e) {
+    var more = document.getElementById("nav-more");
+    if (e.key === "Escape" && more && more.open) { more.open = false; more.querySelector("summary").focus(); }
+  });
+
   // ---- The dialog: "+ deal", "+ person"… open their form over the page. ----
   function dialog() { return document.getElementById("dialog"); }
   document.addEventListener("htmx:afterSwap", function (e) {

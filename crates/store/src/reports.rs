@@ -8,7 +8,7 @@ use crate::Db;
 use poryadok_core::domain::DealStatus;
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
-use sea_query::{Expr, Func, Order, Query};
+use sea_query::{Expr, Func, Order, Query, SimpleExpr};
 use serde_json::{json, Value as Json};
 
 pub const BOARD_CARDS_PER_STAGE: u64 = 50;
@@ -165,18 +165,39 @@ impl Db {
         Ok(self.read.query_all(stmt).await?.len())
     }
 
-    /// The pipeline with the most deals in the caller's workspace.
+    /// The pipeline with the most deals in the caller's workspace: the most created in the last
+    /// 90 days, else the most ever (a base that stopped growing). Each pipeline is counted by a
+    /// range of its `(workspace, pipeline, created)` index; grouping the whole table by pipeline
+    /// cost 0.3 s at a million deals on every report that names no pipeline.
     pub async fn largest_pipeline(&self, actor: &Actor) -> Result<i64> {
-        let q = Query::select()
-            .column(col("pipeline_id"))
-            .expr_as(Func::count(Expr::col(col("id"))), col("n"))
-            .from(col("deals"))
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .group_by_col(col("pipeline_id"))
-            .order_by(col("n"), Order::Desc)
-            .limit(1)
-            .to_owned();
-        let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
-        Ok(r.try_get("", "pipeline_id")?)
+        let since = self.clock.now_ms() - 90 * 86_400_000;
+        for since in [Some(since), None] {
+            let mut count = Query::select();
+            count
+                .expr(Func::count(Expr::col((col("d"), col("id")))))
+                .from_as(col("deals"), col("d"))
+                .and_where(Expr::col((col("d"), col("workspace_id"))).eq(actor.ws_id()))
+                .and_where(Expr::col((col("d"), col("pipeline_id"))).equals((col("p"), col("id"))));
+            if let Some(since) = since {
+                count.and_where(Expr::col((col("d"), col("created_at"))).gte(since));
+            }
+            let q = Query::select()
+                .column((col("p"), col("id")))
+                .expr_as(SimpleExpr::SubQuery(None, Box::new(count.take().into_sub_query_statement())), col("n"))
+                .from_as(col("pipelines"), col("p"))
+                .and_where(Expr::col((col("p"), col("workspace_id"))).eq(actor.ws_id()))
+                .and_where(Expr::col((col("p"), col("deleted_at"))).is_null())
+                .order_by(col("n"), Order::Desc)
+                .order_by((col("p"), col("position")), Order::Asc)
+                .order_by((col("p"), col("id")), Order::Asc)
+                .limit(1)
+                .to_owned();
+            if let Some(r) = self.read.query_one(self.backend.build(&q)).await? {
+                if r.try_get::<i64>("", "n")? > 0 {
+                    return Ok(r.try_get("", "id")?);
+                }
+            }
+        }
+        Err(StoreError::NotFound)
     }
 }

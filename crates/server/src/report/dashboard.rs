@@ -75,7 +75,10 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
         tile(db, actor, t, "load", &base, &[]),
         async {
             match plan_period {
-                true => tile(db, actor, t, "plan_fact", &base, &[]).await.map(Some),
+                true => {
+                    let p = params(db, actor, "plan_fact", &base).await?;
+                    super::plan_fact::plan_fact_of(db, actor, p, &[Metric::Revenue]).await.map(Some)
+                }
                 false => Ok(None),
             }
         },
@@ -85,10 +88,6 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
     )?;
     let (Data::Sales(sales), Data::Forecast(forecast), Data::Load(load)) = (sales, forecast, load) else {
         return Err(StoreError::Internal("a dashboard tile of another report".into()));
-    };
-    let plan = match plan {
-        Some(Data::PlanFact(p)) => Some(p),
-        _ => None,
     };
     Ok(Dashboard { params: funnel_params, sales, funnel, forecast, load, plan, sources, trend, own })
 }

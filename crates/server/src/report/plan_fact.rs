@@ -20,8 +20,13 @@ pub struct PlanFactData {
 }
 
 pub async fn plan_fact(db: &Db, actor: &Actor, params: Params) -> Result<PlanFactData, StoreError> {
+    plan_fact_of(db, actor, params, &Metric::ALL).await
+}
+
+/// [`plan_fact`] of the `wanted` metrics only (the dashboard's is revenue).
+pub async fn plan_fact_of(db: &Db, actor: &Actor, params: Params, wanted: &[Metric]) -> Result<PlanFactData, StoreError> {
     let period = plan_period(&params.period)?;
-    let now = db.plan_fact_report(actor, &params.scope, params.pipeline(), period).await?;
+    let now = db.plan_fact_of(actor, &params.scope, params.pipeline(), period, wanted).await?;
     Ok(PlanFactData { params, now })
 }
 

@@ -144,6 +144,7 @@ impl Ui {
             ws_name: self.actor.ws.name.clone(),
             is_admin: self.is_admin(),
             is_head: self.is_admin() || self.actor.caller.role == Role::Head,
+            marketing: poryadok_core::spend::may_read(self.actor.caller.role),
             nav,
             title: title.into(),
             tz: self.actor.ws.timezone.clone(),
@@ -168,6 +169,8 @@ pub struct Ctx {
     /// (a head: the regulation's) in the menu; a head also the intake inbox, which an
     /// administrator reaches from the settings.
     pub is_head: bool,
+    /// Heads of sales, administrators and analysts: the marketing page is in their menu.
+    pub marketing: bool,
     pub nav: &'static str,
     pub title: String,
     pub tz: String,
@@ -208,10 +211,22 @@ impl Ctx {
             ""
         }
     }
+    /// The "More" menu is marked current when the page is one of its items.
+    pub fn nav_more_class(&self) -> &'static str {
+        if NAV_MORE.contains(&self.nav) {
+            "active"
+        } else {
+            ""
+        }
+    }
     pub fn fmt(&self) -> format::Fmt {
         format::Fmt { lang: self.t.lang, tz: self.tz.clone() }
     }
 }
+
+/// The pages the top menu keeps under "More": used less often than a day's work, so the bar
+/// fits a 1280 px screen in either language.
+pub const NAV_MORE: &[&str] = &["invoices", "duplicates", "intake", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;

@@ -45,6 +45,26 @@ async fn a_head_starts_at_the_dashboard_and_drills_down() {
     b.wait_for("#tile-funnel").await;
     assert!(b.text_of("h1").await.contains("Department dashboard"));
     b.shot("dashboard-en").await;
+    // A 1280 px screen holds a head's whole English menu on one line; the rarer pages are under
+    // "More", which opens on a click and leads to them.
+    b.fit_viewport(1280, 800).await;
+    b.client.goto(&format!("{}/dashboard", app.base)).await.unwrap();
+    b.wait_for("#tile-funnel").await;
+    let over = b
+        .client
+        .execute(
+            "const bar = document.querySelector('.topbar'); const nav = document.getElementById('topnav'); \
+             return [bar.scrollWidth - bar.clientWidth, nav.scrollWidth - nav.clientWidth, bar.offsetHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(over, serde_json::json!([0, 0, 48]), "the top bar overflows or wraps at 1280 px (bar, menu, height)");
+    b.client.execute("document.querySelector('#nav-more summary').click();", vec![]).await.unwrap();
+    b.wait_until("the More menu open", "document.getElementById('nav-more').open").await;
+    b.shot("nav-more-en").await;
+    b.client.execute("document.querySelector('#nav-more a[href=\"/settings\"]').click();", vec![]).await.unwrap();
+    b.wait_until("the settings", "location.pathname.startsWith('/settings')").await;
     b.fit_viewport(390, 844).await;
     b.client.goto(&format!("{}/dashboard", app.base)).await.unwrap();
     b.wait_for("#tile-sources").await;

@@ -31,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0019_stage_time_index", up: include_str!("m0019_stage_time_index.sql") }),
             Box::new(Sql { name: "m0020_report_subscriptions", up: include_str!("m0020_report_subscriptions.sql") }),
             Box::new(Sql { name: "m0021_marketing", up: include_str!("m0021_marketing.sql") }),
+            Box::new(Sql { name: "m0022_dashboard_indexes", up: include_str!("m0022_dashboard_indexes.sql") }),
             Box::new(ChannelAliasDefaults),
         ]
     }

@@ -108,6 +108,19 @@ impl Db {
         pipeline: Option<i64>,
         period: PlanPeriod,
     ) -> Result<PlanFactReport> {
+        self.plan_fact_of(actor, scope, pipeline, period, &Metric::ALL).await
+    }
+
+    /// [`Db::plan_fact_report`] of the `wanted` metrics only. A fact is read only for a metric
+    /// some plan sets: the activity counts (a month of calls, e-mails and invoices) cost most.
+    pub async fn plan_fact_of(
+        &self,
+        actor: &Actor,
+        scope: &ReportScope,
+        pipeline: Option<i64>,
+        period: PlanPeriod,
+        wanted: &[Metric],
+    ) -> Result<PlanFactReport> {
         let hours = self.business_hours(actor).await?;
         let now = self.clock.now_ms();
         let today_date = poryadok_core::zone::local(&actor.ws.timezone, now).date();
@@ -117,16 +130,24 @@ impl Db {
         if period.is_quarter() {
             periods.extend(period.months());
         }
-        let plans = effective(&self.plans_of(actor, &periods).await?, period);
-        let mut facts = self.won_facts(actor, scope, pipeline).await?;
-        let activity = self.activity_report_in(actor, scope, pipeline).await?;
+        let mut plans = effective(&self.plans_of(actor, &periods).await?, period);
+        plans.retain(|(_, m), _| wanted.contains(m));
+        let planned = |ms: &[Metric]| plans.keys().any(|(_, m)| ms.contains(m));
+        let mut facts =
+            if planned(&[Metric::Revenue, Metric::WonDeals]) { self.won_facts(actor, scope, pipeline).await? } else { Facts::new() };
+        let activity_metrics = [Metric::Calls, Metric::Emails, Metric::Invoices];
+        let activity = match planned(&activity_metrics) {
+            true => Some(self.activity_report_in(actor, scope, pipeline).await?.rows),
+            false => None,
+        };
         for (metric, of) in [
             (Metric::Calls, (|c| c.calls_out) as fn(&super::activity::ActivityCounts) -> i64),
             (Metric::Emails, |c| c.emails_out),
             (Metric::Invoices, |c| c.invoices_issued),
         ] {
+            let Some(activity) = &activity else { break };
             let by_owner = facts.entry(metric).or_default();
-            for row in &activity.rows {
+            for row in activity {
                 *by_owner.entry(row.owner_id).or_default() += of(&row.counts);
             }
         }
