@@ -26,6 +26,7 @@ mod intake;
 mod invoices;
 mod jobs;
 mod merge;
+mod marketing;
 mod plans;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
@@ -164,6 +165,11 @@ enum Command {
     Invoices {
         #[command(subcommand)]
         command: invoices::InvoicesCommand,
+    },
+    /// Marketing spend: import an ad cabinet's export (Yandex Direct, VK Ads, Google Ads), print totals.
+    Marketing {
+        #[command(subcommand)]
+        command: marketing::MarketingCommand,
     },
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
@@ -363,6 +369,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Invoices { command } => {
             let db = cli.db.open().await?;
             let r = invoices::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Marketing { command } => {
+            let db = cli.db.open().await?;
+            let r = marketing::run(&db, command).await;
             db.close().await;
             r
         }

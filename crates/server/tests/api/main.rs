@@ -27,6 +27,7 @@ mod jobs;
 mod lists;
 mod live;
 mod marketing_spend;
+mod marketing_spend_browser;
 mod merge;
 mod not_lead;
 mod notifications;

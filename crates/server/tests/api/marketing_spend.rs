@@ -219,7 +219,7 @@ async fn import(app: &TestApp, token: &str, query: &str, body: Vec<u8>, ctype: &
 
 /// Yandex Direct's report wizard: a title, the period, `;`, a BOM, decimal commas, thousands
 /// spaces, DD.MM.YYYY, a split row (two ad groups, one keyword) and the total.
-const YANDEX: &str = "\u{feff}Статистика по дням\r\nПериод: 20.11.2026 - 21.11.2026\r\n\
+pub const YANDEX: &str = "\u{feff}Статистика по дням\r\nПериод: 20.11.2026 - 21.11.2026\r\n\
 Дата;Кампания;Условие показа;Показы;Клики;Расход (руб.)\r\n\
 20.11.2026;brand;внедрение crm;1 200;35;1 234,56\r\n\
 20.11.2026;brand;внедрение crm;100;5;100\r\n\
@@ -493,7 +493,7 @@ async fn the_spend_page_enters_imports_and_explains(app: TestApp) {
 
     // The import through the page: a preview, then a refusal of a file with a bad row.
     let post_file = |query: &'static str, file: &'static str| {
-        let (ctype, bytes) = multipart(file.as_bytes(), &[("channel", "")]);
+        let (ctype, bytes) = multipart(file.as_bytes(), &[("channel", if file.contains("Условие") { "" } else { "yandex" })]);
         let (client, base, csrf) = (head.client.clone(), head.base.clone(), head.csrf.clone());
         async move {
             let resp = client

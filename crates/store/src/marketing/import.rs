@@ -363,11 +363,13 @@ fn match_header(cells: &[String], mapping: &[(Field, String)]) -> std::result::R
 
 fn shape_of(cells: &[String], columns: &HashMap<Field, usize>) -> Shape {
     let head = |f: Field| columns.get(&f).and_then(|i| cells.get(*i)).map(|c| normalise_header(c).0).unwrap_or_default();
-    let (amount, term, impressions, date) = (head(Field::Amount), head(Field::Term), head(Field::Impressions), head(Field::Date));
+    let (amount, term, impressions, clicks, date) =
+        (head(Field::Amount), head(Field::Term), head(Field::Impressions), head(Field::Clicks), head(Field::Date));
+    // A header says which cabinet only together with its neighbours: «Расход» alone is anyone's.
+    let keyword = ["условие показа", "ключевая фраза"].contains(&term.as_str());
     if ["потрачено", "spent", "списания", "amount spent"].contains(&amount.as_str()) {
         Shape::VkAds
-    } else if amount.starts_with("расход") || ["условие показа", "ключевая фраза"].contains(&term.as_str())
-    {
+    } else if amount.starts_with("расход") && (keyword || (impressions == "показы" && clicks == "клики")) {
         Shape::YandexDirect
     } else if amount == "cost" && (impressions.starts_with("impr") || date == "day") {
         Shape::GoogleAds
@@ -799,7 +801,8 @@ mod tests {
              2026-11-03;e;1;-5\n\
              2026-11-04;f;1;\n\
              2026-11-05;g;1;12,345\n");
-        let p = parse(&t, &ImportOptions::default());
+        let p = parse(&t, &ImportOptions { channel: Some("yandex".into()), ..Default::default() });
+        assert_eq!(p.header.shape, Shape::Generic, "«Расход» alone names no cabinet");
         let errs: Vec<(u64, &str, &str)> = p.errors.iter().map(|e| (e.line, e.column.as_str(), e.code)).collect();
         assert_eq!(
             errs,
