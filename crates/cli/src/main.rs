@@ -25,8 +25,8 @@ mod channels;
 mod intake;
 mod invoices;
 mod jobs;
-mod merge;
 mod marketing;
+mod merge;
 mod plans;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
