@@ -105,7 +105,7 @@ struct ChannelAliasDefaults;
 
 impl MigrationName for ChannelAliasDefaults {
     fn name(&self) -> &str {
-        "m0022_channel_alias_defaults"
+        "m0023_channel_alias_defaults"
     }
 }
 
