@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod assistants;
+pub mod attribution;
 pub mod calendar;
 pub mod clock;
 pub mod domain;

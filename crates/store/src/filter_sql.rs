@@ -5,7 +5,7 @@
 use crate::actor::scope_condition;
 use poryadok_core::access::Caller;
 use poryadok_core::domain::CustomFieldType;
-use poryadok_core::filter::{CmpOp, Column, ColumnRef, Cond, Lit, Operand, Side, Sub, Ty};
+use poryadok_core::filter::{CmpOp, Column, ColumnRef, Cond, Lit, Operand, Side, Sub, TouchPart, TouchRef, Ty};
 use poryadok_core::schema::Entity;
 use sea_orm::DbBackend;
 use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, SubQueryStatement};
@@ -218,7 +218,7 @@ impl Compiler {
                 let l = self.operand(left, *ty, s);
                 let r = self.operand(right, *ty, s);
                 let mut guard = l.clone().is_not_null();
-                if matches!(right, Operand::Column(_) | Operand::LastActivityAt(_)) {
+                if matches!(right, Operand::Column(_) | Operand::LastActivityAt(_) | Operand::Touch(_)) {
                     guard = guard.and(r.clone().is_not_null());
                 }
                 guard.and(compare(l, *op, r))
@@ -308,7 +308,43 @@ impl Compiler {
                     side => self.related(*side, s, last),
                 }
             }
+            Operand::Touch(t) => self.touch(t, &s.alias),
         }
+    }
+
+    /// A mark of the touch the deal `alias` is credited to (the contract on [`Cond`]): its raw text
+    /// picked by the model, falling back to the deal's own mark when it has no touches, then
+    /// folded like [`poryadok_core::spend::alias_key`] (trimmed, lower-case, `ё` as `е`, runs of up
+    /// to eight spaces as one) and, for the channel, mapped through the aliases.
+    fn touch(&self, t: &TouchRef, alias: &str) -> SimpleExpr {
+        let column = t.part.column();
+        let (a, b) = (self.fresh("t"), self.fresh("t"));
+        let raw = format!(
+            "CASE WHEN EXISTS (SELECT 1 FROM touches {a} WHERE {a}.workspace_id = {alias}.workspace_id AND {a}.deal_id = {alias}.id) \
+             THEN (SELECT {b}.{column} FROM touches {b} WHERE {b}.workspace_id = {alias}.workspace_id AND {b}.deal_id = {alias}.id \
+             ORDER BY {} LIMIT 1) ELSE {alias}.{column} END",
+            crate::report::marketing::touch_order(t.model, &b)
+        );
+        let lower = if self.backend == DbBackend::Postgres { "lower" } else { SQLITE_LOWER };
+        let key = format!("REPLACE(REPLACE(REPLACE(REPLACE({lower}(TRIM({raw})), 'ё', 'е'), '  ', ' '), '  ', ' '), '  ', ' ')");
+        if t.part != TouchPart::Channel {
+            return Expr::cust(format!("NULLIF({key}, '')"));
+        }
+        let mut template = format!("CASE {key}");
+        let mut args: Vec<SimpleExpr> = Vec::new();
+        for d in poryadok_core::attribution::DIRECT_SOURCES {
+            args.push(Expr::val(d).into());
+            template.push_str(&format!(" WHEN ${} THEN NULL", args.len()));
+        }
+        for (from, to) in t.channels.pairs() {
+            if from != to {
+                args.push(Expr::val(from).into());
+                args.push(Expr::val(to).into());
+                template.push_str(&format!(" WHEN ${} THEN ${}", args.len() - 1, args.len()));
+            }
+        }
+        template.push_str(&format!(" ELSE NULLIF({key}, '') END"));
+        self.tmpl(&template, &args)
     }
 
     /// A value read from the live row the scope row points at on `side`; NULL when there is none.

@@ -52,6 +52,17 @@ pub(crate) async fn load_schema(conn: &impl ConnectionTrait, backend: DbBackend,
         }
     }
     schema.custom = by_entity;
+    // Channel aliases, for `first_touch.channel` and the like (a deal's filter, or `exists deal(…)`).
+    let aliases = Query::select()
+        .columns(["alias", "channel"].map(col))
+        .from(col("channel_aliases"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .to_owned();
+    let mut pairs = Vec::new();
+    for r in conn.query_all(backend.build(&aliases)).await? {
+        pairs.push((r.try_get::<String>("", "alias")?, r.try_get::<String>("", "channel")?));
+    }
+    schema.channels = std::sync::Arc::new(poryadok_core::attribution::Channels::new(pairs));
     Ok(schema)
 }
 

@@ -3,6 +3,7 @@
 //! compiler ever see.
 use super::ast::{CmpOp, Collection, Expr, ExprKind, Ident, Sign, Span, Term, TermKind};
 use super::{FilterError, MAX_DEPTH};
+use crate::attribution::{text_key, Channels, Model};
 use crate::domain::CustomFieldType;
 use crate::schema::{Entity, Kind};
 use crate::types::{from_ms, to_ms};
@@ -39,12 +40,22 @@ pub struct FilterSchema {
     pub teams: Vec<(i64, String)>,
     /// The current user, for `me`; `None` makes `me` an error.
     pub me: Option<i64>,
+    /// The workspace's channel aliases, for `first_touch.channel` and the like.
+    pub channels: std::sync::Arc<Channels>,
 }
 
 impl FilterSchema {
     /// A schema for `entity` with no custom fields, pipelines, stages, teams or user.
     pub fn new(entity: Entity) -> Self {
-        FilterSchema { entity, custom: Vec::new(), stages: Vec::new(), pipelines: Vec::new(), teams: Vec::new(), me: None }
+        FilterSchema {
+            entity,
+            custom: Vec::new(),
+            stages: Vec::new(),
+            pipelines: Vec::new(),
+            teams: Vec::new(),
+            me: None,
+            channels: std::sync::Arc::new(Channels::default()),
+        }
     }
 
     fn custom_defs(&self, entity: Entity) -> &[CustomDef] {
@@ -121,6 +132,12 @@ impl Checked {
 ///   `CASE WHEN done AND done_at IS NOT NULL THEN done_at ELSE created_at END`; NULL if none.
 ///   Activities of a deal are those with `deal_id` = its id; of a person, `person_id`; of an
 ///   organization, `organization_id`.
+/// * [`Operand::Touch`] of a deal (a [`Ty::Text`]): of the deal's `touches` rows ordered by
+///   `(occurred_at, id)` — or, when it has none, its own `utm_source`, `utm_campaign`,
+///   `utm_term` as its one touch — the one [`crate::attribution::choose`] credits under the
+///   model (direct as [`crate::attribution::is_direct`] over `utm_source` and `referrer`); the
+///   value is that touch's channel ([`Channels::channel`] of its `utm_source`) or its campaign
+///   or keyword ([`text_key`]); NULL when there is no touch or no such mark.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
     And(Vec<Cond>),
@@ -173,6 +190,64 @@ pub enum Operand {
     },
     /// The derived `last_activity_at` (a [`Ty::Timestamp`]) of the row on that side.
     LastActivityAt(Side),
+    /// A mark of the touch a deal is credited to (`first_touch.channel`).
+    Touch(TouchRef),
+}
+
+/// Which touch of a deal, and which of its marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TouchRef {
+    pub model: Model,
+    pub part: TouchPart,
+    /// The workspace's aliases, for the channel.
+    pub channels: std::sync::Arc<Channels>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchPart {
+    Channel,
+    Campaign,
+    Term,
+}
+
+impl TouchPart {
+    pub const ALL: [TouchPart; 3] = [TouchPart::Channel, TouchPart::Campaign, TouchPart::Term];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchPart::Channel => "channel",
+            TouchPart::Campaign => "campaign",
+            TouchPart::Term => "term",
+        }
+    }
+
+    /// The deal's own column (and a touch's) the mark is read from.
+    pub fn column(self) -> &'static str {
+        match self {
+            TouchPart::Channel => "utm_source",
+            TouchPart::Campaign => "utm_campaign",
+            TouchPart::Term => "utm_term",
+        }
+    }
+}
+
+/// The relation a deal's credited touch is written as (`first_touch.`), per model.
+pub fn touch_relation(model: Model) -> &'static str {
+    match model {
+        Model::First => "first_touch",
+        Model::Last => "last_touch",
+        Model::LastNonDirect => "last_non_direct_touch",
+    }
+}
+
+impl TouchRef {
+    /// The value of this mark for raw mark text as stored (`None`: no such mark).
+    pub fn value(&self, raw: Option<&str>) -> Option<String> {
+        match self.part {
+            TouchPart::Channel => self.channels.channel(raw),
+            TouchPart::Campaign | TouchPart::Term => text_key(raw),
+        }
+    }
 }
 
 impl Operand {
@@ -184,7 +259,7 @@ impl Operand {
             Operand::Lit(l) => return Some(l.clone()),
             Operand::Now { offset_ms } => now_ms.saturating_add(*offset_ms),
             Operand::Today { offset_ms } => now_ms.div_euclid(DAY_MS).saturating_mul(DAY_MS).saturating_add(*offset_ms),
-            Operand::Column(_) | Operand::LastActivityAt(_) => return None,
+            Operand::Column(_) | Operand::LastActivityAt(_) | Operand::Touch(_) => return None,
         };
         Some(if ty == Ty::Date { Lit::Text(date_of_ms(ms)) } else { Lit::Int(ms) })
     }
@@ -319,6 +394,8 @@ enum Special {
     Team,
     /// Allowed values.
     Enum(Vec<String>),
+    /// A mark of a deal's credited touch: text compared as the mark is folded.
+    Touch,
 }
 
 /// A resolved field: what it reads, its type, and how it was written.
@@ -607,11 +684,28 @@ impl Checker<'_> {
     fn path(&self, parts: &[Ident], scope: Entity) -> R<Field> {
         match parts {
             [one] => self.field(scope, Side::This, one, ""),
+            [rel, name] if scope == Entity::Deal && Model::ALL.iter().any(|m| touch_relation(*m) == rel.name) => {
+                let model = Model::ALL.into_iter().find(|m| touch_relation(*m) == rel.name).unwrap_or(Model::First);
+                let shown = format!("{}.{}", rel.name, name.name);
+                let Some(part) = TouchPart::ALL.into_iter().find(|p| p.as_str() == name.name) else {
+                    let e = FilterError::new(name.span, format!("unknown field '{shown}'"));
+                    let parts: Vec<&str> = TouchPart::ALL.iter().map(|p| p.as_str()).collect();
+                    return Err(match nearest(&name.name, parts.iter().copied()) {
+                        Some(n) => e.hint(format!("did you mean '{}.{n}'?", rel.name)),
+                        None => e.hint(format!("a touch has {}", parts.join(", "))),
+                    });
+                };
+                let touch = TouchRef { model, part, channels: self.schema.channels.clone() };
+                Ok(Field { operand: Operand::Touch(touch), ty: Ty::Text, special: Special::Touch, name: shown })
+            }
             [rel, name] => {
                 let rels = relations(scope);
                 let Some((_, side)) = rels.iter().find(|(n, _)| *n == rel.name) else {
                     let e = FilterError::new(rel.span, format!("unknown relation '{}'", rel.name));
-                    let names: Vec<&str> = rels.iter().map(|(n, _)| *n).filter(|n| *n != "organization").collect();
+                    let mut names: Vec<&str> = rels.iter().map(|(n, _)| *n).filter(|n| *n != "organization").collect();
+                    if scope == Entity::Deal {
+                        names.extend(Model::ALL.map(touch_relation));
+                    }
                     if names.is_empty() {
                         return Err(e.hint(format!("{} records have no relations", scope.name())));
                     }
@@ -880,6 +974,11 @@ impl Checker<'_> {
                     })
                 }
                 (Special::Plain, Ty::Text) => lit(Lit::Text(s.clone())),
+                // Written as a mark would be: `"Яндекс"` is the channel yandex, `"Brand "` the campaign brand.
+                (Special::Touch, _) => match &f.operand {
+                    Operand::Touch(r) => lit(Lit::Text(r.value(Some(s)).unwrap_or_else(|| crate::spend::alias_key(s)))),
+                    _ => lit(Lit::Text(s.clone())),
+                },
                 (Special::Plain, Ty::Date) if crate::types::parse_date(s).is_ok() => lit(Lit::Text(s.clone())),
                 _ => Err(mismatch(f, t)),
             },

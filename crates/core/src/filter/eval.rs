@@ -1,6 +1,6 @@
 //! Runs a [`Checked`] condition over a record held in memory, with the NULL rules written on
 //! [`Cond`], so that it agrees with the SQL the store compiles from the same condition.
-use super::check::{Checked, Column, Cond, Lit, Operand, Side, Sub, Ty};
+use super::check::{Checked, Column, Cond, Lit, Operand, Side, Sub, TouchRef, Ty};
 use crate::domain::CustomFieldType;
 use crate::schema::Entity;
 use crate::types::Val;
@@ -26,6 +26,9 @@ pub struct EvalRecord {
     pub owner: Option<Box<EvalRecord>>,
     pub activities: Vec<EvalRecord>,
     pub deals: Vec<EvalRecord>,
+    /// A deal's marketing touches (`utm_source`, `utm_campaign`, `utm_term`, `referrer` as text,
+    /// `occurred_at` and `id` as integers), in any order.
+    pub touches: Vec<EvalRecord>,
 }
 
 impl EvalRecord {
@@ -106,6 +109,7 @@ fn operand_ty(o: &Operand) -> Ty {
     match o {
         Operand::Column(c) => c.ty,
         Operand::LastActivityAt(_) | Operand::Now { .. } | Operand::Today { .. } => Ty::Timestamp,
+        Operand::Touch(_) => Ty::Text,
         Operand::Lit(Lit::Int(_)) => Ty::Int,
         Operand::Lit(Lit::Number(_)) => Ty::Number,
         Operand::Lit(Lit::Text(_)) => Ty::Text,
@@ -138,7 +142,25 @@ fn operand<'a>(o: &'a Operand, ty: Ty, rec: &'a EvalRecord, now: i64) -> V<'a> {
             _ => V::Null,
         },
         Operand::LastActivityAt(s) => side(rec, *s).and_then(last_activity_at).map_or(V::Null, V::Int),
+        Operand::Touch(t) => touch_mark(t, rec).map_or(V::Null, |v| V::Text(Cow::Owned(v))),
     }
+}
+
+/// The mark of the touch the deal `rec` is credited to; its own marks when it has no touches.
+fn touch_mark(t: &TouchRef, rec: &EvalRecord) -> Option<String> {
+    let text = |r: &EvalRecord, k: &str| match r.fields.get(k) {
+        Some(Val::Text(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let int = |r: &EvalRecord, k: &str| r.fields.get(k).and_then(Val::as_int).unwrap_or(0);
+    if rec.touches.is_empty() {
+        return t.value(text(rec, t.part.column()).as_deref());
+    }
+    let mut touches: Vec<&EvalRecord> = rec.touches.iter().collect();
+    touches.sort_by_key(|r| (int(r, "occurred_at"), int(r, "id")));
+    let direct = |r: &&EvalRecord| crate::attribution::is_direct(text(r, "utm_source").as_deref(), text(r, "referrer").as_deref());
+    let chosen = crate::attribution::choose(&touches, t.model, direct)?;
+    t.value(text(chosen, t.part.column()).as_deref())
 }
 
 fn lit(l: &Lit) -> V<'_> {

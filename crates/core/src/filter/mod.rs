@@ -62,6 +62,10 @@
 //!   done); empty when there are none.
 //! * Relations, one step deep: `org.` and `person.` on deals, `org.` on persons and
 //!   activities, `person.` on activities, `owner.` (the user) everywhere.
+//! * The touch a deal is credited to, per attribution model ([`crate::attribution`]):
+//!   `first_touch.`, `last_touch.` and `last_non_direct_touch.` with `channel` (the `utm_source`
+//!   through the workspace's channel aliases), `campaign` and `term`, text folded as the marks
+//!   are (`first_touch.channel = "Яндекс"` is `= "yandex"`); empty for a deal without a touch.
 //! * Collections: `activity` on deals, persons and organizations; `deal` on persons and
 //!   organizations. `exists activity(cond)` and `count activity(cond) >= 2`; the condition
 //!   is written over the collection's entity, and may be left out.
@@ -79,7 +83,10 @@ mod parser;
 mod tests;
 
 pub use ast::{CmpOp, Collection, Expr, ExprKind, Ident, Sign, Span, Term, TermKind};
-pub use check::{check, Checked, Column, ColumnRef, Cond, FilterSchema, Lit, Operand, PipelineInfo, Side, StageInfo, Sub, Ty, DAY_MS};
+pub use check::{
+    check, touch_relation, Checked, Column, ColumnRef, Cond, FilterSchema, Lit, Operand, PipelineInfo, Side, StageInfo, Sub, TouchPart,
+    TouchRef, Ty, DAY_MS,
+};
 pub use eval::{eval, EvalRecord};
 pub use parser::parse;
 

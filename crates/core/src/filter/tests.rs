@@ -59,6 +59,7 @@ fn schema(entity: Entity) -> FilterSchema {
         pipelines: vec![PipelineInfo { id: 1, name: "Клиенты".into() }, PipelineInfo { id: 2, name: "Партнеры".into() }],
         teams: vec![(1, "Центральный офис".into()), (2, "Казань".into())],
         me: Some(ME),
+        channels: Default::default(),
     }
 }
 
@@ -880,4 +881,57 @@ mod props {
             }
         }
     }
+}
+
+// ---- the touch a deal is credited to (end-to-end analytics) -----------------------------------
+
+fn touch(id: i64, at: i64, source: Option<&str>, campaign: Option<&str>, referrer: Option<&str>) -> EvalRecord {
+    let mut r = EvalRecord::new().with("id", Val::Int(id)).with("occurred_at", Val::Int(at));
+    for (k, v) in [("utm_source", source), ("utm_campaign", campaign), ("referrer", referrer)] {
+        if let Some(v) = v {
+            r = r.with(k, t(v));
+        }
+    }
+    r
+}
+
+#[test]
+fn each_model_names_its_touch() {
+    let c = deal_filter("first_touch.channel = \"Яндекс.Директ\"");
+    match c.cond() {
+        Cond::Compare { left: Operand::Touch(r), right: Operand::Lit(Lit::Text(v)), .. } => {
+            assert_eq!((r.part, v.as_str()), (TouchPart::Channel, "yandex"), "the value is folded as marks are");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Yandex (Brand), then VK, then a direct visit; a deal without touches has its own marks;
+    // one with neither has none.
+    let mut came_twice = deal("won");
+    came_twice.touches = vec![
+        touch(3, NOW - D, None, None, None),
+        touch(1, NOW - 9 * D, Some("ya.ru"), Some("Brand "), None),
+        touch(2, NOW - 5 * D, Some("VK"), None, Some("https://vk.com/")),
+    ];
+    let own = deal("open").with("utm_source", t("vk")).with("utm_campaign", t("spring"));
+    let none = deal("open");
+    let records = [came_twice, own, none];
+    selects(&deal_filter("first_touch.channel = \"yandex\""), &records, &[0]);
+    selects(&deal_filter("first_touch.campaign = \"BRAND\""), &records, &[0]);
+    selects(&deal_filter("last_touch.channel is empty"), &records, &[0, 2]);
+    selects(&deal_filter("last_non_direct_touch.channel = \"vk\""), &records, &[0, 1]);
+    selects(&deal_filter("last_touch.channel in (\"vk\", \"google\")"), &records, &[1]);
+    selects(&deal_filter("not last_touch.campaign = \"spring\""), &records, &[0, 2]);
+    selects(&deal_filter("first_touch.channel ~ \"and\""), &records, &[0]);
+}
+
+#[test]
+fn a_touch_has_three_marks() {
+    let e = rendered(Entity::Deal, "first_touch.chanel = \"vk\"");
+    assert!(e.contains("unknown field 'first_touch.chanel'") && e.contains("did you mean 'first_touch.channel'?"), "{e}");
+    let e = rendered(Entity::Deal, "first_tuch.channel = \"vk\"");
+    assert!(e.contains("did you mean 'first_touch.channel'?"), "{e}");
+    let e = rendered(Entity::Person, "first_touch.channel = \"vk\"");
+    assert!(e.contains("unknown relation 'first_touch'"), "{e}");
+    let e = rendered(Entity::Deal, "first_touch.term > \"a\"");
+    assert!(e.contains("cannot be compared with '>'"), "{e}");
 }

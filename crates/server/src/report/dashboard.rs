@@ -2,7 +2,7 @@
 //! side, the forecast, overdue tasks, the violations' trend and incoming leads by source — each
 //! the figures of its report, computed together. A manager's dashboard is the same over their
 //! own deals.
-use super::{params, Data, ForecastData, FunnelData, LoadData, Params, PlanFactData, SalesData};
+use super::{params, Data, ForecastData, FunnelData, LoadData, MarketingData, Params, PlanFactData, SalesData};
 use crate::ui::i18n::T;
 use poryadok_core::plan::Metric;
 use poryadok_core::report::Period;
@@ -30,6 +30,8 @@ pub struct Dashboard {
     pub plan: Option<PlanFactData>,
     pub sources: Vec<(Option<String>, i64)>,
     pub trend: Vec<RoundTrend>,
+    /// Spend, leads and ROMI by channel (the `marketing` report), for those who see spend.
+    pub marketing: Option<MarketingData>,
     /// The dashboard is the caller's own (a manager's), not the department's.
     pub own: bool,
 }
@@ -69,7 +71,8 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
     let (base, with_pipeline) = (dated(base), dated(with_pipeline));
     let plan_period = super::plan_fact::plan_period(&funnel_params.period).is_ok();
     let scope = funnel_params.scope.clone();
-    let (sales, forecast, load, plan, sources, trend, funnel) = tokio::try_join!(
+    let marketing = poryadok_core::spend::may_read(actor.caller.role);
+    let (sales, forecast, load, plan, sources, trend, funnel, marketing) = tokio::try_join!(
         tile(db, actor, t, "sales", &base, &[("group", "owner"), ("compare", "previous")]),
         tile(db, actor, t, "forecast", &with_pipeline, &[]),
         tile(db, actor, t, "load", &base, &[]),
@@ -85,11 +88,21 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
         db.leads_by_source(actor, &scope, None),
         db.violations_trend(actor, TREND_ROUNDS),
         super::funnel::funnel(db, actor, funnel_params.clone()),
+        async {
+            match marketing {
+                true => tile(db, actor, t, "marketing", &base, &[]).await.map(Some),
+                false => Ok(None),
+            }
+        },
     )?;
     let (Data::Sales(sales), Data::Forecast(forecast), Data::Load(load)) = (sales, forecast, load) else {
         return Err(StoreError::Internal("a dashboard tile of another report".into()));
     };
-    Ok(Dashboard { params: funnel_params, sales, funnel, forecast, load, plan, sources, trend, own })
+    let marketing = match marketing {
+        Some(Data::Marketing(m)) => Some(m),
+        _ => None,
+    };
+    Ok(Dashboard { params: funnel_params, sales, funnel, forecast, load, plan, sources, trend, marketing, own })
 }
 
 impl Dashboard {
@@ -136,6 +149,14 @@ impl Dashboard {
             "violations": self.trend.iter().map(|r| json!({"round_id": r.round_id, "started_at": poryadok_core::types::format_ms(r.started_at),
                 "violations": r.violations, "fixed": r.fixed})).collect::<Vec<_>>(),
             "leads_by_source": self.sources.iter().map(|(s, n)| json!({"source": s, "leads": n})).collect::<Vec<_>>(),
+            "marketing": self.marketing.as_ref().map(|m| json!({
+                "spend": m.report.total.spend,
+                "leads": m.report.total.leads,
+                "romi": super::pct(m.report.total.romi()),
+                "channels": m.report.rows.iter().map(|r| json!({
+                    "channel": r.key.channel, "spend": r.figures.spend, "leads": r.figures.leads, "romi": super::pct(r.figures.romi()),
+                })).collect::<Vec<_>>(),
+            })),
         })
     }
 }

@@ -17,6 +17,7 @@ mod forecast;
 mod funnel;
 mod load;
 mod lost;
+pub mod marketing;
 mod partners;
 pub mod plan_fact;
 pub mod review;
@@ -28,6 +29,7 @@ pub use forecast::{ForecastData, When};
 pub use funnel::{FunnelData, ManagersData};
 pub use load::{per_open_deal, LoadData};
 pub use lost::LostData;
+pub use marketing::{MarketingData, MarketingParams};
 pub use partners::PartnersData;
 pub use plan_fact::PlanFactData;
 pub use sales::{average, cycle_mean_ms, win_rate, SalesData};
@@ -35,7 +37,7 @@ pub use stage_time::{working_days, StageTimeData};
 
 /// The reports there are, by their name in URLs.
 pub const REPORTS: &[&str] =
-    &["funnel", "managers", "sales", "lost_reasons", "activity", "forecast", "stage_time", "load", "partners", "plan_fact"];
+    &["funnel", "managers", "sales", "lost_reasons", "activity", "forecast", "stage_time", "load", "partners", "plan_fact", "marketing"];
 
 /// A manager's step is judged only with this many deals at it.
 pub const MIN_SAMPLE: i64 = 3;
@@ -68,13 +70,34 @@ pub struct Params {
     pub step: Step,
     /// How many months of history the conversion forecast learns from.
     pub window: i64,
+    /// `marketing`: the grouping, attribution model, basis, revenue, order and drill-down.
+    pub marketing: MarketingParams,
 }
 
 /// The forecast's history by default: the last quarter.
 pub const DEFAULT_WINDOW: i64 = 3;
 
 /// The query parameters every report takes.
-pub const PARAMS: &[&str] = &["from", "to", "pipeline_id", "team_id", "owner_id", "filter", "compare", "format", "group", "step", "window"];
+pub const PARAMS: &[&str] = &[
+    "from",
+    "to",
+    "pipeline_id",
+    "team_id",
+    "owner_id",
+    "filter",
+    "compare",
+    "format",
+    "group",
+    "step",
+    "window",
+    "group_by",
+    "attribution",
+    "basis",
+    "revenue",
+    "sort",
+    "channel",
+    "campaign",
+];
 
 fn invalid(field: &str, msg: impl Into<poryadok_core::Msg>) -> StoreError {
     StoreError::invalid(field, msg)
@@ -135,10 +158,11 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
             w.parse::<i64>().ok().filter(|w| (1..=24).contains(w)).ok_or_else(|| invalid("window", Common::Between { min: 1, max: 24 }))?
         }
     };
+    let marketing = marketing_params(&get)?;
     let given = id("pipeline_id")?;
     // Revenue, a manager's load and a partner's clients are not a pipeline's: these cover them
     // all unless one is chosen.
-    let all_pipelines = matches!(name, "sales" | "activity" | "load" | "partners" | "plan_fact") && given.is_none();
+    let all_pipelines = matches!(name, "sales" | "activity" | "load" | "partners" | "plan_fact" | "marketing") && given.is_none();
     let pipeline = match given {
         Some(p) => p,
         None => default_pipeline(db, actor).await?,
@@ -156,7 +180,35 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
         Some(t) => db.names(actor, Entity::Team, [t]).await?.remove(&t).unwrap_or_default(),
         None => String::new(),
     };
-    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, team_name, group, step, window })
+    Ok(Params { name, scope, period, compare, format, filter, pipeline_name, all_pipelines, team_name, group, step, window, marketing })
+}
+
+/// The marketing report's parameters (every report checks them; only `marketing` uses them).
+fn marketing_params(get: &impl Fn(&str) -> Option<String>) -> Result<MarketingParams, StoreError> {
+    use poryadok_core::attribution::Model;
+    use poryadok_store::report::marketing::{Basis, GroupBy, Revenue, Sort, SortKey};
+    fn one_of<T>(field: &str, v: Option<String>, parse: impl Fn(&str) -> Option<T>, all: Vec<&str>, default: T) -> Result<T, StoreError> {
+        match v {
+            None => Ok(default),
+            Some(v) => parse(&v).ok_or_else(|| invalid(field, Common::OneOf { list: all.into_iter().map(String::from).collect() })),
+        }
+    }
+    let d = MarketingParams::default();
+    let key = |k: &str| get(k).map(|v| poryadok_core::attribution::text_key(Some(&v)).unwrap_or_default());
+    let sorts = SortKey::ALL.iter().flat_map(|k| [k.as_str().to_string(), format!("-{}", k.as_str())]).collect::<Vec<_>>();
+    let m = MarketingParams {
+        group_by: one_of("group_by", get("group_by"), GroupBy::parse, GroupBy::ALL.map(GroupBy::as_str).to_vec(), d.group_by)?,
+        model: one_of("attribution", get("attribution"), Model::parse, Model::ALL.map(Model::as_str).to_vec(), d.model)?,
+        basis: one_of("basis", get("basis"), Basis::parse, Basis::ALL.map(Basis::as_str).to_vec(), d.basis)?,
+        revenue: one_of("revenue", get("revenue"), Revenue::parse, Revenue::ALL.map(Revenue::as_str).to_vec(), d.revenue)?,
+        sort: one_of("sort", get("sort"), Sort::parse, sorts.iter().map(String::as_str).collect(), d.sort)?,
+        channel: key("channel"),
+        campaign: key("campaign"),
+    };
+    if m.campaign.is_some() && m.channel.is_none() {
+        return Err(invalid("channel", Common::Required {}));
+    }
+    Ok(m)
 }
 
 /// The pipeline with the most deals; in a workspace without deals, its first pipeline.
@@ -199,6 +251,7 @@ pub enum Data {
     Partners(PartnersData),
     Forecast(ForecastData),
     PlanFact(PlanFactData),
+    Marketing(MarketingData),
 }
 
 /// Computes the report `params` names.
@@ -214,6 +267,7 @@ pub async fn run(db: &Db, actor: &Actor, params: Params, t: &T) -> Result<Data, 
         "partners" => Data::Partners(partners::partners(db, actor, params).await?),
         "forecast" => Data::Forecast(forecast::forecast(db, actor, params).await?),
         "plan_fact" => Data::PlanFact(plan_fact::plan_fact(db, actor, params).await?),
+        "marketing" => Data::Marketing(marketing::marketing(db, actor, params).await?),
         _ => return Err(StoreError::NotFound),
     })
 }
@@ -231,6 +285,7 @@ impl Data {
             Data::Partners(d) => d.json(),
             Data::Forecast(d) => d.json(),
             Data::PlanFact(d) => d.json(),
+            Data::Marketing(d) => d.json(),
         }
     }
 
@@ -246,6 +301,7 @@ impl Data {
             Data::Partners(d) => d.table(t),
             Data::Forecast(d) => d.table(t),
             Data::PlanFact(d) => d.table(t),
+            Data::Marketing(d) => d.table(t),
         }
     }
 }
@@ -292,7 +348,15 @@ impl Table {
         let line = |cells: Vec<String>| cells.iter().map(|c| crate::security::csv_text(c)).collect::<Vec<_>>().join(",") + "\r\n";
         out.push_str(&line(self.headers.clone()));
         for r in &self.rows {
-            out.push_str(&line(r.iter().map(cell_text).collect()));
+            // Text is guarded against formulas; a number (a negative ROMI: -100.0) is written as is.
+            let cells: Vec<String> = r
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) => crate::security::csv_text(s),
+                    other => cell_text(other),
+                })
+                .collect();
+            out.push_str(&(cells.join(",") + "\r\n"));
         }
         out
     }

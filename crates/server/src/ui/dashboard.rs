@@ -360,5 +360,40 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         bars: bars(rows),
         empty: t.t("dashboard.sources.empty").to_string(),
     });
+
+    // Marketing: spend, leads and ROMI by channel.
+    if let Some(m) = &d.marketing {
+        let total = &m.report.total;
+        let page = format!("/marketing?{}", query(d, ""));
+        let rows = m
+            .report
+            .rows
+            .iter()
+            .filter(|r| r.figures.spend + r.figures.leads > 0)
+            .take(8)
+            .map(|r| {
+                let f = &r.figures;
+                let text = t.fmt(
+                    "dashboard.marketing.bar",
+                    &[("spend", money(f.spend).as_str()), ("leads", fmt.count(f.leads).as_str()), ("romi", pct(t, f.romi()).as_str())],
+                );
+                let href = match &r.key.channel {
+                    Some(c) => format!("{page}&group_by=campaign&channel={}", super::reports::enc(c)),
+                    None => page.clone(),
+                };
+                (m.channel_label(t, r), f.spend, text, href)
+            })
+            .collect();
+        out.push(Tile {
+            id: "tile-marketing",
+            title: t.t("dashboard.marketing").to_string(),
+            href: page,
+            figure: money(total.spend),
+            sub: t.fmt("dashboard.marketing.sub", &[("leads", fmt.count(total.leads).as_str()), ("romi", pct(t, total.romi()).as_str())]),
+            progress: None,
+            bars: bars(rows),
+            empty: t.t("dashboard.marketing.empty").to_string(),
+        });
+    }
     out
 }

@@ -42,6 +42,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("plans", include_str!("../../i18n/plans.ini")),
     ("spend", include_str!("../../i18n/spend.ini")),
     ("reports_more", include_str!("../../i18n/reports_more.ini")),
+    ("analytics", include_str!("../../i18n/analytics.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

@@ -19,6 +19,7 @@ pub mod forecast;
 pub mod funnel;
 pub mod load;
 pub mod lost_reasons;
+pub mod marketing;
 pub mod partners;
 pub mod plan_fact;
 pub mod sales;

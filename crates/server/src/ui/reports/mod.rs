@@ -21,6 +21,7 @@ mod forecast;
 mod funnel;
 mod load;
 mod lost;
+mod marketing;
 mod partners;
 mod plan_fact;
 mod sales;
@@ -40,7 +41,10 @@ pub use sales::SalesLine;
 use stage_time::stage_time_body;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports", get(|| async { Redirect::to("/reports/funnel") })).route("/reports/{name}", get(report_page))
+    Router::new()
+        .route("/reports", get(|| async { Redirect::to("/reports/funnel") }))
+        .route("/reports/{name}", get(report_page))
+        .route("/marketing", get(marketing::page))
 }
 
 /// The form's values as given, and what the selects offer.
@@ -206,6 +210,10 @@ async fn report_page(State(st): State<AppState>, ui: Ui, Path(name): Path<String
     let Some(name) = r::REPORTS.iter().copied().find(|n| *n == name) else {
         return Err(ui.fail(StoreError::NotFound));
     };
+    // End-to-end analytics has its own page, with its own form.
+    if name == "marketing" {
+        return Ok(Redirect::to(&format!("/marketing?{}", q.unwrap_or_default())).into_response());
+    }
     let pairs = r::pairs(q.as_deref());
     let mut f = form(&st, &ui, name, &pairs).await.or_ui(&ui)?;
     let (status, v) = match r::params(&st.db, &ui.actor, name, &pairs).await {
@@ -230,7 +238,11 @@ async fn report_page(State(st): State<AppState>, ui: Ui, Path(name): Path<String
     }
     let mut tabs: Vec<Tab> = r::REPORTS
         .iter()
-        .map(|n| Tab { href: format!("/reports/{n}"), label: ui.t.t(&format!("reports.{n}.title")).to_string(), active: *n == name })
+        .map(|n| Tab {
+            href: if *n == "marketing" { "/marketing".to_string() } else { format!("/reports/{n}") },
+            label: ui.t.t(&format!("reports.{n}.title")).to_string(),
+            active: *n == name,
+        })
         .collect();
     tabs.push(Tab { href: "/plans".into(), label: ui.t.t("plans.title").to_string(), active: false });
     let title = ui.t.t(&format!("reports.{name}.title")).to_string();
@@ -370,6 +382,8 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
         Data::Partners(d) => (d.now.total.deals + d.now.total.won == 0, partners_body(ui, &d)),
         Data::Forecast(d) => (d.empty(), forecast_body(ui, &d)),
         Data::PlanFact(d) => (d.now.metrics.is_empty(), plan_fact_body(ui, &d)),
+        // Served by its own page (`/marketing`), which `/reports/marketing` redirects to.
+        Data::Marketing(_) => return Err(StoreError::NotFound),
     };
     // A report's own explanation of an empty period, or the common one.
     let own = format!("reports.{name}.empty");
