@@ -605,7 +605,7 @@ fn add_other_paths(paths: &mut Paths) {
             simple(
                 "reports",
                 "report",
-                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it), managers (each owner's cohort funnel beside the department's, with the weakest step), sales (of the deals closed in the period: won, revenue, average deal, cycle created → won as median and mean days, win rate; by group) or lost_reasons (deals lost in the period by reason, by the stage they were lost at and by manager); plan_fact (for a whole month or quarter, per manager, team and department: each planned metric's plan, fact, fulfilment and the run-rate projection to the period's end in working days). Deals closed as not a lead are left out.",
+                "A sales report over the deals the caller may see: funnel (per stage, deals that reached it and conversions, as a cohort of the deals created in the period and as movement in it), managers (each owner's cohort funnel beside the department's, with the weakest step), sales (of the deals closed in the period: won, revenue, average deal, cycle created → won as median and mean days, win rate; by group) or lost_reasons (deals lost in the period by reason, by the stage they were lost at and by manager); plan_fact (for a whole month or quarter, per manager, team and department: each planned metric's plan, fact, fulfilment and the run-rate projection to the period's end in working days); marketing (end-to-end analytics: per channel, campaign or keyword of the touch each lead is credited to, spend, impressions, clicks, leads, deals, sales, revenue, cost per lead and per sale, lead → sale conversion, average check, ROMI and the share of spend in revenue; null where there is nothing to divide by; spend only for heads, administrators and analysts). Deals closed as not a lead are left out.",
                 "200",
                 "the report (or its CSV / XLSX with format)",
                 object("{data: {report, pipeline_id, period: {from, to}, cohort|department|total, movement|managers|rows|reasons, group?, step?, stages?, previous?}}"),
@@ -626,7 +626,14 @@ fn add_other_paths(paths: &mut Paths) {
             .parameter(query_param("compare", "previous: the same report over as many days just before"))
             .parameter(query_param("format", "json (default), csv or xlsx"))
             .parameter(query_param("group", "sales: period (default), owner, source or pipeline"))
-            .parameter(query_param("step", "sales by period: day, week or month (default: day up to 31 days, week up to 92, else month)")),
+            .parameter(query_param("step", "sales by period: day, week or month (default: day up to 31 days, week up to 92, else month)"))
+            .parameter(query_param("group_by", "marketing: source (default; a row per channel), campaign or term"))
+            .parameter(query_param("attribution", "marketing: first, last or last_non_direct (default) touch"))
+            .parameter(query_param("basis", "marketing: created (default; the period's leads and what they bought since) or paid (sales dated in the period)"))
+            .parameter(query_param("revenue", "marketing: won (default; won deals' value) or paid (payments on the deals' invoices)"))
+            .parameter(query_param("sort", "marketing: a column (name, spend, impressions, clicks, leads, deals, won, revenue, cost_per_lead, cost_per_sale, conversion, average_check, romi, spend_share), '-' first for the largest first; default -romi"))
+            .parameter(query_param("channel", "marketing: only this channel's campaigns or keywords"))
+            .parameter(query_param("campaign", "marketing: only this campaign's keywords (with channel)")),
         )]),
     );
     add(
