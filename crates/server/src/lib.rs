@@ -14,6 +14,7 @@ pub mod imap;
 pub mod mail;
 pub mod mailbox;
 pub mod openapi;
+pub mod pipedrive;
 pub mod report;
 pub mod security;
 pub mod sla;
@@ -116,7 +117,7 @@ pub fn router(state: AppState) -> Router {
     // Deliveries may be larger than API bodies (e-mails with attachments).
     let hook_routes = Router::new().route("/hooks/{key}", post(hooks::receive)).layer(DefaultBodyLimit::max(hooks::MAX_HOOK_BYTES));
     use api::{assistants, audit, channels, intake, jobs, notifications, records, reports, session, workspace};
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/hello", get(hello))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -207,12 +208,16 @@ pub fn router(state: AppState) -> Router {
         .merge(ui_routes)
         .merge(hook_routes)
         .merge(forms::routes())
+        .merge(pipedrive::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(envelope_for_rejections))
         .layer(axum::middleware::map_response(security::headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    // An older Pipedrive client calls `/api/v1/…` with its token form: it is routed before the
+    // native routes see it.
+    Router::new().fallback_service(tower::ServiceExt::map_request(app, pipedrive::route_compat))
 }
 
 /// axum answers an over-long body or a wrong method in plain text; keep the envelope promise.

@@ -27,6 +27,8 @@ pub struct ListQuery {
     pub filter: Option<String>,
     /// `field=value` pairs, AND-ed.
     pub filters: Vec<(String, String)>,
+    /// Rows to skip before the page (without a cursor): the Pipedrive-compatible API's `start`.
+    pub offset: Option<u64>,
 }
 
 /// A list's size over all its pages: the count, and for deals the value per currency.
@@ -145,6 +147,9 @@ impl Db {
             q.order_by(col(sort_field.column()), order.clone());
         }
         q.order_by(col("id"), order).limit(limit + 1);
+        if let (Some(n), None) = (lq.offset.filter(|n| *n > 0), &lq.cursor) {
+            q.offset(n);
+        }
         let rows = self.read.query_all(self.backend.build(&q)).await?;
         let mut data = rows.iter().map(|r| decode(entity, r)).collect::<Result<Vec<_>>>()?;
         let next_cursor = if data.len() as u64 > limit {

@@ -216,7 +216,7 @@ impl ListParams {
                 (Some(e), plain)
             }
         };
-        (ListQuery { limit: None, cursor: None, sort: self.sort.clone(), filter, filters: self.filters.clone() }, plain)
+        (ListQuery { limit: None, cursor: None, sort: self.sort.clone(), filter, filters: self.filters.clone(), offset: None }, plain)
     }
 
     /// This view from its first page.

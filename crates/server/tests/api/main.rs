@@ -32,6 +32,7 @@ mod merge;
 mod not_lead;
 mod notifications;
 mod openapi;
+mod pipedrive;
 mod plans;
 mod plans_browser;
 mod regulation;
