@@ -428,6 +428,24 @@ fn field_list(t: &T, entity: Entity, names: &Names) -> Vec<FieldInfo> {
     for (prefix, target, _) in relations(entity) {
         fields_of(t, *target, prefix, names, &mut own);
     }
+    // The touch a deal is credited to, per attribution model: its channel, campaign and keyword.
+    if entity == Entity::Deal {
+        use poryadok_core::attribution::Model;
+        use poryadok_core::filter::{touch_relation, TouchPart};
+        for m in Model::ALL {
+            let model = t.t(&format!("analytics.attribution.{}", m.as_str())).to_string();
+            for part in TouchPart::ALL {
+                own.push(FieldInfo {
+                    name: format!("{}.{}", touch_relation(m), part.as_str()),
+                    label: format!("{model} · {}", t.t(&format!("analytics.col.{}", part.as_str()))),
+                    kind: "text",
+                    group: "related",
+                    ops: ops(t, "text"),
+                    options: Vec::new(),
+                });
+            }
+        }
+    }
     own
 }
 
