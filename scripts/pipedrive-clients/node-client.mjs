@@ -1,0 +1,63 @@
+// Pipedrive's official Node client (npm `pipedrive`, v33) against Poryadok: only the base paths
+// and the token change. Usage: node node-client.mjs BASE_URL TOKEN PIPELINE_ID STAGE_A STAGE_B
+import * as v2 from 'pipedrive/v2';
+import * as v1 from 'pipedrive/v1';
+import assert from 'node:assert/strict';
+
+const [base, token, pipeline, stageA, stageB] = process.argv.slice(2);
+const c2 = new v2.Configuration({ apiKey: token, basePath: `${base}/api/v2` });
+const c1 = new v1.Configuration({ apiKey: token, basePath: `${base}/v1` });
+const orgs = new v2.OrganizationsApi(c2);
+const persons = new v2.PersonsApi(c2);
+const deals = new v2.DealsApi(c2);
+const activities = new v2.ActivitiesApi(c2);
+const search = new v2.ItemSearchApi(c2);
+const notes = new v1.NotesApi(c1);
+const users = new v1.UsersApi(c1);
+const dealFields = new v1.DealFieldsApi(c1);
+const stamp = Date.now().toString(36);
+
+const me = await users.getCurrentUser();
+assert.equal(me.success, true);
+const fields = await dealFields.getDealFields();
+const budget = fields.data.find((f) => f.name === 'Client budget');
+assert.ok(budget && budget.key.length === 40, 'the custom field under a 40-character key');
+
+const org = (await orgs.addOrganization({ AddOrganizationRequest: { name: `Node Org ${stamp}` } })).data;
+const person = (await persons.addPerson({ AddPersonRequest: {
+  name: `Node Person ${stamp}`, org_id: org.id,
+  phones: [{ value: '+7 901 555-01-01', primary: true, label: 'work' }],
+  emails: [{ value: `node-${stamp}@example.com`, primary: true, label: 'work' }],
+} })).data;
+assert.equal(person.org_id, org.id);
+const deal = (await deals.addDeal({ AddDealRequest: {
+  title: `Node Deal ${stamp}`, value: 1234.5, currency: 'RUB', person_id: person.id, org_id: org.id,
+  pipeline_id: Number(pipeline), stage_id: Number(stageA), custom_fields: { [budget.key]: { value: 5000, currency: 'RUB' } },
+} })).data;
+assert.equal(deal.value, 1234.5);
+assert.equal(deal.custom_fields[budget.key].value, 5000);
+const moved = (await deals.updateDeal({ id: deal.id, UpdateDealRequest: { stage_id: Number(stageB) } })).data;
+assert.equal(moved.stage_id, Number(stageB));
+const act = (await activities.addActivity({ AddActivityRequest: { subject: 'Call back', type: 'call', deal_id: deal.id, due_date: '2026-12-20', due_time: '11:00' } })).data;
+assert.equal(act.deal_id, deal.id);
+const note = await notes.addNote({ AddNoteRequest: { content: 'From the Node client', deal_id: deal.id } });
+assert.equal(note.data.deal_id, deal.id);
+
+// Every organization, a page of two at a time, until the end.
+let cursor; let count = 0;
+do {
+  const page = await orgs.getOrganizations({ limit: 2, cursor });
+  count += page.data.length;
+  cursor = page.additional_data?.next_cursor ?? undefined;
+} while (cursor);
+assert.ok(count >= 1);
+
+const byPhone = await persons.searchPersons({ term: '9015550101' });
+assert.equal(byPhone.data.items[0].item.id, person.id);
+const byName = await search.searchItem({ term: `Node Deal ${stamp}`, item_types: 'deal' });
+assert.equal(byName.data.items[0].item.id, deal.id);
+
+await deals.deleteDeal({ id: deal.id });
+// The client rejects with Pipedrive's error body.
+await assert.rejects(deals.getDeal({ id: deal.id }), (e) => e.success === false && e.code === 'not_found');
+console.log('node client: ok');
