@@ -43,6 +43,7 @@ mod reports_activity_browser;
 mod reports_forecast;
 mod reports_load;
 mod reports_marketing;
+mod reports_marketing_browser;
 mod reports_more_browser;
 mod reports_partners;
 mod reports_sales;
