@@ -188,7 +188,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/plans", get(api::plans::list).post(api::plans::create))
         .route("/api/v1/plans/import", post(api::plans::import).layer(DefaultBodyLimit::max(api::plans::MAX_IMPORT_BYTES)))
         .route("/api/v1/plans/{id}", get(api::plans::get).patch(api::plans::update).delete(api::plans::delete))
-        .route("/api/v1/marketing/spend", get(api::spend::list).post(api::spend::create))
+        .route("/api/v1/marketing/spend", get(api::spend::list).post(api::spend::create).delete(api::spend::delete_matching))
         .route("/api/v1/marketing/spend/totals", get(api::spend::totals))
         .route("/api/v1/marketing/spend/import", post(api::spend::import).layer(DefaultBodyLimit::max(api::spend::MAX_IMPORT_BYTES)))
         .route("/api/v1/marketing/spend/{id}", get(api::spend::get).delete(api::spend::delete))

@@ -67,6 +67,19 @@ pub(super) fn add(paths: &mut Paths) {
                     invalid("a negative or non-integer amount (spend_amount_negative, spend_amount_shape), another currency (spend_currency), a date outside 2000-01-01…2100-12-31 (spend_day_range), an empty channel (spend_channel_empty), to before from; `field` names it"),
                 ),
             ),
+            (
+                HttpMethod::Delete,
+                filters(simple(
+                    "marketing",
+                    "delete_spend_matching",
+                    "Remove every spend row matching the filters (a wrong import, a channel filed under an old name); from and to are required",
+                    "200",
+                    "how many rows were removed",
+                    object("{deleted}"),
+                ))
+                .response("403", invalid("not a head, an administrator or an analyst"))
+                .response("422", invalid("no from or to (field names it), or a bad parameter")),
+            ),
         ]),
     );
     add(

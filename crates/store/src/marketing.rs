@@ -479,13 +479,18 @@ async fn import_number(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64)
     Ok(n + 1)
 }
 
-/// The stored rows with any of `keys`, by key.
-async fn stored(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, keys: &[&Key]) -> Result<HashMap<Key, Spend>> {
+/// Days read back per query: a year of 200 campaigns is some 70 000 rows, and a driver's row
+/// weighs a kilobyte or two before it is decoded.
+const DAYS_PER_READ: usize = 16;
+
+/// The stored rows with any of `keys`, by key (rows of other keys on the same days are skipped).
+async fn stored(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, keys: &[Key]) -> Result<HashMap<Key, Spend>> {
     let mut out = HashMap::new();
+    let wanted: std::collections::HashSet<&Key> = keys.iter().collect();
     let days: BTreeSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
     let channels: BTreeSet<&str> = keys.iter().map(|k| k.1.as_str()).collect();
     let days: Vec<&str> = days.into_iter().collect();
-    for chunk in days.chunks(CHUNK) {
+    for chunk in days.chunks(DAYS_PER_READ) {
         let mut q = of_workspace(ws);
         q.and_where(Expr::col(col("day")).is_in(chunk.iter().copied()));
         if channels.len() <= CHUNK {
@@ -493,14 +498,19 @@ async fn stored(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, keys: 
         }
         for r in conn.query_all(backend.build(&q)).await? {
             let s = decode(&r)?;
-            out.insert(s.key(), s);
+            if wanted.contains(&s.key()) {
+                out.insert(s.key(), s);
+            }
         }
     }
     Ok(out)
 }
 
 /// Writes `lines` (distinct keys): new keys are inserted, stored ones get the new figures, the
-/// same figures are left alone. History in the same transaction. `progress` hears `(done, total)`.
+/// same figures are left alone. History in the same transaction. The rows as stored after the
+/// write are in the answer when `keep_rows` (an import's report only counts them). `progress`
+/// hears `(done, total)`.
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn write_lines(
     conn: &impl ConnectionTrait,
     backend: DbBackend,
@@ -508,11 +518,12 @@ pub(crate) async fn write_lines(
     lines: &[SpendLine],
     import_id: Option<i64>,
     now: i64,
+    keep_rows: bool,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<(SpendWrite, Vec<RowAction>)> {
     let ws = actor.ws_id();
     let keys: Vec<Key> = lines.iter().map(SpendLine::key).collect();
-    let current = stored(conn, backend, ws, &keys.iter().collect::<Vec<_>>()).await?;
+    let current = stored(conn, backend, ws, &keys).await?;
     let by = (actor.user_id() != 0).then_some(actor.user_id());
     let mut report = SpendWrite::default();
     let mut actions = Vec::with_capacity(lines.len());
@@ -525,6 +536,7 @@ pub(crate) async fn write_lines(
             }
             Some(s) if s.amount == line.amount && s.impressions == line.impressions && s.clicks == line.clicks => {
                 actions.push(RowAction::Unchanged);
+                report.unchanged += 1;
             }
             Some(s) => {
                 updates.push((s, line));
@@ -533,7 +545,23 @@ pub(crate) async fn write_lines(
         }
     }
     let total = lines.len() as u64;
-    let mut done = actions.iter().filter(|a| **a == RowAction::Unchanged).count() as u64;
+    let mut done = report.unchanged;
+    let new_row = |id: i64, l: &SpendLine| Spend {
+        id,
+        day: l.day.clone(),
+        channel: l.channel.clone(),
+        medium: l.medium.clone(),
+        campaign: l.campaign.clone(),
+        term: l.term.clone(),
+        impressions: l.impressions,
+        clicks: l.clicks,
+        amount: l.amount,
+        import_id,
+        created_by: by,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut created: HashMap<Key, i64> = HashMap::new();
     for chunk in inserts.chunks(CHUNK) {
         let mut q = Query::insert();
         q.into_table(col("marketing_spend")).columns(
@@ -578,7 +606,28 @@ pub(crate) async fn write_lines(
                 .update_columns(["impressions", "clicks", "amount", "import_id", "updated_at"].map(col))
                 .to_owned(),
         );
-        conn.execute(backend.build(&q)).await?;
+        q.returning(Query::returning().columns(["id", "day", "channel", "medium", "campaign", "term"].map(col)));
+        let mut events = Vec::with_capacity(chunk.len());
+        let mut by_key: HashMap<Key, i64> = HashMap::with_capacity(chunk.len());
+        for r in conn.query_all(backend.build(&q)).await? {
+            let key: Key = (
+                r.try_get("", "day")?,
+                r.try_get("", "channel")?,
+                r.try_get("", "medium")?,
+                r.try_get("", "campaign")?,
+                r.try_get("", "term")?,
+            );
+            by_key.insert(key, r.try_get("", "id")?);
+        }
+        for l in chunk {
+            let id = *by_key.get(&l.key()).ok_or_else(|| StoreError::Internal("an inserted spend row came back without its id".into()))?;
+            events.push((id, new_row(id, l).created_changes()));
+        }
+        append_history_many(conn, backend, actor, ENTITY, HistoryAction::Create, events, now).await?;
+        report.created += chunk.len() as u64;
+        if keep_rows {
+            created.extend(by_key);
+        }
         done += chunk.len() as u64;
         progress(done, total);
     }
@@ -606,32 +655,34 @@ pub(crate) async fn write_lines(
             }
         }
         update_events.push((s.id, changes));
+        report.updated += 1;
+        if update_events.len() >= CHUNK {
+            append_history_many(conn, backend, actor, ENTITY, HistoryAction::Update, std::mem::take(&mut update_events), now).await?;
+        }
         done += 1;
         if done.is_multiple_of(100) {
             progress(done, total);
         }
     }
+    append_history_many(conn, backend, actor, ENTITY, HistoryAction::Update, update_events, now).await?;
     progress(total, total);
-    // The rows as stored now, for the answer and the history of the new ones.
-    let after = stored(conn, backend, ws, &keys.iter().collect::<Vec<_>>()).await?;
-    let mut created_events = Vec::new();
-    for (key, action) in keys.iter().zip(&actions) {
-        let Some(row) = after.get(key) else { continue };
-        match action {
-            RowAction::Created => {
-                report.created += 1;
-                created_events.push((row.id, row.created_changes()));
-            }
-            RowAction::Updated => report.updated += 1,
-            RowAction::Unchanged => report.unchanged += 1,
+    if keep_rows {
+        for ((line, key), action) in lines.iter().zip(&keys).zip(&actions) {
+            let row = match (action, current.get(key)) {
+                (RowAction::Created, _) => new_row(created.get(key).copied().unwrap_or_default(), line),
+                (RowAction::Updated, Some(s)) => Spend {
+                    amount: line.amount,
+                    impressions: line.impressions,
+                    clicks: line.clicks,
+                    import_id: import_id.or(s.import_id),
+                    updated_at: now,
+                    ..s.clone()
+                },
+                (_, Some(s)) => s.clone(),
+                (_, None) => continue,
+            };
+            report.rows.push(row);
         }
-        report.rows.push(row.clone());
-    }
-    for chunk in created_events.chunks(CHUNK) {
-        append_history_many(conn, backend, actor, ENTITY, HistoryAction::Create, chunk.to_vec(), now).await?;
-    }
-    for chunk in update_events.chunks(CHUNK) {
-        append_history_many(conn, backend, actor, ENTITY, HistoryAction::Update, chunk.to_vec(), now).await?;
     }
     Ok((report, actions))
 }
@@ -874,9 +925,48 @@ impl Db {
         let aliases = self.channel_alias_map(actor.ws_id()).await?;
         let lines = read_body(body, &aliases, &actor.ws.currency)?;
         let tx = self.write.begin().await?;
-        let (report, _) = write_lines(&tx, self.backend, actor, &lines, None, self.clock.now_ms(), &mut |_, _| {}).await?;
+        let (report, _) = write_lines(&tx, self.backend, actor, &lines, None, self.clock.now_ms(), true, &mut |_, _| {}).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Removes every row matching `sq` (a wrong import, a channel filed under an old name); a
+    /// period (`from` and `to`) is required, so that no slip removes everything. Paging is
+    /// ignored. The number removed; each row's removal is in its history.
+    pub async fn delete_spend_matching(&self, actor: &Actor, sq: &SpendQuery) -> Result<u64> {
+        may_write(actor)?;
+        for (field, v) in [("from", &sq.from), ("to", &sq.to)] {
+            if v.is_none() {
+                return Err(StoreError::invalid(field, Common::Required {}));
+            }
+        }
+        let aliases = self.channel_alias_map(actor.ws_id()).await?;
+        let tx = self.write.begin().await?;
+        let now = self.clock.now_ms();
+        let mut removed = 0u64;
+        loop {
+            let mut q = of_workspace(actor.ws_id());
+            sq.apply(&mut q, &aliases)?;
+            q.order_by(col("id"), Order::Asc).limit(CHUNK as u64);
+            let rows = tx.query_all(self.backend.build(&q)).await?.iter().map(decode).collect::<Result<Vec<_>>>()?;
+            if rows.is_empty() {
+                break;
+            }
+            let del = Query::delete()
+                .from_table(col("marketing_spend"))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("id")).is_in(rows.iter().map(|r| r.id)))
+                .to_owned();
+            tx.execute(self.backend.build(&del)).await?;
+            removed += rows.len() as u64;
+            let events = rows
+                .iter()
+                .map(|r| (r.id, r.created_changes().into_iter().map(|(k, v)| (k, json!({"from": v["to"], "to": null}))).collect()))
+                .collect();
+            append_history_many(&tx, self.backend, actor, ENTITY, HistoryAction::Delete, events, now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     /// Removes one spend row.
@@ -947,7 +1037,7 @@ impl Db {
             }
         }
         let tx = self.write.begin().await?;
-        let (w, _) = write_lines(&tx, self.backend, &sys, &lines, None, self.clock.now_ms(), &mut |_, _| {}).await?;
+        let (w, _) = write_lines(&tx, self.backend, &sys, &lines, None, self.clock.now_ms(), false, &mut |_, _| {}).await?;
         tx.commit().await?;
         Ok(w.created + w.updated)
     }

@@ -67,6 +67,18 @@ pub async fn create(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) 
     Ok((status, Json(w.to_json())).into_response())
 }
 
+/// `DELETE /api/v1/marketing/spend?from=&to=&channel=&…`: every row matching (a period is
+/// required); `{"deleted": n}`.
+pub async fn delete_matching(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let pairs = pairs(q.as_deref());
+    let sq = SpendQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])?;
+    if sq.limit.is_some() || sq.cursor.is_some() {
+        let expected = words(["from", "to", "channel", "medium", "campaign", "term"]);
+        return Err(ApiError::invalid(if sq.limit.is_some() { "limit" } else { "cursor" }, Common::UnknownParameter { expected }));
+    }
+    Ok(Json(json!({"deleted": st.db.delete_spend_matching(&actor, &sq).await?})))
+}
+
 pub async fn get(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"data": st.db.spend_row(&actor, id_of(&id)?).await?.to_json()})))
 }

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/marketing/spend", get(page).post(save))
         .route("/marketing/spend/{id}/delete", post(delete))
+        .route("/marketing/spend/delete", post(delete_matching))
         .route("/marketing/spend/import", post(import).layer(DefaultBodyLimit::max(crate::api::spend::MAX_IMPORT_BYTES)))
         .route("/marketing/aliases", post(put_alias))
         .route("/marketing/aliases/{id}/delete", post(delete_alias))
@@ -185,6 +186,8 @@ pub struct SpendView {
     pub rows: Vec<RowView>,
     pub next_href: String,
     pub first_href: String,
+    /// The confirmation of removing every row the filter shows (empty when there are none).
+    pub delete_all: String,
     pub filter_error: String,
     pub saved: String,
     pub form: AddForm,
@@ -357,6 +360,22 @@ async fn body(st: &AppState, ui: &Ui, f: Filter, form: AddForm) -> Result<SpendV
         })
         .collect();
     let total = (totals_view.len() > 1).then(|| total_view(t.t("spend.total").to_string(), sum.0, sum.1, sum.2, sum.3, String::new()));
+    let delete_all = if sum.3 > 0 && filter_error.is_empty() && !f.from.is_empty() && !f.to.is_empty() {
+        let period = format!("{} — {}", fmt.date_str(&f.from), fmt.date_str(&f.to));
+        let what = [f.channel.as_str(), f.campaign.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ");
+        let what = if what.is_empty() { t.t("spend.all_channels").to_string() } else { what };
+        t.fmt(
+            "spend.delete_all_confirm",
+            &[
+                ("n", sum.3.to_string().as_str()),
+                ("period", period.as_str()),
+                ("what", what.as_str()),
+                ("amount", fmt.money(sum.0, &cur).as_str()),
+            ],
+        )
+    } else {
+        String::new()
+    };
     let mut channels: Vec<Choice> =
         st.db.spend_channels(&ui.actor).await?.into_iter().map(|c| Choice { label: c.clone(), value: c }).collect();
     if !f.channel.is_empty() && !channels.iter().any(|c| c.value == f.channel) {
@@ -385,6 +404,7 @@ async fn body(st: &AppState, ui: &Ui, f: Filter, form: AddForm) -> Result<SpendV
         next_href: page.next_cursor.map(|c| with(&format!("cursor={c}"))).unwrap_or_default(),
         first_href: if f.cursor.is_empty() { String::new() } else { format!("/marketing/spend?{query}") },
         query,
+        delete_all,
         f,
         channels,
         totals: totals_view,
@@ -576,6 +596,17 @@ async fn delete(State(st): State<AppState>, ui: Ui, Path(id): Path<String>, RawQ
     let f = filter_of(&ui, &st, q.as_deref());
     let mut v = body(&st, &ui, Filter { cursor: String::new(), ..f }, AddForm::default()).await.or_ui(&ui)?;
     v.saved = ui.t.t("spend.deleted").to_string();
+    respond(&st, &ui, StatusCode::OK, v).await
+}
+
+/// `POST /marketing/spend/delete?<filter>`: every row the filter shows (a period is required).
+async fn delete_matching(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiResult {
+    guard(&ui)?;
+    let f = filter_of(&ui, &st, q.as_deref());
+    let sq = SpendQuery { limit: None, cursor: None, ..f.store_query() };
+    let n = st.db.delete_spend_matching(&ui.actor, &sq).await.or_ui(&ui)?;
+    let mut v = body(&st, &ui, Filter { cursor: String::new(), ..f }, AddForm::default()).await.or_ui(&ui)?;
+    v.saved = ui.t.fmt("spend.deleted_many", &[("n", n.to_string().as_str())]);
     respond(&st, &ui, StatusCode::OK, v).await
 }
 

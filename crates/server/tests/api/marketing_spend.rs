@@ -149,6 +149,14 @@ async fn spend_is_entered_spread_listed_and_deleted(app: TestApp) {
     assert_error(&app.get(&app.t.head, &format!("{SPEND}/{id}")).await, 404, "not_found", None);
     assert_error(&app.delete(&app.t.head, &format!("{SPEND}/{id}")).await, 404, "not_found", None);
     assert!(rows(&app, "&campaign=brand").await.is_empty());
+
+    // Every row of a period and channel at once; a period is required.
+    assert_error(&app.delete(&app.t.head, &format!("{SPEND}?channel=vk")).await, 422, "validation", Some("from"));
+    assert_error(&app.delete(&app.t.manager1, &format!("{SPEND}?from=2026-11-01&to=2026-11-30")).await, 403, "forbidden", None);
+    let (s, v) = app.delete(&app.t.head, &format!("{SPEND}?from=2026-11-01&to=2026-11-02&channel=ВКонтакте")).await;
+    assert_eq!((s, v["deleted"].as_i64()), (StatusCode::OK, Some(2)), "{v}");
+    assert_eq!(rows(&app, "&channel=vk").await.len(), 1);
+    assert_eq!(rows(&app, "&channel=google").await.len(), 30, "other channels stay");
 }
 
 async fn aliases_normalise_channels(app: TestApp) {
@@ -521,6 +529,11 @@ async fn the_spend_page_enters_imports_and_explains(app: TestApp) {
         "the rows brought up to date: {body}"
     );
 
+    // Every row the filter shows, at once.
+    let (s, body) = head.post_form("/marketing/spend/delete?from=2026-11-21&to=2026-11-21", &[]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("Удалено строк расхода: 1"), "{body}");
+
     // An alias.
     let (s, body) = head.post_form("/marketing/aliases", &[("alias", "Дзен"), ("channel", "promopages")]).await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -536,5 +549,5 @@ async fn the_spend_page_enters_imports_and_explains(app: TestApp) {
         manager.post_form("/marketing/spend", &[("from", "2026-11-20"), ("channel", "x"), ("amount", "1")]).await.0,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(rows(&app, "").await.len(), 13);
+    assert_eq!(rows(&app, "").await.len(), 12);
 }

@@ -549,12 +549,13 @@ fn read_rows_at(table: &Table, header: Header, opts: &ImportOptions, aliases: &A
     let mut index: HashMap<(String, String, String, String, String), usize> = HashMap::new();
     let mut merged = 0u64;
     for (line, cells) in data {
-        if is_total(cells) {
+        let cell = |f: Field| header.columns.get(&f).and_then(|i| cells.get(*i)).map_or("", |s| s.trim());
+        // A total has no day of its own (a campaign may well be called «Total …»).
+        if is_total(cells) && parse_date(cell(Field::Date)).is_err() {
             skipped += 1;
             continue;
         }
         rows += 1;
-        let cell = |f: Field| header.columns.get(&f).and_then(|i| cells.get(*i)).map_or("", |s| s.trim());
         let err = |f: Field, code: &'static str, message: Msg| RowError { line: *line, column: head(f), code, message: Box::new(message) };
         let parsed = (|| {
             let raw_day = cell(Field::Date);
@@ -685,7 +686,7 @@ impl Db {
         if write && !lines.is_empty() {
             let tx = self.write.begin().await?;
             let import_id = import_number(&tx, self.backend, actor.ws_id()).await?;
-            let (w, a) = write_lines(&tx, self.backend, actor, &lines, Some(import_id), self.clock.now_ms(), progress).await?;
+            let (w, a) = write_lines(&tx, self.backend, actor, &lines, Some(import_id), self.clock.now_ms(), false, progress).await?;
             (report.created, report.updated, report.unchanged) = (w.created, w.updated, w.unchanged);
             actions = a;
             if opts.dry_run || !report.errors.is_empty() {
@@ -729,11 +730,13 @@ mod tests {
              01.11.2026;brand;внедрение crm;1 200;35;1 234,56\n\
              01.11.2026;brand;внедрение crm;100;5;100\n\
              02.11.2026;crm_msk_search;--;3 400;80;10 000\n\
-             Итого;;;4 700;120;11 334,56\n");
+             02.11.2026;Total brand;--;1;1;1\n\
+             Итого;;;4 701;121;11 335,56\n");
         let p = parse(&t, &ImportOptions::default());
         assert_eq!(p.header.shape, Shape::YandexDirect);
         assert_eq!(p.channel.as_deref(), Some("yandex"));
-        assert_eq!((p.rows, p.skipped, p.merged), (3, 1, 1));
+        assert_eq!((p.rows, p.skipped, p.merged), (4, 1, 1));
+        assert_eq!(p.lines[2].1.campaign, "Total brand", "a campaign, not a total");
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         let (line, first) = &p.lines[0];
         assert_eq!(*line, 4);
