@@ -1,10 +1,29 @@
 // Pipedrive's official Node client (npm `pipedrive`, v33) against Poryadok: only the base paths
-// and the token change. Usage: node node-client.mjs BASE_URL TOKEN PIPELINE_ID STAGE_A STAGE_B
+// and the token change. Usage: node node-client.mjs BASE_URL TOKEN PIPELINE_ID STAGE_A STAGE_B ADMIN_TOKEN
 import * as v2 from 'pipedrive/v2';
 import * as v1 from 'pipedrive/v1';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 
-const [base, token, pipeline, stageA, stageB] = process.argv.slice(2);
+const [base, token, pipeline, stageA, stageB, adminToken] = process.argv.slice(2);
+
+// A local receiver for the webhooks, in both payload versions.
+const received = [];
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => { received.push({ path: req.url, auth: req.headers.authorization, body: JSON.parse(body) }); res.end('ok'); });
+});
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}`;
+const webhooks = new v1.WebhooksApi(new v1.Configuration({ apiKey: adminToken, basePath: `${base}/v1` }));
+const hooks = [];
+for (const version of ['1.0', '2.0']) {
+  const h = await webhooks.addWebhook({ AddWebhookRequest: { subscription_url: `${hookUrl}/v${version[0]}`, event_action: 'updated',
+    event_object: 'deal', version, http_auth_user: 'node', http_auth_password: 'pw' } });
+  assert.equal(h.success, true);
+  hooks.push(h.data.id);
+}
 const c2 = new v2.Configuration({ apiKey: token, basePath: `${base}/api/v2` });
 const c1 = new v1.Configuration({ apiKey: token, basePath: `${base}/v1` });
 const orgs = new v2.OrganizationsApi(c2);
@@ -38,6 +57,20 @@ assert.equal(deal.value, 1234.5);
 assert.equal(deal.custom_fields[budget.key].value, 5000);
 const moved = (await deals.updateDeal({ id: deal.id, UpdateDealRequest: { stage_id: Number(stageB) } })).data;
 assert.equal(moved.stage_id, Number(stageB));
+// The move reaches both webhooks, each in its version's shape, with the basic auth.
+for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+const v1Body = received.find((r) => r.path === '/v1')?.body;
+const v2Body = received.find((r) => r.path === '/v2')?.body;
+assert.ok(v1Body && v2Body, `both deliveries arrived: ${JSON.stringify(received)}`);
+assert.equal(received[0].auth, `Basic ${Buffer.from('node:pw').toString('base64')}`);
+assert.equal(v1Body.event, 'updated.deal');
+assert.equal(v1Body.current.stage_id, Number(stageB));
+assert.equal(v1Body.previous.stage_id, Number(stageA));
+assert.equal(v2Body.meta.action, 'change');
+assert.equal(v2Body.data.id, deal.id);
+assert.equal(v2Body.previous.stage_id, Number(stageA));
+for (const id of hooks) await webhooks.deleteWebhook({ id });
+receiver.close();
 const act = (await activities.addActivity({ AddActivityRequest: { subject: 'Call back', type: 'call', deal_id: deal.id, due_date: '2026-12-20', due_time: '11:00' } })).data;
 assert.equal(act.deal_id, deal.id);
 const note = await notes.addNote({ AddNoteRequest: { content: 'From the Node client', deal_id: deal.id } });

@@ -1,15 +1,38 @@
 """pipedrive-python-lib (PyPI) against Poryadok: v1 everywhere, `api_token` in the query, PUT for
-updates, start/limit paging. Usage: python python-client.py BASE_URL TOKEN PIPELINE_ID STAGE_A STAGE_B"""
+updates, start/limit paging. Usage: python python-client.py BASE_URL TOKEN PIPELINE_ID STAGE_A STAGE_B ADMIN_TOKEN"""
+import json
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from pipedrive.client import Client
 from pipedrive import exceptions
 
-base, token, pipeline, stage_a, stage_b = sys.argv[1:6]
+base, token, pipeline, stage_a, stage_b, admin_token = sys.argv[1:7]
 client = Client(domain=base)
 client.set_api_token(token)
 stamp = format(int(time.time() * 1000), "x")
+
+# A local receiver for the webhook this library registers (v1 payloads, the library's default).
+received = []
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = HTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+admin = Client(domain=base)
+admin.set_api_token(admin_token)
+hook = admin.webhooks.create_hook_subscription(f"http://127.0.0.1:{server.server_port}/hook", "updated", "deal")["data"]
 
 me = client.users.get_me() if hasattr(client.users, "get_me") else client._get(client.BASE_URL + "users/me")
 assert me["success"] is True
@@ -29,6 +52,14 @@ deal = client.deals.create_deal(
 assert deal["value"] == 99.9 and deal[budget["key"]] == 700
 moved = client.deals.update_deal(deal["id"], {"stage_id": int(stage_b)})["data"]
 assert moved["stage_id"] == int(stage_b)
+for _ in range(100):
+    if received:
+        break
+    time.sleep(0.1)
+assert received and received[0]["event"] == "updated.deal", received
+assert received[0]["current"]["stage_id"] == int(stage_b) and received[0]["previous"]["stage_id"] == int(stage_a)
+admin.webhooks.delete_hook_subscription(hook["id"])
+server.shutdown()
 act = client.activities.create_activity({"subject": "Meet", "type": "meeting", "deal_id": deal["id"], "due_date": "2026-12-21", "due_time": "09:00"})["data"]
 assert act["deal_id"] == deal["id"]
 note = client.notes.create_note({"content": "From Python", "deal_id": deal["id"]})["data"]

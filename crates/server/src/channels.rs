@@ -172,14 +172,18 @@ pub async fn message_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> 
 }
 
 /// The request for one delivery: the stored body, exactly, with its signature.
-fn delivery_request(client: &reqwest::Client, d: &DeliveryTask) -> reqwest::RequestBuilder {
-    client
+fn delivery_request(client: &reqwest::Client, d: &DeliveryTask, body: String) -> reqwest::RequestBuilder {
+    let req = client
         .post(&d.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(crate::hooks::SIGNATURE_HEADER, crate::hooks::sign(&d.secret, d.payload.as_bytes()))
+        .header(crate::hooks::SIGNATURE_HEADER, crate::hooks::sign(&d.secret, body.as_bytes()))
         .header(EVENT_HEADER, &d.event)
-        .header(DELIVERY_HEADER, d.id.to_string())
-        .body(d.payload.clone())
+        .header(DELIVERY_HEADER, d.id.to_string());
+    let req = match &d.http_user {
+        Some(user) => req.basic_auth(user, d.http_password.as_deref()),
+        None => req,
+    };
+    req.body(body)
 }
 
 /// The `webhook_delivery` job: POSTs one event to one webhook and records the answer.
@@ -200,8 +204,13 @@ pub async fn delivery_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String>
         // Nobody to deliver to any more: recorded, not retried.
         return record(None, Some(ChannelMsg::WebhookGone {}.into()), "failed").await;
     }
+    // A webhook registered through the Pipedrive-compatible API gets Pipedrive's body.
+    let body = match d.format {
+        Some(_) => crate::pipedrive::hooks::delivery_body(ctx.db, ws, &d).await,
+        None => d.payload.clone(),
+    };
     let answer = match http() {
-        Ok(client) => call(delivery_request(client, &d), Peer::Receiver).await,
+        Ok(client) => call(delivery_request(client, &d, body), Peer::Receiver).await,
         Err(e) => Answer { code: None, error: Some(e) },
     };
     match answer.error {

@@ -345,6 +345,18 @@ async fn rename_deal(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
 
 /// Reading back a row the caller just wrote must not fail because they assigned it to someone
 /// else they cannot see; the write itself was authorised.
+/// A record of workspace `ws` by id as stored, deleted or not, whoever may see it (what a webhook
+/// delivery describes).
+pub(crate) async fn stored_row(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, entity: Entity, id: i64) -> Result<Option<Row>> {
+    let q = Query::select()
+        .from(col(entity.table()))
+        .columns(readable(entity).map(|f| col(f.column())))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("id")).eq(id))
+        .to_owned();
+    conn.query_one(backend.build(&q)).await?.map(|r| decode(entity, &r)).transpose()
+}
+
 pub(crate) fn system_view(actor: &Actor) -> Actor {
     let mut a = actor.clone();
     a.caller.role = poryadok_core::domain::Role::Admin;

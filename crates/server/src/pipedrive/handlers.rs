@@ -627,3 +627,49 @@ pub async fn entity_search(
 pub async fn entity_search_v1(state: State<AppState>, auth: PdAuth, path: ApiPath<String>, q: RawQuery) -> PdResult<Json<Value>> {
     entity_search(state, auth, path, q).await
 }
+
+/// `GET /v1/webhooks`: the workspace's webhooks in Pipedrive's terms.
+pub async fn list_webhooks(State(st): State<AppState>, PdAuth(actor): PdAuth) -> PdResult<Json<Value>> {
+    let hooks = st.db.webhooks(&actor).await?;
+    let data: Vec<Value> = hooks.iter().map(|h| super::hooks::webhook_json(h, actor.ws_id())).collect();
+    Ok(Json(json!({"status": "ok", "success": true, "data": data})))
+}
+
+/// `POST /v1/webhooks` with `subscription_url`, `event_action`, `event_object`, and optionally
+/// `name`, `http_auth_user`, `http_auth_password`, `version` ("1.0" or "2.0").
+pub async fn create_webhook(State(st): State<AppState>, PdAuth(actor): PdAuth, body: Bytes) -> PdResult<Response> {
+    let body = crate::api::json_body(&body)?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    let required = |k: &str| text(k).ok_or_else(|| PdError(ApiError::invalid(k, Common::Required {})));
+    let url = required("subscription_url")?;
+    let (action, object) = (required("event_action")?, required("event_object")?);
+    let events = super::hooks::events_for(&action, &object).map_err(|field| {
+        let list = match field {
+            "event_action" => ["added", "updated", "deleted", "*"].map(String::from).to_vec(),
+            _ => super::hooks::OBJECTS.iter().map(|(pd, _)| pd.to_string()).chain(["*".to_string()]).collect(),
+        };
+        PdError(ApiError::invalid(field, Common::OneOf { list }))
+    })?;
+    let format = match text("version").as_deref() {
+        None | Some("1.0") => "pipedrive_v1",
+        Some("2.0") => "pipedrive_v2",
+        Some(_) => return Err(PdError(ApiError::invalid("version", Common::OneOf { list: vec!["1.0".into(), "2.0".into()] }))),
+    };
+    let hook = poryadok_store::channels::webhooks::PipedriveHook {
+        url,
+        events,
+        format,
+        name: text("name"),
+        http_user: text("http_auth_user"),
+        http_password: text("http_auth_password"),
+    };
+    let created = st.db.create_pipedrive_webhook(&actor, &hook).await?;
+    let data = super::hooks::webhook_json(&created, actor.ws_id());
+    Ok((StatusCode::CREATED, Json(json!({"status": "ok", "success": true, "data": data}))).into_response())
+}
+
+/// `DELETE /v1/webhooks/{id}`
+pub async fn delete_webhook(State(st): State<AppState>, PdAuth(actor): PdAuth, ApiPath(id): ApiPath<String>) -> PdResult<Json<Value>> {
+    st.db.delete_webhook(&actor, record_id(&id)?).await?;
+    Ok(Json(json!({"status": "ok", "success": true})))
+}

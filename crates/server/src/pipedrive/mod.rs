@@ -15,6 +15,7 @@ use poryadok_store::{Actor, StoreError};
 use serde_json::{json, Value};
 
 mod handlers;
+pub mod hooks;
 pub mod shape;
 
 pub use shape::Version;
@@ -113,6 +114,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/{entity}/{id}", get(get_v2).patch(update_v2).delete(delete_v2))
         .route("/v1/itemSearch", get(item_search_v1))
         .route("/v1/{entity}/search", get(entity_search_v1))
+        .route("/v1/webhooks", get(list_webhooks).post(create_webhook))
+        .route("/v1/webhooks/{id}", axum::routing::delete(delete_webhook))
         .route("/v1/users/me", get(me))
         .route("/v1/users/find", get(find_users))
         .route("/v1/{entity}", get(list_v1).post(create_v1))

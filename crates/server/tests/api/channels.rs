@@ -20,6 +20,7 @@ crate::both_dbs!(
     templates_and_gateways_are_checked_and_a_missing_template_is_a_clear_error,
     a_webhook_receiver_gets_deal_created_with_a_valid_signature,
     a_failing_receiver_is_retried_and_the_log_shows_every_attempt,
+    pipedrive_webhooks_get_v1_and_v2_bodies_with_basic_auth,
     the_settings_pages_edit_templates_gateway_and_webhooks_and_show_the_outbox,
 );
 
@@ -645,4 +646,80 @@ async fn the_settings_pages_edit_templates_gateway_and_webhooks_and_show_the_out
     for path in ["/settings/templates", "/settings/sms", "/settings/webhooks", "/settings/outbox"] {
         assert_eq!(m1.get(path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+/// Webhooks registered through the Pipedrive-compatible `/v1/webhooks` get Pipedrive's bodies
+/// (v1: meta, current, previous, event; v2: meta, data, previous with only what changed) with
+/// the basic auth they were registered with, through the same engine and log.
+async fn pipedrive_webhooks_get_v1_and_v2_bodies_with_basic_auth(app: TestApp) {
+    let worker = worker(&app, None);
+    let receiver = http_sink(200).await;
+    let register = |version: &'static str, path: &'static str| {
+        let (app, url) = (&app, format!("{}{path}", receiver.url));
+        async move {
+            let resp = app
+                .client
+                .post(format!("{}/v1/webhooks", app.base))
+                .header("x-api-token", &app.t.admin)
+                .json(&json!({"subscription_url": url, "event_action": "updated", "event_object": "deal", "version": version,
+                    "http_auth_user": "zap", "http_auth_password": "s3cret", "name": format!("n8n {version}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 201);
+            let v: Value = resp.json().await.unwrap();
+            assert_eq!(
+                (v["success"].as_bool(), v["data"]["event_object"].as_str(), v["data"]["version"].as_str()),
+                (Some(true), Some("deal"), Some(version))
+            );
+            v["data"]["id"].as_i64().unwrap()
+        }
+    };
+    let v1_hook = register("1.0", "/pd/v1").await;
+    let v2_hook = register("2.0", "/pd/v2").await;
+    // A manager may not register one.
+    let resp = app
+        .client
+        .post(format!("{}/v1/webhooks?api_token={}", app.base, app.t.manager1))
+        .json(&json!({"subscription_url": "http://127.0.0.1:9/x", "event_action": "*", "event_object": "*"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Старое имя", "pipeline_id": app.ids.pipeline, "value": 500000})).await;
+    app.patch(&app.t.manager1, &format!("/api/v1/deals/{deal}"), json!({"title": "Новое имя"})).await;
+    worker.run_once().await.unwrap();
+    let got = receiver.requests();
+    assert_eq!(got.len(), 2, "the update only, once per webhook: {got:?}");
+    let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("zap:s3cret"));
+    for seen in &got {
+        assert_eq!(seen.headers["authorization"].to_str().unwrap(), auth);
+    }
+    let body = |path: &str| -> Value { serde_json::from_str(&got.iter().find(|s| s.uri == path).unwrap().body).unwrap() };
+    let v1 = body("/pd/v1");
+    assert_eq!(
+        (v1["event"].as_str(), v1["meta"]["action"].as_str(), v1["meta"]["object"].as_str()),
+        (Some("updated.deal"), Some("updated"), Some("deal"))
+    );
+    assert_eq!((v1["current"]["title"].as_str(), v1["previous"]["title"].as_str()), (Some("Новое имя"), Some("Старое имя")));
+    assert_eq!(v1["current"]["value"], json!(5000));
+    assert_eq!(v1["current"]["id"], json!(deal));
+    let v2 = body("/pd/v2");
+    assert_eq!(
+        (v2["meta"]["action"].as_str(), v2["meta"]["entity"].as_str(), v2["meta"]["version"].as_str()),
+        (Some("change"), Some("deal"), Some("2.0"))
+    );
+    assert_eq!(v2["data"]["title"], "Новое имя");
+    assert_eq!(v2["previous"]["title"], "Старое имя");
+    assert!(v2["previous"].get("value").is_none(), "v2's previous holds only what changed: {}", v2["previous"]);
+    // Listed and removed through the same API.
+    let list: Value =
+        app.client.get(format!("{}/v1/webhooks", app.base)).header("x-api-token", &app.t.admin).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    assert!(list["data"].as_array().unwrap().iter().all(|h| h["http_auth_password"] == "********"));
+    let resp = app.client.delete(format!("{}/v1/webhooks/{v1_hook}", app.base)).header("x-api-token", &app.t.admin).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let (_, hooks) = app.get(&app.t.admin, "/api/v1/webhooks").await;
+    assert_eq!(hooks["data"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![v2_hook]);
 }

@@ -46,6 +46,34 @@ pub struct Webhook {
     pub created_at: i64,
     #[serde(serialize_with = "crate::serde_time::ms")]
     pub updated_at: i64,
+    /// The payload shape (`pipedrive_v1`, `pipedrive_v2`); none: Poryadok's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Basic auth the receiver expects (the password is never written out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_user: Option<String>,
+    #[serde(skip)]
+    pub http_password: Option<String>,
+    /// Who registered it through the Pipedrive-compatible API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+}
+
+/// The payload shapes of webhooks registered through the Pipedrive-compatible API.
+pub const PIPEDRIVE_FORMATS: &[&str] = &["pipedrive_v1", "pipedrive_v2"];
+
+/// A webhook as the Pipedrive-compatible API registers it.
+#[derive(Debug, Clone)]
+pub struct PipedriveHook {
+    pub url: String,
+    /// Our event patterns (`deal.updated`, `*`…).
+    pub events: Vec<String>,
+    pub format: &'static str,
+    pub name: Option<String>,
+    pub http_user: Option<String>,
+    pub http_password: Option<String>,
 }
 
 /// A webhook as its creation answers it: with the secret that signs every delivery.
@@ -108,6 +136,10 @@ pub struct DeliveryTask {
     pub secret: String,
     /// The webhook still exists and is active.
     pub live: bool,
+    /// See [`Webhook::format`].
+    pub format: Option<String>,
+    pub http_user: Option<String>,
+    pub http_password: Option<String>,
 }
 
 /// The event name of a history action: `deal.created`.
@@ -155,7 +187,8 @@ fn webhook_url(v: Option<&Json>) -> Result<Option<String>> {
     }
 }
 
-const WEBHOOK_COLUMNS: [&str; 7] = ["id", "url", "events", "secret", "active", "created_at", "updated_at"];
+const WEBHOOK_COLUMNS: [&str; 12] =
+    ["id", "url", "events", "secret", "active", "created_at", "updated_at", "format", "name", "http_user", "http_password", "user_id"];
 const DELIVERY_COLUMNS: [&str; 10] =
     ["id", "webhook_id", "event", "payload", "status", "attempts", "response_code", "error", "created_at", "delivered_at"];
 
@@ -169,6 +202,11 @@ fn decode_webhook(r: &QueryResult) -> Result<Webhook> {
         active: r.try_get("", "active")?,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
+        format: r.try_get("", "format")?,
+        name: r.try_get("", "name")?,
+        http_user: r.try_get("", "http_user")?,
+        http_password: r.try_get("", "http_password")?,
+        user_id: r.try_get("", "user_id")?,
     })
 }
 
@@ -258,8 +296,10 @@ pub(crate) async fn emit_many(
     }
     let event = event_name(entity, action);
     let hooks: Vec<_> = rows.iter().map(decode_webhook).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
+    let pipedrive_hooks = hooks.iter().any(|h| h.format.is_some());
+    let record_entity = poryadok_core::schema::Entity::from_name(entity);
     for (record_id, changes) in records {
-        let payload = json!({
+        let mut payload = json!({
             "event": event,
             "entity": entity,
             "id": record_id,
@@ -267,10 +307,21 @@ pub(crate) async fn emit_many(
             "changes": changes,
             "occurred_at": format_ms(now),
             "workspace_id": ws,
-        })
-        .to_string();
+        });
+        let native = payload.to_string();
+        // A Pipedrive-shaped delivery describes the whole record as it is after the change (read
+        // here, in the writing transaction); the shape itself is made when it is sent.
+        let with_record = match (pipedrive_hooks, record_entity) {
+            (true, Some(e)) => {
+                let row = crate::records::stored_row(conn, backend, ws, e, *record_id).await?;
+                payload["current"] = row.map_or(Json::Null, |r| r.to_json());
+                payload.to_string()
+            }
+            _ => native.clone(),
+        };
         for hook in &hooks {
-            deliver_on(conn, backend, ws, hook.id, &event, &payload, now).await?;
+            let body = if hook.format.is_some() { &with_record } else { &native };
+            deliver_on(conn, backend, ws, hook.id, &event, body, now).await?;
         }
     }
     Ok(())
@@ -297,6 +348,58 @@ impl Db {
                 active.into(),
                 now.into(),
                 now.into(),
+            ])
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+            .to_owned();
+        let id = crate::sql::insert_id(&self.write, self.backend, &q).await?;
+        self.webhook(actor, id).await
+    }
+
+    /// The custom field definitions of `entity` in workspace `ws` (a delivery names custom
+    /// values by them).
+    pub async fn custom_defs_for(&self, ws: i64, entity: poryadok_core::schema::Entity) -> Result<Vec<poryadok_core::validate::CustomDef>> {
+        Ok(crate::records::read_custom_defs(&self.read, self.backend, ws, Some(entity)).await?.into_iter().map(|(_, d)| d).collect())
+    }
+
+    /// Registers a webhook through the Pipedrive-compatible API (an administrator's right, as
+    /// for every webhook).
+    pub async fn create_pipedrive_webhook(&self, actor: &Actor, hook: &PipedriveHook) -> Result<Webhook> {
+        must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
+        let url = webhook_url(Some(&Json::String(hook.url.clone())))?
+            .ok_or_else(|| StoreError::invalid("subscription_url", Common::Required {}))?;
+        let now = self.clock.now_ms();
+        let q = Query::insert()
+            .into_table(col("webhooks"))
+            .columns(
+                [
+                    "workspace_id",
+                    "url",
+                    "events",
+                    "secret",
+                    "active",
+                    "created_at",
+                    "updated_at",
+                    "format",
+                    "name",
+                    "http_user",
+                    "http_password",
+                    "user_id",
+                ]
+                .map(col),
+            )
+            .values([
+                actor.ws_id().into(),
+                url.into(),
+                json!(hook.events).to_string().into(),
+                crate::auth::new_secret("whsec_").into(),
+                true.into(),
+                now.into(),
+                now.into(),
+                hook.format.into(),
+                hook.name.clone().into(),
+                hook.http_user.clone().into(),
+                hook.http_password.clone().into(),
+                actor.user_id().into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
             .to_owned();
@@ -425,6 +528,9 @@ impl Db {
             .expr_as(w("secret"), col("secret"))
             .expr_as(w("active"), col("active"))
             .expr_as(w("deleted_at"), col("deleted_at"))
+            .expr_as(w("format"), col("format"))
+            .expr_as(w("http_user"), col("http_user"))
+            .expr_as(w("http_password"), col("http_password"))
             .from_as(col("webhook_deliveries"), col("d"))
             .join_as(
                 JoinType::InnerJoin,
@@ -446,6 +552,9 @@ impl Db {
             url: r.try_get("", "url")?,
             secret: r.try_get("", "secret")?,
             live: r.try_get::<bool>("", "active")? && r.try_get::<Option<i64>>("", "deleted_at")?.is_none(),
+            format: r.try_get("", "format")?,
+            http_user: r.try_get("", "http_user")?,
+            http_password: r.try_get("", "http_password")?,
         }))
     }
 
