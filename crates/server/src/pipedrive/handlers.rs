@@ -16,6 +16,17 @@ use poryadok_store::{Actor, ListQuery, Row};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+/// The API version a request's path names: `/api/v2/…` or `/v1/…`.
+pub struct Ver(pub Version);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Ver {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ver(if parts.uri.path().starts_with("/api/v2/") { Version::V2 } else { Version::V1 }))
+    }
+}
+
 /// The largest page either version serves, and the one it serves unasked.
 const MAX_LIMIT: u64 = 500;
 const DEFAULT_LIMIT: u64 = 100;
@@ -180,20 +191,29 @@ async fn by_ids(st: &AppState, actor: &Actor, entity: Entity, raw: &str) -> PdRe
     Ok(rows)
 }
 
-pub async fn list_v2(
+/// `GET /api/v2/{entity}` and `GET /v1/{entity}` (and the `…Fields` lists).
+pub async fn list(
     State(st): State<AppState>,
     PdAuth(actor): PdAuth,
+    Ver(version): Ver,
     ApiPath(path): ApiPath<String>,
     RawQuery(q): RawQuery,
 ) -> PdResult<Json<Value>> {
     if let Some(e) = fields_entity(&path) {
-        return fields(&st, &actor, e, Version::V2).await;
+        return fields(&st, &actor, e, version).await;
     }
-    let e = entity(&path, Version::V2)?;
-    let p = params(&q);
-    let custom = custom_defs(&st, &actor, e).await?;
+    match version {
+        Version::V2 => list_v2(&st, &actor, &path, &q).await,
+        Version::V1 => list_v1(&st, &actor, &path, &q).await,
+    }
+}
+
+async fn list_v2(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -> PdResult<Json<Value>> {
+    let e = entity(path, Version::V2)?;
+    let p = params(q);
+    let custom = custom_defs(st, actor, e).await?;
     if let Some(ids) = p.get("ids").filter(|v| !v.is_empty()) {
-        let rows = by_ids(&st, &actor, e, ids).await?;
+        let rows = by_ids(st, actor, e, ids).await?;
         let data = render(e, &rows, actor.ws_id(), Version::V2, &custom);
         return Ok(Json(json!({"success": true, "data": data, "additional_data": {"next_cursor": null}})));
     }
@@ -216,22 +236,14 @@ pub async fn list_v2(
     } else {
         list_filters(e, &p, &mut lq)?;
     }
-    let page = st.db.list(&actor, e, &lq).await?;
+    let page = st.db.list(actor, e, &lq).await?;
     let data = render(e, &page.data, actor.ws_id(), Version::V2, &custom);
     Ok(Json(json!({"success": true, "data": data, "additional_data": {"next_cursor": page.next_cursor}})))
 }
 
-pub async fn list_v1(
-    State(st): State<AppState>,
-    PdAuth(actor): PdAuth,
-    ApiPath(path): ApiPath<String>,
-    RawQuery(q): RawQuery,
-) -> PdResult<Json<Value>> {
-    if let Some(e) = fields_entity(&path) {
-        return fields(&st, &actor, e, Version::V1).await;
-    }
-    let e = entity(&path, Version::V1)?;
-    let p = params(&q);
+async fn list_v1(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -> PdResult<Json<Value>> {
+    let e = entity(path, Version::V1)?;
+    let p = params(q);
     let limit = limit_of(&p)?;
     let start = match p.get("start").filter(|v| !v.is_empty()) {
         None => 0,
@@ -259,8 +271,8 @@ pub async fn list_v1(
     } else if e != Entity::User {
         list_filters(e, &p, &mut lq)?;
     }
-    let custom = custom_defs(&st, &actor, e).await?;
-    let page = st.db.list(&actor, e, &lq).await?;
+    let custom = custom_defs(st, actor, e).await?;
+    let page = st.db.list(actor, e, &lq).await?;
     let mut data = render(e, &page.data, actor.ws_id(), Version::V1, &custom);
     if e == Entity::User {
         mark_you(&mut data, actor.user_id());
@@ -297,20 +309,13 @@ async fn get_one(st: &AppState, actor: &Actor, path: &str, id: &str, version: Ve
     Ok(ok(one(st, actor, e, &row, version).await?))
 }
 
-pub async fn get_v2(
+pub async fn read(
     State(st): State<AppState>,
     PdAuth(actor): PdAuth,
+    Ver(version): Ver,
     ApiPath((path, id)): ApiPath<(String, String)>,
 ) -> PdResult<Json<Value>> {
-    get_one(&st, &actor, &path, &id, Version::V2).await
-}
-
-pub async fn get_v1(
-    State(st): State<AppState>,
-    PdAuth(actor): PdAuth,
-    ApiPath((path, id)): ApiPath<(String, String)>,
-) -> PdResult<Json<Value>> {
-    get_one(&st, &actor, &path, &id, Version::V1).await
+    get_one(&st, &actor, &path, &id, version).await
 }
 
 fn writable(e: Entity) -> PdResult<()> {
@@ -330,22 +335,14 @@ async fn create(st: &AppState, actor: &Actor, path: &str, body: &Bytes, version:
     Ok((StatusCode::CREATED, ok(v)).into_response())
 }
 
-pub async fn create_v2(
+pub async fn create_one(
     State(st): State<AppState>,
     PdAuth(actor): PdAuth,
+    Ver(version): Ver,
     ApiPath(path): ApiPath<String>,
     body: Bytes,
 ) -> PdResult<Response> {
-    create(&st, &actor, &path, &body, Version::V2).await
-}
-
-pub async fn create_v1(
-    State(st): State<AppState>,
-    PdAuth(actor): PdAuth,
-    ApiPath(path): ApiPath<String>,
-    body: Bytes,
-) -> PdResult<Response> {
-    create(&st, &actor, &path, &body, Version::V1).await
+    create(&st, &actor, &path, &body, version).await
 }
 
 async fn update(st: &AppState, actor: &Actor, path: &str, id: &str, body: &Bytes, version: Version) -> PdResult<Json<Value>> {
@@ -358,22 +355,14 @@ async fn update(st: &AppState, actor: &Actor, path: &str, id: &str, body: &Bytes
     Ok(ok(out(e, &row.to_json(), &Ctx { ws: actor.ws_id(), version, custom: &custom })))
 }
 
-pub async fn update_v2(
+pub async fn update_one(
     State(st): State<AppState>,
     PdAuth(actor): PdAuth,
+    Ver(version): Ver,
     ApiPath((path, id)): ApiPath<(String, String)>,
     body: Bytes,
 ) -> PdResult<Json<Value>> {
-    update(&st, &actor, &path, &id, &body, Version::V2).await
-}
-
-pub async fn update_v1(
-    State(st): State<AppState>,
-    PdAuth(actor): PdAuth,
-    ApiPath((path, id)): ApiPath<(String, String)>,
-    body: Bytes,
-) -> PdResult<Json<Value>> {
-    update(&st, &actor, &path, &id, &body, Version::V1).await
+    update(&st, &actor, &path, &id, &body, version).await
 }
 
 async fn remove(st: &AppState, actor: &Actor, path: &str, id: &str, version: Version) -> PdResult<Json<Value>> {
@@ -384,20 +373,13 @@ async fn remove(st: &AppState, actor: &Actor, path: &str, id: &str, version: Ver
     Ok(ok(json!({"id": id})))
 }
 
-pub async fn delete_v2(
+pub async fn delete_one(
     State(st): State<AppState>,
     PdAuth(actor): PdAuth,
+    Ver(version): Ver,
     ApiPath((path, id)): ApiPath<(String, String)>,
 ) -> PdResult<Json<Value>> {
-    remove(&st, &actor, &path, &id, Version::V2).await
-}
-
-pub async fn delete_v1(
-    State(st): State<AppState>,
-    PdAuth(actor): PdAuth,
-    ApiPath((path, id)): ApiPath<(String, String)>,
-) -> PdResult<Json<Value>> {
-    remove(&st, &actor, &path, &id, Version::V1).await
+    remove(&st, &actor, &path, &id, version).await
 }
 
 /// `GET /v1/users/me`
@@ -600,10 +582,6 @@ pub async fn item_search(State(st): State<AppState>, PdAuth(actor): PdAuth, RawQ
     Ok(search_answer(search_items(&st, &actor, &ask).await?))
 }
 
-pub async fn item_search_v1(state: State<AppState>, auth: PdAuth, q: RawQuery) -> PdResult<Json<Value>> {
-    item_search(state, auth, q).await
-}
-
 fn searchable(path: &str) -> PdResult<Entity> {
     match path {
         "deals" => Ok(Entity::Deal),
@@ -622,10 +600,6 @@ pub async fn entity_search(
 ) -> PdResult<Json<Value>> {
     let ask = search_ask(&q, Some(searchable(&path)?))?;
     Ok(search_answer(search_items(&st, &actor, &ask).await?))
-}
-
-pub async fn entity_search_v1(state: State<AppState>, auth: PdAuth, path: ApiPath<String>, q: RawQuery) -> PdResult<Json<Value>> {
-    entity_search(state, auth, path, q).await
 }
 
 /// `GET /v1/webhooks`: the workspace's webhooks in Pipedrive's terms.

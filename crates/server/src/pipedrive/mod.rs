@@ -110,16 +110,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v2/itemSearch", get(item_search))
         .route("/api/v2/{entity}/search", get(entity_search))
-        .route("/api/v2/{entity}", get(list_v2).post(create_v2))
-        .route("/api/v2/{entity}/{id}", get(get_v2).patch(update_v2).delete(delete_v2))
-        .route("/v1/itemSearch", get(item_search_v1))
-        .route("/v1/{entity}/search", get(entity_search_v1))
+        .route("/api/v2/{entity}", get(list).post(create_one))
+        .route("/api/v2/{entity}/{id}", get(read).patch(update_one).delete(delete_one))
+        .route("/v1/itemSearch", get(item_search))
+        .route("/v1/{entity}/search", get(entity_search))
         .route("/v1/webhooks", get(list_webhooks).post(create_webhook))
         .route("/v1/webhooks/{id}", axum::routing::delete(delete_webhook))
         .route("/v1/users/me", get(me))
         .route("/v1/users/find", get(find_users))
-        .route("/v1/{entity}", get(list_v1).post(create_v1))
-        .route("/v1/{entity}/{id}", get(get_v1).put(update_v1).patch(update_v1).delete(delete_v1))
+        .route("/v1/{entity}", get(list).post(create_one))
+        .route("/v1/{entity}/{id}", get(read).put(update_one).patch(update_one).delete(delete_one))
 }
 
 /// `/api/v1/…` is the native API, except for a request in a Pipedrive token form (`api_token`
