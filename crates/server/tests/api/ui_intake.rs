@@ -256,7 +256,9 @@ async fn the_deal_card_shows_attribution_and_touches(app: TestApp) {
     let (_, card) = s.get(&format!("/deals/{deal}")).await;
     let block = &card[at(&card, "id=\"deal-attribution\"")..];
     at(block, "(2)");
-    assert!(at(block, "yandex / cpc / winter") < at(block, "google"), "touches oldest first");
+    // The touch list (after the credited channel per model and the path) runs oldest first.
+    let touches = &block[at(block, "class=\"intake-touches\"")..];
+    assert!(at(touches, "yandex / cpc / winter") < at(touches, "google"), "touches oldest first");
 
     // A deal without touches has no block.
     let plain = app.create(&app.t.admin, "deals", json!({"title": "Без источника", "pipeline_id": app.ids.pipeline})).await;
