@@ -59,6 +59,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         iterations: usize,
     },
+    /// The marketing report over the last 30 days and the last year beside hand-written SQL; the
+    /// first run adds three touches per deal and a year of daily spend for 200 campaigns.
+    Marketing {
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -103,6 +109,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
         BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,
         BenchCommand::Dashboard { iterations } => crate::bench_dashboard::run(db, iterations).await?,
+        BenchCommand::Marketing { iterations } => crate::bench_marketing::run(db, iterations).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -18,6 +18,7 @@ mod bench_audit;
 mod bench_dashboard;
 mod bench_jobs;
 mod bench_lists;
+mod bench_marketing;
 mod bench_reports;
 mod bench_search;
 mod bench_ui;
