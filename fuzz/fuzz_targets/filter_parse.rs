@@ -60,6 +60,7 @@ fn schemas() -> &'static [FilterSchema] {
                 pipelines: vec![PipelineInfo { id: 1, name: "Клиенты".into() }, PipelineInfo { id: 2, name: "Партнеры".into() }],
                 teams: vec![(1, "Центральный офис".into()), (2, "Казань".into())],
                 me: Some(1),
+                channels: Default::default(),
             })
             .collect()
     })

@@ -73,6 +73,7 @@ pub async fn run(db: &Db, iterations: usize) -> Result<()> {
         ("forecast", vec![("pipeline_id", pipeline.to_string())]),
         ("load", vec![]),
         ("plan_fact", vec![]),
+        ("marketing", vec![]),
     ] {
         let p = pairs(&extra);
         let (ms, _) = time(1, || async {
