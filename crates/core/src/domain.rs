@@ -107,7 +107,7 @@ string_enum!(IdentityKind {
 
 string_enum!(
     /// Where a change came from; written into every history event.
-    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system", Intake = "intake", Assistant = "assistant" }
+    Channel { Api = "api", Ui = "ui", Cli = "cli", Demo = "demo", System = "system", Intake = "intake", Assistant = "assistant", Import = "import" }
 );
 
 string_enum!(HistoryAction { Create = "create", Update = "update", Delete = "delete" });

@@ -38,6 +38,7 @@ mod serde_time;
 mod sql;
 mod sqlite_fn;
 pub mod stage_history;
+pub mod tabular;
 pub mod timeline;
 pub mod today;
 pub mod views;

@@ -839,7 +839,7 @@ struct Parsed {
     errors: Vec<RowError>,
 }
 
-fn read_sheet(table: &crate::invoices::import::Table, users: &[PlanUser], default_period: Option<PlanPeriod>) -> Result<Parsed> {
+fn read_sheet(table: &crate::tabular::Table, users: &[PlanUser], default_period: Option<PlanPeriod>) -> Result<Parsed> {
     // The header: the first of the top rows with a manager column and a metric column.
     let mut found = None;
     for (i, (_, cells)) in table.rows.iter().enumerate().take(HEADER_SEARCH) {
@@ -935,7 +935,7 @@ impl Db {
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<PlanImportReport> {
         may_write(actor)?;
-        let table = crate::invoices::import::read_table(bytes, content_type)?;
+        let table = crate::tabular::read_table(bytes, content_type)?;
         let users = self.plan_users(actor).await?;
         let parsed = read_sheet(&table, &users, default_period)?;
         let mut report = PlanImportReport { dry_run, rows: parsed.rows, errors: parsed.errors, ..Default::default() };
@@ -1005,7 +1005,7 @@ mod tests {
     #[test]
     fn a_sheet_is_read_by_its_headers_with_an_error_per_bad_row() {
         let users = [user(1, "Анна Петрова", "anna@a.test"), user(2, "Иван", "ivan@a.test"), user(3, "Иван", "ivan2@a.test")];
-        let rows = |r: &[&[&str]]| crate::invoices::import::Table {
+        let rows = |r: &[&[&str]]| crate::tabular::Table {
             rows: r.iter().enumerate().map(|(i, c)| (i as u64 + 1, c.iter().map(|s| s.to_string()).collect())).collect(),
         };
         let t = rows(&[

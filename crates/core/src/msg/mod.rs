@@ -20,6 +20,7 @@ mod assistants;
 mod audit;
 mod channels;
 mod common;
+mod imports;
 mod intake;
 mod invoices;
 mod plan;
@@ -32,6 +33,7 @@ pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
 pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
+pub use imports::ImportMsg;
 pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
 pub use plan::PlanMsg;
@@ -303,7 +305,20 @@ macro_rules! areas {
     };
 }
 
-areas!(Common, RegulationMsg, IntakeMsg, ChannelMsg, InvoiceMsg, AssistantMsg, AuditMsg, RecordMsg, ReportMsg, PlanMsg, SpendMsg);
+areas!(
+    Common,
+    RegulationMsg,
+    IntakeMsg,
+    ChannelMsg,
+    InvoiceMsg,
+    AssistantMsg,
+    AuditMsg,
+    RecordMsg,
+    ReportMsg,
+    PlanMsg,
+    SpendMsg,
+    ImportMsg
+);
 
 impl Msg {
     /// The stable code API clients match on.

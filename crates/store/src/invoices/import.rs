@@ -16,6 +16,9 @@
 use super::{insert_invoice, insert_payment, payments_of, remove_payment, save_invoice, settle, status_for, Invoice, NewInvoice};
 use crate::error::{Result, StoreError};
 use crate::sql::col;
+#[cfg(test)]
+use crate::tabular::{decode_text, read_csv, read_xlsx, MAX_COLUMNS};
+pub(crate) use crate::tabular::{read_table, Table};
 use crate::{Actor, Db};
 use poryadok_core::domain::Role;
 use poryadok_core::msg::InvoiceMsg;
@@ -27,9 +30,9 @@ use serde_json::{json, Value as Json};
 use std::collections::HashMap;
 
 /// Rows in one file at most; a larger export is split by the user.
-pub const MAX_ROWS: usize = 50_000;
+pub const MAX_ROWS: usize = crate::tabular::MAX_ROWS;
 /// How many leading rows may sit above the header (report titles, blank lines).
-const HEADER_SEARCH: usize = 20;
+const HEADER_SEARCH: usize = crate::tabular::HEADER_SEARCH;
 const IN_CHUNK: usize = 500;
 
 /// A row that was not imported.
@@ -152,152 +155,6 @@ fn map_header(cells: &[String]) -> std::result::Result<HashMap<Column, usize>, V
     } else {
         Err(missing)
     }
-}
-
-/// A sheet of text cells with the line (or row) each record starts on.
-#[derive(Debug, Default)]
-pub(crate) struct Table {
-    pub rows: Vec<(u64, Vec<String>)>,
-}
-
-/// Bytes of a CSV export as text: UTF-8 (a BOM is dropped), UTF-16 with a BOM, or windows-1251
-/// when the bytes are not UTF-8 (1C's default for CSV).
-pub(crate) fn decode_text(bytes: &[u8]) -> String {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8_lossy(rest).into_owned();
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0.into_owned();
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0.into_owned();
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1251.decode_without_bom_handling(bytes).0.into_owned(),
-    }
-}
-
-/// The separator of the first line that has one: whichever of `;`, tab and `,` occurs most
-/// outside quotes (`;` on a tie, as 1C writes).
-fn separator(text: &str) -> char {
-    for line in text.lines().take(HEADER_SEARCH) {
-        let mut counts = [0usize; 3];
-        let mut quoted = false;
-        for c in line.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                ';' if !quoted => counts[0] += 1,
-                '\t' if !quoted => counts[1] += 1,
-                ',' if !quoted => counts[2] += 1,
-                _ => {}
-            }
-        }
-        let best = counts.iter().enumerate().max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i))).map_or(0, |(i, _)| i);
-        if counts[best] > 0 {
-            return [';', '\t', ','][best];
-        }
-    }
-    ';'
-}
-
-/// Splits CSV text into records: `"…"` quotes a cell (`""` inside is a quote, and it may span
-/// lines); blank records are dropped.
-pub(crate) fn read_csv(text: &str) -> Table {
-    read_csv_with(text, separator(text))
-}
-
-/// [`read_csv`] with the separator given (a caller that knows better than the first lines).
-pub(crate) fn read_csv_with(text: &str, sep: char) -> Table {
-    let mut table = Table::default();
-    let (mut cells, mut cell) = (Vec::new(), String::new());
-    let (mut line, mut start, mut quoted) = (1u64, 1u64, false);
-    let mut chars = text.chars().peekable();
-    let mut end_record = |cells: &mut Vec<String>, cell: &mut String, start: u64| {
-        cells.push(std::mem::take(cell).trim().to_string());
-        let record = std::mem::take(cells);
-        if record.iter().any(|c| !c.is_empty()) {
-            table.rows.push((start, record));
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            '"' if quoted => quoted = false,
-            '"' if cell.trim().is_empty() => {
-                cell.clear();
-                quoted = true;
-            }
-            '\n' if quoted => {
-                line += 1;
-                cell.push('\n');
-            }
-            '\r' => {}
-            '\n' => {
-                end_record(&mut cells, &mut cell, start);
-                line += 1;
-                start = line;
-            }
-            c if c == sep && !quoted => cells.push(std::mem::take(&mut cell).trim().to_string()),
-            c => cell.push(c),
-        }
-    }
-    end_record(&mut cells, &mut cell, start);
-    table
-}
-
-/// Columns read from a sheet; cells further right are ignored. A sheet may name any cell up
-/// to XFD1048576, and a workbook of two cells far apart would otherwise be read as a rectangle
-/// of billions of cells (a 2 KB upload aborted the process out of memory; reproduced with the
-/// `invoice_import` fuzz target).
-const MAX_COLUMNS: usize = 64;
-
-/// The first sheet of an XLSX workbook, dates as `YYYY-MM-DD`. Cells are read one by one, so
-/// memory follows the cells the file holds, never the rectangle they span.
-pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, Msg> {
-    use calamine::{Data, Reader, Xlsx};
-    let unreadable = |e: calamine::XlsxError| Msg::from(InvoiceMsg::XlsxSheetUnreadable { why: e.to_string() });
-    let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| Msg::from(InvoiceMsg::XlsxUnreadable { why: e.to_string() }))?;
-    let first = book.sheet_names().into_iter().next().ok_or(InvoiceMsg::XlsxNoSheet {})?;
-    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
-    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
-    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
-        let (row, column) = cell.get_position();
-        let Ok(column) = usize::try_from(column) else { continue };
-        let text = match Data::from(cell.get_value().clone()) {
-            Data::Empty => String::new(),
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
-            Data::Int(n) => n.to_string(),
-            Data::Float(f) => f.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => {
-                let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                format!("{y:04}-{m:02}-{d:02}")
-            }
-            Data::Error(e) => format!("#{e}"),
-        };
-        if column >= MAX_COLUMNS || text.is_empty() {
-            continue;
-        }
-        if !rows.contains_key(&row) && rows.len() > MAX_ROWS + HEADER_SEARCH {
-            return Err(InvoiceMsg::TooManyRows { max: MAX_ROWS as i64 }.into());
-        }
-        let cells = rows.entry(row).or_default();
-        if cells.len() <= column {
-            cells.resize(column + 1, String::new());
-        }
-        cells[column] = text;
-    }
-    Ok(Table { rows: rows.into_iter().map(|(row, cells)| (u64::from(row) + 1, cells)).collect() })
-}
-
-/// Whether the bytes (or the declared type) are an XLSX workbook rather than CSV text.
-pub fn is_xlsx(bytes: &[u8], content_type: Option<&str>) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || content_type.is_some_and(|t| t.contains("spreadsheetml") || t.contains("ms-excel"))
 }
 
 /// An amount as minor units: `1 234,56`, `1234.5`, `1.234.567,00`, `1,234.56`, `1234`.
@@ -500,22 +357,6 @@ fn read_lines(table: &Table) -> Result<Parsed> {
         }
     }
     Ok(Parsed { lines, errors, rows: data.len() as u64, headers })
-}
-
-/// Reads a file into a table: XLSX by its signature or type, otherwise CSV text.
-pub(crate) fn read_table(bytes: &[u8], content_type: Option<&str>) -> Result<Table> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(StoreError::invalid("file", InvoiceMsg::FileEmpty {}));
-    }
-    let table = if is_xlsx(bytes, content_type) {
-        read_xlsx(bytes).map_err(|m| StoreError::invalid("file", m))?
-    } else {
-        read_csv(&decode_text(bytes))
-    };
-    if table.rows.is_empty() {
-        return Err(StoreError::invalid("file", InvoiceMsg::FileNoRows {}));
-    }
-    Ok(table)
 }
 
 /// Organizations by tax id: `(id, owner)`, the oldest live one where several share it.

@@ -25,7 +25,8 @@
 //! run writes and rolls back, so its report is exactly what the import would do.
 use super::{import_number, write_lines, RowAction};
 use crate::error::{Result, StoreError};
-use crate::invoices::import::{decode_text, is_xlsx, parse_amount, read_csv_with, read_table, RowError, Table};
+use crate::invoices::import::{parse_amount, RowError};
+use crate::tabular::{decode_text, is_xlsx, read_csv_with, read_table, Table};
 use crate::{Actor, Db};
 use poryadok_core::msg::{words, InvoiceMsg, SpendMsg};
 use poryadok_core::spend::{self as core_spend, Aliases, RawSpend, SpendLine};
@@ -713,7 +714,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invoices::import::read_csv;
+    use crate::tabular::read_csv;
 
     fn csv(text: &str) -> Table {
         read_csv(text)
