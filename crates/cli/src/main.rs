@@ -12,6 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 mod assistant;
+mod backup;
 mod bench;
 mod bench_assistants;
 mod bench_audit;
@@ -222,6 +223,14 @@ enum Command {
         #[arg(long)]
         workspace: Option<i64>,
     },
+    /// Export a workspace: every table as JSON lines, or one CSV/XLSX file per entity (docs/BACKUP.md).
+    Export(backup::ExportArgs),
+    /// A consistent copy of the running system: VACUUM INTO (SQLite), pg_dump or JSON lines (PostgreSQL).
+    Backup(backup::BackupArgs),
+    /// Load a backup into the configured database, which must be empty.
+    Restore(backup::RestoreArgs),
+    /// Copy the whole database (ids, history, jobs) into another, e.g. SQLite → PostgreSQL, and verify it.
+    Copy(backup::CopyArgs),
     /// In-process measurements used by scripts/bench (prints one JSON object per line).
     Bench {
         #[command(subcommand)]
@@ -481,6 +490,10 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             r
         }
+        Command::Export(a) => backup::export(&cli.db, a).await,
+        Command::Backup(a) => backup::backup(&cli.db, a).await,
+        Command::Restore(a) => backup::restore(&cli.db, a).await,
+        Command::Copy(a) => backup::copy(&cli.db, a).await,
         Command::Bench { command } => {
             let db = cli.db.open().await?;
             let r = bench::run(&db, command).await;

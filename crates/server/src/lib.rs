@@ -20,6 +20,7 @@ pub mod security;
 pub mod sla;
 pub mod ui;
 pub mod worker;
+pub mod workspace_export;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tokens/{id}", axum::routing::delete(api::tokens::revoke))
         .route("/api/v1/users/{id}/unlock", post(api::users::unlock))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
+        .route("/api/v1/export", get(api::export::export))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/{name}", get(reports::report))
         .route("/api/v1/dashboard", get(reports::dashboard))

@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod channels;
 mod db;
 pub mod demo;
+pub mod dump;
 
 pub mod error;
 pub mod filter_sql;

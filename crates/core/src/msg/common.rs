@@ -11,6 +11,7 @@ catalogue! {
         NotObject {} = "not_object", en "must be an object", ru "должно быть объектом";
         NotList {} = "not_list", en "must be a list", ru "должно быть списком";
         NotIdentifierKey {} = "not_identifier_key", en "must start with a-z and contain only a-z, 0-9 and _ (at most 64)", ru "должно начинаться с латинской буквы и содержать только a-z, 0-9 и _ (не больше 64)";
+        DatabaseNotEmpty { table: String, rows: i64 } = "database_not_empty", en "the target database is not empty: table {table} holds {rows} rows; a restore or a copy goes into an empty database only", ru "целевая база не пуста: в таблице {table} строк: {rows}; восстановление и копирование — только в пустую базу";
         NoNul {} = "no_nul", en "must not contain NUL characters", ru "не может содержать символ NUL";
         MinorUnits {} = "minor_units", en "must be an integer amount in minor units (kopecks, cents)", ru "нужна целая сумма в копейках (центах)";
         MinorUnitsRange {} = "minor_units_range", en "must be between 0 and 10^18 minor units", ru "должно быть от 0 до 10^18 копеек";
@@ -68,6 +69,8 @@ catalogue! {
         PasswordCommon {} = "password_common", en "is a well-known password; choose another", ru "слишком распространённый пароль, выберите другой";
         // Access.
         AnalystReadOnly {} = "analyst_read_only", en "analysts have read-only access", ru "у аналитика доступ только на чтение";
+        ExportAdminOnly {} = "export_admin_only", en "only administrators export the workspace", ru "выгружать рабочее пространство могут только администраторы";
+        ExportFormat { given: String } = "export_format", en "'{given}' is not an export format: jsonl, csv or xlsx", ru "«{given}» — не формат выгрузки: jsonl, csv или xlsx";
         AdminOnly {} = "admin_only", en "only administrators change settings, users and teams", ru "настройки, пользователей и команды меняют только администраторы";
         RegulationHeadsOnly {} = "regulation_heads_only", en "only heads of sales and administrators change pipelines, stages and fields", ru "воронки, этапы и поля меняют только руководители и администраторы";
         HeadOnly {} = "head_only", en "only heads and administrators may do this", ru "это доступно только руководителям и администраторам";

@@ -2,6 +2,7 @@
 pub mod assistants;
 pub mod audit;
 pub mod channels;
+pub mod export;
 pub mod extract;
 pub mod intake;
 pub mod invoices;

@@ -55,7 +55,7 @@ pub fn start_time() -> time::OffsetDateTime {
     time::macros::datetime!(2026-11-23 09:00 UTC)
 }
 
-async fn fresh_database(backend: Backend) -> Option<DatabaseUrl> {
+pub async fn fresh_database(backend: Backend) -> Option<DatabaseUrl> {
     let unique = format!("{}_{}", std::process::id(), rand::random::<u64>());
     match backend {
         Backend::Sqlite => {

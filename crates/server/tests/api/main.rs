@@ -6,6 +6,7 @@ mod access;
 mod assistants;
 mod audit;
 mod auth;
+mod backup;
 mod browser;
 mod browser_dashboard;
 mod browser_dates;
