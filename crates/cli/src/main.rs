@@ -55,6 +55,11 @@ struct DbArgs {
     /// Also PORYADOK_DATABASE_URL, or PORYADOK_DATABASE_URL_FILE naming a file that holds it.
     #[arg(long, global = true, env = "PORYADOK_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// postgres://… of a streaming replica of the database, for reports, the dashboard, exports
+    /// and backups (they may lag the primary by the replication delay; see docs/SCALING.md).
+    /// Also PORYADOK_READ_DATABASE_URL, or PORYADOK_READ_DATABASE_URL_FILE naming a file that holds it.
+    #[arg(long, global = true, env = "PORYADOK_READ_DATABASE_URL", hide_env_values = true)]
+    read_database_url: Option<String>,
     /// How SQLite commits writes: `group` (synced, concurrent writes share a commit; the
     /// default), `per-write` (synced, one commit each) or `unsynced` (may lose acknowledged
     /// writes on a power cut; for measuring what durability costs only).
@@ -74,13 +79,34 @@ impl DbArgs {
         Ok(DatabaseUrl::new("sqlite://poryadok.db"))
     }
 
+    /// The replica's URL, if one is configured.
+    fn read_url(&self) -> Result<Option<DatabaseUrl>> {
+        let given = match &self.read_database_url {
+            Some(u) => Some(u.trim().to_string()),
+            None => match std::env::var("PORYADOK_READ_DATABASE_URL_FILE") {
+                Ok(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading PORYADOK_READ_DATABASE_URL_FILE {path}"))?
+                        .trim()
+                        .to_string(),
+                ),
+                Err(_) => None,
+            },
+        };
+        Ok(given.filter(|u| !u.is_empty()).map(DatabaseUrl::new))
+    }
+
     async fn open(&self) -> Result<Db> {
         let url = self.url()?;
         let commit = poryadok_store::SqliteCommit::parse(&self.sqlite_commit)
             .with_context(|| format!("--sqlite-commit must be group, per-write or unsynced, not '{}'", self.sqlite_commit))?;
         let db = Db::connect_with(&url, Arc::new(SystemClock), commit).await.with_context(|| format!("connecting to {url}"))?;
         db.migrate().await.context("running migrations")?;
-        Ok(db)
+        let Some(read) = self.read_url()? else { return Ok(db) };
+        if !url.is_postgres() || !read.is_postgres() {
+            bail!("--read-database-url needs PostgreSQL: both it and --database must be postgres://… URLs");
+        }
+        db.with_read_replica(&read).await.with_context(|| format!("connecting to the read database {read}"))
     }
 }
 
@@ -618,6 +644,9 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!("Poryadok is running at http://{local}/ (database {})", args.url()?);
+    if let Some(read) = args.read_url()? {
+        println!("reports, the dashboard, exports and backups read from {read}");
+    }
     state.public_url = Some(public_url.map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("http://{local}")));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = job_lease_ms.map(|lease| {

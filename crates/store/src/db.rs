@@ -98,6 +98,9 @@ impl SqliteCommit {
     }
 }
 
+/// The advisory lock key that serialises migrations between processes ("prdk" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7072_646b;
+
 #[derive(Clone)]
 pub struct Db {
     pub(crate) read: DatabaseConnection,
@@ -106,6 +109,9 @@ pub struct Db {
     pub clock: Arc<dyn Clock>,
     /// SQLite's group commit in front of the writer; `None` on PostgreSQL.
     group: Option<GroupCommit>,
+    /// A read-only pool on a PostgreSQL streaming replica (`--read-database-url`), for the heavy
+    /// reads that may lag a little behind the primary; see [`Db::reader`].
+    replica: Option<DatabaseConnection>,
 }
 
 impl std::fmt::Debug for Db {
@@ -128,7 +134,7 @@ impl Db {
             let opts = PgConnectOptions::from_str(url.expose())?.options([("jit", "off")]);
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-            return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock, group: None });
+            return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock, group: None, replica: None });
         }
         let opts = SqliteConnectOptions::from_str(url.expose())?
             .create_if_missing(true)
@@ -163,11 +169,73 @@ impl Db {
             write,
             backend: DbBackend::Sqlite,
             clock,
+            replica: None,
         })
     }
 
+    /// Adds a read-only pool on a PostgreSQL streaming replica (or any PostgreSQL with the same
+    /// data): [`Db::reader`] then reads from it. Only a PostgreSQL primary has replicas. The pool
+    /// opens every transaction read-only, so a write sent to it by mistake fails instead of
+    /// diverging; it is never migrated (the replica follows the primary's schema).
+    pub async fn with_read_replica(mut self, url: &DatabaseUrl) -> Result<Db> {
+        if !self.is_postgres() || !url.is_postgres() {
+            return Err(crate::error::StoreError::Internal("a read replica needs PostgreSQL as the database and as the replica".into()));
+        }
+        let opts = PgConnectOptions::from_str(url.expose())?.options([("jit", "off"), ("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
+        self.replica = Some(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));
+        Ok(self)
+    }
+
+    /// The database for heavy reads that may be a little stale: reports, the dashboard, exports
+    /// and backups. With a replica configured its reads go there (it lags the primary by the
+    /// replication delay, usually milliseconds, more under a heavy write burst); anything it
+    /// writes still goes to the primary. Without one it is this same database. Pages that have
+    /// just written and show what they wrote read from `self`, never from here.
+    pub fn reader(&self) -> Db {
+        match &self.replica {
+            Some(replica) => Db {
+                read: replica.clone(),
+                write: self.write.clone(),
+                backend: self.backend,
+                clock: self.clock.clone(),
+                group: self.group.clone(),
+                replica: None,
+            },
+            None => self.clone(),
+        }
+    }
+
+    /// Whether [`Db::reader`] reads from a replica.
+    pub fn has_read_replica(&self) -> bool {
+        self.replica.is_some()
+    }
+
+    /// Whether this Db's reads are answered by a server in recovery (a streaming replica):
+    /// `pg_is_in_recovery()` on the read pool; false on SQLite.
+    pub async fn reads_from_standby(&self) -> Result<bool> {
+        if !self.is_postgres() {
+            return Ok(false);
+        }
+        let r = self.read.query_one(Statement::from_string(self.backend, "SELECT pg_is_in_recovery() AS r")).await?;
+        Ok(r.map(|r| r.try_get::<bool>("", "r")).transpose()?.unwrap_or(false))
+    }
+
+    /// Brings the schema up to date. On PostgreSQL several processes may start at once (a
+    /// deploy of `poryadok serve` behind a load balancer): a session advisory lock, held on a
+    /// connection of its own while the migrations run, lets one of them migrate and the others
+    /// wait for it and then find nothing left to do.
     pub async fn migrate(&self) -> Result<()> {
-        crate::migration::Migrator::up(&self.write, None).await?;
+        if !self.is_postgres() {
+            crate::migration::Migrator::up(&self.write, None).await?;
+            return Ok(());
+        }
+        let mut lock = self.write.get_postgres_connection_pool().acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *lock).await?;
+        let done = crate::migration::Migrator::up(&self.write, None).await;
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *lock).await;
+        done?;
+        unlocked?;
         Ok(())
     }
 
@@ -222,6 +290,9 @@ impl Db {
     pub async fn close(self) {
         let _ = self.read.close().await;
         let _ = self.write.close().await;
+        if let Some(replica) = self.replica {
+            let _ = replica.close().await;
+        }
     }
 }
 

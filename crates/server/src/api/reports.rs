@@ -69,7 +69,7 @@ pub async fn report(
     let params = r::params(&st.db, &actor, &name, &r::pairs(q.as_deref())).await?;
     let t = crate::ui::i18n::T::new(actor.ws_lang());
     let format = params.format;
-    let data = r::run(&st.db, &actor, params, &t).await?;
+    let data = r::run(&st.db.reader(), &actor, params, &t).await?;
     let (json, table) = (data.json(), data.table(&t));
     let file = format!("{name}-{}", json["period"]["from"].as_str().unwrap_or(""));
     Ok(match format {
@@ -86,7 +86,7 @@ pub async fn report(
 /// (the current month by default) and `pipeline_id`.
 pub async fn dashboard(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<serde_json::Value>> {
     let t = crate::ui::i18n::T::new(actor.ws_lang());
-    let d = crate::report::dashboard::dashboard(&st.db, &actor, &crate::report::pairs(q.as_deref()), &t).await?;
+    let d = crate::report::dashboard::dashboard(&st.db.reader(), &actor, &crate::report::pairs(q.as_deref()), &t).await?;
     Ok(Json(json!({"data": d.json()})))
 }
 
@@ -100,7 +100,7 @@ pub async fn review(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): 
     let month = pairs.iter().find(|(k, _)| k == "month").map(|(_, v)| v.as_str());
     let period = crate::report::review::review_month(&st.db, &actor, month)?;
     let t = crate::ui::i18n::T::new(actor.reader_lang());
-    let bytes = crate::report::review::review_workbook(&st.db, &actor, &t, &period).await?;
+    let bytes = crate::report::review::review_workbook(&st.db.reader(), &actor, &t, &period).await?;
     let file = format!("review-{}.xlsx", &period.from_date[..7]);
     Ok(crate::ui::kit::download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &file))
 }

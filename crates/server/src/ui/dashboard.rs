@@ -27,7 +27,7 @@ async fn review(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> Ui
     let given = pairs(q.as_deref());
     let month = given.iter().find(|(k, _)| k == "month").map(|(_, v)| v.as_str());
     let period = crate::report::review::review_month(&st.db, &ui.actor, month).or_ui(&ui)?;
-    let bytes = crate::report::review::review_workbook(&st.db, &ui.actor, &ui.t, &period).await.or_ui(&ui)?;
+    let bytes = crate::report::review::review_workbook(&st.db.reader(), &ui.actor, &ui.t, &period).await.or_ui(&ui)?;
     let file = format!("review-{}.xlsx", &period.from_date[..7]);
     Ok(super::kit::download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &file).into_response())
 }
@@ -111,7 +111,7 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
     let get = |k: &str| given.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let (mut from, mut to) = (get("from"), get("to"));
     let title = ui.t.t("dashboard.title").to_string();
-    let (status, tiles, error, period, own) = match dashboard(&st.db, &ui.actor, &given, &ui.t).await {
+    let (status, tiles, error, period, own) = match dashboard(&st.db.reader(), &ui.actor, &given, &ui.t).await {
         Ok(d) => {
             let fmt = ui.fmt();
             let period = format!("{} — {}", fmt.date_str(&d.period().from_date), fmt.date_str(&d.period().to_date));

@@ -46,7 +46,12 @@ fn event_of(ui: &Ui, e: LiveEvent) -> Event {
     Event::default().event(name).data(data.to_string())
 }
 
-async fn events(State(st): State<AppState>, ui: Ui) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// Behind nginx (docs/SCALING.md) the stream is passed on as it comes: `X-Accel-Buffering: no`
+/// turns off the proxy's response buffering for it alone, which would otherwise hold events back.
+async fn events(
+    State(st): State<AppState>,
+    ui: Ui,
+) -> ([(&'static str, &'static str); 1], Sse<impl Stream<Item = Result<Event, Infallible>>>) {
     let wake = std::sync::Arc::downgrade(&st.live);
     st.live_listening.call_once(|| st.db.listen_live(wake));
     // A failed start shows nothing new until the reconnect; the page works without it.
@@ -70,5 +75,5 @@ async fn events(State(st): State<AppState>, ui: Ui) -> Sse<impl Stream<Item = Re
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+    ([("x-accel-buffering", "no")], Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))))
 }

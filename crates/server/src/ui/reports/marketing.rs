@@ -122,7 +122,7 @@ pub(super) async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQue
         Ok(params) => {
             f.from = params.period.from_date.clone();
             f.to = params.period.to_date.clone();
-            let data = match r::run(&st.db, &ui.actor, params, &ui.t).await.or_ui(&ui)? {
+            let data = match r::run(&st.db.reader(), &ui.actor, params, &ui.t).await.or_ui(&ui)? {
                 r::Data::Marketing(d) => d,
                 _ => return Err(ui.fail(StoreError::NotFound)),
             };

@@ -253,7 +253,7 @@ async fn export(st: &AppState, ui: &Ui, params: Params) -> UiResult {
     let format = params.format;
     let name = params.name;
     let from = params.period.from_date.clone();
-    let table = r::run(&st.db, &ui.actor, params, &ui.t).await.or_ui(ui)?.table(&ui.t);
+    let table = r::run(&st.db.reader(), &ui.actor, params, &ui.t).await.or_ui(ui)?.table(&ui.t);
     let file = format!("{name}-{from}");
     Ok(match format {
         Format::Xlsx => {
@@ -371,7 +371,7 @@ async fn view(st: &AppState, ui: &Ui, params: Params) -> Result<ReportView, Stor
     let fmt = ui.fmt();
     let period = format!("{} — {}", fmt.date_str(&params.period.from_date), fmt.date_str(&params.period.to_date));
     let name = params.name;
-    let (empty, body) = match r::run(&st.db, &ui.actor, params, t).await? {
+    let (empty, body) = match r::run(&st.db.reader(), &ui.actor, params, t).await? {
         Data::Funnel(d) => (d.now.cohort.deals == 0 && d.now.movement.deals == 0, funnel_body(ui, &d)),
         Data::Managers(d) => (d.department.deals == 0, managers_body(ui, &d)),
         Data::Sales(d) => (d.now.total.won + d.now.total.lost == 0, sales_body(ui, &d)),
