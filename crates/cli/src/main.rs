@@ -24,6 +24,7 @@ mod bench_reports;
 mod bench_search;
 mod bench_ui;
 mod channels;
+mod import;
 mod intake;
 mod invoices;
 mod jobs;
@@ -199,6 +200,9 @@ enum Command {
         #[command(subcommand)]
         command: marketing::MarketingCommand,
     },
+    /// Import organizations, persons or deals from another CRM's export (amoCRM, Bitrix24,
+    /// Pipedrive, a spreadsheet); `import rollback ID` undoes one. See docs/IMPORT.md.
+    Import(import::ImportArgs),
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
         #[command(subcommand)]
@@ -411,6 +415,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Marketing { command } => {
             let db = cli.db.open().await?;
             let r = marketing::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Import(args) => {
+            let db = cli.db.open().await?;
+            let r = import::run(&db, args).await;
             db.close().await;
             r
         }

@@ -23,6 +23,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// What a user is in the sales department; decides what they see and may change.

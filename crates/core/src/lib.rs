@@ -12,6 +12,7 @@ pub mod email;
 pub mod error;
 pub mod filter;
 pub mod hygiene;
+pub mod import;
 pub mod intake;
 pub mod msg;
 pub mod password;

@@ -16,6 +16,7 @@ pub mod dump;
 pub mod error;
 pub mod filter_sql;
 pub mod filters;
+pub mod imports;
 pub mod intake;
 pub mod invoices;
 pub mod jobs;

@@ -138,7 +138,7 @@ impl Db {
     /// [`Db::create`] inside the caller's transaction, so several writes commit or fail together.
     pub(crate) async fn create_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
-        let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
+        let defs = if body.get("custom").is_some() { custom_defs_in(tx, self.backend, actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Create, &ctx)?;
         let now = self.clock.now_ms();
@@ -199,7 +199,7 @@ impl Db {
         if_match: Option<i64>,
     ) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
-        let defs = if body.get("custom").is_some() { self.custom_defs(actor.ws_id(), entity).await? } else { Vec::new() };
+        let defs = if body.get("custom").is_some() { custom_defs_in(tx, self.backend, actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
         let mut checked = validate::check(entity, body, Mode::Update, &ctx)?;
         let now = self.clock.now_ms();
@@ -310,9 +310,18 @@ impl Db {
     }
 }
 
+/// The live custom field definitions of one entity as the caller's transaction sees them (one
+/// created earlier in it included).
+async fn custom_defs_in(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, entity: Entity) -> Result<Vec<validate::CustomDef>> {
+    if !entity.has_custom_fields() {
+        return Ok(Vec::new());
+    }
+    Ok(read_custom_defs(conn, backend, ws, Some(entity)).await?.into_iter().map(|(_, d)| d).collect())
+}
+
 /// The row as stored by an insert of `values`: every column not written is NULL, except the
 /// `custom` object, which defaults to `{}`. Saves reading back what was just written.
-fn inserted_row(entity: Entity, id: i64, now: i64, values: &[(&'static Field, Val)]) -> Row {
+pub(crate) fn inserted_row(entity: Entity, id: i64, now: i64, values: &[(&'static Field, Val)]) -> Row {
     let values = readable(entity)
         .map(|f| {
             let v = match f.name {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod channels;
 pub mod export;
 pub mod extract;
+pub mod imports;
 pub mod intake;
 pub mod invoices;
 pub mod jobs;

@@ -22,6 +22,7 @@ mod errors;
 mod filters;
 mod forms;
 mod imap;
+mod imports;
 mod intake;
 mod invoices;
 mod jobs;

@@ -34,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0022_dashboard_indexes", up: include_str!("m0022_dashboard_indexes.sql") }),
             Box::new(Sql { name: "m0023_pipedrive_webhooks", up: include_str!("m0023_pipedrive_webhooks.sql") }),
             Box::new(Sql { name: "m0024_list_by_id", up: include_str!("m0024_list_by_id.sql") }),
+            Box::new(Sql { name: "m0025_imports", up: include_str!("m0025_imports.sql") }),
             Box::new(ChannelAliasDefaults),
         ]
     }
