@@ -45,10 +45,11 @@ assert.ok(budget && budget.key.length === 40, 'the custom field under a 40-chara
 const org = (await orgs.addOrganization({ AddOrganizationRequest: { name: `Node Org ${stamp}` } })).data;
 const person = (await persons.addPerson({ AddPersonRequest: {
   name: `Node Person ${stamp}`, org_id: org.id,
-  phones: [{ value: '+7 901 555-01-01', primary: true, label: 'work' }],
+  phones: [{ value: '+7 901 555-01-01', primary: true, label: 'work' }, { value: '8 901 555-01-02', primary: false, label: 'mobile' }],
   emails: [{ value: `node-${stamp}@example.com`, primary: true, label: 'work' }],
 } })).data;
 assert.equal(person.org_id, org.id);
+assert.deepEqual(person.phones.map((p) => [p.value, p.primary]), [['+79015550101', true], ['+79015550102', false]]);
 const deal = (await deals.addDeal({ AddDealRequest: {
   title: `Node Deal ${stamp}`, value: 1234.5, currency: 'RUB', person_id: person.id, org_id: org.id,
   pipeline_id: Number(pipeline), stage_id: Number(stageA), custom_fields: { [budget.key]: { value: 5000, currency: 'RUB' } },
@@ -87,6 +88,9 @@ assert.ok(count >= 1);
 
 const byPhone = await persons.searchPersons({ term: '9015550101' });
 assert.equal(byPhone.data.items[0].item.id, person.id);
+// The mobile number finds the person too: every phone is an identity.
+const byMobile = await persons.searchPersons({ term: '+7 901 555-01-02' });
+assert.equal(byMobile.data.items[0].item.id, person.id);
 const byName = await search.searchItem({ term: `Node Deal ${stamp}`, item_types: 'deal' });
 assert.equal(byName.data.items[0].item.id, deal.id);
 

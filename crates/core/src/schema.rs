@@ -59,6 +59,10 @@ pub enum Kind {
     Custom,
     /// A JSON array of strings (enum options).
     StringList,
+    /// A JSON array of phones beyond the main one, each stored like [`Kind::Phone`].
+    PhoneList,
+    /// A JSON array of e-mail addresses beyond the main one, each stored like [`Kind::Email`].
+    EmailList,
     /// Hashed with argon2 into `password_hash`; never stored or returned in clear.
     Password,
     /// A lower-case identifier: letters, digits, `_`, starting with a letter.
@@ -121,7 +125,10 @@ impl Field {
     }
     /// Whether `?name=value` may filter a list by this field.
     pub fn filterable(&self) -> bool {
-        !matches!(self.kind, Kind::Custom | Kind::LongText(_) | Kind::Password | Kind::StringList | Kind::Json(_))
+        !matches!(
+            self.kind,
+            Kind::Custom | Kind::LongText(_) | Kind::Password | Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Json(_)
+        )
     }
     /// The storage column (the password is stored as its hash).
     pub fn column(&self) -> &'static str {
@@ -170,6 +177,10 @@ const PERSON: &[Field] = &[
     Field::new("job_title", Kind::Text(NAME)).sort(),
     Field::new("phone", Kind::Phone).sort(),
     Field::new("email", Kind::Email).sort(),
+    // More ways to reach the person than the main phone and e-mail (a mobile and a work line);
+    // each is an identity like the main ones, so intake and search find the person by any.
+    Field::new("other_phones", Kind::PhoneList),
+    Field::new("other_emails", Kind::EmailList),
     Field::new("telegram", Kind::Text(64)),
     Field::new("whatsapp", Kind::Phone),
     // Set when the person was found not to be a client (why, from the workspace's list): later

@@ -147,6 +147,31 @@ pub fn field_value(field: &Field, raw: &Value, region: &str) -> Result<Val, Msg>
     value(field, raw, &Ctx { region, custom_defs: &[] })
 }
 
+/// The most extra phones or e-mails a person holds.
+pub const MAX_CONTACTS: usize = 10;
+
+/// A list of phones or e-mails: an array of strings, or one string with the values separated by
+/// commas, semicolons or new lines (a form's field, a spreadsheet's cell). Each value is
+/// normalised by `parse`; repeats are dropped; an empty list is no value.
+fn contact_list(raw: &Value, parse: impl Fn(&str) -> Result<String, Msg>) -> Result<Val, Msg> {
+    let items: Vec<&str> = match raw {
+        Value::String(s) => s.split([',', ';', '\n']).collect(),
+        Value::Array(a) => a.iter().map(|v| v.as_str().ok_or(Msg::from(Common::ContactList { max: MAX_CONTACTS as i64 }))).collect::<Result<_, _>>()?,
+        _ => return Err(Common::ContactList { max: MAX_CONTACTS as i64 }.into()),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in items.into_iter().map(str::trim).filter(|s| !s.is_empty()) {
+        let v = parse(item)?;
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    if out.len() > MAX_CONTACTS {
+        return Err(Common::ContactList { max: MAX_CONTACTS as i64 }.into());
+    }
+    Ok(if out.is_empty() { Val::Null } else { Val::Text(Value::from(out).to_string()) })
+}
+
 fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, Msg> {
     if raw.is_null() {
         return Ok(Val::Null);
@@ -206,6 +231,8 @@ fn value(field: &Field, raw: &Value, ctx: &Ctx<'_>) -> Result<Val, Msg> {
             }
             Val::Text(Value::from(seen).to_string())
         }
+        Kind::PhoneList => contact_list(raw, |s| Ok(Phone::parse(s, ctx.region)?.into_string()))?,
+        Kind::EmailList => contact_list(raw, |s| Ok(Email::parse(s)?.into_string()))?,
         Kind::Password => {
             let s = string(raw)?;
             crate::password::check(s, None).map_err(|p| p.msg())?;

@@ -13,6 +13,8 @@ use utoipa::openapi::{
 mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
+#[path = "openapi_imports.rs"]
+mod imports_paths;
 #[path = "openapi_marketing.rs"]
 mod marketing_paths;
 #[path = "openapi_plans.rs"]
@@ -81,6 +83,13 @@ fn field_schema(f: &Field) -> Schema {
         Kind::Url => b.schema_type(Type::String).format(Some(SchemaFormat::Custom("uri".into()))),
         Kind::Custom => b.schema_type(Type::Object).description(Some("custom field values by key, validated by the field's type")),
         Kind::StringList => return ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)).build().into(),
+        Kind::PhoneList | Kind::EmailList => {
+            return ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some("more phones or e-mails (at most 10), each normalised like the main one; a comma-separated string is accepted too"))
+                .build()
+                .into()
+        }
         Kind::Password => b.schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
         Kind::Key => b.schema_type(Type::String).pattern(Some("^[a-z][a-z0-9_]*$")),
         Kind::Json(JsonShape::StageRegulation) => b.schema_type(Type::Object).description(Some(
@@ -108,7 +117,7 @@ fn type_of(k: Kind) -> Type {
         Kind::Id | Kind::Ref(_) | Kind::Int { .. } | Kind::Money => Type::Integer,
         Kind::Bool => Type::Boolean,
         Kind::Custom => Type::Object,
-        Kind::StringList | Kind::Json(JsonShape::RoleRanges) => Type::Array,
+        Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Json(JsonShape::RoleRanges) => Type::Array,
         Kind::Json(JsonShape::StageRegulation) => Type::Object,
         _ => Type::String,
     }
@@ -352,6 +361,7 @@ pub fn document() -> OpenApi {
     audit_paths::add(&mut paths);
     plans_paths::add(&mut paths);
     marketing_paths::add(&mut paths);
+    imports_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(

@@ -668,6 +668,26 @@ fn filled_fields(keep: &Row, remove: &Row) -> Result<Fills> {
             fills.push((*name, theirs.clone()));
         }
     }
+    if keep.entity == Entity::Person {
+        // The removed person's numbers and addresses stay visible on the kept card: those not
+        // already its main one join its others (their identities move with the merge).
+        for (main, others) in [("phone", "other_phones"), ("email", "other_emails")] {
+            let list = |r: &Row| r.get(others).as_text().and_then(|s| serde_json::from_str::<Vec<String>>(s).ok()).unwrap_or_default();
+            let kept_main = fills.iter().find(|(n, _)| *n == main).map_or(keep.get(main), |(_, v)| v).as_text().map(str::to_string);
+            let mut merged = list(keep);
+            for v in remove.get(main).as_text().map(str::to_string).into_iter().chain(list(remove)) {
+                if Some(&v) != kept_main.as_ref() && !merged.contains(&v) && merged.len() < poryadok_core::validate::MAX_CONTACTS {
+                    merged.push(v);
+                }
+            }
+            if merged != list(keep) {
+                let kind = keep.entity.field(others).map(|f| f.kind).ok_or_else(|| StoreError::Internal(format!("no field {others}")))?;
+                let value = Val::Text(Json::from(merged).to_string());
+                changes.insert(others.to_string(), json!({"from": to_json(kind, keep.get(others)), "to": to_json(kind, &value)}));
+                fills.push((others, value));
+            }
+        }
+    }
     let parse = |r: &Row| r.get("custom").as_text().and_then(|s| serde_json::from_str::<Map<String, Json>>(s).ok()).unwrap_or_default();
     let (mut mine, theirs) = (parse(keep), parse(remove));
     let mut custom_changed = false;

@@ -404,12 +404,31 @@ pub(crate) async fn before_delete(conn: &impl ConnectionTrait, backend: DbBacken
     Ok(())
 }
 
-const IDENTITY_FIELDS: [(&str, IdentityKind); 4] = [
+/// The contact fields that are identities, and the kind of each: a list field holds several.
+const IDENTITY_FIELDS: [(&str, IdentityKind); 6] = [
     ("phone", IdentityKind::Phone),
+    ("other_phones", IdentityKind::Phone),
     ("email", IdentityKind::Email),
+    ("other_emails", IdentityKind::Email),
     ("telegram", IdentityKind::Telegram),
     ("whatsapp", IdentityKind::Whatsapp),
 ];
+
+/// The identity values one contact field of `row` holds, normalised as `identities` keeps them.
+fn field_values(row: &Row, name: &str, kind: IdentityKind) -> Vec<String> {
+    match row.get(name) {
+        Val::Text(v) if name.starts_with("other_") => serde_json::from_str(v).unwrap_or_default(),
+        Val::Text(v) if kind == IdentityKind::Telegram => vec![v.trim_start_matches('@').to_lowercase()],
+        Val::Text(v) => vec![v.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The identity values of `kind` a person's row holds: the main field's and the list field's.
+fn identity_values(row: Option<&Row>, kind: IdentityKind) -> std::collections::BTreeSet<String> {
+    let fields = IDENTITY_FIELDS.iter().filter(|(_, k)| *k == kind);
+    row.map(|r| fields.flat_map(|(name, _)| field_values(r, name, kind)).collect()).unwrap_or_default()
+}
 
 /// Keeps the identities table in step with a person's contact fields, the search words in step
 /// with names and titles, and the client's last activity with notes and finished activities.
@@ -427,26 +446,30 @@ pub(crate) async fn after_write(
         return Ok(());
     }
     let person = row.id();
-    for (name, kind) in IDENTITY_FIELDS {
-        let new = row.get(name);
-        let before = old.map_or(&Val::Null, |o| o.get(name));
+    for kind in [IdentityKind::Phone, IdentityKind::Email, IdentityKind::Telegram, IdentityKind::Whatsapp] {
+        let (new, before) = (identity_values(Some(row), kind), identity_values(old, kind));
         if new == before {
             continue;
         }
-        // Identities hold the normalised value, so the old one is looked up normalised too.
-        let identity = |v: &str| if kind == IdentityKind::Telegram { v.trim_start_matches('@').to_lowercase() } else { v.to_string() };
-        if let Val::Text(v) = before {
+        // The field a taken value is reported on: the main one when it holds the value.
+        let field_of = |v: &str| {
+            IDENTITY_FIELDS
+                .iter()
+                .filter(|(_, k)| *k == kind)
+                .find(|(name, _)| field_values(row, name, kind).iter().any(|x| x == v))
+                .map_or("phone", |(name, _)| *name)
+        };
+        for gone in before.difference(&new) {
             let q = Query::delete()
                 .from_table(col("identities"))
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                 .and_where(Expr::col(col("person_id")).eq(person))
                 .and_where(Expr::col(col("kind")).eq(kind.as_str()))
-                .and_where(Expr::col(col("value")).eq(identity(v)))
+                .and_where(Expr::col(col("value")).eq(gone.as_str()))
                 .to_owned();
             conn.execute(backend.build(&q)).await?;
         }
-        if let Val::Text(v) = new {
-            let value = identity(v);
+        for value in new.difference(&before) {
             let q = Query::select()
                 .column(col("person_id"))
                 .from(col("identities"))
@@ -454,13 +477,18 @@ pub(crate) async fn after_write(
                 .and_where(Expr::col(col("kind")).eq(kind.as_str()))
                 .and_where(Expr::col(col("value")).eq(value.as_str()))
                 .to_owned();
-            if let Some(other) = scalar_i64(conn, backend, &q).await? {
-                return Err(StoreError::conflict(name, RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() }));
+            match scalar_i64(conn, backend, &q).await? {
+                // Already this person's (an identity intake attached before the field was set).
+                Some(other) if other == person => continue,
+                Some(other) => {
+                    return Err(StoreError::conflict(field_of(value), RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() }))
+                }
+                None => {}
             }
             let ins = Query::insert()
                 .into_table(col("identities"))
                 .columns(["workspace_id", "person_id", "kind", "value", "created_at"].map(col))
-                .values([actor.ws_id().into(), person.into(), kind.as_str().into(), value.into(), row.get("updated_at").as_int().into()])
+                .values([actor.ws_id().into(), person.into(), kind.as_str().into(), value.as_str().into(), row.get("updated_at").as_int().into()])
                 .map_err(|e| StoreError::Internal(e.to_string()))?
                 .to_owned();
             conn.execute(backend.build(&ins)).await?;
@@ -468,3 +496,4 @@ pub(crate) async fn after_write(
     }
     Ok(())
 }
+

@@ -83,7 +83,9 @@ pub fn to_json(kind: Kind, v: &Val) -> Json {
     match (kind, v) {
         (Kind::Custom, Val::Text(s)) => serde_json::from_str(s).unwrap_or_else(|_| Json::Object(Map::new())),
         (Kind::Custom, _) => Json::Object(Map::new()),
-        (Kind::StringList | Kind::Json(_), Val::Text(s)) => serde_json::from_str(s).unwrap_or(Json::Null),
+        (Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Json(_), Val::Text(s)) => {
+            serde_json::from_str(s).unwrap_or(Json::Null)
+        }
         (Kind::Timestamp, Val::Int(ms)) => Json::String(format_ms(*ms)),
         (_, Val::Int(i)) => Json::from(*i),
         (_, Val::Text(s)) => Json::String(s.clone()),

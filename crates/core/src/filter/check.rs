@@ -474,7 +474,7 @@ fn kind_ty(kind: Kind, own: Entity) -> Option<(Ty, Special)> {
         Kind::Date => (Ty::Date, Special::Plain),
         Kind::Timestamp => (Ty::Timestamp, Special::Plain),
         Kind::Ref(e) => (Ty::Id(e), Special::Plain),
-        Kind::Custom | Kind::StringList | Kind::Password | Kind::Json(_) => return None,
+        Kind::Custom | Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Password | Kind::Json(_) => return None,
     })
 }
 

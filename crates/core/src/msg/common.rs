@@ -17,6 +17,7 @@ catalogue! {
         MinorUnitsRange {} = "minor_units_range", en "must be between 0 and 10^18 minor units", ru "должно быть от 0 до 10^18 копеек";
         StringList {} = "string_list", en "must be an array of strings", ru "должно быть списком строк";
         OptionsShape {} = "options_shape", en "options must be non-empty strings of at most 255 characters", ru "варианты — непустые строки не длиннее 255 символов";
+        ContactList { max: i64 } = "contact_list", en "must be a list of at most {max} values (or one text, comma-separated)", ru "нужен список не длиннее {max} значений (или одна строка через запятую)";
         OptionTwice { option: String } = "option_twice", en "option '{option}' is listed twice", ru "вариант «{option}» указан дважды";
         CustomNotObject {} = "custom_not_object", en "must be an object of custom field values", ru "должно быть объектом значений дополнительных полей";
         EitherNotBoth { a: String, b: String } = "either_not_both", en "give either {a} or {b}, not both", ru "укажите либо {a}, либо {b}, не оба";

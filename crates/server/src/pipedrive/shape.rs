@@ -96,12 +96,12 @@ fn owner(v: &Value, version: Version) -> Value {
     }
 }
 
-/// One e-mail or phone as the list Pipedrive writes (empty when there is none).
-fn contact_list(v: &Value) -> Value {
-    match v.as_str() {
-        Some(s) if !s.is_empty() => json!([{"value": s, "primary": true, "label": "work"}]),
-        _ => json!([]),
-    }
+/// A person's e-mails or phones as the list Pipedrive writes: the main one (primary) and then
+/// the others (empty when there is none).
+fn contact_list(main: &Value, others: &Value) -> Value {
+    let main = main.as_str().filter(|s| !s.is_empty()).map(|s| json!({"value": s, "primary": true, "label": "work"}));
+    let others = others.as_array().into_iter().flatten().filter_map(Value::as_str).map(|s| json!({"value": s, "primary": false, "label": "other"}));
+    Value::Array(main.into_iter().chain(others).collect())
 }
 
 /// Pipedrive's deal status for ours: a frozen deal is still open, not a lead is lost.
@@ -191,8 +191,8 @@ pub fn out(entity: Entity, native: &Value, ctx: &Ctx) -> Value {
             m.insert("org_id".into(), related(&g("organization_id"), v));
             m.insert("job_title".into(), g("job_title"));
             let (emails, phones) = if v == Version::V1 { ("email", "phone") } else { ("emails", "phones") };
-            m.insert(emails.into(), contact_list(&g("email")));
-            m.insert(phones.into(), contact_list(&g("phone")));
+            m.insert(emails.into(), contact_list(&g("email"), &g("other_emails")));
+            m.insert(phones.into(), contact_list(&g("phone"), &g("other_phones")));
             m.insert("label_ids".into(), json!([]));
             m.insert("is_deleted".into(), json!(false));
             m.insert("visible_to".into(), visible_to(v));
@@ -313,13 +313,13 @@ fn bad(field: &str, why: &'static str) -> BadField {
     BadField { field: field.to_string(), why }
 }
 
-/// The first value of an e-mail or phone list as Pipedrive clients send it: a string, a list of
-/// strings, or a list of `{value, primary}` (the primary one first). `Err` names a second value,
-/// which a person cannot hold yet.
-fn contact_in(v: &Value, field: &str) -> Result<Value, BadField> {
+/// An e-mail or phone list as Pipedrive clients send it — a string, a list of strings, or a list
+/// of `{value, primary}` — as our main value and the others: the primary one (else the first) is
+/// the main, the rest in their order.
+fn contact_in(v: &Value, field: &str) -> Result<(Value, Value), BadField> {
     let items: Vec<(String, bool)> = match v {
-        Value::Null => return Ok(Value::Null),
-        Value::String(s) => return Ok(if s.trim().is_empty() { Value::Null } else { json!(s.trim()) }),
+        Value::Null => return Ok((Value::Null, Value::Null)),
+        Value::String(s) => return Ok((if s.trim().is_empty() { Value::Null } else { json!(s.trim()) }, Value::Null)),
         Value::Array(a) => a
             .iter()
             .filter_map(|x| match x {
@@ -333,11 +333,10 @@ fn contact_in(v: &Value, field: &str) -> Result<Value, BadField> {
             .collect(),
         _ => return Err(bad(field, "a list of {value, primary, label} is expected")),
     };
-    match items.len() {
-        0 => Ok(Value::Null),
-        1 => Ok(json!(items[0].0)),
-        _ => Err(bad(field, "a person holds one e-mail and one phone; send the others as a note")),
-    }
+    let main = items.iter().position(|(_, primary)| *primary).unwrap_or(0);
+    let Some((first, _)) = items.get(main) else { return Ok((Value::Null, Value::Null)) };
+    let others: Vec<&str> = items.iter().enumerate().filter(|(i, _)| *i != main).map(|(_, (s, _))| s.as_str()).collect();
+    Ok((json!(first), if others.is_empty() { Value::Null } else { json!(others) }))
 }
 
 fn id_in(v: &Value, field: &str) -> Result<Value, BadField> {
@@ -403,9 +402,11 @@ pub fn body_in(entity: Entity, body: &Value, ctx: &Ctx) -> Result<Value, BadFiel
             if let Some(v) = plain("job_title") {
                 put("job_title", v);
             }
-            for (keys, native) in [(["emails", "email"], "email"), (["phones", "phone"], "phone")] {
+            for (keys, native, others) in [(["emails", "email"], "email", "other_emails"), (["phones", "phone"], "phone", "other_phones")] {
                 if let Some((k, v)) = keys.iter().find_map(|k| src.get_key_value(*k)) {
-                    put(native, contact_in(v, k)?);
+                    let (main, rest) = contact_in(v, k)?;
+                    put(native, main);
+                    put(others, rest);
                 }
             }
             if let Some(v) = src.get("org_id") {
@@ -589,8 +590,12 @@ mod tests {
         let person = json!({"name": "Иван", "phones": [{"value": "+79001234567", "primary": true, "label": "work"}], "emails": ["a@b.ru"]});
         assert_eq!(
             body_in(Entity::Person, &person, &ctx(Version::V2, &[])).unwrap(),
-            json!({"name": "Иван", "email": "a@b.ru", "phone": "+79001234567"})
+            json!({"name": "Иван", "email": "a@b.ru", "other_emails": null, "phone": "+79001234567", "other_phones": null})
         );
+        // More than one: the primary is the main value, the rest are the others, in order.
+        let person = json!({"phones": [{"value": "8 912 000-00-01", "primary": false}, {"value": "+79120000002", "primary": true}, {"value": "+79120000003"}]});
+        let n = body_in(Entity::Person, &person, &ctx(Version::V1, &[])).unwrap();
+        assert_eq!((&n["phone"], &n["other_phones"]), (&json!("+79120000002"), &json!(["8 912 000-00-01", "+79120000003"])));
         let act =
             json!({"subject": "Звонок", "type": "call", "due_date": "2026-12-07", "due_time": "10:30", "duration": "01:15", "done": 0});
         assert_eq!(

@@ -294,7 +294,7 @@ fn builtin_kind(t: &T, column: &str, kind: Kind, names: &Names) -> Option<(&'sta
         (_, Kind::Bool) => ("bool", bool_choices(t)),
         (_, Kind::Date) => ("date", Vec::new()),
         (_, Kind::Timestamp) => ("timestamp", Vec::new()),
-        (_, Kind::Custom | Kind::StringList | Kind::Password | Kind::Json(_)) => return None,
+        (_, Kind::Custom | Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Password | Kind::Json(_)) => return None,
     })
 }
 

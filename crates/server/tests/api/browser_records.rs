@@ -84,6 +84,9 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
     click(&b, "#record-edit").await;
     b.wait_for("#record-form form").await;
     type_into(&b, "#f-phone", "+7 (916) 555-44-33").await;
+    // A mobile and a second address beside the main ones, comma-separated.
+    type_into(&b, "#f-other_phones", "8 903 111-22-33, +7 495 000-11-22").await;
+    type_into(&b, "#f-other_emails", "Anna.Home@example.ru").await;
     b.shot("records-edit-person-ru").await;
     click(&b, "#record-form button[type=submit]").await;
     b.wait_until(
@@ -93,6 +96,10 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
     .await;
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/persons/{person}")).await;
     assert_eq!(v["data"]["phone"], "+79165554433");
+    assert_eq!((&v["data"]["other_phones"], &v["data"]["other_emails"]), (&json!(["+79031112233", "+74950001122"]), &json!(["anna.home@example.ru"])));
+    let card = ui_fetch(&b, &format!("/persons/{person}")).await;
+    assert!(card.contains("Другие телефоны") && card.contains("+79031112233"), "{card}");
+    b.shot("records-person-other-phones-ru").await;
 
     // Found by the phone written another way, from the top bar with the keyboard.
     b.client.find(Locator::Css("body")).await.unwrap().send_keys("/").await.unwrap();

@@ -9,6 +9,7 @@ crate::both_dbs!(
     every_resource_supports_crud,
     custom_fields_are_typed,
     persons_have_unique_identities,
+    persons_hold_more_phones_and_emails,
     healthz_answers
 );
 
@@ -190,6 +191,30 @@ async fn persons_have_unique_identities(app: TestApp) {
     app.create(a, "persons", json!({"name": "Новый владелец номера", "phone": "89161234567"})).await;
     app.delete(a, &format!("/api/v1/persons/{first}")).await;
     app.create(a, "persons", json!({"name": "Ещё один", "phone": "+79160000001"})).await;
+}
+
+/// A mobile and a work line: the others are normalised, searchable identities, taken by nobody else.
+async fn persons_hold_more_phones_and_emails(app: TestApp) {
+    let a = &app.t.admin;
+    let body = json!({"name": "Ольга", "phone": "8 916 111-22-33", "other_phones": ["+7 (495) 123-45-67", "8 495 123 45 67", "8 903 000-00-09"], "other_emails": "Olga@Work.ru; olga@home.ru"});
+    let (s, v) = app.post(a, "/api/v1/persons", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["data"]["id"].as_i64().unwrap();
+    // Each normalised, repeats dropped.
+    assert_eq!(v["data"]["other_phones"], json!(["+74951234567", "+79030000009"]));
+    assert_eq!(v["data"]["other_emails"], json!(["olga@work.ru", "olga@home.ru"]));
+    let found = app.get(a, "/api/v1/search?q=%2B7%20495%20123-45-67").await;
+    assert!(found.1.to_string().contains("Ольга"), "{}", found.1);
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "phone": "+74951234567"})).await, 409, "conflict", Some("phone"));
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "other_emails": ["OLGA@home.ru"]})).await, 409, "conflict", Some("other_emails"));
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Плохой", "other_phones": ["12"]})).await, 422, "validation", Some("other_phones"));
+    let many: Vec<String> = (0..11).map(|i| format!("+7916000{i:04}")).collect();
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Много", "other_phones": many})).await, 422, "validation", Some("other_phones"));
+    // Dropping a number frees it; the main phone stays Ольга's.
+    let (s, v) = app.patch(a, &format!("/api/v1/persons/{id}"), json!({"other_phones": []})).await;
+    assert_eq!((s, &v["data"]["other_phones"]), (StatusCode::OK, &json!(null)), "{v}");
+    app.create(a, "persons", json!({"name": "Новый владелец", "phone": "+74951234567"})).await;
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "phone": "89161112233"})).await, 409, "conflict", Some("phone"));
 }
 
 async fn healthz_answers(app: TestApp) {

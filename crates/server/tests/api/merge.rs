@@ -179,6 +179,7 @@ async fn a_person_merge_moves_everything_and_keeps_all_history(app: TestApp) {
     let kept = &v["data"];
     assert_eq!(kept["id"], keep);
     assert_eq!(kept["phone"], "+79161234567", "keep's own values stay");
+    assert_eq!(kept["other_phones"], json!(["+79167654321"]), "the removed card's phone joins the others");
     assert_eq!(kept["name"], "Иван Петров");
     assert_eq!((kept["email"].as_str(), kept["job_title"].as_str()), (Some("ivan@example.com"), Some("Директор")), "empty fields filled");
     assert_eq!((kept["organization_id"].as_i64(), kept["telegram"].as_str()), (Some(org), Some("@ivan_p")));

@@ -220,6 +220,8 @@ pub(super) fn stored_value(row: &Row, defs: &[Def], name: &str) -> String {
     }
     match (name, row.get(name)) {
         ("value", Val::Int(m)) => money_input(*m),
+        // A list of phones or e-mails is edited as one line, comma-separated.
+        ("other_phones" | "other_emails", Val::Text(s)) => serde_json::from_str::<Vec<String>>(s).map(|v| v.join(", ")).unwrap_or_default(),
         (_, Val::Int(i)) => i.to_string(),
         (_, Val::Text(s)) => s.clone(),
         (_, Val::Bool(b)) => b.to_string(),

@@ -286,6 +286,8 @@ fn field_key(name: &str) -> Option<&'static str> {
         "job_title" => "card.f.job_title",
         "phone" => "card.f.phone",
         "email" => "card.f.email",
+        "other_phones" => "card.f.other_phones",
+        "other_emails" => "card.f.other_emails",
         "telegram" => "card.f.telegram",
         "whatsapp" => "card.f.whatsapp",
         "address" => "card.f.address",
@@ -406,6 +408,8 @@ impl Show<'_> {
             Value::Bool(true) => self.t.t("common.yes").to_string(),
             Value::Bool(false) => self.t.t("common.no").to_string(),
             Value::String(s) => s.clone(),
+            // A list of phones, e-mails or options reads as the values, comma-separated.
+            Value::Array(items) => items.iter().map(|i| self.plain(i)).collect::<Vec<_>>().join(", "),
             other => other.to_string(),
         }
     }
@@ -423,14 +427,18 @@ impl Show<'_> {
     /// Side-panel lines for `fields` of `row`; empty values are left out.
     fn lines(&self, row: &Row, fields: &[&str]) -> Vec<FieldView> {
         let json = row.to_json();
-        fields
-            .iter()
-            .filter_map(|field| {
-                let v = json.get(*field).filter(|v| !v.is_null() && v.as_str() != Some(""))?;
-                let href = if *field == "website" { v.as_str().and_then(safe_href) } else { self.href(field, v) };
-                Some(FieldView { label: self.label(field), value: self.value(field, v), href })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for field in fields {
+            let Some(v) = json.get(*field).filter(|v| !v.is_null() && v.as_str() != Some("")) else { continue };
+            // A list (more phones, more e-mails) is a line per value.
+            if let Some(items) = v.as_array() {
+                out.extend(items.iter().map(|i| FieldView { label: self.label(field), value: self.value(field, i), href: None }));
+                continue;
+            }
+            let href = if *field == "website" { v.as_str().and_then(safe_href) } else { self.href(field, v) };
+            out.push(FieldView { label: self.label(field), value: self.value(field, v), href });
+        }
+        out
     }
 
     /// Every custom field of the record, set or not, in definition order.

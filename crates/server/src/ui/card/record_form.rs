@@ -102,7 +102,9 @@ fn builtin(entity: Entity) -> &'static [(&'static str, &'static str)] {
         Entity::Person => &[
             ("name", "text"),
             ("phone", "tel"),
+            ("other_phones", "text"),
             ("email", "email"),
+            ("other_emails", "text"),
             ("organization_id", "picker"),
             ("job_title", "text"),
             ("telegram", "text"),
