@@ -91,6 +91,10 @@ async fn backup_restore_copy(app: TestApp) {
     // The JSON-lines dump restores into an empty database of the same kind, ids and sums intact.
     let backend = if app.db.is_postgres() { Backend::Postgres } else { Backend::Sqlite };
     let bytes = dump_bytes(&app.db, Scope::All).await;
+    let as_file = std::env::temp_dir().join(format!("dump-{}-{}.jsonl", std::process::id(), rand::random::<u64>()));
+    std::fs::write(&as_file, &bytes).unwrap();
+    assert_eq!(backup::detect(&as_file).unwrap(), backup::BackupKind::Jsonl);
+    let _ = std::fs::remove_file(&as_file);
     let (target, _) = empty_db(backend).await.unwrap();
     let v = target.restore_jsonl(std::io::Cursor::new(&bytes), &mut |_, _| {}).await.unwrap();
     all_ok(&v);

@@ -37,15 +37,19 @@ impl BackupKind {
 
 /// The kind of the backup file at `path`.
 pub fn detect(path: &Path) -> Result<BackupKind> {
-    let mut head = [0u8; 32];
+    let mut head = vec![0u8; 4096];
     let mut f = std::fs::File::open(path).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
     let n = f.read(&mut head).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
     let head = &head[..n];
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let is_dump = serde_json::from_slice::<serde_json::Value>(first_line)
+        .ok()
+        .is_some_and(|v| v.get("format").and_then(serde_json::Value::as_str) == Some(super::jsonl::FORMAT));
     if head.starts_with(b"SQLite format 3\0") {
         Ok(BackupKind::Sqlite)
     } else if head.starts_with(b"PGDMP") {
         Ok(BackupKind::PgDump)
-    } else if head.starts_with(b"{\"format\":\"poryadok-dump\"") {
+    } else if is_dump {
         Ok(BackupKind::Jsonl)
     } else {
         Err(StoreError::Internal(format!(

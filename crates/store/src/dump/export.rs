@@ -1,6 +1,7 @@
 //! A workspace's records as tables a spreadsheet opens: one per entity, every column of the
 //! record with the names of what its ids point at beside them (owner, organization, person,
-//! pipeline, stage, deal, author).
+//! pipeline, stage, deal, author). Times (`…_at`) are written as UTC times
+//! (`2026-11-23T09:00:00.000Z`); amounts stay in minor units (kopecks) as stored.
 use super::{RowSink, Scope, Snapshot, TableInfo, TableSum};
 use crate::error::Result;
 use crate::Db;
@@ -48,8 +49,11 @@ pub struct Sheet {
     pub rows: Vec<Vec<Json>>,
 }
 
+/// A table's column names and rows.
+type Collected = (Vec<String>, Vec<Map<String, Json>>);
+
 struct Collect {
-    tables: HashMap<String, (Vec<String>, Vec<Map<String, Json>>)>,
+    tables: HashMap<String, Collected>,
 }
 
 #[async_trait::async_trait]
@@ -104,7 +108,13 @@ impl Db {
             for r in rows {
                 let mut cells = Vec::with_capacity(headers.len());
                 for c in cols {
-                    let v = r.get(c).cloned().unwrap_or(Json::Null);
+                    let mut v = r.get(c).cloned().unwrap_or(Json::Null);
+                    // Times are Unix milliseconds in the database; a sheet shows them as UTC times.
+                    if c.ends_with("_at") {
+                        if let Some(ms) = v.as_i64() {
+                            v = Json::String(poryadok_core::types::format_ms(ms));
+                        }
+                    }
                     let named = NAMED.iter().find(|(k, _, _)| k == c);
                     let id = v.as_i64();
                     cells.push(v);

@@ -34,11 +34,14 @@ impl<W: Write + Send> ChunkOut for WriteOut<W> {
     }
 }
 
+/// Told after each batch written: the table and how many rows.
+pub type BoxedProgress = Box<dyn FnMut(&str, u64) + Send>;
+
 /// Writes a dump's lines to `out`, a batch of rows at a time.
 pub struct JsonlSink<O: ChunkOut> {
     pub out: O,
     buf: Vec<u8>,
-    pub progress: Box<dyn FnMut(&str, u64) + Send>,
+    pub progress: BoxedProgress,
 }
 
 impl<O: ChunkOut> JsonlSink<O> {
@@ -105,7 +108,7 @@ impl Db {
     /// Loads a JSON-lines dump into this database, which must be empty; keeps ids, fixes the
     /// sequences, and answers each table's count and checksum as the dump states it beside what
     /// the database holds after the load. `progress` gets the table and the rows of each batch.
-    pub async fn restore_jsonl(&self, input: impl BufRead, progress: &mut (dyn FnMut(&str, u64) + Send)) -> Result<Vec<Verified>> {
+    pub async fn restore_jsonl(&self, input: impl BufRead, progress: super::Progress<'_>) -> Result<Vec<Verified>> {
         if let Some((table, rows)) = self.first_nonempty_table().await? {
             return Err(not_empty(table, rows));
         }

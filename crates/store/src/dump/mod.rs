@@ -210,6 +210,11 @@ enum SnapConn {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+/// Told, before a dump's first row, every table it holds with its row count.
+pub type OnStart<'a> = &'a mut (dyn FnMut(&[(String, u64)]) + Send);
+/// Told after each batch: the table and how many rows the batch held.
+pub type Progress<'a> = &'a mut (dyn FnMut(&str, u64) + Send);
+
 /// Rows read at a time.
 pub const BATCH: usize = 2000;
 
@@ -399,7 +404,7 @@ impl Snapshot {
         &mut self,
         scope: Scope,
         sink: &mut dyn RowSink,
-        on_start: &mut (dyn FnMut(&[(String, u64)]) + Send),
+        on_start: OnStart<'_>,
     ) -> Result<Vec<TableSum>> {
         let tables = self.tables().await?;
         let mut counted = Vec::new();
@@ -705,7 +710,7 @@ fn bindable(table: &str, c: &Column, v: Option<&Json>) -> Result<B> {
 /// A sink that loads every batch into another database.
 pub struct LoadSink<'a> {
     pub loader: Loader,
-    pub progress: &'a mut (dyn FnMut(&str, u64) + Send),
+    pub progress: Progress<'a>,
 }
 
 #[async_trait::async_trait]
@@ -758,8 +763,8 @@ impl Db {
     pub async fn copy_to(
         &self,
         target: &Db,
-        on_start: &mut (dyn FnMut(&[(String, u64)]) + Send),
-        progress: &mut (dyn FnMut(&str, u64) + Send),
+        on_start: OnStart<'_>,
+        progress: Progress<'_>,
     ) -> Result<Vec<Verified>> {
         copy_into(Snapshot::open(self).await?, target, on_start, progress).await
     }
@@ -769,8 +774,8 @@ impl Db {
 pub async fn copy_into(
     mut snap: Snapshot,
     target: &Db,
-    on_start: &mut (dyn FnMut(&[(String, u64)]) + Send),
-    progress: &mut (dyn FnMut(&str, u64) + Send),
+    on_start: OnStart<'_>,
+    progress: Progress<'_>,
 ) -> Result<Vec<Verified>> {
     {
         if let Some((table, rows)) = target.first_nonempty_table().await? {
