@@ -65,6 +65,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         iterations: usize,
     },
+    /// The import of `rows` deal rows in amoCRM's shape (a generated Windows-1251 CSV) into the
+    /// first workspace, in rows/s beside the raw bulk insert (see docs/IMPORT.md).
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -110,6 +116,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,
         BenchCommand::Dashboard { iterations } => crate::bench_dashboard::run(db, iterations).await?,
         BenchCommand::Marketing { iterations } => crate::bench_marketing::run(db, iterations).await?,
+        BenchCommand::Import { rows } => crate::bench_import::run(db, rows).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

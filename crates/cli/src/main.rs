@@ -17,6 +17,7 @@ mod bench;
 mod bench_assistants;
 mod bench_audit;
 mod bench_dashboard;
+mod bench_import;
 mod bench_jobs;
 mod bench_lists;
 mod bench_marketing;

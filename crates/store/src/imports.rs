@@ -1094,6 +1094,26 @@ impl Db {
         self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| decode_stored(r, false).map(|s| s.import)).collect()
     }
 
+    /// What an import created or updated, first `limit` of them: `(entity, id, created|updated)`.
+    pub async fn import_records(&self, actor: &Actor, id: i64, limit: u64) -> Result<Vec<(Entity, i64, String)>> {
+        may_import(actor)?;
+        let q = Query::select()
+            .columns(["entity", "record_id", "action"].map(col))
+            .from(col("import_records"))
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("import_id")).eq(id))
+            .and_where(Expr::col(col("entity")).is_in(["deal", "person", "organization"]))
+            .order_by(col("id"), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        let mut out = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let e: String = r.try_get("", "entity")?;
+            out.push((Entity::from_name(&e).ok_or_else(|| internal(&e))?, r.try_get("", "record_id")?, r.try_get("", "action")?));
+        }
+        Ok(out)
+    }
+
     /// Runs an uploaded import with the confirmed settings (see the module). A dry run writes
     /// nothing but the report; a run writes the records and marks the import done. `progress`
     /// hears `(rows done, rows)`.

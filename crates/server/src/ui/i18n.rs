@@ -43,6 +43,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("spend", include_str!("../../i18n/spend.ini")),
     ("reports_more", include_str!("../../i18n/reports_more.ini")),
     ("analytics", include_str!("../../i18n/analytics.ini")),
+    ("imports", include_str!("../../i18n/imports.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

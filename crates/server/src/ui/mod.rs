@@ -20,6 +20,7 @@ pub mod duplicates;
 pub mod filter_fields;
 pub mod format;
 pub mod i18n;
+pub mod imports;
 pub mod intake;
 pub mod invoices;
 pub mod kit;
@@ -77,6 +78,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(reports::routes())
         .merge(plans::routes())
         .merge(spend::routes())
+        .merge(imports::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.
@@ -226,7 +228,7 @@ impl Ctx {
 
 /// The pages the top menu keeps under "More": used less often than a day's work, so the bar
 /// fits a 1280 px screen in either language.
-pub const NAV_MORE: &[&str] = &["invoices", "duplicates", "intake", "settings"];
+pub const NAV_MORE: &[&str] = &["invoices", "duplicates", "intake", "imports", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;

@@ -23,6 +23,7 @@ mod filters;
 mod forms;
 mod imap;
 mod imports;
+mod imports_browser;
 mod intake;
 mod invoices;
 mod jobs;

@@ -65,7 +65,7 @@ pub struct TimelineView {
 }
 
 /// History fields not worth a line: stamps that follow from another change.
-pub(super) const QUIET_FIELDS: &[&str] = &["stage_entered_at", "closed_at", "done_at", "merged_from", "merged_into"];
+pub(super) const QUIET_FIELDS: &[&str] = &["stage_entered_at", "closed_at", "done_at", "merged_from", "merged_into", "import_id"];
 
 /// The lines of an update event, in a stable order.
 pub fn changes(show: &Show<'_>, changes: &Value) -> Vec<Change> {
@@ -96,6 +96,9 @@ pub(super) fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, 
     let mut meta = Vec::new();
     if card_url(entity, h.record_id) != place.card {
         meta.push(merged("timeline.h.of_merged", h.record_id));
+    }
+    if let Some(import) = h.changes["import_id"].as_i64() {
+        meta.push(show.t.fmt("imports.history_note", [("id", import.to_string().as_str())].as_slice()));
     }
     let who = show.names.user(h.actor_id).unwrap_or_else(|| show.t.t("card.h.system").to_string());
     let entry = Entry {
