@@ -37,7 +37,10 @@ pub(crate) async fn read_limited(body: Body) -> ApiResult<Vec<u8>> {
 }
 
 /// The parts of a `multipart/form-data` body: `(name, file name, bytes)`.
-pub(crate) fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u8>)>> {
+/// A multipart part: its name, its file name, its bytes.
+pub(crate) type Part = (String, Option<String>, Vec<u8>);
+
+pub(crate) fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
     let boundary = content_type.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
     if boundary.is_empty() {
         return None;
