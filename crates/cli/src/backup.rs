@@ -29,7 +29,22 @@ pub struct ExportArgs {
 #[derive(Args)]
 pub struct BackupArgs {
     /// The backup file to write (it must not exist yet).
-    file: PathBuf,
+    #[arg(required_unless_present_any = ["schedule", "unschedule", "list"])]
+    file: Option<PathBuf>,
+    /// Instead of backing up now: back up every --every-hours into this directory, keeping the
+    /// newest --keep files (run by the job worker of `poryadok serve`).
+    #[arg(long, value_name = "DIR")]
+    schedule: Option<PathBuf>,
+    #[arg(long, default_value_t = 24)]
+    every_hours: i64,
+    #[arg(long, default_value_t = 7)]
+    keep: i64,
+    /// Stop the scheduled backups (their files stay).
+    #[arg(long)]
+    unschedule: bool,
+    /// Print the schedule and the scheduled backups made so far.
+    #[arg(long)]
+    list: bool,
     /// auto (SQLite: VACUUM INTO; PostgreSQL: pg_dump when installed, else jsonl), sqlite,
     /// pg_dump or jsonl.
     #[arg(long, default_value = "auto")]
@@ -124,6 +139,8 @@ pub async fn export(args: &crate::DbArgs, a: ExportArgs) -> Result<()> {
 
 async fn export_in(db: &Db, a: ExportArgs) -> Result<()> {
     let ws = crate::first_workspace(db, a.workspace).await?;
+    // Read from the replica when one is configured (--read-database-url).
+    let db = &db.reader();
     let format = Format::parse(&a.format).with_context(|| format!("--format must be jsonl, csv or xlsx, not '{}'", a.format))?;
     let started = Instant::now();
     match format {
@@ -183,21 +200,56 @@ async fn export_in(db: &Db, a: ExportArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn backup(args: &crate::DbArgs, a: BackupArgs) -> Result<()> {
-    if a.file.exists() {
-        bail!("{} exists; a backup is written to a new file", a.file.display());
+async fn schedule(db: &Db, a: &BackupArgs) -> Result<()> {
+    if let Some(dir) = &a.schedule {
+        db.set_backup_schedule(dir, a.every_hours, a.keep).await.map_err(crate::describe)?;
+        println!(
+            "backups every {} h into {}, the newest {} kept (run by `poryadok serve`'s job worker)",
+            a.every_hours,
+            dir.display(),
+            a.keep
+        );
+    } else if a.unschedule {
+        db.disable_backup_schedule().await?;
+        println!("scheduled backups are off (the files stay)");
     }
-    let url = args.url()?;
+    match db.backup_schedule().await? {
+        Some(s) => {
+            let next = poryadok_core::types::format_ms(s.next_run_at);
+            let state = if s.enabled { format!("on, next at {next}") } else { "off".into() };
+            println!("schedule: every {} h into {}, keep {} ({state})", s.every_hours, s.dir, s.keep);
+            for f in bk::list_backups(Path::new(&s.dir)) {
+                println!("  {}  {:.1} MB  {}", f.name, f.bytes as f64 / 1e6, poryadok_core::types::format_ms(f.modified_ms));
+            }
+        }
+        None => println!("no scheduled backups (poryadok backup --schedule DIR --every-hours 24 --keep 7)"),
+    }
+    Ok(())
+}
+
+pub async fn backup(args: &crate::DbArgs, a: BackupArgs) -> Result<()> {
+    if a.schedule.is_some() || a.unschedule || a.list {
+        let db = args.open().await?;
+        let r = schedule(&db, &a).await;
+        db.close().await;
+        return r;
+    }
+    let Some(file) = a.file.clone() else { bail!("name the backup file: poryadok backup FILE") };
+    if file.exists() {
+        bail!("{} exists; a backup is written to a new file", file.display());
+    }
+    // pg_dump and the JSON-lines dump read from the replica when one is configured.
+    let url = args.read_url()?.unwrap_or(args.url()?);
     let db = args.open().await?;
-    let r = backup_in(&db, &url, &a).await;
+    let r = backup_in(&db.reader(), &url, &a, &file).await;
     db.close().await;
     if r.is_err() {
-        let _ = std::fs::remove_file(&a.file);
+        let _ = std::fs::remove_file(&file);
     }
     r
 }
 
-async fn backup_in(db: &Db, url: &DatabaseUrl, a: &BackupArgs) -> Result<()> {
+async fn backup_in(db: &Db, url: &DatabaseUrl, a: &BackupArgs, file: &Path) -> Result<()> {
     let kind = match a.format.as_str() {
         "auto" if db.is_postgres() => {
             if bk::pg_tools_installed() {
@@ -221,18 +273,18 @@ async fn backup_in(db: &Db, url: &DatabaseUrl, a: &BackupArgs) -> Result<()> {
     let rows = match kind {
         BackupKind::Sqlite => {
             let s = spinner("VACUUM INTO (a consistent copy while the system runs)…");
-            db.vacuum_into(&a.file).await?;
+            db.vacuum_into(file).await?;
             s.finish_and_clear();
             None
         }
         BackupKind::PgDump => {
             let s = spinner("pg_dump…");
-            bk::pg_dump(url, &a.file).await?;
+            bk::pg_dump(url, file).await?;
             s.finish_and_clear();
             None
         }
         BackupKind::Jsonl => {
-            let file = std::fs::File::create(&a.file).with_context(|| format!("creating {}", a.file.display()))?;
+            let file = std::fs::File::create(file).with_context(|| format!("creating {}", file.display()))?;
             let mut snap = Snapshot::open(db).await?;
             let b = bar(0, "backup");
             let mut sink = JsonlSink::new(WriteOut(std::io::BufWriter::new(file)), Scope::All, db.clock.now_ms()).await?;
@@ -250,8 +302,8 @@ async fn backup_in(db: &Db, url: &DatabaseUrl, a: &BackupArgs) -> Result<()> {
         }
     };
     let secs = started.elapsed().as_secs_f64().max(1e-9);
-    let mb = size_mb(&a.file);
-    print!("backup ({}) → {}: {mb:.1} MB in {secs:.1} s ({:.1} MB/s", kind.name(), a.file.display(), mb / secs);
+    let mb = size_mb(file);
+    print!("backup ({}) → {}: {mb:.1} MB in {secs:.1} s ({:.1} MB/s", kind.name(), file.display(), mb / secs);
     match rows {
         Some(r) => println!(", {r} rows, {:.0} rows/s)", r as f64 / secs),
         None => println!(")"),
@@ -341,6 +393,7 @@ pub async fn copy(args: &crate::DbArgs, a: CopyArgs) -> Result<()> {
         let pb = b.clone();
         let pb2 = b.clone();
         let v = source
+            .reader()
             .copy_to(&target, &mut |c| pb.set_length(c.iter().map(|(_, n)| n).sum()), &mut |t, n| {
                 pb2.set_message(t.to_string());
                 pb2.inc(n);

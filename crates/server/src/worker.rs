@@ -173,6 +173,15 @@ fn process_alive(pid: u32) -> bool {
 pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
     match job.kind.as_str() {
         "probe" => probe(job).await,
+        poryadok_store::dump::backup::JOB => {
+            let dir = job.payload["dir"].as_str().unwrap_or_default();
+            if dir.is_empty() {
+                return Err("the backup schedule names no directory".into());
+            }
+            let keep = job.payload["keep"].as_u64().unwrap_or(7) as usize;
+            // From the read replica when one is configured.
+            ctx.db.reader().scheduled_backup(std::path::Path::new(dir), keep).await.map(|_| ()).map_err(|e| e.to_string())
+        }
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
         poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
         poryadok_store::audit::ROUND_JOB => {

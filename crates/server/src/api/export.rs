@@ -45,7 +45,8 @@ pub async fn export_response(st: &AppState, actor: &poryadok_store::Actor, forma
     match format {
         Format::Jsonl => {
             let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-            let db = st.db.clone();
+            // From the read replica when one is configured (`--read-database-url`).
+            let db = st.db.reader();
             let now = db.clock.now_ms();
             // Opened before answering, so a database that cannot be read fails the request.
             let mut snap = Snapshot::open(&db).await?;
@@ -66,7 +67,7 @@ pub async fn export_response(st: &AppState, actor: &poryadok_store::Actor, forma
             Ok(attachment(resp, "application/x-ndjson", &format!("{name}.jsonl")))
         }
         Format::Csv | Format::Xlsx => {
-            let sheets = st.db.export_sheets(ws).await?;
+            let sheets = st.db.reader().export_sheets(ws).await?;
             let bytes = zip(&sheets, format).map_err(StoreError::Internal)?;
             Ok(attachment((StatusCode::OK, bytes).into_response(), "application/zip", &format!("{name}-{}.zip", format.ext())))
         }
