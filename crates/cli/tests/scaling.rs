@@ -62,8 +62,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-        let path = std::env::temp_dir().join(format!("poryadok-{tag}-{}-{nanos}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("poryadok-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path)
     }
