@@ -43,6 +43,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("spend", include_str!("../../i18n/spend.ini")),
     ("reports_more", include_str!("../../i18n/reports_more.ini")),
     ("analytics", include_str!("../../i18n/analytics.ini")),
+    ("backup", include_str!("../../i18n/backup.ini")),
     ("imports", include_str!("../../i18n/imports.ini")),
 ];
 

@@ -11,6 +11,7 @@
 //! view lives in its own module.
 pub mod assets;
 pub mod assistants;
+pub mod backup;
 pub mod audit;
 pub mod board;
 pub mod card;
@@ -66,6 +67,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(live::routes())
         .merge(today::routes())
         .merge(settings::routes())
+        .merge(backup::routes())
         .merge(notifications::routes())
         .merge(audit::routes())
         .merge(duplicates::routes())

@@ -582,6 +582,7 @@ fn nav(ui: &Ui, active: Tab) -> Vec<NavItem> {
     let mut items = tab_items(t, Some(active), true);
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
+    items.push(super::backup::nav_item(t, false));
     items.push(super::intake::nav_item(t, false));
     items
 }
@@ -592,6 +593,7 @@ pub fn nav_outside(t: &T) -> Vec<NavItem> {
     let mut items = tab_items(t, None, true);
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
+    items.push(super::backup::nav_item(t, false));
     items
 }
 

@@ -302,3 +302,30 @@ async fn scheduled_backups_keep_the_newest(app: TestApp) {
 }
 
 crate::both_dbs!(scheduled_backups_keep_the_newest);
+
+/// Settings → Export & backup: administrators only; the downloads are the API's files; the
+/// schedule and its files are listed.
+async fn settings_page_downloads(app: TestApp) {
+    fill(&app).await;
+    let admin = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (status, html) = admin.get("/settings/export").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"export-jsonl\"") && html.contains("id=\"export-xlsx\""), "{html}");
+    assert!(html.contains("href=\"/settings/export\""), "the settings menu links the page");
+    let r = admin.client.get(format!("{}/settings/export/download?format=csv", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let files = unzip(&r.bytes().await.unwrap());
+    assert!(files.iter().any(|(n, _)| n == "deals.csv"));
+    let dir = std::env::temp_dir().join(format!("poryadok-tests/ui-backups-{}-{}", std::process::id(), rand::random::<u64>()));
+    app.db.set_backup_schedule(&dir, 24, 3).await.unwrap();
+    app.db.scheduled_backup(&dir, 3).await.unwrap();
+    let (_, html) = admin.get("/settings/export").await;
+    assert!(html.contains("id=\"backup-files\"") && html.contains("poryadok-backup-"), "{html}");
+    let manager = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    assert_eq!(manager.get("/settings/export").await.0, StatusCode::FORBIDDEN);
+    let r = manager.client.get(format!("{}/settings/export/download?format=jsonl", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+crate::both_dbs!(settings_page_downloads);
