@@ -156,7 +156,9 @@ pub const MAX_CONTACTS: usize = 10;
 fn contact_list(raw: &Value, parse: impl Fn(&str) -> Result<String, Msg>) -> Result<Val, Msg> {
     let items: Vec<&str> = match raw {
         Value::String(s) => s.split([',', ';', '\n']).collect(),
-        Value::Array(a) => a.iter().map(|v| v.as_str().ok_or(Msg::from(Common::ContactList { max: MAX_CONTACTS as i64 }))).collect::<Result<_, _>>()?,
+        Value::Array(a) => {
+            a.iter().map(|v| v.as_str().ok_or(Msg::from(Common::ContactList { max: MAX_CONTACTS as i64 }))).collect::<Result<_, _>>()?
+        }
         _ => return Err(Common::ContactList { max: MAX_CONTACTS as i64 }.into()),
     };
     let mut out: Vec<String> = Vec::new();

@@ -578,8 +578,18 @@ pub(crate) async fn read_custom_defs(
     ws: i64,
     entity: Option<Entity>,
 ) -> Result<Vec<(Entity, validate::CustomDef)>> {
+    Ok(read_custom_defs_with_ids(conn, backend, ws, entity).await?.into_iter().map(|(_, e, d)| (e, d)).collect())
+}
+
+/// [`read_custom_defs`] with each definition's id.
+pub(crate) async fn read_custom_defs_with_ids(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    entity: Option<Entity>,
+) -> Result<Vec<(i64, Entity, validate::CustomDef)>> {
     let mut q = Query::select();
-    q.columns(["entity", "key", "label", "field_type", "options"].map(col))
+    q.columns(["id", "entity", "key", "label", "field_type", "options"].map(col))
         .from(col("custom_field_defs"))
         .and_where(Expr::col(col("workspace_id")).eq(ws))
         .and_where(Expr::col(col("deleted_at")).is_null())
@@ -594,6 +604,7 @@ pub(crate) async fn read_custom_defs(
         let bad = || StoreError::Internal(format!("stored custom field {e}/{ft}"));
         let options: Option<String> = r.try_get("", "options")?;
         defs.push((
+            r.try_get("", "id")?,
             Entity::from_name(&e).ok_or_else(bad)?,
             validate::CustomDef {
                 key: r.try_get("", "key")?,

@@ -481,14 +481,23 @@ pub(crate) async fn after_write(
                 // Already this person's (an identity intake attached before the field was set).
                 Some(other) if other == person => continue,
                 Some(other) => {
-                    return Err(StoreError::conflict(field_of(value), RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() }))
+                    return Err(StoreError::conflict(
+                        field_of(value),
+                        RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() },
+                    ))
                 }
                 None => {}
             }
             let ins = Query::insert()
                 .into_table(col("identities"))
                 .columns(["workspace_id", "person_id", "kind", "value", "created_at"].map(col))
-                .values([actor.ws_id().into(), person.into(), kind.as_str().into(), value.as_str().into(), row.get("updated_at").as_int().into()])
+                .values([
+                    actor.ws_id().into(),
+                    person.into(),
+                    kind.as_str().into(),
+                    value.as_str().into(),
+                    row.get("updated_at").as_int().into(),
+                ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?
                 .to_owned();
             conn.execute(backend.build(&ins)).await?;
@@ -496,4 +505,3 @@ pub(crate) async fn after_write(
     }
     Ok(())
 }
-

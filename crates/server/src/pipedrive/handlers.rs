@@ -71,30 +71,10 @@ async fn custom_defs(st: &AppState, actor: &Actor, entity: Entity) -> PdResult<V
     if !poryadok_core::schema::CUSTOM_FIELD_ENTITIES.contains(&entity.name()) {
         return Ok(Vec::new());
     }
-    let q = ListQuery {
-        limit: Some(MAX_LIMIT.to_string()),
-        sort: Some("position".into()),
-        filters: vec![("entity".into(), entity.name().into())],
-        ..ListQuery::default()
-    };
-    let rows = st.db.list(actor, Entity::CustomField, &q).await?.data;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let j = r.to_json();
-            let text = |k: &str| j.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            CustomDef {
-                key: text("key"),
-                label: text("label"),
-                field_type: text("field_type"),
-                options: j
-                    .get("options")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|o| o.as_str().map(String::from)).collect())
-                    .unwrap_or_default(),
-                id: r.id(),
-            }
-        })
+    let defs = st.db.custom_defs_with_ids(actor, entity).await?;
+    Ok(defs
+        .into_iter()
+        .map(|(id, d)| CustomDef { key: d.key, label: d.label, field_type: d.field_type.as_str().to_string(), options: d.options, id })
         .collect())
 }
 

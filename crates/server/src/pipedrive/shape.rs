@@ -100,7 +100,8 @@ fn owner(v: &Value, version: Version) -> Value {
 /// the others (empty when there is none).
 fn contact_list(main: &Value, others: &Value) -> Value {
     let main = main.as_str().filter(|s| !s.is_empty()).map(|s| json!({"value": s, "primary": true, "label": "work"}));
-    let others = others.as_array().into_iter().flatten().filter_map(Value::as_str).map(|s| json!({"value": s, "primary": false, "label": "other"}));
+    let others =
+        others.as_array().into_iter().flatten().filter_map(Value::as_str).map(|s| json!({"value": s, "primary": false, "label": "other"}));
     Value::Array(main.into_iter().chain(others).collect())
 }
 

@@ -96,7 +96,10 @@ async fn a_manager_creates_finds_and_closes_records_in_the_browser() {
     .await;
     let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/persons/{person}")).await;
     assert_eq!(v["data"]["phone"], "+79165554433");
-    assert_eq!((&v["data"]["other_phones"], &v["data"]["other_emails"]), (&json!(["+79031112233", "+74950001122"]), &json!(["anna.home@example.ru"])));
+    assert_eq!(
+        (&v["data"]["other_phones"], &v["data"]["other_emails"]),
+        (&json!(["+79031112233", "+74950001122"]), &json!(["anna.home@example.ru"]))
+    );
     let card = ui_fetch(&b, &format!("/persons/{person}")).await;
     assert!(card.contains("Другие телефоны") && card.contains("+79031112233"), "{card}");
     b.shot("records-person-other-phones-ru").await;

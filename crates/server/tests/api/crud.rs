@@ -206,10 +206,25 @@ async fn persons_hold_more_phones_and_emails(app: TestApp) {
     let found = app.get(a, "/api/v1/search?q=%2B7%20495%20123-45-67").await;
     assert!(found.1.to_string().contains("Ольга"), "{}", found.1);
     assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "phone": "+74951234567"})).await, 409, "conflict", Some("phone"));
-    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Дубль", "other_emails": ["OLGA@home.ru"]})).await, 409, "conflict", Some("other_emails"));
-    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Плохой", "other_phones": ["12"]})).await, 422, "validation", Some("other_phones"));
+    assert_error(
+        &app.post(a, "/api/v1/persons", json!({"name": "Дубль", "other_emails": ["OLGA@home.ru"]})).await,
+        409,
+        "conflict",
+        Some("other_emails"),
+    );
+    assert_error(
+        &app.post(a, "/api/v1/persons", json!({"name": "Плохой", "other_phones": ["12"]})).await,
+        422,
+        "validation",
+        Some("other_phones"),
+    );
     let many: Vec<String> = (0..11).map(|i| format!("+7916000{i:04}")).collect();
-    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Много", "other_phones": many})).await, 422, "validation", Some("other_phones"));
+    assert_error(
+        &app.post(a, "/api/v1/persons", json!({"name": "Много", "other_phones": many})).await,
+        422,
+        "validation",
+        Some("other_phones"),
+    );
     // Dropping a number frees it; the main phone stays Ольга's.
     let (s, v) = app.patch(a, &format!("/api/v1/persons/{id}"), json!({"other_phones": []})).await;
     assert_eq!((s, &v["data"]["other_phones"]), (StatusCode::OK, &json!(null)), "{v}");

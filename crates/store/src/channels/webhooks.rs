@@ -361,6 +361,18 @@ impl Db {
         Ok(crate::records::read_custom_defs(&self.read, self.backend, ws, Some(entity)).await?.into_iter().map(|(_, d)| d).collect())
     }
 
+    /// The custom field definitions of `entity` in the caller's workspace with their ids, in
+    /// display order: one indexed read (the Pipedrive-compatible API names custom values by
+    /// keys derived from them on every call).
+    pub async fn custom_defs_with_ids(
+        &self,
+        actor: &Actor,
+        entity: poryadok_core::schema::Entity,
+    ) -> Result<Vec<(i64, poryadok_core::validate::CustomDef)>> {
+        let defs = crate::records::read_custom_defs_with_ids(&self.read, self.backend, actor.ws_id(), Some(entity)).await?;
+        Ok(defs.into_iter().map(|(id, _, d)| (id, d)).collect())
+    }
+
     /// Registers a webhook through the Pipedrive-compatible API (an administrator's right, as
     /// for every webhook).
     pub async fn create_pipedrive_webhook(&self, actor: &Actor, hook: &PipedriveHook) -> Result<Webhook> {

@@ -64,7 +64,8 @@ pub(super) async fn related_deals(st: &AppState, ui: &Ui, entity: Entity, id: i6
     Ok(st.db.list(&ui.actor, Entity::Deal, &lq).await?.data)
 }
 
-pub(super) const PERSON_LINES: &[&str] = &["organization_id", "phone", "other_phones", "email", "other_emails", "telegram", "whatsapp", "owner_id"];
+pub(super) const PERSON_LINES: &[&str] =
+    &["organization_id", "phone", "other_phones", "email", "other_emails", "telegram", "whatsapp", "owner_id"];
 pub(super) const ORG_LINES: &[&str] = &["address", "website", "tax_id", "owner_id"];
 
 pub(super) async fn contact_view(
