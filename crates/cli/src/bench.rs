@@ -71,6 +71,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         rows: u64,
     },
+    /// Backup (VACUUM INTO on SQLite), the JSON-lines dump and a verified copy of the whole
+    /// database: rows/s and MB/s.
+    Backup {
+        /// Copy into this empty database (default: a new SQLite file under target/bench).
+        #[arg(long)]
+        copy_to: Option<String>,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -117,6 +124,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Dashboard { iterations } => crate::bench_dashboard::run(db, iterations).await?,
         BenchCommand::Marketing { iterations } => crate::bench_marketing::run(db, iterations).await?,
         BenchCommand::Import { rows } => crate::bench_import::run(db, rows).await?,
+        BenchCommand::Backup { copy_to } => crate::bench_backup::run(db, copy_to).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

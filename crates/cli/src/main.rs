@@ -16,6 +16,7 @@ mod backup;
 mod bench;
 mod bench_assistants;
 mod bench_audit;
+mod bench_backup;
 mod bench_dashboard;
 mod bench_import;
 mod bench_jobs;
