@@ -109,7 +109,13 @@ impl DbArgs {
         if !url.is_postgres() || !read.is_postgres() {
             bail!("--read-database-url needs PostgreSQL: both it and --database must be postgres://… URLs");
         }
-        db.with_read_replica(&read).await.with_context(|| format!("connecting to the read database {read}"))
+        let db = db.with_read_replica(&read).await.with_context(|| format!("connecting to the read database {read}"))?;
+        match db.reader().reads_from_standby().await {
+            Ok(true) => {}
+            Ok(false) => eprintln!("warning: the read database {read} is not a standby (pg_is_in_recovery() is false)"),
+            Err(e) => eprintln!("warning: the read database {read} does not answer ({e}); reports and the dashboard fail until it does"),
+        }
+        Ok(db)
     }
 }
 

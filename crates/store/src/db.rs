@@ -176,13 +176,15 @@ impl Db {
     /// Adds a read-only pool on a PostgreSQL streaming replica (or any PostgreSQL with the same
     /// data): [`Db::reader`] then reads from it. Only a PostgreSQL primary has replicas. The pool
     /// opens every transaction read-only, so a write sent to it by mistake fails instead of
-    /// diverging; it is never migrated (the replica follows the primary's schema).
+    /// diverging; it is never migrated (the replica follows the primary's schema). It connects on
+    /// first use.
     pub async fn with_read_replica(mut self, url: &DatabaseUrl) -> Result<Db> {
         if !self.is_postgres() || !url.is_postgres() {
             return Err(crate::error::StoreError::Internal("a read replica needs PostgreSQL as the database and as the replica".into()));
         }
         let opts = PgConnectOptions::from_str(url.expose())?.options([("jit", "off"), ("default_transaction_read_only", "on")]);
-        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
+        // Lazy: a replica that is down when the server starts fails the reads sent to it, not the start.
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_lazy_with(opts);
         self.replica = Some(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));
         Ok(self)
     }
