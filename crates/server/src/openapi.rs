@@ -13,6 +13,8 @@ use utoipa::openapi::{
 mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
+#[path = "openapi_export.rs"]
+mod export_paths;
 #[path = "openapi_imports.rs"]
 mod imports_paths;
 #[path = "openapi_marketing.rs"]
@@ -362,6 +364,7 @@ pub fn document() -> OpenApi {
     plans_paths::add(&mut paths);
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
+    export_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title("Poryadok API").version(env!("CARGO_PKG_VERSION")).description(Some(
