@@ -329,3 +329,29 @@ async fn settings_page_downloads(app: TestApp) {
 }
 
 crate::both_dbs!(settings_page_downloads);
+
+/// Settings → Export & backup on a phone, in Russian and English: nothing scrolls sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_page_on_a_phone() {
+    let Some(b) = crate::browser::start_browser().await else { return };
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("poryadok-tests/phone-backups-{}-{}", std::process::id(), rand::random::<u64>()));
+    app.db.set_backup_schedule(&dir, 24, 7).await.unwrap();
+    app.db.scheduled_backup(&dir, 7).await.unwrap();
+    app.set_password(app.ids.admin, "admin-pass-123").await;
+    b.login(&app.base, "admin@a.test", "admin-pass-123").await;
+    b.fit_viewport(390, 844).await;
+    for lang in ["ru", "en"] {
+        if lang == "en" {
+            b.client.execute("document.getElementById('lang-switch').click();", vec![]).await.unwrap();
+            b.wait_until("English", "document.documentElement.lang === 'en'").await;
+        }
+        b.client.goto(&format!("{}/settings/export", app.base)).await.unwrap();
+        b.wait_for("#export-jsonl").await;
+        b.wait_for("#backup-files").await;
+        let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+        assert!(wide.as_i64().unwrap_or(99) <= 0, "the export page scrolls sideways by {wide}px on a phone ({lang})");
+        b.shot(&format!("export-backup-phone-{lang}")).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
