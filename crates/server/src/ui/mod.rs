@@ -11,8 +11,8 @@
 //! view lives in its own module.
 pub mod assets;
 pub mod assistants;
-pub mod backup;
 pub mod audit;
+pub mod backup;
 pub mod board;
 pub mod card;
 pub mod channels;

@@ -400,12 +400,7 @@ impl Snapshot {
 
     /// Every table of the scope through `sink`, with the counts first (for a progress bar:
     /// `on_start` gets the total). Answers the sums in load order.
-    pub async fn dump(
-        &mut self,
-        scope: Scope,
-        sink: &mut dyn RowSink,
-        on_start: OnStart<'_>,
-    ) -> Result<Vec<TableSum>> {
+    pub async fn dump(&mut self, scope: Scope, sink: &mut dyn RowSink, on_start: OnStart<'_>) -> Result<Vec<TableSum>> {
         let tables = self.tables().await?;
         let mut counted = Vec::new();
         for t in &tables {
@@ -760,23 +755,13 @@ impl Db {
     /// refused with the first table that holds rows), keeping ids; fixes the target's sequences
     /// and answers both sides' counts and checksums. `on_start` gets each table's row count,
     /// `progress` each batch written.
-    pub async fn copy_to(
-        &self,
-        target: &Db,
-        on_start: OnStart<'_>,
-        progress: Progress<'_>,
-    ) -> Result<Vec<Verified>> {
+    pub async fn copy_to(&self, target: &Db, on_start: OnStart<'_>, progress: Progress<'_>) -> Result<Vec<Verified>> {
         copy_into(Snapshot::open(self).await?, target, on_start, progress).await
     }
 }
 
 /// Copies every table a snapshot sees into `target` (migrated and empty; see [`Db::copy_to`]).
-pub async fn copy_into(
-    mut snap: Snapshot,
-    target: &Db,
-    on_start: OnStart<'_>,
-    progress: Progress<'_>,
-) -> Result<Vec<Verified>> {
+pub async fn copy_into(mut snap: Snapshot, target: &Db, on_start: OnStart<'_>, progress: Progress<'_>) -> Result<Vec<Verified>> {
     {
         if let Some((table, rows)) = target.first_nonempty_table().await? {
             return Err(not_empty(table, rows));
