@@ -455,7 +455,7 @@ impl Reading<'_> {
                         line,
                         column,
                         "unmapped_value",
-                        ImportMsg::UnmappedValue { kind: kind.as_str().into(), value: raw.into() },
+                        ImportMsg::UnmappedValue { kind: value_field(kind.as_str()), value: raw.into() },
                     )),
                 }
             };
@@ -501,7 +501,7 @@ impl Reading<'_> {
                             line,
                             column,
                             "unmapped_value",
-                            ImportMsg::UnmappedValue { kind: "stage".into(), value: raw.into() },
+                            ImportMsg::UnmappedValue { kind: value_field("stage"), value: raw.into() },
                         )),
                     },
                     Ok(None) => {}
@@ -514,7 +514,7 @@ impl Reading<'_> {
                             line,
                             column,
                             "unmapped_value",
-                            ImportMsg::UnmappedValue { kind: "pipeline".into(), value: raw.into() },
+                            ImportMsg::UnmappedValue { kind: value_field("pipeline"), value: raw.into() },
                         )),
                     },
                     Ok(None) => {}
@@ -527,7 +527,7 @@ impl Reading<'_> {
                             line,
                             column,
                             "unmapped_value",
-                            ImportMsg::UnmappedValue { kind: "status".into(), value: raw.into() },
+                            ImportMsg::UnmappedValue { kind: value_field("status"), value: raw.into() },
                         )),
                     },
                     Ok(None) => {}
@@ -540,7 +540,7 @@ impl Reading<'_> {
                             line,
                             column,
                             "unmapped_value",
-                            ImportMsg::UnmappedValue { kind: "owner".into(), value: raw.into() },
+                            ImportMsg::UnmappedValue { kind: value_field("owner"), value: raw.into() },
                         )),
                     },
                     Ok(None) => {}
@@ -1583,7 +1583,7 @@ impl Db {
                         r.line,
                         &column,
                         "unmapped_value",
-                        ImportMsg::UnmappedValue { kind: "stage".into(), value: String::new() },
+                        ImportMsg::UnmappedValue { kind: value_field("stage"), value: String::new() },
                     ));
                     deal_outcome[n] = Some("failed");
                     continue;
@@ -1926,4 +1926,13 @@ impl Db {
 /// The preset names, for messages.
 pub fn preset_names() -> Vec<String> {
     words(Preset::ALL.iter().copied())
+}
+
+/// The deal field a value mapping fills (`stage` → `stage_id`), so a message names it by the
+/// reader's label.
+fn value_field(kind: &str) -> poryadok_core::msg::FieldName {
+    match kind {
+        "stage" | "pipeline" | "owner" => format!("{kind}_id").into(),
+        other => other.into(),
+    }
 }

@@ -1,5 +1,5 @@
 //! The import of organizations, persons and deals from another CRM's export.
-use super::catalogue;
+use super::{catalogue, FieldName};
 
 catalogue! {
     /// Importing a base from amoCRM, Bitrix24, Pipedrive or a spreadsheet.
@@ -29,7 +29,7 @@ catalogue! {
             en "no column is mapped to {field}, which is required", ru "ни одна колонка не сопоставлена обязательному полю {field}";
         Required { field: String } = "crm_import_required",
             en "{field} is empty", ru "поле {field} не заполнено";
-        UnmappedValue { kind: String, value: String } = "crm_import_unmapped_value",
+        UnmappedValue { kind: FieldName, value: String } = "crm_import_unmapped_value",
             en "the {kind} “{value}” is not in the value mapping", ru "значение «{value}» ({kind}) не сопоставлено";
         BadPhone { raw: String } = "crm_import_bad_phone",
             en "“{raw}” is not a phone number", ru "«{raw}» — не номер телефона";
