@@ -350,17 +350,7 @@ pub fn parse_datetime(raw: &str, tz: &str) -> Result<i64, Msg> {
         Some((d, t)) => (d.trim(), t.trim()),
         None => (s, ""),
     };
-    let parts: Vec<&str> = day.split(['.', '/', '-']).collect();
-    let num = |x: &str| x.parse::<i32>().ok();
-    let (y, m, d) = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 => (num(y), num(m), num(d)),
-        [d, m, y] if y.len() == 4 => (num(y), num(m), num(d)),
-        [d, m, y] if y.len() == 2 => (num(y).map(|y| 2000 + y), num(m), num(d)),
-        _ => return Err(bad()),
-    };
-    let (Some(y), Some(m), Some(d)) = (y, m, d) else { return Err(bad()) };
-    let month = u8::try_from(m).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(bad)?;
-    let date = time::Date::from_calendar_date(y, month, u8::try_from(d).map_err(|_| bad())?).map_err(|_| bad())?;
+    let date = crate::types::parse_loose_day(day).ok_or_else(bad)?;
     let clock = clock.trim_end_matches('Z');
     let hms: Vec<&str> = if clock.is_empty() { vec![] } else { clock.split(':').collect() };
     let part =

@@ -52,6 +52,21 @@ pub fn parse_timestamp(s: &str) -> Result<i64, Msg> {
     OffsetDateTime::parse(s, &Rfc3339).map(to_ms).map_err(|_| Common::NotTime { s: s.to_string() }.into())
 }
 
+/// A calendar day as spreadsheets and CRM exports write it: `2026-11-23`, `23.11.2026`,
+/// `23/11/2026` or `23.11.26` (years of two digits are this century's); none when it is not one.
+pub fn parse_loose_day(token: &str) -> Option<Date> {
+    let parts: Vec<&str> = token.trim().split(['.', '/', '-']).collect();
+    let num = |x: &str| x.parse::<i32>().ok();
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => (num(y)?, num(m)?, num(d)?),
+        [d, m, y] if y.len() == 4 => (num(y)?, num(m)?, num(d)?),
+        [d, m, y] if y.len() == 2 => (2000 + num(y)?, num(m)?, num(d)?),
+        _ => return None,
+    };
+    let month = u8::try_from(m).ok().and_then(|m| time::Month::try_from(m).ok())?;
+    Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+}
+
 pub fn parse_date(s: &str) -> Result<String, Msg> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s, &fmt).map(|d| d.format(&fmt).unwrap_or_default()).map_err(|_| Common::NotDate { s: s.to_string() }.into())

@@ -48,6 +48,13 @@ pub struct HistoryEvent {
     pub at: i64,
 }
 
+impl HistoryEvent {
+    /// The import that wrote this event, when a CRM import created or updated the record.
+    pub fn import_id(&self) -> Option<i64> {
+        self.changes.get("import_id").and_then(Json::as_i64)
+    }
+}
+
 /// A Telegram or e-mail message to or from the client.
 #[derive(Debug, Clone)]
 pub struct Message {

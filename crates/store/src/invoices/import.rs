@@ -207,17 +207,7 @@ pub fn parse_amount(raw: &str) -> std::result::Result<i64, Msg> {
 pub(crate) fn parse_day(raw: &str) -> std::result::Result<String, Msg> {
     let bad = || Msg::from(InvoiceMsg::NotImportDate { raw: raw.to_string() });
     let token = raw.split([' ', 'T']).next().unwrap_or("").trim();
-    let parts: Vec<&str> = token.split(['.', '/', '-']).collect();
-    let num = |s: &str| s.parse::<i32>().ok();
-    let (y, m, d) = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 => (num(y), num(m), num(d)),
-        [d, m, y] if y.len() == 4 => (num(y), num(m), num(d)),
-        [d, m, y] if y.len() == 2 => (num(y).map(|y| 2000 + y), num(m), num(d)),
-        _ => return Err(bad()),
-    };
-    let (Some(y), Some(m), Some(d)) = (y, m, d) else { return Err(bad()) };
-    let month = u8::try_from(m).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(bad)?;
-    let date = time::Date::from_calendar_date(y, month, u8::try_from(d).map_err(|_| bad())?).map_err(|_| bad())?;
+    let date = poryadok_core::types::parse_loose_day(token).ok_or_else(bad)?;
     Ok(format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day()))
 }
 

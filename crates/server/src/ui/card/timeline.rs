@@ -97,7 +97,7 @@ pub(super) fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, 
     if card_url(entity, h.record_id) != place.card {
         meta.push(merged("timeline.h.of_merged", h.record_id));
     }
-    if let Some(import) = h.changes["import_id"].as_i64() {
+    if let Some(import) = h.import_id() {
         meta.push(show.t.fmt("imports.history_note", [("id", import.to_string().as_str())].as_slice()));
     }
     let who = show.names.user(h.actor_id).unwrap_or_else(|| show.t.t("card.h.system").to_string());
