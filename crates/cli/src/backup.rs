@@ -70,15 +70,7 @@ pub struct CopyArgs {
 }
 
 fn bar(total: u64, what: &str) -> indicatif::ProgressBar {
-    let b = indicatif::ProgressBar::new(total);
-    b.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{spinner}} {what} {{msg:24}} {{pos}}/{{len}} rows [{{bar:30}}] {{per_sec}} {{eta}}"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    b
+    crate::progress::bar(total, what, "rows")
 }
 
 fn spinner(what: &str) -> indicatif::ProgressBar {

@@ -81,6 +81,14 @@ pub enum BenchCommand {
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
+    /// The iCalendar feed of one user with `tasks` dated activities (in a workspace of its own),
+    /// beside the same rows by hand-written SQL.
+    Calendar {
+        #[arg(long, default_value_t = 5_000)]
+        tasks: u64,
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
         #[arg(long, default_value_t = 10_000)]
@@ -116,6 +124,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
+        BenchCommand::Calendar { tasks, iterations } => crate::bench_calendar::run(db, tasks, iterations).await?,
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,

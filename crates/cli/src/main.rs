@@ -17,6 +17,7 @@ mod bench;
 mod bench_assistants;
 mod bench_audit;
 mod bench_backup;
+mod bench_calendar;
 mod bench_dashboard;
 mod bench_import;
 mod bench_jobs;
@@ -33,6 +34,7 @@ mod jobs;
 mod marketing;
 mod merge;
 mod plans;
+mod progress;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod hygiene;
 pub mod import;
 pub mod intake;
+pub mod mentions;
 pub mod msg;
 pub mod password;
 pub mod plan;

@@ -223,7 +223,7 @@ fn header_str(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 }
 
 /// This server's address as the visitor reached it.
-fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     if let Some(base) = &st.public_url {
         return base.trim_end_matches('/').to_string();
     }
@@ -560,7 +560,7 @@ async fn embed_js(State(st): State<AppState>, Path(key): Path<String>, headers: 
         Ok(Some(f)) => f,
         Ok(None) => {
             return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], "/* no such form */")
-                .into_response()
+                .into_response();
         }
         Err(e) => return e.into_response(),
     };

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar_feed;
 pub mod channels;
 pub mod digest;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod hooks;
 pub mod imap;
 pub mod mail;
 pub mod mailbox;
+pub mod mention;
 pub mod openapi;
 pub mod pipedrive;
 pub mod report;
@@ -125,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(session::login))
         .route("/api/v1/auth/logout", post(session::logout))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/me/calendar_feed", get(calendar_feed::status).post(calendar_feed::create).delete(calendar_feed::revoke))
+        .route("/ical/{file}", get(calendar_feed::feed))
         .route("/api/v1/tokens", get(api::tokens::list).post(api::tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(api::tokens::revoke))
         .route("/api/v1/users/{id}/unlock", post(api::users::unlock))

@@ -439,6 +439,39 @@ fn add_other_paths(paths: &mut Paths) {
         )]),
     );
     add(
+        "/api/v1/me/calendar_feed",
+        item([
+            (
+                HttpMethod::Get,
+                simple(
+                    "auth",
+                    "calendar_feed_status",
+                    "Whether the caller has a live iCalendar feed address (never the address itself)",
+                    "200",
+                    "{data: {active, created_at, last_used_at}}",
+                    object("{data: {active, created_at, last_used_at}}"),
+                ),
+            ),
+            (
+                HttpMethod::Post,
+                simple(
+                    "auth",
+                    "new_calendar_feed",
+                    "A new secret iCalendar feed address for the caller (/ical/{secret}.ics: their tasks and meetings as events); \
+                     the old address answers 404 from now on. The address is in this answer only",
+                    "201",
+                    "{data: {url, created_at}}",
+                    object("{data: {url, created_at}}"),
+                ),
+            ),
+            (
+                HttpMethod::Delete,
+                simple("auth", "revoke_calendar_feed", "Close the caller's feed address", "204", "closed", None)
+                    .response("404", json_response("the caller has no live feed address", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
         "/api/v1/tokens",
         item([
             (

@@ -184,6 +184,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         }
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
         poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
+        poryadok_store::mentions::MENTION_JOB => crate::mention::mention_job(ctx, job).await,
         poryadok_store::audit::ROUND_JOB => {
             // A round started "as of" a moment carries it, so its time rules read that moment.
             let now = job.payload.get("now").and_then(Json::as_i64);

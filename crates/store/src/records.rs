@@ -150,6 +150,7 @@ impl Db {
             values.push((custom_field(entity)?, Val::Text(Json::Object(c.clone()).to_string())));
         }
         hash_passwords(&mut values)?;
+        let mentioned = mentions_in(tx, self.backend, actor, entity, &values).await?;
         let mut insert = Query::insert();
         insert.into_table(col(entity.table()));
         let mut cols = vec![col("workspace_id"), col("created_at"), col("updated_at")];
@@ -162,6 +163,7 @@ impl Db {
         let inserted = tx.query_one(self.backend.build(&insert)).await.map_err(|e| unique_to_conflict(e, entity))?;
         let id: i64 = inserted.ok_or_else(|| StoreError::Internal("insert returned no id".into()))?.try_get("", "id")?;
         let mut row = inserted_row(entity, id, now, &values);
+        crate::mentions::record(tx, self.backend, actor.ws_id(), id, &mentioned, now).await?;
         rules::after_write(tx, self.backend, actor, &row, None).await?;
         if entity == Entity::Deal {
             if let Some(title) = crate::regulation::enforce_deal(tx, self.backend, actor, &row, None, now).await? {
@@ -238,6 +240,7 @@ impl Db {
             crate::auth::check_password_email(&values, email.as_text())?;
         }
         hash_passwords(&mut values)?;
+        let mentioned = mentions_in(tx, self.backend, actor, entity, &values).await?;
         let mut upd = Query::update();
         upd.table(col(entity.table()))
             .value(col("updated_at"), now)
@@ -252,6 +255,7 @@ impl Db {
             crate::auth::end_sessions_on(tx, self.backend, actor.ws_id(), id).await?;
         }
         let mut row = fetch_one(tx, self.backend, entity, &system_view(actor), id, false).await?;
+        crate::mentions::record(tx, self.backend, actor.ws_id(), id, &mentioned, now).await?;
         rules::after_write(tx, self.backend, actor, &row, Some(&old)).await?;
         if entity == Entity::Deal {
             if let Some(title) = crate::regulation::enforce_deal(tx, self.backend, actor, &row, Some(&old), now).await? {
@@ -615,4 +619,23 @@ pub(crate) async fn read_custom_defs_with_ids(
         ));
     }
     Ok(defs)
+}
+
+/// The users a note's new text mentions (see [`crate::mentions`]); nothing for other records,
+/// when the text is not being written, or when no person is writing it (a web form's or an
+/// imported text may hold a client's `@telegram` name, which mentions nobody).
+async fn mentions_in(
+    tx: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    entity: Entity,
+    values: &[(&'static Field, Val)],
+) -> Result<Vec<i64>> {
+    if !matches!(actor.channel, poryadok_core::domain::Channel::Api | poryadok_core::domain::Channel::Ui) {
+        return Ok(Vec::new());
+    }
+    match values.iter().find(|(f, _)| entity == Entity::Note && f.name == "content") {
+        Some((_, Val::Text(text))) => crate::mentions::resolve(tx, backend, actor.ws_id(), text).await,
+        _ => Ok(Vec::new()),
+    }
 }

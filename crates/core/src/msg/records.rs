@@ -49,5 +49,9 @@ catalogue! {
             en "{email} already exists: demo data for seed {seed} is already here; use another seed",
             ru "{email} уже есть: демо-данные с зерном {seed} уже загружены; выберите другое зерно";
         DeactivateSelf {} = "deactivate_self", en "you cannot deactivate yourself", ru "нельзя отключить самого себя";
+        UnknownMention { handle: String } = "unknown_mention",
+            en "@{handle} is not a user of this workspace (mention a colleague by the first part of their e-mail)",
+            ru "@{handle} — нет такого пользователя (упоминайте коллегу по первой части его e-mail)";
+        InactiveMention { handle: String } = "inactive_mention", en "@{handle} is deactivated and would not see the note", ru "@{handle} отключён и не увидит заметку";
     }
 }

@@ -1,13 +1,14 @@
 //! The signed-in user's API tokens, under their profile: list, create (the secret is shown once,
 //! on the page that answers the creation) and revoke with a confirmation. An administrator sees
 //! and may revoke everyone's tokens in the workspace. Reads and writes go through the same store
-//! calls as `/api/v1/tokens`.
+//! calls as `/api/v1/tokens`. The same page holds the user's calendar feed address (made, shown
+//! once, renewed or closed like a token; see [`crate::calendar_feed`]).
 use super::i18n::T;
 use super::{render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,7 +16,11 @@ use poryadok_store::auth::{ApiToken, TokenOwner};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/profile/tokens", get(page).post(create)).route("/profile/tokens/{id}/revoke", post(revoke))
+    Router::new()
+        .route("/profile/tokens", get(page).post(create))
+        .route("/profile/tokens/{id}/revoke", post(revoke))
+        .route("/profile/calendar", post(calendar_create))
+        .route("/profile/calendar/revoke", post(calendar_revoke))
 }
 
 pub struct TokenView {
@@ -47,6 +52,11 @@ struct TokensPage {
     error: Option<String>,
     name: String,
     days: String,
+    /// The calendar feed: whether there is one, and the line that says since when.
+    feed_active: bool,
+    feed_line: String,
+    /// The address just made, shown on this answer only.
+    feed_url: Option<String>,
 }
 
 fn view(ui: &Ui, tok: &ApiToken, now: i64) -> TokenView {
@@ -69,6 +79,7 @@ async fn respond(
     created: Option<Created>,
     error: Option<String>,
     form: (String, String),
+    feed_url: Option<String>,
 ) -> Response {
     let all = ui.is_admin();
     let owner = if all { TokenOwner::Workspace } else { TokenOwner::Me };
@@ -77,6 +88,18 @@ async fn respond(
         Err(e) => return store_error(ui, e),
     };
     let now = st.db.clock.now_ms();
+    let feed = match st.db.calendar_feed_status(&ui.actor).await {
+        Ok(f) => f,
+        Err(e) => return store_error(ui, e),
+    };
+    let f = ui.fmt();
+    let feed_line = match feed.created_at {
+        Some(created) => {
+            let used = feed.last_used_at.map_or_else(|| ui.t.t("tokens.never").to_string(), |ms| f.datetime(ms));
+            ui.t.fmt("calendar.active", &[("created", f.datetime(created).as_str()), ("used", used.as_str())])
+        }
+        None => ui.t.t("calendar.none").to_string(),
+    };
     let page = TokensPage {
         ctx: ui.ctx("tokens", ui.t.t("tokens.title")),
         t: ui.t,
@@ -87,6 +110,9 @@ async fn respond(
         error,
         name: form.0,
         days: form.1,
+        feed_active: feed.active,
+        feed_line,
+        feed_url,
     };
     let mut resp = render_status(status, &page);
     // The page may carry a secret: no cache keeps it.
@@ -95,7 +121,7 @@ async fn respond(
 }
 
 async fn page(State(st): State<AppState>, ui: Ui) -> Response {
-    respond(&st, &ui, StatusCode::OK, None, None, (String::new(), String::new())).await
+    respond(&st, &ui, StatusCode::OK, None, None, (String::new(), String::new()), None).await
 }
 
 #[derive(Deserialize)]
@@ -118,7 +144,7 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
                     ui.t.t("tokens.expires_days"),
                     super::messages::say(&ui.t, &poryadok_core::msg::Common::NotInteger {}.into())
                 );
-                return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await;
+                return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None).await;
             }
         },
     };
@@ -126,13 +152,13 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
     match st.db.new_token(ui.actor.ws_id(), ui.actor.user_id(), name, days).await {
         Ok(made) => {
             let created = Created { name: made.token.name, secret: made.secret };
-            respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new())).await
+            respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new()), None).await
         }
         Err(e) => match super::field_error(&ui.t, &e) {
             Some((field, message)) => {
                 let label = if field == "name" { ui.t.t("tokens.name") } else { ui.t.t("tokens.expires_days") };
                 let msg = format!("{label}: {message}");
-                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed).await
+                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None).await
             }
             None => store_error(&ui, e),
         },
@@ -147,4 +173,21 @@ async fn revoke(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> Resp
     let to = HeaderValue::from_static("/profile/tokens");
     resp.headers_mut().insert(if ui.htmx { "hx-redirect" } else { "location" }, to);
     resp
+}
+
+async fn calendar_create(State(st): State<AppState>, ui: Ui, headers: HeaderMap) -> Response {
+    match st.db.new_calendar_feed(&ui.actor).await {
+        Ok(made) => {
+            let url = crate::calendar_feed::feed_url(&crate::forms::base_url(&st, &headers), &made.secret);
+            respond(&st, &ui, StatusCode::CREATED, None, None, (String::new(), String::new()), Some(url)).await
+        }
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+async fn calendar_revoke(State(st): State<AppState>, ui: Ui) -> Response {
+    if let Err(e) = st.db.revoke_calendar_feed(&ui.actor).await {
+        return store_error(&ui, e);
+    }
+    super::kit::go_to(&ui, &super::kit::saved_at("/profile/tokens", "/profile/tokens"))
 }

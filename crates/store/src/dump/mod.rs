@@ -81,6 +81,8 @@ pub const TABLES: &[&str] = &[
     "imports",
     "import_records",
     "import_keys",
+    "calendar_feeds",
+    "note_mentions",
 ];
 
 /// Tables that exist but are never dumped: the migrations' own bookkeeping (the target is

@@ -249,6 +249,20 @@ pub(super) fn entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, item: &T
     }
 }
 
+/// Adds to each note's entry the colleagues it mentions.
+async fn mark_mentions(st: &AppState, ui: &Ui, items: &[TimelineItem], entries: &mut [Entry]) -> Result<(), StoreError> {
+    let notes: Vec<i64> = items.iter().filter_map(|i| if let TimelineItem::Note(r) = i { Some(r.id()) } else { None }).collect();
+    let mentions = st.db.note_mentions(&ui.actor, &notes).await?;
+    for (item, e) in items.iter().zip(entries.iter_mut()) {
+        let TimelineItem::Note(r) = item else { continue };
+        if let Some(who) = mentions.get(&r.id()) {
+            let names = who.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ");
+            e.meta.push(ui.t.fmt("card.mentioned", [("names", names.as_str())].as_slice()));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn type_options(t: T) -> Vec<Opt> {
     ActivityType::ALL.iter().map(|s| Opt { value: s.to_string(), label: t.t(type_key(s)).to_string() }).collect()
 }
@@ -277,8 +291,10 @@ pub(super) async fn load_timeline(
     let place = Place { card: base.clone(), deal: (src.entity == Entity::Deal).then_some(src.id), deal_titles: src.deal_titles };
     let now = st.db.clock.now_ms();
     let more = next.map(|c| format!("{base}/timeline?before={}", form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()));
+    let mut entries: Vec<Entry> = items.iter().map(|i| entry(&show, &place, src.entity, i, now)).collect();
+    mark_mentions(st, ui, &items, &mut entries).await?;
     Ok(TimelineView {
-        entries: items.iter().map(|i| entry(&show, &place, src.entity, i, now)).collect(),
+        entries,
         more,
         base,
         csrf: ui.csrf.clone(),
