@@ -10,6 +10,12 @@ use crate::error::FieldError;
 use crate::msg::{words, Common, Msg, RegulationMsg as R};
 use serde_json::{json, Map, Value};
 
+/// A pipeline's "what winning needs" entry for a file of a kind: `file.<kind>`
+/// (`file.signed_contract`); `None` for a field.
+pub fn won_file_kind(entry: &str) -> Option<&str> {
+    entry.strip_prefix("file.")
+}
+
 /// Fields of a deal that a template may name, besides `custom.<key>`.
 pub const PLACEHOLDERS: &[&str] = &["title", "org", "person", "value", "owner", "stage", "pipeline", "expected_close_date", "source"];
 /// Deal fields a stage may require, besides `custom.<key>`.
@@ -99,6 +105,8 @@ pub struct TaskTemplate {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageRegulation {
     pub required_fields: Vec<String>,
+    /// Kinds of file (`signed_contract`) a deal must have attached to enter the stage.
+    pub required_files: Vec<String>,
     pub naming: Option<Naming>,
     pub entry_tasks: Vec<TaskTemplate>,
     pub sla: Option<WorkingTime>,
@@ -300,7 +308,7 @@ impl StageRegulation {
     /// Parses and checks a stage's regulation; errors name the part (`regulation.entry_tasks.0.subject`).
     pub fn parse(v: &Value) -> Result<StageRegulation, FieldError> {
         let obj = v.as_object().ok_or_else(|| FieldError::new("regulation", Common::NotObject {}))?;
-        const KEYS: &[&str] = &["required_fields", "naming", "entry_tasks", "sla"];
+        const KEYS: &[&str] = &["required_fields", "required_files", "naming", "entry_tasks", "sla"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(err(k, Common::UnknownKey { expected: words(KEYS) }));
         }
@@ -316,6 +324,14 @@ impl StageRegulation {
                 }
                 if !r.required_fields.iter().any(|x| x == name) {
                     r.required_fields.push(name.to_string());
+                }
+            }
+        }
+        if let Some(list) = obj.get("required_files").filter(|v| !v.is_null()) {
+            for (i, k) in list.as_array().ok_or_else(|| err("required_files", Common::NotList {}))?.iter().enumerate() {
+                let kind = crate::files::FileKind::parse(k.as_str().unwrap_or("")).map_err(|m| err(&format!("required_files.{i}"), m))?;
+                if !r.required_files.iter().any(|x| x == kind.as_str()) {
+                    r.required_files.push(kind.as_str().to_string());
                 }
             }
         }
@@ -365,6 +381,7 @@ impl StageRegulation {
     pub fn to_json(&self) -> Value {
         json!({
             "required_fields": self.required_fields,
+            "required_files": self.required_files,
             "naming": self.naming.as_ref().map(|n| json!({"template": n.template, "mode": match n.mode { NamingMode::Apply => "apply", NamingMode::Check => "check" }})),
             "entry_tasks": self.entry_tasks.iter().map(|t| json!({
                 "type": t.kind.as_str(), "subject": t.subject, "description": t.description, "due": t.due.to_json(),
@@ -485,6 +502,10 @@ mod tests {
             "regulation.entry_tasks.0.assignee"
         );
         assert_eq!(field(json!({"gates": []})), "regulation.gates");
+        assert_eq!(field(json!({"required_files": ["signed_contract", "Скан"]})), "regulation.required_files.1");
+        let files = StageRegulation::parse(&json!({"required_files": ["signed_contract", "signed_contract"]})).unwrap();
+        assert_eq!(files.required_files, vec!["signed_contract"]);
+        assert_eq!(StageRegulation::parse(&files.to_json()).unwrap(), files);
         let msg = StageRegulation::parse(&json!({"naming": {"template": "{org} — {budget}"}})).unwrap_err().message();
         assert!(msg.contains("{budget}") && msg.contains("{org}"), "{msg}");
     }

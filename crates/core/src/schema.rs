@@ -78,6 +78,8 @@ pub enum JsonShape {
     StageRegulation,
     /// A pipeline's role ranges (`crate::regulation::parse_role_ranges`).
     RoleRanges,
+    /// An organization's requisites (`crate::requisites::Requisites`).
+    Requisites,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +165,7 @@ const ORGANIZATION: &[Field] = &[
     Field::new("address", Kind::Text(1000)).sort(),
     Field::new("website", Kind::Url),
     Field::new("tax_id", Kind::Text(32)).sort(),
+    Field::new("requisites", Kind::Json(JsonShape::Requisites)),
     CUSTOM,
     CREATED,
     UPDATED,

@@ -264,6 +264,7 @@ fn json_setting_at(shape: JsonShape, raw: &Value) -> Result<Value, FieldError> {
     match shape {
         JsonShape::StageRegulation => crate::regulation::StageRegulation::parse(raw).map(|r| r.to_json()),
         JsonShape::RoleRanges => crate::regulation::parse_role_ranges(raw).map(|r| crate::regulation::role_ranges_json(&r)),
+        JsonShape::Requisites => crate::requisites::Requisites::parse(raw, "requisites").map(|r| r.to_json()),
     }
 }
 

@@ -97,6 +97,9 @@ fn field_schema(f: &Field) -> Schema {
         Kind::Json(JsonShape::StageRegulation) => b.schema_type(Type::Object).description(Some(
             "{required_fields: [field], naming: {template, mode: apply|check}, entry_tasks: [{type, subject, description, due: {amount, unit}, assignee: owner|head|participant:<role>}], sla: {amount, unit: minutes|hours|days}}",
         )),
+        Kind::Json(JsonShape::Requisites) => b.schema_type(Type::Object).description(Some(
+            "{legal_name, inn (10 or 12 digits, check digits verified), kpp, ogrn (13) or ogrnip (15), legal_address, bank_name, bik, corr_account, account (20 digits, keyed to the bik), signatory_name, signatory_title}; a bad value is a 422 naming requisites.<key>",
+        )),
         Kind::Json(JsonShape::RoleRanges) => {
             return ArrayBuilder::new()
                 .items(ObjectBuilder::new().schema_type(Type::Object).description(Some("{role, up_to_stage_id}")))
@@ -120,7 +123,7 @@ fn type_of(k: Kind) -> Type {
         Kind::Bool => Type::Boolean,
         Kind::Custom => Type::Object,
         Kind::StringList | Kind::PhoneList | Kind::EmailList | Kind::Json(JsonShape::RoleRanges) => Type::Array,
-        Kind::Json(JsonShape::StageRegulation) => Type::Object,
+        Kind::Json(JsonShape::StageRegulation) | Kind::Json(JsonShape::Requisites) => Type::Object,
         _ => Type::String,
     }
 }

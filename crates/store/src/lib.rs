@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dump;
 
 pub mod error;
+pub mod files;
 pub mod filter_sql;
 pub mod filters;
 pub mod imports;
@@ -36,6 +37,7 @@ pub mod records;
 pub mod regulation;
 pub mod report;
 pub mod reports;
+pub mod requisites;
 mod rules;
 pub mod search;
 mod serde_time;

@@ -13,7 +13,7 @@ use crate::records::{create_system_records, read_custom_defs, Row};
 use crate::sql::{aliased, col};
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{DealStatus, Role};
-use poryadok_core::msg::{Common, FieldName, Lang, RegulationMsg};
+use poryadok_core::msg::{Common, FieldName, FileMsg, Lang, RegulationMsg};
 use poryadok_core::regulation::{self, default_not_lead_reasons, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_date, Val};
@@ -118,6 +118,16 @@ async fn missing_fields(
             None => FieldName::from(f.as_str()),
         })
         .collect())
+}
+
+/// The kinds among `kinds` that the deal has no live file of.
+async fn missing_files(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, deal: i64, kinds: &[String]) -> Result<Vec<String>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let record = crate::files::RecordRef { entity: Entity::Deal, id: deal };
+    let present = crate::files::kinds_present(conn, backend, ws, record, kinds).await?;
+    Ok(kinds.iter().filter(|k| !present.contains(k)).cloned().collect())
 }
 
 async fn name_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, table: &str, id: Option<i64>) -> Result<String> {
@@ -366,6 +376,10 @@ pub(crate) async fn enforce_deal(
         if !missing.is_empty() {
             return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
         }
+        let missing = missing_files(conn, backend, ws, row.id(), &stage.regulation.required_files).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::invalid("stage_id", FileMsg::StageNeedsFiles { stage: stage.name.clone(), kinds: missing }));
+        }
         let reg = &stage.regulation;
         if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
             let ph = Placeholders::load(conn, backend, actor, row, &stage).await?;
@@ -475,9 +489,16 @@ async fn check_closing(
     };
     match row.get("status").as_text().unwrap_or("open") {
         "won" => {
-            let missing = missing_fields(conn, backend, actor.ws_id(), row, &stage.won_required).await?;
+            let (files, fields): (Vec<String>, Vec<String>) =
+                stage.won_required.iter().cloned().partition(|f| regulation::won_file_kind(f).is_some());
+            let missing = missing_fields(conn, backend, actor.ws_id(), row, &fields).await?;
             if !missing.is_empty() {
                 return Err(StoreError::invalid("status", RegulationMsg::WinNeedsFields { fields: missing }));
+            }
+            let kinds: Vec<String> = files.iter().filter_map(|f| regulation::won_file_kind(f)).map(str::to_string).collect();
+            let missing = missing_files(conn, backend, actor.ws_id(), row.id(), &kinds).await?;
+            if !missing.is_empty() {
+                return Err(StoreError::invalid("status", FileMsg::WinNeedsFiles { kinds: missing }));
             }
         }
         "lost" => {
@@ -592,13 +613,15 @@ pub(crate) async fn check_pipeline_settings(
     if let Some(list) = won.and_then(Json::as_array) {
         let defs = read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
         for (i, f) in list.iter().filter_map(Json::as_str).enumerate() {
-            let ok = match f.strip_prefix("custom.") {
-                Some(k) => defs.iter().any(|(_, d)| d.key == k),
-                None => regulation::REQUIRABLE.contains(&f),
+            let ok = match (f.strip_prefix("custom."), regulation::won_file_kind(f)) {
+                (Some(k), _) => defs.iter().any(|(_, d)| d.key == k),
+                (None, Some(kind)) => poryadok_core::files::FileKind::parse(kind).is_ok(),
+                (None, None) => regulation::REQUIRABLE.contains(&f),
             };
             if !ok {
                 let mut choices = poryadok_core::msg::words(poryadok_core::regulation::REQUIRABLE);
                 choices.push("custom.<key>".into());
+                choices.push("file.<kind>".into());
                 return Err(StoreError::invalid(
                     format!("won_required_fields.{i}"),
                     RegulationMsg::NotRequirable { name: f.to_string(), choices },

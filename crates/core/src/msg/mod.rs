@@ -20,6 +20,7 @@ mod assistants;
 mod audit;
 mod channels;
 mod common;
+mod files;
 mod imports;
 mod intake;
 mod invoices;
@@ -33,6 +34,7 @@ pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
 pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
+pub use files::{FileMsg, RequisiteMsg};
 pub use imports::ImportMsg;
 pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
@@ -317,7 +319,9 @@ areas!(
     ReportMsg,
     PlanMsg,
     SpendMsg,
-    ImportMsg
+    ImportMsg,
+    FileMsg,
+    RequisiteMsg
 );
 
 impl Msg {

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0024_list_by_id", up: include_str!("m0024_list_by_id.sql") }),
             Box::new(Sql { name: "m0025_imports", up: include_str!("m0025_imports.sql") }),
             Box::new(Sql { name: "m0027_person_contacts", up: include_str!("m0027_person_contacts.sql") }),
+            Box::new(Sql { name: "m0028_files_requisites", up: include_str!("m0028_files_requisites.sql") }),
             Box::new(Sql { name: "m0031_calendar_mentions", up: include_str!("m0031_calendar_mentions.sql") }),
             Box::new(ChannelAliasDefaults),
         ]
