@@ -3,10 +3,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod access;
+pub mod amount_words;
 pub mod assistants;
 pub mod attribution;
 pub mod calendar;
 pub mod clock;
+pub mod documents;
 pub mod domain;
 pub mod email;
 pub mod error;
@@ -15,6 +17,7 @@ pub mod filter;
 pub mod hygiene;
 pub mod import;
 pub mod intake;
+pub mod line_items;
 pub mod mentions;
 pub mod msg;
 pub mod password;

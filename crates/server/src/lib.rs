@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar_feed;
 pub mod channels;
 pub mod digest;
+pub mod docx;
 pub mod error;
 pub mod export;
 pub mod forms;

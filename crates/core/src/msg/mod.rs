@@ -20,6 +20,7 @@ mod assistants;
 mod audit;
 mod channels;
 mod common;
+mod documents;
 mod files;
 mod imports;
 mod intake;
@@ -34,6 +35,7 @@ pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
 pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
+pub use documents::{DocPlace, DocumentMsg};
 pub use files::{FileMsg, RequisiteMsg};
 pub use imports::ImportMsg;
 pub use intake::IntakeMsg;
@@ -320,6 +322,7 @@ areas!(
     PlanMsg,
     SpendMsg,
     ImportMsg,
+    DocumentMsg,
     FileMsg,
     RequisiteMsg
 );
