@@ -104,6 +104,35 @@ pub(crate) async fn after_record_write(
     }
 }
 
+/// [`after_record_write`] for records just created, many at once: one update per organization
+/// touched (at the latest of its records' instants, as one update a record would leave it), and
+/// one a record only for those linked to no organization directly.
+pub(crate) async fn after_create_many(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, rows: &[Row]) -> Result<()> {
+    let mut by_org: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for row in rows {
+        let at = match row.entity {
+            Entity::Note => row.get("created_at").as_int(),
+            Entity::Activity if row.get("done") == &Val::Bool(true) => {
+                row.get("done_at").as_int().or_else(|| row.get("updated_at").as_int())
+            }
+            _ => None,
+        };
+        let Some(at) = at else { continue };
+        let links = Links::of_row(row);
+        match links.organization_id {
+            Some(org) => {
+                let e = by_org.entry(org).or_insert(at);
+                *e = (*e).max(at);
+            }
+            None => touch(conn, backend, ws, links, at).await?,
+        }
+    }
+    for (org, at) in by_org {
+        touch(conn, backend, ws, Links { organization_id: Some(org), ..Links::default() }, at).await?;
+    }
+    Ok(())
+}
+
 /// The first instant of the local day `YYYY-MM-DD` in `tz`, in UTC milliseconds.
 pub fn day_start_ms(tz: &str, day: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");

@@ -44,8 +44,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const MAX_BYTES: usize = 100 * 1024 * 1024;
 /// Data rows one import takes at most.
 pub const MAX_ROWS: usize = 300_000;
-/// Rows an insert statement carries.
-const CHUNK: usize = 400;
+/// Rows an insert statement of what an import did (its records, its keys) carries.
+const CHUNK: usize = 1_000;
+/// Values a look-up of records already there binds at most.
+const LOOKUP: usize = 1_000;
 /// Distinct values of one kind offered for mapping.
 const MAX_VALUES: usize = 500;
 /// Rows shown in an upload's preview.
@@ -352,10 +354,16 @@ struct OrgIn {
 struct PersonIn {
     ext: Option<String>,
     name: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
+    /// Every phone of the row's phone columns and cells, normalised, each once, in the file's
+    /// order: the first is the person's phone, the others its other phones.
+    phones: Vec<String>,
+    /// The same for e-mails.
+    emails: Vec<String>,
     job_title: Option<String>,
 }
+
+/// The phones or e-mails a person may have at most: the main one and the others.
+const MAX_CONTACTS: usize = 1 + poryadok_core::validate::MAX_CONTACTS;
 
 /// A row read and checked.
 #[derive(Debug, Clone, Default)]
@@ -558,19 +566,23 @@ impl Reading<'_> {
                 "person_name" => person.name = put(text_val(Entity::Person, "name", raw, line, column, region)),
                 "person_first_name" => first = Some(raw.to_string()),
                 "person_last_name" => last = Some(raw.to_string()),
-                "person_phone" => {
-                    // Several numbers in one cell (amoCRM writes them comma-separated): the first.
-                    let one = raw.split([',', ';']).map(str::trim).find(|p| !p.is_empty()).unwrap_or(raw);
-                    let v = put(text_val(Entity::Person, "phone", one, line, column, region));
-                    if person.phone.is_none() {
-                        person.phone = v;
+                "person_phone" | "person_email" => {
+                    // Several values in one cell (amoCRM, Bitrix24 and Pipedrive write them
+                    // separated by commas or semicolons): each is checked and kept once.
+                    let (name, list) = if target == "person_phone" { ("phone", &mut person.phones) } else { ("email", &mut person.emails) };
+                    for one in raw.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+                        match text_val(Entity::Person, name, one, line, column, region) {
+                            Ok(v) => {
+                                if let Some(v) = text_of(v).filter(|v| !list.contains(v)) {
+                                    list.push(v);
+                                }
+                            }
+                            Err(e) => errors.push(e),
+                        }
                     }
-                }
-                "person_email" => {
-                    let one = raw.split([',', ';']).map(str::trim).find(|p| !p.is_empty()).unwrap_or(raw);
-                    let v = put(text_val(Entity::Person, "email", one, line, column, region));
-                    if person.email.is_none() {
-                        person.email = v;
+                    if list.len() > MAX_CONTACTS {
+                        let max = MAX_CONTACTS as i64;
+                        errors.push(fail(line, column, "invalid", poryadok_core::msg::Common::ContactList { max }));
                     }
                 }
                 "person_job_title" => person.job_title = put(text_val(Entity::Person, "job_title", raw, line, column, region)),
@@ -622,9 +634,9 @@ impl Reading<'_> {
                 }
             }
         }
-        let person_given = person.name.is_some() || person.phone.is_some() || person.email.is_some() || person.ext.is_some();
+        let person_given = person.name.is_some() || !person.phones.is_empty() || !person.emails.is_empty() || person.ext.is_some();
         if person_given && person.name.is_none() {
-            person.name = person.phone.clone().or(person.email.clone()).or(person.ext.clone());
+            person.name = person.phones.first().or(person.emails.first()).or(person.ext.as_ref()).cloned();
         }
         let org_given = org.name.is_some() || org.tax_id.is_some() || org.ext.is_some();
         let column_of = |target: &str| {
@@ -680,6 +692,80 @@ enum Found {
     Here(i64),
 }
 
+/// Whose a phone or e-mail is during a run: a person already there, or the `n`th new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    There(i64),
+    Here(usize),
+}
+
+/// Phones and e-mails, normalised, the first of each the main one.
+#[derive(Debug, Clone, Default)]
+struct Contacts {
+    phones: Vec<String>,
+    emails: Vec<String>,
+}
+
+impl Contacts {
+    /// Adds the values not there yet, up to the most a person holds.
+    fn add(&mut self, more: &Contacts) {
+        for (list, new) in [(&mut self.phones, &more.phones), (&mut self.emails, &more.emails)] {
+            for v in new {
+                if !list.contains(v) && list.len() < MAX_CONTACTS {
+                    list.push(v.clone());
+                }
+            }
+        }
+    }
+
+    /// The person's fields: `phone` and `email` the first of each, `other_phones` and
+    /// `other_emails` the rest.
+    fn fields(&self) -> Vec<(&'static str, Val)> {
+        let mut out = Vec::new();
+        for (main, others, list) in [("phone", "other_phones", &self.phones), ("email", "other_emails", &self.emails)] {
+            if let Some((first, rest)) = list.split_first() {
+                out.push((main, Val::Text(first.clone())));
+                if !rest.is_empty() {
+                    out.push((others, Val::Text(Json::from(rest.to_vec()).to_string())));
+                }
+            }
+        }
+        out
+    }
+
+    /// The fields that merge these values into a person's `row` without losing any it has:
+    /// a value becomes the main one where there is none, else joins the others.
+    fn merged_into(&self, row: &Row) -> Map<String, Json> {
+        let mut body = Map::new();
+        for (main, others, new) in [("phone", "other_phones", &self.phones), ("email", "other_emails", &self.emails)] {
+            let old_main = row.get(main).as_text().map(str::to_string);
+            let old_others: Vec<String> = row.get(others).as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            let (mut first, mut list) = (old_main.clone(), old_others.clone());
+            for v in new {
+                if first.is_none() {
+                    first = Some(v.clone());
+                } else if first.as_ref() != Some(v) && !list.contains(v) && list.len() < poryadok_core::validate::MAX_CONTACTS {
+                    list.push(v.clone());
+                }
+            }
+            if first != old_main {
+                body.insert(main.into(), json!(first));
+            }
+            if list != old_others {
+                body.insert(others.into(), json!(list));
+            }
+        }
+        body
+    }
+}
+
+/// A person this import creates, waiting for its batch.
+struct NewPerson {
+    values: Vec<(&'static str, Val)>,
+    created_at: Option<i64>,
+    contacts: Contacts,
+}
+
 /// Lookups of records already in the workspace, filled in batches.
 #[derive(Default)]
 struct Known {
@@ -688,6 +774,8 @@ struct Known {
     identities: HashMap<String, i64>,
     org_tax: HashMap<String, i64>,
     org_name: HashMap<String, i64>,
+    /// Site domain → organization (the first by id).
+    org_domain: HashMap<String, i64>,
 }
 
 async fn query_pairs(conn: &impl ConnectionTrait, db: &Db, q: &sea_query::SelectStatement, a: &str, b: &str) -> Result<Vec<(String, i64)>> {
@@ -700,6 +788,7 @@ impl Known {
         let mut k = Known::default();
         let mut by_entity: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
         let (mut phones, mut emails, mut taxes, mut names) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let mut with_site = false;
         for r in rows {
             if let Some(e) = &r.ext {
                 by_entity.entry(entity_of(entity).name()).or_default().insert(e.clone());
@@ -708,8 +797,8 @@ impl Known {
                 if let Some(e) = &p.ext {
                     by_entity.entry("person").or_default().insert(e.clone());
                 }
-                phones.extend(p.phone.clone());
-                emails.extend(p.email.clone());
+                phones.extend(p.phones.iter().cloned());
+                emails.extend(p.emails.iter().cloned());
             }
             if let Some(o) = &r.org {
                 if let Some(e) = &o.ext {
@@ -717,27 +806,30 @@ impl Known {
                 }
                 taxes.extend(o.tax_id.clone());
                 names.extend(o.name.clone());
+                with_site |= o.website.is_some();
             }
         }
         for (name, ids) in &by_entity {
             let e = Entity::from_name(name).ok_or_else(|| internal(name))?;
             let ids: Vec<&String> = ids.iter().collect();
-            for chunk in ids.chunks(CHUNK) {
+            for chunk in ids.chunks(LOOKUP) {
                 // Only keys whose record is still there: a record deleted since is imported anew.
-                let live = Query::select()
-                    .column(col("id"))
-                    .from(col(e.table()))
-                    .and_where(Expr::col(col("workspace_id")).eq(ws))
-                    .and_where(Expr::col(col("deleted_at")).is_null())
-                    .to_owned();
+                // Joined by the record's id, so only the chunk's records are read.
                 let q = Query::select()
-                    .columns(["external_id", "record_id"].map(col))
-                    .from(col("import_keys"))
-                    .and_where(Expr::col(col("workspace_id")).eq(ws))
-                    .and_where(Expr::col(col("source")).eq(source))
-                    .and_where(Expr::col(col("entity")).eq(*name))
-                    .and_where(Expr::col(col("external_id")).is_in(chunk.iter().map(|s| s.as_str())))
-                    .and_where(Expr::col(col("record_id")).in_subquery(live))
+                    .column((col("k"), col("external_id")))
+                    .column((col("k"), col("record_id")))
+                    .from_as(col("import_keys"), col("k"))
+                    .inner_join(
+                        crate::sql::aliased(e.table(), "r"),
+                        Expr::col((col("r"), col("id")))
+                            .equals((col("k"), col("record_id")))
+                            .and(Expr::col((col("r"), col("workspace_id"))).eq(ws))
+                            .and(Expr::col((col("r"), col("deleted_at"))).is_null()),
+                    )
+                    .and_where(Expr::col((col("k"), col("workspace_id"))).eq(ws))
+                    .and_where(Expr::col((col("k"), col("source"))).eq(source))
+                    .and_where(Expr::col((col("k"), col("entity"))).eq(*name))
+                    .and_where(Expr::col((col("k"), col("external_id"))).is_in(chunk.iter().map(|s| s.as_str())))
                     .to_owned();
                 for (ext, id) in query_pairs(conn, db, &q, "external_id", "record_id").await? {
                     k.keys.insert((e, ext), id);
@@ -746,7 +838,7 @@ impl Known {
         }
         for (kind, values) in [("phone", &phones), ("email", &emails)] {
             let values: Vec<&String> = values.iter().collect();
-            for chunk in values.chunks(CHUNK) {
+            for chunk in values.chunks(LOOKUP) {
                 let q = Query::select()
                     .column((col("i"), col("value")))
                     .column((col("i"), col("person_id")))
@@ -768,7 +860,7 @@ impl Known {
         }
         for (column, values, map) in [("tax_id", &taxes, &mut k.org_tax), ("name", &names, &mut k.org_name)] {
             let values: Vec<&String> = values.iter().collect();
-            for chunk in values.chunks(CHUNK) {
+            for chunk in values.chunks(LOOKUP) {
                 let q = Query::select()
                     .columns([column, "id"].map(col))
                     .from(col("organizations"))
@@ -782,28 +874,26 @@ impl Known {
                 }
             }
         }
+        // Sites are matched by their domain, which no index holds: the workspace's sites are
+        // read once, when the file has any.
+        if with_site {
+            let q = Query::select()
+                .columns(["id", "website"].map(col))
+                .from(col("organizations"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .and_where(Expr::col(col("website")).is_not_null())
+                .order_by(col("id"), Order::Asc)
+                .to_owned();
+            for r in conn.query_all(db.backend.build(&q)).await? {
+                let site: Option<String> = r.try_get("", "website")?;
+                if let Some(d) = site.as_deref().and_then(site_domain) {
+                    k.org_domain.entry(d).or_insert(r.try_get("", "id")?);
+                }
+            }
+        }
         Ok(k)
     }
-}
-
-/// An organization with this site's domain, if any (looked up one by one: few rows carry a site).
-async fn org_by_domain(conn: &impl ConnectionTrait, db: &Db, ws: i64, domain: &str) -> Result<Option<i64>> {
-    let q = Query::select()
-        .columns(["id", "website"].map(col))
-        .from(col("organizations"))
-        .and_where(Expr::col(col("workspace_id")).eq(ws))
-        .and_where(Expr::col(col("deleted_at")).is_null())
-        .and_where(Expr::col(col("website")).like(format!("%{domain}%")))
-        .order_by(col("id"), Order::Asc)
-        .limit(20)
-        .to_owned();
-    for r in conn.query_all(db.backend.build(&q)).await? {
-        let site: Option<String> = r.try_get("", "website")?;
-        if site.as_deref().and_then(site_domain).as_deref() == Some(domain) {
-            return Ok(Some(r.try_get("", "id")?));
-        }
-    }
-    Ok(None)
 }
 
 /// New records of one entity waiting for their batch insert.
@@ -825,13 +915,22 @@ impl Pending {
     }
 }
 
+/// Rows one multi-row statement carries with `binds` bound values a row: under the database's
+/// limit of bound values (PostgreSQL 65,535, SQLite 32,766), at most 2,000.
+fn rows_per_statement(db: &Db, binds: usize) -> usize {
+    let limit = if db.is_postgres() { 65_535 } else { 32_766 };
+    (limit / binds.max(1)).clamp(1, 2_000)
+}
+
 /// Inserts a batch of new records with their history (the channel `import`, the import's id)
 /// and the rules that follow every write (identities, search words, the stage's clock); the new
 /// ids in row order. No stage gates, no entry tasks.
 async fn insert_pending(conn: &DatabaseTransaction, db: &Db, actor: &Actor, p: &Pending, import_id: i64, now: i64) -> Result<Vec<i64>> {
     let fields: Vec<&'static Field> = p.fields.iter().map(|n| field(p.entity, n)).collect::<Result<_>>()?;
     let mut all = Vec::with_capacity(p.rows.len());
-    for chunk in p.rows.chunks(CHUNK) {
+    // The history insert binds eight values a row; the record's three more than its fields.
+    let per = rows_per_statement(db, (fields.len() + 3).max(8));
+    for chunk in p.rows.chunks(per) {
         let mut insert = Query::insert();
         insert.into_table(col(p.entity.table()));
         let mut cols = vec![col("workspace_id"), col("created_at"), col("updated_at")];
@@ -851,6 +950,7 @@ async fn insert_pending(conn: &DatabaseTransaction, db: &Db, actor: &Actor, p: &
             .collect::<std::result::Result<_, _>>()?;
         ids.sort_unstable();
         let mut events = Vec::with_capacity(ids.len());
+        let mut written = Vec::with_capacity(ids.len());
         for (id, (vals, created)) in ids.iter().zip(chunk) {
             let typed: Vec<(&'static Field, Val)> = fields.iter().copied().zip(vals.iter().cloned()).collect();
             let mut row: Row = inserted_row(p.entity, *id, now, &typed);
@@ -861,7 +961,7 @@ async fn insert_pending(conn: &DatabaseTransaction, db: &Db, actor: &Actor, p: &
                     }
                 }
             }
-            crate::rules::after_write(conn, db.backend, actor, &row, None).await?;
+            written.push(row);
             let mut changes = Map::new();
             for (f, v) in &typed {
                 if !matches!(v, Val::Null) && f.readable() {
@@ -871,6 +971,7 @@ async fn insert_pending(conn: &DatabaseTransaction, db: &Db, actor: &Actor, p: &
             changes.insert("import_id".into(), json!(import_id));
             events.push((*id, changes));
         }
+        crate::rules::after_create_many(conn, db.backend, actor, &written).await?;
         append_history_many(conn, db.backend, actor, p.entity.name(), HistoryAction::Create, events, now).await?;
         all.extend(ids);
     }
@@ -1287,7 +1388,9 @@ impl Db {
             let Some(o) = &r.org else { continue };
             let is_main = imp.entity == ImportEntity::Organization;
             let mut found = None;
-            if let Some(e) = o.ext.as_ref().filter(|_| is_main).or(o.ext.as_ref()) {
+            // In an organization import the row's own id is the organization's.
+            let ext = if is_main { r.ext.as_ref().or(o.ext.as_ref()) } else { o.ext.as_ref() };
+            if let Some(e) = ext {
                 if let Some(id) = known.keys.get(&(Entity::Organization, e.clone())) {
                     found = Some(Found::Key(*id));
                 }
@@ -1300,19 +1403,12 @@ impl Db {
                         o.name.as_ref().and_then(|nm| known.org_name.get(nm)).copied()
                     }
                 });
-                let by_identity = match by_identity {
-                    Some(id) => Some(id),
-                    None => match o.website.as_deref().and_then(site_domain) {
-                        Some(d) => org_by_domain(tx, self, ws, &d).await?,
-                        None => None,
-                    },
-                };
+                let by_identity =
+                    by_identity.or_else(|| o.website.as_deref().and_then(site_domain).and_then(|d| known.org_domain.get(&d)).copied());
                 found = by_identity.map(Found::Identity);
             }
             // The same organization named again in the file.
-            let here_key = o
-                .ext
-                .clone()
+            let here_key = ext
                 .map(|e| format!("id:{e}"))
                 .or(o.tax_id.clone().map(|t| format!("tax:{t}")))
                 .or(o.name.as_ref().map(|nm| format!("name:{}", normalise(nm))));
@@ -1359,7 +1455,7 @@ impl Db {
                 if !r.custom.is_empty() {
                     body.insert("custom".into(), Json::Object(r.custom.clone()));
                 }
-                match self.update_recorded(tx, actor, Entity::Organization, id, body, imp.id).await? {
+                match self.update_recorded(tx, actor, Entity::Organization, id, body, None).await? {
                     Ok(Some(before)) => {
                         records.push((Entity::Organization, id, "updated", Some(before)));
                         org_outcome[n] = Some("updated");
@@ -1388,98 +1484,144 @@ impl Db {
         }
         progress(total / 4, total);
 
-        // 4. Persons: found by id, phone or e-mail, or new.
-        let mut persons = Pending::new(Entity::Person, &["name", "organization_id", "owner_id", "job_title", "phone", "email", "custom"]);
+        // 4. Persons: found by id, phone or e-mail, or new. Every phone and e-mail is one
+        // person's (identities are unique): `claimed` says whose each is — a person already there
+        // or one this import creates — so no number is given to two persons, and a person named
+        // on several rows gathers the numbers of all of them.
+        let mut claimed: HashMap<String, Owner> = known.identities.iter().map(|(k, id)| (k.clone(), Owner::There(*id))).collect();
+        let mut new_persons: Vec<NewPerson> = Vec::new();
+        let mut person_new_ext: HashMap<String, usize> = HashMap::new();
+        let mut updated_persons: std::collections::HashSet<i64> = std::collections::HashSet::new();
         let mut person_of_row: Vec<Option<Found>> = vec![None; good.len()];
         let mut person_outcome: Vec<Option<&'static str>> = vec![None; good.len()];
-        let mut person_new_key: HashMap<String, usize> = HashMap::new();
         for (n, r) in good.iter().enumerate() {
             let Some(p) = &r.person else { continue };
             let is_main = imp.entity == ImportEntity::Person;
-            let mut found = p.ext.as_ref().and_then(|e| known.keys.get(&(Entity::Person, e.clone()))).copied().map(Found::Key);
-            let identity = p
-                .phone
-                .as_ref()
-                .and_then(|v| known.identities.get(&format!("phone:{v}")))
-                .or_else(|| p.email.as_ref().and_then(|v| known.identities.get(&format!("email:{v}"))))
-                .copied();
-            if found.is_none() {
-                found = identity.map(Found::Identity);
-            }
-            let here_keys: Vec<String> = [
-                p.ext.clone().map(|e| format!("id:{e}")),
-                p.phone.clone().map(|v| format!("phone:{v}")),
-                p.email.clone().map(|v| format!("email:{v}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let create_anyway = duplicates == Duplicates::Create && matches!(found, Some(Found::Identity(_))) && is_main;
-            if found.is_none() || create_anyway {
-                if let Some(i) = here_keys.iter().find_map(|k| person_new_key.get(k)) {
-                    person_of_row[n] = Some(Found::Here(*i as i64));
-                    person_outcome[n] = Some("skipped");
-                    continue;
-                }
-                let org = org_id(org_of_row[n]);
-                let mut values = vec![
-                    ("name", Val::Text(p.name.clone().unwrap_or_default())),
-                    ("organization_id", org.map_or(Val::Null, Val::Int)),
-                    ("owner_id", r.owner.or(owner_default).map_or(Val::Null, Val::Int)),
-                    ("custom", Val::Text(if is_main { Json::Object(r.custom.clone()).to_string() } else { "{}".into() })),
-                ];
-                values.extend(p.job_title.clone().map(|t| ("job_title", Val::Text(t))));
-                // A phone or e-mail that is someone else's stays with them (identities are unique).
-                if !create_anyway {
-                    values.extend(p.phone.clone().map(|t| ("phone", Val::Text(t))));
-                    values.extend(p.email.clone().map(|t| ("email", Val::Text(t))));
-                }
-                let i = persons.push(&values, if is_main { r.created_at } else { None });
-                for k in here_keys {
-                    person_new_key.insert(k, i);
-                }
-                person_of_row[n] = Some(Found::Here(i as i64));
-                person_outcome[n] = Some("created");
-                continue;
-            }
-            let Some(f) = found else { continue };
-            person_of_row[n] = Some(f);
-            let id = match f {
-                Found::Key(id) | Found::Identity(id) | Found::Here(id) => id,
-            };
-            if duplicates == Duplicates::Update && (is_main || matches!(f, Found::Identity(_))) {
-                let mut body = Map::new();
-                if let Some(nm) = p.name.as_ref().filter(|_| is_main || p.name != p.phone) {
-                    body.insert("name".into(), json!(nm));
-                }
-                if let Some(v) = &p.job_title {
-                    body.insert("job_title".into(), json!(v));
-                }
-                if let Some(o) = org_id(org_of_row[n]) {
-                    body.insert("organization_id".into(), json!(o));
-                }
-                if is_main {
-                    if let Some(ow) = r.owner {
-                        body.insert("owner_id".into(), json!(ow));
-                    }
-                    if !r.custom.is_empty() {
-                        body.insert("custom".into(), Json::Object(r.custom.clone()));
-                    }
-                }
-                match self.update_recorded(tx, actor, Entity::Person, id, body, imp.id).await? {
-                    Ok(Some(before)) => {
-                        records.push((Entity::Person, id, "updated", Some(before)));
-                        person_outcome[n] = Some("updated");
-                    }
-                    Ok(None) => person_outcome[n] = Some("skipped"),
-                    Err(e) => {
-                        report.errors.push(fail(r.line, "", "invalid", e));
-                        person_outcome[n] = Some("failed");
-                    }
-                }
+            let contacts: Vec<(bool, &String)> = p.phones.iter().map(|v| (true, v)).chain(p.emails.iter().map(|v| (false, v))).collect();
+            let key_of = |(phone, v): &(bool, &String)| if *phone { format!("phone:{v}") } else { format!("email:{v}") };
+            // In a person import the row's own id is the person's.
+            let ext = if is_main { r.ext.as_ref().or(p.ext.as_ref()) } else { p.ext.as_ref() };
+            let by_key = ext.and_then(|e| known.keys.get(&(Entity::Person, e.clone()))).copied().map(Found::Key);
+            let by_identity = contacts.iter().find_map(|c| match claimed.get(&key_of(c)) {
+                Some(Owner::There(id)) => Some(Found::Identity(*id)),
+                _ => None,
+            });
+            let by_here = ext.and_then(|e| person_new_ext.get(e)).copied().or_else(|| {
+                contacts.iter().find_map(|c| match claimed.get(&key_of(c)) {
+                    Some(Owner::Here(i)) => Some(*i),
+                    _ => None,
+                })
+            });
+            // `create`: a new person anyway, without the numbers that are someone else's.
+            let create_anyway = duplicates == Duplicates::Create && is_main && by_key.is_none() && by_identity.is_some();
+            let found = if create_anyway {
+                by_here.map(|i| Found::Here(i as i64))
             } else {
-                person_outcome[n] = Some("skipped");
+                by_key.or(by_identity).or(by_here.map(|i| Found::Here(i as i64)))
+            };
+            // The row's numbers nobody else has; those claimed by `owner` count as free for it.
+            let free = |claimed: &HashMap<String, Owner>, owner: Owner| -> Contacts {
+                let mut c = Contacts::default();
+                for x in &contacts {
+                    if claimed.get(&key_of(x)).is_none_or(|o| *o == owner) {
+                        if x.0 {
+                            c.phones.push(x.1.clone())
+                        } else {
+                            c.emails.push(x.1.clone())
+                        }
+                    }
+                }
+                c
+            };
+            match found {
+                None => {
+                    let i = new_persons.len();
+                    let mine = free(&claimed, Owner::Here(i));
+                    for x in &contacts {
+                        claimed.entry(key_of(x)).or_insert(Owner::Here(i));
+                    }
+                    if let Some(e) = ext {
+                        person_new_ext.insert(e.clone(), i);
+                    }
+                    let mut values = vec![
+                        ("name", Val::Text(p.name.clone().unwrap_or_default())),
+                        ("organization_id", org_id(org_of_row[n]).map_or(Val::Null, Val::Int)),
+                        ("owner_id", r.owner.or(owner_default).map_or(Val::Null, Val::Int)),
+                        ("custom", Val::Text(if is_main { Json::Object(r.custom.clone()).to_string() } else { "{}".into() })),
+                    ];
+                    values.extend(p.job_title.clone().map(|t| ("job_title", Val::Text(t))));
+                    new_persons.push(NewPerson { values, created_at: if is_main { r.created_at } else { None }, contacts: mine });
+                    person_of_row[n] = Some(Found::Here(i as i64));
+                    person_outcome[n] = Some("created");
+                }
+                Some(Found::Here(i)) => {
+                    // The same person again: the numbers this row adds join the new card.
+                    let i = i as usize;
+                    let more = free(&claimed, Owner::Here(i));
+                    for x in &contacts {
+                        claimed.entry(key_of(x)).or_insert(Owner::Here(i));
+                    }
+                    if let Some(np) = new_persons.get_mut(i) {
+                        np.contacts.add(&more);
+                    }
+                    person_of_row[n] = Some(Found::Here(i as i64));
+                    person_outcome[n] = Some("skipped");
+                }
+                Some(f @ (Found::Key(id) | Found::Identity(id))) => {
+                    person_of_row[n] = Some(f);
+                    if duplicates == Duplicates::Update && (is_main || matches!(f, Found::Identity(_))) {
+                        let mut body = Map::new();
+                        if let Some(nm) = p.name.as_ref().filter(|nm| is_main || p.phones.first() != Some(*nm)) {
+                            body.insert("name".into(), json!(nm));
+                        }
+                        if let Some(v) = &p.job_title {
+                            body.insert("job_title".into(), json!(v));
+                        }
+                        if let Some(o) = org_id(org_of_row[n]) {
+                            body.insert("organization_id".into(), json!(o));
+                        }
+                        if is_main {
+                            if let Some(ow) = r.owner {
+                                body.insert("owner_id".into(), json!(ow));
+                            }
+                            if !r.custom.is_empty() {
+                                body.insert("custom".into(), Json::Object(r.custom.clone()));
+                            }
+                        }
+                        // A person several rows name takes the fields of the first (as a new
+                        // one does), and the numbers of all: so a re-import changes nothing.
+                        if !updated_persons.insert(id) {
+                            body.clear();
+                        }
+                        let more = free(&claimed, Owner::There(id));
+                        match self.update_recorded(tx, actor, Entity::Person, id, body, Some(&more)).await? {
+                            Ok(Some(before)) => {
+                                for x in &contacts {
+                                    claimed.entry(key_of(x)).or_insert(Owner::There(id));
+                                }
+                                records.push((Entity::Person, id, "updated", Some(before)));
+                                person_outcome[n] = Some("updated");
+                            }
+                            Ok(None) => person_outcome[n] = Some("skipped"),
+                            Err(e) => {
+                                report.errors.push(fail(r.line, "", "invalid", e));
+                                person_outcome[n] = Some("failed");
+                            }
+                        }
+                    } else {
+                        person_outcome[n] = Some("skipped");
+                    }
+                }
             }
+        }
+        let mut persons = Pending::new(
+            Entity::Person,
+            &["name", "organization_id", "owner_id", "job_title", "phone", "other_phones", "email", "other_emails", "custom"],
+        );
+        for np in new_persons {
+            let mut values = np.values;
+            values.extend(np.contacts.fields());
+            persons.push(&values, np.created_at);
         }
         let person_ids = if persons.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &persons, imp.id, now).await? };
         report.persons_created = person_ids.len() as u64;
@@ -1538,7 +1680,7 @@ impl Db {
                         if !r.custom.is_empty() {
                             body.insert("custom".into(), Json::Object(r.custom.clone()));
                         }
-                        match self.update_recorded(tx, actor, Entity::Deal, *id, body, imp.id).await? {
+                        match self.update_recorded(tx, actor, Entity::Deal, *id, body, None).await? {
                             Ok(Some(before)) => {
                                 records.push((Entity::Deal, *id, "updated", Some(before)));
                                 deal_outcome[n] = Some("updated");
@@ -1728,24 +1870,20 @@ impl Db {
         let mut seen = BTreeSet::new();
         keys.retain(|(e, k, _)| seen.insert((e.name(), k.clone())));
         for chunk in keys.chunks(CHUNK) {
-            let del_keys: Vec<String> = chunk.iter().map(|(_, k, _)| k.clone()).collect();
-            // Keys of records deleted since give way to the new ones.
-            let del = Query::delete()
-                .from_table(col("import_keys"))
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("source")).eq(source))
-                .and_where(Expr::col(col("external_id")).is_in(del_keys))
-                .and_where(Expr::col(col("entity")).is_in(chunk.iter().map(|(e, _, _)| e.name()).collect::<BTreeSet<_>>()))
-                .to_owned();
-            let del_rows = chunk.iter().map(|(e, k, _)| (e.name(), k.as_str())).collect::<BTreeSet<_>>();
-            let _ = del_rows;
-            tx.execute(self.backend.build(&del)).await?;
             let mut q = Query::insert();
             q.into_table(col("import_keys"))
                 .columns(["workspace_id", "source", "entity", "external_id", "record_id", "import_id"].map(col));
             for (e, k, id) in chunk {
                 q.values([ws.into(), source.into(), e.name().into(), k.clone().into(), (*id).into(), imp.id.into()]).map_err(internal)?;
             }
+            // A key of a record deleted since gives way to the new one (by the unique index: a
+            // look-up of this run's keys in the table it is filling would scan on PostgreSQL,
+            // see `rules::after_create_many`).
+            q.on_conflict(
+                sea_query::OnConflict::columns(["workspace_id", "source", "entity", "external_id"].map(col))
+                    .update_columns(["record_id", "import_id"].map(col))
+                    .to_owned(),
+            );
             tx.execute(self.backend.build(&q)).await?;
         }
         Ok(report)
@@ -1753,20 +1891,28 @@ impl Db {
 
     /// Updates a record found for a row in a savepoint, so a refused update fails its row only:
     /// `Ok(Some(before))` with the changed fields' old values, `Ok(None)` when nothing changed.
+    /// A person's `contacts` are merged into the phones and e-mails it has (none is lost).
     async fn update_recorded(
         &self,
         tx: &DatabaseTransaction,
         actor: &Actor,
         entity: Entity,
         id: i64,
-        body: Map<String, Json>,
-        import_id: i64,
+        mut body: Map<String, Json>,
+        contacts: Option<&Contacts>,
     ) -> Result<std::result::Result<Option<Json>, Msg>> {
-        if body.is_empty() {
+        if body.is_empty() && contacts.is_none_or(|c| c.phones.is_empty() && c.emails.is_empty()) {
             return Ok(Ok(None));
         }
         let sp = tx.begin().await?;
         let old = self.get_in(&sp, &crate::records::system_view(actor), entity, id).await?;
+        if let Some(c) = contacts {
+            body.extend(c.merged_into(&old));
+        }
+        if body.is_empty() {
+            sp.rollback().await?;
+            return Ok(Ok(None));
+        }
         match self.update_in(&sp, actor, entity, id, &Json::Object(body.clone())).await {
             Ok(new) => {
                 if new.get("version") == old.get("version") {
@@ -1779,10 +1925,6 @@ impl Db {
                         before.insert(k.clone(), to_json(f.kind, old.get(k)));
                     }
                 }
-                // Say which import changed it.
-                let mut changes = Map::new();
-                changes.insert("import_id".into(), json!(import_id));
-                let _ = changes;
                 sp.commit().await?;
                 Ok(Ok(Some(Json::Object(before))))
             }
@@ -1934,5 +2076,129 @@ fn value_field(kind: &str) -> poryadok_core::msg::FieldName {
     match kind {
         "stage" | "pipeline" | "owner" => format!("{kind}_id").into(),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DatabaseUrl;
+    use poryadok_core::domain::Channel;
+    use poryadok_core::FixedClock;
+    use std::sync::Arc;
+
+    /// A fresh migrated database: SQLite, or PostgreSQL when PORYADOK_TEST_POSTGRES is set.
+    async fn temp_db(postgres: bool) -> Option<Db> {
+        let unique = format!("{}_{}", std::process::id(), rand::random::<u32>());
+        let url = if postgres {
+            let admin = std::env::var("PORYADOK_TEST_POSTGRES").ok()?;
+            let conn = sea_orm::Database::connect(&admin).await.unwrap();
+            conn.execute_unprepared(&format!("CREATE DATABASE poryadok_imports_{unique}")).await.unwrap();
+            conn.close().await.unwrap();
+            let (prefix, _) = admin.rsplit_once('/').unwrap();
+            format!("{prefix}/poryadok_imports_{unique}")
+        } else {
+            format!("sqlite://{}", std::env::temp_dir().join(format!("imports-{unique}.db")).display())
+        };
+        let clock = Arc::new(FixedClock::new(time::macros::datetime!(2026-12-01 12:00 UTC)));
+        let db = Db::connect(&DatabaseUrl::new(url), clock).await.unwrap();
+        db.migrate().await.unwrap();
+        Some(db)
+    }
+
+    /// An amoCRM export of contacts: two phone columns, a cell with two numbers, two e-mail
+    /// columns (one repeating the other's address in another case); Анна is in the base under
+    /// the number the file gives as her second; «Б. Иванов» is Борис again, by his second number.
+    const CONTACTS: &str = "ID;Полное имя;Рабочий телефон;Мобильный телефон;Рабочий email;Личный email\n\
+        1;Борис;\"+7 (912) 000-00-01; 8 912 000-00-02\";+7 912 000-00-03;boris@work.ru;\"boris@home.ru, BORIS@work.ru\"\n\
+        2;Анна Сергеевна;+7 495 222-33-44;8 (903) 111-22-33;anna@new.ru;\n\
+        3;Б. Иванов;;+79120000002;;\n";
+
+    fn list(row: &Row, name: &str) -> Vec<String> {
+        row.get(name).as_text().map(|s| serde_json::from_str(s).unwrap()).unwrap_or_default()
+    }
+
+    async fn every_phone_and_email_of_a_row(postgres: bool) {
+        let Some(db) = temp_db(postgres).await else {
+            eprintln!("PostgreSQL variant not run: PORYADOK_TEST_POSTGRES is not set");
+            return;
+        };
+        let ws = db.create_workspace(&crate::workspace::NewWorkspace { name: "Т".into(), ..Default::default() }).await.unwrap().id;
+        let sys = db.system_actor(ws, Channel::Cli).await.unwrap();
+        let anna = db
+            .create(&sys, Entity::Person, &json!({"name": "Анна", "phone": "8 903 111-22-33", "email": "anna@old.ru"}))
+            .await
+            .unwrap()
+            .id();
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(CONTACTS);
+        let up =
+            Upload { file_name: "amocrm.csv", content_type: Some("text/csv"), bytes: &bytes, entity: ImportEntity::Person, preset: None };
+        let imp = db.upload_import(&sys, &up).await.unwrap();
+        assert_eq!(imp.preset, Preset::AmoCrm);
+        let targets: Vec<Option<&str>> = imp.settings.columns.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            targets,
+            [
+                Some("external_id"),
+                Some("person_name"),
+                Some("person_phone"),
+                Some("person_phone"),
+                Some("person_email"),
+                Some("person_email")
+            ]
+        );
+
+        // Skipping duplicates: Анна is found by her second number and left as she is; row 3 is Борис.
+        let dry = db.run_import(&sys, imp.id, &imp.settings, true, &mut |_, _| {}).await.unwrap();
+        assert_eq!((dry.created, dry.updated, dry.skipped, dry.failed, dry.persons_created), (1, 0, 2, 0, 1), "{:?}", dry.errors);
+
+        // Updating them: Анна keeps her number and address and gains the file's.
+        let settings = ImportSettings { duplicates: "update".into(), ..imp.settings.clone() };
+        let r = db.run_import(&sys, imp.id, &settings, false, &mut |_, _| {}).await.unwrap();
+        assert_eq!((r.created, r.updated, r.skipped, r.failed, r.persons_created), (1, 1, 1, 0, 1), "{:?}", r.errors);
+        let view = crate::records::system_view(&sys);
+        let created = db.import_records(&sys, imp.id, 10).await.unwrap();
+        let boris = created.iter().find(|(e, _, a)| *e == Entity::Person && a == "created").unwrap().1;
+        let b = db.get_in(&db.read, &view, Entity::Person, boris).await.unwrap();
+        assert_eq!((b.get("name").as_text(), b.get("phone").as_text()), (Some("Борис"), Some("+79120000001")));
+        assert_eq!(list(&b, "other_phones"), ["+79120000002", "+79120000003"]);
+        assert_eq!((b.get("email").as_text(), list(&b, "other_emails")), (Some("boris@work.ru"), vec!["boris@home.ru".to_string()]));
+        let a = db.get_in(&db.read, &view, Entity::Person, anna).await.unwrap();
+        assert_eq!((a.get("name").as_text(), a.get("phone").as_text()), (Some("Анна Сергеевна"), Some("+79031112233")));
+        assert_eq!(list(&a, "other_phones"), ["+74952223344"]);
+        assert_eq!((a.get("email").as_text(), list(&a, "other_emails")), (Some("anna@old.ru"), vec!["anna@new.ru".to_string()]));
+        // Every number is an identity: nobody else gets one, in any spelling.
+        for phone in ["8 (912) 000-00-03", "+7 495 222 33 44"] {
+            let err = db.create(&sys, Entity::Person, &json!({"name": "Клон", "phone": phone})).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict { .. }), "{phone}: {err:?}");
+        }
+
+        // The same file again changes nothing; its rows are found by their ids.
+        let again = db.upload_import(&sys, &up).await.unwrap();
+        let r2 = db.run_import(&sys, again.id, &settings, false, &mut |_, _| {}).await.unwrap();
+        assert_eq!((r2.created, r2.updated, r2.skipped, r2.persons_created), (0, 0, 3, 0), "{:?}", r2.errors);
+
+        // The rollback removes Борис and gives Анна back her own fields; the numbers are free.
+        let rb = db.rollback_import(&sys, imp.id).await.unwrap();
+        assert_eq!((rb.deleted, rb.restored), (1, 1));
+        let a = db.get_in(&db.read, &view, Entity::Person, anna).await.unwrap();
+        assert_eq!(
+            (a.get("name").as_text(), a.get("phone").as_text(), a.get("email").as_text()),
+            (Some("Анна"), Some("+79031112233"), Some("anna@old.ru"))
+        );
+        assert!(a.get("other_phones").is_null() && a.get("other_emails").is_null(), "{a:?}");
+        for phone in ["8 (912) 000-00-03", "+7 495 222 33 44"] {
+            db.create(&sys, Entity::Person, &json!({"name": "Новый", "phone": phone})).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn every_phone_and_email_of_a_row_on_sqlite() {
+        every_phone_and_email_of_a_row(false).await;
+    }
+
+    #[tokio::test]
+    async fn every_phone_and_email_of_a_row_on_postgres() {
+        every_phone_and_email_of_a_row(true).await;
     }
 }

@@ -13,7 +13,7 @@ use poryadok_core::schema::{Entity, Field};
 use poryadok_core::types::Val;
 use poryadok_core::validate::Checked;
 use sea_orm::{ConnectionTrait, DbBackend};
-use sea_query::{Expr, Func, Order, Query};
+use sea_query::{Expr, Func, OnConflict, Order, Query};
 
 fn field(entity: Entity, name: &str) -> Result<&'static Field> {
     entity.field(name).ok_or_else(|| StoreError::Internal(format!("{} has no field {name}", entity.name())))
@@ -428,6 +428,76 @@ fn field_values(row: &Row, name: &str, kind: IdentityKind) -> Vec<String> {
 fn identity_values(row: Option<&Row>, kind: IdentityKind) -> std::collections::BTreeSet<String> {
     let fields = IDENTITY_FIELDS.iter().filter(|(_, k)| *k == kind);
     row.map(|r| fields.flat_map(|(name, _)| field_values(r, name, kind)).collect()).unwrap_or_default()
+}
+
+/// [`after_write`] for records just created, many at once (an import's batches): the same rules,
+/// each in a few set-based statements for the whole batch instead of a few for every record. A
+/// phone or e-mail that is already another person's — in the table or earlier in the batch — is
+/// refused as a single write refuses it.
+pub(crate) async fn after_create_many(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, rows: &[Row]) -> Result<()> {
+    /// Identity rows per insert: five bound values each, under SQLite's limit of bound values.
+    const PER_STATEMENT: usize = 4_000;
+    let ws = actor.ws_id();
+    crate::activity_clock::after_create_many(conn, backend, ws, rows).await?;
+    crate::search::after_create_many(conn, backend, ws, rows).await?;
+    crate::stage_history::after_create_many(conn, backend, ws, rows).await?;
+    for kind in [IdentityKind::Phone, IdentityKind::Email, IdentityKind::Telegram, IdentityKind::Whatsapp] {
+        // value → (person, field it is reported on, when), the first person of the batch to hold it.
+        let mut wanted: std::collections::BTreeMap<String, (i64, &'static str, Option<i64>)> = std::collections::BTreeMap::new();
+        for row in rows.iter().filter(|r| r.entity == Entity::Person) {
+            for (name, _) in IDENTITY_FIELDS.iter().filter(|(_, k)| *k == kind) {
+                for value in field_values(row, name, kind) {
+                    match wanted.get(&value) {
+                        Some((other, _, _)) if *other != row.id() => {
+                            return Err(StoreError::conflict(
+                                *name,
+                                RecordMsg::IdentityTaken { id: *other, what: kind.as_str().to_string() },
+                            ))
+                        }
+                        Some(_) => {}
+                        None => {
+                            wanted.insert(value, (row.id(), *name, row.get("updated_at").as_int()));
+                        }
+                    }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            continue;
+        }
+        // Inserted where free; a value the table already holds is not inserted, and is refused
+        // below. No look-up first: the unique index is the check, so the statement's cost does
+        // not depend on how many identities the transaction has written already (PostgreSQL
+        // plans a look-up by a list of values on a table grown in the same transaction as if it
+        // were empty, and scans it).
+        let rows: Vec<_> = wanted.iter().collect();
+        let mut inserted = std::collections::BTreeSet::new();
+        for chunk in rows.chunks(PER_STATEMENT) {
+            let mut ins = Query::insert();
+            ins.into_table(col("identities")).columns(["workspace_id", "person_id", "kind", "value", "created_at"].map(col));
+            for (value, (person, _, at)) in chunk {
+                ins.values([ws.into(), (*person).into(), kind.as_str().into(), value.as_str().into(), (*at).into()])
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+            }
+            ins.on_conflict(OnConflict::columns(["workspace_id", "kind", "value"].map(col)).do_nothing().to_owned());
+            ins.returning_col(col("value"));
+            for r in conn.query_all(backend.build(&ins)).await? {
+                inserted.insert(r.try_get::<String>("", "value")?);
+            }
+        }
+        if let Some((value, (_, name, _))) = wanted.iter().find(|(v, _)| !inserted.contains(*v)) {
+            let q = Query::select()
+                .column(col("person_id"))
+                .from(col("identities"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("kind")).eq(kind.as_str()))
+                .and_where(Expr::col(col("value")).eq(value.as_str()))
+                .to_owned();
+            let other = scalar_i64(conn, backend, &q).await?.unwrap_or(0);
+            return Err(StoreError::conflict(*name, RecordMsg::IdentityTaken { id: other, what: kind.as_str().to_string() }));
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the identities table in step with a person's contact fields, the search words in step

@@ -344,6 +344,30 @@ pub(crate) async fn after_write(
     Ok(())
 }
 
+/// [`after_write`] for records just created, many at once: their words in a few multi-row
+/// inserts instead of one a record.
+pub(crate) async fn after_create_many(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    rows: &[crate::records::Row],
+) -> Result<()> {
+    /// Rows per INSERT: four values each, under SQLite's limit of bound values.
+    const PER_INSERT: usize = 4_000;
+    let mut all = Vec::new();
+    for row in rows {
+        let Some(field) = indexed_field(row.entity) else { continue };
+        let text = row.get(field).as_text().unwrap_or_default();
+        all.extend(terms(text).into_iter().map(|t| (ws, row.entity.name(), row.id(), t)));
+    }
+    for chunk in all.chunks(PER_INSERT) {
+        if let Some(stmt) = insert_terms(backend, chunk)? {
+            conn.execute(stmt).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A deleted record is no longer found.
 pub(crate) async fn after_delete(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, entity: Entity, id: i64) -> Result<()> {
     if indexed_field(entity).is_some() {

@@ -73,6 +73,29 @@ pub(crate) async fn after_write(conn: &impl ConnectionTrait, backend: DbBackend,
     insert(conn, backend, &[stay]).await
 }
 
+/// [`after_write`] for deals just created, many at once: each one's first stay, in multi-row
+/// inserts.
+pub(crate) async fn after_create_many(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, rows: &[Row]) -> Result<()> {
+    let stays: Vec<Stay> = rows
+        .iter()
+        .filter(|row| row.entity == Entity::Deal)
+        .filter_map(|row| {
+            let (stage, pipeline) = (row.get("stage_id").as_int()?, row.get("pipeline_id").as_int()?);
+            let at = row.get("stage_entered_at").as_int().or_else(|| row.get("updated_at").as_int()).unwrap_or(0);
+            Some(Stay {
+                workspace_id: ws,
+                deal_id: row.id(),
+                pipeline_id: pipeline,
+                stage_id: stage,
+                from_stage_id: None,
+                entered_at: at,
+                left_at: None,
+            })
+        })
+        .collect();
+    insert(conn, backend, &stays).await
+}
+
 /// Writes stays in multi-row inserts.
 pub(crate) async fn insert(conn: &impl ConnectionTrait, backend: DbBackend, stays: &[Stay]) -> Result<()> {
     // Seven values a row, under SQLite's limit of bound values per statement.

@@ -14,6 +14,7 @@ crate::both_dbs!(
     an_amocrm_csv_in_windows_1251_imports_dry_then_for_real_and_rolls_back,
     a_bitrix24_html_xls_and_a_pipedrive_xlsx_import_with_their_counts,
     persons_are_updated_as_duplicates_and_restored_by_rollback,
+    every_phone_and_email_of_an_amocrm_row_is_kept_matched_merged_and_rolled_back,
     bad_files_are_refused_with_their_reason,
 );
 
@@ -298,6 +299,63 @@ async fn persons_are_updated_as_duplicates_and_restored_by_rollback(app: TestApp
     let (_, p) = app.get(&app.t.admin, &format!("/api/v1/persons/{olga}")).await;
     assert_eq!((p["data"]["name"].as_str(), p["data"]["job_title"].as_str()), (Some("Ольга"), Some("Бухгалтер")));
     assert_eq!(live(&app, "persons").await.len(), 1);
+}
+
+/// amoCRM's deal export with two phone columns (a cell holding two numbers) and two e-mail
+/// columns. Анна is in the base under the number the file gives as her mobile one.
+const AMO_PHONES_CSV: &str = "ID;Название сделки;Бюджет;Этап сделки;Воронка;Ответственный;Основной контакт;Рабочий телефон;Мобильный телефон;Рабочий email;Личный email\n\
+201;Станки;100 000;Новый;Клиенты;m1;Борис;\"+7 (912) 000-00-01, 8 912 000-00-02\";+7 912 000-00-03;boris@work.ru;\"boris@home.ru; BORIS@work.ru\"\n\
+202;Запчасти;5 000;Новый;Клиенты;m1;Анна Сергеевна;+7 495 222-33-44;8 (903) 111-22-33;anna@new.ru;\n\
+203;Сервис;1 000;Новый;Клиенты;m1;Борис Иванов;;+79120000002;;\n";
+
+async fn every_phone_and_email_of_an_amocrm_row_is_kept_matched_merged_and_rolled_back(app: TestApp) {
+    let a = &app.t.admin;
+    let anna = app.create(a, "persons", json!({"name": "Анна", "phone": "8 903 111-22-33", "email": "anna@old.ru"})).await;
+    let v = uploaded(&app, "entity=deal&file_name=amocrm_deals.csv", cp1251(AMO_PHONES_CSV), "text/csv").await;
+    let cols: Vec<Option<&str>> = v["data"]["settings"]["columns"].as_array().unwrap().iter().map(Value::as_str).collect();
+    assert_eq!(&cols[7..], [Some("person_phone"), Some("person_phone"), Some("person_email"), Some("person_email")], "{v}");
+    let id = v["data"]["id"].as_i64().unwrap();
+    let r = run(&app, id, json!({"duplicates": "update"})).await;
+    assert_eq!(counts(&r), (3, 0, 0, 0), "{r}");
+    assert_eq!(r["persons_created"].as_i64(), Some(1), "Борис once, though two rows name him: {r}");
+
+    let deals = live(&app, "deals").await;
+    let person_of = |t: &str| deals.iter().find(|d| d["title"] == t).unwrap()["person_id"].as_i64().unwrap();
+    let boris = person_of("Станки");
+    assert_eq!(person_of("Сервис"), boris, "the third row's number is Борис's second");
+    assert_eq!(person_of("Запчасти"), anna, "Анна is found by the number the file gives second");
+    let (_, b) = app.get(a, &format!("/api/v1/persons/{boris}")).await;
+    let b = &b["data"];
+    assert_eq!((b["phone"].as_str(), &b["other_phones"]), (Some("+79120000001"), &json!(["+79120000002", "+79120000003"])), "{b}");
+    assert_eq!((b["email"].as_str(), &b["other_emails"]), (Some("boris@work.ru"), &json!(["boris@home.ru"])), "{b}");
+    let (_, p) = app.get(a, &format!("/api/v1/persons/{anna}")).await;
+    let p = &p["data"];
+    assert_eq!(
+        (p["name"].as_str(), p["phone"].as_str(), &p["other_phones"]),
+        (Some("Анна Сергеевна"), Some("+79031112233"), &json!(["+74952223344"])),
+        "{p}"
+    );
+    assert_eq!((p["email"].as_str(), &p["other_emails"]), (Some("anna@old.ru"), &json!(["anna@new.ru"])), "{p}");
+    // Search finds Анна by the number the import added, in another spelling.
+    let (_, found) = app.get(a, "/api/v1/search?q=8%20495%20222%2033%2044").await;
+    assert!(found.to_string().contains("Анна Сергеевна"), "{found}");
+    assert_error(&app.post(a, "/api/v1/persons", json!({"name": "Клон", "phone": "89120000003"})).await, 409, "conflict", Some("phone"));
+
+    // The rollback: the deals and Борис go, Анна is as she was, the numbers are free again.
+    let (s, rb) = app.post(a, &format!("/api/v1/imports/{id}/rollback"), json!({})).await;
+    assert_eq!((s, rb["data"]["deleted"].as_i64(), rb["data"]["restored"].as_i64()), (StatusCode::OK, Some(4), Some(1)), "{rb}");
+    let (_, p) = app.get(a, &format!("/api/v1/persons/{anna}")).await;
+    let p = &p["data"];
+    assert_eq!(
+        (p["name"].as_str(), p["phone"].as_str(), p["email"].as_str()),
+        (Some("Анна"), Some("+79031112233"), Some("anna@old.ru")),
+        "{p}"
+    );
+    assert_eq!((&p["other_phones"], &p["other_emails"]), (&Value::Null, &Value::Null), "{p}");
+    for phone in ["+7 495 222-33-44", "89120000003"] {
+        let (s, v) = app.post(a, "/api/v1/persons", json!({"name": "Новый", "phone": phone})).await;
+        assert_eq!(s, StatusCode::CREATED, "{phone}: {v}");
+    }
 }
 
 async fn bad_files_are_refused_with_their_reason(app: TestApp) {
