@@ -25,6 +25,7 @@ pub mod plan;
 pub mod regulation;
 pub mod report;
 pub mod requisites;
+pub mod schedule;
 pub mod schema;
 pub mod search;
 pub mod spend;

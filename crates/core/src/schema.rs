@@ -296,6 +296,8 @@ const USER: &[Field] = &[
     Field::new("email", Kind::Email).req().sort(),
     Field::new("name", Kind::Text(NAME)).req().sort(),
     Field::new("phone", Kind::Phone),
+    // The telephony extension routing answers with (issue 22).
+    Field::new("extension", Kind::Text(32)),
     Field::new("role", Kind::Enum(Role::ALL)).req(),
     Field::new("team_id", Kind::Ref(Entity::Team)),
     Field::new("active", Kind::Bool),

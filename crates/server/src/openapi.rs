@@ -21,6 +21,8 @@ mod imports_paths;
 mod marketing_paths;
 #[path = "openapi_plans.rs"]
 mod plans_paths;
+#[path = "openapi_team.rs"]
+mod team_paths;
 
 /// The lists that page with `limit` (1 to 500) and `cursor` beyond the record collections,
 /// which describe their own.
@@ -365,6 +367,7 @@ pub fn document() -> OpenApi {
     channels_paths::add(&mut paths);
     audit_paths::add(&mut paths);
     plans_paths::add(&mut paths);
+    team_paths::add(&mut paths);
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
     export_paths::add(&mut paths);

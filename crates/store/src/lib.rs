@@ -45,6 +45,7 @@ mod sql;
 mod sqlite_fn;
 pub mod stage_history;
 pub mod tabular;
+pub mod team;
 pub mod timeline;
 pub mod today;
 pub mod views;

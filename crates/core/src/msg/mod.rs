@@ -30,6 +30,7 @@ mod records;
 mod regulation;
 mod report;
 mod spend;
+mod team;
 
 pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
@@ -45,6 +46,7 @@ pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
 pub use report::ReportMsg;
 pub use spend::SpendMsg;
+pub use team::TeamMsg;
 
 /// A language the product speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -321,6 +323,7 @@ areas!(
     ReportMsg,
     PlanMsg,
     SpendMsg,
+    TeamMsg,
     ImportMsg,
     DocumentMsg,
     FileMsg,

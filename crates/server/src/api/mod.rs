@@ -16,6 +16,7 @@ pub mod reports;
 pub mod search;
 pub mod session;
 pub mod spend;
+pub mod team;
 pub mod tokens;
 pub mod users;
 pub mod workspace;

@@ -45,6 +45,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("analytics", include_str!("../../i18n/analytics.ini")),
     ("backup", include_str!("../../i18n/backup.ini")),
     ("imports", include_str!("../../i18n/imports.ini")),
+    ("team", include_str!("../../i18n/team.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

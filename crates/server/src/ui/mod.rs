@@ -36,6 +36,7 @@ pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod spend;
+pub mod team;
 pub mod today;
 pub mod tokens;
 
@@ -80,6 +81,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(reports::routes())
         .merge(plans::routes())
         .merge(spend::routes())
+        .merge(team::routes())
         .merge(imports::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
@@ -230,7 +232,7 @@ impl Ctx {
 
 /// The pages the top menu keeps under "More": used less often than a day's work, so the bar
 /// fits a 1280 px screen in either language.
-pub const NAV_MORE: &[&str] = &["invoices", "duplicates", "intake", "imports", "settings"];
+pub const NAV_MORE: &[&str] = &["invoices", "team", "duplicates", "intake", "imports", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;

@@ -57,6 +57,7 @@ mod reports_scheduled;
 mod reports_stage_time;
 mod search;
 mod security;
+mod team;
 mod ui;
 mod ui_assistants;
 mod ui_audit;

@@ -31,6 +31,9 @@ pub(crate) async fn run(ctx: &RunCtx<'_>) -> Result<Vec<Planned>> {
         "pool" => active_users(&ctx.db.read, ctx.backend(), ctx.ws(), Some(&pool), None).await?,
         _ => active_users(&ctx.db.read, ctx.backend(), ctx.ws(), None, Some(Role::Manager)).await?,
     };
+    // Clients go only to people at work: nobody on vacation, sick leave or a day off today.
+    let absent = crate::team::absent_now(&ctx.db.read, ctx.backend(), ctx.ws(), &ctx.actor.ws.timezone, ctx.now).await?;
+    let candidates: Vec<i64> = candidates.into_iter().filter(|c| !absent.contains(c)).collect();
     let mut loads = open_deal_loads(ctx).await?;
     let mut last = None;
     let names = user_names(ctx).await?;

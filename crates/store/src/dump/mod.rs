@@ -83,6 +83,8 @@ pub const TABLES: &[&str] = &[
     "import_keys",
     "calendar_feeds",
     "note_mentions",
+    "work_schedules",
+    "schedule_exceptions",
 ];
 
 /// Tables that exist but are never dumped: the migrations' own bookkeeping (the target is

@@ -7,10 +7,11 @@
 use crate::error::{Result, StoreError};
 use crate::intake::client::{self, EventCtx, Landing, DEFAULT_CALLBACK_MINUTES};
 use crate::sql::col;
-use poryadok_core::domain::{ActivityType, IdentityKind};
+use crate::team::{RouteAsk, RouteMode};
+use poryadok_core::domain::{ActivityType, CallDirection, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{self as read, display_phone, CallEvent, CallMapping, Words};
-use poryadok_core::msg::IntakeMsg;
+use poryadok_core::msg::{IntakeMsg, Msg, TeamMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
@@ -78,10 +79,13 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
     }
     let words = Words::new(&ctx.actor.ws.locale);
     let shown = display_phone(&call.client_phone);
+    let mut routed = None;
     let (person, new_person) = match client::person_by_identity(ctx, conn, IdentityKind::Phone, &call.client_phone).await? {
         Some(p) => (p, false),
         None => {
-            let owner = client::assign_owner(ctx, conn).await?;
+            let r = client::assign_owner_routed(ctx, conn).await?;
+            let owner = r.user_id;
+            routed = Some(r);
             let fields = Map::from_iter([("phone".to_string(), json!(call.client_phone))]);
             (client::create_person(ctx, conn, &shown, fields, &[], owner).await?, true)
         }
@@ -129,6 +133,29 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         "deal_created": new_deal,
         "activity_id": call_row.id(),
     });
+    // An inbound call names whom it should reach: the owner on shift, else a colleague on shift.
+    let mut route_to = owner;
+    if not_lead.is_none() && call.direction == CallDirection::Inbound {
+        let r = match routed {
+            Some(r) => r,
+            None => {
+                let mode = ctx
+                    .source
+                    .config
+                    .get("shift_routing")
+                    .and_then(Json::as_str)
+                    .and_then(RouteMode::parse)
+                    .unwrap_or(RouteMode::RoundRobin);
+                let ask = RouteAsk { owner, pool: None, mode, remember: call.is_missed() };
+                crate::team::route(conn, ctx.db.backend, ctx.actor.ws_id(), &ctx.actor.ws.timezone, ctx.received_at, ask).await?
+            }
+        };
+        let head = matches!(r.reason, TeamMsg::RouteHeadNobodyOnShift {});
+        result["owner_on_shift"] = json!(r.owner_on_shift.unwrap_or(!head));
+        result["route_user_id"] = json!(r.user_id);
+        result["route_reason"] = json!(Msg::from(r.reason).code());
+        route_to = r.user_id.or(owner);
+    }
     if let Some(reason) = not_lead {
         result["not_lead"] = json!(reason);
     } else if call.is_missed() {
@@ -144,7 +171,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
             "deal_id": deal,
             "person_id": person,
         });
-        let assignee = match owner {
+        let assignee = match route_to {
             Some(o) => Some(o),
             None => client::assign_owner(ctx, conn).await?,
         };

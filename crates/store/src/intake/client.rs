@@ -250,9 +250,20 @@ pub(crate) async fn person_owner(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait
 /// Who gets what a source creates: the source's owner when set and active, else the next user of
 /// its pool (or of the active managers) in round-robin.
 pub(crate) async fn assign_owner(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait) -> Result<Option<i64>> {
+    Ok(assign_owner_routed(ctx, conn).await?.user_id)
+}
+
+/// [`assign_owner`] with the reason: when the workspace keeps work schedules only people on shift
+/// are chosen, and with nobody on shift the head of sales gets the client (`route_head_nobody_on_shift`).
+pub(crate) async fn assign_owner_routed(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait) -> Result<crate::team::Routed> {
+    use poryadok_core::msg::TeamMsg;
+    let now = ctx.db.clock.now_ms();
+    let tz = &ctx.actor.ws.timezone;
+    let sched = crate::team::load(conn, ctx.backend(), ctx.ws(), tz, crate::team::today(tz, now)).await?;
+    let routed = |user_id, reason| crate::team::Routed { user_id, reason, owner_on_shift: None };
     if let Some(o) = ctx.routing_id("owner_id") {
-        if active_users(ctx, conn, Some(&[o]), None).await?.contains(&o) {
-            return Ok(Some(o));
+        if active_users(ctx, conn, Some(&[o]), None).await?.contains(&o) && sched.on_shift(o, now) {
+            return Ok(routed(Some(o), TeamMsg::RouteNewClient {}));
         }
     }
     let pool: Option<Vec<i64>> =
@@ -261,12 +272,17 @@ pub(crate) async fn assign_owner(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait
         Some(p) if !p.is_empty() => active_users(ctx, conn, Some(p), None).await?,
         _ => active_users(ctx, conn, None, Some(Role::Manager)).await?,
     };
+    let candidates: Vec<i64> = candidates.into_iter().filter(|c| sched.on_shift(*c, now)).collect();
+    if candidates.is_empty() && sched.used {
+        let head = crate::regulation::head_of(conn, ctx.backend(), ctx.ws(), None).await?;
+        return Ok(routed(head, TeamMsg::RouteHeadNobodyOnShift {}));
+    }
     // New clients rotate across the workspace's sources; a source with its own pool rotates alone.
     let key = match &pool {
         Some(p) if !p.is_empty() => format!("intake:{}", ctx.source.id),
         _ => "intake".to_string(),
     };
-    round_robin(conn, ctx.backend(), ctx.ws(), &key, &candidates, ctx.db.clock.now_ms()).await
+    Ok(routed(round_robin(conn, ctx.backend(), ctx.ws(), &key, &candidates, now).await?, TeamMsg::RouteNewClient {}))
 }
 
 async fn active_users(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, ids: Option<&[i64]>, role: Option<Role>) -> Result<Vec<i64>> {
