@@ -978,6 +978,61 @@ async fn insert_pending(conn: &DatabaseTransaction, db: &Db, actor: &Actor, p: &
     Ok(all)
 }
 
+/// What an import did to one record, for its rollback: `created`, or `updated` with the fields'
+/// values before.
+type Done = (Entity, i64, &'static str, Option<Json>);
+
+/// Inserts the pending records, if any ([`insert_pending`]), and notes each as created by the
+/// import; their ids in row order.
+async fn insert_new(
+    conn: &DatabaseTransaction,
+    db: &Db,
+    actor: &Actor,
+    p: &Pending,
+    import_id: i64,
+    now: i64,
+    records: &mut Vec<Done>,
+) -> Result<Vec<i64>> {
+    if p.rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = insert_pending(conn, db, actor, p, import_id, now).await?;
+    records.extend(ids.iter().map(|id| (p.entity, *id, "created", None)));
+    Ok(ids)
+}
+
+/// The id of a row's record: found, or the `i`th of the new ones.
+fn record_of(f: Option<Found>, new_ids: &[i64]) -> Option<i64> {
+    match f? {
+        Found::Key(id) | Found::Identity(id) => Some(id),
+        Found::Here(i) => new_ids.get(i as usize).copied(),
+    }
+}
+
+/// What became of a row whose record was found and updated ([`Db::update_recorded`]):
+/// `updated` (noted for the rollback), `skipped` (nothing changed) or `failed` (the update was
+/// refused; the reason joins the report's errors).
+fn row_outcome(
+    updated: std::result::Result<Option<Json>, Msg>,
+    entity: Entity,
+    id: i64,
+    line: u64,
+    records: &mut Vec<Done>,
+    errors: &mut Vec<FailedRow>,
+) -> &'static str {
+    match updated {
+        Ok(Some(before)) => {
+            records.push((entity, id, "updated", Some(before)));
+            "updated"
+        }
+        Ok(None) => "skipped",
+        Err(e) => {
+            errors.push(fail(line, "", "invalid", e));
+            "failed"
+        }
+    }
+}
+
 /// A stored import's row.
 struct Stored {
     import: Import,
@@ -1376,7 +1431,7 @@ impl Db {
         let first_stage = |p: i64| choices.stages.iter().find(|(_, sp, _)| *sp == p).map(|(id, _, _)| *id);
         let last_stage = |p: i64| choices.stages.iter().rev().find(|(_, sp, _)| *sp == p).map(|(id, _, _)| *id);
         let owner_default = (actor.user_id() != 0).then_some(actor.user_id());
-        let mut records: Vec<(Entity, i64, &'static str, Option<Json>)> = Vec::new();
+        let mut records: Vec<Done> = Vec::new();
         let mut keys: Vec<(Entity, String, i64)> = Vec::new();
 
         // 3. Organizations: found, or new (one per name / tax id / id in the file).
@@ -1455,33 +1510,15 @@ impl Db {
                 if !r.custom.is_empty() {
                     body.insert("custom".into(), Json::Object(r.custom.clone()));
                 }
-                match self.update_recorded(tx, actor, Entity::Organization, id, body, None).await? {
-                    Ok(Some(before)) => {
-                        records.push((Entity::Organization, id, "updated", Some(before)));
-                        org_outcome[n] = Some("updated");
-                    }
-                    Ok(None) => org_outcome[n] = Some("skipped"),
-                    Err(e) => {
-                        report.errors.push(fail(r.line, "", "invalid", e));
-                        org_outcome[n] = Some("failed");
-                    }
-                }
+                let updated = self.update_recorded(tx, actor, Entity::Organization, id, body, None).await?;
+                org_outcome[n] = Some(row_outcome(updated, Entity::Organization, id, r.line, &mut records, &mut report.errors));
             } else {
                 org_outcome[n] = Some("skipped");
             }
         }
-        let org_ids = if orgs.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &orgs, imp.id, now).await? };
+        let org_ids = insert_new(tx, self, actor, &orgs, imp.id, now, &mut records).await?;
         report.organizations_created = org_ids.len() as u64;
-        let org_id = |f: Option<Found>| -> Option<i64> {
-            match f? {
-                Found::Key(id) | Found::Identity(id) => Some(id),
-                Found::Here(i) => org_ids.get(i as usize).copied(),
-            }
-        };
-        for (i, id) in org_ids.iter().enumerate() {
-            records.push((Entity::Organization, *id, "created", None));
-            let _ = i;
-        }
+        let org_id = |f: Option<Found>| record_of(f, &org_ids);
         progress(total / 4, total);
 
         // 4. Persons: found by id, phone or e-mail, or new. Every phone and e-mail is one
@@ -1594,20 +1631,14 @@ impl Db {
                             body.clear();
                         }
                         let more = free(&claimed, Owner::There(id));
-                        match self.update_recorded(tx, actor, Entity::Person, id, body, Some(&more)).await? {
-                            Ok(Some(before)) => {
-                                for x in &contacts {
-                                    claimed.entry(key_of(x)).or_insert(Owner::There(id));
-                                }
-                                records.push((Entity::Person, id, "updated", Some(before)));
-                                person_outcome[n] = Some("updated");
-                            }
-                            Ok(None) => person_outcome[n] = Some("skipped"),
-                            Err(e) => {
-                                report.errors.push(fail(r.line, "", "invalid", e));
-                                person_outcome[n] = Some("failed");
+                        let updated = self.update_recorded(tx, actor, Entity::Person, id, body, Some(&more)).await?;
+                        let outcome = row_outcome(updated, Entity::Person, id, r.line, &mut records, &mut report.errors);
+                        if outcome != "failed" {
+                            for x in &contacts {
+                                claimed.entry(key_of(x)).or_insert(Owner::There(id));
                             }
                         }
+                        person_outcome[n] = Some(outcome);
                     } else {
                         person_outcome[n] = Some("skipped");
                     }
@@ -1623,17 +1654,9 @@ impl Db {
             values.extend(np.contacts.fields());
             persons.push(&values, np.created_at);
         }
-        let person_ids = if persons.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &persons, imp.id, now).await? };
+        let person_ids = insert_new(tx, self, actor, &persons, imp.id, now, &mut records).await?;
         report.persons_created = person_ids.len() as u64;
-        for id in &person_ids {
-            records.push((Entity::Person, *id, "created", None));
-        }
-        let person_id = |f: Option<Found>| -> Option<i64> {
-            match f? {
-                Found::Key(id) | Found::Identity(id) => Some(id),
-                Found::Here(i) => person_ids.get(i as usize).copied(),
-            }
-        };
+        let person_id = |f: Option<Found>| record_of(f, &person_ids);
         progress(total / 2, total);
 
         // 5. Deals: found by id (a re-import), or new.
@@ -1680,17 +1703,8 @@ impl Db {
                         if !r.custom.is_empty() {
                             body.insert("custom".into(), Json::Object(r.custom.clone()));
                         }
-                        match self.update_recorded(tx, actor, Entity::Deal, *id, body, None).await? {
-                            Ok(Some(before)) => {
-                                records.push((Entity::Deal, *id, "updated", Some(before)));
-                                deal_outcome[n] = Some("updated");
-                            }
-                            Ok(None) => deal_outcome[n] = Some("skipped"),
-                            Err(e) => {
-                                report.errors.push(fail(r.line, "", "invalid", e));
-                                deal_outcome[n] = Some("failed");
-                            }
-                        }
+                        let updated = self.update_recorded(tx, actor, Entity::Deal, *id, body, None).await?;
+                        deal_outcome[n] = Some(row_outcome(updated, Entity::Deal, *id, r.line, &mut records, &mut report.errors));
                     } else {
                         deal_outcome[n] = Some("skipped");
                     }
@@ -1750,16 +1764,8 @@ impl Db {
                 deal_outcome[n] = Some("created");
             }
         }
-        let deal_ids = if deals.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &deals, imp.id, now).await? };
-        for id in &deal_ids {
-            records.push((Entity::Deal, *id, "created", None));
-        }
-        let deal_id = |f: Option<Found>| -> Option<i64> {
-            match f? {
-                Found::Key(id) | Found::Identity(id) => Some(id),
-                Found::Here(i) => deal_ids.get(i as usize).copied(),
-            }
-        };
+        let deal_ids = insert_new(tx, self, actor, &deals, imp.id, now, &mut records).await?;
+        let deal_id = |f: Option<Found>| record_of(f, &deal_ids);
         progress(total * 3 / 4, total);
 
         // 6. Counts, keys, notes and tasks of the rows whose record is new.
@@ -1842,12 +1848,8 @@ impl Db {
         }
         report.failed = report.errors.iter().map(|e| e.line).collect::<BTreeSet<_>>().len() as u64;
         report.skipped = report.rows - report.created - report.updated - report.failed;
-        let note_ids = if notes.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &notes, imp.id, now).await? };
-        let task_ids = if tasks.rows.is_empty() { Vec::new() } else { insert_pending(tx, self, actor, &tasks, imp.id, now).await? };
-        report.notes_created = note_ids.len() as u64;
-        report.tasks_created = task_ids.len() as u64;
-        records.extend(note_ids.iter().map(|id| (Entity::Note, *id, "created", None)));
-        records.extend(task_ids.iter().map(|id| (Entity::Activity, *id, "created", None)));
+        report.notes_created = insert_new(tx, self, actor, &notes, imp.id, now, &mut records).await?.len() as u64;
+        report.tasks_created = insert_new(tx, self, actor, &tasks, imp.id, now, &mut records).await?.len() as u64;
         report.errors.sort_by_key(|e| e.line);
 
         // 7. What this import did, for its rollback, and the other CRM's ids.
