@@ -70,6 +70,13 @@ struct DbArgs {
     /// writes on a power cut; for measuring what durability costs only).
     #[arg(long, global = true, env = "PORYADOK_SQLITE_COMMIT", default_value = "group", hide = true)]
     sqlite_commit: String,
+    /// The directory files on cards are kept in (content-addressed). Default: `files` beside
+    /// the SQLite database file, or `./files` with PostgreSQL. Also PORYADOK_FILES_DIR.
+    #[arg(long, global = true, env = "PORYADOK_FILES_DIR")]
+    files_dir: Option<std::path::PathBuf>,
+    /// The largest file that may be attached, in MiB. Also PORYADOK_MAX_FILE_MB.
+    #[arg(long, global = true, env = "PORYADOK_MAX_FILE_MB", default_value_t = 25)]
+    max_file_mb: u64,
 }
 
 impl DbArgs {
@@ -82,6 +89,16 @@ impl DbArgs {
             return Ok(DatabaseUrl::new(u.trim()));
         }
         Ok(DatabaseUrl::new("sqlite://poryadok.db"))
+    }
+
+    /// Where files on cards go: `--files-dir`, else `files` beside the SQLite file (or in the
+    /// working directory with PostgreSQL).
+    fn file_store(&self) -> Result<poryadok_store::files::FileStore> {
+        let dir = match &self.files_dir {
+            Some(d) => d.clone(),
+            None => default_files_dir(&self.url()?),
+        };
+        Ok(poryadok_store::files::FileStore::local(dir, self.max_file_mb.max(1) * 1024 * 1024))
     }
 
     /// The replica's URL, if one is configured.
@@ -118,6 +135,16 @@ impl DbArgs {
             Err(e) => eprintln!("warning: the read database {read} does not answer ({e}); reports and the dashboard fail until it does"),
         }
         Ok(db)
+    }
+}
+
+/// `files` beside a SQLite database file; `./files` for PostgreSQL or an in-memory database.
+fn default_files_dir(url: &DatabaseUrl) -> std::path::PathBuf {
+    let path = url.expose().strip_prefix("sqlite://").or_else(|| url.expose().strip_prefix("sqlite:")).unwrap_or("");
+    let path = path.split('?').next().unwrap_or("");
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !url.is_postgres() && !path.is_empty() && !path.contains(":memory:") => dir.join("files"),
+        _ => std::path::PathBuf::from("files"),
     }
 }
 
@@ -647,8 +674,11 @@ async fn serve(
         Some(smtp) => println!("e-mail copies of notifications go through {smtp:?}"),
         None => println!("e-mail copies of notifications are off (no --smtp-url)"),
     }
+    let files = args.file_store()?;
+    println!("files on cards are kept in {}", files.blobs.describe());
     let mut state = AppState::new(db.clone()).with_smtp(smtp);
     state.security = security;
+    state.files = files;
     if let Some(demo_deals) = demo_deals {
         if db.workspace_ids().await?.is_empty() {
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");

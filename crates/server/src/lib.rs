@@ -58,6 +58,8 @@ pub struct AppState {
     /// the first page that listens.
     pub live: Arc<tokio::sync::Notify>,
     pub live_listening: Arc<std::sync::Once>,
+    /// Where files on cards are kept and how large one may be (`--files-dir`, `--max-file-mb`).
+    pub files: poryadok_store::files::FileStore,
 }
 
 impl AppState {
@@ -75,6 +77,11 @@ impl AppState {
             security: security::Settings::default(),
             live: Arc::new(tokio::sync::Notify::new()),
             live_listening: Arc::new(std::sync::Once::new()),
+            // Tests and embedders; `poryadok serve` always names the directory (docs/FILES.md).
+            files: poryadok_store::files::FileStore::local(
+                std::env::temp_dir().join("poryadok-files"),
+                poryadok_store::files::DEFAULT_MAX_BYTES,
+            ),
         }
     }
 
@@ -140,6 +147,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/team/calendar", get(api::team::calendar))
         .route("/api/v1/routing", get(api::team::routing))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
+        .route("/api/v1/workspace/requisites", get(api::requisites::get).put(api::requisites::put))
+        .route("/api/v1/{entity}/{id}/files", get(api::files::list).post(api::files::upload).layer(DefaultBodyLimit::disable()))
+        .route("/api/v1/files/{id}", get(api::files::get).delete(api::files::delete))
+        .route("/api/v1/files/{id}/content", get(api::files::content))
         .route("/api/v1/export", get(api::export::export))
         .route("/api/v1/pipelines/{id}/board", get(reports::board))
         .route("/api/v1/reports/{name}", get(reports::report))

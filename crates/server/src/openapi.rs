@@ -15,6 +15,8 @@ mod audit_paths;
 mod channels_paths;
 #[path = "openapi_export.rs"]
 mod export_paths;
+#[path = "openapi_files.rs"]
+mod files_paths;
 #[path = "openapi_imports.rs"]
 mod imports_paths;
 #[path = "openapi_marketing.rs"]
@@ -370,6 +372,7 @@ pub fn document() -> OpenApi {
     team_paths::add(&mut paths);
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
+    files_paths::add(&mut paths);
     export_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()

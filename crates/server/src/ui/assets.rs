@@ -20,6 +20,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/htmx.min.js")),
     ("form.css", "text/css; charset=utf-8", include_bytes!("../../assets/form.css")),
     ("form.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/form.js")),
+    ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/files.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
 ];
 

@@ -46,6 +46,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("backup", include_str!("../../i18n/backup.ini")),
     ("imports", include_str!("../../i18n/imports.ini")),
     ("team", include_str!("../../i18n/team.ini")),
+    ("files", include_str!("../../i18n/files.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

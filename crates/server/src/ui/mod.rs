@@ -18,6 +18,7 @@ pub mod card;
 pub mod channels;
 pub mod dashboard;
 pub mod duplicates;
+pub mod files;
 pub mod filter_fields;
 pub mod format;
 pub mod i18n;
@@ -83,6 +84,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(spend::routes())
         .merge(team::routes())
         .merge(imports::routes())
+        .merge(files::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.

@@ -145,6 +145,8 @@ pub struct StageForm {
     pub tasks: Vec<TaskRow>,
     pub sla_amount: String,
     pub sla_unit: String,
+    /// Kinds of file the stage needs, comma-separated as typed (`signed_contract, act`).
+    pub files: String,
     pub types: Vec<Choice>,
     pub units: Vec<Choice>,
     pub error: Option<Slot>,
@@ -192,11 +194,12 @@ impl StageForm {
         let mode = Some(self.mode.as_str()).filter(|m| !m.is_empty());
         let naming = (!self.template.is_empty()).then(|| json!({"template": self.template, "mode": mode.unwrap_or("apply")}));
         let sla = (!self.sla_amount.is_empty()).then(|| json!({"amount": number(&self.sla_amount), "unit": self.sla_unit}));
-        if required.is_empty() && naming.is_none() && rows.is_empty() && sla.is_none() {
+        let files = kinds_of(&self.files);
+        if required.is_empty() && naming.is_none() && rows.is_empty() && sla.is_none() && files.is_empty() {
             return (Value::Null, rows);
         }
         let tasks: Vec<Value> = rows.iter().map(|&i| self.tasks[i].to_json()).collect();
-        (json!({"required_fields": required, "naming": naming, "entry_tasks": tasks, "sla": sla}), rows)
+        (json!({"required_fields": required, "required_files": files, "naming": naming, "entry_tasks": tasks, "sla": sla}), rows)
     }
 }
 
@@ -213,6 +216,8 @@ pub struct RulesForm {
     pub ranges: Vec<RangeRow>,
     pub stages: Vec<Choice>,
     pub won: Vec<Check>,
+    /// Kinds of file winning needs, comma-separated as typed.
+    pub won_files: String,
     /// Ranges of roles this form does not offer (set through the API), kept as they are.
     kept: Vec<Value>,
     pub error: Option<Slot>,
@@ -237,9 +242,16 @@ impl RulesForm {
             roles.push(r.role);
         }
         ranges.extend(self.kept.iter().cloned());
-        let won: Vec<&str> = self.won.iter().filter(|c| c.checked).filter_map(|c| c.name.strip_prefix("won.")).collect();
+        let mut won: Vec<String> =
+            self.won.iter().filter(|c| c.checked).filter_map(|c| c.name.strip_prefix("won.")).map(str::to_string).collect();
+        won.extend(kinds_of(&self.won_files).into_iter().map(|k| format!("file.{k}")));
         (json!({"role_ranges": ranges, "won_required_fields": won}), roles)
     }
+}
+
+/// File kinds typed as a list (`signed_contract, act`): each trimmed, empty ones dropped.
+fn kinds_of(typed: &str) -> Vec<String> {
+    typed.split([',', ';', ' ']).map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect()
 }
 
 pub enum Sub {
@@ -341,6 +353,7 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
         tasks: stored["entry_tasks"].as_array().map(|a| a.iter().map(TaskRow::from_json).collect()).unwrap_or_default(),
         sla_amount: stored["sla"]["amount"].as_i64().map(|n| n.to_string()).unwrap_or_default(),
         sla_unit: stored["sla"]["unit"].as_str().unwrap_or("hours").to_string(),
+        files: stored["required_files"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
         types: activity_types(t),
         units: UNITS
             .iter()
@@ -362,6 +375,7 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
             form.tasks = (0..).take_while(|i| v.contains_key(&format!("task.{i}.subject"))).map(|i| TaskRow::from_form(v, i)).collect();
             form.sla_amount = field(v, "sla_amount");
             form.sla_unit = field(v, "sla_unit");
+            form.files = field(v, "required_files");
         }
     }
     Ok(form)
@@ -433,6 +447,7 @@ fn stage_slot(t: &T, path: &str, message: &str, rows: &[usize]) -> Slot {
     let slot = |at: String, input: String, label: &str| Slot { at, input, message: format!("{}: {message}", t.t(label)) };
     match parts.as_slice() {
         ["regulation", "required_fields", ..] => slot("required".into(), "required".into(), "settings.reg.required"),
+        ["regulation", "required_files", ..] => slot("files".into(), "files".into(), "settings.reg.files"),
         ["regulation", "naming", "mode", ..] => slot("naming".into(), "naming.mode".into(), "settings.reg.naming_mode"),
         ["regulation", "naming", ..] => slot("naming".into(), "naming.template".into(), "settings.reg.naming_template"),
         ["regulation", "sla", "unit", ..] => slot("sla".into(), "sla.unit".into(), "settings.reg.sla"),
@@ -483,12 +498,17 @@ async fn rules_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
         None => checks(requirable(t, &custom), "won", |f| won_now.contains(&f)),
         Some(v) => checks(requirable(t, &custom), "won", |f| v.contains_key(&format!("won.{f}"))),
     };
+    let won_files = match typed {
+        None => won_now.iter().filter_map(|f| f.strip_prefix("file.")).collect::<Vec<_>>().join(", "),
+        Some(v) => field(v, "won_files"),
+    };
     Ok(RulesForm {
         pipeline_id: id,
         pipeline_name: text_of(&pipeline, "name"),
         ranges,
         stages: stages.iter().map(|s| Choice { value: s.id().to_string(), label: text_of(s, "name") }).collect(),
         won,
+        won_files,
         kept,
         error: None,
     })
@@ -566,6 +586,7 @@ mod tests {
             tasks,
             sla_amount: "2".into(),
             sla_unit: "hours".into(),
+            files: "signed_contract, ".into(),
             types: Vec::new(),
             units: Vec::new(),
             error: None,

@@ -20,6 +20,7 @@ mod channels;
 mod crud;
 mod dashboard;
 mod errors;
+mod files;
 mod filters;
 mod forms;
 mod imap;

@@ -51,6 +51,8 @@ fn expansions(path: &str) -> Vec<String> {
         &["deals", "persons"]
     } else if path.ends_with("/merge") {
         &["persons", "organizations"]
+    } else if path.ends_with("/files") {
+        &["deals", "persons", "organizations", "activities", "notes"]
     } else if path.ends_with("/assistant_actions") || path.ends_with("/labels") {
         &["deals", "persons", "organizations", "activities"]
     } else {

@@ -28,6 +28,8 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Removes the bytes under `key` (nothing when there are none). The caller decides that no
     /// file row names them any more.
     async fn delete(&self, key: &str) -> Result<()>;
+    /// Where the blobs are, for the start-up log (a directory, a bucket).
+    fn describe(&self) -> String;
 }
 
 /// Blobs as files under a directory: `<root>/ab/cd/abcd…` (two levels of fan-out keep
@@ -85,6 +87,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 #[async_trait::async_trait]
 impl BlobStore for LocalDisk {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
     async fn put(&self, bytes: &[u8]) -> Result<String> {
         let key = sha256_hex(bytes);
         let path = self.path_of(&key)?;

@@ -91,6 +91,13 @@ pub(super) fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, 
         ("delete", _, Some(into)) => (merged("timeline.h.merged_into", into), Vec::new()),
         ("delete", _, None) => (show.t.t("card.h.deleted").to_string(), Vec::new()),
         (_, Some(from), _) => (merged("timeline.h.merged_from", from), changes(show, &h.changes)),
+        _ if h.changes.get("file_attached").is_some() || h.changes.get("file_removed").is_some() => {
+            let (key, file) = match h.changes.get("file_attached") {
+                Some(f) => ("files.h.attached", f),
+                None => ("files.h.removed", &h.changes["file_removed"]),
+            };
+            (show.t.fmt(key, [("name", file["name"].as_str().unwrap_or(""))].as_slice()), Vec::new())
+        }
         _ => (show.t.t("card.h.changed").to_string(), changes(show, &h.changes)),
     };
     let mut meta = Vec::new();
