@@ -89,6 +89,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// The routing answer for a caller's phone (`GET /api/v1/routing`) with `clients` people
+    /// (a workspace of its own), beside a hand-written SQL lookup of the phone's owner.
+    Routing {
+        #[arg(long, default_value_t = 5_000)]
+        clients: u64,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
+    /// The weekly call sample over `calls` answered calls of one week (a workspace of its own).
+    Sampling {
+        #[arg(long, default_value_t = 1_000_000)]
+        calls: u64,
+    },
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
         #[arg(long, default_value_t = 10_000)]
@@ -125,6 +138,8 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
         BenchCommand::Calendar { tasks, iterations } => crate::bench_calendar::run(db, tasks, iterations).await?,
+        BenchCommand::Routing { clients, iterations } => crate::bench_team::routing(db, clients, iterations).await?,
+        BenchCommand::Sampling { calls } => crate::bench_team::sampling(db, calls).await?,
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,

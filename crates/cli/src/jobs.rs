@@ -40,7 +40,7 @@ pub enum JobsCommand {
     },
 }
 
-pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::SmtpConfig>) -> Result<()> {
+pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::SmtpConfig>, telegram_api: Option<&str>) -> Result<()> {
     match cmd {
         JobsCommand::List { status, limit, workspace: ws } => {
             let ws = crate::first_workspace(db, ws).await?;
@@ -49,7 +49,7 @@ pub async fn run(db: &Db, cmd: JobsCommand, smtp: Option<poryadok_server::mail::
             }
         }
         JobsCommand::Run => {
-            let report = Worker::new(&AppState::new(db.clone()).with_smtp(smtp)).run_once().await?;
+            let report = Worker::new(&AppState::new(db.clone()).with_smtp(smtp).with_telegram_api(telegram_api)).run_once().await?;
             println!("{}", json!({"ran": report.ran, "failed": report.failed}));
         }
         JobsCommand::Retry { id, workspace: ws } => {

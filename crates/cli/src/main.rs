@@ -19,13 +19,16 @@ mod bench_audit;
 mod bench_backup;
 mod bench_calendar;
 mod bench_dashboard;
+mod bench_files;
 mod bench_import;
 mod bench_jobs;
 mod bench_lists;
 mod bench_marketing;
 mod bench_reports;
 mod bench_search;
+mod bench_team;
 mod bench_ui;
+mod calls;
 mod channels;
 mod import;
 mod intake;
@@ -161,6 +164,10 @@ struct SmtpArgs {
     /// This server's address as users open it (https://crm.example.com), for the links in e-mails.
     #[arg(long, global = true, env = "PORYADOK_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The Telegram Bot API's base URL, for replies through a workspace's bot (default
+    /// https://api.telegram.org; another one behind a proxy).
+    #[arg(long, global = true, env = "PORYADOK_TELEGRAM_API_URL")]
+    telegram_api_url: Option<String>,
 }
 
 impl SmtpArgs {
@@ -240,6 +247,11 @@ enum Command {
     /// Import organizations, persons or deals from another CRM's export (amoCRM, Bitrix24,
     /// Pipedrive, a spreadsheet); `import rollback ID` undoes one. See docs/IMPORT.md.
     Import(import::ImportArgs),
+    /// Call quality review: draw a week's sample of calls into the review queue.
+    Calls {
+        #[command(subcommand)]
+        command: calls::CallsCommand,
+    },
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
         #[command(subcommand)]
@@ -401,7 +413,8 @@ async fn run(cli: Cli) -> Result<()> {
             let public_url = cli.smtp.public_url.clone();
             let security = poryadok_server::security::Settings { trusted_proxy_header };
             let worker = (!no_worker).then_some(job_lease_ms);
-            serve(&cli.db, &addr, demo.then_some(demo_deals), worker, cli.smtp.config()?, public_url, security).await
+            let outgoing = (cli.smtp.config()?, cli.smtp.telegram_api_url.clone());
+            serve(&cli.db, &addr, demo.then_some(demo_deals), worker, outgoing, public_url, security).await
         }
         Command::Audit { command: AuditCommand::Install { workspace, params } } => {
             let db = cli.db.open().await?;
@@ -461,6 +474,12 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             r
         }
+        Command::Calls { command } => {
+            let db = cli.db.open().await?;
+            let r = calls::run(&db, command).await;
+            db.close().await;
+            r
+        }
         Command::Plans { command } => {
             let db = cli.db.open().await?;
             let r = plans::run(&db, command).await;
@@ -481,7 +500,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Jobs { command } => {
             let db = cli.db.open().await?;
-            let r = jobs::run(&db, command, cli.smtp.config()?).await;
+            let r = jobs::run(&db, command, cli.smtp.config()?, cli.smtp.telegram_api_url.as_deref()).await;
             db.close().await;
             r
         }
@@ -665,7 +684,7 @@ async fn serve(
     addr: &str,
     demo_deals: Option<u64>,
     job_lease_ms: Option<i64>,
-    smtp: Option<poryadok_server::mail::SmtpConfig>,
+    (smtp, telegram_api): (Option<poryadok_server::mail::SmtpConfig>, Option<String>),
     public_url: Option<String>,
     security: poryadok_server::security::Settings,
 ) -> Result<()> {
@@ -676,7 +695,7 @@ async fn serve(
     }
     let files = args.file_store()?;
     println!("files on cards are kept in {}", files.blobs.describe());
-    let mut state = AppState::new(db.clone()).with_smtp(smtp);
+    let mut state = AppState::new(db.clone()).with_smtp(smtp).with_telegram_api(telegram_api.as_deref());
     state.security = security;
     state.files = files;
     if let Some(demo_deals) = demo_deals {

@@ -24,6 +24,7 @@ pub mod password;
 pub mod plan;
 pub mod regulation;
 pub mod report;
+pub mod review;
 pub mod requisites;
 pub mod schedule;
 pub mod schema;

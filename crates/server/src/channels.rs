@@ -13,7 +13,7 @@ use poryadok_core::msg::{ChannelMsg, Common};
 use poryadok_core::template::{GatewayRequest, Method, SmsGateway};
 use poryadok_core::Msg;
 use poryadok_store::channels::webhooks::DeliveryTask;
-use poryadok_store::channels::OutboundMessage;
+use poryadok_store::channels::{Gateway, OutboundMessage};
 use poryadok_store::jobs::Job;
 use poryadok_store::{Actor, Db, StoreError};
 use serde_json::Value as Json;
@@ -59,11 +59,26 @@ impl Answer {
     }
 }
 
-/// Who is called: the SMS gateway or a webhook's receiver (their errors say which).
+/// The Telegram Bot API replies go through unless the server is told another base URL.
+pub const TELEGRAM_API: &str = "https://api.telegram.org";
+
+/// Who is called: the SMS gateway, a webhook's receiver, the Telegram Bot API or the WhatsApp
+/// provider (their errors say which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Peer {
     Gateway,
     Receiver,
+    Telegram,
+    WhatsApp,
+}
+
+impl Peer {
+    fn provider(self) -> String {
+        match self {
+            Peer::Telegram => "Telegram Bot API".into(),
+            _ => "WhatsApp".into(),
+        }
+    }
 }
 
 fn clipped(s: &str, n: usize) -> String {
@@ -79,6 +94,8 @@ async fn call(req: reqwest::RequestBuilder, peer: Peer) -> Answer {
             let m = match peer {
                 Peer::Gateway => ChannelMsg::GatewayAnswered { code: code.into(), answer },
                 Peer::Receiver => ChannelMsg::ReceiverAnswered { code: code.into(), answer },
+                Peer::Telegram => ChannelMsg::TelegramAnswered { code: code.into(), answer },
+                Peer::WhatsApp => ChannelMsg::WhatsappAnswered { code: code.into(), answer },
             };
             return Answer { code: Some(code), error: Some(m.into()) };
         }
@@ -87,6 +104,7 @@ async fn call(req: reqwest::RequestBuilder, peer: Peer) -> Answer {
             match peer {
                 Peer::Gateway => ChannelMsg::GatewayTimeout { seconds },
                 Peer::Receiver => ChannelMsg::ReceiverTimeout { seconds },
+                Peer::Telegram | Peer::WhatsApp => ChannelMsg::ProviderTimeout { provider: peer.provider(), seconds },
             }
             .into()
         }
@@ -95,6 +113,7 @@ async fn call(req: reqwest::RequestBuilder, peer: Peer) -> Answer {
             match peer {
                 Peer::Gateway => ChannelMsg::GatewayUnreachable { why },
                 Peer::Receiver => ChannelMsg::ReceiverUnreachable { why },
+                Peer::Telegram | Peer::WhatsApp => ChannelMsg::ProviderUnreachable { provider: peer.provider(), why },
             }
             .into()
         }
@@ -115,6 +134,11 @@ fn describe(e: &reqwest::Error) -> String {
 
 /// Sends one SMS through `gateway`.
 pub async fn send_sms(gateway: &SmsGateway, to: &str, text: &str) -> Answer {
+    send_through(gateway, to, text, Peer::Gateway).await
+}
+
+/// Sends one text through a gateway described as data (SMS, or a WhatsApp provider).
+async fn send_through(gateway: &SmsGateway, to: &str, text: &str, peer: Peer) -> Answer {
     let client = match http() {
         Ok(c) => c,
         Err(e) => return Answer { code: None, error: Some(e) },
@@ -133,7 +157,21 @@ pub async fn send_sms(gateway: &SmsGateway, to: &str, text: &str) -> Answer {
     if let Some(b) = body {
         req = req.body(b);
     }
-    call(req, Peer::Gateway).await
+    call(req, peer).await
+}
+
+/// Sends a text to a Telegram chat through a bot (`sendMessage` of the Bot API at `api`).
+async fn send_telegram(api: &str, token: &str, chat: &str, text: &str) -> Answer {
+    let client = match http() {
+        Ok(c) => c,
+        Err(e) => return Answer { code: None, error: Some(e) },
+    };
+    // A chat id is a number; the Bot API takes it as one.
+    let chat: Json = chat.parse::<i64>().map_or_else(|_| Json::String(chat.to_string()), Json::from);
+    let req = client
+        .post(format!("{}/bot{token}/sendMessage", api.trim_end_matches('/')))
+        .json(&serde_json::json!({"chat_id": chat, "text": text}));
+    call(req, Peer::Telegram).await
 }
 
 async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Result<(), Msg> {
@@ -141,16 +179,37 @@ async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Res
     match m.channel.as_str() {
         "email" => {
             let smtp = ctx.smtp.ok_or(ChannelMsg::NoSmtp {})?;
-            smtp.send_text(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body).await.map_err(failed)
+            smtp.send_in_thread(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body, &m.thread).await.map_err(failed)
+        }
+        "telegram" => {
+            let (Some(source), Some(chat)) = (m.thread.source_id, m.thread.chat_id.as_deref()) else {
+                return Err(ChannelMsg::NoTelegramChat {}.into());
+            };
+            let (name, token) = ctx.db.bot_of(ws, source).await.map_err(|e| failed(e.to_string()))?;
+            let token = token.ok_or(ChannelMsg::NoBotToken { source: name })?;
+            answer(send_telegram(ctx.telegram_api, &token, chat, &m.body).await)
+        }
+        "whatsapp" => {
+            let gateway = ctx
+                .db
+                .gateway_for(ws, Gateway::WhatsApp)
+                .await
+                .map_err(|e| failed(e.to_string()))?
+                .ok_or(ChannelMsg::NoWhatsappGateway {})?;
+            answer(send_through(&gateway, &m.recipient, &m.body, Peer::WhatsApp).await)
         }
         "sms" => {
             let gateway = ctx.db.sms_gateway_for(ws).await.map_err(|e| failed(e.to_string()))?.ok_or(ChannelMsg::NoGatewaySet {})?;
-            match send_sms(&gateway, &m.recipient, &m.body).await.error {
-                None => Ok(()),
-                Some(e) => Err(e),
-            }
+            answer(send_sms(&gateway, &m.recipient, &m.body).await)
         }
         other => Err(ChannelMsg::NoChannel { channel: other.to_string() }.into()),
+    }
+}
+
+fn answer(a: Answer) -> Result<(), Msg> {
+    match a.error {
+        None => Ok(()),
+        Some(e) => Err(e),
     }
 }
 

@@ -7,7 +7,9 @@ pub mod auth;
 pub mod calendar_feed;
 pub mod channels;
 pub mod digest;
+pub mod documents;
 pub mod docx;
+pub mod docx_builtin;
 pub mod error;
 pub mod export;
 pub mod forms;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub worker_wake: Arc<tokio::sync::Notify>,
     /// The mail server for e-mail copies of notifications; none: notifications stay in the app.
     pub smtp: Option<Arc<mail::SmtpConfig>>,
+    /// The Telegram Bot API replies go through (another base URL in tests or behind a proxy).
+    pub telegram_api: Arc<str>,
     /// This server's address as outsiders reach it (webhook and form URLs), if known.
     pub public_url: Option<String>,
     /// Per-sender rate limits of the public web forms.
@@ -72,6 +76,7 @@ impl AppState {
             worker_wake: Arc::new(tokio::sync::Notify::new()),
             smtp: None,
             public_url: None,
+            telegram_api: Arc::from(channels::TELEGRAM_API),
             forms: Arc::new(forms::FormGuard::default()),
             inbox: Arc::default(),
             security: security::Settings::default(),
@@ -87,6 +92,14 @@ impl AppState {
 
     pub fn with_smtp(mut self, smtp: Option<mail::SmtpConfig>) -> Self {
         self.smtp = smtp.map(Arc::new);
+        self
+    }
+
+    /// Another Telegram Bot API base URL than Telegram's own (none keeps the default).
+    pub fn with_telegram_api(mut self, url: Option<&str>) -> Self {
+        if let Some(u) = url.map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty()) {
+            self.telegram_api = Arc::from(u);
+        }
         self
     }
 
@@ -146,6 +159,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/team/on_shift", get(api::team::on_shift))
         .route("/api/v1/team/calendar", get(api::team::calendar))
         .route("/api/v1/routing", get(api::team::routing))
+        .route("/api/v1/reviews", get(api::reviews::list))
+        .route("/api/v1/reviews/scorecard", get(api::reviews::get_scorecard).put(api::reviews::put_scorecard))
+        .route("/api/v1/reviews/settings", get(api::reviews::get_settings).patch(api::reviews::patch_settings))
+        .route("/api/v1/reviews/sample", post(api::reviews::sample))
+        .route("/api/v1/reviews/report", get(api::reviews::report))
+        .route("/api/v1/reviews/{id}", get(api::reviews::get))
+        .route("/api/v1/reviews/{id}/score", post(api::reviews::score))
+        .route("/api/v1/reviews/{id}/dispute", post(api::reviews::dispute))
+        .route("/api/v1/reviews/{id}/resolve", post(api::reviews::resolve))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/workspace/requisites", get(api::requisites::get).put(api::requisites::put))
         .route("/api/v1/{entity}/{id}/files", get(api::files::list).post(api::files::upload).layer(DefaultBodyLimit::disable()))
@@ -203,7 +225,29 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/intake/events/{id}", get(intake::event))
         .route("/api/v1/intake/events/{id}/reprocess", post(intake::reprocess))
         .route("/api/v1/deals/{id}/touches", get(intake::touches))
-        .route("/api/v1/{entity}/{id}/messages", get(intake::messages))
+        .route("/api/v1/{entity}/{id}/messages", get(intake::messages).post(channels::reply))
+        .route("/api/v1/{entity}/{id}/reply_channels", get(channels::reply_channels))
+        .route("/api/v1/whatsapp_gateway", get(channels::get_whatsapp_gateway).put(channels::put_whatsapp_gateway))
+        .route("/api/v1/products", get(api::documents::list_products).post(api::documents::create_product))
+        .route(
+            "/api/v1/products/{id}",
+            get(api::documents::get_product).patch(api::documents::update_product).delete(api::documents::archive_product),
+        )
+        .route("/api/v1/deals/{id}/line_items", get(api::documents::list_lines).post(api::documents::add_line))
+        .route("/api/v1/deals/{id}/line_items/settings", axum::routing::put(api::documents::line_settings))
+        .route("/api/v1/deals/{id}/line_items/{item}", axum::routing::patch(api::documents::update_line).delete(api::documents::delete_line))
+        .route("/api/v1/document_settings", get(api::documents::get_settings).put(api::documents::put_settings))
+        .route("/api/v1/document_templates/fields", get(api::documents::fields))
+        .route("/api/v1/document_templates/builtin", post(api::documents::install_builtin))
+        .route(
+            "/api/v1/document_templates",
+            get(api::documents::list_templates).post(api::documents::upload_template).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/document_templates/{id}", get(api::documents::get_template).delete(api::documents::delete_template))
+        .route("/api/v1/document_templates/{id}/content", get(api::documents::template_content))
+        .route("/api/v1/deals/{id}/documents", get(api::documents::list_documents).post(api::documents::create_document))
+        .route("/api/v1/documents/{id}", get(api::documents::get_document))
+        .route("/api/v1/documents/{id}/{kind}", get(api::documents::document_file))
         .route("/api/v1/invoices", get(api::invoices::list).post(api::invoices::create))
         .route("/api/v1/invoices/import", post(api::invoices::import).layer(DefaultBodyLimit::max(api::invoices::MAX_IMPORT_BYTES)))
         .route("/api/v1/invoices/{id}", get(api::invoices::get).patch(api::invoices::update).delete(api::invoices::delete))

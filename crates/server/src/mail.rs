@@ -8,6 +8,7 @@ use crate::worker::JobContext;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use poryadok_store::channels::replies::Thread;
 use poryadok_store::jobs::Job;
 use poryadok_store::notifications::EmailCopy;
 use serde_json::Value as Json;
@@ -79,6 +80,27 @@ impl SmtpConfig {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(format!("{}\n", text.trim_end()))
+            .map_err(|e| format!("building the message: {e}"))?;
+        self.deliver(message).await
+    }
+
+    /// Sends a client a reply written on their card: plain text, with its own Message-ID and, when
+    /// it answers a letter of theirs, `In-Reply-To` and `References`, so their mail program shows
+    /// it in the conversation and their answer comes back to the card.
+    pub async fn send_in_thread(&self, to: &str, subject: &str, text: &str, thread: &Thread) -> Result<(), String> {
+        let to = to.parse::<Mailbox>().map_err(|e| format!("recipient {to}: {e}"))?;
+        let bracketed = |id: &str| format!("<{}>", id.trim_matches(['<', '>']));
+        let mut builder =
+            Message::builder().from(self.from.clone()).to(to).subject(subject).message_id(thread.message_id.as_deref().map(bracketed));
+        if let Some(parent) = &thread.in_reply_to {
+            builder = builder.in_reply_to(bracketed(parent));
+        }
+        if !thread.references.is_empty() {
+            builder = builder.references(thread.references.iter().map(|r| bracketed(r)).collect::<Vec<_>>().join(" "));
+        }
+        let message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(format!("{}\n", text.trim_end()))
             .map_err(|e| format!("building the message: {e}"))?;

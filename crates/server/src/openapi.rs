@@ -370,6 +370,7 @@ pub fn document() -> OpenApi {
     audit_paths::add(&mut paths);
     plans_paths::add(&mut paths);
     team_paths::add(&mut paths);
+    team_paths::add_reviews(&mut paths);
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
     files_paths::add(&mut paths);

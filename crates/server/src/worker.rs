@@ -30,12 +30,18 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     /// The mail server for notifications' e-mail copies, if this server has one.
     pub smtp: Option<Arc<SmtpConfig>>,
+    /// Where generated documents' files go.
+    pub files: poryadok_store::files::FileStore,
+    pub telegram_api: Arc<str>,
 }
 
 /// What a job handler may use.
 pub struct JobContext<'a> {
     pub db: &'a Db,
     pub smtp: Option<&'a SmtpConfig>,
+    pub files: &'a poryadok_store::files::FileStore,
+    /// The Telegram Bot API's base URL.
+    pub telegram_api: &'a str,
 }
 
 /// What a job run did: how many jobs were run, and how many of them failed.
@@ -61,6 +67,8 @@ impl Worker {
             poll: Duration::from_millis(500),
             wake: st.worker_wake.clone(),
             smtp: st.smtp.clone(),
+            files: st.files.clone(),
+            telegram_api: st.telegram_api.clone(),
         }
     }
 
@@ -76,7 +84,7 @@ impl Worker {
             if jobs.is_empty() {
                 return Ok(report);
             }
-            let ctx = JobContext { db: &self.db, smtp: self.smtp.as_deref() };
+            let ctx = JobContext { db: &self.db, smtp: self.smtp.as_deref(), files: &self.files, telegram_api: &self.telegram_api };
             for job in jobs {
                 report.ran += 1;
                 match run_job(&ctx, &job).await {
@@ -183,6 +191,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
             ctx.db.reader().scheduled_backup(std::path::Path::new(dir), keep).await.map(|_| ()).map_err(|e| e.to_string())
         }
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
+        poryadok_store::documents::PDF_JOB => crate::documents::pdf_job(ctx.db, ctx.files, job).await,
         poryadok_store::regulation::SLA_JOB => crate::sla::sla_job(ctx, job).await,
         poryadok_store::mentions::MENTION_JOB => crate::mention::mention_job(ctx, job).await,
         poryadok_store::audit::ROUND_JOB => {

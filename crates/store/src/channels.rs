@@ -10,6 +10,7 @@
 //!
 //! Templates use the placeholders of [`poryadok_core::template::PLACEHOLDERS`]; an unknown one is
 //! refused when the template is saved, so filling never meets a surprise.
+pub mod replies;
 pub mod webhooks;
 
 use crate::error::{Result, StoreError};
@@ -25,6 +26,23 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use sea_query::{Expr, OnConflict, Order, Query};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
+
+/// An HTTP API a workspace sends through, described as data (see [`SmsGateway`]): the SMS
+/// gateway, or the WhatsApp provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gateway {
+    Sms,
+    WhatsApp,
+}
+
+impl Gateway {
+    fn column(self) -> &'static str {
+        match self {
+            Gateway::Sms => "sms_gateway",
+            Gateway::WhatsApp => "whatsapp_gateway",
+        }
+    }
+}
 
 /// The job that sends one outgoing message.
 pub const MESSAGE_JOB: &str = "client_message";
@@ -119,6 +137,9 @@ pub struct OutboundMessage {
     pub created_at: i64,
     #[serde(serialize_with = "crate::serde_time::opt_ms")]
     pub sent_at: Option<i64>,
+    /// How a reply from the card continues the conversation (none for other messages).
+    #[serde(skip)]
+    pub thread: replies::Thread,
 }
 
 /// How many messages are in each of [`MESSAGE_STATUSES`].
@@ -181,7 +202,7 @@ pub struct MessageQuery {
 }
 
 const TEMPLATE_COLUMNS: [&str; 7] = ["id", "key", "channel", "subject", "body", "created_at", "updated_at"];
-const MESSAGE_COLUMNS: [&str; 14] = [
+const MESSAGE_COLUMNS: [&str; 15] = [
     "id",
     "channel",
     "recipient",
@@ -196,6 +217,7 @@ const MESSAGE_COLUMNS: [&str; 14] = [
     "attempts",
     "created_at",
     "sent_at",
+    "thread",
 ];
 
 fn decode_template(r: &QueryResult) -> Result<MessageTemplate> {
@@ -232,6 +254,7 @@ fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
         sent_at: r.try_get("", "sent_at")?,
+        thread: replies::Thread::read(r.try_get("", "thread")?),
     })
 }
 
@@ -446,14 +469,29 @@ impl Db {
 
     /// The SMS gateway as the settings show it (header values masked); `None` when not set.
     pub async fn sms_gateway(&self, actor: &Actor) -> Result<Option<ShownGateway>> {
-        must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
-        Ok(self.sms_gateway_for(actor.ws_id()).await?.as_ref().map(ShownGateway::of))
+        self.gateway(actor, Gateway::Sms).await
     }
 
     /// Sets the SMS gateway (`null` removes it); see [`SmsGateway::parse`].
     pub async fn set_sms_gateway(&self, actor: &Actor, v: &Json) -> Result<Option<ShownGateway>> {
+        self.set_gateway(actor, Gateway::Sms, v).await
+    }
+
+    /// The workspace's SMS gateway with its header values, for sending.
+    pub async fn sms_gateway_for(&self, ws: i64) -> Result<Option<SmsGateway>> {
+        self.gateway_for(ws, Gateway::Sms).await
+    }
+
+    /// A gateway as the settings show it (header values masked); `None` when not set.
+    pub async fn gateway(&self, actor: &Actor, kind: Gateway) -> Result<Option<ShownGateway>> {
         must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
-        let stored = self.sms_gateway_for(actor.ws_id()).await?;
+        Ok(self.gateway_for(actor.ws_id(), kind).await?.as_ref().map(ShownGateway::of))
+    }
+
+    /// Sets a gateway (`null` removes it); see [`SmsGateway::parse`].
+    pub async fn set_gateway(&self, actor: &Actor, kind: Gateway, v: &Json) -> Result<Option<ShownGateway>> {
+        must_admin(actor, ChannelMsg::GatewayAdminOnly {})?;
+        let stored = self.gateway_for(actor.ws_id(), kind).await?;
         let gateway = match v {
             Json::Null => None,
             v => Some(SmsGateway::parse(v, stored.as_ref())?),
@@ -462,28 +500,29 @@ impl Db {
         let tx = self.write.begin().await?;
         let q = Query::update()
             .table(col("workspaces"))
-            .value(col("sms_gateway"), gateway.as_ref().map(|g| g.to_json().to_string()))
+            .value(col(kind.column()), gateway.as_ref().map(|g| g.to_json().to_string()))
             .and_where(Expr::col(col("id")).eq(actor.ws_id()))
             .to_owned();
         tx.execute(self.backend.build(&q)).await?;
         // Header values may be keys: the history says that it changed, not to what.
         let mut changes = Map::new();
-        changes.insert("sms_gateway".into(), json!(if gateway.is_some() { "changed" } else { "removed" }));
+        changes.insert(kind.column().into(), json!(if gateway.is_some() { "changed" } else { "removed" }));
         crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now).await?;
         tx.commit().await?;
         Ok(gateway.as_ref().map(ShownGateway::of))
     }
 
-    /// The workspace's gateway with its header values, for sending.
-    pub async fn sms_gateway_for(&self, ws: i64) -> Result<Option<SmsGateway>> {
-        let q = Query::select().column(col("sms_gateway")).from(col("workspaces")).and_where(Expr::col(col("id")).eq(ws)).to_owned();
+    /// The workspace's gateway of `kind` with its header values, for sending.
+    pub async fn gateway_for(&self, ws: i64, kind: Gateway) -> Result<Option<SmsGateway>> {
+        let column = kind.column();
+        let q = Query::select().column(col(column)).from(col("workspaces")).and_where(Expr::col(col("id")).eq(ws)).to_owned();
         let stored: Option<String> = match self.read.query_one(self.backend.build(&q)).await? {
-            Some(r) => r.try_get("", "sms_gateway")?,
+            Some(r) => r.try_get("", column)?,
             None => return Err(StoreError::NotFound),
         };
         let Some(text) = stored else { return Ok(None) };
-        let v: Json = serde_json::from_str(&text).map_err(|e| StoreError::Internal(format!("stored SMS gateway: {e}")))?;
-        Ok(Some(SmsGateway::parse(&v, None).map_err(|e| StoreError::Internal(format!("stored SMS gateway: {e}")))?))
+        let v: Json = serde_json::from_str(&text).map_err(|e| StoreError::Internal(format!("stored {column}: {e}")))?;
+        Ok(Some(SmsGateway::parse(&v, None).map_err(|e| StoreError::Internal(format!("stored {column}: {e}")))?))
     }
 
     /// Queues a message to a client from the workspace's template; `None` when its dedupe key was

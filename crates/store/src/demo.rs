@@ -385,6 +385,8 @@ impl Db {
         self.demo_invoices(ws, DEMO_INVOICES).await?;
         self.demo_plans(ws).await?;
         self.demo_spend(ws).await?;
+        // The call quality scorecard the head reviews sampled calls with (issue 22).
+        crate::reviews::ensure_default_scorecard(&self.write, self.backend, ws, self.clock.now_ms()).await?;
         let round = self.start_round(&sys).await?;
         self.run_round(ws, round).await?;
         self.add_default_templates(&sys).await?;

@@ -37,6 +37,7 @@ pub mod records;
 pub mod regulation;
 pub mod report;
 pub mod reports;
+pub mod reviews;
 pub mod requisites;
 mod rules;
 pub mod search;

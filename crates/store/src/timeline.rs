@@ -69,7 +69,16 @@ pub struct Message {
     pub subject: Option<String>,
     pub body: String,
     pub sent_at: i64,
+    /// A reply written on the card: `queued`, `sent` or `failed`, and why it failed.
+    pub delivery: Option<String>,
+    pub delivery_failure: crate::intake::Failure,
 }
+
+/// An outgoing message's state, beside its conversation row.
+const DELIVERY: &str =
+    "(SELECT o.status FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
+const DELIVERY_ERROR: &str =
+    "(SELECT o.error FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
 
 #[derive(Debug, Clone)]
 pub enum TimelineItem {
@@ -258,6 +267,8 @@ impl Db {
         let Some(cond) = parts.into_iter().reduce(SimpleExpr::or) else { return Ok(Vec::new()) };
         let q = Query::select()
             .columns(["id", "channel", "direction", "person_id", "deal_id", "sender", "recipients", "subject", "body", "sent_at"].map(col))
+            .expr_as(Expr::cust(DELIVERY), col("delivery"))
+            .expr_as(Expr::cust(DELIVERY_ERROR), col("delivery_error"))
             .from(col("messages"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .and_where(cond)
@@ -276,6 +287,8 @@ impl Db {
                     subject: r.try_get("", "subject")?,
                     body: r.try_get("", "body")?,
                     sent_at: r.try_get("", "sent_at")?,
+                    delivery: r.try_get("", "delivery")?,
+                    delivery_failure: crate::intake::Failure::read(r.try_get("", "delivery_error")?),
                 }))
             })
             .collect()

@@ -88,5 +88,33 @@ catalogue! {
             ru "«{event}» — не событие; укажите *, <запись>.* или <запись>.<действие>, где запись — одно из: {records}, действие — одно из: {actions}";
         WebhookOff {} = "webhook_off", en "the webhook is switched off; switch it on first", ru "вебхук выключен; сначала включите его";
         WebhookGone {} = "webhook_gone", en "the webhook was deleted or switched off", ru "вебхук удалён или выключен";
+        // Replies from the card.
+        ClientLacksChannel { channel: String } = "client_lacks_channel",
+            en "the client has no {channel} to write to; add it to the contact or choose another channel",
+            ru "у клиента нет канала «{channel}»; добавьте его в контакт или выберите другой канал";
+        NoTelegramChat {} = "no_telegram_chat",
+            en "the client has not written to the company's Telegram bot yet, and a bot cannot start a chat",
+            ru "клиент ещё не писал в Telegram-бот компании, а бот не может начать переписку первым";
+        NoBotToken { source: String } = "no_bot_token",
+            en "the Telegram source '{source}' has no bot token (Intake → the source → bot_token)",
+            ru "у источника Telegram «{source}» не указан токен бота (Входящие → источник → bot_token)";
+        NoWhatsappGateway {} = "no_whatsapp_gateway",
+            en "no WhatsApp provider is set for this workspace (Settings → WhatsApp)", ru "WhatsApp-провайдер не настроен (Настройки → WhatsApp)";
+        NoClientPerson {} = "no_client_person",
+            en "the deal has no contact person to write to", ru "у сделки нет контактного лица, которому можно написать";
+        EmptyPlaceholder { placeholder: String } = "empty_placeholder",
+            en "the template needs {{{placeholder}}}, which is empty for this card; fill it in or write the text yourself",
+            ru "шаблону нужна подстановка {{{placeholder}}}, а у этой карточки она пустая; заполните её или напишите текст сами";
+        TemplateOtherChannel { channel: String } = "template_other_channel",
+            en "this template is not for {channel}", ru "этот шаблон не для канала «{channel}»";
+        TextOrTemplate {} = "text_or_template", en "write a text or choose a template", ru "напишите текст или выберите шаблон";
+        TelegramAnswered { code: i64, answer: String } = "telegram_answered",
+            en "the Telegram Bot API answered {code}: {answer}", ru "Telegram Bot API ответил {code}: {answer}";
+        WhatsappAnswered { code: i64, answer: String } = "whatsapp_answered",
+            en "the WhatsApp provider answered {code}: {answer}", ru "WhatsApp-провайдер ответил {code}: {answer}";
+        ProviderTimeout { provider: String, seconds: i64 } = "provider_timeout",
+            en "{provider} did not answer within {seconds} s", ru "{provider} не ответил за {seconds} с";
+        ProviderUnreachable { provider: String, why: String } = "provider_unreachable",
+            en "{provider} is unreachable: {why}", ru "{provider} недоступен: {why}";
     }
 }

@@ -29,6 +29,7 @@ mod plan;
 mod records;
 mod regulation;
 mod report;
+mod review;
 mod spend;
 mod team;
 
@@ -45,6 +46,7 @@ pub use plan::PlanMsg;
 pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
 pub use report::ReportMsg;
+pub use review::ReviewMsg;
 pub use spend::SpendMsg;
 pub use team::TeamMsg;
 
@@ -324,6 +326,7 @@ areas!(
     PlanMsg,
     SpendMsg,
     TeamMsg,
+    ReviewMsg,
     ImportMsg,
     DocumentMsg,
     FileMsg,

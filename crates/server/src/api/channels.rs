@@ -201,3 +201,55 @@ pub async fn redeliver(
     st.wake_worker();
     Ok((StatusCode::ACCEPTED, Json(json!({"data": d}))))
 }
+
+fn card_entity(collection: &str) -> ApiResult<poryadok_core::schema::Entity> {
+    match collection {
+        "deals" => Ok(poryadok_core::schema::Entity::Deal),
+        "persons" => Ok(poryadok_core::schema::Entity::Person),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// `POST /api/v1/{deals|persons}/{id}/messages {channel, text?, subject?, template_id?}`: writes
+/// to the card's client; 202 with the message, `queued` until the channel takes it.
+pub async fn reply(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((collection, id)): ApiPath<(String, String)>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let m = st.db.send_reply(&actor, card_entity(&collection)?, id_of(&id)?, &json_body(&body)?).await?;
+    st.wake_worker();
+    Ok((StatusCode::ACCEPTED, Json(json!({"data": m}))))
+}
+
+/// `GET /api/v1/{deals|persons}/{id}/reply_channels`: where the card's client can be written to,
+/// channel by channel (`to`, or `error` saying why not), and the templates a reply may use.
+pub async fn reply_channels(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((collection, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let options = st.db.reply_options(&actor, card_entity(&collection)?, id_of(&id)?).await?;
+    let channels: Vec<Value> = options
+        .channels
+        .iter()
+        .map(|c| {
+            json!({"channel": c.channel, "to": c.to, "error": c.unavailable.as_ref().map(|m| m.english()),
+                        "error_code": c.unavailable.as_ref().map(|m| m.code())})
+        })
+        .collect();
+    let templates = st.db.reply_templates(&actor).await?;
+    Ok(Json(json!({"data": {"person_id": options.person_id, "subject": options.subject, "channels": channels, "templates": templates}})))
+}
+
+/// `GET /api/v1/whatsapp_gateway`: the WhatsApp provider's HTTP API as set (header values masked).
+pub async fn get_whatsapp_gateway(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.gateway(&actor, poryadok_store::channels::Gateway::WhatsApp).await?})))
+}
+
+/// `PUT /api/v1/whatsapp_gateway`: sets it like the SMS gateway (`{to}` and `{text}` in the URL or
+/// the body); `null` removes it.
+pub async fn put_whatsapp_gateway(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.set_gateway(&actor, poryadok_store::channels::Gateway::WhatsApp, &json_body(&body)?).await?})))
+}

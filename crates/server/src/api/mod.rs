@@ -15,6 +15,7 @@ pub mod plans;
 pub mod records;
 pub mod reports;
 pub mod requisites;
+pub mod reviews;
 pub mod search;
 pub mod session;
 pub mod spend;

@@ -43,6 +43,8 @@ mod plans;
 mod plans_browser;
 mod regulation;
 mod reliability;
+mod replies;
+mod replies_browser;
 mod reports;
 mod reports_activity;
 mod reports_activity_browser;

@@ -85,6 +85,9 @@ pub const TABLES: &[&str] = &[
     "note_mentions",
     "work_schedules",
     "schedule_exceptions",
+    "scorecards",
+    "review_settings",
+    "call_reviews",
 ];
 
 /// Tables that exist but are never dumped: the migrations' own bookkeeping (the target is

@@ -96,6 +96,11 @@ fn redact_config(config: &Json) -> Json {
             imap.insert("password".into(), Json::String("***".into()));
         }
     }
+    if let Some(obj) = c.as_object_mut() {
+        if obj.get("bot_token").and_then(Json::as_str).is_some_and(|t| !t.is_empty()) {
+            obj.insert("bot_token".into(), Json::String("***".into()));
+        }
+    }
     c
 }
 
@@ -270,6 +275,11 @@ pub struct CardMessage {
     pub body: String,
     #[serde(serialize_with = "crate::serde_time::ms")]
     pub sent_at: i64,
+    /// A reply written on the card: its outgoing message and `queued`, `sent` or `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbound_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
 }
 
 /// A marketing touch of a deal: a call, a form, a message, with where it came from.
@@ -737,6 +747,11 @@ impl Db {
         let cols: Vec<&str> = std::iter::once("id").chain(messages::MESSAGE_FIELDS).collect();
         let q = Query::select()
             .columns(cols.iter().map(|c| col(c)))
+            .column(col("outbound_id"))
+            .expr_as(
+                Expr::cust("(SELECT o.status FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)"),
+                col("delivery"),
+            )
             .from(col("messages"))
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col(link)).eq(id))
@@ -760,6 +775,8 @@ impl Db {
                 subject: r.try_get("", "subject")?,
                 body: r.try_get("", "body")?,
                 sent_at: r.try_get("", "sent_at")?,
+                outbound_id: r.try_get("", "outbound_id")?,
+                delivery: r.try_get("", "delivery")?,
             });
         }
         Ok(out)
@@ -1045,6 +1062,12 @@ fn keep_secret_fields(new: &mut Json, old: &Json) {
     if let (Some(imap), Some(old_pw)) = (new.get_mut("imap").and_then(Json::as_object_mut), old.pointer("/imap/password")) {
         if imap.get("password").and_then(Json::as_str).is_none_or(|p| p == "***") {
             imap.insert("password".into(), old_pw.clone());
+        }
+    }
+    // A Telegram bot's token shown masked and sent back unchanged is kept.
+    if let (Some(obj), Some(old_token)) = (new.as_object_mut(), old.get("bot_token")) {
+        if obj.get("bot_token").and_then(Json::as_str) == Some("***") {
+            obj.insert("bot_token".into(), old_token.clone());
         }
     }
 }

@@ -39,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0028_files_requisites", up: include_str!("m0028_files_requisites.sql") }),
             Box::new(Sql { name: "m0030_import_lookups", up: include_str!("m0030_import_lookups.sql") }),
             Box::new(Sql { name: "m0031_calendar_mentions", up: include_str!("m0031_calendar_mentions.sql") }),
+            Box::new(Sql { name: "m0033_replies", up: include_str!("m0033_replies.sql") }),
             Box::new(ChannelAliasDefaults),
             Box::new(Sql { name: "m0032_team", up: include_str!("m0032_team.sql") }),
         ]

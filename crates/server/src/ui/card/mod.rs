@@ -60,6 +60,19 @@ pub fn routes() -> Router<AppState> {
                 post(move |st: State<AppState>, ui: Ui, id: Path<i64>, f: Form<TaskForm>| add_task(st, ui, id, f, entity)),
             );
     }
+    for entity in [Entity::Deal, Entity::Person] {
+        let base = format!("/{}/{{id}}", entity.path());
+        r = r
+            .route(
+                &format!("{base}/reply"),
+                get(move |st: State<AppState>, ui: Ui, id: Path<i64>| reply_form(st, ui, id, entity))
+                    .post(move |st: State<AppState>, ui: Ui, id: Path<i64>, f: Form<ReplyForm>| reply_send(st, ui, id, f, entity)),
+            )
+            .route(
+                &format!("{base}/reply/fill"),
+                get(move |st: State<AppState>, ui: Ui, id: Path<i64>, q: Query<ReplyForm>| reply_fill(st, ui, id, q, entity)),
+            );
+    }
     r
 }
 
@@ -472,6 +485,7 @@ mod deal;
 mod deal_close;
 mod deal_form;
 mod record_form;
+mod reply;
 #[cfg(test)]
 mod tests;
 mod timeline;
@@ -484,5 +498,7 @@ pub use deal_close::{ask_for_fields, missing_fields, CloseView, CompleteView};
 use deal_form::*;
 pub use deal_form::{DealFormView, Input};
 pub use record_form::{PickView, RecordFormView, Taken};
+use reply::*;
+pub use reply::{ChannelOpt, ReplyView, TemplateOpt};
 use timeline::*;
 pub use timeline::{AddForms, Change, Entry, Place, TaskMark, TimelineView};

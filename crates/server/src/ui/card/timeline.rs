@@ -226,7 +226,18 @@ pub(super) fn message_entry(show: &Show<'_>, place: &Place<'_>, m: &Message) -> 
     if let Some(subject) = m.subject.as_deref().filter(|s| !s.trim().is_empty()) {
         headline = format!("{headline}: {subject}");
     }
-    let meta = m.recipients.iter().filter(|r| !r.is_empty()).map(|r| t.fmt("timeline.msg.to", [("to", r.as_str())].as_slice())).collect();
+    let mut meta: Vec<String> =
+        m.recipients.iter().filter(|r| !r.is_empty()).map(|r| t.fmt("timeline.msg.to", [("to", r.as_str())].as_slice())).collect();
+    if let Some(state) = m.delivery.as_deref() {
+        let why = m.delivery_failure.said(|msg| crate::ui::messages::say(&t, msg)).unwrap_or_default();
+        let key = match state {
+            "sent" => "timeline.msg.sent",
+            "failed" => "timeline.msg.failed",
+            _ if why.is_empty() => "timeline.msg.queued",
+            _ => "timeline.msg.retrying",
+        };
+        meta.push(t.fmt(key, [("why", why.as_str())].as_slice()));
+    }
     Entry {
         dom_id: format!("tl-message-{}", m.id),
         icon: match m.channel.as_str() {

@@ -41,6 +41,8 @@ pub struct SourceEdit {
     pub mapping: Vec<MapRow>,
     /// `imap_<field>` → value; the password shows as `***` when one is stored.
     pub imap: HashMap<String, String>,
+    /// A Telegram bot's token, for replies through it; `***` when one is stored.
+    pub bot_token: String,
 }
 
 impl SourceEdit {
@@ -98,6 +100,7 @@ pub(super) fn edit_of_source(s: &Source) -> SourceEdit {
         mapping: mapping_rows(&preset, &overrides),
         preset,
         imap,
+        bot_token: if config_text(c, "bot_token").is_empty() { String::new() } else { "***".into() },
     }
 }
 
@@ -121,6 +124,7 @@ pub(super) fn edit_of_form(s: &Source, f: &Fields) -> SourceEdit {
         mapping: mapping_rows(&preset, &overrides),
         preset,
         imap: IMAP_FIELDS.iter().map(|x| format!("imap_{x}")).map(|k| (k.clone(), f.get(&k).to_string())).collect(),
+        bot_token: f.get("bot_token").trim().to_string(),
     }
 }
 
@@ -151,6 +155,9 @@ pub(super) fn config_of(e: &SourceEdit, stored: &Json) -> Json {
             }
         }
         "email" => c.extend(imap_config(e).map(|imap| ("imap".to_string(), imap))),
+        "telegram" if !e.bot_token.is_empty() => {
+            c.insert("bot_token".into(), json!(e.bot_token));
+        }
         _ => {}
     }
     Json::Object(c)

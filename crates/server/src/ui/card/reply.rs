@@ -1,0 +1,191 @@
+//! The composer on a deal's or a person's card: write to the client by e-mail, Telegram,
+//! WhatsApp or SMS, from a free text or a template filled from the card. It loads by itself
+//! after the card (so the card does not wait for the channels' checks) and posts through the
+//! same store call as `POST /api/v1/{deals|persons}/{id}/messages`; the sent message appears on
+//! the timeline with its delivery state.
+use super::*;
+
+/// One channel in the composer's select.
+pub struct ChannelOpt {
+    pub value: &'static str,
+    pub label: String,
+    /// Where it goes, or why it cannot be used (then the option is disabled).
+    pub note: String,
+    pub usable: bool,
+}
+
+/// A template in the composer's select: id and label.
+pub struct TemplateOpt {
+    pub id: String,
+    pub label: String,
+}
+
+pub struct ReplyView {
+    pub base: String,
+    pub csrf: String,
+    pub channels: Vec<ChannelOpt>,
+    pub templates: Vec<TemplateOpt>,
+    pub channel: String,
+    pub template_id: String,
+    pub subject: String,
+    pub text: String,
+    pub error: Option<String>,
+    /// The field the error is about: `text`, `subject`, `template_id` or `channel`.
+    pub error_field: String,
+}
+
+impl ReplyView {
+    pub fn bad(&self, field: &str) -> bool {
+        self.error.is_some() && self.error_field == field
+    }
+    pub fn any_usable(&self) -> bool {
+        self.channels.iter().any(|c| c.usable)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "card_reply.html")]
+pub(super) struct ReplyTpl {
+    pub(super) t: T,
+    pub(super) r: ReplyView,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ReplyForm {
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    text: String,
+}
+
+fn channel_label(t: T, channel: &str) -> String {
+    match channel {
+        "email" => t.t("timeline.msg.email").to_string(),
+        "telegram" => t.t("timeline.msg.telegram").to_string(),
+        "whatsapp" => t.t("timeline.msg.whatsapp").to_string(),
+        _ => "SMS".to_string(),
+    }
+}
+
+async fn view(st: &AppState, ui: &Ui, entity: Entity, id: i64, form: ReplyForm) -> Result<ReplyView, StoreError> {
+    let options = st.db.reply_options(&ui.actor, entity, id).await?;
+    let templates = st.db.reply_templates(&ui.actor).await?;
+    let channels: Vec<ChannelOpt> = options
+        .channels
+        .iter()
+        .map(|c| ChannelOpt {
+            value: c.channel,
+            label: channel_label(ui.t, c.channel),
+            note: match (&c.to, &c.unavailable) {
+                (_, Some(why)) => crate::ui::messages::say(&ui.t, why),
+                (Some(to), None) => to.clone(),
+                (None, None) => String::new(),
+            },
+            usable: c.unavailable.is_none(),
+        })
+        .collect();
+    let channel =
+        if form.channel.is_empty() { channels.iter().find(|c| c.usable).map_or("email", |c| c.value).to_string() } else { form.channel };
+    let subject = if form.subject.is_empty() { options.subject.unwrap_or_default() } else { form.subject };
+    Ok(ReplyView {
+        base: card_url(entity, id),
+        csrf: ui.csrf.clone(),
+        templates: templates
+            .iter()
+            .map(|tpl| TemplateOpt {
+                id: tpl.id.to_string(),
+                label: format!(
+                    "{} · {}",
+                    tpl.key,
+                    if tpl.channel == "email" { channel_label(ui.t, "email") } else { ui.t.t("reply.template.text").to_string() }
+                ),
+            })
+            .collect(),
+        channels,
+        channel,
+        template_id: form.template_id,
+        subject,
+        text: form.text,
+        error: None,
+        error_field: String::new(),
+    })
+}
+
+fn show(ui: &Ui, r: ReplyView) -> Response {
+    render(&ReplyTpl { t: ui.t, r })
+}
+
+/// `GET {card}/reply`: the composer.
+pub(super) async fn reply_form(st: State<AppState>, ui: Ui, Path(id): Path<i64>, entity: Entity) -> Response {
+    match view(&st, &ui, entity, id, ReplyForm::default()).await {
+        Ok(r) => show(&ui, r),
+        Err(e) => store_error(&ui, e),
+    }
+}
+
+/// `GET {card}/reply/fill?channel=…&template_id=…`: the composer with the template filled in
+/// for the client, or the reason it cannot be (an empty placeholder, another channel's template).
+pub(super) async fn reply_fill(
+    st: State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Query(form): Query<ReplyForm>,
+    entity: Entity,
+) -> Response {
+    let template = form.template_id.trim().parse::<i64>().ok();
+    let channel = form.channel.clone();
+    let mut r = match view(&st, &ui, entity, id, form).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ui, e),
+    };
+    if let Some(tid) = template {
+        match st.db.reply_template_text(&ui.actor, entity, id, &channel, tid).await {
+            Ok((subject, text)) => {
+                if let Some(s) = subject {
+                    r.subject = s;
+                }
+                r.text = text;
+            }
+            Err(e) => match inline_error(&ui, &e) {
+                Some((field, message)) => {
+                    r.error = Some(message);
+                    r.error_field = field;
+                }
+                None => return store_error(&ui, e),
+            },
+        }
+    }
+    show(&ui, r)
+}
+
+/// `POST {card}/reply`: sends; the timeline comes back with the message on it.
+pub(super) async fn reply_send(st: State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<ReplyForm>, entity: Entity) -> Response {
+    let mut body = Map::new();
+    body.insert("channel".into(), json!(form.channel));
+    body.insert("text".into(), json!(form.text));
+    if form.channel == "email" {
+        body.insert("subject".into(), json!(form.subject));
+    }
+    match st.db.send_reply(&ui.actor, entity, id, &Value::Object(body)).await {
+        Ok(_) => {
+            st.wake_worker();
+            back_to(&ui, &card_url(entity, id)).unwrap_or(timeline_panel(&st, &ui, entity, id).await)
+        }
+        Err(e) => match inline_error(&ui, &e) {
+            Some((field, message)) => {
+                let mut r = match view(&st, &ui, entity, id, form).await {
+                    Ok(r) => r,
+                    Err(e) => return store_error(&ui, e),
+                };
+                r.error = Some(message);
+                r.error_field = field;
+                refused("#reply", &ReplyTpl { t: ui.t, r })
+            }
+            None => store_error(&ui, e),
+        },
+    }
+}
