@@ -235,7 +235,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/deals/{id}/line_items", get(api::documents::list_lines).post(api::documents::add_line))
         .route("/api/v1/deals/{id}/line_items/settings", axum::routing::put(api::documents::line_settings))
-        .route("/api/v1/deals/{id}/line_items/{item}", axum::routing::patch(api::documents::update_line).delete(api::documents::delete_line))
+        .route(
+            "/api/v1/deals/{id}/line_items/{item}",
+            axum::routing::patch(api::documents::update_line).delete(api::documents::delete_line),
+        )
         .route("/api/v1/document_settings", get(api::documents::get_settings).put(api::documents::put_settings))
         .route("/api/v1/document_templates/fields", get(api::documents::fields))
         .route("/api/v1/document_templates/builtin", post(api::documents::install_builtin))

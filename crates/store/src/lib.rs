@@ -12,6 +12,7 @@ pub mod calendar_feed;
 pub mod channels;
 mod db;
 pub mod demo;
+pub mod documents;
 pub mod dump;
 
 pub mod error;

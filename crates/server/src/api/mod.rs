@@ -2,6 +2,7 @@
 pub mod assistants;
 pub mod audit;
 pub mod channels;
+pub mod documents;
 pub mod export;
 pub mod extract;
 pub mod files;

@@ -19,6 +19,7 @@ mod calendar_feed;
 mod channels;
 mod crud;
 mod dashboard;
+mod documents;
 mod errors;
 mod files;
 mod filters;

@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0025_imports", up: include_str!("m0025_imports.sql") }),
             Box::new(Sql { name: "m0027_person_contacts", up: include_str!("m0027_person_contacts.sql") }),
             Box::new(Sql { name: "m0028_files_requisites", up: include_str!("m0028_files_requisites.sql") }),
+            Box::new(Sql { name: "m0029_documents", up: include_str!("m0029_documents.sql") }),
             Box::new(Sql { name: "m0030_import_lookups", up: include_str!("m0030_import_lookups.sql") }),
             Box::new(Sql { name: "m0031_calendar_mentions", up: include_str!("m0031_calendar_mentions.sql") }),
             Box::new(Sql { name: "m0033_replies", up: include_str!("m0033_replies.sql") }),
