@@ -78,6 +78,16 @@ pub enum BenchCommand {
         #[arg(long)]
         copy_to: Option<String>,
     },
+    /// Files attached through the HTTP API: `count` uploads of `size_kib` KiB to one deal, then
+    /// each downloaded; files/s and MB/s (target/bench/files.json).
+    Files {
+        #[arg(long, default_value_t = 200)]
+        count: u64,
+        #[arg(long, default_value_t = 1024)]
+        size_kib: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -149,6 +159,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Marketing { iterations } => crate::bench_marketing::run(db, iterations).await?,
         BenchCommand::Import { rows } => crate::bench_import::run(db, rows).await?,
         BenchCommand::Backup { copy_to } => crate::bench_backup::run(db, copy_to).await?,
+        BenchCommand::Files { count, size_kib, concurrency } => crate::bench_files::run(db, count, size_kib, concurrency).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

@@ -205,7 +205,10 @@ mod tests {
     fn content_types_come_from_content_then_name() {
         let n = |s: &str| FileName::parse(s).unwrap();
         assert_eq!(content_type(&n("scan.bin.txt"), b"%PDF-1.4"), "application/pdf");
-        assert_eq!(content_type(&n("Договор.docx"), b"PK\x03\x04"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+        assert_eq!(
+            content_type(&n("Договор.docx"), b"PK\x03\x04"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
         assert_eq!(content_type(&n("archive"), b"PK\x03\x04"), "application/zip");
         assert_eq!(content_type(&n("x.unknown"), b"??"), "application/octet-stream");
     }
@@ -213,10 +216,7 @@ mod tests {
     #[test]
     fn content_disposition_carries_cyrillic_names_safely() {
         let d = content_disposition(&FileName::parse("Счёт \"№5\".pdf").unwrap());
-        assert_eq!(
-            d,
-            "attachment; filename=\"____ __5_.pdf\"; filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82%20%22%E2%84%965%22.pdf"
-        );
+        assert_eq!(d, "attachment; filename=\"____ __5_.pdf\"; filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82%20%22%E2%84%965%22.pdf");
         assert!(d.is_ascii());
     }
 

@@ -93,7 +93,10 @@ pub(super) fn add(paths: &mut Paths) {
                 .operation_id(Some("download_file"))
                 .summary(Some("A file's bytes, as an attachment (Content-Disposition with the name as RFC 5987 filename*)"))
                 .parameter(id_param())
-                .response("200", ResponseBuilder::new().description("the file").content("application/octet-stream", binary().build()).build())
+                .response(
+                    "200",
+                    ResponseBuilder::new().description("the file").content("application/octet-stream", binary().build()).build(),
+                )
                 .response("401", json_response("not authenticated", Some(error_ref())))
                 .response("404", invalid("no such file, or the caller may not see its card")),
         )]),

@@ -95,7 +95,11 @@ pub async fn upload(
 }
 
 /// `GET /api/v1/{collection}/{id}/files`: the card's files, newest first.
-pub async fn list(State(st): State<AppState>, Auth(actor): Auth, ApiPath((collection, id)): ApiPath<(String, i64)>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(st): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath((collection, id)): ApiPath<(String, i64)>,
+) -> ApiResult<Json<Value>> {
     let record = record_of(&collection, id)?;
     Ok(Json(json!({"data": st.db.list_files(&actor, record).await?})))
 }

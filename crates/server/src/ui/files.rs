@@ -115,7 +115,13 @@ async fn block(State(st): State<AppState>, ui: Ui, Path((collection, id)): Path<
     Ok(render(&build(&st, &ui, record).await?))
 }
 
-async fn upload(State(st): State<AppState>, ui: Ui, Path((collection, id)): Path<(String, i64)>, headers: HeaderMap, body: Body) -> UiResult {
+async fn upload(
+    State(st): State<AppState>,
+    ui: Ui,
+    Path((collection, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> UiResult {
     let record = record_of(&ui, &collection, id)?;
     let attached = match crate::api::files::read_upload(&st.files, &headers, None, body).await {
         Ok(up) => {

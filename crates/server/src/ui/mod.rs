@@ -34,6 +34,7 @@ pub mod messages;
 pub mod notifications;
 pub mod plans;
 pub mod reports;
+pub mod requisites;
 pub mod search;
 pub mod settings;
 pub mod spend;
@@ -85,6 +86,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(team::routes())
         .merge(imports::routes())
         .merge(files::routes())
+        .merge(requisites::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.

@@ -274,7 +274,8 @@ async fn organization_requisites_are_checked_in_the_records_api(app: TestApp) {
     let (_, v) = app.get(m1, &format!("/api/v1/organizations/{org}")).await;
     assert_eq!(v["data"]["requisites"]["inn"], "500100732259");
     assert_eq!(v["data"]["requisites"]["kpp"], Value::Null);
-    let r = app.patch(m1, &format!("/api/v1/organizations/{org}"), json!({"requisites": {"inn": "500100732259", "kpp": "773601001"}})).await;
+    let r =
+        app.patch(m1, &format!("/api/v1/organizations/{org}"), json!({"requisites": {"inn": "500100732259", "kpp": "773601001"}})).await;
     assert_error(&r, 422, "validation", Some("requisites.kpp"));
     let (s, v) = app.patch(m1, &format!("/api/v1/organizations/{org}"), json!({"requisites": sber()})).await;
     assert_eq!(s, StatusCode::OK, "{v}");

@@ -22,6 +22,7 @@ mod dashboard;
 mod documents;
 mod errors;
 mod files;
+mod files_browser;
 mod filters;
 mod forms;
 mod imap;

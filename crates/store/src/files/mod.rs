@@ -110,7 +110,9 @@ fn select_files() -> SelectStatement {
         .from_as(col("files"), col("f"))
         .left_join(
             aliased("users", "u"),
-            Expr::col((col("u"), col("id"))).equals((col("f"), col("uploaded_by"))).and(Expr::col((col("u"), col("workspace_id"))).equals((col("f"), col("workspace_id")))),
+            Expr::col((col("u"), col("id")))
+                .equals((col("f"), col("uploaded_by")))
+                .and(Expr::col((col("u"), col("workspace_id"))).equals((col("f"), col("workspace_id")))),
         )
         .and_where(Expr::col((col("f"), col("deleted_at"))).is_null())
         .to_owned()
@@ -179,8 +181,19 @@ pub async fn attach(db: &Db, files: &FileStore, actor: &Actor, record: RecordRef
                 let q = Query::insert()
                     .into_table(col("files"))
                     .columns(
-                        ["workspace_id", "entity", "record_id", "name", "size", "content_type", "sha256", "kind", "uploaded_by", "created_at"]
-                            .map(col),
+                        [
+                            "workspace_id",
+                            "entity",
+                            "record_id",
+                            "name",
+                            "size",
+                            "content_type",
+                            "sha256",
+                            "kind",
+                            "uploaded_by",
+                            "created_at",
+                        ]
+                        .map(col),
                     )
                     .values([
                         actor2.ws_id().into(),
@@ -197,10 +210,7 @@ pub async fn attach(db: &Db, files: &FileStore, actor: &Actor, record: RecordRef
                     .map_err(|e| StoreError::Internal(e.to_string()))?
                     .to_owned();
                 let id = insert_id(tx, backend, &q).await?;
-                let changes = Map::from_iter([(
-                    "file_attached".to_string(),
-                    json!({"id": id, "name": name, "kind": kind, "size": size}),
-                )]);
+                let changes = Map::from_iter([("file_attached".to_string(), json!({"id": id, "name": name, "kind": kind, "size": size}))]);
                 append_history(tx, backend, &actor2, record.entity.name(), record.id, HistoryAction::Update, changes, now).await?;
                 Ok(id)
             })
