@@ -287,3 +287,39 @@ async fn numbers_are_consecutive_under_concurrency(app: TestApp) {
     let r = app.call(reqwest::Method::PUT, &app.t.admin, "/api/v1/document_settings", Some(json!({"prefixes": {"act": " bad"}}))).await;
     assert_eq!(r.1["error"]["message_code"], "numbering_prefix_shape");
 }
+
+/// The invoice as PDF through LibreOffice, its text read back with pdftotext. With
+/// `PORYADOK_TEST_DOCUMENTS=1` (CI) a missing `soffice` or `pdftotext` fails the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invoice_becomes_a_pdf_with_the_total_in_words() {
+    let have =
+        |bin: &str| std::process::Command::new("sh").arg("-c").arg(format!("command -v {bin}")).output().is_ok_and(|o| o.status.success());
+    if !(have("soffice") && have("pdftotext")) {
+        assert!(std::env::var("PORYADOK_TEST_DOCUMENTS").is_err(), "PORYADOK_TEST_DOCUMENTS is set but soffice or pdftotext is missing");
+        eprintln!("soffice or pdftotext missing: the PDF test does not run (set PORYADOK_TEST_DOCUMENTS=1 to require it)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    put_requisites(&app).await;
+    let (_, v) = app.post(&app.t.admin, "/api/v1/document_templates/builtin", json!({})).await;
+    let invoice = v["data"].as_array().unwrap().iter().find(|t| t["doc_type"] == "invoice").unwrap()["id"].as_i64().unwrap();
+    let deal = demo_deal(&app).await;
+    let (s, d) = app.post(&app.t.manager1, &format!("/api/v1/deals/{deal}/documents"), json!({"template_id": invoice})).await;
+    assert_eq!((s, d["data"]["pdf_status"].as_str()), (StatusCode::CREATED, Some("pending")), "{d}");
+    let id = d["data"]["id"].as_i64().unwrap();
+    poryadok_server::worker::Worker::new(&poryadok_server::AppState::new(app.db.clone())).run_once().await.unwrap();
+    let (_, d) = app.get(&app.t.manager1, &format!("/api/v1/documents/{id}")).await;
+    assert_eq!(d["data"]["pdf_status"], "done", "{d}");
+    let r = app.client.get(format!("{}/api/v1/documents/{id}/pdf", app.base)).bearer_auth(&app.t.manager1).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let path = std::env::temp_dir().join(format!("poryadok-test-invoice-{id}-{}.pdf", std::process::id()));
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    assert!(text.contains("1 000 100,00"), "{text}");
+    assert!(text.contains("Один миллион сто рублей 00 копеек"), "{text}");
+    assert!(text.contains("СЧ-2026-0001"), "{text}");
+}
