@@ -110,3 +110,154 @@ pub(super) fn add(paths: &mut Paths) {
         )]),
     );
 }
+
+const REVIEW: &str = "{id, activity_id, manager_id, manager_name, week: 2026-W48, direction: inbound|outbound, status: queued|reviewed|disputed|resolved, scorecard_id, reviewer_id, points: {key: n}, score_pct, failed_critical: [key], comment, comment_second, dispute, resolution: upheld|changed, resolution_comment, call_at, call_seconds, recording_url, phone, deal_id, deal_title, person_id, person_name, version}";
+
+/// Call quality review.
+pub(super) fn add_reviews(paths: &mut Paths) {
+    let object = |d: &str| Some(any_object(d));
+    let invalid = |what: &str| json_response(what, Some(error_ref()));
+    let mut add = |path: &str, it: PathItem| {
+        paths.paths.insert(path.to_string(), it);
+    };
+    let card = "{data: {id, name, version, criteria: [{key, step: contact|needs|presentation|objections|next_step, title, points: [0, 1, 2], weight, critical}], created_at}}";
+    add(
+        "/api/v1/reviews/scorecard",
+        item([
+            (
+                HttpMethod::Get,
+                simple("reviews", "get_scorecard", "The current scorecard (its latest version)", "200", "the scorecard", object(card)),
+            ),
+            (
+                HttpMethod::Put,
+                simple(
+                    "reviews",
+                    "put_scorecard",
+                    "Save the scorecard as its next version (heads of sales and administrators)",
+                    "200",
+                    "the new version",
+                    object(card),
+                )
+                .request_body(Some(body(any_object(
+                    "{name?, criteria: [{key?, step, title, points?: [0, 1, 2], weight?: 0–100, critical?: bool}]}",
+                ))))
+                .response("422", invalid("weights all zero (review_weights_zero), an unknown step, bad points; `field` names it")),
+            ),
+        ]),
+    );
+    let settings = "{data: {inbound_pct, outbound_pct, min_seconds, seed}}";
+    add(
+        "/api/v1/reviews/settings",
+        item([
+            (HttpMethod::Get, simple("reviews", "get_review_settings", "Sampling settings", "200", "the settings", object(settings))),
+            (
+                HttpMethod::Patch,
+                simple(
+                    "reviews",
+                    "patch_review_settings",
+                    "Change the sampling settings (heads of sales and administrators)",
+                    "200",
+                    "the settings",
+                    object(settings),
+                )
+                .request_body(Some(body(any_object("{inbound_pct?: 0–100, outbound_pct?: 0–100, min_seconds?, seed?}"))))
+                .response("422", invalid("a share outside 0–100 (review_sample_pct)")),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/reviews/sample",
+        item([(
+            HttpMethod::Post,
+            simple("reviews", "sample_week", "Draw a week's sample into the review queue (reproducible; calls already queued stay)", "200", "the sample", object("{data: {week, calls, sampled, queued, managers: [{manager_id, inbound_calls, inbound_sampled, outbound_calls, outbound_sampled}]}}"))
+                .request_body(Some(body(any_object("{week?: 2026-W48 (default: last week)}"))))
+                .response("403", invalid("not a head or an administrator"))
+                .response("422", invalid("not a week")),
+        )]),
+    );
+    add(
+        "/api/v1/reviews",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reviews",
+                "list_reviews",
+                "The review queue and results (a manager sees their own)",
+                "200",
+                "reviews",
+                object(&format!("{{data: [{REVIEW}]}}")),
+            )
+            .parameter(query_param("status", "queued, reviewed, disputed or resolved"))
+            .parameter(query_param("manager_id", "one manager's"))
+            .parameter(query_param("week", "2026-W48")),
+        )]),
+    );
+    add(
+        "/api/v1/reviews/report",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reviews",
+                "review_report",
+                "Scores per manager, per criterion (weakest first) and per week",
+                "200",
+                "the report",
+                object(
+                    "{data: {from, to, managers: [line], criteria: [line], weeks: [line]}} where line is {key, label, reviews, score_pct}",
+                ),
+            )
+            .parameter(query_param("from", "first week, 2026-W45 (default: four weeks ago)"))
+            .parameter(query_param("to", "last week (default: this week)")),
+        )]),
+    );
+    add(
+        "/api/v1/reviews/{id}",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "reviews",
+                "get_review",
+                "A review with its call, deal and client",
+                "200",
+                "the review",
+                object(&format!("{{data: {REVIEW}}}")),
+            )
+            .parameter(id_param()),
+        )]),
+    );
+    for (path, id, summary, req, err) in [
+        (
+            "/api/v1/reviews/{id}/score",
+            "score_review",
+            "Score a queued call (heads of sales and administrators)",
+            "{points: {key: n}, comment?, comment_second?: a second of the recording}",
+            "points missing or not an option of the criterion (review_points_not_option)",
+        ),
+        ("/api/v1/reviews/{id}/dispute", "dispute_review", "The call's manager disputes the review, once", "{text}", "no text"),
+        (
+            "/api/v1/reviews/{id}/resolve",
+            "resolve_review",
+            "The head resolves a dispute",
+            "{resolution: upheld|changed, points? (when changed), comment?}",
+            "a bad resolution or points",
+        ),
+    ] {
+        add(
+            path,
+            item([(
+                HttpMethod::Post,
+                simple("reviews", id, summary, "200", "the review", object(&format!("{{data: {REVIEW}}}")))
+                    .parameter(id_param())
+                    .request_body(Some(body(any_object(req))))
+                    .response("403", invalid("not allowed for this user"))
+                    .response(
+                        "409",
+                        invalid(
+                            "the review is not in a state for this (review_already_reviewed, review_dispute_once, review_not_disputed)",
+                        ),
+                    )
+                    .response("422", invalid(err)),
+            )]),
+        );
+    }
+}

@@ -60,6 +60,7 @@ mod reports_sales;
 mod reports_sales_browser;
 mod reports_scheduled;
 mod reports_stage_time;
+mod reviews;
 mod search;
 mod security;
 mod team;
