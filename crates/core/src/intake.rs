@@ -456,7 +456,11 @@ impl Words {
     }
     pub fn message_deal(&self, channel: &str, who: &str) -> String {
         let who = who.to_string();
-        self.say(if channel == "email" { IntakeMsg::EmailDeal { who } } else { IntakeMsg::TelegramDeal { who } })
+        self.say(match channel {
+            "email" => IntakeMsg::EmailDeal { who },
+            "whatsapp" => IntakeMsg::WhatsappDeal { who },
+            _ => IntakeMsg::TelegramDeal { who },
+        })
     }
 }
 

@@ -186,5 +186,9 @@ catalogue! {
         LeadDeal { form: String, who: String } = "deal_title_lead", en "Lead “{form}”: {who}", ru "Заявка «{form}»: {who}";
         EmailDeal { who: String } = "deal_title_email", en "E-mail: {who}", ru "Письмо: {who}";
         TelegramDeal { who: String } = "deal_title_telegram", en "Telegram: {who}", ru "Telegram: {who}";
+        WhatsappDeal { who: String } = "deal_title_whatsapp", en "WhatsApp: {who}", ru "WhatsApp: {who}";
+        WhatsappNoSender {} = "whatsapp_no_sender",
+            en "the message names no sender's number (from, or messages[0].chatId)", ru "в сообщении нет номера отправителя (from или messages[0].chatId)";
+        WhatsappEcho {} = "whatsapp_echo", en "our own outgoing message, echoed by the provider", ru "наше же исходящее сообщение, которое вернул провайдер";
     }
 }

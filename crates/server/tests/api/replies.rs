@@ -17,6 +17,7 @@ crate::both_dbs!(
     an_email_reply_threads_under_the_clients_letter_and_their_answer_comes_back,
     a_telegram_reply_goes_through_the_bot_and_a_refusal_is_retried_then_failed,
     whatsapp_and_refusals_before_sending,
+    a_whatsapp_message_comes_in_through_the_provider_and_is_answered,
 );
 
 /// A fake HTTP API on 127.0.0.1 that records each request (path and JSON body) and answers
@@ -214,4 +215,42 @@ async fn whatsapp_and_refusals_before_sending(app: TestApp) {
     // Another manager may not write on a card they cannot see.
     assert_error(&app.post(&app.t.manager3, &path, json!({"channel": "whatsapp", "text": "x"})).await, 404, "not_found", None);
     assert_eq!(calls.lock().unwrap().len(), 1, "nothing else went out yet");
+}
+
+async fn a_whatsapp_message_comes_in_through_the_provider_and_is_answered(app: TestApp) {
+    let wa = source(&app, "whatsapp", json!({})).await;
+    // The gateways' shape: our own echoed message is ignored, the client's lands on a card.
+    let echo = json!({"messages": [{"messageId": "e1", "chatId": "79161234567", "chatType": "whatsapp", "text": "Мы", "isEcho": true}]});
+    assert_eq!(deliver(&app, &wa, "application/json", echo.to_string().as_bytes()).await.0, StatusCode::ACCEPTED);
+    let incoming = json!({"messages": [{"messageId": "w1", "chatId": "79161234567", "chatType": "whatsapp", "text": "Есть в наличии?",
+                                       "dateTime": "2026-11-23T08:00:00Z", "contact": {"name": "Ирина"}}]});
+    assert_eq!(deliver(&app, &wa, "application/json", incoming.to_string().as_bytes()).await.0, StatusCode::ACCEPTED);
+    // The generic shape from the same client: the same card.
+    let generic = json!({"id": "w2", "from": "+7 916 123-45-67", "text": "И сколько стоит?", "timestamp": 1_795_000_000});
+    assert_eq!(deliver(&app, &wa, "application/json", generic.to_string().as_bytes()).await.0, StatusCode::ACCEPTED);
+    // No sender: stored, reported, not lost.
+    let (s, v) = deliver(&app, &wa, "application/json", br#"{"id": "w3", "text": "?"}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["event_id"].as_i64().is_some(), "{v}");
+    let (api, calls) = fake_api(200).await;
+    let gateway = json!({"url": format!("{api}/send"), "method": "POST", "content_type": "application/json", "body": "{\"to\": \"{to}\", \"text\": \"{text}\"}"});
+    app.call(reqwest::Method::PUT, &app.t.admin, "/api/v1/whatsapp_gateway", Some(gateway)).await;
+    let w = worker(&app, None, None);
+    w.run_once().await.unwrap();
+    let persons = app.all_records(&app.t.admin, "persons", "", 10).await;
+    assert_eq!(persons.len(), 1, "{persons:?}");
+    assert_eq!((persons[0]["name"].as_str(), persons[0]["phone"].as_str()), (Some("Ирина"), Some("+79161234567")));
+    let person = persons[0]["id"].as_i64().unwrap();
+    let on_card = card_messages(&app, &format!("/api/v1/persons/{person}/messages")).await;
+    assert_eq!(on_card.len(), 2, "{on_card:?}");
+    assert!(on_card.iter().all(|m| m["channel"] == "whatsapp" && m["direction"] == "in"));
+    let deals = app.all_records(&app.t.admin, "deals", &format!("&person_id={person}"), 10).await;
+    assert_eq!(deals.len(), 1);
+    assert!(deals[0]["title"].as_str().unwrap().starts_with("WhatsApp"), "{:?}", deals[0]);
+    let (s, v) = app
+        .post(&app.t.admin, &format!("/api/v1/deals/{}/messages", deals[0]["id"]), json!({"channel": "whatsapp", "text": "Да, 12 000 ₽"}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    w.run_once().await.unwrap();
+    assert_eq!(calls.lock().unwrap()[0].1, json!({"to": "+79161234567", "text": "Да, 12 000 ₽"}));
 }

@@ -104,6 +104,45 @@ pub(crate) fn read_telegram(body: &[u8]) -> std::result::Result<InboundMessage, 
     })
 }
 
+/// A WhatsApp message as a provider's webhook posts it: the generic shape `{id, from, name,
+/// text, timestamp}` (seconds), or the shape of the common gateways of this market, `{messages:
+/// [{messageId, chatId, chatType, text, dateTime, isEcho, contact: {name}}]}` (the first
+/// message; our own echoed outgoing one is ignored). The sender's number is their identity.
+pub(crate) fn read_whatsapp(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
+    let v: Json = serde_json::from_slice(body).map_err(|e| FieldError::new("body", IntakeMsg::UpdateNotJson { why: e.to_string() }))?;
+    let text_of = |m: &Json, k: &str| m.get(k).and_then(|x| x.as_str().map(str::to_string).or_else(|| x.as_i64().map(|n| n.to_string())));
+    let (m, id, from, name, sent_at) = match v.get("messages").and_then(Json::as_array).and_then(|a| a.first()) {
+        Some(m) => {
+            if m.get("isEcho").and_then(Json::as_bool) == Some(true) {
+                return Ok(InboundMessage { channel: "whatsapp", ignore: Some(IntakeMsg::WhatsappEcho {}.into()), ..Default::default() });
+            }
+            let at = m.get("dateTime").and_then(Json::as_str).and_then(|d| poryadok_core::types::parse_timestamp(d).ok());
+            let name = m.get("contact").and_then(|c| c.get("name")).and_then(Json::as_str).map(str::to_string);
+            (m, text_of(m, "messageId"), text_of(m, "chatId"), name, at)
+        }
+        None => {
+            (&v, text_of(&v, "id"), text_of(&v, "from"), text_of(&v, "name"), v.get("timestamp").and_then(Json::as_i64).map(|s| s * 1000))
+        }
+    };
+    let digits: String = from.unwrap_or_default().chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 10 {
+        return Err(FieldError::new("from", IntakeMsg::WhatsappNoSender {}));
+    }
+    // A WhatsApp number is international: digits with the country code.
+    let phone = format!("+{digits}");
+    let text = text_of(m, "text").unwrap_or_else(|| "[—]".to_string());
+    Ok(InboundMessage {
+        channel: "whatsapp",
+        external_id: id.map(|i| format!("wa:{i}")),
+        sender_name: name.filter(|n| !n.trim().is_empty()),
+        identity: Some((IdentityKind::Phone, phone.clone())),
+        sender: phone,
+        body: text.chars().take(BODY_LIMIT).collect(),
+        sent_at,
+        ..Default::default()
+    })
+}
+
 /// A raw MIME message.
 pub(crate) fn read_email(body: &[u8]) -> std::result::Result<InboundMessage, FieldError> {
     let m = poryadok_core::email::parse_email(body).map_err(|e| {
@@ -272,6 +311,9 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
             match kind {
                 IdentityKind::Email => {
                     fields.insert("email".into(), json!(value));
+                }
+                IdentityKind::Phone => {
+                    fields.insert("phone".into(), json!(value));
                 }
                 _ => extra.push((kind, value.clone())),
             }

@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 pub const EVENT_JOB: &str = "intake_event";
 /// The recurring job that polls an e-mail source's IMAP mailbox.
 pub const IMAP_JOB: &str = "imap_poll";
-pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email"];
+pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email", "whatsapp"];
 pub const EVENT_STATUSES: &[&str] = &["pending", "processed", "failed", "rejected"];
 /// Unique-key clashes between concurrent first contacts are settled by running again.
 const CLASH_RETRIES: usize = 3;
@@ -625,6 +625,10 @@ impl Db {
                     .map(|u| format!("update:{u}"));
                 (id, messages::read_telegram(body).map(|_| ()))
             }
+            "whatsapp" => match messages::read_whatsapp(body) {
+                Ok(m) => (m.external_id, Ok(())),
+                Err(e) => (None, Err(e)),
+            },
             "email" => match messages::read_email(body) {
                 Ok(m) => (m.external_id, Ok(())),
                 Err(e) => (None, Err(e)),
@@ -844,6 +848,7 @@ impl Db {
         let intent = match source.kind.as_str() {
             "telephony" => calls::read(&ctx, &body, content_type.as_deref()).map(Intent::Call),
             "telegram" => messages::read_telegram(&body).map(Intent::Message),
+            "whatsapp" => messages::read_whatsapp(&body).map(Intent::Message),
             "email" => messages::read_email(&body).map(Intent::Message),
             "form" => forms::read(&ctx, &body).await?.map(Intent::Form),
             other => Err(FieldError::new("source", IntakeMsg::NoIntakeFor { kind: other.to_string() })),

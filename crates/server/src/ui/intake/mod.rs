@@ -92,6 +92,7 @@ fn kind_label(t: &T, kind: &str) -> &'static str {
         "form" => t.t("intake.kind.form"),
         "telegram" => t.t("intake.kind.telegram"),
         "email" => t.t("intake.kind.email"),
+        "whatsapp" => t.t("intake.kind.whatsapp"),
         _ => t.t("intake.kind.other"),
     }
 }
@@ -133,6 +134,7 @@ fn channel_label(t: &T, channel: &str) -> String {
         "form" => t.t("intake.channel.form").to_string(),
         "telegram" => t.t("intake.channel.telegram").to_string(),
         "email" => t.t("intake.channel.email").to_string(),
+        "whatsapp" => "WhatsApp".to_string(),
         other => other.to_string(),
     }
 }
