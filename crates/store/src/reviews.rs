@@ -611,9 +611,8 @@ impl Db {
             let w = weeks.entry(r.try_get("", "week")?).or_default();
             (w.0, w.1) = (w.0 + 1, w.1 + tenths);
             if let Some(card) = r.try_get::<Option<i64>>("", "scorecard_id")? {
-                if !cards.contains_key(&card) {
-                    let c = self.scorecard_by_id(&self.read, actor.ws_id(), card).await.map(|c| c.1).unwrap_or_default();
-                    cards.insert(card, c);
+                if let std::collections::btree_map::Entry::Vacant(slot) = cards.entry(card) {
+                    slot.insert(self.scorecard_by_id(&self.read, actor.ws_id(), card).await.map(|c| c.1).unwrap_or_default());
                 }
                 let points = json_of(r, "points")?;
                 for c in cards.get(&card).map(Vec::as_slice).unwrap_or(&[]) {
