@@ -47,6 +47,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("imports", include_str!("../../i18n/imports.ini")),
     ("team", include_str!("../../i18n/team.ini")),
     ("files", include_str!("../../i18n/files.ini")),
+    ("documents", include_str!("../../i18n/documents.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

@@ -19,6 +19,7 @@ pub mod channels;
 pub mod dashboard;
 pub mod duplicates;
 pub mod files;
+pub mod documents;
 pub mod filter_fields;
 pub mod format;
 pub mod i18n;
@@ -86,6 +87,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(team::routes())
         .merge(imports::routes())
         .merge(files::routes())
+        .merge(documents::routes())
         .merge(requisites::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so

@@ -69,6 +69,7 @@ mod ui_assistants;
 mod ui_audit;
 mod ui_audit_inbox;
 mod ui_cards;
+mod ui_documents;
 mod ui_filter_builder;
 mod ui_intake;
 mod ui_list_tools;
