@@ -15,6 +15,8 @@ mod audit_paths;
 mod channels_paths;
 #[path = "openapi_export.rs"]
 mod export_paths;
+#[path = "openapi_documents.rs"]
+mod documents_paths;
 #[path = "openapi_files.rs"]
 mod files_paths;
 #[path = "openapi_imports.rs"]
@@ -374,6 +376,7 @@ pub fn document() -> OpenApi {
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
     files_paths::add(&mut paths);
+    documents_paths::add(&mut paths);
     export_paths::add(&mut paths);
     add_paging(&mut paths);
     OpenApiBuilder::new()
@@ -987,20 +990,66 @@ fn add_intake_paths(paths: &mut Paths) {
     for collection in ["deals", "persons"] {
         add(
             &format!("/api/v1/{collection}/{{id}}/messages"),
+            item([
+                (
+                    HttpMethod::Get,
+                    simple(
+                        "intake",
+                        &format!("{collection}_messages"),
+                        "E-mail, Telegram and WhatsApp messages on the card, both ways, newest first; a reply written on the card carries its delivery state",
+                        "200",
+                        "{data: [message]}",
+                        object("{data: [{channel, direction: in|out, sender, recipients, subject, body, sent_at, thread_id, outbound_id?, delivery?: queued|sent|failed}]}"),
+                    )
+                    .parameter(id_param()),
+                ),
+                (
+                    HttpMethod::Post,
+                    simple(
+                        "channels",
+                        &format!("reply_{collection}"),
+                        "Write to the card's client by e-mail (threaded under their last letter), Telegram (through the bot they wrote to), WhatsApp or SMS; from a text or a template filled from the card. Sent by a job: `queued` until the channel took it",
+                        "202",
+                        "the outgoing message",
+                        object("{data: {id, channel, recipient, subject, body, status: queued, created_at}}"),
+                    )
+                    .parameter(id_param())
+                    .request_body(Some(body(any_object("{channel: email|telegram|whatsapp|sms, text?, subject? (e-mail), template_id?}"))))
+                    .response("404", json_response("no such card, or the caller may not see it", Some(error_ref())))
+                    .response("422", json_response("the client lacks the channel, it is not set up, a template placeholder is empty, or no text; `field` and `message_code` say which", Some(error_ref()))),
+                ),
+            ]),
+        );
+    }
+    for collection in ["deals", "persons"] {
+        add(
+            &format!("/api/v1/{collection}/{{id}}/reply_channels"),
             item([(
                 HttpMethod::Get,
                 simple(
-                    "intake",
-                    &format!("{collection}_messages"),
-                    "Telegram and e-mail messages on the card, newest first",
+                    "channels",
+                    &format!("{collection}_reply_channels"),
+                    "Where the card's client can be written to, channel by channel (`to`, or `error` and `error_code` saying why not), the default e-mail subject and the templates",
                     "200",
-                    "{data: [message]}",
-                    object("{data: [{channel, direction, sender, subject, body, sent_at, thread_id}]}"),
+                    "the channels",
+                    object("{data: {person_id, subject, channels: [{channel, to, error, error_code}], templates}}"),
                 )
                 .parameter(id_param()),
             )]),
         );
     }
+    add(
+        "/api/v1/whatsapp_gateway",
+        item([
+            (HttpMethod::Get, simple("channels", "get_whatsapp_gateway", "The WhatsApp provider's HTTP API as set (header values masked; administrators)", "200", "{data: gateway|null}", object("{data: {url, method, headers, content_type, body}|null}"))),
+            (
+                HttpMethod::Put,
+                simple("channels", "put_whatsapp_gateway", "Set the WhatsApp provider like the SMS gateway (`{to}` and `{text}` in the URL or body); null removes it (administrators)", "200", "{data: gateway|null}", object("{data: {url, method, headers, content_type, body}|null}"))
+                    .request_body(Some(body(any_object("{url, method: GET|POST, headers?, content_type?, body?} or null"))))
+                    .response("422", json_response("a bad URL, method, header or body; `field` names it", Some(error_ref()))),
+            ),
+        ]),
+    );
     add(
         "/hooks/{key}",
         item([(

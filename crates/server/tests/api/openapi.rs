@@ -47,7 +47,7 @@ fn expansions(path: &str) -> Vec<String> {
     if !path.contains("{entity}") {
         return vec![path.to_string()];
     }
-    let only: &[&str] = if path.ends_with("/messages") {
+    let only: &[&str] = if path.ends_with("/messages") || path.ends_with("/reply_channels") {
         &["deals", "persons"]
     } else if path.ends_with("/merge") {
         &["persons", "organizations"]
