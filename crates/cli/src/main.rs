@@ -30,6 +30,7 @@ mod bench_team;
 mod bench_ui;
 mod calls;
 mod channels;
+mod documents;
 mod import;
 mod intake;
 mod invoices;
@@ -233,6 +234,11 @@ enum Command {
     Intake {
         #[command(subcommand)]
         command: intake::IntakeCommand,
+    },
+    /// Documents: make a deal's document from a template (DOCX, or PDF with --pdf).
+    Document {
+        #[command(subcommand)]
+        command: documents::DocumentCommand,
     },
     /// Invoices: import an accounting export (1C), recompute clients' last activity.
     Invoices {
@@ -453,6 +459,13 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Intake { command } => {
             let db = cli.db.open().await?;
             let r = intake::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Document { command } => {
+            let files = cli.db.file_store()?;
+            let db = cli.db.open().await?;
+            let r = documents::run(&db, &files, command).await;
             db.close().await;
             r
         }

@@ -229,7 +229,7 @@ pub async fn render_with(
 }
 
 /// The file kind a generated document carries on the deal.
-fn kind_of(t: DocType) -> &'static str {
+pub fn kind_of(t: DocType) -> &'static str {
     match t {
         DocType::Invoice => "invoice",
         DocType::Act => "act",
