@@ -358,7 +358,7 @@ pub struct Template {
 /// A token found by the check walk, with where it is and which block it belongs to.
 struct Found {
     token: Token,
-    place: DocPlace,
+    place: Box<DocPlace>,
     /// The loop block: the path of its parent and its index there (the table row for text in a
     /// table, the paragraph otherwise).
     block: (Vec<usize>, usize),
@@ -377,8 +377,8 @@ struct Walk {
 }
 
 impl Walk {
-    fn place(&self) -> DocPlace {
-        DocPlace { part: self.part.clone(), paragraph: self.paragraph, cell: self.cells.last().copied() }
+    fn place(&self) -> Box<DocPlace> {
+        Box::new(DocPlace { part: self.part.clone(), paragraph: self.paragraph, cell: self.cells.last().copied() })
     }
 
     fn nodes(&mut self, nodes: &[Node]) -> Result<(), Msg> {

@@ -71,7 +71,7 @@ pub struct Message {
     pub sent_at: i64,
     /// A reply written on the card: `queued`, `sent` or `failed`, and why it failed.
     pub delivery: Option<String>,
-    pub delivery_failure: crate::intake::Failure,
+    pub delivery_failure: Box<crate::intake::Failure>,
 }
 
 /// An outgoing message's state, beside its conversation row.
@@ -288,7 +288,7 @@ impl Db {
                     body: r.try_get("", "body")?,
                     sent_at: r.try_get("", "sent_at")?,
                     delivery: r.try_get("", "delivery")?,
-                    delivery_failure: crate::intake::Failure::read(r.try_get("", "delivery_error")?),
+                    delivery_failure: Box::new(crate::intake::Failure::read(r.try_get("", "delivery_error")?)),
                 }))
             })
             .collect()

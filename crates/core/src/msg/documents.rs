@@ -82,16 +82,16 @@ catalogue! {
             ru "файл не является документом DOCX (сохраните его в Word как .docx)";
         TemplateXml { part: String } = "template_bad_xml",
             en "the DOCX's {part} is not well-formed XML", ru "в DOCX испорчена часть {part} (неверный XML)";
-        UnknownPlaceholder { name: String, at: DocPlace } = "docx_unknown_placeholder",
+        UnknownPlaceholder { name: String, at: Box<DocPlace> } = "docx_unknown_placeholder",
             en "unknown placeholder {{{name}}} at {at}", ru "неизвестное поле {{{name}}} ({at})";
-        UnclosedPlaceholder { at: DocPlace } = "template_unclosed_placeholder",
+        UnclosedPlaceholder { at: Box<DocPlace> } = "template_unclosed_placeholder",
             en "a placeholder is opened with {{ but not closed at {at}", ru "поле открыто скобкой {{, но не закрыто ({at})";
-        UnclosedLoop { name: String, at: DocPlace } = "template_unclosed_loop",
+        UnclosedLoop { name: String, at: Box<DocPlace> } = "template_unclosed_loop",
             en "the loop {{#{name}}} at {at} has no {{/{name}}} in the same table or the same text",
             ru "у цикла {{#{name}}} ({at}) нет закрывающего {{/{name}}} в той же таблице или том же тексте";
-        StrayLoopEnd { name: String, at: DocPlace } = "template_stray_loop_end",
+        StrayLoopEnd { name: String, at: Box<DocPlace> } = "template_stray_loop_end",
             en "{{/{name}}} at {at} closes no loop", ru "{{/{name}}} ({at}) не закрывает никакой цикл";
-        ItemOutsideLoop { name: String, at: DocPlace } = "template_item_outside_loop",
+        ItemOutsideLoop { name: String, at: Box<DocPlace> } = "template_item_outside_loop",
             en "{{{name}}} at {at} is a line item field; put it inside {{#items}}…{{/items}}",
             ru "{{{name}}} ({at}) — поле позиции; оно должно стоять внутри {{#items}}…{{/items}}";
         TemplateTooLarge { max_mb: i64 } = "template_too_large",

@@ -196,6 +196,22 @@ pub trait FromArgJson: Sized {
     fn from_arg_json(v: &Json) -> Option<Self>;
 }
 
+/// A large argument is boxed, so every message stays small (errors carry one).
+impl<T: FromArgJson> FromArgJson for Box<T> {
+    fn from_arg_json(v: &Json) -> Option<Self> {
+        T::from_arg_json(v).map(Box::new)
+    }
+}
+
+impl<T: Arg> Arg for Box<T> {
+    fn show(&self, lang: Lang, labels: &dyn Labels) -> String {
+        (**self).show(lang, labels)
+    }
+    fn json(&self) -> Json {
+        (**self).json()
+    }
+}
+
 impl FromArgJson for String {
     fn from_arg_json(v: &Json) -> Option<Self> {
         v.as_str().map(str::to_string)
