@@ -32,7 +32,17 @@ pub async fn run(db: &Db, files: &FileStore, command: DocumentCommand) -> Result
     match command {
         DocumentCommand::Render { deal, template, out, pdf, workspace } => {
             let actor = db.system_actor(crate::first_workspace(db, workspace).await?, Channel::Cli).await?;
-            let (info, bytes) = db.doc_template_by_name(&actor, &template).await.map_err(crate::describe)?;
+            let (info, bytes) = match db.doc_template_by_name(&actor, &template).await {
+                Ok(t) => t,
+                Err(poryadok_store::StoreError::NotFound) => {
+                    let names: Vec<String> = db.doc_templates(&actor).await.map_err(crate::describe)?.into_iter().map(|t| t.name).collect();
+                    bail!(
+                        "no document template named «{template}»; the workspace has: {}",
+                        if names.is_empty() { "none".into() } else { names.join(", ") }
+                    )
+                }
+                Err(e) => return Err(crate::describe(e)),
+            };
             // The PDF is made below, synchronously: no job is queued for it.
             let r =
                 poryadok_server::documents::render_with(db, files, &actor, deal, &info, &bytes, false).await.map_err(crate::describe)?;
