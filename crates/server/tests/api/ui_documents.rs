@@ -107,3 +107,35 @@ async fn the_documents_panel_makes_a_document_from_the_form(app: TestApp) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("id=\"documents-error\""), "{html}");
 }
+
+/// In a real browser (PORYADOK_TEST_BROWSER=1): a manager picks the invoice and clicks
+/// «Сформировать документ», sees it listed with its DOCX; the card at 390 px does not scroll
+/// sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_is_generated_from_the_deal_card_in_a_browser() {
+    let Some(b) = crate::browser::start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let deal = deal_with_lines(&app).await;
+    let (s, v) = app.post(&app.t.admin, "/api/v1/document_templates/builtin", json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    app.set_password(app.ids.manager1, "manager-pass-123").await;
+    b.login(&app.base, "m1@a.test", "manager-pass-123").await;
+    b.client.goto(&format!("{}/deals/{deal}", app.base)).await.unwrap();
+    b.wait_until("the documents panel", "document.getElementById('documents-empty') !== null").await;
+    let invoice = v["data"].as_array().unwrap().iter().find(|t| t["doc_type"] == "invoice").unwrap()["id"].to_string();
+    b.client.execute("document.getElementById('document-template').value = arguments[0];", vec![json!(invoice)]).await.unwrap();
+    b.wait_for("#document-generate-button").await.click().await.unwrap();
+    b.wait_until("the document listed", "document.querySelector('#card-documents a.document-docx') !== null").await;
+    let panel = b.text_of("#card-documents").await;
+    assert!(panel.contains("Счёт на оплату №") && panel.contains("сформирован"), "{panel}");
+    b.shot("documents-deal-card-ru").await;
+
+    b.fit_viewport(390, 844).await;
+    b.client.goto(&format!("{}/deals/{deal}", app.base)).await.unwrap();
+    b.wait_until("the document on a phone", "document.querySelector('#card-documents a.document-docx') !== null").await;
+    let overflow: bool =
+        b.client.execute("return document.documentElement.scrollWidth > window.innerWidth + 1;", vec![]).await.unwrap().as_bool().unwrap();
+    assert!(!overflow, "the card scrolls sideways at 390 px");
+    b.shot("documents-deal-card-390-ru").await;
+}
