@@ -13,10 +13,10 @@ use utoipa::openapi::{
 mod audit_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
-#[path = "openapi_export.rs"]
-mod export_paths;
 #[path = "openapi_documents.rs"]
 mod documents_paths;
+#[path = "openapi_export.rs"]
+mod export_paths;
 #[path = "openapi_files.rs"]
 mod files_paths;
 #[path = "openapi_imports.rs"]

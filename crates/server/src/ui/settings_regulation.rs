@@ -353,7 +353,10 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
         tasks: stored["entry_tasks"].as_array().map(|a| a.iter().map(TaskRow::from_json).collect()).unwrap_or_default(),
         sla_amount: stored["sla"]["amount"].as_i64().map(|n| n.to_string()).unwrap_or_default(),
         sla_unit: stored["sla"]["unit"].as_str().unwrap_or("hours").to_string(),
-        files: stored["required_files"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+        files: stored["required_files"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
         types: activity_types(t),
         units: UNITS
             .iter()
