@@ -612,6 +612,7 @@ mod tests {
         assert_eq!(rows, vec![1]);
         assert_eq!(reg["required_fields"], json!(["value"]));
         assert_eq!(reg["sla"], json!({"amount": 2, "unit": "hours"}));
+        assert_eq!(reg["required_files"], json!(["signed_contract"]), "the blank after the comma is skipped");
         assert_eq!(reg["naming"], Value::Null);
         assert_eq!(
             reg["entry_tasks"],
@@ -621,6 +622,7 @@ mod tests {
         let mut empty = form(Vec::new());
         empty.required.clear();
         empty.sla_amount.clear();
+        empty.files.clear();
         assert_eq!(empty.regulation().0, Value::Null, "nothing set is no regulation");
     }
 

@@ -46,7 +46,7 @@ async fn fill(app: &TestApp) {
             json!({"title": "+7 Сделка", "organization_id": org, "person_id": person, "value": 150000, "stage_id": app.ids.stages[0]}),
         )
         .await;
-    app.create(&app.t.admin, "notes", json!({"content": "@заметка", "deal_id": deal})).await;
+    app.create(&app.t.admin, "notes", json!({"content": "@m1 заметка", "deal_id": deal})).await;
     app.create(
         &app.t.admin,
         "activities",
