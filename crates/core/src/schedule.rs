@@ -145,8 +145,11 @@ pub fn parse_shifts(v: &Value) -> Result<Vec<Shift>, FieldError> {
     Ok(out)
 }
 
-pub fn shifts_json(shifts: &[Shift]) -> Value {
-    Value::Array(shifts.iter().map(|s| json!({"day": s.day, "start": hm(s.start), "end": hm(s.end)})).collect())
+/// A shift on the wire and in storage: `{day, start: "HH:MM", end: "HH:MM"}`.
+impl serde::Serialize for Shift {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json!({"day": self.day, "start": hm(self.start), "end": hm(self.end)}).serialize(s)
+    }
 }
 
 /// An exception from `{kind, from, to, start?, end?}`; `to` defaults to `from`.

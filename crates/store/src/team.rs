@@ -45,7 +45,7 @@ pub struct ScheduleException {
 #[derive(Debug, Clone, Serialize)]
 pub struct UserSchedule {
     pub user_id: i64,
-    pub shifts: Json,
+    pub shifts: Vec<Shift>,
     pub business_hours: bool,
     pub exceptions: Vec<ScheduleException>,
     pub version: i64,
@@ -336,7 +336,7 @@ impl Db {
         let mine = s.of(user);
         Ok(UserSchedule {
             user_id: user,
-            shifts: mine.shifts.as_deref().map_or(Json::Array(Vec::new()), schedule::shifts_json),
+            shifts: mine.shifts.clone().unwrap_or_default(),
             business_hours: mine.shifts.is_none(),
             exceptions: s.exception_rows.iter().filter(|e| e.user_id == user).cloned().collect(),
             version: s.versions.get(&user).copied().unwrap_or(0),
@@ -374,7 +374,7 @@ impl Db {
         let mut changes = Map::new();
         changes.insert(
             "shifts".into(),
-            json!([before.and_then(|b| serde_json::from_str::<Json>(&b).ok()), shifts.as_deref().map(schedule::shifts_json)]),
+            json!([before.and_then(|b| serde_json::from_str::<Json>(&b).ok()), shifts.as_deref().map(|s| json!(s))]),
         );
         match (&shifts, current.is_some()) {
             (None, true) => {
@@ -388,12 +388,12 @@ impl Db {
             (None, false) => {}
             (Some(s), true) => {
                 let sql = "UPDATE work_schedules SET shifts = $1, version = version + 1, updated_by = $2, updated_at = $3 WHERE workspace_id = $4 AND user_id = $5";
-                let text = schedule::shifts_json(s).to_string();
+                let text = json!(s).to_string();
                 tx.execute(raw(self.backend, sql, vec![text.into(), actor.user_id().into(), now.into(), ws.into(), user.into()])).await?;
             }
             (Some(s), false) => {
                 let sql = "INSERT INTO work_schedules (workspace_id, user_id, shifts, version, updated_by, updated_at) VALUES ($1, $2, $3, 1, $4, $5)";
-                let text = schedule::shifts_json(s).to_string();
+                let text = json!(s).to_string();
                 tx.execute(raw(self.backend, sql, vec![ws.into(), user.into(), text.into(), actor.user_id().into(), now.into()])).await?;
             }
         }

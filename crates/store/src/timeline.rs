@@ -53,6 +53,16 @@ impl HistoryEvent {
     pub fn import_id(&self) -> Option<i64> {
         self.changes.get("import_id").and_then(Json::as_i64)
     }
+
+    /// A file attached to (`true`) or removed from (`false`) the record, and its name.
+    pub fn file_change(&self) -> Option<(bool, &str)> {
+        let (attached, file) = match (self.changes.get("file_attached"), self.changes.get("file_removed")) {
+            (Some(f), _) => (true, f),
+            (None, Some(f)) => (false, f),
+            (None, None) => return None,
+        };
+        Some((attached, file.get("name").and_then(Json::as_str).unwrap_or("")))
+    }
 }
 
 /// A Telegram or e-mail message to or from the client.

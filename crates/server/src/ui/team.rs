@@ -150,15 +150,11 @@ async fn user_view(
         (1..=7u64)
             .map(|d| {
                 s.shifts
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter(|x| x["day"].as_u64() == Some(d))
-                            .map(|x| format!("{}-{}", x["start"].as_str().unwrap_or(""), x["end"].as_str().unwrap_or("")))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default()
+                    .iter()
+                    .filter(|x| u64::from(x.day) == d)
+                    .map(|x| format!("{}-{}", poryadok_core::schedule::hm(x.start), poryadok_core::schedule::hm(x.end)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             })
             .collect()
     });

@@ -86,17 +86,15 @@ pub fn changes(show: &Show<'_>, changes: &Value) -> Vec<Change> {
 pub(super) fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, h: &HistoryEvent) -> Entry {
     let name_of = |id: i64| record_kind(entity).map_or_else(|| format!("#{id}"), |k| show.names.get(k, id));
     let merged = |key: &str, id: i64| show.t.fmt(key, [("name", name_of(id).as_str())].as_slice());
-    let (headline, lines) = match (h.action.as_str(), h.changes["merged_from"].as_i64(), h.changes["merged_into"].as_i64()) {
-        ("create", _, _) => (show.t.t(created_key(entity)).to_string(), Vec::new()),
-        ("delete", _, Some(into)) => (merged("timeline.h.merged_into", into), Vec::new()),
-        ("delete", _, None) => (show.t.t("card.h.deleted").to_string(), Vec::new()),
-        (_, Some(from), _) => (merged("timeline.h.merged_from", from), changes(show, &h.changes)),
-        _ if h.changes.get("file_attached").is_some() || h.changes.get("file_removed").is_some() => {
-            let (key, file) = match h.changes.get("file_attached") {
-                Some(f) => ("files.h.attached", f),
-                None => ("files.h.removed", &h.changes["file_removed"]),
-            };
-            (show.t.fmt(key, [("name", file["name"].as_str().unwrap_or(""))].as_slice()), Vec::new())
+    let (headline, lines) = match (h.action.as_str(), h.changes["merged_from"].as_i64(), h.changes["merged_into"].as_i64(), h.file_change())
+    {
+        ("create", _, _, _) => (show.t.t(created_key(entity)).to_string(), Vec::new()),
+        ("delete", _, Some(into), _) => (merged("timeline.h.merged_into", into), Vec::new()),
+        ("delete", _, None, _) => (show.t.t("card.h.deleted").to_string(), Vec::new()),
+        (_, Some(from), _, _) => (merged("timeline.h.merged_from", from), changes(show, &h.changes)),
+        (_, _, _, Some((attached, name))) => {
+            let key = if attached { "files.h.attached" } else { "files.h.removed" };
+            (show.t.fmt(key, [("name", name)].as_slice()), Vec::new())
         }
         _ => (show.t.t("card.h.changed").to_string(), changes(show, &h.changes)),
     };
