@@ -115,6 +115,23 @@ pub(crate) async fn record(conn: &impl ConnectionTrait, backend: DbBackend, ws: 
     Ok(())
 }
 
+/// Mentions (`m`) joined with the users they name (`u`), in workspace `ws`; callers pick the
+/// columns and the notes.
+fn mentioned_users(ws: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .from_as(col("note_mentions"), col("m"))
+        .join_as(
+            JoinType::InnerJoin,
+            col("users"),
+            col("u"),
+            Expr::col((col("u"), col("id")))
+                .equals((col("m"), col("user_id")))
+                .and(Expr::col((col("u"), col("workspace_id"))).equals((col("m"), col("workspace_id")))),
+        )
+        .and_where(Expr::col((col("m"), col("workspace_id"))).eq(ws))
+        .to_owned()
+}
+
 impl Db {
     /// Who each of `note_ids` mentions (notes the caller reads on a timeline), by note.
     pub async fn note_mentions(&self, actor: &Actor, note_ids: &[i64]) -> Result<HashMap<i64, Vec<Mentioned>>> {
@@ -122,20 +139,10 @@ impl Db {
         if note_ids.is_empty() {
             return Ok(out);
         }
-        let q = Query::select()
+        let q = mentioned_users(actor.ws_id())
             .expr_as(Expr::col((col("m"), col("note_id"))), col("note_id"))
             .expr_as(Expr::col((col("u"), col("id"))), col("user_id"))
             .expr_as(Expr::col((col("u"), col("name"))), col("name"))
-            .from_as(col("note_mentions"), col("m"))
-            .join_as(
-                JoinType::InnerJoin,
-                col("users"),
-                col("u"),
-                Expr::col((col("u"), col("id")))
-                    .equals((col("m"), col("user_id")))
-                    .and(Expr::col((col("u"), col("workspace_id"))).equals((col("m"), col("workspace_id")))),
-            )
-            .and_where(Expr::col((col("m"), col("workspace_id"))).eq(actor.ws_id()))
             .and_where(Expr::col((col("m"), col("note_id"))).is_in(note_ids.iter().copied()))
             .order_by((col("m"), col("id")), Order::Asc)
             .to_owned();
@@ -170,19 +177,9 @@ impl Db {
             .and_where(Expr::col((col("n"), col("deleted_at"))).is_null())
             .to_owned();
         let Some(n) = self.read.query_one(self.backend.build(&q)).await? else { return Ok(None) };
-        let q = Query::select()
+        let q = mentioned_users(ws)
             .expr_as(Expr::col((col("u"), col("id"))), col("id"))
             .expr_as(Expr::col((col("u"), col("locale"))), col("locale"))
-            .from_as(col("note_mentions"), col("m"))
-            .join_as(
-                JoinType::InnerJoin,
-                col("users"),
-                col("u"),
-                Expr::col((col("u"), col("id")))
-                    .equals((col("m"), col("user_id")))
-                    .and(Expr::col((col("u"), col("workspace_id"))).equals((col("m"), col("workspace_id")))),
-            )
-            .and_where(Expr::col((col("m"), col("workspace_id"))).eq(ws))
             .and_where(Expr::col((col("m"), col("note_id"))).eq(note_id))
             .and_where(Expr::col((col("u"), col("active"))).eq(true))
             .order_by((col("m"), col("id")), Order::Asc)
