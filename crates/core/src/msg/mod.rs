@@ -25,9 +25,13 @@ mod files;
 mod imports;
 mod intake;
 mod invoices;
+mod kb;
 mod plan;
+mod quiz;
 mod records;
 mod regulation;
+mod regulation_doc;
+mod regulation_file;
 mod report;
 mod review;
 mod spend;
@@ -42,9 +46,13 @@ pub use files::{FileMsg, RequisiteMsg};
 pub use imports::ImportMsg;
 pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
+pub use kb::KbMsg;
 pub use plan::PlanMsg;
+pub use quiz::QuizMsg;
 pub use records::RecordMsg;
 pub use regulation::RegulationMsg;
+pub use regulation_doc::RegDocMsg;
+pub use regulation_file::RegFileMsg;
 pub use report::ReportMsg;
 pub use review::ReviewMsg;
 pub use spend::SpendMsg;
@@ -332,6 +340,8 @@ macro_rules! areas {
 areas!(
     Common,
     RegulationMsg,
+    RegFileMsg,
+    RegDocMsg,
     IntakeMsg,
     ChannelMsg,
     InvoiceMsg,
@@ -346,7 +356,9 @@ areas!(
     ImportMsg,
     DocumentMsg,
     FileMsg,
-    RequisiteMsg
+    RequisiteMsg,
+    QuizMsg,
+    KbMsg
 );
 
 impl Msg {
