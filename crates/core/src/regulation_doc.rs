@@ -15,6 +15,7 @@
 //! ответ»…) and stages without a goal, with the seed's advice.
 use crate::domain::Role;
 use crate::msg::{FieldName, Labels, Lang, Msg, RegDocMsg as D, RoleName};
+use crate::regulation_file::RegulationFile;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -144,6 +145,78 @@ impl DocSource {
     }
 }
 
+impl DocSource {
+    /// The document's source from the regulation file (`poryadok regulation export`): the same
+    /// pipelines, stages, goals, fields, reasons and rules, so the document and the file cannot
+    /// drift. Intake sources are not part of the file; the store adds them.
+    pub fn from_file(file: &RegulationFile, workspace: &str, sources: Vec<DocLeadSource>) -> DocSource {
+        let field = |key: &str| DocField {
+            key: key.to_string(),
+            label: key
+                .strip_prefix("custom.")
+                .and_then(|k| file.fields.iter().find(|f| f.entity == "deal" && f.key == k))
+                .map(|f| f.label.clone()),
+        };
+        let duration = |d: &crate::regulation_file::DurationSpec| DocDuration { amount: d.amount, unit: d.unit.clone() };
+        let pipelines = file
+            .pipelines
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| {
+                let mut role_ranges: Vec<DocRoleRange> = p
+                    .role_ranges
+                    .iter()
+                    .filter_map(|r| {
+                        let stage = p.stages.iter().find(|s| s.key == r.up_to_stage)?.name.clone();
+                        Some(DocRoleRange { role: r.role.clone(), stage })
+                    })
+                    .collect();
+                role_ranges.sort_by_key(|r| role_order(&r.role));
+                DocPipeline {
+                    key: p.key.clone(),
+                    name: p.name.clone(),
+                    stages: p
+                        .stages
+                        .iter()
+                        .map(|s| DocStage {
+                            key: s.key.clone(),
+                            name: s.name.clone(),
+                            goal: s.goal.clone(),
+                            probability: s.probability,
+                            rotting_days: s.rotting_days,
+                            required: s.required_fields.iter().map(|f| field(f)).collect(),
+                            required_files: s.required_files.clone(),
+                            naming: s.naming.as_ref().map(|n| DocNaming { template: n.template.clone(), apply: n.mode == "apply" }),
+                            entry_tasks: s
+                                .entry_tasks
+                                .iter()
+                                .map(|t| DocTask { subject: t.subject.clone(), due: duration(&t.due), assignee: t.assignee.clone() })
+                                .collect(),
+                            sla: s.sla.as_ref().map(duration),
+                        })
+                        .collect(),
+                    role_ranges,
+                    won_required: p.won_required_fields.iter().filter(|f| !f.starts_with("file.")).map(|f| field(f)).collect(),
+                }
+            })
+            .collect();
+        DocSource {
+            workspace: workspace.to_string(),
+            pipelines,
+            lost_reasons: file.workspace.lost_reasons.clone(),
+            frozen_reasons: file.workspace.frozen_reasons.clone(),
+            not_lead_reasons: file.workspace.not_lead_reasons.clone(),
+            sources,
+            rules: file
+                .rules
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| DocRule { key: r.key.clone(), name: r.name.clone(), why: r.why.clone(), fix: r.fix.clone() })
+                .collect(),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stage linter.
 
@@ -264,6 +337,11 @@ pub fn lint_stage(pipeline_key: &str, stage_key: &str, name: &str, goal: Option<
         out.push(finding(LintKind::NoGoal));
     }
     out
+}
+
+/// The findings about every stage of a regulation file (the plan shows them).
+pub fn lint_file(file: &RegulationFile) -> Vec<LintFinding> {
+    file.pipelines.iter().flat_map(|p| p.stages.iter().flat_map(move |s| lint_stage(&p.key, &s.key, &s.name, s.goal.as_deref()))).collect()
 }
 
 /// The findings about every stage of a source, in the pipelines' order.
@@ -719,5 +797,59 @@ mod tests {
         let back = compare(&a, build(&before, Lang::En, &Keys));
         assert_eq!(back.removed, ["* expected_close_date"]);
         assert_eq!(compare(&b, build(&before, Lang::En, &Keys)).changed_count(), 0);
+    }
+
+    const FILE: &str = r#"
+[workspace]
+lost_reasons = ["Дорого"]
+
+[[field]]
+entity = "deal"
+key = "budget"
+label = "Бюджет"
+type = "money"
+
+[[pipeline]]
+key = "sales"
+name = "Продажи"
+
+[[pipeline.role_range]]
+role = "manager"
+up_to_stage = "kp"
+
+[[pipeline.stage]]
+key = "kp"
+name = "Отправлено КП"
+goal = "КП у клиента"
+required_fields = ["value", "custom.budget"]
+
+[[pipeline.stage.entry_task]]
+type = "call"
+subject = "Позвонить по КП"
+due = { amount = 1, unit = "days" }
+
+[[pipeline.stage]]
+key = "wait"
+name = "Жду ответ"
+"#;
+
+    #[test]
+    fn the_document_reads_the_regulation_file_and_lints_it() {
+        let file = crate::regulation_file::parse(FILE).unwrap_or_else(|e| panic!("{e:?}"));
+        let src = DocSource::from_file(&file, "Acme", Vec::new());
+        let doc = build(&src, Lang::Ru, &Keys);
+        let texts: Vec<&str> = doc.blocks().map(|b| b.text.as_str()).collect();
+        for want in [
+            "* Бюджет",
+            "Цель: КП у клиента",
+            "Позвонить по КП — срок через 1 раб. дн., исполнитель: ответственный по сделке",
+            "Причины проигрыша: Дорого",
+        ] {
+            assert!(texts.contains(&want), "{want} in {texts:?}");
+        }
+        assert!(texts.iter().any(|t| t.contains("до этапа «Отправлено КП»")), "{texts:?}");
+        let found = lint_file(&file);
+        let kinds: Vec<(&str, LintKind)> = found.iter().map(|f| (f.stage_key.as_str(), f.kind)).collect();
+        assert_eq!(kinds, vec![("wait", LintKind::VagueWaiting), ("wait", LintKind::NoGoal)]);
     }
 }
