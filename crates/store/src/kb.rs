@@ -472,17 +472,29 @@ pub async fn linked(conn: &impl ConnectionTrait, ws: i64, kind: LinkKind, keys: 
         .collect()
 }
 
-/// The key of a stage (the regulation file's), by its id within the workspace.
-async fn stage_key(conn: &impl ConnectionTrait, ws: i64, stage_id: i64) -> Result<Option<String>> {
+/// How links may name a stage (the regulation file's keys): `<pipeline key>/<stage key>`, or the
+/// stage key alone (then it matches that key in any pipeline). Empty while the stage has no key
+/// yet (keys are given on the first export of the regulation).
+async fn stage_link_keys(conn: &impl ConnectionTrait, ws: i64, stage_id: i64) -> Result<Vec<String>> {
     let q = Query::select()
-        .column(col("key"))
-        .from(col("stages"))
-        .and_where(Expr::col(col("workspace_id")).eq(ws))
-        .and_where(Expr::col(col("id")).eq(stage_id))
+        .column((col("s"), col("key")))
+        .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
+        .from_as(col("stages"), col("s"))
+        .join_as(
+            JoinType::InnerJoin,
+            col("pipelines"),
+            col("p"),
+            Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))).and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
+        )
+        .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
+        .and_where(Expr::col((col("s"), col("id"))).eq(stage_id))
         .to_owned();
-    Ok(match conn.query_one(conn.get_database_backend().build(&q)).await? {
-        Some(r) => r.try_get("", "key")?,
-        None => None,
+    let Some(r) = conn.query_one(conn.get_database_backend().build(&q)).await? else { return Ok(Vec::new()) };
+    let (stage, pipeline): (Option<String>, Option<String>) = (r.try_get("", "key")?, r.try_get("", "pipeline_key")?);
+    let Some(stage) = stage else { return Ok(Vec::new()) };
+    Ok(match pipeline {
+        Some(p) => vec![format!("{p}/{stage}"), stage],
+        None => vec![stage],
     })
 }
 
@@ -709,10 +721,10 @@ impl Db {
     /// The call scripts (with their text) linked to a stage, for the deal card of a deal at it.
     pub async fn kb_scripts_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<Vec<Article>> {
         let ws = actor.ws_id();
-        let Some(key) = stage_key(&self.read, ws, stage_id).await? else { return Ok(Vec::new()) };
-        let mut out = Vec::new();
-        for l in linked(&self.read, ws, LinkKind::Stage, &[key]).await? {
-            if l.kind == ArticleKind::Script.as_str() {
+        let keys = stage_link_keys(&self.read, ws, stage_id).await?;
+        let mut out: Vec<Article> = Vec::new();
+        for l in linked(&self.read, ws, LinkKind::Stage, &keys).await? {
+            if l.kind == ArticleKind::Script.as_str() && !out.iter().any(|a| a.key == l.key) {
                 if let Some(row) = find(&self.read, ws, &l.key, false).await? {
                     out.push(row.article);
                 }
