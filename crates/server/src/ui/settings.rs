@@ -169,6 +169,8 @@ pub struct StageView {
     pub rotting_days: String,
     /// What the stage's regulation sets, in a few words; empty when nothing.
     pub regulation: String,
+    /// The stage linter's findings (a vague name, no goal), with the advice, in the reader's language.
+    pub lint: Vec<String>,
     pub first: bool,
     pub last: bool,
 }
@@ -355,6 +357,10 @@ async fn load_pipelines(st: &AppState, ui: &Ui) -> Result<Vec<PipelineView>, Sto
                     probability: int_of(s, "probability"),
                     rotting_days: int_of(s, "rotting_days"),
                     regulation: regulation_summary(&ui.t, s),
+                    lint: poryadok_core::regulation_doc::lint_stage("", "", &text_of(s, "name"), s.get("goal").as_text())
+                        .iter()
+                        .map(|f| super::messages::say(&ui.t, &f.msg))
+                        .collect(),
                     first: j == 0,
                     last: j + 1 == own.len(),
                 })

@@ -108,6 +108,15 @@ async fn the_linter_flags_a_vague_stage_name_and_stages_without_a_goal(app: Test
         .iter()
         .find(|b| b["kind"] == "warning" && b["text"].as_str().unwrap().starts_with("Stage 'Думает' describes the client's mood"));
     assert!(warn.is_some(), "{all:?}");
+
+    // And so does the pipelines' settings page, at the stage.
+    let s = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (status, html) = s.get("/settings/pipelines").await;
+    assert_eq!(status, StatusCode::OK);
+    let marker = format!("id=\"stage-{}-lint\"", app.ids.stages[2]);
+    let row = html.split(marker.as_str()).nth(1).unwrap_or_else(|| panic!("a lint row for «Думает»: {html}"));
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Этап «Думает» описывает настроение клиента") && row.contains("нет цели"), "{row}");
 }
 
 async fn read_receipts_are_recorded_once_and_listed_for_the_head_only(app: TestApp) {
