@@ -175,6 +175,104 @@ pub fn check(mut spec: QuizSpec) -> Result<QuizSpec, FieldError> {
     Ok(spec)
 }
 
+/// The questions as the one-page editor shows them: a question on a line starting with `?`
+/// (`?+` for several right answers even when one is marked), its options on lines starting with
+/// `+` (right) or `-` (wrong), an optional explanation on a line starting with `=`.
+pub fn to_text(questions: &[QuestionSpec]) -> String {
+    let mut out = String::new();
+    for (i, q) in questions.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let forced = q.multiple && q.right().len() < 2;
+        out.push_str(&format!("{} {}\n", if forced { "?+" } else { "?" }, q.text));
+        for o in &q.options {
+            out.push_str(&format!("{} {}\n", if o.right { "+" } else { "-" }, o.text));
+        }
+        if let Some(e) = &q.explanation {
+            out.push_str(&format!("= {e}\n"));
+        }
+    }
+    out
+}
+
+/// Reads the editor's text back (see [`to_text`]). A question whose text and options are those of
+/// one of `old` keeps it whole (its key, a generated question's wording code, the fields its
+/// options name); the others get keys `q1`, `q2`… not taken. The result is checked by [`check`].
+pub fn from_text(text: &str, old: &[QuestionSpec]) -> Result<Vec<QuestionSpec>, FieldError> {
+    let bad = |n: usize| FieldError::new("questions", Q::TextLine { line: n as i64 + 1 });
+    let mut out: Vec<QuestionSpec> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (mark, rest) = if let Some(r) = line.strip_prefix("?+") {
+            ("?+", r)
+        } else {
+            line.split_at(line.chars().next().map_or(0, char::len_utf8))
+        };
+        let rest = rest.trim().to_string();
+        match mark {
+            "?" | "?+" => out.push(QuestionSpec {
+                key: String::new(),
+                text: rest,
+                multiple: mark == "?+",
+                options: Vec::new(),
+                explanation: None,
+                code: None,
+                args: BTreeMap::new(),
+                explanation_code: None,
+            }),
+            "+" | "-" => out.last_mut().ok_or_else(|| bad(n))?.options.push(OptionSpec { text: rest, right: mark == "+", field: None }),
+            "=" => {
+                let q = out.last_mut().ok_or_else(|| bad(n))?;
+                q.explanation = Some(match q.explanation.take() {
+                    Some(e) => format!("{e}\n{rest}"),
+                    None => rest,
+                });
+            }
+            _ => return Err(bad(n)),
+        }
+    }
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for q in &mut out {
+        if q.right().len() > 1 {
+            q.multiple = true;
+        }
+        let same = old.iter().find(|o| {
+            o.text == q.text
+                && o.options.len() == q.options.len()
+                && o.options.iter().zip(&q.options).all(|(a, b)| a.text == b.text && a.right == b.right)
+                && !taken.contains(&o.key)
+        });
+        if let Some(o) = same {
+            let explanation = q.explanation.take();
+            let kept_explanation = explanation == o.explanation;
+            *q = o.clone();
+            if !kept_explanation {
+                q.explanation = explanation;
+                q.explanation_code = None;
+            }
+            taken.insert(q.key.clone());
+        }
+    }
+    let mut n = 0;
+    for q in &mut out {
+        if q.key.is_empty() {
+            q.key = loop {
+                n += 1;
+                let k = format!("q{n}");
+                if !taken.contains(&k) && !old.iter().any(|o| o.key == k && !taken.contains(&o.key)) {
+                    break k;
+                }
+            };
+            taken.insert(q.key.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// How one question was answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuestionResult {
@@ -490,6 +588,19 @@ mod tests {
         assert!(parse_answers(&q, &json!({"one": [0, 1]})).is_err());
         assert!(parse_answers(&q, &json!({"one": 5})).is_err());
         assert!(parse_answers(&q, &json!({"nope": 0})).is_err());
+    }
+
+    #[test]
+    fn the_editor_text_round_trips_and_keeps_generated_questions() {
+        let generated = generate(&facts(), 3, Lang::Ru).unwrap();
+        let text = to_text(&generated.questions);
+        assert_eq!(from_text(&text, &generated.questions).unwrap(), generated.questions);
+        let edited = format!("? Новый вопрос?\n- нет\n+ да\n= потому что\n\n{text}");
+        let q = from_text(&edited, &generated.questions).unwrap();
+        assert_eq!((q[0].key.as_str(), q[0].multiple, q[0].explanation.as_deref()), ("q1", false, Some("потому что")));
+        assert_eq!(&q[1..], &generated.questions[..]);
+        assert_eq!(from_text("+ без вопроса", &[]).unwrap_err().msg.code(), "quiz_text_line");
+        assert!(from_text("?+ Несколько\n+ а\n- б", &[]).unwrap()[0].multiple);
     }
 
     #[test]

@@ -36,6 +36,9 @@ catalogue! {
         NothingToGenerate {} = "quiz_nothing_to_generate",
             en "the regulation has nothing to ask about yet: no stage with required fields or a rotting period, no lost reasons",
             ru "в регламенте пока не о чем спросить: нет этапов с обязательными полями или сроком, нет причин проигрыша";
+        TextLine { line: i64 } = "quiz_text_line",
+            en "line {line}: a question starts with “?”, an option with “+” (right) or “-” (wrong), an explanation with “=”",
+            ru "строка {line}: вопрос начинается с «?», вариант — с «+» (верный) или «-» (неверный), пояснение — с «=»";
         // Generated from the regulation.
         GenTitle {} = "quiz_gen_title", en "The CRM regulation", ru "Регламент CRM";
         GenRequiredFields { stage: String } = "quiz_q_required_fields",
