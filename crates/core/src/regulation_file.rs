@@ -57,12 +57,12 @@ pub struct RegulationFile {
     /// Message templates (`[[template]]`).
     #[serde(default, rename = "template", skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<TemplateSpec>,
-    /// Knowledge-base articles (`[[article]]`); their shape is the knowledge base's.
-    #[serde(default, rename = "article", skip_serializing_if = "Vec::is_empty")]
-    pub articles: Vec<toml::Table>,
-    /// Quizzes (`[[quiz]]`); their shape is the quizzes'.
-    #[serde(default, rename = "quiz", skip_serializing_if = "Vec::is_empty")]
-    pub quizzes: Vec<toml::Table>,
+    /// Knowledge-base articles (`[[articles]]`, [`crate::kb::ArticleSpec`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub articles: Vec<crate::kb::ArticleSpec>,
+    /// Quizzes (`[[quizzes]]`, [`crate::quiz::QuizSpec`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quizzes: Vec<crate::quiz::QuizSpec>,
 }
 
 impl Default for RegulationFile {
@@ -276,6 +276,29 @@ impl std::fmt::Display for FileError {
             Some(l) => write!(f, "line {l}: {}: {}", self.path, self.msg),
             None => write!(f, "{}: {}", self.path, self.msg),
         }
+    }
+}
+
+/// The line of the item a path names (`pipeline.sales.stage.kp.required_fields`,
+/// `rule.no_task.expression`, `field.budget.label`, `workspace.timezone`) in `src`.
+pub fn line_of_path(src: &str, path: &str) -> Option<usize> {
+    let lines = Lines { src: Some(src) };
+    let seg: Vec<&str> = path.split('.').collect();
+    let section = |header: &str| lines.of_table(header, 0).map(|l| l - 1);
+    match seg.as_slice() {
+        ["pipeline", p, "stage", s, ..] => {
+            let pl = lines.of_key(p, section("[[pipeline]]"));
+            lines.of_key(s, pl).or(pl)
+        }
+        ["pipeline", p, ..] => lines.of_key(p, section("[[pipeline]]")),
+        ["field", k, ..] => lines.of_key(k, section("[[field]]")),
+        ["rule", k, ..] => lines.of_key(k, section("[[rule]]")),
+        ["template", k, ..] => lines.of_key(k, section("[[template]]")),
+        ["articles", i, ..] => lines.of_table("[[articles]]", i.parse().ok()?),
+        ["quizzes", i, ..] => lines.of_table("[[quizzes]]", i.parse().ok()?),
+        ["workspace", "business_hours", ..] => lines.of_table("[workspace.business_hours]", 0).or(lines.of_table("[workspace]", 0)),
+        ["workspace", ..] => lines.of_table("[workspace]", 0),
+        _ => None,
     }
 }
 
@@ -551,6 +574,10 @@ impl RegulationFile {
             }
             tkeys.push((&t.key, &t.channel));
         }
+        if let Err(e) = crate::kb::check_all(&self.articles) {
+            let line = e.field.split('.').nth(1).and_then(|i| i.parse().ok()).and_then(|i| lines.of_table("[[articles]]", i));
+            errs.push(FileError::new(line, e.field, *e.msg));
+        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -727,10 +754,8 @@ pub fn diff(old: &RegulationFile, new: &RegulationFile) -> Vec<Change> {
     }
     diff_items(&mut out, Section::Rule, &old.rules, &new.rules, |r| r.key.clone(), |r| r.name.clone(), &[]);
     diff_items(&mut out, Section::Template, &old.templates, &new.templates, |t| format!("{}.{}", t.channel, t.key), |t| t.key.clone(), &[]);
-    let tkey = |t: &toml::Table| t.get("key").map(value_text).unwrap_or_default();
-    let tname = |t: &toml::Table| t.get("title").or(t.get("name")).map(value_text).unwrap_or_default();
-    diff_items(&mut out, Section::Article, &old.articles, &new.articles, tkey, tname, &[]);
-    diff_items(&mut out, Section::Quiz, &old.quizzes, &new.quizzes, tkey, tname, &[]);
+    diff_items(&mut out, Section::Article, &old.articles, &new.articles, |a| a.key.clone(), |a| a.title.clone(), &[]);
+    diff_items(&mut out, Section::Quiz, &old.quizzes, &new.quizzes, |q| q.key.clone(), |q| q.title.clone(), &[]);
     out
 }
 

@@ -269,6 +269,8 @@ const NOTE: &[Field] = &[
 const PIPELINE: &[Field] = &[
     ID,
     Field::new("name", Kind::Text(100)).req().sort(),
+    // A stable key for the regulation file (issue 23).
+    Field::new("key", Kind::Key),
     Field::new("position", NOT_NEGATIVE).sort(),
     Field::new("active", Kind::Bool),
     Field::new("role_ranges", Kind::Json(JsonShape::RoleRanges)),
@@ -286,6 +288,9 @@ const STAGE: &[Field] = &[
     Field::new("probability", Kind::Int { min: 0, max: 100 }),
     Field::new("rotting_days", Kind::Int { min: 0, max: 3650 }),
     Field::new("regulation", Kind::Json(JsonShape::StageRegulation)),
+    // A stable key for the regulation file and the stage's goal: the result that ends it (issue 23).
+    Field::new("key", Kind::Key),
+    Field::new("goal", Kind::LongText(2000)),
     CREATED,
     UPDATED,
     VERSION,

@@ -165,6 +165,10 @@ impl Db {
         let mut row = inserted_row(entity, id, now, &values);
         crate::mentions::record(tx, self.backend, actor.ws_id(), id, &mentioned, now).await?;
         rules::after_write(tx, self.backend, actor, &row, None).await?;
+        if entity == Entity::User {
+            // A new user's first day: the quizzes meant for new users are due.
+            crate::quiz::assign_new_user(tx, actor.ws_id(), id, now).await?;
+        }
         if entity == Entity::Deal {
             if let Some(title) = crate::regulation::enforce_deal(tx, self.backend, actor, &row, None, now).await? {
                 row = rename_deal(tx, self.backend, actor, id, &title).await?;
@@ -235,6 +239,12 @@ impl Db {
             return Ok(old);
         }
         let password_changes = entity == Entity::User && values.iter().any(|(f, _)| f.kind == Kind::Password);
+        if entity == Entity::User {
+            // The attestation: a role is taken only with the quizzes required for it passed.
+            if let Some((_, Val::Text(role))) = values.iter().find(|(f, _)| f.name == "role") {
+                crate::quiz::check_role_change(tx, actor.ws_id(), id, role).await?;
+            }
+        }
         if password_changes {
             let email = values.iter().find(|(f, _)| f.name == "email").map(|(_, v)| v).unwrap_or(old.get("email"));
             crate::auth::check_password_email(&values, email.as_text())?;
@@ -283,26 +293,27 @@ impl Db {
             return Ok(());
         }
         let (db, actor) = (self.clone(), actor.clone());
-        self.write_tx(move |tx| {
-            Box::pin(async move {
-                let now = db.clock.now_ms();
-                let old = fetch_for_update(tx, db.backend, entity, &actor, id).await?;
-                check_version(&old, if_match)?;
-                rules::before_delete(tx, db.backend, &actor, &old, now).await?;
-                let upd = Query::update()
-                    .table(col(entity.table()))
-                    .value(col("deleted_at"), now)
-                    .value(col("updated_at"), now)
-                    .value(col("version"), crate::sql::bump_version())
-                    .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                    .and_where(Expr::col(col("id")).eq(id))
-                    .to_owned();
-                tx.execute(db.backend.build(&upd)).await?;
-                crate::search::after_delete(tx, db.backend, actor.ws_id(), entity, id).await?;
-                append_history(tx, db.backend, &actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await
-            })
-        })
-        .await
+        self.write_tx(move |tx| Box::pin(async move { db.delete_in(tx, &actor, entity, id, if_match).await })).await
+    }
+
+    /// [`Db::delete_if`] of a soft-deleted entity inside the caller's transaction.
+    pub(crate) async fn delete_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, id: i64, if_match: Option<i64>) -> Result<()> {
+        actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
+        let now = self.clock.now_ms();
+        let old = fetch_for_update(tx, self.backend, entity, actor, id).await?;
+        check_version(&old, if_match)?;
+        rules::before_delete(tx, self.backend, actor, &old, now).await?;
+        let upd = Query::update()
+            .table(col(entity.table()))
+            .value(col("deleted_at"), now)
+            .value(col("updated_at"), now)
+            .value(col("version"), crate::sql::bump_version())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        tx.execute(self.backend.build(&upd)).await?;
+        crate::search::after_delete(tx, self.backend, actor.ws_id(), entity, id).await?;
+        append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await
     }
 
     /// The live custom field definitions of one entity, in their display order.

@@ -98,6 +98,15 @@ pub const TABLES: &[&str] = &[
     "scorecards",
     "review_settings",
     "call_reviews",
+    "regulation_versions",
+    "kb_articles",
+    "kb_versions",
+    "kb_links",
+    "regulation_doc_versions",
+    "regulation_doc_reads",
+    "quizzes",
+    "quiz_assignments",
+    "quiz_attempts",
 ];
 
 /// Tables that exist but are never dumped: the migrations' own bookkeeping (the target is

@@ -43,6 +43,10 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0033_replies", up: include_str!("m0033_replies.sql") }),
             Box::new(ChannelAliasDefaults),
             Box::new(Sql { name: "m0032_team", up: include_str!("m0032_team.sql") }),
+            Box::new(Sql { name: "m0034_regulation_versions", up: include_str!("m0034_regulation_versions.sql") }),
+            Box::new(Sql { name: "m0035_knowledge_base", up: include_str!("m0035_knowledge_base.sql") }),
+            Box::new(Sql { name: "m0036_quizzes", up: include_str!("m0036_quizzes.sql") }),
+            Box::new(Sql { name: "m0037_regulation_document", up: include_str!("m0037_regulation_document.sql") }),
         ]
     }
 }
