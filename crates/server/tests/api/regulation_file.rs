@@ -1,0 +1,250 @@
+//! The regulation as one file (issue 23): export → apply → export is identical (the demo
+//! regulation into an empty workspace), a plan of a hand-edited file lists exactly the edits and
+//! what they do to today's deals, rollback restores the previous export, an unknown key is
+//! refused with its line, a stage holding deals is removed only with a target, and a failing
+//! item late in the file leaves the database as it was.
+use crate::helpers::*;
+use poryadok_core::domain::Channel;
+use poryadok_store::regulation_file::{Applied, ApplyOptions};
+use poryadok_store::workspace::NewWorkspace;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+crate::both_dbs!(
+    the_demo_regulation_applied_to_an_empty_workspace_exports_identically,
+    a_plan_of_a_hand_edited_file_lists_exactly_the_edits_and_their_impact,
+    a_rollback_restores_the_previous_export,
+    an_unknown_key_is_refused_with_its_line_and_nothing_changes,
+    a_stage_holding_deals_is_removed_only_with_a_target_stage,
+    a_failing_item_late_in_the_file_leaves_the_database_unchanged,
+    only_administrators_read_and_apply_the_regulation,
+);
+
+impl TestApp {
+    async fn text(&self, token: &str, method: reqwest::Method, path: &str, body: Option<String>) -> (StatusCode, String) {
+        let mut r = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        if let Some(b) = body {
+            r = r.header("content-type", "application/toml").body(b);
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+    async fn export_text(&self) -> String {
+        let (s, t) = self.text(&self.t.admin, reqwest::Method::GET, "/api/v1/regulation", None).await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        t
+    }
+    async fn post_toml(&self, path: &str, body: &str) -> (StatusCode, Value) {
+        let (s, t) = self.text(&self.t.admin, reqwest::Method::POST, path, Some(body.to_string())).await;
+        (s, serde_json::from_str(&t).unwrap_or_else(|_| panic!("not JSON: {t}")))
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.trim() == needle).unwrap_or_else(|| panic!("{needle} not in\n{text}")) + 1
+}
+
+async fn the_demo_regulation_applied_to_an_empty_workspace_exports_identically(app: TestApp) {
+    let seed = 100 + rand::random::<u64>() % 1_000_000;
+    let demo = app.db.generate_demo(&poryadok_store::demo::DemoOptions { deals: 40, seed }).await.unwrap();
+    app.db.apply_demo_process(demo.workspace_id).await.unwrap();
+    let demo_admin = app.db.system_actor(demo.workspace_id, Channel::Cli).await.unwrap();
+    let exported = app.db.regulation_export(&demo_admin).await.unwrap();
+    assert!(exported.pipelines.iter().any(|p| p.stages.iter().any(|s| !s.required_fields.is_empty())), "the demo has required fields");
+    assert!(!exported.rules.is_empty() && !exported.templates.is_empty(), "the demo has rules and templates");
+    let text = exported.to_toml();
+
+    let empty = app.db.create_workspace(&NewWorkspace { name: "Пустое".into(), ..Default::default() }).await.unwrap();
+    let admin = app.db.system_actor(empty.id, Channel::Cli).await.unwrap();
+    let outcome = app.db.regulation_apply(&admin, &text, &ApplyOptions::default()).await.unwrap();
+    assert!(matches!(outcome, Applied::Applied { .. }), "{outcome:?}");
+    let again = app.db.regulation_export(&admin).await.unwrap();
+    assert_eq!(again.to_toml(), text, "export → apply → export is identical");
+    // Applying the same file again changes nothing.
+    let outcome = app.db.regulation_apply(&admin, &text, &ApplyOptions::default()).await.unwrap();
+    assert!(matches!(outcome, Applied::Unchanged {}), "{outcome:?}");
+}
+
+async fn a_plan_of_a_hand_edited_file_lists_exactly_the_edits_and_their_impact(app: TestApp) {
+    // Two open deals wait in «Новый» without a value; one has it.
+    for value in [0, 0, 5000] {
+        app.create(
+            &app.t.admin,
+            "deals",
+            json!({"title": "Сделка", "pipeline_id": app.ids.pipeline, "stage_id": app.ids.stages[0], "value": value}),
+        )
+        .await;
+    }
+    let text = app.export_text().await;
+    assert!(text.contains("key = \"prinyal_v_rabotu\""), "stages get keys from their names:\n{text}");
+    let edited = text
+        .replace("name = \"Коммуникация\"", "name = \"Коммуникация с клиентом\"")
+        .replace("key = \"prinyal_v_rabotu\"\nname = \"Принял в работу\"", "key = \"prinyal_v_rabotu\"\nname = \"Принял в работу\"\nrequired_fields = [\"value\"]")
+        + "\n[[rule]]\nkey = \"no_value\"\nname = \"Нет суммы\"\nentity = \"deal\"\nexpression = \"status = open and value = 0\"\nwhy = \"Без суммы нет прогноза\"\n";
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &edited).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let plan = &v["data"];
+    assert_eq!(plan["errors"], json!([]), "{plan}");
+    let changes: Vec<(String, String, Vec<String>)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let fields =
+                c["fields"].as_array().map(|f| f.iter().map(|x| x["field"].as_str().unwrap().to_string()).collect()).unwrap_or_default();
+            (c["key"].as_str().unwrap().to_string(), c["kind"].as_str().unwrap().to_string(), fields)
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("klienty/prinyal_v_rabotu".into(), "changed".into(), vec!["required_fields".to_string()]),
+            ("klienty/kommunikatsiya".into(), "changed".into(), vec!["name".to_string()]),
+            ("no_value".into(), "added".into(), vec![]),
+        ],
+        "{plan}"
+    );
+    let impacts: Vec<(&str, &Value)> =
+        plan["impacts"].as_array().unwrap().iter().map(|i| (i["msg"]["code"].as_str().unwrap(), &i["msg"]["args"])).collect();
+    assert!(
+        impacts.contains(&("regulation_impact_required", &json!({"field": "value", "stage": "Принял в работу", "n": 2}))),
+        "{impacts:?}"
+    );
+    assert!(impacts.contains(&("regulation_impact_rule", &json!({"rule": "Нет суммы", "n": 2, "managers": 1}))), "{impacts:?}");
+    // The plan wrote nothing.
+    assert_eq!(app.export_text().await, text);
+}
+
+async fn a_rollback_restores_the_previous_export(app: TestApp) {
+    let before = app.export_text().await;
+    let edited = before.replace("name = \"Новый\"", "name = \"Новый лид\"\ngoal = \"Лид квалифицирован: есть задача и бюджет\"");
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &edited).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["outcome"], "applied");
+    let applied = v["data"]["version"].as_i64().unwrap();
+    assert_eq!(app.export_text().await, edited);
+    let (s, v) = app.get(&app.t.admin, "/api/v1/regulation/versions").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let versions = v["data"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "the state before the apply and the apply: {v}");
+    assert_eq!(versions[0]["version"], applied);
+    let previous = versions[1]["version"].as_i64().unwrap();
+    let (s, t) = app.text(&app.t.admin, reqwest::Method::GET, &format!("/api/v1/regulation/versions/{previous}"), None).await;
+    assert_eq!((s, t.as_str()), (StatusCode::OK, before.as_str()));
+    let (s, v) = app.get(&app.t.admin, &format!("/api/v1/regulation/versions/{applied}?format=json")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"]["diff"][0]["fields"],
+        json!([{"field": "goal", "old": null, "new": "Лид квалифицирован: есть задача и бюджет"}, {"field": "name", "old": "Новый", "new": "Новый лид"}])
+    );
+    assert_eq!(v["data"]["author_id"], app.ids.admin);
+
+    let (s, v) = app.post(&app.t.admin, &format!("/api/v1/regulation/versions/{previous}/rollback"), json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["version"], applied + 1);
+    assert_eq!(app.export_text().await, before, "the rollback restores the previous export");
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/stages/{}", app.ids.stages[0])).await;
+    assert_eq!(v["data"]["name"], "Новый");
+    let (s, v) = app.post(&app.t.admin, "/api/v1/regulation/versions/99/rollback", json!(null)).await;
+    assert_error(&(s, v), 409, "conflict", Some("version"));
+}
+
+async fn an_unknown_key_is_refused_with_its_line_and_nothing_changes(app: TestApp) {
+    let before = app.export_text().await;
+    let bad = before.replace("name = \"Новый\"", "name = \"Новый лид\"\ncolour = \"red\"");
+    let line = line_of(&bad, "colour = \"red\"");
+    for path in ["/api/v1/regulation/apply", "/api/v1/regulation/plan"] {
+        let (s, v) = app.post_toml(path, &bad).await;
+        let err = if path.ends_with("apply") {
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+            assert_eq!(v["error"]["message_code"], "regulation_file_syntax", "{v}");
+            assert_eq!(v["error"]["position"]["line"], line, "{v}");
+            v["error"]["position"]["errors"][0].clone()
+        } else {
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["data"]["errors"][0].clone()
+        };
+        assert_eq!(err["line"], line, "{v}");
+        assert!(err["msg"]["message"].as_str().unwrap().contains("colour"), "the key is named: {v}");
+    }
+    // A reference to a stage the pipeline lacks, with the line of the pipeline's key.
+    let bad = before
+        .replace("name = \"Клиенты\"", "name = \"Клиенты\"\n\n[[pipeline.role_range]]\nrole = \"manager\"\nup_to_stage = \"nowhere\"");
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["message_code"], "regulation_no_stage", "{v}");
+    assert_eq!(v["error"]["position"]["line"], line_of(&bad, "key = \"klienty\""), "{v}");
+    assert_eq!(app.export_text().await, before);
+}
+
+async fn a_stage_holding_deals_is_removed_only_with_a_target_stage(app: TestApp) {
+    let deal = app
+        .create(
+            &app.t.admin,
+            "deals",
+            json!({"title": "На этапе", "pipeline_id": app.ids.pipeline, "stage_id": app.ids.stages[2], "value": 100}),
+        )
+        .await;
+    let before = app.export_text().await;
+    let at = before.find("[[pipeline.stage]]\nkey = \"kommunikatsiya\"").unwrap_or_else(|| panic!("{before}"));
+    let end = before[at + 1..].find("\n[[").map_or(before.len(), |e| at + 1 + e);
+    let without = format!("{}{}", &before[..at], &before[end..].trim_start_matches('\n'));
+    assert!(!without.contains("kommunikatsiya"), "{without}");
+
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &without).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["errors"][0]["msg"]["code"], "regulation_stage_holds_deals", "{v}");
+    assert_eq!(v["data"]["errors"][0]["msg"]["args"], json!({"stage": "Коммуникация", "n": 1}));
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &without).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["message_code"], "regulation_stage_holds_deals", "{v}");
+    assert_eq!(app.export_text().await, before, "refused: nothing removed");
+
+    let q = "?move=klienty/kommunikatsiya:prinyal_v_rabotu";
+    let (s, v) = app.post_toml(&format!("/api/v1/regulation/plan{q}"), &without).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["errors"], json!([]), "{v}");
+    assert_eq!(v["data"]["impacts"][0]["msg"]["code"], "regulation_impact_move_deals", "{v}");
+    let (s, v) = app.post_toml(&format!("/api/v1/regulation/apply{q}"), &without).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, d) = app.get(&app.t.admin, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(d["data"]["stage_id"], app.ids.stages[1], "the deal moved to the target stage");
+    assert_eq!(app.export_text().await.trim_end(), without.trim_end());
+}
+
+async fn a_failing_item_late_in_the_file_leaves_the_database_unchanged(app: TestApp) {
+    let before = app.export_text().await;
+    let bad = before.replace("name = \"Новый\"", "name = \"Новый лид\"")
+        + "\n[[pipeline]]\nkey = \"partners\"\nname = \"Партнёры\"\n\n[[pipeline.stage]]\nkey = \"first\"\nname = \"Первый контакт\"\n"
+        + "\n[[field]]\nentity = \"deal\"\nkey = \"region\"\nlabel = \"Регион\"\ntype = \"text\"\n"
+        + "\n[[rule]]\nkey = \"bad\"\nname = \"Плохое\"\nentity = \"deal\"\nexpression = \"regoin is empty\"\n";
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "rule.bad.expression", "{v}");
+    assert_eq!(v["error"]["message_code"], "regulation_expression", "{v}");
+    assert_eq!(v["error"]["position"]["line"], line_of(&bad, "key = \"bad\""), "{v}");
+    assert_eq!(app.export_text().await, before, "no partial apply");
+    let (_, p) = app.get(&app.t.admin, "/api/v1/pipelines").await;
+    assert_eq!(p["data"].as_array().unwrap().len(), 1, "the new pipeline was not kept: {p}");
+    let (_, v) = app.get(&app.t.admin, "/api/v1/regulation/versions").await;
+    assert!(v["data"].as_array().unwrap().len() <= 1, "no version for a refused apply: {v}");
+    // The plan of the same file names the same refusal, and the right spelling applies.
+    let (_, v) = app.post_toml("/api/v1/regulation/plan", &bad).await;
+    assert_eq!(v["data"]["errors"][0]["path"], "rule.bad.expression", "{v}");
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &bad.replace("regoin", "region")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+async fn only_administrators_read_and_apply_the_regulation(app: TestApp) {
+    let text = app.export_text().await;
+    for token in [&app.t.manager1, &app.t.head, &app.t.analyst] {
+        let (s, _) = app.text(token, reqwest::Method::GET, "/api/v1/regulation", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app.text(token, reqwest::Method::POST, "/api/v1/regulation/apply", Some(text.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    // Another workspace's administrator exports their own regulation, never this one.
+    let (s, other) = app.text(&app.t.other_admin, reqwest::Method::GET, "/api/v1/regulation", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(other.contains("Чужая воронка") && !other.contains("Клиенты"), "{other}");
+}
