@@ -35,6 +35,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         iterations: usize,
     },
+    /// Export, plan and apply of a regulation of 10 pipelines × 12 stages, 200 fields, 100 rules
+    /// (target/bench/regulation.json).
+    Regulation {
+        #[arg(long, default_value_t = 5)]
+        iterations: usize,
+        /// Open deals on the pipelines' first stages (the plan's impacts count them).
+        #[arg(long, default_value_t = 300)]
+        deals: u64,
+    },
     /// Global search: typical top-bar queries as the head and as a manager, beside hand-written SQL.
     Search {
         #[arg(long, default_value_t = 50)]
@@ -152,6 +161,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Sampling { calls } => crate::bench_team::sampling(db, calls).await?,
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
+        BenchCommand::Regulation { iterations, deals } => crate::bench_regulation::run(db, iterations, deals).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
         BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
         BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,

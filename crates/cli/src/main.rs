@@ -24,6 +24,7 @@ mod bench_import;
 mod bench_jobs;
 mod bench_lists;
 mod bench_marketing;
+mod bench_regulation;
 mod bench_reports;
 mod bench_search;
 mod bench_team;
@@ -39,6 +40,7 @@ mod marketing;
 mod merge;
 mod plans;
 mod progress;
+mod regulation;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -257,6 +259,11 @@ enum Command {
     Calls {
         #[command(subcommand)]
         command: calls::CallsCommand,
+    },
+    /// The regulation as one TOML file: export, plan, apply, versions, rollback (docs/REGULATION_AS_CODE.md).
+    Regulation {
+        #[command(subcommand)]
+        command: regulation::RegulationCommand,
     },
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
@@ -490,6 +497,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calls { command } => {
             let db = cli.db.open().await?;
             let r = calls::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Regulation { command } => {
+            let db = cli.db.open().await?;
+            let r = regulation::run(&db, command).await;
             db.close().await;
             r
         }
