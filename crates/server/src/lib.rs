@@ -16,6 +16,7 @@ pub mod forms;
 pub mod hooks;
 pub mod imap;
 pub mod mail;
+pub mod markdown;
 pub mod mailbox;
 pub mod mention;
 pub mod openapi;
@@ -159,6 +160,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/team/on_shift", get(api::team::on_shift))
         .route("/api/v1/team/calendar", get(api::team::calendar))
         .route("/api/v1/routing", get(api::team::routing))
+        .route("/api/v1/regulation", get(api::regulation_file::export))
+        .route("/api/v1/regulation/plan", post(api::regulation_file::plan))
+        .route("/api/v1/regulation/apply", post(api::regulation_file::apply))
+        .route("/api/v1/regulation/versions", get(api::regulation_file::versions))
+        .route("/api/v1/regulation/versions/{n}", get(api::regulation_file::version))
+        .route("/api/v1/regulation/versions/{n}/rollback", post(api::regulation_file::rollback))
+        .route("/api/v1/regulation/document", get(api::regulation_doc::document))
+        .route("/api/v1/regulation/document/read", post(api::regulation_doc::mark_read))
+        .route("/api/v1/regulation/document/reads", get(api::regulation_doc::reads))
+        .route("/api/v1/regulation/lint", get(api::regulation_doc::lint))
+        .route("/api/v1/quizzes", get(api::quiz::list).post(api::quiz::create))
+        .route("/api/v1/quizzes/generate", post(api::quiz::generate))
+        .route("/api/v1/quizzes/mine", get(api::quiz::mine))
+        .route("/api/v1/quizzes/results", get(api::quiz::results))
+        .route("/api/v1/quizzes/{id}", get(api::quiz::get).put(api::quiz::put).delete(api::quiz::delete))
+        .route("/api/v1/quizzes/{id}/attempts", post(api::quiz::attempt))
+        .route("/api/v1/quizzes/{id}/assign", post(api::quiz::assign))
         .route("/api/v1/reviews", get(api::reviews::list))
         .route("/api/v1/reviews/scorecard", get(api::reviews::get_scorecard).put(api::reviews::put_scorecard))
         .route("/api/v1/reviews/settings", get(api::reviews::get_settings).patch(api::reviews::patch_settings))
@@ -170,6 +188,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reviews/{id}/resolve", post(api::reviews::resolve))
         .route("/api/v1/workspace", get(workspace::get).patch(workspace::update))
         .route("/api/v1/workspace/requisites", get(api::requisites::get).put(api::requisites::put))
+        .route("/api/v1/kb/articles", get(api::kb::list).post(api::kb::create))
+        .route("/api/v1/kb/sections", get(api::kb::sections))
+        .route("/api/v1/kb/articles/{key}", get(api::kb::get).put(api::kb::put).delete(api::kb::delete))
+        .route("/api/v1/kb/articles/{key}/versions", get(api::kb::versions))
+        .route("/api/v1/kb/articles/{key}/versions/{n}", get(api::kb::version))
+        .route("/api/v1/kb/articles/{key}/versions/{n}/restore", post(api::kb::restore))
         .route("/api/v1/{entity}/{id}/files", get(api::files::list).post(api::files::upload).layer(DefaultBodyLimit::disable()))
         .route("/api/v1/files/{id}", get(api::files::get).delete(api::files::delete))
         .route("/api/v1/files/{id}/content", get(api::files::content))

@@ -48,6 +48,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("team", include_str!("../../i18n/team.ini")),
     ("files", include_str!("../../i18n/files.ini")),
     ("documents", include_str!("../../i18n/documents.ini")),
+    ("quiz", include_str!("../../i18n/quiz.ini")),
+    ("regulation_doc", include_str!("../../i18n/regulation_doc.ini")),
+    ("kb", include_str!("../../i18n/kb.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod imports;
 pub mod intake;
 pub mod invoices;
+pub mod kb;
 pub mod kit;
 pub mod list_tools;
 pub mod lists;
@@ -34,7 +35,9 @@ pub mod login;
 pub mod messages;
 pub mod notifications;
 pub mod plans;
+pub mod quiz;
 pub mod reports;
+pub mod regulation_doc;
 pub mod requisites;
 pub mod search;
 pub mod settings;
@@ -89,6 +92,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(files::routes())
         .merge(documents::routes())
         .merge(requisites::routes())
+        .merge(quiz::routes())
+        .merge(kb::routes())
+        .merge(regulation_doc::routes())
         .merge(dashboard::routes())
         // Set on every route above, so it must come after them; inside the session layer, so
         // the page is in the reader's language.
@@ -238,7 +244,7 @@ impl Ctx {
 
 /// The pages the top menu keeps under "More": used less often than a day's work, so the bar
 /// fits a 1280 px screen in either language.
-pub const NAV_MORE: &[&str] = &["invoices", "team", "duplicates", "intake", "imports", "settings"];
+pub const NAV_MORE: &[&str] = &["invoices", "team", "quizzes", "regulation", "kb", "duplicates", "intake", "imports", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;
