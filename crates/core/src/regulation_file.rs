@@ -432,7 +432,7 @@ pub fn hours_spec(h: &BusinessHours) -> HoursSpec {
 impl RegulationFile {
     /// The file as TOML; [`parse`] of it gives back an equal file.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
+        toml::to_string(self).unwrap_or_default()
     }
 
     /// The deal custom field keys the file defines.
@@ -853,6 +853,13 @@ why = "Сделка без задачи забывается"
         let again = parse(&f.to_toml()).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(f, again);
         assert_eq!(f.to_toml(), again.to_toml());
+        let text = f.to_toml();
+        assert!(text.contains("days = [1, 2, 3, 4, 5]"), "short lists stay on one line:\n{text}");
+        let mut long = f.clone();
+        long.rules[0].fix = Some("Поставьте задачу.\nПозвоните клиенту.".into());
+        let text = long.to_toml();
+        assert!(text.contains("Поставьте задачу.\nПозвоните клиенту."), "a text of several lines reads as lines:\n{text}");
+        assert_eq!(parse(&text).map_err(|e| format!("{e:?}")), Ok(long));
     }
 
     #[test]
