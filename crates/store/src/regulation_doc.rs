@@ -126,7 +126,7 @@ pub async fn load_source(conn: &impl ConnectionTrait, backend: DbBackend, ws: i6
     let stages = conn
         .query_all(raw(
             backend,
-            "SELECT id, pipeline_id, name, probability, rotting_days, regulation FROM stages \
+            "SELECT id, pipeline_id, name, goal, probability, rotting_days, regulation FROM stages \
              WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY position, id",
             vec![ws.into()],
         ))
@@ -143,7 +143,7 @@ pub async fn load_source(conn: &impl ConnectionTrait, backend: DbBackend, ws: i6
             doc.stages.push(DocStage {
                 key: format!("s{sid}"),
                 name,
-                goal: None,
+                goal: s.try_get::<Option<String>>("", "goal")?.filter(|g| !g.trim().is_empty()),
                 probability: s.try_get("", "probability")?,
                 rotting_days: s.try_get("", "rotting_days")?,
                 required: reg.required_fields.iter().map(|f| field(f)).collect(),

@@ -109,6 +109,20 @@ async fn the_linter_flags_a_vague_stage_name_and_stages_without_a_goal(app: Test
         .find(|b| b["kind"] == "warning" && b["text"].as_str().unwrap().starts_with("Stage 'Думает' describes the client's mood"));
     assert!(warn.is_some(), "{all:?}");
 
+    // A goal written for «Новый» reads in the document and silences its finding.
+    let (s, v) = app
+        .patch(
+            &app.t.admin,
+            &format!("/api/v1/stages/{}", app.ids.stages[0]),
+            json!({"goal": "Клиент квалифицирован: есть потребность и бюджет"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = app.get(&app.t.manager1, "/api/v1/regulation/lint").await;
+    assert_eq!(v["data"].as_array().unwrap().iter().filter(|f| f["code"] == "stage_no_goal").count(), 2, "{v}");
+    let (_, d) = app.get(&app.t.manager1, "/api/v1/regulation/document").await;
+    assert!(blocks(&d).iter().any(|b| b["text"] == "Цель: Клиент квалифицирован: есть потребность и бюджет"), "{d}");
+
     // And so does the pipelines' settings page, at the stage.
     let s = app.ui_login(app.ids.admin, "admin@a.test").await;
     let (status, html) = s.get("/settings/pipelines").await;
