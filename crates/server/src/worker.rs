@@ -211,6 +211,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,
+        poryadok_store::quiz::REASSIGN_JOB => ctx.db.reassign_quizzes(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;
             ctx.db.process_event(job.workspace_id, id).await.map_err(|e| e.to_string())

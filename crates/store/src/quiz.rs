@@ -439,8 +439,8 @@ impl Db {
             .into_iter()
             .map(|(_, d)| (format!("custom.{}", d.key), d.label))
             .collect();
-        const ASKED: [&str; 8] =
-            ["title", "value", "person_id", "organization_id", "expected_close_date", "source", "close_comment", "return_on"];
+        // Built-in deal fields a reader's catalogue labels, as distractors.
+        const ASKED: [&str; 7] = ["title", "value", "person_id", "organization_id", "expected_close_date", "owner_id", "currency"];
         facts.fields = ASKED.iter().map(|k| quiz::FieldFacts { key: k.to_string(), label: k.to_string() }).collect();
         let mut custom_sorted: Vec<_> = custom.into_iter().collect();
         custom_sorted.sort();

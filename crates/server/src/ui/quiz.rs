@@ -55,6 +55,23 @@ fn option_text(t: &T, o: &quiz::OptionSpec) -> String {
     o.field.as_deref().and_then(|f| UiLabels(*t).label(f)).unwrap_or_else(|| o.text.clone())
 }
 
+/// The questions as the editor shows them: worded and labelled for the reader. The editor's text
+/// is read back against these, so an unchanged generated question keeps its code and fields.
+fn displayed(t: &T, questions: &[QuestionSpec]) -> Vec<QuestionSpec> {
+    questions
+        .iter()
+        .map(|q| {
+            let mut d = q.clone();
+            d.text = question_text(t, q);
+            d.explanation = explanation(t, q);
+            for o in &mut d.options {
+                o.text = option_text(t, o);
+            }
+            d
+        })
+        .collect()
+}
+
 pub struct MyRow {
     pub title: String,
     pub href: String,
@@ -244,7 +261,7 @@ struct Draft {
 }
 
 impl Draft {
-    fn of(spec: &QuizSpec) -> Draft {
+    fn of(t: &T, spec: &QuizSpec) -> Draft {
         Draft {
             key: spec.key.clone(),
             title: spec.title.clone(),
@@ -252,7 +269,7 @@ impl Draft {
             repeat_days: spec.repeat_days.map(|d| d.to_string()).unwrap_or_default(),
             role: spec.required_for_role.clone().unwrap_or_default(),
             assign_new_users: spec.assign_new_users,
-            text: quiz::to_text(&spec.questions),
+            text: quiz::to_text(&displayed(t, &spec.questions)),
         }
     }
 
@@ -329,7 +346,7 @@ async fn new_form(HeadOrAdmin(ui): HeadOrAdmin) -> UiResult {
 async fn edit_form(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id): Path<i64>, RawQuery(q): RawQuery) -> UiResult {
     let quiz = st.db.quiz(&ui.actor, id).await.or_ui(&ui)?;
     let notice = q.is_some_and(|q| q.contains("generated=1")).then(|| ui.t.t("quiz.notice.generated").to_string());
-    Ok(render(&edit_page(&ui, format!("/quizzes/{id}/edit"), Draft::of(&quiz.spec), None, notice)))
+    Ok(render(&edit_page(&ui, format!("/quizzes/{id}/edit"), Draft::of(&ui.t, &quiz.spec), None, notice)))
 }
 
 fn refused(ui: &Ui, action: String, d: Draft, e: StoreError) -> UiResult {
@@ -363,7 +380,7 @@ async fn save(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Path(id)
         return Ok(go_to(&ui, "/quizzes?saved=1"));
     }
     let d = Draft::read(&form);
-    let saved = match d.spec(&old.spec.questions) {
+    let saved = match d.spec(&displayed(&ui.t, &old.spec.questions)) {
         Ok(spec) => st.db.update_quiz(&ui.actor, id, &spec).await,
         Err(e) => Err(e),
     };
