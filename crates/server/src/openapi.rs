@@ -21,10 +21,18 @@ mod export_paths;
 mod files_paths;
 #[path = "openapi_imports.rs"]
 mod imports_paths;
+#[path = "openapi_kb.rs"]
+mod kb_paths;
 #[path = "openapi_marketing.rs"]
 mod marketing_paths;
 #[path = "openapi_plans.rs"]
 mod plans_paths;
+#[path = "openapi_quiz.rs"]
+mod quiz_paths;
+#[path = "openapi_regulation_file.rs"]
+mod regulation_file_paths;
+#[path = "openapi_regulation_doc.rs"]
+mod regulation_doc_paths;
 #[path = "openapi_team.rs"]
 mod team_paths;
 
@@ -373,9 +381,13 @@ pub fn document() -> OpenApi {
     plans_paths::add(&mut paths);
     team_paths::add(&mut paths);
     team_paths::add_reviews(&mut paths);
+    quiz_paths::add(&mut paths);
+    regulation_file_paths::add(&mut paths);
+    regulation_doc_paths::add(&mut paths);
     marketing_paths::add(&mut paths);
     imports_paths::add(&mut paths);
     files_paths::add(&mut paths);
+    kb_paths::add(&mut paths);
     documents_paths::add(&mut paths);
     export_paths::add(&mut paths);
     add_paging(&mut paths);

@@ -733,3 +733,104 @@ impl Db {
         Ok(out)
     }
 }
+
+/// The demo department's knowledge base: a call script on the first stages, how to name a deal,
+/// rule FAQs and what a proposal needs — linked to the demo's stages (by the regulation file's
+/// keys, given by the export) and rules (by their catalogue keys).
+const DEMO_FIRST_CALL: &str = "Цель звонка — подтвердить интерес и назначить демонстрацию.\n\n\
+## 1. Представиться\n\
+«Здравствуйте, {имя}! Меня зовут … , компания «Порядок». Вы оставили заявку на сайте — удобно сейчас говорить две минуты?»\n\n\
+## 2. Выяснить задачу\n\
+- Сколько человек в отделе продаж?\n\
+- В чём сейчас ведёте сделки (Excel, другая CRM)?\n\
+- Что мешает больше всего: потерянные заявки, нет контроля задач, нет отчётов?\n\n\
+## 3. Договориться о демо\n\
+«Давайте я покажу на ваших данных, как это будет выглядеть. Удобно завтра в 11:00 или в 15:00?»\n\n\
+> После звонка поставьте задачу «Демо» с датой и переведите сделку на этап **«Принял в работу»**.\n\n\
+Если клиент говорит «дорого» — см. kb:objections.";
+
+const DEMO_OBJECTIONS: &str = "## «Дорого»\n\
+«Понимаю. Давайте посчитаем: сколько сделок в месяц теряется без задачи? Даже одна сохранённая сделка окупает подписку.»\n\n\
+## «Нам нужно подумать»\n\
+«Конечно. Что именно нужно обдумать — цену, сроки внедрения или кто будет работать в системе? Назначим созвон в четверг?»\n\n\
+## «Уже есть CRM»\n\
+«Что в ней не устраивает? Мы переносим данные из Битрикс24, amoCRM и Excel за один день.»";
+
+const DEMO_NAMING: &str = "Название сделки видно на доске, в отчётах и в поиске, поэтому пишем его одинаково:\n\n\
+**Компания — продукт — город**, например: `ООО «Вектор» — CRM на 10 мест — Казань`.\n\n\
+- без слов «сделка», «новая», «срочно»;\n\
+- компания — как в реквизитах, без кавычек-ёлочек внутри;\n\
+- если компании нет (физлицо) — фамилия и имя.\n\n\
+Правило «Название не по шаблону» в аудите находит сделки, названные иначе.";
+
+const DEMO_TASK_RULE: &str = "У каждой открытой сделки есть следующий шаг — задача с датой. Сделка без задачи — забытая сделка: \
+клиент ждёт звонка, а менеджер о нём не помнит.\n\n\
+**Как исправить:** откройте сделку, нажмите «Задача», укажите, что и когда делаете. Если сделка больше не актуальна — \
+закройте её с причиной или заморозьте с датой возврата.";
+
+const DEMO_PROPOSAL: &str = "Перед переводом на этап **«Отправлено КП»** заполните:\n\n\
+1. **Сумму** сделки — как в КП, без НДС.\n\
+2. **Ссылку на КП** — документ в общей папке (поле «Ссылка на КП»).\n\n\
+Без этих полей CRM не переведёт сделку: так руководитель видит прогноз, а коллега может подхватить клиента.";
+
+impl Db {
+    /// Adds the demo knowledge base to a demo workspace (see the constants above).
+    pub async fn demo_articles(&self, sys: &Actor) -> Result<()> {
+        let file = self.regulation_export(sys).await?;
+        let stage = |name: &str| {
+            file.pipelines
+                .iter()
+                .filter(|p| p.name == "Клиенты")
+                .flat_map(|p| p.stages.iter().filter(|s| s.name == name).map(move |s| format!("stage:{}/{}", p.key, s.key)))
+                .next()
+        };
+        let links = |l: Vec<Option<String>>, rules: &[&str]| -> Vec<Link> {
+            l.into_iter().flatten().chain(rules.iter().map(|r| format!("rule:{r}"))).filter_map(|s| Link::parse(&s)).collect()
+        };
+        let specs = vec![
+            ArticleSpec {
+                key: "first-call".into(),
+                section: "Скрипты продаж".into(),
+                title: "Первый звонок по заявке".into(),
+                kind: ArticleKind::Script,
+                body: DEMO_FIRST_CALL.into(),
+                links: links(vec![stage("Новый"), stage("Принял в работу")], &[]),
+            },
+            ArticleSpec {
+                key: "objections".into(),
+                section: "Скрипты продаж".into(),
+                title: "Ответы на возражения".into(),
+                kind: ArticleKind::Script,
+                body: DEMO_OBJECTIONS.into(),
+                links: links(vec![stage("Коммуникация"), stage("Проведено демо")], &[]),
+            },
+            ArticleSpec {
+                key: "deal-name".into(),
+                section: "Правила CRM".into(),
+                title: "Как называть сделку".into(),
+                kind: ArticleKind::Article,
+                body: DEMO_NAMING.into(),
+                links: links(vec![], &["malformed_name"]),
+            },
+            ArticleSpec {
+                key: "next-task".into(),
+                section: "Правила CRM".into(),
+                title: "Почему у открытой сделки всегда есть задача".into(),
+                kind: ArticleKind::Article,
+                body: DEMO_TASK_RULE.into(),
+                links: links(vec![], &["open_without_task", "frozen_without_task"]),
+            },
+            ArticleSpec {
+                key: "proposal".into(),
+                section: "Правила CRM".into(),
+                title: "Что заполнить перед отправкой КП".into(),
+                kind: ArticleKind::Article,
+                body: DEMO_PROPOSAL.into(),
+                links: links(vec![stage("Отправлено КП")], &["no_proposal_link", "no_value_after_proposal"]),
+            },
+        ];
+        let now = self.clock.now_ms();
+        let sys = sys.clone();
+        self.write_tx(move |tx| Box::pin(async move { apply_articles(tx, &sys, &specs, now).await })).await
+    }
+}
