@@ -111,6 +111,9 @@ impl Worker {
                     if let Err(e) = self.db.ensure_digest_schedule(ws).await {
                         tracing::error!(workspace = ws, error = %e, "installing the scheduled reports failed");
                     }
+                    if let Err(e) = self.db.ensure_regulation_doc_schedule(ws).await {
+                        tracing::error!(workspace = ws, error = %e, "installing the regulation document's sync failed");
+                    }
                 }
             }
             Err(e) => tracing::error!(error = %e, "listing workspaces for the scheduled reports failed"),
@@ -211,6 +214,7 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,
+        poryadok_store::regulation_doc::SYNC_JOB => crate::api::regulation_doc::sync_job(ctx.db, job.workspace_id).await,
         poryadok_store::quiz::REASSIGN_JOB => ctx.db.reassign_quizzes(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;

@@ -30,6 +30,10 @@ use serde_json::Value as Json;
 pub const NOTIFY_KIND: &str = "regulation_version";
 /// Where the document is read.
 pub const DOC_LINK: &str = "/regulation";
+/// The job that records a new version (and notifies everyone) when the configuration changed,
+/// run every [`SYNC_EVERY_MS`] by each workspace's schedule.
+pub const SYNC_JOB: &str = "regulation_doc_sync";
+pub const SYNC_EVERY_MS: i64 = 5 * 60_000;
 /// The most days a change may stay highlighted.
 pub const MAX_HIGHLIGHT_DAYS: i64 = 365;
 
@@ -481,5 +485,24 @@ impl crate::Db {
     /// What the document is made of, read now (the linter reads it too).
     pub async fn regulation_doc_source(&self, actor: &Actor) -> Result<DocSource> {
         load_source(&self.read, self.backend, actor.ws_id()).await
+    }
+}
+
+impl crate::Db {
+    /// The workspace's schedule of [`SYNC_JOB`]: a change made anywhere (settings, API, an
+    /// apply of the regulation file) is noticed and notified within [`SYNC_EVERY_MS`] even if
+    /// nobody opens the document.
+    pub async fn ensure_regulation_doc_schedule(&self, ws: i64) -> Result<()> {
+        let now = self.clock.now_ms();
+        self.upsert_schedule(ws, SYNC_JOB, SYNC_JOB, &serde_json::json!({}), SYNC_EVERY_MS, now + SYNC_EVERY_MS).await
+    }
+
+    /// [`sync_on`] for a workspace in its own transaction (the job); the version recorded or kept.
+    pub async fn regulation_doc_sync_ws(&self, ws: i64, labels: &DocLabels<'_>) -> Result<i64> {
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let v = sync_on(&tx, self.backend, ws, now, labels).await?;
+        tx.commit().await?;
+        Ok(v.version)
     }
 }

@@ -299,6 +299,13 @@ pub async fn download(a: &Assembled, lang: Lang, format: &str) -> Result<Respons
     }
 }
 
+/// The sync job ([`poryadok_store::regulation_doc::SYNC_JOB`]): records a new version and
+/// notifies everyone when the workspace's configuration changed since the last one.
+pub async fn sync_job(db: &Db, ws: i64) -> Result<(), String> {
+    let (ru, en) = (UiLabels(T::new(Lang::Ru)), UiLabels(T::new(Lang::En)));
+    db.regulation_doc_sync_ws(ws, &DocLabels { ru: &ru, en: &en }).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }

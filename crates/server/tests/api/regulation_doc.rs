@@ -13,6 +13,7 @@ crate::both_dbs!(
     read_receipts_are_recorded_once_and_listed_for_the_head_only,
     the_docx_is_a_valid_package_naming_every_stage,
     the_page_is_read_and_marked_read_in_the_browser_form,
+    a_change_nobody_opens_is_versioned_and_notified_by_the_schedule,
 );
 
 fn blocks(v: &Value) -> Vec<Value> {
@@ -172,6 +173,27 @@ async fn read_receipts_are_recorded_once_and_listed_for_the_head_only(app: TestA
     assert!(!other["data"].as_array().unwrap().iter().any(|r| r["user_id"] == app.ids.manager1), "another workspace's readers only");
 }
 
+async fn a_change_nobody_opens_is_versioned_and_notified_by_the_schedule(app: TestApp) {
+    let worker = poryadok_server::worker::Worker::new(&poryadok_server::AppState::new(app.db.clone()));
+    app.db.ensure_regulation_doc_schedule(app.ws).await.unwrap();
+    app.clock.advance(time::Duration::minutes(6));
+    worker.run_once().await.unwrap();
+    require(&app, app.ids.stages[2], json!(["expected_close_date"])).await;
+    let regulation_notes = |v: &Value| v["data"].as_array().unwrap().iter().filter(|n| n["kind"] == "regulation_version").count();
+    let (_, n) = app.get(&app.t.manager3, "/api/v1/notifications").await;
+    assert_eq!(regulation_notes(&n), 0, "the baseline notifies nobody, the change is not yet noticed");
+    app.clock.advance(time::Duration::minutes(6));
+    worker.run_once().await.unwrap();
+    let (_, n) = app.get(&app.t.manager3, "/api/v1/notifications").await;
+    assert_eq!(regulation_notes(&n), 1, "{n}");
+    let (_, d) = app.get(&app.t.manager3, "/api/v1/regulation/document").await;
+    assert_eq!(d["data"]["version"], 2, "recorded by the job, not by this reading");
+    app.clock.advance(time::Duration::minutes(6));
+    worker.run_once().await.unwrap();
+    let (_, n) = app.get(&app.t.manager3, "/api/v1/notifications").await;
+    assert_eq!(regulation_notes(&n), 1, "nothing changed, nobody told again");
+}
+
 async fn raw(app: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
     let resp = app.client.get(format!("{}{}", app.base, path)).bearer_auth(token).send().await.unwrap();
     let status = resp.status();
@@ -237,4 +259,32 @@ async fn the_page_is_read_and_marked_read_in_the_browser_form(app: TestApp) {
     assert!(html.contains("value=\"3\""), "the period saved");
     let (status, _, _) = s.post_form_to("/regulation/settings", &[("highlight_days", "5")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The regulation as PDF through LibreOffice, its text read back with pdftotext. With
+/// `PORYADOK_TEST_DOCUMENTS=1` (CI) a missing `soffice` or `pdftotext` fails the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_regulation_becomes_a_pdf_naming_the_stages_and_their_fields() {
+    let have =
+        |bin: &str| std::process::Command::new("sh").arg("-c").arg(format!("command -v {bin}")).output().is_ok_and(|o| o.status.success());
+    if !(have("soffice") && have("pdftotext")) {
+        assert!(std::env::var("PORYADOK_TEST_DOCUMENTS").is_err(), "PORYADOK_TEST_DOCUMENTS is set but soffice or pdftotext is missing");
+        eprintln!("soffice or pdftotext missing: the PDF test does not run (set PORYADOK_TEST_DOCUMENTS=1 to require it)");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    require(&app, app.ids.stages[1], json!(["custom.proposal_link"])).await;
+    let (s, ct, pdf) = raw(&app, &app.t.manager1, "/api/v1/regulation/document?format=pdf").await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(ct, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    let path = std::env::temp_dir().join(format!("poryadok-test-regulation-{}.pdf", std::process::id()));
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout).replace('\u{a0}', " ");
+    for want in ["Регламент работы в CRM", "Принял в работу", "* Ссылка на КП", "11. Задачи и напоминания"]
+    {
+        assert!(text.contains(want), "{want} in the PDF: {text}");
+    }
 }
