@@ -257,7 +257,12 @@ fn spec_of(a: &Article) -> ArticleSpec {
         title: a.title.clone(),
         kind: ArticleKind::parse(&a.kind).unwrap_or_default(),
         body: a.body.clone(),
-        links: a.links.iter().filter_map(|l| Link::parse(l)).collect(),
+        // Sorted here, not by the database: PostgreSQL's collation and SQLite's byte order differ.
+        links: {
+            let mut l: Vec<Link> = a.links.iter().filter_map(|l| Link::parse(l)).collect();
+            l.sort();
+            l
+        },
     }
 }
 
@@ -391,13 +396,15 @@ pub async fn export_articles(conn: &impl ConnectionTrait, ws: i64) -> Result<Vec
         .map(|r| article_from(r).map(|r| r.article))
         .collect::<Result<_>>()?;
     let mut links = links_of(conn, ws, &rows.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
-    Ok(rows
+    let mut specs: Vec<ArticleSpec> = rows
         .into_iter()
         .map(|mut a| {
             a.links = links.remove(&a.id).unwrap_or_default();
             spec_of(&a)
         })
-        .collect())
+        .collect();
+    specs.sort_by(|a, b| (&a.section, &a.title, &a.key).cmp(&(&b.section, &b.title, &b.key)));
+    Ok(specs)
 }
 
 /// Makes the workspace's articles match `specs` inside the caller's transaction: new keys are
