@@ -78,6 +78,16 @@ pub struct OptionSpec {
     /// The field this option names (`value`, `custom.budget`), shown with the reader's label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A number of days this option is (a generated rotting question), shown in the reader's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+}
+
+impl OptionSpec {
+    /// The option's wording as a catalogue message, when it is a number of days.
+    pub fn msg(&self) -> Option<Msg> {
+        self.days.map(|n| Q::Days { n }.into())
+    }
 }
 
 impl QuestionSpec {
@@ -207,11 +217,8 @@ pub fn from_text(text: &str, old: &[QuestionSpec]) -> Result<Vec<QuestionSpec>, 
         if line.is_empty() {
             continue;
         }
-        let (mark, rest) = if let Some(r) = line.strip_prefix("?+") {
-            ("?+", r)
-        } else {
-            line.split_at(line.chars().next().map_or(0, char::len_utf8))
-        };
+        let (mark, rest) =
+            if let Some(r) = line.strip_prefix("?+") { ("?+", r) } else { line.split_at(line.chars().next().map_or(0, char::len_utf8)) };
         let rest = rest.trim().to_string();
         match mark {
             "?" | "?+" => out.push(QuestionSpec {
@@ -224,7 +231,9 @@ pub fn from_text(text: &str, old: &[QuestionSpec]) -> Result<Vec<QuestionSpec>, 
                 args: BTreeMap::new(),
                 explanation_code: None,
             }),
-            "+" | "-" => out.last_mut().ok_or_else(|| bad(n))?.options.push(OptionSpec { text: rest, right: mark == "+", field: None }),
+            "+" | "-" => {
+                out.last_mut().ok_or_else(|| bad(n))?.options.push(OptionSpec { text: rest, right: mark == "+", field: None, days: None })
+            }
             "=" => {
                 let q = out.last_mut().ok_or_else(|| bad(n))?;
                 q.explanation = Some(match q.explanation.take() {
@@ -432,8 +441,13 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
         rng.shuffle(&mut pool);
         let label = |k: &str| facts.fields.iter().find(|f| f.key == k).map(|f| f.label.clone()).unwrap_or_else(|| k.to_string());
         let mut options: Vec<OptionSpec> =
-            s.required_fields.iter().map(|k| OptionSpec { text: label(k), right: true, field: Some(k.clone()) }).collect();
-        options.extend(pool.into_iter().take(3).map(|f| OptionSpec { text: f.label.clone(), right: false, field: Some(f.key.clone()) }));
+            s.required_fields.iter().map(|k| OptionSpec { text: label(k), right: true, field: Some(k.clone()), days: None }).collect();
+        options.extend(pool.into_iter().take(3).map(|f| OptionSpec {
+            text: f.label.clone(),
+            right: false,
+            field: Some(f.key.clone()),
+            days: None,
+        }));
         options.truncate(12);
         if options.len() < 2 {
             continue;
@@ -454,7 +468,7 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
         values.sort_unstable();
         let options = values
             .into_iter()
-            .map(|v| OptionSpec { text: Msg::from(Q::Days { n: v }).text(lang), right: v == days, field: None })
+            .map(|v| OptionSpec { text: Msg::from(Q::Days { n: v }).text(lang), right: v == days, field: None, days: Some(v) })
             .collect();
         let stage = s.name.clone();
         let m = Q::GenRottingDays { stage: stage.clone() }.into();
@@ -464,11 +478,11 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
     if !facts.lost_reasons.is_empty() {
         let right = facts.lost_reasons[rng.below(facts.lost_reasons.len())].clone();
         let made_up: [Msg; 3] = [Q::NotReasonWeather {}.into(), Q::NotReasonMood {}.into(), Q::NotReasonOther {}.into()];
-        let mut options = vec![OptionSpec { text: right, right: true, field: None }];
+        let mut options = vec![OptionSpec { text: right, right: true, field: None, days: None }];
         for m in made_up {
             let text = m.text(lang);
             if !facts.lost_reasons.contains(&text) {
-                options.push(OptionSpec { text, right: false, field: None });
+                options.push(OptionSpec { text, right: false, field: None, days: None });
             }
         }
         rng.shuffle(&mut options);
@@ -489,8 +503,8 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
             others.sort_unstable();
             others.dedup();
             rng.shuffle(&mut others);
-            let mut options = vec![OptionSpec { text: goal.to_string(), right: true, field: None }];
-            options.extend(others.into_iter().take(3).map(|g| OptionSpec { text: g.to_string(), right: false, field: None }));
+            let mut options = vec![OptionSpec { text: goal.to_string(), right: true, field: None, days: None }];
+            options.extend(others.into_iter().take(3).map(|g| OptionSpec { text: g.to_string(), right: false, field: None, days: None }));
             rng.shuffle(&mut options);
             questions.push(generated(format!("goal_{}", n + 1), Q::GenGoal { stage: s.name.clone() }.into(), None, lang, false, options));
         }

@@ -4,7 +4,7 @@ use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{PathItem, Paths};
 
 const SPEC: &str = "{key: a-z0-9_ (stable), title, pass_percent: 1–100, required_for_role?: manager|consultant|head|…, assign_new_users: bool (default true), repeat_days?: 1–3650, \
-questions: [{key, text, multiple?: bool, options: [{text, right?: bool, field?: a deal field key}] (2–12), explanation?, code?/args?/explanation_code? (a generated question's catalogue wording)}]}";
+questions: [{key, text, multiple?: bool, options: [{text, right?: bool, field?: a deal field key, days?: a number of days}] (2–12), explanation?, code?/args?/explanation_code? (a generated question's catalogue wording)}]}";
 const QUIZ: &str = "{id, version, updated_at, …spec}";
 
 pub(super) fn add(paths: &mut Paths) {

@@ -52,6 +52,9 @@ fn explanation(t: &T, q: &QuestionSpec) -> Option<String> {
 }
 
 fn option_text(t: &T, o: &quiz::OptionSpec) -> String {
+    if let Some(m) = o.msg() {
+        return say(t, &m);
+    }
     o.field.as_deref().and_then(|f| UiLabels(*t).label(f)).unwrap_or_else(|| o.text.clone())
 }
 

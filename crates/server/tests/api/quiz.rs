@@ -12,7 +12,8 @@ crate::both_dbs!(
     generated_questions_match_the_regulation,
     single_and_multiple_answers_are_scored_and_results_show_who_failed_what,
     new_users_get_quizzes_and_a_role_waits_for_the_pass,
-    quizzes_stay_in_their_workspace
+    quizzes_stay_in_their_workspace,
+    the_demo_workspace_has_the_regulation_quiz
 );
 
 fn basics(role: Option<&str>) -> Value {
@@ -44,6 +45,11 @@ async fn generated_questions_match_the_regulation(app: TestApp) {
     let (s, v) = app.patch(&app.t.admin, "/api/v1/workspace", json!({"lost_reasons": ["Дорого", "Выбрали конкурента"]})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
+    for (stage, goal) in [(app.ids.stages[0], "Лид квалифицирован"), (s1, "Назначена встреча"), (s2, "Клиент получил КП")]
+    {
+        let (s, v) = app.patch(&app.t.admin, &format!("/api/v1/stages/{stage}"), json!({"goal": goal})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
     refused(&app.post(&app.t.manager1, "/api/v1/quizzes/generate", json!({})).await, 403, "quiz_heads_only", None);
     let (s, v) = app.post(&app.t.head, "/api/v1/quizzes/generate", json!({"seed": 42})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -69,6 +75,13 @@ async fn generated_questions_match_the_regulation(app: TestApp) {
     let right: Vec<&str> =
         q["options"].as_array().unwrap().iter().filter(|o| o["right"] == true).map(|o| o["text"].as_str().unwrap()).collect();
     assert!(right.len() == 1 && ["Дорого", "Выбрали конкурента"].contains(&right[0]), "{q}");
+
+    // The goal of a stage: its own goal is right, other stages' goals are the distractors.
+    let q = by_text("Какова цель этапа «Принял в работу»?");
+    let right: Vec<&str> =
+        q["options"].as_array().unwrap().iter().filter(|o| o["right"] == true).map(|o| o["text"].as_str().unwrap()).collect();
+    assert_eq!(right, ["Назначена встреча"], "{q}");
+    assert_eq!(q["options"].as_array().unwrap().len(), 3, "{q}");
 
     // The same regulation and seed give the same quiz; it replaces the earlier one.
     let (_, again) = app.post(&app.t.head, "/api/v1/quizzes/generate", json!({"seed": 42})).await;
@@ -219,4 +232,21 @@ async fn quizzes_stay_in_their_workspace(app: TestApp) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (_, v) = app.get(&app.t.head, "/api/v1/quizzes").await;
     assert_eq!(v["data"].as_array().unwrap().len(), 1);
+}
+
+async fn the_demo_workspace_has_the_regulation_quiz(app: TestApp) {
+    let demo = app.db.generate_demo(&poryadok_store::demo::DemoOptions { deals: 20, seed: 7 }).await.unwrap();
+    app.db.apply_demo_process(demo.workspace_id).await.unwrap();
+    let sys = app.db.system_actor(demo.workspace_id, poryadok_core::domain::Channel::Cli).await.unwrap();
+    let quizzes = app.db.quizzes(&sys).await.unwrap();
+    let q = quizzes.iter().find(|q| q.spec.key == "regulation").expect("the demo's quiz");
+    assert_eq!((q.spec.required_for_role.as_deref(), q.spec.repeat_days), (Some("consultant"), Some(90)));
+    let kp = q
+        .spec
+        .questions
+        .iter()
+        .find(|q| q.text == "Какие поля обязательны на этапе «Отправлено КП»?")
+        .expect("the proposal stage's question");
+    let right: BTreeSet<&str> = kp.options.iter().filter(|o| o.right).filter_map(|o| o.field.as_deref()).collect();
+    assert_eq!(right, BTreeSet::from(["value", "custom.proposal_link"]), "as the demo regulation requires");
 }
