@@ -584,7 +584,13 @@ impl Db {
                 for f in ns.required_fields.iter().filter(|f| !old_req.contains(f)) {
                     let name = f.strip_prefix("custom.").unwrap_or(f);
                     let empty = if name == "value" { "(value is empty or value = 0)".to_string() } else { format!("{name} is empty") };
-                    let stages = before.iter().map(|s| quote(&s.name)).collect::<Vec<_>>().join(", ");
+                    // The stages as they are named today (the file may rename them).
+                    let stages = before
+                        .iter()
+                        .filter_map(|s| op.and_then(|o| o.stages.iter().find(|x| x.key == s.key)))
+                        .map(|s| quote(&s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let Some(p) = op.map(|o| o.name.clone()) else { continue };
                     let expr = format!("status = open and pipeline = {} and stage in ({stages}) and {empty}", quote(&p));
                     if let Ok((n, _)) = self.count_with_owners(actor, Entity::Deal, &expr).await {

@@ -50,6 +50,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("documents", include_str!("../../i18n/documents.ini")),
     ("quiz", include_str!("../../i18n/quiz.ini")),
     ("regulation_doc", include_str!("../../i18n/regulation_doc.ini")),
+    ("regulation_file", include_str!("../../i18n/regulation_file.ini")),
     ("kb", include_str!("../../i18n/kb.ini")),
 ];
 

@@ -38,6 +38,7 @@ pub mod plans;
 pub mod quiz;
 pub mod reports;
 pub mod regulation_doc;
+pub mod regulation_file;
 pub mod requisites;
 pub mod search;
 pub mod settings;
@@ -92,6 +93,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(files::routes())
         .merge(documents::routes())
         .merge(requisites::routes())
+        .merge(regulation_file::routes())
         .merge(quiz::routes())
         .merge(kb::routes())
         .merge(regulation_doc::routes())

@@ -137,6 +137,8 @@ pub struct StageForm {
     pub stage_name: String,
     pub pipeline_id: i64,
     pub pipeline_name: String,
+    /// The stage's goal: the result that ends it (its exit criterion).
+    pub goal: String,
     pub required: Vec<Check>,
     pub template: String,
     pub mode: String,
@@ -346,6 +348,7 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
         stage_name: text_of(&stage, "name"),
         pipeline_id,
         pipeline_name: text_of(&pipeline, "name"),
+        goal: text_of(&stage, "goal"),
         required: Vec::new(),
         template: s(&stored["naming"]["template"]),
         mode: stored["naming"]["mode"].as_str().unwrap_or("apply").to_string(),
@@ -373,6 +376,7 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
         }
         Some(v) => {
             form.required = checks(fields, "req", |f| v.contains_key(&format!("req.{f}")));
+            form.goal = field(v, "goal");
             form.template = field(v, "naming_template");
             form.mode = field(v, "naming_mode");
             form.tasks = (0..).take_while(|i| v.contains_key(&format!("task.{i}.subject"))).map(|i| TaskRow::from_form(v, i)).collect();
@@ -428,7 +432,8 @@ async fn save_stage(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, Pa
         Op::Save => {}
     }
     let (regulation, rows) = form.regulation();
-    match st.db.update(&ui.actor, Entity::Stage, id, &json!({ "regulation": regulation })).await {
+    let goal = Some(form.goal.trim()).filter(|g| !g.is_empty());
+    match st.db.update(&ui.actor, Entity::Stage, id, &json!({ "regulation": regulation, "goal": goal })).await {
         Ok(_) if ui.htmx => match stage_form(&st, &ui, id, None).await {
             Ok(fresh) => respond(&ui, StatusCode::OK, Some("settings.notice.saved"), Sub::Stage(fresh)),
             Err(e) => store_error(&ui, e),
@@ -467,6 +472,7 @@ fn stage_slot(t: &T, path: &str, message: &str, rows: &[usize]) -> Slot {
             slot(format!("task.{row}"), format!("task.{row}.{input}"), label)
         }
         ["regulation", "entry_tasks"] => slot("tasks".into(), String::new(), "settings.reg.tasks"),
+        ["goal", ..] => slot("goal".into(), "goal".into(), "settings.reg.goal"),
         _ => Slot { at: String::new(), input: String::new(), message: message.to_string() },
     }
 }
@@ -579,6 +585,7 @@ mod tests {
             stage_name: String::new(),
             pipeline_id: 1,
             pipeline_name: String::new(),
+            goal: String::new(),
             required: vec![
                 Check { name: "req.value".into(), label: String::new(), checked: true },
                 Check { name: "req.custom.city".into(), label: String::new(), checked: false },
