@@ -14,13 +14,14 @@ use crate::auth::Auth;
 use crate::docx::escape;
 use crate::error::{ApiError, ApiResult};
 use crate::ui::i18n::T;
-use crate::ui::messages::UiLabels;
+use crate::ui::messages::UiLabels as CatalogueLabels;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use poryadok_core::msg::Labels;
 use poryadok_core::msg::{words, Common, DocumentMsg, Lang, Msg, RegDocMsg};
 use poryadok_core::regulation_doc::{self, BlockKind, Document};
 use poryadok_core::zone;
@@ -31,6 +32,27 @@ use serde_json::{json, Value};
 use std::io::{Cursor, Write};
 
 const DAY_MS: i64 = 86_400_000;
+
+/// The UI catalogue's labels, with the document's own vocabularies: a lead source's kind
+/// (`intake.kind.*`), a file's kind (`files.kind.*`) and a participant's role (`settings.role.*`).
+#[derive(Clone, Copy)]
+pub struct UiLabels(pub T);
+
+impl Labels for UiLabels {
+    fn label(&self, field: &str) -> Option<String> {
+        CatalogueLabels(self.0).label(field)
+    }
+    fn term(&self, kind: &str, key: &str) -> Option<String> {
+        let name = match kind {
+            "source_kind" => format!("intake.kind.{key}"),
+            "file_kind" => format!("files.kind.{key}"),
+            "participant_role" => format!("settings.role.{key}"),
+            _ => return CatalogueLabels(self.0).term(kind, key),
+        };
+        let text = self.0.t(&name);
+        (text != name).then(|| text.to_string())
+    }
+}
 
 /// The document as a reader gets it.
 #[derive(Debug, Clone, Serialize)]

@@ -203,6 +203,16 @@ async fn raw(app: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec
 
 async fn the_docx_is_a_valid_package_naming_every_stage(app: TestApp) {
     require(&app, app.ids.stages[1], json!(["custom.proposal_link"])).await;
+    let (s, v) = app.post(&app.t.admin, "/api/v1/intake/sources", json!({"kind": "telephony", "name": "Городской номер"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .patch(
+            &app.t.admin,
+            &format!("/api/v1/stages/{}", app.ids.stages[2]),
+            json!({"regulation": {"required_files": ["signed_contract"]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let (s, ct, bytes) = raw(&app, &app.t.manager1, "/api/v1/regulation/document?format=docx").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ct, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
@@ -217,6 +227,8 @@ async fn the_docx_is_a_valid_package_naming_every_stage(app: TestApp) {
         assert!(xml.contains(stage), "{stage} in the DOCX");
     }
     assert!(xml.contains("* Ссылка на КП"), "the required field by its label");
+    assert!(xml.contains("Городской номер (Телефония)"), "the lead source with its kind");
+    assert!(xml.contains("* файл: Подписанный договор (скан)"), "the required file by its kind's name");
     assert!(xml.contains("Регламент работы в CRM"));
 
     // Changed lines carry Word's yellow highlight.
