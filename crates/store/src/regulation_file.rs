@@ -12,9 +12,10 @@
 //! the author, the file, the typed diff and a summary. A failure anywhere leaves the database
 //! as it was. [`Db::regulation_rollback`] applies an earlier version's file as a new version.
 //!
-//! Edits made in the settings screens are versioned too: [`Db::regulation_snapshot`] records a
-//! version when the export differs from the latest one; the settings pages call it after a
-//! save and `regulation versions` calls it before listing.
+//! Edits made in the settings screens are versioned too, lazily: [`Db::regulation_snapshot`]
+//! records a version (author: none, "edits in the settings") when the export differs from the
+//! latest version's file. It runs before every apply — so a rollback can return to what the
+//! settings screens made — and whenever the versions are listed (API, settings page, CLI).
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::records::append_history;
