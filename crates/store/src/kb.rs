@@ -725,6 +725,39 @@ impl Db {
         linked(&self.read, actor.ws_id(), kind, keys).await
     }
 
+    /// The articles linked to each hygiene rule of the workspace (their FAQ), by rule id. A rule
+    /// is named in links by its key (the regulation file's), or by its catalogue key before it has one.
+    pub async fn kb_rule_articles(&self, actor: &Actor) -> Result<HashMap<i64, Vec<LinkedArticle>>> {
+        let ws = actor.ws_id();
+        let q = Query::select()
+            .columns(["id", "key", "catalogue_key"].map(col))
+            .from(col("rules"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let id: i64 = r.try_get("", "id")?;
+            for k in [r.try_get::<Option<String>>("", "key")?, r.try_get::<Option<String>>("", "catalogue_key")?].into_iter().flatten() {
+                let ids = by_key.entry(k).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let keys: Vec<String> = by_key.keys().cloned().collect();
+        let mut out: HashMap<i64, Vec<LinkedArticle>> = HashMap::new();
+        for l in linked(&self.read, ws, LinkKind::Rule, &keys).await? {
+            for id in by_key.get(&l.target_key).into_iter().flatten() {
+                let list = out.entry(*id).or_default();
+                if !list.iter().any(|a| a.key == l.key) {
+                    list.push(l.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The call scripts (with their text) linked to a stage, for the deal card of a deal at it.
     pub async fn kb_scripts_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<Vec<Article>> {
         let ws = actor.ws_id();

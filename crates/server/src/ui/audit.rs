@@ -578,6 +578,8 @@ pub struct RuleGroup {
     pub items: Vec<ViolationView>,
     /// The bulk answer's form, when several of the group are open (the inbox only).
     pub bulk: Option<BulkForm>,
+    /// Knowledge-base articles linked to the rule (its FAQ), as (key, title).
+    pub articles: Vec<(String, String)>,
 }
 
 /// One answer for the ticked violations of a rule, with what was typed when it was refused.
@@ -656,7 +658,18 @@ async fn violation_views(st: &AppState, ui: &Ui, list: &[Violation]) -> Result<V
 
 /// Groups rows by rule, in the rules' order, with each rule's explanation.
 async fn grouped(st: &AppState, ui: &Ui, list: &[Violation], rows: Vec<ViolationView>) -> Result<Vec<RuleGroup>, StoreError> {
-    Ok(group_by_rule(&st.db.list_rules(&ui.actor).await?, list, rows))
+    let mut groups = group_by_rule(&st.db.list_rules(&ui.actor).await?, list, rows);
+    with_articles(st, ui, &mut groups).await?;
+    Ok(groups)
+}
+
+/// Fills each group's knowledge-base articles (the rule's FAQ).
+async fn with_articles(st: &AppState, ui: &Ui, groups: &mut [RuleGroup]) -> Result<(), StoreError> {
+    let mut linked = st.db.kb_rule_articles(&ui.actor).await?;
+    for g in groups {
+        g.articles = linked.remove(&g.rule_id).unwrap_or_default().into_iter().map(|a| (a.key, a.title)).collect();
+    }
+    Ok(())
 }
 
 fn group_by_rule(rules: &[Rule], list: &[Violation], rows: Vec<ViolationView>) -> Vec<RuleGroup> {
@@ -675,13 +688,14 @@ fn group_by_rule(rules: &[Rule], list: &[Violation], rows: Vec<ViolationView>) -
                 fix: r.fix.clone().unwrap_or_default(),
                 items,
                 bulk: None,
+                articles: Vec::new(),
             });
         }
     }
     // Violations of rules deleted since the round keep their rule's name from the violation.
     for (rule, items) in by_rule {
         let name = list.iter().find(|v| v.rule_id == rule).map(|v| v.rule_name.clone()).unwrap_or_default();
-        groups.push(RuleGroup { rule_id: rule, name, critical: false, why: String::new(), fix: String::new(), items, bulk: None });
+        groups.push(RuleGroup { rule_id: rule, name, critical: false, why: String::new(), fix: String::new(), items, bulk: None, articles: Vec::new() });
     }
     groups
 }
@@ -940,6 +954,7 @@ async fn load_inbox(st: &AppState, ui: &Ui, p: &InboxParams, bulk: &Bulk) -> Res
             row.checked = bulk.ticked.contains(&row.id);
         }
         groups = group_by_rule(&rules, &list, rows);
+        with_articles(st, ui, &mut groups).await?;
         for g in &mut groups {
             if g.items.iter().filter(|v| v.selectable).count() > 1 {
                 let mut form = BulkForm::default();

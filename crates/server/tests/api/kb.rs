@@ -12,6 +12,7 @@ crate::both_dbs!(
     articles_are_sanitised_versioned_searchable_and_scoped,
     a_call_script_shows_on_the_card_at_its_stage_only,
     the_editor_saves_confirms_and_explains_refusals,
+    a_rules_faq_in_the_violations_inbox_links_its_articles,
 );
 
 const HOSTILE: &str = "# Как заполнить название сделки\n\nНазвание: **Компания — продукт**.\n\n\
@@ -272,4 +273,34 @@ async fn the_editor_saves_confirms_and_explains_refusals(app: TestApp) {
     assert!(!page.contains("id=\"kb-edit\""));
     let (s, _) = m.post_form("/kb/new", &[("title", "x"), ("section", "y"), ("body", "z")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+async fn a_rules_faq_in_the_violations_inbox_links_its_articles(app: TestApp) {
+    let body = json!({"name": "Нет суммы", "entity": "deal", "expression": "value = 0", "criticality": 1, "why": "Не виден прогноз", "fix": "Укажите сумму"});
+    let rule = app.create(&app.t.head, "rules", body).await;
+    let conn = sea_orm::Database::connect(app.url.expose()).await.unwrap();
+    conn.execute_unprepared(&format!("UPDATE rules SET key = 'no_value' WHERE id = {rule}")).await.unwrap();
+    article(
+        &app,
+        &app.t.head,
+        json!({"key": "value", "section": "Правила", "title": "Как считать сумму сделки", "body": "Без НДС.", "links": ["rule:no_value"]}),
+    )
+    .await;
+    article(
+        &app,
+        &app.t.head,
+        json!({"key": "other", "section": "Правила", "title": "Про другое правило", "body": "…", "links": ["rule:something_else"]}),
+    )
+    .await;
+    app.create(&app.t.manager1, "deals", json!({"title": "ООО Ромашка — CRM"})).await;
+    let (s, v) = app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    poryadok_server::worker::Worker::new(&poryadok_server::AppState::new(app.db.clone())).run_once().await.unwrap();
+
+    let ui = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let (s, inbox) = ui.get("/violations").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(inbox.contains(&format!("id=\"group-{rule}\"")), "the violation is listed: {inbox}");
+    assert!(inbox.contains("<a href=\"/kb/value\" class=\"kb-link\">Как считать сумму сделки</a>"), "{inbox}");
+    assert!(!inbox.contains("Про другое правило"), "an article of another rule is not linked here");
 }
