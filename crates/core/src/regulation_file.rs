@@ -776,17 +776,6 @@ pub fn summary(changes: &[Change]) -> String {
     format!("{}: {}{more}", parts.join(" "), keys.join(", "))
 }
 
-/// A stage of a file that has no goal: the linter's minimum (helper D's list of vague names
-/// comes on top).
-pub fn stages_without_goal(file: &RegulationFile) -> Vec<(String, String)> {
-    file.pipelines
-        .iter()
-        .flat_map(|p| {
-            p.stages.iter().filter(|s| s.goal.as_deref().is_none_or(|g| g.trim().is_empty())).map(|s| (p.key.clone(), s.name.clone()))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -488,8 +488,9 @@ impl Db {
         let changes = rf::diff(&current, &file);
         let mut plan = Plan { summary: rf::summary(&changes), changes, impacts: vec![], warnings: vec![], errors: vec![] };
         self.impacts(actor, &current, &file, opts, &mut plan).await?;
-        for (p, name) in rf::stages_without_goal(&file) {
-            plan.warnings.push(Notice { key: p, msg: F::VagueStage { stage: name }.into() });
+        // The stage linter: vague names («Думает», «В работе»…) and stages without a goal.
+        for f in poryadok_core::regulation_doc::lint_file(&file) {
+            plan.warnings.push(Notice { key: format!("{}/{}", f.pipeline_key, f.stage_key), msg: f.msg });
         }
         for e in plan.errors.iter_mut().filter(|e| e.line.is_none()) {
             e.line = rf::line_of_path(src, &e.path);

@@ -48,9 +48,6 @@ catalogue! {
         ImpactFieldValues { key: String, n: i64 } = "regulation_impact_field_values",
             en "field '{key}' is removed; {n} records hold a value in it",
             ru "поле «{key}» удаляется; значение в нём есть у записей: {n}";
-        VagueStage { stage: String } = "regulation_vague_stage",
-            en "stage '{stage}' has no goal: write the result that ends it (an exit criterion)",
-            ru "у этапа «{stage}» нет цели: запишите результат, которым он заканчивается (критерий выхода)";
         Applied { version: i64 } = "regulation_applied",
             en "the regulation is applied: version {version}", ru "регламент применён: версия {version}";
         NothingToApply {} = "regulation_nothing_to_apply",

@@ -117,6 +117,11 @@ async fn a_plan_of_a_hand_edited_file_lists_exactly_the_edits_and_their_impact(a
 
 async fn a_rollback_restores_the_previous_export(app: TestApp) {
     let before = app.export_text().await;
+    // The regulation as the settings made it is version 1; an hour later a file changes it.
+    let (s, _) = app.get(&app.t.admin, "/api/v1/regulation/versions").await;
+    assert_eq!(s, StatusCode::OK);
+    let t0 = app.db.clock.now_ms();
+    app.clock.advance(time::Duration::hours(1));
     let edited = before.replace("name = \"Новый\"", "name = \"Новый лид\"\ngoal = \"Лид квалифицирован: есть задача и бюджет\"");
     let (s, v) = app.post_toml("/api/v1/regulation/apply", &edited).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -138,6 +143,15 @@ async fn a_rollback_restores_the_previous_export(app: TestApp) {
         json!([{"field": "goal", "old": null, "new": "Лид квалифицирован: есть задача и бюджет"}, {"field": "name", "old": "Новый", "new": "Новый лид"}])
     );
     assert_eq!(v["data"]["author_id"], app.ids.admin);
+    // The regulation as it was at a moment (the document's "changes since a date").
+    let at = |ms: i64| {
+        let db = app.db.clone();
+        let ws = app.ws;
+        async move { db.regulation_version_at(ws, ms).await.unwrap().map(|f| f.to_toml()) }
+    };
+    assert_eq!(at(t0 - 1).await, None);
+    assert_eq!(at(t0).await.as_deref(), Some(before.as_str()));
+    assert_eq!(at(t0 + 3_600_000).await.as_deref(), Some(edited.as_str()));
 
     let (s, v) = app.post(&app.t.admin, &format!("/api/v1/regulation/versions/{previous}/rollback"), json!(null)).await;
     assert_eq!(s, StatusCode::OK, "{v}");

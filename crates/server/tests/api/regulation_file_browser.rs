@@ -42,7 +42,7 @@ async fn an_administrator_uploads_plans_and_applies_the_regulation_file() {
         "required_fields",
         "Лид квалифицирован",
         "не пустит туда открытых сделок: 3",
-        "у этапа «Коммуникация» нет цели",
+        "У этапа «Коммуникация» нет цели",
     ] {
         assert!(plan.contains(want), "{want} in the plan: {plan}");
     }
