@@ -758,19 +758,29 @@ impl Db {
         Ok(out)
     }
 
-    /// The call scripts (with their text) linked to a stage, for the deal card of a deal at it.
-    pub async fn kb_scripts_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<Vec<Article>> {
+    /// What the deal card shows for a deal at a stage: the call scripts linked to the stage, with
+    /// their text, and the other articles linked to it (instructions), as links.
+    pub async fn kb_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<(Vec<Article>, Vec<LinkedArticle>)> {
         let ws = actor.ws_id();
         let keys = stage_link_keys(&self.read, ws, stage_id).await?;
-        let mut out: Vec<Article> = Vec::new();
+        let (mut scripts, mut others): (Vec<Article>, Vec<LinkedArticle>) = (Vec::new(), Vec::new());
         for l in linked(&self.read, ws, LinkKind::Stage, &keys).await? {
-            if l.kind == ArticleKind::Script.as_str() && !out.iter().any(|a| a.key == l.key) {
-                if let Some(row) = find(&self.read, ws, &l.key, false).await? {
-                    out.push(row.article);
+            if l.kind == ArticleKind::Script.as_str() {
+                if !scripts.iter().any(|a| a.key == l.key) {
+                    if let Some(row) = find(&self.read, ws, &l.key, false).await? {
+                        scripts.push(row.article);
+                    }
                 }
+            } else if !others.iter().any(|a| a.key == l.key) {
+                others.push(l);
             }
         }
-        Ok(out)
+        Ok((scripts, others))
+    }
+
+    /// The call scripts (with their text) linked to a stage, for the deal card of a deal at it.
+    pub async fn kb_scripts_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<Vec<Article>> {
+        Ok(self.kb_for_stage(actor, stage_id).await?.0)
     }
 }
 

@@ -359,15 +359,18 @@ async fn restore(State(st): State<AppState>, ui: Ui, Path((key, n)): Path<(Strin
 struct ScriptPanel {
     t: T,
     scripts: Vec<(Article, String)>,
+    /// Other articles linked to the stage: (key, title).
+    others: Vec<(String, String)>,
 }
 
 /// The deal card's call scripts: those linked to the stage the deal is at (nothing when none).
 async fn card_scripts(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiResult {
     let deal = st.db.get(&ui.actor, Entity::Deal, id).await.or_ui(&ui)?;
-    let scripts = match deal.get("stage_id").as_int() {
-        Some(stage) => st.db.kb_scripts_for_stage(&ui.actor, stage).await.or_ui(&ui)?,
-        None => Vec::new(),
+    let (scripts, others) = match deal.get("stage_id").as_int() {
+        Some(stage) => st.db.kb_for_stage(&ui.actor, stage).await.or_ui(&ui)?,
+        None => (Vec::new(), Vec::new()),
     };
+    let others = others.into_iter().map(|a| (a.key, a.title)).collect();
     let scripts = scripts
         .into_iter()
         .map(|a| {
@@ -375,5 +378,5 @@ async fn card_scripts(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -
             (a, html)
         })
         .collect();
-    Ok(render(&ScriptPanel { t: ui.t, scripts }).into_response())
+    Ok(render(&ScriptPanel { t: ui.t, scripts, others }).into_response())
 }

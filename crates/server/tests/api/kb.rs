@@ -192,7 +192,11 @@ async fn a_call_script_shows_on_the_card_at_its_stage_only(app: TestApp) {
     assert_eq!(s, StatusCode::OK);
     assert!(panel.contains("Скрипт разговора") && panel.contains("Первый звонок"), "{panel}");
     assert!(panel.contains("Здравствуйте!"), "{panel}");
-    assert!(!panel.contains("Как назвать сделку"), "an instruction is not a call script: {panel}");
+    assert_eq!(panel.matches("<details").count(), 1, "an instruction is not a call script: {panel}");
+    assert!(
+        panel.contains("<a href=\"/kb/naming\" class=\"kb-link\">Как назвать сделку</a>"),
+        "the stage's instruction is linked: {panel}"
+    );
     assert_clean(&panel);
     let (_, panel) = ui.get_fragment(&format!("/kb/card/deals/{at_taken}")).await;
     assert!(!panel.contains("Первый звонок"), "not at another stage: {panel}");
