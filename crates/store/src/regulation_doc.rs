@@ -363,6 +363,15 @@ impl crate::Db {
     /// the caller's state.
     pub async fn regulation_doc_sync(&self, actor: &Actor, labels: &DocLabels<'_>) -> Result<(DocVersion, DocState)> {
         let ws = actor.ws_id();
+        // Most readings find the configuration unchanged: answered from the read pool, so reading
+        // the document takes no write transaction.
+        let fp = load_source(&self.read, self.backend, ws).await?.fingerprint();
+        if let Some((v, f)) = latest(&self.read, self.backend, ws).await? {
+            if f == fp {
+                let state = self.regulation_doc_state(actor, &v).await?;
+                return Ok((v, state));
+            }
+        }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
         let v = sync_on(&tx, self.backend, ws, now, labels).await?;
