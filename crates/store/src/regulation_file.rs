@@ -754,7 +754,11 @@ impl Db {
                     return Err(StoreError::invalid(format!("{path}.type"), F::FieldChangesType { key: f.key.clone() }))
                 }
                 Some((id, ..)) => {
-                    self.update_in(tx, actor, Entity::CustomField, *id, &body).await.map_err(|e| at(&path, e))?;
+                    let same_place =
+                        current.fields.iter().filter(|o| o.entity == f.entity).position(|o| o.key == f.key).map(|i| i as i64 + 1);
+                    if same_place != Some(*pos) || !current.fields.contains(f) {
+                        self.update_in(tx, actor, Entity::CustomField, *id, &body).await.map_err(|e| at(&path, e))?;
+                    }
                 }
                 None => {
                     let mut b = body;
@@ -774,7 +778,12 @@ impl Db {
             let old = current.pipelines.iter().find(|o| o.key == p.key);
             let pid = match ids.pipelines.iter().find(|(_, k)| *k == p.key) {
                 Some((id, _)) => {
-                    self.update_in(tx, actor, Entity::Pipeline, *id, &body).await.map_err(|e| at(&path, e))?;
+                    let same = old
+                        .is_some_and(|o| o.name == p.name && o.active == p.active && o.won_required_fields == p.won_required_fields)
+                        && current.pipelines.iter().position(|o| o.key == p.key) == Some(i);
+                    if !same {
+                        self.update_in(tx, actor, Entity::Pipeline, *id, &body).await.map_err(|e| at(&path, e))?;
+                    }
                     *id
                 }
                 None => {
@@ -905,11 +914,17 @@ impl Db {
         now: i64,
     ) -> Result<()> {
         let (ws, backend) = (actor.ws_id(), self.backend);
+        // Each entity's filter schema (with the fields and stages just written) is loaded once.
+        let mut schemas: Vec<(Entity, poryadok_core::filter::FilterSchema)> = Vec::new();
         for (i, r) in file.rules.iter().enumerate() {
             let path = format!("rule.{}", r.key);
             let entity = Entity::from_name(&r.entity)
                 .ok_or_else(|| StoreError::invalid(format!("{path}.entity"), poryadok_core::msg::Common::Required {}))?;
-            crate::filters::check_on(tx, backend, actor, entity, &r.expression, "expression").await.map_err(|e| at(&path, e))?;
+            if !schemas.iter().any(|(e, _)| *e == entity) {
+                schemas.push((entity, crate::filters::load_schema(tx, backend, actor, entity).await?));
+            }
+            let schema = schemas.iter().find(|(e, _)| *e == entity).map(|(_, s)| s).ok_or_else(|| StoreError::Internal("schema".into()))?;
+            crate::filters::check_source(&r.expression, schema, "expression").map_err(|e| at(&path, e))?;
             let old_pos = current.rules.iter().position(|o| o.key == r.key);
             let unchanged = old_pos.is_some_and(|p| current.rules[p] == *r && p == i);
             let values: Vec<(&str, sea_query::Value)> = vec![
