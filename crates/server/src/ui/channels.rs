@@ -246,6 +246,8 @@ pub struct TemplateRow {
     pub channel: &'static str,
     pub subject: String,
     pub excerpt: String,
+    /// Knowledge-base articles linked to the template (`template:<key>`): (key, title).
+    pub articles: Vec<(String, String)>,
 }
 
 pub struct TemplatesView {
@@ -296,6 +298,8 @@ fn excerpt(s: &str, n: usize) -> String {
 async fn load_templates(st: &AppState, ui: &Ui) -> Result<TemplatesView, StoreError> {
     let list = st.db.templates(&ui.actor).await?;
     let missing = DEFAULT_TEMPLATES.iter().filter(|(k, c, _, _)| !list.iter().any(|t| t.key == *k && t.channel == *c)).count();
+    let keys: Vec<String> = list.iter().map(|t| t.key.clone()).collect();
+    let linked = st.db.kb_linked(&ui.actor, poryadok_core::kb::LinkKind::Template, &keys).await?;
     let rows = list
         .into_iter()
         .map(|m| TemplateRow {
@@ -303,6 +307,7 @@ async fn load_templates(st: &AppState, ui: &Ui) -> Result<TemplatesView, StoreEr
             channel: channel_label(&ui.t, &m.channel),
             subject: m.subject.unwrap_or_default(),
             excerpt: excerpt(&m.body, 90),
+            articles: linked.iter().filter(|a| a.target_key == m.key).map(|a| (a.key.clone(), a.title.clone())).collect(),
             key: m.key,
         })
         .collect();

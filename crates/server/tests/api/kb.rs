@@ -307,4 +307,19 @@ async fn a_rules_faq_in_the_violations_inbox_links_its_articles(app: TestApp) {
     assert!(inbox.contains(&format!("id=\"group-{rule}\"")), "the violation is listed: {inbox}");
     assert!(inbox.contains("<a href=\"/kb/value\" class=\"kb-link\">Как считать сумму сделки</a>"), "{inbox}");
     assert!(!inbox.contains("Про другое правило"), "an article of another rule is not linked here");
+
+    // A message template lists the articles linked to it in the templates' settings.
+    let (s, v) = app
+        .post(
+            &app.t.admin,
+            "/api/v1/message_templates",
+            json!({"key": "welcome", "channel": "email", "subject": "Здравствуйте", "body": "Спасибо за заявку"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    article(&app, &app.t.head, json!({"key": "welcome-letter", "section": "Письма", "title": "Когда отправлять приветствие", "body": "…", "links": ["template:welcome"]})).await;
+    let admin = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (s, page) = admin.get("/settings/templates").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("<a href=\"/kb/welcome-letter\" class=\"kb-link small\">Когда отправлять приветствие</a>"), "{page}");
 }
