@@ -460,7 +460,7 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
     let with_rotting = facts.stages.iter().filter_map(|s| s.rotting_days.filter(|d| *d > 0).map(|d| (s, d)));
     for (n, (s, days)) in with_rotting.take(PER_KIND).enumerate() {
         let mut values = vec![days];
-        for c in [days * 2, (days / 2).max(1), days + 3, days + 7, days + 1] {
+        for c in [days * 2, (days / 2).max(2), days + 3, days + 7, days + 1] {
             if values.len() < 4 && !values.contains(&c) {
                 values.push(c);
             }

@@ -90,7 +90,9 @@ async fn a_manager_takes_a_quiz_in_the_browser() {
     let Some(b) = start_browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let id = setup(&app).await;
-    app.post(&app.t.head, "/api/v1/quizzes/generate", json!({})).await;
+    app.patch(&app.t.admin, &format!("/api/v1/stages/{}", app.ids.stages[1]), json!({"rotting_days": 3})).await;
+    let (_, generated) = app.post(&app.t.head, "/api/v1/quizzes/generate", json!({})).await;
+    let generated = generated["data"]["id"].as_i64().unwrap();
     app.set_password(app.ids.manager1, "manager-pass-123").await;
     b.login(&app.base, "m1@a.test", "manager-pass-123").await;
     b.client.goto(&format!("{}/quizzes", app.base)).await.unwrap();
@@ -131,6 +133,13 @@ async fn a_manager_takes_a_quiz_in_the_browser() {
     }
     let score = b.text_of("#quiz-score").await;
     assert!(score.contains("Not passed") && score.contains("0 %"), "{score}");
+    // A generated quiz reads in the reader's language: its questions, field labels and days.
+    b.client.goto(&format!("{}/quizzes/{generated}/take", app.base)).await.unwrap();
+    b.wait_for("#quiz-form").await;
+    let form = b.text_of("#quiz-form").await;
+    assert!(form.contains("Which fields are required at the stage “Коммуникация”?") && form.contains("3 days"), "{form}");
+    assert!(!form.contains("дн.") && !form.contains("expected_close_date"), "{form}");
+    b.shot("quiz-generated-take-phone-en").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
