@@ -759,7 +759,7 @@ impl Db {
     }
 
     /// What the deal card shows for a deal at a stage: the call scripts linked to the stage, with
-    /// their text, and the other articles linked to it (instructions), as links.
+    /// their text, and the other articles linked to it or to its entry tasks (instructions), as links.
     pub async fn kb_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<(Vec<Article>, Vec<LinkedArticle>)> {
         let ws = actor.ws_id();
         let keys = stage_link_keys(&self.read, ws, stage_id).await?;
@@ -772,6 +772,12 @@ impl Db {
                     }
                 }
             } else if !others.iter().any(|a| a.key == l.key) {
+                others.push(l);
+            }
+        }
+        // Articles about the stage's entry tasks (how to do the task the stage sets).
+        for l in linked(&self.read, ws, LinkKind::EntryTask, &keys).await? {
+            if !others.iter().any(|a| a.key == l.key) && !scripts.iter().any(|a| a.key == l.key) {
                 others.push(l);
             }
         }

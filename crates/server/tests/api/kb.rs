@@ -177,6 +177,12 @@ async fn a_call_script_shows_on_the_card_at_its_stage_only(app: TestApp) {
         json!({"key": "naming", "section": "Правила", "title": "Как назвать сделку", "body": "…", "links": ["stage:new"]}),
     )
     .await;
+    article(
+        &app,
+        &app.t.head,
+        json!({"key": "demo-task", "section": "Правила", "title": "Как назначить демо", "body": "…", "links": ["entry_task:clients/new"]}),
+    )
+    .await;
     let at_new = app
         .create(&app.t.admin, "deals", json!({"title": "ООО Ромашка — CRM", "owner_id": app.ids.manager1, "stage_id": app.ids.stages[0]}))
         .await;
@@ -196,6 +202,10 @@ async fn a_call_script_shows_on_the_card_at_its_stage_only(app: TestApp) {
     assert!(
         panel.contains("<a href=\"/kb/naming\" class=\"kb-link\">Как назвать сделку</a>"),
         "the stage's instruction is linked: {panel}"
+    );
+    assert!(
+        panel.contains("<a href=\"/kb/demo-task\" class=\"kb-link\">Как назначить демо</a>"),
+        "the entry tasks' article is linked: {panel}"
     );
     assert_clean(&panel);
     let (_, panel) = ui.get_fragment(&format!("/kb/card/deals/{at_taken}")).await;
