@@ -14,17 +14,11 @@
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
 use crate::notifications::{notify_on, NewNotification};
-use crate::records::read_custom_defs;
 use poryadok_core::domain::Role;
 use poryadok_core::msg::{Common, Labels, Lang};
-use poryadok_core::regulation::{parse_role_ranges, NamingMode, StageRegulation};
-use poryadok_core::regulation_doc::{
-    self, role_order, DocDuration, DocField, DocLeadSource, DocNaming, DocPipeline, DocRoleRange, DocRule, DocSource, DocStage, DocTask,
-};
-use poryadok_core::schema::Entity;
+use poryadok_core::regulation_doc::{self, DocLeadSource, DocSource};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
-use serde_json::Value as Json;
 
 /// Notifications of a new version carry this kind.
 pub const NOTIFY_KIND: &str = "regulation_version";
@@ -40,10 +34,6 @@ pub const MAX_HIGHLIGHT_DAYS: i64 = 365;
 fn raw(backend: DbBackend, sql: &str, values: Vec<Value>) -> sea_orm::Statement {
     let sql = if backend == DbBackend::Postgres { sql.to_string() } else { sql.replace('$', "?") };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
-}
-
-fn json_col(r: &QueryResult, c: &str) -> Result<Option<Json>> {
-    Ok(r.try_get::<Option<String>>("", c)?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 /// The labels for each language a notification is written in (the UI's catalogue).
@@ -92,137 +82,29 @@ pub struct DocState {
     pub read_at: Option<i64>,
 }
 
-/// Reads the document's source from the configuration, on any connection (a transaction's too).
+/// Reads the document's source: the regulation file as `poryadok regulation export` writes it
+/// (so the document and the file cannot drift) plus the intake sources, which the file does not
+/// carry. On any connection (a transaction's too); the keys must exist
+/// ([`crate::Db::ensure_regulation_keys`], or [`crate::regulation_file::ensure_keys`] in a
+/// transaction).
 pub async fn load_source(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<DocSource> {
-    let w = conn
-        .query_one(raw(
-            backend,
-            "SELECT name, lost_reasons, frozen_reasons, not_lead_reasons FROM workspaces WHERE id = $1",
-            vec![ws.into()],
-        ))
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let list = |c: &str| -> Result<Vec<String>> {
-        Ok(json_col(&w, c)?.and_then(|v| serde_json::from_value::<Vec<String>>(v).ok()).unwrap_or_default())
-    };
-    let mut src = DocSource {
-        workspace: w.try_get("", "name")?,
-        lost_reasons: list("lost_reasons")?,
-        frozen_reasons: list("frozen_reasons")?,
-        not_lead_reasons: list("not_lead_reasons")?,
-        ..Default::default()
-    };
-    let labels: Vec<(String, String)> = read_custom_defs(conn, backend, ws, Some(Entity::Deal))
-        .await?
-        .into_iter()
-        .map(|(_, d)| (format!("custom.{}", d.key), d.label))
-        .collect();
-    let field = |key: &str| DocField { key: key.to_string(), label: labels.iter().find(|(k, _)| k == key).map(|(_, l)| l.clone()) };
-
-    let pipelines = conn
-        .query_all(raw(
-            backend,
-            "SELECT id, name, role_ranges, won_required_fields FROM pipelines \
-             WHERE workspace_id = $1 AND deleted_at IS NULL AND active = $2 ORDER BY position, id",
-            vec![ws.into(), true.into()],
-        ))
-        .await?;
-    let stages = conn
-        .query_all(raw(
-            backend,
-            "SELECT id, pipeline_id, name, goal, probability, rotting_days, regulation FROM stages \
-             WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY position, id",
-            vec![ws.into()],
-        ))
-        .await?;
-    for p in &pipelines {
-        let pid: i64 = p.try_get("", "id")?;
-        let mut doc = DocPipeline { key: format!("p{pid}"), name: p.try_get("", "name")?, ..Default::default() };
-        let mut names: Vec<(i64, String)> = Vec::new();
-        for s in stages.iter().filter(|s| s.try_get::<i64>("", "pipeline_id").ok() == Some(pid)) {
-            let sid: i64 = s.try_get("", "id")?;
-            let name: String = s.try_get("", "name")?;
-            names.push((sid, name.clone()));
-            let reg = json_col(s, "regulation")?.and_then(|v| StageRegulation::parse(&v).ok()).unwrap_or_default();
-            doc.stages.push(DocStage {
-                key: format!("s{sid}"),
-                name,
-                goal: s.try_get::<Option<String>>("", "goal")?.filter(|g| !g.trim().is_empty()),
-                probability: s.try_get("", "probability")?,
-                rotting_days: s.try_get("", "rotting_days")?,
-                required: reg.required_fields.iter().map(|f| field(f)).collect(),
-                required_files: reg.required_files.clone(),
-                naming: reg.naming.as_ref().map(|n| DocNaming { template: n.template.clone(), apply: n.mode == NamingMode::Apply }),
-                entry_tasks: reg
-                    .entry_tasks
-                    .iter()
-                    .map(|t| DocTask {
-                        subject: t.subject.clone(),
-                        due: DocDuration { amount: t.due.amount, unit: unit_name(t.due.unit).into() },
-                        assignee: match &t.assignee {
-                            poryadok_core::regulation::Assignee::Owner => "owner".into(),
-                            poryadok_core::regulation::Assignee::Head => "head".into(),
-                            poryadok_core::regulation::Assignee::Participant(r) => format!("participant:{r}"),
-                        },
-                    })
-                    .collect(),
-                sla: reg.sla.map(|d| DocDuration { amount: d.amount, unit: unit_name(d.unit).into() }),
-            });
-        }
-        let mut ranges: Vec<DocRoleRange> = json_col(p, "role_ranges")?
-            .and_then(|v| parse_role_ranges(&v).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|r| {
-                let stage = names.iter().find(|(id, _)| *id == r.up_to_stage_id)?.1.clone();
-                Some(DocRoleRange { role: r.role.as_str().to_string(), stage })
-            })
-            .collect();
-        ranges.sort_by_key(|r| role_order(&r.role));
-        doc.role_ranges = ranges;
-        doc.won_required = json_col(p, "won_required_fields")?
-            .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
-            .unwrap_or_default()
-            .iter()
-            .filter(|f| !f.starts_with("file."))
-            .map(|f| field(f))
-            .collect();
-        src.pipelines.push(doc);
-    }
-
-    let sources = conn
+    let w =
+        conn.query_one(raw(backend, "SELECT name FROM workspaces WHERE id = $1", vec![ws.into()])).await?.ok_or(StoreError::NotFound)?;
+    let name: String = w.try_get("", "name")?;
+    let file = crate::regulation_file::export_on(conn, backend, ws).await?;
+    let rows = conn
         .query_all(raw(
             backend,
             "SELECT id, name, kind FROM intake_sources WHERE workspace_id = $1 AND deleted_at IS NULL AND active = $2 ORDER BY id",
             vec![ws.into(), true.into()],
         ))
         .await?;
-    for s in &sources {
+    let mut sources = Vec::with_capacity(rows.len());
+    for s in &rows {
         let id: i64 = s.try_get("", "id")?;
-        src.sources.push(DocLeadSource { key: format!("src{id}"), name: s.try_get("", "name")?, kind: s.try_get("", "kind")? });
+        sources.push(DocLeadSource { key: format!("src{id}"), name: s.try_get("", "name")?, kind: s.try_get("", "kind")? });
     }
-    let rules = conn
-        .query_all(raw(
-            backend,
-            "SELECT id, catalogue_key, name, why, fix FROM rules \
-             WHERE workspace_id = $1 AND deleted_at IS NULL AND enabled = $2 ORDER BY position, id",
-            vec![ws.into(), true.into()],
-        ))
-        .await?;
-    for r in &rules {
-        let id: i64 = r.try_get("", "id")?;
-        let key = r.try_get::<Option<String>>("", "catalogue_key")?.unwrap_or_else(|| format!("r{id}"));
-        src.rules.push(DocRule { key, name: r.try_get("", "name")?, why: r.try_get("", "why")?, fix: r.try_get("", "fix")? });
-    }
-    Ok(src)
-}
-
-fn unit_name(u: poryadok_core::regulation::TimeUnit) -> &'static str {
-    match u {
-        poryadok_core::regulation::TimeUnit::Minutes => "minutes",
-        poryadok_core::regulation::TimeUnit::Hours => "hours",
-        poryadok_core::regulation::TimeUnit::Days => "days",
-    }
+    Ok(DocSource::from_file(&file, &name, sources))
 }
 
 fn decode_version(r: &QueryResult) -> Result<DocVersion> {
@@ -252,6 +134,9 @@ async fn latest(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Res
 /// notifies every active user of the workspace (not for the first version, the baseline).
 /// Inside the caller's transaction: the settings' save and A's apply call it where they write.
 pub async fn sync_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, now: i64, labels: &DocLabels<'_>) -> Result<DocVersion> {
+    if crate::regulation_file::needs_keys(conn, backend, ws).await? {
+        crate::regulation_file::ensure_keys(conn, backend, ws).await?;
+    }
     let src = load_source(conn, backend, ws).await?;
     let fp = src.fingerprint();
     let last = latest(conn, backend, ws).await?;
@@ -365,6 +250,7 @@ impl crate::Db {
         let ws = actor.ws_id();
         // Most readings find the configuration unchanged: answered from the read pool, so reading
         // the document takes no write transaction.
+        self.ensure_regulation_keys(ws).await?;
         let fp = load_source(&self.read, self.backend, ws).await?.fingerprint();
         if let Some((v, f)) = latest(&self.read, self.backend, ws).await? {
             if f == fp {
@@ -493,6 +379,7 @@ impl crate::Db {
 impl crate::Db {
     /// What the document is made of, read now (the linter reads it too).
     pub async fn regulation_doc_source(&self, actor: &Actor) -> Result<DocSource> {
+        self.ensure_regulation_keys(actor.ws_id()).await?;
         load_source(&self.read, self.backend, actor.ws_id()).await
     }
 }

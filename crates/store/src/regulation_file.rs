@@ -214,7 +214,7 @@ fn live(table: &str, ws: i64, cols: &[&str], soft: bool) -> sea_query::SelectSta
 
 /// Gives every pipeline, stage and rule without a key one derived from its name (unique in
 /// its scope), once; later exports read the stored key.
-async fn ensure_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<()> {
+pub(crate) async fn ensure_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<()> {
     for (table, scope) in [("pipelines", None), ("stages", Some("pipeline_id")), ("rules", None)] {
         let mut cols = vec!["id", "key", "name"];
         if table == "rules" {
@@ -259,7 +259,7 @@ async fn ensure_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -
     Ok(())
 }
 
-async fn needs_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<bool> {
+pub(crate) async fn needs_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<bool> {
     for table in ["pipelines", "stages", "rules"] {
         let mut q = live(table, ws, &[], true);
         q.expr(Func::count(Expr::col(col("id")))).and_where(Expr::col(col("key")).is_null());
@@ -272,7 +272,7 @@ async fn needs_keys(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) ->
 }
 
 /// Reads the regulation of workspace `ws` (keys already ensured).
-async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<RegulationFile> {
+pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<RegulationFile> {
     let mut file = RegulationFile::default();
     let q = Query::select()
         .columns(["timezone", "business_hours", "lost_reasons", "frozen_reasons", "not_lead_reasons"].map(col))
@@ -463,10 +463,17 @@ impl Db {
     }
 
     async fn export_ws(&self, ws: i64) -> Result<RegulationFile> {
+        self.ensure_regulation_keys(ws).await?;
+        export_on(&self.read, self.backend, ws).await
+    }
+
+    /// Gives pipelines, stages and rules their stable keys the first time anything reads the
+    /// regulation by keys (the file, the document); a no-op read afterwards.
+    pub(crate) async fn ensure_regulation_keys(&self, ws: i64) -> Result<()> {
         if needs_keys(&self.read, self.backend, ws).await? {
             self.write_tx(move |tx| Box::pin(async move { ensure_keys(tx, tx.get_database_backend(), ws).await })).await?;
         }
-        export_on(&self.read, self.backend, ws).await
+        Ok(())
     }
 
     /// What applying `src` would change and do; refusals are in `errors` (nothing is written).
