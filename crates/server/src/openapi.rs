@@ -29,10 +29,10 @@ mod marketing_paths;
 mod plans_paths;
 #[path = "openapi_quiz.rs"]
 mod quiz_paths;
-#[path = "openapi_regulation_file.rs"]
-mod regulation_file_paths;
 #[path = "openapi_regulation_doc.rs"]
 mod regulation_doc_paths;
+#[path = "openapi_regulation_file.rs"]
+mod regulation_file_paths;
 #[path = "openapi_team.rs"]
 mod team_paths;
 

@@ -297,7 +297,14 @@ impl Db {
     }
 
     /// [`Db::delete_if`] of a soft-deleted entity inside the caller's transaction.
-    pub(crate) async fn delete_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, id: i64, if_match: Option<i64>) -> Result<()> {
+    pub(crate) async fn delete_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        if_match: Option<i64>,
+    ) -> Result<()> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let now = self.clock.now_ms();
         let old = fetch_for_update(tx, self.backend, entity, actor, id).await?;

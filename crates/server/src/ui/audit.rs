@@ -695,7 +695,16 @@ fn group_by_rule(rules: &[Rule], list: &[Violation], rows: Vec<ViolationView>) -
     // Violations of rules deleted since the round keep their rule's name from the violation.
     for (rule, items) in by_rule {
         let name = list.iter().find(|v| v.rule_id == rule).map(|v| v.rule_name.clone()).unwrap_or_default();
-        groups.push(RuleGroup { rule_id: rule, name, critical: false, why: String::new(), fix: String::new(), items, bulk: None, articles: Vec::new() });
+        groups.push(RuleGroup {
+            rule_id: rule,
+            name,
+            critical: false,
+            why: String::new(),
+            fix: String::new(),
+            items,
+            bulk: None,
+            articles: Vec::new(),
+        });
     }
     groups
 }
