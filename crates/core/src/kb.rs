@@ -135,55 +135,7 @@ pub fn key_ok(key: &str) -> bool {
 /// A key made from a title: Russian letters transliterated, everything else folded to `-`.
 /// Used when an editor does not type a key; the store makes it unique.
 pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.to_lowercase().chars() {
-        let t: &str = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' | 'ё' | 'э' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' | 'й' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "h",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "sch",
-            'ы' => "y",
-            'ю' => "yu",
-            'я' => "ya",
-            'ъ' | 'ь' => "",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => "-",
-        };
-        out.push_str(t);
-    }
-    let mut s = String::new();
-    for part in out.split('-').filter(|p| !p.is_empty()) {
-        if !s.is_empty() {
-            s.push('-');
-        }
-        s.push_str(part);
-    }
-    let s: String = s.chars().take(56).collect();
-    let s = s.trim_end_matches('-').to_string();
+    let s = crate::translit::joined(title, '-', 56);
     if s.is_empty() {
         "article".into()
     } else {

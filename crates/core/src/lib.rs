@@ -35,6 +35,7 @@ pub mod schema;
 pub mod search;
 pub mod spend;
 pub mod template;
+pub mod translit;
 pub mod types;
 pub mod validate;
 pub mod zone;

@@ -22,7 +22,7 @@ use crate::records::append_history;
 use crate::sql::col;
 use crate::Db;
 use poryadok_core::domain::HistoryAction;
-use poryadok_core::msg::{RecordMsg, RegFileMsg as F};
+use poryadok_core::msg::{FieldName, RecordMsg, RegFileMsg as F};
 use poryadok_core::regulation::StageRegulation;
 use poryadok_core::regulation_file::{
     self as rf, Change, FieldSpec, FileError, PipelineSpec, RegulationFile, RoleRangeSpec, RuleSpec, StageSpec, TemplateSpec, WorkspaceSpec,
@@ -122,54 +122,21 @@ pub enum Applied {
 
 /// Transliterates a name into a key: `Отправлено КП` → `otpravleno_kp`.
 pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.to_lowercase().chars() {
-        let t: &str = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
-            'г' => "g",
-            'д' => "d",
-            'е' | 'ё' | 'э' => "e",
-            'ж' => "zh",
-            'з' => "z",
-            'и' | 'й' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "h",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "sch",
-            'ы' => "y",
-            'ю' => "yu",
-            'я' => "ya",
-            'ъ' | 'ь' => "",
-            c if c.is_ascii_alphanumeric() => {
-                out.push(c);
-                continue;
-            }
-            _ => "_",
-        };
-        out.push_str(t);
-    }
-    let mut key: String = out.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
-    key.truncate(48);
-    let key = key.trim_end_matches('_').to_string();
+    let key = poryadok_core::translit::joined(name, '_', 48);
     match key.chars().next() {
         Some(c) if c.is_ascii_lowercase() => key,
         Some(_) => format!("k_{key}"),
         None => "item".into(),
     }
+}
+
+/// A deal field of `file` as a message names it: a custom field by the label the file gives it,
+/// a built-in one by its key (the reader's catalogue labels it).
+fn field_name(file: &RegulationFile, key: &str) -> FieldName {
+    key.strip_prefix("custom.")
+        .and_then(|k| file.fields.iter().find(|f| f.entity == "deal" && f.key == k))
+        .map(|f| FieldName::labelled(key, f.label.clone()))
+        .unwrap_or_else(|| FieldName::from(key))
 }
 
 fn unique_key(base: String, taken: &[String]) -> String {
@@ -606,7 +573,7 @@ impl Db {
                         if n > 0 {
                             plan.impacts.push(Notice {
                                 key: format!("{}/{}", np.key, ns.key),
-                                msg: F::ImpactRequired { field: f.clone(), stage: ns.name.clone(), n }.into(),
+                                msg: F::ImpactRequired { field: field_name(file, f), stage: ns.name.clone(), n }.into(),
                             });
                         }
                     }

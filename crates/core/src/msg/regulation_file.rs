@@ -1,5 +1,5 @@
 //! The regulation as one file: parsing, references, plan and apply.
-use super::catalogue;
+use super::{catalogue, FieldName};
 
 catalogue! {
     /// The regulation file (`poryadok regulation export / plan / apply`).
@@ -39,7 +39,7 @@ catalogue! {
         ImpactMoveDeals { stage: String, n: i64, target: String } = "regulation_impact_move_deals",
             en "{n} deals of removed stage '{stage}' move to '{target}'",
             ru "{n} сделок удаляемого этапа «{stage}» переходят на этап «{target}»";
-        ImpactRequired { field: String, stage: String, n: i64 } = "regulation_impact_required",
+        ImpactRequired { field: FieldName, stage: String, n: i64 } = "regulation_impact_required",
             en "new required field {field} at stage '{stage}' blocks {n} open deals from entering it",
             ru "новое обязательное поле {field} на этапе «{stage}» не пустит туда открытых сделок: {n}";
         ImpactRule { rule: String, n: i64, managers: i64 } = "regulation_impact_rule",
