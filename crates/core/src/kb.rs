@@ -218,18 +218,43 @@ pub fn parse_links(s: &str) -> Result<Vec<Link>, FieldError> {
 /// The article keys referenced as `kb:<key>` in a text, in order, each once.
 pub fn refs(text: &str) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
+    pieces(text, |p| {
+        if let Piece::Ref { key, .. } = p {
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+    });
+    out
+}
+
+/// A part of a text: plain text, or a `kb:<key>` reference (`in_link` when it is a Markdown
+/// link's target, right after `(`).
+pub enum Piece<'a> {
+    Text(&'a str),
+    Ref { key: &'a str, in_link: bool },
+}
+
+/// Walks `text`, handing each plain part and each `kb:<key>` reference to `on`, in order. A
+/// reference starts at a word boundary and names a valid key; any other `kb:` is text.
+pub fn pieces<'a>(text: &'a str, mut on: impl FnMut(Piece<'a>)) {
     let mut rest = text;
     while let Some(i) = rest.find("kb:") {
-        let boundary = i == 0 || !rest[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let after = &rest[i + 3..];
+        let (before, after) = rest.split_at(i);
+        on(Piece::Text(before));
+        let after = &after[3..];
         let end = after.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')).unwrap_or(after.len());
         let key = after[..end].trim_end_matches(['-', '_']);
-        if boundary && key_ok(key) && !out.contains(&key) {
-            out.push(key);
+        let boundary = !before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if boundary && key_ok(key) {
+            on(Piece::Ref { key, in_link: before.ends_with('(') });
+            rest = &after[key.len()..];
+        } else {
+            on(Piece::Text("kb:"));
+            rest = after;
         }
-        rest = &after[end..];
     }
-    out
+    on(Piece::Text(rest));
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! bare, it becomes a link to `/kb/<key>`; as a link target (`[см. скрипт](kb:first-call)`), its
 //! URL becomes `/kb/<key>`.
 use ammonia::Builder;
-use poryadok_core::kb::key_ok;
+use poryadok_core::kb::{pieces, Piece};
 use pulldown_cmark::{html, Options, Parser};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -27,27 +27,11 @@ fn sanitizer() -> &'static Builder<'static> {
 /// `kb:<key>` references rewritten as Markdown links (or, as a link's target, as the article's URL).
 fn link_refs(md: &str) -> String {
     let mut out = String::with_capacity(md.len());
-    let mut rest = md;
-    while let Some(i) = rest.find("kb:") {
-        let (before, after) = rest.split_at(i);
-        out.push_str(before);
-        let after = &after[3..];
-        let end = after.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')).unwrap_or(after.len());
-        let key = after[..end].trim_end_matches(['-', '_']);
-        let boundary = !before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
-        if boundary && key_ok(key) {
-            if before.ends_with('(') {
-                out.push_str(&format!("/kb/{key}"));
-            } else {
-                out.push_str(&format!("[kb:{key}](/kb/{key})"));
-            }
-            rest = &after[key.len()..];
-        } else {
-            out.push_str("kb:");
-            rest = after;
-        }
-    }
-    out.push_str(rest);
+    pieces(md, |p| match p {
+        Piece::Text(t) => out.push_str(t),
+        Piece::Ref { key, in_link: true } => out.push_str(&format!("/kb/{key}")),
+        Piece::Ref { key, in_link: false } => out.push_str(&format!("[kb:{key}](/kb/{key})")),
+    });
     out
 }
 
@@ -64,23 +48,10 @@ pub fn render(md: &str) -> String {
 /// references as links to the articles.
 pub fn text_with_refs(text: &str) -> String {
     let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("kb:") {
-        let (before, after) = rest.split_at(i);
-        out.push_str(&escape(before));
-        let after = &after[3..];
-        let end = after.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')).unwrap_or(after.len());
-        let key = after[..end].trim_end_matches(['-', '_']);
-        let boundary = !before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
-        if boundary && key_ok(key) {
-            out.push_str(&format!("<a href=\"/kb/{key}\" class=\"kb-ref\">kb:{key}</a>"));
-            rest = &after[key.len()..];
-        } else {
-            out.push_str("kb:");
-            rest = after;
-        }
-    }
-    out.push_str(&escape(rest));
+    pieces(text, |p| match p {
+        Piece::Text(t) => out.push_str(&escape(t)),
+        Piece::Ref { key, .. } => out.push_str(&format!("<a href=\"/kb/{key}\" class=\"kb-ref\">kb:{key}</a>")),
+    });
     out
 }
 
