@@ -63,6 +63,13 @@ pub struct RegulationFile {
     /// Quizzes (`[[quizzes]]`, [`crate::quiz::QuizSpec`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quizzes: Vec<crate::quiz::QuizSpec>,
+    /// The assistants' switches and settings (`[[assistant]]`, `[assistant.settings]`).
+    #[serde(default, rename = "assistant", skip_serializing_if = "Vec::is_empty")]
+    pub assistants: Vec<AssistantSpec>,
+    /// The call-review scorecard (`[scorecard]`, `[[scorecard.criterion]]`). Absent: the
+    /// workspace's scorecard is left as it is (a scorecard is versioned, never removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scorecard: Option<ScorecardSpec>,
 }
 
 impl Default for RegulationFile {
@@ -76,6 +83,89 @@ impl Default for RegulationFile {
             templates: Vec::new(),
             articles: Vec::new(),
             quizzes: Vec::new(),
+            assistants: Vec::new(),
+            scorecard: None,
+        }
+    }
+}
+
+/// An assistant: whether it runs, and its settings ([`crate::assistants::check_settings`]); the
+/// file names it by its fixed name (`forgotten`, `release`, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantSpec {
+    pub name: String,
+    #[serde(default)]
+    pub enabled: bool,
+    /// A table of settings; what is left out takes its default.
+    #[serde(default = "empty_object")]
+    pub settings: Json,
+}
+
+fn empty_object() -> Json {
+    json!({})
+}
+
+/// The call-review scorecard: its name and criteria (see [`crate::review::parse_criteria`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardSpec {
+    pub name: String,
+    #[serde(default, rename = "criterion")]
+    pub criteria: Vec<CriterionSpec>,
+}
+
+/// One criterion of the scorecard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionSpec {
+    pub key: String,
+    /// The call's step: `contact`, `needs`, `presentation`, `objections`, `next_step`.
+    pub step: String,
+    pub title: String,
+    /// The points a reviewer may give (default 0, 1, 2).
+    #[serde(default = "zero_one_two")]
+    pub points: Vec<i64>,
+    #[serde(default = "one")]
+    pub weight: i64,
+    /// Zero points on it zero the whole call.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub critical: bool,
+}
+
+fn zero_one_two() -> Vec<i64> {
+    vec![0, 1, 2]
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl ScorecardSpec {
+    /// The criteria as the scorecard stores them.
+    pub fn criteria_json(&self) -> Json {
+        Json::Array(
+            self.criteria
+                .iter()
+                .map(|c| json!({"key": c.key, "step": c.step, "title": c.title, "points": c.points, "weight": c.weight, "critical": c.critical}))
+                .collect(),
+        )
+    }
+
+    /// The file form of stored criteria.
+    pub fn from_criteria(name: &str, criteria: &[crate::review::Criterion]) -> ScorecardSpec {
+        ScorecardSpec {
+            name: name.to_string(),
+            criteria: criteria
+                .iter()
+                .map(|c| CriterionSpec {
+                    key: c.key.clone(),
+                    step: c.step.clone(),
+                    title: c.title.clone(),
+                    points: c.points.clone(),
+                    weight: c.weight,
+                    critical: c.critical,
+                })
+                .collect(),
         }
     }
 }
@@ -296,6 +386,13 @@ pub fn line_of_path(src: &str, path: &str) -> Option<usize> {
         ["template", k, ..] => lines.of_key(k, section("[[template]]")),
         ["articles", i, ..] => lines.of_table("[[articles]]", i.parse().ok()?),
         ["quizzes", i, ..] => lines.of_table("[[quizzes]]", i.parse().ok()?),
+        ["assistant", name, "settings", k, ..] => {
+            let at = lines.of_value("name", name, "[[assistant]]")?;
+            lines.of_setting(k, at).or(Some(at))
+        }
+        ["assistant", name, ..] => lines.of_value("name", name, "[[assistant]]"),
+        ["scorecard", "criteria", i, ..] => lines.of_table("[[scorecard.criterion]]", i.parse().ok()?).or(lines.of_table("[scorecard]", 0)),
+        ["scorecard", ..] => lines.of_table("[scorecard]", 0),
         ["workspace", "business_hours", ..] => lines.of_table("[workspace.business_hours]", 0).or(lines.of_table("[workspace]", 0)),
         ["workspace", ..] => lines.of_table("[workspace]", 0),
         _ => None,
@@ -316,7 +413,7 @@ pub fn parse(src: &str) -> Result<RegulationFile, Vec<FileError>> {
         vec![FileError::new(line, "", F::Syntax { detail: e.message().trim().to_string() })]
     })?;
     file.check(Some(src))?;
-    Ok(file)
+    Ok(file.normalized())
 }
 
 fn is_key(k: &str) -> bool {
@@ -433,6 +530,23 @@ impl RegulationFile {
     /// The file as TOML; [`parse`] of it gives back an equal file.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
+    }
+
+    /// The file with the assistants' settings completed from their defaults and the scorecard's
+    /// criteria as they are stored (points in order), so a file compares equal to its export.
+    /// Only for a file that passed [`RegulationFile::check`].
+    pub fn normalized(mut self) -> RegulationFile {
+        for a in &mut self.assistants {
+            if let Ok(s) = crate::assistants::check_settings(&a.name, &a.settings) {
+                a.settings = s;
+            }
+        }
+        if let Some(card) = &mut self.scorecard {
+            if let Ok(c) = crate::review::parse_criteria(&card.criteria_json()) {
+                *card = ScorecardSpec::from_criteria(card.name.trim(), &c);
+            }
+        }
+        self
     }
 
     /// The deal custom field keys the file defines.
@@ -574,6 +688,29 @@ impl RegulationFile {
             }
             tkeys.push((&t.key, &t.channel));
         }
+        let mut names: Vec<&str> = Vec::new();
+        for a in &self.assistants {
+            let line = lines.of_value("name", &a.name, "[[assistant]]");
+            let path = format!("assistant.{}", a.name);
+            if names.contains(&a.name.as_str()) {
+                errs.push(FileError::new(line, format!("{path}.name"), F::KeyTwice { key: a.name.clone() }));
+            }
+            names.push(&a.name);
+            if let Err(e) = crate::assistants::check_settings(&a.name, &a.settings) {
+                let l = line.and_then(|at| e.field.strip_prefix("settings.").and_then(|k| lines.of_setting(k, at))).or(line);
+                errs.push(FileError::new(l, format!("{path}.{}", e.field), *e.msg));
+            }
+        }
+        if let Some(card) = &self.scorecard {
+            if let Err(e) = crate::review::parse_criteria(&card.criteria_json()) {
+                let i = e.field.split('.').nth(1).and_then(|i| i.parse().ok());
+                let line = i.and_then(|i| lines.of_table("[[scorecard.criterion]]", i)).or(lines.of_table("[scorecard]", 0));
+                errs.push(FileError::new(line, format!("scorecard.{}", e.field), *e.msg));
+            }
+            if card.name.trim().is_empty() {
+                errs.push(FileError::new(lines.of_table("[scorecard]", 0), "scorecard.name", Common::Required {}));
+            }
+        }
         if let Err(e) = crate::kb::check_all(&self.articles) {
             let line = e.field.split('.').nth(1).and_then(|i| i.parse().ok()).and_then(|i| lines.of_table("[[articles]]", i));
             errs.push(FileError::new(line, e.field, *e.msg));
@@ -606,6 +743,32 @@ impl RegulationFile {
 }
 
 impl Lines<'_> {
+    /// The line of `name = "<value>"` inside a table headed `header`.
+    fn of_value(&self, name: &str, value: &str, header: &str) -> Option<usize> {
+        let src = self.src?;
+        let mut inside = false;
+        src.lines().enumerate().find_map(|(i, l)| {
+            let t = l.trim();
+            if t.starts_with('[') {
+                inside = t == header;
+                return None;
+            }
+            let rest = t.strip_prefix(name)?.trim_start().strip_prefix('=')?.trim();
+            (inside && rest.trim_matches(|c| c == '"' || c == '\'') == value).then_some(i + 1)
+        })
+    }
+
+    /// The line of setting `key` in the settings of the assistant whose name is on line `at`
+    /// (`[assistant.settings]` or an inline table), up to the next assistant.
+    fn of_setting(&self, key: &str, at: usize) -> Option<usize> {
+        let src = self.src?;
+        src.lines().enumerate().skip(at).take_while(|(_, l)| l.trim() != "[[assistant]]").find_map(|(i, l)| {
+            let t = l.trim();
+            let rest = t.strip_prefix(key)?.trim_start();
+            (rest.starts_with('=') || t.contains(&format!("{key} ="))).then_some(i + 1)
+        })
+    }
+
     fn of_key_line(&self, name: &str) -> Option<usize> {
         let src = self.src?;
         src.lines().position(|l| l.trim_start().starts_with(name)).map(|i| i + 1)
@@ -624,6 +787,8 @@ pub enum Section {
     Template,
     Article,
     Quiz,
+    Assistant,
+    Scorecard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -756,7 +921,95 @@ pub fn diff(old: &RegulationFile, new: &RegulationFile) -> Vec<Change> {
     diff_items(&mut out, Section::Template, &old.templates, &new.templates, |t| format!("{}.{}", t.channel, t.key), |t| t.key.clone(), &[]);
     diff_items(&mut out, Section::Article, &old.articles, &new.articles, |a| a.key.clone(), |a| a.title.clone(), &[]);
     diff_items(&mut out, Section::Quiz, &old.quizzes, &new.quizzes, |q| q.key.clone(), |q| q.title.clone(), &[]);
+    diff_assistants(&mut out, &old.assistants, &new.assistants);
+    if let (Some(o), Some(n)) = (&old.scorecard, &new.scorecard) {
+        let fields = scorecard_changes(o, n);
+        if !fields.is_empty() {
+            out.push(Change {
+                section: Section::Scorecard,
+                key: "scorecard".into(),
+                name: n.name.clone(),
+                kind: ChangeKind::Changed,
+                fields,
+            });
+        }
+    } else if let (None, Some(n)) = (&old.scorecard, &new.scorecard) {
+        out.push(Change {
+            section: Section::Scorecard,
+            key: "scorecard".into(),
+            name: n.name.clone(),
+            kind: ChangeKind::Added,
+            fields: vec![],
+        });
+    }
     out
+}
+
+/// Assistants by name; a changed setting is its own field (`settings.days`).
+fn diff_assistants(out: &mut Vec<Change>, old: &[AssistantSpec], new: &[AssistantSpec]) {
+    let settings = |a: &AssistantSpec| -> toml::Table { toml::Table::try_from(&a.settings).unwrap_or_default() };
+    for n in new {
+        match old.iter().find(|o| o.name == n.name) {
+            None => out.push(Change {
+                section: Section::Assistant,
+                key: n.name.clone(),
+                name: n.name.clone(),
+                kind: ChangeKind::Added,
+                fields: vec![],
+            }),
+            Some(o) => {
+                let mut fields = field_changes(&item_table(o, &["settings"]), &item_table(n, &["settings"]));
+                fields.extend(field_changes(&settings(o), &settings(n)).into_iter().map(|mut f| {
+                    f.field = format!("settings.{}", f.field);
+                    f
+                }));
+                if !fields.is_empty() {
+                    out.push(Change {
+                        section: Section::Assistant,
+                        key: n.name.clone(),
+                        name: n.name.clone(),
+                        kind: ChangeKind::Changed,
+                        fields,
+                    });
+                }
+            }
+        }
+    }
+    for o in old.iter().filter(|o| !new.iter().any(|n| n.name == o.name)) {
+        out.push(Change {
+            section: Section::Assistant,
+            key: o.name.clone(),
+            name: o.name.clone(),
+            kind: ChangeKind::Removed,
+            fields: vec![],
+        });
+    }
+}
+
+/// The scorecard's name and its criteria by key (`criterion.<key>`, each as an inline table),
+/// and their order when it changed.
+fn scorecard_changes(o: &ScorecardSpec, n: &ScorecardSpec) -> Vec<FieldChange> {
+    let mut fields = Vec::new();
+    if o.name != n.name {
+        fields.push(FieldChange { field: "name".into(), old: Some(o.name.clone()), new: Some(n.name.clone()) });
+    }
+    let text = |c: &CriterionSpec| toml::Value::Table(item_table(c, &[])).to_string();
+    let mut keys: Vec<&str> = n.criteria.iter().map(|c| c.key.as_str()).collect();
+    keys.extend(o.criteria.iter().map(|c| c.key.as_str()).filter(|k| !n.criteria.iter().any(|c| c.key == *k)));
+    for k in keys {
+        let (a, b) = (o.criteria.iter().find(|c| c.key == k), n.criteria.iter().find(|c| c.key == k));
+        if a != b {
+            fields.push(FieldChange { field: format!("criterion.{k}"), old: a.map(text), new: b.map(text) });
+        }
+    }
+    let order = |s: &ScorecardSpec, other: &ScorecardSpec| -> Vec<String> {
+        s.criteria.iter().filter(|c| other.criteria.iter().any(|x| x.key == c.key)).map(|c| c.key.clone()).collect()
+    };
+    let (oo, no) = (order(o, n), order(n, o));
+    if oo != no {
+        fields.push(FieldChange { field: "order".into(), old: Some(oo.join(", ")), new: Some(no.join(", ")) });
+    }
+    fields
 }
 
 /// A one-line summary of a diff: counts per kind (`+2 ~3 -1`), language-neutral.
@@ -833,6 +1086,32 @@ name = "Нет задачи"
 entity = "deal"
 expression = "status = open"
 why = "Сделка без задачи забывается"
+
+[[assistant]]
+name = "forgotten"
+enabled = true
+
+[assistant.settings]
+days = 30
+
+[[assistant]]
+name = "churned"
+
+[scorecard]
+name = "Оценка звонка"
+
+[[scorecard.criterion]]
+key = "greeting"
+step = "contact"
+title = "Поздоровался"
+points = [2, 1, 0]
+
+[[scorecard.criterion]]
+key = "price"
+step = "presentation"
+title = "Назвал верную цену"
+points = [0, 1]
+critical = true
 "#;
 
     #[test]
@@ -849,6 +1128,43 @@ why = "Сделка без задачи забывается"
         let text = long.to_toml();
         assert!(text.contains("Поставьте задачу.\nПозвоните клиенту."), "a text of several lines reads as lines:\n{text}");
         assert_eq!(parse(&text).map_err(|e| format!("{e:?}")), Ok(long));
+    }
+
+    #[test]
+    fn assistants_and_the_scorecard_read_with_defaults_and_write_back() {
+        let f = parse(SAMPLE).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(f.assistants[0].settings["days"], json!(30));
+        assert_eq!(f.assistants[0].settings["skip_with_future_task"], json!(true), "the rest take their defaults");
+        assert_eq!(f.assistants[1].settings["factor"], json!(2.0));
+        let card = f.scorecard.clone().unwrap_or_else(|| panic!("no scorecard"));
+        assert_eq!(card.criteria[0].points, vec![0, 1, 2], "points are kept in order");
+        let text = f.to_toml();
+        assert!(text.contains("[assistant.settings]"), "{text}");
+        assert!(text.contains("[[scorecard.criterion]]"), "{text}");
+        assert_eq!(parse(&text).map_err(|e| format!("{e:?}")), Ok(f.clone()));
+        let mut new = f.clone();
+        new.assistants[0].settings["days"] = json!(45);
+        new.scorecard.as_mut().unwrap_or_else(|| panic!("card")).criteria[1].weight = 3;
+        let d = diff(&f, &new);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].section, d[0].key.as_str(), d[0].kind), (Section::Assistant, "forgotten", ChangeKind::Changed));
+        assert_eq!(d[0].fields, vec![FieldChange { field: "settings.days".into(), old: Some("30".into()), new: Some("45".into()) }]);
+        assert_eq!((d[1].section, d[1].fields.len()), (Section::Scorecard, 1));
+        assert_eq!(d[1].fields[0].field, "criterion.price");
+    }
+
+    #[test]
+    fn a_bad_setting_or_criterion_is_refused_with_its_line() {
+        let src = SAMPLE.replace("days = 30", "days = 0").replace("step = \"presentation\"", "step = \"smalltalk\"");
+        let e = parse(&src).unwrap_err();
+        let days = src.lines().position(|l| l.trim() == "days = 0").map(|i| i + 1);
+        let setting = e.iter().find(|e| e.path == "assistant.forgotten.settings.days").unwrap_or_else(|| panic!("{e:?}"));
+        assert_eq!((setting.line, setting.msg.code()), (days, "assistant_days"));
+        let second = src.lines().enumerate().filter(|(_, l)| l.trim() == "[[scorecard.criterion]]").nth(1).map(|(i, _)| i + 1);
+        let crit = e.iter().find(|e| e.path == "scorecard.criteria.1.step").unwrap_or_else(|| panic!("{e:?}"));
+        assert_eq!(crit.line, second);
+        let unknown = SAMPLE.replace("days = 30", "dayz = 30");
+        assert!(parse(&unknown).unwrap_err().iter().any(|e| e.path == "assistant.forgotten.settings.dayz"));
     }
 
     #[test]

@@ -25,7 +25,8 @@ use poryadok_core::domain::HistoryAction;
 use poryadok_core::msg::{FieldName, RecordMsg, RegFileMsg as F};
 use poryadok_core::regulation::StageRegulation;
 use poryadok_core::regulation_file::{
-    self as rf, Change, FieldSpec, FileError, PipelineSpec, RegulationFile, RoleRangeSpec, RuleSpec, StageSpec, TemplateSpec, WorkspaceSpec,
+    self as rf, AssistantSpec, Change, FieldSpec, FileError, PipelineSpec, RegulationFile, RoleRangeSpec, RuleSpec, ScorecardSpec,
+    StageSpec, TemplateSpec, WorkspaceSpec,
 };
 use poryadok_core::schema::Entity;
 use poryadok_core::Msg;
@@ -344,6 +345,20 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
     }
     file.articles = crate::kb::export_articles(conn, ws).await?;
     file.quizzes = crate::quiz::export_quizzes(conn, ws).await?;
+    // The assistants once saved (the others are off, with their defaults), in their fixed order.
+    let q = live("assistants", ws, &["name", "enabled", "settings"], false);
+    let rows = all(conn, backend, &q).await?;
+    for name in poryadok_core::assistants::NAMES {
+        let Some(r) = rows.iter().find(|r| r.try_get::<String>("", "name").is_ok_and(|n| n == *name)) else { continue };
+        let stored: Json = serde_json::from_str(&r.try_get::<String>("", "settings")?).unwrap_or_else(|_| json!({}));
+        let settings = poryadok_core::assistants::check_settings(name, &stored).unwrap_or(stored);
+        file.assistants.push(AssistantSpec { name: name.to_string(), enabled: r.try_get("", "enabled")?, settings });
+    }
+    if let Some(card) = crate::reviews::latest_scorecard_on(conn, backend, ws).await? {
+        if let Ok(c) = poryadok_core::review::parse_criteria(&card.criteria) {
+            file.scorecard = Some(ScorecardSpec::from_criteria(&card.name, &c));
+        }
+    }
     Ok(file)
 }
 
@@ -651,7 +666,13 @@ impl Db {
             return Ok(Applied::Unchanged {});
         }
         match self.apply_tx(actor, &file, src, opts, &current, false).await {
-            Ok(version) => Ok(Applied::Applied { version, summary: rf::summary(&changes), changes }),
+            Ok(version) => {
+                // An assistant turned on runs daily, as when it is turned on in its settings.
+                for a in file.assistants.iter().filter(|a| a.enabled && !current.assistants.contains(a)) {
+                    crate::assistants::schedule_daily(self, actor.ws_id(), &a.name).await?;
+                }
+                Ok(Applied::Applied { version, summary: rf::summary(&changes), changes })
+            }
             Err(e) => Ok(Applied::Refused { errors: vec![self.plan_error(src, e)?] }),
         }
     }
@@ -874,6 +895,41 @@ impl Db {
         }
         if file.quizzes != current.quizzes {
             crate::quiz::apply_quizzes(tx, actor, &file.quizzes, now).await?;
+        }
+        self.apply_assistants(tx, actor, file, &current, now).await?;
+        Ok(())
+    }
+
+    /// The assistants' switches and settings; one the file no longer lists is off, with its
+    /// defaults (its row goes). The scorecard gets a new version only when it changed.
+    async fn apply_assistants(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        file: &RegulationFile,
+        current: &RegulationFile,
+        now: i64,
+    ) -> Result<()> {
+        let (ws, backend) = (actor.ws_id(), self.backend);
+        for a in &file.assistants {
+            if current.assistants.contains(a) {
+                continue;
+            }
+            let path = format!("assistant.{}", a.name);
+            crate::assistants::put_assistant_on(tx, backend, ws, &a.name, a.enabled, &a.settings, now).await.map_err(|e| at(&path, e))?;
+        }
+        for a in current.assistants.iter().filter(|a| !file.assistants.iter().any(|f| f.name == a.name)) {
+            let q = Query::delete()
+                .from_table(col("assistants"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("name")).eq(a.name.clone()))
+                .to_owned();
+            tx.execute(backend.build(&q)).await?;
+        }
+        if let Some(card) = file.scorecard.as_ref().filter(|c| current.scorecard.as_ref() != Some(*c)) {
+            let criteria =
+                poryadok_core::review::parse_criteria(&card.criteria_json()).map_err(|e| at("scorecard", StoreError::Validation(e)))?;
+            crate::reviews::put_scorecard_on(tx, backend, actor, &card.name, &criteria, now).await?;
         }
         Ok(())
     }

@@ -203,6 +203,42 @@ pub(crate) async fn ensure_default_scorecard(conn: &impl ConnectionTrait, backen
     Ok(())
 }
 
+/// The workspace's latest scorecard read on `conn`, `None` when it has none.
+pub(crate) async fn latest_scorecard_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<Option<Scorecard>> {
+    let sql = "SELECT id, name, version, criteria, created_at FROM scorecards WHERE workspace_id = $1 ORDER BY version DESC LIMIT 1";
+    conn.query_one(raw(backend, sql, vec![ws.into()])).await?.as_ref().map(scorecard_of).transpose()
+}
+
+/// Adds `criteria` (already checked) as the scorecard's next version on `conn`, with its history
+/// event; returns the new scorecard's id.
+pub(crate) async fn put_scorecard_on(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    name: &str,
+    criteria: &[Criterion],
+    now: i64,
+) -> Result<i64> {
+    let ws = actor.ws_id();
+    let last = conn.query_one(raw(backend, "SELECT MAX(version) AS v FROM scorecards WHERE workspace_id = $1", vec![ws.into()])).await?;
+    let version = last.map(|r| r.try_get::<Option<i64>>("", "v")).transpose()?.flatten().unwrap_or(0) + 1;
+    let sql = "INSERT INTO scorecards (workspace_id, name, version, criteria, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    let text = review::criteria_json(criteria).to_string();
+    let id: i64 = conn
+        .query_one(raw(
+            backend,
+            sql,
+            vec![ws.into(), name.into(), version.into(), text.into(), Some(actor.user_id()).filter(|u| *u != 0).into(), now.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Internal("no id".into()))?
+        .try_get("", "id")?;
+    let mut changes = Map::new();
+    changes.insert("version".into(), json!([version - 1, version]));
+    append_history(conn, backend, actor, "scorecard", id, HistoryAction::Create, changes, now).await?;
+    Ok(id)
+}
+
 impl Db {
     /// The workspace's current scorecard (its latest version).
     pub async fn scorecard(&self, actor: &Actor) -> Result<Scorecard> {
@@ -233,25 +269,8 @@ impl Db {
             .chars()
             .take(200)
             .collect::<String>();
-        let (ws, now) = (actor.ws_id(), self.clock.now_ms());
         let tx = self.write.begin().await?;
-        let last =
-            tx.query_one(raw(self.backend, "SELECT MAX(version) AS v FROM scorecards WHERE workspace_id = $1", vec![ws.into()])).await?;
-        let version = last.map(|r| r.try_get::<Option<i64>>("", "v")).transpose()?.flatten().unwrap_or(0) + 1;
-        let sql = "INSERT INTO scorecards (workspace_id, name, version, criteria, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let text = review::criteria_json(&criteria).to_string();
-        let id: i64 = tx
-            .query_one(raw(
-                self.backend,
-                sql,
-                vec![ws.into(), name.clone().into(), version.into(), text.into(), actor.user_id().into(), now.into()],
-            ))
-            .await?
-            .ok_or_else(|| StoreError::Internal("no id".into()))?
-            .try_get("", "id")?;
-        let mut changes = Map::new();
-        changes.insert("version".into(), json!([version - 1, version]));
-        append_history(&tx, self.backend, actor, "scorecard", id, HistoryAction::Create, changes, now).await?;
+        put_scorecard_on(&tx, self.backend, actor, &name, &criteria, self.clock.now_ms()).await?;
         tx.commit().await?;
         self.scorecard(actor).await
     }

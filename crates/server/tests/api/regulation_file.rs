@@ -18,6 +18,7 @@ crate::both_dbs!(
     a_stage_holding_deals_is_removed_only_with_a_target_stage,
     a_failing_item_late_in_the_file_leaves_the_database_unchanged,
     only_administrators_read_and_apply_the_regulation,
+    an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_apply,
 );
 
 impl TestApp {
@@ -52,6 +53,8 @@ async fn the_demo_regulation_applied_to_an_empty_workspace_exports_identically(a
     let exported = app.db.regulation_export(&demo_admin).await.unwrap();
     assert!(exported.pipelines.iter().any(|p| p.stages.iter().any(|s| !s.required_fields.is_empty())), "the demo has required fields");
     assert!(!exported.rules.is_empty() && !exported.templates.is_empty(), "the demo has rules and templates");
+    assert!(exported.assistants.len() >= 6 && exported.assistants.iter().all(|a| a.enabled), "the demo's assistants are on");
+    assert!(exported.scorecard.as_ref().is_some_and(|c| c.criteria.len() >= 5), "the demo has a scorecard");
     let text = exported.to_toml();
 
     let empty = app.db.create_workspace(&NewWorkspace { name: "Пустое".into(), ..Default::default() }).await.unwrap();
@@ -261,4 +264,64 @@ async fn only_administrators_read_and_apply_the_regulation(app: TestApp) {
     let (s, other) = app.text(&app.t.other_admin, reqwest::Method::GET, "/api/v1/regulation", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(other.contains("Чужая воронка") && !other.contains("Клиенты"), "{other}");
+}
+
+async fn an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_apply(app: TestApp) {
+    let text = app.export_text().await;
+    let with = format!(
+        "{text}\n[[assistant]]\nname = \"forgotten\"\nenabled = true\n\n[assistant.settings]\ndays = 45\n\n\
+         [scorecard]\nname = \"Оценка звонка\"\n\n[[scorecard.criterion]]\nkey = \"greeting\"\nstep = \"contact\"\n\
+         title = \"Поздоровался\"\n\n[[scorecard.criterion]]\nkey = \"price\"\nstep = \"presentation\"\ntitle = \"Назвал цену\"\n\
+         points = [0, 1]\ncritical = true\n"
+    );
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &with).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let exported = app.export_text().await;
+    assert!(exported.contains("[assistant.settings]") && exported.contains("days = 45"), "{exported}");
+    let (_, card) = app.get(&app.t.admin, "/api/v1/reviews/scorecard").await;
+    let version = card["data"]["version"].as_i64().unwrap_or_else(|| panic!("{card}"));
+    assert_eq!(card["data"]["criteria"][1]["critical"], json!(true), "{card}");
+
+    // One setting edited: the plan lists exactly it, and the apply writes it.
+    let edited = exported.replacen("days = 45", "days = 30", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &edited).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let changes = &v["data"]["changes"];
+    assert_eq!(
+        changes,
+        &json!([{"section": "assistant", "key": "forgotten", "name": "forgotten", "kind": "changed",
+                 "fields": [{"field": "settings.days", "old": "45", "new": "30"}]}]),
+        "{v}"
+    );
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &edited).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let (_, list) = app.get(&app.t.admin, "/api/v1/assistants").await;
+    let f = list["data"].as_array().unwrap().iter().find(|a| a["name"] == "forgotten").unwrap().clone();
+    assert_eq!((f["enabled"].as_bool(), f["settings"]["days"].as_i64()), (Some(true), Some(30)));
+    let (_, card) = app.get(&app.t.admin, "/api/v1/reviews/scorecard").await;
+    assert_eq!(card["data"]["version"].as_i64(), Some(version), "an unchanged scorecard gets no new version");
+
+    // A criterion's weight: a new scorecard version.
+    let weighted =
+        edited.replacen("title = \"Назвал цену\"\npoints = [0, 1]\nweight = 1", "title = \"Назвал цену\"\npoints = [0, 1]\nweight = 3", 1);
+    assert_ne!(weighted, edited, "{edited}");
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &weighted).await;
+    assert_eq!((s, v["data"]["changes"][0]["fields"][0]["field"].as_str()), (StatusCode::OK, Some("criterion.price")), "{v}");
+    let (_, card) = app.get(&app.t.admin, "/api/v1/reviews/scorecard").await;
+    assert_eq!((card["data"]["version"].as_i64(), &card["data"]["criteria"][1]["weight"]), (Some(version + 1), &json!(3)), "{card}");
+
+    // A bad setting is refused with its line, and nothing changes.
+    let bad = weighted.replacen("days = 30", "days = 0", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &bad).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let e = &v["data"]["errors"][0];
+    assert_eq!(
+        (e["path"].as_str(), e["line"].as_u64()),
+        (Some("assistant.forgotten.settings.days"), Some(line_of(&bad, "days = 0") as u64)),
+        "{v}"
+    );
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &bad).await;
+    assert!(s.is_client_error(), "{v}");
+    assert_eq!(v["error"]["position"]["errors"][0]["path"], "assistant.forgotten.settings.days", "{v}");
+    assert_eq!(app.export_text().await, weighted);
 }

@@ -118,6 +118,46 @@ pub struct Label {
     pub set_at: i64,
 }
 
+/// Checks an assistant's settings (defaults filled in, a pool of active users) and saves them
+/// with its switch, on `conn` (the settings page, or a regulation apply's transaction). Returns
+/// the settings as saved. The daily run is scheduled by the caller.
+pub(crate) async fn put_assistant_on(
+    conn: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    ws: i64,
+    name: &str,
+    enabled: bool,
+    given: &Json,
+    now: i64,
+) -> Result<Json> {
+    let settings = check_settings(name, given).map_err(StoreError::Validation)?;
+    if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) {
+        let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
+        if support::active_users(conn, backend, ws, Some(&ids), None).await?.is_empty() {
+            return Err(StoreError::invalid("settings.pool", AssistantMsg::PoolInactive {}));
+        }
+    }
+    let q = Query::insert()
+        .into_table(col("assistants"))
+        .columns(["workspace_id", "name", "enabled", "settings", "created_at", "updated_at"].map(col))
+        .values([ws.into(), name.into(), enabled.into(), settings.to_string().into(), now.into(), now.into()])
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .on_conflict(
+            OnConflict::columns(["workspace_id", "name"].map(col))
+                .update_columns(["enabled", "settings", "updated_at"].map(col))
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    Ok(settings)
+}
+
+/// Schedules an enabled assistant's daily run (the first a minute from now).
+pub(crate) async fn schedule_daily(db: &Db, ws: i64, name: &str) -> Result<()> {
+    let now = db.clock.now_ms();
+    db.upsert_schedule(ws, &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000).await
+}
+
 fn must_admin(actor: &Actor) -> Result<()> {
     match actor.caller.role {
         Role::Admin => Ok(()),
@@ -201,29 +241,10 @@ impl Db {
                 m.extend(given.clone());
             }
         }
-        let settings = check_settings(name, &merged).map_err(StoreError::Validation)?;
-        if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) {
-            let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
-            if support::active_users(&self.read, self.backend, actor.ws_id(), Some(&ids), None).await?.is_empty() {
-                return Err(StoreError::invalid("settings.pool", AssistantMsg::PoolInactive {}));
-            }
-        }
         let now = self.clock.now_ms();
-        let q = Query::insert()
-            .into_table(col("assistants"))
-            .columns(["workspace_id", "name", "enabled", "settings", "created_at", "updated_at"].map(col))
-            .values([actor.ws_id().into(), name.into(), enabled.into(), settings.to_string().into(), now.into(), now.into()])
-            .map_err(|e| StoreError::Internal(e.to_string()))?
-            .on_conflict(
-                OnConflict::columns(["workspace_id", "name"].map(col))
-                    .update_columns(["enabled", "settings", "updated_at"].map(col))
-                    .to_owned(),
-            )
-            .to_owned();
-        self.write.execute(self.backend.build(&q)).await?;
+        let settings = put_assistant_on(&self.write, self.backend, actor.ws_id(), name, enabled, &merged, now).await?;
         if enabled {
-            self.upsert_schedule(actor.ws_id(), &format!("assistant:{name}"), RUN_JOB, &json!({"name": name}), EVERY_MS, now + 60_000)
-                .await?;
+            schedule_daily(self, actor.ws_id(), name).await?;
         }
         Ok(AssistantSettings { name: name.to_string(), enabled, settings })
     }
