@@ -9,6 +9,7 @@
 //! files ([`diff`]); the store exports, plans and applies.
 use crate::calendar::BusinessHours;
 use crate::domain::{CustomFieldType, Role};
+use crate::error::FieldError;
 use crate::msg::{words, Common, Msg, RegFileMsg as F};
 use crate::regulation::StageRegulation;
 use serde::{Deserialize, Serialize};
@@ -447,17 +448,25 @@ impl Lines<'_> {
 }
 
 /// The JSON a stage's regulation is stored as, from its file form.
-pub fn stage_regulation_json(s: &StageSpec) -> Json {
-    let dur = |d: &DurationSpec| json!({"amount": d.amount, "unit": d.unit});
-    json!({
-        "required_fields": s.required_fields,
-        "required_files": s.required_files,
-        "naming": s.naming.as_ref().map(|n| json!({"template": n.template, "mode": n.mode})),
-        "entry_tasks": s.entry_tasks.iter().map(|t| json!({
-            "type": t.kind, "subject": t.subject, "description": t.description, "due": dur(&t.due), "assignee": t.assignee,
-        })).collect::<Vec<_>>(),
-        "sla": s.sla.as_ref().map(dur),
-    })
+impl StageSpec {
+    /// The stage's regulation, checked exactly as the store keeps and enforces it.
+    pub fn regulation(&self) -> Result<StageRegulation, FieldError> {
+        StageRegulation::parse(&self.regulation_wire())
+    }
+
+    fn regulation_wire(&self) -> Json {
+        let s = self;
+        let dur = |d: &DurationSpec| json!({"amount": d.amount, "unit": d.unit});
+        json!({
+            "required_fields": s.required_fields,
+            "required_files": s.required_files,
+            "naming": s.naming.as_ref().map(|n| json!({"template": n.template, "mode": n.mode})),
+            "entry_tasks": s.entry_tasks.iter().map(|t| json!({
+                "type": t.kind, "subject": t.subject, "description": t.description, "due": dur(&t.due), "assignee": t.assignee,
+            })).collect::<Vec<_>>(),
+            "sla": s.sla.as_ref().map(dur),
+        })
+    }
 }
 
 /// A stage's file form of its stored regulation (the parts of [`StageSpec`] it holds).
@@ -490,18 +499,26 @@ pub fn stage_regulation_spec(r: &StageRegulation, into: &mut StageSpec) {
 }
 
 /// The JSON the business hours are stored as.
-pub fn hours_json(h: &HoursSpec) -> Json {
-    let mut v = json!({"days": h.days, "holidays": h.holidays, "workdays": h.workdays});
-    if let Some(s) = &h.start {
-        v["start"] = json!(s);
+impl HoursSpec {
+    /// The business hours, checked exactly as the workspace keeps them.
+    pub fn business_hours(&self) -> Result<BusinessHours, FieldError> {
+        BusinessHours::parse(&self.wire())
     }
-    if let Some(e) = &h.end {
-        v["end"] = json!(e);
+
+    fn wire(&self) -> Json {
+        let h = self;
+        let mut v = json!({"days": h.days, "holidays": h.holidays, "workdays": h.workdays});
+        if let Some(s) = &h.start {
+            v["start"] = json!(s);
+        }
+        if let Some(e) = &h.end {
+            v["end"] = json!(e);
+        }
+        if !h.hours.is_empty() {
+            v["hours"] = json!(h.hours);
+        }
+        v
     }
-    if !h.hours.is_empty() {
-        v["hours"] = json!(h.hours);
-    }
-    v
 }
 
 /// The file form of stored business hours.
@@ -625,7 +642,7 @@ impl RegulationFile {
                 if s.rotting_days.is_some_and(|v| !(0..=3650).contains(&v)) {
                     errs.push(FileError::new(sline, spath("rotting_days"), Common::Between { min: 0, max: 3650 }));
                 }
-                if let Err(e) = StageRegulation::parse(&stage_regulation_json(s)) {
+                if let Err(e) = s.regulation() {
                     let sub = e.field.strip_prefix("regulation.").unwrap_or(&e.field).to_string();
                     errs.push(FileError::new(sline, spath(&sub), *e.msg));
                 }
@@ -731,7 +748,7 @@ impl RegulationFile {
             }
         }
         if let Some(h) = &w.business_hours {
-            if let Err(e) = BusinessHours::parse(&hours_json(h)) {
+            if let Err(e) = h.business_hours() {
                 errs.push(FileError::new(
                     lines.of_table("[workspace.business_hours]", 0).or(line),
                     format!("workspace.{}", e.field),

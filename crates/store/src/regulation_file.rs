@@ -724,8 +724,7 @@ impl Db {
                 upd.value(col("timezone"), tz.clone());
             }
             if let Some(h) = &w.business_hours {
-                let hours = poryadok_core::calendar::BusinessHours::parse(&rf::hours_json(h))
-                    .map_err(|e| at("workspace", StoreError::Validation(e)))?;
+                let hours = h.business_hours().map_err(|e| at("workspace", StoreError::Validation(e)))?;
                 upd.value(col("business_hours"), hours.to_json().to_string());
             }
             upd.value(col("lost_reasons"), json!(w.lost_reasons).to_string())
@@ -796,7 +795,7 @@ impl Db {
                     "position": j as i64 + 1,
                     "probability": s.probability,
                     "rotting_days": s.rotting_days,
-                    "regulation": rf::stage_regulation_json(s),
+                    "regulation": s.regulation().map_err(|e| at(&spath, StoreError::Validation(e)))?.to_json(),
                 });
                 let sid = match ids.stages.iter().find(|(_, sp, k)| *sp == pid && *k == s.key) {
                     Some((id, ..)) => {

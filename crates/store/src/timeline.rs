@@ -55,6 +55,13 @@ impl HistoryEvent {
     }
 
     /// A file attached to (`true`) or removed from (`false`) the record, and its name.
+    /// A merge's records: the one merged into this (`merged_from`) and the one this went into
+    /// (`merged_into`).
+    pub fn merged(&self) -> (Option<i64>, Option<i64>) {
+        let id = |k: &str| self.changes.get(k).and_then(Json::as_i64);
+        (id("merged_from"), id("merged_into"))
+    }
+
     pub fn file_change(&self) -> Option<(bool, &str)> {
         let (attached, file) = match (self.changes.get("file_attached"), self.changes.get("file_removed")) {
             (Some(f), _) => (true, f),

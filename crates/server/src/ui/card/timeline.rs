@@ -86,8 +86,8 @@ pub fn changes(show: &Show<'_>, changes: &Value) -> Vec<Change> {
 pub(super) fn history_entry(show: &Show<'_>, place: &Place<'_>, entity: Entity, h: &HistoryEvent) -> Entry {
     let name_of = |id: i64| record_kind(entity).map_or_else(|| format!("#{id}"), |k| show.names.get(k, id));
     let merged = |key: &str, id: i64| show.t.fmt(key, [("name", name_of(id).as_str())].as_slice());
-    let (headline, lines) = match (h.action.as_str(), h.changes["merged_from"].as_i64(), h.changes["merged_into"].as_i64(), h.file_change())
-    {
+    let (from, into) = h.merged();
+    let (headline, lines) = match (h.action.as_str(), from, into, h.file_change()) {
         ("create", _, _, _) => (show.t.t(created_key(entity)).to_string(), Vec::new()),
         ("delete", _, Some(into), _) => (merged("timeline.h.merged_into", into), Vec::new()),
         ("delete", _, None, _) => (show.t.t("card.h.deleted").to_string(), Vec::new()),
