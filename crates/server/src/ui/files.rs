@@ -132,7 +132,7 @@ async fn upload(
                 (api.status, line.unwrap_or_else(|| ui.t.t("error.internal").to_string()))
             })
         }
-        Err(e) => Err((e.status, e.msg.as_deref().map_or(e.message.clone(), |m| super::messages::say(&ui.t, m)))),
+        Err(e) => Err((e.status, super::messages::say_api_error(&ui.t, &e))),
     };
     let mut page = build(&st, &ui, record).await?;
     match attached {

@@ -271,14 +271,8 @@ async fn list(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin) -> UiRes
 
 /// `POST /imports` (multipart, htmx): keeps the file and goes to its mapping.
 async fn upload(State(st): State<AppState>, HeadOrAdmin(ui): HeadOrAdmin, headers: HeaderMap, body: Bytes) -> UiResult {
-    let up = crate::api::imports::parse_upload(&headers, None, body.to_vec()).map_err(|e| {
-        super::UiError::from(super::kit::error_page(
-            ui.t,
-            ui.htmx,
-            e.status,
-            &e.msg.as_deref().map_or(e.message.clone(), |m| messages::say(&ui.t, m)),
-        ))
-    })?;
+    let up = crate::api::imports::parse_upload(&headers, None, body.to_vec())
+        .map_err(|e| super::UiError::from(super::kit::error_page(ui.t, ui.htmx, e.status, &messages::say_api_error(&ui.t, &e))))?;
     if up.file.is_empty() {
         return Err(super::UiError::from(super::kit::error_page(
             ui.t,

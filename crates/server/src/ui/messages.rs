@@ -31,6 +31,12 @@ pub fn say(t: &T, m: &Msg) -> String {
     m.render(t.lang, &UiLabels(*t))
 }
 
+/// An API error as its reader reads it: its code in the reader's language (the English message
+/// only for an error that carries no code).
+pub fn say_api_error(t: &T, e: &crate::error::ApiError) -> String {
+    e.msg.as_deref().map_or_else(|| e.message.clone(), |m| say(t, m))
+}
+
 /// The label of a field for messages (`custom.budget` keeps its key).
 pub fn field_label(t: &T, field: &str) -> String {
     UiLabels(*t).label(field).unwrap_or_else(|| field.to_string())

@@ -200,7 +200,7 @@ async fn file(st: &AppState, ui: &Ui, q: Option<&str>, format: &str) -> UiResult
     match download(&a, ui.t.lang, format).await {
         Ok(r) => Ok(r),
         Err(e) => {
-            let text = e.msg.as_deref().map(|m| super::messages::say(&ui.t, m)).unwrap_or_else(|| e.message.clone());
+            let text = super::messages::say_api_error(&ui.t, &e);
             Ok(super::kit::error_page(ui.t, ui.htmx, e.status, &text))
         }
     }
