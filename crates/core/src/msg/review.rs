@@ -39,5 +39,11 @@ catalogue! {
         SplitOver { total: String } = "bonus_split_over",
             en "the shares add up to {total} %, more than 100 %", ru "доли в сумме {total} % — больше 100 %";
         SplitBasis {} = "bonus_split_basis", en "the basis is revenue or margin", ru "база — revenue (выручка) или margin (маржа)";
+        SplitNoCost {} = "bonus_split_no_cost",
+            en "the margin is the deal's value less its cost: add a money field with the key cost to deals first",
+            ru "маржа — сумма сделки минус себестоимость: сначала добавьте сделкам денежное поле с ключом cost";
+        SplitHeadsOnly {} = "bonus_split_heads_only",
+            en "only a head of sales or an administrator sets the bonus split",
+            ru "распределение бонусов задают руководитель отдела продаж и администратор";
     }
 }
