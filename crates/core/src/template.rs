@@ -115,13 +115,49 @@ pub struct GatewayRequest {
 
 pub const GATEWAY_PLACEHOLDERS: [&str; 2] = ["to", "text"];
 const FORM: &str = "application/x-www-form-urlencoded";
-const DEFAULT_FORM_BODY: &str = "to={to}&text={text}";
+
+/// What one kind of HTTP request template may hold: the SMS and WhatsApp gateways (`{to}`,
+/// `{text}`) and a telephony source's click-to-call request share the parser, the masking of
+/// headers and the encoding of values; they differ only in their placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewaySpec {
+    /// The field errors name (`sms_gateway.url`, `config.callback.body`).
+    pub field: &'static str,
+    /// Every placeholder the URL and the body may use.
+    pub placeholders: &'static [&'static str],
+    /// The placeholders the URL or the body must use.
+    pub required: &'static [&'static str],
+    /// The form body a POST without a body sends.
+    pub default_form_body: &'static str,
+}
+
+/// The SMS gateway and the WhatsApp provider: `{to}` and `{text}`.
+pub const SMS_SPEC: GatewaySpec = GatewaySpec {
+    field: "sms_gateway",
+    placeholders: &GATEWAY_PLACEHOLDERS,
+    required: &GATEWAY_PLACEHOLDERS,
+    default_form_body: "to={to}&text={text}",
+};
+
+/// The placeholders of a click-to-call request: who calls (the user's extension, phone and
+/// e-mail), whom (the client's number, E.164) and from which card.
+pub const CALLBACK_PLACEHOLDERS: [&str; 7] =
+    ["manager_extension", "manager_phone", "manager_email", "client_phone", "deal_id", "person_id", "organization_id"];
+
+/// A telephony source's click-to-call request (`config.callback`): the provider rings the manager,
+/// then the client.
+pub const CALLBACK_SPEC: GatewaySpec = GatewaySpec {
+    field: "config.callback",
+    placeholders: &CALLBACK_PLACEHOLDERS,
+    required: &["client_phone"],
+    default_form_body: "extension={manager_extension}&phone={client_phone}",
+};
 /// What a header value is shown as; sent back unchanged, it keeps the stored value.
 pub const MASK: &str = "***";
 const MAX_HEADERS: usize = 30;
 
-fn gw_err(part: &str, message: impl Into<Msg>) -> FieldError {
-    FieldError::new(format!("sms_gateway.{part}"), message)
+fn gw_err(spec: &GatewaySpec, part: &str, message: impl Into<Msg>) -> FieldError {
+    FieldError::new(format!("{}.{part}", spec.field), message)
 }
 
 /// `{name}` tokens of a URL or body; braces around anything else (JSON's own) are literal text.
@@ -145,23 +181,22 @@ fn is_token(s: &str) -> bool {
     !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Replaces `{to}` and `{text}` in one pass, so a value never has its own braces filled.
-fn fill_tokens(text: &str, to: &str, message: &str) -> String {
-    let mut out = String::with_capacity(text.len() + message.len());
+/// Replaces the `{name}`s of `vars` in one pass, so a value never has its own braces filled.
+fn fill_tokens(text: &str, vars: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(text.len() + vars.iter().map(|(_, v)| v.len()).sum::<usize>());
     let mut rest = text;
-    while let Some(open) = rest.find('{') {
+    'scan: while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        if let Some(r) = after.strip_prefix("{to}") {
-            out.push_str(to);
-            rest = r;
-        } else if let Some(r) = after.strip_prefix("{text}") {
-            out.push_str(message);
-            rest = r;
-        } else {
-            out.push('{');
-            rest = &after[1..];
+        let after = &rest[open + 1..];
+        for (name, value) in vars {
+            if let Some(r) = after.strip_prefix(name).and_then(|r| r.strip_prefix('}')) {
+                out.push_str(value);
+                rest = r;
+                continue 'scan;
+            }
         }
+        out.push('{');
+        rest = after;
     }
     out.push_str(rest);
     out
@@ -186,11 +221,11 @@ fn json_escape(s: &str) -> String {
     quoted[1..quoted.len() - 1].to_string()
 }
 
-fn check_tokens(part: &str, text: &str) -> Result<(), FieldError> {
+fn check_tokens(spec: &GatewaySpec, part: &str, text: &str) -> Result<(), FieldError> {
     for t in gateway_tokens(text) {
-        if !GATEWAY_PLACEHOLDERS.contains(&t) {
-            let known = GATEWAY_PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
-            return Err(gw_err(part, ChannelMsg::UnknownPlaceholder { placeholder: t.to_string(), known }));
+        if !spec.placeholders.contains(&t) {
+            let known = spec.placeholders.iter().map(|p| format!("{{{p}}}")).collect();
+            return Err(gw_err(spec, part, ChannelMsg::UnknownPlaceholder { placeholder: t.to_string(), known }));
         }
     }
     Ok(())
@@ -205,84 +240,89 @@ impl SmsGateway {
     /// (`sms_gateway.url`). `stored` is the current gateway: a header sent back as `***` keeps
     /// its stored value.
     pub fn parse(v: &Value, stored: Option<&SmsGateway>) -> Result<SmsGateway, FieldError> {
-        let obj = v.as_object().ok_or_else(|| FieldError::new("sms_gateway", ChannelMsg::GatewayNotObject {}))?;
+        Self::parse_as(&SMS_SPEC, v, stored)
+    }
+
+    /// [`SmsGateway::parse`] for a request of another kind (`spec`'s placeholders and field).
+    pub fn parse_as(spec: &GatewaySpec, v: &Value, stored: Option<&SmsGateway>) -> Result<SmsGateway, FieldError> {
+        let obj = v.as_object().ok_or_else(|| FieldError::new(spec.field, ChannelMsg::GatewayNotObject {}))?;
         const KEYS: [&str; 5] = ["url", "method", "headers", "body", "content_type"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(gw_err(k, Common::UnknownKey { expected: words(KEYS) }));
+            return Err(gw_err(spec, k, Common::UnknownKey { expected: words(KEYS) }));
         }
         let text = |k: &str| -> Result<Option<String>, FieldError> {
             match obj.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(Value::String(s)) if s.chars().count() > 10_000 => Err(gw_err(k, Common::TooLong { max: 10_000 })),
+                Some(Value::String(s)) if s.chars().count() > 10_000 => Err(gw_err(spec, k, Common::TooLong { max: 10_000 })),
                 Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-                Some(_) => Err(gw_err(k, Common::NotString {})),
+                Some(_) => Err(gw_err(spec, k, Common::NotString {})),
             }
         };
-        let url = text("url")?.ok_or_else(|| gw_err("url", Common::Required {}))?;
-        let url = crate::types::parse_url(&url).map_err(|m| gw_err("url", m))?;
-        check_tokens("url", &url)?;
+        let url = text("url")?.ok_or_else(|| gw_err(spec, "url", Common::Required {}))?;
+        let url = crate::types::parse_url(&url).map_err(|m| gw_err(spec, "url", m))?;
+        check_tokens(spec, "url", &url)?;
         let method = match text("method")?.as_deref().map(str::to_ascii_uppercase).as_deref() {
             None | Some("POST") => Method::Post,
             Some("GET") => Method::Get,
-            Some(_) => return Err(gw_err("method", Common::OneOf { list: words(["POST", "GET"]) })),
+            Some(_) => return Err(gw_err(spec, "method", Common::OneOf { list: words(["POST", "GET"]) })),
         };
         let mut headers = Vec::new();
         match obj.get("headers") {
             None | Some(Value::Null) => {}
             Some(Value::Object(h)) => {
                 if h.len() > MAX_HEADERS {
-                    return Err(gw_err("headers", ChannelMsg::TooManyHeaders { max: MAX_HEADERS as i64 }));
+                    return Err(gw_err(spec, "headers", ChannelMsg::TooManyHeaders { max: MAX_HEADERS as i64 }));
                 }
                 for (name, value) in h {
                     let part = format!("headers.{name}");
                     if !is_header_name(name) {
-                        return Err(gw_err(&part, ChannelMsg::NotHeaderName {}));
+                        return Err(gw_err(spec, &part, ChannelMsg::NotHeaderName {}));
                     }
                     if name.eq_ignore_ascii_case("content-type") {
-                        return Err(gw_err(&part, ChannelMsg::ContentTypeHeader {}));
+                        return Err(gw_err(spec, &part, ChannelMsg::ContentTypeHeader {}));
                     }
-                    let value = value.as_str().ok_or_else(|| gw_err(&part, Common::NotString {}))?;
+                    let value = value.as_str().ok_or_else(|| gw_err(spec, &part, Common::NotString {}))?;
                     let value = match (value, stored) {
-                        (MASK, Some(s)) => s.header(name).ok_or_else(|| gw_err(&part, ChannelMsg::NoStoredValue {}))?.to_string(),
-                        (MASK, None) => return Err(gw_err(&part, ChannelMsg::NoStoredValue {})),
-                        (v, _) if v.contains(['\r', '\n']) || v.len() > 4000 => return Err(gw_err(&part, ChannelMsg::OneLine {})),
+                        (MASK, Some(s)) => s.header(name).ok_or_else(|| gw_err(spec, &part, ChannelMsg::NoStoredValue {}))?.to_string(),
+                        (MASK, None) => return Err(gw_err(spec, &part, ChannelMsg::NoStoredValue {})),
+                        (v, _) if v.contains(['\r', '\n']) || v.len() > 4000 => return Err(gw_err(spec, &part, ChannelMsg::OneLine {})),
                         (v, _) => v.to_string(),
                     };
                     headers.push((name.clone(), value));
                 }
             }
-            Some(_) => return Err(gw_err("headers", ChannelMsg::HeadersNotObject {})),
+            Some(_) => return Err(gw_err(spec, "headers", ChannelMsg::HeadersNotObject {})),
         }
         let mut body = text("body")?;
         let mut content_type = text("content_type")?;
         match method {
-            Method::Get if body.is_some() => return Err(gw_err("body", ChannelMsg::GetHasNoBody {})),
+            Method::Get if body.is_some() => return Err(gw_err(spec, "body", ChannelMsg::GetHasNoBody {})),
             Method::Get => content_type = None,
             Method::Post if body.is_none() => {
                 if content_type.as_deref().is_some_and(|ct| !ct.to_ascii_lowercase().starts_with(FORM)) {
-                    return Err(gw_err("body", ChannelMsg::BodyForContentType {}));
+                    return Err(gw_err(spec, "body", ChannelMsg::BodyForContentType {}));
                 }
-                body = Some(DEFAULT_FORM_BODY.into());
+                body = Some(spec.default_form_body.into());
                 content_type = Some(FORM.into());
             }
             Method::Post => {}
         }
         if let Some(b) = &body {
-            check_tokens("body", b)?;
+            check_tokens(spec, "body", b)?;
         }
         let content_type = match content_type {
             Some(ct) if ct.contains('/') && !ct.contains(['\r', '\n']) && ct.len() <= 200 => ct,
-            Some(_) => return Err(gw_err("content_type", ChannelMsg::MediaType {})),
+            Some(_) => return Err(gw_err(spec, "content_type", ChannelMsg::MediaType {})),
             None if method == Method::Post => "application/json".into(),
             None => String::new(),
         };
         let everywhere = format!("{url} {}", body.as_deref().unwrap_or(""));
         let used = gateway_tokens(&everywhere);
-        for needed in GATEWAY_PLACEHOLDERS {
-            if !used.contains(&needed) {
+        for needed in spec.required {
+            if !used.contains(needed) {
                 let part = if method == Method::Get { "url" } else { "body" };
-                return Err(gw_err(part, ChannelMsg::MustContain { placeholder: needed.to_string() }));
+                return Err(gw_err(spec, part, ChannelMsg::MustContain { placeholder: needed.to_string() }));
             }
         }
         Ok(SmsGateway { url, method, headers, body, content_type })
@@ -317,15 +357,22 @@ impl SmsGateway {
 
     /// The request that sends `text` to `to`.
     pub fn request(&self, to: &str, text: &str) -> GatewayRequest {
-        let url = fill_tokens(&self.url, &percent_encode(to), &percent_encode(text));
+        self.request_with(&[("to", to), ("text", text)])
+    }
+
+    /// The request with `vars` filled in: percent-encoded in the URL and in a form body,
+    /// JSON-escaped in a JSON body, as they are in any other body.
+    pub fn request_with(&self, vars: &[(&str, &str)]) -> GatewayRequest {
+        let encoded = |f: fn(&str) -> String| -> Vec<(&str, String)> { vars.iter().map(|(n, v)| (*n, f(v))).collect() };
+        let url = fill_tokens(&self.url, &encoded(percent_encode));
         let ct = self.content_type.to_ascii_lowercase();
         let body = self.body.as_ref().map(|b| {
             if ct.starts_with("application/json") {
-                fill_tokens(b, &json_escape(to), &json_escape(text))
+                fill_tokens(b, &encoded(json_escape))
             } else if ct.starts_with(FORM) {
-                fill_tokens(b, &percent_encode(to), &percent_encode(text))
+                fill_tokens(b, &encoded(percent_encode))
             } else {
-                fill_tokens(b, to, text)
+                fill_tokens(b, &encoded(str::to_string))
             }
         });
         GatewayRequest {
@@ -416,6 +463,40 @@ mod tests {
         );
         assert_eq!(message(json!({"url": "https://x?to={to}", "method": "GET"})), "must contain {text}");
         assert_eq!(message(json!({"url": "https://x/{phone}"})), "unknown placeholder {phone}; known: {to}, {text}");
+    }
+
+    #[test]
+    fn a_callback_request_fills_its_own_placeholders() {
+        let g = SmsGateway::parse_as(
+            &CALLBACK_SPEC,
+            &json!({"url": "https://pbx.example/call?from={manager_extension}", "content_type": "application/json",
+                    "body": "{\"to\": \"{client_phone}\", \"deal\": \"{deal_id}\", \"x\": \"{text}\"}"}),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(g.field, "config.callback.body");
+        let g = SmsGateway::parse_as(
+            &CALLBACK_SPEC,
+            &json!({"url": "https://pbx.example/call?from={manager_extension}", "content_type": "application/json",
+                    "body": "{\"to\": \"{client_phone}\", \"deal\": \"{deal_id}\"}"}),
+            None,
+        )
+        .unwrap();
+        let r = g.request_with(&[("manager_extension", "10 1"), ("client_phone", "+7\"9"), ("deal_id", "5")]);
+        assert_eq!(r.url, "https://pbx.example/call?from=10%201");
+        assert_eq!(r.body.as_deref(), Some("{\"to\": \"+7\\\"9\", \"deal\": \"5\"}"));
+        let e = SmsGateway::parse_as(
+            &CALLBACK_SPEC,
+            &json!({"url": "https://pbx.example/call?from={manager_extension}", "method": "GET"}),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!((e.field.as_str(), e.message().as_str()), ("config.callback.url", "must contain {client_phone}"));
+        let g = SmsGateway::parse_as(&CALLBACK_SPEC, &json!({"url": "https://pbx.example/call"}), None).unwrap();
+        assert_eq!(
+            g.request_with(&[("manager_extension", "101"), ("client_phone", "+7")]).body.as_deref(),
+            Some("extension=101&phone=%2B7")
+        );
     }
 
     #[test]

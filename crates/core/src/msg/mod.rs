@@ -18,6 +18,7 @@ use serde_json::{Map, Value as Json};
 
 mod assistants;
 mod audit;
+mod calls;
 mod channels;
 mod common;
 mod documents;
@@ -39,6 +40,7 @@ mod team;
 
 pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
+pub use calls::CallMsg;
 pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
 pub use documents::{DocPlace, DocumentMsg};
@@ -344,6 +346,7 @@ areas!(
     RegDocMsg,
     IntakeMsg,
     ChannelMsg,
+    CallMsg,
     InvoiceMsg,
     AssistantMsg,
     AuditMsg,
