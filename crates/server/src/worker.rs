@@ -104,26 +104,21 @@ impl Worker {
     /// Runs until `shutdown` completes: a pass, then a nap until the next poll or a wake-up.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        // Every workspace sends its scheduled reports; the schedule is kept if it is there.
-        match self.db.workspace_ids().await {
-            Ok(ids) => {
-                for ws in ids {
-                    if let Err(e) = self.db.ensure_digest_schedule(ws).await {
-                        tracing::error!(workspace = ws, error = %e, "installing the scheduled reports failed");
-                    }
-                    if let Err(e) = self.db.ensure_regulation_doc_schedule(ws).await {
-                        tracing::error!(workspace = ws, error = %e, "installing the regulation document's sync failed");
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "listing workspaces for the scheduled reports failed"),
-        }
+        // Every workspace runs its schedules (scheduled reports, the regulation document's sync);
+        // a workspace created while the server runs gets them at the next check.
+        let mut scheduled = std::collections::HashSet::new();
+        let mut next_check = std::time::Instant::now() + SCHEDULE_CHECK;
+        self.install_schedules(&mut scheduled).await;
         match self.reclaim_dead_leases().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "re-queued jobs left running by a process of this host that is gone"),
             Err(e) => tracing::error!(error = %e, "reclaiming dead leases failed"),
         }
         loop {
+            if std::time::Instant::now() >= next_check {
+                self.install_schedules(&mut scheduled).await;
+                next_check = std::time::Instant::now() + SCHEDULE_CHECK;
+            }
             if let Err(e) = self.run_once().await {
                 tracing::error!(error = %e, "job worker pass failed");
             }
@@ -142,7 +137,33 @@ impl Worker {
     }
 }
 
+/// How often the worker looks for workspaces created since it started.
+const SCHEDULE_CHECK: Duration = Duration::from_secs(60);
+
 impl Worker {
+    /// Installs the schedules every workspace runs, for each workspace not yet in `done`; a
+    /// schedule already there is kept. A failure is logged and retried at the next check.
+    async fn install_schedules(&self, done: &mut std::collections::HashSet<i64>) {
+        let ids = match self.db.workspace_ids().await {
+            Ok(ids) => ids,
+            Err(e) => return tracing::error!(error = %e, "listing workspaces for their schedules failed"),
+        };
+        let new: Vec<i64> = ids.into_iter().filter(|ws| !done.contains(ws)).collect();
+        for ws in new {
+            let installed = async {
+                self.db.ensure_digest_schedule(ws).await?;
+                self.db.ensure_review_sample_schedule(ws).await?;
+                self.db.ensure_regulation_doc_schedule(ws).await
+            };
+            match installed.await {
+                Ok(()) => {
+                    done.insert(ws);
+                }
+                Err(e) => tracing::error!(workspace = ws, error = %e, "installing the workspace's schedules failed"),
+            }
+        }
+    }
+
     /// Jobs left `running` by an earlier process of this host that is gone (killed, crashed)
     /// are queued again at once instead of waiting out their lease. A worker's id is
     /// `host/pid/random`: a holder on this host whose process no longer exists is dead.
@@ -211,10 +232,12 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
             ctx.db.scheduled_assistant(job.workspace_id, name).await.map(|_| ()).map_err(|e| e.to_string())
         }
         poryadok_store::channels::MESSAGE_JOB => crate::channels::message_job(ctx, job).await,
+        poryadok_store::client_notify::NOTIFY_JOB => ctx.db.run_client_notify(job.workspace_id, &job.payload).await.map_err(|e| e.to_string()),
         poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,
         poryadok_store::regulation_doc::SYNC_JOB => crate::api::regulation_doc::sync_job(ctx.db, job.workspace_id).await,
+        poryadok_store::reviews::SAMPLE_JOB => ctx.db.scheduled_sample(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::quiz::REASSIGN_JOB => ctx.db.reassign_quizzes(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::intake::EVENT_JOB => {
             let id = job.payload.get("event_id").and_then(Json::as_i64).ok_or_else(|| "the job names no event_id".to_string())?;
