@@ -202,6 +202,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/{name}", get(reports::report))
         .route("/api/v1/dashboard", get(reports::dashboard))
         .route("/api/v1/reports/review", get(reports::review))
+        .route("/api/v1/reports/bonus", get(api::bonus::report))
+        .route("/api/v1/pipelines/{id}/bonus_split", get(api::bonus::get_split).put(api::bonus::put_split))
         .route("/api/v1/me/report_subscriptions", get(reports::subscriptions).patch(reports::set_subscriptions))
         .route("/api/v1/search", get(api::search::search))
         .route("/api/v1/filters/check", post(records::check_filter))

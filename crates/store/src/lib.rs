@@ -7,6 +7,7 @@ pub mod actor;
 pub mod assistants;
 pub mod audit;
 pub mod auth;
+pub mod bonus;
 pub mod bulk;
 pub mod calendar_feed;
 pub mod channels;

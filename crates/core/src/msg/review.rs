@@ -42,6 +42,7 @@ catalogue! {
         SplitNoCost {} = "bonus_split_no_cost",
             en "the margin is the deal's value less its cost: add a money field with the key cost to deals first",
             ru "маржа — сумма сделки минус себестоимость: сначала добавьте сделкам денежное поле с ключом cost";
+        BonusOwnOnly {} = "bonus_own_only", en "a manager sees only their own bonus", ru "менеджер видит только свой бонус";
         SplitHeadsOnly {} = "bonus_split_heads_only",
             en "only a head of sales or an administrator sets the bonus split",
             ru "распределение бонусов задают руководитель отдела продаж и администратор";

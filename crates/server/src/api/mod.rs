@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. One file per resource family; handlers parse, call the store, map.
 pub mod assistants;
 pub mod audit;
+pub mod bonus;
 pub mod channels;
 pub mod documents;
 pub mod export;

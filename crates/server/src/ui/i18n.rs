@@ -52,6 +52,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("regulation_doc", include_str!("../../i18n/regulation_doc.ini")),
     ("regulation_file", include_str!("../../i18n/regulation_file.ini")),
     ("kb", include_str!("../../i18n/kb.ini")),
+    ("bonus", include_str!("../../i18n/bonus.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

@@ -96,6 +96,7 @@ pub const TABLES: &[&str] = &[
     "work_schedules",
     "schedule_exceptions",
     "scorecards",
+    "bonus_splits",
     "review_settings",
     "call_reviews",
     "regulation_versions",

@@ -1,0 +1,439 @@
+//! The bonus split by role: each pipeline's split (`bonus_splits`, one row per pipeline, changed
+//! by heads of sales and administrators with a `pipeline` history event in the same transaction)
+//! and the bonus report — per user over a period, the won deals they earn on, in which role(s),
+//! how much, and their revenue plan for the months of the period.
+//!
+//! Who earns what is [`poryadok_core::bonus::allocate`]'s; this module reads the split, the won
+//! deals (closed in the period, whatever the caller's record visibility: a consultant earns on a
+//! deal someone else owns), their participants and the owners' teams' heads. What a caller sees
+//! of the report is narrower than records: heads, administrators and analysts see everyone's
+//! bonus, anyone else only their own.
+use crate::actor::Actor;
+use crate::error::{Result, StoreError};
+use crate::plans::Target;
+use crate::records::{append_history, fetch_one};
+use crate::report::load::{custom_int, COST_FIELD};
+use crate::sql::col;
+use crate::Db;
+use poryadok_core::bonus::{allocate, basis_amount, percent_text, Basis, Role, Split, WonDeal};
+use poryadok_core::domain::{CustomFieldType, DealStatus, HistoryAction};
+use poryadok_core::msg::ReviewMsg;
+use poryadok_core::plan::{Metric, PlanPeriod};
+use poryadok_core::report::Period;
+use poryadok_core::schema::Entity;
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
+use sea_query::{Alias, Expr, Order, Query};
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+use std::collections::{BTreeMap, HashMap};
+
+/// Each role's share as a percent (`"12.5"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shares {
+    pub manager: String,
+    pub consultant: String,
+    pub head: String,
+}
+
+/// A pipeline's split as the API and the settings page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BonusSplit {
+    pub pipeline_id: i64,
+    pub basis: Basis,
+    pub shares: Shares,
+    /// The shares' sum, in percent.
+    pub total: String,
+    /// Whether the pipeline has a split at all (without one its deals pay no bonus).
+    pub configured: bool,
+    /// Whether deals have the money field `cost` the margin basis needs.
+    pub cost_field: bool,
+    /// 0 until the first save; the `ETag`.
+    pub version: i64,
+    #[serde(skip)]
+    pub split: Split,
+}
+
+impl BonusSplit {
+    fn of(pipeline_id: i64, split: Split, configured: bool, cost_field: bool, version: i64) -> BonusSplit {
+        BonusSplit {
+            pipeline_id,
+            basis: split.basis,
+            shares: Shares {
+                manager: percent_text(split.manager_bp),
+                consultant: percent_text(split.consultant_bp),
+                head: percent_text(split.head_bp),
+            },
+            total: percent_text(split.total_bp()),
+            configured,
+            cost_field,
+            version,
+            split,
+        }
+    }
+}
+
+/// One role a user played on a deal, and what it paid them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RolePart {
+    pub role: Role,
+    /// The role's share of the basis, in percent.
+    pub share: String,
+    /// How many people played the role (its part is split equally between them).
+    pub shared_by: usize,
+    /// Minor units.
+    pub amount: i64,
+}
+
+/// A won deal in a user's bonus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BonusDeal {
+    pub deal_id: i64,
+    pub title: String,
+    pub pipeline_id: i64,
+    #[serde(serialize_with = "crate::serde_time::ms")]
+    pub closed_at: i64,
+    pub currency: String,
+    pub value: i64,
+    pub basis: Basis,
+    /// The amount the shares are taken of (the value, or the margin); none when the basis is the
+    /// margin and the deal has no cost.
+    pub base: Option<i64>,
+    pub roles: Vec<RolePart>,
+    /// The user's bonus on the deal, minor units.
+    pub amount: i64,
+    /// The basis is the margin and the deal has no cost: it pays nothing until one is entered.
+    pub cost_missing: bool,
+}
+
+/// One user's bonus over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BonusUser {
+    pub user_id: i64,
+    pub name: String,
+    /// Minor units of the workspace's currency.
+    pub bonus: i64,
+    /// Won deals the user played a role on.
+    pub deals: usize,
+    /// The revenue of the won deals the user owns (what a revenue plan measures).
+    pub revenue: i64,
+    /// The user's revenue plan for the months the period covers (none: no plan set).
+    pub plan: Option<i64>,
+    /// Deals that would pay the user but have no cost under a margin split.
+    pub cost_missing: usize,
+    pub deal_list: Vec<BonusDeal>,
+}
+
+/// The bonus report of a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BonusReport {
+    pub from: String,
+    pub to: String,
+    pub currency: String,
+    /// The users with a bonus (or a plan) in the period, the largest bonus first.
+    pub users: Vec<BonusUser>,
+    pub total: i64,
+    /// Won deals of the period in pipelines without a split (they pay no bonus).
+    pub unsplit_deals: usize,
+}
+
+fn may_configure(actor: &Actor) -> Result<()> {
+    if actor.caller.role.can_configure_regulation() {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden(ReviewMsg::SplitHeadsOnly {}))
+    }
+}
+
+fn decode_split(r: &QueryResult) -> Result<(i64, Split, i64)> {
+    let basis: String = r.try_get("", "basis")?;
+    let split = Split {
+        basis: Basis::parse(&basis).ok_or_else(|| StoreError::Internal(format!("a stored bonus split has the basis {basis}")))?,
+        manager_bp: r.try_get("", "manager_bp")?,
+        consultant_bp: r.try_get("", "consultant_bp")?,
+        head_bp: r.try_get("", "head_bp")?,
+    };
+    Ok((r.try_get("", "pipeline_id")?, split, r.try_get("", "version")?))
+}
+
+const SPLIT_COLUMNS: [&str; 6] = ["pipeline_id", "basis", "manager_bp", "consultant_bp", "head_bp", "version"];
+
+async fn splits_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, pipeline: Option<i64>) -> Result<Vec<(i64, Split, i64)>> {
+    let mut q = Query::select()
+        .columns(SPLIT_COLUMNS.map(col))
+        .from(col("bonus_splits"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .order_by(col("pipeline_id"), Order::Asc)
+        .to_owned();
+    if let Some(p) = pipeline {
+        q.and_where(Expr::col(col("pipeline_id")).eq(p));
+    }
+    conn.query_all(backend.build(&q)).await?.iter().map(decode_split).collect()
+}
+
+/// The months a period touches, as plan periods.
+fn months_of(period: &Period) -> Vec<PlanPeriod> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let (Ok(first), Ok(last)) = (time::Date::parse(&period.from_date, &fmt), time::Date::parse(&period.to_date, &fmt)) else {
+        return Vec::new();
+    };
+    let (mut m, last) = (PlanPeriod::month_of(first), PlanPeriod::month_of(last));
+    let mut out = vec![m];
+    while m < last && out.len() < 240 {
+        m = m.next();
+        out.push(m);
+    }
+    out
+}
+
+impl Db {
+    async fn cost_field(&self, ws: i64) -> Result<bool> {
+        let defs = crate::records::read_custom_defs(&self.read, self.backend, ws, Some(Entity::Deal)).await?;
+        Ok(defs.iter().any(|(_, d)| d.key == COST_FIELD && d.field_type == CustomFieldType::Money))
+    }
+
+    /// A pipeline's split (an unset one is revenue with no shares, `configured: false`).
+    pub async fn bonus_split(&self, actor: &Actor, pipeline: i64) -> Result<BonusSplit> {
+        fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
+        let cost_field = self.cost_field(actor.ws_id()).await?;
+        Ok(match splits_of(&self.read, self.backend, actor.ws_id(), Some(pipeline)).await?.into_iter().next() {
+            Some((_, split, version)) => BonusSplit::of(pipeline, split, true, cost_field, version),
+            None => BonusSplit::of(pipeline, Split::default(), false, cost_field, 0),
+        })
+    }
+
+    /// Every pipeline's split that is set, by pipeline.
+    pub async fn bonus_splits(&self, actor: &Actor) -> Result<BTreeMap<i64, Split>> {
+        Ok(splits_of(&self.read, self.backend, actor.ws_id(), None).await?.into_iter().map(|(p, s, _)| (p, s)).collect())
+    }
+
+    /// Sets a pipeline's split from `{basis, shares: {manager, consultant, head}}` (percents).
+    /// Shares over 100 % in total are refused (`bonus_split_over`); the margin needs the deals'
+    /// money field `cost` (`bonus_split_no_cost`). `if_match` is the version read.
+    pub async fn put_bonus_split(&self, actor: &Actor, pipeline: i64, body: &Json, if_match: Option<i64>) -> Result<BonusSplit> {
+        may_configure(actor)?;
+        fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
+        let split = Split::parse(body).map_err(StoreError::Validation)?;
+        let cost_field = self.cost_field(actor.ws_id()).await?;
+        if split.basis == Basis::Margin && !cost_field {
+            return Err(StoreError::invalid("basis", ReviewMsg::SplitNoCost {}));
+        }
+        let (ws, now) = (actor.ws_id(), self.clock.now_ms());
+        let tx = self.write.begin().await?;
+        let mut read = Query::select()
+            .columns(SPLIT_COLUMNS.map(col))
+            .from(col("bonus_splits"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .to_owned();
+        if self.backend == DbBackend::Postgres {
+            read.lock(sea_query::LockType::Update);
+        }
+        let before = tx.query_one(self.backend.build(&read)).await?.as_ref().map(decode_split).transpose()?;
+        let version = before.as_ref().map_or(0, |(_, _, v)| *v);
+        if if_match.is_some_and(|v| v != version) {
+            return Err(StoreError::Stale { current: version });
+        }
+        let values = |s: &Split| -> Vec<(Alias, sea_query::SimpleExpr)> {
+            vec![
+                (col("basis"), s.basis.as_str().into()),
+                (col("manager_bp"), s.manager_bp.into()),
+                (col("consultant_bp"), s.consultant_bp.into()),
+                (col("head_bp"), s.head_bp.into()),
+                (col("version"), (version + 1).into()),
+                (col("updated_by"), actor.user_id().into()),
+                (col("updated_at"), now.into()),
+            ]
+        };
+        let stmt = if before.is_some() {
+            let up = Query::update()
+                .table(col("bonus_splits"))
+                .values(values(&split))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+                .to_owned();
+            self.backend.build(&up)
+        } else {
+            let (cols, vals): (Vec<Alias>, Vec<sea_query::SimpleExpr>) = values(&split).into_iter().unzip();
+            let mut ins = Query::insert();
+            ins.into_table(col("bonus_splits")).columns([col("workspace_id"), col("pipeline_id")].into_iter().chain(cols));
+            ins.values([ws.into(), pipeline.into()].into_iter().chain(vals)).map_err(|e| StoreError::Internal(e.to_string()))?;
+            self.backend.build(&ins)
+        };
+        tx.execute(stmt).await?;
+        let mut changes = Map::new();
+        let shown = |s: &Split| BonusSplit::of(pipeline, *s, true, cost_field, 0);
+        let from = before.as_ref().map(|(_, s, _)| json!({"basis": s.basis, "shares": shown(s).shares}));
+        changes.insert("bonus_split".into(), json!({"from": from, "to": {"basis": split.basis, "shares": shown(&split).shares}}));
+        append_history(&tx, self.backend, actor, Entity::Pipeline.name(), pipeline, HistoryAction::Update, changes, now).await?;
+        tx.commit().await?;
+        Ok(BonusSplit::of(pipeline, split, true, cost_field, version + 1))
+    }
+
+    /// The bonus of each user over `period` (one user with `user`). A caller who is not a head,
+    /// an administrator or an analyst sees only their own; asking for someone else's is refused.
+    pub async fn bonus_report(&self, actor: &Actor, period: &Period, user: Option<i64>) -> Result<BonusReport> {
+        let own_only = !actor.caller.role.sees_all();
+        if own_only && user.is_some_and(|u| u != actor.user_id()) {
+            return Err(StoreError::forbidden(ReviewMsg::BonusOwnOnly {}));
+        }
+        let wanted = if own_only { Some(actor.user_id()) } else { user };
+        let ws = actor.ws_id();
+        let splits = self.bonus_splits(actor).await?;
+        let cost_field = self.cost_field(ws).await?;
+        let won = || {
+            Query::select()
+                .from(col("deals"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .and_where(Expr::col(col("status")).eq(DealStatus::Won.as_str()))
+                .and_where(Expr::col(col("closed_at")).gte(period.from))
+                .and_where(Expr::col(col("closed_at")).lt(period.to))
+                .to_owned()
+        };
+        let cost = if cost_field { custom_int(self.backend, "custom", COST_FIELD) } else { "NULL".into() };
+        let deals_q = won()
+            .columns(["id", "title", "pipeline_id", "value", "currency", "owner_id", "closed_at"].map(col))
+            .expr_as(Expr::cust(cost), Alias::new("cost"))
+            .order_by(col("closed_at"), Order::Asc)
+            .order_by(col("id"), Order::Asc)
+            .to_owned();
+        let rows = self.read.query_all(self.backend.build(&deals_q)).await?;
+        let mut participants: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+        let pq = Query::select()
+            .columns(["deal_id", "user_id", "role"].map(col))
+            .from(col("deal_participants"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("deal_id")).in_subquery(won().column(col("id")).to_owned()))
+            .to_owned();
+        for r in self.read.query_all(self.backend.build(&pq)).await? {
+            participants.entry(r.try_get("", "deal_id")?).or_default().push((r.try_get("", "user_id")?, r.try_get("", "role")?));
+        }
+        let uq = Query::select()
+            .columns(["id", "name", "team_id"].map(col))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .to_owned();
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut team_of: HashMap<i64, i64> = HashMap::new();
+        for r in self.read.query_all(self.backend.build(&uq)).await? {
+            let id: i64 = r.try_get("", "id")?;
+            names.insert(id, r.try_get("", "name")?);
+            if let Some(t) = r.try_get::<Option<i64>>("", "team_id")? {
+                team_of.insert(id, t);
+            }
+        }
+        let tq = Query::select()
+            .columns(["id", "head_id"].map(col))
+            .from(col("teams"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let mut head_of: HashMap<i64, i64> = HashMap::new();
+        for r in self.read.query_all(self.backend.build(&tq)).await? {
+            if let Some(h) = r.try_get::<Option<i64>>("", "head_id")? {
+                head_of.insert(r.try_get("", "id")?, h);
+            }
+        }
+
+        let mut users: BTreeMap<i64, BonusUser> = BTreeMap::new();
+        let blank = |id: i64| BonusUser {
+            user_id: id,
+            name: names.get(&id).cloned().unwrap_or_default(),
+            bonus: 0,
+            deals: 0,
+            revenue: 0,
+            plan: None,
+            cost_missing: 0,
+            deal_list: Vec::new(),
+        };
+        let mut unsplit_deals = 0;
+        for r in &rows {
+            let id: i64 = r.try_get("", "id")?;
+            let pipeline_id: i64 = r.try_get("", "pipeline_id")?;
+            let owner_id: Option<i64> = r.try_get("", "owner_id")?;
+            let value: i64 = r.try_get("", "value")?;
+            if let Some(o) = owner_id.filter(|o| wanted.is_none_or(|w| w == *o)) {
+                users.entry(o).or_insert_with(|| blank(o)).revenue += value;
+            }
+            let Some(split) = splits.get(&pipeline_id) else {
+                unsplit_deals += 1;
+                continue;
+            };
+            let deal = WonDeal {
+                value,
+                cost: r.try_get("", "cost")?,
+                owner_id,
+                participants: participants.remove(&id).unwrap_or_default(),
+                head_id: owner_id.and_then(|o| team_of.get(&o)).and_then(|t| head_of.get(t)).copied(),
+            };
+            let base = basis_amount(split.basis, &deal);
+            let mut by_user: BTreeMap<i64, Vec<RolePart>> = BTreeMap::new();
+            if base.is_none() {
+                // A margin split over a deal without a cost: whoever played a role is told.
+                for role in Role::ALL {
+                    if split.share(role) > 0 {
+                        for u in poryadok_core::bonus::players(&deal, role) {
+                            by_user.entry(u).or_default();
+                        }
+                    }
+                }
+            }
+            for p in allocate(split, &deal) {
+                by_user.entry(p.user_id).or_default().push(RolePart {
+                    role: p.role,
+                    share: percent_text(split.share(p.role)),
+                    shared_by: p.shared_by,
+                    amount: p.amount,
+                });
+            }
+            let title: String = r.try_get("", "title")?;
+            let (currency, closed_at): (String, i64) = (r.try_get("", "currency")?, r.try_get("", "closed_at")?);
+            for (u, roles) in by_user {
+                if wanted.is_some_and(|w| w != u) {
+                    continue;
+                }
+                let amount: i64 = roles.iter().map(|p| p.amount).sum();
+                let e = users.entry(u).or_insert_with(|| blank(u));
+                e.bonus += amount;
+                e.deals += 1;
+                e.cost_missing += usize::from(base.is_none());
+                e.deal_list.push(BonusDeal {
+                    deal_id: id,
+                    title: title.clone(),
+                    pipeline_id,
+                    closed_at,
+                    currency: currency.clone(),
+                    value,
+                    basis: split.basis,
+                    base,
+                    roles,
+                    amount,
+                    cost_missing: base.is_none(),
+                });
+            }
+        }
+
+        let plans = self.plans_of(actor, &months_of(period)).await?;
+        for p in plans.iter().filter(|p| p.metric == Metric::Revenue) {
+            let Target::User(u) = p.target else { continue };
+            if wanted.is_some_and(|w| w != u) || !names.contains_key(&u) {
+                continue;
+            }
+            let e = users.entry(u).or_insert_with(|| blank(u));
+            e.plan = Some(e.plan.unwrap_or(0).saturating_add(p.value));
+        }
+        if let Some(w) = wanted.filter(|w| names.contains_key(w)) {
+            users.entry(w).or_insert_with(|| blank(w));
+        }
+        let mut users: Vec<BonusUser> = users.into_values().collect();
+        users.sort_by(|a, b| b.bonus.cmp(&a.bonus).then_with(|| a.name.cmp(&b.name)).then(a.user_id.cmp(&b.user_id)));
+        Ok(BonusReport {
+            from: period.from_date.clone(),
+            to: period.to_date.clone(),
+            currency: actor.ws.currency.clone(),
+            total: users.iter().map(|u| u.bonus).sum(),
+            users,
+            unsplit_deals: if own_only { 0 } else { unsplit_deals },
+        })
+    }
+}
