@@ -960,6 +960,46 @@ impl Db {
         Ok(())
     }
 
+    /// Sets the number the next document of a type gets in `year` (administrators), e.g. to go on
+    /// from another system's numbering. It only moves forward: one `UPDATE … WHERE next_number <=`
+    /// so no number already given (or being given by a concurrent document) is given again.
+    pub async fn set_next_number(&self, actor: &Actor, t: DocType, year: i32, next: i64) -> Result<()> {
+        admins_only(actor)?;
+        if !(1..=999_999_999).contains(&next) {
+            return Err(StoreError::invalid("next_number", DocumentMsg::NextNumberShape {}));
+        }
+        let ws = actor.ws_id();
+        let tx = self.write.begin().await?;
+        let ins = Query::insert()
+            .into_table(col("document_sequences"))
+            .columns(["workspace_id", "doc_type", "year", "next_number"].map(col))
+            .values_panic([ws.into(), t.code().into(), i64::from(year).into(), 1i64.into()])
+            .on_conflict(OnConflict::columns(["workspace_id", "doc_type", "year"].map(col)).do_nothing().to_owned())
+            .to_owned();
+        tx.execute(self.backend.build(&ins)).await?;
+        let upd = Query::update()
+            .table(col("document_sequences"))
+            .value(col("next_number"), next)
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("doc_type")).eq(t.code()))
+            .and_where(Expr::col(col("year")).eq(year))
+            .and_where(Expr::col(col("next_number")).lte(next))
+            .to_owned();
+        if tx.execute(self.backend.build(&upd)).await?.rows_affected() != 1 {
+            let q = Query::select()
+                .column(col("next_number"))
+                .from(col("document_sequences"))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("doc_type")).eq(t.code()))
+                .and_where(Expr::col(col("year")).eq(year))
+                .to_owned();
+            let current = crate::rules::scalar_i64(&tx, self.backend, &q).await?.unwrap_or(1);
+            return Err(StoreError::invalid("next_number", DocumentMsg::NextNumberUsed { next: current }));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     // -- Documents ---------------------------------------------------------------------------------
 
     /// Starts a document for a deal: takes its number and inserts its row in one transaction.

@@ -112,6 +112,11 @@ catalogue! {
         PrefixShape {} = "numbering_prefix_shape",
             en "a prefix has at most 20 characters without spaces at the ends; {{year}} stands for the year",
             ru "префикс — не больше 20 символов; {{year}} заменяется годом";
+        NextNumberShape {} = "numbering_next_shape",
+            en "the next number is a whole number from 1 to 999999999", ru "следующий номер — целое число от 1 до 999999999";
+        NextNumberUsed { next: i64 } = "numbering_next_used",
+            en "numbers below {next} are already taken this year; the next number can only move forward",
+            ru "номера меньше {next} в этом году уже выданы; следующий номер можно только увеличить";
         // The PDF job.
         PdfNoConverter { why: String } = "pdf_no_converter",
             en "LibreOffice (soffice) could not be started: {why}; the DOCX is available",

@@ -48,6 +48,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("team", include_str!("../../i18n/team.ini")),
     ("files", include_str!("../../i18n/files.ini")),
     ("documents", include_str!("../../i18n/documents.ini")),
+    ("documents_ui", include_str!("../../i18n/documents_ui.ini")),
     ("quiz", include_str!("../../i18n/quiz.ini")),
     ("regulation_doc", include_str!("../../i18n/regulation_doc.ini")),
     ("regulation_file", include_str!("../../i18n/regulation_file.ini")),

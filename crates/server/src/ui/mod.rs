@@ -40,6 +40,9 @@ pub mod regulation_doc;
 pub mod regulation_file;
 pub mod reports;
 pub mod requisites;
+pub mod products;
+pub mod doc_settings;
+pub mod line_items;
 pub mod search;
 pub mod settings;
 pub mod spend;
@@ -93,6 +96,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(files::routes())
         .merge(documents::routes())
         .merge(requisites::routes())
+        .merge(products::routes())
+        .merge(doc_settings::routes())
+        .merge(line_items::routes())
         .merge(regulation_file::routes())
         .merge(quiz::routes())
         .merge(kb::routes())

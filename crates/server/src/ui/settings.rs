@@ -589,6 +589,8 @@ fn nav(ui: &Ui, active: Tab) -> Vec<NavItem> {
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
     items.push(super::backup::nav_item(t, false));
+    items.push(super::products::nav_item(t, false));
+    items.push(super::doc_settings::nav_item(t, false));
     items.push(super::intake::nav_item(t, false));
     items
 }
@@ -600,6 +602,8 @@ pub fn nav_outside(t: &T) -> Vec<NavItem> {
     items.push(super::assistants::nav_item(t, false));
     items.extend(super::channels::nav_items(t));
     items.push(super::backup::nav_item(t, false));
+    items.push(super::products::nav_item(t, false));
+    items.push(super::doc_settings::nav_item(t, false));
     items
 }
 
