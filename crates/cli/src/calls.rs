@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use poryadok_core::domain::Channel;
-use poryadok_store::reviews::{parse_week, week_key};
+use poryadok_store::reviews::{last_week, parse_week};
 use poryadok_store::Db;
 
 #[derive(Subcommand)]
@@ -23,10 +23,7 @@ pub async fn run(db: &Db, command: CallsCommand) -> Result<()> {
             let actor = db.system_actor(crate::first_workspace(db, workspace).await?, Channel::Cli).await?;
             let monday = match week {
                 Some(w) => parse_week(&w).ok_or_else(|| anyhow::anyhow!("--week: {w} is not a week such as 2026-W47"))?,
-                None => {
-                    let today = poryadok_core::zone::local(&actor.ws.timezone, db.clock.now_ms()).date();
-                    parse_week(&week_key(today)).unwrap_or(today) - time::Duration::days(7)
-                }
+                None => last_week(&actor.ws.timezone, db.clock.now_ms()),
             };
             let bar = crate::progress::bar(1, "sampling calls", "weeks");
             let r = db.sample_week(&actor, monday).await.map_err(crate::describe)?;

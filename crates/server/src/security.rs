@@ -20,6 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The policy of every HTML page of the web UI.
 pub const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+     media-src 'self' https: http:; \
      object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// The policy of every answer that is not a page: nothing runs, nothing loads, nobody frames it.

@@ -134,6 +134,42 @@ pub struct ReviewReport {
     pub managers: Vec<ScoreLine>,
     pub criteria: Vec<ScoreLine>,
     pub weeks: Vec<ScoreLine>,
+    /// Per manager per week, and per manager per month (`2026-11`, the month holding the
+    /// week's Thursday, as ISO weeks are counted): the trend of each manager.
+    pub manager_weeks: Vec<PeriodLine>,
+    pub manager_months: Vec<PeriodLine>,
+}
+
+/// A manager's average over one week or month.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodLine {
+    pub manager_id: i64,
+    pub manager_name: String,
+    pub period: String,
+    pub reviews: i64,
+    pub score_pct: f64,
+}
+
+/// The job that draws last week's sample every Monday (one schedule per workspace).
+pub const SAMPLE_JOB: &str = "review_sample";
+/// The hour of Monday, local time, the weekly sample is drawn.
+const SAMPLE_HOUR: u16 = 3;
+
+/// The Monday of the week before the one holding the local day of `now_ms`.
+pub fn last_week(tz: &str, now_ms: i64) -> Date {
+    let today = poryadok_core::zone::local(tz, now_ms).date();
+    today - Duration::days(i64::from(today.weekday().number_days_from_monday()) + 7)
+}
+
+/// The month (`2026-11`) an ISO week belongs to: the month of its Thursday.
+pub fn month_of_week(week: &str) -> String {
+    match parse_week(week) {
+        Some(monday) => {
+            let thu = monday + Duration::days(3);
+            format!("{:04}-{:02}", thu.year(), u8::from(thu.month()))
+        }
+        None => String::new(),
+    }
 }
 
 const REVIEW_SELECT: &str = "SELECT r.id, r.activity_id, r.manager_id, u.name AS manager_name, r.week, r.direction, r.status, r.scorecard_id, \
@@ -535,6 +571,33 @@ impl Db {
         self.review(actor, id).await
     }
 
+    /// The criteria a review is scored on: the scorecard version it was scored with, the
+    /// current one while it waits in the queue.
+    pub async fn review_criteria(&self, actor: &Actor, review: &CallReview) -> Result<Vec<Criterion>> {
+        match review.scorecard_id {
+            Some(card) => Ok(self.scorecard_by_id(&self.read, actor.ws_id(), card).await?.1),
+            None => review::parse_criteria(&self.scorecard(actor).await?.criteria).map_err(StoreError::Validation),
+        }
+    }
+
+    /// Installs the workspace's weekly sample: every Monday at 03:00 local time the week before
+    /// is drawn ([`SAMPLE_JOB`]). An existing schedule keeps its next run.
+    pub async fn ensure_review_sample_schedule(&self, ws: i64) -> Result<()> {
+        let info = self.workspace_info(ws).await?;
+        let now = self.clock.now_ms();
+        let next_monday = last_week(&info.timezone, now) + Duration::days(14);
+        let first = poryadok_core::schedule::to_utc(&info.timezone, next_monday, SAMPLE_HOUR * 60);
+        self.upsert_schedule(ws, SAMPLE_JOB, SAMPLE_JOB, &json!({}), 7 * 86_400_000, first).await
+    }
+
+    /// The job: draws last week's sample of the workspace (idempotent: a week drawn again
+    /// queues nothing new, so a retried or doubled run changes nothing).
+    pub async fn scheduled_sample(&self, ws: i64) -> Result<SampleReport> {
+        let actor = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
+        let monday = last_week(&actor.ws.timezone, self.clock.now_ms());
+        self.sample_week(&actor, monday).await
+    }
+
     /// The manager of the call disputes its review once: `{text}`.
     pub async fn dispute_review(&self, actor: &Actor, id: i64, body: &Json) -> Result<CallReview> {
         let r = self.review(actor, id).await?;
@@ -621,13 +684,20 @@ impl Db {
         let mut managers: BTreeMap<i64, (String, i64, i64)> = BTreeMap::new();
         let mut weeks: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut crit: BTreeMap<String, (String, i64, i64, i64)> = BTreeMap::new();
+        let mut by_week: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        let mut by_month: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
         for r in &rows {
             let m: i64 = r.try_get("", "manager_id")?;
             let tenths: i64 = r.try_get::<Option<i64>>("", "score_tenths")?.unwrap_or(0);
             let e = managers.entry(m).or_insert_with(|| (String::new(), 0, 0));
             e.0 = r.try_get::<Option<String>>("", "name")?.unwrap_or_default();
             (e.1, e.2) = (e.1 + 1, e.2 + tenths);
-            let w = weeks.entry(r.try_get("", "week")?).or_default();
+            let week: String = r.try_get("", "week")?;
+            for (map, key) in [(&mut by_week, week.clone()), (&mut by_month, month_of_week(&week))] {
+                let p = map.entry((m, key)).or_default();
+                (p.0, p.1) = (p.0 + 1, p.1 + tenths);
+            }
+            let w = weeks.entry(week).or_default();
             (w.0, w.1) = (w.0 + 1, w.1 + tenths);
             if let Some(card) = r.try_get::<Option<i64>>("", "scorecard_id")? {
                 if let std::collections::btree_map::Entry::Vacant(slot) = cards.entry(card) {
@@ -647,7 +717,16 @@ impl Db {
             .map(|(k, (label, n, got, max))| ScoreLine { key: k, label, reviews: n, score_pct: review::criterion_pct(got, max) })
             .collect();
         criteria.sort_by(|a, b| a.score_pct.total_cmp(&b.score_pct));
+        let name_of = |m: i64| managers.get(&m).map(|e| e.0.clone()).unwrap_or_default();
+        let lines = |map: BTreeMap<(i64, String), (i64, i64)>| -> Vec<PeriodLine> {
+            map.into_iter()
+                .map(|((m, period), (n, sum))| PeriodLine { manager_id: m, manager_name: name_of(m), period, reviews: n, score_pct: avg(n, sum) })
+                .collect()
+        };
+        let (manager_weeks, manager_months) = (lines(by_week), lines(by_month));
         Ok(ReviewReport {
+            manager_weeks,
+            manager_months,
             from: from.into(),
             to: to.into(),
             managers: managers

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use poryadok_core::msg::{words, Common, ReviewMsg};
-use poryadok_store::reviews::{parse_week, week_key};
+use poryadok_store::reviews::parse_week;
 use serde_json::{json, Value};
 
 fn id_of(raw: &str) -> ApiResult<i64> {
@@ -51,11 +51,7 @@ pub async fn sample(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) 
     let body = if body.is_empty() { json!({}) } else { json_body(&body)? };
     let monday = match body.get("week").and_then(Value::as_str) {
         Some(w) => week_of(w, "week")?,
-        None => {
-            let today = poryadok_core::zone::local(&actor.ws.timezone, st.db.clock.now_ms()).date();
-            let this = parse_week(&week_key(today)).unwrap_or(today);
-            this - time::Duration::days(7)
-        }
+        None => poryadok_store::reviews::last_week(&actor.ws.timezone, st.db.clock.now_ms()),
     };
     Ok(Json(json!({"data": st.db.sample_week(&actor, monday).await?})))
 }
@@ -97,16 +93,33 @@ pub async fn resolve(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id):
     Ok(Json(json!({"data": st.db.resolve_review(&actor, id_of(&id)?, &json_body(&body)?).await?})))
 }
 
-/// `GET /api/v1/reviews/report?from=2026-W45&to=2026-W48` (default: the last four weeks).
-pub async fn report(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    let today = poryadok_core::zone::local(&actor.ws.timezone, st.db.clock.now_ms()).date();
-    let (mut from, mut to) = (week_key(today - time::Duration::days(28)), week_key(today));
+/// `GET /api/v1/reviews/report?from=2026-W45&to=2026-W48[&format=csv|xlsx]` (default: the last
+/// four weeks): JSON, or the report's tables as one CSV or a workbook of one sheet per table.
+pub async fn report(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (mut from, mut to, mut format) = (None, None, None);
     for (k, v) in pairs(q.as_deref()) {
         match k.as_str() {
-            "from" => from = week_key(week_of(&v, "from")?),
-            "to" => to = week_key(week_of(&v, "to")?),
-            other => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["from", "to"]) })),
+            "from" => from = Some(v),
+            "to" => to = Some(v),
+            "format" if ["json", "csv", "xlsx"].contains(&v.as_str()) => format = Some(v),
+            "format" => return Err(ApiError::invalid("format", Common::OneOf { list: words(["json", "csv", "xlsx"]) })),
+            other => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["from", "to", "format"]) })),
         }
     }
-    Ok(Json(json!({"data": st.db.review_report(&actor, &from, &to).await?})))
+    let (from, to) = crate::ui::reviews::period_of(&actor.ws.timezone, st.db.clock.now_ms(), from.as_deref(), to.as_deref())?;
+    let data = st.db.review_report(&actor, &from, &to).await?;
+    let t = crate::ui::i18n::T::new(actor.ws_lang());
+    Ok(match format.as_deref() {
+        Some("csv") => crate::ui::kit::download(
+            crate::ui::reviews::report_csv(&data, &t).into_bytes(),
+            "text/csv; charset=utf-8",
+            &format!("call-reviews-{from}.csv"),
+        ),
+        Some("xlsx") => {
+            let bytes = crate::ui::reviews::report_xlsx(&data, &t).map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(e.to_string())))?;
+            crate::ui::kit::download(bytes, crate::ui::reviews::XLSX, &format!("call-reviews-{from}.xlsx"))
+        }
+        _ => Json(json!({"data": data})).into_response(),
+    })
 }

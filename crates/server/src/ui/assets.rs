@@ -21,6 +21,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("form.css", "text/css; charset=utf-8", include_bytes!("../../assets/form.css")),
     ("form.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/form.js")),
     ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/files.js")),
+    ("reviews.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/reviews.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
 ];
 

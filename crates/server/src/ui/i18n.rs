@@ -46,6 +46,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("backup", include_str!("../../i18n/backup.ini")),
     ("imports", include_str!("../../i18n/imports.ini")),
     ("team", include_str!("../../i18n/team.ini")),
+    ("reviews", include_str!("../../i18n/reviews.ini")),
     ("files", include_str!("../../i18n/files.ini")),
     ("documents", include_str!("../../i18n/documents.ini")),
     ("documents_ui", include_str!("../../i18n/documents_ui.ini")),

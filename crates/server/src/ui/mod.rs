@@ -46,6 +46,7 @@ pub mod line_items;
 pub mod search;
 pub mod settings;
 pub mod spend;
+pub mod reviews;
 pub mod team;
 pub mod today;
 pub mod tokens;
@@ -92,6 +93,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(plans::routes())
         .merge(spend::routes())
         .merge(team::routes())
+        .merge(reviews::routes())
         .merge(imports::routes())
         .merge(files::routes())
         .merge(documents::routes())
@@ -252,7 +254,7 @@ impl Ctx {
 
 /// The pages the top menu keeps under "More": used less often than a day's work, so the bar
 /// fits a 1280 px screen in either language.
-pub const NAV_MORE: &[&str] = &["invoices", "team", "quizzes", "regulation", "kb", "duplicates", "intake", "imports", "settings"];
+pub const NAV_MORE: &[&str] = &["invoices", "team", "reviews", "quizzes", "regulation", "kb", "duplicates", "intake", "imports", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;
