@@ -121,6 +121,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         calls: u64,
     },
+    /// The bonus report over `deals` deals won in one month (a third with a consultant), medians
+    /// (target/bench/bonus.json).
+    Bonus {
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
         #[arg(long, default_value_t = 10_000)]
@@ -156,6 +159,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
+        BenchCommand::Bonus { deals, iterations } => crate::bench_bonus::run(db, deals, iterations).await?,
         BenchCommand::Calendar { tasks, iterations } => crate::bench_calendar::run(db, tasks, iterations).await?,
         BenchCommand::Routing { clients, iterations } => crate::bench_team::routing(db, clients, iterations).await?,
         BenchCommand::Sampling { calls } => crate::bench_team::sampling(db, calls).await?,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 mod assistant;
 mod backup;
 mod bench;
+mod bench_bonus;
 mod bench_assistants;
 mod bench_audit;
 mod bench_backup;
@@ -29,6 +30,7 @@ mod bench_reports;
 mod bench_search;
 mod bench_team;
 mod bench_ui;
+mod bonus;
 mod calls;
 mod channels;
 mod documents;
@@ -265,6 +267,9 @@ enum Command {
         #[command(subcommand)]
         command: regulation::RegulationCommand,
     },
+    /// The bonus split by role: each user's bonus over a period, for payroll (docs/TEAM.md).
+    Bonus {
+        command: bonus::BonusCommand,
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
         #[command(subcommand)]
@@ -506,6 +511,8 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             r
         }
+        Command::Bonus { command } => {
+            let r = bonus::run(&db, command).await;
         Command::Plans { command } => {
             let db = cli.db.open().await?;
             let r = plans::run(&db, command).await;

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod assistants;
 pub mod audit;
 pub mod backup;
+pub mod bonus;
 pub mod board;
 pub mod card;
 pub mod channels;
@@ -93,6 +94,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(plans::routes())
         .merge(spend::routes())
         .merge(team::routes())
+        .merge(bonus::routes())
         .merge(reviews::routes())
         .merge(imports::routes())
         .merge(files::routes())

@@ -196,6 +196,7 @@ fn tabs(t: &T) -> Vec<Tab> {
         .map(|n| Tab { href: format!("/reports/{n}"), label: t.t(&format!("reports.{n}.title")).to_string(), active: false })
         .collect();
     tabs.push(Tab { href: "/plans".into(), label: t.t("plans.title").to_string(), active: true });
+    tabs.push(Tab { href: "/bonus".into(), label: t.t("bonus.title").to_string(), active: false });
     tabs
 }
 

@@ -7,6 +7,7 @@ mod assistants;
 mod audit;
 mod auth;
 mod backup;
+mod bonus;
 mod browser;
 mod browser_dashboard;
 mod browser_dates;

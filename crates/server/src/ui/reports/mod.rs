@@ -245,6 +245,7 @@ async fn report_page(State(st): State<AppState>, ui: Ui, Path(name): Path<String
         })
         .collect();
     tabs.push(Tab { href: "/plans".into(), label: ui.t.t("plans.title").to_string(), active: false });
+    tabs.push(Tab { href: "/bonus".into(), label: ui.t.t("bonus.title").to_string(), active: false });
     let title = ui.t.t(&format!("reports.{name}.title")).to_string();
     Ok(render_status(status, &ReportPage { ctx: ui.ctx("reports", title), t: ui.t, tabs, f, v }))
 }
