@@ -124,6 +124,11 @@ pub enum BenchCommand {
     /// The bonus report over `deals` deals won in one month (a third with a consultant), medians
     /// (target/bench/bonus.json).
     Bonus {
+        #[arg(long, default_value_t = 100_000)]
+        deals: u64,
+        #[arg(long, default_value_t = 5)]
+        iterations: usize,
+    },
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
         #[arg(long, default_value_t = 10_000)]

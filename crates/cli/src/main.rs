@@ -269,7 +269,9 @@ enum Command {
     },
     /// The bonus split by role: each user's bonus over a period, for payroll (docs/TEAM.md).
     Bonus {
+        #[command(subcommand)]
         command: bonus::BonusCommand,
+    },
     /// Sales plans: import a plan sheet (CSV or XLSX), list a period's plans.
     Plans {
         #[command(subcommand)]
@@ -512,7 +514,11 @@ async fn run(cli: Cli) -> Result<()> {
             r
         }
         Command::Bonus { command } => {
+            let db = cli.db.open().await?;
             let r = bonus::run(&db, command).await;
+            db.close().await;
+            r
+        }
         Command::Plans { command } => {
             let db = cli.db.open().await?;
             let r = plans::run(&db, command).await;
