@@ -97,6 +97,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Documents from the built-in invoice template for one deal with `lines` line items
+    /// (`rounds` × `count`, DOCX without PDF), then `pdfs` LibreOffice conversions when it can
+    /// be started; documents/s (target/bench/documents.json).
+    Documents {
+        #[arg(long, default_value_t = 50)]
+        count: u64,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        #[arg(long, default_value_t = 20)]
+        lines: u64,
+        #[arg(long, default_value_t = 5)]
+        pdfs: usize,
+    },
     /// Each assistant's dry run and real run over the first workspace (invoices made from its
     /// won deals, last activity backfilled first).
     Assistants,
@@ -128,6 +141,14 @@ pub enum BenchCommand {
         deals: u64,
         #[arg(long, default_value_t = 5)]
         iterations: usize,
+    },
+    /// Outgoing messages per second through the job engine to a local HTTP sink (SMS gateway),
+    /// medians of `rounds` (target/bench/messages.json).
+    Messages {
+        #[arg(long, default_value_t = 1_000)]
+        count: u64,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
     },
     /// The job engine: jobs run per second by one worker, and how late a due job starts.
     Jobs {
@@ -165,6 +186,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ui { iterations } => crate::bench_ui::run(db, iterations).await?,
         BenchCommand::Jobs { count, timed } => crate::bench_jobs::run(db, count, timed).await?,
         BenchCommand::Bonus { deals, iterations } => crate::bench_bonus::run(db, deals, iterations).await?,
+        BenchCommand::Messages { count, rounds } => crate::bench_messages::run(db, count, rounds).await?,
         BenchCommand::Calendar { tasks, iterations } => crate::bench_calendar::run(db, tasks, iterations).await?,
         BenchCommand::Routing { clients, iterations } => crate::bench_team::routing(db, clients, iterations).await?,
         BenchCommand::Sampling { calls } => crate::bench_team::sampling(db, calls).await?,
@@ -179,6 +201,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Import { rows } => crate::bench_import::run(db, rows).await?,
         BenchCommand::Backup { copy_to } => crate::bench_backup::run(db, copy_to).await?,
         BenchCommand::Files { count, size_kib, concurrency } => crate::bench_files::run(db, count, size_kib, concurrency).await?,
+        BenchCommand::Documents { count, rounds, lines, pdfs } => crate::bench_documents::run(db, count, rounds, lines, pdfs).await?,
         BenchCommand::Generate { deals, seed } => {
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             let secs = report.elapsed.as_secs_f64();

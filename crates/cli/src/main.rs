@@ -20,11 +20,13 @@ mod bench_audit;
 mod bench_backup;
 mod bench_calendar;
 mod bench_dashboard;
+mod bench_documents;
 mod bench_files;
 mod bench_import;
 mod bench_jobs;
 mod bench_lists;
 mod bench_marketing;
+mod bench_messages;
 mod bench_regulation;
 mod bench_reports;
 mod bench_search;
@@ -553,6 +555,7 @@ async fn run(cli: Cli) -> Result<()> {
             let db = cli.db.open().await?;
             let report = db.generate_demo(&DemoOptions { deals, seed }).await?;
             db.apply_demo_process(report.workspace_id).await?;
+            poryadok_server::docx_builtin::install_in(&db, report.workspace_id).await?;
             db.analyze().await?;
             let secs = report.elapsed.as_secs_f64().max(1e-9);
             println!(
@@ -742,6 +745,7 @@ async fn serve(
             println!("filling the empty database with the demo workspace ({demo_deals} deals)…");
             let report = db.generate_demo(&DemoOptions { deals: demo_deals, seed: 1 }).await?;
             db.apply_demo_process(report.workspace_id).await?;
+            poryadok_server::docx_builtin::install_in(&db, report.workspace_id).await?;
             db.analyze().await?;
             print_logins(&report.users);
         } else {

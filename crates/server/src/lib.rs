@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod calendar_feed;
 pub mod channels;
+pub mod click_to_call;
 pub mod digest;
 pub mod documents;
 pub mod docx;
@@ -253,6 +254,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deals/{id}/touches", get(intake::touches))
         .route("/api/v1/{entity}/{id}/messages", get(intake::messages).post(channels::reply))
         .route("/api/v1/{entity}/{id}/reply_channels", get(channels::reply_channels))
+        .route("/api/v1/client_notifications", get(api::client_notify::get_settings).put(api::client_notify::put_settings))
+        .route("/api/v1/me/smtp", get(api::client_notify::get_own_smtp).put(api::client_notify::put_own_smtp))
+        .route("/api/v1/{entity}/{id}/call", post(click_to_call::call_api))
         .route("/api/v1/whatsapp_gateway", get(channels::get_whatsapp_gateway).put(channels::put_whatsapp_gateway))
         .route("/api/v1/products", get(api::documents::list_products).post(api::documents::create_product))
         .route(

@@ -11,9 +11,12 @@ pub mod bonus;
 pub mod bulk;
 pub mod calendar_feed;
 pub mod channels;
+pub mod client_notify;
+pub mod click_to_call;
 mod db;
 pub mod demo;
 pub mod documents;
+pub mod documents_demo;
 pub mod dump;
 
 pub mod error;
@@ -33,6 +36,7 @@ pub mod merge;
 mod migration;
 pub mod not_lead;
 pub mod notifications;
+pub mod own_smtp;
 
 pub mod participants;
 pub mod plans;

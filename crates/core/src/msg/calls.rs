@@ -15,9 +15,6 @@ catalogue! {
             en "this card has no phone number to call", ru "на карточке нет номера телефона, на который можно позвонить";
         PhoneNotOnCard { phone: String } = "phone_not_on_card",
             en "{phone} is not a phone of this card", ru "{phone} — не номер с этой карточки";
-        AmbiguousSource { sources: Vec<String> } = "ambiguous_callback_source",
-            en "more than one telephony source can call ({sources}); name one with source_id",
-            ru "звонить могут несколько источников телефонии ({sources}); укажите source_id";
         NotCallbackSource {} = "not_callback_source",
             en "that source is not a telephony source with a click-to-call request", ru "у этого источника нет запроса обратного звонка";
         // The provider's answer.

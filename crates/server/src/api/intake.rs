@@ -70,7 +70,17 @@ pub async fn rotate_secret(State(st): State<AppState>, Auth(actor): Auth, ApiPat
 pub async fn presets(Auth(_actor): Auth) -> Json<Value> {
     let presets: Map<String, Value> =
         CALL_PRESETS.iter().map(|p| ((*p).to_string(), json!(preset_mapping(p).unwrap_or_default()))).collect();
-    Json(json!({"data": {"presets": presets, "call_fields": CALL_FIELDS}}))
+    let meeting_presets: Map<String, Value> = poryadok_core::meetings::MEETING_PRESETS
+        .iter()
+        .map(|p| ((*p).to_string(), json!(poryadok_core::meetings::preset_mapping(p).unwrap_or_default())))
+        .collect();
+    Json(json!({"data": {
+        "presets": presets,
+        "call_fields": CALL_FIELDS,
+        "meeting_presets": meeting_presets,
+        "meeting_fields": poryadok_core::meetings::MEETING_FIELDS,
+        "callback_placeholders": poryadok_core::template::CALLBACK_PLACEHOLDERS,
+    }}))
 }
 
 #[derive(Deserialize)]

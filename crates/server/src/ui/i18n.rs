@@ -24,6 +24,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("messages", include_str!("../../i18n/messages.ini")),
     ("board", include_str!("../../i18n/board.ini")),
     ("card", include_str!("../../i18n/card.ini")),
+    ("client_notify", include_str!("../../i18n/client_notify.ini")),
     ("lists", include_str!("../../i18n/lists.ini")),
     ("today", include_str!("../../i18n/today.ini")),
     ("settings", include_str!("../../i18n/settings.ini")),
@@ -55,6 +56,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("regulation_file", include_str!("../../i18n/regulation_file.ini")),
     ("kb", include_str!("../../i18n/kb.ini")),
     ("bonus", include_str!("../../i18n/bonus.ini")),
+    ("calls", include_str!("../../i18n/calls.ini")),
 ];
 
 type Catalogue = HashMap<&'static str, [Option<&'static str>; 2]>;

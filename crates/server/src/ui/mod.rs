@@ -15,11 +15,13 @@ pub mod audit;
 pub mod backup;
 pub mod bonus;
 pub mod board;
+pub mod call;
 pub mod card;
 pub mod channels;
 pub mod dashboard;
 pub mod documents;
 pub mod duplicates;
+pub mod client_notify;
 pub mod files;
 pub mod filter_fields;
 pub mod format;
@@ -75,6 +77,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(login::signed_in_routes())
         .merge(board::routes())
         .merge(card::routes())
+        .merge(call::routes())
         .merge(lists::routes())
         .merge(list_tools::routes())
         .merge(live::routes())
@@ -100,6 +103,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(files::routes())
         .merge(documents::routes())
         .merge(requisites::routes())
+        .merge(client_notify::routes())
         .merge(products::routes())
         .merge(doc_settings::routes())
         .merge(line_items::routes())

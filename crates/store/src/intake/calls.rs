@@ -13,6 +13,7 @@ use poryadok_core::error::FieldError;
 use poryadok_core::intake::{self as read, display_phone, CallEvent, CallMapping, Words};
 use poryadok_core::msg::{IntakeMsg, Msg, TeamMsg};
 use poryadok_core::schema::Entity;
+use poryadok_core::template::{SmsGateway, CALLBACK_SPEC};
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Query};
@@ -45,7 +46,23 @@ pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
         }
     }
     mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.msg))?;
+    // The click-to-call request: the gateways' template with the call's placeholders.
+    match c.get("callback") {
+        None => {}
+        Some(Json::Null) => {
+            c.remove("callback");
+        }
+        Some(v) => {
+            let g = SmsGateway::parse_as(&CALLBACK_SPEC, v, None)?;
+            c.insert("callback".into(), g.to_json());
+        }
+    }
     Ok(())
+}
+
+/// A telephony source's click-to-call request, when it has one.
+pub(crate) fn callback_of(config: &Json) -> Option<SmsGateway> {
+    SmsGateway::parse_as(&CALLBACK_SPEC, config.get("callback")?, None).ok()
 }
 
 /// The provider's call id in a body, when the mapping finds one, as the event's key.
@@ -156,6 +173,11 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         result["route_reason"] = json!(Msg::from(r.reason).code());
         route_to = r.user_id.or(owner);
     }
+    if not_lead.is_none() {
+        let outcome = if call.is_missed() { poryadok_core::domain::CallOutcome::Missed } else { call.outcome };
+        crate::client_notify::after_call(conn, ctx.db.backend, ctx.actor.ws_id(), (call_row.id(), deal, person), outcome, ctx.received_at)
+            .await?;
+    }
     if let Some(reason) = not_lead {
         result["not_lead"] = json!(reason);
     } else if call.is_missed() {
@@ -244,6 +266,12 @@ async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &Cal
         "deal_id": row.get("deal_id").as_int(),
         "person_id": row.get("person_id").as_int(),
     });
+    let was_answered = old.get("call_outcome").as_text() == Some(poryadok_core::domain::CallOutcome::Answered.as_str());
+    if let (true, false, Some(person)) = (answered, was_answered, row.get("person_id").as_int()) {
+        let deal = row.get("deal_id").as_int();
+        crate::client_notify::after_call(conn, ctx.db.backend, ctx.actor.ws_id(), (row.id(), deal, person), call.outcome, ctx.received_at)
+            .await?;
+    }
     if let (true, Some(task)) = (answered, known.callback_task_id) {
         let open = ctx
             .db

@@ -15,6 +15,7 @@ pub(crate) mod calls;
 pub(crate) mod client;
 mod demo;
 pub mod forms;
+pub(crate) mod meetings;
 pub(crate) mod messages;
 
 use crate::error::{Result, StoreError};
@@ -37,7 +38,7 @@ use sha2::{Digest, Sha256};
 pub const EVENT_JOB: &str = "intake_event";
 /// The recurring job that polls an e-mail source's IMAP mailbox.
 pub const IMAP_JOB: &str = "imap_poll";
-pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email", "whatsapp"];
+pub const SOURCE_KINDS: &[&str] = &["telephony", "form", "telegram", "email", "whatsapp", "meetings"];
 pub const EVENT_STATUSES: &[&str] = &["pending", "processed", "failed", "rejected"];
 /// Unique-key clashes between concurrent first contacts are settled by running again.
 const CLASH_RETRIES: usize = 3;
@@ -94,6 +95,11 @@ fn redact_config(config: &Json) -> Json {
     if let Some(imap) = c.get_mut("imap").and_then(Json::as_object_mut) {
         if imap.contains_key("password") {
             imap.insert("password".into(), Json::String("***".into()));
+        }
+    }
+    if let Some(h) = c.pointer_mut("/callback/headers").and_then(Json::as_object_mut) {
+        for v in h.values_mut() {
+            *v = Json::String(poryadok_core::template::MASK.into());
         }
     }
     if let Some(obj) = c.as_object_mut() {
@@ -629,6 +635,10 @@ impl Db {
                 Ok(m) => (m.external_id, Ok(())),
                 Err(e) => (None, Err(e)),
             },
+            "meetings" => match meetings::read(&ctx, body) {
+                Ok(m) => (Some(meetings::event_key(&m)), Ok(())),
+                Err(e) => (None, Err(e)),
+            },
             "email" => match messages::read_email(body) {
                 Ok(m) => (m.external_id, Ok(())),
                 Err(e) => (None, Err(e)),
@@ -849,6 +859,7 @@ impl Db {
             "telephony" => calls::read(&ctx, &body, content_type.as_deref()).map(Intent::Call),
             "telegram" => messages::read_telegram(&body).map(Intent::Message),
             "whatsapp" => messages::read_whatsapp(&body).map(Intent::Message),
+            "meetings" => meetings::read(&ctx, &body).map(Intent::Meeting),
             "email" => messages::read_email(&body).map(Intent::Message),
             "form" => forms::read(&ctx, &body).await?.map(Intent::Form),
             other => Err(FieldError::new("source", IntakeMsg::NoIntakeFor { kind: other.to_string() })),
@@ -902,6 +913,7 @@ impl Db {
             Intent::Call(call) => calls::apply(ctx, &tx, call).await?,
             Intent::Message(m) => messages::apply(ctx, &tx, m).await?,
             Intent::Form(lead) => forms::apply(ctx, &tx, lead).await?,
+            Intent::Meeting(m) => meetings::apply(ctx, &tx, m).await?,
         };
         let q = Query::update()
             .table(col("inbound_events"))
@@ -938,6 +950,7 @@ impl Db {
         client::check_routing(self, actor, &mut out).await?;
         match kind {
             "telephony" => calls::check_config(&mut out)?,
+            "meetings" => meetings::check_config(&mut out)?,
             "email" => messages::check_email_config(&mut out)?,
             "form" => forms::check_config(self, actor, &mut out).await?,
             _ => {}
@@ -951,6 +964,7 @@ pub(crate) enum Intent {
     Call(poryadok_core::intake::CallEvent),
     Message(messages::InboundMessage),
     Form(forms::FormLead),
+    Meeting(poryadok_core::meetings::MeetingEvent),
 }
 
 /// An arrival as the row's status, error and field.
@@ -1067,6 +1081,18 @@ fn keep_secret_fields(new: &mut Json, old: &Json) {
     if let (Some(imap), Some(old_pw)) = (new.get_mut("imap").and_then(Json::as_object_mut), old.pointer("/imap/password")) {
         if imap.get("password").and_then(Json::as_str).is_none_or(|p| p == "***") {
             imap.insert("password".into(), old_pw.clone());
+        }
+    }
+    // A click-to-call request's header shown masked and sent back unchanged is kept.
+    if let (Some(h), Some(old_h)) =
+        (new.pointer_mut("/callback/headers").and_then(Json::as_object_mut), old.pointer("/callback/headers").and_then(Json::as_object))
+    {
+        for (name, v) in h.iter_mut() {
+            if v.as_str() == Some(poryadok_core::template::MASK) {
+                if let Some(o) = old_h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, o)| o) {
+                    *v = o.clone();
+                }
+            }
         }
     }
     // A Telegram bot's token shown masked and sent back unchanged is kept.

@@ -21,6 +21,33 @@ pub struct TaskMark {
     pub back: String,
 }
 
+/// A recording on the timeline: a call's audio plays in place; a meeting's recording is a link
+/// to where the meeting service plays it. Only http(s) addresses are shown.
+pub enum Recording {
+    Audio(String),
+    Link(String),
+}
+
+impl Recording {
+    /// `url` as a recording of an activity of type `ty`, when it is an http(s) address.
+    pub fn of(ty: &str, url: &str) -> Option<Recording> {
+        let url = poryadok_core::meetings::web_link(url)?;
+        Some(if ty == ActivityType::Meeting.as_str() { Recording::Link(url) } else { Recording::Audio(url) })
+    }
+    pub fn audio(&self) -> Option<&str> {
+        match self {
+            Recording::Audio(u) => Some(u),
+            Recording::Link(_) => None,
+        }
+    }
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            Recording::Link(u) => Some(u),
+            Recording::Audio(_) => None,
+        }
+    }
+}
+
 pub struct Entry {
     pub dom_id: String,
     pub icon: &'static str,
@@ -31,7 +58,7 @@ pub struct Entry {
     pub changes: Vec<Change>,
     pub body: Option<String>,
     pub meta: Vec<String>,
-    pub recording: Option<String>,
+    pub recording: Option<Recording>,
     pub task: Option<TaskMark>,
     /// On a person's or organization's card: the deal the item belongs to.
     pub deal: Option<(String, String)>,
@@ -204,7 +231,7 @@ pub(super) fn activity_entry(show: &Show<'_>, place: &Place<'_>, r: &Row, now: i
         changes: Vec::new(),
         body: (!desc.is_empty()).then_some(desc),
         meta,
-        recording: r.get("recording_url").as_text().map(str::to_string),
+        recording: r.get("recording_url").as_text().and_then(|u| Recording::of(&ty, u)),
         task: Some(TaskMark { id: r.id(), done, overdue: !done && due.is_some_and(|d| d < now), back: place.card.clone() }),
         deal: place.deal_link(t, r),
     }
@@ -235,6 +262,12 @@ pub(super) fn message_entry(show: &Show<'_>, place: &Place<'_>, m: &Message) -> 
             _ => "timeline.msg.retrying",
         };
         meta.push(t.fmt(key, [("why", why.as_str())].as_slice()));
+        if let (Some(at), "queued") = (m.not_before, state) {
+            meta.push(t.fmt("timeline.msg.scheduled", [("at", show.fmt.datetime(at).as_str())].as_slice()));
+        }
+    }
+    if !m.attachments.is_empty() {
+        meta.push(t.fmt("timeline.msg.files", [("files", m.attachments.join(", ").as_str())].as_slice()));
     }
     Entry {
         dom_id: format!("tl-message-{}", m.id),

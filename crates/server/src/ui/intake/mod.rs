@@ -46,8 +46,8 @@ const FAILED_SHOWN: u64 = 100;
 /// Enough rows for the pipelines, stages and users a routing form offers.
 const ALL: &str = "500";
 /// The config keys the source page edits; every other key is kept as stored.
-const EDITED_KEYS: [&str; 9] =
-    ["pipeline_id", "stage_id", "owner_id", "pool", "callback_minutes", "preset", "mapping", "imap", "bot_token"];
+const EDITED_KEYS: [&str; 10] =
+    ["pipeline_id", "stage_id", "owner_id", "pool", "callback_minutes", "preset", "mapping", "imap", "bot_token", "callback"];
 /// The fields of the IMAP block, each an input named `imap_<field>`.
 const IMAP_FIELDS: [&str; 7] = ["host", "port", "security", "username", "password", "mailbox", "every_minutes"];
 const SECURITIES: [&str; 3] = ["tls", "starttls", "plain"];
@@ -94,6 +94,7 @@ fn kind_label(t: &T, kind: &str) -> &'static str {
         "telegram" => t.t("intake.kind.telegram"),
         "email" => t.t("intake.kind.email"),
         "whatsapp" => t.t("intake.kind.whatsapp"),
+        "meetings" => t.t("intake.kind.meetings"),
         _ => t.t("intake.kind.other"),
     }
 }

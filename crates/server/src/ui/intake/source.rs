@@ -43,6 +43,74 @@ pub struct SourceEdit {
     pub imap: HashMap<String, String>,
     /// A Telegram bot's token, for replies through it; `***` when one is stored.
     pub bot_token: String,
+    /// Telephony: the click-to-call request (the gateways' template); header values `***`.
+    pub callback: CallbackEdit,
+}
+
+/// The click-to-call request's inputs: empty URL means none.
+#[derive(Default)]
+pub struct CallbackEdit {
+    pub url: String,
+    pub method: String,
+    pub content_type: String,
+    /// `Name: value` per line.
+    pub headers: String,
+    pub body: String,
+}
+
+impl CallbackEdit {
+    fn of_config(c: &Json) -> CallbackEdit {
+        let Some(cb) = c.get("callback") else { return CallbackEdit::default() };
+        let headers = cb
+            .get("headers")
+            .and_then(Json::as_object)
+            .map(|h| h.keys().map(|k| format!("{k}: {}", poryadok_core::template::MASK)).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default();
+        CallbackEdit {
+            url: config_text(cb, "url"),
+            method: config_text(cb, "method"),
+            content_type: config_text(cb, "content_type"),
+            headers,
+            body: config_text(cb, "body"),
+        }
+    }
+
+    fn of_form(f: &Fields) -> CallbackEdit {
+        CallbackEdit {
+            url: f.get("callback_url").trim().to_string(),
+            method: f.get("callback_method").trim().to_string(),
+            content_type: f.get("callback_content_type").trim().to_string(),
+            headers: f.get("callback_headers").to_string(),
+            body: f.get("callback_body").to_string(),
+        }
+    }
+
+    /// The request as the store takes it; none when the URL is empty.
+    fn to_config(&self) -> Option<Json> {
+        if self.url.is_empty() {
+            return None;
+        }
+        let headers: Map<String, Json> = self
+            .headers
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), json!(v.trim())))
+            .filter(|(n, _)| !n.is_empty())
+            .collect();
+        let mut cb = Map::new();
+        cb.insert("url".into(), json!(self.url));
+        cb.insert("method".into(), json!(if self.method.is_empty() { "POST" } else { self.method.as_str() }));
+        if !self.content_type.is_empty() {
+            cb.insert("content_type".into(), json!(self.content_type));
+        }
+        if !headers.is_empty() {
+            cb.insert("headers".into(), Json::Object(headers));
+        }
+        if !self.body.trim().is_empty() {
+            cb.insert("body".into(), json!(self.body.trim()));
+        }
+        Some(Json::Object(cb))
+    }
 }
 
 impl SourceEdit {
@@ -101,6 +169,7 @@ pub(super) fn edit_of_source(s: &Source) -> SourceEdit {
         preset,
         imap,
         bot_token: if config_text(c, "bot_token").is_empty() { String::new() } else { "***".into() },
+        callback: CallbackEdit::of_config(c),
     }
 }
 
@@ -125,6 +194,7 @@ pub(super) fn edit_of_form(s: &Source, f: &Fields) -> SourceEdit {
         preset,
         imap: IMAP_FIELDS.iter().map(|x| format!("imap_{x}")).map(|k| (k.clone(), f.get(&k).to_string())).collect(),
         bot_token: f.get("bot_token").trim().to_string(),
+        callback: CallbackEdit::of_form(f),
     }
 }
 
@@ -152,6 +222,16 @@ pub(super) fn config_of(e: &SourceEdit, stored: &Json) -> Json {
                 e.mapping.iter().filter(|r| !r.value.is_empty()).map(|r| (r.field.to_string(), json!(r.value))).collect();
             if !mapping.is_empty() {
                 c.insert("mapping".into(), Json::Object(mapping));
+            }
+            if let Some(cb) = e.callback.to_config() {
+                c.insert("callback".into(), cb);
+            }
+        }
+        "meetings" => {
+            c.insert("preset".into(), json!(e.preset));
+            // The mapping is set through the API; the page keeps it.
+            if let Some(m) = stored.get("mapping") {
+                c.insert("mapping".into(), m.clone());
             }
         }
         "email" => c.extend(imap_config(e).map(|imap| ("imap".to_string(), imap))),
@@ -227,6 +307,10 @@ pub struct SourceView {
     pub relative: bool,
     pub routing: Routing,
     pub presets: Vec<Opt>,
+    /// A meetings source's presets.
+    pub meeting_presets: Vec<Opt>,
+    /// The click-to-call request's placeholders, for the hint.
+    pub callback_placeholders: String,
     pub securities: &'static [&'static str],
     pub imap_fields: &'static [&'static str],
     /// A web form's config as stored, for reading (its fields are edited elsewhere).
@@ -251,7 +335,8 @@ impl SourceView {
     pub fn summary(&self, t: &T) -> Option<String> {
         let (field, message) = self.error.as_ref()?;
         let routing = ["name", "pipeline_id", "stage_id", "owner_id", "pool", "callback_minutes", "preset"];
-        let inline = routing.contains(&field.as_str()) || field.starts_with("map_") || field.starts_with("imap_");
+        let inline =
+            routing.contains(&field.as_str()) || field.starts_with("map_") || field.starts_with("imap_") || field.starts_with("callback_");
         Some(if inline { t.t("intake.see_field").to_string() } else { t.fmt("intake.not_saved", &[("why", message.as_str())]) })
     }
 
@@ -277,7 +362,13 @@ impl SourceView {
 pub(super) fn input_of(field: &str) -> String {
     let f = field.strip_prefix("config.").unwrap_or(field);
     let f = if f.starts_with("pool.") { "pool" } else { f };
-    f.replace("imap.", "imap_").replace("mapping.", "map_")
+    let f = f.replace("imap.", "imap_").replace("mapping.", "map_").replace("callback.", "callback_");
+    // A header's own error shows under the headers.
+    match f.strip_prefix("callback_headers.") {
+        Some(_) => "callback_headers".to_string(),
+        None if f == "callback" => "callback_url".to_string(),
+        None => f,
+    }
 }
 
 #[derive(Template)]
@@ -324,6 +415,15 @@ pub(super) async fn source_view(
         relative: st.public_url.is_none(),
         routing: load_routing(st, ui).await?,
         presets: CALL_PRESETS.iter().map(|p| Opt { value: (*p).to_string(), label: preset_label(&ui.t, p) }).collect(),
+        meeting_presets: poryadok_core::meetings::MEETING_PRESETS
+            .iter()
+            .map(|p| Opt { value: (*p).to_string(), label: preset_label(&ui.t, p) })
+            .collect(),
+        callback_placeholders: poryadok_core::template::CALLBACK_PLACEHOLDERS
+            .iter()
+            .map(|p| format!("{{{p}}}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         securities: &SECURITIES,
         imap_fields: &IMAP_FIELDS,
         form_config: serde_json::to_string_pretty(&s.to_json(false)["config"]).unwrap_or_default(),
@@ -339,6 +439,7 @@ pub(super) fn preset_label(t: &T, preset: &str) -> String {
         "generic" => t.t("intake.preset.generic").to_string(),
         "ringostat" => "Ringostat".to_string(),
         "retailcrm" => "retailCRM".to_string(),
+        "zoom" => "Zoom".to_string(),
         other => other.to_string(),
     }
 }
