@@ -178,8 +178,28 @@ async fn send_message(ctx: &JobContext<'_>, ws: i64, m: &OutboundMessage) -> Res
     let failed = |why: String| Msg::from(ChannelMsg::SendFailed { why: clipped(&why, WHY_SHOWN) });
     match m.channel.as_str() {
         "email" => {
-            let smtp = ctx.smtp.ok_or(ChannelMsg::NoSmtp {})?;
-            smtp.send_in_thread(&m.recipient, m.subject.as_deref().unwrap_or(""), &m.body, &m.thread).await.map_err(failed)
+            let mut files = Vec::new();
+            for f in ctx.db.attachment_files(ws, &m.attachments).await.map_err(|e| failed(e.to_string()))? {
+                let bytes = ctx.files.blobs.get(&f.sha256).await.map_err(|e| failed(e.to_string()))?;
+                files.push(crate::mail::MailFile { name: f.name, content_type: f.content_type, bytes });
+            }
+            // The writer's own mail account when they set one, else the workspace's.
+            let own = match m.user_id {
+                Some(u) => ctx.db.own_smtp_for(ws, u).await.map_err(|e| failed(e.to_string()))?,
+                None => None,
+            };
+            let subject = m.subject.as_deref().unwrap_or("");
+            match own {
+                Some(account) => {
+                    let name = ctx.db.user_name(ws, m.user_id.unwrap_or_default()).await.unwrap_or_default();
+                    let smtp = crate::mail::SmtpConfig::for_account(&account, &name).map_err(failed)?;
+                    smtp.send_in_thread(&m.recipient, subject, &m.body, &m.thread, files).await.map_err(failed)
+                }
+                None => {
+                    let smtp = ctx.smtp.ok_or(ChannelMsg::NoSmtp {})?;
+                    smtp.send_in_thread(&m.recipient, subject, &m.body, &m.thread, files).await.map_err(failed)
+                }
+            }
         }
         "telegram" => {
             let (Some(source), Some(chat)) = (m.thread.source_id, m.thread.chat_id.as_deref()) else {

@@ -6,16 +6,25 @@
 //! the job, which the queue retries with a back-off and finally shows as failed.
 use crate::worker::JobContext;
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use poryadok_store::channels::replies::Thread;
 use poryadok_store::jobs::Job;
 use poryadok_store::notifications::EmailCopy;
+use poryadok_store::own_smtp::OwnSmtp;
 use serde_json::Value as Json;
 use std::time::Duration;
 
 /// A mail server that does not answer within this time counts as a failed attempt.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A file to attach to a letter.
+pub struct MailFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
 /// How to reach the mail server and whom mail comes from.
 #[derive(Clone)]
@@ -86,10 +95,33 @@ impl SmtpConfig {
         self.deliver(message).await
     }
 
+    /// A user's own mail account ([`OwnSmtp`]): their letters go through it, from their address
+    /// (named as the user).
+    pub fn for_account(account: &OwnSmtp, name: &str) -> Result<SmtpConfig, String> {
+        let shown =
+            format!("smtp://{}{}:{}", account.login.as_deref().map(|l| format!("{l}@")).unwrap_or_default(), account.host, account.port);
+        let builder = match account.tls.as_str() {
+            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&account.host).map_err(|e| format!("SMTP {shown}: {e}"))?,
+            "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&account.host).map_err(|e| format!("SMTP {shown}: {e}"))?,
+            _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&account.host),
+        };
+        let mut builder = builder.port(account.port).timeout(Some(SMTP_TIMEOUT));
+        if let Some(login) = &account.login {
+            builder = builder.credentials(Credentials::new(login.clone(), account.password.clone().unwrap_or_default()));
+        }
+        let address = account.from.as_deref().or(account.login.as_deref()).unwrap_or_default();
+        let from = Mailbox::new(
+            Some(name.to_string()).filter(|n| !n.is_empty()),
+            address.parse().map_err(|e| format!("SMTP sender '{address}': {e}"))?,
+        );
+        Ok(SmtpConfig { shown, from, public_url: None, transport: builder.build() })
+    }
+
     /// Sends a client a reply written on their card: plain text, with its own Message-ID and, when
     /// it answers a letter of theirs, `In-Reply-To` and `References`, so their mail program shows
-    /// it in the conversation and their answer comes back to the card.
-    pub async fn send_in_thread(&self, to: &str, subject: &str, text: &str, thread: &Thread) -> Result<(), String> {
+    /// it in the conversation and their answer comes back to the card. Files go as attachments
+    /// (a `multipart/mixed` letter: the text first, then each file with its name and type).
+    pub async fn send_in_thread(&self, to: &str, subject: &str, text: &str, thread: &Thread, files: Vec<MailFile>) -> Result<(), String> {
         let to = to.parse::<Mailbox>().map_err(|e| format!("recipient {to}: {e}"))?;
         let bracketed = |id: &str| format!("<{}>", id.trim_matches(['<', '>']));
         let mut builder =
@@ -100,10 +132,19 @@ impl SmtpConfig {
         if !thread.references.is_empty() {
             builder = builder.references(thread.references.iter().map(|r| bracketed(r)).collect::<Vec<_>>().join(" "));
         }
-        let message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(format!("{}\n", text.trim_end()))
-            .map_err(|e| format!("building the message: {e}"))?;
+        let body = format!("{}\n", text.trim_end());
+        let message = if files.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(body)
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
+            for f in files {
+                let ct = ContentType::parse(&f.content_type)
+                    .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
+                parts = parts.singlepart(Attachment::new(f.name).body(f.bytes, ct));
+            }
+            builder.multipart(parts)
+        }
+        .map_err(|e| format!("building the message: {e}"))?;
         self.deliver(message).await
     }
 

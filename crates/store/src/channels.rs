@@ -80,6 +80,40 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, Option<&str>, &str)] = &[
         None,
         "{company}: оплата счёта № {invoice} на {amount} просрочена на {days_overdue} дн. Просим оплатить. {manager}, {manager_phone}",
     ),
+    // Client notifications (crate::client_notify) and sending a document from the card.
+    ("stage_notice", "sms", None, "{company}: ваш заказ «{deal}» перешёл на этап «{stage}». Вопросы: {manager}, {manager_phone}"),
+    (
+        "stage_notice",
+        "email",
+        Some("Ваш заказ «{deal}»: этап «{stage}»"),
+        "Добрый день!\n\nВаш заказ «{deal}» перешёл на этап «{stage}».\n\nЕсли остались вопросы, ответьте на письмо или позвоните: \
+{manager}, {manager_phone}.\n\nС уважением,\n{company}",
+    ),
+    (
+        "missed_call_apology",
+        "sms",
+        None,
+        "{company}: извините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время. {manager}, {manager_phone}",
+    ),
+    (
+        "missed_call_apology",
+        "email",
+        Some("Мы пропустили ваш звонок"),
+        "Добрый день!\n\nИзвините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время.\n\n{manager}, {manager_phone}\n{company}",
+    ),
+    ("business_card", "sms", None, "{company}: спасибо за звонок! Ваш менеджер — {manager}, {manager_phone}"),
+    (
+        "business_card",
+        "email",
+        Some("Ваш менеджер в {company}"),
+        "Добрый день!\n\nСпасибо за звонок. Ваш менеджер — {manager}.\nТелефон: {manager_phone}\nПочта: {manager_email}\n\nС уважением,\n{company}",
+    ),
+    (
+        "document_send",
+        "email",
+        Some("Документы по заказу «{deal}»"),
+        "Добрый день!\n\nНаправляем документы по заказу «{deal}» во вложении.\n\nС уважением,\n{manager}, {manager_phone}\n{company}",
+    ),
 ];
 
 /// A message to a client, filled from the workspace's template `template_key` for `channel`.
@@ -140,6 +174,15 @@ pub struct OutboundMessage {
     /// How a reply from the card continues the conversation (none for other messages).
     #[serde(skip)]
     pub thread: replies::Thread,
+    /// Files sent with an e-mail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<replies::Attachment>,
+    /// It waits until then (a client notification in quiet hours).
+    #[serde(serialize_with = "crate::serde_time::opt_ms", skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Who wrote it (a reply from the card); their own mail account sends their e-mail.
+    #[serde(skip)]
+    pub user_id: Option<i64>,
 }
 
 /// How many messages are in each of [`MESSAGE_STATUSES`].
@@ -202,7 +245,7 @@ pub struct MessageQuery {
 }
 
 const TEMPLATE_COLUMNS: [&str; 7] = ["id", "key", "channel", "subject", "body", "created_at", "updated_at"];
-const MESSAGE_COLUMNS: [&str; 15] = [
+const MESSAGE_COLUMNS: [&str; 18] = [
     "id",
     "channel",
     "recipient",
@@ -218,6 +261,9 @@ const MESSAGE_COLUMNS: [&str; 15] = [
     "created_at",
     "sent_at",
     "thread",
+    "attachments",
+    "not_before",
+    "user_id",
 ];
 
 fn decode_template(r: &QueryResult) -> Result<MessageTemplate> {
@@ -255,6 +301,9 @@ fn decode_message(r: &QueryResult) -> Result<OutboundMessage> {
         created_at: r.try_get("", "created_at")?,
         sent_at: r.try_get("", "sent_at")?,
         thread: replies::Thread::read(r.try_get("", "thread")?),
+        attachments: r.try_get::<Option<String>>("", "attachments")?.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default(),
+        not_before: r.try_get("", "not_before")?,
+        user_id: r.try_get("", "user_id")?,
     })
 }
 
@@ -625,6 +674,23 @@ impl Db {
         enqueue_on(&tx, self.backend, &send_job(actor.ws_id(), id, now, Some(now)), now).await?;
         tx.commit().await?;
         self.outbound_message(actor, id).await
+    }
+
+    /// The files of an e-mail for its sending job (no user: the job names the workspace): each
+    /// file's row as it is now (a file removed from its card since is not sent).
+    pub async fn attachment_files(&self, ws: i64, attachments: &[replies::Attachment]) -> Result<Vec<crate::files::StoredFile>> {
+        let mut out = Vec::new();
+        let actor = self.system_actor(ws, poryadok_core::domain::Channel::System).await?;
+        for a in attachments {
+            match self.file(&actor, a.id).await {
+                Ok(f) => out.push(f),
+                Err(StoreError::NotFound) => {
+                    return Err(StoreError::invalid("file_ids", Common::NoSuchRecord { what: "file".into(), id: a.id }))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// A message for its sending job (no user: the job names the workspace).

@@ -512,6 +512,7 @@ pub(crate) async fn after_write(
     crate::activity_clock::after_record_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::search::after_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::stage_history::after_write(conn, backend, actor.ws_id(), row, old).await?;
+    crate::client_notify::after_write(conn, backend, actor.ws_id(), row, old).await?;
     if row.entity != Entity::Person {
         return Ok(());
     }

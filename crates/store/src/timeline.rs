@@ -89,6 +89,10 @@ pub struct Message {
     /// A reply written on the card: `queued`, `sent` or `failed`, and why it failed.
     pub delivery: Option<String>,
     pub delivery_failure: Box<crate::intake::Failure>,
+    /// The names of the files an outgoing e-mail carries.
+    pub attachments: Vec<String>,
+    /// A queued notification waits until then (the end of quiet hours).
+    pub not_before: Option<i64>,
 }
 
 /// An outgoing message's state, beside its conversation row.
@@ -96,6 +100,10 @@ const DELIVERY: &str =
     "(SELECT o.status FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
 const DELIVERY_ERROR: &str =
     "(SELECT o.error FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
+const DELIVERY_FILES: &str =
+    "(SELECT o.attachments FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
+const DELIVERY_NOT_BEFORE: &str =
+    "(SELECT o.not_before FROM outbound_messages o WHERE o.workspace_id = messages.workspace_id AND o.id = messages.outbound_id)";
 
 #[derive(Debug, Clone)]
 pub enum TimelineItem {
@@ -286,6 +294,8 @@ impl Db {
             .columns(["id", "channel", "direction", "person_id", "deal_id", "sender", "recipients", "subject", "body", "sent_at"].map(col))
             .expr_as(Expr::cust(DELIVERY), col("delivery"))
             .expr_as(Expr::cust(DELIVERY_ERROR), col("delivery_error"))
+            .expr_as(Expr::cust(DELIVERY_FILES), col("delivery_files"))
+            .expr_as(Expr::cust(DELIVERY_NOT_BEFORE), col("delivery_not_before"))
             .from(col("messages"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .and_where(cond)
@@ -306,6 +316,14 @@ impl Db {
                     sent_at: r.try_get("", "sent_at")?,
                     delivery: r.try_get("", "delivery")?,
                     delivery_failure: Box::new(crate::intake::Failure::read(r.try_get("", "delivery_error")?)),
+                    attachments: r
+                        .try_get::<Option<String>>("", "delivery_files")?
+                        .and_then(|a| serde_json::from_str::<Vec<crate::channels::replies::Attachment>>(&a).ok())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|a| a.name)
+                        .collect(),
+                    not_before: r.try_get("", "delivery_not_before")?,
                 }))
             })
             .collect()

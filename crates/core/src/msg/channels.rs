@@ -116,5 +116,23 @@ catalogue! {
             en "{provider} did not answer within {seconds} s", ru "{provider} не ответил за {seconds} с";
         ProviderUnreachable { provider: String, why: String } = "provider_unreachable",
             en "{provider} is unreachable: {why}", ru "{provider} недоступен: {why}";
+        // Client notifications, attachments, the user's own mail account.
+        NotifyAdminOnly {} = "client_notify_admin_only",
+            en "only an administrator sets up client notifications", ru "уведомления клиентам настраивает только администратор";
+        NotifyNoTemplate { key: String } = "notify_no_template",
+            en "there is no message template '{key}' (Settings → Message templates)",
+            ru "нет шаблона сообщения «{key}» (Настройки → Шаблоны сообщений)";
+        QuietHoursShape {} = "quiet_hours_shape",
+            en "quiet hours are HH:MM-HH:MM, for example 21:00-09:00", ru "тихие часы задаются как ЧЧ:ММ-ЧЧ:ММ, например 21:00-09:00";
+        NotifyStageOnly {} = "notify_stage_only",
+            en "only a stage-entry notification names a stage", ru "этап указывается только у уведомления о переходе на этап";
+        AttachmentsEmailOnly { channel: String } = "attachments_email_only",
+            en "files can be attached only to an e-mail; {channel} gets text only — send by e-mail or paste a link",
+            ru "файлы прикладываются только к письму; в канал «{channel}» уходит только текст — отправьте письмом или вставьте ссылку";
+        AttachmentsTooLarge { max_mb: i64 } = "attachments_too_large",
+            en "the attached files are larger than {max_mb} MB together", ru "приложенные файлы вместе больше {max_mb} МБ";
+        TooManyAttachments { max: i64 } = "too_many_attachments", en "at most {max} files in one message", ru "не больше {max} файлов в одном письме";
+        OwnSmtpTls { list: Vec<String> } = "own_smtp_tls",
+            en "the TLS mode is one of {list}", ru "режим TLS — одно из: {list}";
     }
 }

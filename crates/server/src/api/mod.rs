@@ -3,6 +3,7 @@ pub mod assistants;
 pub mod audit;
 pub mod bonus;
 pub mod channels;
+pub mod client_notify;
 pub mod documents;
 pub mod export;
 pub mod extract;

@@ -18,6 +18,7 @@ mod browser_records;
 mod browser_reports;
 mod calendar_feed;
 mod channels;
+mod client_notify;
 mod crud;
 mod dashboard;
 mod documents;

@@ -20,7 +20,7 @@ use poryadok_core::msg::{words, ChannelMsg, Common};
 use poryadok_core::schema::Entity;
 use poryadok_core::template;
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use sea_query::{Expr, JoinType, Order, Query};
+use sea_query::{Expr, JoinType, OnConflict, Order, Query};
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
@@ -76,9 +76,9 @@ pub struct ReplyChannel {
 }
 
 /// Where a card's client can be reached, read once for a reply.
-struct Reach {
-    person_id: Option<i64>,
-    deal_id: Option<i64>,
+pub(crate) struct Reach {
+    pub(crate) person_id: Option<i64>,
+    pub(crate) deal_id: Option<i64>,
     email: Option<String>,
     phone: Option<String>,
     /// The client's last letter: its Message-ID, its thread's first, and its subject.
@@ -89,8 +89,37 @@ struct Reach {
     sms_gateway: bool,
 }
 
+/// A file sent with an e-mail: which file of the card, and its name and size as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+}
+
+/// At most this many files, and this many bytes together, go with one e-mail (mail servers
+/// commonly refuse letters over 10–25 MB, and base64 makes the files a third larger).
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_ATTACHMENT_BYTES: i64 = 10 * 1024 * 1024;
+
+/// An outgoing message about to be written with its conversation row.
+pub(crate) struct Outgoing {
+    pub(crate) channel: &'static str,
+    pub(crate) to: String,
+    pub(crate) subject: Option<String>,
+    pub(crate) text: String,
+    pub(crate) template_key: Option<String>,
+    pub(crate) attachments: Vec<Attachment>,
+    /// Queueing again with the same key does nothing (a client notification's event).
+    pub(crate) dedupe_key: Option<String>,
+    /// It waits until then (quiet hours).
+    pub(crate) not_before: Option<i64>,
+    /// Refused before sending: written `failed` with this reason, so the card shows it.
+    pub(crate) refused: Option<poryadok_core::Msg>,
+}
+
 impl Reach {
-    fn channel(&self, channel: &'static str) -> ReplyChannel {
+    pub(crate) fn channel(&self, channel: &'static str) -> ReplyChannel {
         let lacks = || Some(ChannelMsg::ClientLacksChannel { channel: channel.to_string() }.into());
         let (to, unavailable) = match channel {
             "email" => (self.email.clone(), if self.email.is_none() { lacks() } else { None }),
@@ -139,7 +168,7 @@ impl Db {
     /// the channel took it.
     pub async fn send_reply(&self, actor: &Actor, entity: Entity, id: i64, body: &Json) -> Result<OutboundMessage> {
         let obj = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
-        const KEYS: [&str; 4] = ["channel", "text", "subject", "template_id"];
+        const KEYS: [&str; 5] = ["channel", "text", "subject", "template_id", "file_ids"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(StoreError::invalid(k, Common::UnknownField { expected: words(KEYS) }));
         }
@@ -159,6 +188,7 @@ impl Db {
             None | Some(Json::Null) => None,
             Some(v) => Some(v.as_i64().ok_or_else(|| StoreError::invalid("template_id", Common::NotInteger {}))?),
         };
+        let attachments = self.reply_attachments(actor, channel, obj.get("file_ids")).await?;
         let reach = self.reach(actor, entity, id).await?;
         let target = reach.channel(channel);
         let to = match (target.to, target.unavailable) {
@@ -190,7 +220,54 @@ impl Db {
             }
             _ => None,
         };
+        let out = Outgoing { channel, to, subject, text, template_key, attachments, dedupe_key: None, not_before: None, refused: None };
+        let out_id = self.write_outgoing(actor, entity, id, &reach, out).await?.ok_or(StoreError::NotFound)?;
+        let mut q = message_select();
+        q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id())).and_where(Expr::col(col("id")).eq(out_id));
+        decode_message(&self.write.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?)
+    }
+
+    /// The files of `file_ids` (any file the caller sees: the card's, its documents'), checked
+    /// for the channel and the size limit.
+    async fn reply_attachments(&self, actor: &Actor, channel: &str, ids: Option<&Json>) -> Result<Vec<Attachment>> {
+        let ids: Vec<i64> = match ids {
+            None | Some(Json::Null) => return Ok(Vec::new()),
+            Some(Json::Array(a)) => {
+                a.iter().map(|v| v.as_i64().ok_or_else(|| StoreError::invalid("file_ids", Common::NotInteger {}))).collect::<Result<_>>()?
+            }
+            Some(_) => return Err(StoreError::invalid("file_ids", Common::NotInteger {})),
+        };
+        let mut ids = ids;
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if channel != "email" {
+            return Err(StoreError::invalid("file_ids", ChannelMsg::AttachmentsEmailOnly { channel: channel.to_string() }));
+        }
+        if ids.len() > MAX_ATTACHMENTS {
+            return Err(StoreError::invalid("file_ids", ChannelMsg::TooManyAttachments { max: MAX_ATTACHMENTS as i64 }));
+        }
+        let mut out = Vec::new();
+        for fid in ids {
+            let f = self.file(actor, fid).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::invalid("file_ids", Common::NoSuchRecord { what: "file".into(), id: fid }),
+                e => e,
+            })?;
+            out.push(Attachment { id: f.id, name: f.name, size: f.size });
+        }
+        if out.iter().map(|a| a.size).sum::<i64>() > MAX_ATTACHMENT_BYTES {
+            return Err(StoreError::invalid("file_ids", ChannelMsg::AttachmentsTooLarge { max_mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 }));
+        }
+        Ok(out)
+    }
+
+    /// Writes an outgoing message and its row in the card's conversation, and queues its sending
+    /// job (unless refused) for when it may go. `None` when its dedupe key was written before.
+    pub(crate) async fn write_outgoing(&self, actor: &Actor, entity: Entity, id: i64, reach: &Reach, out: Outgoing) -> Result<Option<i64>> {
         let now = self.clock.now_ms();
+        let channel = out.channel;
+        let to = out.to;
         let mut thread = Thread::default();
         match channel {
             "email" => {
@@ -204,10 +281,15 @@ impl Db {
             }
             "telegram" => {
                 thread.source_id = reach.telegram.as_ref().map(|t| t.0);
-                thread.chat_id = Some(to.clone());
+                thread.chat_id = Some(to.clone()).filter(|t| !t.is_empty());
             }
             _ => {}
         }
+        let (status, error) = match &out.refused {
+            Some(why) => ("failed", Some(crate::intake::stored_msg(why))),
+            None => ("queued", None),
+        };
+        let attachments = (!out.attachments.is_empty()).then(|| serde_json::to_string(&out.attachments).unwrap_or_default());
         let tx = self.write.begin().await?;
         let q = Query::insert()
             .into_table(col("outbound_messages"))
@@ -222,12 +304,16 @@ impl Db {
                     "entity",
                     "record_id",
                     "status",
+                    "error",
                     "attempts",
                     "created_at",
                     "user_id",
                     "deal_id",
                     "person_id",
                     "thread",
+                    "dedupe_key",
+                    "attachments",
+                    "not_before",
                 ]
                 .map(col),
             )
@@ -235,22 +321,30 @@ impl Db {
                 actor.ws_id().into(),
                 channel.into(),
                 to.clone().into(),
-                subject.clone().into(),
-                text.clone().into(),
-                template_key.into(),
+                out.subject.clone().into(),
+                out.text.clone().into(),
+                out.template_key.into(),
                 Some(entity.name()).into(),
                 Some(id).into(),
-                "queued".into(),
+                status.into(),
+                error.into(),
                 0i64.into(),
                 now.into(),
                 Some(actor.user_id()).filter(|u| *u > 0).into(),
                 reach.deal_id.into(),
                 reach.person_id.into(),
                 thread.stored().into(),
+                out.dedupe_key.into(),
+                attachments.into(),
+                out.not_before.into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
+            .on_conflict(OnConflict::columns([col("workspace_id"), col("dedupe_key")]).do_nothing().to_owned())
+            .returning_col(col("id"))
             .to_owned();
-        let out_id = crate::sql::insert_id(&tx, self.backend, &q).await?;
+        let Some(out_id) = tx.query_one(self.backend.build(&q)).await?.map(|r| r.try_get::<i64>("", "id")).transpose()? else {
+            return Ok(None);
+        };
         let thread_root = thread.references.first().cloned().or_else(|| thread.message_id.clone());
         let q = Query::insert()
             .into_table(col("messages"))
@@ -282,9 +376,9 @@ impl Db {
                 thread.message_id.clone().into(),
                 thread_root.into(),
                 Some(actor.user_name.clone()).filter(|n| !n.is_empty()).into(),
-                Some(to).into(),
-                subject.into(),
-                text.into(),
+                Some(to).filter(|t| !t.is_empty()).into(),
+                out.subject.into(),
+                out.text.into(),
                 now.into(),
                 now.into(),
                 out_id.into(),
@@ -292,12 +386,16 @@ impl Db {
             .map_err(|e| StoreError::Internal(e.to_string()))?
             .to_owned();
         tx.execute(self.backend.build(&q)).await?;
-        enqueue_on(&tx, self.backend, &send_job(actor.ws_id(), out_id, now, None), now).await?;
+        if out.refused.is_none() {
+            let mut job = send_job(actor.ws_id(), out_id, now, None);
+            if let Some(at) = out.not_before {
+                job.run_at = at;
+            }
+            enqueue_on(&tx, self.backend, &job, now).await?;
+        }
         crate::live::wake(&tx, self.backend).await?;
         tx.commit().await?;
-        let mut q = message_select();
-        q.and_where(Expr::col(col("workspace_id")).eq(actor.ws_id())).and_where(Expr::col(col("id")).eq(out_id));
-        decode_message(&self.write.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?)
+        Ok(Some(out_id))
     }
 
     /// A template filled for the card's client, for the composer to show before sending:
@@ -323,6 +421,29 @@ impl Db {
             .into_iter()
             .find(|t| t.id == tid)
             .ok_or_else(|| StoreError::invalid("template_id", Common::NoSuchRecord { what: "template".into(), id: tid }))?;
+        self.fill_this(actor, reach, channel, t).await
+    }
+
+    /// The template `key` of `channel`'s family (e-mail, or text for the others) filled from the
+    /// card: (subject, text, key).
+    pub(crate) async fn fill_template_key(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        channel: &str,
+        key: &str,
+    ) -> Result<(Option<String>, String, String)> {
+        let family = if channel == "email" { "email" } else { "sms" };
+        let t = self
+            .reply_templates(actor)
+            .await?
+            .into_iter()
+            .find(|t| t.key == key && t.channel == family)
+            .ok_or_else(|| StoreError::invalid("template_key", ChannelMsg::NotifyNoTemplate { key: key.to_string() }))?;
+        self.fill_this(actor, reach, channel, t).await
+    }
+
+    async fn fill_this(&self, actor: &Actor, reach: &Reach, channel: &str, t: MessageTemplate) -> Result<(Option<String>, String, String)> {
         let family = if channel == "email" { "email" } else { "sms" };
         if t.channel != family {
             return Err(StoreError::invalid("template_id", ChannelMsg::TemplateOtherChannel { channel: channel.to_string() }));
@@ -350,7 +471,7 @@ impl Db {
     }
 
     /// The card's client and how to reach them. The caller must see the card.
-    async fn reach(&self, actor: &Actor, entity: Entity, id: i64) -> Result<Reach> {
+    pub(crate) async fn reach(&self, actor: &Actor, entity: Entity, id: i64) -> Result<Reach> {
         let (deal_id, person_id) = match entity {
             Entity::Deal => {
                 let deal = self.get(actor, entity, id).await?;

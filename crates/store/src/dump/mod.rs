@@ -70,6 +70,7 @@ pub const TABLES: &[&str] = &[
     "assistant_actions",
     "message_templates",
     "outbound_messages",
+    "client_notify_rules",
     "webhooks",
     "webhook_deliveries",
     "login_failures",

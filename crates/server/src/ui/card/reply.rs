@@ -2,8 +2,18 @@
 //! WhatsApp or SMS, from a free text or a template filled from the card. It loads by itself
 //! after the card (so the card does not wait for the channels' checks) and posts through the
 //! same store call as `POST /api/v1/{deals|persons}/{id}/messages`; the sent message appears on
-//! the timeline with its delivery state.
+//! the timeline with its delivery state. An e-mail may carry the card's files (ticked in the
+//! composer's list; a document's "Send to client" opens the composer with its PDF, else its DOCX,
+//! ticked and the `document_send` template filled).
 use super::*;
+
+/// A file of the card the composer can attach to an e-mail.
+pub struct FileOpt {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub checked: bool,
+}
 
 /// One channel in the composer's select.
 pub struct ChannelOpt {
@@ -25,6 +35,7 @@ pub struct ReplyView {
     pub csrf: String,
     pub channels: Vec<ChannelOpt>,
     pub templates: Vec<TemplateOpt>,
+    pub files: Vec<FileOpt>,
     pub channel: String,
     pub template_id: String,
     pub subject: String,
@@ -60,6 +71,20 @@ pub(super) struct ReplyForm {
     subject: String,
     #[serde(default)]
     text: String,
+    /// A generated document to send (its PDF, else its DOCX, ticked).
+    #[serde(default)]
+    document: String,
+    /// `file_<id>` for each ticked file.
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl ReplyForm {
+    fn file_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.rest.keys().filter_map(|k| k.strip_prefix("file_")?.parse().ok()).collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 fn channel_label(t: T, channel: &str) -> String {
@@ -74,6 +99,7 @@ fn channel_label(t: T, channel: &str) -> String {
 async fn view(st: &AppState, ui: &Ui, entity: Entity, id: i64, form: ReplyForm) -> Result<ReplyView, StoreError> {
     let options = st.db.reply_options(&ui.actor, entity, id).await?;
     let templates = st.db.reply_templates(&ui.actor).await?;
+    let ticked = form.file_ids();
     let channels: Vec<ChannelOpt> = options
         .channels
         .iter()
@@ -91,7 +117,16 @@ async fn view(st: &AppState, ui: &Ui, entity: Entity, id: i64, form: ReplyForm) 
     let channel =
         if form.channel.is_empty() { channels.iter().find(|c| c.usable).map_or("email", |c| c.value).to_string() } else { form.channel };
     let subject = if form.subject.is_empty() { options.subject.unwrap_or_default() } else { form.subject };
+    let files = match poryadok_store::files::RecordRef::new(entity, id) {
+        Ok(record) => st.db.list_files(&ui.actor, record).await?,
+        Err(_) => Vec::new(),
+    };
+    let files = files
+        .into_iter()
+        .map(|f| FileOpt { checked: ticked.contains(&f.id), size: crate::ui::files::size(ui.t, f.size), id: f.id, name: f.name })
+        .collect();
     Ok(ReplyView {
+        files,
         base: card_url(entity, id),
         csrf: ui.csrf.clone(),
         templates: templates
@@ -136,6 +171,27 @@ pub(super) async fn reply_fill(
     Query(form): Query<ReplyForm>,
     entity: Entity,
 ) -> Response {
+    let mut form = form;
+    if let Ok(doc) = form.document.trim().parse::<i64>() {
+        // "Send to client" on a document: by e-mail, with its file and the document template.
+        match st.db.document(&ui.actor, doc).await {
+            Ok(d) => {
+                let file = if d.pdf_status == "done" { d.pdf_file_id.or(d.docx_file_id) } else { d.docx_file_id };
+                if let Some(f) = file {
+                    form.rest.insert(format!("file_{f}"), "on".into());
+                }
+            }
+            Err(e) => return store_error(&ui, e),
+        }
+        form.channel = "email".into();
+        if form.template_id.is_empty() {
+            if let Ok(all) = st.db.reply_templates(&ui.actor).await {
+                if let Some(t) = all.iter().find(|t| t.key == "document_send" && t.channel == "email") {
+                    form.template_id = t.id.to_string();
+                }
+            }
+        }
+    }
     let template = form.template_id.trim().parse::<i64>().ok();
     let channel = form.channel.clone();
     let mut r = match view(&st, &ui, entity, id, form).await {
@@ -169,6 +225,10 @@ pub(super) async fn reply_send(st: State<AppState>, ui: Ui, Path(id): Path<i64>,
     body.insert("text".into(), json!(form.text));
     if form.channel == "email" {
         body.insert("subject".into(), json!(form.subject));
+    }
+    let files = form.file_ids();
+    if !files.is_empty() {
+        body.insert("file_ids".into(), json!(files));
     }
     match st.db.send_reply(&ui.actor, entity, id, &Value::Object(body)).await {
         Ok(_) => {
