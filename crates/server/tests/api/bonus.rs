@@ -143,9 +143,9 @@ async fn the_bonus_is_split_by_role_beside_the_plan(app: TestApp) {
     assert_eq!(users[0]["deal_list"][0]["deal_id"], d1);
     assert_eq!(own["data"]["total"], 5_000_00);
     refused(&app.get(&app.t.manager1, &format!("/api/v1/reports/bonus?{NOVEMBER}&user_id={m2}")).await, 403, "bonus_own_only", None);
-    // December holds D5 only.
+    // December holds D5 only: m1 and the head of their team.
     let (_, dec) = app.get(&app.t.head, "/api/v1/reports/bonus?from=2026-12-01&to=2026-12-31").await;
-    assert_eq!(dec["data"]["total"], 3_500_00, "{dec}");
+    assert_eq!(dec["data"]["total"], 3_500_00 + 700_00, "{dec}");
 
     // Payroll: a CSV row per user, an XLSX workbook.
     let csv =
