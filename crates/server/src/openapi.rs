@@ -35,6 +35,8 @@ mod regulation_doc_paths;
 mod regulation_file_paths;
 #[path = "openapi_team.rs"]
 mod team_paths;
+#[path = "openapi_bonus.rs"]
+mod bonus_paths;
 
 /// The lists that page with `limit` (1 to 500) and `cursor` beyond the record collections,
 /// which describe their own.
@@ -381,6 +383,7 @@ pub fn document() -> OpenApi {
     plans_paths::add(&mut paths);
     team_paths::add(&mut paths);
     team_paths::add_reviews(&mut paths);
+    bonus_paths::add(&mut paths);
     quiz_paths::add(&mut paths);
     regulation_file_paths::add(&mut paths);
     regulation_doc_paths::add(&mut paths);
