@@ -102,6 +102,33 @@ pub struct TaskTemplate {
     pub assignee: Assignee,
 }
 
+/// Whose hours a stage's SLA counts: the workspace's business hours (the default), or the
+/// deal owner's shifts (their weekly pattern, vacations and extra shifts, `core::schedule`), so a
+/// manager on a weekend turn or away for a week is held to the time they actually work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SlaClock {
+    #[default]
+    BusinessHours,
+    OwnerShift,
+}
+
+impl SlaClock {
+    pub const ALL: [&'static str; 2] = ["business_hours", "owner_shift"];
+    pub fn parse(s: &str) -> Option<SlaClock> {
+        match s {
+            "business_hours" => Some(SlaClock::BusinessHours),
+            "owner_shift" => Some(SlaClock::OwnerShift),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaClock::BusinessHours => "business_hours",
+            SlaClock::OwnerShift => "owner_shift",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageRegulation {
     pub required_fields: Vec<String>,
@@ -110,6 +137,8 @@ pub struct StageRegulation {
     pub naming: Option<Naming>,
     pub entry_tasks: Vec<TaskTemplate>,
     pub sla: Option<WorkingTime>,
+    /// Whose hours the SLA runs on (`"sla_clock": "owner_shift"`).
+    pub sla_clock: SlaClock,
 }
 
 fn err(path: &str, message: impl Into<crate::msg::Msg>) -> FieldError {
@@ -308,7 +337,7 @@ impl StageRegulation {
     /// Parses and checks a stage's regulation; errors name the part (`regulation.entry_tasks.0.subject`).
     pub fn parse(v: &Value) -> Result<StageRegulation, FieldError> {
         let obj = v.as_object().ok_or_else(|| FieldError::new("regulation", Common::NotObject {}))?;
-        const KEYS: &[&str] = &["required_fields", "required_files", "naming", "entry_tasks", "sla"];
+        const KEYS: &[&str] = &["required_fields", "required_files", "naming", "entry_tasks", "sla", "sla_clock"];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(err(k, Common::UnknownKey { expected: words(KEYS) }));
         }
@@ -375,11 +404,15 @@ impl StageRegulation {
         if let Some(s) = obj.get("sla").filter(|v| !v.is_null()) {
             r.sla = Some(working_time(Some(s), "sla")?);
         }
+        if let Some(c) = obj.get("sla_clock").filter(|v| !v.is_null()) {
+            r.sla_clock =
+                c.as_str().and_then(SlaClock::parse).ok_or_else(|| err("sla_clock", Common::OneOf { list: words(SlaClock::ALL) }))?;
+        }
         Ok(r)
     }
 
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "required_fields": self.required_fields,
             "required_files": self.required_files,
             "naming": self.naming.as_ref().map(|n| json!({"template": n.template, "mode": match n.mode { NamingMode::Apply => "apply", NamingMode::Check => "check" }})),
@@ -388,7 +421,12 @@ impl StageRegulation {
                 "assignee": match &t.assignee { Assignee::Owner => "owner".to_string(), Assignee::Head => "head".to_string(), Assignee::Participant(r) => format!("participant:{r}") },
             })).collect::<Vec<_>>(),
             "sla": self.sla.map(WorkingTime::to_json),
-        })
+        });
+        // Only a clock other than the default is written, so a regulation without one reads as before.
+        if self.sla_clock != SlaClock::BusinessHours {
+            v["sla_clock"] = json!(self.sla_clock.as_str());
+        }
+        v
     }
 
     /// Every `custom.<key>` the regulation names (required fields and placeholders), for the

@@ -8,6 +8,7 @@
 use crate::calendar::BusinessHours;
 use crate::error::FieldError;
 use crate::msg::{Common, TeamMsg as T};
+use crate::regulation::WorkingTime;
 use crate::zone;
 use serde_json::{json, Value};
 use time::{Date, Duration};
@@ -256,6 +257,61 @@ pub fn next_on_shift(schedule: &Schedule, cal: &BusinessHours, tz: &str, at: i64
     None
 }
 
+/// How far ahead [`add_shift_time`] looks: an SLA of many working days over a long vacation.
+const SLA_HORIZON_DAYS: i64 = 400;
+
+/// The instant `due` of the user's shift time after `from` (an SLA clock running on the owner's
+/// shift instead of the workspace's business hours). Minutes and hours count only minutes on
+/// shift; days count the days the user works (a shift that day, not absent, not a holiday) and
+/// land at the same local time of day, or at the end of that day's last shift when that time is
+/// off shift (as [`BusinessHours::add_working_days`]). A start off shift first moves to the next
+/// shift. `None` when the user has no shift within the horizon: the caller falls back to the
+/// workspace's hours.
+pub fn add_shift_time(schedule: &Schedule, cal: &BusinessHours, tz: &str, from: i64, due: WorkingTime) -> Option<i64> {
+    let (start_day, _) = local_parts(tz, from);
+    let mut intervals = (0..SLA_HORIZON_DAYS)
+        .filter_map(move |i| start_day.checked_add(Duration::days(i)))
+        .flat_map(move |d| day_hours(schedule, cal, d).into_iter().map(move |(s, e)| (d, to_utc(tz, d, s), to_utc(tz, d, e))));
+    match due.minutes() {
+        Some(minutes) => {
+            let mut left = minutes.max(0) * 60_000;
+            for (_, a, b) in intervals.by_ref() {
+                let a = a.max(from);
+                if a >= b {
+                    continue;
+                }
+                if left <= b - a {
+                    return Some(a + left);
+                }
+                left -= b - a;
+            }
+            None
+        }
+        None => {
+            let (first_day, a, _) = intervals.find(|&(_, _, b)| b > from)?;
+            let start = a.max(from);
+            let (_, minute) = local_parts(tz, start);
+            let mut left = due.amount;
+            let mut d = first_day;
+            for _ in 0..SLA_HORIZON_DAYS {
+                d = d.checked_add(Duration::days(1))?;
+                let hours = day_hours(schedule, cal, d);
+                if hours.is_empty() {
+                    continue;
+                }
+                left -= 1;
+                if left <= 0 {
+                    if hours.iter().any(|&(s, e)| s <= minute && minute < e) {
+                        return Some(to_utc(tz, d, minute));
+                    }
+                    return hours.last().map(|&(_, e)| to_utc(tz, d, e));
+                }
+            }
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +335,37 @@ mod tests {
         ]))
         .unwrap();
         Schedule { shifts: Some(shifts), exceptions: Vec::new() }
+    }
+
+    #[test]
+    fn an_sla_on_the_owners_shift_counts_only_time_at_work() {
+        use crate::regulation::TimeUnit;
+        let hours = |n| WorkingTime { amount: n, unit: TimeUnit::Hours };
+        // Friday 2026-12-04 17:00 Moscow + 4 h: one hour on Friday, three on the Saturday shift.
+        let friday = to_ms(datetime!(2026-12-04 14:00 UTC));
+        let due = add_shift_time(&pattern(), &office(), MSK, friday, hours(4)).unwrap();
+        assert_eq!(due, to_ms(datetime!(2026-12-05 10:00 UTC)), "Saturday 13:00 Moscow");
+        // The workspace's hours would give Monday 12:00.
+        assert_eq!(office().add_working_minutes(MSK, friday, 240), to_ms(datetime!(2026-12-07 09:00 UTC)));
+        // Monday's lunch break is not counted: 11:00 + 3 h = 15:00.
+        let monday = to_ms(datetime!(2026-12-07 08:00 UTC));
+        assert_eq!(add_shift_time(&pattern(), &office(), MSK, monday, hours(3)), Some(to_ms(datetime!(2026-12-07 12:00 UTC))));
+        // A vacation stops the clock: Saturday and the next week are skipped.
+        let mut away = pattern();
+        away.exceptions.push(Exception {
+            kind: ExceptionKind::Vacation,
+            from: date!(2026 - 12 - 05),
+            to: date!(2026 - 12 - 13),
+            hours: None,
+        });
+        assert_eq!(add_shift_time(&away, &office(), MSK, friday, hours(4)), Some(to_ms(datetime!(2026-12-14 09:00 UTC))));
+        // Days: the same time on the next day at work, or that day's last shift's end.
+        let days = |n| WorkingTime { amount: n, unit: TimeUnit::Days };
+        assert_eq!(add_shift_time(&pattern(), &office(), MSK, friday, days(1)), Some(to_ms(datetime!(2026-12-05 11:00 UTC))));
+        assert_eq!(add_shift_time(&pattern(), &office(), MSK, friday, days(2)), Some(to_ms(datetime!(2026-12-07 14:00 UTC))));
+        // Nobody works: no deadline on the shift (the store falls back to business hours).
+        let never = Schedule { shifts: Some(Vec::new()), exceptions: Vec::new() };
+        assert_eq!(add_shift_time(&never, &office(), MSK, friday, hours(1)), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::sql::{aliased, col};
 use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::{DealStatus, Role};
 use poryadok_core::msg::{Common, FieldName, FileMsg, Lang, RegulationMsg};
-use poryadok_core::regulation::{self, default_not_lead_reasons, Assignee, NamingMode, StageRegulation, TaskTemplate, TimeUnit};
+use poryadok_core::regulation::{self, default_not_lead_reasons, Assignee, NamingMode, SlaClock, StageRegulation, TaskTemplate, TimeUnit};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::{parse_date, Val};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
@@ -256,6 +256,26 @@ fn due_after(cal: &BusinessHours, tz: &str, from: i64, due: regulation::WorkingT
     }
 }
 
+/// The instant `due` of the owner's shift time after `from`, for an SLA whose clock runs on the
+/// owner's shift; `None` (business hours are used) without an owner, in a workspace that keeps
+/// no schedules, or when the owner has no shift within the horizon.
+async fn owner_shift_due(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    tz: &str,
+    owner: Option<i64>,
+    from: i64,
+    due: regulation::WorkingTime,
+) -> Result<Option<i64>> {
+    let Some(owner) = owner else { return Ok(None) };
+    let schedules = crate::team::load(conn, backend, ws, tz, crate::team::today(tz, from)).await?;
+    if !schedules.used {
+        return Ok(None);
+    }
+    Ok(poryadok_core::schedule::add_shift_time(&schedules.of(owner), &schedules.cal, tz, from, due))
+}
+
 /// Who gets a stage's task: the owner, the head of the owner's team (or any head), or a participant.
 async fn assignee(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, who: &Assignee) -> Result<Option<i64>> {
     let owner = row.get("owner_id").as_int();
@@ -405,7 +425,11 @@ pub(crate) async fn enforce_deal(
         }
         if let Some(sla) = reg.sla.filter(|_| status == "open") {
             let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
-            let deadline = due_after(&cal, tz, entered, sla);
+            let deadline = match reg.sla_clock {
+                SlaClock::OwnerShift => owner_shift_due(conn, backend, ws, tz, row.get("owner_id").as_int(), entered, sla).await?,
+                SlaClock::BusinessHours => None,
+            }
+            .unwrap_or_else(|| due_after(&cal, tz, entered, sla));
             let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
             enqueue_on(
                 conn,

@@ -142,7 +142,7 @@ pub(crate) struct Schedules {
 }
 
 impl Schedules {
-    fn of(&self, user: i64) -> Schedule {
+    pub(crate) fn of(&self, user: i64) -> Schedule {
         self.by_user.get(&user).cloned().unwrap_or_default()
     }
 

@@ -9,7 +9,7 @@
 //! refusal are decided there. The "pin to the current moment" button and the seek links are
 //! `assets/reviews.js`; without it the moment is typed as `mm:ss`.
 use super::i18n::T;
-use super::kit::download;
+use super::kit::{download, go_to};
 use super::reports::Bar;
 use super::{messages, render_status, OrUi, Ui, UiResult};
 use crate::report::{Cell, Table};
@@ -18,7 +18,6 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use poryadok_core::domain::Role;
@@ -140,11 +139,8 @@ async fn queue_view(st: &AppState, ui: &Ui, p: &[(String, String)], notice: Stri
     let week = get_of(p, "week").filter(|w| parse_week(w).is_some()).map(str::to_string);
     let list = st.db.reviews(&ui.actor, status.as_deref(), manager, week.as_deref()).await.or_ui(ui)?;
     let head = is_head(ui);
-    let mut managers: Vec<(i64, String)> = if head {
-        crate::report::owners(&st.db, &ui.actor).await.or_ui(ui)?.into_iter().collect()
-    } else {
-        Vec::new()
-    };
+    let mut managers: Vec<(i64, String)> =
+        if head { crate::report::owners(&st.db, &ui.actor).await.or_ui(ui)?.into_iter().collect() } else { Vec::new() };
     managers.sort_by(|a, b| a.1.cmp(&b.1));
     let rows = list
         .iter()
@@ -191,7 +187,7 @@ async fn sample(State(st): State<AppState>, ui: Ui, body: Bytes) -> UiResult {
         return queue_view(&st, &ui, &[], String::new(), error, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let r = st.db.sample_week(&ui.actor, monday).await.or_ui(&ui)?;
-    Ok(Redirect::to(&format!("/reviews?week={}&sampled={}", r.week, r.queued)).into_response())
+    Ok(go_to(&ui, &format!("/reviews?week={}&sampled={}", r.week, r.queued)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +390,7 @@ async fn score(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, body: By
         }
     }
     match st.db.score_review(&ui.actor, id, &body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/reviews/{id}?saved=1")).into_response()),
+        Ok(_) => Ok(go_to(&ui, &format!("/reviews/{id}?saved=1"))),
         Err(e) => refused(&st, &ui, id, e, typed).await,
     }
 }
@@ -404,7 +400,7 @@ async fn dispute(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, body: 
     let f = pairs(std::str::from_utf8(&body).ok());
     let text = get_of(&f, "text").unwrap_or("").to_string();
     match st.db.dispute_review(&ui.actor, id, &json!({"text": text})).await {
-        Ok(_) => Ok(Redirect::to(&format!("/reviews/{id}?saved=1")).into_response()),
+        Ok(_) => Ok(go_to(&ui, &format!("/reviews/{id}?saved=1"))),
         Err(e) => refused(&st, &ui, id, e, Typed { text, ..Default::default() }).await,
     }
 }
@@ -420,7 +416,7 @@ async fn resolve(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, body: 
         body["points"] = points;
     }
     match st.db.resolve_review(&ui.actor, id, &body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/reviews/{id}?saved=1")).into_response()),
+        Ok(_) => Ok(go_to(&ui, &format!("/reviews/{id}?saved=1"))),
         Err(e) => refused(&st, &ui, id, e, Typed { points: typed_points, comment, ..Default::default() }).await,
     }
 }
@@ -484,7 +480,11 @@ fn matrix(lines: &[poryadok_store::reviews::PeriodLine]) -> (Vec<String>, Vec<Tr
             cells: periods
                 .iter()
                 .map(|p| {
-                    lines.iter().find(|l| l.manager_id == id && &l.period == p).map(|l| format!("{} ({})", pct(l.score_pct), l.reviews)).unwrap_or_default()
+                    lines
+                        .iter()
+                        .find(|l| l.manager_id == id && &l.period == p)
+                        .map(|l| format!("{} ({})", pct(l.score_pct), l.reviews))
+                        .unwrap_or_default()
                 })
                 .collect(),
         })
@@ -497,7 +497,9 @@ async fn report_page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) 
     let (from, to) = period_of(&ui.actor.ws.timezone, st.db.clock.now_ms(), get_of(&p, "from"), get_of(&p, "to")).or_ui(&ui)?;
     let report = st.db.review_report(&ui.actor, &from, &to).await.or_ui(&ui)?;
     match get_of(&p, "format") {
-        Some("csv") => return Ok(download(report_csv(&report, &ui.t).into_bytes(), "text/csv; charset=utf-8", &format!("call-reviews-{from}.csv"))),
+        Some("csv") => {
+            return Ok(download(report_csv(&report, &ui.t).into_bytes(), "text/csv; charset=utf-8", &format!("call-reviews-{from}.csv")))
+        }
         Some("xlsx") => {
             let bytes = report_xlsx(&report, &ui.t).map_err(|e| ui.fail(StoreError::Internal(e.to_string())))?;
             return Ok(download(bytes, XLSX, &format!("call-reviews-{from}.xlsx")));

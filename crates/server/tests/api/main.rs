@@ -71,6 +71,7 @@ mod reports_sales_browser;
 mod reports_scheduled;
 mod reports_stage_time;
 mod reviews;
+mod reviews_ui;
 mod search;
 mod security;
 mod team;
