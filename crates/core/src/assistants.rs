@@ -50,7 +50,7 @@ pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
         let ok = match (k.as_str(), default) {
             ("mode", _) => v.as_str().is_some_and(|m| RELEASE_MODES.contains(&m)),
             ("channel", _) => v.as_str().is_some_and(|c| CHANNELS.contains(&c)),
-            ("pool", _) => v.as_array().is_some_and(|a| a.iter().all(|i| i.as_i64().is_some_and(|i| i > 0))),
+            ("pool", _) => v.as_array().is_some_and(|a| a.iter().all(pool_entry_ok)),
             ("factor", _) => v.as_f64().is_some_and(|f| f > 0.0 && f <= 100.0),
             ("grace_days", _) => v.as_i64().is_some_and(|d| (0..=MAX_DAYS).contains(&d)),
             (_, Json::Bool(_)) => v.is_boolean(),
@@ -78,6 +78,12 @@ pub fn check_settings(name: &str, given: &Json) -> Result<Json, FieldError> {
         return Err(FieldError::new("settings.pool", AssistantMsg::PoolEmpty {}));
     }
     Ok(Json::Object(out))
+}
+
+/// A pool names a user by id (the settings page) or by e-mail (the regulation file, where ids
+/// differ between workspaces).
+fn pool_entry_ok(v: &Json) -> bool {
+    v.as_i64().is_some_and(|i| i > 0) || v.as_str().is_some_and(|e| e.contains('@') && !e.trim().is_empty())
 }
 
 /// The refusal of a name that is no assistant's.
@@ -234,6 +240,8 @@ mod tests {
         assert_eq!(check_settings("release", &json!({"mode": "lottery"})).unwrap_err().field, "settings.mode");
         assert_eq!(check_settings("release", &json!({"mode": "pool"})).unwrap_err().field, "settings.pool");
         assert!(check_settings("release", &json!({"mode": "pool", "pool": [3]})).is_ok());
+        assert!(check_settings("release", &json!({"mode": "pool", "pool": ["olga@firm.ru", 3]})).is_ok());
+        assert_eq!(check_settings("release", &json!({"mode": "pool", "pool": ["olga"]})).unwrap_err().field, "settings.pool");
         assert_eq!(check_settings("robot", &json!({})).unwrap_err().field, "name");
         assert!(check_settings("debtors", &json!({"grace_days": 0})).is_ok());
         assert_eq!(

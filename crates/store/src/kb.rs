@@ -784,6 +784,51 @@ impl Db {
         Ok((scripts, others))
     }
 
+    /// The articles linked to each stage of a pipeline (by the stage's key or `pipeline/stage`),
+    /// for the board's column headers: two reads whatever the number of stages.
+    pub async fn kb_for_pipeline_stages(&self, actor: &Actor, pipeline_id: i64) -> Result<HashMap<i64, Vec<LinkedArticle>>> {
+        let ws = actor.ws_id();
+        let q = Query::select()
+            .columns(["id", "key"].map(|c| (col("s"), col(c))))
+            .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
+            .from_as(col("stages"), col("s"))
+            .join_as(
+                JoinType::InnerJoin,
+                col("pipelines"),
+                col("p"),
+                Expr::col((col("p"), col("id")))
+                    .equals((col("s"), col("pipeline_id")))
+                    .and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
+            )
+            .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
+            .and_where(Expr::col((col("s"), col("pipeline_id"))).eq(pipeline_id))
+            .and_where(Expr::col((col("s"), col("key"))).is_not_null())
+            .to_owned();
+        let mut stage_keys: Vec<(i64, Vec<String>)> = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            let (id, stage, pipeline): (i64, String, Option<String>) =
+                (r.try_get("", "id")?, r.try_get("", "key")?, r.try_get("", "pipeline_key")?);
+            let mut keys = vec![stage.clone()];
+            keys.extend(pipeline.map(|p| format!("{p}/{stage}")));
+            stage_keys.push((id, keys));
+        }
+        let all: Vec<String> = stage_keys.iter().flat_map(|(_, k)| k.iter().cloned()).collect();
+        let found = linked(&self.read, ws, LinkKind::Stage, &all).await?;
+        let mut out: HashMap<i64, Vec<LinkedArticle>> = HashMap::new();
+        for (id, keys) in stage_keys {
+            let mut articles: Vec<LinkedArticle> = Vec::new();
+            for l in found.iter().filter(|l| keys.contains(&l.target_key)) {
+                if !articles.iter().any(|a| a.key == l.key) {
+                    articles.push(l.clone());
+                }
+            }
+            if !articles.is_empty() {
+                out.insert(id, articles);
+            }
+        }
+        Ok(out)
+    }
+
     /// The call scripts (with their text) linked to a stage, for the deal card of a deal at it.
     pub async fn kb_scripts_for_stage(&self, actor: &Actor, stage_id: i64) -> Result<Vec<Article>> {
         Ok(self.kb_for_stage(actor, stage_id).await?.0)

@@ -351,7 +351,8 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
     for name in poryadok_core::assistants::NAMES {
         let Some(r) = rows.iter().find(|r| r.try_get::<String>("", "name").is_ok_and(|n| n == *name)) else { continue };
         let stored: Json = serde_json::from_str(&r.try_get::<String>("", "settings")?).unwrap_or_else(|_| json!({}));
-        let settings = poryadok_core::assistants::check_settings(name, &stored).unwrap_or(stored);
+        let mut settings = poryadok_core::assistants::check_settings(name, &stored).unwrap_or(stored);
+        crate::assistants::pool_emails(conn, backend, ws, &mut settings).await?;
         file.assistants.push(AssistantSpec { name: name.to_string(), enabled: r.try_get("", "enabled")?, settings });
     }
     if let Some(card) = crate::reviews::latest_scorecard_on(conn, backend, ws).await? {

@@ -11,7 +11,9 @@ catalogue! {
         Days { min: i64, max: i64 } = "assistant_days",
             en "must be a whole number of days from {min} to {max}", ru "укажите целое число дней от {min} до {max}";
         Factor {} = "assistant_factor", en "must be a number above 0 and at most 100", ru "укажите число больше 0 и не больше 100";
-        PoolIds {} = "assistant_pool_ids", en "must be a list of user ids", ru "нужен список пользователей";
+        PoolIds {} = "assistant_pool_ids", en "must be a list of users (ids or e-mails)", ru "нужен список пользователей (номера или e-mail)";
+        PoolUnknownEmail { email: String } = "assistant_pool_unknown_email",
+            en "no user with the e-mail {email} in this workspace", ru "в пространстве нет пользователя с e-mail {email}";
         PoolEmpty {} = "assistant_pool_empty",
             en "the pool mode needs at least one user in the pool", ru "для режима «из пула» нужен хотя бы один пользователь в пуле";
         PoolInactive {} = "assistant_pool_inactive", en "no user of the pool is active", ru "в пуле нет ни одного активного пользователя";

@@ -91,6 +91,8 @@ pub struct ColumnView {
     pub cards: Vec<CardView>,
     /// The user's role may not move deals here (beyond its role range).
     pub locked: bool,
+    /// Knowledge-base articles linked to the stage: (key, title).
+    pub articles: Vec<(String, String)>,
 }
 
 impl ColumnView {
@@ -152,9 +154,11 @@ pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<
     let data = st.db.board(&ui.actor, pipeline, &opts).await?;
     let view = params.query_string(pipeline);
     let locked = st.db.unreachable_stages(&ui.actor, pipeline).await?;
+    let mut articles = st.db.kb_for_pipeline_stages(&ui.actor, pipeline).await?;
     let mut columns = columns(st, ui, &data).await?;
     for c in &mut columns {
         c.locked = locked.contains(&c.stage_id);
+        c.articles = articles.remove(&c.stage_id).unwrap_or_default().into_iter().map(|a| (a.key, a.title)).collect();
     }
     Ok(BoardView { pipeline, view, columns, filter_error, plain_search })
 }
@@ -190,6 +194,7 @@ async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>
                 total: money(&s["total_value"], &json!(ui.actor.ws.currency)),
                 cards,
                 locked: false,
+                articles: Vec::new(),
             }
         })
         .collect())

@@ -210,6 +210,12 @@ async fn a_call_script_shows_on_the_card_at_its_stage_only(app: TestApp) {
     assert_clean(&panel);
     let (_, panel) = ui.get_fragment(&format!("/kb/card/deals/{at_taken}")).await;
     assert!(!panel.contains("Первый звонок"), "not at another stage: {panel}");
+    // The board's column of the stage links its articles; the other columns link none.
+    let (s, board) = ui.get(&format!("/board?pipeline={}", app.ids.pipeline)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(board.matches("class=\"column-kb\"").count(), 1, "{board}");
+    assert!(board.contains("href=\"/kb/first-call\"") || board.contains("href=\"/kb/naming\""), "{board}");
+    assert!(board.contains("Как назвать сделку") && board.contains("Первый звонок"), "both titles in the link's title: {board}");
 
     // Moved to the linked stage, the deal shows the script.
     let (s, v) = app.patch(&app.t.admin, &format!("/api/v1/deals/{at_taken}"), json!({"stage_id": app.ids.stages[0]})).await;

@@ -19,6 +19,7 @@ crate::both_dbs!(
     a_failing_item_late_in_the_file_leaves_the_database_unchanged,
     only_administrators_read_and_apply_the_regulation,
     an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_apply,
+    a_release_pool_is_named_by_email_in_the_file,
 );
 
 impl TestApp {
@@ -324,4 +325,32 @@ async fn an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_appl
     assert!(s.is_client_error(), "{v}");
     assert_eq!(v["error"]["position"]["errors"][0]["path"], "assistant.forgotten.settings.days", "{v}");
     assert_eq!(app.export_text().await, weighted);
+}
+
+/// Ids differ between workspaces, e-mails do not: the file names a release pool's users by
+/// e-mail, applies them as the users of this workspace, and refuses one nobody here has.
+async fn a_release_pool_is_named_by_email_in_the_file(app: TestApp) {
+    let pool = json!({"enabled": true, "settings": {"mode": "pool", "pool": [app.ids.manager2]}});
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/assistants/release", pool).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let exported = app.export_text().await;
+    assert!(exported.contains("pool = [\"m2@a.test\"]"), "{exported}");
+
+    let to_m3 = exported.replacen("pool = [\"m2@a.test\"]", "pool = [\"M3@a.test\"]", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &to_m3).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let (_, list) = app.get(&app.t.admin, "/api/v1/assistants").await;
+    let release = list["data"].as_array().unwrap().iter().find(|a| a["name"] == "release").unwrap().clone();
+    assert_eq!(release["settings"]["pool"], json!([app.ids.manager3]), "{release}");
+    assert!(app.export_text().await.contains("pool = [\"m3@a.test\"]"));
+
+    let stranger = exported.replacen("pool = [\"m2@a.test\"]", "pool = [\"nobody@a.test\"]", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &stranger).await;
+    assert!(s.is_client_error(), "{v}");
+    let e = &v["error"]["position"]["errors"][0];
+    assert_eq!(e["path"], "assistant.release.settings.pool", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("nobody@a.test"), "{v}");
+    let (_, list) = app.get(&app.t.admin, "/api/v1/assistants").await;
+    let kept = list["data"].as_array().unwrap().iter().find(|a| a["name"] == "release").unwrap().clone();
+    assert_eq!(kept["settings"]["pool"], json!([app.ids.manager3]), "a refused apply changes nothing");
 }

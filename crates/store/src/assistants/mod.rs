@@ -130,7 +130,11 @@ pub(crate) async fn put_assistant_on(
     given: &Json,
     now: i64,
 ) -> Result<Json> {
-    let settings = check_settings(name, given).map_err(StoreError::Validation)?;
+    let mut settings = check_settings(name, given).map_err(StoreError::Validation)?;
+    if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| p.iter().any(Json::is_string)) {
+        let ids = pool_ids(conn, backend, ws, pool).await?;
+        settings["pool"] = json!(ids);
+    }
     if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) {
         let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
         if support::active_users(conn, backend, ws, Some(&ids), None).await?.is_empty() {
@@ -150,6 +154,57 @@ pub(crate) async fn put_assistant_on(
         .to_owned();
     conn.execute(backend.build(&q)).await?;
     Ok(settings)
+}
+
+/// A pool's users as ids: an e-mail (as the regulation file names them) is looked up among the
+/// workspace's users, case aside; one nobody has is refused naming it.
+async fn pool_ids(conn: &impl ConnectionTrait, backend: sea_orm::DbBackend, ws: i64, pool: &[Json]) -> Result<Vec<i64>> {
+    let emails: Vec<String> = pool.iter().filter_map(Json::as_str).map(|e| e.trim().to_lowercase()).collect();
+    let by_email = users_by(conn, backend, ws, Expr::expr(sea_query::Func::lower(Expr::col(col("email")))).is_in(emails)).await?;
+    let mut ids = Vec::with_capacity(pool.len());
+    for v in pool {
+        match v.as_str() {
+            Some(e) => {
+                let e = e.trim().to_lowercase();
+                let id = by_email.iter().find(|(_, m)| m.to_lowercase() == e).map(|(id, _)| *id);
+                ids.push(id.ok_or_else(|| StoreError::invalid("settings.pool", AssistantMsg::PoolUnknownEmail { email: e }))?);
+            }
+            None => ids.extend(v.as_i64()),
+        }
+    }
+    Ok(ids)
+}
+
+/// A pool's user ids as their e-mails, for the regulation file (ids differ between workspaces);
+/// an id no user has any more stays an id.
+pub(crate) async fn pool_emails(conn: &impl ConnectionTrait, backend: sea_orm::DbBackend, ws: i64, settings: &mut Json) -> Result<()> {
+    let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| !p.is_empty()) else { return Ok(()) };
+    let ids: Vec<i64> = pool.iter().filter_map(Json::as_i64).collect();
+    let users = users_by(conn, backend, ws, Expr::col(col("id")).is_in(ids)).await?;
+    let named: Vec<Json> = pool
+        .iter()
+        .map(|v| match v.as_i64().and_then(|id| users.iter().find(|(u, _)| *u == id)) {
+            Some((_, email)) => json!(email),
+            None => v.clone(),
+        })
+        .collect();
+    settings["pool"] = Json::Array(named);
+    Ok(())
+}
+
+async fn users_by(
+    conn: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    ws: i64,
+    cond: sea_query::SimpleExpr,
+) -> Result<Vec<(i64, String)>> {
+    let q = Query::select()
+        .columns(["id", "email"].map(col))
+        .from(col("users"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(cond)
+        .to_owned();
+    conn.query_all(backend.build(&q)).await?.iter().map(|r| Ok((r.try_get("", "id")?, r.try_get("", "email")?))).collect()
 }
 
 /// Schedules an enabled assistant's daily run (the first a minute from now).
