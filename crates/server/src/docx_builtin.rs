@@ -226,6 +226,13 @@ pub async fn install(
     Ok(added)
 }
 
+/// The built-in templates in workspace `ws`, added as its system (the demo command and the
+/// server's `--demo` call it after the demo workspace is filled).
+pub async fn install_in(db: &poryadok_store::Db, ws: i64) -> poryadok_store::Result<usize> {
+    let sys = db.system_actor(ws, poryadok_core::domain::Channel::Demo).await?;
+    Ok(install(db, &sys).await?.len())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

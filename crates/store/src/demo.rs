@@ -383,6 +383,8 @@ impl Db {
             self.update(&sys, Entity::Pipeline, clients.id(), &ranges).await?;
         }
         self.demo_invoices(ws, DEMO_INVOICES).await?;
+        // Requisites, products and line items, so documents can be made at once (issue 21).
+        self.demo_documents(ws).await?;
         self.demo_plans(ws).await?;
         self.demo_spend(ws).await?;
         // The call quality scorecard the head reviews sampled calls with (issue 22).
