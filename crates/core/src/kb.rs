@@ -257,6 +257,34 @@ pub fn pieces<'a>(text: &'a str, mut on: impl FnMut(Piece<'a>)) {
     on(Piece::Text(rest));
 }
 
+/// How well an article found by a search matches it, for the order of the results: a word of
+/// the query in the title weighs most, in the section less, only in the text least (every word
+/// is somewhere, or the article would not be found); a title that starts with the query, or is
+/// it, comes first.
+pub fn relevance(query: &str, title: &str, section: &str) -> u32 {
+    let (q, title, section) = (query.trim().to_lowercase(), title.to_lowercase(), section.to_lowercase());
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let mut score: u32 = words
+        .iter()
+        .map(|w| {
+            if title.contains(w) {
+                3
+            } else if section.contains(w) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum();
+    if !q.is_empty() && title.starts_with(&q) {
+        score += 5;
+    }
+    if title == q {
+        score += 5;
+    }
+    score
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,5 +347,16 @@ mod tests {
         assert!(refs("mykb:x").is_empty());
         assert_eq!(parse_links("stage:a, rule:b\nstage:a").map(|l| l.len()), Ok(2));
         assert_eq!(parse_links("stag:a").map_err(|e| e.msg.code()), Err("kb_link_shape"));
+    }
+
+    #[test]
+    fn a_title_match_ranks_above_a_section_match_above_the_text() {
+        let title = relevance("скидка", "Как дать скидку", "Продажи");
+        let section = relevance("скидка", "Согласование", "Скидка и цены");
+        let text = relevance("скидка", "Согласование", "Продажи");
+        assert!(title > section && section > text, "{title} {section} {text}");
+        assert!(relevance("скидки", "Скидки", "") > relevance("скидки", "Скидки партнёрам", ""));
+        assert!(relevance("скидки", "Скидки партнёрам", "") > relevance("скидки", "Партнёрам скидки", ""));
+        assert_eq!(relevance("", "Скидки", ""), 0);
     }
 }

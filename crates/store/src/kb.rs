@@ -511,7 +511,8 @@ impl Db {
     }
 
     /// Articles of the workspace, by section and title; `q` keeps those holding every word of it
-    /// (title, section or body), `section` those of one section.
+    /// (title, section or body), most relevant first ([`poryadok_core::kb::relevance`]), and
+    /// `section` those of one section.
     pub async fn kb_list(&self, actor: &Actor, q: Option<&str>, section: Option<&str>) -> Result<Vec<ArticleSummary>> {
         let ws = actor.ws_id();
         let mut s = Query::select();
@@ -528,7 +529,8 @@ impl Db {
         for word in q.unwrap_or("").to_lowercase().split_whitespace().take(8) {
             s.and_where(Expr::col(col("search_text")).like(LikeExpr::new(format!("%{}%", escape_like(word))).escape('\\')));
         }
-        self.read
+        let mut found = self
+            .read
             .query_all(self.backend.build(&s))
             .await?
             .iter()
@@ -543,7 +545,12 @@ impl Db {
                     updated_at: r.try_get("", "updated_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+            // Stable: equally relevant articles keep their section and title order.
+            found.sort_by_cached_key(|a| std::cmp::Reverse(poryadok_core::kb::relevance(q, &a.title, &a.section)));
+        }
+        Ok(found)
     }
 
     /// The sections with their article counts, by name.

@@ -56,6 +56,8 @@ struct IndexPage {
     section: String,
     sections: Vec<SectionView>,
     found: usize,
+    /// A search's results, most relevant first (empty without a query).
+    ranked: Vec<ArticleSummary>,
     editor: bool,
 }
 
@@ -67,12 +69,17 @@ async fn index(State(st): State<AppState>, ui: Ui, Query(params): Query<HashMap<
     let n = found.len();
     let mut sections: Vec<SectionView> =
         all.into_iter().map(|s| SectionView { active: s.name == section, articles: Vec::new(), count: s.articles, name: s.name }).collect();
-    for a in found {
-        if let Some(s) = sections.iter_mut().find(|s| s.name == a.section) {
-            s.articles.push(a);
+    let ranked = if q.is_empty() {
+        for a in found {
+            if let Some(s) = sections.iter_mut().find(|s| s.name == a.section) {
+                s.articles.push(a);
+            }
         }
-    }
-    let page = IndexPage { ctx: ui.ctx("kb", ui.t.t("kb.title")), t: ui.t, q, section, sections, found: n, editor: may_edit(&ui) };
+        Vec::new()
+    } else {
+        found
+    };
+    let page = IndexPage { ctx: ui.ctx("kb", ui.t.t("kb.title")), t: ui.t, q, section, sections, found: n, ranked, editor: may_edit(&ui) };
     Ok(render(&page))
 }
 

@@ -109,8 +109,13 @@ async fn articles_are_sanitised_versioned_searchable_and_scoped(app: TestApp) {
     assert_eq!(found("инн").await, vec!["nazvanie-sdelki"]);
     assert_eq!(found("бюджет инн").await, Vec::<String>::new());
     assert_eq!(found("100%").await, Vec::<String>::new(), "% is a character, not a wildcard");
+    // Most relevant first: the word in a title before the word only in a text.
+    article(&app, &app.t.head, json!({"key": "budget-text", "section": "Правила", "title": "Квалификация", "body": "Узнайте бюджет"}))
+        .await;
+    article(&app, &app.t.head, json!({"key": "budget-title", "section": "Правила", "title": "Бюджет клиента", "body": "…"})).await;
+    assert_eq!(found("бюджет").await, vec!["budget-title", "budget-text", "first-call"]);
     let (_, v) = app.get(&app.t.manager2, "/api/v1/kb/sections").await;
-    assert_eq!(v["data"], json!([{"name": "Правила", "articles": 1}, {"name": "Скрипты", "articles": 1}]));
+    assert_eq!(v["data"], json!([{"name": "Правила", "articles": 3}, {"name": "Скрипты", "articles": 1}]));
 
     // Managers read but do not write; another workspace sees nothing.
     let r = app.post(&app.t.manager1, "/api/v1/kb/articles", json!({"section": "s", "title": "t", "body": "b"})).await;
@@ -287,7 +292,7 @@ async fn the_editor_saves_confirms_and_explains_refusals(app: TestApp) {
 
     // Search on the page; a manager sees no editing controls and cannot post.
     let (_, found) = ui.get("/kb?q=%D0%BD%D0%BE%D0%B2%D1%8B%D0%B9").await;
-    assert!(found.contains("/kb/vozrazheniya"), "{found}");
+    assert!(found.contains("/kb/vozrazheniya") && found.contains("id=\"kb-results\""), "{found}");
     let m = app.ui_login(app.ids.manager1, "m1@a.test").await;
     let (_, page) = m.get("/kb/vozrazheniya").await;
     assert!(!page.contains("id=\"kb-edit\""));
