@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn a_title_match_ranks_above_a_section_match_above_the_text() {
-        let title = relevance("скидка", "Как дать скидку", "Продажи");
+        let title = relevance("скидка", "Когда дать скидка-купон", "Продажи");
         let section = relevance("скидка", "Согласование", "Скидка и цены");
         let text = relevance("скидка", "Согласование", "Продажи");
         assert!(title > section && section > text, "{title} {section} {text}");
