@@ -436,4 +436,44 @@ impl Db {
             unsplit_deals: if own_only { 0 } else { unsplit_deals },
         })
     }
+
+    /// The demo department's split on `pipeline` — the manager 5 %, the consultant 10 %, the
+    /// head of the owner's team 1 % of the revenue — and the consultant as a participant of the
+    /// latest won deals (every other one of the last 60), so the bonus report
+    /// has content. Returns the participants added.
+    pub async fn demo_bonus(&self, ws: i64, pipeline: i64) -> Result<u64> {
+        let sys = self.system_actor(ws, poryadok_core::domain::Channel::Demo).await?;
+        self.put_bonus_split(&sys, pipeline, &json!({"basis": "revenue", "shares": {"manager": 5, "consultant": 10, "head": 1}}), None)
+            .await?;
+        let cq = Query::select()
+            .column(col("id"))
+            .from(col("users"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("role")).eq(poryadok_core::domain::Role::Consultant.as_str()))
+            .order_by(col("id"), Order::Asc)
+            .limit(1)
+            .to_owned();
+        let Some(consultant) = self.read.query_one(self.backend.build(&cq)).await? else { return Ok(0) };
+        let consultant: i64 = consultant.try_get("", "id")?;
+        let dq = Query::select()
+            .columns(["id", "owner_id"].map(col))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+            .and_where(Expr::col(col("status")).eq(DealStatus::Won.as_str()))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .order_by(col("closed_at"), Order::Desc)
+            .limit(60)
+            .to_owned();
+        let mut added = 0;
+        for (i, r) in self.read.query_all(self.backend.build(&dq)).await?.iter().enumerate() {
+            let (deal, owner): (i64, Option<i64>) = (r.try_get("", "id")?, r.try_get("", "owner_id")?);
+            if i % 2 == 1 || owner == Some(consultant) {
+                continue;
+            }
+            self.add_participant(&sys, deal, &json!({"user_id": consultant, "role": "consultant"})).await?;
+            added += 1;
+        }
+        Ok(added)
+    }
 }

@@ -389,6 +389,8 @@ impl Db {
         self.demo_spend(ws).await?;
         // The call quality scorecard the head reviews sampled calls with (issue 22).
         crate::reviews::ensure_default_scorecard(&self.write, self.backend, ws, self.clock.now_ms()).await?;
+        // The bonus split by role on the client pipeline, consultants on some won deals (issue 22).
+        self.demo_bonus(ws, clients.id()).await?;
         // The regulation quiz, the attestation before a manager becomes a consultant (issue 23).
         self.demo_quiz(&sys).await?;
         // The knowledge base: call scripts on the first stages, deal naming, rule FAQs (issue 23).

@@ -54,6 +54,8 @@ pub struct DealRow {
 pub struct BonusView {
     pub from: String,
     pub to: String,
+    /// The period as the reader reads dates.
+    pub period: String,
     pub users: Vec<UserRow>,
     pub total: String,
     /// A user's deals (the drill), with their name.
@@ -108,6 +110,7 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
     let mut v = BonusView {
         from: typed("from"),
         to: typed("to"),
+        period: String::new(),
         users: Vec::new(),
         total: String::new(),
         drill: None,
@@ -133,6 +136,7 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
             let (from, to) = (r.from.clone(), r.to.clone());
             v.from.clone_from(&from);
             v.to.clone_from(&to);
+            v.period = format!("{} — {}", fmt.date_str(&from), fmt.date_str(&to));
             let period = format!("from={}&to={}", enc(&from), enc(&to));
             v.back_href = format!("/bonus?{period}");
             v.query = match query.user {

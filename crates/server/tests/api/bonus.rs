@@ -6,16 +6,20 @@ use crate::team::refused;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-crate::both_dbs!(the_bonus_is_split_by_role_beside_the_plan, the_margin_basis_needs_a_cost_and_flags_deals_without_one);
+crate::both_dbs!(
+    the_bonus_is_split_by_role_beside_the_plan,
+    the_margin_basis_needs_a_cost_and_flags_deals_without_one,
+    the_demo_pays_consultants_bonuses
+);
 
 const NOVEMBER: &str = "from=2026-11-01&to=2026-11-30";
 
-async fn put_split(app: &TestApp, token: &str, pipeline: i64, body: Value) -> (StatusCode, Value) {
+pub async fn put_split(app: &TestApp, token: &str, pipeline: i64, body: Value) -> (StatusCode, Value) {
     app.call(Method::PUT, token, &format!("/api/v1/pipelines/{pipeline}/bonus_split"), Some(body)).await
 }
 
 /// A deal of `owner` worth `value` (kopecks) in `pipeline`, with participants, won now.
-async fn won(app: &TestApp, pipeline: i64, title: &str, owner: i64, value: i64, participants: &[(i64, &str)], custom: Value) -> i64 {
+pub async fn won(app: &TestApp, pipeline: i64, title: &str, owner: i64, value: i64, participants: &[(i64, &str)], custom: Value) -> i64 {
     let id = app
         .create(
             &app.t.admin,
@@ -32,7 +36,7 @@ async fn won(app: &TestApp, pipeline: i64, title: &str, owner: i64, value: i64, 
     id
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
+pub async fn user_id(app: &TestApp, email: &str) -> i64 {
     let users = app.all_records(&app.t.admin, "users", "", 50).await;
     users.iter().find(|u| u["email"] == email).and_then(|u| u["id"].as_i64()).unwrap()
 }
@@ -182,4 +186,22 @@ async fn the_margin_basis_needs_a_cost_and_flags_deals_without_one(app: TestApp)
     let flagged: Vec<&Value> = me["deal_list"].as_array().unwrap().iter().filter(|d| d["cost_missing"] == true).collect();
     assert_eq!((flagged.len(), flagged[0]["deal_id"].as_i64()), (1, Some(w2)));
     assert_eq!(flagged[0]["base"], Value::Null);
+}
+
+/// The demo: a split on the client pipeline and the consultant on some won deals, so the report
+/// of the whole demo history has the consultant's bonus.
+async fn the_demo_pays_consultants_bonuses(app: TestApp) {
+    let demo = app.db.generate_demo(&poryadok_store::demo::DemoOptions { deals: 400, seed: 22 }).await.unwrap();
+    app.db.apply_demo_process(demo.workspace_id).await.unwrap();
+    let sys = app.db.system_actor(demo.workspace_id, poryadok_core::domain::Channel::Cli).await.unwrap();
+    let splits = app.db.bonus_splits(&sys).await.unwrap();
+    assert_eq!(splits.len(), 1);
+    let period = poryadok_core::report::Period::parse("2022-01-01", "2030-12-31", &sys.ws.timezone).unwrap();
+    let r = app.db.bonus_report(&sys, &period, None).await.unwrap();
+    let consultant = r.users.iter().find(|u| u.name == "Сергей Морозов").expect("the consultant earns");
+    assert!(
+        consultant.bonus > 0
+            && consultant.deal_list.iter().any(|d| d.roles.iter().any(|p| p.role == poryadok_core::bonus::Role::Consultant))
+    );
+    assert!(r.users.iter().filter(|u| u.bonus > 0).count() >= 3, "{:?}", r.users.iter().map(|u| (&u.name, u.bonus)).collect::<Vec<_>>());
 }
