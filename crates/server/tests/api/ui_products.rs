@@ -7,7 +7,11 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-crate::both_dbs!(the_catalogue_and_the_line_items_are_kept_in_the_browser_ui, templates_and_numbering_are_set_in_settings,);
+crate::both_dbs!(
+    the_catalogue_and_the_line_items_are_kept_in_the_browser_ui,
+    templates_and_numbering_are_set_in_settings,
+    an_organization_s_requisites_are_kept_on_its_card,
+);
 
 fn retype(docx_bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     use std::io::{Read, Write};
@@ -258,4 +262,29 @@ async fn templates_and_numbering_are_set_in_settings(app: TestApp) {
     let (_, v) = app.get(&app.t.admin, "/api/v1/document_settings").await;
     let inv = v["data"]["numbering"].as_array().unwrap().iter().find(|n| n["doc_type"] == "invoice").unwrap().clone();
     assert_eq!(inv["next_number"], 120, "{v}");
+}
+
+async fn an_organization_s_requisites_are_kept_on_its_card(app: TestApp) {
+    let org = app.create(&app.t.manager1, "organizations", json!({"name": "Рога и Копыта"})).await;
+    let m1 = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let block = format!("/requisites/card/organizations/{org}");
+    let (_, card) = m1.get(&format!("/organizations/{org}")).await;
+    assert!(card.contains(&format!("hx-get=\"{block}\"")), "the card loads the block");
+    let (s, html) = m1.get_fragment(&block).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"org-requisites-empty\"") && html.contains("id=\"org-requisites-form\""), "{html}");
+    // A ИНН with a wrong check digit: refused beside it, the rest typed kept.
+    let form = [("legal_name", "ООО «Рога и Копыта»"), ("inn", "7707083894"), ("kpp", "773601001"), ("legal_address", "г. Казань")];
+    let (s, html) = m1.post_form(&block, &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"org-req-inn-error\"") && html.contains("value=\"г. Казань\""), "{html}");
+    let form = [("legal_name", "ООО «Рога и Копыта»"), ("inn", "7707083893"), ("kpp", "773601001"), ("legal_address", "г. Казань")];
+    let (s, html) = m1.post_form(&block, &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"org-requisites-saved\"") && html.contains("7707083893"), "{html}");
+    let (_, v) = app.get(&app.t.manager1, &format!("/api/v1/organizations/{org}")).await;
+    assert_eq!(v["data"]["requisites"]["inn"], "7707083893", "{v}");
+    // Someone who may not see the organization gets no block.
+    let m3 = app.ui_login(app.ids.manager3, "m3@a.test").await;
+    assert_eq!(m3.get_fragment(&block).await.0, StatusCode::NOT_FOUND);
 }
