@@ -256,6 +256,90 @@ fn due_after(cal: &BusinessHours, tz: &str, from: i64, due: regulation::WorkingT
     }
 }
 
+/// When an SLA of `sla` entered at `entered` runs out: on the owner's shift when the stage's
+/// clock says so (and the owner has shifts), else in the workspace's business hours.
+#[expect(clippy::too_many_arguments)]
+async fn sla_deadline(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    (cal, tz): (&BusinessHours, &str),
+    clock: SlaClock,
+    sla: regulation::WorkingTime,
+    owner: Option<i64>,
+    entered: i64,
+) -> Result<i64> {
+    let on_shift = match clock {
+        SlaClock::OwnerShift => owner_shift_due(conn, backend, ws, tz, owner, entered, sla).await?,
+        SlaClock::BusinessHours => None,
+    };
+    Ok(on_shift.unwrap_or_else(|| due_after(cal, tz, entered, sla)))
+}
+
+/// Moves the SLA checks still waiting (of one stage, or all) to the deadlines the regulation
+/// gives now: after the business hours, the time zone, a stage's SLA or its clock changed. A
+/// check whose stage no longer has an SLA goes. Returns how many checks moved or went.
+pub(crate) async fn reschedule_sla(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, stage: Option<i64>) -> Result<u64> {
+    let q = Query::select()
+        .columns(["id", "payload", "run_at"].map(col))
+        .from(col("jobs"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("kind")).eq(SLA_JOB))
+        .and_where(Expr::col(col("status")).eq("queued"))
+        .to_owned();
+    let waiting = conn.query_all(backend.build(&q)).await?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let q = Query::select().column(col("timezone")).from(col("workspaces")).and_where(Expr::col(col("id")).eq(ws)).to_owned();
+    let tz: String = one(conn, backend, &q).await?.ok_or(StoreError::NotFound)?.try_get("", "timezone")?;
+    let (cal, _) = calendar(conn, backend, ws).await?;
+    let mut stages: std::collections::HashMap<i64, Option<StageRegulation>> = std::collections::HashMap::new();
+    let mut moved = 0;
+    for r in waiting {
+        let (id, run_at): (i64, i64) = (r.try_get("", "id")?, r.try_get("", "run_at")?);
+        let mut payload: Json = serde_json::from_str(&r.try_get::<String>("", "payload")?).unwrap_or(Json::Null);
+        let num = |k: &str| payload.get(k).and_then(Json::as_i64);
+        let (Some(deal), Some(stage_id), Some(entered)) = (num("deal_id"), num("stage_id"), num("entered_at")) else { continue };
+        if stage.is_some_and(|s| s != stage_id) {
+            continue;
+        }
+        if !stages.contains_key(&stage_id) {
+            let reg = load_stage(conn, backend, ws, stage_id).await?.map(|s| s.regulation);
+            stages.insert(stage_id, reg);
+        }
+        let job = Expr::col(col("id")).eq(id);
+        let Some((sla, clock)) = stages[&stage_id].as_ref().and_then(|reg| reg.sla.map(|sla| (sla, reg.sla_clock))) else {
+            let q = Query::delete().from_table(col("jobs")).and_where(job).and_where(Expr::col(col("status")).eq("queued")).to_owned();
+            moved += conn.execute(backend.build(&q)).await?.rows_affected();
+            continue;
+        };
+        let q = Query::select()
+            .column(col("owner_id"))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(deal))
+            .to_owned();
+        let owner = match one(conn, backend, &q).await? {
+            Some(r) => r.try_get::<Option<i64>>("", "owner_id")?,
+            None => None,
+        };
+        let deadline = sla_deadline(conn, backend, ws, (&cal, &tz), clock, sla, owner, entered).await?;
+        if deadline == run_at {
+            continue;
+        }
+        payload["deadline"] = json!(deadline);
+        let q = Query::update()
+            .table(col("jobs"))
+            .values([(col("run_at"), deadline.into()), (col("payload"), payload.to_string().into())])
+            .and_where(job)
+            .and_where(Expr::col(col("status")).eq("queued"))
+            .to_owned();
+        moved += conn.execute(backend.build(&q)).await?.rows_affected();
+    }
+    Ok(moved)
+}
+
 /// The instant `due` of the owner's shift time after `from`, for an SLA whose clock runs on the
 /// owner's shift; `None` (business hours are used) without an owner, in a workspace that keeps
 /// no schedules, or when the owner has no shift within the horizon.
@@ -425,11 +509,7 @@ pub(crate) async fn enforce_deal(
         }
         if let Some(sla) = reg.sla.filter(|_| status == "open") {
             let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
-            let deadline = match reg.sla_clock {
-                SlaClock::OwnerShift => owner_shift_due(conn, backend, ws, tz, row.get("owner_id").as_int(), entered, sla).await?,
-                SlaClock::BusinessHours => None,
-            }
-            .unwrap_or_else(|| due_after(&cal, tz, entered, sla));
+            let deadline = sla_deadline(conn, backend, ws, (&cal, tz), reg.sla_clock, sla, row.get("owner_id").as_int(), entered).await?;
             let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
             enqueue_on(
                 conn,

@@ -735,6 +735,9 @@ impl Db {
             let mut changes = serde_json::Map::new();
             changes.insert("regulation".into(), json!({"from": current.workspace, "to": w}));
             append_history(tx, backend, actor, "workspace", ws, HistoryAction::Update, changes, now).await?;
+            // New hours or time zone: the SLA checks already waiting move (stages' own changes
+            // move theirs as the stages are written).
+            crate::regulation::reschedule_sla(tx, backend, ws, None).await?;
         }
         // Custom fields first: stages and rules name them.
         let mut positions: BTreeMap<&str, i64> = BTreeMap::new();

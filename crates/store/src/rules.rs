@@ -513,6 +513,10 @@ pub(crate) async fn after_write(
     crate::search::after_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::stage_history::after_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::client_notify::after_write(conn, backend, actor.ws_id(), row, old).await?;
+    // A stage's SLA or its clock changed: the checks already waiting there move.
+    if row.entity == Entity::Stage && old.is_some_and(|o| o.get("regulation") != row.get("regulation")) {
+        crate::regulation::reschedule_sla(conn, backend, actor.ws_id(), Some(row.id())).await?;
+    }
     if row.entity != Entity::Person {
         return Ok(());
     }

@@ -213,6 +213,9 @@ impl Db {
         if !obj.is_empty() {
             let tx = self.write.begin().await?;
             tx.execute(self.backend.build(&upd)).await?;
+            if obj.contains_key("business_hours") || obj.contains_key("timezone") {
+                crate::regulation::reschedule_sla(&tx, self.backend, actor.ws_id(), None).await?;
+            }
             let mut changes = serde_json::Map::new();
             for (k, v) in obj {
                 changes.insert(k.clone(), json!({"from": before.get(k), "to": v}));

@@ -14,6 +14,7 @@ crate::both_dbs!(
     a_deal_without_the_templates_values_keeps_its_title_and_gets_clean_tasks,
     lost_and_frozen_need_their_reasons_and_frozen_gets_a_return_task,
     an_sla_crossing_a_weekend_and_a_holiday_is_breached_once_for_owner_and_head,
+    waiting_sla_checks_move_when_the_hours_or_the_stages_sla_change,
     bad_regulations_are_refused_at_save_time,
     a_head_configures_the_regulation_and_nothing_else_of_the_settings,
 );
@@ -281,6 +282,39 @@ async fn an_sla_crossing_a_weekend_and_a_holiday_is_breached_once_for_owner_and_
     }
     let (_, v) = app.get(&app.t.head, "/api/v1/notifications/unread_count").await;
     assert_eq!(v["data"]["unread"], 1);
+}
+
+/// A deadline already set follows the regulation: new business hours, a longer SLA, or none.
+async fn waiting_sla_checks_move_when_the_hours_or_the_stages_sla_change(app: TestApp) {
+    calendar_with_holiday(&app).await;
+    set_regulation(&app, app.ids.stages[0], json!({"sla": {"amount": 1, "unit": "hours"}})).await;
+    to_friday_evening(&app);
+    let deal = app.create(&app.t.manager1, "deals", json!({"title": "Новый лид"})).await;
+    let waiting = || async {
+        let (_, jobs) = app.get(&app.t.admin, "/api/v1/jobs?status=queued").await;
+        let list: Vec<Value> = jobs["data"].as_array().unwrap().iter().filter(|j| j["kind"] == "sla_check").cloned().collect();
+        list.iter().map(|j| j["run_at"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    // 30 minutes on Friday, 30 on Tuesday after the Monday holiday.
+    assert_eq!(waiting().await, vec!["2026-12-01T06:30:00.000Z"]);
+
+    // The holiday is gone: Monday 09:30.
+    let hours = json!({"business_hours": {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": []}});
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/workspace", hours).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(waiting().await, vec!["2026-11-30T06:30:00.000Z"]);
+
+    // Three hours instead of one: Monday 11:30.
+    set_regulation(&app, app.ids.stages[0], json!({"sla": {"amount": 3, "unit": "hours"}})).await;
+    assert_eq!(waiting().await, vec!["2026-11-30T08:30:00.000Z"]);
+
+    // No SLA at the stage any more: nothing waits, and no breach comes.
+    set_regulation(&app, app.ids.stages[0], json!({})).await;
+    assert_eq!(waiting().await, Vec::<String>::new());
+    app.clock.advance(time::Duration::days(5));
+    assert_eq!(Worker::new(&AppState::new(app.db.clone())).run_once().await.unwrap().ran, 0);
+    let (_, v) = app.get(&app.t.manager1, "/api/v1/notifications").await;
+    assert!(v["data"].as_array().unwrap().iter().all(|n| n["kind"] != "sla_breach"), "deal {deal}: {v}");
 }
 
 async fn bad_regulations_are_refused_at_save_time(app: TestApp) {
