@@ -139,15 +139,23 @@ pub fn card_entity(collection: &str) -> Option<Entity> {
 /// `POST /api/v1/{deals|persons|organizations}/{id}/call {phone?, source_id?}`: 200 with the
 /// placed call (`status: calling`); 422 when it cannot be placed (`no_phone_on_card`,
 /// `phone_not_on_card`, `no_callback_set`, `no_extension`); 502 when the provider failed.
-pub async fn call_api(
-    State(st): State<AppState>,
-    Auth(actor): Auth,
-    ApiPath((collection, id)): ApiPath<(String, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let entity = card_entity(&collection).ok_or_else(ApiError::not_found)?;
+pub async fn call_api(st: AppState, actor: Actor, entity: Entity, id: String, body: Bytes) -> ApiResult<Json<Value>> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let body = if body.iter().all(u8::is_ascii_whitespace) { json!({}) } else { crate::api::json_body(&body)? };
     let placed = place_call(&st.db, &actor, entity, id, &body).await?;
     Ok(Json(json!({"data": placed})))
+}
+
+/// The call routes of the three cards.
+pub fn api_routes() -> axum::Router<AppState> {
+    let mut r = axum::Router::new();
+    for entity in [Entity::Deal, Entity::Person, Entity::Organization] {
+        r = r.route(
+            &format!("/api/v1/{}/{{id}}/call", entity.path()),
+            axum::routing::post(move |State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>, body: Bytes| {
+                call_api(st, actor, entity, id, body)
+            }),
+        );
+    }
+    r
 }

@@ -256,7 +256,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/{entity}/{id}/reply_channels", get(channels::reply_channels))
         .route("/api/v1/client_notifications", get(api::client_notify::get_settings).put(api::client_notify::put_settings))
         .route("/api/v1/me/smtp", get(api::client_notify::get_own_smtp).put(api::client_notify::put_own_smtp))
-        .route("/api/v1/{entity}/{id}/call", post(click_to_call::call_api))
+        .merge(click_to_call::api_routes())
         .route("/api/v1/whatsapp_gateway", get(channels::get_whatsapp_gateway).put(channels::put_whatsapp_gateway))
         .route("/api/v1/products", get(api::documents::list_products).post(api::documents::create_product))
         .route(

@@ -1029,11 +1029,32 @@ fn add_intake_paths(paths: &mut Paths) {
                         object("{data: {id, channel, recipient, subject, body, status: queued, created_at}}"),
                     )
                     .parameter(id_param())
-                    .request_body(Some(body(any_object("{channel: email|telegram|whatsapp|sms, text?, subject? (e-mail), template_id?}"))))
+                    .request_body(Some(body(any_object("{channel: email|telegram|whatsapp|sms, text?, subject? (e-mail), template_id?, file_ids? (files the caller sees, sent as e-mail attachments: at most 10 and 10 MB together; refused for the other channels with attachments_email_only)}"))))
                     .response("404", json_response("no such card, or the caller may not see it", Some(error_ref())))
                     .response("422", json_response("the client lacks the channel, it is not set up, a template placeholder is empty, or no text; `field` and `message_code` say which", Some(error_ref()))),
                 ),
             ]),
+        );
+    }
+    for collection in ["deals", "persons", "organizations"] {
+        add(
+            &format!("/api/v1/{collection}/{{id}}/call"),
+            item([(
+                HttpMethod::Post,
+                simple(
+                    "channels",
+                    &format!("call_{collection}"),
+                    "Call the card's client: the telephony source's click-to-call request rings the user's extension, then the client. Sent at once (5 s timeout), not queued; the call comes back through the source's webhook",
+                    "200",
+                    "the call the provider took",
+                    object("{data: {status: calling, phone, extension, source_id, response_code}}"),
+                )
+                .parameter(id_param())
+                .request_body(Some(body(any_object("{phone? (one of the card's numbers; the first by default), source_id?}"))))
+                .response("404", json_response("no such card, or the caller may not see it", Some(error_ref())))
+                .response("422", json_response("no phone on the card, a number not on it, no callback request set, or the user has no extension; `field` and `message_code` say which", Some(error_ref())))
+                .response("502", json_response("the provider refused, timed out or could not be reached (`callback_provider_answered`, `callback_provider_timeout`, `callback_provider_unreachable`)", Some(error_ref()))),
+            )]),
         );
     }
     for collection in ["deals", "persons"] {
@@ -1062,6 +1083,30 @@ fn add_intake_paths(paths: &mut Paths) {
                 simple("channels", "put_whatsapp_gateway", "Set the WhatsApp provider like the SMS gateway (`{to}` and `{text}` in the URL or body); null removes it (administrators)", "200", "{data: gateway|null}", object("{data: {url, method, headers, content_type, body}|null}"))
                     .request_body(Some(body(any_object("{url, method: GET|POST, headers?, content_type?, body?} or null"))))
                     .response("422", json_response("a bad URL, method, header or body; `field` names it", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/client_notifications",
+        item([
+            (HttpMethod::Get, simple("channels", "get_client_notifications", "Client notifications: quiet hours (the workspace's zone) and a rule per stage entry, missed call and first answered call (administrators)", "200", "the settings", object("{data: {quiet_hours: HH:MM-HH:MM|null, timezone, rules: [{event: stage_entry|missed_call|first_call, stage_id?, stage?, pipeline?, enabled, channel: sms|email|telegram|whatsapp|last, template_key}]}}"))),
+            (
+                HttpMethod::Put,
+                simple("channels", "put_client_notifications", "Change quiet hours and any rules (a rule not named keeps what it had; administrators)", "200", "the settings", object("{data: settings}"))
+                    .request_body(Some(body(any_object("{quiet_hours?: \"21:00-09:00\"|null, rules?: [{event, stage_id (stage_entry only), enabled?, channel?, template_key?}]}"))))
+                    .response("422", json_response("bad quiet hours, event, stage, channel, or a template key the workspace lacks; `field` names it (rules[i].key)", Some(error_ref()))),
+            ),
+        ]),
+    );
+    add(
+        "/api/v1/me/smtp",
+        item([
+            (HttpMethod::Get, simple("session", "get_own_smtp", "The caller's own mail account for e-mails to clients (the password only as password_set), or null", "200", "the account", object("{data: {host, port, tls: tls|starttls|none, login, password_set, from}|null}"))),
+            (
+                HttpMethod::Put,
+                simple("session", "put_own_smtp", "Set the caller's own mail account: their e-mail replies go through it; null removes it", "200", "the account", object("{data: {host, port, tls, login, password_set, from}|null}"))
+                    .request_body(Some(body(any_object("{host, port?, tls?: tls|starttls|none, login?, password? (left out or *** keeps the stored one), from? (else the login)} or null"))))
+                    .response("422", json_response("a bad host, port, TLS mode or sender; `field` names it", Some(error_ref()))),
             ),
         ]),
     );
