@@ -81,25 +81,25 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, Option<&str>, &str)] = &[
         "{company}: оплата счёта № {invoice} на {amount} просрочена на {days_overdue} дн. Просим оплатить. {manager}, {manager_phone}",
     ),
     // Client notifications (crate::client_notify) and sending a document from the card.
-    ("stage_notice", "sms", None, "{company}: ваш заказ «{deal}» перешёл на этап «{stage}». Вопросы: {manager}, {manager_phone}"),
+    ("stage_notice", "sms", None, "{company}: ваш заказ «{deal}» перешёл на этап «{stage}». Вопросы: {manager}"),
     (
         "stage_notice",
         "email",
         Some("Ваш заказ «{deal}»: этап «{stage}»"),
-        "Добрый день!\n\nВаш заказ «{deal}» перешёл на этап «{stage}».\n\nЕсли остались вопросы, ответьте на письмо или позвоните: \
-{manager}, {manager_phone}.\n\nС уважением,\n{company}",
+        "Добрый день!\n\nВаш заказ «{deal}» перешёл на этап «{stage}».\n\nЕсли остались вопросы, ответьте на это письмо. \
+Ваш менеджер — {manager}.\n\nС уважением,\n{company}",
     ),
     (
         "missed_call_apology",
         "sms",
         None,
-        "{company}: извините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время. {manager}, {manager_phone}",
+        "{company}: извините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время. {manager}",
     ),
     (
         "missed_call_apology",
         "email",
         Some("Мы пропустили ваш звонок"),
-        "Добрый день!\n\nИзвините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время.\n\n{manager}, {manager_phone}\n{company}",
+        "Добрый день!\n\nИзвините, мы не успели ответить на ваш звонок. Перезвоним в ближайшее рабочее время.\n\n{manager}\n{company}",
     ),
     ("business_card", "sms", None, "{company}: спасибо за звонок! Ваш менеджер — {manager}, {manager_phone}"),
     (
@@ -112,7 +112,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str, Option<&str>, &str)] = &[
         "document_send",
         "email",
         Some("Документы по заказу «{deal}»"),
-        "Добрый день!\n\nНаправляем документы по заказу «{deal}» во вложении.\n\nС уважением,\n{manager}, {manager_phone}\n{company}",
+        "Добрый день!\n\nНаправляем документы по заказу «{deal}» во вложении.\n\nС уважением,\n{manager}\n{company}",
     ),
 ];
 

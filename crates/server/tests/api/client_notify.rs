@@ -168,10 +168,10 @@ async fn quiet_hours_defer_a_notification_to_their_end(app: TestApp) {
     assert!(sms.lock().unwrap().is_empty(), "nothing at night");
     let out = outgoing(&app, &format!("/api/v1/deals/{deal}/messages")).await;
     assert_eq!(out.len(), 1, "on the card already: {out:?}");
-    assert_eq!(out[0]["delivery"], "queued");
+    assert_eq!(out[0]["delivery"], "queued", "{out:?}");
     assert_eq!(out[0]["channel"], "sms", "a client who never wrote gets the last channel's fallback, SMS");
     let (_, m) = app.get(&app.t.admin, &format!("/api/v1/outbound_messages/{}", out[0]["outbound_id"])).await;
-    assert_eq!(m["data"]["not_before"], "2026-11-24T06:00:00Z", "09:00 the next morning in Moscow: {m}");
+    assert_eq!(m["data"]["not_before"], "2026-11-24T06:00:00.000Z", "09:00 the next morning in Moscow: {m}");
     // 08:59: still waiting; 09:00: sent.
     app.clock.advance(time::Duration::minutes(10 * 60 + 29));
     w.run_once().await.unwrap();
