@@ -129,6 +129,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// The team (issue 22): the routing answer for a caller's phone in the store (`iterations`)
+    /// and over HTTP under load (`concurrency` clients × `iterations` requests), with `clients`
+    /// people; the weekly call sample over `calls` answered calls (medians of `rounds`);
+    /// target/bench/team.json.
+    Team {
+        #[arg(long, default_value_t = 5_000)]
+        clients: u64,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        calls: u64,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// The weekly call sample over `calls` answered calls of one week (a workspace of its own).
     Sampling {
         #[arg(long, default_value_t = 1_000_000)]
@@ -190,6 +206,9 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         BenchCommand::Calendar { tasks, iterations } => crate::bench_calendar::run(db, tasks, iterations).await?,
         BenchCommand::Routing { clients, iterations } => crate::bench_team::routing(db, clients, iterations).await?,
         BenchCommand::Sampling { calls } => crate::bench_team::sampling(db, calls).await?,
+        BenchCommand::Team { clients, iterations, concurrency, calls, rounds } => {
+            crate::bench_team::team(db, clients, iterations, concurrency, calls, rounds).await?
+        }
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
         BenchCommand::Regulation { iterations, deals } => crate::bench_regulation::run(db, iterations, deals).await?,

@@ -432,6 +432,18 @@ impl Db {
         let now = self.clock.now_ms();
         let mut queued = 0;
         let tx = self.write.begin().await?;
+        // Calls already in the queue are left out before writing (a week drawn again, the job
+        // retried): the insert below would skip them anyway, but a conflict per row costs more
+        // than one read of the week's queue. The insert keeps its `ON CONFLICT` for a race.
+        let sql = "SELECT activity_id FROM call_reviews WHERE workspace_id = $1 AND week = $2";
+        let queued_before: std::collections::HashSet<i64> = tx
+            .query_all(raw(self.backend, sql, vec![ws.into(), week.clone().into()]))
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64>("", "activity_id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let sampled = picked.len();
+        picked.retain(|(call, _, _)| !queued_before.contains(call));
         for chunk in picked.chunks(200) {
             let mut sql = String::from(
                 "INSERT INTO call_reviews (workspace_id, activity_id, manager_id, week, direction, status, created_at, version) VALUES ",
@@ -464,7 +476,7 @@ impl Db {
             queued += tx.execute(raw(self.backend, &sql, values)).await?.rows_affected() as usize;
         }
         tx.commit().await?;
-        Ok(SampleReport { week, calls: rows.len(), sampled: picked.len(), queued, managers: lines.into_values().collect() })
+        Ok(SampleReport { week, calls: rows.len(), sampled, queued, managers: lines.into_values().collect() })
     }
 
     /// The review queue and results: heads see all, a manager their own. Filters: `status`,
@@ -720,7 +732,13 @@ impl Db {
         let name_of = |m: i64| managers.get(&m).map(|e| e.0.clone()).unwrap_or_default();
         let lines = |map: BTreeMap<(i64, String), (i64, i64)>| -> Vec<PeriodLine> {
             map.into_iter()
-                .map(|((m, period), (n, sum))| PeriodLine { manager_id: m, manager_name: name_of(m), period, reviews: n, score_pct: avg(n, sum) })
+                .map(|((m, period), (n, sum))| PeriodLine {
+                    manager_id: m,
+                    manager_name: name_of(m),
+                    period,
+                    reviews: n,
+                    score_pct: avg(n, sum),
+                })
                 .collect()
         };
         let (manager_weeks, manager_months) = (lines(by_week), lines(by_month));
