@@ -47,7 +47,7 @@ pub fn keyed_account(bik: &str, head: &str, tail: &str) -> String {
         let acc = format!("{head}{k}{tail}");
         let all = format!("{}{acc}", &bik[6..]);
         let sum: u32 = all.chars().enumerate().map(|(i, c)| (c.to_digit(10).unwrap_or(0) * w[i % 3]) % 10).sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             return acc;
         }
     }

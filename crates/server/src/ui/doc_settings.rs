@@ -106,6 +106,8 @@ fn groups(t: T) -> Vec<FieldGroup> {
     out
 }
 
+type TypedNumbering = (HashMap<String, (String, String)>, String, (String, String));
+
 #[derive(Default)]
 struct View {
     notice: Option<String>,
@@ -113,8 +115,9 @@ struct View {
     upload_name: String,
     upload_kind: String,
     numbering_notice: Option<String>,
-    /// The numbering form as typed, when refused: code → (prefix, next number), and the refusal.
-    typed: Option<(HashMap<String, (String, String)>, String, (String, String))>,
+    /// The numbering form as typed, when refused: code → (prefix, next number), the type refused
+    /// and the refusal (field, text).
+    typed: Option<TypedNumbering>,
 }
 
 async fn page(st: &AppState, ui: &Ui, v: View, status: StatusCode) -> UiResult {
@@ -279,7 +282,7 @@ async fn numbering(State(st): State<AppState>, Admin(ui): Admin, Form(form): For
             }
         }
     }
-    let with_vat = form.get("prices_include_vat").is_some();
+    let with_vat = form.contains_key("prices_include_vat");
     if with_vat != st.db.prices_include_vat(ui.actor.ws_id()).await.or_ui(&ui)? {
         st.db.set_prices_include_vat(&ui.actor, with_vat).await.or_ui(&ui)?;
     }

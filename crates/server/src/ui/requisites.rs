@@ -84,6 +84,9 @@ async fn save(State(st): State<AppState>, Admin(ui): Admin, Form(form): Form<Has
     }
 }
 
+/// A refusal by field: (key, text).
+type FieldRefusal = (String, String);
+
 /// The organization card's requisites block.
 #[derive(Template)]
 #[template(path = "org_requisites_block.html")]
@@ -103,7 +106,7 @@ fn org_view(
     ui: &Ui,
     org_id: i64,
     r: &poryadok_core::requisites::Requisites,
-    typed: Option<(&HashMap<String, String>, (String, String))>,
+    typed: Option<(&HashMap<String, String>, FieldRefusal)>,
 ) -> OrgBlock {
     let filled = KEYS
         .iter()
