@@ -15,25 +15,28 @@ use std::time::Instant;
 pub async fn run(db: &Db, deals: u64, iterations: usize) -> Result<()> {
     let ws = db.create_workspace(&NewWorkspace { name: "Bonus benchmark".into(), ..Default::default() }).await?.id;
     let sys = db.system_actor(ws, Channel::Cli).await?;
-    let mut managers = Vec::new();
+    // Heads and teams first, so the managers' ids are consecutive (the SQL below counts on it).
+    let mut teams = Vec::new();
     for t in 0..4 {
-        let head = db
-            .create(&sys, Entity::User, &json!({"email": format!("bh{t}@bench.test"), "name": format!("Руководитель {t}"), "role": "head"}))
-            .await?
-            .id();
-        let team = db.create(&sys, Entity::Team, &json!({"name": format!("Команда {t}"), "head_id": head})).await?.id();
+        let body = json!({"email": format!("bh{t}@bench.test"), "name": format!("Руководитель {t}"), "role": "head"});
+        let head = db.create(&sys, Entity::User, &body).await?.id();
+        teams.push(db.create(&sys, Entity::Team, &json!({"name": format!("Команда {t}"), "head_id": head})).await?.id());
+    }
+    let mut managers = Vec::new();
+    for (t, team) in teams.iter().enumerate() {
         for m in 0..10 {
             let body =
                 json!({"email": format!("b{t}{m}@bench.test"), "name": format!("Менеджер {t}.{m}"), "role": "manager", "team_id": team});
             managers.push(db.create(&sys, Entity::User, &body).await?.id());
         }
     }
+    anyhow::ensure!(managers.windows(2).all(|w| w[1] == w[0] + 1), "the managers' ids are not consecutive");
     let pipeline = db.create(&sys, Entity::Pipeline, &json!({"name": "Продажи"})).await?.id();
     let stage = db.create(&sys, Entity::Stage, &json!({"pipeline_id": pipeline, "name": "Новый"})).await?.id();
     db.put_bonus_split(&sys, pipeline, &json!({"basis": "revenue", "shares": {"manager": 5, "consultant": 10, "head": 1}}), None).await?;
     let (first, n) = (managers[0], managers.len());
     // 2026-11-01 00:00 Moscow time; the deals close over the month's 29 days.
-    let month_ms: i64 = 1_761_944_400_000;
+    let month_ms: i64 = 1_793_480_400_000;
     let t = Instant::now();
     let insert = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {deals}) \
@@ -53,6 +56,7 @@ pub async fn run(db: &Db, deals: u64, iterations: usize) -> Result<()> {
     let insert_s = t.elapsed().as_secs_f64();
     let period = Period::parse("2026-11-01", "2026-11-30", &sys.ws.timezone).map_err(|e| anyhow::anyhow!("{e}"))?;
     let report = db.bonus_report(&sys, &period, None).await?;
+    anyhow::ensure!(report.users.len() == 44 && report.total > 0, "the month's deals are not in the report");
     let (p50, p99) = time(iterations, || async { Ok(db.bonus_report(&sys, &period, None).await?.total) }).await?;
     let (o50, o99) = time(iterations, || async { Ok(db.bonus_report(&sys, &period, Some(first)).await?.total) }).await?;
     let hand = "SELECT d.id, d.value, d.owner_id, p.user_id, p.role FROM deals d LEFT JOIN deal_participants p \

@@ -251,6 +251,11 @@ pub fn allocate(split: &Split, deal: &WonDeal) -> Vec<Part> {
 mod tests {
     use super::*;
 
+    /// Roubles in kopecks.
+    fn rub(n: i64) -> i64 {
+        n * 100
+    }
+
     fn deal(value: i64, owner: i64, participants: &[(i64, &str)], head: Option<i64>) -> WonDeal {
         WonDeal {
             value,
@@ -267,22 +272,22 @@ mod tests {
 
     #[test]
     fn the_owner_sells_the_meeting_and_the_consultant_the_product() {
-        let parts = allocate(&split(500, 1000, 100), &deal(100_000_00, 1, &[(2, "consultant")], Some(9)));
+        let parts = allocate(&split(500, 1000, 100), &deal(rub(100_000), 1, &[(2, "consultant")], Some(9)));
         assert_eq!(
             parts,
             vec![
-                Part { user_id: 1, role: Role::Manager, amount: 5_000_00, shared_by: 1 },
-                Part { user_id: 2, role: Role::Consultant, amount: 10_000_00, shared_by: 1 },
-                Part { user_id: 9, role: Role::Head, amount: 1_000_00, shared_by: 1 },
+                Part { user_id: 1, role: Role::Manager, amount: rub(5_000), shared_by: 1 },
+                Part { user_id: 2, role: Role::Consultant, amount: rub(10_000), shared_by: 1 },
+                Part { user_id: 9, role: Role::Head, amount: rub(1_000), shared_by: 1 },
             ]
         );
     }
 
     #[test]
     fn a_consultant_who_also_sold_the_meeting_earns_both_shares() {
-        let parts = allocate(&split(500, 1000, 0), &deal(200_000_00, 2, &[(2, "consultant")], None));
+        let parts = allocate(&split(500, 1000, 0), &deal(rub(200_000), 2, &[(2, "consultant")], None));
         let mine: i64 = parts.iter().filter(|p| p.user_id == 2).map(|p| p.amount).sum();
-        assert_eq!(mine, 30_000_00);
+        assert_eq!(mine, rub(30_000));
         assert_eq!(parts.len(), 2);
     }
 

@@ -12,6 +12,11 @@ crate::both_dbs!(
     the_demo_pays_consultants_bonuses
 );
 
+/// Roubles in kopecks.
+pub fn rub(n: i64) -> i64 {
+    n * 100
+}
+
 const NOVEMBER: &str = "from=2026-11-01&to=2026-11-30";
 
 pub async fn put_split(app: &TestApp, token: &str, pipeline: i64, body: Value) -> (StatusCode, Value) {
@@ -102,28 +107,28 @@ async fn the_bonus_is_split_by_role_beside_the_plan(app: TestApp) {
 
     let other = app.create(&app.t.admin, "pipelines", json!({"name": "Сервис"})).await;
     app.create(&app.t.admin, "stages", json!({"pipeline_id": other, "name": "Новый"})).await;
-    let d1 = won(&app, p, "D1", m1, 100_000_00, &[(m3, "consultant")], json!({})).await;
-    let d2 = won(&app, p, "D2", m2, 200_000_00, &[(m2, "consultant")], json!({})).await;
-    won(&app, p, "D3", m3, 10_000_00, &[], json!({})).await;
-    won(&app, other, "D4", m1, 50_000_00, &[], json!({})).await;
-    crate::plans::plan(&app, ("user_id", m1), "2026-11", "revenue", 150_000_00).await;
+    let d1 = won(&app, p, "D1", m1, rub(100_000), &[(m3, "consultant")], json!({})).await;
+    let d2 = won(&app, p, "D2", m2, rub(200_000), &[(m2, "consultant")], json!({})).await;
+    won(&app, p, "D3", m3, rub(10_000), &[], json!({})).await;
+    won(&app, other, "D4", m1, rub(50_000), &[], json!({})).await;
+    crate::plans::plan(&app, ("user_id", m1), "2026-11", "revenue", rub(150_000)).await;
     crate::reports_stage_time::at(&app, time::macros::datetime!(2026-12-02 10:00 UTC));
-    won(&app, p, "D5", m1, 70_000_00, &[], json!({})).await;
+    won(&app, p, "D5", m1, rub(70_000), &[], json!({})).await;
 
     let (s, r) = app.get(&app.t.head, &format!("/api/v1/reports/bonus?{NOVEMBER}")).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let order: Vec<i64> = r["data"]["users"].as_array().unwrap().iter().map(|u| u["user_id"].as_i64().unwrap()).collect();
     assert_eq!(order, vec![m2, m3, m1, head], "{r}");
-    assert_eq!((row(&r, m2)["bonus"].clone(), row(&r, m2)["deals"].clone()), (json!(30_000_00), json!(1)));
-    assert_eq!((row(&r, m3)["bonus"].clone(), row(&r, m3)["deals"].clone()), (json!(10_500_00), json!(2)));
-    assert_eq!(row(&r, head)["bonus"], 3_000_00);
+    assert_eq!((row(&r, m2)["bonus"].clone(), row(&r, m2)["deals"].clone()), (json!(rub(30_000)), json!(1)));
+    assert_eq!((row(&r, m3)["bonus"].clone(), row(&r, m3)["deals"].clone()), (json!(rub(10_500)), json!(2)));
+    assert_eq!(row(&r, head)["bonus"], rub(3_000));
     let m1_row = row(&r, m1);
     // m1's revenue counts D4 too (a plan is of all pipelines); the bonus only D1.
     assert_eq!(
         (m1_row["bonus"].clone(), m1_row["plan"].clone(), m1_row["revenue"].clone()),
-        (json!(5_000_00), json!(150_000_00), json!(150_000_00))
+        (json!(rub(5_000)), json!(rub(150_000)), json!(rub(150_000)))
     );
-    assert_eq!((r["data"]["total"].clone(), r["data"]["unsplit_deals"].clone()), (json!(48_500_00), json!(1)));
+    assert_eq!((r["data"]["total"].clone(), r["data"]["unsplit_deals"].clone()), (json!(rub(48_500)), json!(1)));
 
     // One person in both roles: both parts on the one deal.
     let (_, mine) = app.get(&app.t.head, &format!("/api/v1/reports/bonus?{NOVEMBER}&user_id={m2}")).await;
@@ -136,20 +141,20 @@ async fn the_bonus_is_split_by_role_beside_the_plan(app: TestApp) {
         .iter()
         .map(|p| (p["role"].as_str().unwrap().to_string(), p["amount"].as_i64().unwrap()))
         .collect();
-    assert_eq!(roles, vec![("manager".to_string(), 10_000_00), ("consultant".to_string(), 20_000_00)]);
+    assert_eq!(roles, vec![("manager".to_string(), rub(10_000)), ("consultant".to_string(), rub(20_000))]);
 
     // A manager sees only their own bonus, with its deals; someone else's is refused.
     let (s, own) = app.get(&app.t.manager1, &format!("/api/v1/reports/bonus?{NOVEMBER}")).await;
     assert_eq!(s, StatusCode::OK, "{own}");
     let users = own["data"]["users"].as_array().unwrap();
     assert_eq!(users.len(), 1, "{own}");
-    assert_eq!((users[0]["user_id"].as_i64(), users[0]["bonus"].as_i64()), (Some(m1), Some(5_000_00)));
+    assert_eq!((users[0]["user_id"].as_i64(), users[0]["bonus"].as_i64()), (Some(m1), Some(rub(5_000))));
     assert_eq!(users[0]["deal_list"][0]["deal_id"], d1);
-    assert_eq!(own["data"]["total"], 5_000_00);
+    assert_eq!(own["data"]["total"], rub(5_000));
     refused(&app.get(&app.t.manager1, &format!("/api/v1/reports/bonus?{NOVEMBER}&user_id={m2}")).await, 403, "bonus_own_only", None);
     // December holds D5 only: m1 and the head of their team.
     let (_, dec) = app.get(&app.t.head, "/api/v1/reports/bonus?from=2026-12-01&to=2026-12-31").await;
-    assert_eq!(dec["data"]["total"], 3_500_00 + 700_00, "{dec}");
+    assert_eq!(dec["data"]["total"], rub(3_500) + rub(700), "{dec}");
 
     // Payroll: a CSV row per user, an XLSX workbook.
     let csv =
@@ -176,13 +181,13 @@ async fn the_margin_basis_needs_a_cost_and_flags_deals_without_one(app: TestApp)
     let (s, v) = put_split(&app, &app.t.admin, p, json!({"basis": "margin", "shares": {"manager": 10}})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!((v["data"]["basis"].clone(), v["data"]["cost_field"].clone()), (json!("margin"), json!(true)));
-    won(&app, p, "W1", m1, 300_000_00, &[], json!({"cost": 100_000_00})).await;
-    let w2 = won(&app, p, "W2", m1, 100_000_00, &[], json!({})).await;
-    won(&app, p, "W3", m1, 10_000_00, &[], json!({"cost": 12_000_00})).await;
+    won(&app, p, "W1", m1, rub(300_000), &[], json!({"cost": rub(100_000)})).await;
+    let w2 = won(&app, p, "W2", m1, rub(100_000), &[], json!({})).await;
+    won(&app, p, "W3", m1, rub(10_000), &[], json!({"cost": rub(12_000)})).await;
     let (s, r) = app.get(&app.t.head, &format!("/api/v1/reports/bonus?{NOVEMBER}&user_id={m1}")).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let me = row(&r, m1);
-    assert_eq!((me["bonus"].clone(), me["deals"].clone(), me["cost_missing"].clone()), (json!(20_000_00), json!(3), json!(1)), "{r}");
+    assert_eq!((me["bonus"].clone(), me["deals"].clone(), me["cost_missing"].clone()), (json!(rub(20_000)), json!(3), json!(1)), "{r}");
     let flagged: Vec<&Value> = me["deal_list"].as_array().unwrap().iter().filter(|d| d["cost_missing"] == true).collect();
     assert_eq!((flagged.len(), flagged[0]["deal_id"].as_i64()), (1, Some(w2)));
     assert_eq!(flagged[0]["base"], Value::Null);

@@ -2,7 +2,7 @@
 //! beside the shares with what was typed, then saved), reads November's bonuses per user beside
 //! the plan, drills into one user's deals and finds the export buttons; in Russian, in English
 //! and on a phone, with screenshots.
-use crate::bonus::{user_id, won};
+use crate::bonus::{rub, user_id, won};
 use crate::browser::start_browser;
 use crate::helpers::*;
 use fantoccini::Locator;
@@ -55,9 +55,9 @@ async fn a_head_sets_the_bonus_split_and_reads_the_bonuses_in_the_browser() {
     assert_eq!(split["data"]["total"], "16", "{split}");
 
     // November: m2 sold the meeting and the product of a 200 000 ₽ deal, m3 consulted on m1's.
-    won(&app, p, "Поставка станков", m1, 100_000_00, &[(m3, "consultant")], json!({})).await;
-    won(&app, p, "Монтаж линии", m2, 200_000_00, &[(m2, "consultant")], json!({})).await;
-    crate::plans::plan(&app, ("user_id", m2), "2026-11", "revenue", 250_000_00).await;
+    won(&app, p, "Поставка станков", m1, rub(100_000), &[(m3, "consultant")], json!({})).await;
+    won(&app, p, "Монтаж линии", m2, rub(200_000), &[(m2, "consultant")], json!({})).await;
+    crate::plans::plan(&app, ("user_id", m2), "2026-11", "revenue", rub(250_000)).await;
     b.client.goto(&format!("{}/bonus?from=2026-11-01&to=2026-11-30", app.base)).await.unwrap();
     b.wait_for("#bonus-table").await;
     let table = b.text_of("#bonus-table").await.split_whitespace().collect::<Vec<_>>().join(" ");
