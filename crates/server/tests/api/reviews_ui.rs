@@ -297,6 +297,12 @@ async fn a_head_scores_a_call_with_the_player_in_the_browser() {
     b.client.find(Locator::Css("#review-pin")).await.unwrap().click().await.unwrap();
     let moment = b.client.execute("return document.getElementById('review-moment').value;", vec![]).await.unwrap();
     assert_eq!(moment, json!("01:05"));
+    // The scoring form on a phone: nothing wider than the screen.
+    b.fit_viewport(390, 844).await;
+    let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    assert!(wide.as_i64().unwrap_or(99) <= 0, "the review screen scrolls sideways by {wide}px on a phone");
+    b.shot("review-scoring-phone-ru").await;
+    b.fit_viewport(1366, 768).await;
     for c in poryadok_core::review::default_criteria_ru().as_array().unwrap() {
         let key = c["key"].as_str().unwrap();
         let pick = if key == "questions" { 1 } else { c["points"].as_array().unwrap().iter().filter_map(Value::as_i64).max().unwrap() };
