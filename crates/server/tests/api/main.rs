@@ -21,6 +21,7 @@ mod calendar_feed;
 mod channels;
 mod click_to_call;
 mod client_notify;
+mod client_notify_browser;
 mod click_to_call_browser;
 mod crud;
 mod dashboard;
