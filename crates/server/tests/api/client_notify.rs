@@ -19,6 +19,7 @@ crate::both_dbs!(
     quiet_hours_defer_a_notification_to_their_end,
     a_missed_call_gets_an_apology_and_a_first_call_a_business_card,
     an_email_carries_the_cards_file_through_the_users_own_mail_server,
+    a_document_is_sent_to_the_client_from_the_card,
 );
 
 /// A fake SMS gateway on 127.0.0.1: records each JSON body it is sent.
@@ -327,4 +328,70 @@ async fn an_email_carries_the_cards_file_through_the_users_own_mail_server(app: 
     app.post(m1, &path, json!({"channel": "email", "subject": "Третье", "text": "Через общий ящик."})).await;
     worker(&app, Some(shared_port)).run_once().await.unwrap();
     assert_eq!(shared.lock().unwrap().messages.len(), 1);
+}
+
+/// "Send to client" on a generated document: the composer opens on e-mail with the document's
+/// file ticked and the `document_send` template filled; sent, the file is in the letter.
+async fn a_document_is_sent_to_the_client_from_the_card(app: TestApp) {
+    let (port, sink) = smtp_sink().await;
+    defaults(&app).await;
+    let requisites = json!({
+        "legal_name": "ООО «Вектор»", "inn": "7707083893", "kpp": "773601001", "ogrn": "1027700132195",
+        "legal_address": "117312, г. Москва, ул. Вавилова, д. 19", "bank_name": "ПАО Сбербанк", "bik": "044525225",
+        "corr_account": "30101810400000000225", "account": "40702810438000060473",
+        "signatory_name": "Иванов Иван Иванович", "signatory_title": "Генеральный директор",
+    });
+    let (s, v) = app.call(Method::PUT, &app.t.admin, "/api/v1/workspace/requisites", Some(requisites)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post(&app.t.admin, "/api/v1/document_templates/builtin", json!({})).await;
+    assert!(s.is_success(), "{v}");
+    let (_, templates) = app.get(&app.t.admin, "/api/v1/document_templates").await;
+    let invoice = templates["data"].as_array().unwrap().iter().find(|t| t["doc_type"] == "invoice").unwrap()["id"].as_i64().unwrap();
+    let m1 = &app.t.manager1;
+    let org = app
+        .create(m1, "organizations", json!({"name": "Рога и Копыта", "requisites": {"legal_name": "ООО Рога", "inn": "7707083893", "kpp": "773601001", "legal_address": "г. Казань, ул. Баумана, д. 1"}}))
+        .await;
+    let person = app.create(m1, "persons", json!({"name": "Пётр Сидоров", "email": "petr@roga.ru", "organization_id": org})).await;
+    let deal = app.create(m1, "deals", json!({"title": "Поставка серверов", "organization_id": org, "person_id": person})).await;
+    let (s, v) = app
+        .post(
+            m1,
+            &format!("/api/v1/deals/{deal}/line_items"),
+            json!({"name": "Сервер", "price": 100000, "quantity": "1", "vat_rate": "22"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, doc) = app.post(m1, &format!("/api/v1/deals/{deal}/documents"), json!({"template_id": invoice, "pdf": false})).await;
+    assert_eq!(s, StatusCode::CREATED, "{doc}");
+    let (doc_id, docx) = (doc["data"]["id"].as_i64().unwrap(), doc["data"]["docx_file_id"].as_i64().unwrap());
+
+    app.set_password(app.ids.manager1, "manager-pass-123").await;
+    let ui = app.ui_login(app.ids.manager1, "m1@a.test").await;
+    let (s, block) = ui.get_fragment(&format!("/documents/card/deals/{deal}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(block.contains(&format!("document-send-{doc_id}")), "the document offers Send to client: {block}");
+    let (s, composer) = ui.get_fragment(&format!("/deals/{deal}/reply/fill?document={doc_id}")).await;
+    assert_eq!(s, StatusCode::OK, "{composer}");
+    assert!(composer.contains(&format!("id=\"reply-file-{docx}\" checked")), "the DOCX is ticked (no PDF): {composer}");
+    assert!(composer.contains("Документы по заказу «Поставка серверов»"), "the template filled the subject: {composer}");
+    assert!(composer.contains("<option value=\"email\" selected"), "by e-mail: {composer}");
+    let subject = crate::helpers::html_attr(&composer, "id=\"reply-subject\"", "value").unwrap();
+    let text = composer
+        .split("id=\"reply-text\"")
+        .nth(1)
+        .and_then(|r| r.split_once('>'))
+        .map(|(_, r)| r.split("</textarea>").next().unwrap())
+        .unwrap()
+        .to_string();
+    let text = text.replace("&#x27;", "'").replace("&quot;", "\"").replace("&amp;", "&");
+    let file_key = format!("file_{docx}");
+    let (s, timeline) = ui
+        .post_form(&format!("/deals/{deal}/reply"), &[("channel", "email"), ("subject", &subject), ("text", &text), (&file_key, "on")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{timeline}");
+    worker(&app, Some(port)).run_once().await.unwrap();
+    let data = sink.lock().unwrap().messages.first().cloned().expect("the letter");
+    assert!(data.contains("Content-Disposition: attachment"), "{data}");
+    assert!(data.contains(".docx"), "the DOCX is attached: {data}");
+    assert!(data.contains("application/vnd.openxmlformats-officedocument.wordprocessingml.document"), "{data}");
 }
