@@ -59,6 +59,22 @@ async fn violations(db: &Db, actor: &Actor, t: &T, month: &Period) -> Result<Tab
     Ok(table)
 }
 
+/// The month's call quality review per manager (issue 22): the reviews of the ISO weeks whose
+/// Thursday falls in the month, their number and average score.
+async fn call_reviews(db: &Db, actor: &Actor, t: &T, month: &Period) -> Result<Table, StoreError> {
+    use poryadok_store::reviews::week_key;
+    let heads = ["reviews.col.manager", "reviews.col.reviews", "reviews.col.score"];
+    let mut table = Table::new(heads.iter().map(|k| t.t(k).to_string()).collect());
+    let parse = |s: &str| poryadok_core::schedule::parse_date(s);
+    let (Some(first), Some(last)) = (parse(&month.from_date), parse(&month.to_date)) else { return Ok(table) };
+    let report = db.review_report(actor, &week_key(first), &week_key(last)).await?;
+    let key = month.from_date.get(..7).unwrap_or("");
+    for l in report.manager_months.iter().filter(|l| l.period == key) {
+        table.rows.push(vec![Cell::Text(l.manager_name.clone()), Cell::Int(l.reviews), Cell::Pct(Some(l.score_pct / 100.0))]);
+    }
+    Ok(table)
+}
+
 /// The review of `month` as an XLSX workbook, over what `actor` may see.
 pub async fn review_workbook(db: &Db, actor: &Actor, t: &T, month: &Period) -> Result<Vec<u8>, StoreError> {
     let sales = sheet(db, actor, t, "sales", month, &[("group", "period"), ("step", "week"), ("compare", "previous")]).await?;
@@ -67,6 +83,7 @@ pub async fn review_workbook(db: &Db, actor: &Actor, t: &T, month: &Period) -> R
     let activity = sheet(db, actor, t, "activity", month, &[]).await?;
     let load = sheet(db, actor, t, "load", month, &[]).await?;
     let plan = sheet(db, actor, t, "plan_fact", month, &[]).await?;
+    let calls = call_reviews(db, actor, t, month).await?;
     let sheets = [
         (t.t("review.sheet.sales").to_string(), &sales),
         (t.t("review.sheet.violations").to_string(), &found),
@@ -74,6 +91,7 @@ pub async fn review_workbook(db: &Db, actor: &Actor, t: &T, month: &Period) -> R
         (t.t("review.sheet.managers").to_string(), &managers),
         (t.t("review.sheet.load").to_string(), &load),
         (t.t("review.sheet.plan").to_string(), &plan),
+        (t.t("reviews.title").to_string(), &calls),
     ];
     workbook(&sheets).map_err(|e| StoreError::Internal(e.to_string()))
 }

@@ -184,6 +184,12 @@ async fn a_head_reviews_a_call_and_the_manager_disputes_it_in_the_ui(app: TestAp
     assert!(api.bytes().await.unwrap().starts_with(b"PK"), "a workbook");
     let (s, v) = app.get(&app.t.head, "/api/v1/reviews/report?from=2026-W46&to=2026-W48&format=pdf").await;
     assert_eq!((s, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("format")));
+    // The month's summary is a sheet of the monthly review workbook.
+    let book = app.client.get(format!("{}/api/v1/reports/review?month=2026-11", app.base)).bearer_auth(&app.t.head).send().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(book.bytes().await.unwrap().to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("Оценка звонков").unwrap();
+    assert!(sheet.rows().any(|r| r[0] == "m1" && r[1] == calamine::Data::Float(1.0) && r[2] == calamine::Data::Float(1.0)), "{sheet:?}");
     let (_, v) = app.get(&app.t.head, "/api/v1/reviews/report?from=2026-W46&to=2026-W48").await;
     let mw = v["data"]["manager_months"].as_array().unwrap();
     assert!(mw.iter().any(|l| l["manager_id"] == app.ids.manager1 && l["period"] == "2026-11" && l["score_pct"] == 100.0), "{v}");
