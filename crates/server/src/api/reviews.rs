@@ -117,7 +117,8 @@ pub async fn report(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): 
             &format!("call-reviews-{from}.csv"),
         ),
         Some("xlsx") => {
-            let bytes = crate::ui::reviews::report_xlsx(&data, &t).map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(e.to_string())))?;
+            let bytes = crate::ui::reviews::report_xlsx(&data, &t)
+                .map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(e.to_string())))?;
             crate::ui::kit::download(bytes, crate::ui::reviews::XLSX, &format!("call-reviews-{from}.xlsx"))
         }
         _ => Json(json!({"data": data})).into_response(),
