@@ -93,6 +93,8 @@ pub struct Block {
     pub may_write: bool,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// The lines changed the deal's value: the block has the card reload the deal's details.
+    pub refresh_value: bool,
 }
 
 /// A quantity as the reader writes it: `1,5` in Russian.
@@ -132,6 +134,8 @@ struct View {
     error: Option<String>,
     new: Option<LineForm>,
     edited: Option<(i64, LineForm)>,
+    /// A line or the switch was changed (the deal's value may follow).
+    changed: bool,
 }
 
 async fn build(st: &AppState, ui: &Ui, deal_id: i64, v: View) -> Result<Block, super::UiError> {
@@ -200,6 +204,7 @@ async fn build(st: &AppState, ui: &Ui, deal_id: i64, v: View) -> Result<Block, s
         may_write,
         notice: v.notice,
         error: v.error,
+        refresh_value: v.changed && lines.value_from_items,
     })
 }
 
@@ -273,7 +278,7 @@ async fn add(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form)
     match made {
         Ok(l) => {
             let notice = ui.t.fmt("lines.added", [("name", l.name.as_str())].as_slice());
-            respond(&st, &ui, id, View { notice: Some(notice), ..View::default() }, StatusCode::OK).await
+            respond(&st, &ui, id, View { notice: Some(notice), changed: true, ..View::default() }, StatusCode::OK).await
         }
         Err(e) => {
             typed.error = Some(e?);
@@ -302,7 +307,7 @@ async fn update(
     match changed {
         Ok(l) => {
             let notice = ui.t.fmt("lines.saved", [("name", l.name.as_str())].as_slice());
-            respond(&st, &ui, id, View { notice: Some(notice), ..View::default() }, StatusCode::OK).await
+            respond(&st, &ui, id, View { notice: Some(notice), changed: true, ..View::default() }, StatusCode::OK).await
         }
         Err(e) => {
             typed.error = Some(e?);
@@ -316,7 +321,7 @@ async fn delete(State(st): State<AppState>, ui: Ui, Path((id, item)): Path<(i64,
     let name = lines.items.iter().find(|l| l.id == item).map(|l| l.name.clone()).ok_or_else(|| ui.fail(StoreError::NotFound))?;
     st.db.delete_line_item(&ui.actor, id, item, None).await.or_ui(&ui)?;
     let notice = ui.t.fmt("lines.removed", [("name", name.as_str())].as_slice());
-    respond(&st, &ui, id, View { notice: Some(notice), ..View::default() }, StatusCode::OK).await
+    respond(&st, &ui, id, View { notice: Some(notice), changed: true, ..View::default() }, StatusCode::OK).await
 }
 
 async fn value_switch(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<HashMap<String, String>>) -> UiResult {
@@ -324,7 +329,7 @@ async fn value_switch(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, F
     match st.db.set_value_from_items(&ui.actor, id, on).await {
         Ok(_) => {
             let notice = ui.t.t(if on { "lines.value_on" } else { "lines.value_off" }).to_string();
-            respond(&st, &ui, id, View { notice: Some(notice), ..View::default() }, StatusCode::OK).await
+            respond(&st, &ui, id, View { notice: Some(notice), changed: true, ..View::default() }, StatusCode::OK).await
         }
         Err(e) => {
             let line = super::messages::refusal_line(&ui.t, &e).ok_or_else(|| ui.fail(e))?;

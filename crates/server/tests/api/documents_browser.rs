@@ -88,6 +88,13 @@ async fn a_line_item_is_added_and_an_invoice_generated_and_downloaded_in_a_brows
     let lines = b.text_of("#card-lines").await.replace('\u{a0}', " ");
     assert!(lines.contains("Сервер «Эльбрус-8С»") && lines.contains("Итого к оплате\n300 000 ₽"), "{lines}");
     b.shot("line-items-ru").await;
+    // The deal's value follows the lines: the details beside show it without a reload.
+    b.wait_for("#lines-value-on").await.click().await.unwrap();
+    b.wait_until(
+        "the value shown",
+        "document.getElementById('lines-value-off') !== null && document.getElementById('deal-fields').textContent.replace(/\\s/g, '').includes('300000')",
+    )
+    .await;
 
     b.wait_until("the documents panel", "document.getElementById('document-template') !== null").await;
     b.client.execute("document.getElementById('document-template').value = arguments[0];", vec![json!(invoice)]).await.unwrap();

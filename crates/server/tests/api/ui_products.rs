@@ -145,6 +145,7 @@ async fn the_catalogue_and_the_line_items_are_kept_in_the_browser_ui(app: TestAp
     let (s, html) = m1.post_form(&format!("{panel}/value"), &[("value_from_items", "1")]).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("id=\"lines-value-off\""), "{html}");
+    assert!(html.contains(&format!("hx-get=\"/deals/{deal}/fields\"")), "the card's details reload with the new value: {html}");
     let (_, d) = app.get(&app.t.manager1, &format!("/api/v1/deals/{deal}")).await;
     assert_eq!(d["data"]["value"], 29_550_000, "{d}");
 
