@@ -7,10 +7,10 @@ catalogue! {
         // Refused before anything is sent.
         NoCallbackSet {} = "no_callback_set",
             en "no telephony source has a click-to-call request set (Settings → Intake → the telephony source); dial the number yourself",
-            ru "ни у одного источника телефонии не задан запрос обратного звонка (Настройки → Приём → источник телефонии); наберите номер сами";
+            ru "ни у одного источника телефонии не задан запрос обратного звонка (Настройки → Приём заявок → источник телефонии); наберите номер сами";
         NoExtension {} = "no_extension",
-            en "you have no telephony extension; an administrator sets it on your profile in the team settings",
-            ru "у вас не указан внутренний номер телефонии; его задаёт администратор в вашем профиле в настройках команды";
+            en "you have no telephony extension; an administrator sets it in Settings → Users",
+            ru "у вас не указан внутренний номер телефонии; его задаёт администратор в Настройках → Пользователи";
         NoPhoneOnCard {} = "no_phone_on_card",
             en "this card has no phone number to call", ru "на карточке нет номера телефона, на который можно позвонить";
         PhoneNotOnCard { phone: String } = "phone_not_on_card",

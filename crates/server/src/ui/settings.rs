@@ -221,6 +221,8 @@ pub struct UserView {
     pub email: String,
     pub role: String,
     pub team_id: String,
+    /// The telephony extension click-to-call rings first.
+    pub extension: String,
     pub active: bool,
     pub me: bool,
     /// "Locked until 14:05" while wrong passwords keep the user from signing in.
@@ -485,6 +487,7 @@ async fn load_users(st: &AppState, ui: &Ui) -> Result<UsersView, StoreError> {
             email: text_of(r, "email"),
             role: text_of(r, "role"),
             team_id: int_of(r, "team_id"),
+            extension: text_of(r, "extension"),
             active: r.get("active") == &Val::Bool(true),
             me: r.id() == ui.actor.user_id(),
             locked: locked.get(&r.id()).map(|&until| t.fmt("settings.users.locked_until", &[("time", &until_time(&fmt, now, until))])),
@@ -864,7 +867,7 @@ async fn update_user(State(st): State<AppState>, Admin(ui): Admin, Path(id): Pat
         if id == ui.actor.user_id() && role.as_str() != Some(Role::Admin.as_str()) {
             return Err(StoreError::invalid("role", poryadok_core::msg::RecordMsg::OwnAdminRole {}));
         }
-        let body = json!({"name": text(&v, "name"), "role": role, "team_id": team(&v)?});
+        let body = json!({"name": text(&v, "name"), "role": role, "team_id": team(&v)?, "extension": text(&v, "extension")});
         st.db.update(&ui.actor, Entity::User, id, &body).await
     }
     .await;

@@ -179,7 +179,13 @@ fn zoom(uuid: &str, email: &str, play: &str) -> Value {
 
 async fn a_meeting_recording_lands_on_the_participants_deal_once(app: TestApp) {
     let person = app.create(&app.t.admin, "persons", json!({"name": "Иван", "email": "Ivan@Client.ru"})).await;
-    let deal = app.create(&app.t.admin, "deals", json!({"title": "Внедрение", "person_id": person, "pipeline_id": app.ids.pipeline})).await;
+    let deal = app
+        .create(
+            &app.t.admin,
+            "deals",
+            json!({"title": "Внедрение", "person_id": person, "owner_id": app.ids.manager2, "pipeline_id": app.ids.pipeline}),
+        )
+        .await;
     let lone = app.create(&app.t.admin, "persons", json!({"name": "Пётр", "email": "petr@client.ru"})).await;
     let src = source(&app, "meetings", json!({"preset": "zoom"})).await;
     let body = zoom("m-1==", "ivan@client.ru", "https://zoom.us/rec/play/1").to_string();
@@ -197,7 +203,7 @@ async fn a_meeting_recording_lands_on_the_participants_deal_once(app: TestApp) {
         (m["recording_url"].as_str(), m["duration_min"].as_i64(), m["done"].as_bool()),
         (Some("https://zoom.us/rec/play/1"), Some(42), Some(true))
     );
-    assert_eq!(m["owner_id"], app.ids.admin, "the host is the colleague who owns it");
+    assert_eq!(m["owner_id"], app.ids.manager2, "the deal's owner owns it, not the host");
 
     // A participant without an open deal: on the person alone.
     let body = zoom("m-2==", "petr@client.ru", "https://zoom.us/rec/play/2").to_string();
@@ -210,6 +216,7 @@ async fn a_meeting_recording_lands_on_the_participants_deal_once(app: TestApp) {
     let on_person = app.all_records(&app.t.admin, "activities", &format!("&person_id={lone}"), 50).await;
     assert_eq!(on_person.len(), 1, "{on_person:?}");
     assert!(on_person[0]["deal_id"].is_null(), "a recording makes no deal");
+    assert_eq!(on_person[0]["owner_id"], app.ids.admin, "without a deal, the host owns it");
     let (_, ev) = app.get(&app.t.admin, &format!("/api/v1/intake/events/{unknown}")).await;
     assert_eq!(ev["data"]["status"], "failed", "{ev}");
     assert_eq!(ev["data"]["error_code"], "meeting_no_participant", "{ev}");
@@ -264,4 +271,14 @@ async fn the_callback_request_is_set_on_the_source_page_with_its_key_masked(app:
     assert_eq!(config["callback"]["headers"], json!({"Authorization": "Bearer pbx-key", "X-Account": "42"}));
     assert_eq!(config["callback"]["body"], body);
     assert_eq!(config["preset"], "generic", "the mapping's settings are kept");
+
+    // The extension is set with the user in Settings → Users.
+    let (status, html) = s.get("/settings/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("id=\"user-{}-extension\"", app.ids.manager1)), "the extension input");
+    let user = [("name", "m1"), ("role", "manager"), ("extension", "205")];
+    let (status, html) = s.post_form(&format!("/settings/users/{}", app.ids.manager1), &user).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (_, u) = app.get(&app.t.admin, &format!("/api/v1/users/{}", app.ids.manager1)).await;
+    assert_eq!(u["data"]["extension"], "205", "{u}");
 }

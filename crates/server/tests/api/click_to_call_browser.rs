@@ -22,20 +22,58 @@ async fn a_manager_calls_the_client_from_the_card() {
     let block = browser.text_of("#card-call").await;
     assert!(block.contains("+7 999 123-45-67") && block.contains("запрос обратного звонка"), "{block}");
     assert!(browser.client.find(Locator::Css("#card-call .call-button")).await.is_err(), "no Call button without a callback request");
+    browser
+        .client
+        .execute(
+            "var el = document.getElementById('card-call'); window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 70);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.shot("call-tel-only-ru").await;
+    // A meeting's recording on the timeline is a link (a call's recording would play in place).
+    let meeting = json!({"type": "meeting", "subject": "Запись встречи: Демо", "done": true, "deal_id": deal, "person_id": person,
+                         "duration_min": 42, "recording_url": "https://zoom.us/rec/play/abc", "owner_id": app.ids.manager1});
+    app.create(&app.t.admin, "activities", meeting).await;
 
     let (pbx, seen) = fake_pbx(200, Arc::new(Mutex::new(None))).await;
     let src = source(&app, "telephony", json!({"callback": callback(&pbx)})).await;
     browser.client.goto(&format!("{}/deals/{deal}", app.base)).await.unwrap();
     browser.wait_for("#card-call .call-button").await;
-    browser.client.execute("document.getElementById('card-call').scrollIntoView();", vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            "var el = document.getElementById('card-call'); window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 70);",
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.shot("call-card-ru").await;
     browser.client.find(Locator::Css("#card-call .call-button")).await.unwrap().click().await.unwrap();
     browser.wait_until("calling", "document.querySelector('#call-state .call-calling') !== null").await;
     let state = browser.text_of("#call-state").await;
     assert!(state.contains("Звоним") && state.contains("101") && state.contains("+7 999 123-45-67"), "{state}");
     assert_eq!(seen.lock().unwrap().len(), 1, "the provider got the request");
-    browser.client.execute("document.getElementById('card-call').scrollIntoView();", vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            "var el = document.getElementById('card-call'); window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 70);",
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.shot("call-calling-ru").await;
+    let link = browser.wait_for(".tl-recording a").await;
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("https://zoom.us/rec/play/abc"));
+    browser
+        .client
+        .execute(
+            "var el = document.querySelector('.tl-recording'); window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.shot("meeting-recording-ru").await;
 
     // The provider refuses: the reason shows, in English, on a phone.
     let (refusing, _) = fake_pbx(503, Arc::new(Mutex::new(None))).await;
@@ -59,6 +97,13 @@ async fn a_manager_calls_the_client_from_the_card() {
         .as_bool()
         .unwrap();
     assert!(!overflow, "the card fits a phone's width");
-    browser.client.execute("document.getElementById('card-call').scrollIntoView();", vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            "var el = document.getElementById('card-call'); window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 70);",
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.shot("call-failed-en-390").await;
 }

@@ -94,9 +94,11 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &M
         Some(e) => host_user(ctx, conn, e).await?,
         None => None,
     };
-    let owner = match (host, deal) {
-        (Some(h), _) => Some(h),
-        (None, Some((_, o))) => o,
+    // The deal's owner first, so the manager of the client sees the meeting; then the host
+    // when they are a colleague; then the person's owner.
+    let owner = match (deal.and_then(|(_, o)| o), host) {
+        (Some(o), _) => Some(o),
+        (None, Some(h)) => Some(h),
         (None, None) => client::person_owner(ctx, conn, person).await?.0,
     };
     let lang = Lang::from_locale(&ctx.actor.ws.locale);
