@@ -46,7 +46,7 @@ pub async fn user_id(app: &TestApp, email: &str) -> i64 {
     users.iter().find(|u| u["email"] == email).and_then(|u| u["id"].as_i64()).unwrap()
 }
 
-fn row<'a>(report: &'a Value, user: i64) -> &'a Value {
+fn row(report: &Value, user: i64) -> &Value {
     report["data"]["users"]
         .as_array()
         .unwrap()
