@@ -146,6 +146,8 @@ async fn a_line_item_is_added_and_an_invoice_generated_and_downloaded_in_a_brows
     b.wait_until("the templates page in English", "document.querySelector('#doc-fields-h')?.textContent === 'Template fields'").await;
     no_sideways_scroll(&b, "the templates page").await;
     b.shot("document-templates-390-en").await;
+    b.client.execute("document.getElementById('doc-numbering').scrollIntoView();", vec![]).await.unwrap();
+    b.shot("document-numbering-390-en").await;
     b.fit_viewport(1280, 900).await;
     b.client.goto(&format!("{}/deals/{deal}", app.base)).await.unwrap();
     b.wait_until("the panels in English", "document.querySelector('#lines-h')?.textContent === 'Line items' && document.querySelector('#card-documents a.document-docx') !== null").await;
