@@ -304,12 +304,12 @@ pub(crate) async fn reschedule_sla(conn: &impl ConnectionTrait, backend: DbBacke
         if stage.is_some_and(|s| s != stage_id) {
             continue;
         }
-        if !stages.contains_key(&stage_id) {
-            let reg = load_stage(conn, backend, ws, stage_id).await?.map(|s| s.regulation);
-            stages.insert(stage_id, reg);
-        }
+        let reg = match stages.entry(stage_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(load_stage(conn, backend, ws, stage_id).await?.map(|s| s.regulation)),
+        };
         let job = Expr::col(col("id")).eq(id);
-        let Some((sla, clock)) = stages[&stage_id].as_ref().and_then(|reg| reg.sla.map(|sla| (sla, reg.sla_clock))) else {
+        let Some((sla, clock)) = reg.as_ref().and_then(|reg| reg.sla.map(|sla| (sla, reg.sla_clock))) else {
             let q = Query::delete().from_table(col("jobs")).and_where(job).and_where(Expr::col(col("status")).eq("queued")).to_owned();
             moved += conn.execute(backend.build(&q)).await?.rows_affected();
             continue;
