@@ -42,6 +42,7 @@ pub fn big_regulation(variant: u8) -> RegulationFile {
                 probability: Some((s * 8) as i64),
                 rotting_days: Some(14),
                 sla: Some(DurationSpec { amount: 2, unit: "days".into() }),
+                sla_clock: None,
                 required_fields: if s == 0 { vec![] } else { required },
                 required_files: vec![],
                 naming: None,

@@ -265,6 +265,9 @@ pub struct StageSpec {
     /// How long a deal may wait here, in working time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<DurationSpec>,
+    /// Whose hours the SLA runs on: `business_hours` (the default, not written) or `owner_shift`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_clock: Option<String>,
     /// Fields to fill before entering: deal fields or `custom.<key>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_fields: Vec<String>,
@@ -465,6 +468,7 @@ impl StageSpec {
                 "type": t.kind, "subject": t.subject, "description": t.description, "due": dur(&t.due), "assignee": t.assignee,
             })).collect::<Vec<_>>(),
             "sla": s.sla.as_ref().map(dur),
+            "sla_clock": s.sla_clock,
         })
     }
 }
@@ -496,6 +500,7 @@ pub fn stage_regulation_spec(r: &StageRegulation, into: &mut StageSpec) {
         })
         .unwrap_or_default();
     into.sla = v.get("sla").filter(|d| !d.is_null()).map(dur);
+    into.sla_clock = (r.sla_clock != crate::regulation::SlaClock::BusinessHours).then(|| r.sla_clock.as_str().to_string());
 }
 
 /// The JSON the business hours are stored as.
@@ -1185,6 +1190,24 @@ critical = true
     }
 
     #[test]
+    fn an_sla_on_the_owners_shift_reads_writes_and_is_checked() {
+        let src =
+            SAMPLE.replace("sla = { amount = 2, unit = \"days\" }", "sla = { amount = 2, unit = \"days\" }\nsla_clock = \"owner_shift\"");
+        let f = parse(&src).unwrap_or_else(|e| panic!("{e:?}"));
+        let stage = &f.pipelines[0].stages[1];
+        assert_eq!(stage.regulation().map(|r| r.sla_clock), Ok(crate::regulation::SlaClock::OwnerShift));
+        assert!(f.to_toml().contains("sla_clock = \"owner_shift\""));
+        let mut back = stage.clone();
+        stage_regulation_spec(&stage.regulation().unwrap_or_default(), &mut back);
+        assert_eq!(&back, stage, "the stored regulation gives the same stage");
+        let bad = src.replace("\"owner_shift\"", "\"moon\"");
+        let e = parse(&bad).unwrap_err();
+        let line = bad.lines().position(|l| l.starts_with("sla_clock")).map(|i| i + 1);
+        let err = e.iter().find(|e| e.path.ends_with("sla_clock")).unwrap_or_else(|| panic!("{e:?}"));
+        assert!(err.line.is_some() && err.line <= line, "{err:?}");
+    }
+
+    #[test]
     fn an_unknown_key_is_refused_with_its_line() {
         let src = SAMPLE.replace("probability = 10", "probability = 10\ncolour = \"red\"");
         let e = parse(&src).unwrap_err();
@@ -1220,6 +1243,7 @@ critical = true
             probability: None,
             rotting_days: None,
             sla: None,
+            sla_clock: None,
             required_fields: vec![],
             required_files: vec![],
             naming: None,

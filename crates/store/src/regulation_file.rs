@@ -290,6 +290,7 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
                 probability: s.try_get("", "probability")?,
                 rotting_days: s.try_get("", "rotting_days")?,
                 sla: None,
+                sla_clock: None,
                 required_fields: Vec::new(),
                 required_files: Vec::new(),
                 naming: None,
