@@ -346,8 +346,26 @@ impl Db {
         };
         let reach = match self.reach(&actor, entity, id).await {
             Ok(r) => r,
-            // The deal is gone, or has no contact to write to: nobody to notify.
-            Err(StoreError::NotFound | StoreError::Validation(_)) => return Ok(()),
+            // The deal is gone: nobody to notify.
+            Err(StoreError::NotFound) => return Ok(()),
+            // A deal without a contact: nobody to write to, and the card says so.
+            Err(StoreError::Validation(fe)) if entity == Entity::Deal => {
+                let out = Outgoing {
+                    channel: resolve_channel(&channel_choice, None),
+                    to: String::new(),
+                    subject: None,
+                    text: String::new(),
+                    template_key: Some(template_key),
+                    attachments: Vec::new(),
+                    dedupe_key: Some(format!("notify:{key}")),
+                    not_before: None,
+                    refused: Some(*fe.msg),
+                };
+                let reach = crate::channels::replies::Reach::unreachable(Some(id), None);
+                self.write_outgoing(&actor, entity, id, &reach, out).await?;
+                return Ok(());
+            }
+            Err(StoreError::Validation(_)) => return Ok(()),
             Err(e) => return Err(e),
         };
         let last = match reach.person_id {

@@ -141,6 +141,17 @@ async fn a_stage_entry_notifies_the_client_once_even_on_a_replay(app: TestApp) {
     assert_eq!(sms.lock().unwrap().len(), 1, "no double send");
     assert_eq!(outgoing(&app, &format!("/api/v1/deals/{deal}/messages")).await.len(), 1);
 
+    // A deal without a contact: nothing is sent, and its card says why.
+    let lonely = app.create(&app.t.admin, "deals", json!({"title": "Без контакта", "stage_id": app.ids.stages[0]})).await;
+    app.patch(&app.t.admin, &format!("/api/v1/deals/{lonely}"), json!({"stage_id": stage})).await;
+    w.run_once().await.unwrap();
+    let out = outgoing(&app, &format!("/api/v1/deals/{lonely}/messages")).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0]["delivery"], "failed");
+    let (_, m) = app.get(&app.t.admin, &format!("/api/v1/outbound_messages/{}", out[0]["outbound_id"])).await;
+    assert_eq!(m["data"]["error_code"], "no_client_person", "{m}");
+    assert_eq!(sms.lock().unwrap().len(), 1);
+
     // A stage without a notification sends nothing; a switched-off one neither.
     app.patch(&app.t.admin, &format!("/api/v1/deals/{deal}"), json!({"stage_id": other})).await;
     put_settings(&app, json!({"rules": [{"event": "stage_entry", "stage_id": stage, "enabled": false}]})).await;

@@ -119,6 +119,21 @@ pub(crate) struct Outgoing {
 }
 
 impl Reach {
+    /// A card whose client cannot be reached at all (a deal without a contact): its refusals
+    /// still go on the card.
+    pub(crate) fn unreachable(deal_id: Option<i64>, person_id: Option<i64>) -> Reach {
+        Reach {
+            person_id,
+            deal_id,
+            email: None,
+            phone: None,
+            last_email: None,
+            telegram: None,
+            whatsapp_gateway: false,
+            sms_gateway: false,
+        }
+    }
+
     pub(crate) fn channel(&self, channel: &'static str) -> ReplyChannel {
         let lacks = || Some(ChannelMsg::ClientLacksChannel { channel: channel.to_string() }.into());
         let (to, unavailable) = match channel {
