@@ -42,7 +42,11 @@ async fn a_manager_sends_a_file_from_the_card_and_an_admin_sets_up_notifications
     browser.client.find(Locator::Css("#reply-files input[type=checkbox]")).await.unwrap().click().await.unwrap();
     browser.client.find(Locator::Css("#reply-subject")).await.unwrap().send_keys("Смета").await.unwrap();
     browser.client.find(Locator::Css("#reply-text")).await.unwrap().send_keys("Ольга, смета во вложении.").await.unwrap();
-    browser.client.execute("window.scrollTo(0, document.getElementById('reply').getBoundingClientRect().top + window.scrollY - 60);", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("window.scrollTo(0, document.getElementById('reply').getBoundingClientRect().top + window.scrollY - 60);", vec![])
+        .await
+        .unwrap();
     browser.shot("reply-attachment-ru").await;
     browser.client.find(Locator::Css("#reply button[type=submit]")).await.unwrap().click().await.unwrap();
     browser
@@ -53,7 +57,14 @@ async fn a_manager_sends_a_file_from_the_card_and_an_admin_sets_up_notifications
         .await;
     let timeline = browser.text_of("#timeline .timeline").await;
     assert!(timeline.contains("Файлы: smeta.txt"), "the file is named on the timeline: {timeline}");
-    browser.client.execute("window.scrollTo(0, document.querySelector('#timeline .timeline').getBoundingClientRect().top + window.scrollY - 300);", vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            "window.scrollTo(0, document.querySelector('#timeline .timeline').getBoundingClientRect().top + window.scrollY - 300);",
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.shot("reply-attachment-sent-ru").await;
 
     // English, on a phone: the composer with its file list fits.
@@ -74,7 +85,11 @@ async fn a_manager_sends_a_file_from_the_card_and_an_admin_sets_up_notifications
         .as_bool()
         .unwrap();
     assert!(!overflow, "the card fits a phone's width");
-    browser.client.execute("window.scrollTo(0, document.getElementById('reply').getBoundingClientRect().top + window.scrollY - 60);", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("window.scrollTo(0, document.getElementById('reply').getBoundingClientRect().top + window.scrollY - 60);", vec![])
+        .await
+        .unwrap();
     browser.shot("reply-attachment-en-390").await;
 
     // The user's own mail account on their profile: the password is never shown back.
@@ -104,6 +119,23 @@ async fn a_manager_sends_a_file_from_the_card_and_an_admin_sets_up_notifications
     browser.client.find(Locator::Css("#client-notify-save")).await.unwrap().click().await.unwrap();
     browser.wait_for("#client-notify-saved").await;
     browser.shot("client-notify-settings").await;
+    // In English, on a phone.
+    browser.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    browser.wait_until("English", "document.documentElement.lang === 'en'").await;
+    browser.fit_viewport(390, 844).await;
+    browser.client.goto(&format!("{}/settings/client_notifications", app.base)).await.unwrap();
+    browser.wait_for("#client-notify-form").await;
+    let page = browser.text_of("main").await;
+    assert!(page.contains("Client notifications") && page.contains("Missed call"), "{page}");
+    let overflow: bool = browser
+        .client
+        .execute("return document.documentElement.scrollWidth > window.innerWidth + 1;", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(!overflow, "the settings fit a phone's width");
+    browser.shot("client-notify-settings-en-390").await;
     let (_, v) = app.get(&app.t.admin, "/api/v1/client_notifications").await;
     assert_eq!(v["data"]["quiet_hours"], "21:00-09:00", "{v}");
     let missed = v["data"]["rules"].as_array().unwrap().iter().find(|r| r["event"] == "missed_call").unwrap().clone();
