@@ -145,7 +145,7 @@ pub(super) fn add_reviews(paths: &mut Paths) {
             ),
         ]),
     );
-    let settings = "{data: {inbound_pct, outbound_pct, min_seconds, seed}}";
+    let settings = "{data: {inbound_pct, outbound_pct, min_seconds, seed, lost_deals}}";
     add(
         "/api/v1/reviews/settings",
         item([
@@ -160,7 +160,7 @@ pub(super) fn add_reviews(paths: &mut Paths) {
                     "the settings",
                     object(settings),
                 )
-                .request_body(Some(body(any_object("{inbound_pct?: 0–100, outbound_pct?: 0–100, min_seconds?, seed?}"))))
+                .request_body(Some(body(any_object("{inbound_pct?: 0–100, outbound_pct?: 0–100, min_seconds?, seed?, lost_deals?: bool (every call of a lost deal too)}"))))
                 .response("422", invalid("a share outside 0–100 (review_sample_pct)")),
             ),
         ]),

@@ -62,6 +62,8 @@ pub struct ReviewSettings {
     pub outbound_pct: f64,
     pub min_seconds: i64,
     pub seed: i64,
+    /// Every answered call of a deal that is lost goes to the queue too.
+    pub lost_deals: bool,
 }
 
 /// One manager's share of a week's sample.
@@ -312,13 +314,14 @@ impl Db {
     }
 
     async fn settings_in(&self, conn: &impl ConnectionTrait, ws: i64) -> Result<ReviewSettings> {
-        let sql = "SELECT inbound_bp, outbound_bp, min_seconds, seed FROM review_settings WHERE workspace_id = $1";
+        let sql = "SELECT inbound_bp, outbound_bp, min_seconds, seed, lost_deals FROM review_settings WHERE workspace_id = $1";
         if let Some(r) = conn.query_one(raw(self.backend, sql, vec![ws.into()])).await? {
             return Ok(ReviewSettings {
                 inbound_pct: r.try_get::<i64>("", "inbound_bp")? as f64 / 100.0,
                 outbound_pct: r.try_get::<i64>("", "outbound_bp")? as f64 / 100.0,
                 min_seconds: r.try_get("", "min_seconds")?,
                 seed: r.try_get("", "seed")?,
+                lost_deals: r.try_get("", "lost_deals")?,
             });
         }
         // The seed is fixed at the first use, from the workspace and the moment; stored so every
@@ -365,24 +368,28 @@ impl Db {
                         .ok_or_else(|| StoreError::invalid(k.as_str(), ReviewMsg::MinSeconds {}))?
                 }
                 "seed" => s.seed = v.as_i64().ok_or_else(|| StoreError::invalid(k.as_str(), Common::NotInteger {}))?,
+                "lost_deals" => s.lost_deals = v.as_bool().ok_or_else(|| StoreError::invalid(k.as_str(), Common::NotBool {}))?,
                 other => {
                     return Err(StoreError::invalid(
                         other,
                         Common::UnknownField {
-                            expected: poryadok_core::msg::words(["inbound_pct", "outbound_pct", "min_seconds", "seed"]),
+                            expected: poryadok_core::msg::words(["inbound_pct", "outbound_pct", "min_seconds", "seed", "lost_deals"]),
                         },
                     ))
                 }
             }
         }
         let bp = |p: f64| (p * 100.0).round() as i64;
-        let sql = "UPDATE review_settings SET inbound_bp = $1, outbound_bp = $2, min_seconds = $3, seed = $4, updated_at = $5 WHERE workspace_id = $6";
+        let sql =
+            "UPDATE review_settings SET inbound_bp = $1, outbound_bp = $2, min_seconds = $3, seed = $4, updated_at = $5, lost_deals = $6 \
+                   WHERE workspace_id = $7";
         let values = vec![
             bp(s.inbound_pct).into(),
             bp(s.outbound_pct).into(),
             s.min_seconds.into(),
             s.seed.into(),
             self.clock.now_ms().into(),
+            s.lost_deals.into(),
             actor.ws_id().into(),
         ];
         self.write.execute(raw(self.backend, sql, values)).await?;
@@ -398,15 +405,29 @@ impl Db {
         let tz = &actor.ws.timezone;
         let from = poryadok_core::schedule::to_utc(tz, monday, 0);
         let to = poryadok_core::schedule::to_utc(tz, monday + Duration::days(7), 0);
-        let sql = "SELECT id, owner_id, call_direction FROM activities WHERE workspace_id = $1 AND type = 'call' AND due_at >= $2 AND due_at < $3 \
-                   AND deleted_at IS NULL AND call_outcome = 'answered' AND owner_id IS NOT NULL AND COALESCE(call_seconds, 0) >= $4";
+        // The deal's status is read only when lost deals' calls are wanted.
+        let (status, join) = if settings.lost_deals {
+            ("d.status", "LEFT JOIN deals d ON d.workspace_id = a.workspace_id AND d.id = a.deal_id")
+        } else {
+            ("NULL", "")
+        };
+        let sql = format!(
+            "SELECT a.id, a.owner_id, a.call_direction, {status} AS deal_status FROM activities a {join} \
+             WHERE a.workspace_id = $1 AND a.type = 'call' AND a.due_at >= $2 AND a.due_at < $3 \
+             AND a.deleted_at IS NULL AND a.call_outcome = 'answered' AND a.owner_id IS NOT NULL AND COALESCE(a.call_seconds, 0) >= $4"
+        );
+        let sql = sql.as_str();
         let rows = self
             .reader()
             .read
             .query_all(raw(self.backend, sql, vec![ws.into(), from.into(), to.into(), settings.min_seconds.into()]))
             .await?;
         let mut by: BTreeMap<(i64, bool), Vec<i64>> = BTreeMap::new();
+        let mut lost: std::collections::HashSet<i64> = std::collections::HashSet::new();
         for r in &rows {
+            if settings.lost_deals && r.try_get::<Option<String>>("", "deal_status")?.as_deref() == Some("lost") {
+                lost.insert(r.try_get("", "id")?);
+            }
             let dir: Option<String> = r.try_get("", "call_direction")?;
             let inbound = match dir.as_deref() {
                 Some("inbound") => true,
@@ -420,7 +441,9 @@ impl Db {
         let mut picked: Vec<(i64, i64, bool)> = Vec::new();
         for ((manager, inbound), calls) in &by {
             let pct = if *inbound { settings.inbound_pct } else { settings.outbound_pct };
-            let chosen = review::pick(settings.seed, calls, pct);
+            let mut chosen = review::pick(settings.seed, calls, pct);
+            // Every call of a lost deal, beside the share drawn (the reason it was lost is in them).
+            chosen.extend(calls.iter().filter(|c| lost.contains(c) && !chosen.contains(c)).copied().collect::<Vec<_>>());
             let line = lines.entry(*manager).or_insert_with(|| SampleLine { manager_id: *manager, ..Default::default() });
             if *inbound {
                 (line.inbound_calls, line.inbound_sampled) = (calls.len(), chosen.len());

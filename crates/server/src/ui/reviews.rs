@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reviews", get(queue))
         .route("/reviews/sample", post(sample))
+        .route("/reviews/settings", post(save_settings))
         .route("/reviews/report", get(report_page))
         .route("/reviews/{id}", get(review_page))
         .route("/reviews/{id}/score", post(score))
@@ -123,17 +124,86 @@ struct QueuePage {
     managers: Vec<(i64, String)>,
     statuses: Vec<(&'static str, String)>,
     sample_week: String,
+    /// The sampling settings' form (a head's), as saved or as typed when refused.
+    settings: SettingsView,
     notice: String,
     error: String,
 }
 
-async fn queue(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiResult {
-    let p = pairs(q.as_deref());
-    let notice = get_of(&p, "sampled").map(|s| ui.t.fmt("reviews.sampled", &[("n", s)])).unwrap_or_default();
-    queue_view(&st, &ui, &p, notice, String::new(), StatusCode::OK).await
+/// The sampling settings as the form shows them.
+#[derive(Default)]
+pub struct SettingsView {
+    pub inbound: String,
+    pub outbound: String,
+    pub min_seconds: String,
+    pub lost_deals: bool,
+    /// The field a refusal names (`inbound_pct`…), with its message.
+    pub error_field: String,
 }
 
-async fn queue_view(st: &AppState, ui: &Ui, p: &[(String, String)], notice: String, error: String, code: StatusCode) -> UiResult {
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        v.to_string().replace('.', ",")
+    }
+}
+
+async fn queue(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiResult {
+    let p = pairs(q.as_deref());
+    let mut notice = get_of(&p, "sampled").map(|s| ui.t.fmt("reviews.sampled", &[("n", s)])).unwrap_or_default();
+    if get_of(&p, "saved").is_some() {
+        notice = ui.t.t("reviews.settings_saved").to_string();
+    }
+    queue_view(&st, &ui, &p, notice, String::new(), StatusCode::OK, None).await
+}
+
+/// `POST /reviews/settings` (inbound_pct, outbound_pct, min_seconds, lost_deals): the sampling
+/// settings; a refusal shows beside the form with what was typed.
+async fn save_settings(State(st): State<AppState>, ui: Ui, body: Bytes) -> UiResult {
+    let f = pairs(std::str::from_utf8(&body).ok());
+    if !ui.actor.caller.role.can_configure_regulation() {
+        return Err(ui.forbidden());
+    }
+    let text = |k: &str| get_of(&f, k).unwrap_or("").trim().to_string();
+    // A number as typed (`10`, `2,5`); anything else goes to the store as text and is refused there.
+    let num = |k: &str| {
+        let t = text(k).replace(',', ".");
+        t.parse::<f64>().map(|n| json!(n)).unwrap_or_else(|_| json!(t))
+    };
+    let seconds = text("min_seconds");
+    let body = json!({
+        "inbound_pct": num("inbound_pct"),
+        "outbound_pct": num("outbound_pct"),
+        "min_seconds": seconds.parse::<i64>().map(|n| json!(n)).unwrap_or_else(|_| json!(seconds)),
+        "lost_deals": get_of(&f, "lost_deals").is_some(),
+    });
+    match st.db.put_review_settings(&ui.actor, &body).await {
+        Ok(_) => Ok(go_to(&ui, "/reviews?saved=1")),
+        Err(e @ StoreError::Validation(_)) => {
+            let typed = SettingsView {
+                inbound: text("inbound_pct"),
+                outbound: text("outbound_pct"),
+                min_seconds: seconds,
+                lost_deals: get_of(&f, "lost_deals").is_some(),
+                error_field: e.field().unwrap_or_default().to_string(),
+            };
+            let error = messages::refusal_line(&ui.t, &e).unwrap_or_default();
+            queue_view(&st, &ui, &[], String::new(), error, StatusCode::UNPROCESSABLE_ENTITY, Some(typed)).await
+        }
+        Err(e) => Err(ui.fail(e)),
+    }
+}
+
+async fn queue_view(
+    st: &AppState,
+    ui: &Ui,
+    p: &[(String, String)],
+    notice: String,
+    error: String,
+    code: StatusCode,
+    typed: Option<SettingsView>,
+) -> UiResult {
     let status = get_of(p, "status").filter(|s| ["queued", "reviewed", "disputed", "resolved"].contains(s)).map(str::to_string);
     let manager = get_of(p, "manager_id").and_then(|m| m.parse::<i64>().ok());
     let week = get_of(p, "week").filter(|w| parse_week(w).is_some()).map(str::to_string);
@@ -168,6 +238,20 @@ async fn queue_view(st: &AppState, ui: &Ui, p: &[(String, String)], notice: Stri
         managers,
         statuses,
         sample_week: week_key(last_week(&ui.actor.ws.timezone, st.db.clock.now_ms())),
+        settings: match typed {
+            Some(t) => t,
+            None if head => {
+                let s = st.db.review_settings(&ui.actor).await.or_ui(ui)?;
+                SettingsView {
+                    inbound: number(s.inbound_pct),
+                    outbound: number(s.outbound_pct),
+                    min_seconds: s.min_seconds.to_string(),
+                    lost_deals: s.lost_deals,
+                    error_field: String::new(),
+                }
+            }
+            None => SettingsView::default(),
+        },
         notice,
         error,
     };
@@ -184,7 +268,7 @@ async fn sample(State(st): State<AppState>, ui: Ui, body: Bytes) -> UiResult {
     let Some(monday) = parse_week(&typed) else {
         let e = StoreError::invalid("week", poryadok_core::msg::ReviewMsg::Week { s: typed.clone() });
         let error = messages::refusal_line(&ui.t, &e).unwrap_or_default();
-        return queue_view(&st, &ui, &[], String::new(), error, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return queue_view(&st, &ui, &[], String::new(), error, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     };
     let r = st.db.sample_week(&ui.actor, monday).await.or_ui(&ui)?;
     Ok(go_to(&ui, &format!("/reviews?week={}&sampled={}", r.week, r.queued)))

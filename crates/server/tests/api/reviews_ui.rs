@@ -12,7 +12,11 @@ use poryadok_server::AppState;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-crate::both_dbs!(a_head_reviews_a_call_and_the_manager_disputes_it_in_the_ui, the_monday_job_samples_the_week_before);
+crate::both_dbs!(
+    a_head_reviews_a_call_and_the_manager_disputes_it_in_the_ui,
+    the_monday_job_samples_the_week_before,
+    a_head_sets_the_sample_and_every_call_of_a_lost_deal_is_drawn
+);
 
 /// A client with a deal of manager1 and `n` answered inbound calls in 2026-W47, the first with
 /// `recording` (none: no recording). Returns the call ids.
@@ -212,6 +216,51 @@ async fn the_monday_job_samples_the_week_before(app: TestApp) {
     app.db.scheduled_sample(app.ws).await.unwrap();
     let (_, again) = app.get(&app.t.head, "/api/v1/reviews?week=2026-W48").await;
     assert_eq!(again["data"], v["data"]);
+}
+
+/// The head sets the shares in the queue page; with "every call of a lost deal" on, a lost
+/// deal's calls are all drawn beside the share, and a share over 100 is refused beside the form.
+async fn a_head_sets_the_sample_and_every_call_of_a_lost_deal_is_drawn(app: TestApp) {
+    let head = app.ui_login(head_id(&app).await, "head@a.test").await;
+    let (s, page) = head.get("/reviews").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"reviews-settings-form\"") && page.contains("value=\"10\"") && page.contains("value=\"30\""), "{page}");
+
+    let form = [("inbound_pct", "150"), ("outbound_pct", "5"), ("min_seconds", "30")];
+    let (s, refused) = head.post_form("/reviews/settings", &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("value=\"150\"") && refused.contains("aria-invalid=\"true\""), "what was typed stays: {refused}");
+    let (_, v) = app.get(&app.t.head, "/api/v1/reviews/settings").await;
+    assert_eq!(v["data"]["inbound_pct"], json!(10.0), "nothing saved: {v}");
+
+    let form = [("inbound_pct", "2,5"), ("outbound_pct", "5"), ("min_seconds", "30"), ("lost_deals", "1")];
+    let (s, to, _) = head.post_form_to("/reviews/settings", &form).await;
+    assert_eq!((s, to.as_deref()), (StatusCode::NO_CONTENT, Some("/reviews?saved=1")));
+    let (_, page) = head.get("/reviews?saved=1").await;
+    assert!(page.contains("Настройки выборки сохранены") && page.contains("value=\"2,5\"") && page.contains("checked"), "{page}");
+    let (_, v) = app.get(&app.t.head, "/api/v1/reviews/settings").await;
+    assert_eq!((v["data"]["inbound_pct"].as_f64(), v["data"]["lost_deals"].as_bool()), (Some(2.5), Some(true)), "{v}");
+
+    // Twelve calls of an open deal give one (2.5 % rounded up); the lost deal's four calls all go.
+    calls_of(&app, app.ids.manager1, 12, None, "2026-11-17").await;
+    let lost = calls_of(&app, app.ids.manager2, 4, None, "2026-11-18").await;
+    let (_, call) = app.get(&app.t.admin, &format!("/api/v1/activities/{}", lost[0])).await;
+    let deal = call["data"]["deal_id"].as_i64().unwrap();
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/workspace", json!({"lost_reasons": ["Дорого"]})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .patch(
+            &app.t.admin,
+            &format!("/api/v1/deals/{deal}"),
+            json!({"status": "lost", "lost_reason": "Дорого", "close_comment": "Выбрали дешевле"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post(&app.t.head, "/api/v1/reviews/sample", json!({"week": "2026-W47"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = app.get(&app.t.head, "/api/v1/reviews?week=2026-W47").await;
+    let of = |m: i64| v["data"].as_array().unwrap().iter().filter(|r| r["manager_id"] == m).count();
+    assert_eq!((of(app.ids.manager1), of(app.ids.manager2)), (1, 4), "{v}");
 }
 
 /// A WAV of `seconds` of silence (8 kHz, 8 bit, mono) for the player to load and seek in.

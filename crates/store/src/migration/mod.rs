@@ -47,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0035_knowledge_base", up: include_str!("m0035_knowledge_base.sql") }),
             Box::new(Sql { name: "m0036_quizzes", up: include_str!("m0036_quizzes.sql") }),
             Box::new(Sql { name: "m0037_regulation_document", up: include_str!("m0037_regulation_document.sql") }),
+            Box::new(Sql { name: "m0038_review_lost_deals", up: include_str!("m0038_review_lost_deals.sql") }),
             Box::new(Sql { name: "m0040_bonus_splits", up: include_str!("m0040_bonus_splits.sql") }),
             Box::new(Sql { name: "m0042_client_notify", up: include_str!("m0042_client_notify.sql") }),
         ]
