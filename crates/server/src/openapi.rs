@@ -11,6 +11,8 @@ use utoipa::openapi::{
 
 #[path = "openapi_audit.rs"]
 mod audit_paths;
+#[path = "openapi_bonus.rs"]
+mod bonus_paths;
 #[path = "openapi_channels.rs"]
 mod channels_paths;
 #[path = "openapi_documents.rs"]
@@ -35,8 +37,6 @@ mod regulation_doc_paths;
 mod regulation_file_paths;
 #[path = "openapi_team.rs"]
 mod team_paths;
-#[path = "openapi_bonus.rs"]
-mod bonus_paths;
 
 /// The lists that page with `limit` (1 to 500) and `cursor` beyond the record collections,
 /// which describe their own.

@@ -160,7 +160,9 @@ pub(super) fn add_reviews(paths: &mut Paths) {
                     "the settings",
                     object(settings),
                 )
-                .request_body(Some(body(any_object("{inbound_pct?: 0–100, outbound_pct?: 0–100, min_seconds?, seed?, lost_deals?: bool (every call of a lost deal too)}"))))
+                .request_body(Some(body(any_object(
+                    "{inbound_pct?: 0–100, outbound_pct?: 0–100, min_seconds?, seed?, lost_deals?: bool (every call of a lost deal too)}",
+                ))))
                 .response("422", invalid("a share outside 0–100 (review_sample_pct)")),
             ),
         ]),

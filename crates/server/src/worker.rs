@@ -232,7 +232,9 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
             ctx.db.scheduled_assistant(job.workspace_id, name).await.map(|_| ()).map_err(|e| e.to_string())
         }
         poryadok_store::channels::MESSAGE_JOB => crate::channels::message_job(ctx, job).await,
-        poryadok_store::client_notify::NOTIFY_JOB => ctx.db.run_client_notify(job.workspace_id, &job.payload).await.map_err(|e| e.to_string()),
+        poryadok_store::client_notify::NOTIFY_JOB => {
+            ctx.db.run_client_notify(job.workspace_id, &job.payload).await.map_err(|e| e.to_string())
+        }
         poryadok_store::channels::webhooks::DELIVERY_JOB => crate::channels::delivery_job(ctx, job).await,
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,

@@ -13,15 +13,16 @@ pub mod assets;
 pub mod assistants;
 pub mod audit;
 pub mod backup;
-pub mod bonus;
 pub mod board;
+pub mod bonus;
 pub mod call;
 pub mod card;
 pub mod channels;
+pub mod client_notify;
 pub mod dashboard;
+pub mod doc_settings;
 pub mod documents;
 pub mod duplicates;
-pub mod client_notify;
 pub mod files;
 pub mod filter_fields;
 pub mod format;
@@ -31,6 +32,7 @@ pub mod intake;
 pub mod invoices;
 pub mod kb;
 pub mod kit;
+pub mod line_items;
 pub mod list_tools;
 pub mod lists;
 pub mod live;
@@ -38,18 +40,16 @@ pub mod login;
 pub mod messages;
 pub mod notifications;
 pub mod plans;
+pub mod products;
 pub mod quiz;
 pub mod regulation_doc;
 pub mod regulation_file;
 pub mod reports;
 pub mod requisites;
-pub mod products;
-pub mod doc_settings;
-pub mod line_items;
+pub mod reviews;
 pub mod search;
 pub mod settings;
 pub mod spend;
-pub mod reviews;
 pub mod team;
 pub mod today;
 pub mod tokens;
@@ -260,7 +260,8 @@ impl Ctx {
 
 /// The pages the top menu keeps under "More": used less often than a day's work, so the bar
 /// fits a 1280 px screen in either language.
-pub const NAV_MORE: &[&str] = &["invoices", "team", "reviews", "quizzes", "regulation", "kb", "duplicates", "intake", "imports", "settings"];
+pub const NAV_MORE: &[&str] =
+    &["invoices", "team", "reviews", "quizzes", "regulation", "kb", "duplicates", "intake", "imports", "settings"];
 
 impl FromRequestParts<AppState> for Ui {
     type Rejection = Response;

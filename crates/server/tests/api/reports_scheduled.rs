@@ -100,7 +100,10 @@ async fn the_monthly_review_is_a_workbook_of_the_months_figures(app: TestApp) {
     let resp = get("/api/v1/reports/review?month=2026-11", &app.t.head).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
-    assert_eq!(book.sheet_names(), ["Динамика продаж", "Нарушения", "Звонки и активность", "Менеджеры", "Нагрузка", "План-факт", "Оценка звонков"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["Динамика продаж", "Нарушения", "Звонки и активность", "Менеджеры", "Нагрузка", "План-факт", "Оценка звонков"]
+    );
     // Sales by week: the total row counts November's three wins.
     let sales = book.worksheet_range("Динамика продаж").unwrap();
     let total = sales.rows().find(|r| r[0] == "Итого").expect("a total row");
