@@ -480,11 +480,19 @@ pub async fn linked(conn: &impl ConnectionTrait, ws: i64, kind: LinkKind, keys: 
 }
 
 /// How links may name a stage (the regulation file's keys): `<pipeline key>/<stage key>`, or the
-/// stage key alone (then it matches that key in any pipeline). Empty while the stage has no key
-/// yet (keys are given on the first export of the regulation).
-async fn stage_link_keys(conn: &impl ConnectionTrait, ws: i64, stage_id: i64) -> Result<Vec<String>> {
-    let q = Query::select()
-        .column((col("s"), col("key")))
+/// stage key alone (then it matches that key in any pipeline).
+fn link_keys(stage: String, pipeline: Option<String>) -> Vec<String> {
+    match pipeline {
+        Some(p) => vec![format!("{p}/{stage}"), stage],
+        None => vec![stage],
+    }
+}
+
+/// The workspace's stages that have a key, with their id, key and pipeline's key; narrowed by
+/// the caller. Stages get keys on the first export of the regulation.
+fn keyed_stages(ws: i64) -> SelectStatement {
+    Query::select()
+        .columns(["id", "key"].map(|c| (col("s"), col(c))))
         .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
         .from_as(col("stages"), col("s"))
         .join_as(
@@ -494,15 +502,15 @@ async fn stage_link_keys(conn: &impl ConnectionTrait, ws: i64, stage_id: i64) ->
             Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))).and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
         )
         .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
-        .and_where(Expr::col((col("s"), col("id"))).eq(stage_id))
-        .to_owned();
+        .and_where(Expr::col((col("s"), col("key"))).is_not_null())
+        .to_owned()
+}
+
+/// The keys links may name one stage by; empty while the stage has no key yet.
+async fn stage_link_keys(conn: &impl ConnectionTrait, ws: i64, stage_id: i64) -> Result<Vec<String>> {
+    let q = keyed_stages(ws).and_where(Expr::col((col("s"), col("id"))).eq(stage_id)).to_owned();
     let Some(r) = conn.query_one(conn.get_database_backend().build(&q)).await? else { return Ok(Vec::new()) };
-    let (stage, pipeline): (Option<String>, Option<String>) = (r.try_get("", "key")?, r.try_get("", "pipeline_key")?);
-    let Some(stage) = stage else { return Ok(Vec::new()) };
-    Ok(match pipeline {
-        Some(p) => vec![format!("{p}/{stage}"), stage],
-        None => vec![stage],
-    })
+    Ok(link_keys(r.try_get("", "key")?, r.try_get("", "pipeline_key")?))
 }
 
 impl Db {
@@ -795,29 +803,10 @@ impl Db {
     /// for the board's column headers: two reads whatever the number of stages.
     pub async fn kb_for_pipeline_stages(&self, actor: &Actor, pipeline_id: i64) -> Result<HashMap<i64, Vec<LinkedArticle>>> {
         let ws = actor.ws_id();
-        let q = Query::select()
-            .columns(["id", "key"].map(|c| (col("s"), col(c))))
-            .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
-            .from_as(col("stages"), col("s"))
-            .join_as(
-                JoinType::InnerJoin,
-                col("pipelines"),
-                col("p"),
-                Expr::col((col("p"), col("id")))
-                    .equals((col("s"), col("pipeline_id")))
-                    .and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
-            )
-            .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
-            .and_where(Expr::col((col("s"), col("pipeline_id"))).eq(pipeline_id))
-            .and_where(Expr::col((col("s"), col("key"))).is_not_null())
-            .to_owned();
+        let q = keyed_stages(ws).and_where(Expr::col((col("s"), col("pipeline_id"))).eq(pipeline_id)).to_owned();
         let mut stage_keys: Vec<(i64, Vec<String>)> = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
-            let (id, stage, pipeline): (i64, String, Option<String>) =
-                (r.try_get("", "id")?, r.try_get("", "key")?, r.try_get("", "pipeline_key")?);
-            let mut keys = vec![stage.clone()];
-            keys.extend(pipeline.map(|p| format!("{p}/{stage}")));
-            stage_keys.push((id, keys));
+            stage_keys.push((r.try_get("", "id")?, link_keys(r.try_get("", "key")?, r.try_get("", "pipeline_key")?)));
         }
         let all: Vec<String> = stage_keys.iter().flat_map(|(_, k)| k.iter().cloned()).collect();
         let found = linked(&self.read, ws, LinkKind::Stage, &all).await?;
