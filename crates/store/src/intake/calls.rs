@@ -11,7 +11,7 @@ use crate::team::{RouteAsk, RouteMode};
 use poryadok_core::domain::{ActivityType, CallDirection, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::intake::{self as read, display_phone, CallEvent, CallMapping, Words};
-use poryadok_core::msg::{IntakeMsg, Msg, TeamMsg};
+use poryadok_core::msg::{Msg, TeamMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::template::{SmsGateway, CALLBACK_SPEC};
 use poryadok_core::types::format_ms;
@@ -22,30 +22,11 @@ use serde_json::{json, Map, Value as Json};
 /// The source's mapping: its preset's names with its overrides.
 pub(crate) fn mapping_of(config: &Json) -> std::result::Result<CallMapping, FieldError> {
     let preset = config.get("preset").and_then(Json::as_str).unwrap_or("generic");
-    let overrides: CallMapping = match config.get("mapping") {
-        Some(Json::Object(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
-        _ => CallMapping::new(),
-    };
-    read::call_mapping(preset, &overrides)
+    read::call_mapping(preset, &super::mapping_overrides(config))
 }
 
 pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
-    match c.get("preset") {
-        None => {
-            c.insert("preset".into(), json!("generic"));
-        }
-        Some(Json::String(_)) => {}
-        Some(_) => return Err(StoreError::invalid("config.preset", IntakeMsg::PresetName {})),
-    }
-    if let Some(m) = c.get("mapping") {
-        let Json::Object(m) = m else {
-            return Err(StoreError::invalid("config.mapping", IntakeMsg::MappingNotObject {}));
-        };
-        if let Some((k, _)) = m.iter().find(|(_, v)| !v.is_string()) {
-            return Err(StoreError::invalid(format!("config.mapping.{k}"), IntakeMsg::ParamName {}));
-        }
-    }
-    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.msg))?;
+    super::check_mapped_config(c, mapping_of)?;
     // The click-to-call request: the gateways' template with the call's placeholders.
     match c.get("callback") {
         None => {}

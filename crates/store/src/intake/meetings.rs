@@ -13,7 +13,7 @@ use crate::sql::col;
 use poryadok_core::domain::{ActivityType, IdentityKind};
 use poryadok_core::error::FieldError;
 use poryadok_core::meetings::{self as read, MeetingEvent, MeetingMapping};
-use poryadok_core::msg::{CallMsg, IntakeMsg, Lang, Msg};
+use poryadok_core::msg::{CallMsg, Lang, Msg};
 use poryadok_core::types::format_ms;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Query};
@@ -22,31 +22,12 @@ use serde_json::{json, Map, Value as Json};
 /// The source's mapping: its preset's names with its overrides.
 pub(crate) fn mapping_of(config: &Json) -> std::result::Result<MeetingMapping, FieldError> {
     let preset = config.get("preset").and_then(Json::as_str).unwrap_or("generic");
-    let overrides: MeetingMapping = match config.get("mapping") {
-        Some(Json::Object(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
-        _ => MeetingMapping::new(),
-    };
-    read::meeting_mapping(preset, &overrides)
+    read::meeting_mapping(preset, &super::mapping_overrides(config))
 }
 
 /// `preset` (`generic` or `zoom`, default generic) and `mapping` (meeting field → parameter).
 pub(crate) fn check_config(c: &mut Map<String, Json>) -> Result<()> {
-    match c.get("preset") {
-        None => {
-            c.insert("preset".into(), json!("generic"));
-        }
-        Some(Json::String(_)) => {}
-        Some(_) => return Err(StoreError::invalid("config.preset", IntakeMsg::PresetName {})),
-    }
-    if let Some(m) = c.get("mapping") {
-        let Json::Object(m) = m else {
-            return Err(StoreError::invalid("config.mapping", IntakeMsg::MappingNotObject {}));
-        };
-        if let Some((k, _)) = m.iter().find(|(_, v)| !v.is_string()) {
-            return Err(StoreError::invalid(format!("config.mapping.{k}"), IntakeMsg::ParamName {}));
-        }
-    }
-    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.msg))?;
+    super::check_mapped_config(c, mapping_of)?;
     Ok(())
 }
 

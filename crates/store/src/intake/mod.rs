@@ -35,6 +35,39 @@ use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 
 /// The job that processes one inbound event.
+/// A mapped source's overrides (`config.mapping`: field → parameter name of the provider).
+pub(crate) fn mapping_overrides(config: &Json) -> std::collections::BTreeMap<String, String> {
+    match config.get("mapping") {
+        Some(Json::Object(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
+        _ => Default::default(),
+    }
+}
+
+/// Checks a mapped source's `preset` (default `generic`) and `mapping` (names as text), then that
+/// `mapping_of` reads them; a refusal names `config.<part>`.
+pub(crate) fn check_mapped_config<M>(
+    c: &mut serde_json::Map<String, Json>,
+    mapping_of: impl Fn(&Json) -> std::result::Result<M, poryadok_core::error::FieldError>,
+) -> Result<()> {
+    match c.get("preset") {
+        None => {
+            c.insert("preset".into(), Json::from("generic"));
+        }
+        Some(Json::String(_)) => {}
+        Some(_) => return Err(StoreError::invalid("config.preset", IntakeMsg::PresetName {})),
+    }
+    if let Some(m) = c.get("mapping") {
+        let Json::Object(m) = m else {
+            return Err(StoreError::invalid("config.mapping", IntakeMsg::MappingNotObject {}));
+        };
+        if let Some((k, _)) = m.iter().find(|(_, v)| !v.is_string()) {
+            return Err(StoreError::invalid(format!("config.mapping.{k}"), IntakeMsg::ParamName {}));
+        }
+    }
+    mapping_of(&Json::Object(c.clone())).map_err(|e| StoreError::invalid(format!("config.{}", e.field), e.msg))?;
+    Ok(())
+}
+
 pub const EVENT_JOB: &str = "intake_event";
 /// The recurring job that polls an e-mail source's IMAP mailbox.
 pub const IMAP_JOB: &str = "imap_poll";
