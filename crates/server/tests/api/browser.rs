@@ -126,9 +126,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
     }
 
-    /// Waits until `script` (a JS expression) is true.
+    /// Waits until `script` (a JS expression) is true: up to 30 s, since the whole suite's
+    /// compiles and servers share two cores with the browser.
     pub async fn wait_until(&self, what: &str, script: &str) {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if self.client.execute(&format!("return !!({script});"), vec![]).await.unwrap() == json!(true) {
                 return;
             }
