@@ -62,6 +62,7 @@ pub fn big_regulation(variant: u8) -> RegulationFile {
             won_required_fields: vec!["value".into()],
             role_ranges: vec![],
             stages,
+            bonus: None,
         });
     }
     for r in 0..100 {

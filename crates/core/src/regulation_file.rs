@@ -239,6 +239,55 @@ pub struct PipelineSpec {
     pub role_ranges: Vec<RoleRangeSpec>,
     #[serde(default, rename = "stage")]
     pub stages: Vec<StageSpec>,
+    /// The bonus split by role (`[pipeline.bonus]`); none: the pipeline pays no bonus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonus: Option<BonusSpec>,
+}
+
+/// A pipeline's bonus split as the file writes it: the basis and each role's share in percent
+/// (a number, up to two decimals; a role left out has no share).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BonusSpec {
+    #[serde(default = "revenue")]
+    pub basis: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consultant: Option<Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Json>,
+}
+
+fn revenue() -> String {
+    crate::bonus::Basis::Revenue.as_str().to_string()
+}
+
+impl BonusSpec {
+    /// The split, checked as the settings page checks it (`field` is relative: `shares.head`).
+    pub fn split(&self) -> Result<crate::bonus::Split, FieldError> {
+        crate::bonus::Split::parse(&json!({
+            "basis": self.basis,
+            "shares": {"manager": self.manager, "consultant": self.consultant, "head": self.head},
+        }))
+    }
+
+    /// The file form of a stored split: whole percents as integers, others with their decimals.
+    pub fn of(split: &crate::bonus::Split) -> BonusSpec {
+        let pct = |bp: i64| -> Option<Json> {
+            match bp {
+                0 => None,
+                bp if bp % 100 == 0 => Some(json!(bp / 100)),
+                bp => Some(json!(bp as f64 / 100.0)),
+            }
+        };
+        BonusSpec {
+            basis: split.basis.as_str().to_string(),
+            manager: pct(split.manager_bp),
+            consultant: pct(split.consultant_bp),
+            head: pct(split.head_bp),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -621,6 +670,10 @@ impl RegulationFile {
             pkeys.push(&p.key);
             if p.name.trim().is_empty() {
                 errs.push(FileError::new(pline, path("name"), Common::Required {}));
+            }
+            if let Some(Err(e)) = p.bonus.as_ref().map(BonusSpec::split) {
+                let line = lines.of_key(&p.key, None);
+                errs.push(FileError::new(line, path(&format!("bonus.{}", e.field.strip_prefix("shares.").unwrap_or(&e.field))), *e.msg));
             }
             for w in &p.won_required_fields {
                 if !custom_ok(w) {

@@ -185,6 +185,76 @@ fn months_of(period: &Period) -> Vec<PlanPeriod> {
     out
 }
 
+/// Writes a pipeline's split on `conn` (the settings page's transaction, or a regulation
+/// apply's): `None` removes it (the pipeline pays no bonus). The margin needs the deals' money
+/// field `cost` (`bonus_split_no_cost`); `if_match` is the version read. A history event on the
+/// pipeline names the change. Returns the new version and whether the cost field exists.
+pub(crate) async fn put_split_on(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    pipeline: i64,
+    split: Option<Split>,
+    if_match: Option<i64>,
+    now: i64,
+) -> Result<(i64, bool)> {
+    let ws = actor.ws_id();
+    let defs = crate::records::read_custom_defs(conn, backend, ws, Some(Entity::Deal)).await?;
+    let cost_field = defs.iter().any(|(_, d)| d.key == COST_FIELD && d.field_type == CustomFieldType::Money);
+    if split.is_some_and(|s| s.basis == Basis::Margin) && !cost_field {
+        return Err(StoreError::invalid("basis", ReviewMsg::SplitNoCost {}));
+    }
+    let mut read = Query::select()
+        .columns(SPLIT_COLUMNS.map(col))
+        .from(col("bonus_splits"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
+        .to_owned();
+    if backend == DbBackend::Postgres {
+        read.lock(sea_query::LockType::Update);
+    }
+    let before = conn.query_one(backend.build(&read)).await?.as_ref().map(decode_split).transpose()?;
+    let version = before.as_ref().map_or(0, |(_, _, v)| *v);
+    if if_match.is_some_and(|v| v != version) {
+        return Err(StoreError::Stale { current: version });
+    }
+    let values = |s: &Split| -> Vec<(Alias, sea_query::SimpleExpr)> {
+        vec![
+            (col("basis"), s.basis.as_str().into()),
+            (col("manager_bp"), s.manager_bp.into()),
+            (col("consultant_bp"), s.consultant_bp.into()),
+            (col("head_bp"), s.head_bp.into()),
+            (col("version"), (version + 1).into()),
+            (col("updated_by"), actor.user_id().into()),
+            (col("updated_at"), now.into()),
+        ]
+    };
+    let this = || Expr::col(col("workspace_id")).eq(ws).and(Expr::col(col("pipeline_id")).eq(pipeline));
+    let stmt = match (&split, &before) {
+        (None, None) => return Ok((0, cost_field)),
+        (None, Some(_)) => backend.build(&Query::delete().from_table(col("bonus_splits")).cond_where(this()).to_owned()),
+        (Some(s), Some(_)) => backend.build(&Query::update().table(col("bonus_splits")).values(values(s)).cond_where(this()).to_owned()),
+        (Some(s), None) => {
+            let (cols, vals): (Vec<Alias>, Vec<sea_query::SimpleExpr>) = values(s).into_iter().unzip();
+            let mut ins = Query::insert();
+            ins.into_table(col("bonus_splits")).columns([col("workspace_id"), col("pipeline_id")].into_iter().chain(cols));
+            ins.values([ws.into(), pipeline.into()].into_iter().chain(vals)).map_err(|e| StoreError::Internal(e.to_string()))?;
+            backend.build(&ins)
+        }
+    };
+    conn.execute(stmt).await?;
+    let shown = |s: &Split| json!({"basis": s.basis, "shares": BonusSplit::of(pipeline, *s, true, cost_field, 0).shares});
+    let mut changes = Map::new();
+    changes.insert("bonus_split".into(), json!({"from": before.as_ref().map(|(_, s, _)| shown(s)), "to": split.as_ref().map(shown)}));
+    append_history(conn, backend, actor, Entity::Pipeline.name(), pipeline, HistoryAction::Update, changes, now).await?;
+    Ok((if split.is_some() { version + 1 } else { 0 }, cost_field))
+}
+
+/// Every pipeline's split that is set, by pipeline, read on `conn`.
+pub(crate) async fn splits_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<BTreeMap<i64, Split>> {
+    Ok(splits_of(conn, backend, ws, None).await?.into_iter().map(|(p, s, _)| (p, s)).collect())
+}
+
 impl Db {
     async fn cost_field(&self, ws: i64) -> Result<bool> {
         let defs = crate::records::read_custom_defs(&self.read, self.backend, ws, Some(Entity::Deal)).await?;
@@ -203,7 +273,7 @@ impl Db {
 
     /// Every pipeline's split that is set, by pipeline.
     pub async fn bonus_splits(&self, actor: &Actor) -> Result<BTreeMap<i64, Split>> {
-        Ok(splits_of(&self.read, self.backend, actor.ws_id(), None).await?.into_iter().map(|(p, s, _)| (p, s)).collect())
+        splits_on(&self.read, self.backend, actor.ws_id()).await
     }
 
     /// Sets a pipeline's split from `{basis, shares: {manager, consultant, head}}` (percents).
@@ -213,60 +283,10 @@ impl Db {
         may_configure(actor)?;
         fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
         let split = Split::parse(body).map_err(StoreError::Validation)?;
-        let cost_field = self.cost_field(actor.ws_id()).await?;
-        if split.basis == Basis::Margin && !cost_field {
-            return Err(StoreError::invalid("basis", ReviewMsg::SplitNoCost {}));
-        }
-        let (ws, now) = (actor.ws_id(), self.clock.now_ms());
         let tx = self.write.begin().await?;
-        let mut read = Query::select()
-            .columns(SPLIT_COLUMNS.map(col))
-            .from(col("bonus_splits"))
-            .and_where(Expr::col(col("workspace_id")).eq(ws))
-            .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
-            .to_owned();
-        if self.backend == DbBackend::Postgres {
-            read.lock(sea_query::LockType::Update);
-        }
-        let before = tx.query_one(self.backend.build(&read)).await?.as_ref().map(decode_split).transpose()?;
-        let version = before.as_ref().map_or(0, |(_, _, v)| *v);
-        if if_match.is_some_and(|v| v != version) {
-            return Err(StoreError::Stale { current: version });
-        }
-        let values = |s: &Split| -> Vec<(Alias, sea_query::SimpleExpr)> {
-            vec![
-                (col("basis"), s.basis.as_str().into()),
-                (col("manager_bp"), s.manager_bp.into()),
-                (col("consultant_bp"), s.consultant_bp.into()),
-                (col("head_bp"), s.head_bp.into()),
-                (col("version"), (version + 1).into()),
-                (col("updated_by"), actor.user_id().into()),
-                (col("updated_at"), now.into()),
-            ]
-        };
-        let stmt = if before.is_some() {
-            let up = Query::update()
-                .table(col("bonus_splits"))
-                .values(values(&split))
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("pipeline_id")).eq(pipeline))
-                .to_owned();
-            self.backend.build(&up)
-        } else {
-            let (cols, vals): (Vec<Alias>, Vec<sea_query::SimpleExpr>) = values(&split).into_iter().unzip();
-            let mut ins = Query::insert();
-            ins.into_table(col("bonus_splits")).columns([col("workspace_id"), col("pipeline_id")].into_iter().chain(cols));
-            ins.values([ws.into(), pipeline.into()].into_iter().chain(vals)).map_err(|e| StoreError::Internal(e.to_string()))?;
-            self.backend.build(&ins)
-        };
-        tx.execute(stmt).await?;
-        let mut changes = Map::new();
-        let shown = |s: &Split| BonusSplit::of(pipeline, *s, true, cost_field, 0);
-        let from = before.as_ref().map(|(_, s, _)| json!({"basis": s.basis, "shares": shown(s).shares}));
-        changes.insert("bonus_split".into(), json!({"from": from, "to": {"basis": split.basis, "shares": shown(&split).shares}}));
-        append_history(&tx, self.backend, actor, Entity::Pipeline.name(), pipeline, HistoryAction::Update, changes, now).await?;
+        let (version, cost_field) = put_split_on(&tx, self.backend, actor, pipeline, Some(split), if_match, self.clock.now_ms()).await?;
         tx.commit().await?;
-        Ok(BonusSplit::of(pipeline, split, true, cost_field, version + 1))
+        Ok(BonusSplit::of(pipeline, split, true, cost_field, version))
     }
 
     /// The bonus of each user over `period` (one user with `user`). A caller who is not a head,

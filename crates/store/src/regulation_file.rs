@@ -274,6 +274,7 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
         .iter()
         .map(|r| Ok((r.try_get::<i64>("", "id")?, r.try_get::<Option<String>>("", "key")?.unwrap_or_default())))
         .collect::<Result<_>>()?;
+    let splits = crate::bonus::splits_on(conn, backend, ws).await?;
     let mut q = live("pipelines", ws, &["id", "key", "name", "active", "won_required_fields", "role_ranges"], true);
     q.order_by(col("position"), Order::Asc).order_by(col("id"), Order::Asc);
     for r in all(conn, backend, &q).await? {
@@ -317,6 +318,7 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
             won_required_fields: str_list(opt_json(&r, "won_required_fields")?),
             role_ranges,
             stages,
+            bonus: splits.get(&id).map(rf::BonusSpec::of),
         });
     }
     let mut q = live("rules", ws, &["key", "name", "entity", "expression", "criticality", "why", "fix", "responsible", "enabled"], true);
@@ -791,6 +793,10 @@ impl Db {
                     self.create_in(tx, actor, Entity::Pipeline, &b).await.map_err(|e| at(&path, e))?.id()
                 }
             };
+            if p.bonus != old.and_then(|o| o.bonus.clone()) {
+                let split = p.bonus.as_ref().map(rf::BonusSpec::split).transpose().map_err(|e| at(&path, StoreError::Validation(e)))?;
+                crate::bonus::put_split_on(tx, backend, actor, pid, split, None, now).await.map_err(|e| at(&format!("{path}.bonus"), e))?;
+            }
             pipeline_ids.push((p.key.clone(), pid));
             for (j, s) in p.stages.iter().enumerate() {
                 let spath = format!("{path}.stage.{}", s.key);

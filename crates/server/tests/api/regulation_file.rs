@@ -20,6 +20,7 @@ crate::both_dbs!(
     only_administrators_read_and_apply_the_regulation,
     an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_apply,
     a_release_pool_is_named_by_email_in_the_file,
+    a_pipelines_bonus_split_is_in_the_file,
 );
 
 impl TestApp {
@@ -353,4 +354,46 @@ async fn a_release_pool_is_named_by_email_in_the_file(app: TestApp) {
     let (_, list) = app.get(&app.t.admin, "/api/v1/assistants").await;
     let kept = list["data"].as_array().unwrap().iter().find(|a| a["name"] == "release").unwrap().clone();
     assert_eq!(kept["settings"]["pool"], json!([app.ids.manager3]), "a refused apply changes nothing");
+}
+
+/// The bonus split by role is part of a pipeline in the file: exported, changed, checked with
+/// its line, and removed.
+async fn a_pipelines_bonus_split_is_in_the_file(app: TestApp) {
+    let path = format!("/api/v1/pipelines/{}/bonus_split", app.ids.pipeline);
+    let split = json!({"basis": "revenue", "shares": {"manager": 5, "consultant": "12,5"}});
+    let (s, v) = app.call(reqwest::Method::PUT, &app.t.admin, &path, Some(split)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let exported = app.export_text().await;
+    assert!(exported.contains("[pipeline.bonus]\nbasis = \"revenue\"\nmanager = 5\nconsultant = 12.5\n"), "{exported}");
+
+    let changed = exported.replacen("manager = 5\nconsultant = 12.5\n", "manager = 7\nconsultant = 12.5\nhead = 1\n", 1);
+    assert_ne!(changed, exported);
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &changed).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let (_, v) = app.get(&app.t.admin, &path).await;
+    assert_eq!(v["data"]["shares"], json!({"manager": "7", "consultant": "12.5", "head": "1"}), "{v}");
+    assert_eq!(app.export_text().await, changed);
+
+    let over = changed.replacen("manager = 7\n", "manager = 90\n", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &over).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let e = &v["data"]["errors"][0];
+    assert_eq!(e["path"].as_str(), Some(format!("pipeline.{}.bonus.shares", key_of_pipeline(&changed)).as_str()), "{v}");
+    assert!(e["line"].as_u64().is_some(), "{v}");
+    let (s, _) = app.post_toml("/api/v1/regulation/apply", &over).await;
+    assert!(s.is_client_error());
+
+    let without = changed.replacen("[pipeline.bonus]\nbasis = \"revenue\"\nmanager = 7\nconsultant = 12.5\nhead = 1\n", "", 1);
+    assert_ne!(without, changed);
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &without).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let (_, v) = app.get(&app.t.admin, &path).await;
+    assert_eq!(v["data"]["configured"], json!(false), "the pipeline pays no bonus: {v}");
+}
+
+/// The key of the first pipeline in an exported file.
+fn key_of_pipeline(file: &str) -> String {
+    let at = file.find("[[pipeline]]").unwrap();
+    let line = file[at..].lines().find(|l| l.starts_with("key = ")).unwrap();
+    line.trim_start_matches("key = ").trim_matches('"').to_string()
 }
