@@ -8,7 +8,7 @@
 //! equally, the odd minor units going to the lowest user id so the parts add up to the role's.
 use crate::error::FieldError;
 use crate::msg::{Common, ReviewMsg as R};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// What a share is a share of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -149,18 +149,6 @@ impl Split {
         }
         Ok(split)
     }
-
-    pub fn to_json(&self) -> Value {
-        json!({
-            "basis": self.basis.as_str(),
-            "shares": {
-                "manager": percent_text(self.manager_bp),
-                "consultant": percent_text(self.consultant_bp),
-                "head": percent_text(self.head_bp),
-            },
-            "total": percent_text(self.total_bp()),
-        })
-    }
 }
 
 /// A won deal as the split reads it.
@@ -250,6 +238,7 @@ pub fn allocate(split: &Split, deal: &WonDeal) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// Roubles in kopecks.
     fn rub(n: i64) -> i64 {

@@ -31,10 +31,25 @@ pub fn say(t: &T, m: &Msg) -> String {
     m.render(t.lang, &UiLabels(*t))
 }
 
-/// An API error as its reader reads it: its code in the reader's language (the English message
-/// only for an error that carries no code).
+/// An API error as its reader reads it: its catalogue message in the reader's language, or for an
+/// error that carries none (not found, forbidden…) the UI's own text for its status — never the
+/// API's English prose.
 pub fn say_api_error(t: &T, e: &crate::error::ApiError) -> String {
-    e.msg.as_deref().map_or_else(|| e.message.clone(), |m| say(t, m))
+    use axum::http::StatusCode as S;
+    match e.msg.as_deref() {
+        Some(m) => say(t, m),
+        None => t
+            .t(match e.status {
+                S::NOT_FOUND => "error.not_found",
+                S::FORBIDDEN => "error.forbidden",
+                S::UNAUTHORIZED => "error.unauthorized",
+                S::CONFLICT | S::PRECONDITION_FAILED => "error.stale",
+                S::METHOD_NOT_ALLOWED => "error.method_not_allowed",
+                S::SERVICE_UNAVAILABLE => "error.unavailable",
+                _ => "error.internal",
+            })
+            .to_string(),
+    }
 }
 
 /// The label of a field for messages (`custom.budget` keeps its key).
