@@ -54,9 +54,21 @@ async fn host_user(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, email: &str)
     crate::rules::scalar_i64(conn, ctx.db.backend, &q).await
 }
 
+/// Where a meeting landed: the event's result, as the inbox shows it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct MeetingLanded {
+    pub person_id: i64,
+    /// Always false: a meeting lands only on a known client (kept for the inbox's common shape).
+    pub person_created: bool,
+    pub deal_id: Option<i64>,
+    pub deal_created: bool,
+    pub activity_id: i64,
+    pub meeting_id: String,
+}
+
 /// Puts the meeting on the client's card; refuses (to be stored as failed) when no participant
 /// is a known client.
-pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &MeetingEvent) -> Result<Json> {
+pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &MeetingEvent) -> Result<MeetingLanded> {
     let mut person = None;
     let candidates =
         m.emails.iter().map(|e| (IdentityKind::Email, e)).chain(m.phones.iter().map(|p| (IdentityKind::Phone, p))).collect::<Vec<_>>();
@@ -104,12 +116,12 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &M
     }
     let row = ctx.db.create_in(conn, ctx.actor, poryadok_core::schema::Entity::Activity, &activity).await?;
     crate::live::wake(conn, ctx.db.backend).await?;
-    Ok(json!({
-        "person_id": person,
-        "person_created": false,
-        "deal_id": deal.map(|(d, _)| d),
-        "deal_created": false,
-        "activity_id": row.id(),
-        "meeting_id": m.meeting_id,
-    }))
+    Ok(MeetingLanded {
+        person_id: person,
+        person_created: false,
+        deal_id: deal.map(|(d, _)| d),
+        deal_created: false,
+        activity_id: row.id(),
+        meeting_id: m.meeting_id.clone(),
+    })
 }

@@ -946,7 +946,9 @@ impl Db {
             Intent::Call(call) => calls::apply(ctx, &tx, call).await?,
             Intent::Message(m) => messages::apply(ctx, &tx, m).await?,
             Intent::Form(lead) => forms::apply(ctx, &tx, lead).await?,
-            Intent::Meeting(m) => meetings::apply(ctx, &tx, m).await?,
+            Intent::Meeting(m) => {
+                serde_json::to_value(meetings::apply(ctx, &tx, m).await?).map_err(|e| StoreError::Internal(e.to_string()))?
+            }
         };
         let q = Query::update()
             .table(col("inbound_events"))
