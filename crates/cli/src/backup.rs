@@ -8,6 +8,8 @@ use poryadok_server::workspace_export::{self, Format};
 use poryadok_store::dump::backup::{self as bk, BackupKind};
 use poryadok_store::dump::jsonl::{JsonlSink, WriteOut};
 use poryadok_store::dump::{copy_into, Scope, Snapshot, TableSum, Verified};
+use poryadok_store::files::carry::{backup_files_dir, carry_blobs, files_of_backup};
+use poryadok_store::files::{BlobStore, LocalDisk};
 use poryadok_store::{DatabaseUrl, Db, SqliteCommit};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,12 +51,19 @@ pub struct BackupArgs {
     /// pg_dump or jsonl.
     #[arg(long, default_value = "auto")]
     format: String,
+    /// Leave the files' bytes out (by default they go into FILE.files beside the backup).
+    #[arg(long)]
+    no_files: bool,
 }
 
 #[derive(Args)]
 pub struct RestoreArgs {
     /// A backup written by `poryadok backup` (SQLite file, pg_dump archive or JSON lines).
     file: PathBuf,
+    /// Where the backup's files' bytes are; by default FILE.files beside it (or a scheduled
+    /// backup's shared `files` directory). They go into --files-dir.
+    #[arg(long, value_name = "DIR")]
+    files_from: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -67,6 +76,10 @@ pub struct CopyArgs {
     /// configured database (--database).
     #[arg(long)]
     from: Option<String>,
+    /// Also copy the files' bytes from --files-dir into this directory (the new server's
+    /// --files-dir). Without it they stay where they are.
+    #[arg(long, value_name = "DIR")]
+    to_files_dir: Option<PathBuf>,
 }
 
 fn bar(total: u64, what: &str) -> indicatif::ProgressBar {
@@ -120,6 +133,40 @@ fn print_sums(sums: &[TableSum]) -> u64 {
         println!("{:<22} {:>12}  {}", s.table, s.rows, &s.sha256[..16]);
     }
     sums.iter().map(|s| s.rows).sum()
+}
+
+/// Copies the bytes of every file the rows of `db` name from `from` into `to`, with a progress
+/// bar in bytes; fails naming what `from` lacks, after copying everything it has.
+async fn carry_files(db: &Db, from: &dyn BlobStore, to: &Path, what: &str) -> Result<()> {
+    let refs = db.blob_refs().await?;
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let b = crate::progress::bar(refs.iter().map(|r| r.size).sum(), what, "bytes");
+    let pb = b.clone();
+    let done = carry_blobs(from, &LocalDisk::new(to), &refs, &mut move |n| pb.inc(n)).await?;
+    b.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "files: {} of {} → {} ({:.1} MB new in {secs:.1} s, {:.1} MB/s)",
+        done.blobs - (done.missing.len() + done.corrupt.len()) as u64,
+        done.blobs,
+        to.display(),
+        done.bytes as f64 / 1e6,
+        done.bytes as f64 / 1e6 / secs
+    );
+    if !done.complete() {
+        let first: Vec<&str> = done.missing.iter().chain(&done.corrupt).take(5).map(String::as_str).collect();
+        bail!(
+            "{} files' bytes are missing and {} damaged in {} (is --files-dir right?); the first: {}",
+            done.missing.len(),
+            done.corrupt.len(),
+            from.describe(),
+            first.join(", ")
+        );
+    }
+    Ok(())
 }
 
 pub async fn export(args: &crate::DbArgs, a: ExportArgs) -> Result<()> {
@@ -233,11 +280,14 @@ pub async fn backup(args: &crate::DbArgs, a: BackupArgs) -> Result<()> {
     // pg_dump and the JSON-lines dump read from the replica when one is configured.
     let url = args.read_url()?.unwrap_or(args.url()?);
     let db = args.open().await?;
-    let r = backup_in(&db.reader(), &url, &a, &file).await;
-    db.close().await;
+    let mut r = backup_in(&db.reader(), &url, &a, &file).await;
     if r.is_err() {
         let _ = std::fs::remove_file(&file);
+    } else if !a.no_files {
+        // After the database copy: every file row it holds has its bytes here.
+        r = carry_files(&db.reader(), args.file_store()?.blobs.as_ref(), &backup_files_dir(&file), "files").await;
     }
+    db.close().await;
     r
 }
 
@@ -307,9 +357,34 @@ pub async fn restore(args: &crate::DbArgs, a: RestoreArgs) -> Result<()> {
     let kind = bk::detect(&a.file)?;
     let url = args.url()?;
     let db = args.open().await?;
-    let r = restore_in(&db, &url, &a.file, kind).await;
+    let mut r = restore_in(&db, &url, &a.file, kind).await;
+    if r.is_ok() {
+        r = restore_files(args, &db, &a).await;
+    }
     db.close().await;
     r
+}
+
+/// The restored rows' files, from the backup's files directory into --files-dir.
+async fn restore_files(args: &crate::DbArgs, db: &Db, a: &RestoreArgs) -> Result<()> {
+    let to = args.files_dir()?;
+    match a.files_from.clone().or_else(|| files_of_backup(&a.file)) {
+        Some(from) if from.is_dir() => carry_files(db, &LocalDisk::new(&from), &to, "files").await,
+        Some(from) => bail!("--files-from {} is not a directory", from.display()),
+        None => {
+            let n = db.blob_refs().await?.len();
+            if n > 0 {
+                eprintln!(
+                    "warning: {} has no files directory ({}): the bytes of {n} files were not restored; \
+                     copy them into {} or restore again with --files-from DIR",
+                    a.file.display(),
+                    backup_files_dir(&a.file).display(),
+                    to.display()
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn restore_in(db: &Db, url: &DatabaseUrl, file: &Path, kind: BackupKind) -> Result<()> {
@@ -397,6 +472,15 @@ pub async fn copy(args: &crate::DbArgs, a: CopyArgs) -> Result<()> {
         target.analyze().await?;
         let secs = started.elapsed().as_secs_f64().max(1e-9);
         println!("copied into {to}: {rows} rows in {secs:.1} s ({:.0} rows/s), ids, history and jobs intact", rows as f64 / secs);
+        let files = args.file_store()?;
+        match &a.to_files_dir {
+            Some(dir) => carry_files(&source.reader(), files.blobs.as_ref(), dir, "files").await?,
+            None if !source.reader().blob_refs().await?.is_empty() => println!(
+                "the files' bytes stay in {}: start the server on the copy with --files-dir {0} (or copy with --to-files-dir DIR)",
+                files.blobs.describe()
+            ),
+            None => {}
+        }
         Ok(())
     }
     .await;

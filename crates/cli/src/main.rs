@@ -104,11 +104,15 @@ impl DbArgs {
     /// Where files on cards go: `--files-dir`, else `files` beside the SQLite file (or in the
     /// working directory with PostgreSQL).
     fn file_store(&self) -> Result<poryadok_store::files::FileStore> {
-        let dir = match &self.files_dir {
+        Ok(poryadok_store::files::FileStore::local(self.files_dir()?, self.max_file_mb.max(1) * 1024 * 1024))
+    }
+
+    /// The directory of [`DbArgs::file_store`].
+    fn files_dir(&self) -> Result<std::path::PathBuf> {
+        Ok(match &self.files_dir {
             Some(d) => d.clone(),
             None => default_files_dir(&self.url()?),
-        };
-        Ok(poryadok_store::files::FileStore::local(dir, self.max_file_mb.max(1) * 1024 * 1024))
+        })
     }
 
     /// The replica's URL, if one is configured.

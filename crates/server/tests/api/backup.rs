@@ -5,6 +5,8 @@ use poryadok_core::FixedClock;
 use poryadok_server::AppState;
 use poryadok_store::dump::jsonl::{JsonlSink, WriteOut};
 use poryadok_store::dump::{backup, copy_into, Scope, Snapshot, Verified, TABLES};
+use poryadok_store::files::carry::{carry_blobs, files_of_backup as backup_files_of};
+use poryadok_store::files::BlobStore;
 use poryadok_store::{DatabaseUrl, Db, StoreError};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -264,7 +266,18 @@ async fn scheduled_backups_keep_the_newest(app: TestApp) {
     app.db.set_backup_schedule(&dir, 6, 2).await.unwrap();
     let s = app.db.backup_schedule().await.unwrap().unwrap();
     assert!(s.enabled && s.every_hours == 6 && s.keep == 2);
-    let worker = poryadok_server::worker::Worker::new(&AppState::new(app.db.clone()));
+    // A file on a card: its bytes go with every backup.
+    let state = AppState::new(app.db.clone());
+    let contract = format!("%PDF-1.4 contract {}", rand::random::<u64>());
+    let sys = app.db.system_actor(app.ws, poryadok_core::domain::Channel::Cli).await.unwrap();
+    let deal = poryadok_store::files::RecordRef::new(
+        poryadok_core::schema::Entity::Deal,
+        app.create(&app.t.admin, "deals", json!({"title": "С договором"})).await,
+    )
+    .unwrap();
+    let new = poryadok_store::files::NewFile { name: "contract.pdf", content_type: None, kind: None, bytes: contract.as_bytes() };
+    let stored = poryadok_store::files::attach(&app.db, &state.files, &sys, deal, new).await.unwrap();
+    let worker = poryadok_server::worker::Worker::new(&state);
     worker.run_once().await.unwrap(); // what the records enqueued
     assert!(backup::list_backups(&dir).is_empty(), "not before its time");
     for i in 1..=3 {
@@ -291,6 +304,16 @@ async fn scheduled_backups_keep_the_newest(app: TestApp) {
     }
     .unwrap();
     all_ok(&v);
+    // The file's bytes are in the schedule directory's shared blobs, found from the backup.
+    let blobs = backup_files_of(&newest).expect("the backup has its files");
+    assert_eq!(blobs, dir.join("files"));
+    let restored =
+        poryadok_store::files::LocalDisk::new(std::env::temp_dir().join(format!("poryadok-tests/restored-{}", rand::random::<u64>())));
+    let carried = carry_blobs(&poryadok_store::files::LocalDisk::new(&blobs), &restored, &target.blob_refs().await.unwrap(), &mut |_| {})
+        .await
+        .unwrap();
+    assert!(carried.complete() && carried.copied >= 1, "{carried:?}");
+    assert_eq!(restored.get(&stored.sha256).await.unwrap(), contract.as_bytes());
     // The worker's own bookkeeping (its job rows) moved on after the backup; the records did not.
     let after = target.table_sums().await.unwrap();
     for t in ["deals", "persons", "organizations", "history", "activities", "notes"] {
@@ -318,7 +341,7 @@ async fn settings_page_downloads(app: TestApp) {
     assert!(files.iter().any(|(n, _)| n == "deals.csv"));
     let dir = std::env::temp_dir().join(format!("poryadok-tests/ui-backups-{}-{}", std::process::id(), rand::random::<u64>()));
     app.db.set_backup_schedule(&dir, 24, 3).await.unwrap();
-    app.db.scheduled_backup(&dir, 3).await.unwrap();
+    app.db.scheduled_backup(&dir, 3, None).await.unwrap();
     let (_, html) = admin.get("/settings/export").await;
     assert!(html.contains("id=\"backup-files\"") && html.contains("poryadok-backup-"), "{html}");
     let manager = app.ui_login(app.ids.manager1, "m1@a.test").await;
@@ -337,7 +360,7 @@ async fn the_export_page_on_a_phone() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
     let dir = std::env::temp_dir().join(format!("poryadok-tests/phone-backups-{}-{}", std::process::id(), rand::random::<u64>()));
     app.db.set_backup_schedule(&dir, 24, 7).await.unwrap();
-    app.db.scheduled_backup(&dir, 7).await.unwrap();
+    app.db.scheduled_backup(&dir, 7, None).await.unwrap();
     app.set_password(app.ids.admin, "admin-pass-123").await;
     b.login(&app.base, "admin@a.test", "admin-pass-123").await;
     b.fit_viewport(390, 844).await;

@@ -9,6 +9,8 @@
 //! A restore recognises the file by its first bytes, migrates the target, refuses a target that
 //! holds rows, loads with ids intact and sets PostgreSQL's sequences after.
 use crate::error::{Result, StoreError};
+use crate::files::carry::{carry_blobs, scheduled_files_dir};
+use crate::files::{BlobStore, LocalDisk};
 use crate::{DatabaseUrl, Db};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::io::Read;
@@ -230,7 +232,9 @@ impl Db {
     /// One scheduled backup: the database into `dir` (SQLite: `VACUUM INTO`; PostgreSQL: the
     /// JSON-lines dump, as the worker knows no URL for `pg_dump`), written under a temporary
     /// name and renamed when complete; then all but the newest `keep` backups are removed.
-    pub async fn scheduled_backup(&self, dir: &Path, keep: usize) -> Result<PathBuf> {
+    /// With `blobs`, the files' bytes go into the directory's shared `files` (only the new ones
+    /// are written), before the backup is renamed into place: a complete backup has its files.
+    pub async fn scheduled_backup(&self, dir: &Path, keep: usize, blobs: Option<&dyn BlobStore>) -> Result<PathBuf> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(format!("{}: {e}", dir.display())))?;
         let ext = if self.is_postgres() { "jsonl" } else { "db" };
         let path = dir.join(format!("{FILE_PREFIX}{}.{ext}", stamp(self.clock.now_ms())));
@@ -246,6 +250,18 @@ impl Db {
             std::io::Write::flush(&mut sink.out.0).map_err(|e| StoreError::Internal(e.to_string()))?;
         } else {
             self.vacuum_into(&part).await?;
+        }
+        if let Some(from) = blobs {
+            // Read after the database copy, so every file row the copy holds is included.
+            let to = LocalDisk::new(scheduled_files_dir(dir));
+            let carried = carry_blobs(from, &to, &self.blob_refs().await?, &mut |_| {}).await?;
+            if !carried.complete() {
+                tracing::warn!(
+                    missing = carried.missing.len(),
+                    damaged = carried.corrupt.len(),
+                    "a scheduled backup lacks the bytes of files the source does not have intact"
+                );
+            }
         }
         std::fs::rename(&part, &path).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
         for old in list_backups(dir).into_iter().skip(keep.max(1)) {

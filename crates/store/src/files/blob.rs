@@ -28,6 +28,8 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Removes the bytes under `key` (nothing when there are none). The caller decides that no
     /// file row names them any more.
     async fn delete(&self, key: &str) -> Result<()>;
+    /// Whether the bytes under `key` are there, `size` bytes long (a cheap check before a copy).
+    async fn has(&self, key: &str, size: u64) -> Result<bool>;
     /// Where the blobs are, for the start-up log (a directory, a bucket).
     fn describe(&self) -> String;
 }
@@ -116,6 +118,11 @@ impl BlobStore for LocalDisk {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
             Err(e) => Err(io(e)),
         }
+    }
+
+    async fn has(&self, key: &str, size: u64) -> Result<bool> {
+        let path = self.path_of(key)?;
+        blocking(move || std::fs::metadata(&path).is_ok_and(|m| m.len() == size)).await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

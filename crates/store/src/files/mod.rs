@@ -11,6 +11,7 @@
 //! Other code stores a generated file on a card with [`attach`] (documents keep their DOCX
 //! and PDF on the deal this way).
 pub mod blob;
+pub mod carry;
 
 pub use blob::{sha256_hex, BlobStore, LocalDisk};
 
