@@ -39,7 +39,7 @@ pub async fn run(db: &Db, deals: u64, iterations: usize) -> Result<()> {
     let month_ms: i64 = 1_793_480_400_000;
     let t = Instant::now();
     let insert = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {deals}) \
+        "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < {deals}) \
          INSERT INTO deals (workspace_id, title, pipeline_id, stage_id, status, value, currency, owner_id, stage_entered_at, closed_at, custom, created_at, updated_at) \
          SELECT $1, 'bench', {pipeline}, {stage}, 'won', 100000 + (i * 7919) % 10000000, 'RUB', {first} + (i % {n}), $2, \
          {month_ms} + (i * 60013) % 2505600000, '{{}}', $2, $2 FROM n"

@@ -145,7 +145,7 @@ async fn sampling_in(db: &Db, calls: u64, rounds: usize) -> Result<serde_json::V
     let monday_ms = poryadok_core::schedule::to_utc(&sys.ws.timezone, week, 0);
     let t = Instant::now();
     let sql = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {calls}) \
+        "WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < {calls}) \
          INSERT INTO activities (workspace_id, type, subject, due_at, done, owner_id, call_direction, call_outcome, call_seconds, created_at, updated_at) \
          SELECT $1, 'call', 'bench', {monday_ms} + (i * 6047) % 604800000, TRUE, {first} + (i % 50), \
          CASE WHEN i % 3 = 0 THEN 'outbound' ELSE 'inbound' END, 'answered', 20 + (i % 300), $2, $2 FROM n"
