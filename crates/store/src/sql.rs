@@ -93,3 +93,12 @@ pub fn to_json(kind: Kind, v: &Val) -> Json {
         (_, Val::Null) => Json::Null,
     }
 }
+
+impl crate::Row {
+    /// The wire form of one field as [`crate::Row::to_json`] writes it ([`to_json`]); `null` for
+    /// a field the row does not hold or may not show. Reads a few fields without building the
+    /// whole object (the Pipedrive-compatible API's lists).
+    pub fn json(&self, name: &str) -> Json {
+        self.values.iter().find(|(f, _)| f.name == name && f.readable()).map_or(Json::Null, |(f, v)| to_json(f.kind, v))
+    }
+}

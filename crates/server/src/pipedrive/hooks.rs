@@ -79,10 +79,7 @@ pub async fn delivery_body(db: &Db, ws: i64, d: &DeliveryTask) -> String {
     let entity_name = native["entity"].as_str().unwrap_or("");
     let Some(entity) = Entity::from_name(entity_name) else { return d.payload.clone() };
     let defs = db.custom_defs_for(ws, entity).await.unwrap_or_default();
-    let custom: Vec<CustomDef> = defs
-        .into_iter()
-        .map(|c| CustomDef { key: c.key, label: c.label, field_type: c.field_type.as_str().to_string(), options: c.options, id: 0 })
-        .collect();
+    let custom: Vec<CustomDef> = defs.into_iter().map(|c| CustomDef::new(ws, entity, 0, c)).collect();
     let v2 = d.format.as_deref() == Some("pipedrive_v2");
     let version = if v2 { Version::V2 } else { Version::V1 };
     let ctx = Ctx { ws, version, custom: &custom };

@@ -27,14 +27,42 @@ pub struct CustomDef {
     pub field_type: String,
     pub options: Vec<String>,
     pub id: i64,
+    /// Its 40-character key ([`hash_key`]), computed once when the definition is read rather
+    /// than for every record a list renders.
+    pub hash: String,
 }
 
 impl CustomDef {
-    /// The 40-character key Pipedrive's clients expect of a custom field: stable for the
-    /// workspace, the entity and the native key.
-    pub fn hash(&self, ws: i64, entity: Entity) -> String {
-        let digest = Sha256::digest(format!("poryadok:{ws}:{}:{}", entity.name(), self.key).as_bytes());
-        hex::encode(digest)[..40].to_string()
+    /// A workspace's definition of a custom field of `entity` (`id` 0 where it is not known).
+    pub fn new(ws: i64, entity: Entity, id: i64, d: poryadok_core::validate::CustomDef) -> Self {
+        let hash = hash_key(ws, entity, &d.key);
+        CustomDef { key: d.key, label: d.label, field_type: d.field_type.as_str().to_string(), options: d.options, id, hash }
+    }
+}
+
+/// The 40-character key Pipedrive's clients expect of a custom field: stable for the workspace,
+/// the entity and the native key.
+pub fn hash_key(ws: i64, entity: Entity, key: &str) -> String {
+    let digest = Sha256::digest(format!("poryadok:{ws}:{}:{key}", entity.name()).as_bytes());
+    hex::encode(digest)[..40].to_string()
+}
+
+/// Where a record's native values come from: a row as the store read it (lists and reads, with
+/// no JSON object of the whole record built first) or its API JSON (a webhook's stored payload).
+/// A field the record does not have, or may not show, is `null`.
+pub trait Native {
+    fn value(&self, field: &str) -> Value;
+}
+
+impl Native for Value {
+    fn value(&self, field: &str) -> Value {
+        self.get(field).cloned().unwrap_or(Value::Null)
+    }
+}
+
+impl Native for poryadok_store::Row {
+    fn value(&self, field: &str) -> Value {
+        self.json(field)
     }
 }
 
@@ -115,19 +143,22 @@ pub fn status_out(s: &str) -> &'static str {
 }
 
 /// The custom values of a native record under their hash keys, money as major units.
-fn custom_out(native: &Value, ctx: &Ctx, entity: Entity) -> Map<String, Value> {
+fn custom_out<N: Native + ?Sized>(native: &N, ctx: &Ctx) -> Map<String, Value> {
     let mut out = Map::new();
-    let values = native.get("custom").and_then(Value::as_object);
+    let mut values = match native.value("custom") {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
     for d in ctx.custom {
-        let v = values.and_then(|m| m.get(&d.key)).cloned().unwrap_or(Value::Null);
-        let hash = d.hash(ctx.ws, entity);
+        let v = values.remove(&d.key).unwrap_or(Value::Null);
+        let hash = d.hash.clone();
         if d.field_type == "money" {
             // A money field holds minor units in the record's currency (a deal's own).
-            let currency = native.get("currency").cloned();
+            let currency = native.value("currency");
             let amount = money_out(&v);
             match ctx.version {
                 Version::V1 => {
-                    out.insert(format!("{hash}_currency"), currency.unwrap_or(Value::Null));
+                    out.insert(format!("{hash}_currency"), currency);
                     out.insert(hash, amount);
                 }
                 Version::V2 => {
@@ -141,9 +172,9 @@ fn custom_out(native: &Value, ctx: &Ctx, entity: Entity) -> Map<String, Value> {
     out
 }
 
-/// A native record (its API JSON) in Pipedrive's shape.
-pub fn out(entity: Entity, native: &Value, ctx: &Ctx) -> Value {
-    let g = |k: &str| native.get(k).cloned().unwrap_or(Value::Null);
+/// A native record (a stored row or its API JSON) in Pipedrive's shape.
+pub fn out<N: Native + ?Sized>(entity: Entity, native: &N, ctx: &Ctx) -> Value {
+    let g = |k: &str| native.value(k);
     let v = ctx.version;
     let common = |m: &mut Map<String, Value>| {
         m.insert("id".into(), g("id"));
@@ -276,7 +307,7 @@ pub fn out(entity: Entity, native: &Value, ctx: &Ctx) -> Value {
         _ => {}
     }
     if poryadok_core::schema::CUSTOM_FIELD_ENTITIES.contains(&entity.name()) {
-        let custom = custom_out(native, ctx, entity);
+        let custom = custom_out(native, ctx);
         match v {
             Version::V1 => m.extend(custom),
             Version::V2 => {
@@ -525,8 +556,8 @@ fn custom_in(entity: Entity, src: &Map<String, Value>, ctx: &Ctx) -> Result<Map<
     }
     let nested = src.get("custom_fields").and_then(Value::as_object);
     for d in ctx.custom {
-        let hash = d.hash(ctx.ws, entity);
-        let found = nested.and_then(|m| m.get(&hash)).or_else(|| src.get(&hash));
+        let hash = &d.hash;
+        let found = nested.and_then(|m| m.get(hash)).or_else(|| src.get(hash));
         let Some(v) = found else { continue };
         let value = if d.field_type == "money" {
             // `{value, currency}` (v2) or the amount (v1, its currency beside it): the amount is
@@ -535,7 +566,7 @@ fn custom_in(entity: Entity, src: &Map<String, Value>, ctx: &Ctx) -> Result<Map<
                 Value::Object(o) => o.get("value").cloned().unwrap_or(Value::Null),
                 other => other.clone(),
             };
-            money_in(&amount).ok_or_else(|| bad(&hash, "a number is expected"))?
+            money_in(&amount).ok_or_else(|| bad(hash, "a number is expected"))?
         } else {
             v.clone()
         };
@@ -553,7 +584,13 @@ mod tests {
     }
 
     fn budget() -> CustomDef {
-        CustomDef { key: "budget".into(), label: "Бюджет".into(), field_type: "money".into(), options: vec![], id: 7 }
+        let d = poryadok_core::validate::CustomDef {
+            key: "budget".into(),
+            label: "Бюджет".into(),
+            field_type: poryadok_core::domain::CustomFieldType::Money,
+            options: vec![],
+        };
+        CustomDef::new(1, Entity::Deal, 7, d)
     }
 
     #[test]
@@ -567,7 +604,7 @@ mod tests {
         assert_eq!(v2["value"], json!(15000.5));
         assert_eq!(v2["add_time"], json!("2026-11-01T09:30:00Z"));
         assert_eq!(v2["won_time"], json!("2026-12-01T10:00:00Z"));
-        let hash = budget().hash(1, Entity::Deal);
+        let hash = hash_key(1, Entity::Deal, "budget");
         assert_eq!(hash.len(), 40);
         assert_eq!(v2["custom_fields"][&hash], json!({"value": 2500, "currency": "RUB"}));
         let v1 = out(Entity::Deal, &native, &ctx(Version::V1, &defs));
@@ -582,7 +619,7 @@ mod tests {
     #[test]
     fn a_pipedrive_body_becomes_a_native_one() {
         let defs = [budget()];
-        let hash = budget().hash(1, Entity::Deal);
+        let hash = hash_key(1, Entity::Deal, "budget");
         let body = json!({"title": "T", "value": "1500.5", "org_id": "4", "user_id": 2, "visible_to": 3, "custom_fields": {hash.clone(): {"value": 10, "currency": "EUR"}}});
         let n = body_in(Entity::Deal, &body, &ctx(Version::V2, &defs)).unwrap();
         assert_eq!(n, json!({"title": "T", "value": 150050, "organization_id": 4, "owner_id": 2, "custom": {"budget": 1000}}));
