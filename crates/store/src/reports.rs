@@ -36,10 +36,46 @@ impl Default for BoardOptions {
     }
 }
 
+/// The board of one pipeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Board {
+    pub pipeline_id: i64,
+    pub stages: Vec<BoardColumn>,
+}
+
+/// One stage's column: the open deals' count and total value, and the first cards.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoardColumn {
+    pub stage_id: i64,
+    pub name: String,
+    pub probability: Option<i64>,
+    pub rotting_days: Option<i64>,
+    pub count: i64,
+    /// In minor units.
+    pub total_value: i64,
+    pub deals: Vec<BoardCard>,
+}
+
+/// A deal on the board, and whether it has stayed in its stage too long. The API writes it as
+/// the deal's record with `rotting` added.
+#[derive(Debug, Clone)]
+pub struct BoardCard {
+    pub deal: Row,
+    pub rotting: bool,
+}
+
+impl serde::Serialize for BoardCard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut j = self.deal.to_json();
+        j["rotting"] = Json::Bool(self.rotting);
+        j.serialize(s)
+    }
+}
+
 impl Db {
     /// The board of one pipeline: a column per stage with the open deals' count and total value,
     /// and the most recently updated cards.
-    pub async fn board(&self, actor: &Actor, pipeline: i64, opts: &BoardOptions) -> Result<Json> {
+    pub async fn board(&self, actor: &Actor, pipeline: i64, opts: &BoardOptions) -> Result<Board> {
         fetch_one(&self.read, self.backend, Entity::Pipeline, actor, pipeline, false).await?;
         let now = self.clock.now_ms();
         let narrow = |q: &mut sea_query::SelectStatement| {
@@ -102,24 +138,23 @@ impl Db {
             let deals = rows
                 .iter()
                 .map(|r| {
-                    let d: Row = decode(Entity::Deal, r)?;
-                    let mut j = d.to_json();
-                    j["rotting"] = Json::Bool(is_rotting(rotting_days, d.get("stage_entered_at").as_int(), now));
-                    Ok(j)
+                    let deal: Row = decode(Entity::Deal, r)?;
+                    let rotting = is_rotting(rotting_days, deal.get("stage_entered_at").as_int(), now);
+                    Ok(BoardCard { deal, rotting })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let (count, total) = sums.get(&stage).copied().unwrap_or((0, 0));
-            columns.push(json!({
-                "stage_id": stage,
-                "name": s.try_get::<String>("", "name")?,
-                "probability": s.try_get::<Option<i64>>("", "probability")?,
-                "rotting_days": s.try_get::<Option<i64>>("", "rotting_days")?,
-                "count": count,
-                "total_value": total,
-                "deals": deals,
-            }));
+            let (count, total_value) = sums.get(&stage).copied().unwrap_or((0, 0));
+            columns.push(BoardColumn {
+                stage_id: stage,
+                name: s.try_get("", "name")?,
+                probability: s.try_get("", "probability")?,
+                rotting_days: s.try_get("", "rotting_days")?,
+                count,
+                total_value,
+                deals,
+            });
         }
-        Ok(json!({"pipeline_id": pipeline, "stages": columns}))
+        Ok(Board { pipeline_id: pipeline, stages: columns })
     }
 
     /// Deals and their summed value per stage and owner of one pipeline, every status but not a

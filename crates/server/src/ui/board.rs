@@ -12,10 +12,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poryadok_core::schema::Entity;
-use poryadok_store::reports::BoardOptions;
-use poryadok_store::{ListQuery, StoreError};
+use poryadok_store::reports::{Board, BoardCard, BoardOptions};
+use poryadok_store::{ListQuery, Row, StoreError};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/board", get(board_page)).route("/board/move", post(move_deal))
@@ -168,30 +168,32 @@ async fn first_pipeline(st: &AppState, ui: &Ui) -> Result<Option<i64>, StoreErro
     Ok(st.db.list(&ui.actor, Entity::Pipeline, &lq).await?.data.first().map(|r| r.id()))
 }
 
-async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>, StoreError> {
-    let stages = data["stages"].as_array().cloned().unwrap_or_default();
-    let deals: Vec<&Value> = stages.iter().flat_map(|s| s["deals"].as_array().into_iter().flatten()).collect();
-    let ids: Vec<i64> = deals.iter().filter_map(|d| d["id"].as_i64()).collect();
-    let owners = st.db.names(&ui.actor, Entity::User, deals.iter().filter_map(|d| d["owner_id"].as_i64())).await?;
-    let orgs = st.db.names(&ui.actor, Entity::Organization, deals.iter().filter_map(|d| d["organization_id"].as_i64())).await?;
+async fn columns(st: &AppState, ui: &Ui, data: &Board) -> Result<Vec<ColumnView>, StoreError> {
+    let deals: Vec<&Row> = data.stages.iter().flat_map(|s| s.deals.iter().map(|c| &c.deal)).collect();
+    let ids: Vec<i64> = deals.iter().map(|d| d.id()).collect();
+    let owners = st.db.names(&ui.actor, Entity::User, deals.iter().filter_map(|d| d.get("owner_id").as_int())).await?;
+    let orgs = st.db.names(&ui.actor, Entity::Organization, deals.iter().filter_map(|d| d.get("organization_id").as_int())).await?;
     let tasks = st.db.next_tasks(&ui.actor, &ids).await?;
     let now = st.db.clock.now_ms();
     let fmt = ui.fmt();
-    let money = |v: &Value, cur: &Value| fmt.money(v.as_i64().unwrap_or(0), cur.as_str().unwrap_or(&ui.actor.ws.currency));
-    Ok(stages
+    let money = |v: i64, cur: Option<&str>| fmt.money(v, cur.unwrap_or(&ui.actor.ws.currency));
+    Ok(data
+        .stages
         .iter()
         .map(|s| {
-            let cards = s["deals"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| card(d, &fmt, now, &owners, &orgs, &tasks, money(&d["value"], &d["currency"])))
+            let cards = s
+                .deals
+                .iter()
+                .map(|c| {
+                    let value = money(c.deal.get("value").as_int().unwrap_or(0), c.deal.get("currency").as_text());
+                    card(c, &fmt, now, &owners, &orgs, &tasks, value)
+                })
                 .collect();
             ColumnView {
-                stage_id: s["stage_id"].as_i64().unwrap_or(0),
-                name: s["name"].as_str().unwrap_or("").to_string(),
-                count: s["count"].as_i64().unwrap_or(0),
-                total: money(&s["total_value"], &json!(ui.actor.ws.currency)),
+                stage_id: s.stage_id,
+                name: s.name.clone(),
+                count: s.count,
+                total: money(s.total_value, None),
                 cards,
                 locked: false,
                 articles: Vec::new(),
@@ -201,7 +203,7 @@ async fn columns(st: &AppState, ui: &Ui, data: &Value) -> Result<Vec<ColumnView>
 }
 
 fn card(
-    d: &Value,
+    c: &BoardCard,
     fmt: &Fmt,
     now: i64,
     owners: &std::collections::HashMap<i64, String>,
@@ -209,20 +211,20 @@ fn card(
     tasks: &poryadok_store::views::NextTasks,
     value: String,
 ) -> CardView {
-    let id = d["id"].as_i64().unwrap_or(0);
+    let d = &c.deal;
+    let id = d.id();
     let task = tasks.get(&id);
-    let entered = d["stage_entered_at"].as_str().and_then(|s| poryadok_core::types::parse_timestamp(s).ok());
-    let idle_days = entered.map(|e| (now - e) / DAY_MS);
+    let idle_days = d.get("stage_entered_at").as_int().map(|e| (now - e) / DAY_MS);
     CardView {
         id,
-        title: d["title"].as_str().unwrap_or("").to_string(),
-        org: d["organization_id"].as_i64().and_then(|o| orgs.get(&o).cloned()),
+        title: d.get("title").as_text().unwrap_or("").to_string(),
+        org: d.get("organization_id").as_int().and_then(|o| orgs.get(&o).cloned()),
         value,
-        owner: d["owner_id"].as_i64().and_then(|o| owners.get(&o).cloned()).unwrap_or_default(),
+        owner: d.get("owner_id").as_int().and_then(|o| owners.get(&o).cloned()).unwrap_or_default(),
         next_task: task.and_then(|due| due.map(|ms| fmt.date(ms))),
         task_overdue: task.and_then(|due| *due).is_some_and(|ms| ms < now),
         no_task: task.is_none(),
-        rotting_days: d["rotting"].as_bool().unwrap_or(false).then_some(idle_days.unwrap_or(0)),
+        rotting_days: c.rotting.then_some(idle_days.unwrap_or(0)),
     }
 }
 
