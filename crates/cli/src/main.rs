@@ -45,6 +45,7 @@ mod merge;
 mod plans;
 mod progress;
 mod regulation;
+mod reports;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -282,6 +283,11 @@ enum Command {
     Plans {
         #[command(subcommand)]
         command: plans::PlansCommand,
+    },
+    /// Reports' upkeep: count the dashboard's per-day aggregate again (rebuild-aggregates).
+    Reports {
+        #[command(subcommand)]
+        command: reports::ReportsCommand,
     },
     /// Hygiene audits: run a round now (every enabled rule over the whole workspace).
     Audit {
@@ -528,6 +534,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Plans { command } => {
             let db = cli.db.open().await?;
             let r = plans::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Reports { command } => {
+            let db = cli.db.open().await?;
+            let r = reports::run(&db, command).await;
             db.close().await;
             r
         }

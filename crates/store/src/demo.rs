@@ -335,6 +335,8 @@ impl Db {
         rows += self.install_catalogue(&sys, &Default::default()).await?.len() as u64;
         // Bulk rows bypass the writes that keep each client's last activity; compute it once.
         self.backfill_last_activity(ws.id).await?;
+        // Bulk rows bypass the write path's per-day aggregate too: it is counted once.
+        self.rebuild_deal_stats(Some(ws.id), &mut |_| {}).await?;
         Ok(DemoReport { workspace_id: ws.id, users, rows, deals, activities, elapsed: started.elapsed() })
     }
 

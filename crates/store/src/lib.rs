@@ -14,6 +14,7 @@ pub mod channels;
 pub mod click_to_call;
 pub mod client_notify;
 mod db;
+pub mod deal_stats;
 pub mod demo;
 pub mod documents;
 pub mod documents_demo;

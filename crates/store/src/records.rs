@@ -310,6 +310,7 @@ impl Db {
         let old = fetch_for_update(tx, self.backend, entity, actor, id).await?;
         check_version(&old, if_match)?;
         rules::before_delete(tx, self.backend, actor, &old, now).await?;
+        crate::deal_stats::removed(tx, self.backend, actor, &old).await?;
         let upd = Query::update()
             .table(col(entity.table()))
             .value(col("deleted_at"), now)

@@ -441,6 +441,7 @@ pub(crate) async fn after_create_many(conn: &impl ConnectionTrait, backend: DbBa
     crate::activity_clock::after_create_many(conn, backend, ws, rows).await?;
     crate::search::after_create_many(conn, backend, ws, rows).await?;
     crate::stage_history::after_create_many(conn, backend, ws, rows).await?;
+    crate::deal_stats::created_many(conn, backend, actor, rows).await?;
     for kind in [IdentityKind::Phone, IdentityKind::Email, IdentityKind::Telegram, IdentityKind::Whatsapp] {
         // value → (person, field it is reported on, when), the first person of the batch to hold it.
         let mut wanted: std::collections::BTreeMap<String, (i64, &'static str, Option<i64>)> = std::collections::BTreeMap::new();
@@ -511,7 +512,10 @@ pub(crate) async fn after_write(
 ) -> Result<()> {
     crate::activity_clock::after_record_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::search::after_write(conn, backend, actor.ws_id(), row, old).await?;
+    let stats = crate::deal_stats::before_write(conn, backend, actor.ws_id(), row, old).await?;
     crate::stage_history::after_write(conn, backend, actor.ws_id(), row, old).await?;
+    crate::deal_stats::after_write(conn, backend, actor, stats, row.id()).await?;
+    crate::deal_stats::stage_moved(conn, backend, actor, row, old).await?;
     crate::client_notify::after_write(conn, backend, actor.ws_id(), row, old).await?;
     // A stage's SLA or its clock changed: the checks already waiting there move.
     if row.entity == Entity::Stage && old.is_some_and(|o| o.get("regulation") != row.get("regulation")) {

@@ -36,15 +36,40 @@ pub struct Dashboard {
     pub own: bool,
 }
 
+/// Where the dashboard's deal figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// The per-day aggregate the write path keeps, wherever it answers the scope exactly
+    /// (`Db::rollup_answers`: whole local days, no filter, a reader who sees every deal or
+    /// their own); the deals elsewhere.
+    Aggregate,
+    /// Always the deals (what the reports' pages read), for comparison.
+    Exact,
+}
+
 /// Reads one report's figures with `extra` parameters over the dashboard's.
-async fn tile(db: &Db, actor: &Actor, t: &T, name: &str, base: &[(String, String)], extra: &[(&str, &str)]) -> Result<Data, StoreError> {
+async fn tile(
+    db: &Db,
+    actor: &Actor,
+    t: &T,
+    read: Read,
+    name: &str,
+    base: &[(String, String)],
+    extra: &[(&str, &str)],
+) -> Result<Data, StoreError> {
     let mut pairs = base.to_vec();
     pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let p = params(db, actor, name, &pairs).await?;
+    let mut p = params(db, actor, name, &pairs).await?;
+    p.scope.from_aggregate = read == Read::Aggregate;
     super::run(db, actor, p, t).await
 }
 
 pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T) -> Result<Dashboard, StoreError> {
+    dashboard_from(db, actor, pairs, t, Read::Aggregate).await
+}
+
+/// [`dashboard`] with its deal figures read as `read` says.
+pub async fn dashboard_from(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T, read: Read) -> Result<Dashboard, StoreError> {
     if let Some((k, _)) = pairs.iter().find(|(k, _)| !DASHBOARD_PARAMS.contains(&k.as_str())) {
         return Err(StoreError::invalid(
             k,
@@ -57,7 +82,8 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
         base.push(("owner_id".into(), actor.user_id().to_string()));
     }
     // The funnel's parameters settle the period and the pipeline once for every tile.
-    let funnel_params = params(db, actor, "funnel", &base).await?;
+    let mut funnel_params = params(db, actor, "funnel", &base).await?;
+    funnel_params.scope.from_aggregate = read == Read::Aggregate;
     let mut with_pipeline = base.clone();
     if !base.iter().any(|(k, _)| k == "pipeline_id") {
         with_pipeline.push(("pipeline_id".into(), funnel_params.scope.pipeline.to_string()));
@@ -71,11 +97,16 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
     let (base, with_pipeline) = (dated(base), dated(with_pipeline));
     let plan_period = super::plan_fact::plan_period(&funnel_params.period).is_ok();
     let scope = funnel_params.scope.clone();
+    let funnel_of = |p: Params| async move {
+        // The tile shows the cohort: the movement is the funnel report's.
+        let now = db.cohort_report(actor, &p.scope).await?;
+        Ok::<_, StoreError>(FunnelData { params: p, now, previous: None })
+    };
     let marketing = poryadok_core::spend::may_read(actor.caller.role);
     let (sales, forecast, load, plan, sources, trend, funnel, marketing) = tokio::try_join!(
-        tile(db, actor, t, "sales", &base, &[("group", "owner"), ("compare", "previous")]),
-        tile(db, actor, t, "forecast", &with_pipeline, &[]),
-        tile(db, actor, t, "load", &base, &[]),
+        tile(db, actor, t, read, "sales", &base, &[("group", "owner"), ("compare", "previous")]),
+        tile(db, actor, t, read, "forecast", &with_pipeline, &[]),
+        tile(db, actor, t, read, "load", &base, &[]),
         async {
             match plan_period {
                 true => {
@@ -87,10 +118,10 @@ pub async fn dashboard(db: &Db, actor: &Actor, pairs: &[(String, String)], t: &T
         },
         db.leads_by_source(actor, &scope, None),
         db.violations_trend(actor, TREND_ROUNDS),
-        super::funnel::funnel(db, actor, funnel_params.clone()),
+        funnel_of(funnel_params.clone()),
         async {
             match marketing {
-                true => tile(db, actor, t, "marketing", &base, &[]).await.map(Some),
+                true => tile(db, actor, t, Read::Exact, "marketing", &base, &[]).await.map(Some),
                 false => Ok(None),
             }
         },
@@ -134,7 +165,13 @@ impl Dashboard {
                 "fulfilment": plan.and_then(|f| Some(super::pct(poryadok_core::report::ratio(f.fact?, f.plan?)))),
             },
             "funnel": super::funnel::counts_json(&self.funnel.now.stages, &self.funnel.now.cohort),
-            "managers": s.rows_json(&s.now.rows),
+            // The median cycle is the sales report's (the aggregate sums, it has no median).
+            "managers": s.rows_json(&s.now.rows).into_iter().map(|mut r| {
+                if let Some(o) = r.as_object_mut() {
+                    o.remove("cycle_median_days");
+                }
+                r
+            }).collect::<Vec<_>>(),
             "forecast": {
                 "weighted": self.forecast.in_period().weighted,
                 "conversion": self.forecast.conversion.expected_value,

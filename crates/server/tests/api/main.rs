@@ -25,6 +25,7 @@ mod client_notify;
 mod client_notify_browser;
 mod crud;
 mod dashboard;
+mod dashboard_aggregate;
 mod documents;
 mod documents_browser;
 mod errors;

@@ -324,6 +324,11 @@ async fn hand_over(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, history: &mut Hi
 
 async fn update_owner(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, table: &str, ids: &[i64], to: i64, now: i64) -> Result<()> {
     for part in ids.chunks(CHUNK) {
+        // Deals change owner: the per-day aggregate follows in the same transaction.
+        let stats = match table {
+            "deals" => Some(crate::deal_stats::snapshot(tx, ctx.backend(), ctx.ws(), part).await?),
+            _ => None,
+        };
         let q = Query::update()
             .table(col(table))
             .value(col("owner_id"), to)
@@ -333,6 +338,9 @@ async fn update_owner(ctx: &RunCtx<'_>, tx: &impl ConnectionTrait, table: &str, 
             .and_where(Expr::col(col("id")).is_in(part.iter().copied()))
             .to_owned();
         tx.execute(ctx.backend().build(&q)).await?;
+        if let Some(stats) = stats {
+            crate::deal_stats::settle(tx, ctx.backend(), ctx.actor, stats).await?;
+        }
     }
     Ok(())
 }

@@ -48,6 +48,8 @@ pub const TABLES: &[&str] = &[
     "notes",
     "history",
     "stage_stays",
+    "deal_day_stats",
+    "deal_day_stats_state",
     "saved_filters",
     "jobs",
     "schedules",

@@ -511,7 +511,9 @@ pub(crate) async fn merge_brought_deals(
             .and_where(Expr::col(col("workspace_id")).eq(ws))
             .and_where(Expr::col(col("id")).eq(*dup))
             .to_owned();
+        let stats = crate::deal_stats::snapshot(conn, ctx.backend(), ws, &[*dup]).await?;
         conn.execute(ctx.backend().build(&gone)).await?;
+        crate::deal_stats::settle(conn, ctx.backend(), ctx.actor, stats).await?;
         let (b, a) = (ctx.backend(), ctx.actor);
         let merged_from = Map::from_iter([("merged_from".to_string(), json!(dup))]);
         crate::records::append_history(conn, b, a, "deal", *keep, poryadok_core::domain::HistoryAction::Update, merged_from, now).await?;

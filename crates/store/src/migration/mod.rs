@@ -50,6 +50,9 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0038_review_lost_deals", up: include_str!("m0038_review_lost_deals.sql") }),
             Box::new(Sql { name: "m0040_bonus_splits", up: include_str!("m0040_bonus_splits.sql") }),
             Box::new(Sql { name: "m0042_client_notify", up: include_str!("m0042_client_notify.sql") }),
+            Box::new(Sql { name: "m0043_deal_day_stats", up: include_str!("m0043_deal_day_stats.sql") }),
+            Box::new(DealStatsBackfill),
+            Box::new(Sql { name: "m0045_user_timezone", up: include_str!("m0045_user_timezone.sql") }),
         ]
     }
 }
@@ -137,5 +140,22 @@ impl MigrationTrait for ChannelAliasDefaults {
             crate::marketing::seed_default_aliases(db, backend, id, created_at).await.map_err(|e| DbErr::Custom(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+/// Counts the deals that existed before the per-day aggregate into it, with the same function
+/// `poryadok reports rebuild-aggregates` runs.
+struct DealStatsBackfill;
+
+impl MigrationName for DealStatsBackfill {
+    fn name(&self) -> &str {
+        "m0043_deal_day_stats_backfill"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DealStatsBackfill {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::deal_stats::rebuild_all(manager.get_connection(), None, 0, &mut |_| {}).await.map(|_| ()).map_err(|e| DbErr::Custom(e.to_string()))
     }
 }

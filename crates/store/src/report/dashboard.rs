@@ -22,6 +22,9 @@ pub struct RoundTrend {
 impl Db {
     /// Deals created in the scope's period by source (none: without one), most first.
     pub async fn leads_by_source(&self, actor: &Actor, scope: &ReportScope, pipeline: Option<i64>) -> Result<Vec<(Option<String>, i64)>> {
+        if self.rollup_answers(actor, scope).await? {
+            return self.leads_by_source_rollup(actor, scope, pipeline).await;
+        }
         let inner = Query::select()
             .expr_as(Expr::cust("NULLIF(source, '')"), Alias::new("src"))
             .from(col("deals"))

@@ -126,6 +126,7 @@ impl Db {
                 .and_where(Expr::col(col("status")).eq(DealStatus::Open.as_str()))
                 .to_owned()
         };
+        let aggregate = self.rollup_answers(actor, scope).await?;
         let q = open_deals()
             .expr_as(Expr::cust(MONTH), Alias::new("month"))
             .column(col("stage_id"))
@@ -133,20 +134,23 @@ impl Db {
             .expr_as(Expr::cust("CAST(COALESCE(SUM(value), 0) AS BIGINT)"), Alias::new("total"))
             .add_group_by([Expr::cust(MONTH), Expr::col(col("stage_id")).into()])
             .to_owned();
-        let open = self
-            .read
-            .query_all(self.backend.build(&q))
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(OpenCell {
-                    month: r.try_get("", "month")?,
-                    stage_id: r.try_get("", "stage_id")?,
-                    deals: r.try_get("", "n")?,
-                    value: r.try_get("", "total")?,
+        let open = if aggregate {
+            self.open_cells_rollup(actor, scope).await?
+        } else {
+            self.read
+                .query_all(self.backend.build(&q))
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(OpenCell {
+                        month: r.try_get("", "month")?,
+                        stage_id: r.try_get("", "stage_id")?,
+                        deals: r.try_get("", "n")?,
+                        value: r.try_get("", "total")?,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?
+        };
         let flagged = self.flagged_deals(actor, open_deals()).await?;
         let created = Query::select()
             .expr_as(Func::count(Expr::col(col("id"))), Alias::new("leads"))
@@ -160,13 +164,21 @@ impl Db {
             .and_where(Expr::col(col("created_at")).gte(history.0))
             .and_where(Expr::col(col("created_at")).lt(history.1))
             .to_owned();
-        let history = match self.read.query_one(self.backend.build(&created)).await? {
-            Some(r) => LeadHistory {
-                leads: r.try_get("", "leads")?,
-                won: r.try_get::<Option<i64>>("", "won")?.unwrap_or(0),
-                won_value: r.try_get("", "won_value")?,
+        let history = match (aggregate, history) {
+            // The window is whole months, so whole local days.
+            (true, window) => Some(self.lead_history_rollup(actor, scope, window).await?),
+            (false, _) => None,
+        };
+        let history = match history {
+            Some(h) => h,
+            None => match self.read.query_one(self.backend.build(&created)).await? {
+                Some(r) => LeadHistory {
+                    leads: r.try_get("", "leads")?,
+                    won: r.try_get::<Option<i64>>("", "won")?.unwrap_or(0),
+                    won_value: r.try_get("", "won_value")?,
+                },
+                None => LeadHistory::default(),
             },
-            None => LeadHistory::default(),
         };
         Ok(ForecastReport { stages, probability, open, flagged, history })
     }

@@ -44,7 +44,7 @@ const REACHED: &str = "COALESCE((SELECT MAX(s.position) FROM stage_stays ss INNE
      (SELECT s.position FROM stages s WHERE s.id = deals.stage_id))";
 
 /// Adds a deal furthest at `pos` to the counts: it reached every stage up to that position.
-fn add_reached(counts: &mut FunnelCounts, stages: &[StageInfo], pos: i64, n: i64) {
+pub(crate) fn add_reached(counts: &mut FunnelCounts, stages: &[StageInfo], pos: i64, n: i64) {
     for (i, s) in stages.iter().enumerate() {
         if s.position <= pos {
             counts.reached[i] += n;
@@ -58,6 +58,19 @@ impl Db {
         let stages = self.pipeline_stages(actor, scope.pipeline).await?;
         let cohort = self.cohort_funnels(actor, scope, &stages, false).await?.into_values().next().unwrap_or_else(|| empty(&stages));
         let movement = self.movement_funnel(actor, scope, &stages).await?;
+        Ok(FunnelReport { stages, cohort, movement })
+    }
+
+    /// The cohort funnel of the scope's pipeline over its period, from the per-day aggregate
+    /// when it answers the scope; the movement is left empty (the dashboard shows the cohort).
+    pub async fn cohort_report(&self, actor: &Actor, scope: &ReportScope) -> Result<FunnelReport> {
+        let stages = self.pipeline_stages(actor, scope.pipeline).await?;
+        let cohort = if self.rollup_answers(actor, scope).await? {
+            self.cohort_rollup(actor, scope, &stages).await?
+        } else {
+            self.cohort_funnels(actor, scope, &stages, false).await?.into_values().next().unwrap_or_else(|| empty(&stages))
+        };
+        let movement = empty(&stages);
         Ok(FunnelReport { stages, cohort, movement })
     }
 
@@ -187,6 +200,6 @@ impl Db {
     }
 }
 
-fn empty(stages: &[StageInfo]) -> FunnelCounts {
+pub(crate) fn empty(stages: &[StageInfo]) -> FunnelCounts {
     FunnelCounts { reached: vec![0; stages.len()], ..FunnelCounts::default() }
 }

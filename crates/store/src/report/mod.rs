@@ -22,6 +22,7 @@ pub mod lost_reasons;
 pub mod marketing;
 pub mod partners;
 pub mod plan_fact;
+pub mod rollup;
 pub mod sales;
 pub mod stage_time;
 
@@ -38,6 +39,9 @@ pub struct ReportScope {
     pub team: Option<i64>,
     /// A checked filter expression over deals.
     pub filter: Option<poryadok_core::filter::Checked>,
+    /// Read the per-day aggregate where it answers the scope exactly
+    /// ([`Db::rollup_answers`]); the deals otherwise.
+    pub from_aggregate: bool,
 }
 
 /// A stage of a pipeline, in order.

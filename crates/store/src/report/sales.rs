@@ -252,6 +252,9 @@ impl Db {
         group: SalesGroup,
         step: Step,
     ) -> Result<SalesReport> {
+        if group == SalesGroup::Owner && self.rollup_answers(actor, scope).await? {
+            return self.sales_by_owner_rollup(actor, scope, pipeline).await;
+        }
         let tz = actor.ws.timezone.as_str();
         let buckets = if group == SalesGroup::Period { buckets(tz, scope.from, scope.to, step) } else { Vec::new() };
         let key = match group {
