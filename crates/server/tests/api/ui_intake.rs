@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 crate::both_dbs!(
     an_admin_creates_a_source_and_sees_its_secret_once,
     the_mapping_is_saved_and_a_bad_value_is_refused_next_to_its_input,
+    a_meetings_source_maps_its_fields_on_the_page,
     a_failed_event_is_in_the_inbox_and_is_reprocessed_after_the_fix,
     heads_read_the_inbox_and_managers_are_kept_out,
     the_deal_card_shows_attribution_and_touches,
@@ -145,6 +146,41 @@ async fn the_mapping_is_saved_and_a_bad_value_is_refused_next_to_its_input(app: 
     assert_eq!(config["pool"], json!([app.ids.manager1, app.ids.manager2]));
     let (_, api) = app.get(&app.t.admin, &format!("/api/v1/intake/sources/{}", hook.id)).await;
     assert_eq!(api["data"]["active"], false, "an unticked box switches the source off");
+}
+
+/// A meetings source's page maps the meeting's fields: Zoom's paths as placeholders, an override
+/// saved into the source's config, the table redrawn for another preset, the override cleared.
+async fn a_meetings_source_maps_its_fields_on_the_page(app: TestApp) {
+    let hook = source(&app, "meetings", json!({"preset": "zoom"})).await;
+    let s = admin(&app).await;
+    let path = format!("/settings/intake/{}", hook.id);
+    let (status, page) = s.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    at(&page, "Поле встречи");
+    let topic = at(&page, "id=\"map_topic\"");
+    assert!(page[topic..].split('>').next().unwrap().contains("placeholder=\"payload.object.topic\""));
+    assert!(!page.contains("id=\"map_caller\""), "a meeting has no call fields");
+
+    let form = [("name", "Zoom"), ("active", "1"), ("preset", "zoom"), ("map_topic", "payload.object.agenda")];
+    let (status, html) = s.post_form(&path, &form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    at(&html, "class=\"notice ok\"");
+    let config = source_config(&app, hook.id).await;
+    assert_eq!((config["preset"].as_str(), config["mapping"]["topic"].as_str()), (Some("zoom"), Some("payload.object.agenda")));
+
+    // The preset select redraws the table with the generic preset's names, the override kept.
+    let (status, table) = s.get_fragment(&format!("{path}/mapping?preset=generic&map_topic=payload.object.agenda")).await;
+    assert_eq!(status, StatusCode::OK);
+    let started = at(&table, "id=\"map_started_at\"");
+    assert!(table[started..].split('>').next().unwrap().contains("placeholder=\"start_time\""));
+    at(&table, "value=\"payload.object.agenda\"");
+
+    // Saving the generic preset with no override clears the mapping.
+    let (status, _) = s.post_form(&path, &[("name", "Zoom"), ("active", "1"), ("preset", "generic")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let config = source_config(&app, hook.id).await;
+    assert_eq!(config["preset"].as_str(), Some("generic"));
+    assert!(config.get("mapping").is_none(), "{config}");
 }
 
 async fn a_failed_event_is_in_the_inbox_and_is_reprocessed_after_the_fix(app: TestApp) {

@@ -14,7 +14,8 @@ pub enum Outcome {
     Secret(Shown),
 }
 
-/// One call field of the mapping table: the preset's parameter and the workspace's override.
+/// One field of the mapping table (a call's or a meeting's): the preset's parameter and the
+/// workspace's override.
 pub struct MapRow {
     pub field: &'static str,
     pub preset: String,
@@ -123,9 +124,21 @@ impl SourceEdit {
     }
 }
 
-pub(super) fn mapping_rows(preset: &str, overrides: &BTreeMap<String, String>) -> Vec<MapRow> {
-    let names = preset_mapping(preset).unwrap_or_default();
-    CALL_FIELDS
+/// The fields a source of `kind` maps: a meeting's for a meetings source, else a call's.
+fn mapped_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "meetings" => poryadok_core::meetings::MEETING_FIELDS,
+        _ => CALL_FIELDS,
+    }
+}
+
+pub(super) fn mapping_rows(kind: &str, preset: &str, overrides: &BTreeMap<String, String>) -> Vec<MapRow> {
+    let names = match kind {
+        "meetings" => poryadok_core::meetings::preset_mapping(preset),
+        _ => preset_mapping(preset),
+    }
+    .unwrap_or_default();
+    mapped_fields(kind)
         .iter()
         .map(|f| MapRow {
             field: f,
@@ -165,7 +178,7 @@ pub(super) fn edit_of_source(s: &Source) -> SourceEdit {
         owner_id: config_text(c, "owner_id"),
         pool: c.get("pool").and_then(Json::as_array).map(|a| a.iter().map(json_text).collect()).unwrap_or_default(),
         callback_minutes: config_text(c, "callback_minutes"),
-        mapping: mapping_rows(&preset, &overrides),
+        mapping: mapping_rows(&s.kind, &preset, &overrides),
         preset,
         imap,
         bot_token: if config_text(c, "bot_token").is_empty() { String::new() } else { "***".into() },
@@ -178,8 +191,11 @@ pub(super) fn edit_of_form(s: &Source, f: &Fields) -> SourceEdit {
         "" => "generic".to_string(),
         p => p.to_string(),
     };
-    let overrides: BTreeMap<String, String> =
-        CALL_FIELDS.iter().map(|c| (c.to_string(), f.get(&format!("map_{c}")).trim().to_string())).filter(|(_, v)| !v.is_empty()).collect();
+    let overrides: BTreeMap<String, String> = mapped_fields(&s.kind)
+        .iter()
+        .map(|c| (c.to_string(), f.get(&format!("map_{c}")).trim().to_string()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
     SourceEdit {
         id: s.id,
         kind: s.kind.clone(),
@@ -190,7 +206,7 @@ pub(super) fn edit_of_form(s: &Source, f: &Fields) -> SourceEdit {
         owner_id: f.get("owner_id").trim().to_string(),
         pool: f.all("pool"),
         callback_minutes: f.get("callback_minutes").trim().to_string(),
-        mapping: mapping_rows(&preset, &overrides),
+        mapping: mapping_rows(&s.kind, &preset, &overrides),
         preset,
         imap: IMAP_FIELDS.iter().map(|x| format!("imap_{x}")).map(|k| (k.clone(), f.get(&k).to_string())).collect(),
         bot_token: f.get("bot_token").trim().to_string(),
@@ -212,26 +228,21 @@ pub(super) fn config_of(e: &SourceEdit, stored: &Json) -> Json {
     if !e.pool.is_empty() {
         c.insert("pool".into(), Json::Array(e.pool.iter().filter_map(|p| number_or_text(p)).collect()));
     }
+    if matches!(e.kind.as_str(), "telephony" | "meetings") {
+        c.insert("preset".into(), json!(e.preset));
+        let mapping: Map<String, Json> =
+            e.mapping.iter().filter(|r| !r.value.is_empty()).map(|r| (r.field.to_string(), json!(r.value))).collect();
+        if !mapping.is_empty() {
+            c.insert("mapping".into(), Json::Object(mapping));
+        }
+    }
     match e.kind.as_str() {
         "telephony" => {
             if let Some(v) = number_or_text(&e.callback_minutes) {
                 c.insert("callback_minutes".into(), v);
             }
-            c.insert("preset".into(), json!(e.preset));
-            let mapping: Map<String, Json> =
-                e.mapping.iter().filter(|r| !r.value.is_empty()).map(|r| (r.field.to_string(), json!(r.value))).collect();
-            if !mapping.is_empty() {
-                c.insert("mapping".into(), Json::Object(mapping));
-            }
             if let Some(cb) = e.callback.to_config() {
                 c.insert("callback".into(), cb);
-            }
-        }
-        "meetings" => {
-            c.insert("preset".into(), json!(e.preset));
-            // The mapping is set through the API; the page keeps it.
-            if let Some(m) = stored.get("mapping") {
-                c.insert("mapping".into(), m.clone());
             }
         }
         "email" => c.extend(imap_config(e).map(|imap| ("imap".to_string(), imap))),
