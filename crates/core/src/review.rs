@@ -11,12 +11,13 @@
 //! calls however often it is run.
 use crate::error::FieldError;
 use crate::msg::{Common, ReviewMsg as R};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const STEPS: [&str; 5] = ["contact", "needs", "presentation", "objections", "next_step"];
 const MAX_CRITERIA: usize = 60;
 
-#[derive(Debug, Clone, PartialEq)]
+/// One criterion of a scorecard; stored and answered as `{key, step, title, points, weight, critical}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Criterion {
     pub key: String,
     pub step: String,
@@ -88,14 +89,9 @@ pub fn parse_criteria(v: &Value) -> Result<Vec<Criterion>, FieldError> {
     Ok(out)
 }
 
+/// The criteria as JSON (what [`parse_criteria`] reads back).
 pub fn criteria_json(c: &[Criterion]) -> Value {
-    Value::Array(
-        c.iter()
-            .map(
-                |c| json!({"key": c.key, "step": c.step, "title": c.title, "points": c.points, "weight": c.weight, "critical": c.critical}),
-            )
-            .collect(),
-    )
+    serde_json::to_value(c).unwrap_or(Value::Null)
 }
 
 /// A reviewed call's score.
@@ -185,29 +181,52 @@ pub fn pick(seed: i64, calls: &[i64], pct: f64) -> Vec<i64> {
     out
 }
 
+/// A default criterion: key, step, title (Russian), points, weight, critical.
+type DefaultCriterion = (&'static str, &'static str, &'static str, &'static [i64], i64, bool);
+
+/// The default scorecard's criteria.
+const DEFAULT_RU: [DefaultCriterion; 10] = [
+    ("greeting", "contact", "Поздоровался, назвал себя и компанию", &[0, 1, 2], 1, false),
+    ("name", "contact", "Узнал имя клиента и обращался по имени", &[0, 1], 1, false),
+    ("questions", "needs", "Задал открытые вопросы о задаче клиента", &[0, 1, 2], 2, false),
+    ("summary", "needs", "Резюмировал потребность своими словами", &[0, 1], 1, false),
+    ("benefits", "presentation", "Рассказал о выгодах под потребность, а не о товаре вообще", &[0, 1, 2], 2, false),
+    ("price", "presentation", "Назвал верную цену и условия", &[0, 1], 1, true),
+    ("objections", "objections", "Выслушал возражение, уточнил и ответил по существу", &[0, 1, 2], 2, false),
+    ("politeness", "objections", "Был вежлив, не перебивал и не спорил", &[0, 1], 1, true),
+    ("next_step", "next_step", "Договорился о следующем шаге с датой (встреча, счёт, звонок)", &[0, 1, 2], 2, false),
+    ("task", "next_step", "Поставил задачу в CRM на этот шаг", &[0, 1], 1, false),
+];
+
 /// The default scorecard, in Russian: the steps of a sales call.
+pub fn default_scorecard_ru() -> Vec<Criterion> {
+    DEFAULT_RU
+        .iter()
+        .map(|(key, step, title, points, weight, critical)| Criterion {
+            key: key.to_string(),
+            step: step.to_string(),
+            title: title.to_string(),
+            points: points.to_vec(),
+            weight: *weight,
+            critical: *critical,
+        })
+        .collect()
+}
+
+/// [`default_scorecard_ru`] as the JSON a scorecard is put with.
 pub fn default_criteria_ru() -> Value {
-    json!([
-        {"key": "greeting", "step": "contact", "title": "Поздоровался, назвал себя и компанию", "points": [0, 1, 2], "weight": 1},
-        {"key": "name", "step": "contact", "title": "Узнал имя клиента и обращался по имени", "points": [0, 1], "weight": 1},
-        {"key": "questions", "step": "needs", "title": "Задал открытые вопросы о задаче клиента", "points": [0, 1, 2], "weight": 2},
-        {"key": "summary", "step": "needs", "title": "Резюмировал потребность своими словами", "points": [0, 1], "weight": 1},
-        {"key": "benefits", "step": "presentation", "title": "Рассказал о выгодах под потребность, а не о товаре вообще", "points": [0, 1, 2], "weight": 2},
-        {"key": "price", "step": "presentation", "title": "Назвал верную цену и условия", "points": [0, 1], "weight": 1, "critical": true},
-        {"key": "objections", "step": "objections", "title": "Выслушал возражение, уточнил и ответил по существу", "points": [0, 1, 2], "weight": 2},
-        {"key": "politeness", "step": "objections", "title": "Был вежлив, не перебивал и не спорил", "points": [0, 1], "weight": 1, "critical": true},
-        {"key": "next_step", "step": "next_step", "title": "Договорился о следующем шаге с датой (встреча, счёт, звонок)", "points": [0, 1, 2], "weight": 2},
-        {"key": "task", "step": "next_step", "title": "Поставил задачу в CRM на этот шаг", "points": [0, 1], "weight": 1}
-    ])
+    criteria_json(&default_scorecard_ru())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_default_card_parses_and_a_critical_zero_zeroes_the_call() {
-        let c = parse_criteria(&default_criteria_ru()).unwrap();
+        let c = parse_criteria(&criteria_json(&default_scorecard_ru())).unwrap();
+        assert_eq!(c, default_scorecard_ru(), "what is stored reads back the same");
         let mut given: serde_json::Map<String, Value> = c.iter().map(|c| (c.key.clone(), json!(c.max()))).collect();
         assert_eq!(score(&c, &Value::Object(given.clone())).unwrap().pct, 100.0);
         given.insert("questions".into(), json!(1));
