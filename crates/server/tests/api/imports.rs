@@ -16,6 +16,7 @@ crate::both_dbs!(
     persons_are_updated_as_duplicates_and_restored_by_rollback,
     every_phone_and_email_of_an_amocrm_row_is_kept_matched_merged_and_rolled_back,
     bad_files_are_refused_with_their_reason,
+    a_reimport_in_update_mode_changes_the_deals_writes_their_history_and_is_idempotent,
 );
 
 pub const AMO_CSV: &str = "ID;Название сделки;Бюджет;Этап сделки;Воронка;Ответственный;Основной контакт;Компания;Рабочий телефон;Рабочий email;utm_source;Дата создания;Примечание\n\
@@ -386,4 +387,57 @@ async fn bad_files_are_refused_with_their_reason(app: TestApp) {
     assert_eq!(counts(&r), (1, 0, 0, 0));
     let resp = app.get(&app.t.other_admin, &format!("/api/v1/imports/{id}")).await;
     assert_error(&resp, 404, "not_found", None);
+}
+
+/// A file whose deals changed since the first import: 301's title and budget, 302 as it was.
+fn amo_deals(title: &str, budget: &str) -> Vec<u8> {
+    cp1251(&format!(
+        "ID;Название сделки;Бюджет;Этап сделки;Воронка;Ответственный;Основной контакт;Рабочий телефон\n\
+         301;{title};{budget};Новый;Клиенты;m1;Ирина;+7 912 700-00-01\n\
+         302;Монтаж;20 000;Новый;Клиенты;m1;Ирина;+7 912 700-00-01\n"
+    ))
+}
+
+async fn a_reimport_in_update_mode_changes_the_deals_writes_their_history_and_is_idempotent(app: TestApp) {
+    let a = &app.t.admin;
+    let first = uploaded(&app, "entity=deal", amo_deals("Поставка", "10 000"), "text/csv").await;
+    assert_eq!(counts(&run(&app, first["data"]["id"].as_i64().unwrap(), json!({})).await), (2, 0, 0, 0));
+    let deals = live(&app, "deals").await;
+    let d301 = deals.iter().find(|d| d["title"] == "Поставка").unwrap().clone();
+    let d302 = deals.iter().find(|d| d["title"] == "Монтаж").unwrap().clone();
+    let history = |id: &Value| format!("/api/v1/deals/{id}/history?limit=100");
+    let (_, h302) = app.get(a, &history(&d302["id"])).await;
+
+    // The changed file in update mode: 301 is updated through the write path, 302 is skipped.
+    let changed = uploaded(&app, "entity=deal", amo_deals("Поставка и монтаж", "12 500"), "text/csv").await;
+    let changed_id = changed["data"]["id"].as_i64().unwrap();
+    let r = run(&app, changed_id, json!({"duplicates": "update"})).await;
+    assert_eq!(counts(&r), (0, 1, 1, 0), "{r}");
+    let (_, d) = app.get(a, &format!("/api/v1/deals/{}", d301["id"])).await;
+    assert_eq!((d["data"]["title"].as_str(), d["data"]["value"].as_i64()), (Some("Поставка и монтаж"), Some(1_250_000)), "{d}");
+    assert_eq!(d["data"]["version"].as_i64(), Some(d301["version"].as_i64().unwrap() + 1), "{d}");
+    let (_, h) = app.get(a, &history(&d301["id"])).await;
+    let newest = &h["data"][0];
+    assert_eq!((newest["action"].as_str(), newest["channel"].as_str()), (Some("update"), Some("import")), "{h}");
+    assert_eq!(newest["changes"]["title"]["from"].as_str(), Some("Поставка"), "{h}");
+    assert_eq!(newest["changes"]["title"]["to"].as_str(), Some("Поставка и монтаж"), "{h}");
+    assert_eq!(newest["changes"]["value"]["to"].as_i64(), Some(1_250_000), "{h}");
+    let (_, h302_after) = app.get(a, &history(&d302["id"])).await;
+    assert_eq!(h302_after["data"], h302["data"], "the unchanged deal has no new event");
+
+    // The same file again: nothing changes, no version, no history event.
+    let again = uploaded(&app, "entity=deal", amo_deals("Поставка и монтаж", "12 500"), "text/csv").await;
+    let r = run(&app, again["data"]["id"].as_i64().unwrap(), json!({"duplicates": "update"})).await;
+    assert_eq!(counts(&r), (0, 0, 2, 0), "{r}");
+    let (_, d_again) = app.get(a, &format!("/api/v1/deals/{}", d301["id"])).await;
+    assert_eq!(d_again["data"]["version"], d["data"]["version"]);
+    let (_, h_again) = app.get(a, &history(&d301["id"])).await;
+    assert_eq!(h_again["data"], h["data"], "{h_again}");
+    assert_eq!(live(&app, "deals").await.len(), 2);
+
+    // The update is undone by its import's rollback.
+    let (s, rb) = app.post(a, &format!("/api/v1/imports/{changed_id}/rollback"), json!({})).await;
+    assert_eq!((s, rb["data"]["restored"].as_i64()), (StatusCode::OK, Some(1)), "{rb}");
+    let (_, d) = app.get(a, &format!("/api/v1/deals/{}", d301["id"])).await;
+    assert_eq!((d["data"]["title"].as_str(), d["data"]["value"].as_i64()), (Some("Поставка"), Some(1_000_000)), "{d}");
 }
