@@ -29,7 +29,7 @@ use crate::Db;
 use poryadok_core::schema::Entity;
 use poryadok_core::zone;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
-use sea_query::{Cond, Expr, OnConflict, Order, Query};
+use sea_query::{Expr, OnConflict, Order, Query};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
@@ -190,6 +190,9 @@ fn facts_select(ws: i64) -> sea_query::SelectStatement {
     Query::select()
         .columns(FACT_COLUMNS.map(col))
         .expr_as(Expr::cust(FURTHEST), col("furthest"))
+        // The zone comes with the facts, saving the write path a round trip; uncorrelated, so
+        // both databases compute it once per statement. The id is the code's, never input.
+        .expr_as(Expr::cust(format!("(SELECT z.timezone FROM {STATE} z WHERE z.workspace_id = {ws})")), col("zone"))
         .from(col("deals"))
         .and_where(Expr::col(col("workspace_id")).eq(ws))
         .and_where(Expr::col(col("deleted_at")).is_null())
@@ -214,16 +217,19 @@ fn read_facts(r: &sea_orm::QueryResult) -> Result<DealFacts> {
     })
 }
 
-/// The live deals `ids` of `ws` as they are in `conn` now.
-async fn facts_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, ids: &[i64]) -> Result<Vec<DealFacts>> {
+/// The live deals `ids` of `ws` as they are in `conn` now, and the zone the workspace's rows
+/// are counted in (none when no deal was read or the workspace has no rows yet).
+async fn facts_of(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, ids: &[i64]) -> Result<(Vec<DealFacts>, Option<String>)> {
     let mut out = Vec::with_capacity(ids.len());
+    let mut zone = None;
     for chunk in ids.chunks(500) {
         let q = facts_select(ws).and_where(Expr::col(col("id")).is_in(chunk.iter().copied())).to_owned();
         for r in conn.query_all(backend.build(&q)).await? {
             out.push(read_facts(&r)?);
+            zone = r.try_get("", "zone")?;
         }
     }
-    Ok(out)
+    Ok((out, zone))
 }
 
 /// The furthest stage of deal `id` in `pipeline` among its stays as they are now (`stage`
@@ -283,40 +289,15 @@ async fn zone_in(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, tz: &
     Ok(tz.to_string())
 }
 
-/// Upserts the non-zero differences of `delta` and removes the rows they empty.
+/// Upserts the non-zero differences of `delta`, in one statement. A row a change empties stays
+/// with zero deals (readers skip it, a rebuild drops it): removing it would cost every move a
+/// statement more, and the keys are few.
 async fn apply(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, delta: BTreeMap<Key, Sums>) -> Result<()> {
     let delta: Vec<(Key, Sums)> = delta.into_iter().filter(|(_, s)| *s != Sums::default()).collect();
     if delta.is_empty() {
         return Ok(());
     }
-    insert(conn, backend, ws, &delta, true).await?;
-    let mut emptied = Cond::any();
-    let mut any = false;
-    for (k, _) in delta.iter().filter(|(_, s)| s.deals < 0) {
-        emptied = emptied.add(key_condition(k));
-        any = true;
-    }
-    if any {
-        let q = Query::delete()
-            .from_table(col(TABLE))
-            .and_where(Expr::col(col("workspace_id")).eq(ws))
-            .and_where(Expr::col(col("deals")).eq(0))
-            .cond_where(emptied)
-            .to_owned();
-        conn.execute(backend.build(&q)).await?;
-    }
-    Ok(())
-}
-
-fn key_condition(k: &Key) -> Cond {
-    Cond::all()
-        .add(Expr::col(col("kind")).eq(k.kind.as_str()))
-        .add(Expr::col(col("day")).eq(k.day))
-        .add(Expr::col(col("pipeline_id")).eq(k.pipeline))
-        .add(Expr::col(col("owner_id")).eq(k.owner))
-        .add(Expr::col(col("source")).eq(k.source.as_str()))
-        .add(Expr::col(col("stage_id")).eq(k.stage))
-        .add(Expr::col(col("status")).eq(k.status.as_str()))
+    insert(conn, backend, ws, &delta, true).await
 }
 
 /// Multi-row inserts of `rows`; `add` adds them to rows already there.
@@ -394,8 +375,8 @@ pub(crate) async fn after_write(
     let Some(p) = pending else { return Ok(()) };
     let start = Instant::now();
     let ws = actor.ws_id();
-    let now = facts_of(conn, backend, ws, &[id]).await?;
-    settle_facts(conn, backend, actor, p.before.into_iter().collect(), now).await?;
+    let (now, zone) = facts_of(conn, backend, ws, &[id]).await?;
+    settle_facts(conn, backend, actor, p.before.into_iter().collect(), now, zone).await?;
     spent(start.elapsed() + p.taken, 1);
     Ok(())
 }
@@ -409,7 +390,7 @@ pub(crate) async fn removed(conn: &impl ConnectionTrait, backend: DbBackend, act
     let ws = actor.ws_id();
     let (pipeline, stage) = (old.get("pipeline_id").as_int().unwrap_or(0), old.get("stage_id").as_int().unwrap_or(0));
     let far = furthest(conn, backend, ws, old.id(), pipeline, stage).await?;
-    settle_facts(conn, backend, actor, vec![facts_of_row(old, far)], Vec::new()).await?;
+    settle_facts(conn, backend, actor, vec![facts_of_row(old, far)], Vec::new(), None).await?;
     spent(start.elapsed(), 1);
     Ok(())
 }
@@ -421,8 +402,8 @@ pub(crate) async fn created_many(conn: &impl ConnectionTrait, backend: DbBackend
         return Ok(());
     }
     let start = Instant::now();
-    let now = facts_of(conn, backend, actor.ws_id(), &ids).await?;
-    settle_facts(conn, backend, actor, Vec::new(), now).await?;
+    let (now, zone) = facts_of(conn, backend, actor.ws_id(), &ids).await?;
+    settle_facts(conn, backend, actor, Vec::new(), now, zone).await?;
     spent(start.elapsed(), ids.len() as u64);
     Ok(())
 }
@@ -435,13 +416,13 @@ pub(crate) struct Snapshot {
 
 /// Takes the contributions of deals `ids` before a producer's own statements change them.
 pub(crate) async fn snapshot(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, ids: &[i64]) -> Result<Snapshot> {
-    Ok(Snapshot { ids: ids.to_vec(), before: facts_of(conn, backend, ws, ids).await? })
+    Ok(Snapshot { ids: ids.to_vec(), before: facts_of(conn, backend, ws, ids).await?.0 })
 }
 
 /// After the producer's statements: applies the difference from the [`snapshot`].
 pub(crate) async fn settle(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, snap: Snapshot) -> Result<()> {
-    let now = facts_of(conn, backend, actor.ws_id(), &snap.ids).await?;
-    settle_facts(conn, backend, actor, snap.before, now).await
+    let (now, zone) = facts_of(conn, backend, actor.ws_id(), &snap.ids).await?;
+    settle_facts(conn, backend, actor, snap.before, now, zone).await
 }
 
 async fn settle_facts(
@@ -450,12 +431,16 @@ async fn settle_facts(
     actor: &Actor,
     before: Vec<DealFacts>,
     after: Vec<DealFacts>,
+    zone: Option<String>,
 ) -> Result<()> {
     if before == after {
         return Ok(());
     }
     let ws = actor.ws_id();
-    let tz = zone_in(conn, backend, ws, &actor.ws.timezone).await?;
+    let tz = match zone {
+        Some(z) => z,
+        None => zone_in(conn, backend, ws, &actor.ws.timezone).await?,
+    };
     let mut delta = BTreeMap::new();
     for f in &before {
         contribution(f, &tz, -1, &mut delta);

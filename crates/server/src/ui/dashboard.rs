@@ -90,7 +90,8 @@ struct Page {
     shortcuts: Vec<(String, String)>,
 }
 
-/// This month, the month before and this quarter.
+/// This month, the month before, this quarter and this year (a year's tiles compare with the
+/// year before: the previous period is as many days just before).
 fn shortcuts(st: &AppState, ui: &Ui) -> Vec<(String, String)> {
     let tz = &ui.actor.ws.timezone;
     let month = Period::month_of(st.db.clock.now_ms(), tz);
@@ -100,10 +101,16 @@ fn shortcuts(st: &AppState, ui: &Ui) -> Vec<(String, String)> {
     let days = time::Month::try_from(last).map(|l| l.length(y)).unwrap_or(30);
     let quarter =
         Period::parse(&format!("{y:04}-{first:02}-01"), &format!("{y:04}-{last:02}-{days:02}"), tz).unwrap_or_else(|_| month.clone());
-    [("dashboard.this_month", &month), ("dashboard.last_month", &before), ("dashboard.this_quarter", &quarter)]
-        .iter()
-        .map(|(k, p)| (ui.t.t(k).to_string(), format!("from={}&to={}", p.from_date, p.to_date)))
-        .collect()
+    let year = Period::parse(&format!("{y:04}-01-01"), &format!("{y:04}-12-31"), tz).unwrap_or_else(|_| month.clone());
+    [
+        ("dashboard.this_month", &month),
+        ("dashboard.last_month", &before),
+        ("dashboard.this_quarter", &quarter),
+        ("dashboard.this_year", &year),
+    ]
+    .iter()
+    .map(|(k, p)| (ui.t.t(k).to_string(), format!("from={}&to={}", p.from_date, p.to_date)))
+    .collect()
 }
 
 async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiResult {

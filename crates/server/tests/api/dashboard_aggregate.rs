@@ -101,14 +101,22 @@ async fn the_dashboards_aggregate_gives_the_exact_figures_after_every_kind_of_de
     assert_eq!((own["own"].as_bool(), own["revenue"]["won_value"].as_i64()), (Some(true), Some(100_000)), "{own}");
     let own1 = both(&app, &m1_actor, &[]).await;
     assert_eq!(own1["revenue"]["won_value"], 300_000 + 120_000 + 40_000, "{own1}");
-    // Other periods: October, the quarter, a week inside the month.
-    for period in [("2026-10-01", "2026-10-31"), ("2026-10-01", "2026-12-31"), ("2026-11-16", "2026-11-23")] {
+    // Other periods: October, the quarter, the year, a week inside the month.
+    for period in [("2026-10-01", "2026-10-31"), ("2026-10-01", "2026-12-31"), ("2026-01-01", "2026-12-31"), ("2026-11-16", "2026-11-23")] {
         for actor in [&head, &m1_actor, &m2_actor] {
             both(&app, actor, &[("from", period.0), ("to", period.1)]).await;
         }
     }
     let october_head = both(&app, &head, &[("from", "2026-10-01"), ("to", "2026-10-31")]).await;
     assert_eq!(october_head["revenue"]["won_value"], 100_000);
+    // The year: every win of both months, against the year before (none).
+    let year = both(&app, &head, &[("from", "2026-01-01"), ("to", "2026-12-31")]).await;
+    assert_eq!((year["revenue"]["won_value"].as_i64(), year["revenue"]["previous_won_value"].as_i64()), (Some(660_000), Some(0)));
+    // The page offers the year a click away.
+    let ui = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (_, html) = ui.get("/dashboard").await;
+    let year_link = html.split("Этот год").next().and_then(|before| before.rsplit("<a ").next()).unwrap_or("");
+    assert!(html.contains("Этот год") && year_link.contains("from=2026-01-01") && year_link.contains("to=2026-12-31"), "{html}");
 
     // What the write path kept is what a rebuild from the deals counts.
     let kept = app.db.deal_stats_rows(&head).await.unwrap();
