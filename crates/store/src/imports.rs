@@ -957,7 +957,8 @@ fn leaves_as_is(entity: Entity, old: &Row, body: &Map<String, Json>, defs: &[val
             merged.insert(k, v);
         }
     }
-    Json::Object(merged).to_string() == stored
+    let text = Json::Object(merged).to_string();
+    text == stored
 }
 
 /// New records of one entity waiting for their batch insert.
