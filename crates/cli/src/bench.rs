@@ -43,6 +43,9 @@ pub enum BenchCommand {
         /// Open deals on the pipelines' first stages (the plan's impacts count them).
         #[arg(long, default_value_t = 300)]
         deals: u64,
+        /// Deals on a stage a file removes, moved by the apply (0: not measured).
+        #[arg(long, default_value_t = 500)]
+        moved: u64,
     },
     /// Global search: typical top-bar queries as the head and as a manager, beside hand-written SQL.
     Search {
@@ -211,7 +214,7 @@ pub async fn run(db: &Db, cmd: BenchCommand) -> Result<()> {
         }
         BenchCommand::Audit { iterations } => crate::bench_audit::run(db, iterations).await?,
         BenchCommand::Assistants => crate::bench_assistants::run(db).await?,
-        BenchCommand::Regulation { iterations, deals } => crate::bench_regulation::run(db, iterations, deals).await?,
+        BenchCommand::Regulation { iterations, deals, moved } => crate::bench_regulation::run(db, iterations, deals, moved).await?,
         BenchCommand::Search { iterations } => crate::bench_search::run(db, iterations).await?,
         BenchCommand::Lists { iterations } => crate::bench_lists::run(db, iterations).await?,
         BenchCommand::Reports { iterations, backfill } => crate::bench_reports::run(db, iterations, backfill).await?,

@@ -2,7 +2,9 @@
 //! 12 stages (required fields, an entry task and an SLA on each), 200 custom fields, 100 rules —
 //! in a workspace of its own with open deals on the first stages. The applies alternate between
 //! two files that differ in 12 stage names, 10 new required fields and 10 rule expressions, so
-//! every apply writes. Medians printed as JSON lines and written to target/bench/regulation.json.
+//! every apply writes. Then a file that removes a stage holding `moved` deals is applied with a
+//! target stage (the deals move through the write pipeline). Medians printed as JSON lines and
+//! written to target/bench/regulation.json.
 use crate::bench::time;
 use anyhow::Result;
 use poryadok_core::domain::Channel;
@@ -82,7 +84,71 @@ pub fn big_regulation(variant: u8) -> RegulationFile {
     f
 }
 
-pub async fn run(db: &Db, iterations: usize, deals: u64) -> Result<()> {
+/// `file` with a stage `tmp` (no regulation of its own) at the end of the first pipeline.
+fn with_extra_stage(mut file: RegulationFile) -> RegulationFile {
+    file.pipelines[0].stages.push(StageSpec {
+        key: "tmp".into(),
+        name: "Временный этап".into(),
+        goal: Some("Сделка разобрана".into()),
+        probability: None,
+        rotting_days: None,
+        sla: None,
+        sla_clock: None,
+        required_fields: vec![],
+        required_files: vec![],
+        naming: None,
+        entry_tasks: vec![],
+    });
+    file
+}
+
+/// Applies `text` or fails the benchmark.
+async fn must_apply(db: &Db, sys: &poryadok_store::actor::Actor, text: &str, opts: &ApplyOptions) -> Result<()> {
+    match db.regulation_apply(sys, text, opts).await? {
+        Applied::Refused { errors } => anyhow::bail!("refused: {errors:?}"),
+        _ => Ok(()),
+    }
+}
+
+/// The apply of a file that removes a stage holding `moved` deals, which move to the first
+/// stage (its entry task is created for each): `rounds` samples, each set up untimed.
+async fn removed_stage(db: &Db, sys: &poryadok_store::actor::Actor, moved: u64, rounds: usize) -> Result<(f64, f64)> {
+    let with = with_extra_stage(big_regulation(0)).to_toml();
+    let without = big_regulation(0).to_toml();
+    let opts = ApplyOptions { move_deals_to: [("p0/tmp".to_string(), "s0".to_string())].into() };
+    let mut ids: Vec<i64> = Vec::new();
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        must_apply(db, sys, &with, &ApplyOptions::default()).await?;
+        let lq = poryadok_store::ListQuery { limit: Some("500".into()), ..Default::default() };
+        let tmp = db
+            .list(sys, Entity::Stage, &lq)
+            .await?
+            .data
+            .into_iter()
+            .find(|s| s.get("name").as_text() == Some("Временный этап"))
+            .ok_or_else(|| anyhow::anyhow!("no stage tmp"))?
+            .id();
+        if ids.is_empty() {
+            for i in 0..moved {
+                let body = json!({"title": format!("Перенос {i}"), "stage_id": tmp});
+                ids.push(db.create(sys, Entity::Deal, &body).await?.id());
+            }
+        } else {
+            for chunk in ids.chunks(poryadok_store::bulk::MAX_BULK) {
+                let change = poryadok_store::bulk::BulkChange::Update(json!({"stage_id": tmp}));
+                let out = db.bulk(sys, Entity::Deal, chunk, &change).await?;
+                anyhow::ensure!(out.refused.is_empty(), "deals not moved back: {:?}", out.refused.first());
+            }
+        }
+        let t = std::time::Instant::now();
+        must_apply(db, sys, &without, &opts).await?;
+        samples.push(t.elapsed());
+    }
+    Ok(crate::bench::stats(samples))
+}
+
+pub async fn run(db: &Db, iterations: usize, deals: u64, moved: u64) -> Result<()> {
     let ws = db.create_workspace(&NewWorkspace { name: "Regulation benchmark".into(), ..Default::default() }).await?.id;
     let sys = db.system_actor(ws, Channel::Cli).await?;
     let a = big_regulation(0).to_toml();
@@ -125,6 +191,7 @@ pub async fn run(db: &Db, iterations: usize, deals: u64) -> Result<()> {
         }
     })
     .await?;
+    let (m50, m99) = if moved > 0 { removed_stage(db, &sys, moved, iterations.clamp(1, 3)).await? } else { (0.0, 0.0) };
     let size = json!({"pipelines": 10, "stages": 120, "fields": 200, "rules": 100, "deals": deals, "file_bytes": a.len()});
     let results = vec![
         json!({"name": "regulation_export", "unit": "ms", "median": e50, "p99": e99, "size": size}),
@@ -132,6 +199,9 @@ pub async fn run(db: &Db, iterations: usize, deals: u64) -> Result<()> {
                "note": "diff + impacts (filter-compiled counts) + the whole apply run in a transaction rolled back"}),
         json!({"name": "regulation_apply", "unit": "ms", "median": a50, "p99": a99, "size": size,
                "note": "one transaction through the write pipeline; alternates two files differing in 12 names, 10 required fields, 10 rules"}),
+        json!({"name": "regulation_apply_removed_stage", "unit": "ms", "median": m50, "p99": m99, "size": size, "moved_deals": moved,
+               "per_deal_ms": if moved > 0 { m50 / moved as f64 } else { 0.0 },
+               "note": "a file removing a stage that holds the deals, moved to the first stage (its entry task created for each) in the apply's transaction"}),
     ];
     for r in &results {
         println!("{r}");

@@ -71,6 +71,41 @@ pub struct RegulationFile {
     /// workspace's scorecard is left as it is (a scorecard is versioned, never removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scorecard: Option<ScorecardSpec>,
+    /// Which calls are drawn for review each week (`[review_sampling]`). Absent: the
+    /// workspace's sampling settings are left as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_sampling: Option<ReviewSamplingSpec>,
+}
+
+/// The call-review sampling settings: per manager and direction the share of the answered calls
+/// at least `min_seconds` long, drawn in the order `seed` gives; `lost_deals` adds every answered
+/// call of a lost deal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSamplingSpec {
+    /// Percent of the inbound calls, 0–100.
+    pub inbound_pct: f64,
+    /// Percent of the outbound calls, 0–100.
+    pub outbound_pct: f64,
+    /// Calls shorter than this (seconds, 0–36000) are not drawn.
+    pub min_seconds: i64,
+    /// The draw's seed: the same seed draws the same calls of a week.
+    pub seed: i64,
+    #[serde(default)]
+    pub lost_deals: bool,
+}
+
+impl ReviewSamplingSpec {
+    /// The first refusal of a value: `(field, message)`.
+    pub fn check(&self) -> Result<(), FieldError> {
+        let pct = |v: f64, f: &str| crate::review::parse_pct(&json!(v), f).map(|_| ());
+        pct(self.inbound_pct, "inbound_pct")?;
+        pct(self.outbound_pct, "outbound_pct")?;
+        if !(0..=36_000).contains(&self.min_seconds) {
+            return Err(FieldError::new("min_seconds", crate::msg::ReviewMsg::MinSeconds {}));
+        }
+        Ok(())
+    }
 }
 
 impl Default for RegulationFile {
@@ -86,6 +121,7 @@ impl Default for RegulationFile {
             quizzes: Vec::new(),
             assistants: Vec::new(),
             scorecard: None,
+            review_sampling: None,
         }
     }
 }
@@ -446,6 +482,10 @@ pub fn line_of_path(src: &str, path: &str) -> Option<usize> {
         ["assistant", name, ..] => lines.of_value("name", name, "[[assistant]]"),
         ["scorecard", "criteria", i, ..] => lines.of_table("[[scorecard.criterion]]", i.parse().ok()?).or(lines.of_table("[scorecard]", 0)),
         ["scorecard", ..] => lines.of_table("[scorecard]", 0),
+        ["review_sampling", k, ..] => {
+            lines.of_setting(k, lines.of_table("[review_sampling]", 0)?).or(lines.of_table("[review_sampling]", 0))
+        }
+        ["review_sampling"] => lines.of_table("[review_sampling]", 0),
         ["workspace", "business_hours", ..] => lines.of_table("[workspace.business_hours]", 0).or(lines.of_table("[workspace]", 0)),
         ["workspace", ..] => lines.of_table("[workspace]", 0),
         _ => None,
@@ -617,6 +657,11 @@ impl RegulationFile {
                 *card = ScorecardSpec::from_criteria(card.name.trim(), &c);
             }
         }
+        // Shares are kept to a hundredth of a percent.
+        if let Some(r) = &mut self.review_sampling {
+            r.inbound_pct = (r.inbound_pct * 100.0).round() / 100.0;
+            r.outbound_pct = (r.outbound_pct * 100.0).round() / 100.0;
+        }
         self
     }
 
@@ -786,6 +831,11 @@ impl RegulationFile {
                 errs.push(FileError::new(lines.of_table("[scorecard]", 0), "scorecard.name", Common::Required {}));
             }
         }
+        if let Err(e) = self.review_sampling.as_ref().map_or(Ok(()), ReviewSamplingSpec::check) {
+            let at = lines.of_table("[review_sampling]", 0);
+            let line = at.and_then(|at| lines.of_setting(&e.field, at)).or(at);
+            errs.push(FileError::new(line, format!("review_sampling.{}", e.field), *e.msg));
+        }
         if let Err(e) = crate::kb::check_all(&self.articles) {
             let line = e.field.split('.').nth(1).and_then(|i| i.parse().ok()).and_then(|i| lines.of_table("[[articles]]", i));
             errs.push(FileError::new(line, e.field, *e.msg));
@@ -864,6 +914,7 @@ pub enum Section {
     Quiz,
     Assistant,
     Scorecard,
+    ReviewSampling,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1016,6 +1067,19 @@ pub fn diff(old: &RegulationFile, new: &RegulationFile) -> Vec<Change> {
             kind: ChangeKind::Added,
             fields: vec![],
         });
+    }
+    // The sampling settings: a file without them leaves them as they are.
+    if let Some(n) = &new.review_sampling {
+        let (key, name) = ("review_sampling".to_string(), String::new());
+        match &old.review_sampling {
+            None => out.push(Change { section: Section::ReviewSampling, key, name, kind: ChangeKind::Added, fields: vec![] }),
+            Some(o) => {
+                let fields = field_changes(&item_table(o, &[]), &item_table(n, &[]));
+                if !fields.is_empty() {
+                    out.push(Change { section: Section::ReviewSampling, key, name, kind: ChangeKind::Changed, fields });
+                }
+            }
+        }
     }
     out
 }

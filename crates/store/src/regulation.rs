@@ -173,6 +173,18 @@ impl Placeholders {
         Ok(Placeholders { values })
     }
 
+    /// The placeholders for templates that name none of the linked records (organization,
+    /// person, owner): read without a query.
+    fn without_links(row: &Row, stage: &Stage) -> Placeholders {
+        Placeholders {
+            values: vec![
+                ("title".to_string(), row.get("title").as_text().unwrap_or("").to_string()),
+                ("stage".into(), stage.name.clone()),
+                ("pipeline".into(), stage.pipeline_name.clone()),
+            ],
+        }
+    }
+
     fn value(&self, name: &str) -> String {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
     }
@@ -416,9 +428,15 @@ async fn insert_task(
     t: (&str, String, String, i64, Option<i64>),
     now: i64,
 ) -> Result<()> {
+    create_system_records(conn, backend, actor, Entity::Activity, &[task_values(row, t)], now).await?;
+    Ok(())
+}
+
+/// A task's values for the deal `row`: `(type, subject, description, due, owner)`.
+fn task_values(row: &Row, t: (&str, String, String, i64, Option<i64>)) -> Vec<(&'static str, Val)> {
     let (kind, subject, description, due, owner) = t;
     let subject: String = subject.chars().take(255).collect();
-    let values = vec![
+    vec![
         ("type", Val::Text(kind.to_string())),
         ("subject", Val::Text(subject)),
         ("description", if description.is_empty() { Val::Null } else { Val::Text(description) }),
@@ -428,9 +446,7 @@ async fn insert_task(
         ("deal_id", Val::Int(row.id())),
         ("person_id", row.get("person_id").clone()),
         ("organization_id", row.get("organization_id").clone()),
-    ];
-    create_system_records(conn, backend, actor, Entity::Activity, &[values], now).await?;
-    Ok(())
+    ]
 }
 
 /// A note on the deal `row` written by the regulation (no author), through the write pipeline.
@@ -537,10 +553,103 @@ async fn create_entry_task(
     (cal, tz): (&BusinessHours, &str),
     now: i64,
 ) -> Result<()> {
+    let values = entry_task_values(conn, backend, actor, row, t, ph, (cal, tz), now).await?;
+    create_system_records(conn, backend, actor, Entity::Activity, &[values], now).await?;
+    Ok(())
+}
+
+/// The values of the task entry task `t` creates for the deal `row`.
+#[expect(clippy::too_many_arguments)]
+async fn entry_task_values(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    t: &TaskTemplate,
+    ph: &Placeholders,
+    (cal, tz): (&BusinessHours, &str),
+    now: i64,
+) -> Result<Vec<(&'static str, Val)>> {
     let owner = assignee(conn, backend, actor.ws_id(), row, &t.assignee).await?;
     let due = due_after(cal, tz, now, t.due);
     let subject = Some(ph.render_available(&t.subject)).filter(|s| !s.is_empty()).unwrap_or_else(|| ph.value("stage"));
-    insert_task(conn, backend, actor, row, (t.kind.as_str(), subject, ph.render_available(&t.description), due, owner), now).await
+    Ok(task_values(row, (t.kind.as_str(), subject, ph.render_available(&t.description), due, owner)))
+}
+
+/// [`enforce_deal`] for many deals entering stage `stage_id` together with their status
+/// unchanged (a regulation file moving a removed stage's deals), each `(before, after)`: the
+/// stage, the calendar and the caller's role range are read and checked once; each deal's
+/// required fields and files are checked and its title named from the template; the entry tasks
+/// of all the deals are created in one batch of the write pipeline; each deal's SLA check is
+/// queued. A refusal of any deal refuses all. Returns the renames `(deal id, title)`.
+pub(crate) async fn enforce_deals_entering(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    rows: &[Row],
+    stage_id: i64,
+    now: i64,
+) -> Result<Vec<(i64, String)>> {
+    let ws = actor.ws_id();
+    let Some(stage) = load_stage(conn, backend, ws, stage_id).await? else { return Ok(Vec::new()) };
+    if stage.regulation.is_empty() && stage.role_ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (cal, _) = calendar(conn, backend, ws).await?;
+    let tz = actor.ws.timezone.as_str();
+    check_role_range(conn, backend, actor, &stage).await?;
+    let reg = &stage.regulation;
+    // Linked names are read per deal only when a template names them.
+    let links = |s: &str| {
+        ["{org}", "{person}", "{owner}", "{value}", "{expected_close_date}", "{source}", "{custom."].iter().any(|p| s.contains(p))
+    };
+    let needs_links = reg.naming.as_ref().is_some_and(|n| links(&n.template))
+        || reg.entry_tasks.iter().any(|t| links(&t.subject) || links(&t.description));
+    let mut renames = Vec::new();
+    let mut tasks = Vec::new();
+    for row in rows {
+        let missing = missing_fields(conn, backend, ws, row, &reg.required_fields).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
+        }
+        let missing = missing_files(conn, backend, ws, row.id(), &reg.required_files).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::invalid("stage_id", FileMsg::StageNeedsFiles { stage: stage.name.clone(), kinds: missing }));
+        }
+        if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
+            let ph = if needs_links {
+                Placeholders::load(conn, backend, actor, row, &stage).await?
+            } else {
+                Placeholders::without_links(row, &stage)
+            };
+            if let Some((naming, expected)) = reg.naming.as_ref().and_then(|n| Some((n, ph.render_complete(&n.template)?))) {
+                let expected: String = expected.chars().take(255).collect();
+                if expected.trim() != row.get("title").as_text().unwrap_or("") {
+                    match naming.mode {
+                        NamingMode::Apply => renames.push((row.id(), expected.trim().to_string())),
+                        NamingMode::Check => {
+                            let note = RegulationMsg::TitleOffTemplate { stage: stage.name.clone(), expected: expected.trim().to_string() }
+                                .into_msg()
+                                .text(lang(actor));
+                            insert_note(conn, backend, actor, row, note, now).await?;
+                        }
+                    }
+                }
+            }
+            for t in &reg.entry_tasks {
+                tasks.push(entry_task_values(conn, backend, actor, row, t, &ph, (&cal, tz), now).await?);
+            }
+        }
+        if let Some(sla) = reg.sla.filter(|_| row.get("status").as_text().unwrap_or("open") == "open") {
+            let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
+            let deadline = sla_deadline(conn, backend, ws, (&cal, tz), reg.sla_clock, sla, row.get("owner_id").as_int(), entered).await?;
+            let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
+            let job = NewJob::new(ws, SLA_JOB, payload, deadline).dedupe(format!("sla:{}:{stage_id}:{entered}", row.id()));
+            enqueue_on(conn, backend, &job, now).await?;
+        }
+    }
+    create_system_records(conn, backend, actor, Entity::Activity, &tasks, now).await?;
+    Ok(renames)
 }
 
 /// Managers (and other limited roles) move deals only up to their range's stage.

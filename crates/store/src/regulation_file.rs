@@ -358,12 +358,34 @@ pub(crate) async fn export_on(conn: &impl ConnectionTrait, backend: DbBackend, w
         crate::assistants::pool_emails(conn, backend, ws, &mut settings).await?;
         file.assistants.push(AssistantSpec { name: name.to_string(), enabled: r.try_get("", "enabled")?, settings });
     }
+    file.review_sampling = crate::reviews::sampling_on(conn, backend, ws).await?.map(|s| rf::ReviewSamplingSpec {
+        inbound_pct: s.inbound_pct,
+        outbound_pct: s.outbound_pct,
+        min_seconds: s.min_seconds,
+        seed: s.seed,
+        lost_deals: s.lost_deals,
+    });
     if let Some(card) = crate::reviews::latest_scorecard_on(conn, backend, ws).await? {
         if let Ok(c) = poryadok_core::review::parse_criteria(&card.criteria) {
             file.scorecard = Some(ScorecardSpec::from_criteria(&card.name, &c));
         }
     }
     Ok(file)
+}
+
+/// The file of the latest version of workspace `ws`'s regulation.
+async fn latest_file_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<Option<RegulationFile>> {
+    let q = Query::select()
+        .column(col("toml"))
+        .from(col("regulation_versions"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .order_by(col("version"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    Ok(match conn.query_one(backend.build(&q)).await? {
+        Some(r) => rf::parse(&r.try_get::<String>("", "toml")?).ok(),
+        None => None,
+    })
 }
 
 async fn load_ids(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<Ids> {
@@ -422,6 +444,100 @@ async fn deal_ids_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, s
         .order_by(col("id"), Order::Asc)
         .to_owned();
     all(conn, backend, &q).await?.iter().map(|r| Ok(r.try_get::<i64>("", "id")?)).collect()
+}
+
+/// Deals moved at once by [`move_deals`].
+const MOVE_BATCH: usize = 200;
+
+/// Moves the deals `ids` to `stage` of `pipeline` (the apply checked that the stage belongs to
+/// it) through the write pipeline's batched path, [`MOVE_BATCH`] deals at a time: the rows are
+/// read locked in one statement and written in one update (stage, pipeline, the moment the
+/// stage was entered, the version); each deal then goes through the rules after a write
+/// (activity clock, search words, stage stays, client notifications); the target stage's
+/// regulation runs for the batch ([`crate::regulation::enforce_deals_entering`]: role range,
+/// required fields and files, naming, the entry tasks in one insert, the SLA checks); the
+/// history events of the batch are one insert, each `stage_id: from → to` (and the title when
+/// the stage's template renamed the deal). A refusal of any deal fails the apply.
+async fn move_deals(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    ids: &[i64],
+    (pipeline, stage): (i64, i64),
+    now: i64,
+) -> Result<()> {
+    use poryadok_core::types::Val;
+    let entity = Entity::Deal;
+    for chunk in ids.chunks(MOVE_BATCH) {
+        let mut q = crate::records::visible_select(entity, actor, false);
+        q.and_where(Expr::col(col("id")).is_in(chunk.iter().copied()))
+            .and_where(Expr::col(col("stage_id")).ne(stage))
+            .order_by(col("id"), Order::Asc);
+        if backend == DbBackend::Postgres {
+            q.lock(sea_query::LockType::Update);
+        }
+        let old: Vec<crate::records::Row> =
+            all(conn, backend, &q).await?.iter().map(|r| crate::records::decode(entity, r)).collect::<Result<_>>()?;
+        if old.is_empty() {
+            continue;
+        }
+        let upd = Query::update()
+            .table(col(entity.table()))
+            .value(col("stage_id"), stage)
+            .value(col("pipeline_id"), pipeline)
+            .value(col("stage_entered_at"), now)
+            .value(col("updated_at"), now)
+            .value(col("version"), crate::sql::bump_version())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).is_in(old.iter().map(|r| r.id())))
+            .to_owned();
+        conn.execute(backend.build(&upd)).await?;
+        let mut rows = Vec::with_capacity(old.len());
+        for o in &old {
+            let mut row = o.clone();
+            for (f, v) in row.values.iter_mut() {
+                *v = match f.name {
+                    "stage_id" => Val::Int(stage),
+                    "pipeline_id" => Val::Int(pipeline),
+                    "stage_entered_at" | "updated_at" => Val::Int(now),
+                    "version" => Val::Int(o.get("version").as_int().unwrap_or(0) + 1),
+                    _ => continue,
+                };
+            }
+            crate::rules::after_write(conn, backend, actor, &row, Some(o)).await?;
+            rows.push(row);
+        }
+        for (id, title) in crate::regulation::enforce_deals_entering(conn, backend, actor, &rows, stage, now).await? {
+            let q = Query::update()
+                .table(col(entity.table()))
+                .value(col("title"), title.clone())
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("id")).eq(id))
+                .to_owned();
+            conn.execute(backend.build(&q)).await?;
+            if let Some(v) = rows.iter_mut().find(|r| r.id() == id).and_then(|r| r.values.iter_mut().find(|(f, _)| f.name == "title")) {
+                v.1 = Val::Text(title);
+            }
+        }
+        let events = old
+            .iter()
+            .zip(&rows)
+            .map(|(o, n)| {
+                let mut changes = serde_json::Map::new();
+                for name in ["pipeline_id", "stage_id", "stage_entered_at", "title"] {
+                    if let Some(kind) = entity.field(name).map(|f| f.kind).filter(|_| o.get(name) != n.get(name)) {
+                        changes.insert(
+                            name.into(),
+                            json!({"from": crate::sql::to_json(kind, o.get(name)), "to": crate::sql::to_json(kind, n.get(name))}),
+                        );
+                    }
+                }
+                (n.id(), changes)
+            })
+            .collect();
+        crate::records::append_history_many(conn, backend, actor, entity.name(), HistoryAction::Update, events, now).await?;
+    }
+    Ok(())
 }
 
 /// The target of a removed stage's deals named in the options: `(pipeline key, stage key)`.
@@ -491,7 +607,7 @@ impl Db {
         if plan.errors.is_empty() {
             // The apply itself, rolled back: every refusal it would meet (a rule expression that
             // does not check against the new fields and stages, …) is the plan's.
-            if let Err(e) = self.apply_tx(actor, &file, src, opts, &current, true).await {
+            if let Err(e) = self.apply_tx(actor, &file, opts, Some(current), true).await {
                 plan.errors.push(self.plan_error(src, e)?);
             }
         }
@@ -661,16 +777,9 @@ impl Db {
             Ok(f) => f,
             Err(errs) => return Ok(Applied::Refused { errors: errs.into_iter().map(PlanError::from).collect() }),
         };
-        // What the settings screens changed since the last version is a version of its own,
-        // so a rollback can return to it.
-        self.regulation_snapshot(actor.ws_id(), None).await?;
-        let current = self.export_ws(actor.ws_id()).await?;
-        let changes = rf::diff(&current, &file);
-        if changes.is_empty() {
-            return Ok(Applied::Unchanged {});
-        }
-        match self.apply_tx(actor, &file, src, opts, &current, false).await {
-            Ok(version) => {
+        match self.apply_tx(actor, &file, opts, None, false).await {
+            Ok(None) => Ok(Applied::Unchanged {}),
+            Ok(Some((version, changes, current))) => {
                 // An assistant turned on runs daily, as when it is turned on in its settings.
                 for a in file.assistants.iter().filter(|a| a.enabled && !current.assistants.contains(a)) {
                     crate::assistants::schedule_daily(self, actor.ws_id(), &a.name).await?;
@@ -681,42 +790,67 @@ impl Db {
         }
     }
 
-    /// The apply's one transaction; `dry_run` rolls it back. Returns the new version number.
+    /// The apply's one transaction, which reads the regulation once: `current` when the caller
+    /// has read it (the plan), else inside the transaction — where what the settings screens
+    /// changed since the latest version is first recorded as a version of its own, so a rollback
+    /// can return to it. `dry_run` rolls everything back. Returns the new version, the changes
+    /// and the regulation it replaced; `None` when the file changes nothing (or on a dry run).
     async fn apply_tx(
         &self,
         actor: &Actor,
         file: &RegulationFile,
-        src: &str,
         opts: &ApplyOptions,
-        current: &RegulationFile,
+        current: Option<RegulationFile>,
         dry_run: bool,
-    ) -> Result<i64> {
-        let (db, actor, file, opts, current) = (self.clone(), actor.clone(), file.clone(), opts.clone(), current.clone());
-        let _ = src;
+    ) -> Result<Option<(i64, Vec<Change>, RegulationFile)>> {
+        let (db, actor, file, opts) = (self.clone(), actor.clone(), file.clone(), opts.clone());
         let out = self
             .write_tx(move |tx| {
                 Box::pin(async move {
-                    db.apply_in(tx, &actor, &file, &opts).await?;
-                    let v = db.record_version(tx, actor.ws_id(), Some(actor.user_id()), &current, &file).await?;
+                    let (ws, backend) = (actor.ws_id(), db.backend);
+                    let current = match current {
+                        Some(c) => c,
+                        None => {
+                            ensure_keys(tx, backend, ws).await?;
+                            let c = export_on(tx, backend, ws).await?;
+                            let latest = latest_file_on(tx, backend, ws).await?;
+                            if latest.as_ref() != Some(&c) {
+                                db.record_version(tx, ws, None, &latest.unwrap_or_default(), &c).await?;
+                            }
+                            c
+                        }
+                    };
+                    let changes = rf::diff(&current, &file);
+                    if changes.is_empty() {
+                        return Ok(None);
+                    }
+                    db.apply_in(tx, &actor, &file, &opts, &current).await?;
+                    let v = db.record_version(tx, ws, Some(actor.user_id()), &current, &file).await?;
                     if dry_run {
                         return Err(StoreError::Internal(DRY_RUN.into()));
                     }
-                    Ok(v)
+                    Ok(Some((v, changes, current)))
                 })
             })
             .await;
         match out {
-            Err(StoreError::Internal(m)) if m == DRY_RUN => Ok(0),
+            Err(StoreError::Internal(m)) if m == DRY_RUN => Ok(None),
             other => other,
         }
     }
 
-    /// Writes the file's regulation over the workspace's, inside `tx`.
-    async fn apply_in(&self, tx: &impl ConnectionTrait, actor: &Actor, file: &RegulationFile, opts: &ApplyOptions) -> Result<()> {
+    /// Writes the file's regulation over the workspace's (`current`, read in the same
+    /// transaction or just before a dry run), inside `tx`.
+    async fn apply_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        file: &RegulationFile,
+        opts: &ApplyOptions,
+        current: &RegulationFile,
+    ) -> Result<()> {
         let ws = actor.ws_id();
         let backend = self.backend;
-        ensure_keys(tx, backend, ws).await?;
-        let current = export_on(tx, backend, ws).await?;
         let ids = load_ids(tx, backend, ws).await?;
         let now = self.clock.now_ms();
         // The workspace's settings.
@@ -851,14 +985,8 @@ impl Db {
                     .map(|(_, _, id)| *id)
                     .ok_or_else(|| StoreError::invalid(format!("{path}.move_deals_to"), F::NoStage { key: format!("{tp}/{ts}") }))?;
                 let target_pipeline = pipeline_ids.iter().find(|(k, _)| *k == tp).map(|(_, id)| *id).unwrap_or(*spid);
-                for d in deals {
-                    let body = if target_pipeline == *spid {
-                        json!({"stage_id": target})
-                    } else {
-                        json!({"pipeline_id": target_pipeline, "stage_id": target})
-                    };
-                    self.update_in(tx, actor, Entity::Deal, d, &body).await.map_err(|e| at(&path, e))?;
-                }
+                // In batches through the write pipeline: history, the target stage's regulation.
+                move_deals(tx, backend, actor, &deals, (target_pipeline, target), now).await.map_err(|e| at(&path, e))?;
             }
             self.delete_in(tx, actor, Entity::Stage, *sid, None).await.map_err(|e| at(&path, e))?;
         }
@@ -898,15 +1026,27 @@ impl Db {
                 self.delete_in(tx, actor, Entity::CustomField, *id, None).await.map_err(|e| at(&format!("field.{key}"), e))?;
             }
         }
-        self.apply_rules(tx, actor, file, &current, &ids, now).await?;
-        self.apply_templates(tx, actor, file, &current, &ids, now).await?;
+        self.apply_rules(tx, actor, file, current, &ids, now).await?;
+        self.apply_templates(tx, actor, file, current, &ids, now).await?;
         if file.articles != current.articles {
             crate::kb::apply_articles(tx, actor, &file.articles, now).await?;
         }
         if file.quizzes != current.quizzes {
             crate::quiz::apply_quizzes(tx, actor, &file.quizzes, now).await?;
         }
-        self.apply_assistants(tx, actor, file, &current, now).await?;
+        self.apply_assistants(tx, actor, file, current, now).await?;
+        // The sampling settings, when the file has them (left as they are otherwise).
+        if let Some(r) = file.review_sampling.as_ref().filter(|r| current.review_sampling.as_ref() != Some(*r)) {
+            r.check().map_err(|e| at("review_sampling", StoreError::Validation(e)))?;
+            let s = crate::reviews::ReviewSettings {
+                inbound_pct: r.inbound_pct,
+                outbound_pct: r.outbound_pct,
+                min_seconds: r.min_seconds,
+                seed: r.seed,
+                lost_deals: r.lost_deals,
+            };
+            crate::reviews::put_sampling_on(tx, backend, actor, &s, now).await?;
+        }
         Ok(())
     }
 
@@ -920,21 +1060,18 @@ impl Db {
         current: &RegulationFile,
         now: i64,
     ) -> Result<()> {
-        let (ws, backend) = (actor.ws_id(), self.backend);
+        let backend = self.backend;
         for a in &file.assistants {
             if current.assistants.contains(a) {
                 continue;
             }
             let path = format!("assistant.{}", a.name);
-            crate::assistants::put_assistant_on(tx, backend, ws, &a.name, a.enabled, &a.settings, now).await.map_err(|e| at(&path, e))?;
+            crate::assistants::put_assistant_on(tx, backend, actor, &a.name, a.enabled, &a.settings, now)
+                .await
+                .map_err(|e| at(&path, e))?;
         }
         for a in current.assistants.iter().filter(|a| !file.assistants.iter().any(|f| f.name == a.name)) {
-            let q = Query::delete()
-                .from_table(col("assistants"))
-                .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("name")).eq(a.name.clone()))
-                .to_owned();
-            tx.execute(backend.build(&q)).await?;
+            crate::assistants::remove_assistant_on(tx, backend, actor, &a.name, now).await?;
         }
         if let Some(card) = file.scorecard.as_ref().filter(|c| current.scorecard.as_ref() != Some(*c)) {
             let criteria =
@@ -1139,17 +1276,7 @@ impl Db {
     }
 
     async fn latest_file(&self, ws: i64) -> Result<Option<RegulationFile>> {
-        let q = Query::select()
-            .column(col("toml"))
-            .from(col("regulation_versions"))
-            .and_where(Expr::col(col("workspace_id")).eq(ws))
-            .order_by(col("version"), Order::Desc)
-            .limit(1)
-            .to_owned();
-        Ok(match self.read.query_one(self.backend.build(&q)).await? {
-            Some(r) => rf::parse(&r.try_get::<String>("", "toml")?).ok(),
-            None => None,
-        })
+        latest_file_on(&self.read, self.backend, ws).await
     }
 
     fn version_select(ws: i64) -> sea_query::SelectStatement {

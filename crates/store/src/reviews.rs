@@ -24,6 +24,57 @@ fn raw(backend: DbBackend, sql: &str, values: Vec<Value>) -> sea_orm::Statement 
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// The sampling settings as stored; `None` before the first use (nothing is written).
+pub(crate) async fn sampling_on(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<Option<ReviewSettings>> {
+    let sql = "SELECT inbound_bp, outbound_bp, min_seconds, seed, lost_deals FROM review_settings WHERE workspace_id = $1";
+    let Some(r) = conn.query_one(raw(backend, sql, vec![ws.into()])).await? else { return Ok(None) };
+    Ok(Some(ReviewSettings {
+        inbound_pct: r.try_get::<i64>("", "inbound_bp")? as f64 / 100.0,
+        outbound_pct: r.try_get::<i64>("", "outbound_bp")? as f64 / 100.0,
+        min_seconds: r.try_get("", "min_seconds")?,
+        seed: r.try_get("", "seed")?,
+        lost_deals: r.try_get("", "lost_deals")?,
+    }))
+}
+
+/// Writes the sampling settings (the queue page's form and a regulation file alike), with a
+/// history event of the workspace's `review_settings` when they change.
+pub(crate) async fn put_sampling_on(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    s: &ReviewSettings,
+    now: i64,
+) -> Result<()> {
+    let ws = actor.ws_id();
+    let before = sampling_on(conn, backend, ws).await?;
+    let bp = |p: f64| (p * 100.0).round() as i64;
+    let shown = |s: &ReviewSettings| {
+        json!({"inbound_pct": bp(s.inbound_pct) as f64 / 100.0, "outbound_pct": bp(s.outbound_pct) as f64 / 100.0,
+               "min_seconds": s.min_seconds, "seed": s.seed, "lost_deals": s.lost_deals})
+    };
+    if before.as_ref().map(shown) == Some(shown(s)) {
+        return Ok(());
+    }
+    let sql = "INSERT INTO review_settings (workspace_id, inbound_bp, outbound_bp, min_seconds, seed, updated_at, lost_deals) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id) DO UPDATE SET inbound_bp = EXCLUDED.inbound_bp, \
+               outbound_bp = EXCLUDED.outbound_bp, min_seconds = EXCLUDED.min_seconds, seed = EXCLUDED.seed, \
+               updated_at = EXCLUDED.updated_at, lost_deals = EXCLUDED.lost_deals";
+    let values = vec![
+        ws.into(),
+        bp(s.inbound_pct).into(),
+        bp(s.outbound_pct).into(),
+        s.min_seconds.into(),
+        s.seed.into(),
+        now.into(),
+        s.lost_deals.into(),
+    ];
+    conn.execute(raw(backend, sql, values)).await?;
+    let mut changes = Map::new();
+    changes.insert("review_sampling".into(), json!({"from": before.as_ref().map(shown), "to": shown(s)}));
+    append_history(conn, backend, actor, "review_settings", ws, HistoryAction::Update, changes, now).await
+}
+
 fn is_head(actor: &Actor) -> bool {
     matches!(actor.caller.role, Role::Admin | Role::Head)
 }
@@ -379,20 +430,8 @@ impl Db {
                 }
             }
         }
-        let bp = |p: f64| (p * 100.0).round() as i64;
-        let sql =
-            "UPDATE review_settings SET inbound_bp = $1, outbound_bp = $2, min_seconds = $3, seed = $4, updated_at = $5, lost_deals = $6 \
-                   WHERE workspace_id = $7";
-        let values = vec![
-            bp(s.inbound_pct).into(),
-            bp(s.outbound_pct).into(),
-            s.min_seconds.into(),
-            s.seed.into(),
-            self.clock.now_ms().into(),
-            s.lost_deals.into(),
-            actor.ws_id().into(),
-        ];
-        self.write.execute(raw(self.backend, sql, values)).await?;
+        let (a, settings, backend, now) = (actor.clone(), s.clone(), self.backend, self.clock.now_ms());
+        self.write_tx(move |tx| Box::pin(async move { put_sampling_on(tx, backend, &a, &settings, now).await })).await?;
         Ok(s)
     }
 

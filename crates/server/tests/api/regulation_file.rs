@@ -21,6 +21,9 @@ crate::both_dbs!(
     an_edited_assistant_setting_and_scorecard_plan_as_exactly_that_and_apply,
     a_release_pool_is_named_by_email_in_the_file,
     a_pipelines_bonus_split_is_in_the_file,
+    hundreds_of_deals_of_a_removed_stage_move_with_their_history_and_the_target_stages_regulation,
+    an_assistants_settings_change_is_a_history_event_and_a_version_of_the_regulation,
+    the_call_review_sampling_is_in_the_file,
 );
 
 impl TestApp {
@@ -396,4 +399,143 @@ fn key_of_pipeline(file: &str) -> String {
     let at = file.find("[[pipeline]]").unwrap();
     let line = file[at..].lines().find(|l| l.starts_with("key = ")).unwrap();
     line.trim_start_matches("key = ").trim_matches('"').to_string()
+}
+
+/// More deals than one batch of the move (200): every one lands on the target stage with its
+/// history event and the target stage's entry task, in the apply's one transaction.
+async fn hundreds_of_deals_of_a_removed_stage_move_with_their_history_and_the_target_stages_regulation(app: TestApp) {
+    use poryadok_core::schema::Entity;
+    use poryadok_store::ListQuery;
+    let sys = app.db.system_actor(app.ws, Channel::Cli).await.unwrap();
+    let (from, to) = (app.ids.stages[2], app.ids.stages[1]);
+    let mut deals = Vec::new();
+    for i in 0..250 {
+        let body = json!({"title": format!("Сделка {i}"), "pipeline_id": app.ids.pipeline, "stage_id": from});
+        deals.push(app.db.create(&sys, poryadok_core::schema::Entity::Deal, &body).await.unwrap().id());
+    }
+    let mut file = poryadok_core::regulation_file::parse(&app.export_text().await).unwrap();
+    let p = file.pipelines.iter_mut().find(|p| p.stages.iter().any(|s| s.key == "kommunikatsiya")).unwrap();
+    p.stages.retain(|s| s.key != "kommunikatsiya");
+    let target = p.stages.iter_mut().find(|s| s.key == "prinyal_v_rabotu").unwrap();
+    target.entry_tasks.push(poryadok_core::regulation_file::EntryTaskSpec {
+        kind: "call".into(),
+        subject: "Позвонить после переноса".into(),
+        description: String::new(),
+        due: poryadok_core::regulation_file::DurationSpec { amount: 1, unit: "days".into() },
+        assignee: "owner".into(),
+    });
+    let (pkey, text) = (p.key.clone(), file.to_toml());
+    let (s, v) = app.post_toml(&format!("/api/v1/regulation/apply?move={pkey}/kommunikatsiya:prinyal_v_rabotu"), &text).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+
+    let on =
+        |stage: i64| ListQuery { limit: Some("500".into()), filters: vec![("stage_id".into(), stage.to_string())], ..Default::default() };
+    let moved = app.db.list(&sys, Entity::Deal, &on(to)).await.unwrap().data;
+    let moved: Vec<i64> = moved.iter().map(|d| d.id()).filter(|id| deals.contains(id)).collect();
+    assert_eq!(moved.len(), deals.len(), "every deal is on the target stage");
+    assert!(app.db.list(&sys, Entity::Deal, &on(from)).await.unwrap().data.is_empty(), "none is left on the removed stage");
+    // The deal of the first batch, the first of the second and the last: each has its history
+    // event of the move and its entry task.
+    for id in [deals[0], deals[200], deals[249]] {
+        let (_, h) = app.get(&app.t.admin, &format!("/api/v1/deals/{id}/history")).await;
+        let ev = &h["data"][0];
+        assert_eq!((ev["action"].as_str(), &ev["changes"]["stage_id"]), (Some("update"), &json!({"from": from, "to": to})), "{h}");
+    }
+    let tasks =
+        ListQuery {
+            limit: Some("500".into()), filters: vec![("subject".into(), "Позвонить после переноса".into())], ..Default::default()
+        };
+    let tasks = app.db.list(&sys, Entity::Activity, &tasks).await.unwrap().data;
+    assert_eq!(tasks.len(), deals.len(), "the target stage's entry task for each deal moved");
+    let (_, d) = app.get(&app.t.admin, &format!("/api/v1/deals/{}", deals[249])).await;
+    assert_eq!(d["data"]["version"], json!(2), "one write of the deal: {d}");
+}
+
+/// An assistant's settings changed in its settings screen: a history event of the assistant
+/// (exported with the workspace) and a version of the regulation with its author and the diff.
+async fn an_assistants_settings_change_is_a_history_event_and_a_version_of_the_regulation(app: TestApp) {
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/assistants/forgotten", json!({"enabled": true, "settings": {"days": 40}})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/assistants/forgotten", json!({"settings": {"days": 35}})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/assistants/forgotten", json!({"settings": {"days": 35}})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (_, versions) = app.get(&app.t.admin, "/api/v1/regulation/versions").await;
+    let latest = &versions["data"][0];
+    assert_eq!(latest["author_id"], json!(app.ids.admin), "{versions}");
+    let n = latest["version"].as_i64().unwrap();
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/regulation/versions/{n}?format=json")).await;
+    assert_eq!(
+        v["data"]["diff"],
+        json!([{"section": "assistant", "key": "forgotten", "name": "forgotten", "kind": "changed",
+                "fields": [{"field": "settings.days", "old": "40", "new": "35"}]}]),
+        "{versions} {v}"
+    );
+
+    let sheets = app.db.export_sheets(app.ws).await.unwrap();
+    let history = sheets.iter().find(|s| s.name == "history").unwrap();
+    let col = |name: &str| history.headers.iter().position(|h| h == name).unwrap();
+    let events: Vec<&Vec<Value>> = history.rows.iter().filter(|r| r[col("entity")] == "assistant").collect();
+    assert_eq!(events.len(), 2, "one event per change, none for a save that changes nothing");
+    let changes = |r: &Vec<Value>| -> Value {
+        let c = &r[col("changes")];
+        c.as_str().map(|s| serde_json::from_str(s).unwrap()).unwrap_or_else(|| c.clone())
+    };
+    let last = changes(events[1]);
+    assert_eq!(last["settings"]["from"]["days"], 40, "{last}");
+    assert_eq!(last["settings"]["to"]["days"], 35, "{last}");
+    assert_eq!((last["name"].as_str(), last.get("enabled")), (Some("forgotten"), None), "{last}");
+    assert_eq!(events[0][col("action")], "create", "{:?}", events[0]);
+}
+
+/// The call-review sampling settings: exported once they exist, diffed value by value, applied
+/// with a history event, refused with their line when out of range, kept when the file has none.
+async fn the_call_review_sampling_is_in_the_file(app: TestApp) {
+    let body = json!({"inbound_pct": 20, "outbound_pct": 7.5, "min_seconds": 45, "seed": 77, "lost_deals": true});
+    let (s, v) = app.patch(&app.t.admin, "/api/v1/reviews/settings", body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let text = app.export_text().await;
+    let section = "[review_sampling]\ninbound_pct = 20.0\noutbound_pct = 7.5\nmin_seconds = 45\nseed = 77\nlost_deals = true\n";
+    assert!(text.contains(section), "{text}");
+
+    let edited = text.replacen("min_seconds = 45", "min_seconds = 90", 1).replacen("inbound_pct = 20.0", "inbound_pct = 12.5", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &edited).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["data"]["changes"],
+        json!([{"section": "review_sampling", "key": "review_sampling", "name": "", "kind": "changed", "fields": [
+            {"field": "inbound_pct", "old": "20.0", "new": "12.5"}, {"field": "min_seconds", "old": "45", "new": "90"}]}]),
+        "{v}"
+    );
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &edited).await;
+    assert_eq!((s, v["data"]["outcome"].as_str()), (StatusCode::OK, Some("applied")), "{v}");
+    let (_, r) = app.get(&app.t.admin, "/api/v1/reviews/settings").await;
+    assert_eq!((r["data"]["inbound_pct"].as_f64(), r["data"]["min_seconds"].as_i64()), (Some(12.5), Some(90)), "{r}");
+    assert_eq!(app.export_text().await, edited);
+
+    let sheets = app.db.export_sheets(app.ws).await.unwrap();
+    let history = sheets.iter().find(|s| s.name == "history").unwrap();
+    let col = |name: &str| history.headers.iter().position(|h| h == name).unwrap();
+    let events = history.rows.iter().filter(|r| r[col("entity")] == "review_settings").count();
+    assert_eq!(events, 2, "the queue page's change and the apply's");
+
+    let bad = edited.replacen("outbound_pct = 7.5", "outbound_pct = 140.0", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &bad).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let e = &v["data"]["errors"][0];
+    assert_eq!(
+        (e["path"].as_str(), e["line"].as_u64(), e["msg"]["code"].as_str()),
+        (Some("review_sampling.outbound_pct"), Some(line_of(&bad, "outbound_pct = 140.0") as u64), Some("review_sample_pct")),
+        "{v}"
+    );
+    let unknown = edited.replacen("lost_deals = true", "lost_deals = true\nshare = 3", 1);
+    let (s, v) = app.post_toml("/api/v1/regulation/apply", &unknown).await;
+    assert!(s.is_client_error(), "{v}");
+
+    // A file without the section leaves the settings as they are.
+    let without = edited.replace(&section.replace("20.0", "12.5").replace("45", "90"), "");
+    assert!(!without.contains("review_sampling"), "{without}");
+    let (s, v) = app.post_toml("/api/v1/regulation/plan", &without).await;
+    assert_eq!((s, &v["data"]["changes"]), (StatusCode::OK, &json!([])), "{v}");
 }

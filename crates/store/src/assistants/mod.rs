@@ -21,7 +21,7 @@ use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::assistants::{check_settings, defaults, unknown, Texts, NAMES};
-use poryadok_core::domain::{Channel, Role};
+use poryadok_core::domain::{Channel, HistoryAction, Role};
 use poryadok_core::msg::{AssistantMsg, Common};
 use poryadok_core::types::format_ms;
 use poryadok_core::Lang;
@@ -124,12 +124,13 @@ pub struct Label {
 pub(crate) async fn put_assistant_on(
     conn: &impl ConnectionTrait,
     backend: sea_orm::DbBackend,
-    ws: i64,
+    actor: &Actor,
     name: &str,
     enabled: bool,
     given: &Json,
     now: i64,
 ) -> Result<Json> {
+    let ws = actor.ws_id();
     let mut settings = check_settings(name, given).map_err(StoreError::Validation)?;
     if let Some(pool) = settings.get("pool").and_then(Json::as_array).filter(|p| p.iter().any(Json::is_string)) {
         let ids = pool_ids(conn, backend, ws, pool).await?;
@@ -152,8 +153,74 @@ pub(crate) async fn put_assistant_on(
                 .to_owned(),
         )
         .to_owned();
+    let before = stored_on(conn, backend, ws, name).await?;
     conn.execute(backend.build(&q)).await?;
+    // A change of the switch or the settings is a history event of the assistant, like the
+    // other changes of the regulation (the settings screen's and a regulation file's alike).
+    let (from_enabled, from_settings) = match &before {
+        Some((_, e, s)) => (Some(*e), Some(s.clone())),
+        None => (None, None),
+    };
+    if from_enabled != Some(enabled) || from_settings.as_ref() != Some(&settings) {
+        let id = match &before {
+            Some((id, ..)) => *id,
+            None => stored_on(conn, backend, ws, name).await?.map(|(id, ..)| id).unwrap_or_default(),
+        };
+        let mut changes = serde_json::Map::new();
+        changes.insert("name".into(), json!(name));
+        if from_enabled != Some(enabled) {
+            changes.insert("enabled".into(), json!({"from": from_enabled, "to": enabled}));
+        }
+        if from_settings.as_ref() != Some(&settings) {
+            changes.insert("settings".into(), json!({"from": from_settings, "to": settings}));
+        }
+        let action = if before.is_some() { HistoryAction::Update } else { HistoryAction::Create };
+        crate::records::append_history(conn, backend, actor, HISTORY_ENTITY, id, action, changes, now).await?;
+    }
     Ok(settings)
+}
+
+/// History events of an assistant's settings name this entity (the record is its `assistants` row).
+pub const HISTORY_ENTITY: &str = "assistant";
+
+/// An assistant's stored row: id, switch, settings as saved.
+async fn stored_on(conn: &impl ConnectionTrait, backend: sea_orm::DbBackend, ws: i64, name: &str) -> Result<Option<(i64, bool, Json)>> {
+    let q = Query::select()
+        .columns(["id", "enabled", "settings"].map(col))
+        .from(col("assistants"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("name")).eq(name))
+        .to_owned();
+    match conn.query_one(backend.build(&q)).await? {
+        Some(r) => {
+            let s: String = r.try_get("", "settings")?;
+            Ok(Some((r.try_get("", "id")?, r.try_get("", "enabled")?, serde_json::from_str(&s).unwrap_or(Json::Null))))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Removes an assistant's row (a regulation file that no longer lists it: off, with its
+/// defaults), with its history event.
+pub(crate) async fn remove_assistant_on(
+    conn: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    actor: &Actor,
+    name: &str,
+    now: i64,
+) -> Result<()> {
+    let Some((id, enabled, settings)) = stored_on(conn, backend, actor.ws_id(), name).await? else { return Ok(()) };
+    let q = Query::delete()
+        .from_table(col("assistants"))
+        .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+        .and_where(Expr::col(col("id")).eq(id))
+        .to_owned();
+    conn.execute(backend.build(&q)).await?;
+    let mut changes = serde_json::Map::new();
+    changes.insert("name".into(), json!(name));
+    changes.insert("enabled".into(), json!({"from": enabled, "to": false}));
+    changes.insert("settings".into(), json!({"from": settings, "to": null}));
+    crate::records::append_history(conn, backend, actor, HISTORY_ENTITY, id, HistoryAction::Delete, changes, now).await
 }
 
 /// A pool's users as ids: an e-mail (as the regulation file names them) is looked up among the
@@ -296,8 +363,14 @@ impl Db {
                 m.extend(given.clone());
             }
         }
+        // The regulation's versions: edits made before stay a version of their own (no author),
+        // this change becomes the next one, the administrator's.
+        self.regulation_snapshot(actor.ws_id(), None).await?;
         let now = self.clock.now_ms();
-        let settings = put_assistant_on(&self.write, self.backend, actor.ws_id(), name, enabled, &merged, now).await?;
+        let (a, n, backend) = (actor.clone(), name.to_string(), self.backend);
+        let settings =
+            self.write_tx(move |tx| Box::pin(async move { put_assistant_on(tx, backend, &a, &n, enabled, &merged, now).await })).await?;
+        self.regulation_snapshot(actor.ws_id(), Some(actor.user_id())).await?;
         if enabled {
             schedule_daily(self, actor.ws_id(), name).await?;
         }
