@@ -139,6 +139,11 @@ impl DbArgs {
             .with_context(|| format!("--sqlite-commit must be group, per-write or unsynced, not '{}'", self.sqlite_commit))?;
         let db = Db::connect_with(&url, Arc::new(SystemClock), commit).await.with_context(|| format!("connecting to {url}"))?;
         db.migrate().await.context("running migrations")?;
+        let db = db.with_secret_key(self.secret_key(&url)?);
+        let sealed = db.seal_stored_secrets().await.context("sealing the stored third-party secrets (docs/BACKUP.md, the secret key)")?;
+        if sealed.sealed > 0 {
+            eprintln!("sealed {} stored secret(s) under the server's key", sealed.sealed);
+        }
         let Some(read) = self.read_url()? else { return Ok(db) };
         if !url.is_postgres() || !read.is_postgres() {
             bail!("--read-database-url needs PostgreSQL: both it and --database must be postgres://… URLs");
@@ -150,6 +155,30 @@ impl DbArgs {
             Err(e) => eprintln!("warning: the read database {read} does not answer ({e}); reports and the dashboard fail until it does"),
         }
         Ok(db)
+    }
+}
+
+impl DbArgs {
+    /// The key third-party secrets are sealed under: PORYADOK_SECRET_KEY (or the file that
+    /// PORYADOK_SECRET_KEY_FILE names), else `secret.key` beside the SQLite database (with
+    /// PostgreSQL: in the files directory), made once with mode 0600.
+    fn secret_key(&self, url: &DatabaseUrl) -> Result<poryadok_store::secrets::SecretKey> {
+        use poryadok_store::secrets::{SecretKey, ENV};
+        let from_file = match std::env::var(format!("{ENV}_FILE")) {
+            Ok(path) => Some(std::fs::read_to_string(&path).with_context(|| format!("reading {ENV}_FILE {path}"))?),
+            Err(_) => None,
+        };
+        let env = std::env::var(ENV).ok().or(from_file);
+        let dir = match (&self.files_dir, default_files_dir(url).parent()) {
+            (Some(files), _) if url.is_postgres() => files.clone(),
+            (_, Some(beside)) if !url.is_postgres() => beside.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let (key, made) = SecretKey::load(env.as_deref(), &dir).context("reading the secret key")?;
+        if let Some(path) = made {
+            eprintln!("made a new secret key in {} (back it up with the database: docs/BACKUP.md)", path.display());
+        }
+        Ok(key)
     }
 }
 

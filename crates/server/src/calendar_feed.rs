@@ -40,7 +40,7 @@ pub async fn feed(State(st): State<AppState>, Path(file): Path<String>, headers:
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let base = crate::forms::base_url(&st, &headers);
-    let cal = calendar(&base, actor.ws_id(), &actor.user_name, &actor.ws.timezone, st.db.clock.now_ms(), &items);
+    let cal = calendar(&base, actor.ws_id(), &actor.user_name, actor.reader_tz(), st.db.clock.now_ms(), &items);
     let mut resp = (StatusCode::OK, cal.to_string()).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));

@@ -62,7 +62,7 @@ pub async fn send_weekly(db: &Db, ws: i64, week: &Period, email: bool) -> Result
         let pairs = vec![("from".to_string(), week.from_date.clone()), ("to".to_string(), week.to_date.clone())];
         let d = dashboard(db, &actor, &pairs, &t).await?;
         let month_plan = month_plan(db, &actor, &t, week).await?;
-        let fmt = Fmt { lang: t.lang, tz: actor.ws.timezone.clone() };
+        let fmt = Fmt { lang: t.lang, tz: actor.reader_tz().to_string() };
         let title =
             t.fmt("digest.weekly.title", &[("from", fmt.date_str(&week.from_date).as_str()), ("to", fmt.date_str(&week.to_date).as_str())]);
         let n = NewNotification {
@@ -149,7 +149,7 @@ pub async fn send_monthly(db: &Db, ws: i64, month: &Period, email: bool) -> Resu
         };
         let t = T::new(actor.reader_lang());
         review_workbook(db, &actor, &t, month).await?;
-        let fmt = Fmt { lang: t.lang, tz: actor.ws.timezone.clone() };
+        let fmt = Fmt { lang: t.lang, tz: actor.reader_tz().to_string() };
         let name = fmt.month(&month.from_date[..7]);
         let n = NewNotification {
             workspace_id: ws,

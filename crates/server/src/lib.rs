@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/auth/login", post(session::login))
         .route("/api/v1/auth/logout", post(session::logout))
-        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/me", get(session::me).patch(session::update_me))
         .route("/api/v1/me/calendar_feed", get(calendar_feed::status).post(calendar_feed::create).delete(calendar_feed::revoke))
         .route("/ical/{file}", get(calendar_feed::feed))
         .route("/api/v1/tokens", get(api::tokens::list).post(api::tokens::create))

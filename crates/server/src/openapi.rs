@@ -463,7 +463,11 @@ fn add_other_paths(paths: &mut Paths) {
         "/api/v1/me",
         item([(
             HttpMethod::Get,
-            simple("auth", "me", "The caller and their workspace", "200", "{data: {user, workspace}}", object("{data: {user, workspace}}")),
+            simple("auth", "me", "The caller and their workspace; user.timezone is the caller's own zone (null: the workspace's), timezone the one their times are shown in", "200", "{data: {user, workspace, timezone}}", object("{data: {user, workspace, timezone}}")),
+        ), (
+            HttpMethod::Patch,
+            simple("auth", "update_me", "Set the caller's own time zone ({timezone: IANA name or UTC±HH:MM, null for the workspace's}); 422 names an unknown zone", "200", "{data: {user, workspace, timezone}}", object("{data: {user, workspace, timezone}}"))
+                .request_body(Some(body(any_object("{timezone}")))),
         )]),
     );
     add(

@@ -27,6 +27,8 @@ pub struct Actor {
     pub user_name: String,
     /// The user's chosen interface language, if any; the workspace's locale applies otherwise.
     pub user_locale: Option<String>,
+    /// The user's own time zone, if they set one; the workspace's applies otherwise.
+    pub user_timezone: Option<String>,
 }
 
 impl Actor {
@@ -39,6 +41,11 @@ impl Actor {
     /// The language this caller reads: their own choice, then the workspace's.
     pub fn reader_lang(&self) -> Lang {
         Lang::for_reader(self.user_locale.as_deref(), &self.ws.locale)
+    }
+    /// The time zone this caller reads times in: their own, then the workspace's. Business
+    /// hours, SLA clocks and the workspace's report periods stay in the workspace's zone.
+    pub fn reader_tz(&self) -> &str {
+        self.user_timezone.as_deref().unwrap_or(&self.ws.timezone)
     }
     /// The language of texts written into the workspace's records (task subjects, notes, titles).
     pub fn ws_lang(&self) -> Lang {

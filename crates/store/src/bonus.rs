@@ -356,6 +356,7 @@ impl Db {
         }
 
         let mut users: BTreeMap<i64, BonusUser> = BTreeMap::new();
+        let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         let blank = |id: i64| BonusUser {
             user_id: id,
             name: names.get(&id).cloned().unwrap_or_default(),
@@ -408,6 +409,11 @@ impl Db {
             }
             let title: String = r.try_get("", "title")?;
             let (currency, closed_at): (String, i64) = (r.try_get("", "currency")?, r.try_get("", "closed_at")?);
+            // Amounts in another currency are never added to the workspace's: the report is
+            // refused below, naming them (there are no exchange rates to convert with).
+            if currency != actor.ws.currency && by_user.keys().any(|u| wanted.is_none_or(|w| w == *u)) {
+                foreign.insert(currency.clone());
+            }
             for (u, roles) in by_user {
                 if wanted.is_some_and(|w| w != u) {
                     continue;
@@ -433,6 +439,10 @@ impl Db {
             }
         }
 
+        if !foreign.is_empty() {
+            let others = foreign.into_iter().collect::<Vec<_>>().join(", ");
+            return Err(StoreError::invalid("currency", ReviewMsg::BonusMixedCurrencies { currency: actor.ws.currency.clone(), others }));
+        }
         let plans = self.plans_of(actor, &months_of(period)).await?;
         for p in plans.iter().filter(|p| p.metric == Metric::Revenue) {
             let Target::User(u) = p.target else { continue };

@@ -549,7 +549,7 @@ impl Db {
         let tx = self.write.begin().await?;
         let q = Query::update()
             .table(col("workspaces"))
-            .value(col(kind.column()), gateway.as_ref().map(|g| g.to_json().to_string()))
+            .value(col(kind.column()), gateway.as_ref().map(|g| self.secrets.seal(&g.to_json().to_string())).transpose()?)
             .and_where(Expr::col(col("id")).eq(actor.ws_id()))
             .to_owned();
         tx.execute(self.backend.build(&q)).await?;
@@ -570,6 +570,8 @@ impl Db {
             None => return Err(StoreError::NotFound),
         };
         let Some(text) = stored else { return Ok(None) };
+        // Sealed whole: its header values may be keys ([`crate::secrets`]).
+        let text = self.secrets.open(&text)?;
         let v: Json = serde_json::from_str(&text).map_err(|e| StoreError::Internal(format!("stored {column}: {e}")))?;
         Ok(Some(SmsGateway::parse(&v, None).map_err(|e| StoreError::Internal(format!("stored {column}: {e}")))?))
     }

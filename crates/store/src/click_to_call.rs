@@ -131,7 +131,8 @@ impl Db {
         let mut out = Vec::new();
         for r in self.read.query_all(self.backend.build(&q)).await? {
             let config: String = r.try_get("", "config")?;
-            let config: Json = serde_json::from_str(&config).unwrap_or(Json::Null);
+            let mut config: Json = serde_json::from_str(&config).unwrap_or(Json::Null);
+            crate::intake::open_config(&self.secrets, &mut config)?;
             if let Some(g) = crate::intake::calls::callback_of(&config) {
                 out.push((r.try_get("", "id")?, g));
             }

@@ -112,6 +112,9 @@ pub struct Db {
     /// A read-only pool on a PostgreSQL streaming replica (`--read-database-url`), for the heavy
     /// reads that may lag a little behind the primary; see [`Db::reader`].
     replica: Option<DatabaseConnection>,
+    /// The key third-party secrets are sealed under ([`crate::secrets`]): an ephemeral one until
+    /// [`Db::with_secret_key`] installs the configured key.
+    pub(crate) secrets: Arc<crate::secrets::SecretKey>,
 }
 
 impl std::fmt::Debug for Db {
@@ -134,7 +137,7 @@ impl Db {
             let opts = PgConnectOptions::from_str(url.expose())?.options([("jit", "off")]);
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-            return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock, group: None, replica: None });
+            return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock, group: None, replica: None, secrets: Arc::new(crate::secrets::SecretKey::ephemeral()) });
         }
         let opts = SqliteConnectOptions::from_str(url.expose())?
             .create_if_missing(true)
@@ -170,6 +173,7 @@ impl Db {
             backend: DbBackend::Sqlite,
             clock,
             replica: None,
+            secrets: Arc::new(crate::secrets::SecretKey::ephemeral()),
         })
     }
 
@@ -203,9 +207,21 @@ impl Db {
                 clock: self.clock.clone(),
                 group: self.group.clone(),
                 replica: None,
+                secrets: self.secrets.clone(),
             },
             None => self.clone(),
         }
+    }
+
+    /// Seals third-party secrets under `key` from now on (and opens them with it).
+    pub fn with_secret_key(mut self, key: crate::secrets::SecretKey) -> Db {
+        self.secrets = Arc::new(key);
+        self
+    }
+
+    /// The key third-party secrets are sealed under.
+    pub fn secret_key(&self) -> &crate::secrets::SecretKey {
+        &self.secrets
     }
 
     /// Whether [`Db::reader`] reads from a replica.

@@ -52,6 +52,7 @@ pub mod requisites;
 pub mod reviews;
 mod rules;
 pub mod search;
+pub mod secrets;
 mod serde_time;
 mod sql;
 mod sqlite_fn;

@@ -1,8 +1,9 @@
 //! A user's own mail account: their e-mails to clients from the card go through it instead of
 //! the workspace's shared one, so the client sees (and answers) the manager's own address.
 //!
-//! The password is kept in the database like the bots' tokens and the gateways' keys: never
-//! shown back (the settings say only that one is set), never in `Debug` output or history.
+//! The password is sealed under the server's key in the database ([`crate::secrets`]), like the
+//! bots' tokens and the gateways' keys: never shown back (the settings say only that one is set),
+//! never in `Debug` output or history.
 use crate::error::{Result, StoreError};
 use crate::sql::col;
 use crate::{Actor, Db};
@@ -141,7 +142,7 @@ impl Db {
         let tx = self.write.begin().await?;
         let q = Query::update()
             .table(col("users"))
-            .value(col("smtp_account"), account.as_ref().map(|a| serde_json::to_string(a).unwrap_or_default()))
+            .value(col("smtp_account"), account.as_ref().map(|a| self.seal_smtp(a)).transpose()?)
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(actor.user_id()))
             .to_owned();
@@ -180,7 +181,17 @@ impl Db {
             Some(r) => r.try_get("", "smtp_account")?,
             None => None,
         };
-        Ok(stored.and_then(|s| serde_json::from_str(&s).ok()))
+        let Some(text) = stored else { return Ok(None) };
+        let Ok(mut account) = serde_json::from_str::<OwnSmtp>(&text) else { return Ok(None) };
+        account.password = self.secrets.open_opt(account.password)?;
+        Ok(Some(account))
+    }
+
+    /// The account as stored: its password sealed.
+    fn seal_smtp(&self, a: &OwnSmtp) -> Result<String> {
+        let mut stored = a.clone();
+        stored.password = self.secrets.seal_opt(a.password.as_deref())?;
+        serde_json::to_string(&stored).map_err(|e| StoreError::Internal(e.to_string()))
     }
 }
 

@@ -136,6 +136,8 @@ pub(crate) struct Schedules {
     pub used: bool,
     pub cal: BusinessHours,
     pub tz: String,
+    /// The zones of the users who set their own (m0045): their shifts are in their local time.
+    zones: HashMap<i64, String>,
     by_user: HashMap<i64, Schedule>,
     versions: HashMap<i64, i64>,
     exception_rows: Vec<ScheduleException>,
@@ -146,13 +148,18 @@ impl Schedules {
         self.by_user.get(&user).cloned().unwrap_or_default()
     }
 
+    /// The zone `user`'s shifts are in: their own, else the workspace's.
+    pub(crate) fn tz_of(&self, user: i64) -> &str {
+        self.zones.get(&user).map_or(self.tz.as_str(), String::as_str)
+    }
+
     /// Whether `user` is at work at `at`: always, in a workspace without schedules.
     pub fn on_shift(&self, user: i64, at: i64) -> bool {
-        !self.used || schedule::on_shift(self.by_user.get(&user).unwrap_or(&Schedule::default()), &self.cal, &self.tz, at)
+        !self.used || schedule::on_shift(self.by_user.get(&user).unwrap_or(&Schedule::default()), &self.cal, self.tz_of(user), at)
     }
 
     fn next_on_shift(&self, user: i64, at: i64) -> Option<i64> {
-        schedule::next_on_shift(self.by_user.get(&user).unwrap_or(&Schedule::default()), &self.cal, &self.tz, at)
+        schedule::next_on_shift(self.by_user.get(&user).unwrap_or(&Schedule::default()), &self.cal, self.tz_of(user), at)
     }
 
     /// The absence covering local day `d`.
@@ -210,7 +217,22 @@ pub(crate) async fn load(conn: &impl ConnectionTrait, backend: DbBackend, ws: i6
         }
         exception_rows.push(row);
     }
-    Ok(Schedules { used: used_pattern || used_exceptions, cal, tz: tz.to_string(), by_user, versions, exception_rows })
+    let zones = user_zones(conn, backend, ws).await?;
+    Ok(Schedules { used: used_pattern || used_exceptions, cal, tz: tz.to_string(), zones, by_user, versions, exception_rows })
+}
+
+/// The zones of a workspace's users who set their own.
+pub(crate) async fn user_zones(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<HashMap<i64, String>> {
+    let sql = "SELECT id, timezone FROM users WHERE workspace_id = $1 AND timezone IS NOT NULL";
+    let rows = conn.query_all(raw(backend, sql, vec![ws.into()])).await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let tz: String = r.try_get("", "timezone")?;
+        if poryadok_core::zone::is_known(&tz) {
+            out.insert(r.try_get::<i64>("", "id")?, tz);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn today(tz: &str, now: i64) -> Date {
@@ -334,6 +356,7 @@ impl Db {
         let tz = &actor.ws.timezone;
         let s = load(&self.read, self.backend, actor.ws_id(), tz, today(tz, now)).await?;
         let mine = s.of(user);
+        let tz = s.tz_of(user);
         Ok(UserSchedule {
             user_id: user,
             shifts: mine.shifts.clone().unwrap_or_default(),
@@ -481,8 +504,8 @@ impl Db {
                 team_id: r.try_get("", "team_id")?,
                 extension: r.try_get("", "extension")?,
                 phone: r.try_get("", "phone")?,
-                on_shift: schedule::on_shift(&mine, &s.cal, &tz, now),
-                absent: s.absence(id, today(&tz, now)).map(|k| k.as_str().to_string()),
+                on_shift: schedule::on_shift(&mine, &s.cal, s.tz_of(id), now),
+                absent: s.absence(id, today(s.tz_of(id), now)).map(|k| k.as_str().to_string()),
                 next_on_shift: s.next_on_shift(id, now).map(format_ms),
             });
         }

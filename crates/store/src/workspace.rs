@@ -262,7 +262,8 @@ impl Db {
         let extra = r.try_get::<Option<String>>("", "extra").ok().flatten();
         let user_name = r.try_get("", "user_name")?;
         let user_locale = r.try_get("", "user_locale")?;
-        Ok((Actor { caller, ws, channel, user_name, user_locale }, extra))
+        let user_timezone = r.try_get::<Option<String>>("", "user_timezone")?.filter(|tz| poryadok_core::zone::is_known(tz));
+        Ok((Actor { caller, ws, channel, user_name, user_locale, user_timezone }, extra))
     }
 
     /// An actor for work done by the system itself (CLI, demo data): an administrator with no user.
@@ -273,6 +274,7 @@ impl Db {
             channel,
             user_name: String::new(),
             user_locale: None,
+            user_timezone: None,
         })
     }
 
@@ -289,6 +291,37 @@ impl Db {
             .to_owned();
         self.write.execute(self.backend.build(&q)).await?;
         Ok(())
+    }
+
+    /// Sets the caller's own time zone (`None` follows the workspace's), with a history event.
+    pub async fn set_own_timezone(&self, actor: &Actor, tz: Option<&str>) -> Result<()> {
+        if actor.user_id() <= 0 {
+            return Err(StoreError::NotFound);
+        }
+        let tz = match tz.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Some(types::parse_timezone(t).map_err(|m| StoreError::invalid("timezone", m))?),
+            None => None,
+        };
+        let now = self.clock.now_ms();
+        let tx = self.write.begin().await?;
+        let q = Query::update()
+            .table(col("users"))
+            .value(col("timezone"), tz.clone())
+            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+            .and_where(Expr::col(col("id")).eq(actor.user_id()))
+            .to_owned();
+        tx.execute(self.backend.build(&q)).await?;
+        let mut changes = serde_json::Map::new();
+        changes.insert("timezone".into(), serde_json::json!([actor.user_timezone, tz]));
+        crate::records::append_history(&tx, self.backend, actor, "user", actor.user_id(), poryadok_core::domain::HistoryAction::Update, changes, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Each user's own time zone in a workspace (those who set one).
+    pub async fn user_timezones(&self, ws: i64) -> Result<std::collections::HashMap<i64, String>> {
+        crate::team::user_zones(&self.read, self.backend, ws).await
     }
 
     /// Finds a user by e-mail across workspaces: (workspace id, user id).
@@ -318,6 +351,7 @@ pub(crate) fn actor_select() -> SelectStatement {
         uw("u", "active", "active"),
         uw("u", "name", "user_name"),
         uw("u", "locale", "user_locale"),
+        uw("u", "timezone", "user_timezone"),
         uw("w", "visibility", "visibility"),
         uw("w", "name", "ws_name"),
         uw("w", "currency", "currency"),

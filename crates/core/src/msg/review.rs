@@ -42,6 +42,9 @@ catalogue! {
         SplitNoCost {} = "bonus_split_no_cost",
             en "the margin is the deal's value less its cost: add a money field with the key cost to deals first",
             ru "маржа — сумма сделки минус себестоимость: сначала добавьте сделкам денежное поле с ключом cost";
+        BonusMixedCurrencies { currency: String, others: String } = "bonus_mixed_currencies",
+            en "the period's won deals are in {currency} and in {others}; the workspace keeps no exchange rates, so they are not added up: narrow the period or the pipeline, or enter those deals in {currency}",
+            ru "выигранные сделки периода — в {currency} и в {others}; курсов валют в пространстве нет, поэтому суммы не складываются: сузьте период или воронку либо внесите эти сделки в {currency}";
         BonusOwnOnly {} = "bonus_own_only", en "a manager sees only their own bonus", ru "менеджер видит только свой бонус";
         SplitHeadsOnly {} = "bonus_split_heads_only",
             en "only a head of sales or an administrator sets the bonus split",

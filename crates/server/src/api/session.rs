@@ -78,5 +78,30 @@ pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> ApiResult
 pub async fn me(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
     let user = st.db.get(&actor, Entity::User, actor.user_id()).await?;
     let ws = st.db.workspace_json(&actor).await?;
-    Ok(Json(json!({"data": {"user": user.to_json(), "workspace": ws}})))
+    let mut user = user.to_json();
+    // The caller's own zone (null: the workspace's) and the one their times are shown in.
+    user["timezone"] = json!(actor.user_timezone);
+    Ok(Json(json!({"data": {"user": user, "workspace": ws, "timezone": actor.reader_tz()}})))
+}
+
+/// `PATCH /api/v1/me`: `{"timezone": "Asia/Yekaterinburg"}` sets the caller's own time zone;
+/// `null` (or "") follows the workspace's again. Answers as `GET /api/v1/me`.
+pub async fn update_me(State(st): State<AppState>, Auth(actor): Auth, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    let body = super::json_body(&body)?;
+    let obj = body.as_object().ok_or_else(|| poryadok_store::StoreError::invalid("body", poryadok_core::msg::Common::BodyNotObject {}))?;
+    if let Some(k) = obj.keys().find(|k| k.as_str() != "timezone") {
+        return Err(poryadok_store::StoreError::invalid(
+            k,
+            poryadok_core::msg::Common::UnknownField { expected: poryadok_core::msg::words(["timezone"]) },
+        )
+        .into());
+    }
+    match obj.get("timezone") {
+        Some(Value::Null) => st.db.set_own_timezone(&actor, None).await?,
+        Some(Value::String(tz)) => st.db.set_own_timezone(&actor, Some(tz)).await?,
+        Some(_) => return Err(poryadok_store::StoreError::invalid("timezone", poryadok_core::msg::Common::NotString {}).into()),
+        None => {}
+    }
+    let actor = st.db.actor_for_user(actor.user_id(), actor.channel).await?;
+    me(State(st), Auth(actor)).await
 }

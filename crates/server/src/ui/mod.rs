@@ -181,14 +181,14 @@ impl Ui {
             marketing: poryadok_core::spend::may_read(self.actor.caller.role),
             nav,
             title: title.into(),
-            tz: self.actor.ws.timezone.clone(),
+            tz: self.actor.reader_tz().to_string(),
             currency: self.actor.ws.currency.clone(),
             unread: self.unread,
         }
     }
 
     pub fn fmt(&self) -> format::Fmt {
-        format::Fmt { lang: self.t.lang, tz: self.actor.ws.timezone.clone() }
+        format::Fmt { lang: self.t.lang, tz: self.actor.reader_tz().to_string() }
     }
 }
 

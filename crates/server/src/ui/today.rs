@@ -91,7 +91,7 @@ async fn respond(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>)
 }
 
 async fn load(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) -> Result<TodayView, StoreError> {
-    let tz = ui.actor.ws.timezone.as_str();
+    let tz = ui.actor.reader_tz();
     let (start, end) = zone::day_bounds(tz, st.db.clock.now_ms());
     let rows = st.db.open_tasks(&ui.actor, end).await?;
     let linked = |field: &'static str| rows.iter().filter_map(move |r| r.get(field).as_int());
@@ -126,7 +126,7 @@ struct Links {
 
 fn task(ui: &Ui, r: &Row, due: Option<i64>, overdue: bool, links: &Links, error: Option<String>) -> TaskView {
     let fmt = ui.fmt();
-    let tz = ui.actor.ws.timezone.as_str();
+    let tz = ui.actor.reader_tz();
     let mut to = Vec::new();
     for (field, path, names) in
         [("deal_id", "deals", &links.deals), ("person_id", "persons", &links.persons), ("organization_id", "organizations", &links.orgs)]
@@ -200,7 +200,7 @@ pub fn moved(tz: &str, now: i64, due: Option<i64>, days: i64) -> i64 {
 
 async fn reschedule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<RescheduleForm>) -> UiResult {
     let current = st.db.get(&ui.actor, Entity::Activity, id).await.or_ui(&ui)?.get("due_at").as_int();
-    let tz = ui.actor.ws.timezone.as_str();
+    let tz = ui.actor.reader_tz();
     let now = st.db.clock.now_ms();
     let target = match form.quick.as_deref() {
         Some("tomorrow") => Some(moved(tz, now, current, 1)),

@@ -7,7 +7,7 @@ use super::i18n::T;
 use super::{render_status, store_error, Ui};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,36 @@ pub fn routes() -> Router<AppState> {
         .route("/profile/tokens/{id}/revoke", post(revoke))
         .route("/profile/calendar", post(calendar_create))
         .route("/profile/calendar/revoke", post(calendar_revoke))
+        .route("/profile/timezone", post(timezone_save))
+}
+
+/// Zones offered in the profile's time zone field (any IANA name or `UTC±HH:MM` is taken).
+const ZONES: &[&str] = &[
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+    "Europe/Minsk",
+    "Asia/Almaty",
+    "Asia/Tashkent",
+    "Europe/Berlin",
+    "UTC",
+];
+
+/// The profile's time zone block: what was typed, and the outcome of saving it.
+#[derive(Default)]
+pub struct TzState {
+    pub saved: bool,
+    pub error: Option<String>,
+    pub typed: Option<String>,
 }
 
 pub struct TokenView {
@@ -57,6 +87,13 @@ struct TokensPage {
     feed_line: String,
     /// The address just made, shown on this answer only.
     feed_url: Option<String>,
+    /// The caller's own time zone (empty: the workspace's), the workspace's, the offered zones,
+    /// and the local time now in the zone the caller reads.
+    own_tz: String,
+    ws_tz: String,
+    zones: &'static [&'static str],
+    tz_now: String,
+    tz: TzState,
 }
 
 fn view(ui: &Ui, tok: &ApiToken, now: i64) -> TokenView {
@@ -72,6 +109,7 @@ fn view(ui: &Ui, tok: &ApiToken, now: i64) -> TokenView {
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "the page's parts, each answered by a different form on it")]
 async fn respond(
     st: &AppState,
     ui: &Ui,
@@ -80,6 +118,7 @@ async fn respond(
     error: Option<String>,
     form: (String, String),
     feed_url: Option<String>,
+    tz: TzState,
 ) -> Response {
     let all = ui.is_admin();
     let owner = if all { TokenOwner::Workspace } else { TokenOwner::Me };
@@ -113,6 +152,11 @@ async fn respond(
         feed_active: feed.active,
         feed_line,
         feed_url,
+        own_tz: tz.typed.clone().unwrap_or_else(|| ui.actor.user_timezone.clone().unwrap_or_default()),
+        ws_tz: ui.actor.ws.timezone.clone(),
+        zones: ZONES,
+        tz_now: ui.t.fmt("own_tz.now", &[("zone", ui.actor.reader_tz()), ("time", f.datetime(now).as_str())]),
+        tz,
     };
     let mut resp = render_status(status, &page);
     // The page may carry a secret: no cache keeps it.
@@ -120,8 +164,30 @@ async fn respond(
     resp
 }
 
-async fn page(State(st): State<AppState>, ui: Ui) -> Response {
-    respond(&st, &ui, StatusCode::OK, None, None, (String::new(), String::new()), None).await
+async fn page(State(st): State<AppState>, ui: Ui, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+    let tz = TzState { saved: q.contains_key("tz_saved"), ..TzState::default() };
+    respond(&st, &ui, StatusCode::OK, None, None, (String::new(), String::new()), None, tz).await
+}
+
+#[derive(Deserialize)]
+struct TzForm {
+    #[serde(default)]
+    timezone: String,
+}
+
+/// Saves the caller's own time zone (empty: the workspace's), then shows the profile again.
+async fn timezone_save(State(st): State<AppState>, ui: Ui, Form(form): Form<TzForm>) -> Response {
+    let typed = form.timezone.trim().to_string();
+    match st.db.set_own_timezone(&ui.actor, Some(typed.as_str()).filter(|t| !t.is_empty())).await {
+        Ok(()) => super::kit::go_to(&ui, "/profile/tokens?tz_saved=1#own-timezone"),
+        Err(e) => match super::field_error(&ui.t, &e) {
+            Some((_, message)) => {
+                let tz = TzState { saved: false, error: Some(format!("{}: {message}", ui.t.t("own_tz.label"))), typed: Some(typed) };
+                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, None, (String::new(), String::new()), None, tz).await
+            }
+            None => store_error(&ui, e),
+        },
+    }
 }
 
 #[derive(Deserialize)]
@@ -144,7 +210,7 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
                     ui.t.t("tokens.expires_days"),
                     super::messages::say(&ui.t, &poryadok_core::msg::Common::NotInteger {}.into())
                 );
-                return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None).await;
+                return respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None, TzState::default()).await;
             }
         },
     };
@@ -152,13 +218,13 @@ async fn create(State(st): State<AppState>, ui: Ui, Form(form): Form<CreateForm>
     match st.db.new_token(ui.actor.ws_id(), ui.actor.user_id(), name, days).await {
         Ok(made) => {
             let created = Created { name: made.token.name, secret: made.secret };
-            respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new()), None).await
+            respond(&st, &ui, StatusCode::CREATED, Some(created), None, (String::new(), String::new()), None, TzState::default()).await
         }
         Err(e) => match super::field_error(&ui.t, &e) {
             Some((field, message)) => {
                 let label = if field == "name" { ui.t.t("tokens.name") } else { ui.t.t("tokens.expires_days") };
                 let msg = format!("{label}: {message}");
-                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None).await
+                respond(&st, &ui, StatusCode::UNPROCESSABLE_ENTITY, None, Some(msg), typed, None, TzState::default()).await
             }
             None => store_error(&ui, e),
         },
@@ -179,7 +245,7 @@ async fn calendar_create(State(st): State<AppState>, ui: Ui, headers: HeaderMap)
     match st.db.new_calendar_feed(&ui.actor).await {
         Ok(made) => {
             let url = crate::calendar_feed::feed_url(&crate::forms::base_url(&st, &headers), &made.secret);
-            respond(&st, &ui, StatusCode::CREATED, None, None, (String::new(), String::new()), Some(url)).await
+            respond(&st, &ui, StatusCode::CREATED, None, None, (String::new(), String::new()), Some(url), TzState::default()).await
         }
         Err(e) => store_error(&ui, e),
     }

@@ -583,7 +583,8 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(source))
             .to_owned();
         let r = self.read.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
-        let config: Json = serde_json::from_str(&r.try_get::<String>("", "config")?).unwrap_or(Json::Null);
+        let mut config: Json = serde_json::from_str(&r.try_get::<String>("", "config")?).unwrap_or(Json::Null);
+        crate::intake::open_config(&self.secrets, &mut config)?;
         let token = config.get("bot_token").and_then(Json::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
         Ok((r.try_get("", "name")?, token))
     }

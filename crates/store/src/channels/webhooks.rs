@@ -12,6 +12,7 @@
 use super::must_admin;
 use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
+use crate::secrets::SecretKey;
 use crate::sql::col;
 use crate::{Actor, Db};
 use poryadok_core::domain::HistoryAction;
@@ -192,20 +193,28 @@ const WEBHOOK_COLUMNS: [&str; 12] =
 const DELIVERY_COLUMNS: [&str; 10] =
     ["id", "webhook_id", "event", "payload", "status", "attempts", "response_code", "error", "created_at", "delivered_at"];
 
-fn decode_webhook(r: &QueryResult) -> Result<Webhook> {
+/// A webhook row; its secret and password opened with `key`, or left out (empty) without one,
+/// where only the events matter.
+fn decode_webhook(r: &QueryResult, key: Option<&SecretKey>) -> Result<Webhook> {
     let events: String = r.try_get("", "events")?;
+    let secret: String = r.try_get("", "secret")?;
+    let http_password: Option<String> = r.try_get("", "http_password")?;
+    let (secret, http_password) = match key {
+        Some(k) => (k.open(&secret)?, k.open_opt(http_password)?),
+        None => (String::new(), None),
+    };
     Ok(Webhook {
         id: r.try_get("", "id")?,
         url: r.try_get("", "url")?,
         events: serde_json::from_str(&events).unwrap_or_default(),
-        secret: r.try_get("", "secret")?,
+        secret,
         active: r.try_get("", "active")?,
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
         format: r.try_get("", "format")?,
         name: r.try_get("", "name")?,
         http_user: r.try_get("", "http_user")?,
-        http_password: r.try_get("", "http_password")?,
+        http_password,
         user_id: r.try_get("", "user_id")?,
     })
 }
@@ -295,7 +304,7 @@ pub(crate) async fn emit_many(
         return Ok(());
     }
     let event = event_name(entity, action);
-    let hooks: Vec<_> = rows.iter().map(decode_webhook).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
+    let hooks: Vec<_> = rows.iter().map(|r| decode_webhook(r, None)).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
     let pipedrive_hooks = hooks.iter().any(|h| h.format.is_some());
     let record_entity = poryadok_core::schema::Entity::from_name(entity);
     for (record_id, changes) in records {
@@ -344,7 +353,7 @@ impl Db {
                 actor.ws_id().into(),
                 url.into(),
                 json!(events).to_string().into(),
-                crate::auth::new_secret("whsec_").into(),
+                self.secrets.seal(&crate::auth::new_secret("whsec_"))?.into(),
                 active.into(),
                 now.into(),
                 now.into(),
@@ -403,14 +412,14 @@ impl Db {
                 actor.ws_id().into(),
                 url.into(),
                 json!(hook.events).to_string().into(),
-                crate::auth::new_secret("whsec_").into(),
+                self.secrets.seal(&crate::auth::new_secret("whsec_"))?.into(),
                 true.into(),
                 now.into(),
                 now.into(),
                 hook.format.into(),
                 hook.name.clone().into(),
                 hook.http_user.clone().into(),
-                hook.http_password.clone().into(),
+                self.secrets.seal_opt(hook.http_password.as_deref())?.into(),
                 actor.user_id().into(),
             ])
             .map_err(|e| StoreError::Internal(e.to_string()))?
@@ -452,14 +461,14 @@ impl Db {
         must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let mut q = live_webhooks(actor.ws_id());
         q.order_by(col("id"), Order::Asc);
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_webhook).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| decode_webhook(r, Some(&self.secrets))).collect()
     }
 
     pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
         must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let mut q = live_webhooks(actor.ws_id());
         q.and_where(Expr::col(col("id")).eq(id));
-        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_webhook).transpose()?.ok_or(StoreError::NotFound)
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(|r| decode_webhook(r, Some(&self.secrets))).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// A webhook's deliveries, newest first, optionally of one status.
@@ -562,11 +571,11 @@ impl Db {
             status: r.try_get("", "status")?,
             attempts: r.try_get("", "attempts")?,
             url: r.try_get("", "url")?,
-            secret: r.try_get("", "secret")?,
+            secret: self.secrets.open(&r.try_get::<String>("", "secret")?)?,
             live: r.try_get::<bool>("", "active")? && r.try_get::<Option<i64>>("", "deleted_at")?.is_none(),
             format: r.try_get("", "format")?,
             http_user: r.try_get("", "http_user")?,
-            http_password: r.try_get("", "http_password")?,
+            http_password: self.secrets.open_opt(r.try_get("", "http_password")?)?,
         }))
     }
 

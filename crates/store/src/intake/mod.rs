@@ -20,6 +20,7 @@ pub(crate) mod messages;
 
 use crate::error::{Result, StoreError};
 use crate::jobs::{enqueue_on, NewJob};
+use crate::secrets::{SecretError, SecretKey};
 use crate::sql::col;
 use crate::{Actor, Db};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -338,17 +339,19 @@ pub fn body_hash(body: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(body)))
 }
 
-fn decode_source(r: &QueryResult) -> Result<Source> {
+fn decode_source(r: &QueryResult, key: &SecretKey) -> Result<Source> {
     let config: String = r.try_get("", "config")?;
     let state: String = r.try_get("", "state")?;
+    let mut config = serde_json::from_str(&config).unwrap_or(Json::Null);
+    open_config(key, &mut config)?;
     Ok(Source {
         id: r.try_get("", "id")?,
         workspace_id: r.try_get("", "workspace_id")?,
         kind: r.try_get("", "kind")?,
         name: r.try_get("", "name")?,
         hook_key: r.try_get("", "hook_key")?,
-        secret: r.try_get("", "secret")?,
-        config: serde_json::from_str(&config).unwrap_or(Json::Null),
+        secret: key.open(&r.try_get::<String>("", "secret")?)?,
+        config,
         state: serde_json::from_str(&state).unwrap_or_else(|_| json!({})),
         active: r.try_get("", "active")?,
         created_at: r.try_get("", "created_at")?,
@@ -396,8 +399,8 @@ impl Db {
                 kind.into(),
                 name.into(),
                 key.into(),
-                secret.into(),
-                config.to_string().into(),
+                self.secrets.seal(&secret)?.into(),
+                seal_config(&self.secrets, &config)?.to_string().into(),
                 "{}".into(),
                 true.into(),
                 now.into(),
@@ -438,7 +441,7 @@ impl Db {
             let mut config = config.clone();
             keep_secret_fields(&mut config, &old.config);
             let config = self.check_source_config(actor, &old.kind, &config).await?;
-            q.value(col("config"), config.to_string());
+            q.value(col("config"), seal_config(&self.secrets, &config)?.to_string());
         }
         match body.get("active") {
             Some(Json::Bool(b)) => {
@@ -459,7 +462,7 @@ impl Db {
         self.source(actor, id).await?;
         let q = Query::update()
             .table(col("intake_sources"))
-            .value(col("secret"), crate::auth::new_secret("whsec_"))
+            .value(col("secret"), self.secrets.seal(&crate::auth::new_secret("whsec_"))?)
             .value(col("updated_at"), self.clock.now_ms())
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(id))
@@ -484,7 +487,7 @@ impl Db {
             .and_where(Expr::col(col("deleted_at")).is_null())
             .order_by(col("id"), Order::Asc)
             .to_owned();
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_source).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| decode_source(r, &self.secrets)).collect()
     }
 
     pub async fn source(&self, actor: &Actor, id: i64) -> Result<Source> {
@@ -505,7 +508,7 @@ impl Db {
             .and_where(Expr::col(col("id")).eq(id))
             .and_where(Expr::col(col("deleted_at")).is_null())
             .to_owned();
-        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_source).transpose()
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(|r| decode_source(r, &self.secrets)).transpose()
     }
 
     /// The live, active source behind a webhook URL (no user: the source's secret authenticates).
@@ -517,7 +520,7 @@ impl Db {
             .and_where(Expr::col(col("deleted_at")).is_null())
             .and_where(Expr::col(col("active")).eq(true))
             .to_owned();
-        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(decode_source).transpose()
+        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(|r| decode_source(r, &self.secrets)).transpose()
     }
 
     /// Live sources of a kind across workspaces (the IMAP poller's list).
@@ -529,7 +532,7 @@ impl Db {
             .and_where(Expr::col(col("deleted_at")).is_null())
             .and_where(Expr::col(col("active")).eq(true))
             .to_owned();
-        self.read.query_all(self.backend.build(&q)).await?.iter().map(decode_source).collect()
+        self.read.query_all(self.backend.build(&q)).await?.iter().map(|r| decode_source(r, &self.secrets)).collect()
     }
 
     /// Remembers a source's progress (the IMAP poller's last UID).
@@ -1109,6 +1112,46 @@ fn source_name(v: Option<&Json>) -> Result<Option<String>> {
         Some(Json::String(s)) if !s.trim().is_empty() && s.chars().count() <= 100 => Ok(Some(s.trim().to_string())),
         Some(_) => Err(StoreError::invalid("name", IntakeMsg::SourceName {})),
     }
+}
+
+/// Where a source's config holds secrets: the IMAP password, a Telegram bot's token and the
+/// click-to-call request's header values.
+pub(crate) fn each_config_secret(config: &mut Json, f: &mut dyn FnMut(&str) -> Result<String, SecretError>) -> Result<(), SecretError> {
+    let mut slots: Vec<&mut Json> = Vec::new();
+    if let Some(obj) = config.as_object_mut() {
+        for (k, v) in obj.iter_mut() {
+            match (k.as_str(), v) {
+                ("bot_token", v) => slots.push(v),
+                ("imap", Json::Object(imap)) => slots.extend(imap.get_mut("password")),
+                ("callback", Json::Object(cb)) => {
+                    if let Some(Json::Object(h)) = cb.get_mut("headers") {
+                        slots.extend(h.values_mut());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for v in slots {
+        if let Json::String(s) = v {
+            if !s.is_empty() && s != poryadok_core::template::MASK && s != "***" {
+                *s = f(s)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The config as stored: its secrets sealed ([`crate::secrets`]).
+pub(crate) fn seal_config(key: &SecretKey, config: &Json) -> Result<Json, SecretError> {
+    let mut c = config.clone();
+    each_config_secret(&mut c, &mut |s| key.seal(s))?;
+    Ok(c)
+}
+
+/// Opens the sealed secrets of a stored config in place (values stored before sealing are read as they are).
+pub(crate) fn open_config(key: &SecretKey, config: &mut Json) -> Result<(), SecretError> {
+    each_config_secret(config, &mut |s| key.open(s))
 }
 
 /// A config sent back for editing carries `***` for its password: keep the stored one.

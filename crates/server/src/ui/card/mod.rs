@@ -71,6 +71,12 @@ pub fn routes() -> Router<AppState> {
             .route(
                 &format!("{base}/reply/fill"),
                 get(move |st: State<AppState>, ui: Ui, id: Path<i64>, q: Query<ReplyForm>| reply_fill(st, ui, id, q, entity)),
+            )
+            .route(
+                &format!("{base}/reply/upload"),
+                post(move |st: State<AppState>, ui: Ui, id: Path<i64>, h: axum::http::HeaderMap, b: axum::body::Body| {
+                    reply_upload(st, ui, id, h, b, entity)
+                }),
             );
     }
     r

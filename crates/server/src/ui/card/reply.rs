@@ -4,7 +4,9 @@
 //! same store call as `POST /api/v1/{deals|persons}/{id}/messages`; the sent message appears on
 //! the timeline with its delivery state. An e-mail may carry the card's files (ticked in the
 //! composer's list; a document's "Send to client" opens the composer with its PDF, else its DOCX,
-//! ticked and the `document_send` template filled).
+//! ticked and the `document_send` template filled). A file chosen from disk in the composer is
+//! attached to the card at once (`POST {card}/reply/upload`, multipart, the same file store and
+//! size limit as the card's Files block) and comes back ticked, with what was typed kept.
 use super::*;
 
 /// A file of the card the composer can attach to an e-mail.
@@ -41,8 +43,12 @@ pub struct ReplyView {
     pub subject: String,
     pub text: String,
     pub error: Option<String>,
-    /// The field the error is about: `text`, `subject`, `template_id` or `channel`.
+    /// The field the error is about: `text`, `subject`, `template_id`, `channel`, `file_ids` or `upload`.
     pub error_field: String,
+    /// The largest file that may be attached, in MiB.
+    pub max_mb: i64,
+    /// A line confirming the file just attached from disk.
+    pub notice: Option<String>,
 }
 
 impl ReplyView {
@@ -147,6 +153,8 @@ async fn view(st: &AppState, ui: &Ui, entity: Entity, id: i64, form: ReplyForm) 
         text: form.text,
         error: None,
         error_field: String::new(),
+        max_mb: st.files.max_mb(),
+        notice: None,
     })
 }
 
@@ -248,4 +256,88 @@ pub(super) async fn reply_send(st: State<AppState>, ui: Ui, Path(id): Path<i64>,
             None => store_error(&ui, e),
         },
     }
+}
+
+/// `POST {card}/reply/upload` (multipart, htmx: the CSRF token in the header): attaches the
+/// chosen file to the card through the file store (its size limit, its kinds), then answers the
+/// composer with everything typed kept and the new file ticked.
+pub(super) async fn reply_upload(
+    st: State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+    entity: Entity,
+) -> Response {
+    let mut form = ReplyForm::default();
+    let attached = read_composer_upload(&st, &headers, body, &mut form).await;
+    let attached = match attached {
+        Ok((name, bytes)) => match poryadok_store::files::RecordRef::new(entity, id) {
+            Ok(record) => {
+                let new = poryadok_store::files::NewFile { name: &name, content_type: None, kind: None, bytes: &bytes };
+                poryadok_store::files::attach(&st.db, &st.files, &ui.actor, record, new).await.map_err(|e| match e {
+                    StoreError::NotFound => None,
+                    e => Some(crate::ui::messages::refusal_line(&ui.t, &e).unwrap_or_else(|| ui.t.t("error.internal").to_string())),
+                })
+            }
+            Err(e) => Err(crate::ui::messages::refusal_line(&ui.t, &e)),
+        },
+        Err(e) => Err(Some(crate::ui::messages::say_api_error(&ui.t, &e))),
+    };
+    if let Ok(f) = &attached {
+        form.rest.insert(format!("file_{}", f.id), "on".into());
+    }
+    let mut r = match view(&st, &ui, entity, id, form).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ui, e),
+    };
+    match attached {
+        Ok(f) => {
+            r.notice = Some(ui.t.fmt("files.attached", [("name", f.name.as_str())].as_slice()));
+            show(&ui, r)
+        }
+        Err(None) => store_error(&ui, StoreError::NotFound),
+        Err(Some(message)) => {
+            r.error = Some(message);
+            r.error_field = "upload".into();
+            refused("#reply", &ReplyTpl { t: ui.t, r })
+        }
+    }
+}
+
+/// Reads the composer's multipart body: the file (`file`: its name and bytes, within the file
+/// store's limit) and the composer's other fields into `form`.
+async fn read_composer_upload(
+    st: &AppState,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    form: &mut ReplyForm,
+) -> Result<(String, Vec<u8>), crate::error::ApiError> {
+    use poryadok_core::msg::FileMsg;
+    let too_large = || crate::api::files::too_large(&st.files);
+    let limit = st.files.max_bytes as usize + 64 * 1024;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let missing = || crate::error::ApiError::invalid("file", FileMsg::Missing {});
+    let parts = crate::api::imports::multipart(content_type, &body).ok_or_else(missing)?;
+    let mut file = None;
+    for (name, filename, data) in parts {
+        let text = || String::from_utf8_lossy(&data).into_owned();
+        match name.as_str() {
+            "file" if !data.is_empty() => file = Some((filename.unwrap_or_default(), data)),
+            "file" | "csrf_token" => {}
+            "channel" => form.channel = text(),
+            "template_id" => form.template_id = text(),
+            "subject" => form.subject = text(),
+            "text" => form.text = text(),
+            other => {
+                form.rest.insert(other.to_string(), text());
+            }
+        }
+    }
+    let (name, bytes) = file.ok_or_else(missing)?;
+    if bytes.len() as u64 > st.files.max_bytes {
+        return Err(too_large());
+    }
+    Ok((name, bytes))
 }
