@@ -9,13 +9,15 @@
 //! A merge moves everything of the removed record to the kept one in one transaction — deals,
 //! activities, notes, messages, touches, identities, an organization's people and custom
 //! references — fills the kept record's empty fields, and soft-deletes the removed one with
-//! `merged_into`, so its history stays readable from the kept card.
+//! `merged_into`, so its history stays readable from the kept card. Each of those records is
+//! written through the write pipeline (see [`crate::records`]): a moved deal has its history
+//! event and its webhook like any other change.
 use crate::actor::{scope_condition, Actor};
 use crate::error::{Result, StoreError};
-use crate::records::{append_history, decode, fetch_one, read_custom_defs, visible_select, Row};
-use crate::sql::{bump_version, col, to_json, to_sea};
+use crate::records::{decode, fetch_one, read_custom_defs, system_view, visible_select, Row};
+use crate::sql::{bump_version, col, to_json};
 use crate::Db;
-use poryadok_core::domain::{CustomFieldType, HistoryAction};
+use poryadok_core::domain::CustomFieldType;
 use poryadok_core::msg::{Common, RecordMsg};
 use poryadok_core::schema::Entity;
 use poryadok_core::types::Val;
@@ -491,6 +493,11 @@ impl Db {
 
     /// [`Db::merge`] inside the caller's transaction (intake merges a Telegram-only card into the
     /// card of the phone its owner shared).
+    ///
+    /// Every change goes through the write pipeline (rules, regulation, history, webhooks): each
+    /// live record linked to `remove_id` is updated to point at `keep_id`, then `remove_id` is
+    /// deleted and `keep_id` updated with the fields it lacked. The caller's right to merge was
+    /// checked on both records, so the linked ones are written whoever's they are.
     pub(crate) async fn merge_in(
         &self,
         tx: &impl ConnectionTrait,
@@ -517,34 +524,38 @@ impl Db {
         // Read again once both are held: what a concurrent write left is what gets filled.
         let keep = fetch_one(tx, self.backend, entity, actor, keep_id, false).await?;
         let remove = fetch_one(tx, self.backend, entity, actor, remove_id, false).await?;
-        let (fills, mut changes) = filled_fields(&keep, &remove)?;
-        changes.insert("merged_from".into(), json!(remove_id));
-        let mut upd = Query::update();
-        upd.table(col(entity.table()))
-            .value(col("updated_at"), now)
-            .value(col("version"), bump_version())
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(keep_id));
-        for (name, v) in &fills {
-            let kind = entity.field(name).map(|f| f.kind).ok_or_else(|| StoreError::Internal(format!("no field {name}")))?;
-            upd.value(col(name), to_sea(kind, v));
+        let defs = read_custom_defs(tx, self.backend, actor.ws_id(), Some(entity)).await?;
+        let mut fills = filled_fields(&keep, &remove, &defs.iter().map(|(_, d)| d.key.as_str()).collect::<Vec<_>>());
+        // A link the removed card kept to a since-deleted organization or a deactivated owner is
+        // not carried over (the write would refuse it).
+        for (name, table) in [("owner_id", "users"), ("organization_id", "organizations")] {
+            let Some(id) = fills.get(name).and_then(Json::as_i64) else { continue };
+            let mut q = Query::select();
+            q.column(col("id"))
+                .from(col(table))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col("id")).eq(id));
+            if table == "users" {
+                q.and_where(Expr::col(col("active")).eq(true));
+            } else {
+                q.and_where(Expr::col(col("deleted_at")).is_null());
+            }
+            if crate::rules::scalar_i64(tx, self.backend, &q).await?.is_none() {
+                fills.remove(name);
+            }
         }
-        tx.execute(self.backend.build(&upd)).await?;
-        self.move_links(tx, actor, entity, keep_id, remove_id, now).await?;
-        let gone = Query::update()
+        let system = system_view(actor);
+        self.move_links(tx, &system, entity, keep_id, remove_id, now).await?;
+        let chain = Query::update()
             .table(col(entity.table()))
-            .value(col("deleted_at"), now)
-            .value(col("updated_at"), now)
             .value(col("merged_into"), keep_id)
-            .value(col("version"), bump_version())
             .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("id")).eq(remove_id))
+            .and_where(Expr::col(col("merged_into")).eq(remove_id).or(Expr::col(col("id")).eq(remove_id)))
             .to_owned();
-        tx.execute(self.backend.build(&gone)).await?;
-        append_history(tx, self.backend, actor, entity.name(), keep_id, HistoryAction::Update, changes, now).await?;
-        let mut removed = Map::new();
-        removed.insert("merged_into".into(), json!(keep_id));
-        append_history(tx, self.backend, actor, entity.name(), remove_id, HistoryAction::Delete, removed, now).await?;
+        tx.execute(self.backend.build(&chain)).await?;
+        let noted = |k: &str, id: i64| Map::from_iter([(k.to_string(), json!(id))]);
+        self.delete_noted(tx, &system, entity, remove_id, noted("merged_into", keep_id)).await?;
+        self.update_noted(tx, &system, entity, keep_id, &Json::Object(fills), noted("merged_from", remove_id)).await?;
         fetch_one(tx, self.backend, entity, actor, keep_id, false).await
     }
 
@@ -564,35 +575,25 @@ impl Db {
         Ok(())
     }
 
-    /// Points every row linked to `remove` at `keep`, deleted rows included (their history names
-    /// the kept record then), and earlier merges into `remove` at `keep`.
+    /// Points every row linked to `remove` at `keep`: live records through the write pipeline
+    /// (each with its history event and webhooks), deleted ones in place (their history names the
+    /// kept record then), and rows that are no records (messages, touches, identities) in place.
     async fn move_links(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, keep: i64, remove: i64, now: i64) -> Result<()> {
-        let (link, tables): (&str, &[(&str, bool)]) = if entity == Entity::Person {
-            (
-                "person_id",
-                &[("deals", true), ("activities", true), ("notes", true), ("messages", false), ("touches", false), ("identities", false)],
-            )
+        let (link, records, rows): (&str, &[Entity], &[&str]) = if entity == Entity::Person {
+            ("person_id", &[Entity::Deal, Entity::Activity, Entity::Note], &["messages", "touches", "identities"])
         } else {
-            ("organization_id", &[("deals", true), ("activities", true), ("notes", true), ("persons", true)])
+            ("organization_id", &[Entity::Deal, Entity::Activity, Entity::Note, Entity::Person], &[])
         };
-        for (table, stamped) in tables {
-            let mut q = Query::update();
-            q.table(col(table))
+        self.relink(tx, actor, records, link, keep, remove, now).await?;
+        for table in rows {
+            let q = Query::update()
+                .table(col(table))
                 .value(col(link), keep)
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col(link)).eq(remove));
-            if *stamped {
-                q.value(col("updated_at"), now).value(col("version"), bump_version());
-            }
+                .and_where(Expr::col(col(link)).eq(remove))
+                .to_owned();
             tx.execute(self.backend.build(&q)).await?;
         }
-        let chain = Query::update()
-            .table(col(entity.table()))
-            .value(col("merged_into"), keep)
-            .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-            .and_where(Expr::col(col("merged_into")).eq(remove))
-            .to_owned();
-        tx.execute(self.backend.build(&chain)).await?;
         if entity == Entity::Organization {
             self.move_custom_refs(tx, actor, keep, remove).await?;
             // The client's last touch is the later of the two cards'.
@@ -606,6 +607,46 @@ impl Db {
         Ok(())
     }
 
+    /// Points the `link` of every record of `records` that names `remove` at `keep`: live ones
+    /// through the write pipeline, as `actor` (each with its history event and webhooks), deleted
+    /// ones in place.
+    #[expect(clippy::too_many_arguments)]
+    pub(crate) async fn relink(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        records: &[Entity],
+        link: &str,
+        keep: i64,
+        remove: i64,
+        now: i64,
+    ) -> Result<()> {
+        for linked in records {
+            let live = Query::select()
+                .column(col("id"))
+                .from(col(linked.table()))
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col(link)).eq(remove))
+                .and_where(Expr::col(col("deleted_at")).is_null())
+                .order_by(col("id"), Order::Asc)
+                .to_owned();
+            for r in tx.query_all(self.backend.build(&live)).await? {
+                let id: i64 = r.try_get("", "id")?;
+                self.update_in(tx, actor, *linked, id, &json!({ link: keep })).await?;
+            }
+            let deleted = Query::update()
+                .table(col(linked.table()))
+                .value(col(link), keep)
+                .value(col("updated_at"), now)
+                .value(col("version"), bump_version())
+                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
+                .and_where(Expr::col(col(link)).eq(remove))
+                .to_owned();
+            tx.execute(self.backend.build(&deleted)).await?;
+        }
+        Ok(())
+    }
+
     /// Custom fields of type organization that name `remove` name `keep` instead.
     async fn move_custom_refs(&self, tx: &impl ConnectionTrait, actor: &Actor, keep: i64, remove: i64) -> Result<()> {
         let defs = read_custom_defs(tx, self.backend, actor.ws_id(), None).await?;
@@ -613,7 +654,7 @@ impl Db {
             // Stored compactly by serde_json, so the value follows the key directly.
             let needle = format!("%{}:{remove}%", Json::String(def.key.clone()));
             let q = Query::select()
-                .columns(["id", "custom"].map(col))
+                .columns(["id", "custom", "deleted_at"].map(col))
                 .from(col(owner.table()))
                 .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
                 .and_where(Expr::col(col("custom")).like(needle))
@@ -622,6 +663,10 @@ impl Db {
                 let (id, text): (i64, String) = (r.try_get("", "id")?, r.try_get("", "custom")?);
                 let mut custom: Map<String, Json> = serde_json::from_str(&text).unwrap_or_default();
                 if custom.get(&def.key).and_then(Json::as_i64) != Some(remove) {
+                    continue;
+                }
+                if r.try_get::<Option<i64>>("", "deleted_at")?.is_none() {
+                    self.update_in(tx, actor, *owner, id, &json!({"custom": { def.key.as_str(): keep }})).await?;
                     continue;
                 }
                 custom.insert(def.key.clone(), json!(keep));
@@ -651,21 +696,16 @@ fn is_empty(v: &Val) -> bool {
     }
 }
 
-/// The kept record's empty fields that the removed one has, as column values and as history
-/// changes. Contact fields need no new identity: the removed person's identities move with it.
-/// Column values to write and the history changes they make.
-type Fills = (Vec<(&'static str, Val)>, Map<String, Json>);
-
-fn filled_fields(keep: &Row, remove: &Row) -> Result<Fills> {
-    let mut fills = Vec::new();
-    let mut changes = Map::new();
+/// The kept record's empty fields that the removed one has, as the body of an update (custom
+/// keys only those with a live definition among `custom_keys`). Contact fields need no new
+/// identity: the removed person's identities move with it.
+fn filled_fields(keep: &Row, remove: &Row, custom_keys: &[&str]) -> Map<String, Json> {
+    let mut body = Map::new();
     let names = if keep.entity == Entity::Person { PERSON_FILLS } else { ORG_FILLS };
     for name in names {
         let (before, theirs) = (keep.get(name), remove.get(name));
-        if is_empty(before) && !is_empty(theirs) {
-            let kind = keep.entity.field(name).map(|f| f.kind).ok_or_else(|| StoreError::Internal(format!("no field {name}")))?;
-            changes.insert(name.to_string(), json!({"from": to_json(kind, before), "to": to_json(kind, theirs)}));
-            fills.push((*name, theirs.clone()));
+        if let (true, false, Some(f)) = (is_empty(before), is_empty(theirs), keep.entity.field(name)) {
+            body.insert(name.to_string(), to_json(f.kind, theirs));
         }
     }
     if keep.entity == Entity::Person {
@@ -673,7 +713,7 @@ fn filled_fields(keep: &Row, remove: &Row) -> Result<Fills> {
         // already its main one join its others (their identities move with the merge).
         for (main, others) in [("phone", "other_phones"), ("email", "other_emails")] {
             let list = |r: &Row| r.get(others).as_text().and_then(|s| serde_json::from_str::<Vec<String>>(s).ok()).unwrap_or_default();
-            let kept_main = fills.iter().find(|(n, _)| *n == main).map_or(keep.get(main), |(_, v)| v).as_text().map(str::to_string);
+            let kept_main = body.get(main).and_then(Json::as_str).or(keep.get(main).as_text()).map(str::to_string);
             let mut merged = list(keep);
             for v in remove.get(main).as_text().map(str::to_string).into_iter().chain(list(remove)) {
                 if Some(&v) != kept_main.as_ref() && !merged.contains(&v) && merged.len() < poryadok_core::validate::MAX_CONTACTS {
@@ -681,27 +721,20 @@ fn filled_fields(keep: &Row, remove: &Row) -> Result<Fills> {
                 }
             }
             if merged != list(keep) {
-                let kind = keep.entity.field(others).map(|f| f.kind).ok_or_else(|| StoreError::Internal(format!("no field {others}")))?;
-                let value = Val::Text(Json::from(merged).to_string());
-                changes.insert(others.to_string(), json!({"from": to_json(kind, keep.get(others)), "to": to_json(kind, &value)}));
-                fills.push((others, value));
+                body.insert(others.to_string(), Json::from(merged));
             }
         }
     }
     let parse = |r: &Row| r.get("custom").as_text().and_then(|s| serde_json::from_str::<Map<String, Json>>(s).ok()).unwrap_or_default();
-    let (mut mine, theirs) = (parse(keep), parse(remove));
-    let mut custom_changed = false;
-    for (k, v) in theirs {
-        if !v.is_null() && mine.get(&k).is_none_or(Json::is_null) {
-            changes.insert(format!("custom.{k}"), json!({"from": Json::Null, "to": v}));
-            mine.insert(k, v);
-            custom_changed = true;
-        }
+    let mine = parse(keep);
+    let missing: Map<String, Json> = parse(remove)
+        .into_iter()
+        .filter(|(k, v)| !v.is_null() && mine.get(k).is_none_or(Json::is_null) && custom_keys.contains(&k.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        body.insert("custom".into(), Json::Object(missing));
     }
-    if custom_changed {
-        fills.push(("custom", Val::Text(Json::Object(mine).to_string())));
-    }
-    Ok((fills, changes))
+    body
 }
 
 #[cfg(test)]

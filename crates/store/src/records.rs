@@ -20,6 +20,11 @@
 //! Producers that decide a record's values themselves — a stage's entry tasks and notes, an audit
 //! round's tasks, an assistant's batched tasks — skip steps 1–3 (there is no user input) and go
 //! through [`create_system_records`], which runs steps 4, 5 and 7 for a whole batch at once.
+//!
+//! A merge of persons or organizations ([`Db::merge`]) is a series of these writes: each live
+//! record linked to the removed one is updated to point at the kept one, the removed one is
+//! deleted (its event names the kept one) and the kept one is updated with the fields it lacked
+//! (its event names the removed one), each through every step above.
 use crate::actor::{scope_condition, Actor};
 use crate::error::{Result, StoreError};
 use crate::rules;
@@ -204,6 +209,34 @@ impl Db {
         body: &Json,
         if_match: Option<i64>,
     ) -> Result<Row> {
+        self.update_full(tx, actor, entity, id, body, if_match, Map::new()).await
+    }
+
+    /// [`Db::update_in`] whose history event also carries `noted` (a merge names the record it
+    /// took in); the event is written, and the version bumped, even when no field changes.
+    pub(crate) async fn update_noted(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        body: &Json,
+        noted: Map<String, Json>,
+    ) -> Result<Row> {
+        self.update_full(tx, actor, entity, id, body, None, noted).await
+    }
+
+    #[expect(clippy::too_many_arguments)]
+    async fn update_full(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        body: &Json,
+        if_match: Option<i64>,
+        noted: Map<String, Json>,
+    ) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let defs = if body.get("custom").is_some() { custom_defs_in(tx, self.backend, actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };
@@ -235,7 +268,7 @@ impl Db {
                 values.push((custom_field(entity)?, Val::Text(text)));
             }
         }
-        if values.is_empty() {
+        if values.is_empty() && noted.is_empty() {
             return Ok(old);
         }
         let password_changes = entity == Entity::User && values.iter().any(|(f, _)| f.kind == Kind::Password);
@@ -276,6 +309,7 @@ impl Db {
         if values.iter().any(|(f, _)| f.kind == Kind::Password) {
             changes.insert("password".into(), Json::String("changed".into()));
         }
+        changes.extend(noted);
         append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Update, changes, now).await?;
         Ok(row)
     }
@@ -305,6 +339,30 @@ impl Db {
         id: i64,
         if_match: Option<i64>,
     ) -> Result<()> {
+        self.delete_full(tx, actor, entity, id, if_match, Map::new()).await
+    }
+
+    /// [`Db::delete_in`] whose history event carries `noted` (a merged record names its new home).
+    pub(crate) async fn delete_noted(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        noted: Map<String, Json>,
+    ) -> Result<()> {
+        self.delete_full(tx, actor, entity, id, None, noted).await
+    }
+
+    async fn delete_full(
+        &self,
+        tx: &impl ConnectionTrait,
+        actor: &Actor,
+        entity: Entity,
+        id: i64,
+        if_match: Option<i64>,
+        noted: Map<String, Json>,
+    ) -> Result<()> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let now = self.clock.now_ms();
         let old = fetch_for_update(tx, self.backend, entity, actor, id).await?;
@@ -321,7 +379,7 @@ impl Db {
             .to_owned();
         tx.execute(self.backend.build(&upd)).await?;
         crate::search::after_delete(tx, self.backend, actor.ws_id(), entity, id).await?;
-        append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Delete, Map::new(), now).await
+        append_history(tx, self.backend, actor, entity.name(), id, HistoryAction::Delete, noted, now).await
     }
 
     /// The live custom field definitions of one entity, in their display order.

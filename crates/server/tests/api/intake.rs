@@ -402,6 +402,16 @@ async fn a_telegram_only_card_merges_into_the_phone_card_when_the_contact_is_sha
     let open = app.all_records(&app.t.admin, "deals", &format!("&person_id={known}&status=open"), 50).await;
     assert_eq!(open.iter().map(|d| d["id"].as_i64()).collect::<Vec<_>>(), vec![Some(call_deal)], "{open:?}");
     assert!(messages["data"].as_array().unwrap().iter().all(|m| m["deal_id"].as_i64() == Some(call_deal)), "{messages}");
+    // The deals' merge is written like any change: an event on each deal, made by the intake.
+    let (_, h) = app.get(&app.t.admin, &format!("/api/v1/deals/{call_deal}/history?limit=1")).await;
+    assert_eq!((h["data"][0]["action"].as_str(), h["data"][0]["channel"].as_str()), (Some("update"), Some("intake")), "{h}");
+    let dup = h["data"][0]["changes"]["merged_from"].as_i64().unwrap_or_else(|| panic!("the kept deal names the merged one: {h}"));
+    let (_, h) = app.get(&app.t.admin, &format!("/api/v1/deals/{dup}/history?limit=1")).await;
+    assert_eq!(
+        (h["data"][0]["action"].as_str(), h["data"][0]["changes"]["merged_into"].as_i64()),
+        (Some("delete"), Some(call_deal)),
+        "{h}"
+    );
     // The next message goes straight to the card.
     assert_eq!(send(json!({"update_id": 3, "message": {"message_id": 3, "from": from, "chat": {"id": 4242}, "date": 1_790_000_200, "text": "Жду счёт"}})).await, StatusCode::ACCEPTED);
     work(&app).await;

@@ -15,6 +15,7 @@ crate::both_dbs!(
     an_organization_merge_moves_people_deals_and_references,
     bad_merges_are_refused_and_change_nothing,
     the_duplicates_page_merges_a_group_and_the_card_merges_by_id,
+    a_merge_writes_through_the_pipeline,
 );
 
 /// Runs one statement written with `?` placeholders on the test database (rows no API writes yet).
@@ -358,4 +359,98 @@ async fn the_duplicates_page_merges_a_group_and_the_card_merges_by_id(app: TestA
     let aui = app.ui_login(analyst, "analyst@a.test").await;
     let (_, html) = aui.get(&format!("/persons/{a}")).await;
     assert!(!html.contains("/merge\""), "analysts do not merge");
+}
+
+/// The webhook log's payloads, parsed (a payload is stored as the text that was sent).
+async fn delivered(app: &TestApp, hook: i64) -> Vec<Value> {
+    let (s, log) = app.get(&app.t.admin, &format!("/api/v1/webhooks/{hook}/deliveries?limit=500")).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let payload = |d: &Value| match &d["payload"] {
+        Value::String(text) => serde_json::from_str(text).unwrap(),
+        other => other.clone(),
+    };
+    log["data"].as_array().unwrap().iter().map(payload).collect()
+}
+
+/// A merge is a series of ordinary writes: a deal it moves (even one of another manager) has its
+/// history event and its webhook, both cards have theirs, and a hygiene rule sees the kept card's
+/// filled field (its violation resolves on the re-check).
+async fn a_merge_writes_through_the_pipeline(app: TestApp) {
+    let (m1, m2) = (&app.t.manager1, &app.t.manager2);
+    let events = json!(["deal.updated", "person.updated", "person.deleted", "activity.updated"]);
+    let (s, v) = app.post(&app.t.admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": events})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let hook = v["data"]["id"].as_i64().unwrap();
+    let rule = json!({"name": "Контакт без e-mail", "entity": "deal", "expression": "status = open and person.email is empty",
+                      "criticality": 1, "why": "Некуда отправить КП", "fix": "Заполните e-mail контакта"});
+    let (s, v) = app.post(&app.t.head, "/api/v1/rules", rule).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let keep = app.create(m1, "persons", json!({"name": "Ольга Сидорова", "phone": "+79031112233"})).await;
+    let gone = app.create(m2, "persons", json!({"name": "Сидорова Ольга", "email": "olga@example.com"})).await;
+    let kept_deal = app.create(m1, "deals", json!({"title": "Обучение", "person_id": keep, "value": 1000})).await;
+    // manager2's deal and call: manager1 does not see them, the merge moves them all the same.
+    let moved_deal = app.create(m2, "deals", json!({"title": "Консалтинг", "person_id": gone, "value": 2000})).await;
+    let call = app
+        .create(
+            m2,
+            "activities",
+            json!({"type": "call", "subject": "Звонок", "person_id": gone, "call_direction": "inbound", "done": true}),
+        )
+        .await;
+    // The persons must both be manager1's to merge them.
+    let (s, v) = app.patch(&app.t.admin, &format!("/api/v1/persons/{gone}"), json!({"owner_id": app.ids.manager1})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post(&app.t.head, "/api/v1/audit/rounds", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    crate::intake::work(&app).await;
+    let (_, v) = app.get(&app.t.head, "/api/v1/violations").await;
+    let hits: Vec<i64> = v["data"].as_array().unwrap().iter().map(|x| x["record_id"].as_i64().unwrap()).collect();
+    assert_eq!(hits, [kept_deal], "the kept card has no e-mail: {v}");
+    let before = delivered(&app, hook).await.len();
+    app.clock.advance(time::Duration::minutes(1));
+
+    let (s, v) = app.post(m1, &format!("/api/v1/persons/{keep}/merge"), json!({"merge_id": gone})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["email"], "olga@example.com");
+
+    // The moved deal and call: an update event each, made by manager1 through the API.
+    for (entity, id) in [("deals", moved_deal), ("activities", call)] {
+        let (_, h) = app.get(&app.t.admin, &format!("/api/v1/{entity}/{id}/history?limit=1")).await;
+        let event = &h["data"][0];
+        assert_eq!(event["action"], "update", "{entity}: {h}");
+        assert_eq!(event["changes"]["person_id"], json!({"from": gone, "to": keep}), "{entity}: {h}");
+        assert_eq!((event["actor_id"].as_i64(), event["channel"].as_str()), (Some(app.ids.manager1), Some("api")), "{h}");
+    }
+    let (_, v) = app.get(&app.t.admin, &format!("/api/v1/deals/{moved_deal}")).await;
+    assert_eq!(v["data"]["person_id"], keep);
+    // The webhook log: the moved deal and call, the removed card, then the kept one.
+    let log: Vec<(String, i64)> = delivered(&app, hook)
+        .await
+        .iter()
+        .take(delivered(&app, hook).await.len() - before)
+        .map(|p| (p["event"].as_str().unwrap().to_string(), p["id"].as_i64().unwrap()))
+        .collect();
+    for want in [("deal.updated", moved_deal), ("activity.updated", call), ("person.deleted", gone), ("person.updated", keep)] {
+        assert!(log.iter().any(|(e, id)| (e.as_str(), *id) == want), "{want:?} in {log:?}");
+    }
+    let kept_event = delivered(&app, hook).await.into_iter().find(|p| p["event"] == "person.updated" && p["id"] == keep).unwrap();
+    assert_eq!(kept_event["changes"]["merged_from"], gone, "{kept_event}");
+    assert_eq!(kept_event["changes"]["email"]["to"], "olga@example.com", "{kept_event}");
+    assert!(!log.iter().any(|(e, id)| e == "deal.updated" && *id == kept_deal), "a deal the merge does not move has no event: {log:?}");
+
+    // The rule: the kept card's deal no longer breaks it, so the re-check resolves the manager's
+    // "fixed".
+    let (_, v) = app.get(&app.t.head, "/api/v1/violations").await;
+    let violation = v["data"][0]["id"].as_i64().unwrap();
+    let (s, v) = app.post(m1, &format!("/api/v1/violations/{violation}/answer"), json!({"status": "fixed"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.clock.advance(time::Duration::days(4));
+    crate::intake::work(&app).await;
+    let (_, v) = app.get(&app.t.head, "/api/v1/violations").await;
+    let kept = v["data"].as_array().unwrap().iter().find(|x| x["record_id"] == kept_deal).cloned().unwrap();
+    assert_eq!(kept["recheck"], "resolved", "{kept}");
+    // Both deals are found by the new e-mail's filter.
+    let (_, v) = app.get(&app.t.admin, "/api/v1/deals?filter=person.email%20%3D%20%22olga%40example.com%22&sort=id").await;
+    let ids: Vec<i64> = v["data"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [kept_deal, moved_deal], "{v}");
 }

@@ -481,7 +481,8 @@ pub(crate) async fn open_deals(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, 
 /// After two cards of one client merged, the open intake deal the removed card brought into a
 /// pipeline where the kept card already had one joins that deal: its messages, activities,
 /// notes and touches move to the kept deal and the duplicate is deleted with `merged_into` in
-/// its history, so the client has one open deal per pipeline.
+/// its history, so the client has one open deal per pipeline. Activities, notes and both deals
+/// are written through the write pipeline (history events, webhooks, the rules after a write).
 pub(crate) async fn merge_brought_deals(
     ctx: &EventCtx<'_>,
     conn: &impl ConnectionTrait,
@@ -492,33 +493,20 @@ pub(crate) async fn merge_brought_deals(
     let now = ctx.db.clock.now_ms();
     for (dup, pipeline) in brought {
         let Some((keep, _)) = kept.iter().find(|(_, p)| p == pipeline) else { continue };
-        for (table, stamped) in [("activities", true), ("notes", true), ("messages", false), ("touches", false)] {
-            let mut q = Query::update();
-            q.table(col(table))
+        let system = crate::records::system_view(ctx.actor);
+        ctx.db.relink(conn, &system, &[Entity::Activity, Entity::Note], "deal_id", *keep, *dup, now).await?;
+        for table in ["messages", "touches"] {
+            let q = Query::update()
+                .table(col(table))
                 .value(col("deal_id"), *keep)
                 .and_where(Expr::col(col("workspace_id")).eq(ws))
-                .and_where(Expr::col(col("deal_id")).eq(*dup));
-            if stamped {
-                q.value(col("updated_at"), now).value(col("version"), crate::sql::bump_version());
-            }
+                .and_where(Expr::col(col("deal_id")).eq(*dup))
+                .to_owned();
             conn.execute(ctx.backend().build(&q)).await?;
         }
-        let gone = Query::update()
-            .table(col("deals"))
-            .value(col("deleted_at"), now)
-            .value(col("updated_at"), now)
-            .value(col("version"), crate::sql::bump_version())
-            .and_where(Expr::col(col("workspace_id")).eq(ws))
-            .and_where(Expr::col(col("id")).eq(*dup))
-            .to_owned();
-        let stats = crate::deal_stats::snapshot(conn, ctx.backend(), ws, &[*dup]).await?;
-        conn.execute(ctx.backend().build(&gone)).await?;
-        crate::deal_stats::settle(conn, ctx.backend(), ctx.actor, stats).await?;
-        let (b, a) = (ctx.backend(), ctx.actor);
-        let merged_from = Map::from_iter([("merged_from".to_string(), json!(dup))]);
-        crate::records::append_history(conn, b, a, "deal", *keep, poryadok_core::domain::HistoryAction::Update, merged_from, now).await?;
-        let merged_into = Map::from_iter([("merged_into".to_string(), json!(keep))]);
-        crate::records::append_history(conn, b, a, "deal", *dup, poryadok_core::domain::HistoryAction::Delete, merged_into, now).await?;
+        let noted = |k: &str, id: i64| Map::from_iter([(k.to_string(), json!(id))]);
+        ctx.db.delete_noted(conn, &system, Entity::Deal, *dup, noted("merged_into", *keep)).await?;
+        ctx.db.update_noted(conn, &system, Entity::Deal, *keep, &json!({}), noted("merged_from", *dup)).await?;
     }
     Ok(())
 }
