@@ -67,12 +67,60 @@ pub(crate) fn read(ctx: &EventCtx<'_>, body: &[u8], content_type: Option<&str>) 
     read::parse_call(&params, &mapping, &ctx.actor.ws.region, &ctx.actor.ws.timezone)
 }
 
+/// What a call event made: a call on a card, or more about a call already there.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum CallLanded {
+    New(NewCall),
+    Updated(CallUpdated),
+}
+
+/// A new call on a client's card: the event's result, as the inbox shows it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct NewCall {
+    pub person_id: i64,
+    pub person_created: bool,
+    pub deal_id: Option<i64>,
+    pub deal_created: bool,
+    pub activity_id: i64,
+    /// Whom an inbound call should reach (none for an outgoing call or a client not a lead).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub route: Option<CallRoute>,
+    /// Why the number is not a lead, when it is marked so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_lead: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_task_id: Option<i64>,
+}
+
+/// Where an inbound call was routed.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct CallRoute {
+    pub owner_on_shift: bool,
+    pub route_user_id: Option<i64>,
+    /// The routing's reason, a [`TeamMsg`] code.
+    pub route_reason: &'static str,
+}
+
+/// A later event of a call already on a card.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct CallUpdated {
+    pub activity_id: i64,
+    /// Always true: tells this result from a new call's.
+    pub call_updated: bool,
+    pub deal_id: Option<i64>,
+    pub person_id: Option<i64>,
+    /// The missed call's callback task, done now that the call turned out answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_task_done: Option<i64>,
+}
+
 /// Writes what a call means for the client's card; returns what it created, for the event's record.
 /// A later event of a call already on a card updates that call instead.
-pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent) -> Result<Json> {
+pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent) -> Result<CallLanded> {
     if let Some(call_id) = &call.call_id {
         if let Some(known) = known_call(ctx, conn, call_id).await? {
-            return update_call(ctx, conn, call, known).await;
+            return Ok(CallLanded::Updated(update_call(ctx, conn, call, known).await?));
         }
     }
     let words = Words::new(&ctx.actor.ws.locale);
@@ -124,13 +172,16 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
         crate::live::wake(conn, ctx.db.backend).await?;
     }
     let mut callback_task = None;
-    let mut result = json!({
-        "person_id": person,
-        "person_created": new_person,
-        "deal_id": deal,
-        "deal_created": new_deal,
-        "activity_id": call_row.id(),
-    });
+    let mut result = NewCall {
+        person_id: person,
+        person_created: new_person,
+        deal_id: deal,
+        deal_created: new_deal,
+        activity_id: call_row.id(),
+        route: None,
+        not_lead: None,
+        callback_task_id: None,
+    };
     // An inbound call names whom it should reach: the owner on shift, else a colleague on shift.
     let mut route_to = owner;
     if not_lead.is_none() && call.direction == CallDirection::Inbound {
@@ -149,9 +200,11 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
             }
         };
         let head = matches!(r.reason, TeamMsg::RouteHeadNobodyOnShift {});
-        result["owner_on_shift"] = json!(r.owner_on_shift.unwrap_or(!head));
-        result["route_user_id"] = json!(r.user_id);
-        result["route_reason"] = json!(Msg::from(r.reason).code());
+        result.route = Some(CallRoute {
+            owner_on_shift: r.owner_on_shift.unwrap_or(!head),
+            route_user_id: r.user_id,
+            route_reason: Msg::from(r.reason).code(),
+        });
         route_to = r.user_id.or(owner);
     }
     if not_lead.is_none() {
@@ -160,7 +213,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
             .await?;
     }
     if let Some(reason) = not_lead {
-        result["not_lead"] = json!(reason);
+        result.not_lead = Some(reason);
     } else if call.is_missed() {
         let minutes = ctx.source.config.get("callback_minutes").and_then(Json::as_i64).unwrap_or(DEFAULT_CALLBACK_MINUTES);
         let calendar = crate::regulation::workspace_calendar(conn, ctx.db.backend, ctx.actor.ws_id()).await?;
@@ -182,13 +235,13 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call:
             task["owner_id"] = json!(a);
         }
         let task_row = ctx.db.create_in(conn, ctx.actor, Entity::Activity, &task).await?;
-        result["callback_task_id"] = json!(task_row.id());
+        result.callback_task_id = Some(task_row.id());
         callback_task = Some(task_row.id());
     }
     if let Some(call_id) = &call.call_id {
         remember_call(ctx, conn, call_id, call_row.id(), callback_task).await?;
     }
-    Ok(result)
+    Ok(CallLanded::New(result))
 }
 
 /// A call already on a card: its activity and the callback task it got, if it was missed.
@@ -226,7 +279,7 @@ async fn remember_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call_id:
 /// onto the call. Events may be processed out of order, so nothing is taken back: an answered
 /// call stays answered, a duration only grows, a recording is never removed. A missed call's
 /// callback task is done once the call turns out answered.
-async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent, known: KnownCall) -> Result<Json> {
+async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &CallEvent, known: KnownCall) -> Result<CallUpdated> {
     let old = ctx.db.get_in(conn, ctx.actor, Entity::Activity, known.activity_id).await?;
     let mut patch = Map::new();
     let answered = call.outcome == poryadok_core::domain::CallOutcome::Answered;
@@ -241,12 +294,13 @@ async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &Cal
         patch.insert("recording_url".into(), json!(url));
     }
     let row = ctx.db.update_in(conn, ctx.actor, Entity::Activity, known.activity_id, &Json::Object(patch)).await?;
-    let mut result = json!({
-        "activity_id": row.id(),
-        "call_updated": true,
-        "deal_id": row.get("deal_id").as_int(),
-        "person_id": row.get("person_id").as_int(),
-    });
+    let mut result = CallUpdated {
+        activity_id: row.id(),
+        call_updated: true,
+        deal_id: row.get("deal_id").as_int(),
+        person_id: row.get("person_id").as_int(),
+        callback_task_done: None,
+    };
     let was_answered = old.get("call_outcome").as_text() == Some(poryadok_core::domain::CallOutcome::Answered.as_str());
     if let (true, false, Some(person)) = (answered, was_answered, row.get("person_id").as_int()) {
         let deal = row.get("deal_id").as_int();
@@ -262,7 +316,7 @@ async fn update_call(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, call: &Cal
             .filter(|t| !matches!(t.get("done"), poryadok_core::types::Val::Bool(true)));
         if open.is_some() {
             ctx.db.update_in(conn, ctx.actor, Entity::Activity, task, &json!({"done": true})).await?;
-            result["callback_task_done"] = json!(task);
+            result.callback_task_done = Some(task);
         }
     }
     Ok(result)

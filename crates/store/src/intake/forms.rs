@@ -589,8 +589,21 @@ pub(crate) async fn read(ctx: &EventCtx<'_>, body: &[u8]) -> Result<std::result:
     Ok(lead_of(&FormConfig::of(ctx.source), &defs, &ctx.actor.ws.region, &sub).map_err(first_error))
 }
 
+/// Where a lead landed: the event's result, as the inbox shows it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct LeadLanded {
+    pub person_id: i64,
+    pub person_created: bool,
+    pub deal_id: Option<i64>,
+    pub deal_created: bool,
+    pub note_id: i64,
+    /// Why the sender is not a lead, when marked so (then only the note is written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_lead: Option<String>,
+}
+
 /// Puts a lead on the client's card; returns what it created, for the event's record.
-pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, lead: &FormLead) -> Result<Json> {
+pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, lead: &FormLead) -> Result<LeadLanded> {
     let by_phone = match &lead.phone {
         Some(p) => client::person_by_identity(ctx, conn, IdentityKind::Phone, p).await?,
         None => None,
@@ -648,17 +661,7 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, lead:
     content.extend(lead.lines.iter().cloned());
     let note = json!({"content": content.join("\n"), "deal_id": deal, "person_id": person});
     let note = ctx.db.create_in(conn, ctx.actor, Entity::Note, &note).await?;
-    let mut result = json!({
-        "person_id": person,
-        "person_created": new_person,
-        "deal_id": deal,
-        "deal_created": new_deal,
-        "note_id": note.id(),
-    });
-    if let Some(reason) = not_lead {
-        result["not_lead"] = json!(reason);
-    }
-    Ok(result)
+    Ok(LeadLanded { person_id: person, person_created: new_person, deal_id: deal, deal_created: new_deal, note_id: note.id(), not_lead })
 }
 
 /// Gives a known person a contact they left when nobody has it yet: in the empty field (which

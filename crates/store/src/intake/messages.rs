@@ -249,10 +249,32 @@ async fn person_by_phone(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, raw: &
     Ok(client::person_by_identity(ctx, conn, IdentityKind::Phone, &phone).await?.map(|p| (p, phone)))
 }
 
-pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &InboundMessage) -> Result<Json> {
+/// What a message event made.
+#[derive(Debug)]
+pub(crate) enum MessageLanded {
+    /// Not a client's message (an auto-reply, a bounce, a blocked sender): why.
+    Ignored(Msg),
+    Landed(NewMessage),
+}
+
+/// A message on a client's card: the event's result, as the inbox shows it.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct NewMessage {
+    pub person_id: i64,
+    pub person_created: bool,
+    pub deal_id: Option<i64>,
+    pub deal_created: bool,
+    pub message_id: i64,
+    /// How a known client was found other than by the sender: `shared_contact`,
+    /// `shared_contact_merged`, `thread` or `phone_in_message`.
+    pub linked_by: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_lead: Option<String>,
+}
+
+pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &InboundMessage) -> Result<MessageLanded> {
     if let Some(why) = &m.ignore {
-        // The English text for the API, the code and arguments for a reader in another language.
-        return Ok(json!({"ignored": why.english(), "ignored_code": why.code(), "ignored_args": why.args_json()}));
+        return Ok(MessageLanded::Ignored(why.clone()));
     }
     let (kind, value) = m.identity.clone().ok_or_else(|| StoreError::invalid("sender", IntakeMsg::MessageNamesNoSender {}))?;
     let mut person = client::person_by_identity(ctx, conn, kind, &value).await?;
@@ -362,21 +384,22 @@ pub(crate) async fn apply(ctx: &EventCtx<'_>, conn: &impl ConnectionTrait, m: &I
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .to_owned();
     let id = crate::sql::insert_id(conn, ctx.db.backend, &q).await?;
-    let mut result = json!({
-        "person_id": person,
-        "person_created": new_person,
-        "deal_id": deal,
-        "deal_created": new_deal,
-        "message_id": id,
-        "linked_by": linked_by,
-    });
-    match not_lead {
-        Some(reason) => result["not_lead"] = json!(reason),
+    let result = NewMessage {
+        person_id: person,
+        person_created: new_person,
+        deal_id: deal,
+        deal_created: new_deal,
+        message_id: id,
+        linked_by,
+        not_lead,
+    };
+    match &result.not_lead {
+        Some(_) => {}
         None => {
             crate::live::wake(conn, ctx.db.backend).await?;
             let links = crate::activity_clock::Links { organization_id: None, deal_id: deal, person_id: Some(person) };
             crate::activity_clock::touch(conn, ctx.db.backend, ctx.actor.ws_id(), links, at.min(ctx.db.clock.now_ms())).await?;
         }
     }
-    Ok(result)
+    Ok(MessageLanded::Landed(result))
 }

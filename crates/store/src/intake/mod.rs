@@ -945,17 +945,25 @@ impl Db {
         if tx.execute(self.backend.build(&claim)).await?.rows_affected() == 0 {
             return Ok(());
         }
+        // Each kind's typed result is written as the row's JSON here, and only here.
+        fn stored(result: &impl serde::Serialize) -> Result<String> {
+            serde_json::to_string(result).map_err(|e| StoreError::Internal(e.to_string()))
+        }
         let result = match intent {
-            Intent::Call(call) => calls::apply(ctx, &tx, call).await?,
-            Intent::Message(m) => messages::apply(ctx, &tx, m).await?,
-            Intent::Form(lead) => forms::apply(ctx, &tx, lead).await?,
-            Intent::Meeting(m) => {
-                serde_json::to_value(meetings::apply(ctx, &tx, m).await?).map_err(|e| StoreError::Internal(e.to_string()))?
-            }
+            Intent::Call(call) => stored(&calls::apply(ctx, &tx, call).await?)?,
+            Intent::Message(m) => match messages::apply(ctx, &tx, m).await? {
+                // The English text for the API, the code and arguments for a reader in another language.
+                messages::MessageLanded::Ignored(why) => {
+                    json!({"ignored": why.english(), "ignored_code": why.code(), "ignored_args": why.args_json()}).to_string()
+                }
+                messages::MessageLanded::Landed(landed) => stored(&landed)?,
+            },
+            Intent::Form(lead) => stored(&forms::apply(ctx, &tx, lead).await?)?,
+            Intent::Meeting(m) => stored(&meetings::apply(ctx, &tx, m).await?)?,
         };
         let q = Query::update()
             .table(col("inbound_events"))
-            .value(col("result"), result.to_string())
+            .value(col("result"), result)
             .and_where(Expr::col(col("workspace_id")).eq(ctx.actor.ws_id()))
             .and_where(Expr::col(col("id")).eq(ctx.event_id))
             .to_owned();
