@@ -212,7 +212,12 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
             }
             let keep = job.payload["keep"].as_u64().unwrap_or(7) as usize;
             // From the read replica when one is configured.
-            ctx.db.reader().scheduled_backup(std::path::Path::new(dir), keep, Some(ctx.files.blobs.as_ref())).await.map(|_| ()).map_err(|e| e.to_string())
+            ctx.db
+                .reader()
+                .scheduled_backup(std::path::Path::new(dir), keep, Some(ctx.files.blobs.as_ref()))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }
         poryadok_store::notifications::EMAIL_JOB => crate::mail::email_job(ctx, job).await,
         poryadok_store::documents::PDF_JOB => crate::documents::pdf_job(ctx.db, ctx.files, job).await,

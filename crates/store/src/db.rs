@@ -137,7 +137,15 @@ impl Db {
             let opts = PgConnectOptions::from_str(url.expose())?.options([("jit", "off")]);
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
             let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-            return Ok(Db { read: conn.clone(), write: conn, backend: DbBackend::Postgres, clock, group: None, replica: None, secrets: Arc::new(crate::secrets::SecretKey::ephemeral()) });
+            return Ok(Db {
+                read: conn.clone(),
+                write: conn,
+                backend: DbBackend::Postgres,
+                clock,
+                group: None,
+                replica: None,
+                secrets: Arc::new(crate::secrets::SecretKey::ephemeral()),
+            });
         }
         let opts = SqliteConnectOptions::from_str(url.expose())?
             .create_if_missing(true)

@@ -313,8 +313,17 @@ impl Db {
         tx.execute(self.backend.build(&q)).await?;
         let mut changes = serde_json::Map::new();
         changes.insert("timezone".into(), serde_json::json!([actor.user_timezone, tz]));
-        crate::records::append_history(&tx, self.backend, actor, "user", actor.user_id(), poryadok_core::domain::HistoryAction::Update, changes, now)
-            .await?;
+        crate::records::append_history(
+            &tx,
+            self.backend,
+            actor,
+            "user",
+            actor.user_id(),
+            poryadok_core::domain::HistoryAction::Update,
+            changes,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -169,7 +169,15 @@ pub async fn params(db: &Db, actor: &Actor, name: &str, pairs: &[(String, String
     };
     let filter = get("filter").unwrap_or_default();
     let checked = if filter.is_empty() { None } else { Some(db.check_filter(actor, Entity::Deal, &filter, "filter").await?) };
-    let scope = ReportScope { from: period.from, to: period.to, pipeline, owner: id("owner_id")?, team: id("team_id")?, filter: checked, from_aggregate: false };
+    let scope = ReportScope {
+        from: period.from,
+        to: period.to,
+        pipeline,
+        owner: id("owner_id")?,
+        team: id("team_id")?,
+        filter: checked,
+        from_aggregate: false,
+    };
     db.check_report_scope(actor, &scope).await?;
     let pipeline_name = if all_pipelines {
         String::new()

@@ -304,7 +304,8 @@ pub(crate) async fn emit_many(
         return Ok(());
     }
     let event = event_name(entity, action);
-    let hooks: Vec<_> = rows.iter().map(|r| decode_webhook(r, None)).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
+    let hooks: Vec<_> =
+        rows.iter().map(|r| decode_webhook(r, None)).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
     let pipedrive_hooks = hooks.iter().any(|h| h.format.is_some());
     let record_entity = poryadok_core::schema::Entity::from_name(entity);
     for (record_id, changes) in records {
@@ -468,7 +469,13 @@ impl Db {
         must_admin(actor, ChannelMsg::WebhooksAdminOnly {})?;
         let mut q = live_webhooks(actor.ws_id());
         q.and_where(Expr::col(col("id")).eq(id));
-        self.read.query_one(self.backend.build(&q)).await?.as_ref().map(|r| decode_webhook(r, Some(&self.secrets))).transpose()?.ok_or(StoreError::NotFound)
+        self.read
+            .query_one(self.backend.build(&q))
+            .await?
+            .as_ref()
+            .map(|r| decode_webhook(r, Some(&self.secrets)))
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     /// A webhook's deliveries, newest first, optionally of one status.

@@ -156,6 +156,9 @@ impl MigrationName for DealStatsBackfill {
 #[async_trait::async_trait]
 impl MigrationTrait for DealStatsBackfill {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::deal_stats::rebuild_all(manager.get_connection(), None, 0, &mut |_| {}).await.map(|_| ()).map_err(|e| DbErr::Custom(e.to_string()))
+        crate::deal_stats::rebuild_all(manager.get_connection(), None, 0, &mut |_| {})
+            .await
+            .map(|_| ())
+            .map_err(|e| DbErr::Custom(e.to_string()))
     }
 }
