@@ -654,7 +654,8 @@ mod tests {
         let dec1 = local_day(tz, 1_764_536_400_000);
         assert_eq!(local_day("UTC", 1_764_536_400_000), dec1 - 1, "the day is the zone's");
         assert_eq!(kinds, vec![(Kind::Created, dec1, 6, ""), (Kind::Lead, dec1, 0, "сайт"), (Kind::Open, 202601, 5, "")]);
-        // Won three days later: the open row goes, a closed row comes, the cohort's status changes.
+        // Won three days later: the open row goes, a closed row comes, the cohort's status changes;
+        // the lead stays counted on its day.
         let won = deal("won", Some(1_764_536_400_000 + 3 * DAY_MS));
         contribution(&deal("open", None), tz, -1, &mut rows);
         contribution(&won, tz, 1, &mut rows);
@@ -663,6 +664,7 @@ mod tests {
             changed,
             vec![
                 (Kind::Created, "won".into(), Sums { deals: 1, value: 1_000, cycle_ms: 0 }),
+                (Kind::Lead, String::new(), Sums { deals: 1, value: 0, cycle_ms: 0 }),
                 (Kind::Closed, "won".into(), Sums { deals: 1, value: 1_000, cycle_ms: 3 * DAY_MS }),
             ]
         );

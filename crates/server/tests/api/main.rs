@@ -55,6 +55,7 @@ mod own_timezone;
 mod pipedrive;
 mod plans;
 mod plans_browser;
+mod profile_browser;
 mod quiz;
 mod quiz_browser;
 mod regulation;

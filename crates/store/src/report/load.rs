@@ -157,13 +157,7 @@ impl Db {
             tasks.and_where(Expr::col(col("owner_id")).eq(o));
         }
         if let Some(t) = scope.team {
-            let members = Query::select()
-                .column(col("id"))
-                .from(col("users"))
-                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("team_id")).eq(t))
-                .to_owned();
-            tasks.and_where(Expr::col(col("owner_id")).in_subquery(members));
+            tasks.and_where(super::team_owners(actor.ws_id(), t));
         }
         for r in self.read.query_all(self.backend.build(&tasks)).await? {
             let c = rows.entry(r.try_get("", "manager")?).or_default();

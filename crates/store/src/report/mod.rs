@@ -52,6 +52,17 @@ pub struct StageInfo {
     pub position: i64,
 }
 
+/// Records owned by a member of the team `team`: the condition every report adds for `team_id`.
+pub(crate) fn team_owners(ws: i64, team: i64) -> SimpleExpr {
+    let members = Query::select()
+        .column(col("id"))
+        .from(col("users"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("team_id")).eq(team))
+        .to_owned();
+    Expr::col(col("owner_id")).in_subquery(members)
+}
+
 impl Db {
     /// Checks that a report's pipeline, manager and team exist in the caller's workspace, naming
     /// the parameter that does not.
@@ -112,13 +123,7 @@ impl Db {
             c = c.add(Expr::col(col("owner_id")).eq(o));
         }
         if let Some(t) = scope.team {
-            let members = Query::select()
-                .column(col("id"))
-                .from(col("users"))
-                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("team_id")).eq(t))
-                .to_owned();
-            c = c.add(Expr::col(col("owner_id")).in_subquery(members));
+            c = c.add(team_owners(actor.ws_id(), t));
         }
         if let Some(f) = &scope.filter {
             c = c.add(self.filter_condition(actor, f, self.clock.now_ms()));

@@ -137,13 +137,7 @@ impl Db {
             orgs.and_where(Expr::col(col("owner_id")).eq(o));
         }
         if let Some(t) = scope.team {
-            let members = Query::select()
-                .column(col("id"))
-                .from(col("users"))
-                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("team_id")).eq(t))
-                .to_owned();
-            orgs.and_where(Expr::col(col("owner_id")).in_subquery(members));
+            orgs.and_where(super::team_owners(actor.ws_id(), t));
         }
         let clients = Query::select()
             .column(col("p"))

@@ -65,13 +65,7 @@ impl Db {
             q.and_where(Expr::col(col("owner_id")).eq(o));
         }
         if let Some(t) = scope.team {
-            let members = Query::select()
-                .column(col("id"))
-                .from(col("users"))
-                .and_where(Expr::col(col("workspace_id")).eq(actor.ws_id()))
-                .and_where(Expr::col(col("team_id")).eq(t))
-                .to_owned();
-            q.and_where(Expr::col(col("owner_id")).in_subquery(members));
+            q.and_where(super::team_owners(actor.ws_id(), t));
         }
         q
     }
