@@ -949,16 +949,7 @@ fn leaves_as_is(entity: Entity, old: &Row, body: &Map<String, Json>, defs: &[val
     }
     let Some(patch) = checked.custom.take() else { return true };
     let stored = old.get("custom").as_text().unwrap_or("{}");
-    let mut merged = serde_json::from_str::<Map<String, Json>>(stored).unwrap_or_default();
-    for (k, v) in patch {
-        if v.is_null() {
-            merged.remove(&k);
-        } else {
-            merged.insert(k, v);
-        }
-    }
-    let text = Json::Object(merged).to_string();
-    text == stored
+    crate::records::merged_custom(Some(stored), patch) == stored
 }
 
 /// New records of one entity waiting for their batch insert.

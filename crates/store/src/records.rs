@@ -125,6 +125,20 @@ fn check_version(row: &Row, if_match: Option<i64>) -> Result<()> {
     }
 }
 
+/// A record's stored custom values (JSON text, or none) with a patch applied: a null removes the
+/// key, anything else sets it. The text the record stores.
+pub(crate) fn merged_custom(stored: Option<&str>, patch: Map<String, Json>) -> String {
+    let mut merged = stored.and_then(|s| serde_json::from_str::<Map<String, Json>>(s).ok()).unwrap_or_default();
+    for (k, v) in patch {
+        if v.is_null() {
+            merged.remove(&k);
+        } else {
+            merged.insert(k, v);
+        }
+    }
+    Json::Object(merged).to_string()
+}
+
 impl Db {
     pub async fn get(&self, actor: &Actor, entity: Entity, id: i64) -> Result<Row> {
         fetch_one(&self.read, self.backend, entity, actor, id, false).await
@@ -252,18 +266,7 @@ impl Db {
         check_refs(tx, self.backend, actor, &checked.refs).await?;
         let mut values: Vec<_> = checked.values.into_iter().filter(|(f, v)| old.get(f.name) != v || f.kind == Kind::Password).collect();
         if let Some(patch) = checked.custom.take() {
-            let mut merged = match old.get("custom") {
-                Val::Text(s) => serde_json::from_str::<Map<String, Json>>(s).unwrap_or_default(),
-                _ => Map::new(),
-            };
-            for (k, v) in patch {
-                if v.is_null() {
-                    merged.remove(&k);
-                } else {
-                    merged.insert(k, v);
-                }
-            }
-            let text = Json::Object(merged).to_string();
+            let text = merged_custom(old.get("custom").as_text(), patch);
             if old.get("custom").as_text() != Some(text.as_str()) {
                 values.push((custom_field(entity)?, Val::Text(text)));
             }

@@ -492,48 +492,18 @@ pub(crate) async fn enforce_deal(
 
     if stage_changed {
         check_role_range(conn, backend, actor, &stage).await?;
-        let missing = missing_fields(conn, backend, ws, row, &stage.regulation.required_fields).await?;
-        if !missing.is_empty() {
-            return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
-        }
-        let missing = missing_files(conn, backend, ws, row.id(), &stage.regulation.required_files).await?;
-        if !missing.is_empty() {
-            return Err(StoreError::invalid("stage_id", FileMsg::StageNeedsFiles { stage: stage.name.clone(), kinds: missing }));
-        }
+        check_required(conn, backend, ws, row, &stage).await?;
         let reg = &stage.regulation;
         if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
             let ph = Placeholders::load(conn, backend, actor, row, &stage).await?;
             // A template with a placeholder the deal has no value for keeps the current title.
-            if let Some((naming, expected)) = reg.naming.as_ref().and_then(|n| Some((n, ph.render_complete(&n.template)?))) {
-                let expected: String = expected.chars().take(255).collect();
-                let current = row.get("title").as_text().unwrap_or("");
-                if expected.trim() != current {
-                    match naming.mode {
-                        NamingMode::Apply => renamed = Some(expected.trim().to_string()),
-                        NamingMode::Check => {
-                            let note = RegulationMsg::TitleOffTemplate { stage: stage.name.clone(), expected: expected.trim().to_string() }
-                                .into_msg()
-                                .text(lang(actor));
-                            insert_note(conn, backend, actor, row, note, now).await?;
-                        }
-                    }
-                }
-            }
+            renamed = named_title(conn, backend, actor, row, &stage, &ph, now).await?;
             for t in &reg.entry_tasks {
                 create_entry_task(conn, backend, actor, row, t, &ph, (&cal, tz), now).await?;
             }
         }
-        if let Some(sla) = reg.sla.filter(|_| status == "open") {
-            let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
-            let deadline = sla_deadline(conn, backend, ws, (&cal, tz), reg.sla_clock, sla, row.get("owner_id").as_int(), entered).await?;
-            let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
-            enqueue_on(
-                conn,
-                backend,
-                &NewJob::new(ws, SLA_JOB, payload, deadline).dedupe(format!("sla:{}:{stage_id}:{entered}", row.id())),
-                now,
-            )
-            .await?;
+        if status == "open" {
+            queue_sla_check(conn, backend, ws, row, (stage_id, &stage.regulation), (&cal, tz), now).await?;
         }
     }
     if status_changed {
@@ -608,48 +578,87 @@ pub(crate) async fn enforce_deals_entering(
     let mut renames = Vec::new();
     let mut tasks = Vec::new();
     for row in rows {
-        let missing = missing_fields(conn, backend, ws, row, &reg.required_fields).await?;
-        if !missing.is_empty() {
-            return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
-        }
-        let missing = missing_files(conn, backend, ws, row.id(), &reg.required_files).await?;
-        if !missing.is_empty() {
-            return Err(StoreError::invalid("stage_id", FileMsg::StageNeedsFiles { stage: stage.name.clone(), kinds: missing }));
-        }
+        check_required(conn, backend, ws, row, &stage).await?;
         if reg.naming.is_some() || !reg.entry_tasks.is_empty() {
             let ph = if needs_links {
                 Placeholders::load(conn, backend, actor, row, &stage).await?
             } else {
                 Placeholders::without_links(row, &stage)
             };
-            if let Some((naming, expected)) = reg.naming.as_ref().and_then(|n| Some((n, ph.render_complete(&n.template)?))) {
-                let expected: String = expected.chars().take(255).collect();
-                if expected.trim() != row.get("title").as_text().unwrap_or("") {
-                    match naming.mode {
-                        NamingMode::Apply => renames.push((row.id(), expected.trim().to_string())),
-                        NamingMode::Check => {
-                            let note = RegulationMsg::TitleOffTemplate { stage: stage.name.clone(), expected: expected.trim().to_string() }
-                                .into_msg()
-                                .text(lang(actor));
-                            insert_note(conn, backend, actor, row, note, now).await?;
-                        }
-                    }
-                }
+            if let Some(title) = named_title(conn, backend, actor, row, &stage, &ph, now).await? {
+                renames.push((row.id(), title));
             }
             for t in &reg.entry_tasks {
                 tasks.push(entry_task_values(conn, backend, actor, row, t, &ph, (&cal, tz), now).await?);
             }
         }
-        if let Some(sla) = reg.sla.filter(|_| row.get("status").as_text().unwrap_or("open") == "open") {
-            let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
-            let deadline = sla_deadline(conn, backend, ws, (&cal, tz), reg.sla_clock, sla, row.get("owner_id").as_int(), entered).await?;
-            let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
-            let job = NewJob::new(ws, SLA_JOB, payload, deadline).dedupe(format!("sla:{}:{stage_id}:{entered}", row.id()));
-            enqueue_on(conn, backend, &job, now).await?;
+        if row.get("status").as_text().unwrap_or("open") == "open" {
+            queue_sla_check(conn, backend, ws, row, (stage_id, &stage.regulation), (&cal, tz), now).await?;
         }
     }
     create_system_records(conn, backend, actor, Entity::Activity, &tasks, now).await?;
     Ok(renames)
+}
+
+/// The stage's required fields and files are filled on the deal, else the refusal naming them.
+async fn check_required(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, row: &Row, stage: &Stage) -> Result<()> {
+    let missing = missing_fields(conn, backend, ws, row, &stage.regulation.required_fields).await?;
+    if !missing.is_empty() {
+        return Err(StoreError::invalid("stage_id", RegulationMsg::StageNeedsFields { stage: stage.name.clone(), fields: missing }));
+    }
+    let missing = missing_files(conn, backend, ws, row.id(), &stage.regulation.required_files).await?;
+    if !missing.is_empty() {
+        return Err(StoreError::invalid("stage_id", FileMsg::StageNeedsFiles { stage: stage.name.clone(), kinds: missing }));
+    }
+    Ok(())
+}
+
+/// The stage's naming template over the deal: the title to give it (`Apply`), or a note on the
+/// deal saying what it should be (`Check`); nothing when the title already is, or when the
+/// template names something the deal has no value for.
+async fn named_title(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    actor: &Actor,
+    row: &Row,
+    stage: &Stage,
+    ph: &Placeholders,
+    now: i64,
+) -> Result<Option<String>> {
+    let Some(naming) = stage.regulation.naming.as_ref() else { return Ok(None) };
+    let Some(expected) = ph.render_complete(&naming.template) else { return Ok(None) };
+    let expected: String = expected.chars().take(255).collect::<String>().trim().to_string();
+    if expected == row.get("title").as_text().unwrap_or("") {
+        return Ok(None);
+    }
+    match naming.mode {
+        NamingMode::Apply => Ok(Some(expected)),
+        NamingMode::Check => {
+            let note = RegulationMsg::TitleOffTemplate { stage: stage.name.clone(), expected }.into_msg().text(lang(actor));
+            insert_note(conn, backend, actor, row, note, now).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Queues the check of the SLA of the stage `stage_id` (regulation `reg`) for a deal that
+/// entered it, when the stage has one.
+async fn queue_sla_check(
+    conn: &impl ConnectionTrait,
+    backend: DbBackend,
+    ws: i64,
+    row: &Row,
+    (stage_id, reg): (i64, &StageRegulation),
+    (cal, tz): (&BusinessHours, &str),
+    now: i64,
+) -> Result<()> {
+    let Some(sla) = reg.sla else { return Ok(()) };
+    let entered = row.get("stage_entered_at").as_int().unwrap_or(now);
+    let deadline = sla_deadline(conn, backend, ws, (cal, tz), reg.sla_clock, sla, row.get("owner_id").as_int(), entered).await?;
+    let payload = json!({"deal_id": row.id(), "stage_id": stage_id, "entered_at": entered, "deadline": deadline});
+    let job = NewJob::new(ws, SLA_JOB, payload, deadline).dedupe(format!("sla:{}:{stage_id}:{entered}", row.id()));
+    enqueue_on(conn, backend, &job, now).await?;
+    Ok(())
 }
 
 /// Managers (and other limited roles) move deals only up to their range's stage.

@@ -95,14 +95,7 @@ impl Db {
             }
             let c = groups.entry(SalesKey::Id((owner != 0).then_some(owner))).or_default();
             for c in [c, &mut total] {
-                if status == "won" {
-                    c.won += n;
-                    c.won_value += value;
-                    c.cycle_total_ms += cycle;
-                } else {
-                    c.lost += n;
-                    c.lost_value += value;
-                }
+                c.add_closed(&status, n, value, cycle);
             }
         }
         let mut rows: Vec<SalesRow> = groups.into_iter().map(|(key, counts)| SalesRow { key, bucket: None, counts }).collect();

@@ -217,6 +217,20 @@ pub struct SalesCounts {
     pub cycle_median_ms: Option<f64>,
 }
 
+impl SalesCounts {
+    /// Adds `n` deals closed with `status` (won, else lost), their `value` and, won, their `cycle`.
+    pub(crate) fn add_closed(&mut self, status: &str, n: i64, value: i64, cycle: i64) {
+        if status == DealStatus::Won.as_str() {
+            self.won += n;
+            self.won_value += value;
+            self.cycle_total_ms += cycle;
+        } else {
+            self.lost += n;
+            self.lost_value += value;
+        }
+    }
+}
+
 /// What a group is: a bucket's key, a user's or pipeline's id, or a source (none: without one).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(untagged)]
@@ -299,14 +313,7 @@ impl Db {
                 (r.try_get("", "status")?, r.try_get("", "n")?, r.try_get("", "total")?, r.try_get("", "cycle")?);
             let c = groups.entry(read_key(&r)?).or_default();
             for c in [c, &mut total] {
-                if status == DealStatus::Won.as_str() {
-                    c.won += n;
-                    c.won_value += value;
-                    c.cycle_total_ms += cycle;
-                } else {
-                    c.lost += n;
-                    c.lost_value += value;
-                }
+                c.add_closed(&status, n, value, cycle);
             }
         }
         for r in self.read.query_all(self.backend.build(&median(closed(&key, true)))).await? {
