@@ -120,7 +120,13 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
         error: None,
     };
     let mut status = StatusCode::OK;
-    match parse_query(&st.db, &ui.actor, &pairs) {
+    // A refused parameter, or a period the report refuses (deals in several currencies), shows
+    // on the page with the period picker kept.
+    let report = match parse_query(&st.db, &ui.actor, &pairs) {
+        Ok(query) => st.db.bonus_report(&ui.actor, &query.period, query.user).await.map(|r| (query, r)),
+        Err(e) => Err(e),
+    };
+    match report {
         Err(e) => match field_error(&ui.t, &e) {
             Some(err) => {
                 v.error = Some(err);
@@ -128,8 +134,7 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
             }
             None => return Err(ui.fail(e)),
         },
-        Ok(query) => {
-            let r = st.db.bonus_report(&ui.actor, &query.period, query.user).await.or_ui(&ui)?;
+        Ok((query, r)) => {
             if query.format != "json" {
                 return export(&r, &ui.t, &ui.actor.ws.timezone, &query.format, query.user.is_some()).or_ui(&ui);
             }
