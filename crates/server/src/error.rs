@@ -69,10 +69,15 @@ impl From<StoreError> for ApiError {
             StoreError::Validation(fe) => ApiError::invalid(fe.field, fe.msg),
             StoreError::Filter { field, error, text } => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", error.to_string()).with_field(field);
+                let hint = error.hint.clone().map(poryadok_core::msg::FilterMsg::into_msg);
                 e.position = Some(json!({
-                    "line": error.line, "column": error.column, "length": error.len,
-                    "hint": error.hint, "display": error.render(&text),
+                    "line": error.line, "column": error.column, "offset": error.offset, "length": error.len,
+                    "hint": hint.as_ref().map(Msg::english),
+                    "hint_code": hint.as_ref().map(Msg::code),
+                    "hint_args": hint.as_ref().map(Msg::args_json),
+                    "display": error.render(&text),
                 }));
+                e.msg = Some(Box::new(error.msg.clone().into()));
                 e
             }
             StoreError::NotFound => ApiError::not_found(),

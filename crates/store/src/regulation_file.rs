@@ -618,7 +618,7 @@ impl Db {
         let (path, msg) = match e {
             StoreError::Validation(f) => (f.field, *f.msg),
             StoreError::Conflict { field, msg } => (field.unwrap_or_default(), msg),
-            StoreError::Filter { field, error, .. } => (field, F::Expression { detail: error.message.clone() }.into()),
+            StoreError::Filter { field, error, .. } => (field, F::Expression { detail: error.mistake() }.into()),
             StoreError::Forbidden { field, msg } => (field.unwrap_or_default(), msg),
             other => return Err(other),
         };

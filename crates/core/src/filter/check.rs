@@ -5,6 +5,7 @@ use super::ast::{CmpOp, Collection, Expr, ExprKind, Ident, Sign, Span, Term, Ter
 use super::{FilterError, MAX_DEPTH};
 use crate::attribution::{text_key, Channels, Model};
 use crate::domain::CustomFieldType;
+use crate::msg::{EntityWord, FilterKind, FilterMsg as M, Found};
 use crate::schema::{Entity, Kind};
 use crate::types::{from_ms, to_ms};
 use crate::validate::{edit_distance, CustomDef};
@@ -373,8 +374,7 @@ fn date_ms(d: &str) -> Option<i64> {
 /// Checks a parsed filter against `schema`.
 pub fn check(expr: &Expr, schema: &FilterSchema) -> Result<Checked, FilterError> {
     if !matches!(schema.entity, Entity::Deal | Entity::Person | Entity::Organization | Entity::Activity) {
-        return Err(FilterError::new(expr.span, format!("{} records cannot be filtered", schema.entity.name()))
-            .hint("filters select deals, persons, organizations and activities"));
+        return Err(FilterError::new(expr.span, M::NotFilterable { entity: word(schema.entity) }).hint(M::HintFilterable {}));
     }
     let cond = Checker { schema }.expr(expr, schema.entity, 0)?;
     Ok(Checked { entity: schema.entity, cond })
@@ -512,62 +512,76 @@ fn list(names: &[String], max: usize) -> String {
     shown.join(", ")
 }
 
-fn ty_name(ty: Ty, special: &Special) -> String {
+/// A record kind as a message names it.
+fn word(e: Entity) -> EntityWord {
+    EntityWord(e.name().to_string())
+}
+
+fn ty_name(ty: Ty, special: &Special) -> FilterKind {
     match (ty, special) {
-        (_, Special::Enum(values)) => format!("one of {}", values.join(", ")),
-        (_, Special::Stage) => "a stage".into(),
-        (_, Special::Pipeline) => "a pipeline".into(),
-        (_, Special::Team) => "a team".into(),
-        (Ty::Int, _) => "a whole number".into(),
-        (Ty::Money, _) => "money".into(),
-        (Ty::Number, _) => "a number".into(),
-        (Ty::Text | Ty::Enum, _) => "text".into(),
-        (Ty::Bool, _) => "true or false".into(),
-        (Ty::Timestamp, _) => "a point in time".into(),
-        (Ty::Date, _) => "a date".into(),
-        (Ty::Id(Entity::User), _) => "a user".into(),
-        (Ty::Id(Entity::Organization), _) => "an organization".into(),
-        (Ty::Id(e), _) => format!("a {}", e.name()),
+        (_, Special::Enum(values)) => FilterKind::OneOf(values.clone()),
+        (_, Special::Stage) => FilterKind::Stage,
+        (_, Special::Pipeline) => FilterKind::Pipeline,
+        (_, Special::Team) => FilterKind::Team,
+        (Ty::Int, _) => FilterKind::WholeNumber,
+        (Ty::Money, _) => FilterKind::Money,
+        (Ty::Number, _) => FilterKind::Number,
+        (Ty::Text | Ty::Enum, _) => FilterKind::Text,
+        (Ty::Bool, _) => FilterKind::Bool,
+        (Ty::Timestamp, _) => FilterKind::Time,
+        (Ty::Date, _) => FilterKind::Date,
+        (Ty::Id(Entity::User), _) => FilterKind::User,
+        (Ty::Id(Entity::Organization), _) => FilterKind::Organization,
+        (Ty::Id(e), _) => FilterKind::Record(e.name().to_string()),
     }
 }
 
 /// What to write instead, for a value of the wrong type.
-fn ty_hint(f: &Field) -> String {
-    let n = &f.name;
+fn ty_hint(f: &Field) -> M {
+    let field = f.name.clone();
     match (&f.special, f.ty) {
-        (Special::Enum(values), _) => format!("{n} is one of: {}", values.join(", ")),
-        (Special::Stage, _) => format!("compare it with a stage name in double quotes: {n} = \"…\""),
-        (Special::Pipeline, _) => format!("compare it with a pipeline name in double quotes: {n} = \"…\""),
-        (Special::Team, _) => format!("compare it with a team name in double quotes: {n} = \"…\""),
-        (_, Ty::Bool) => format!("write {n} = true or {n} = false"),
-        (_, Ty::Timestamp) => format!("compare it with a time such as now - 7d, today or 2026-01-31: {n} < now - 7d"),
-        (_, Ty::Date) => format!("compare it with a date such as 2026-01-31 or today + 7d: {n} < today"),
-        (_, Ty::Money) => format!("write the amount in major units: {n} > 100000"),
-        (_, Ty::Int | Ty::Number) => format!("write a number: {n} > 10"),
-        (_, Ty::Text | Ty::Enum) => format!("put the text in double quotes: {n} = \"…\""),
-        (_, Ty::Id(Entity::User)) => format!("compare it with me or with another user field: {n} = me"),
-        (_, Ty::Id(_)) => format!("compare it with an id or another field of the same kind: {n} = 5"),
+        (Special::Enum(values), _) => M::HintOneOf { field, values: values.clone() },
+        (Special::Stage, _) => M::HintStageQuoted { field },
+        (Special::Pipeline, _) => M::HintPipelineQuoted { field },
+        (Special::Team, _) => M::HintTeamQuoted { field },
+        (_, Ty::Bool) => M::HintBool { field },
+        (_, Ty::Timestamp) => M::HintTime { field },
+        (_, Ty::Date) => M::HintDate { field },
+        (_, Ty::Money) => M::HintMoney { field },
+        (_, Ty::Int | Ty::Number) => M::HintNumber { field },
+        (_, Ty::Text | Ty::Enum) => M::HintText { field },
+        (_, Ty::Id(Entity::User)) => M::HintUser { field },
+        (_, Ty::Id(_)) => M::HintId { field },
     }
 }
 
 /// How a value term is named in a type error.
-fn value_kind(t: &Term) -> &'static str {
+fn value_kind(t: &Term) -> FilterKind {
     match t.kind {
-        TermKind::Str(_) => "text",
-        TermKind::Number(_) => "a number",
-        TermKind::Bool(_) => "true or false",
-        TermKind::Date(_) => "a date",
-        TermKind::Duration { .. } => "a duration",
-        TermKind::Now | TermKind::Today | TermKind::Offset { .. } => "a point in time",
-        TermKind::Me => "a user",
-        TermKind::Count(_) => "a count",
-        TermKind::Path(_) => "a field",
+        TermKind::Str(_) => FilterKind::Text,
+        TermKind::Number(_) => FilterKind::Number,
+        TermKind::Bool(_) => FilterKind::Bool,
+        TermKind::Date(_) => FilterKind::Date,
+        TermKind::Duration { .. } => FilterKind::Duration,
+        TermKind::Now | TermKind::Today | TermKind::Offset { .. } => FilterKind::Time,
+        TermKind::Me => FilterKind::User,
+        TermKind::Count(_) => FilterKind::Count,
+        TermKind::Path(_) => FilterKind::Field,
     }
 }
 
 fn mismatch(f: &Field, value: &Term) -> FilterError {
-    FilterError::new(value.span, format!("'{}' is {}, but {value} is {}", f.name, ty_name(f.ty, &f.special), value_kind(value)))
-        .hint(ty_hint(f))
+    let msg =
+        M::Mismatch { field: f.name.clone(), kind: ty_name(f.ty, &f.special), value: value.to_string(), value_kind: value_kind(value) };
+    FilterError::new(value.span, msg).hint(ty_hint(f))
+}
+
+/// The hint for a value not among an enum field's: the nearest one, and all of them.
+fn one_of_hint(f: &Field, written: &str, values: &[String]) -> M {
+    match nearest(written, values.iter().map(String::as_str)) {
+        Some(n) => M::HintDidYouMeanOneOf { name: n.to_string(), field: f.name.clone(), values: values.to_vec() },
+        None => M::HintOneOf { field: f.name.clone(), values: values.to_vec() },
+    }
 }
 
 /// `In` over `values` with duplicates dropped; an empty list is decided here.
@@ -613,7 +627,7 @@ impl Checker<'_> {
     fn expr(&self, e: &Expr, scope: Entity, depth: usize) -> R<Cond> {
         // The parser bounds nesting; this guards trees built by hand (And/Or add a level here).
         if depth > 2 * MAX_DEPTH + 2 {
-            return Err(FilterError::new(e.span, format!("the filter is nested too deeply (more than {MAX_DEPTH} levels)")));
+            return Err(FilterError::new(e.span, M::TooDeep { max: MAX_DEPTH as i64 }));
         }
         Ok(match &e.kind {
             ExprKind::Or(items) => Cond::Or(items.iter().map(|i| self.expr(i, scope, depth + 1)).collect::<R<_>>()?),
@@ -623,7 +637,7 @@ impl Checker<'_> {
             ExprKind::Contains { left, negated, op_span, needle } => self.contains(left, *negated, *op_span, needle, scope)?,
             ExprKind::In { left, negated, values } => self.is_in(left, *negated, values, scope)?,
             ExprKind::IsEmpty { term, negated } => {
-                let f = self.operand_field(term, scope, "'is empty'")?;
+                let f = self.operand_field(term, scope, "is empty")?;
                 let c = Cond::IsEmpty(f.operand);
                 if *negated {
                     Cond::Not(Box::new(c))
@@ -645,32 +659,27 @@ impl Checker<'_> {
             TermKind::Path(parts) => {
                 let f = self.path(parts, scope)?;
                 if f.ty != Ty::Bool {
-                    return Err(FilterError::new(
-                        t.span,
-                        format!("'{}' is not a true/false field, so it is no condition by itself", f.name),
-                    )
-                    .hint(format!("compare it with a value: {} = …", f.name)));
+                    return Err(FilterError::new(t.span, M::NotTruthField { field: f.name.clone() })
+                        .hint(M::HintCompareWithValue { field: f.name }));
                 }
                 Ok(Cond::Compare { left: f.operand, op: CmpOp::Eq, right: Operand::Lit(Lit::Bool(true)), ty: Ty::Bool })
             }
-            TermKind::Count(_) => {
-                Err(FilterError::new(t.span, "a count is not a condition").hint("compare it with a number: count activity(…) > 0"))
-            }
-            _ => Err(FilterError::new(t.span, format!("{t} is not a condition")).hint("compare a field with it: field = value")),
+            TermKind::Count(_) => Err(FilterError::new(t.span, M::CountNotCondition {}).hint(M::HintCountCompare {})),
+            _ => Err(FilterError::new(t.span, M::NotCondition { value: t.to_string() }).hint(M::HintFieldEqValue {})),
         }
     }
 
     fn collection(&self, c: &Collection, scope: Entity, depth: usize) -> R<(Sub, Cond)> {
         let available = collections(scope);
         let Some((_, sub)) = available.iter().find(|(n, _)| *n == c.name.name) else {
-            let e = FilterError::new(c.name.span, format!("unknown collection '{}'", c.name.name));
+            let e = FilterError::new(c.name.span, M::UnknownCollection { name: c.name.name.clone() });
             if available.is_empty() {
-                return Err(e.hint(format!("{} records have no collections to look into", scope.name())));
+                return Err(e.hint(M::HintNoCollections { entity: word(scope) }));
             }
             let names: Vec<&str> = available.iter().map(|(n, _)| *n).filter(|n| !n.ends_with('s')).collect();
             return Err(match nearest(&c.name.name, names.iter().copied()) {
-                Some(n) => e.hint(format!("did you mean '{n}'?")),
-                None => e.hint(format!("a {} has: {}", scope.name(), names.join(", "))),
+                Some(n) => e.hint(M::HintDidYouMean { name: n.to_string() }),
+                None => e.hint(M::HintCollections { entity: word(scope), names: names.iter().map(|n| n.to_string()).collect() }),
             });
         };
         let cond = match &c.filter {
@@ -688,11 +697,11 @@ impl Checker<'_> {
                 let model = Model::ALL.into_iter().find(|m| touch_relation(*m) == rel.name).unwrap_or(Model::First);
                 let shown = format!("{}.{}", rel.name, name.name);
                 let Some(part) = TouchPart::ALL.into_iter().find(|p| p.as_str() == name.name) else {
-                    let e = FilterError::new(name.span, format!("unknown field '{shown}'"));
+                    let e = FilterError::new(name.span, M::UnknownField { name: shown });
                     let parts: Vec<&str> = TouchPart::ALL.iter().map(|p| p.as_str()).collect();
                     return Err(match nearest(&name.name, parts.iter().copied()) {
-                        Some(n) => e.hint(format!("did you mean '{}.{n}'?", rel.name)),
-                        None => e.hint(format!("a touch has {}", parts.join(", "))),
+                        Some(n) => e.hint(M::HintDidYouMean { name: format!("{}.{n}", rel.name) }),
+                        None => e.hint(M::HintTouchHas { parts: parts.iter().map(|p| p.to_string()).collect() }),
                     });
                 };
                 let touch = TouchRef { model, part, channels: self.schema.channels.clone() };
@@ -701,29 +710,26 @@ impl Checker<'_> {
             [rel, name] => {
                 let rels = relations(scope);
                 let Some((_, side)) = rels.iter().find(|(n, _)| *n == rel.name) else {
-                    let e = FilterError::new(rel.span, format!("unknown relation '{}'", rel.name));
+                    let e = FilterError::new(rel.span, M::UnknownRelation { name: rel.name.clone() });
                     let mut names: Vec<&str> = rels.iter().map(|(n, _)| *n).filter(|n| *n != "organization").collect();
                     if scope == Entity::Deal {
                         names.extend(Model::ALL.map(touch_relation));
                     }
                     if names.is_empty() {
-                        return Err(e.hint(format!("{} records have no relations", scope.name())));
+                        return Err(e.hint(M::HintNoRelations { entity: word(scope) }));
                     }
                     return Err(match nearest(&rel.name, names.iter().copied()) {
-                        Some(n) => e.hint(format!("did you mean '{n}.{}'?", name.name)),
-                        None => e.hint(format!(
-                            "a {} has the relations {}",
-                            scope.name(),
-                            names.iter().map(|n| format!("{n}.")).collect::<Vec<_>>().join(", ")
-                        )),
+                        Some(n) => e.hint(M::HintDidYouMean { name: format!("{n}.{}", name.name) }),
+                        None => e.hint(M::HintRelations { entity: word(scope), names: names.iter().map(|n| format!("{n}.")).collect() }),
                     });
                 };
                 let target = side.entity().unwrap_or(scope);
                 self.field(target, *side, name, &rel.name)
             }
-            [first, _, third, ..] => Err(FilterError::new(third.span, format!("'{}.' goes one relation deep", first.name))
-                .hint("write at most two names, such as org.name")),
-            [] => Err(FilterError::new(Span::default(), "empty field name")),
+            [first, _, third, ..] => {
+                Err(FilterError::new(third.span, M::OneRelationDeep { rel: first.name.clone() }).hint(M::HintTwoNames {}))
+            }
+            [] => Err(FilterError::new(Span::default(), M::EmptyFieldName {})),
         }
     }
 
@@ -764,11 +770,11 @@ impl Checker<'_> {
             candidates.push(LAST_ACTIVITY);
         }
         candidates.extend(defs.iter().map(|d| d.key.as_str()));
-        let e = FilterError::new(ident.span, format!("unknown field '{shown}'"));
+        let e = FilterError::new(ident.span, M::UnknownField { name: shown.clone() });
         Err(match nearest(name, candidates) {
-            Some(n) if prefix.is_empty() => e.hint(format!("did you mean '{n}'?")),
-            Some(n) => e.hint(format!("did you mean '{prefix}.{n}'?")),
-            None if name.eq_ignore_ascii_case("null") || name.eq_ignore_ascii_case("none") => e.hint("test for no value with 'is empty'"),
+            Some(n) if prefix.is_empty() => e.hint(M::HintDidYouMean { name: n.to_string() }),
+            Some(n) => e.hint(M::HintDidYouMean { name: format!("{prefix}.{n}") }),
+            None if name.eq_ignore_ascii_case("null") || name.eq_ignore_ascii_case("none") => e.hint(M::HintTestEmpty {}),
             None => e,
         })
     }
@@ -777,7 +783,7 @@ impl Checker<'_> {
     fn operand_field(&self, t: &Term, scope: Entity, what: &str) -> R<Field> {
         match &t.kind {
             TermKind::Path(parts) => self.path(parts, scope),
-            _ => Err(FilterError::new(t.span, format!("{what} needs a field on its left, but {t} is {}", value_kind(t)))),
+            _ => Err(FilterError::new(t.span, M::NeedsField { op: what.to_string(), value: t.to_string(), kind: value_kind(t) })),
         }
     }
 
@@ -798,7 +804,7 @@ impl Checker<'_> {
                 r => {
                     return Err(match (l, r) {
                         (Some(Err(e)), _) | (None, Some(Err(e))) => e,
-                        _ => FilterError::new(span, "a comparison needs a field").hint("compare a field with a value: status = open"),
+                        _ => FilterError::new(span, M::ComparisonNeedsField {}).hint(M::HintCompareFieldValue {}),
                     })
                 }
             },
@@ -848,10 +854,10 @@ impl Checker<'_> {
     }
 
     fn unordered(&self, f: &Field, op: CmpOp, op_span: Span) -> FilterError {
-        let e = FilterError::new(op_span, format!("'{}' cannot be compared with '{op}': its values have no order", f.name));
+        let e = FilterError::new(op_span, M::Unordered { field: f.name.clone(), op: op.to_string() });
         match f.special {
-            Special::Stage => e.hint(format!("stages are ordered when compared with a stage name: {} >= \"…\"", f.name)),
-            _ => e.hint("use =, != or in (…)"),
+            Special::Stage => e.hint(M::HintStageOrdered { field: f.name.clone() }),
+            _ => e.hint(M::HintUseEquality {}),
         }
     }
 
@@ -861,11 +867,8 @@ impl Checker<'_> {
             _ => None,
         };
         let Some(n) = n else {
-            return Err(FilterError::new(
-                other.span,
-                format!("a count is compared with a whole number, but {other} is {}", value_kind(other)),
-            )
-            .hint("count activity(done = false) = 0"));
+            return Err(FilterError::new(other.span, M::CountNeedsNumber { value: other.to_string(), kind: value_kind(other) })
+                .hint(M::HintCountExample {}));
         };
         let (collection, cond) = self.collection(c, scope, depth + 1)?;
         Ok(Cond::Count { collection, cond: Box::new(cond), op, n })
@@ -873,33 +876,27 @@ impl Checker<'_> {
 
     fn contains(&self, left: &Term, negated: bool, op_span: Span, needle: &Term, scope: Entity) -> R<Cond> {
         let sym = if negated { "!~" } else { "~" };
-        let f = self.operand_field(left, scope, &format!("'{sym}'"))?;
+        let f = self.operand_field(left, scope, sym)?;
         if f.special == Special::Stage {
-            return Err(FilterError::new(op_span, format!("'{}' cannot be compared with '{sym}'", f.name))
-                .hint(format!("compare it with a stage name: {0} = \"…\" or {0} >= \"…\"", f.name)));
+            return Err(FilterError::new(op_span, M::ContainsOnStage { field: f.name.clone(), op: sym.into() })
+                .hint(M::HintStageName { field: f.name }));
         }
         if f.ty != Ty::Text {
-            return Err(FilterError::new(
-                op_span,
-                format!("'{sym}' (contains) works on text, but '{}' is {}", f.name, ty_name(f.ty, &f.special)),
-            )
-            .hint(match f.ty {
-                Ty::Int | Ty::Money | Ty::Number | Ty::Timestamp | Ty::Date => format!("compare {} with =, <, > or in (…)", f.name),
-                _ => format!("compare {} with = or in (…)", f.name),
+            let msg = M::ContainsNotText { op: sym.into(), field: f.name.clone(), kind: ty_name(f.ty, &f.special) };
+            return Err(FilterError::new(op_span, msg).hint(match f.ty {
+                Ty::Int | Ty::Money | Ty::Number | Ty::Timestamp | Ty::Date => M::HintCompareOrdered { field: f.name },
+                _ => M::HintCompareEquality { field: f.name },
             }));
         }
         let TermKind::Str(s) = &needle.kind else {
-            return Err(FilterError::new(
-                needle.span,
-                format!("'{sym}' needs text in double quotes, but {needle} is {}", value_kind(needle)),
-            )
-            .hint(format!("{} {sym} \"…\"", f.name)));
+            let msg = M::ContainsNeedsText { op: sym.into(), value: needle.to_string(), kind: value_kind(needle) };
+            return Err(FilterError::new(needle.span, msg).hint(M::HintContainsExample { field: f.name, op: sym.into() }));
         };
         Ok(Cond::Contains { left: f.operand, needle: s.to_lowercase(), negated })
     }
 
     fn is_in(&self, left: &Term, negated: bool, values: &[Term], scope: Entity) -> R<Cond> {
-        let f = self.operand_field(left, scope, "'in'")?;
+        let f = self.operand_field(left, scope, "in")?;
         let mut lits = Vec::with_capacity(values.len());
         for v in values {
             match (&f.special, &v.kind) {
@@ -907,11 +904,7 @@ impl Checker<'_> {
                 (Special::Pipeline | Special::Team, TermKind::Str(_)) => lits.extend(self.named_ids(&f, v)?.into_iter().map(Lit::Int)),
                 _ => match self.value(&f, v, scope)? {
                     Operand::Lit(l) => lits.push(l),
-                    _ => {
-                        return Err(
-                            FilterError::new(v.span, "'in (…)' lists plain values").hint("compare with fields or times using = and or")
-                        )
-                    }
+                    _ => return Err(FilterError::new(v.span, M::InPlainValues {}).hint(M::HintInPlain {})),
                 },
             }
         }
@@ -932,30 +925,29 @@ impl Checker<'_> {
                     Ok(g) if g.ty == f.ty => Ok(g.operand),
                     Ok(g) => Err(FilterError::new(
                         t.span,
-                        format!(
-                            "'{}' is {} and '{}' is {}: they cannot be compared",
-                            f.name,
-                            ty_name(f.ty, &f.special),
-                            g.name,
-                            ty_name(g.ty, &g.special)
-                        ),
+                        M::Incomparable {
+                            field: f.name.clone(),
+                            kind: ty_name(f.ty, &f.special),
+                            other: g.name.clone(),
+                            other_kind: ty_name(g.ty, &g.special),
+                        },
                     )),
                     Err(e) => {
                         let [one] = parts.as_slice() else { return Err(e) };
                         if ["null", "nil", "none"].iter().any(|w| one.name.eq_ignore_ascii_case(w)) {
-                            return Err(FilterError::new(t.span, format!("'{}' is not a value", one.name))
-                                .hint(format!("test for no value with '{} is empty'", f.name)));
+                            return Err(FilterError::new(t.span, M::NotAValue { word: one.name.clone() })
+                                .hint(M::HintFieldIsEmpty { field: f.name.clone() }));
                         }
                         match (&f.special, f.ty) {
                             (Special::Enum(values), _) => {
-                                let e = FilterError::new(t.span, format!("'{}' is not a value of '{}'", one.name, f.name));
-                                Err(match nearest(&one.name, values.iter().map(String::as_str)) {
-                                    Some(n) => e.hint(format!("did you mean '{n}'? {} is one of: {}", f.name, values.join(", "))),
-                                    None => e.hint(format!("{} is one of: {}", f.name, values.join(", "))),
-                                })
+                                let e = FilterError::new(
+                                    t.span,
+                                    M::NotEnumValue { value: Found::Word(one.name.clone()), field: f.name.clone() },
+                                );
+                                Err(e.hint(one_of_hint(f, &one.name, values)))
                             }
                             (Special::Stage | Special::Pipeline | Special::Team, _) | (_, Ty::Text) => {
-                                Err(e.hint(format!("to compare with text, put it in double quotes: \"{}\"", one.name)))
+                                Err(e.hint(M::HintQuoteText { word: one.name.clone() }))
                             }
                             _ => Err(e),
                         }
@@ -967,11 +959,8 @@ impl Checker<'_> {
                     if let Some(v) = enum_value(values, s) {
                         return lit(Lit::Text(v.clone()));
                     }
-                    let e = FilterError::new(t.span, format!("{t} is not a value of '{}'", f.name));
-                    Err(match nearest(s, values.iter().map(String::as_str)) {
-                        Some(n) => e.hint(format!("did you mean '{n}'? {} is one of: {}", f.name, values.join(", "))),
-                        None => e.hint(format!("{} is one of: {}", f.name, values.join(", "))),
-                    })
+                    let e = FilterError::new(t.span, M::NotEnumValue { value: Found::Literal(t.to_string()), field: f.name.clone() });
+                    Err(e.hint(one_of_hint(f, s, values)))
                 }
                 (Special::Plain, Ty::Text) => lit(Lit::Text(s.clone())),
                 // Written as a mark would be: `"Яндекс"` is the channel yandex, `"Brand "` the campaign brand.
@@ -989,12 +978,12 @@ impl Checker<'_> {
                 self.time(f, t)
             }
             TermKind::Duration { .. } if matches!(f.ty, Ty::Timestamp | Ty::Date) => {
-                Err(FilterError::new(t.span, format!("{t} is a duration, not a point in time"))
-                    .hint(format!("count it from now or today: {} < now - {t}", f.name)))
+                Err(FilterError::new(t.span, M::DurationNotTime { value: t.to_string() })
+                    .hint(M::HintCountFromNow { field: f.name.clone(), value: t.to_string() }))
             }
             TermKind::Me if f.ty == Ty::Id(Entity::User) => match self.schema.me {
                 Some(id) => lit(Lit::Int(id)),
-                None => Err(FilterError::new(t.span, "'me' is unknown here: there is no current user")),
+                None => Err(FilterError::new(t.span, M::NoMe {})),
             },
             _ => Err(mismatch(f, t)),
         }
@@ -1004,19 +993,19 @@ impl Checker<'_> {
         let whole = || n.parse::<i64>().ok();
         let l = match (&f.special, f.ty) {
             (Special::Plain, Ty::Int) => {
-                let v = whole().ok_or_else(|| FilterError::new(t.span, format!("'{}' takes whole numbers, not {n}", f.name)))?;
+                let v = whole().ok_or_else(|| FilterError::new(t.span, M::WholeNumbers { field: f.name.clone(), n: n.to_string() }))?;
                 Lit::Int(v)
             }
             (Special::Plain, Ty::Id(_)) => match whole() {
                 Some(v) if v > 0 => Lit::Int(v),
-                _ => return Err(FilterError::new(t.span, format!("{n} is not an id")).hint(ty_hint(f))),
+                _ => return Err(FilterError::new(t.span, M::NotId { n: n.to_string() }).hint(ty_hint(f))),
             },
-            (Special::Plain, Ty::Money) => Lit::Int(minor_units(n).ok_or_else(|| {
-                FilterError::new(t.span, format!("{n} is not an amount of money")).hint("at most two decimal places: 1500.50")
-            })?),
+            (Special::Plain, Ty::Money) => Lit::Int(
+                minor_units(n).ok_or_else(|| FilterError::new(t.span, M::NotMoney { n: n.to_string() }).hint(M::HintMoneyDecimals {}))?,
+            ),
             (Special::Plain, Ty::Number) => match n.parse::<f64>() {
                 Ok(v) if v.is_finite() => Lit::Number(v),
-                _ => return Err(FilterError::new(t.span, format!("{n} is not a number"))),
+                _ => return Err(FilterError::new(t.span, M::NotNumber { n: n.to_string() })),
             },
             _ => return Err(mismatch(f, t)),
         };
@@ -1032,23 +1021,20 @@ impl Checker<'_> {
         match base.kind {
             TermKind::Now | TermKind::Today | TermKind::Date(_) => {}
             TermKind::Duration { .. } => {
-                return Err(FilterError::new(base.span, "a duration needs a point in time to count from")
-                    .hint(format!("put it after now or today: now - {base}")));
+                return Err(FilterError::new(base.span, M::DurationNeedsBase {}).hint(M::HintAfterNow { value: base.to_string() }));
             }
             _ => {
-                return Err(FilterError::new(base.span, format!("only now, today and dates can be shifted, not {base}"))
-                    .hint(format!("{} < now - 7d", f.name)));
+                return Err(FilterError::new(base.span, M::OnlyShift { value: base.to_string() })
+                    .hint(M::HintShiftExample { field: f.name.clone() }));
             }
         }
         let mut offset: i64 = 0;
         for (sign, step) in steps {
             let TermKind::Duration { ms, .. } = step.kind else {
-                return Err(
-                    FilterError::new(step.span, format!("{step} is not a duration")).hint("add or take durations such as 7d, 12h, 2w, 3mo")
-                );
+                return Err(FilterError::new(step.span, M::NotDuration { value: step.to_string() }).hint(M::HintDurations {}));
             };
             let next = if *sign == Sign::Plus { offset.checked_add(ms) } else { offset.checked_sub(ms) };
-            offset = next.ok_or_else(|| FilterError::new(step.span, "the duration is too long"))?;
+            offset = next.ok_or_else(|| FilterError::new(step.span, M::ShiftTooLong {}))?;
         }
         Ok(match &base.kind {
             TermKind::Now => Operand::Now { offset_ms: offset },
@@ -1056,10 +1042,10 @@ impl Checker<'_> {
             TermKind::Date(d) => {
                 let ms = date_ms(d)
                     .and_then(|ms| ms.checked_add(offset))
-                    .ok_or_else(|| FilterError::new(t.span, format!("{t} is out of range")))?;
+                    .ok_or_else(|| FilterError::new(t.span, M::OutOfRange { value: t.to_string() }))?;
                 Operand::Lit(if f.ty == Ty::Date { Lit::Text(date_of_ms(ms)) } else { Lit::Int(ms) })
             }
-            _ => return Err(FilterError::new(base.span, format!("only now, today and dates can be shifted, not {base}"))),
+            _ => return Err(FilterError::new(base.span, M::OnlyShift { value: base.to_string() })),
         })
     }
 
@@ -1077,11 +1063,11 @@ impl Checker<'_> {
                     names.push(s.name.clone());
                 }
             }
-            let e = FilterError::new(value.span, format!("unknown stage {value}"));
+            let e = FilterError::new(value.span, M::UnknownStage { value: value.to_string() });
             return Err(match nearest(name, names.iter().map(String::as_str)) {
-                Some(n) => e.hint(format!("did you mean \"{n}\"?")),
-                None if names.is_empty() => e.hint("there are no stages"),
-                None => e.hint(format!("stages: {}", list(&names, 12))),
+                Some(n) => e.hint(M::HintDidYouMeanText { name: n.to_string() }),
+                None if names.is_empty() => e.hint(M::HintNoStages {}),
+                None => e.hint(M::HintStages { names: list(&names, 12) }),
             });
         }
         let mut ids: Vec<i64> = match op {
@@ -1104,19 +1090,22 @@ impl Checker<'_> {
     /// Ids of the pipelines or teams named by a string term (names match ignoring case).
     fn named_ids(&self, f: &Field, value: &Term) -> R<Vec<i64>> {
         let TermKind::Str(name) = &value.kind else { return Ok(Vec::new()) };
-        let (what, all): (&str, Vec<(i64, &str)>) = match f.special {
-            Special::Team => ("team", self.schema.teams.iter().map(|(id, n)| (*id, n.as_str())).collect()),
-            _ => ("pipeline", self.schema.pipelines.iter().map(|p| (p.id, p.name.as_str())).collect()),
+        let team = f.special == Special::Team;
+        let all: Vec<(i64, &str)> = match team {
+            true => self.schema.teams.iter().map(|(id, n)| (*id, n.as_str())).collect(),
+            false => self.schema.pipelines.iter().map(|p| (p.id, p.name.as_str())).collect(),
         };
         let key = name.trim().to_lowercase();
         let mut ids: Vec<i64> = all.iter().filter(|(_, n)| n.trim().to_lowercase() == key).map(|(id, _)| *id).collect();
         if ids.is_empty() {
             let names: Vec<String> = all.iter().map(|(_, n)| n.to_string()).collect();
-            let e = FilterError::new(value.span, format!("unknown {what} {value}"));
+            let (value_span, value) = (value.span, value.to_string());
+            let e = FilterError::new(value_span, if team { M::UnknownTeam { value } } else { M::UnknownPipeline { value } });
             return Err(match nearest(name, all.iter().map(|(_, n)| *n)) {
-                Some(n) => e.hint(format!("did you mean \"{n}\"?")),
-                None if names.is_empty() => e.hint(format!("there are no {what}s")),
-                None => e.hint(format!("{what}s: {}", list(&names, 12))),
+                Some(n) => e.hint(M::HintDidYouMeanText { name: n.to_string() }),
+                None if names.is_empty() => e.hint(if team { M::HintNoTeams {} } else { M::HintNoPipelines {} }),
+                None if team => e.hint(M::HintTeams { names: list(&names, 12) }),
+                None => e.hint(M::HintPipelines { names: list(&names, 12) }),
             });
         }
         ids.sort_unstable();

@@ -1,6 +1,7 @@
 //! Characters to tokens, each with its [`Span`].
 use super::ast::Span;
 use super::FilterError;
+use crate::msg::{FilterMsg as M, Found};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
@@ -39,15 +40,15 @@ impl Token {
     }
 
     /// How the token is named in messages.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Found {
         match &self.tok {
-            Tok::Ident(s) => format!("'{s}'"),
-            Tok::Str(s) => super::ast::quote(s),
-            Tok::Number(n) => n.clone(),
-            Tok::Duration { text, .. } => text.clone(),
-            Tok::Date(d) => d.clone(),
-            Tok::Eof => "the end of the filter".into(),
-            other => format!("'{}'", symbol(other)),
+            Tok::Ident(s) => Found::Word(s.clone()),
+            Tok::Str(s) => Found::Literal(super::ast::quote(s)),
+            Tok::Number(n) => Found::Literal(n.clone()),
+            Tok::Duration { text, .. } => Found::Literal(text.clone()),
+            Tok::Date(d) => Found::Literal(d.clone()),
+            Tok::Eof => Found::End,
+            other => Found::Word(symbol(other).to_string()),
         }
     }
 }
@@ -177,7 +178,7 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, FilterError> {
                 ('~', _) => Tok::Tilde,
                 ('=', Some('=')) => {
                     c.bump();
-                    return Err(FilterError::new(c.from(start), "unexpected '=='").hint("equality is a single '='"));
+                    return Err(FilterError::new(c.from(start), M::Unexpected { token: "==".into() }).hint(M::HintSingleEquals {}));
                 }
                 ('=', _) => Tok::Eq,
                 ('!', Some('=')) => two(Tok::Ne, &mut c),
@@ -185,20 +186,22 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, FilterError> {
                 ('<', Some('=')) => two(Tok::Le, &mut c),
                 ('<', Some('>')) => {
                     c.bump();
-                    return Err(FilterError::new(c.from(start), "unexpected '<>'").hint("write '!=' for 'not equal'"));
+                    return Err(FilterError::new(c.from(start), M::Unexpected { token: "<>".into() }).hint(M::HintNotEqual {}));
                 }
                 ('<', _) => Tok::Lt,
                 ('>', Some('=')) => two(Tok::Ge, &mut c),
                 ('>', _) => Tok::Gt,
-                ('!', _) => return Err(FilterError::new(c.from(start), "unexpected '!'").hint("write 'not', '!=' or '!~'")),
+                ('!', _) => return Err(FilterError::new(c.from(start), M::Unexpected { token: "!".into() }).hint(M::HintBang {})),
                 ('&' | '|', _) => {
                     let word = if ch == '&' { "and" } else { "or" };
-                    return Err(FilterError::new(c.from(start), format!("unexpected '{ch}'")).hint(format!("write '{word}'")));
+                    return Err(
+                        FilterError::new(c.from(start), M::Unexpected { token: ch.to_string() }).hint(M::HintWrite { word: word.into() })
+                    );
                 }
                 ('\'' | '«' | '“', _) => {
-                    return Err(FilterError::new(c.from(start), format!("unexpected '{ch}'")).hint("put text in double quotes: \"…\""))
+                    return Err(FilterError::new(c.from(start), M::Unexpected { token: ch.to_string() }).hint(M::HintDoubleQuotes {}))
                 }
-                _ => return Err(FilterError::new(c.from(start), format!("unexpected character '{ch}'"))),
+                _ => return Err(FilterError::new(c.from(start), M::UnexpectedChar { ch: ch.to_string() })),
             }
         };
         out.push(Token { tok, span: c.from(start) });
@@ -239,16 +242,15 @@ fn number(c: &mut Cursor, start: Span) -> Result<Tok, FilterError> {
     let unit = c.take_while(is_ident_char);
     let span = c.from(start);
     let Some(ms) = unit_ms(&unit) else {
-        return Err(FilterError::new(span, format!("unknown duration unit '{unit}' in '{text}{unit}'"))
-            .hint("units are m (minutes), h, d, w and mo (30 days), as in 7d"));
+        return Err(FilterError::new(span, M::BadUnit { unit, number: text }).hint(M::HintUnits {}));
     };
     if decimal {
-        return Err(FilterError::new(span, format!("'{text}{unit}' is not a whole number of units")).hint("write 90m instead of 1.5h"));
+        return Err(FilterError::new(span, M::NotWholeUnits { value: format!("{text}{unit}") }).hint(M::HintWholeUnits {}));
     }
     let ms = text.parse::<i64>().ok().and_then(|n| n.checked_mul(ms));
     match ms {
         Some(ms) => Ok(Tok::Duration { ms, text: format!("{text}{unit}") }),
-        None => Err(FilterError::new(span, format!("duration '{text}{unit}' is too long"))),
+        None => Err(FilterError::new(span, M::DurationTooLong { value: format!("{text}{unit}") })),
     }
 }
 
@@ -259,17 +261,16 @@ fn string(c: &mut Cursor, start: Span) -> Result<Tok, FilterError> {
         let at = c.here();
         match c.bump() {
             None => {
-                return Err(FilterError::new(Span { len: 1, ..start }, "unclosed string").hint("end the text with a double quote '\"'"));
+                return Err(FilterError::new(Span { len: 1, ..start }, M::UnclosedString {}).hint(M::HintCloseString {}));
             }
             Some('"') => return Ok(Tok::Str(s)),
             Some('\\') => match c.bump() {
                 Some(e @ ('"' | '\\')) => s.push(e),
                 Some(other) => {
-                    return Err(FilterError::new(c.from(at), format!("unknown escape '\\{other}' in a string"))
-                        .hint("only \\\" and \\\\ are escapes"));
+                    return Err(FilterError::new(c.from(at), M::UnknownEscape { escape: other.to_string() }).hint(M::HintEscapes {}));
                 }
                 None => {
-                    return Err(FilterError::new(Span { len: 1, ..start }, "unclosed string").hint("end the text with a double quote '\"'"));
+                    return Err(FilterError::new(Span { len: 1, ..start }, M::UnclosedString {}).hint(M::HintCloseString {}));
                 }
             },
             Some(ch) => s.push(ch),

@@ -93,6 +93,7 @@ pub use parser::parse;
 /// Writes text as a filter string literal, escaping `"` and `\`.
 pub(crate) use ast::quote;
 
+use crate::msg::{FilterMistake, FilterMsg, Lang};
 use std::fmt;
 
 /// The longest filter accepted, in characters.
@@ -104,11 +105,12 @@ pub const MAX_DEPTH: usize = 32;
 
 /// A filter that cannot be parsed or checked, with the place it went wrong.
 /// `line` and `column` are 1-based; `column`, `offset` and `len` count characters
-/// (Unicode scalar values), not bytes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// (Unicode scalar values), not bytes. The mistake and its hint are catalogue messages
+/// ([`FilterMsg`]): a reader sees them in their language, the API carries their codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterError {
-    pub message: String,
-    pub hint: Option<String>,
+    pub msg: FilterMsg,
+    pub hint: Option<FilterMsg>,
     pub line: usize,
     pub column: usize,
     pub offset: usize,
@@ -116,29 +118,64 @@ pub struct FilterError {
 }
 
 impl FilterError {
-    pub(crate) fn new(span: Span, message: impl Into<String>) -> Self {
-        FilterError { message: message.into(), hint: None, line: span.line, column: span.column, offset: span.offset, len: span.len }
+    pub(crate) fn new(span: Span, msg: FilterMsg) -> Self {
+        FilterError { msg, hint: None, line: span.line, column: span.column, offset: span.offset, len: span.len }
     }
 
-    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+    pub(crate) fn hint(mut self, hint: FilterMsg) -> Self {
+        self.hint = Some(hint);
         self
     }
 
-    /// The message, then the offending line of `source` with carets under the position:
+    /// The mistake and its hint as an argument of another message.
+    pub fn mistake(&self) -> FilterMistake {
+        FilterMistake { msg: Box::new(self.msg.clone()), hint: self.hint.clone().map(Box::new) }
+    }
+
+    /// The mistake in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        self.msg.clone().into_msg().text(lang)
+    }
+
+    /// The hint in `lang`, if there is one.
+    pub fn hint_text(&self, lang: Lang) -> Option<String> {
+        self.hint.clone().map(|h| h.into_msg().text(lang))
+    }
+
+    /// The mistake and its hint in `lang`: `unknown field 'citty' — did you mean 'city'?`.
+    pub fn summary(&self, lang: Lang) -> String {
+        let mut out = self.message(lang);
+        if let Some(h) = self.hint_text(lang) {
+            out.push_str(" — ");
+            out.push_str(&h);
+        }
+        out
+    }
+
+    /// [`Self::render_in`] in English.
+    pub fn render(&self, source: &str) -> String {
+        self.render_in(Lang::En, source)
+    }
+
+    /// The message in `lang`, then the offending line of `source` with carets under the position:
     ///
     /// ```text
     /// unknown field 'citty' — did you mean 'city'?
     /// 1 | citty is empty
     ///   | ^^^^^
     /// ```
-    pub fn render(&self, source: &str) -> String {
-        let mut out = self.message.clone();
-        if let Some(h) = &self.hint {
-            out.push_str(" — ");
-            out.push_str(h);
+    pub fn render_in(&self, lang: Lang, source: &str) -> String {
+        let mut out = self.summary(lang);
+        if let Some(lines) = self.pointer(source) {
+            out.push('\n');
+            out.push_str(&lines);
         }
-        let Some(text) = source.split('\n').nth(self.line.saturating_sub(1)) else { return out };
+        out
+    }
+
+    /// The offending line of `source` and a line of carets under the position (two lines).
+    pub fn pointer(&self, source: &str) -> Option<String> {
+        let text = source.split('\n').nth(self.line.saturating_sub(1))?;
         let chars: Vec<char> = text.strip_suffix('\r').unwrap_or(text).chars().collect();
         let at = self.column.saturating_sub(1).min(chars.len());
         // A long line is cut to a window around the position.
@@ -155,18 +192,13 @@ impl FilterError {
         let carets = self.len.min(end.saturating_sub(at)).max(1);
         let number = self.line.to_string();
         let gutter = " ".repeat(number.len());
-        out.push_str(&format!("\n{number} | {open}{shown}{close}\n{gutter} | {pad}{before}{}", "^".repeat(carets)));
-        out
+        Some(format!("{number} | {open}{shown}{close}\n{gutter} | {pad}{before}{}", "^".repeat(carets)))
     }
 }
 
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
-        if let Some(h) = &self.hint {
-            write!(f, " — {h}")?;
-        }
-        Ok(())
+        write!(f, "{}:{}: {}", self.line, self.column, self.summary(Lang::En))
     }
 }
 

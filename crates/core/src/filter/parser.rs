@@ -2,6 +2,7 @@
 use super::ast::{CmpOp, Collection, Expr, ExprKind, Ident, Sign, Span, Term, TermKind};
 use super::lexer::{lex, span_at, Tok, Token};
 use super::{FilterError, MAX_DEPTH, MAX_LEN};
+use crate::msg::FilterMsg as M;
 
 const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "empty", "exists", "count", "true", "false", "now", "today", "me"];
 
@@ -14,23 +15,19 @@ fn is_keyword(s: &str) -> bool {
 pub fn parse(src: &str) -> Result<Expr, FilterError> {
     let n = src.chars().count();
     if n > MAX_LEN {
-        return Err(FilterError::new(
-            span_at(src, MAX_LEN, n - MAX_LEN),
-            format!("the filter is too long: {n} characters, at most {MAX_LEN}"),
-        ));
+        return Err(FilterError::new(span_at(src, MAX_LEN, n - MAX_LEN), M::TooLong { n: n as i64, max: MAX_LEN as i64 }));
     }
     let toks = lex(src)?;
     let mut p = Parser { toks, pos: 0, depth: 0 };
     if p.peek().tok == Tok::Eof {
-        return Err(FilterError::new(p.peek().span, "the filter is empty").hint("write a condition such as status = open"));
+        return Err(FilterError::new(p.peek().span, M::Empty {}).hint(M::HintExample {}));
     }
     let e = p.or_expr()?;
     let t = p.peek();
     match t.tok {
         Tok::Eof => Ok(e),
-        Tok::RParen => Err(FilterError::new(t.span, "unmatched ')'").hint("remove it or add a '(' before it")),
-        _ => Err(FilterError::new(t.span, format!("unexpected {} after a complete condition", t.describe()))
-            .hint("join conditions with 'and' or 'or'")),
+        Tok::RParen => Err(FilterError::new(t.span, M::UnmatchedClose {}).hint(M::HintUnmatchedClose {})),
+        _ => Err(FilterError::new(t.span, M::AfterComplete { found: t.describe() }).hint(M::HintJoin {})),
     }
 }
 
@@ -69,8 +66,7 @@ impl Parser {
     fn enter(&mut self, at: Span) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(FilterError::new(at, format!("the filter is nested too deeply (more than {MAX_DEPTH} levels)"))
-                .hint("simplify the parentheses, 'not', 'exists' and 'count'"));
+            return Err(FilterError::new(at, M::TooDeep { max: MAX_DEPTH as i64 }).hint(M::HintSimplify {}));
         }
         Ok(())
     }
@@ -140,9 +136,9 @@ impl Parser {
         let t = self.peek().clone();
         match t.tok {
             Tok::RParen => Ok(self.bump().span),
-            Tok::Eof => Err(FilterError::new(open, "unclosed '('").hint("add ')' to close it")),
-            _ => Err(FilterError::new(t.span, format!("expected ')' but found {}", t.describe()))
-                .hint(format!("to close the '(' at line {}, column {}", open.line, open.column))),
+            Tok::Eof => Err(FilterError::new(open, M::UnclosedParen {}).hint(M::HintAddClose {})),
+            _ => Err(FilterError::new(t.span, M::ExpectedClose { found: t.describe() })
+                .hint(M::HintClosesAt { line: open.line as i64, column: open.column as i64 })),
         }
     }
 
@@ -177,8 +173,7 @@ impl Parser {
             }
             let open = self.peek().clone();
             if open.tok != Tok::LParen {
-                return Err(FilterError::new(open.span, format!("expected '(' after 'in' but found {}", open.describe()))
-                    .hint("list the values in parentheses: status in (open, frozen)"));
+                return Err(FilterError::new(open.span, M::ExpectedInParen { found: open.describe() }).hint(M::HintInList {}));
             }
             self.bump();
             let mut values = vec![self.term()?];
@@ -197,8 +192,7 @@ impl Parser {
             }
             let e = self.peek().clone();
             if !e.is_kw("empty") {
-                return Err(FilterError::new(e.span, format!("expected 'empty' but found {}", e.describe()))
-                    .hint("write 'is empty' or 'is not empty'"));
+                return Err(FilterError::new(e.span, M::ExpectedEmpty { found: e.describe() }).hint(M::HintIsEmpty {}));
             }
             self.bump();
             return Ok(Expr { span: left.span.to(e.span), kind: ExprKind::IsEmpty { term: left, negated } });
@@ -230,14 +224,14 @@ impl Parser {
             Tok::Duration { ms, text } => TermKind::Duration { ms, text },
             Tok::Date(d) => {
                 if crate::types::parse_date(&d).is_err() {
-                    return Err(FilterError::new(t.span, format!("'{d}' is not a date")).hint("dates are written YYYY-MM-DD"));
+                    return Err(FilterError::new(t.span, M::NotADate { value: d }).hint(M::HintDateFormat {}));
                 }
                 TermKind::Date(d)
             }
             Tok::Minus => {
                 let n = self.peek().clone();
                 let Tok::Number(digits) = n.tok else {
-                    return Err(FilterError::new(t.span, "unexpected '-'").hint("only a number may follow a leading minus"));
+                    return Err(FilterError::new(t.span, M::Unexpected { token: "-".into() }).hint(M::HintMinus {}));
                 };
                 self.bump();
                 return Ok(Term { span: t.span.to(n.span), kind: TermKind::Number(format!("-{digits}")) });
@@ -255,7 +249,7 @@ impl Parser {
                     return Ok(Term { span: t.span.to(span), kind: TermKind::Count(c) });
                 }
                 _ => {
-                    return Err(FilterError::new(t.span, format!("expected a field or a value but found {}", t.describe())));
+                    return Err(FilterError::new(t.span, M::ExpectedValue { found: t.describe() }));
                 }
             },
             Tok::Ident(name) => {
@@ -266,7 +260,7 @@ impl Parser {
                     match n.tok {
                         Tok::Ident(name) => parts.push(Ident { name, span: n.span }),
                         _ => {
-                            return Err(FilterError::new(n.span, format!("expected a field name after '.' but found {}", n.describe())));
+                            return Err(FilterError::new(n.span, M::ExpectedFieldAfterDot { found: n.describe() }));
                         }
                     }
                 }
@@ -274,9 +268,9 @@ impl Parser {
                 return Ok(Term { span, kind: TermKind::Path(parts) });
             }
             Tok::Eof => {
-                return Err(FilterError::new(t.span, "the filter ends too early").hint("a field or a value should follow"));
+                return Err(FilterError::new(t.span, M::EndsEarly {}).hint(M::HintFollow {}));
             }
-            _ => return Err(FilterError::new(t.span, format!("expected a field or a value but found {}", t.describe()))),
+            _ => return Err(FilterError::new(t.span, M::ExpectedValue { found: t.describe() })),
         };
         Ok(Term { span: t.span, kind })
     }
@@ -287,7 +281,7 @@ impl Parser {
         let name = match t.tok {
             Tok::Ident(ref s) if !is_keyword(s) => Ident { name: s.clone(), span: t.span },
             _ => {
-                return Err(FilterError::new(t.span, format!("expected a collection such as 'activity' but found {}", t.describe())));
+                return Err(FilterError::new(t.span, M::ExpectedCollection { found: t.describe() }));
             }
         };
         if self.peek().tok != Tok::LParen {

@@ -1,6 +1,7 @@
 //! The filter language end to end: parse, check against a fixture workspace, evaluate.
 use super::*;
 use crate::domain::CustomFieldType;
+use crate::msg::{FilterMsg as M, Found, Lang};
 use crate::schema::Entity;
 use crate::types::Val;
 use crate::validate::CustomDef;
@@ -528,8 +529,11 @@ fn error_positions_count_characters() {
     assert_eq!((e.line, e.column, e.offset, e.len), (1, 1, 0, 5));
     let e = error_in(Entity::Deal, "city = \"Казань\" and citty is empty");
     assert_eq!((e.line, e.column, e.offset, e.len), (1, 21, 20, 5));
-    assert_eq!(e.message, "unknown field 'citty'");
-    assert_eq!(e.hint.as_deref(), Some("did you mean 'city'?"));
+    assert_eq!(e.msg, M::UnknownField { name: "citty".into() });
+    assert_eq!(e.msg.code(), "filter_unknown_field");
+    assert_eq!(e.hint, Some(M::HintDidYouMean { name: "city".into() }));
+    assert_eq!(e.message(Lang::En), "unknown field 'citty'");
+    assert_eq!(e.summary(Lang::Ru), "неизвестное поле «citty» — может быть, «city»?");
     let e = error_in(Entity::Deal, "status = open\n  and citty is empty");
     assert_eq!((e.line, e.column, e.offset, e.len), (2, 7, 20, 5));
 }
@@ -611,7 +615,7 @@ fn limits() {
     let ok_deep = format!("{}done{}", "(".repeat(32), ")".repeat(32));
     assert!(parse_and_check(&ok_deep, &schema(Entity::Activity)).is_ok());
     let nots = format!("{}done", "not ".repeat(33));
-    assert!(error_in(Entity::Activity, &nots).message.contains("nested too deeply"));
+    assert_eq!(error_in(Entity::Activity, &nots).msg, M::TooDeep { max: MAX_DEPTH as i64 });
     let exactly = format!("value > {}", "1".repeat(MAX_LEN - 8));
     assert_eq!(exactly.chars().count(), MAX_LEN);
     assert!(parse(&exactly).is_ok());
@@ -624,7 +628,69 @@ fn limits() {
 #[test]
 fn only_filterable_entities() {
     let e = parse_and_check("name = \"x\"", &FilterSchema::new(Entity::Team)).unwrap_err();
-    assert!(e.message.contains("cannot be filtered"));
+    assert_eq!(e.msg.code(), "filter_not_filterable");
+    assert_eq!(e.message(Lang::Ru), "записи «команда» фильтром не выбрать");
+}
+
+#[test]
+fn errors_are_codes_with_arguments_read_in_both_languages() {
+    // (filter, code, English summary, Russian summary)
+    let cases = [
+        (
+            "a == b",
+            "filter_unexpected",
+            "unexpected '==' — equality is a single '='",
+            "здесь не может стоять «==» — равенство пишется одним «=»",
+        ),
+        (
+            "status = open )",
+            "filter_unmatched_close",
+            "unmatched ')' — remove it or add a '(' before it",
+            "лишняя «)» — уберите её или добавьте «(» перед ней",
+        ),
+        (
+            "(status = open",
+            "filter_unclosed_paren",
+            "unclosed '(' — add ')' to close it",
+            "не закрыта «(» — добавьте «)», чтобы закрыть её",
+        ),
+        (
+            "value ~ \"x\"",
+            "filter_contains_not_text",
+            "'~' (contains) works on text, but 'value' is money — compare value with =, <, > or in (…)",
+            "«~» (содержит) работает с текстом, а «value» — деньги — сравнивайте value через =, <, > или in (…)",
+        ),
+        (
+            "status = opne",
+            "filter_not_enum_value",
+            "'opne' is not a value of 'status' — did you mean 'open'? status is one of: open, won, lost, frozen, not_lead",
+            "«opne» — не значение поля «status» — может быть, «open»? status — одно из: open, won, lost, frozen, not_lead",
+        ),
+        (
+            "stage_entered_at < 7d",
+            "filter_duration_not_time",
+            "7d is a duration, not a point in time — count it from now or today: stage_entered_at < now - 7d",
+            "7d — длительность, а не момент времени — отсчитайте её от now или today: stage_entered_at < now - 7d",
+        ),
+        (
+            "status = open and",
+            "filter_ends_early",
+            "the filter ends too early — a field or a value should follow",
+            "фильтр обрывается раньше времени — дальше должно идти поле или значение",
+        ),
+    ];
+    for (src, code, en, ru) in cases {
+        let e = error_in(Entity::Deal, src);
+        assert_eq!(e.msg.code(), code, "{src}");
+        assert_eq!(e.summary(Lang::En), en, "{src}");
+        assert_eq!(e.summary(Lang::Ru), ru, "{src}");
+    }
+    // The arguments the API carries: what was found, typed.
+    let e = error_in(Entity::Deal, "status in open");
+    assert_eq!(e.msg, M::ExpectedInParen { found: Found::Word("open".into()) });
+    assert_eq!(e.msg.clone().into_msg().args_json()["found"], json!({"word": "open"}));
+    let e = error_in(Entity::Deal, "(status = open");
+    assert_eq!(e.render_in(Lang::Ru, "(status = open"), "не закрыта «(» — добавьте «)», чтобы закрыть её\n1 | (status = open\n  | ^");
 }
 
 // ---- printing and robustness -----------------------------------------------------------------

@@ -23,6 +23,7 @@ mod channels;
 mod common;
 mod documents;
 mod files;
+mod filter;
 mod imports;
 mod intake;
 mod invoices;
@@ -45,6 +46,7 @@ pub use channels::ChannelMsg;
 pub use common::{fields, words, Common};
 pub use documents::{DocPlace, DocumentMsg};
 pub use files::{FileMsg, RequisiteMsg};
+pub use filter::{EntityWord, FilterMistake, FilterMsg, Found, Kind as FilterKind};
 pub use imports::ImportMsg;
 pub use intake::IntakeMsg;
 pub use invoices::InvoiceMsg;
@@ -361,7 +363,8 @@ areas!(
     FileMsg,
     RequisiteMsg,
     QuizMsg,
-    KbMsg
+    KbMsg,
+    FilterMsg
 );
 
 impl Msg {

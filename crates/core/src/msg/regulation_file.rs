@@ -1,5 +1,5 @@
 //! The regulation as one file: parsing, references, plan and apply.
-use super::{catalogue, FieldName};
+use super::{catalogue, FieldName, FilterMistake};
 
 catalogue! {
     /// The regulation file (`poryadok regulation export / plan / apply`).
@@ -29,7 +29,7 @@ catalogue! {
         FieldChangesType { key: String } = "regulation_field_type_changes",
             en "field '{key}' exists with another entity or type; a field's type is fixed — add a field with a new key",
             ru "поле «{key}» уже есть с другой сущностью или типом; тип поля не меняется — добавьте поле с новым ключом";
-        Expression { detail: String } = "regulation_expression",
+        Expression { detail: FilterMistake } = "regulation_expression",
             en "the expression does not check: {detail}", ru "выражение не проходит проверку: {detail}";
         NoVersion { n: i64 } = "regulation_no_version",
             en "there is no version {n} of the regulation", ru "версии регламента {n} нет";

@@ -84,7 +84,7 @@ fn responsible_label(t: &T, r: &str) -> String {
 /// in the reader's language. A refusal naming no field is not the form's (`None`).
 fn inline_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     match e {
-        StoreError::Filter { field, error, text } => Some((field.clone(), filter_message(error, text))),
+        StoreError::Filter { field, error, text } => Some((field.clone(), filter_message(t, error, text))),
         _ => messages::field_error(t, e),
     }
 }

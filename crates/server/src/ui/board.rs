@@ -147,7 +147,7 @@ pub async fn load_board(st: &AppState, ui: &Ui, params: &BoardParams) -> Result<
         };
         match st.db.check_filter(&ui.actor, Entity::Deal, &expression, "q").await {
             Ok(c) => opts.filter = Some(c),
-            Err(StoreError::Filter { error, text, .. }) => filter_error = Some(super::lists::filter_message(&error, &text)),
+            Err(StoreError::Filter { error, text, .. }) => filter_error = Some(super::lists::filter_message(&ui.t, &error, &text)),
             Err(e) => return Err(e),
         }
     }

@@ -54,9 +54,10 @@ pub(crate) fn box_expression(text: &str, fields: &[&str]) -> (String, bool) {
     (fields.iter().map(|f| format!("{f} ~ {needle}")).collect::<Vec<_>>().join(" or "), true)
 }
 
-/// A filter mistake as shown under a filter box: the message, then the text with a caret line.
-pub(crate) fn filter_message(error: &FilterError, text: &str) -> String {
-    error.render(text)
+/// A filter mistake as shown under a filter box: the message and its hint in the reader's
+/// language, then the text with a caret line under the mistake.
+pub(crate) fn filter_message(t: &super::i18n::T, error: &FilterError, text: &str) -> String {
+    error.render_in(t.lang, text)
 }
 
 /// The three lists, by the path segment they live at.
@@ -418,7 +419,7 @@ async fn load_list(st: &AppState, ui: &Ui, entity: Entity, params: &ListParams, 
     let lq = ListQuery { limit: Some(PAGE.into()), cursor: params.cursor.clone(), ..lq };
     let (page, filter_error) = match st.db.list(&ui.actor, entity, &lq).await {
         Ok(p) => (Some(p), None),
-        Err(StoreError::Filter { error, text, .. }) => (None, Some(filter_message(&error, &text))),
+        Err(StoreError::Filter { error, text, .. }) => (None, Some(filter_message(&ui.t, &error, &text))),
         Err(e @ StoreError::Validation(_)) => (None, super::messages::refusal_line(&ui.t, &e)),
         Err(e) => return Err(e),
     };
@@ -672,7 +673,7 @@ async fn save_filter(State(st): State<AppState>, ui: Ui, headers: HeaderMap, For
     match st.db.create(&ui.actor, Entity::SavedFilter, &body).await {
         Ok(_) => after_change(&st, &ui, &headers, entity, params, "lists.saved").await,
         Err(StoreError::Filter { error, text, .. }) => {
-            respond(&st, &ui, &headers, entity, params, failed(filter_message(&error, &text)), None).await
+            respond(&st, &ui, &headers, entity, params, failed(filter_message(&ui.t, &error, &text)), None).await
         }
         Err(e) => match super::field_error(&ui.t, &e) {
             Some((_, message)) => {

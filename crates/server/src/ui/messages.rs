@@ -64,7 +64,7 @@ pub fn field_error(t: &T, e: &StoreError) -> Option<(String, String)> {
     match e {
         StoreError::Validation(fe) => Some((fe.field.clone(), say(t, &fe.msg))),
         StoreError::Conflict { field: Some(f), msg } | StoreError::Forbidden { field: Some(f), msg } => Some((f.clone(), say(t, msg))),
-        StoreError::Filter { field, error, text } => Some((field.clone(), super::lists::filter_message(error, text))),
+        StoreError::Filter { field, error, text } => Some((field.clone(), super::lists::filter_message(t, error, text))),
         _ => None,
     }
 }
