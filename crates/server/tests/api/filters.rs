@@ -377,6 +377,13 @@ async fn filter_errors_point_at_the_mistake(app: TestApp) {
     assert_eq!(v["error"]["position"]["line"], 1);
     assert_eq!(v["error"]["position"]["column"], 1);
     assert!(v["error"]["position"]["display"].as_str().unwrap().contains("^^^^^"), "{v}");
+    // The mistake is a catalogue code with its arguments, and so is its hint.
+    assert_eq!(v["error"]["message_code"], "filter_unknown_field", "{v}");
+    assert_eq!(v["error"]["args"], json!({"name": "citty"}), "{v}");
+    assert_eq!(v["error"]["position"]["length"], 5, "{v}");
+    assert_eq!(v["error"]["position"]["hint_code"], "filter_hint_did_you_mean", "{v}");
+    assert_eq!(v["error"]["position"]["hint_args"], json!({"name": "city"}), "{v}");
+    assert_eq!(v["error"]["position"]["hint"], "did you mean 'city'?", "{v}");
     for bad in
         ["value ~ 5", "status = maybe", "stage = \"Нет такой\"", "(status = open", "status = open and", "\"unterminated", "done = \"yes\""]
     {
@@ -399,6 +406,18 @@ async fn filter_errors_point_at_the_mistake(app: TestApp) {
     assert_eq!(s.as_u16(), 422);
     assert_eq!(v["error"]["field"], "expression");
     assert!(v["error"]["message"].as_str().unwrap().contains("Коммуникация"), "suggests the close stage name: {v}");
+    assert_eq!(v["error"]["message_code"], "filter_unknown_stage", "{v}");
+    assert_eq!(v["error"]["position"]["hint_code"], "filter_hint_did_you_mean_text", "{v}");
+    // A syntax mistake on the second line: its code, what was found, and where.
+    let (s, v) = app.post(t, "/api/v1/filters/check", json!({"entity": "deal", "expression": "status = open\nand status in open"})).await;
+    assert_eq!(s.as_u16(), 422, "{v}");
+    assert_eq!(v["error"]["field"], "expression", "{v}");
+    assert_eq!(v["error"]["message_code"], "filter_expected_in_paren", "{v}");
+    assert_eq!(v["error"]["args"], json!({"found": {"word": "open"}}), "{v}");
+    assert_eq!(v["error"]["message"], "2:15: expected '(' after 'in' but found 'open' — list the values in parentheses: status in (open, frozen)", "{v}");
+    let p = &v["error"]["position"];
+    assert_eq!((p["line"].as_i64(), p["column"].as_i64(), p["offset"].as_i64(), p["length"].as_i64()), (Some(2), Some(15), Some(28), Some(4)), "{v}");
+    assert_eq!(p["hint_code"], "filter_hint_in_list", "{v}");
     assert_error(
         &app.post(t, "/api/v1/filters/check", json!({"entity": "team", "expression": "x"})).await,
         422,
