@@ -84,7 +84,11 @@ async fn stored_rule(
 }
 
 async fn enabled(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, event: NotifyEvent, stage: i64) -> Result<bool> {
-    Ok(stored_rule(conn, backend, ws, event, stage).await?.is_some_and(|r| r.0))
+    // Settings: from memory when they have not changed since (crate::settings_cache).
+    crate::settings_cache::cached(ws, event.as_str(), stage, || async move {
+        Ok(stored_rule(conn, backend, ws, event, stage).await?.is_some_and(|r| r.0))
+    })
+    .await
 }
 
 async fn queue(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, payload: Json, key: String, at: i64) -> Result<()> {

@@ -52,6 +52,7 @@ pub mod requisites;
 pub mod reviews;
 mod rules;
 pub mod search;
+pub(crate) mod settings_cache;
 pub mod secrets;
 mod serde_time;
 mod sql;

@@ -156,6 +156,17 @@ impl Db {
 
     /// [`Db::create`] inside the caller's transaction, so several writes commit or fail together.
     pub(crate) async fn create_in(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
+        // The settings a create reads (where a deal lands, its stage's regulation, the calendar,
+        // client notifications, outbound webhooks) come from memory while their version, read
+        // here in the write's transaction, is unchanged (crate::settings_cache). Only for records
+        // whose writes change no settings.
+        if matches!(entity, Entity::Deal | Entity::Person | Entity::Organization | Entity::Activity | Entity::Note) {
+            return crate::settings_cache::with_version(tx, self.backend, self.create_now(tx, actor, entity, body)).await;
+        }
+        self.create_now(tx, actor, entity, body).await
+    }
+
+    async fn create_now(&self, tx: &impl ConnectionTrait, actor: &Actor, entity: Entity, body: &Json) -> Result<Row> {
         actor.caller.may_write(entity).map_err(StoreError::forbidden)?;
         let defs = if body.get("custom").is_some() { custom_defs_in(tx, self.backend, actor.ws_id(), entity).await? } else { Vec::new() };
         let ctx = Ctx { region: &actor.ws.region, custom_defs: &defs };

@@ -23,6 +23,7 @@ use serde_json::{json, Map, Value as Json};
 
 pub const SLA_JOB: &str = "sla_check";
 
+#[derive(Clone)]
 struct Stage {
     name: String,
     position: i64,
@@ -42,6 +43,11 @@ fn json_text(r: &QueryResult, c: &str) -> Result<Option<Json>> {
 }
 
 async fn load_stage(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, stage: i64) -> Result<Option<Stage>> {
+    // Settings: from memory when they have not changed since (crate::settings_cache).
+    crate::settings_cache::cached(ws, "stage", stage, || read_stage(conn, backend, ws, stage)).await
+}
+
+async fn read_stage(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, stage: i64) -> Result<Option<Stage>> {
     let q = Query::select()
         .expr_as(Expr::col((col("s"), col("name"))), col("name"))
         .expr_as(Expr::col((col("s"), col("position"))), col("position"))
@@ -235,6 +241,10 @@ impl ClosingReasons {
 }
 
 async fn calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<(BusinessHours, ClosingReasons)> {
+    crate::settings_cache::cached(ws, "calendar", 0, || read_calendar(conn, backend, ws)).await
+}
+
+async fn read_calendar(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64) -> Result<(BusinessHours, ClosingReasons)> {
     let q = Query::select()
         .columns(["business_hours", "lost_reasons", "frozen_reasons", "not_lead_reasons", "locale"].map(col))
         .from(col("workspaces"))

@@ -81,10 +81,14 @@ async fn first_stage(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Ac
         .order_by(col("id"), Order::Asc)
         .limit(1)
         .to_owned();
-    Ok(match conn.query_one(backend.build(&q)).await? {
-        Some(r) => Some((r.try_get("", "id")?, r.try_get("", "pipeline_id")?)),
-        None => None,
+    // Settings: from memory when they have not changed since (crate::settings_cache).
+    crate::settings_cache::cached(actor.ws_id(), "first_stage", pipeline.unwrap_or(0), || async move {
+        Ok(match conn.query_one(backend.build(&q)).await? {
+            Some(r) => Some((r.try_get("", "id")?, r.try_get("", "pipeline_id")?)),
+            None => None,
+        })
     })
+    .await
 }
 
 async fn stage_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: &Actor, stage: i64) -> Result<Option<i64>> {
@@ -95,7 +99,7 @@ async fn stage_pipeline(conn: &impl ConnectionTrait, backend: DbBackend, actor: 
         .and_where(Expr::col(col("id")).eq(stage))
         .and_where(Expr::col(col("deleted_at")).is_null())
         .to_owned();
-    scalar_i64(conn, backend, &q).await
+    crate::settings_cache::cached(actor.ws_id(), "stage_pipeline", stage, || scalar_i64(conn, backend, &q)).await
 }
 
 /// A manager who sees only their own records may assign records only to themselves;

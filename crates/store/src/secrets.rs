@@ -177,90 +177,157 @@ pub struct Sealed {
     pub already: u64,
 }
 
+/// One column of stored third-party secrets and what its values are now
+/// ([`crate::Db::secrets_status`]). A JSON column (a user's SMTP account, an intake source's
+/// settings) counts each secret inside it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// Sealed, and they open with the configured key.
+    pub sealed: u64,
+    /// Stored in plain text (before sealing existed); sealed at the next start or by `secrets seal`.
+    pub plain: u64,
+    /// Sealed, but they do not open with the configured key (another key, or damaged).
+    pub unreadable: u64,
+}
+
+/// How a column's stored text holds its secrets.
+#[derive(Clone, Copy)]
+enum How {
+    /// The whole text is one secret.
+    Whole,
+    /// A JSON object whose `password` is the secret.
+    SmtpAccount,
+    /// An intake source's settings ([`crate::intake::each_config_secret`]).
+    SourceConfig,
+}
+
+/// Every stored third-party secret: (table, column, how the text holds it).
+const COLUMNS: [(&str, &str, How); 7] = [
+    ("users", "smtp_account", How::SmtpAccount),
+    ("workspaces", "sms_gateway", How::Whole),
+    ("workspaces", "whatsapp_gateway", How::Whole),
+    ("intake_sources", "secret", How::Whole),
+    ("intake_sources", "config", How::SourceConfig),
+    ("webhooks", "secret", How::Whole),
+    ("webhooks", "http_password", How::Whole),
+];
+
+/// `stored` with `f` applied to each secret in it: the new text, or none when nothing changed.
+fn map_secrets(stored: &str, how: How, f: &mut dyn FnMut(&str) -> Result<String, SecretError>) -> Result<Option<String>, SecretError> {
+    use serde_json::Value as Json;
+    match how {
+        How::Whole if stored.is_empty() => Ok(None),
+        How::Whole => {
+            let text = f(stored)?;
+            Ok((text != stored).then_some(text))
+        }
+        How::SmtpAccount | How::SourceConfig => {
+            let Ok(mut v) = serde_json::from_str::<Json>(stored) else { return Ok(None) };
+            let before = v.clone();
+            match how {
+                How::SmtpAccount => {
+                    if let Some(Json::String(p)) = v.get_mut("password") {
+                        *p = f(p)?;
+                    }
+                }
+                _ => crate::intake::each_config_secret(&mut v, f)?,
+            }
+            Ok((v != before).then(|| v.to_string()))
+        }
+    }
+}
+
+/// Runs `f` over every stored secret through `conn`, writing back each text it changes (only if
+/// it is still the text read). Answers per column how many values there were and how many changed.
+async fn each_stored_secret(
+    conn: &impl sea_orm::ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    f: &mut dyn FnMut(&'static str, &'static str, &str) -> Result<String, SecretError>,
+) -> crate::error::Result<u64> {
+    use crate::sql::col;
+    use sea_query::{Expr, Query};
+    let mut changed = 0;
+    for (table, column, how) in COLUMNS {
+        let q = Query::select().columns([col("id"), col(column)]).from(col(table)).and_where(Expr::col(col(column)).is_not_null()).to_owned();
+        for r in conn.query_all(backend.build(&q)).await? {
+            let id: i64 = r.try_get("", "id")?;
+            let stored: String = r.try_get("", column)?;
+            if let Some(text) = map_secrets(&stored, how, &mut |s| f(table, column, s))? {
+                let u = Query::update()
+                    .table(col(table))
+                    .value(col(column), text)
+                    .and_where(Expr::col(col("id")).eq(id))
+                    .and_where(Expr::col(col(column)).eq(stored))
+                    .to_owned();
+                conn.execute(backend.build(&u)).await?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
 impl crate::Db {
     /// Seals every third-party secret still stored in plain text (written before sealing
     /// existed), in every workspace, and checks that the sealed ones open with this key: a wrong
     /// key is an error here, at start, rather than at the first send. Idempotent; the binary runs
-    /// it after the migrations.
+    /// it after the migrations, and `poryadok secrets seal` on demand.
     pub async fn seal_stored_secrets(&self) -> crate::error::Result<Sealed> {
-        use crate::sql::col;
-        use sea_orm::ConnectionTrait;
-        use sea_query::{Expr, Query};
-        use serde_json::Value as Json;
         let key = self.secrets.clone();
         let mut out = Sealed::default();
-        // (table, column, how the stored text is sealed)
-        #[derive(Clone, Copy)]
-        enum How {
-            Whole,
-            SmtpAccount,
-            SourceConfig,
-        }
-        let columns: [(&str, &str, How); 7] = [
-            ("users", "smtp_account", How::SmtpAccount),
-            ("workspaces", "sms_gateway", How::Whole),
-            ("workspaces", "whatsapp_gateway", How::Whole),
-            ("intake_sources", "secret", How::Whole),
-            ("intake_sources", "config", How::SourceConfig),
-            ("webhooks", "secret", How::Whole),
-            ("webhooks", "http_password", How::Whole),
-        ];
-        for (table, column, how) in columns {
-            let q = Query::select()
-                .columns([col("id"), col(column)])
-                .from(col(table))
-                .and_where(Expr::col(col(column)).is_not_null())
-                .to_owned();
-            for r in self.write.query_all(self.backend.build(&q)).await? {
-                let id: i64 = r.try_get("", "id")?;
-                let stored: String = r.try_get("", column)?;
-                let resealed = match how {
-                    How::Whole if is_sealed(&stored) => {
-                        key.open(&stored)?;
-                        None
-                    }
-                    How::Whole if stored.is_empty() => None,
-                    How::Whole => Some(key.seal(&stored)?),
-                    How::SmtpAccount | How::SourceConfig => {
-                        let Ok(mut v) = serde_json::from_str::<Json>(&stored) else { continue };
-                        let before = v.clone();
-                        let mut plain = 0;
-                        let mut seal_one = |s: &str| -> Result<String, SecretError> {
-                            if is_sealed(s) {
-                                key.open(s)?;
-                                Ok(s.to_string())
-                            } else {
-                                plain += 1;
-                                key.seal(s)
-                            }
-                        };
-                        match how {
-                            How::SmtpAccount => {
-                                if let Some(Json::String(p)) = v.get_mut("password") {
-                                    *p = seal_one(p)?;
-                                }
-                            }
-                            _ => crate::intake::each_config_secret(&mut v, &mut seal_one)?,
-                        }
-                        (v != before).then(|| v.to_string())
-                    }
-                };
-                match resealed {
-                    Some(text) => {
-                        let u = Query::update()
-                            .table(col(table))
-                            .value(col(column), text)
-                            .and_where(Expr::col(col("id")).eq(id))
-                            .and_where(Expr::col(col(column)).eq(stored))
-                            .to_owned();
-                        self.write.execute(self.backend.build(&u)).await?;
-                        out.sealed += 1;
-                    }
-                    None => out.already += 1,
+        let mut f = |_: &'static str, _: &'static str, s: &str| -> Result<String, SecretError> {
+            if is_sealed(s) {
+                key.open(s)?;
+                out.already += 1;
+                Ok(s.to_string())
+            } else {
+                out.sealed += 1;
+                key.seal(s)
+            }
+        };
+        each_stored_secret(&self.write, self.backend, &mut f).await?;
+        Ok(out)
+    }
+
+    /// Per column, how many stored secrets are sealed (and open with this key), still in plain
+    /// text, or sealed under another key. Writes nothing.
+    pub async fn secrets_status(&self) -> crate::error::Result<Vec<SecretColumn>> {
+        let key = self.secrets.clone();
+        let mut out: Vec<SecretColumn> =
+            COLUMNS.iter().map(|(table, column, _)| SecretColumn { table, column, sealed: 0, plain: 0, unreadable: 0 }).collect();
+        let mut f = |table: &'static str, column: &'static str, s: &str| -> Result<String, SecretError> {
+            if let Some(c) = out.iter_mut().find(|c| c.table == table && c.column == column) {
+                match (is_sealed(s), is_sealed(s) && key.open(s).is_ok()) {
+                    (false, _) => c.plain += 1,
+                    (true, true) => c.sealed += 1,
+                    (true, false) => c.unreadable += 1,
                 }
             }
-        }
+            Ok(s.to_string())
+        };
+        // The function leaves every value as it is: nothing is written.
+        each_stored_secret(&self.read, self.backend, &mut f).await?;
         Ok(out)
+    }
+
+    /// Seals every stored secret again under `new` (plain ones included), in one transaction:
+    /// each is opened with the configured key first, so a value that does not open stops the
+    /// whole rotation with nothing changed. Answers how many values were sealed under `new`.
+    /// The configured key must then be replaced by `new` before the server starts again.
+    pub async fn rotate_secrets(&self, new: &SecretKey) -> crate::error::Result<u64> {
+        use sea_orm::TransactionTrait;
+        let key = self.secrets.clone();
+        let mut count = 0;
+        let mut f = |_: &'static str, _: &'static str, s: &str| -> Result<String, SecretError> {
+            count += 1;
+            new.seal(&key.open(s)?)
+        };
+        let tx = self.write.begin().await?;
+        each_stored_secret(&tx, self.backend, &mut f).await?;
+        tx.commit().await?;
+        Ok(count)
     }
 }
 

@@ -299,13 +299,16 @@ pub(crate) async fn emit_many(
     }
     let mut q = live_webhooks(ws);
     q.and_where(Expr::col(col("active")).eq(true));
-    let rows = conn.query_all(backend.build(&q)).await?;
-    if rows.is_empty() {
+    // Settings: from memory when they have not changed since (crate::settings_cache).
+    let all: Vec<Webhook> = crate::settings_cache::cached(ws, "webhooks", 0, || async move {
+        conn.query_all(backend.build(&q)).await?.iter().map(|r| decode_webhook(r, None)).collect::<Result<Vec<_>>>()
+    })
+    .await?;
+    if all.is_empty() {
         return Ok(());
     }
     let event = event_name(entity, action);
-    let hooks: Vec<_> =
-        rows.iter().map(|r| decode_webhook(r, None)).collect::<Result<Vec<_>>>()?.into_iter().filter(|h| h.wants(&event)).collect();
+    let hooks: Vec<_> = all.into_iter().filter(|h| h.wants(&event)).collect();
     let pipedrive_hooks = hooks.iter().any(|h| h.format.is_some());
     let record_entity = poryadok_core::schema::Entity::from_name(entity);
     for (record_id, changes) in records {

@@ -111,11 +111,13 @@ pub const TABLES: &[&str] = &[
     "quizzes",
     "quiz_assignments",
     "quiz_attempts",
+    "quiz_starts",
 ];
 
 /// Tables that exist but are never dumped: the migrations' own bookkeeping (the target is
-/// migrated by the binary that loads it) and the health probe's single row.
-pub const NOT_DUMPED: &[&str] = &["seaql_migrations", "writer_probe"];
+/// migrated by the binary that loads it), the health probe's single row and the settings version
+/// (each database has its own, see [`crate::settings_cache`]).
+pub const NOT_DUMPED: &[&str] = &["seaql_migrations", "writer_probe", "settings_version"];
 
 /// How a column's values are read and bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

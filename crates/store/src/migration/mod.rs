@@ -52,7 +52,11 @@ impl MigratorTrait for Migrator {
             Box::new(Sql { name: "m0042_client_notify", up: include_str!("m0042_client_notify.sql") }),
             Box::new(Sql { name: "m0043_deal_day_stats", up: include_str!("m0043_deal_day_stats.sql") }),
             Box::new(DealStatsBackfill),
+            Box::new(SettingsVersion),
             Box::new(Sql { name: "m0045_user_timezone", up: include_str!("m0045_user_timezone.sql") }),
+            Box::new(Sql { name: "m0046_open_tasks_by_owner", up: include_str!("m0046_open_tasks_by_owner.sql") }),
+            Box::new(Sql { name: "m0048_quiz_limits", up: include_str!("m0048_quiz_limits.sql") }),
+            Box::new(Sql { name: "m0049_product_sku", up: include_str!("m0049_product_sku.sql") }),
         ]
     }
 }
@@ -81,6 +85,27 @@ impl MigrationTrait for Sql {
             if !stmt.trim().is_empty() {
                 db.execute_unprepared(stmt).await?;
             }
+        }
+        Ok(())
+    }
+}
+
+/// The settings version and the triggers that change it (see [`crate::settings_cache`]): plain
+/// SQL, but trigger bodies hold semicolons and differ between the backends.
+struct SettingsVersion;
+
+impl MigrationName for SettingsVersion {
+    fn name(&self) -> &str {
+        "m0044_settings_version"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SettingsVersion {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for stmt in crate::settings_cache::migration(db.get_database_backend()) {
+            db.execute_unprepared(&stmt).await?;
         }
         Ok(())
     }
