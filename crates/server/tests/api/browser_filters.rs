@@ -227,3 +227,56 @@ async fn the_condition_builder_and_suggestions_write_the_filter() {
     b.shot("filters-audit-rule-ru").await;
     assert_eq!(b.client.execute("return document.getElementById('rule-expression').value;", vec![]).await.unwrap(), json!("owner.role = "));
 }
+
+/// A mistake typed into the filter box is explained in the reader's language, with the caret
+/// under the mistake: Russian, English, and at 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistyped_filter_is_explained_in_the_readers_language() {
+    let Some(b) = start_browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.create(&app.t.manager1, "deals", json!({"title": "Окна", "value": 100_000})).await;
+    app.set_password(app.ids.manager1, "manager-pass-123").await;
+    b.login(&app.base, "m1@a.test", "manager-pass-123").await;
+
+    b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    b.wait_for("#list-q").await;
+    keys(&b, "#list-q", "status = opne").await;
+    b.wait_until("the Russian explanation", "document.querySelector('#list .filter-error')?.textContent?.includes('opne')").await;
+    let ru = b.text_of("#list .filter-error").await;
+    assert!(ru.starts_with("«opne» — не значение поля «status» — может быть, «open»?"), "{ru}");
+    assert!(ru.contains("1 | status = opne") && ru.contains("^^^^"), "the caret line: {ru}");
+    assert!(!ru.contains("is not a value"), "no English in the Russian UI: {ru}");
+    b.shot("filters-error-ru").await;
+
+    // A syntax mistake reads in Russian too.
+    b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    b.wait_for("#list-q").await;
+    keys(&b, "#list-q", "(status = open").await;
+    b.wait_until("the unclosed parenthesis", "document.querySelector('#list .filter-error')?.textContent?.includes('не закрыта')").await;
+    assert!(b.text_of("#list .filter-error").await.starts_with("не закрыта «(» — добавьте «)», чтобы закрыть её"));
+
+    // English.
+    b.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    b.wait_until("English", "document.documentElement.lang === 'en'").await;
+    b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    b.wait_for("#list-q").await;
+    keys(&b, "#list-q", "status = opne").await;
+    b.wait_until("the English explanation", "document.querySelector('#list .filter-error')?.textContent?.includes('opne')").await;
+    let en = b.text_of("#list .filter-error").await;
+    assert!(en.starts_with("'opne' is not a value of 'status' — did you mean 'open'?"), "{en}");
+    b.shot("filters-error-en").await;
+
+    // A phone: the explanation wraps, nothing scrolls sideways.
+    b.fit_viewport(390, 844).await;
+    b.client.find(Locator::Css("#lang-switch")).await.unwrap().click().await.unwrap();
+    b.wait_until("Russian", "document.documentElement.lang === 'ru'").await;
+    b.client.goto(&format!("{}/deals", app.base)).await.unwrap();
+    b.wait_for("#list-q").await;
+    keys(&b, "#list-q", "value ~ \"окна\"").await;
+    b.wait_until("the type mistake", "document.querySelector('#list .filter-error')?.textContent?.includes('содержит')").await;
+    let ru = b.text_of("#list .filter-error").await;
+    assert!(ru.starts_with("«~» (содержит) работает с текстом, а «value» — деньги"), "{ru}");
+    let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    assert!(wide.as_i64().unwrap() <= 0, "the page scrolls sideways by {wide}px");
+    b.shot("filters-error-390").await;
+}

@@ -414,9 +414,16 @@ async fn filter_errors_point_at_the_mistake(app: TestApp) {
     assert_eq!(v["error"]["field"], "expression", "{v}");
     assert_eq!(v["error"]["message_code"], "filter_expected_in_paren", "{v}");
     assert_eq!(v["error"]["args"], json!({"found": {"word": "open"}}), "{v}");
-    assert_eq!(v["error"]["message"], "2:15: expected '(' after 'in' but found 'open' — list the values in parentheses: status in (open, frozen)", "{v}");
+    assert_eq!(
+        v["error"]["message"], "2:15: expected '(' after 'in' but found 'open' — list the values in parentheses: status in (open, frozen)",
+        "{v}"
+    );
     let p = &v["error"]["position"];
-    assert_eq!((p["line"].as_i64(), p["column"].as_i64(), p["offset"].as_i64(), p["length"].as_i64()), (Some(2), Some(15), Some(28), Some(4)), "{v}");
+    assert_eq!(
+        (p["line"].as_i64(), p["column"].as_i64(), p["offset"].as_i64(), p["length"].as_i64()),
+        (Some(2), Some(15), Some(28), Some(4)),
+        "{v}"
+    );
     assert_eq!(p["hint_code"], "filter_hint_in_list", "{v}");
     assert_error(
         &app.post(t, "/api/v1/filters/check", json!({"entity": "team", "expression": "x"})).await,
