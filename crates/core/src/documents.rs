@@ -141,6 +141,7 @@ pub const PLACEHOLDERS: &[Placeholder] = &[
     f("invoice.currency", "Валюта", "Currency"),
     item("item.n", "Позиция: № по порядку", "Line: number"),
     item("item.name", "Позиция: наименование", "Line: name"),
+    item("item.sku", "Позиция: артикул", "Line: article code (SKU)"),
     item("item.quantity", "Позиция: количество", "Line: quantity"),
     item("item.unit", "Позиция: единица измерения", "Line: unit"),
     item("item.price", "Позиция: цена", "Line: price"),

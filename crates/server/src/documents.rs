@@ -139,6 +139,7 @@ pub async fn values_for(db: &Db, actor: &Actor, deal_id: i64, lang: Lang) -> Res
             HashMap::from([
                 ("item.n".to_string(), (i + 1).to_string()),
                 ("item.name".to_string(), l.name.clone()),
+                ("item.sku".to_string(), l.sku.clone().unwrap_or_default()),
                 ("item.quantity".to_string(), quantity),
                 ("item.unit".to_string(), l.unit.clone()),
                 ("item.price".to_string(), format_money(l.price, lang)),

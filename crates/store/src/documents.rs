@@ -92,6 +92,8 @@ fn vat_from_db(s: &str) -> VatRate {
 pub struct Product {
     pub id: i64,
     pub name: String,
+    /// The article code, unique in the workspace when given.
+    pub sku: Option<String>,
     pub unit: String,
     /// Minor units.
     pub price: i64,
@@ -103,12 +105,13 @@ pub struct Product {
     pub version: i64,
 }
 
-const PRODUCT_COLUMNS: [&str; 8] = ["id", "name", "unit", "price", "currency", "vat_rate", "status", "version"];
+const PRODUCT_COLUMNS: [&str; 9] = ["id", "name", "sku", "unit", "price", "currency", "vat_rate", "status", "version"];
 
 fn decode_product(r: &QueryResult) -> Result<Product> {
     Ok(Product {
         id: r.try_get("", "id")?,
         name: r.try_get("", "name")?,
+        sku: r.try_get("", "sku")?,
         unit: r.try_get("", "unit")?,
         price: r.try_get("", "price")?,
         currency: r.try_get("", "currency")?,
@@ -118,13 +121,14 @@ fn decode_product(r: &QueryResult) -> Result<Product> {
     })
 }
 
-const PRODUCT_FIELDS: [&str; 6] = ["name", "unit", "price", "currency", "vat_rate", "status"];
+const PRODUCT_FIELDS: [&str; 7] = ["name", "sku", "unit", "price", "currency", "vat_rate", "status"];
 
 /// Applies a product body to `p` (a create starts from defaults).
 fn apply_product(p: &mut Product, body: &Json) -> Result<()> {
     for (k, v) in obj(body)? {
         match k.as_str() {
             "name" => p.name = check_name(&text(k, v)?).map_err(|m| StoreError::invalid(k, m))?,
+            "sku" => p.sku = sku_of(k, v)?,
             "unit" => p.unit = check_unit(&text(k, v)?).map_err(|m| StoreError::invalid(k, m))?,
             "price" => p.price = price_of(k, v)?,
             "currency" => p.currency = parse_currency(&text(k, v)?).map_err(|m| StoreError::invalid(k, m))?,
@@ -146,6 +150,40 @@ fn apply_product(p: &mut Product, body: &Json) -> Result<()> {
     Ok(())
 }
 
+/// An article code: trimmed, up to 64 characters without control characters; empty or null
+/// clears it.
+fn sku_of(k: &str, v: &Json) -> Result<Option<String>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let s = text(k, v)?;
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > 64 || s.chars().any(char::is_control) {
+        return Err(StoreError::invalid(k, DocumentMsg::SkuShape {}));
+    }
+    Ok(Some(s.to_string()))
+}
+
+/// Refuses an article code another product of the workspace already has.
+async fn check_sku_free(conn: &impl ConnectionTrait, backend: DbBackend, ws: i64, p: &Product) -> Result<()> {
+    let Some(sku) = &p.sku else { return Ok(()) };
+    let q = Query::select()
+        .column(col("name"))
+        .from(col("products"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("sku")).eq(sku.as_str()))
+        .and_where(Expr::col(col("id")).ne(p.id))
+        .limit(1)
+        .to_owned();
+    match conn.query_one(backend.build(&q)).await? {
+        Some(r) => Err(StoreError::invalid("sku", DocumentMsg::SkuTaken { sku: sku.clone(), name: r.try_get("", "name")? })),
+        None => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Line items.
 
@@ -156,6 +194,8 @@ pub struct LineItem {
     pub deal_id: i64,
     pub product_id: Option<i64>,
     pub name: String,
+    /// The product's article code when the line was added (or as given).
+    pub sku: Option<String>,
     /// The exact quantity as a decimal text (`1.5`).
     pub quantity: String,
     #[serde(skip)]
@@ -205,11 +245,12 @@ pub struct DealLines {
     pub prices_include_vat: bool,
 }
 
-const LINE_COLUMNS: [&str; 13] = [
+const LINE_COLUMNS: [&str; 14] = [
     "id",
     "deal_id",
     "product_id",
     "name",
+    "sku",
     "quantity_milli",
     "unit",
     "price",
@@ -230,6 +271,7 @@ fn decode_line(r: &QueryResult, include_vat: bool) -> Result<LineItem> {
         deal_id: r.try_get("", "deal_id")?,
         product_id: r.try_get("", "product_id")?,
         name: r.try_get("", "name")?,
+        sku: r.try_get("", "sku")?,
         quantity: format_quantity(quantity_milli),
         quantity_milli,
         unit: r.try_get("", "unit")?,
@@ -270,6 +312,7 @@ fn discount_of(v: &Json) -> Result<Discount> {
 struct LineBody {
     product_id: Option<Option<i64>>,
     name: Option<String>,
+    sku: Option<Option<String>>,
     quantity: Option<i64>,
     unit: Option<String>,
     price: Option<i64>,
@@ -278,7 +321,7 @@ struct LineBody {
     position: Option<i64>,
 }
 
-const LINE_FIELDS: [&str; 8] = ["product_id", "name", "quantity", "unit", "price", "discount", "vat_rate", "position"];
+const LINE_FIELDS: [&str; 9] = ["product_id", "name", "sku", "quantity", "unit", "price", "discount", "vat_rate", "position"];
 
 fn read_line(body: &Json) -> Result<LineBody> {
     let mut b = LineBody::default();
@@ -291,6 +334,7 @@ fn read_line(body: &Json) -> Result<LineBody> {
                 })
             }
             "name" => b.name = Some(check_name(&text(k, v)?).map_err(|m| StoreError::invalid(k, m))?),
+            "sku" => b.sku = Some(sku_of(k, v)?),
             "quantity" => {
                 let s = decimal_text(v).ok_or_else(|| StoreError::invalid(k, DocumentMsg::QuantityShape {}))?;
                 b.quantity = Some(parse_quantity(&s).map_err(|m| StoreError::invalid(k, m))?);
@@ -521,6 +565,7 @@ impl Db {
         let mut p = Product {
             id: 0,
             name: String::new(),
+            sku: None,
             unit: "шт".into(),
             price: -1,
             currency: actor.ws.currency.clone(),
@@ -534,14 +579,17 @@ impl Db {
         }
         let now = self.clock.now_ms();
         let tx = self.write.begin().await?;
+        check_sku_free(&tx, self.backend, actor.ws_id(), &p).await?;
         let q = Query::insert()
             .into_table(col("products"))
             .columns(
-                ["workspace_id", "name", "unit", "price", "currency", "vat_rate", "status", "version", "created_at", "updated_at"].map(col),
+                ["workspace_id", "name", "sku", "unit", "price", "currency", "vat_rate", "status", "version", "created_at", "updated_at"]
+                    .map(col),
             )
             .values_panic([
                 actor.ws_id().into(),
                 p.name.clone().into(),
+                p.sku.clone().into(),
                 p.unit.clone().into(),
                 p.price.into(),
                 p.currency.clone().into(),
@@ -569,11 +617,13 @@ impl Db {
         check_version(if_match, old.version)?;
         let mut p = old.clone();
         apply_product(&mut p, body)?;
+        check_sku_free(&tx, self.backend, actor.ws_id(), &p).await?;
         p.version = old.version + 1;
         let q = Query::update()
             .table(col("products"))
             .values([
                 (col("name"), p.name.clone().into()),
+                (col("sku"), p.sku.clone().into()),
                 (col("unit"), p.unit.clone().into()),
                 (col("price"), p.price.into()),
                 (col("currency"), p.currency.clone().into()),
@@ -624,7 +674,7 @@ impl Db {
     /// free (`name` and `price`); `quantity` (default 1), `discount`, `vat_rate`, `position`.
     pub async fn add_line_item(&self, actor: &Actor, deal_id: i64, body: &Json) -> Result<LineItem> {
         actor.caller.may_write(Entity::Deal).map_err(StoreError::forbidden)?;
-        self.get(actor, Entity::Deal, deal_id).await?;
+        let deal = self.get(actor, Entity::Deal, deal_id).await?;
         let b = read_line(body)?;
         let product = match b.product_id.flatten() {
             Some(pid) => {
@@ -641,7 +691,15 @@ impl Db {
         };
         let name =
             b.name.or_else(|| product.as_ref().map(|p| p.name.clone())).ok_or_else(|| StoreError::invalid("name", Common::Required {}))?;
+        if let (Some(p), None) = (&product, b.price) {
+            // The product's price is in its own currency: a deal in another one needs the price given.
+            let deal_currency = deal.get("currency").as_text().map(str::to_string).unwrap_or_else(|| actor.ws.currency.clone());
+            if p.currency != deal_currency {
+                return Err(StoreError::invalid("price", DocumentMsg::CurrencyMismatch { deal: deal_currency, line: p.currency.clone() }));
+            }
+        }
         let price = b.price.or(product.as_ref().map(|p| p.price)).ok_or_else(|| StoreError::invalid("price", Common::Required {}))?;
+        let sku = b.sku.unwrap_or_else(|| product.as_ref().and_then(|p| p.sku.clone()));
         let unit = b.unit.or_else(|| product.as_ref().map(|p| p.unit.clone())).unwrap_or_else(|| "шт".into());
         let vat = b.vat_rate.or_else(|| product.as_ref().map(|p| vat_from_db(&p.vat_rate))).unwrap_or(VatRate::Vat22);
         let discount = b.discount.unwrap_or_default();
@@ -686,6 +744,7 @@ impl Db {
                     "deal_id",
                     "product_id",
                     "name",
+                    "sku",
                     "quantity_milli",
                     "unit",
                     "price",
@@ -704,6 +763,7 @@ impl Db {
                 deal_id.into(),
                 product.as_ref().map(|p| p.id).into(),
                 name.clone().into(),
+                sku.into(),
                 quantity.into(),
                 unit.clone().into(),
                 price.into(),
@@ -739,6 +799,9 @@ impl Db {
         }
         if let Some(n) = b.name {
             values.push((col("name"), n.into()));
+        }
+        if let Some(s) = b.sku {
+            values.push((col("sku"), s.into()));
         }
         if let Some(q) = b.quantity {
             values.push((col("quantity_milli"), q.into()));
@@ -1171,6 +1234,7 @@ fn product_changes(old: Option<&Product>, new: &Product) -> Map<String, Json> {
     let fields = |p: &Product| {
         [
             ("name", json!(p.name)),
+            ("sku", json!(p.sku)),
             ("unit", json!(p.unit)),
             ("price", json!(p.price)),
             ("currency", json!(p.currency)),
@@ -1193,6 +1257,7 @@ fn line_changes(old: Option<&LineItem>, new: &LineItem, deal_id: i64) -> Map<Str
     let fields = |l: &LineItem| {
         [
             ("name", json!(l.name)),
+            ("sku", json!(l.sku)),
             ("quantity", json!(l.quantity)),
             ("unit", json!(l.unit)),
             ("price", json!(l.price)),

@@ -68,6 +68,10 @@ catalogue! {
         NoProduct { id: i64 } = "product_not_found", en "no product {id} in this workspace", ru "в каталоге нет товара {id}";
         ProductArchived { name: String } = "product_archived",
             en "the product '{name}' is archived; restore it or pick another", ru "товар «{name}» в архиве; верните его из архива или выберите другой";
+        SkuShape {} = "sku_shape",
+            en "an article code has at most 64 characters, without line breaks", ru "артикул — не больше 64 символов, без переносов строк";
+        SkuTaken { sku: String, name: String } = "sku_taken",
+            en "the article code {sku} is already the product '{name}'", ru "артикул {sku} уже у товара «{name}»";
         ProductStatusChoice {} = "product_status_choice", en "must be active or archived", ru "статус товара: active или archived";
         CurrencyMismatch { deal: String, line: String } = "line_currency_mismatch",
             en "the deal is in {deal}, the price in {line}; a deal's lines share its currency",

@@ -181,3 +181,9 @@ pub fn download(bytes: Vec<u8>, content_type: &'static str, file: &str) -> Respo
     }
     resp
 }
+
+/// Currencies a money input offers: the workspace's own first, then the usual ones.
+pub fn currency_choices(ws: &str) -> Vec<String> {
+    const USUAL: &[&str] = &["RUB", "USD", "EUR", "KZT", "BYN", "UZS", "CNY", "TRY", "AED"];
+    std::iter::once(ws).chain(USUAL.iter().copied().filter(|c| *c != ws)).map(str::to_string).collect()
+}

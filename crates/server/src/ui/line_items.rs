@@ -177,7 +177,10 @@ async fn build(st: &AppState, ui: &Ui, deal_id: i64, v: View) -> Result<Block, s
             .or_ui(ui)?
             .into_iter()
             .map(|p| {
-                let label = format!("{} — {} / {}", p.name, fmt.money(p.price, &p.currency), p.unit);
+                let label = match &p.sku {
+                    Some(sku) => format!("{} ({sku}) — {} / {}", p.name, fmt.money(p.price, &p.currency), p.unit),
+                    None => format!("{} — {} / {}", p.name, fmt.money(p.price, &p.currency), p.unit),
+                };
                 (p.id, label)
             })
             .collect()

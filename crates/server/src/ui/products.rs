@@ -3,7 +3,8 @@
 //! add a product, one per row to change it, and archive / restore.
 //!
 //! - `GET /settings/products[?q=…&archived=1]` — the page;
-//! - `POST /settings/products` — add (`name`, `unit`, `price` as typed money, `vat_rate`);
+//! - `POST /settings/products` — add (`name`, `sku`, `unit`, `price` as typed money, `currency`,
+//!   `vat_rate`);
 //! - `POST /settings/products/{id}` — change (the same fields and `version`);
 //! - `POST /settings/products/{id}/archive`, `/restore`.
 //!
@@ -64,8 +65,10 @@ pub fn vat_choices(t: T) -> Vec<(String, String)> {
 #[derive(Default, Clone)]
 pub struct ProductForm {
     pub name: String,
+    pub sku: String,
     pub unit: String,
     pub price: String,
+    pub currency: String,
     pub vat_rate: String,
     pub version: i64,
     pub error: Option<(String, String)>,
@@ -77,13 +80,17 @@ impl ProductForm {
     }
     /// A refusal that names none of the form's inputs.
     pub fn other_error(&self) -> Option<&str> {
-        self.error.as_ref().filter(|(f, _)| !matches!(f.as_str(), "name" | "unit" | "price" | "vat_rate")).map(|(_, m)| m.as_str())
+        self.error
+            .as_ref()
+            .filter(|(f, _)| !matches!(f.as_str(), "name" | "sku" | "unit" | "price" | "currency" | "vat_rate"))
+            .map(|(_, m)| m.as_str())
     }
 }
 
 pub struct Row {
     pub id: i64,
     pub name: String,
+    pub sku: Option<String>,
     pub unit: String,
     pub price: String,
     pub vat: String,
@@ -105,6 +112,7 @@ struct Page {
     /// Products in the catalogue at all (the empty state differs from "nothing found").
     total: usize,
     vat: Vec<(String, String)>,
+    currencies: Vec<String>,
     new: ProductForm,
     new_open: bool,
     notice: Option<String>,
@@ -113,8 +121,10 @@ struct Page {
 fn form_of(t: T, p: &Product) -> ProductForm {
     ProductForm {
         name: p.name.clone(),
+        sku: p.sku.clone().unwrap_or_default(),
         unit: p.unit.clone(),
         price: input_amount(t, p.price),
+        currency: p.currency.clone(),
         vat_rate: p.vat_rate.clone(),
         version: p.version,
         error: None,
@@ -150,12 +160,17 @@ async fn page(st: &AppState, ui: &Ui, v: View, status: StatusCode) -> UiResult {
     let rows = all
         .iter()
         .filter(|p| v.archived || p.status == "active" || v.edited.as_ref().is_some_and(|(id, _)| *id == p.id))
-        .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+        .filter(|p| {
+            needle.is_empty()
+                || p.name.to_lowercase().contains(&needle)
+                || p.sku.as_ref().is_some_and(|s| s.to_lowercase().contains(&needle))
+        })
         .map(|p| {
             let edited = v.edited.as_ref().filter(|(id, _)| *id == p.id).map(|(_, f)| f.clone());
             Row {
                 id: p.id,
                 name: p.name.clone(),
+                sku: p.sku.clone(),
                 unit: p.unit.clone(),
                 price: fmt.money(p.price, &p.currency),
                 vat: VatRate::parse(&p.vat_rate).map(|r| r.label(ui.t.lang)).unwrap_or_default(),
@@ -171,7 +186,19 @@ async fn page(st: &AppState, ui: &Ui, v: View, status: StatusCode) -> UiResult {
     }
     let title = format!("{} · {}", ui.t.t("nav.settings"), ui.t.t("products.title"));
     let new_open = v.new.is_some();
-    let new = v.new.unwrap_or_else(|| ProductForm { unit: "шт".into(), vat_rate: "22".into(), ..ProductForm::default() });
+    let ws_currency = ui.actor.ws.currency.clone();
+    let new = v.new.unwrap_or_else(|| ProductForm {
+        unit: "шт".into(),
+        vat_rate: "22".into(),
+        currency: ws_currency.clone(),
+        ..ProductForm::default()
+    });
+    let mut currencies = super::kit::currency_choices(&ws_currency);
+    for p in &all {
+        if !currencies.contains(&p.currency) {
+            currencies.push(p.currency.clone());
+        }
+    }
     let page = Page {
         ctx: ui.ctx("settings", title),
         t: ui.t,
@@ -182,6 +209,7 @@ async fn page(st: &AppState, ui: &Ui, v: View, status: StatusCode) -> UiResult {
         rows,
         total: all.len(),
         vat: vat_choices(ui.t),
+        currencies,
         new,
         new_open,
         notice: v.notice,
@@ -198,8 +226,10 @@ fn read_form(t: T, form: &HashMap<String, String>) -> (ProductForm, Result<Value
     let get = |k: &str| form.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let typed = ProductForm {
         name: get("name"),
+        sku: get("sku"),
         unit: get("unit"),
         price: get("price"),
+        currency: get("currency"),
         vat_rate: get("vat_rate"),
         version: get("version").parse().unwrap_or(0),
         error: None,
@@ -207,7 +237,11 @@ fn read_form(t: T, form: &HashMap<String, String>) -> (ProductForm, Result<Value
     let body = (|| {
         let mut m = Map::new();
         m.insert("name".into(), json!(typed.name));
+        m.insert("sku".into(), json!(typed.sku));
         m.insert("unit".into(), json!(typed.unit));
+        if !typed.currency.is_empty() {
+            m.insert("currency".into(), json!(typed.currency));
+        }
         m.insert("price".into(), json!(typed_price(t, "price", &typed.price)?));
         m.insert("vat_rate".into(), json!(typed.vat_rate));
         Ok(Value::Object(m))

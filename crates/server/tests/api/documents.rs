@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 crate::both_dbs!(
     products_have_versions_and_refuse_bad_input,
     line_items_sum_with_vat_and_can_drive_the_deal_value,
+    products_have_an_article_code_and_their_own_currency,
     templates_are_checked_at_upload,
     each_builtin_template_fills_for_a_deal,
     a_missing_requisite_refuses_the_document_without_using_a_number,
@@ -118,6 +119,40 @@ async fn line_items_sum_with_vat_and_can_drive_the_deal_value(app: TestApp) {
     // Another workspace does not see the deal's lines.
     let (s, _) = app.get(&app.t.other_admin, &lines).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn products_have_an_article_code_and_their_own_currency(app: TestApp) {
+    let m1 = &app.t.manager1;
+    let p = product(&app, json!({"name": "Датчик", "sku": " DT-100 ", "price": 1500000})).await;
+    assert_eq!((p["sku"].as_str(), p["currency"].as_str()), (Some("DT-100"), Some("RUB")));
+    // An article code is one product's: a second product with it is refused, naming the first.
+    let r = app.post(&app.t.admin, "/api/v1/products", json!({"name": "Другой", "sku": "DT-100", "price": 1})).await;
+    assert_error(&r, 422, "validation", Some("sku"));
+    assert_eq!(r.1["error"]["message_code"], "sku_taken");
+    assert!(r.1["error"]["message"].as_str().unwrap().contains("Датчик"), "{:?}", r.1);
+    // Another workspace may use the same code.
+    let (s, _) = app.post(&app.t.other_admin, "/api/v1/products", json!({"name": "Чужой", "sku": "DT-100", "price": 1})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // A product priced in dollars.
+    let usd = product(&app, json!({"name": "Support plan", "sku": "SUP-1", "price": 9900, "currency": "USD"})).await;
+    assert_eq!(usd["currency"], "USD");
+    let (s, v) = app.patch(&app.t.admin, &format!("/api/v1/products/{}", usd["id"]), json!({"sku": null})).await;
+    assert_eq!((s, v["data"]["sku"].clone()), (StatusCode::OK, Value::Null), "{v}");
+    // A rouble deal takes the rouble product with its code copied onto the line…
+    let deal = app.create(m1, "deals", json!({"title": "Поставка датчиков"})).await;
+    let lines = format!("/api/v1/deals/{deal}/line_items");
+    let (s, l) = app.post(m1, &lines, json!({"product_id": p["id"], "quantity": "2"})).await;
+    assert_eq!((s, l["data"]["sku"].as_str(), l["data"]["sums"]["payable"].as_i64()), (StatusCode::CREATED, Some("DT-100"), Some(3000000)));
+    // …but not the dollar price as roubles: the price must be given in the deal's currency.
+    let r = app.post(m1, &lines, json!({"product_id": usd["id"]})).await;
+    assert_error(&r, 422, "validation", Some("price"));
+    assert_eq!(r.1["error"]["message_code"], "line_currency_mismatch");
+    let (s, l) = app.post(m1, &lines, json!({"product_id": usd["id"], "price": 900000})).await;
+    assert_eq!((s, l["data"]["price"].as_i64()), (StatusCode::CREATED, Some(900000)));
+    // A dollar deal takes the dollar product at its price.
+    let deal2 = app.create(m1, "deals", json!({"title": "Support", "currency": "USD"})).await;
+    let (s, l) = app.post(m1, &format!("/api/v1/deals/{deal2}/line_items"), json!({"product_id": usd["id"]})).await;
+    assert_eq!((s, l["data"]["price"].as_i64()), (StatusCode::CREATED, Some(9900)), "{l}");
 }
 
 async fn upload(app: &TestApp, bytes: Vec<u8>, name: &str, doc_type: &str) -> (StatusCode, Value) {

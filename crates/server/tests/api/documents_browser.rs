@@ -48,6 +48,7 @@ async fn a_line_item_is_added_and_an_invoice_generated_and_downloaded_in_a_brows
     b.wait_until("the empty catalogue", "document.getElementById('products-empty') !== null").await;
     b.shot("products-empty-ru").await;
     b.wait_for("#product-new-name").await.send_keys("Сервер «Эльбрус-8С»").await.unwrap();
+    b.wait_for("#product-new-sku").await.send_keys("ELB-8S").await.unwrap();
     let unit = b.wait_for("#product-new-unit").await;
     unit.clear().await.unwrap();
     unit.send_keys("шт").await.unwrap();
@@ -60,7 +61,8 @@ async fn a_line_item_is_added_and_an_invoice_generated_and_downloaded_in_a_brows
     price.send_keys("150 000").await.unwrap();
     b.wait_for("#product-create").await.click().await.unwrap();
     b.wait_until("saved", "document.getElementById('products-notice') !== null").await;
-    assert!(b.text_of("#products-list").await.contains("Сервер «Эльбрус-8С»"));
+    let list = b.text_of("#products-list").await;
+    assert!(list.contains("Сервер «Эльбрус-8С»") && list.contains("арт. ELB-8S"), "{list}");
     b.shot("products-ru").await;
     b.client.goto(&format!("{}/settings/documents", app.base)).await.unwrap();
     b.wait_until("the templates page", "document.getElementById('doc-fields') !== null").await;

@@ -97,6 +97,17 @@ async fn the_catalogue_and_the_line_items_are_kept_in_the_browser_ui(app: TestAp
     assert!(html.contains("Сервер") && !html.contains(&format!("id=\"product-{book}\"")), "{html}");
     let (_, html) = admin.get("/settings/products?q=нет-такого").await;
     assert!(html.contains("id=\"products-none-found\""), "{html}");
+    // An article code and a price in another currency; the list finds the product by its code.
+    let form = [("name", "Support"), ("sku", "SUP-7"), ("unit", "h"), ("price", "99.5"), ("currency", "USD"), ("vat_rate", "none")];
+    let (s, html) = admin.post_form("/settings/products", &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let (_, html) = admin.get("/settings/products?q=sup-7").await;
+    assert!(html.contains("арт. SUP-7") && html.contains("$") && !html.contains(&format!("id=\"product-{book}\"")), "{html}");
+    let (s, html) = admin
+        .post_form("/settings/products", &[("name", "Дубль"), ("sku", "SUP-7"), ("unit", "шт"), ("price", "1"), ("vat_rate", "22")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"product-new-sku-error\"") && html.contains("уже у товара «Support»"), "{html}");
 
     // Change with the version; a stale version is told, not applied.
     let id = server["id"].as_i64().unwrap();

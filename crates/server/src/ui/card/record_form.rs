@@ -44,9 +44,6 @@ pub(super) fn routes() -> Router<AppState> {
     r
 }
 
-/// Currencies a deal may be in: the workspace's own first, then the usual ones.
-const CURRENCIES: &[&str] = &["RUB", "USD", "EUR", "KZT", "BYN", "UZS", "CNY", "TRY", "AED"];
-
 /// The form as the template needs it.
 pub struct RecordFormView {
     /// `deal`, `person`, `organization`.
@@ -180,12 +177,11 @@ fn inputs(
             "owner_id" => i.options = with_none(t, &l.users),
             "stage_id" => i.options = stages.iter().map(|o| Opt { value: o.value.clone(), label: o.label.clone() }).collect(),
             "currency" => {
-                let ws = ui.actor.ws.currency.as_str();
-                let mut list: Vec<&str> = std::iter::once(ws).chain(CURRENCIES.iter().copied().filter(|c| *c != ws)).collect();
-                if !i.value.is_empty() && !list.contains(&i.value.as_str()) {
-                    list.push(&i.value);
+                let mut list = crate::ui::kit::currency_choices(&ui.actor.ws.currency);
+                if !i.value.is_empty() && !list.contains(&i.value) {
+                    list.push(i.value.clone());
                 }
-                i.options = list.into_iter().map(|c| Opt { value: c.into(), label: c.into() }).collect();
+                i.options = list.into_iter().map(|c| Opt { value: c.clone(), label: c }).collect();
             }
             "phone" | "whatsapp" | "email" | "tax_id" => i.check = Some(format!("/check/{}?id={}", entity.path(), value_of("id"))),
             _ => {}
