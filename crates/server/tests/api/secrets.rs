@@ -7,7 +7,11 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-crate::both_dbs!(stored_secrets_are_sealed_and_open_only_with_the_key, plain_secrets_from_before_keep_working_and_are_sealed);
+crate::both_dbs!(
+    stored_secrets_are_sealed_and_open_only_with_the_key,
+    plain_secrets_from_before_keep_working_and_are_sealed,
+    the_status_counts_plain_and_sealed_secrets_and_a_rotation_reseals_them_all_under_the_new_key,
+);
 
 /// Every text column of `table` for row `id`, straight from the database, joined.
 async fn raw_row(app: &TestApp, table: &str, column: &str, id: i64) -> String {
@@ -123,4 +127,33 @@ async fn plain_secrets_from_before_keep_working_and_are_sealed(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
+}
+
+/// `poryadok secrets status` / `seal` / `rotate` (issue 24), through the store functions they call.
+async fn the_status_counts_plain_and_sealed_secrets_and_a_rotation_reseals_them_all_under_the_new_key(app: TestApp) {
+    let bot = crate::intake::source(&app, "telegram", json!({"bot_token": "222:x"})).await;
+    exec(&app, &format!("UPDATE intake_sources SET secret = 'whsec_plain' WHERE id = {}", bot.id)).await;
+    let count = |cols: &[poryadok_store::secrets::SecretColumn], table: &str, column: &str| {
+        let c = cols.iter().find(|c| c.table == table && c.column == column).unwrap();
+        (c.sealed, c.plain, c.unreadable)
+    };
+    let status = app.db.secrets_status().await.unwrap();
+    assert_eq!(count(&status, "intake_sources", "secret").1, 1, "the plain one is counted: {status:?}");
+    assert_eq!(count(&status, "intake_sources", "config"), (1, 0, 0), "the bot's token is sealed: {status:?}");
+    assert_eq!(raw_row(&app, "intake_sources", "secret", bot.id).await, "whsec_plain", "the status writes nothing");
+
+    let new = SecretKey::ephemeral();
+    let resealed = app.db.rotate_secrets(&new).await.unwrap();
+    assert!(resealed >= 2, "{resealed}");
+    let stored = raw_row(&app, "intake_sources", "secret", bot.id).await;
+    assert!(stored.starts_with(PREFIX) && new.open(&stored).unwrap() == "whsec_plain", "sealed under the new key");
+    let old_view = app.db.secrets_status().await.unwrap();
+    assert_eq!(count(&old_view, "intake_sources", "secret"), (0, 0, 1), "the old key no longer opens it");
+    let new_db = app.db.clone().with_secret_key(new);
+    let status = new_db.secrets_status().await.unwrap();
+    assert!(status.iter().all(|c| c.plain == 0 && c.unreadable == 0), "{status:?}");
+    assert_eq!(new_db.bot_of(app.ws, bot.id).await.unwrap().1.as_deref(), Some("222:x"), "the same secret under the new key");
+    // A rotation whose values do not open with the configured key changes nothing.
+    assert!(app.db.rotate_secrets(&SecretKey::ephemeral()).await.is_err());
+    assert_eq!(raw_row(&app, "intake_sources", "secret", bot.id).await, stored);
 }
