@@ -244,6 +244,9 @@ pub async fn run_job(ctx: &JobContext<'_>, job: &Job) -> Result<(), String> {
         poryadok_store::intake::IMAP_JOB => crate::mailbox::poll_job(ctx, job).await,
         poryadok_store::report::digest::DIGEST_JOB => crate::digest::digest_job(ctx, job).await,
         poryadok_store::regulation_doc::SYNC_JOB => crate::api::regulation_doc::sync_job(ctx.db, job.workspace_id).await,
+        poryadok_store::deal_stats::REBUILD_JOB => {
+            ctx.db.rebuild_deal_stats(Some(job.workspace_id), &mut |_| {}).await.map(|_| ()).map_err(|e| e.to_string())
+        }
         poryadok_store::reviews::SAMPLE_JOB => ctx.db.scheduled_sample(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::quiz::REASSIGN_JOB => ctx.db.reassign_quizzes(job.workspace_id).await.map(|_| ()).map_err(|e| e.to_string()),
         poryadok_store::intake::EVENT_JOB => {

@@ -18,7 +18,8 @@
 //!
 //! Days are counted in the zone the workspace's rows were built in (`deal_day_stats_state`);
 //! after the workspace changes zone the reports read the deals ([`Db::stats_zone`] tells), until
-//! [`rebuild_all`] (`poryadok reports rebuild-aggregates`) counts them again. A stage's reached
+//! [`rebuild_all`] counts them again: the change of zone queues it as a job ([`REBUILD_JOB`]),
+//! and `poryadok reports rebuild-aggregates` runs it by hand. A stage's reached
 //! order is its position: a change of a stage's position or pipeline recounts that pipeline.
 //! This module must not decide what a report shows; it only keeps and reads sums.
 use crate::actor::Actor;
@@ -35,6 +36,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 pub const TABLE: &str = "deal_day_stats";
+/// The job that counts a workspace's aggregate again, queued when the workspace changes zone.
+pub const REBUILD_JOB: &str = "deal_stats.rebuild";
 const STATE: &str = "deal_day_stats_state";
 pub const DAY_MS: i64 = 86_400_000;
 

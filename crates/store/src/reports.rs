@@ -201,10 +201,70 @@ impl Db {
     }
 
     /// The pipeline with the most deals in the caller's workspace: the most created in the last
-    /// 90 days, else the most ever (a base that stopped growing). Each pipeline is counted by a
-    /// range of its `(workspace, pipeline, created)` index; grouping the whole table by pipeline
-    /// cost 0.3 s at a million deals on every report that names no pipeline.
+    /// 90 days, else the most ever (a base that stopped growing). Read from the per-day aggregate
+    /// (its `lead` rows: every live deal but those closed as not a lead, by creation day and
+    /// pipeline) when it is counted in the workspace's zone, else from the deals
+    /// ([`Db::largest_pipeline_exact`]). At a million deals the count from the deals took up to
+    /// 0.96 s of every report and dashboard that names no pipeline.
     pub async fn largest_pipeline(&self, actor: &Actor) -> Result<i64> {
+        if self.stats_zone(actor).await?.as_deref() == Some(actor.ws.timezone.as_str()) {
+            return self.largest_pipeline_rollup(actor).await;
+        }
+        self.largest_pipeline_exact(actor).await
+    }
+
+    /// [`Db::largest_pipeline`] from the aggregate: the deals created since the local day 90 days
+    /// ago, summed by pipeline in one range of its key; the live pipelines' order breaks ties.
+    pub async fn largest_pipeline_rollup(&self, actor: &Actor) -> Result<i64> {
+        let ws = actor.ws_id();
+        let pipelines = Query::select()
+            .columns(["id", "position"].map(col))
+            .from(col("pipelines"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let pipelines: Vec<(i64, Option<i64>)> = self
+            .read
+            .query_all(self.backend.build(&pipelines))
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "position")?)))
+            .collect::<Result<_>>()?;
+        let since = crate::deal_stats::local_day(&actor.ws.timezone, self.clock.now_ms() - 90 * DAY_MS);
+        for since in [Some(since), None] {
+            let mut q = Query::select();
+            q.column(col("pipeline_id"))
+                .expr_as(Expr::cust("CAST(COALESCE(SUM(deals), 0) AS BIGINT)"), col("n"))
+                .from(col(crate::deal_stats::TABLE))
+                .and_where(Expr::col(col("workspace_id")).eq(ws))
+                .and_where(Expr::col(col("kind")).eq(crate::deal_stats::Kind::Lead.as_str()))
+                .group_by_col(col("pipeline_id"));
+            if let Some(since) = since {
+                q.and_where(Expr::col(col("day")).gte(since));
+            }
+            let counts: std::collections::BTreeMap<i64, i64> = self
+                .read
+                .query_all(self.backend.build(&q))
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("", "pipeline_id")?, r.try_get("", "n")?)))
+                .collect::<Result<_>>()?;
+            let best = pipelines
+                .iter()
+                .map(|(id, position)| (counts.get(id).copied().unwrap_or(0), *position, *id))
+                .filter(|(n, _, _)| *n > 0)
+                .min_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            if let Some((_, _, id)) = best {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::NotFound)
+    }
+
+    /// [`Db::largest_pipeline`] from the deals: each pipeline counted by a range of its
+    /// `(workspace, pipeline, created)` index (deleted deals and those not a lead included: the
+    /// index has neither), so a tie may fall otherwise than the aggregate's count.
+    pub async fn largest_pipeline_exact(&self, actor: &Actor) -> Result<i64> {
         let since = self.clock.now_ms() - 90 * 86_400_000;
         for since in [Some(since), None] {
             let mut count = Query::select();

@@ -221,6 +221,12 @@ impl Db {
                 changes.insert(k.clone(), json!({"from": before.get(k), "to": v}));
             }
             let now = self.clock.now_ms();
+            // The dashboard's aggregate counts days in the workspace's zone: a new zone queues
+            // its recount (the reports read the deals meanwhile).
+            if obj.get("timezone").is_some_and(|tz| before.get("timezone") != Some(tz)) {
+                let job = crate::jobs::NewJob::new(actor.ws_id(), crate::deal_stats::REBUILD_JOB, json!({}), now);
+                crate::jobs::enqueue_on(&tx, self.backend, &job, now).await?;
+            }
             crate::records::append_history(&tx, self.backend, actor, "workspace", actor.ws_id(), HistoryAction::Update, changes, now)
                 .await?;
             tx.commit().await?;

@@ -55,6 +55,8 @@ pub struct Tile {
     pub title: String,
     pub href: String,
     pub figure: String,
+    /// Where the figure leads: the report (or the records) it is read from.
+    pub figure_href: String,
     pub sub: String,
     /// The plan's fulfilment as a bar, for the revenue tile.
     pub progress: Option<Progress>,
@@ -205,6 +207,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
     out.push(Tile {
         id: "tile-revenue",
         title: t.t("dashboard.revenue").to_string(),
+        figure_href: href.clone(),
         href,
         figure: money(total.won_value),
         sub: format!("{} · {}", t.fmt("dashboard.revenue.won", &[("won", fmt.count(total.won).as_str())]), sub),
@@ -213,7 +216,8 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         empty: String::new(),
     });
 
-    // The funnel.
+    // The funnel, of the pipeline the dashboard chose (or was given).
+    let pipeline_q = format!("pipeline_id={}", d.params.scope.pipeline);
     let f = &d.funnel.now;
     let c = &f.cohort;
     let mut rows: Vec<_> = f
@@ -230,8 +234,9 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
     out.push(Tile {
         id: "tile-funnel",
         title: format!("{} · {}", t.t("reports.funnel.title"), d.funnel.params.pipeline_name),
-        href: report("funnel", ""),
+        href: report("funnel", &pipeline_q),
         figure: fmt.count(c.deals),
+        figure_href: report("funnel", &pipeline_q),
         sub: t.fmt("dashboard.funnel.sub", &[("won", pct(t, ratio(c.won, c.deals)).as_str())]),
         progress: None,
         bars: if c.deals == 0 { Vec::new() } else { bars(rows) },
@@ -259,6 +264,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
             title: t.t("dashboard.managers").to_string(),
             href: report("sales", "group=owner"),
             figure: fmt.count(s.now.rows.len() as i64),
+            figure_href: report("sales", "group=owner"),
             sub: t.t("dashboard.managers.sub").to_string(),
             progress: None,
             bars: bars(rows),
@@ -278,6 +284,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
     out.push(Tile {
         id: "tile-forecast",
         title: t.t("reports.forecast.title").to_string(),
+        figure_href: fq.clone(),
         href: fq,
         figure: money(fc.discounted()),
         sub: if overdue_deals > 0 {
@@ -312,6 +319,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         title: t.t("dashboard.overdue").to_string(),
         href: report("load", ""),
         figure: fmt.count(l.now.total.overdue_tasks),
+        figure_href: report("load", ""),
         sub: t.fmt("dashboard.overdue.sub", &[("open", fmt.count(l.now.total.open_tasks).as_str())]),
         progress: None,
         bars: bars(rows),
@@ -334,6 +342,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         title: t.t("dashboard.violations").to_string(),
         href: "/violations".into(),
         figure: last.map(|r| fmt.count(r.violations)).unwrap_or_else(|| "—".into()),
+        figure_href: last.map(|r| format!("/violations?round={}", r.round_id)).unwrap_or_else(|| "/violations".into()),
         sub: match (last, d.trend.len().checked_sub(2).and_then(|i| d.trend.get(i))) {
             (Some(_), Some(p)) => t.fmt("dashboard.violations.sub", &[("previous", fmt.count(p.violations).as_str())]),
             (Some(_), None) => t.t("dashboard.violations.first").to_string(),
@@ -362,6 +371,8 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         title: t.t("dashboard.sources").to_string(),
         href: report("sales", "group=source"),
         figure: fmt.count(total),
+        // The leads themselves: the sales report by source counts the won ones.
+        figure_href: deals_href(&every, "created_at", ""),
         sub: t.t("dashboard.sources.sub").to_string(),
         progress: None,
         bars: bars(rows),
@@ -394,6 +405,7 @@ fn tiles(ui: &Ui, d: &Dashboard) -> Vec<Tile> {
         out.push(Tile {
             id: "tile-marketing",
             title: t.t("dashboard.marketing").to_string(),
+            figure_href: page.clone(),
             href: page,
             figure: money(total.spend),
             sub: t.fmt("dashboard.marketing.sub", &[("leads", fmt.count(total.leads).as_str()), ("romi", pct(t, total.romi()).as_str())]),
