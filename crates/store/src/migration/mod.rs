@@ -55,7 +55,6 @@ impl MigratorTrait for Migrator {
             Box::new(SettingsVersion),
             Box::new(Sql { name: "m0045_user_timezone", up: include_str!("m0045_user_timezone.sql") }),
             Box::new(Sql { name: "m0046_open_tasks_by_owner", up: include_str!("m0046_open_tasks_by_owner.sql") }),
-            Box::new(Sql { name: "m0046_open_tasks_by_owner", up: include_str!("m0046_open_tasks_by_owner.sql") }),
             Box::new(Sql { name: "m0048_quiz_limits", up: include_str!("m0048_quiz_limits.sql") }),
             Box::new(Sql { name: "m0049_product_sku", up: include_str!("m0049_product_sku.sql") }),
         ]
