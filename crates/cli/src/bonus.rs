@@ -34,7 +34,7 @@ pub async fn run(db: &Db, command: BonusCommand) -> Result<()> {
     let BonusCommand::Report { from, to, user, format, output, workspace } = command;
     let actor = db.system_actor(crate::first_workspace(db, workspace).await?, Channel::Cli).await?;
     let period = Period::parse(&from, &to, &actor.ws.timezone).map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message()))?;
-    let r = db.bonus_report(&actor, &period, user).await.map_err(crate::describe)?;
+    let r = db.bonus_report_of(&actor, &period, user, user.is_some() || format == "xlsx").await.map_err(crate::describe)?;
     let t = T::new(actor.ws_lang());
     let bytes = match format.as_str() {
         "csv" => (if user.is_some() { deals_table(&r, &t, &actor.ws.timezone) } else { users_table(&r, &t) }).csv().into_bytes(),

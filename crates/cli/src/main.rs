@@ -46,6 +46,7 @@ mod plans;
 mod progress;
 mod regulation;
 mod reports;
+mod reviews;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -298,6 +299,11 @@ enum Command {
         #[command(subcommand)]
         command: calls::CallsCommand,
     },
+    /// Call quality review: the report per manager or per manager and criterion (docs/TEAM.md).
+    Reviews {
+        #[command(subcommand)]
+        command: reviews::ReviewsCommand,
+    },
     /// The regulation as one TOML file: export, plan, apply, versions, rollback (docs/REGULATION_AS_CODE.md).
     Regulation {
         #[command(subcommand)]
@@ -545,6 +551,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calls { command } => {
             let db = cli.db.open().await?;
             let r = calls::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Reviews { command } => {
+            let db = cli.db.open().await?;
+            let r = reviews::run(&db, command).await;
             db.close().await;
             r
         }

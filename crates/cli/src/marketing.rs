@@ -26,6 +26,10 @@ pub enum MarketingCommand {
         /// Report what would be written without saving anything.
         #[arg(long)]
         dry_run: bool,
+        /// Read only this sheet of a workbook (its name or number from 1); by default every
+        /// sheet that has a spend header.
+        #[arg(long)]
+        sheet: Option<String>,
         #[arg(long)]
         workspace: Option<i64>,
     },
@@ -54,7 +58,7 @@ fn units(minor: i64) -> String {
 
 pub async fn run(db: &Db, command: MarketingCommand) -> Result<()> {
     match command {
-        MarketingCommand::Import { file, channel, medium, map, dry_run, workspace } => {
+        MarketingCommand::Import { file, channel, medium, map, dry_run, sheet, workspace } => {
             let mut mapping = Vec::new();
             for m in &map {
                 let (f, header) = m.split_once('=').with_context(|| format!("--map {m}: expected FIELD=HEADER"))?;
@@ -63,7 +67,7 @@ pub async fn run(db: &Db, command: MarketingCommand) -> Result<()> {
                 })?;
                 mapping.push((field, header.to_string()));
             }
-            let opts = ImportOptions { mapping, channel, medium, dry_run };
+            let opts = ImportOptions { mapping, channel, medium, dry_run, sheet };
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let actor = db.system_actor(crate::first_workspace(db, workspace).await?, Channel::Cli).await?;
             let bar = indicatif::ProgressBar::new(0);
@@ -92,6 +96,9 @@ pub async fn run(db: &Db, command: MarketingCommand) -> Result<()> {
                 r.last_day.as_deref().unwrap_or("—"),
                 units(r.amount)
             );
+            if !r.sheets.is_empty() {
+                println!("sheets read: {}", r.sheets.join(", "));
+            }
             for e in &r.errors {
                 println!("line {}, column {}: {} ({})", e.line, e.column, e.message, e.code);
             }

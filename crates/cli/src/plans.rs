@@ -23,6 +23,13 @@ pub enum PlansCommand {
         #[arg(long)]
         workspace: Option<i64>,
     },
+    /// Print a quarter's plans spread to its months (a month gives its quarter): target,
+    /// metric, the quarter's plan, then each month's (`*` a month's own plan).
+    Spread {
+        period: String,
+        #[arg(long)]
+        workspace: Option<i64>,
+    },
     /// Print a period's plans: target, metric, value.
     List {
         period: String,
@@ -67,6 +74,24 @@ pub async fn run(db: &Db, command: PlansCommand) -> Result<()> {
             );
             for e in &r.errors {
                 println!("line {}, column {}: {} ({})", e.line, e.column, e.message, e.code);
+            }
+            Ok(())
+        }
+        PlansCommand::Spread { period, workspace } => {
+            let period = PlanPeriod::parse(&period).map_err(|m| anyhow::anyhow!("period: {}", m.english()))?;
+            let actor = db.system_actor(crate::first_workspace(db, workspace).await?, Channel::Cli).await?;
+            let users = db.plan_users(&actor).await.map_err(crate::describe)?;
+            let teams = db.plan_teams(&actor).await.map_err(crate::describe)?;
+            let (quarter, lines) = db.plan_spread(&actor, period).await.map_err(crate::describe)?;
+            println!("{}: quarterly plans by month (by working days; * a month's own plan)", quarter.key());
+            for l in &lines {
+                let who = match l.target {
+                    Target::User(id) => users.iter().find(|u| u.id == id).map_or(format!("user {id}"), |u| u.name.clone()),
+                    Target::Team(id) => teams.iter().find(|t| t.0 == id).map_or(format!("team {id}"), |t| format!("team {}", t.1)),
+                };
+                let months: Vec<String> =
+                    l.months.iter().map(|(m, v, spread)| format!("{} {v}{}", m.key(), if *spread { "" } else { "*" })).collect();
+                println!("{who}	{}	{}	{}", l.metric.as_str(), l.value, months.join("\t"));
             }
             Ok(())
         }

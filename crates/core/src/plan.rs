@@ -283,6 +283,34 @@ impl Pace {
     }
 }
 
+/// A quarter's plan spread over `months` of it (those without a plan of their own) in
+/// proportion to their working days by the calendar `hours`; evenly when none of them has a
+/// working day. Shares are whole units (minor units for revenue) and add up to `value`
+/// exactly: each month gets the floor of its share, and the units left over go one each to the
+/// months with the largest remainders, the earlier month first on a tie.
+pub fn spread(value: i64, months: &[PlanPeriod], hours: &BusinessHours) -> Vec<(PlanPeriod, i64)> {
+    if months.is_empty() {
+        return Vec::new();
+    }
+    let far = Date::from_calendar_date(9999, Month::January, 1).unwrap_or(Date::MAX);
+    let days: Vec<i128> = months.iter().map(|m| Pace::of(hours, m, far).total as i128).collect();
+    let weights: Vec<i128> = if days.iter().all(|d| *d == 0) { vec![1; months.len()] } else { days };
+    let total: i128 = weights.iter().sum();
+    let value = value.max(0) as i128;
+    let mut parts: Vec<(usize, i128, i128)> = weights.iter().enumerate().map(|(i, w)| (i, value * w / total, value * w % total)).collect();
+    let mut left = value - parts.iter().map(|p| p.1).sum::<i128>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| parts[*b].2.cmp(&parts[*a].2).then(a.cmp(b)));
+    for i in order {
+        if left <= 0 {
+            break;
+        }
+        parts[i].1 += 1;
+        left -= 1;
+    }
+    parts.into_iter().map(|(i, v, _)| (months[i], v as i64)).collect()
+}
+
 /// The fact as a share of the plan; none without a plan above zero.
 pub fn fulfilment(fact: i64, plan: Option<i64>) -> Option<f64> {
     plan.filter(|p| *p > 0).map(|p| fact as f64 / p as f64)
@@ -333,6 +361,31 @@ mod tests {
         assert_eq!(PlanPeriod::from_days("2026-11-02", "2026-11-30"), None);
         assert_eq!(PlanPeriod::parse("2026-01").unwrap().previous().key(), "2025-12");
         assert_eq!(q.next().key(), "2027-Q1");
+    }
+
+    #[test]
+    fn a_quarter_spreads_to_its_months_by_working_days() {
+        let hours =
+            BusinessHours::parse(&json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": ["2026-11-04"]})).unwrap();
+        let q = PlanPeriod::parse("2026-Q4").unwrap();
+        // October 2026: 22 weekdays; November: 21 less the holiday = 20; December: 23. 65 in all.
+        let s = spread(6_500, &q.months(), &hours);
+        assert_eq!(
+            s.iter().map(|(m, v)| (m.key(), *v)).collect::<Vec<_>>(),
+            [("2026-10".into(), 2_200), ("2026-11".to_string(), 2_000), ("2026-12".into(), 2_300)]
+        );
+        // Units that do not divide go to the largest remainders and the parts add up exactly.
+        let s = spread(100, &q.months(), &hours);
+        assert_eq!(s.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [34, 31, 35]);
+        assert_eq!(s.iter().map(|(_, v)| v).sum::<i64>(), 100);
+        // Two months left to spread over; a calendar without working days spreads evenly.
+        let s = spread(10, &q.months()[1..], &hours);
+        assert_eq!(s.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [5, 5]);
+        let none = BusinessHours::parse(&json!({"days": [], "start": "09:00", "end": "18:00"}));
+        if let Ok(none) = none {
+            assert_eq!(spread(10, &q.months(), &none).iter().map(|(_, v)| *v).collect::<Vec<_>>(), [4, 3, 3]);
+        }
+        assert!(spread(10, &[], &hours).is_empty());
     }
 
     #[test]

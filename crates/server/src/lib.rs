@@ -291,6 +291,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/imports/{id}/run", post(api::imports::run))
         .route("/api/v1/imports/{id}/rollback", post(api::imports::rollback))
         .route("/api/v1/plans", get(api::plans::list).post(api::plans::create))
+        .route("/api/v1/plans/spread", get(api::plans::spread))
         .route("/api/v1/plans/import", post(api::plans::import).layer(DefaultBodyLimit::max(api::plans::MAX_IMPORT_BYTES)))
         .route("/api/v1/plans/{id}", get(api::plans::get).patch(api::plans::update).delete(api::plans::delete))
         .route("/api/v1/marketing/spend", get(api::spend::list).post(api::spend::create).delete(api::spend::delete_matching))

@@ -110,10 +110,11 @@ pub(super) fn add(paths: &mut Paths) {
                 .tag("marketing")
                 .operation_id(Some("import_spend"))
                 .summary(Some("Import spend from an ad cabinet's export (heads of sales, administrators and analysts)"))
-                .description(Some("The body is the file — CSV (`;`, `,` or tab separated; UTF-8 with or without a BOM, UTF-16, windows-1251) or XLSX (first sheet) — or a multipart form with the file in `file` and the options as fields. Columns by header, Russian or English, title and total rows skipped: Дата/Date/Day (YYYY-MM-DD, DD.MM.YYYY, Nov 23, 2026), Кампания/Campaign, Условие показа/Ключевая фраза/Keyword (the term), Показы/Impressions/Impr., Клики/Clicks, Расход/Расход (руб.)/Потрачено/Spent/Cost (currency units, decimal comma and thousands spaces allowed), and optionally Канал/Source, utm_medium, Валюта/Currency. The shape names the channel of a file without a channel column: Yandex Direct → yandex, VK Ads → vk, Google Ads → google. Rows of the same day, channel, medium, campaign and term add up. A file with any bad row writes nothing: 422 with every bad row's line, column and code (required, bad_date, date_range, bad_amount, negative, bad_count, currency, too_long); a dry run reports them with 200. Re-importing the same file changes nothing."))
+                .description(Some("The body is the file — CSV (`;`, `,` or tab separated; UTF-8 with or without a BOM, UTF-16, windows-1251) or XLSX (every sheet that has a spend header, its rows added up as one file's; a bad row's column names its sheet, `Лист2 · Расход`; or the one sheet `sheet` names) — or a multipart form with the file in `file` and the options as fields. Columns by header, Russian or English, title and total rows skipped: Дата/Date/Day (YYYY-MM-DD, DD.MM.YYYY, Nov 23, 2026), Кампания/Campaign, Условие показа/Ключевая фраза/Keyword (the term), Показы/Impressions/Impr., Клики/Clicks, Расход/Расход (руб.)/Потрачено/Spent/Cost (currency units, decimal comma and thousands spaces allowed), and optionally Канал/Source, utm_medium, Валюта/Currency. The shape names the channel of a file without a channel column: Yandex Direct → yandex, VK Ads → vk, Google Ads → google. Rows of the same day, channel, medium, campaign and term add up. A file with any bad row writes nothing: 422 with every bad row's line, column and code (required, bad_date, date_range, bad_amount, negative, bad_count, currency, too_long); a dry run reports them with 200. Re-importing the same file changes nothing."))
                 .parameter(query_param("dry_run", "true: report what would be written and save nothing"))
                 .parameter(query_param("channel", "the channel of rows without their own (any spelling; the aliases apply)"))
                 .parameter(query_param("medium", "the medium of rows without their own (cpc)"))
+                .parameter(query_param("sheet", "a workbook's one sheet to read: its name (any case) or number from 1; without it every sheet with a spend header"))
                 .parameter(query_param("map.<field>", "an explicit column for a field (date, channel, medium, campaign, term, impressions, clicks, amount, currency): the header as written, or the column's number from 1; e.g. map.amount=Стоимость"))
                 .request_body(Some(
                     RequestBodyBuilder::new()
@@ -127,12 +128,12 @@ pub(super) fn add(paths: &mut Paths) {
                     "200",
                     json_response(
                         "the report",
-                        object("{data: {dry_run, applied, shape: yandex_direct|vk_ads|google_ads|generic, channel, columns: {field: header}, rows, skipped, merged, created, updated, unchanged, amount, first_day, last_day, import_id, lines_total, lines: [{line, day, channel, medium, campaign, term, impressions, clicks, amount, action: created|updated|unchanged}], errors: [{line, column, code, message, message_code, args}]}}"),
+                        object("{data: {dry_run, applied, shape: yandex_direct|vk_ads|google_ads|generic, sheets: [name] (a workbook's sheets read), channel, columns: {field: header}, rows, skipped, merged, created, updated, unchanged, amount, first_day, last_day, import_id, lines_total, lines: [{line, day, channel, medium, campaign, term, impressions, clicks, amount, action: created|updated|unchanged}], errors: [{line, column, code, message, message_code, args}]}}"),
                     ),
                 )
                 .response("401", json_response("not authenticated", Some(error_ref())))
                 .response("403", invalid("not a head, an administrator or an analyst"))
-                .response("422", invalid("an empty or unreadable file, no date or amount column (field map.date / map.amount), a mapped header the file lacks, no channel column and no channel (field channel), amounts in another currency; or bad rows: message_code spend_import_rows_refused, `rows` lists each, `data` carries the report, nothing was written")),
+                .response("422", invalid("an empty or unreadable file, no date or amount column (field map.date / map.amount), a mapped header the file lacks, no channel column and no channel (field channel), amounts in another currency, a `sheet` the workbook does not have (spend_import_no_sheet, naming its sheets); or bad rows: message_code spend_import_rows_refused, `rows` lists each, `data` carries the report, nothing was written")),
         )]),
     );
     add(

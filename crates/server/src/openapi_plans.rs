@@ -48,6 +48,22 @@ pub(super) fn add(paths: &mut Paths) {
         ]),
     );
     add(
+        "/api/v1/plans/spread",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "plans",
+                "plan_spread",
+                "A quarter's plans month by month: each month's own plan, or its part of what the quarter's plan leaves after the months with their own, spread by working days of the workspace's calendar (what a month's plan-fact and the bonus report measure against)",
+                "200",
+                "the quarter's plans the caller reads",
+                object("{quarter: 2026-Q4, data: [{user_id, team_id, metric, value (the quarter's plan), months: [{period: 2026-10, value, spread (true: the quarter's part; false: the month's own plan)}]}]}"),
+            )
+            .parameter(query_param("period", "a quarter (2026-Q4) or a month of it (required)"))
+            .response("422", invalid("a bad or missing period")),
+        )]),
+    );
+    add(
         "/api/v1/plans/import",
         item([(
             HttpMethod::Post,

@@ -205,12 +205,13 @@ pub(super) fn add_reviews(paths: &mut Paths) {
                 "200",
                 "the report",
                 object(
-                    "{data: {from, to, managers: [line], criteria: [line], weeks: [line], manager_weeks: [period], manager_months: [period]}} where line is {key, label, reviews, score_pct} and period is {manager_id, manager_name, period, reviews, score_pct}",
+                    "{data: {from, to, managers: [line], criteria: [line], weeks: [line], manager_weeks: [period], manager_months: [period], criterion_columns: [{key, title, step}], manager_criteria: [{manager_id, manager_name, reviews, cells: [{key, reviews, score_pct, passed_pct}] (one per criterion_columns, in order; score_pct and passed_pct null without reviews)}]}} where line is {key, label, reviews, score_pct} and period is {manager_id, manager_name, period, reviews, score_pct}",
                 ),
             )
             .parameter(query_param("from", "first week, 2026-W45 (default: four weeks ago)"))
             .parameter(query_param("to", "last week (default: this week)"))
-            .parameter(query_param("format", "json (default), csv (one table, a first column naming the part) or xlsx (a sheet per table)")),
+            .parameter(query_param("format", "json (default), csv (one table, a first column naming the part) or xlsx (a sheet per table, the manager × criterion table among them)"))
+            .parameter(query_param("by", "criterion: a csv or xlsx download of the manager × criterion table alone (per criterion: score %, full marks %, calls)")),
         )]),
     );
     add(

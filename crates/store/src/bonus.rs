@@ -10,7 +10,7 @@
 //! bonus, anyone else only their own.
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
-use crate::plans::Target;
+use crate::plans::{effective, periods_for, Target};
 use crate::records::{append_history, fetch_one};
 use crate::report::load::{custom_int, COST_FIELD};
 use crate::sql::col;
@@ -289,9 +289,17 @@ impl Db {
         Ok(BonusSplit::of(pipeline, split, true, cost_field, version))
     }
 
-    /// The bonus of each user over `period` (one user with `user`). A caller who is not a head,
-    /// an administrator or an analyst sees only their own; asking for someone else's is refused.
+    /// The bonus of each user over `period` (one user with `user`), each with the list of their
+    /// deals. A caller who is not a head, an administrator or an analyst sees only their own;
+    /// asking for someone else's is refused.
     pub async fn bonus_report(&self, actor: &Actor, period: &Period, user: Option<i64>) -> Result<BonusReport> {
+        self.bonus_report_of(actor, period, user, true).await
+    }
+
+    /// [`Db::bonus_report`], with each user's `deal_list` only when `with_deals` (the figures
+    /// are the same; the whole team's totals — the page and the API without `user_id` — skip
+    /// building a line per deal and person, which is most of the report's work).
+    pub async fn bonus_report_of(&self, actor: &Actor, period: &Period, user: Option<i64>, with_deals: bool) -> Result<BonusReport> {
         let own_only = !actor.caller.role.sees_all();
         if own_only && user.is_some_and(|u| u != actor.user_id()) {
             return Err(StoreError::forbidden(ReviewMsg::BonusOwnOnly {}));
@@ -311,23 +319,29 @@ impl Db {
                 .to_owned()
         };
         let cost = if cost_field { custom_int(self.backend, "custom", COST_FIELD) } else { "NULL".into() };
-        let deals_q = won()
-            .columns(["id", "title", "pipeline_id", "value", "currency", "owner_id", "closed_at"].map(col))
+        let mut deals_q = won()
+            .columns(["id", "pipeline_id", "value", "currency", "owner_id"].map(col))
             .expr_as(Expr::cust(cost), Alias::new("cost"))
-            .order_by(col("closed_at"), Order::Asc)
-            .order_by(col("id"), Order::Asc)
             .to_owned();
-        let rows = self.read.query_all(self.backend.build(&deals_q)).await?;
+        if with_deals {
+            deals_q.columns(["title", "closed_at"].map(col)).order_by(col("closed_at"), Order::Asc).order_by(col("id"), Order::Asc);
+        }
+        // The participants who earn (managers and consultants), read in the same pass of the
+        // period's won deals.
         let mut participants: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
         let pq = Query::select()
             .columns(["deal_id", "user_id", "role"].map(col))
             .from(col("deal_participants"))
             .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("role")).is_in([Role::Manager.as_str(), Role::Consultant.as_str()]))
             .and_where(Expr::col(col("deal_id")).in_subquery(won().column(col("id")).to_owned()))
             .to_owned();
-        for r in self.read.query_all(self.backend.build(&pq)).await? {
-            participants.entry(r.try_get("", "deal_id")?).or_default().push((r.try_get("", "user_id")?, r.try_get("", "role")?));
+        let (rows, prows) =
+            tokio::try_join!(self.read.query_all(self.backend.build(&deals_q)), self.read.query_all(self.backend.build(&pq)))?;
+        for r in &prows {
+            participants.entry(r.try_get_by_index(0)?).or_default().push((r.try_get_by_index(1)?, r.try_get_by_index(2)?));
         }
+        drop(prows);
         let uq = Query::select()
             .columns(["id", "name", "team_id"].map(col))
             .from(col("users"))
@@ -354,6 +368,8 @@ impl Db {
                 head_of.insert(r.try_get("", "id")?, h);
             }
         }
+        // The owner's head, looked up once per owner.
+        let owner_head = |o: i64| team_of.get(&o).and_then(|t| head_of.get(t)).copied();
 
         let mut users: BTreeMap<i64, BonusUser> = BTreeMap::new();
         let mut foreign: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
@@ -368,11 +384,16 @@ impl Db {
             deal_list: Vec::new(),
         };
         let mut unsplit_deals = 0;
+        // One deal's earners, reused from deal to deal: (user, their parts).
+        let mut by_user: Vec<(i64, Vec<RolePart>)> = Vec::new();
+        let ws_currency = actor.ws.currency.as_str();
         for r in &rows {
-            let id: i64 = r.try_get("", "id")?;
-            let pipeline_id: i64 = r.try_get("", "pipeline_id")?;
-            let owner_id: Option<i64> = r.try_get("", "owner_id")?;
-            let value: i64 = r.try_get("", "value")?;
+            // Columns by position, as selected above: id, pipeline_id, value, currency, owner_id,
+            // cost[, title, closed_at].
+            let id: i64 = r.try_get_by_index(0)?;
+            let pipeline_id: i64 = r.try_get_by_index(1)?;
+            let value: i64 = r.try_get_by_index(2)?;
+            let owner_id: Option<i64> = r.try_get_by_index(4)?;
             if let Some(o) = owner_id.filter(|o| wanted.is_none_or(|w| w == *o)) {
                 users.entry(o).or_insert_with(|| blank(o)).revenue += value;
             }
@@ -382,39 +403,44 @@ impl Db {
             };
             let deal = WonDeal {
                 value,
-                cost: r.try_get("", "cost")?,
+                cost: r.try_get_by_index(5)?,
                 owner_id,
                 participants: participants.remove(&id).unwrap_or_default(),
-                head_id: owner_id.and_then(|o| team_of.get(&o)).and_then(|t| head_of.get(t)).copied(),
+                head_id: owner_id.and_then(owner_head),
             };
             let base = basis_amount(split.basis, &deal);
-            let mut by_user: BTreeMap<i64, Vec<RolePart>> = BTreeMap::new();
+            by_user.clear();
+            let earner = |u: i64, by_user: &mut Vec<(i64, Vec<RolePart>)>| -> usize {
+                match by_user.iter().position(|(x, _)| *x == u) {
+                    Some(i) => i,
+                    None => {
+                        by_user.push((u, Vec::new()));
+                        by_user.len() - 1
+                    }
+                }
+            };
             if base.is_none() {
                 // A margin split over a deal without a cost: whoever played a role is told.
                 for role in Role::ALL {
                     if split.share(role) > 0 {
                         for u in poryadok_core::bonus::players(&deal, role) {
-                            by_user.entry(u).or_default();
+                            earner(u, &mut by_user);
                         }
                     }
                 }
             }
             for p in allocate(split, &deal) {
-                by_user.entry(p.user_id).or_default().push(RolePart {
-                    role: p.role,
-                    share: percent_text(split.share(p.role)),
-                    shared_by: p.shared_by,
-                    amount: p.amount,
-                });
+                let i = earner(p.user_id, &mut by_user);
+                by_user[i].1.push(RolePart { role: p.role, share: String::new(), shared_by: p.shared_by, amount: p.amount });
             }
-            let title: String = r.try_get("", "title")?;
-            let (currency, closed_at): (String, i64) = (r.try_get("", "currency")?, r.try_get("", "closed_at")?);
+            by_user.sort_by_key(|(u, _)| *u);
+            let currency: String = r.try_get_by_index(3)?;
             // Amounts in another currency are never added to the workspace's: the report is
             // refused below, naming them (there are no exchange rates to convert with).
-            if currency != actor.ws.currency && by_user.keys().any(|u| wanted.is_none_or(|w| w == *u)) {
+            if currency != ws_currency && by_user.iter().any(|(u, _)| wanted.is_none_or(|w| w == *u)) {
                 foreign.insert(currency.clone());
             }
-            for (u, roles) in by_user {
+            for (u, roles) in by_user.drain(..) {
                 if wanted.is_some_and(|w| w != u) {
                     continue;
                 }
@@ -423,19 +449,22 @@ impl Db {
                 e.bonus += amount;
                 e.deals += 1;
                 e.cost_missing += usize::from(base.is_none());
-                e.deal_list.push(BonusDeal {
-                    deal_id: id,
-                    title: title.clone(),
-                    pipeline_id,
-                    closed_at,
-                    currency: currency.clone(),
-                    value,
-                    basis: split.basis,
-                    base,
-                    roles,
-                    amount,
-                    cost_missing: base.is_none(),
-                });
+                if with_deals {
+                    let roles = roles.into_iter().map(|p| RolePart { share: percent_text(split.share(p.role)), ..p }).collect();
+                    e.deal_list.push(BonusDeal {
+                        deal_id: id,
+                        title: r.try_get_by_index(6)?,
+                        pipeline_id,
+                        closed_at: r.try_get_by_index(7)?,
+                        currency: currency.clone(),
+                        value,
+                        basis: split.basis,
+                        base,
+                        roles,
+                        amount,
+                        cost_missing: base.is_none(),
+                    });
+                }
             }
         }
 
@@ -443,14 +472,22 @@ impl Db {
             let others = foreign.into_iter().collect::<Vec<_>>().join(", ");
             return Err(StoreError::invalid("currency", ReviewMsg::BonusMixedCurrencies { currency: actor.ws.currency.clone(), others }));
         }
-        let plans = self.plans_of(actor, &months_of(period)).await?;
-        for p in plans.iter().filter(|p| p.metric == Metric::Revenue) {
-            let Target::User(u) = p.target else { continue };
-            if wanted.is_some_and(|w| w != u) || !names.contains_key(&u) {
-                continue;
+        // Each month's revenue plan: its own, or its part of the quarter's (plans::effective).
+        let months = months_of(period);
+        let mut periods: Vec<PlanPeriod> = months.iter().flat_map(|m| periods_for(*m)).collect();
+        periods.sort();
+        periods.dedup();
+        let plans = self.plans_of(actor, &periods).await?;
+        let hours = self.business_hours(actor).await?;
+        for month in months {
+            for ((target, metric), value) in effective(&plans, month, &hours) {
+                let Target::User(u) = target else { continue };
+                if metric != Metric::Revenue || wanted.is_some_and(|w| w != u) || !names.contains_key(&u) {
+                    continue;
+                }
+                let e = users.entry(u).or_insert_with(|| blank(u));
+                e.plan = Some(e.plan.unwrap_or(0).saturating_add(value));
             }
-            let e = users.entry(u).or_insert_with(|| blank(u));
-            e.plan = Some(e.plan.unwrap_or(0).saturating_add(p.value));
         }
         if let Some(w) = wanted.filter(|w| names.contains_key(w)) {
             users.entry(w).or_insert_with(|| blank(w));

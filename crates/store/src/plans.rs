@@ -16,9 +16,10 @@ use crate::sql::col;
 use crate::{Db, Page};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use poryadok_core::calendar::BusinessHours;
 use poryadok_core::domain::HistoryAction;
 use poryadok_core::msg::{words, Common, InvoiceMsg, PlanMsg};
-use poryadok_core::plan::{Metric, PlanPeriod};
+use poryadok_core::plan::{spread, Metric, PlanPeriod};
 use poryadok_core::types::format_ms;
 use poryadok_core::Msg;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
@@ -974,9 +975,13 @@ impl Db {
     }
 }
 
-/// The plans of a period and its months, by target and metric: what the plan-fact report
-/// measures against. A quarter's plan is its own, else the sum of its months' plans.
-pub fn effective(plans: &[Plan], period: PlanPeriod) -> BTreeMap<(Target, Metric), i64> {
+/// The plans of a period and its months, by target and metric: what the plan-fact report and
+/// the bonus report measure against. A quarter's plan is its own, else the sum of its months'
+/// plans. A month's plan is its own, else its part of the quarter's plan: what the quarter's plan
+/// leaves after the months of the quarter that have their own, spread over the others by their
+/// working days in the calendar `hours` ([`poryadok_core::plan::spread`]). `plans` should hold
+/// the period's quarter and the quarter's months.
+pub fn effective(plans: &[Plan], period: PlanPeriod, hours: &BusinessHours) -> BTreeMap<(Target, Metric), i64> {
     let mut own: BTreeMap<(Target, Metric), i64> = BTreeMap::new();
     let mut months: BTreeMap<(Target, Metric), i64> = BTreeMap::new();
     let parts = period.months();
@@ -991,7 +996,99 @@ pub fn effective(plans: &[Plan], period: PlanPeriod) -> BTreeMap<(Target, Metric
     for (k, v) in months {
         own.entry(k).or_insert(v);
     }
+    if let (PlanPeriod::Month { .. }, Some(first)) = (period, period.first_day()) {
+        let quarter = PlanPeriod::quarter_of(first);
+        for ((target, metric), by_month) in quarter_spread(plans, quarter, hours) {
+            if let Some((v, true)) = by_month.iter().find(|(m, _)| *m == period).map(|(_, s)| *s) {
+                own.entry((target, metric)).or_insert(v);
+            }
+        }
+    }
     own
+}
+
+/// Each quarterly plan of `quarter` month by month: `(month, (value, spread))` — a month's own
+/// plan (`spread` false), or its part of what the quarter's plan leaves after them (`true`).
+pub fn quarter_spread(
+    plans: &[Plan],
+    quarter: PlanPeriod,
+    hours: &BusinessHours,
+) -> BTreeMap<(Target, Metric), Vec<(PlanPeriod, (i64, bool))>> {
+    let months = quarter.months();
+    let mut out = BTreeMap::new();
+    for q in plans.iter().filter(|p| p.period == quarter) {
+        let own: HashMap<PlanPeriod, i64> = plans
+            .iter()
+            .filter(|p| p.target == q.target && p.metric == q.metric && months.contains(&p.period))
+            .map(|p| (p.period, p.value))
+            .collect();
+        let left = q.value.saturating_sub(own.values().fold(0i64, |a, v| a.saturating_add(*v))).max(0);
+        let open: Vec<PlanPeriod> = months.iter().filter(|m| !own.contains_key(m)).copied().collect();
+        let shared: HashMap<PlanPeriod, i64> = spread(left, &open, hours).into_iter().collect();
+        let by_month = months
+            .iter()
+            .map(|m| match own.get(m) {
+                Some(v) => (*m, (*v, false)),
+                None => (*m, (shared.get(m).copied().unwrap_or(0), true)),
+            })
+            .collect();
+        out.insert((q.target, q.metric), by_month);
+    }
+    out
+}
+
+/// A quarterly plan month by month, as [`Db::plan_spread`] answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpreadLine {
+    pub target: Target,
+    pub metric: Metric,
+    /// The quarter's plan.
+    pub value: i64,
+    /// Each month: its plan, and whether it is the quarter's part (true) or the month's own.
+    pub months: Vec<(PlanPeriod, i64, bool)>,
+}
+
+impl SpreadLine {
+    pub fn to_json(&self) -> Json {
+        let (user_id, team_id) = self.target.columns();
+        json!({
+            "user_id": user_id,
+            "team_id": team_id,
+            "metric": self.metric.as_str(),
+            "value": self.value,
+            "months": self.months.iter().map(|(m, v, spread)| json!({"period": m.key(), "value": v, "spread": spread})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Db {
+    /// The quarterly plans of the quarter holding `period` (a quarter, or one of its months)
+    /// that the caller reads, each spread to its months as [`effective`] measures them.
+    pub async fn plan_spread(&self, actor: &Actor, period: PlanPeriod) -> Result<(PlanPeriod, Vec<SpreadLine>)> {
+        let quarter = period.first_day().map(PlanPeriod::quarter_of).unwrap_or(period);
+        let plans = self.plans_of(actor, &periods_for(quarter)).await?;
+        let hours = self.business_hours(actor).await?;
+        let values: HashMap<(Target, Metric), i64> =
+            plans.iter().filter(|p| p.period == quarter).map(|p| ((p.target, p.metric), p.value)).collect();
+        let lines = quarter_spread(&plans, quarter, &hours)
+            .into_iter()
+            .map(|((target, metric), months)| SpreadLine {
+                target,
+                metric,
+                value: values.get(&(target, metric)).copied().unwrap_or(0),
+                months: months.into_iter().map(|(m, (v, spread))| (m, v, spread)).collect(),
+            })
+            .collect();
+        Ok((quarter, lines))
+    }
+}
+
+/// The periods whose plans [`effective`] reads for `period`: its quarter and the quarter's months.
+pub fn periods_for(period: PlanPeriod) -> Vec<PlanPeriod> {
+    let quarter = period.first_day().map(PlanPeriod::quarter_of).unwrap_or(period);
+    let mut out = vec![quarter];
+    out.extend(quarter.months());
+    out
 }
 
 #[cfg(test)]
@@ -1065,12 +1162,31 @@ mod tests {
             plan(Target::User(1), "2026-11", Metric::Revenue, 1_000),
             plan(Target::Team(5), "2026-12", Metric::Invoices, 7),
         ];
-        let q = effective(&plans, PlanPeriod::parse("2026-Q4").unwrap());
+        let hours =
+            BusinessHours::parse(&json!({"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00", "holidays": ["2026-11-04"]})).unwrap();
+        let q = effective(&plans, PlanPeriod::parse("2026-Q4").unwrap(), &hours);
         assert_eq!(q.get(&(Target::User(1), Metric::Calls)), Some(&220));
         assert_eq!(q.get(&(Target::User(1), Metric::Revenue)), Some(&9_000));
         assert_eq!(q.get(&(Target::Team(5), Metric::Invoices)), Some(&7));
-        let m = effective(&plans, PlanPeriod::parse("2026-11").unwrap());
+        let m = effective(&plans, PlanPeriod::parse("2026-11").unwrap(), &hours);
         assert_eq!(m.len(), 2);
         assert_eq!(m.get(&(Target::User(1), Metric::Revenue)), Some(&1_000));
+        // October and December share what the quarter leaves after November's own 1 000:
+        // 8 000 by 22 and 23 working days.
+        let oct = effective(&plans, PlanPeriod::parse("2026-10").unwrap(), &hours);
+        let dec = effective(&plans, PlanPeriod::parse("2026-12").unwrap(), &hours);
+        assert_eq!(oct.get(&(Target::User(1), Metric::Revenue)), Some(&3_911));
+        assert_eq!(dec.get(&(Target::User(1), Metric::Revenue)), Some(&4_089));
+        assert_eq!(oct.get(&(Target::User(1), Metric::Calls)), Some(&100));
+        let spread = quarter_spread(&plans, PlanPeriod::parse("2026-Q4").unwrap(), &hours);
+        let by_month = &spread[&(Target::User(1), Metric::Revenue)];
+        assert_eq!(
+            by_month.iter().map(|(m, v)| (m.key(), *v)).collect::<Vec<_>>(),
+            [("2026-10".to_string(), (3_911, true)), ("2026-11".to_string(), (1_000, false)), ("2026-12".to_string(), (4_089, true)),]
+        );
+        assert_eq!(
+            periods_for(PlanPeriod::parse("2026-11").unwrap()).iter().map(|p| p.key()).collect::<Vec<_>>(),
+            ["2026-Q4", "2026-10", "2026-11", "2026-12"]
+        );
     }
 }

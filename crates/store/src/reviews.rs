@@ -16,7 +16,7 @@ use poryadok_core::types::format_ms;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use time::{Date, Duration, Weekday};
 
 fn raw(backend: DbBackend, sql: &str, values: Vec<Value>) -> sea_orm::Statement {
@@ -191,6 +191,42 @@ pub struct ReviewReport {
     /// week's Thursday, as ISO weeks are counted): the trend of each manager.
     pub manager_weeks: Vec<PeriodLine>,
     pub manager_months: Vec<PeriodLine>,
+    /// The columns of the manager × criterion table: the criteria of the scorecards the
+    /// period's reviews were scored with, the newest version's order first.
+    pub criterion_columns: Vec<CriterionColumn>,
+    /// Per manager (by name), a cell per column of `criterion_columns`, in that order.
+    pub manager_criteria: Vec<ManagerCriteria>,
+}
+
+/// A column of the manager × criterion table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionColumn {
+    pub key: String,
+    pub title: String,
+    /// The call's step (contact, needs, presentation, objections, next_step).
+    pub step: String,
+}
+
+/// A manager's row of the manager × criterion table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManagerCriteria {
+    pub manager_id: i64,
+    pub manager_name: String,
+    /// The manager's reviews in the period.
+    pub reviews: i64,
+    pub cells: Vec<CriterionCell>,
+}
+
+/// One manager's results on one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionCell {
+    pub key: String,
+    /// Reviews scored on this criterion (0: the manager's calls were scored on cards without it).
+    pub reviews: i64,
+    /// Σ points ÷ Σ maximum points, percent (none without reviews).
+    pub score_pct: Option<f64>,
+    /// The share of those reviews given the criterion's maximum, percent.
+    pub passed_pct: Option<f64>,
 }
 
 /// A manager's average over one week or month.
@@ -760,6 +796,8 @@ impl Db {
         let mut crit: BTreeMap<String, (String, i64, i64, i64)> = BTreeMap::new();
         let mut by_week: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
         let mut by_month: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        // (manager, criterion) → (reviews, points, max points, reviews given the maximum).
+        let mut cells: HashMap<(i64, String), (i64, i64, i64, i64)> = HashMap::new();
         for r in &rows {
             let m: i64 = r.try_get("", "manager_id")?;
             let tenths: i64 = r.try_get::<Option<i64>>("", "score_tenths")?.unwrap_or(0);
@@ -782,6 +820,8 @@ impl Db {
                     let got = points.get(&c.key).and_then(Json::as_i64).unwrap_or(0);
                     let e = crit.entry(c.key.clone()).or_insert_with(|| (c.title.clone(), 0, 0, 0));
                     (e.1, e.2, e.3) = (e.1 + 1, e.2 + got * c.weight, e.3 + c.max() * c.weight);
+                    let cell = cells.entry((m, c.key.clone())).or_default();
+                    (cell.0, cell.1, cell.2, cell.3) = (cell.0 + 1, cell.1 + got, cell.2 + c.max(), cell.3 + i64::from(got >= c.max()));
                 }
             }
         }
@@ -804,7 +844,39 @@ impl Db {
                 .collect()
         };
         let (manager_weeks, manager_months) = (lines(by_week), lines(by_month));
+        // The columns: the newest card's criteria in its order, then any only older cards had.
+        let mut criterion_columns: Vec<CriterionColumn> = Vec::new();
+        for card in cards.values().rev() {
+            for c in card {
+                if !criterion_columns.iter().any(|k| k.key == c.key) {
+                    criterion_columns.push(CriterionColumn { key: c.key.clone(), title: c.title.clone(), step: c.step.clone() });
+                }
+            }
+        }
+        let mut manager_criteria: Vec<ManagerCriteria> = managers
+            .iter()
+            .map(|(id, (name, n, _))| ManagerCriteria {
+                manager_id: *id,
+                manager_name: name.clone(),
+                reviews: *n,
+                cells: criterion_columns
+                    .iter()
+                    .map(|c| {
+                        let (n, got, max, passed) = cells.get(&(*id, c.key.clone())).copied().unwrap_or_default();
+                        CriterionCell {
+                            key: c.key.clone(),
+                            reviews: n,
+                            score_pct: (n > 0).then(|| review::criterion_pct(got, max)),
+                            passed_pct: (n > 0).then(|| (passed as f64 * 1000.0 / n as f64).round() / 10.0),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        manager_criteria.sort_by(|a, b| a.manager_name.cmp(&b.manager_name).then(a.manager_id.cmp(&b.manager_id)));
         Ok(ReviewReport {
+            criterion_columns,
+            manager_criteria,
             manager_weeks,
             manager_months,
             from: from.into(),

@@ -1,6 +1,6 @@
 //! Reading a spreadsheet export into rows of text cells, whatever wrote it: CSV (UTF-8 with or
 //! without a BOM, UTF-16 with a BOM, or Windows-1251; `;`, `,` or tab separated, detected; quoted
-//! cells may span lines), XLSX and XLS workbooks (the first sheet), and the HTML `<table>` that
+//! cells may span lines), XLSX (the first sheet, or every sheet with [`read_xlsx_sheets`]) and XLS workbooks (the first sheet), and the HTML `<table>` that
 //! Bitrix24 saves as an "Excel" `.xls`. Used by the imports of invoices, marketing spend, plans
 //! and of a whole base from another CRM ([`crate::imports`]).
 //!
@@ -189,12 +189,35 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> std::result::Result<Table, Msg> {
 
 /// [`read_xlsx`] with the largest number of rows given.
 pub(crate) fn read_xlsx_limited(bytes: &[u8], max_rows: usize) -> std::result::Result<Table, Msg> {
-    use calamine::{Data, Reader, Xlsx};
-    let unreadable = |e: calamine::XlsxError| Msg::from(InvoiceMsg::XlsxSheetUnreadable { why: e.to_string() });
+    use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| Msg::from(InvoiceMsg::XlsxUnreadable { why: e.to_string() }))?;
     let first = book.sheet_names().into_iter().next().ok_or(InvoiceMsg::XlsxNoSheet {})?;
-    let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    xlsx_sheet(&mut book, &first, max_rows)
+}
+
+/// Every sheet of an XLSX workbook with its name, in the workbook's order (a workbook with
+/// one sheet per campaign or per month); each at most `max_rows` rows.
+pub(crate) fn read_xlsx_sheets(bytes: &[u8], max_rows: usize) -> std::result::Result<Vec<(String, Table)>, Msg> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| Msg::from(InvoiceMsg::XlsxUnreadable { why: e.to_string() }))?;
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(InvoiceMsg::XlsxNoSheet {}.into());
+    }
+    names.into_iter().map(|n| xlsx_sheet(&mut book, &n, max_rows).map(|t| (n, t))).collect()
+}
+
+/// One sheet of a workbook, cell by cell.
+fn xlsx_sheet<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+    max_rows: usize,
+) -> std::result::Result<Table, Msg> {
+    use calamine::Data;
+    let unreadable = |e: calamine::XlsxError| Msg::from(InvoiceMsg::XlsxSheetUnreadable { why: e.to_string() });
+    let mut cells = book.worksheet_cells_reader(name).map_err(unreadable)?;
     let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (row, column) = cell.get_position();

@@ -50,6 +50,8 @@ catalogue! {
         ImportNoChannel {} = "spend_import_no_channel",
             en "the file has no channel column and its shape is not a known cabinet's; give the channel for the whole file",
             ru "в файле нет колонки с каналом, и по заголовкам не понятно, из какого он кабинета; укажите канал для всего файла";
+        ImportNoSheet { sheet: String, sheets: Vec<String> } = "spend_import_no_sheet",
+            en "the workbook has no sheet “{sheet}”; its sheets: {sheets}", ru "в книге нет листа «{sheet}»; её листы: {sheets}";
         ImportNotCount { raw: String } = "spend_import_not_count",
             en "“{raw}” is not a whole number such as 1 234", ru "«{raw}» — не целое число вида 1 234";
         ImportRowsRefused { n: i64, line: i64, column: String } = "spend_import_rows_refused",

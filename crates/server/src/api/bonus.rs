@@ -172,7 +172,9 @@ pub fn export(r: &BonusReport, t: &T, tz: &str, format: &str, one_user: bool) ->
 /// the period beside their revenue plan; the deals of each with `user_id`.
 pub async fn report(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Response> {
     let query = parse_query(&st.db, &actor, &crate::report::pairs(q.as_deref()))?;
-    let mut r = st.db.bonus_report(&actor, &query.period, query.user).await?;
+    // Everyone's deals only where they are shown: one user's report, a manager's own, the workbook.
+    let with_deals = query.user.is_some() || !actor.caller.role.sees_all() || query.format == "xlsx";
+    let mut r = st.db.bonus_report_of(&actor, &query.period, query.user, with_deals).await?;
     if query.format != "json" {
         let t = T::new(actor.ws_lang());
         return Ok(export(&r, &t, &actor.ws.timezone, &query.format, query.user.is_some())?);

@@ -44,6 +44,23 @@ pub async fn list(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): Ra
     Ok(Json(json!({"data": page.data.iter().map(Plan::to_json).collect::<Vec<_>>(), "next_cursor": page.next_cursor})))
 }
 
+/// `GET /api/v1/plans/spread?period=2026-Q4` (or a month of it): the quarter's plans the
+/// caller reads, each month by month — the months' own plans and the parts of the quarter's
+/// plan spread over the others by their working days; what the monthly plan-fact and the bonus
+/// report measure against.
+pub async fn spread(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    let mut period = None;
+    for (k, v) in pairs(q.as_deref()) {
+        match k.as_str() {
+            "period" => period = Some(PlanPeriod::parse(&v).map_err(|m| ApiError::invalid("period", m))?),
+            other => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["period"]) })),
+        }
+    }
+    let period = period.ok_or_else(|| ApiError::invalid("period", Common::Required {}))?;
+    let (quarter, lines) = st.db.plan_spread(&actor, period).await?;
+    Ok(Json(json!({"quarter": quarter.key(), "data": lines.iter().map(|l| l.to_json()).collect::<Vec<_>>()})))
+}
+
 pub async fn create(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
     let p = st.db.create_plan(&actor, &json_body(&body)?).await?;
     Ok(one(StatusCode::CREATED, &p))

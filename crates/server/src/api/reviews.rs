@@ -93,34 +93,28 @@ pub async fn resolve(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id):
     Ok(Json(json!({"data": st.db.resolve_review(&actor, id_of(&id)?, &json_body(&body)?).await?})))
 }
 
-/// `GET /api/v1/reviews/report?from=2026-W45&to=2026-W48[&format=csv|xlsx]` (default: the last
-/// four weeks): JSON, or the report's tables as one CSV or a workbook of one sheet per table.
+/// `GET /api/v1/reviews/report?from=2026-W45&to=2026-W48[&format=csv|xlsx][&by=criterion]`
+/// (default: the last four weeks): JSON, or the report's tables as one CSV or a workbook of one
+/// sheet per table; `by=criterion` downloads the manager × criterion table alone.
 pub async fn report(State(st): State<AppState>, Auth(actor): Auth, RawQuery(q): RawQuery) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (mut from, mut to, mut format) = (None, None, None);
+    let (mut from, mut to, mut format, mut by_criterion) = (None, None, None, false);
     for (k, v) in pairs(q.as_deref()) {
         match k.as_str() {
             "from" => from = Some(v),
             "to" => to = Some(v),
             "format" if ["json", "csv", "xlsx"].contains(&v.as_str()) => format = Some(v),
             "format" => return Err(ApiError::invalid("format", Common::OneOf { list: words(["json", "csv", "xlsx"]) })),
-            other => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["from", "to", "format"]) })),
+            "by" if ["criterion", ""].contains(&v.as_str()) => by_criterion = v == "criterion",
+            "by" => return Err(ApiError::invalid("by", Common::OneOf { list: words(["criterion"]) })),
+            other => return Err(ApiError::invalid(other, Common::UnknownParameter { expected: words(["from", "to", "format", "by"]) })),
         }
     }
     let (from, to) = crate::ui::reviews::period_of(&actor.ws.timezone, st.db.clock.now_ms(), from.as_deref(), to.as_deref())?;
     let data = st.db.review_report(&actor, &from, &to).await?;
     let t = crate::ui::i18n::T::new(actor.ws_lang());
     Ok(match format.as_deref() {
-        Some("csv") => crate::ui::kit::download(
-            crate::ui::reviews::report_csv(&data, &t).into_bytes(),
-            "text/csv; charset=utf-8",
-            &format!("call-reviews-{from}.csv"),
-        ),
-        Some("xlsx") => {
-            let bytes = crate::ui::reviews::report_xlsx(&data, &t)
-                .map_err(|e| ApiError::from(poryadok_store::StoreError::Internal(e.to_string())))?;
-            crate::ui::kit::download(bytes, crate::ui::reviews::XLSX, &format!("call-reviews-{from}.xlsx"))
-        }
+        Some(f @ ("csv" | "xlsx")) => crate::ui::reviews::export(&data, &t, f, by_criterion, &from)?,
         _ => Json(json!({"data": data})).into_response(),
     })
 }

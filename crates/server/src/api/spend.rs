@@ -88,7 +88,7 @@ pub async fn delete(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): 
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/marketing/spend/import[?dry_run=true][&channel=yandex][&medium=cpc][&map.amount=Стоимость]`
+/// `POST /api/v1/marketing/spend/import[?dry_run=true][&channel=yandex][&medium=cpc][&sheet=2][&map.amount=Стоимость]`
 /// with the file as the body (`text/csv` or the XLSX type), or as the `file` part of a
 /// multipart form whose other parts may carry the same options. The report; a file with bad
 /// rows writes nothing and is answered 422 with every bad row (line, column, code).

@@ -123,7 +123,10 @@ async fn page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) -> UiRe
     // A refused parameter, or a period the report refuses (deals in several currencies), shows
     // on the page with the period picker kept.
     let report = match parse_query(&st.db, &ui.actor, &pairs) {
-        Ok(query) => st.db.bonus_report(&ui.actor, &query.period, query.user).await.map(|r| (query, r)),
+        Ok(query) => {
+            let with_deals = query.user.is_some() || query.format == "xlsx";
+            st.db.bonus_report_of(&ui.actor, &query.period, query.user, with_deals).await.map(|r| (query, r))
+        }
         Err(e) => Err(e),
     };
     match report {

@@ -22,7 +22,7 @@ use poryadok_core::msg::PlanMsg;
 use poryadok_core::plan::{may_write, Metric, PlanPeriod};
 use poryadok_core::Msg;
 use poryadok_store::invoices::import::parse_amount;
-use poryadok_store::plans::{Plan, PlanImportReport, PlanSet, SetAction, SetReport, Target, SELLING_ROLES};
+use poryadok_store::plans::{periods_for, quarter_spread, Plan, PlanImportReport, PlanSet, SetAction, SetReport, Target, SELLING_ROLES};
 use poryadok_store::StoreError;
 use std::collections::HashMap;
 
@@ -42,6 +42,9 @@ pub struct CellView {
     /// What a screen reader announces: whose plan and for what.
     pub label: String,
     pub invalid: bool,
+    /// How a quarter's plan reaches this cell: on a month, its part of the quarter's plan (when
+    /// the month has none of its own); on a quarter, the plan month by month.
+    pub hint: String,
 }
 
 pub struct RowView {
@@ -64,6 +67,8 @@ pub struct PlansView {
     pub users: Vec<RowView>,
     pub teams: Vec<RowView>,
     pub editable: bool,
+    /// Some cell shows how a quarter's plan spreads to months (the note under the grid says how).
+    pub spread_note: bool,
     /// The confirmation of a save.
     pub saved: String,
     pub errors: Vec<String>,
@@ -223,8 +228,32 @@ async fn grid(
 ) -> Result<PlansView, StoreError> {
     let (t, fmt) = (&ui.t, ui.fmt());
     let editable = may_write(ui.actor.caller.role);
-    let plans: Vec<Plan> = st.db.plans_of(&ui.actor, &[period]).await?;
+    let around: Vec<Plan> = st.db.plans_of(&ui.actor, &periods_for(period)).await?;
+    let plans: Vec<Plan> = around.iter().filter(|p| p.period == period).cloned().collect();
     let stored: HashMap<(Target, Metric), i64> = plans.iter().map(|p| ((p.target, p.metric), p.value)).collect();
+    // A quarter's plan spread to its months by their working days (plans::effective).
+    let hours = st.db.business_hours(&ui.actor).await?;
+    let quarter = period.first_day().map(PlanPeriod::quarter_of).unwrap_or(period);
+    let spread = quarter_spread(&around, quarter, &hours);
+    let shown_value = |m: Metric, v: i64| if m.is_money() { fmt.money(v, &ui.actor.ws.currency) } else { fmt.count(v) };
+    let hint = |target: Target, m: Metric| -> String {
+        let Some(months) = spread.get(&(target, m)) else { return String::new() };
+        match period {
+            PlanPeriod::Month { .. } => months
+                .iter()
+                .find(|(p, (_, spread))| *p == period && *spread)
+                .map(|(_, (v, _))| t.fmt("plans.from_quarter", &[("value", shown_value(m, *v).as_str())]))
+                .unwrap_or_default(),
+            PlanPeriod::Quarter { .. } => months
+                .iter()
+                .map(|(p, (v, spread))| {
+                    let own = if *spread { "" } else { "*" };
+                    format!("{}: {}{own}", fmt.month(&p.key()), shown_value(m, *v))
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+        }
+    };
     let users = st.db.plan_users(&ui.actor).await?;
     let teams = st.db.plan_teams(&ui.actor).await?;
     let team_names: HashMap<i64, String> = teams.iter().cloned().collect();
@@ -239,12 +268,13 @@ async fn grid(
                     Some((value, was)) => (value.clone(), was.clone()),
                     None => (shown.clone(), shown),
                 };
-                CellView { label: format!("{who} — {}", metric_label(t, *m)), invalid: invalid.contains(&name), name, value, shown }
+                let hint = hint(target, *m);
+                CellView { label: format!("{who} — {}", metric_label(t, *m)), invalid: invalid.contains(&name), name, value, shown, hint }
             })
             .collect()
     };
     let me = ui.actor.user_id();
-    let user_rows = users
+    let user_rows: Vec<RowView> = users
         .iter()
         .filter(|u| {
             let target = Target::User(u.id);
@@ -256,7 +286,7 @@ async fn grid(
             cells: cells(Target::User(u.id), &u.name),
         })
         .collect();
-    let team_rows = teams
+    let team_rows: Vec<RowView> = teams
         .iter()
         .filter(|(id, _)| editable || planned(Target::Team(*id)))
         .map(|(id, name)| {
@@ -282,7 +312,9 @@ async fn grid(
                 }
             })
             .collect();
+    let spread_note = user_rows.iter().chain(&team_rows).flat_map(|r: &RowView| &r.cells).any(|c| !c.hint.is_empty());
     Ok(PlansView {
+        spread_note,
         period: period.key(),
         title: period_title(t, &fmt, &period),
         prev_href: format!("/plans?period={}", period.previous().key()),

@@ -513,6 +513,20 @@ pub struct TrendRow {
     pub cells: Vec<String>,
 }
 
+/// A cell of the manager × criterion table: the average score, the share given the maximum,
+/// the number of reviews (all empty without reviews).
+pub struct CriterionCellView {
+    pub score: String,
+    pub passed: String,
+    pub reviews: i64,
+}
+
+pub struct CriterionRow {
+    pub name: String,
+    pub reviews: i64,
+    pub cells: Vec<CriterionCellView>,
+}
+
 #[derive(Template)]
 #[template(path = "reviews_report.html")]
 struct ReportPage {
@@ -531,6 +545,11 @@ struct ReportPage {
     managers: Vec<(String, i64, String)>,
     csv_href: String,
     xlsx_href: String,
+    /// The manager × criterion table: its column titles and rows; its own CSV and XLSX.
+    criterion_heads: Vec<String>,
+    criterion_rows: Vec<CriterionRow>,
+    criteria_csv_href: String,
+    criteria_xlsx_href: String,
 }
 
 /// The report's period from `from`/`to` (ISO weeks; default: the last four weeks).
@@ -580,17 +599,12 @@ async fn report_page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) 
     let p = pairs(q.as_deref());
     let (from, to) = period_of(&ui.actor.ws.timezone, st.db.clock.now_ms(), get_of(&p, "from"), get_of(&p, "to")).or_ui(&ui)?;
     let report = st.db.review_report(&ui.actor, &from, &to).await.or_ui(&ui)?;
-    match get_of(&p, "format") {
-        Some("csv") => {
-            return Ok(download(report_csv(&report, &ui.t).into_bytes(), "text/csv; charset=utf-8", &format!("call-reviews-{from}.csv")))
-        }
-        Some("xlsx") => {
-            let bytes = report_xlsx(&report, &ui.t).map_err(|e| ui.fail(StoreError::Internal(e.to_string())))?;
-            return Ok(download(bytes, XLSX, &format!("call-reviews-{from}.xlsx")));
-        }
-        _ => {}
+    let by_criterion = get_of(&p, "by") == Some("criterion");
+    if let Some(format) = get_of(&p, "format").filter(|f| ["csv", "xlsx"].contains(f)) {
+        return export(&report, &ui.t, format, by_criterion, &from).map_err(|e| ui.fail(e));
     }
     let href = |fmt: &str| format!("/reviews/report?from={from}&to={to}&format={fmt}");
+    let criteria_href = |fmt: &str| format!("/reviews/report?from={from}&to={to}&by=criterion&format={fmt}");
     let bars = report
         .weeks
         .iter()
@@ -620,11 +634,33 @@ async fn report_page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) 
     let fmt = ui.fmt();
     let months = months.iter().map(|m| fmt.month(m)).collect();
     let managers = report.managers.iter().map(|m| (m.label.clone(), m.reviews, pct(m.score_pct))).collect();
+    let criterion_heads = report.criterion_columns.iter().map(|c| c.title.clone()).collect();
+    let criterion_rows = report
+        .manager_criteria
+        .iter()
+        .map(|m| CriterionRow {
+            name: m.manager_name.clone(),
+            reviews: m.reviews,
+            cells: m
+                .cells
+                .iter()
+                .map(|c| CriterionCellView {
+                    score: c.score_pct.map(pct).unwrap_or_default(),
+                    passed: c.passed_pct.map(pct).unwrap_or_default(),
+                    reviews: c.reviews,
+                })
+                .collect(),
+        })
+        .collect();
     let page = ReportPage {
         ctx: ui.ctx("reviews", ui.t.t("reviews.report_title").to_string()),
         t: ui.t,
         csv_href: href("csv"),
         xlsx_href: href("xlsx"),
+        criterion_heads,
+        criterion_rows,
+        criteria_csv_href: criteria_href("csv"),
+        criteria_xlsx_href: criteria_href("xlsx"),
         from,
         to,
         bars,
@@ -641,6 +677,49 @@ async fn report_page(State(st): State<AppState>, ui: Ui, RawQuery(q): RawQuery) 
 }
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The report as a download: every table (one CSV, or a workbook of a sheet per table, the
+/// manager × criterion table among them), or with `by_criterion` that table alone.
+pub fn export(r: &ReviewReport, t: &T, format: &str, by_criterion: bool, from: &str) -> Result<axum::response::Response, StoreError> {
+    let name = if by_criterion { format!("call-reviews-criteria-{from}") } else { format!("call-reviews-{from}") };
+    if format == "csv" {
+        let text = if by_criterion { criteria_table(r, t).csv() } else { report_csv(r, t) };
+        return Ok(download(text.into_bytes(), "text/csv; charset=utf-8", &format!("{name}.csv")));
+    }
+    let bytes = if by_criterion {
+        crate::report::workbook(&[(t.t("reviews.sheet.manager_criteria").to_string(), &criteria_table(r, t))])
+    } else {
+        report_xlsx(r, t)
+    }
+    .map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(download(bytes, XLSX, &format!("{name}.xlsx")))
+}
+
+/// The manager × criterion table: a row per manager — their reviews, then for each criterion
+/// the average score, the share of reviews given its maximum, and how many reviews scored it.
+pub fn criteria_table(r: &ReviewReport, t: &T) -> Table {
+    let mut heads = vec![t.t("reviews.col.manager").to_string(), t.t("reviews.col.reviews").to_string()];
+    for c in &r.criterion_columns {
+        for k in ["reviews.col.crit_score", "reviews.col.crit_passed", "reviews.col.crit_reviews"] {
+            heads.push(t.fmt(k, &[("criterion", c.title.as_str())]));
+        }
+    }
+    let mut table = Table::new(heads);
+    table.rows = r
+        .manager_criteria
+        .iter()
+        .map(|m| {
+            let mut row = vec![Cell::Text(m.manager_name.clone()), Cell::Int(m.reviews)];
+            for c in &m.cells {
+                row.push(Cell::Pct(c.score_pct.map(|p| p / 100.0)));
+                row.push(Cell::Pct(c.passed_pct.map(|p| p / 100.0)));
+                row.push(Cell::Int(c.reviews));
+            }
+            row
+        })
+        .collect();
+    table
+}
 
 /// The report's tables: per manager, per manager per week, per manager per month, per
 /// criterion (weakest first) and the team per week. Shares are fractions (the tables' percent).
@@ -690,7 +769,8 @@ pub fn report_csv(r: &ReviewReport, t: &T) -> String {
 }
 
 pub fn report_xlsx(r: &ReviewReport, t: &T) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let tables = report_tables(r, t);
+    let mut tables = report_tables(r, t);
+    tables.push((t.t("reviews.sheet.manager_criteria").to_string(), criteria_table(r, t)));
     let sheets: Vec<(String, &Table)> = tables.iter().map(|(n, tb)| (n.clone(), tb)).collect();
     crate::report::workbook(&sheets)
 }

@@ -262,6 +262,8 @@ pub struct ImportView {
     pub dry_run: bool,
     pub applied: bool,
     pub summary: String,
+    /// The sheets of a workbook read, joined.
+    pub sheets: String,
     pub columns: String,
     pub lines: Vec<ImportLineView>,
     pub more: String,
@@ -665,10 +667,11 @@ fn import_view(ui: &Ui, r: &SpendImportReport) -> ImportView {
     } else {
         String::new()
     };
-    ImportView { dry_run: r.dry_run, applied: r.applied, summary, columns, lines, more, errors, failure: String::new() }
+    let sheets = r.sheets.iter().map(|s| format!("«{s}»")).collect::<Vec<_>>().join(", ");
+    ImportView { dry_run: r.dry_run, applied: r.applied, summary, sheets, columns, lines, more, errors, failure: String::new() }
 }
 
-/// `POST /marketing/spend/import[?dry_run=1]` (multipart: file, channel, medium, map.<field>):
+/// `POST /marketing/spend/import[?dry_run=1]` (multipart: file, channel, medium, sheet, map.<field>):
 /// what the file would write (a dry run) or wrote, as a fragment; an applied import also brings
 /// the page's body up to date.
 async fn import(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery(q): RawQuery, body_bytes: Bytes) -> Response {
@@ -677,6 +680,7 @@ async fn import(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
             dry_run: true,
             applied: false,
             summary: String::new(),
+            sheets: String::new(),
             columns: String::new(),
             lines: Vec::new(),
             more: String::new(),
@@ -698,7 +702,7 @@ async fn import(State(st): State<AppState>, ui: Ui, headers: HeaderMap, RawQuery
     }
     let mut options: Vec<(String, String)> = parts
         .iter()
-        .filter(|(n, _)| n == "channel" || n == "medium" || n.starts_with("map."))
+        .filter(|(n, _)| n == "channel" || n == "medium" || n == "sheet" || n.starts_with("map."))
         .map(|(n, d)| (n.clone(), String::from_utf8_lossy(d).trim().to_string()))
         .collect();
     let dry_run = pairs(q.as_deref().unwrap_or("").as_bytes()).iter().any(|(k, v)| k == "dry_run" && matches!(v.as_str(), "1" | "true"));

@@ -26,7 +26,7 @@
 use super::{import_number, write_lines, RowAction};
 use crate::error::{Result, StoreError};
 use crate::invoices::import::{parse_amount, RowError};
-use crate::tabular::{decode_text, is_xlsx, read_csv_with, read_table, Table};
+use crate::tabular::{decode_text, is_xlsx, read_csv_with, read_table, read_xlsx_sheets, Table};
 use crate::{Actor, Db};
 use poryadok_core::msg::{words, InvoiceMsg, SpendMsg};
 use poryadok_core::spend::{self as core_spend, Aliases, RawSpend, SpendLine};
@@ -179,6 +179,9 @@ pub struct ImportOptions {
     pub channel: Option<String>,
     pub medium: Option<String>,
     pub dry_run: bool,
+    /// The one sheet of a workbook to read (its name, or its number from 1); none: every sheet
+    /// that has a header of spend.
+    pub sheet: Option<String>,
 }
 
 impl ImportOptions {
@@ -200,6 +203,7 @@ impl ImportOptions {
             match k {
                 "channel" => o.channel = Some(v.to_string()).filter(|s| !s.is_empty()),
                 "medium" => o.medium = Some(v.to_string()).filter(|s| !s.is_empty()),
+                "sheet" => o.sheet = Some(v.to_string()).filter(|s| !s.is_empty()),
                 "dry_run" => {
                     o.dry_run = match v {
                         "true" | "1" | "on" => true,
@@ -209,7 +213,7 @@ impl ImportOptions {
                 }
                 k if others.contains(&k) => {}
                 other => {
-                    let mut expected = words(["dry_run", "channel", "medium", "map.<field>"]);
+                    let mut expected = words(["dry_run", "channel", "medium", "sheet", "map.<field>"]);
                     expected.extend(others.iter().map(|s| s.to_string()));
                     return Err(StoreError::invalid(other, poryadok_core::msg::Common::UnknownParameter { expected }));
                 }
@@ -235,6 +239,8 @@ pub struct SpendImportReport {
     /// Written: not a dry run and no bad rows.
     pub applied: bool,
     pub shape: Shape,
+    /// The sheets of a workbook read, in its order (empty for CSV).
+    pub sheets: Vec<String>,
     /// The channel of rows without one of their own.
     pub channel: Option<String>,
     /// Where each field was read from: the header as written.
@@ -267,6 +273,7 @@ impl SpendImportReport {
             "dry_run": self.dry_run,
             "applied": self.applied,
             "shape": self.shape.as_str(),
+            "sheets": self.sheets,
             "channel": self.channel,
             "columns": self.columns.iter().map(|(f, h)| (f.key().to_string(), json!(h))).collect::<serde_json::Map<_, _>>(),
             "rows": self.rows,
@@ -499,23 +506,120 @@ struct Parsed {
     channel: Option<String>,
 }
 
-/// The file as a table and its header. A CSV's separator is the one its first lines suggest,
-/// unless the header is then not found and another separator finds it (a title line such as
-/// `November 1, 2026 - November 30, 2026` above a tab-separated report).
-fn read_file(bytes: &[u8], content_type: Option<&str>, opts: &ImportOptions) -> Result<(Table, Header)> {
+/// A workbook's sheets to read, each with its header: the one `opts.sheet` names (by name, any
+/// case, or number from 1), or every sheet that has a header of spend — a sheet without one
+/// (notes, a chart's data) is left out; when none has one, the first sheet's reason is the
+/// file's.
+fn read_sheets(bytes: &[u8], opts: &ImportOptions) -> Result<Vec<(Option<String>, Table, Header)>> {
+    let sheets = read_xlsx_sheets(bytes, MAX_ROWS).map_err(|m| StoreError::invalid("file", m))?;
+    if let Some(want) = opts.sheet.as_deref().map(str::trim) {
+        let by_number = want.parse::<usize>().ok().filter(|n| (1..=sheets.len()).contains(n)).map(|n| n - 1);
+        let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+        let at = by_number.or_else(|| names.iter().position(|n| n.trim().to_lowercase() == want.to_lowercase()));
+        let Some(at) = at else {
+            return Err(StoreError::invalid("sheet", SpendMsg::ImportNoSheet { sheet: want.to_string(), sheets: names }));
+        };
+        let (name, table) = sheets.into_iter().nth(at).ok_or(StoreError::NotFound)?;
+        if table.rows.is_empty() {
+            return Err(StoreError::invalid("file", InvoiceMsg::FileNoRows {}));
+        }
+        let header = find_header(&table, opts)?;
+        return Ok(vec![(Some(name), table, header)]);
+    }
+    let mut found = Vec::new();
+    let mut first_error = None;
+    for (name, table) in sheets {
+        if table.rows.is_empty() {
+            continue;
+        }
+        match find_header(&table, opts) {
+            Ok(h) => found.push((Some(name), table, h)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(first_error.unwrap_or_else(|| StoreError::invalid("file", InvoiceMsg::FileNoRows {})));
+    }
+    Ok(found)
+}
+
+/// The file as tables and their headers: a workbook's sheets ([`read_sheets`]), or a CSV. A
+/// CSV's separator is the one its first lines suggest, unless the header is then not found and
+/// another separator finds it (a title line such as `November 1, 2026 - November 30, 2026`
+/// above a tab-separated report).
+fn read_file(bytes: &[u8], content_type: Option<&str>, opts: &ImportOptions) -> Result<Vec<(Option<String>, Table, Header)>> {
+    if is_xlsx(bytes, content_type) {
+        return read_sheets(bytes, opts);
+    }
     let table = read_table(bytes, content_type)?;
     let first = find_header(&table, opts);
-    if first.is_ok() || is_xlsx(bytes, content_type) {
-        return first.map(|h| (table, h));
+    if first.is_ok() {
+        return first.map(|h| vec![(None, table, h)]);
     }
     let text = decode_text(bytes);
     for sep in [';', '\t', ','] {
         let t = read_csv_with(&text, sep);
         if let Ok(h) = find_header(&t, opts) {
-            return Ok((t, h));
+            return Ok(vec![(None, t, h)]);
         }
     }
-    first.map(|h| (table, h))
+    first.map(|h| vec![(None, table, h)])
+}
+
+/// The sheets' rows as one file's: rows of the same key on several sheets add up as rows of one
+/// sheet do; with more than one sheet a bad row's column names its sheet (`Яндекс · Расход`).
+fn join_sheets(mut parts: Vec<(Option<String>, Parsed)>) -> Option<Parsed> {
+    let many = parts.len() > 1;
+    if many {
+        for (name, p) in &mut parts {
+            for e in &mut p.errors {
+                e.column = format!("{} · {}", name.as_deref().unwrap_or_default(), e.column);
+            }
+        }
+    }
+    let mut it = parts.into_iter().map(|(_, p)| p);
+    let mut out = it.next()?;
+    let mut index: HashMap<(String, String, String, String, String), usize> =
+        out.lines.iter().enumerate().map(|(i, (_, l))| (l.key(), i)).collect();
+    for p in it {
+        out.rows += p.rows;
+        out.skipped += p.skipped;
+        out.merged += p.merged;
+        out.errors.extend(p.errors);
+        if out.channel != p.channel {
+            out.channel = None;
+        }
+        for (line, spend) in p.lines {
+            match index.get(&spend.key()) {
+                Some(i) => {
+                    let first = &mut out.lines[*i].1;
+                    first.amount = first.amount.saturating_add(spend.amount);
+                    let add = |a: Option<i64>, b: Option<i64>| match (a, b) {
+                        (None, None) => None,
+                        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+                    };
+                    first.impressions = add(first.impressions, spend.impressions);
+                    first.clicks = add(first.clicks, spend.clicks);
+                    out.merged += 1;
+                }
+                None => {
+                    index.insert(spend.key(), out.lines.len());
+                    out.lines.push((line, spend));
+                }
+            }
+        }
+    }
+    if many {
+        let head = out.header.columns.get(&Field::Amount).and_then(|i| out.header.cells.get(*i)).cloned().unwrap_or_default();
+        for (line, s) in &out.lines {
+            if let Err(m) = core_spend::check_amount(s.amount) {
+                out.errors.push(RowError { line: *line, column: head.clone(), code: "bad_amount", message: Box::new(m) });
+            }
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -652,14 +756,20 @@ impl Db {
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<SpendImportReport> {
         super::may_write(actor)?;
-        let (table, header) = read_file(bytes, content_type, opts)?;
+        let files = read_file(bytes, content_type, opts)?;
         let aliases = self.channel_alias_map(actor.ws_id()).await?;
-        let parsed = read_rows_at(&table, header, opts, &aliases, &actor.ws.currency)?;
+        let sheets: Vec<String> = files.iter().filter_map(|(n, _, _)| n.clone()).collect();
+        let mut parts = Vec::new();
+        for (name, table, header) in files {
+            parts.push((name, read_rows_at(&table, header, opts, &aliases, &actor.ws.currency)?));
+        }
+        let parsed = join_sheets(parts).ok_or_else(|| StoreError::invalid("file", InvoiceMsg::FileNoRows {}))?;
         let lines: Vec<SpendLine> = parsed.lines.iter().map(|(_, s)| s.clone()).collect();
         let mut report = SpendImportReport {
             dry_run: opts.dry_run,
             applied: false,
             shape: parsed.header.shape,
+            sheets,
             channel: parsed.channel.clone(),
             columns: {
                 let mut c: Vec<(Field, String)> =
@@ -760,7 +870,7 @@ mod tests {
         let text = "Campaign report\nNovember 1, 2026 - November 30, 2026\nDay\tCampaign\tCost\n2026-11-23\tSearch RU\t1,234.50\n";
         let mut bytes = vec![0xFF, 0xFE];
         bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-        let (t, h) = read_file(&bytes, None, &ImportOptions::default()).unwrap();
+        let (_, t, h) = read_file(&bytes, None, &ImportOptions::default()).unwrap().remove(0);
         let p = read_rows_at(&t, h, &ImportOptions::default(), &Aliases::defaults(), "RUB").unwrap();
         assert_eq!((p.header.shape, p.lines[0].1.amount, p.lines[0].1.campaign.as_str()), (Shape::GoogleAds, 123_450, "Search RU"));
         let google = csv("Campaign report\n\"November 1, 2026 - November 30, 2026\"\n\

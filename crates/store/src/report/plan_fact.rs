@@ -10,7 +10,7 @@
 use super::ReportScope;
 use crate::actor::Actor;
 use crate::error::{Result, StoreError};
-use crate::plans::{effective, PlanUser, Target};
+use crate::plans::{effective, periods_for, PlanUser, Target};
 use crate::sql::col;
 use crate::Db;
 use poryadok_core::access::Scope;
@@ -126,11 +126,7 @@ impl Db {
         let today_date = poryadok_core::zone::local(&actor.ws.timezone, now).date();
         let today = crate::activity_clock::local_day(&actor.ws.timezone, now);
         let pace = Pace::of(&hours, &period, today_date);
-        let mut periods = vec![period];
-        if period.is_quarter() {
-            periods.extend(period.months());
-        }
-        let mut plans = effective(&self.plans_of(actor, &periods).await?, period);
+        let mut plans = effective(&self.plans_of(actor, &periods_for(period)).await?, period, &hours);
         plans.retain(|(_, m), _| wanted.contains(m));
         let planned = |ms: &[Metric]| plans.keys().any(|(_, m)| ms.contains(m));
         let mut facts =
