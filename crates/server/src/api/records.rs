@@ -14,7 +14,9 @@ use poryadok_store::{ListQuery, Page, Row};
 use serde_json::{json, Value};
 
 fn entity(path: &str) -> ApiResult<Entity> {
-    Entity::from_path(path).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no resource '{path}'")))
+    Entity::from_path(path).ok_or_else(|| {
+        ApiError::from_msg(StatusCode::NOT_FOUND, "not_found", poryadok_core::msg::ApiMsg::NoResource { path: path.to_string() })
+    })
 }
 
 /// An id that is not a positive integer cannot name a record: not found.
@@ -37,7 +39,11 @@ pub fn list_query(raw: Option<&str>) -> ListQuery {
 }
 
 pub fn page_json(page: Page<Row>) -> Value {
-    json!({"data": page.data.iter().map(Row::to_json).collect::<Vec<_>>(), "next_cursor": page.next_cursor})
+    // Built by hand: `json!` would copy the page's rows value by value.
+    let mut m = serde_json::Map::new();
+    m.insert("data".into(), Value::Array(page.data.iter().map(Row::to_json).collect()));
+    m.insert("next_cursor".into(), json!(page.next_cursor));
+    Value::Object(m)
 }
 
 pub async fn list(
@@ -74,7 +80,7 @@ pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
     }
     let tag = text.strip_prefix("W/").unwrap_or(text);
     tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()).map(Some).ok_or_else(|| {
-        ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", "If-Match must be the ETag of the record as read, e.g. \"3\"")
+        ApiError::from_msg(StatusCode::PRECONDITION_FAILED, "precondition_failed", poryadok_core::msg::ApiMsg::IfMatch {})
             .with_field("If-Match")
     })
 }

@@ -42,7 +42,13 @@ fn entity(raw: &str, version: Version) -> PdResult<Entity> {
         "stages" => Entity::Stage,
         "notes" if version == Version::V1 => Entity::Note,
         "users" if version == Version::V1 => Entity::User,
-        _ => return Err(PdError(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("Unknown method: {raw}")))),
+        _ => {
+            return Err(PdError(ApiError::from_msg(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                poryadok_core::msg::ApiMsg::UnknownMethod { method: raw.to_string() },
+            )))
+        }
     };
     Ok(e)
 }
@@ -203,7 +209,7 @@ async fn list_v2(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -
     if let Some(ids) = p.get("ids").filter(|v| !v.is_empty()) {
         let rows = by_ids(st, actor, e, ids).await?;
         let data = render(e, &rows, actor.ws_id(), Version::V2, &custom);
-        return Ok(Json(json!({"success": true, "data": data, "additional_data": {"next_cursor": null}})));
+        return Ok(super::envelope(Value::Array(data), Some(json!({"next_cursor": null}))));
     }
     let mut lq = ListQuery {
         limit: Some(limit_of(&p)?.to_string()),
@@ -226,7 +232,7 @@ async fn list_v2(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -
     }
     let page = st.db.list(actor, e, &lq).await?;
     let data = render(e, &page.data, actor.ws_id(), Version::V2, &custom);
-    Ok(Json(json!({"success": true, "data": data, "additional_data": {"next_cursor": page.next_cursor}})))
+    Ok(super::envelope(Value::Array(data), Some(json!({"next_cursor": page.next_cursor}))))
 }
 
 async fn list_v1(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -> PdResult<Json<Value>> {
@@ -272,7 +278,7 @@ async fn list_v1(st: &AppState, actor: &Actor, path: &str, q: &Option<String>) -
     }
     // Pipedrive answers an empty page with `data: null`.
     let data = if data.is_empty() { Value::Null } else { Value::Array(data) };
-    Ok(Json(json!({"success": true, "data": data, "additional_data": {"pagination": pagination}})))
+    Ok(super::envelope(data, Some(json!({"pagination": pagination}))))
 }
 
 fn mark_you(users: &mut [Value], me: i64) {
@@ -308,7 +314,7 @@ pub async fn read(
 
 fn writable(e: Entity) -> PdResult<()> {
     if e == Entity::User {
-        return Err(PdError(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "users are managed in Poryadok's settings")));
+        return Err(PdError(ApiError::forbidden(poryadok_core::msg::ApiMsg::UsersManaged {})));
     }
     Ok(())
 }
@@ -482,7 +488,7 @@ async fn fields(st: &AppState, actor: &Actor, e: Entity, version: Version) -> Pd
                 "options": options, "poryadok_key": d.key}),
         });
     }
-    Ok(Json(json!({"success": true, "data": data, "additional_data": {"next_cursor": null}})))
+    Ok(super::envelope(Value::Array(data), Some(json!({"next_cursor": null}))))
 }
 
 /// What a search asks: the term (at least two characters), the types, the limit.
@@ -498,7 +504,7 @@ fn search_ask(q: &Option<String>, only: Option<Entity>) -> PdResult<SearchAsk> {
     let term = p.get("term").map(|t| t.trim().to_string()).unwrap_or_default();
     if term.chars().count() < 2 {
         return Err(PdError(
-            ApiError::new(StatusCode::BAD_REQUEST, "validation", "term must be at least 2 characters long").with_field("term"),
+            ApiError::from_msg(StatusCode::BAD_REQUEST, "validation", poryadok_core::msg::ApiMsg::TermTooShort {}).with_field("term"),
         ));
     }
     let types = match (only, p.get("item_types").filter(|v| !v.is_empty())) {
@@ -575,7 +581,11 @@ fn searchable(path: &str) -> PdResult<Entity> {
         "deals" => Ok(Entity::Deal),
         "persons" => Ok(Entity::Person),
         "organizations" => Ok(Entity::Organization),
-        _ => Err(PdError(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("Unknown method: {path}/search")))),
+        _ => Err(PdError(ApiError::from_msg(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            poryadok_core::msg::ApiMsg::UnknownMethod { method: format!("{path}/search") },
+        ))),
     }
 }
 

@@ -42,12 +42,12 @@ impl FromRequestParts<AppState> for PdAuth {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
-        let token = pipedrive_token(&parts.headers, parts.uri.query()).or(bearer).ok_or_else(|| {
-            PdError(ApiError::unauthorized("You need to be authorized to make this request: send x-api-token, api_token or a Bearer token"))
-        })?;
+        let token = pipedrive_token(&parts.headers, parts.uri.query())
+            .or(bearer)
+            .ok_or_else(|| PdError(ApiError::unauthorized(poryadok_core::msg::ApiMsg::PdAuthRequired {})))?;
         match state.db.actor_for_token(&token).await {
             Ok(a) => Ok(PdAuth(a)),
-            Err(StoreError::Unauthorized) => Err(PdError(ApiError::unauthorized("the API token is invalid, expired or revoked"))),
+            Err(StoreError::Unauthorized) => Err(PdError(ApiError::unauthorized(poryadok_core::msg::ApiMsg::PdTokenInvalid {}))),
             Err(e) => Err(PdError(e.into())),
         }
     }
@@ -101,7 +101,19 @@ pub type PdResult<T> = Result<T, PdError>;
 
 /// `{"success": true, "data": …}`
 pub fn ok(data: Value) -> Json<Value> {
-    Json(json!({"success": true, "data": data}))
+    envelope(data, None)
+}
+
+/// `{"success": true, "data": …, "additional_data": …}`, the data moved in (`json!` would copy a
+/// page of rows value by value).
+pub fn envelope(data: Value, additional: Option<Value>) -> Json<Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("success".into(), Value::Bool(true));
+    m.insert("data".into(), data);
+    if let Some(a) = additional {
+        m.insert("additional_data".into(), a);
+    }
+    Json(Value::Object(m))
 }
 
 /// The compatible routes. `/api/v1/*` requests reach them through [`route_compat`].
