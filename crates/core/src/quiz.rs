@@ -37,6 +37,12 @@ pub struct QuizSpec {
     /// Assigned again to every active user this many days after their last assignment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat_days: Option<i64>,
+    /// Minutes an attempt may take from its start (1–600); a later submit is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_minutes: Option<i64>,
+    /// How many attempts one user has (1–100); a started attempt counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<i64>,
     pub questions: Vec<QuestionSpec>,
 }
 
@@ -144,6 +150,12 @@ pub fn check(mut spec: QuizSpec) -> Result<QuizSpec, FieldError> {
             return Err(FieldError::new("repeat_days", Q::RepeatDays {}));
         }
     }
+    if spec.time_limit_minutes.is_some_and(|m| !(1..=600).contains(&m)) {
+        return Err(FieldError::new("time_limit_minutes", Q::TimeLimit {}));
+    }
+    if spec.max_attempts.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(FieldError::new("max_attempts", Q::MaxAttempts {}));
+    }
     if spec.questions.is_empty() {
         return Err(FieldError::new("questions", Q::NoQuestions {}));
     }
@@ -183,6 +195,23 @@ pub fn check(mut spec: QuizSpec) -> Result<QuizSpec, FieldError> {
         }
     }
     Ok(spec)
+}
+
+/// The order one attempt shows a quiz in: each question's index in `spec.questions`, with its
+/// options' indices, both shuffled by `seed` (the attempt's id, so a reload shows the same order
+/// and another attempt another one). Answers keep naming options by their index in the spec.
+pub fn shuffled(spec: &QuizSpec, seed: u64) -> Vec<(usize, Vec<usize>)> {
+    let mut rng = Rng(seed ^ 0x5155_495A_5348_5546);
+    let mut order: Vec<usize> = (0..spec.questions.len()).collect();
+    rng.shuffle(&mut order);
+    order
+        .into_iter()
+        .map(|q| {
+            let mut options: Vec<usize> = (0..spec.questions[q].options.len()).collect();
+            rng.shuffle(&mut options);
+            (q, options)
+        })
+        .collect()
 }
 
 /// The questions as the one-page editor shows them: a question on a line starting with `?`
@@ -519,6 +548,8 @@ pub fn generate(facts: &RegulationFacts, seed: u64, lang: Lang) -> Option<QuizSp
         required_for_role: None,
         assign_new_users: true,
         repeat_days: None,
+        time_limit_minutes: None,
+        max_attempts: None,
         questions,
     })
 }
@@ -632,5 +663,45 @@ mod tests {
         v["required_for_role"] = json!("boss");
         v["questions"][0]["multiple"] = json!(true);
         assert_eq!(bad(v), "quiz_role");
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let bad = |v: serde_json::Value| from_json(&v).unwrap_err().msg.code().to_string();
+        let mut v = serde_json::to_value(quiz()).unwrap();
+        v["time_limit_minutes"] = json!(0);
+        assert_eq!(bad(v.clone()), "quiz_time_limit");
+        v["time_limit_minutes"] = json!(10);
+        v["max_attempts"] = json!(101);
+        assert_eq!(bad(v.clone()), "quiz_max_attempts");
+        v["max_attempts"] = json!(3);
+        let q = from_json(&v).unwrap();
+        assert_eq!((q.time_limit_minutes, q.max_attempts), (Some(10), Some(3)));
+    }
+
+    #[test]
+    fn each_attempt_shuffles_questions_and_options_its_own_stable_way() {
+        let mut q = quiz();
+        for i in 2..8 {
+            let mut extra = q.questions[0].clone();
+            extra.key = format!("extra_{i}");
+            q.questions.push(extra);
+        }
+        let a = shuffled(&q, 41);
+        // Stable for one attempt: the same id gives the same order.
+        assert_eq!(a, shuffled(&q, 41));
+        // A permutation of the questions, each with a permutation of its options.
+        let mut qs: Vec<usize> = a.iter().map(|(i, _)| *i).collect();
+        qs.sort_unstable();
+        assert_eq!(qs, (0..q.questions.len()).collect::<Vec<_>>());
+        for (i, opts) in &a {
+            let mut o = opts.clone();
+            o.sort_unstable();
+            assert_eq!(o, (0..q.questions[*i].options.len()).collect::<Vec<_>>());
+        }
+        // Another attempt sees another order (some of these ids differ from 41's).
+        assert!((42..50).any(|seed| shuffled(&q, seed) != a));
+        let identity: Vec<usize> = (0..q.questions.len()).collect();
+        assert!((1..20).any(|seed| shuffled(&q, seed).iter().map(|(i, _)| *i).collect::<Vec<_>>() != identity));
     }
 }

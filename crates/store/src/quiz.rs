@@ -76,12 +76,43 @@ pub struct MyQuiz {
     pub attempts: i64,
     pub best_percent: Option<i64>,
     pub passed: bool,
+    pub time_limit_minutes: Option<i64>,
+    pub max_attempts: Option<i64>,
+    /// Attempts left under the quiz's limit (a started attempt counts); none without a limit.
+    pub attempts_left: Option<i64>,
+}
+
+/// An attempt begun: when its time ends and the order its questions and options are shown in
+/// (shuffled by its id), with the quiz as the taker sees it (no right answers).
+#[derive(Debug, Clone, Serialize)]
+pub struct QuizStart {
+    pub start_id: i64,
+    pub quiz_id: i64,
+    pub started_at: String,
+    /// The last moment an answer is accepted; none without a time limit.
+    pub deadline: Option<String>,
+    #[serde(skip)]
+    pub deadline_ms: Option<i64>,
+    /// Attempts used, this one included, and the quiz's limit.
+    pub attempts_used: i64,
+    pub max_attempts: Option<i64>,
+    /// The questions in this attempt's order, each with its options' indices in the order shown.
+    pub order: Vec<StartQuestion>,
+    pub quiz: Quiz,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StartQuestion {
+    pub key: String,
+    pub options: Vec<usize>,
 }
 
 /// An attempt's outcome: the score and the quiz with its right answers and explanations.
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub id: i64,
+    /// The start it answers (its id orders the questions), when it was started first.
+    pub start_id: Option<i64>,
     pub quiz_id: i64,
     pub pass_percent: i64,
     #[serde(flatten)]
@@ -125,7 +156,7 @@ pub struct QuizResults {
     pub questions: Vec<QuestionStat>,
 }
 
-const SELECT: &str = "SELECT id, quiz_key, title, pass_percent, required_for_role, assign_new_users, repeat_days, questions, version, updated_at FROM quizzes";
+const SELECT: &str = "SELECT id, quiz_key, title, pass_percent, required_for_role, assign_new_users, repeat_days, time_limit_minutes, max_attempts, questions, version, updated_at FROM quizzes";
 
 fn quiz_of(r: &QueryResult) -> Result<Quiz> {
     let text: String = r.try_get("", "questions")?;
@@ -139,6 +170,8 @@ fn quiz_of(r: &QueryResult) -> Result<Quiz> {
             required_for_role: r.try_get("", "required_for_role")?,
             assign_new_users: r.try_get("", "assign_new_users")?,
             repeat_days: r.try_get("", "repeat_days")?,
+            time_limit_minutes: r.try_get("", "time_limit_minutes")?,
+            max_attempts: r.try_get("", "max_attempts")?,
             questions,
         },
         version: r.try_get("", "version")?,
@@ -174,8 +207,8 @@ async fn insert(conn: &impl ConnectionTrait, actor: &Actor, spec: &QuizSpec, now
     if taken.is_some() {
         return Err(StoreError::conflict("key", QuizMsg::KeyTaken { key: spec.key.clone() }));
     }
-    let sql = "INSERT INTO quizzes (workspace_id, quiz_key, title, pass_percent, required_for_role, assign_new_users, repeat_days, questions, version, created_by, created_at, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10) RETURNING id";
+    let sql = "INSERT INTO quizzes (workspace_id, quiz_key, title, pass_percent, required_for_role, assign_new_users, repeat_days, questions, version, created_by, created_at, updated_at, time_limit_minutes, max_attempts) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10, $11, $12) RETURNING id";
     let values = vec![
         actor.ws_id().into(),
         spec.key.clone().into(),
@@ -187,6 +220,8 @@ async fn insert(conn: &impl ConnectionTrait, actor: &Actor, spec: &QuizSpec, now
         questions_text(spec)?.into(),
         actor.user_id().into(),
         now.into(),
+        spec.time_limit_minutes.into(),
+        spec.max_attempts.into(),
     ];
     let id: i64 =
         conn.query_one(raw(backend, sql, values)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
@@ -215,7 +250,7 @@ async fn replace(conn: &impl ConnectionTrait, actor: &Actor, old: &Quiz, spec: &
         }
     }
     let sql = "UPDATE quizzes SET quiz_key = $1, title = $2, pass_percent = $3, required_for_role = $4, assign_new_users = $5, repeat_days = $6, \
-               questions = $7, version = version + 1, updated_at = $8 WHERE workspace_id = $9 AND id = $10";
+               questions = $7, version = version + 1, updated_at = $8, time_limit_minutes = $11, max_attempts = $12 WHERE workspace_id = $9 AND id = $10";
     let values = vec![
         spec.key.clone().into(),
         spec.title.clone().into(),
@@ -227,15 +262,19 @@ async fn replace(conn: &impl ConnectionTrait, actor: &Actor, old: &Quiz, spec: &
         now.into(),
         actor.ws_id().into(),
         old.id.into(),
+        spec.time_limit_minutes.into(),
+        spec.max_attempts.into(),
     ];
     conn.execute(raw(backend, sql, values)).await?;
     let mut changes = Map::new();
-    let pairs: [(&str, Json, Json); 6] = [
+    let pairs: [(&str, Json, Json); 8] = [
         ("key", json!(old.spec.key), json!(spec.key)),
         ("title", json!(old.spec.title), json!(spec.title)),
         ("pass_percent", json!(old.spec.pass_percent), json!(spec.pass_percent)),
         ("required_for_role", json!(old.spec.required_for_role), json!(spec.required_for_role)),
         ("repeat_days", json!(old.spec.repeat_days), json!(spec.repeat_days)),
+        ("time_limit_minutes", json!(old.spec.time_limit_minutes), json!(spec.time_limit_minutes)),
+        ("max_attempts", json!(old.spec.max_attempts), json!(spec.max_attempts)),
         ("questions", json!(old.spec.questions.len()), json!(spec.questions.len())),
     ];
     for (k, a, b) in pairs {
@@ -248,7 +287,7 @@ async fn replace(conn: &impl ConnectionTrait, actor: &Actor, old: &Quiz, spec: &
 
 async fn remove(conn: &impl ConnectionTrait, actor: &Actor, quiz: &Quiz, now: i64) -> Result<()> {
     let backend = conn.get_database_backend();
-    for table in ["quiz_attempts", "quiz_assignments"] {
+    for table in ["quiz_attempts", "quiz_assignments", "quiz_starts"] {
         conn.execute(raw(
             backend,
             &format!("DELETE FROM {table} WHERE workspace_id = $1 AND quiz_id = $2"),
@@ -352,7 +391,99 @@ pub(crate) async fn check_role_change(conn: &impl ConnectionTrait, ws: i64, user
     Ok(())
 }
 
+/// Attempts `user` has used at `quiz`: every start (answered or not) and every answer sent
+/// without a start.
+async fn attempts_used(conn: &impl ConnectionTrait, ws: i64, quiz: i64, user: i64) -> Result<i64> {
+    let backend = conn.get_database_backend();
+    let starts = conn
+        .query_all(raw(
+            backend,
+            "SELECT attempt_id FROM quiz_starts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3",
+            vec![ws.into(), quiz.into(), user.into()],
+        ))
+        .await?;
+    let mut answered = 0;
+    for r in &starts {
+        answered += i64::from(r.try_get::<Option<i64>>("", "attempt_id")?.is_some());
+    }
+    let attempts = conn
+        .query_all(raw(
+            backend,
+            "SELECT id FROM quiz_attempts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3",
+            vec![ws.into(), quiz.into(), user.into()],
+        ))
+        .await?
+        .len() as i64;
+    Ok(starts.len() as i64 + attempts - answered)
+}
+
+/// The user's start of `quiz` that is open (not answered, its time not over): `(id, started_at, deadline)`.
+async fn open_start(conn: &impl ConnectionTrait, ws: i64, quiz: i64, user: i64, now: i64) -> Result<Option<(i64, i64, Option<i64>)>> {
+    let backend = conn.get_database_backend();
+    let sql = "SELECT id, started_at, deadline_at FROM quiz_starts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3 \
+               AND attempt_id IS NULL AND (deadline_at IS NULL OR deadline_at >= $4) ORDER BY id DESC";
+    let Some(r) = conn.query_one(raw(backend, sql, vec![ws.into(), quiz.into(), user.into(), now.into()])).await? else {
+        return Ok(None);
+    };
+    Ok(Some((r.try_get("", "id")?, r.try_get("", "started_at")?, r.try_get("", "deadline_at")?)))
+}
+
 impl Db {
+    /// Begins an attempt at a quiz (or returns the caller's open one: a reload neither restarts
+    /// the time nor uses another attempt). Refused with `quiz_no_attempts_left` when the quiz's
+    /// attempts are used. The time runs from now by the workspace's clock; the order of the
+    /// questions and options is shuffled by the start's id.
+    pub async fn start_quiz(&self, actor: &Actor, id: i64) -> Result<QuizStart> {
+        let (db, a) = (self.clone(), actor.clone());
+        let (start_id, started_at, deadline, used, quiz) = self
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    let (ws, user, now) = (a.ws_id(), a.user_id(), db.clock.now_ms());
+                    let q = load(tx, ws, id).await?;
+                    if let Some((sid, at, deadline)) = open_start(tx, ws, id, user, now).await? {
+                        let used = attempts_used(tx, ws, id, user).await?;
+                        return Ok((sid, at, deadline, used, q));
+                    }
+                    let used = attempts_used(tx, ws, id, user).await?;
+                    if let Some(max) = q.spec.max_attempts {
+                        if used >= max {
+                            return Err(StoreError::invalid("attempts", QuizMsg::NoAttemptsLeft { max }));
+                        }
+                    }
+                    let deadline = q.spec.time_limit_minutes.map(|m| now + m * 60_000);
+                    let sql = "INSERT INTO quiz_starts (workspace_id, quiz_id, user_id, started_at, deadline_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+                    let sid: i64 = tx
+                        .query_one(raw(db.backend, sql, vec![ws.into(), id.into(), user.into(), now.into(), deadline.into()]))
+                        .await?
+                        .ok_or_else(|| StoreError::Internal("no id".into()))?
+                        .try_get("", "id")?;
+                    Ok((sid, now, deadline, used + 1, q))
+                })
+            })
+            .await?;
+        let quiz = quiz.without_answers();
+        let order = quiz::shuffled(&quiz.spec, start_id as u64)
+            .into_iter()
+            .map(|(q, options)| StartQuestion { key: quiz.spec.questions[q].key.clone(), options })
+            .collect();
+        Ok(QuizStart {
+            start_id,
+            quiz_id: id,
+            started_at: format_ms(started_at),
+            deadline: deadline.map(format_ms),
+            deadline_ms: deadline,
+            attempts_used: used,
+            max_attempts: quiz.spec.max_attempts,
+            order,
+            quiz,
+        })
+    }
+
+    /// Whether the caller has an open start of the quiz (not answered, its time not over).
+    pub async fn quiz_has_open_start(&self, actor: &Actor, id: i64) -> Result<bool> {
+        Ok(open_start(&self.read, actor.ws_id(), id, actor.user_id(), self.clock.now_ms()).await?.is_some())
+    }
+
     /// Every quiz; a user who does not write quizzes reads them without the right answers.
     pub async fn quizzes(&self, actor: &Actor) -> Result<Vec<Quiz>> {
         let all = load_all(&self.read, actor.ws_id()).await?;
@@ -562,6 +693,10 @@ impl Db {
             due.insert(r.try_get("", "quiz_id")?, r.try_get("", "assigned_at")?);
         }
         let attempts = attempts_of(&self.read, ws, Some(actor.user_id())).await?;
+        let mut used = HashMap::new();
+        for q in quizzes.iter().filter(|q| q.spec.max_attempts.is_some()) {
+            used.insert(q.id, attempts_used(&self.read, ws, q.id, actor.user_id()).await?);
+        }
         let mut out: Vec<MyQuiz> = quizzes
             .into_iter()
             .map(|q| {
@@ -577,6 +712,9 @@ impl Db {
                     attempts: mine.len() as i64,
                     best_percent: mine.iter().map(|a| a.percent).max(),
                     passed: mine.iter().any(|a| a.passed),
+                    time_limit_minutes: q.spec.time_limit_minutes,
+                    max_attempts: q.spec.max_attempts,
+                    attempts_left: q.spec.max_attempts.map(|m| (m - used.get(&q.id).copied().unwrap_or(0)).max(0)),
                 }
             })
             .collect();
@@ -588,15 +726,45 @@ impl Db {
     /// score; passing closes the caller's open assignment of the quiz.
     pub async fn submit_quiz(&self, actor: &Actor, id: i64, body: &Json) -> Result<Attempt> {
         let o = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
-        if let Some(k) = o.keys().find(|k| k.as_str() != "answers") {
-            return Err(StoreError::invalid(k.as_str(), Common::UnknownField { expected: poryadok_core::msg::words(["answers"]) }));
+        if let Some(k) = o.keys().find(|k| !["answers", "start_id"].contains(&k.as_str())) {
+            return Err(StoreError::invalid(k.as_str(), Common::UnknownField { expected: poryadok_core::msg::words(["answers", "start_id"]) }));
         }
+        let start = match o.get("start_id").filter(|v| !v.is_null()) {
+            Some(v) => Some(v.as_i64().ok_or_else(|| StoreError::invalid("start_id", Common::NotInteger {}))?),
+            None => None,
+        };
         let answers_json = o.get("answers").cloned().unwrap_or_else(|| json!({}));
         let (db, a) = (self.clone(), actor.clone());
         self.write_tx(move |tx| {
             Box::pin(async move {
                 let (ws, user, now) = (a.ws_id(), a.user_id(), db.clock.now_ms());
                 let q = load(tx, ws, id).await?;
+                let start_id = match start {
+                    Some(sid) => {
+                        let sql = "SELECT deadline_at FROM quiz_starts WHERE workspace_id = $1 AND id = $2 AND quiz_id = $3 AND user_id = $4 AND attempt_id IS NULL";
+                        let r = tx
+                            .query_one(raw(db.backend, sql, vec![ws.into(), sid.into(), id.into(), user.into()]))
+                            .await?
+                            .ok_or_else(|| StoreError::invalid("start_id", QuizMsg::StartUnknown {}))?;
+                        let deadline: Option<i64> = r.try_get("", "deadline_at")?;
+                        if deadline.is_some_and(|d| now > d) {
+                            let minutes = q.spec.time_limit_minutes.unwrap_or_default();
+                            return Err(StoreError::invalid("start_id", QuizMsg::TimeOver { minutes }));
+                        }
+                        Some(sid)
+                    }
+                    None => {
+                        if q.spec.time_limit_minutes.is_some() {
+                            return Err(StoreError::invalid("start_id", QuizMsg::NotStarted {}));
+                        }
+                        if let Some(max) = q.spec.max_attempts {
+                            if attempts_used(tx, ws, id, user).await? >= max {
+                                return Err(StoreError::invalid("attempts", QuizMsg::NoAttemptsLeft { max }));
+                            }
+                        }
+                        None
+                    }
+                };
                 let answers = quiz::parse_answers(&q.spec, &answers_json).map_err(StoreError::Validation)?;
                 let score = quiz::score(&q.spec, &answers);
                 let outcome: BTreeMap<&str, bool> = score.questions.iter().map(|r| (r.key.as_str(), r.correct)).collect();
@@ -617,11 +785,19 @@ impl Db {
                 ];
                 let attempt: i64 =
                     tx.query_one(raw(db.backend, sql, values)).await?.ok_or_else(|| StoreError::Internal("no id".into()))?.try_get("", "id")?;
+                if let Some(sid) = start_id {
+                    // One answer per start, even when two are sent at once.
+                    let sql = "UPDATE quiz_starts SET attempt_id = $1 WHERE workspace_id = $2 AND id = $3 AND attempt_id IS NULL";
+                    let done = tx.execute(raw(db.backend, sql, vec![attempt.into(), ws.into(), sid.into()])).await?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::invalid("start_id", QuizMsg::StartUnknown {}));
+                    }
+                }
                 if score.passed {
                     let sql = "UPDATE quiz_assignments SET done_at = $1 WHERE workspace_id = $2 AND quiz_id = $3 AND user_id = $4 AND done_at IS NULL";
                     tx.execute(raw(db.backend, sql, vec![now.into(), ws.into(), id.into(), user.into()])).await?;
                 }
-                Ok(Attempt { id: attempt, quiz_id: id, pass_percent: q.spec.pass_percent, score, quiz: q })
+                Ok(Attempt { id: attempt, start_id, quiz_id: id, pass_percent: q.spec.pass_percent, score, quiz: q })
             })
         })
         .await

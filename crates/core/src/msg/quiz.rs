@@ -10,6 +10,19 @@ catalogue! {
             ru "ключ — от 1 до 64 строчных латинских букв, цифр или _, начиная с буквы";
         PassPercent {} = "quiz_pass_percent", en "the pass mark is a whole percent from 1 to 100", ru "проходной балл — целый процент от 1 до 100";
         RepeatDays {} = "quiz_repeat_days", en "the repeat period is 1 to 3650 days", ru "период повторения — от 1 до 3650 дней";
+        TimeLimit {} = "quiz_time_limit", en "the time limit is 1 to 600 minutes", ru "ограничение времени — от 1 до 600 минут";
+        MaxAttempts {} = "quiz_max_attempts", en "the number of attempts is 1 to 100", ru "число попыток — от 1 до 100";
+        NoAttemptsLeft { max: i64 } = "quiz_no_attempts_left",
+            en "all {max} attempts at this quiz are used", ru "все попытки ({max}) этого теста использованы";
+        TimeOver { minutes: i64 } = "quiz_time_over",
+            en "the {minutes} minutes for this attempt are over: the answers were not accepted",
+            ru "время попытки ({minutes} мин.) истекло: ответы не приняты";
+        NotStarted {} = "quiz_not_started",
+            en "this quiz has a time limit: start an attempt first and send its start_id",
+            ru "у теста есть ограничение времени: сначала начните попытку и передайте её start_id";
+        StartUnknown {} = "quiz_start_unknown",
+            en "no open attempt with this start_id (it is another's, another quiz's or already answered)",
+            ru "нет открытой попытки с таким start_id (она чужая, другого теста или уже сдана)";
         NoQuestions {} = "quiz_no_questions", en "a quiz needs at least one question", ru "в тесте нужен хотя бы один вопрос";
         TooManyQuestions { n: i64 } = "quiz_too_many_questions", en "at most {n} questions", ru "не больше {n} вопросов";
         TooFewOptions {} = "quiz_too_few_options", en "a question needs 2 to 12 answer options", ru "у вопроса должно быть от 2 до 12 вариантов ответа";
