@@ -250,7 +250,8 @@ async fn each_stored_secret(
     use sea_query::{Expr, Query};
     let mut changed = 0;
     for (table, column, how) in COLUMNS {
-        let q = Query::select().columns([col("id"), col(column)]).from(col(table)).and_where(Expr::col(col(column)).is_not_null()).to_owned();
+        let q =
+            Query::select().columns([col("id"), col(column)]).from(col(table)).and_where(Expr::col(col(column)).is_not_null()).to_owned();
         for r in conn.query_all(backend.build(&q)).await? {
             let id: i64 = r.try_get("", "id")?;
             let stored: String = r.try_get("", column)?;

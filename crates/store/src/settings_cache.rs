@@ -73,7 +73,9 @@ where
     let key = (what, arg);
     {
         let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(v) = cache.get(&ws).filter(|e| e.version == version).and_then(|e| e.values.get(&key)).and_then(|v| v.downcast_ref::<T>()) {
+        if let Some(v) =
+            cache.get(&ws).filter(|e| e.version == version).and_then(|e| e.values.get(&key)).and_then(|v| v.downcast_ref::<T>())
+        {
             return Ok(v.clone());
         }
     }
