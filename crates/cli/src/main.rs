@@ -44,6 +44,7 @@ mod marketing;
 mod merge;
 mod plans;
 mod progress;
+mod quiz;
 mod regulation;
 mod reports;
 mod reviews;
@@ -319,6 +320,11 @@ enum Command {
         #[command(subcommand)]
         command: plans::PlansCommand,
     },
+    /// Quizzes on the regulation: list them, everyone's results (also as CSV), assign one now.
+    Quiz {
+        #[command(subcommand)]
+        command: quiz::QuizCommand,
+    },
     /// Reports' upkeep: count the dashboard's per-day aggregate again (rebuild-aggregates).
     Reports {
         #[command(subcommand)]
@@ -575,6 +581,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Plans { command } => {
             let db = cli.db.open().await?;
             let r = plans::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::Quiz { command } => {
+            let db = cli.db.open().await?;
+            let r = quiz::run(&db, command).await;
             db.close().await;
             r
         }

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/quizzes/results", get(api::quiz::results))
         .route("/api/v1/quizzes/{id}", get(api::quiz::get).put(api::quiz::put).delete(api::quiz::delete))
         .route("/api/v1/quizzes/{id}/attempts", post(api::quiz::attempt))
+        .route("/api/v1/quizzes/{id}/start", post(api::quiz::start))
         .route("/api/v1/quizzes/{id}/assign", post(api::quiz::assign))
         .route("/api/v1/reviews", get(api::reviews::list))
         .route("/api/v1/reviews/scorecard", get(api::reviews::get_scorecard).put(api::reviews::put_scorecard))

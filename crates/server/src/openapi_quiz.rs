@@ -137,9 +137,26 @@ pub(super) fn add(paths: &mut Paths) {
                 object(&format!("{{data: {{id, quiz_id, pass_percent, right, total, percent, passed, questions: [{{key, chosen, right, correct}}], quiz: {QUIZ}}}}}")),
             )
             .parameter(id_param())
-            .request_body(Some(body(any_object("{answers: {question key: [option index from 0]}} (a single answer may be a bare index; an unanswered question is wrong)"))))
+            .request_body(Some(body(any_object("{answers: {question key: [option index from 0]}, start_id?} (a single answer may be a bare index; an unanswered question is wrong; start_id is required when the quiz has a time limit)"))))
             .response("404", invalid("no such quiz"))
-            .response("422", invalid("an unknown question (quiz_unknown_question), no such option (quiz_option_range), several answers to a single-answer question (quiz_single_one_answer)")),
+            .response("422", invalid("an unknown question (quiz_unknown_question), no such option (quiz_option_range), several answers to a single-answer question (quiz_single_one_answer), the time is over (quiz_time_over), no start for a timed quiz (quiz_not_started), an unknown or answered start (quiz_start_unknown), every attempt used (quiz_no_attempts_left)")),
+        )]),
+    );
+    add(
+        "/api/v1/quizzes/{id}/start",
+        item([(
+            HttpMethod::Post,
+            simple(
+                "quizzes",
+                "start_quiz",
+                "Begin an attempt (or get the caller's open one): the time limit runs from now, the questions and options come in this attempt's own order",
+                "201",
+                "the start",
+                object(&format!("{{data: {{start_id, quiz_id, started_at, deadline, attempts_used, max_attempts, order: [{{key, options: [option index]}}], quiz: {QUIZ}}}}}")),
+            )
+            .parameter(id_param())
+            .response("404", invalid("no such quiz"))
+            .response("422", invalid("every attempt is used (quiz_no_attempts_left)")),
         )]),
     );
     add(

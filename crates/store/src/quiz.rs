@@ -727,7 +727,10 @@ impl Db {
     pub async fn submit_quiz(&self, actor: &Actor, id: i64, body: &Json) -> Result<Attempt> {
         let o = body.as_object().ok_or_else(|| StoreError::invalid("body", Common::BodyNotObject {}))?;
         if let Some(k) = o.keys().find(|k| !["answers", "start_id"].contains(&k.as_str())) {
-            return Err(StoreError::invalid(k.as_str(), Common::UnknownField { expected: poryadok_core::msg::words(["answers", "start_id"]) }));
+            return Err(StoreError::invalid(
+                k.as_str(),
+                Common::UnknownField { expected: poryadok_core::msg::words(["answers", "start_id"]) },
+            ));
         }
         let start = match o.get("start_id").filter(|v| !v.is_null()) {
             Some(v) => Some(v.as_i64().ok_or_else(|| StoreError::invalid("start_id", Common::NotInteger {}))?),

@@ -1,6 +1,6 @@
 //! Quizzes on the regulation: `/api/v1/quizzes` (CRUD; heads and administrators write),
 //! `/api/v1/quizzes/generate` (from the stage regulation), `/api/v1/quizzes/mine`,
-//! `/api/v1/quizzes/{id}/attempts` (answers → score), `/api/v1/quizzes/{id}/assign` and
+//! `/api/v1/quizzes/{id}/start` (an attempt begun: its deadline and order), `/api/v1/quizzes/{id}/attempts` (answers → score), `/api/v1/quizzes/{id}/assign` and
 //! `/api/v1/quizzes/results` (per user and per question). See docs/QUIZZES.md.
 use super::json_body;
 use crate::api::extract::ApiPath;
@@ -67,6 +67,12 @@ pub async fn attempt(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let data = st.db.submit_quiz(&actor, id_of(&id)?, &json_body(&body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": data}))))
+}
+
+/// `POST /api/v1/quizzes/{id}/start`: an attempt begun (or the caller's open one).
+pub async fn start(State(st): State<AppState>, Auth(actor): Auth, ApiPath(id): ApiPath<String>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let data = st.db.start_quiz(&actor, id_of(&id)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"data": data}))))
 }
 

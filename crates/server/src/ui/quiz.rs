@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quizzes/new", get(new_form).post(create))
         .route("/quizzes/{id}/edit", get(edit_form).post(save))
         .route("/quizzes/{id}/take", get(take).post(submit))
+        .route("/quizzes/{id}/start", post(start))
 }
 
 fn form_pairs(body: &Bytes) -> Vec<(String, String)> {
@@ -82,6 +83,8 @@ pub struct MyRow {
     pub passed: bool,
     pub best: String,
     pub questions: usize,
+    /// «10 мин · осталось попыток: 2 из 3», empty without limits.
+    pub limits: String,
 }
 
 pub struct QuizRow {
@@ -125,6 +128,19 @@ struct IndexPage {
     error: Option<String>,
 }
 
+/// A quiz's limits as the reader reads them: its time and the attempts left of its limit.
+fn limits_line(t: &T, minutes: Option<i64>, max: Option<i64>, left: Option<i64>) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = minutes {
+        parts.push(t.fmt("quiz.limit_minutes", &[("n", &m.to_string())]));
+    }
+    if let Some(max) = max {
+        let left = left.unwrap_or(max);
+        parts.push(t.fmt("quiz.attempts_left", &[("left", &left.to_string()), ("max", &max.to_string())]));
+    }
+    parts.join(" · ")
+}
+
 fn pct(p: Option<i64>) -> String {
     p.map(|p| format!("{p} %")).unwrap_or_else(|| "—".into())
 }
@@ -142,6 +158,7 @@ async fn index_page(st: &AppState, ui: &Ui, notice: Option<String>, error: Optio
         .or_ui(ui)?
         .into_iter()
         .map(|q| MyRow {
+            limits: limits_line(&t, q.time_limit_minutes, q.max_attempts, q.attempts_left),
             title: q.title,
             href: format!("/quizzes/{}/take", q.quiz_id),
             due: q.due,
@@ -246,6 +263,8 @@ struct EditPage {
     title: String,
     pass_percent: String,
     repeat_days: String,
+    time_limit: String,
+    max_attempts: String,
     assign_new_users: bool,
     roles: Vec<RoleOption>,
     text: String,
@@ -258,6 +277,8 @@ struct Draft {
     title: String,
     pass_percent: String,
     repeat_days: String,
+    time_limit: String,
+    max_attempts: String,
     role: String,
     assign_new_users: bool,
     text: String,
@@ -270,6 +291,8 @@ impl Draft {
             title: spec.title.clone(),
             pass_percent: spec.pass_percent.to_string(),
             repeat_days: spec.repeat_days.map(|d| d.to_string()).unwrap_or_default(),
+            time_limit: spec.time_limit_minutes.map(|d| d.to_string()).unwrap_or_default(),
+            max_attempts: spec.max_attempts.map(|d| d.to_string()).unwrap_or_default(),
             role: spec.required_for_role.clone().unwrap_or_default(),
             assign_new_users: spec.assign_new_users,
             text: quiz::to_text(&displayed(t, &spec.questions)),
@@ -282,6 +305,8 @@ impl Draft {
             title: field(form, "title").to_string(),
             pass_percent: field(form, "pass_percent").trim().to_string(),
             repeat_days: field(form, "repeat_days").trim().to_string(),
+            time_limit: field(form, "time_limit_minutes").trim().to_string(),
+            max_attempts: field(form, "max_attempts").trim().to_string(),
             role: field(form, "required_for_role").to_string(),
             assign_new_users: field(form, "assign_new_users") == "on",
             text: field(form, "questions").to_string(),
@@ -304,6 +329,8 @@ impl Draft {
             "required_for_role": (!self.role.is_empty()).then_some(&self.role),
             "assign_new_users": self.assign_new_users,
             "repeat_days": number(&self.repeat_days, "repeat_days")?,
+            "time_limit_minutes": number(&self.time_limit, "time_limit_minutes")?,
+            "max_attempts": number(&self.max_attempts, "max_attempts")?,
             "questions": questions,
         }))
     }
@@ -325,6 +352,8 @@ fn edit_page(ui: &Ui, action: String, d: Draft, error: Option<(String, String)>,
         title: d.title,
         pass_percent: d.pass_percent,
         repeat_days: d.repeat_days,
+        time_limit: d.time_limit,
+        max_attempts: d.max_attempts,
         assign_new_users: d.assign_new_users,
         roles,
         text: d.text,
@@ -339,6 +368,8 @@ async fn new_form(HeadOrAdmin(ui): HeadOrAdmin) -> UiResult {
         title: String::new(),
         pass_percent: "80".into(),
         repeat_days: String::new(),
+        time_limit: String::new(),
+        max_attempts: String::new(),
         role: String::new(),
         assign_new_users: true,
         text: String::new(),
@@ -419,6 +450,15 @@ pub struct Outcome {
     pub pass_percent: i64,
 }
 
+/// What the take page says about the attempt: its number of the limit and until when answers
+/// are accepted (in the reader's zone).
+pub struct AttemptInfo {
+    pub start_id: i64,
+    pub attempt: String,
+    pub deadline: String,
+    pub minutes_left: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "quiz_take.html")]
 struct TakePage {
@@ -431,57 +471,138 @@ struct TakePage {
     questions: Vec<QuestionView>,
     outcome: Option<Outcome>,
     error: Option<String>,
+    /// A quiz with limits not started yet: its limits and the start button.
+    intro: Option<String>,
+    /// The attempt being answered.
+    info: Option<AttemptInfo>,
+    /// The form is answered (shown after the time is over or the attempts are used: no submit).
+    closed: bool,
 }
 
-fn views(t: &T, quiz: &Quiz, chosen: &dyn Fn(&str) -> Vec<usize>, shown: Option<&quiz::Score>) -> Vec<QuestionView> {
-    quiz.spec
-        .questions
+/// The order of one attempt, `None` for the quiz's own order.
+type Order<'a> = Option<&'a [(usize, Vec<usize>)]>;
+
+fn views(t: &T, quiz: &Quiz, chosen: &dyn Fn(&str) -> Vec<usize>, shown: Option<&quiz::Score>, order: Order) -> Vec<QuestionView> {
+    let natural: Vec<(usize, Vec<usize>)>;
+    let order = match order {
+        Some(o) => o,
+        None => {
+            natural = quiz.spec.questions.iter().enumerate().map(|(i, q)| (i, (0..q.options.len()).collect())).collect();
+            &natural
+        }
+    };
+    order
         .iter()
         .enumerate()
-        .map(|(n, q)| {
+        .filter_map(|(n, (qi, opts))| {
+            let q = quiz.spec.questions.get(*qi)?;
             let mine = chosen(&q.key);
-            QuestionView {
+            Some(QuestionView {
                 key: q.key.clone(),
                 number: n + 1,
                 text: question_text(t, q),
                 multiple: q.multiple,
-                options: q
-                    .options
+                options: opts
                     .iter()
-                    .enumerate()
-                    .map(|(i, o)| OptionView {
-                        index: i,
-                        text: option_text(t, o),
-                        chosen: mine.contains(&i),
-                        right: shown.is_some() && o.right,
+                    .filter_map(|i| {
+                        let o = q.options.get(*i)?;
+                        Some(OptionView { index: *i, text: option_text(t, o), chosen: mine.contains(i), right: shown.is_some() && o.right })
                     })
                     .collect(),
                 correct: shown.and_then(|s| s.questions.iter().find(|r| r.key == q.key)).map(|r| r.correct),
                 explanation: shown.and_then(|_| explanation(t, q)),
-            }
+            })
         })
         .collect()
 }
 
-async fn take(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiResult {
-    let quiz = st.db.quiz(&ui.actor, id).await.or_ui(&ui)?;
-    let questions = views(&ui.t, &quiz, &|_| Vec::new(), None);
-    let page = TakePage {
+fn take_page(ui: &Ui, quiz: &Quiz, questions: Vec<QuestionView>) -> TakePage {
+    TakePage {
         ctx: ui.ctx("quizzes", quiz.spec.title.clone()),
         t: ui.t,
         csrf: ui.csrf.clone(),
-        id,
+        id: quiz.id,
         title: quiz.spec.title.clone(),
         pass_percent: quiz.spec.pass_percent,
         questions,
         outcome: None,
         error: None,
-    };
-    Ok(render(&page))
+        intro: None,
+        info: None,
+        closed: false,
+    }
+}
+
+fn has_limits(q: &Quiz) -> bool {
+    q.spec.time_limit_minutes.is_some() || q.spec.max_attempts.is_some()
+}
+
+/// A quiz without limits starts at once; one with limits shows them and a start button first
+/// (a reload of a started attempt goes on with it: same time, same order).
+async fn take(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiResult {
+    let quiz = st.db.quiz(&ui.actor, id).await.or_ui(&ui)?;
+    if has_limits(&quiz) && !st.db.quiz_has_open_start(&ui.actor, id).await.or_ui(&ui)? {
+        return Ok(render(&intro_page(&st, &ui, &quiz, None).await?));
+    }
+    match st.db.start_quiz(&ui.actor, id).await {
+        Ok(s) => Ok(render(&started_page(&ui, &s, st.db.clock.now_ms()))),
+        Err(e @ StoreError::Validation(_)) => {
+            let page = intro_page(&st, &ui, &quiz, super::messages::refusal_line(&ui.t, &e)).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(ui.fail(e)),
+    }
+}
+
+async fn intro_page(st: &AppState, ui: &Ui, quiz: &Quiz, error: Option<String>) -> Result<TakePage, super::UiError> {
+    let left = st.db.my_quizzes(&ui.actor).await.or_ui(ui)?.into_iter().find(|m| m.quiz_id == quiz.id).and_then(|m| m.attempts_left);
+    let mut page = take_page(ui, quiz, Vec::new());
+    page.intro = Some(limits_line(&ui.t, quiz.spec.time_limit_minutes, quiz.spec.max_attempts, left));
+    page.closed = error.is_some() || left == Some(0);
+    page.error = error;
+    Ok(page)
+}
+
+fn attempt_info(ui: &Ui, s: &poryadok_store::quiz::QuizStart, now: i64) -> AttemptInfo {
+    AttemptInfo {
+        start_id: s.start_id,
+        attempt: s
+            .max_attempts
+            .map(|m| ui.t.fmt("quiz.attempt_of", &[("n", &s.attempts_used.to_string()), ("max", &m.to_string())]))
+            .unwrap_or_default(),
+        deadline: s.deadline_ms.map(|d| ui.fmt().datetime(d)).unwrap_or_default(),
+        // Whole minutes left, rounded up: «1» until the last second.
+        minutes_left: s.deadline_ms.map(|d| ((d - now).max(0) + 59_999) / 60_000),
+    }
+}
+
+fn started_page(ui: &Ui, s: &poryadok_store::quiz::QuizStart, now: i64) -> TakePage {
+    let order = start_order(&s.quiz, s.start_id);
+    let mut page = take_page(ui, &s.quiz, views(&ui.t, &s.quiz, &|_| Vec::new(), None, Some(&order)));
+    page.info = Some(attempt_info(ui, s, now));
+    page
+}
+
+fn start_order(quiz: &Quiz, start_id: i64) -> Vec<(usize, Vec<usize>)> {
+    quiz::shuffled(&quiz.spec, start_id as u64)
+}
+
+/// «Начать»: begins the attempt and shows it.
+async fn start(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> UiResult {
+    match st.db.start_quiz(&ui.actor, id).await {
+        Ok(_) => Ok(go_to(&ui, &format!("/quizzes/{id}/take"))),
+        Err(e @ StoreError::Validation(_)) => {
+            let quiz = st.db.quiz(&ui.actor, id).await.or_ui(&ui)?;
+            let page = intro_page(&st, &ui, &quiz, super::messages::refusal_line(&ui.t, &e)).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(ui.fail(e)),
+    }
 }
 
 async fn submit(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = form_pairs(&body);
+    let start_id = field(&form, "start_id").parse::<i64>().ok();
     let mut answers = serde_json::Map::new();
     for (k, v) in &form {
         if let (Some(key), Ok(i)) = (k.strip_prefix("q."), v.parse::<u64>()) {
@@ -498,42 +619,36 @@ async fn submit(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, body: B
             .map(|a| a.iter().filter_map(|x| x.as_u64().map(|x| x as usize)).collect())
             .unwrap_or_default()
     };
-    match st.db.submit_quiz(&ui.actor, id, &json!({"answers": answers.clone()})).await {
+    match st.db.submit_quiz(&ui.actor, id, &json!({"answers": answers.clone(), "start_id": start_id})).await {
         Ok(a) => {
-            let questions = views(&ui.t, &a.quiz, &chosen, Some(&a.score));
-            let outcome = Outcome {
+            let order = a.start_id.map(|sid| start_order(&a.quiz, sid));
+            let questions = views(&ui.t, &a.quiz, &chosen, Some(&a.score), order.as_deref());
+            let mut page = take_page(&ui, &a.quiz, questions);
+            page.pass_percent = a.pass_percent;
+            page.outcome = Some(Outcome {
                 percent: a.score.percent,
                 right: a.score.right,
                 total: a.score.total,
                 passed: a.score.passed,
                 pass_percent: a.pass_percent,
-            };
-            let page = TakePage {
-                ctx: ui.ctx("quizzes", a.quiz.spec.title.clone()),
-                t: ui.t,
-                csrf: ui.csrf.clone(),
-                id,
-                title: a.quiz.spec.title.clone(),
-                pass_percent: a.pass_percent,
-                questions,
-                outcome: Some(outcome),
-                error: None,
-            };
+            });
             Ok(render(&page))
         }
         Err(e @ StoreError::Validation(_)) => {
             let quiz = st.db.quiz(&ui.actor, id).await.or_ui(&ui)?;
-            let page = TakePage {
-                ctx: ui.ctx("quizzes", quiz.spec.title.clone()),
-                t: ui.t,
-                csrf: ui.csrf.clone(),
-                id,
-                title: quiz.spec.title.clone(),
-                pass_percent: quiz.spec.pass_percent,
-                questions: views(&ui.t, &quiz, &chosen, None),
-                outcome: None,
-                error: super::messages::refusal_line(&ui.t, &e),
+            let order = start_id.map(|sid| start_order(&quiz, sid));
+            let mut page = take_page(&ui, &quiz, views(&ui.t, &quiz, &chosen, None, order.as_deref()));
+            // The time is over or the attempts are used: the answers stay on the page, unsent.
+            let code = match &e {
+                StoreError::Validation(f) => f.msg.code(),
+                _ => "",
             };
+            if ["quiz_time_over", "quiz_no_attempts_left", "quiz_start_unknown", "quiz_not_started"].contains(&code) {
+                page.closed = true;
+            } else if let Some(sid) = start_id {
+                page.info = Some(AttemptInfo { start_id: sid, attempt: String::new(), deadline: String::new(), minutes_left: None });
+            }
+            page.error = super::messages::refusal_line(&ui.t, &e);
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(ui.fail(e)),

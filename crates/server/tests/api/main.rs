@@ -59,6 +59,7 @@ mod plans_quarter;
 mod profile_browser;
 mod quiz;
 mod quiz_browser;
+mod quiz_limits;
 mod regulation;
 mod regulation_doc;
 mod regulation_doc_browser;
