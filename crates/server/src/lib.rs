@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/workspace/requisites", get(api::requisites::get).put(api::requisites::put))
         .route("/api/v1/kb/articles", get(api::kb::list).post(api::kb::create))
         .route("/api/v1/kb/sections", get(api::kb::sections))
+        .route("/api/v1/kb/targets", get(api::kb::targets))
         .route("/api/v1/kb/articles/{key}", get(api::kb::get).put(api::kb::put).delete(api::kb::delete))
         .route("/api/v1/kb/articles/{key}/versions", get(api::kb::versions))
         .route("/api/v1/kb/articles/{key}/versions/{n}", get(api::kb::version))

@@ -43,9 +43,23 @@ pub(super) fn add(paths: &mut Paths) {
                     .request_body(Some(body(any_object(INPUT))))
                     .response("403", invalid("not a head or an administrator (kb_editors_only)"))
                     .response("409", invalid("the key is taken (kb_key_taken)"))
-                    .response("422", invalid("a bad key (kb_key_shape), kind (kb_kind_unknown) or link (kb_link_shape), an empty title or section, an unknown field; `field` names it")),
+                    .response("422", invalid("a bad key (kb_key_shape), kind (kb_kind_unknown) or link (kb_link_shape), a link naming nothing in the workspace (kb_link_unknown), an empty title or section, an unknown field; `field` names it")),
             ),
         ]),
+    );
+    add(
+        "/api/v1/kb/targets",
+        item([(
+            HttpMethod::Get,
+            simple(
+                "knowledge base",
+                "list_article_link_targets",
+                "What an article may link to, with labels: stages and their entry tasks (by pipeline/stage key), hygiene rules (the workspace's and the built-in catalogue's), message templates. Stages and rules without a key get one first",
+                "200",
+                "the targets",
+                object("{data: [{link, kind, label}]}"),
+            ),
+        )]),
     );
     add(
         "/api/v1/kb/sections",

@@ -100,6 +100,129 @@ pub struct LinkedArticle {
     pub kind: String,
 }
 
+/// An object an article may link to, as the editor's picker offers it: the link (`stage:clients/new`),
+/// its kind and a label a person reads (`Клиенты → Новый`, a rule's name, a template's key).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkTarget {
+    pub link: String,
+    pub kind: String,
+    pub label: String,
+}
+
+/// Everything articles of the workspace may link to, by kind: the keyed stages of live pipelines
+/// in board order (as `stage:` and as `entry_task:`, by `<pipeline key>/<stage key>`), the
+/// workspace's rules (by key, or catalogue key) and the built-in catalogue's, the message templates.
+async fn link_targets(conn: &impl ConnectionTrait, ws: i64, lang: poryadok_core::msg::Lang) -> Result<Vec<LinkTarget>> {
+    let backend = conn.get_database_backend();
+    let q = Query::select()
+        .columns(["key", "name"].map(|c| (col("s"), col(c))))
+        .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
+        .expr_as(Expr::col((col("p"), col("name"))), Alias::new("pipeline_name"))
+        .from_as(col("stages"), col("s"))
+        .join_as(
+            JoinType::InnerJoin,
+            col("pipelines"),
+            col("p"),
+            Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))).and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
+        )
+        .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
+        .and_where(Expr::col((col("s"), col("key"))).is_not_null())
+        .and_where(Expr::col((col("s"), col("deleted_at"))).is_null())
+        .and_where(Expr::col((col("p"), col("deleted_at"))).is_null())
+        .order_by((col("p"), col("position")), Order::Asc)
+        .order_by((col("p"), col("id")), Order::Asc)
+        .order_by((col("s"), col("position")), Order::Asc)
+        .order_by((col("s"), col("id")), Order::Asc)
+        .to_owned();
+    let (mut stages, mut tasks) = (Vec::new(), Vec::new());
+    for r in conn.query_all(backend.build(&q)).await? {
+        let key: String = r.try_get("", "key")?;
+        let full = match r.try_get::<Option<String>>("", "pipeline_key")? {
+            Some(p) => format!("{p}/{key}"),
+            None => key,
+        };
+        let label = format!("{} → {}", r.try_get::<String>("", "pipeline_name")?, r.try_get::<String>("", "name")?);
+        stages.push(LinkTarget { link: format!("stage:{full}"), kind: LinkKind::Stage.as_str().into(), label: label.clone() });
+        tasks.push(LinkTarget { link: format!("entry_task:{full}"), kind: LinkKind::EntryTask.as_str().into(), label });
+    }
+    let mut out = stages;
+    out.append(&mut tasks);
+    let q = Query::select()
+        .columns(["key", "catalogue_key", "name"].map(col))
+        .from(col("rules"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .order_by(col("position"), Order::Asc)
+        .order_by(col("id"), Order::Asc)
+        .to_owned();
+    let mut rule_keys = Vec::new();
+    for r in conn.query_all(backend.build(&q)).await? {
+        let key = r.try_get::<Option<String>>("", "key")?.or(r.try_get::<Option<String>>("", "catalogue_key")?);
+        if let Some(k) = key {
+            rule_keys.push(k.clone());
+            out.push(LinkTarget { link: format!("rule:{k}"), kind: LinkKind::Rule.as_str().into(), label: r.try_get("", "name")? });
+        }
+    }
+    for c in poryadok_core::hygiene::catalogue() {
+        if !rule_keys.iter().any(|k| k == c.key) {
+            out.push(LinkTarget { link: format!("rule:{}", c.key), kind: LinkKind::Rule.as_str().into(), label: c.name(lang).to_string() });
+        }
+    }
+    let q = Query::select()
+        .column(col("key"))
+        .distinct()
+        .from(col("message_templates"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .order_by(col("key"), Order::Asc)
+        .to_owned();
+    for r in conn.query_all(backend.build(&q)).await? {
+        let key: String = r.try_get("", "key")?;
+        out.push(LinkTarget { link: format!("template:{key}"), kind: LinkKind::Template.as_str().into(), label: key });
+    }
+    Ok(out)
+}
+
+/// Refuses a link naming nothing in the workspace (`kb_link_unknown`). A stage may be named by its
+/// key alone, a rule by its key or catalogue key; links the article already has are not checked
+/// again (an object removed since keeps its link until the editor drops it).
+async fn check_links_known(
+    conn: &impl ConnectionTrait,
+    ws: i64,
+    lang: poryadok_core::msg::Lang,
+    links: &[Link],
+    had: &[String],
+) -> Result<()> {
+    let fresh: Vec<&Link> = links.iter().filter(|l| !had.contains(&l.to_string())).collect();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let targets = link_targets(conn, ws, lang).await?;
+    let mut known: std::collections::HashSet<String> = targets.iter().map(|t| t.link.clone()).collect();
+    for t in &targets {
+        // `stage:<stage key>` and `entry_task:<stage key>` match that key in any pipeline.
+        if let Some((kind, rest)) = t.link.split_once(':') {
+            if let Some((_, stage)) = rest.split_once('/') {
+                known.insert(format!("{kind}:{stage}"));
+            }
+        }
+    }
+    let q = Query::select()
+        .columns(["key", "catalogue_key"].map(col))
+        .from(col("rules"))
+        .and_where(Expr::col(col("workspace_id")).eq(ws))
+        .and_where(Expr::col(col("deleted_at")).is_null())
+        .to_owned();
+    for r in conn.query_all(conn.get_database_backend().build(&q)).await? {
+        for k in [r.try_get::<Option<String>>("", "key")?, r.try_get::<Option<String>>("", "catalogue_key")?].into_iter().flatten() {
+            known.insert(format!("rule:{k}"));
+        }
+    }
+    match fresh.into_iter().find(|l| !known.contains(&l.to_string())) {
+        Some(l) => Err(StoreError::invalid("links", KbMsg::LinkUnknown { link: l.to_string() })),
+        None => Ok(()),
+    }
+}
+
 /// What an editor sends: an article without a key gets one made from its title.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleInput {
@@ -591,7 +714,7 @@ impl Db {
         can_edit(actor)?;
         let given = input.key.clone().map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
         let now = self.clock.now_ms();
-        let (actor2, ws) = (actor.clone(), actor.ws_id());
+        let (actor2, ws, lang) = (actor.clone(), actor.ws_id(), actor.ws_lang());
         let key = self
             .write_tx(move |tx| {
                 Box::pin(async move {
@@ -616,6 +739,7 @@ impl Db {
                     let spec = Db::kb_input(input, key.clone());
                     spec.check()?;
                     let current = find(tx, ws, &key, true).await?;
+                    check_links_known(tx, ws, lang, &spec.links, &[]).await?;
                     save(tx, &actor2, current, &spec, now).await?;
                     Ok(key)
                 })
@@ -635,10 +759,11 @@ impl Db {
         let spec = Db::kb_input(input, key.to_string());
         spec.check()?;
         let now = self.clock.now_ms();
-        let (actor2, ws, key2) = (actor.clone(), actor.ws_id(), key.to_string());
+        let (actor2, ws, key2, lang) = (actor.clone(), actor.ws_id(), key.to_string(), actor.ws_lang());
         self.write_tx(move |tx| {
             Box::pin(async move {
                 let current = find(tx, ws, &key2, false).await?.ok_or(StoreError::NotFound)?;
+                check_links_known(tx, ws, lang, &spec.links, &current.article.links).await?;
                 if let Some(expected) = if_match {
                     if expected != current.article.version {
                         return Err(StoreError::Stale { current: current.article.version });
@@ -735,6 +860,55 @@ impl Db {
         self.kb_update(actor, key, input, None).await
     }
 
+    /// What an article may link to, for the editor's picker (see [`link_targets`]). Stages and
+    /// rules without a key get one first, as the regulation file's first export gives them.
+    pub async fn kb_link_targets(&self, actor: &Actor) -> Result<Vec<LinkTarget>> {
+        let ws = actor.ws_id();
+        if crate::regulation_file::needs_keys(&self.read, self.backend, ws).await? {
+            let backend = self.backend;
+            self.write_tx(move |tx| Box::pin(async move { crate::regulation_file::ensure_keys(tx, backend, ws).await })).await?;
+        }
+        link_targets(&self.write, ws, actor.ws_lang()).await
+    }
+
+    /// The key links name a hygiene rule by (its key, given now when it has none yet).
+    pub async fn kb_rule_key(&self, actor: &Actor, rule_id: i64) -> Result<String> {
+        let ws = actor.ws_id();
+        if crate::regulation_file::needs_keys(&self.read, self.backend, ws).await? {
+            let backend = self.backend;
+            self.write_tx(move |tx| Box::pin(async move { crate::regulation_file::ensure_keys(tx, backend, ws).await })).await?;
+        }
+        let q = Query::select()
+            .columns(["key", "catalogue_key"].map(col))
+            .from(col("rules"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).eq(rule_id))
+            .and_where(Expr::col(col("deleted_at")).is_null())
+            .to_owned();
+        let r = self.write.query_one(self.backend.build(&q)).await?.ok_or(StoreError::NotFound)?;
+        r.try_get::<Option<String>>("", "key")?.or(r.try_get::<Option<String>>("", "catalogue_key")?).ok_or(StoreError::NotFound)
+    }
+
+    /// Links an article to a hygiene rule (`on`) or unlinks it: a new version of the article
+    /// with `rule:<key>` added or removed (editors only, as any save).
+    pub async fn kb_link_rule(&self, actor: &Actor, rule_id: i64, article: &str, on: bool) -> Result<Article> {
+        let link = format!("rule:{}", self.kb_rule_key(actor, rule_id).await?);
+        let a = self.kb_get(actor, article).await?;
+        let mut links: Vec<Link> = a.links.iter().filter(|l| **l != link).filter_map(|l| Link::parse(l)).collect();
+        if on {
+            links.extend(Link::parse(&link));
+        }
+        let input = ArticleInput {
+            key: None,
+            section: a.section.clone(),
+            title: a.title.clone(),
+            kind: ArticleKind::parse(&a.kind).unwrap_or_default(),
+            body: a.body.clone(),
+            links,
+        };
+        self.kb_update(actor, article, input, None).await
+    }
+
     /// The articles linked from objects of one kind (stage keys on a board, rule keys in the inbox).
     pub async fn kb_linked(&self, actor: &Actor, kind: LinkKind, keys: &[String]) -> Result<Vec<LinkedArticle>> {
         linked(&self.read, actor.ws_id(), kind, keys).await
@@ -820,6 +994,54 @@ impl Db {
             }
             if !articles.is_empty() {
                 out.insert(id, articles);
+            }
+        }
+        Ok(out)
+    }
+
+    /// "How to do this" for tasks on deals (the Today page): per deal, the articles linked to its
+    /// stage's entry tasks first, then those linked to the stage (scripts included). Three reads
+    /// whatever the number of deals.
+    pub async fn kb_for_deals(&self, actor: &Actor, deal_ids: &[i64]) -> Result<HashMap<i64, Vec<LinkedArticle>>> {
+        let ws = actor.ws_id();
+        let mut out: HashMap<i64, Vec<LinkedArticle>> = HashMap::new();
+        if deal_ids.is_empty() {
+            return Ok(out);
+        }
+        let q = Query::select()
+            .columns(["id", "stage_id"].map(col))
+            .from(col("deals"))
+            .and_where(Expr::col(col("workspace_id")).eq(ws))
+            .and_where(Expr::col(col("id")).is_in(deal_ids.iter().copied()))
+            .to_owned();
+        let mut stage_of: Vec<(i64, i64)> = Vec::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            if let Some(stage) = r.try_get::<Option<i64>>("", "stage_id")? {
+                stage_of.push((r.try_get("", "id")?, stage));
+            }
+        }
+        let stage_ids: Vec<i64> = stage_of.iter().map(|(_, s)| *s).collect();
+        if stage_ids.is_empty() {
+            return Ok(out);
+        }
+        let q = keyed_stages(ws).and_where(Expr::col((col("s"), col("id"))).is_in(stage_ids)).to_owned();
+        let mut keys_of: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in self.read.query_all(self.backend.build(&q)).await? {
+            keys_of.insert(r.try_get("", "id")?, link_keys(r.try_get("", "key")?, r.try_get("", "pipeline_key")?));
+        }
+        let all: Vec<String> = keys_of.values().flatten().cloned().collect();
+        let tasks = linked(&self.read, ws, LinkKind::EntryTask, &all).await?;
+        let stages = linked(&self.read, ws, LinkKind::Stage, &all).await?;
+        for (deal, stage) in stage_of {
+            let Some(keys) = keys_of.get(&stage) else { continue };
+            let mut list: Vec<LinkedArticle> = Vec::new();
+            for l in tasks.iter().chain(stages.iter()).filter(|l| keys.contains(&l.target_key)) {
+                if !list.iter().any(|a| a.key == l.key) {
+                    list.push(l.clone());
+                }
+            }
+            if !list.is_empty() {
+                out.insert(deal, list);
             }
         }
         Ok(out)

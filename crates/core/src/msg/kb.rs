@@ -14,6 +14,9 @@ catalogue! {
         LinkShape { link: String } = "kb_link_shape",
             en "'{link}' is not a link: write stage:<key>, rule:<key>, entry_task:<stage key> or template:<key>",
             ru "«{link}» — не ссылка: пишите stage:<ключ>, rule:<ключ>, entry_task:<ключ этапа> или template:<ключ>";
+        LinkUnknown { link: String } = "kb_link_unknown",
+            en "'{link}' names nothing in this workspace: pick a stage, rule or template from the list",
+            ru "«{link}» не найдено в этом пространстве: выберите этап, правило или шаблон из списка";
         KindUnknown { kind: String } = "kb_kind_unknown",
             en "'{kind}' is not an article kind (article or script)", ru "«{kind}» — не вид статьи (article или script)";
         EditorsOnly {} = "kb_editors_only",

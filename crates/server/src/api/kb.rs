@@ -1,6 +1,7 @@
 //! The knowledge base: `/api/v1/kb/articles` (list with `?q=` and `?section=`, create),
 //! `/api/v1/kb/articles/{key}` (get with the safe HTML, `PUT` with `If-Match`, delete),
-//! `/versions`, `/versions/{n}`, `/versions/{n}/restore`, and `/api/v1/kb/sections`. Everyone
+//! `/versions`, `/versions/{n}`, `/versions/{n}/restore`, `/api/v1/kb/sections` and `/api/v1/kb/targets`
+//! (what an article may link to). Everyone
 //! reads; administrators and heads of sales write. See docs/KNOWLEDGE_BASE.md.
 use super::json_body;
 use crate::api::extract::ApiPath;
@@ -75,6 +76,11 @@ pub async fn list(State(st): State<AppState>, Auth(actor): Auth, Query(q): Query
     }
     let data = st.db.kb_list(&actor, q.get("q").map(String::as_str), q.get("section").map(String::as_str)).await?;
     Ok(Json(json!({"data": data})))
+}
+
+/// `GET /api/v1/kb/targets`: what articles may link to, with labels (the editor's picker).
+pub async fn targets(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": st.db.kb_link_targets(&actor).await?})))
 }
 
 pub async fn sections(State(st): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Value>> {

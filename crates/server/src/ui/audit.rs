@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/rules/preview", get(preview))
         .route("/audit/rules/{id}", get(edit_rule).post(update_rule))
         .route("/audit/rules/{id}/delete", post(delete_rule))
+        .route("/audit/rules/{id}/kb", post(link_article))
         .route("/audit/standings", get(standings_page))
         .route("/violations", get(inbox))
         .route("/violations/answer", post(answer_many))
@@ -271,6 +272,78 @@ struct RulePage {
     csrf: String,
     f: RuleEdit,
     manages: bool,
+    kb: RuleKb,
+}
+
+/// The knowledge-base articles linked to a rule (its FAQ) and, for an editor, the articles to link.
+#[derive(Default)]
+pub struct RuleKb {
+    /// `(key, title)`.
+    pub linked: Vec<(String, String)>,
+    /// `(key, section · title)` of the articles not linked yet.
+    pub others: Vec<(String, String)>,
+    pub notice: Option<String>,
+    /// The reader may link and unlink (administrators and heads of sales).
+    pub editor: bool,
+}
+
+async fn rule_kb(st: &AppState, ui: &Ui, id: i64) -> Result<RuleKb, StoreError> {
+    let linked: Vec<(String, String)> =
+        st.db.kb_rule_articles(&ui.actor).await?.remove(&id).unwrap_or_default().into_iter().map(|a| (a.key, a.title)).collect();
+    let editor = ui.actor.caller.role.can_configure_regulation();
+    let others = if editor {
+        st.db
+            .kb_list(&ui.actor, None, None)
+            .await?
+            .into_iter()
+            .filter(|a| !linked.iter().any(|(k, _)| *k == a.key))
+            .map(|a| (a.key, format!("{} · {}", a.section, a.title)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(RuleKb { linked, others, notice: None, editor })
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    unlink: Option<String>,
+}
+
+/// Links the chosen article to the rule (or unlinks one) and shows the rule again.
+async fn link_article(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>, Form(form): Form<LinkForm>) -> Response {
+    let (key, on) = match &form.unlink {
+        Some(k) if !k.is_empty() => (k.clone(), false),
+        _ => (form.article.clone(), true),
+    };
+    let result = st.db.kb_link_rule(&ui.actor, id, &key, on).await;
+    let status = match &result {
+        Ok(_) => StatusCode::OK,
+        Err(StoreError::NotFound) => return store_error(&ui, StoreError::NotFound),
+        Err(StoreError::Forbidden { .. }) => StatusCode::FORBIDDEN,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let rule = match st.db.get_rule(&ui.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return store_error(&ui, e),
+    };
+    let f = RuleForm::from_rule(&rule);
+    let preview = load_preview(&st, &ui, &f.entity, &f.expression).await;
+    let mut kb = match rule_kb(&st, &ui, id).await {
+        Ok(kb) => kb,
+        Err(e) => return store_error(&ui, e),
+    };
+    kb.notice = Some(match result {
+        Ok(_) => ui.t.t(if on { "audit.kb.linked" } else { "audit.kb.unlinked" }).to_string(),
+        Err(e) => super::messages::refusal_line(&ui.t, &e).unwrap_or_else(|| ui.t.t("audit.forbidden").to_string()),
+    });
+    let edit = rule_edit(&ui, Some(id), &f, preview);
+    let page =
+        RulePage { ctx: ui.ctx("audit", ui.t.t("audit.rules.edit")), t: ui.t, csrf: ui.csrf.clone(), f: edit, manages: manages(&ui), kb };
+    render_status(status, &page)
 }
 
 #[derive(Template)]
@@ -283,12 +356,16 @@ struct RuleFormFragment {
 }
 
 fn rule_response(ui: &Ui, status: StatusCode, f: RuleEdit) -> Response {
+    rule_response_kb(ui, status, f, RuleKb::default())
+}
+
+fn rule_response_kb(ui: &Ui, status: StatusCode, f: RuleEdit, kb: RuleKb) -> Response {
     let manages = manages(ui);
     if ui.htmx {
         return render_status(status, &RuleFormFragment { t: ui.t, csrf: ui.csrf.clone(), f, manages });
     }
     let title = if f.id.is_some() { ui.t.t("audit.rules.edit") } else { ui.t.t("audit.rules.new") };
-    render_status(status, &RulePage { ctx: ui.ctx("audit", title), t: ui.t, csrf: ui.csrf.clone(), f, manages })
+    render_status(status, &RulePage { ctx: ui.ctx("audit", title), t: ui.t, csrf: ui.csrf.clone(), f, manages, kb })
 }
 
 async fn new_rule(ui: Ui) -> Response {
@@ -306,7 +383,11 @@ async fn edit_rule(State(st): State<AppState>, ui: Ui, Path(id): Path<i64>) -> R
     };
     let f = RuleForm::from_rule(&rule);
     let preview = load_preview(&st, &ui, &f.entity, &f.expression).await;
-    rule_response(&ui, StatusCode::OK, rule_edit(&ui, Some(id), &f, preview))
+    let kb = match rule_kb(&st, &ui, id).await {
+        Ok(kb) => kb,
+        Err(e) => return store_error(&ui, e),
+    };
+    rule_response_kb(&ui, StatusCode::OK, rule_edit(&ui, Some(id), &f, preview), kb)
 }
 
 async fn create_rule(State(st): State<AppState>, ui: Ui, Form(f): Form<RuleForm>) -> Response {

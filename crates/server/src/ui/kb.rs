@@ -150,10 +150,77 @@ struct EditPage {
     title: String,
     script: bool,
     body: String,
-    links: String,
+    /// What the article may link to, by kind, with the chosen ones ticked.
+    targets: Vec<TargetGroup>,
     version: i64,
     sections: Vec<String>,
     error: Option<(String, String)>,
+}
+
+/// One kind of object in the editor's link picker (stages, entry tasks, rules, templates).
+pub struct TargetGroup {
+    pub kind: String,
+    pub title: String,
+    pub items: Vec<TargetItem>,
+    /// Some item is ticked: the group starts open.
+    pub open: bool,
+}
+
+pub struct TargetItem {
+    pub link: String,
+    pub label: String,
+    pub checked: bool,
+    /// A link the article has to an object that no longer exists.
+    pub missing: bool,
+}
+
+/// The links a form chose: the ticked boxes (`link.<link>`) and any typed in `links`.
+fn chosen_links(form: &HashMap<String, String>) -> Vec<String> {
+    let mut out: Vec<String> =
+        form.get("links").map(|v| v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+    let mut ticked: Vec<String> = form.keys().filter_map(|k| k.strip_prefix("link.")).map(str::to_string).collect();
+    ticked.sort();
+    for l in ticked {
+        if !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn target_groups(t: T, targets: Vec<poryadok_store::kb::LinkTarget>, chosen: &[String]) -> Vec<TargetGroup> {
+    let mut groups: Vec<TargetGroup> = ["stage", "entry_task", "rule", "template"]
+        .into_iter()
+        .map(|k| TargetGroup { kind: k.to_string(), title: t.t(&format!("kb.link.{k}")).to_string(), items: Vec::new(), open: false })
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for x in targets {
+        if let Some(g) = groups.iter_mut().find(|g| g.kind == x.kind) {
+            let checked = chosen.contains(&x.link)
+                // A stage named by its key alone is the same stage.
+                || x.link.split_once(':').and_then(|(k, r)| r.split_once('/').map(|(_, s)| format!("{k}:{s}"))).is_some_and(|short| {
+                    let hit = chosen.contains(&short);
+                    if hit {
+                        seen.push(short);
+                    }
+                    hit
+                });
+            if checked {
+                seen.push(x.link.clone());
+            }
+            g.items.push(TargetItem { link: x.link, label: x.label, checked, missing: false });
+        }
+    }
+    for l in chosen.iter().filter(|l| !seen.contains(l)) {
+        let kind = l.split_once(':').map(|(k, _)| k).unwrap_or("");
+        if let Some(g) = groups.iter_mut().find(|g| g.kind == kind) {
+            g.items.push(TargetItem { link: l.clone(), label: l.clone(), checked: true, missing: true });
+        }
+    }
+    for g in &mut groups {
+        g.open = g.items.iter().any(|i| i.checked);
+    }
+    groups.into_iter().filter(|g| !g.items.is_empty()).collect()
 }
 
 impl EditPage {
@@ -177,6 +244,7 @@ async fn edit_page(
     error: Option<(String, String)>,
 ) -> Result<EditPage, super::kit::UiError> {
     let sections = st.db.kb_sections(&ui.actor).await.or_ui(ui)?.into_iter().map(|s| s.name).collect();
+    let targets = target_groups(ui.t, st.db.kb_link_targets(&ui.actor).await.or_ui(ui)?, &chosen_links(form));
     let v = |k: &str| form.get(k).cloned().unwrap_or_default();
     let title = if key.is_empty() { ui.t.t("kb.new").to_string() } else { v("title") };
     Ok(EditPage {
@@ -189,7 +257,7 @@ async fn edit_page(
         title: v("title"),
         script: v("kind") == "script",
         body: v("body"),
-        links: v("links"),
+        targets,
         version,
         sections,
         error,
@@ -237,7 +305,7 @@ fn input_of(form: &HashMap<String, String>) -> Result<ArticleInput, StoreError> 
         title: v("title"),
         kind: if v("kind") == "script" { ArticleKind::Script } else { ArticleKind::Article },
         body: v("body").replace("\r\n", "\n"),
-        links: parse_links(&v("links")).map_err(StoreError::Validation)?,
+        links: parse_links(&chosen_links(form).join("\n")).map_err(StoreError::Validation)?,
     })
 }
 

@@ -42,6 +42,9 @@ pub struct TaskView {
     pub links: Vec<(String, String)>,
     /// Why the last attempt to reschedule it failed.
     pub error: Option<String>,
+    /// "How to do this": knowledge-base articles linked to its deal's stage or that stage's
+    /// entry tasks, `(href, title)`.
+    pub howto: Vec<(String, String)>,
 }
 
 pub struct Section {
@@ -98,7 +101,9 @@ async fn load(st: &AppState, ui: &Ui, failed: Failed, notice: Option<String>) ->
     let deals = st.db.names(&ui.actor, Entity::Deal, linked("deal_id")).await?;
     let persons = st.db.names(&ui.actor, Entity::Person, linked("person_id")).await?;
     let orgs = st.db.names(&ui.actor, Entity::Organization, linked("organization_id")).await?;
-    let links = Links { deals, persons, orgs };
+    let deal_ids: Vec<i64> = deals.keys().copied().collect();
+    let howto = st.db.kb_for_deals(&ui.actor, &deal_ids).await?;
+    let links = Links { deals, persons, orgs, howto };
     let mut sections = [("overdue", "today.overdue"), ("today", "today.today"), ("undated", "today.undated")].map(|(id, key)| Section {
         id,
         title: ui.t.t(key).to_string(),
@@ -122,6 +127,7 @@ struct Links {
     deals: HashMap<i64, String>,
     persons: HashMap<i64, String>,
     orgs: HashMap<i64, String>,
+    howto: HashMap<i64, Vec<poryadok_store::kb::LinkedArticle>>,
 }
 
 fn task(ui: &Ui, r: &Row, due: Option<i64>, overdue: bool, links: &Links, error: Option<String>) -> TaskView {
@@ -135,7 +141,14 @@ fn task(ui: &Ui, r: &Row, due: Option<i64>, overdue: bool, links: &Links, error:
             to.push((format!("/{path}/{id}"), name.clone()));
         }
     }
+    let howto = r
+        .get("deal_id")
+        .as_int()
+        .and_then(|d| links.howto.get(&d))
+        .map(|list| list.iter().map(|a| (format!("/kb/{}", a.key), a.title.clone())).collect())
+        .unwrap_or_default();
     TaskView {
+        howto,
         id: r.id(),
         due: match due {
             Some(ms) if overdue => fmt.datetime(ms),

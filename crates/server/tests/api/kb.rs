@@ -233,6 +233,8 @@ async fn a_call_script_shows_on_the_card_at_its_stage_only(app: TestApp) {
 }
 
 async fn the_editor_saves_confirms_and_explains_refusals(app: TestApp) {
+    // The links the editor saves name real stages (a link to nothing is refused).
+    stage_keys(&app).await;
     let ui = app.ui_login(app.ids.admin, "admin@a.test").await;
     let (s, page) = ui.get("/kb").await;
     assert_eq!(s, StatusCode::OK);
@@ -305,6 +307,10 @@ async fn a_rules_faq_in_the_violations_inbox_links_its_articles(app: TestApp) {
     let rule = app.create(&app.t.head, "rules", body).await;
     let conn = sea_orm::Database::connect(app.url.expose()).await.unwrap();
     conn.execute_unprepared(&format!("UPDATE rules SET key = 'no_value' WHERE id = {rule}")).await.unwrap();
+    // Another rule, so an article may link to it (a link to no rule is refused).
+    let body = json!({"name": "Отрицательная сумма", "entity": "deal", "expression": "value < 0", "criticality": 2});
+    let other = app.create(&app.t.head, "rules", body).await;
+    conn.execute_unprepared(&format!("UPDATE rules SET key = 'other_rule' WHERE id = {other}")).await.unwrap();
     article(
         &app,
         &app.t.head,
@@ -314,7 +320,7 @@ async fn a_rules_faq_in_the_violations_inbox_links_its_articles(app: TestApp) {
     article(
         &app,
         &app.t.head,
-        json!({"key": "other", "section": "Правила", "title": "Про другое правило", "body": "…", "links": ["rule:something_else"]}),
+        json!({"key": "other", "section": "Правила", "title": "Про другое правило", "body": "…", "links": ["rule:other_rule"]}),
     )
     .await;
     app.create(&app.t.manager1, "deals", json!({"title": "ООО Ромашка — CRM"})).await;

@@ -42,6 +42,7 @@ mod invoices;
 mod jobs;
 mod kb;
 mod kb_browser;
+mod kb_links;
 mod lists;
 mod live;
 mod marketing_spend;
