@@ -33,7 +33,7 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 
 fn map_auth(e: StoreError) -> ApiError {
     match e {
-        StoreError::Unauthorized => ApiError::unauthorized("the token or session is invalid, expired or revoked"),
+        StoreError::Unauthorized => ApiError::unauthorized(poryadok_core::msg::ApiMsg::TokenInvalid {}),
         other => other.into(),
     }
 }
@@ -47,18 +47,18 @@ impl FromRequestParts<AppState> for Auth {
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(|| ApiError::unauthorized("expected 'Authorization: Bearer <token>'"))?;
+                .ok_or_else(|| ApiError::unauthorized(poryadok_core::msg::ApiMsg::BearerExpected {}))?;
             return state.db.actor_for_token(token.trim()).await.map(Auth).map_err(map_auth);
         }
         let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(ApiError::unauthorized("sign in or send 'Authorization: Bearer <token>'"));
+            return Err(ApiError::unauthorized(poryadok_core::msg::ApiMsg::SignInOrBearer {}));
         };
         let (actor, csrf) = state.db.actor_for_session(session).await.map_err(map_auth)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
-                return Err(ApiError::forbidden("missing or wrong CSRF token").with_field(CSRF_HEADER));
+                return Err(ApiError::forbidden(poryadok_core::msg::ApiMsg::Csrf {}).with_field(CSRF_HEADER));
             }
         }
         Ok(Auth(actor))

@@ -16,6 +16,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use poryadok_core::msg::ApiMsg;
 use poryadok_core::Msg;
 use poryadok_store::StoreError;
 use serde_json::json;
@@ -50,16 +51,20 @@ impl ApiError {
         self
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such record")
+        Self::from_msg(StatusCode::NOT_FOUND, "not_found", ApiMsg::NotFound {})
     }
-    pub fn unauthorized(message: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    pub fn unauthorized(msg: impl Into<Msg>) -> Self {
+        Self::from_msg(StatusCode::UNAUTHORIZED, "unauthorized", msg)
     }
-    pub fn forbidden(message: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    pub fn forbidden(msg: impl Into<Msg>) -> Self {
+        Self::from_msg(StatusCode::FORBIDDEN, "forbidden", msg)
     }
-    pub fn bad_body(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "validation", message).with_field("body")
+    pub fn bad_body(msg: impl Into<Msg>) -> Self {
+        Self::from_msg(StatusCode::BAD_REQUEST, "validation", msg).with_field("body")
+    }
+    /// 500 with nothing about the cause (which the caller logs).
+    pub fn internal() -> Self {
+        Self::from_msg(StatusCode::INTERNAL_SERVER_ERROR, "internal", ApiMsg::Internal {})
     }
 }
 
@@ -83,24 +88,17 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict { field, msg } => ApiError { field, ..ApiError::from_msg(StatusCode::CONFLICT, "conflict", msg) },
             StoreError::Forbidden { field, msg } => ApiError { field, ..ApiError::from_msg(StatusCode::FORBIDDEN, "forbidden", msg) },
-            StoreError::Unauthorized => ApiError::unauthorized("authentication required"),
-            StoreError::Stale { current } => ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
-                format!("the record was changed by someone else since you read it (it is now at version {current}); read it again"),
-            )
-            .with_field("If-Match"),
+            StoreError::Unauthorized => ApiError::unauthorized(ApiMsg::AuthRequired {}),
+            StoreError::Stale { current } => {
+                ApiError::from_msg(StatusCode::PRECONDITION_FAILED, "precondition_failed", ApiMsg::Stale { current }).with_field("If-Match")
+            }
             StoreError::Unavailable(why) => {
                 tracing::error!(error = %why, "write refused: storage unavailable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database cannot take writes now; nothing was stored, try again later",
-                )
+                ApiError::from_msg(StatusCode::SERVICE_UNAVAILABLE, "unavailable", ApiMsg::Unavailable {})
             }
             other => {
                 tracing::error!(error = %other, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                ApiError::internal()
             }
         }
     }

@@ -130,7 +130,7 @@ async fn openapi_json(State(st): State<AppState>) -> impl axum::response::IntoRe
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+    ApiError::from_msg(StatusCode::NOT_FOUND, "not_found", poryadok_core::msg::ApiMsg::NoEndpoint {})
 }
 
 /// A response with no application logic, the floor against which API latency is measured.
@@ -338,12 +338,12 @@ async fn envelope_for_rejections(resp: axum::response::Response) -> axum::respon
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     match resp.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_json => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body exceeds {MAX_BODY_BYTES} bytes"))
+            ApiError::from_msg(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", poryadok_core::msg::ApiMsg::PayloadTooLarge { max: MAX_BODY_BYTES as i64 })
                 .with_field("body")
                 .into_response()
         }
         StatusCode::METHOD_NOT_ALLOWED if !is_json => {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here").into_response()
+            ApiError::from_msg(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", poryadok_core::msg::ApiMsg::MethodNotAllowed {}).into_response()
         }
         _ => resp,
     }

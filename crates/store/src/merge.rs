@@ -584,6 +584,9 @@ impl Db {
         } else {
             ("organization_id", &[Entity::Deal, Entity::Activity, Entity::Note, Entity::Person], &[])
         };
+        // What the removed person's calls, notes and messages count for once they are the kept
+        // person's: their clients' last activity (read before the move, touched after it).
+        let touches = if entity == Entity::Person { self.person_touches(tx, actor.ws_id(), remove).await? } else { Vec::new() };
         self.relink(tx, actor, records, link, keep, remove, now).await?;
         for table in rows {
             let q = Query::update()
@@ -593,6 +596,10 @@ impl Db {
                 .and_where(Expr::col(col(link)).eq(remove))
                 .to_owned();
             tx.execute(self.backend.build(&q)).await?;
+        }
+        for (organization_id, deal_id, at) in touches {
+            let links = crate::activity_clock::Links { organization_id, deal_id, person_id: Some(keep) };
+            crate::activity_clock::touch(tx, self.backend, actor.ws_id(), links, at).await?;
         }
         if entity == Entity::Organization {
             self.move_custom_refs(tx, actor, keep, remove).await?;
@@ -605,6 +612,43 @@ impl Db {
             tx.execute(sea_orm::Statement::from_sql_and_values(self.backend, sql, values)).await?;
         }
         Ok(())
+    }
+
+    /// A person's live records that count as a client's activity (done activities, notes,
+    /// messages), grouped by what else they link to: `(organization_id, deal_id, latest instant)`.
+    async fn person_touches(&self, tx: &impl ConnectionTrait, ws: i64, person: i64) -> Result<Vec<(Option<i64>, Option<i64>, i64)>> {
+        let done = if self.is_postgres() { "done" } else { "done = 1" };
+        let sqls = [
+            (
+                true,
+                format!(
+                    "SELECT organization_id, deal_id, MAX(COALESCE(done_at, created_at)) AS t FROM activities \
+                 WHERE workspace_id = $1 AND person_id = $2 AND {done} AND deleted_at IS NULL GROUP BY organization_id, deal_id"
+                ),
+            ),
+            (
+                true,
+                "SELECT organization_id, deal_id, MAX(created_at) AS t FROM notes \
+                 WHERE workspace_id = $1 AND person_id = $2 AND deleted_at IS NULL GROUP BY organization_id, deal_id"
+                    .to_string(),
+            ),
+            (
+                false,
+                "SELECT deal_id, MAX(sent_at) AS t FROM messages WHERE workspace_id = $1 AND person_id = $2 GROUP BY deal_id".to_string(),
+            ),
+        ];
+        let mut out = Vec::new();
+        for (has_org, sql) in sqls {
+            let sql = if self.is_postgres() { sql } else { sql.replace('$', "?") };
+            let values: Vec<sea_orm::Value> = vec![ws.into(), person.into()];
+            for r in tx.query_all(sea_orm::Statement::from_sql_and_values(self.backend, sql, values)).await? {
+                let org: Option<i64> = if has_org { r.try_get("", "organization_id")? } else { None };
+                if let Some(t) = r.try_get::<Option<i64>>("", "t")? {
+                    out.push((org, r.try_get("", "deal_id")?, t));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Points the `link` of every record of `records` that names `remove` at `keep`: live ones

@@ -16,6 +16,7 @@
 //! code is unique.
 use serde_json::{Map, Value as Json};
 
+mod api;
 mod assistants;
 mod audit;
 mod calls;
@@ -39,6 +40,7 @@ mod review;
 mod spend;
 mod team;
 
+pub use api::ApiMsg;
 pub use assistants::AssistantMsg;
 pub use audit::AuditMsg;
 pub use calls::CallMsg;
@@ -364,7 +366,8 @@ areas!(
     RequisiteMsg,
     QuizMsg,
     KbMsg,
-    FilterMsg
+    FilterMsg,
+    ApiMsg
 );
 
 impl Msg {

@@ -9,12 +9,12 @@ use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use poryadok_core::msg::ApiMsg;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).with_field(field)
+fn invalid(field: impl Into<String>, msg: impl Into<poryadok_core::Msg>) -> ApiError {
+    ApiError::invalid(field, msg)
 }
 
 /// The query string as a typed struct; a mismatch is a 422 `validation` naming the parameter.
@@ -35,24 +35,23 @@ pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> ApiResult<T> {
         let inner = e.inner().to_string();
         if let Some(rest) = inner.strip_prefix("unknown field `") {
             let name = rest.split('`').next().unwrap_or_default().to_string();
-            let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-            let message = if expected.is_empty() {
-                "unknown parameter; this endpoint takes none".to_string()
-            } else {
-                format!("unknown parameter; expected one of: {}", expected.join(", "))
-            };
+            let expected: Vec<String> = rest.split('`').skip(2).step_by(2).map(str::to_string).collect();
+            let message = if expected.is_empty() { ApiMsg::NoParameters {} } else { ApiMsg::UnknownParameter { expected } };
             return invalid(name, message);
         }
         let path = e.path().to_string();
         if let Some(rest) = inner.strip_prefix("duplicate field `") {
-            return invalid(rest.split('`').next().unwrap_or_default(), "is given more than once");
+            return invalid(rest.split('`').next().unwrap_or_default(), ApiMsg::GivenTwice {});
         }
         let message = if inner.contains("invalid digit") || inner.contains("cannot parse integer") {
-            "must be an integer".to_string()
+            ApiMsg::MustBeInteger {}
         } else if inner.contains("provided string was not `true` or `false`") {
-            "must be true or false".to_string()
+            return invalid(
+                if path.is_empty() || path == "." { "query".to_string() } else { path },
+                poryadok_core::msg::Common::NotBool {},
+            );
         } else {
-            format!("is not valid: {inner}")
+            ApiMsg::NotValid { why: inner }
         };
         if path.is_empty() || path == "." {
             invalid("query", message)
@@ -93,7 +92,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             }
             Err(other) => {
                 tracing::error!(error = %other, "path parameters");
-                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log"))
+                Err(ApiError::internal())
             }
         }
     }
@@ -112,7 +111,7 @@ pub fn limit(raw: Option<&str>, default: u64) -> ApiResult<u64> {
             .parse::<u64>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| invalid("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+            .ok_or_else(|| invalid("limit", ApiMsg::LimitRange { max: MAX_LIMIT as i64 })),
     }
 }
 
@@ -128,7 +127,7 @@ pub struct Paging {
 pub fn id_cursor(raw: Option<&str>) -> ApiResult<Option<i64>> {
     match raw {
         None | Some("") => Ok(None),
-        Some(s) => s.parse::<i64>().ok().filter(|i| *i > 0).map(Some).ok_or_else(|| invalid("cursor", "is not a cursor this list gave")),
+        Some(s) => s.parse::<i64>().ok().filter(|i| *i > 0).map(Some).ok_or_else(|| invalid("cursor", ApiMsg::NotCursor {})),
     }
 }
 
@@ -136,7 +135,7 @@ pub fn id_cursor(raw: Option<&str>) -> ApiResult<Option<i64>> {
 pub fn offset(raw: Option<&str>) -> ApiResult<u64> {
     match raw {
         None | Some("") => Ok(0),
-        Some(s) => s.parse::<u64>().ok().ok_or_else(|| invalid("cursor", "is not a cursor this list gave")),
+        Some(s) => s.parse::<u64>().ok().ok_or_else(|| invalid("cursor", ApiMsg::NotCursor {})),
     }
 }
 

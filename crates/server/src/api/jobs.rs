@@ -14,7 +14,7 @@ fn admin(actor: &Actor) -> ApiResult<()> {
     if actor.caller.role.can_manage_settings() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only administrators see the job queue"))
+        Err(ApiError::forbidden(poryadok_core::msg::ApiMsg::JobsAdminOnly {}))
     }
 }
 

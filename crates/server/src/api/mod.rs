@@ -38,7 +38,7 @@ use serde_json::Value;
 /// Parses a JSON body; an unreadable one is a `validation` error on `body`.
 pub fn json_body(bytes: &Bytes) -> ApiResult<Value> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_body("a JSON object is required"));
+        return Err(ApiError::bad_body(poryadok_core::msg::ApiMsg::ObjectRequired {}));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_body(format!("is not valid JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_body(poryadok_core::msg::ApiMsg::NotJson { why: e.to_string() }))
 }

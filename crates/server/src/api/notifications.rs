@@ -59,7 +59,7 @@ pub async fn unread_count(State(st): State<AppState>, Auth(actor): Auth) -> ApiR
 
 /// Which notifications a mark-read request names: `{"ids": [..]}` or `{"all": true}`.
 fn ids_to_mark(body: &Value) -> ApiResult<Option<Vec<i64>>> {
-    let obj = body.as_object().ok_or_else(|| ApiError::bad_body("a JSON object is required"))?;
+    let obj = body.as_object().ok_or_else(|| ApiError::bad_body(poryadok_core::msg::ApiMsg::ObjectRequired {}))?;
     match (obj.get("ids"), obj.get("all")) {
         (Some(_), Some(_)) => Err(invalid("ids", poryadok_core::msg::Common::EitherNotBoth { a: "ids".into(), b: "all".into() })),
         (None, Some(Value::Bool(true))) => Ok(None),

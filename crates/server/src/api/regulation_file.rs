@@ -55,7 +55,7 @@ pub fn options(q: Option<&str>, allowed: &[&str]) -> ApiResult<(ApplyOptions, Ve
 }
 
 fn body_text(body: &Bytes) -> ApiResult<&str> {
-    std::str::from_utf8(body).map_err(|_| ApiError::bad_body("the file must be UTF-8 text"))
+    std::str::from_utf8(body).map_err(|_| ApiError::bad_body(poryadok_core::msg::ApiMsg::NotUtf8File {}))
 }
 
 /// A refused file: 422 whose `error` names the first refusal (line, field) and lists them all.
@@ -67,7 +67,7 @@ pub fn refused(errors: Vec<PlanError>) -> ApiError {
             e.position = Some(json!({"line": f.line}));
             e
         }
-        None => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "the file does not apply"),
+        None => ApiError::from_msg(StatusCode::UNPROCESSABLE_ENTITY, "validation", poryadok_core::msg::ApiMsg::FileDoesNotApply {}),
     };
     e.position = Some(json!({"line": errors.first().and_then(|f| f.line), "errors": errors}));
     e

@@ -4,7 +4,6 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::Json;
 use poryadok_core::schema::Entity;
 use poryadok_store::reports::{BoardOptions, BOARD_CARDS_PER_STAGE};
@@ -25,12 +24,8 @@ pub(crate) fn int_param(raw: Option<&str>, name: &str) -> ApiResult<Option<i64>>
 fn only(raw: Option<&str>, known: &[&str]) -> ApiResult<()> {
     for (k, _) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if !known.contains(&k.as_ref()) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                format!("unknown parameter; expected one of: {}", known.join(", ")),
-            )
-            .with_field(k.into_owned()));
+            let expected = known.iter().map(|k| k.to_string()).collect();
+            return Err(ApiError::invalid(k.into_owned(), poryadok_core::msg::ApiMsg::UnknownParameter { expected }));
         }
     }
     Ok(())

@@ -27,11 +27,7 @@ pub fn secure_cookies(st: &AppState) -> bool {
 /// The answer to a sign-in refused for too many failures: 429 with `Retry-After`.
 pub fn too_many_attempts(retry_after_ms: i64) -> Response {
     let minutes = minutes_left(retry_after_ms);
-    let mut resp = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("too many failed sign-in attempts; try again in {minutes} min"),
-    )
+    let mut resp = ApiError::from_msg(StatusCode::TOO_MANY_REQUESTS, "rate_limited", poryadok_core::msg::ApiMsg::TooManyAttempts { minutes: minutes as i64 })
     .with_field("email")
     .into_response();
     resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds_left(retry_after_ms)));
@@ -50,7 +46,7 @@ pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, b
     let client = client_addr(&st, peer_addr(peer), &headers);
     let (token, csrf, actor) = match st.db.sign_in(email, password, client.as_deref()).await? {
         SignIn::Ok { token, csrf, actor } => (token, csrf, actor),
-        SignIn::Refused => return Err(ApiError::unauthorized("wrong e-mail or password")),
+        SignIn::Refused => return Err(ApiError::unauthorized(poryadok_core::msg::ApiMsg::WrongPassword {})),
         SignIn::Throttled { retry_after_ms, lockout } => {
             if let Some(l) = lockout {
                 notify_lockout(&st, &l).await;
@@ -61,7 +57,7 @@ pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, b
     let user = st.db.get(&actor, Entity::User, actor.user_id()).await?;
     let mut resp = Json(json!({"data": {"user": user.to_json(), "csrf_token": csrf}})).into_response();
     let cookie = HeaderValue::from_str(&session_cookie(&token, secure_cookies(&st)))
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cookie"))?;
+        .map_err(|_| ApiError::internal())?;
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
 }

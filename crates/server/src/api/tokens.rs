@@ -57,7 +57,7 @@ pub async fn list(State(st): State<AppState>, Auth(actor): Auth, ApiQuery(q): Ap
 pub async fn create(State(st): State<AppState>, Auth(actor): Auth, body: Bytes) -> ApiResult<Response> {
     let v = if body.is_empty() { json!({}) } else { json_body(&body)? };
     if !v.is_object() {
-        return Err(ApiError::bad_body("must be a JSON object"));
+        return Err(ApiError::bad_body(poryadok_core::msg::Common::BodyNotObject {}));
     }
     let name = match v.get("name") {
         None | Some(Value::Null) => "api".to_string(),

@@ -37,8 +37,10 @@ pub fn say(t: &T, m: &Msg) -> String {
 pub fn say_api_error(t: &T, e: &crate::error::ApiError) -> String {
     use axum::http::StatusCode as S;
     match e.msg.as_deref() {
-        Some(m) => say(t, m),
-        None => t
+        // The envelope's own refusals other than a bad input (not found, sign in…) read as the
+        // UI's texts for their status.
+        Some(m) if !matches!(m, Msg::ApiMsg(_)) || matches!(e.status, S::UNPROCESSABLE_ENTITY | S::BAD_REQUEST) => say(t, m),
+        _ => t
             .t(match e.status {
                 S::NOT_FOUND => "error.not_found",
                 S::FORBIDDEN => "error.forbidden",

@@ -16,6 +16,7 @@ crate::both_dbs!(
     bad_merges_are_refused_and_change_nothing,
     the_duplicates_page_merges_a_group_and_the_card_merges_by_id,
     a_merge_writes_through_the_pipeline,
+    a_person_merge_moves_the_clients_last_activity,
 );
 
 /// Runs one statement written with `?` placeholders on the test database (rows no API writes yet).
@@ -453,4 +454,37 @@ async fn a_merge_writes_through_the_pipeline(app: TestApp) {
     let (_, v) = app.get(&app.t.admin, "/api/v1/deals?filter=person.email%20%3D%20%22olga%40example.com%22&sort=id").await;
     let ids: Vec<i64> = v["data"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [kept_deal, moved_deal], "{v}");
+}
+
+/// The removed person's call, note and message become the kept person's, so the kept person's
+/// organization — the client — was last in touch when they were; the removed person's
+/// organization keeps its own last activity (it only moves forward).
+async fn a_person_merge_moves_the_clients_last_activity(app: TestApp) {
+    let m1 = &app.t.manager1;
+    let kept_org = app.create(m1, "organizations", json!({"name": "ООО Ромашка"})).await;
+    let other_org = app.create(m1, "organizations", json!({"name": "ООО Лютик"})).await;
+    let keep = app.create(m1, "persons", json!({"name": "Иван Петров", "organization_id": kept_org})).await;
+    let gone = app.create(m1, "persons", json!({"name": "Петров Иван", "organization_id": other_org})).await;
+    let call = json!({"type": "call", "subject": "Звонок", "person_id": gone, "call_direction": "inbound", "done": true});
+    app.create(m1, "activities", call).await;
+    let called_ms = poryadok_core::clock::Clock::now_ms(&*app.clock);
+    let db = &app.db;
+    assert_eq!(db.last_activity_at(app.ws, kept_org).await.unwrap(), None, "no activity of the kept client yet");
+    let other_before = db.last_activity_at(app.ws, other_org).await.unwrap();
+    assert!(other_before.is_some_and(|t| t >= called_ms), "the call counted for the removed person's client: {other_before:?}");
+
+    let (s, v) = app.post(m1, &format!("/api/v1/persons/{keep}/merge"), json!({"merge_id": gone})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let kept_after = db.last_activity_at(app.ws, kept_org).await.unwrap();
+    assert_eq!(kept_after, other_before, "the kept client was last in touch at the moved call/note: {kept_after:?}");
+    assert_eq!(db.last_activity_at(app.ws, other_org).await.unwrap(), other_before, "the other client's stays");
+
+    // A message alone (no call, no note) moves it too, and a later one wins.
+    let third_org = app.create(m1, "organizations", json!({"name": "ООО Василёк"})).await;
+    let third = app.create(m1, "persons", json!({"name": "Третий", "organization_id": third_org})).await;
+    let later = app.create(m1, "persons", json!({"name": "Переписка"})).await;
+    add_message(&app, Some(later), None, "Здравствуйте").await;
+    let (s, v) = app.post(m1, &format!("/api/v1/persons/{third}/merge"), json!({"merge_id": later})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(db.last_activity_at(app.ws, third_org).await.unwrap(), Some(1_795_000_000_000), "the message's instant");
 }
