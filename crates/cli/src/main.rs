@@ -48,6 +48,7 @@ mod quiz;
 mod regulation;
 mod reports;
 mod reviews;
+mod secrets;
 
 // glibc malloc showed up as ~20 % of the server's profile under list load; mimalloc halves that.
 #[global_allocator]
@@ -136,15 +137,22 @@ impl DbArgs {
     }
 
     async fn open(&self) -> Result<Db> {
+        self.open_with(true).await
+    }
+
+    /// [`DbArgs::open`]; `seal` false leaves secrets stored in plain text as they are (`secrets`).
+    async fn open_with(&self, seal: bool) -> Result<Db> {
         let url = self.url()?;
         let commit = poryadok_store::SqliteCommit::parse(&self.sqlite_commit)
             .with_context(|| format!("--sqlite-commit must be group, per-write or unsynced, not '{}'", self.sqlite_commit))?;
         let db = Db::connect_with(&url, Arc::new(SystemClock), commit).await.with_context(|| format!("connecting to {url}"))?;
         db.migrate().await.context("running migrations")?;
         let db = db.with_secret_key(self.secret_key(&url)?);
-        let sealed = db.seal_stored_secrets().await.context("sealing the stored third-party secrets (docs/BACKUP.md, the secret key)")?;
-        if sealed.sealed > 0 {
-            eprintln!("sealed {} stored secret(s) under the server's key", sealed.sealed);
+        if seal {
+            let sealed = db.seal_stored_secrets().await.context("sealing the stored third-party secrets (docs/BACKUP.md, the secret key)")?;
+            if sealed.sealed > 0 {
+                eprintln!("sealed {} stored secret(s) under the server's key", sealed.sealed);
+            }
         }
         let Some(read) = self.read_url()? else { return Ok(db) };
         if !url.is_postgres() || !read.is_postgres() {
@@ -258,9 +266,15 @@ enum Command {
         seed: u64,
     },
     /// Manage users.
+    #[command(visible_alias = "users")]
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Third-party secrets at rest: status (sealed or plain), seal the plain ones, rotate the key.
+    Secrets {
+        #[command(subcommand)]
+        command: secrets::SecretsCommand,
     },
     /// Manage API tokens.
     Token {
@@ -435,6 +449,15 @@ enum UserCommand {
     Unlock {
         #[arg(long)]
         email: String,
+    },
+    /// Set the own time zone of the user with this e-mail (an IANA name such as
+    /// Asia/Yekaterinburg, or UTC+05:00): their dates, e-mails and shifts are in it. An empty
+    /// --timezone "" follows the workspace's zone again.
+    SetTimezone {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        timezone: String,
     },
 }
 
@@ -700,6 +723,30 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench { command } => {
             let db = cli.db.open().await?;
             let r = bench::run(&db, command).await;
+            db.close().await;
+            r
+        }
+        Command::User { command: UserCommand::SetTimezone { email, timezone } } => {
+            let db = cli.db.open().await?;
+            let r = async {
+                let (_, user) = db.user_by_email(&email).await?.with_context(|| format!("no user with e-mail {email}"))?;
+                let actor = db.actor_for_user(user, Channel::Cli).await.map_err(describe)?;
+                let tz = Some(timezone.trim()).filter(|t| !t.is_empty());
+                db.set_own_timezone(&actor, tz).await.map_err(describe)?;
+                let actor = db.actor_for_user(user, Channel::Cli).await.map_err(describe)?;
+                match tz {
+                    Some(_) => println!("{email}: own time zone {}", actor.reader_tz()),
+                    None => println!("{email}: follows the workspace's time zone ({})", actor.reader_tz()),
+                }
+                Ok(())
+            }
+            .await;
+            db.close().await;
+            r
+        }
+        Command::Secrets { command } => {
+            let db = cli.db.open_with(false).await?;
+            let r = secrets::run(&db, command).await;
             db.close().await;
             r
         }
