@@ -1007,13 +1007,12 @@ pub fn effective(plans: &[Plan], period: PlanPeriod, hours: &BusinessHours) -> B
     own
 }
 
+/// A quarterly plan month by month: `(month, (value, spread))`.
+pub type MonthParts = Vec<(PlanPeriod, (i64, bool))>;
+
 /// Each quarterly plan of `quarter` month by month: `(month, (value, spread))` — a month's own
 /// plan (`spread` false), or its part of what the quarter's plan leaves after them (`true`).
-pub fn quarter_spread(
-    plans: &[Plan],
-    quarter: PlanPeriod,
-    hours: &BusinessHours,
-) -> BTreeMap<(Target, Metric), Vec<(PlanPeriod, (i64, bool))>> {
+pub fn quarter_spread(plans: &[Plan], quarter: PlanPeriod, hours: &BusinessHours) -> BTreeMap<(Target, Metric), MonthParts> {
     let months = quarter.months();
     let mut out = BTreeMap::new();
     for q in plans.iter().filter(|p| p.period == quarter) {
