@@ -152,6 +152,8 @@ pub struct StageForm {
     pub types: Vec<Choice>,
     pub units: Vec<Choice>,
     pub error: Option<Slot>,
+    /// Knowledge-base articles linked to the stage or its entry tasks: `(key, title)`.
+    pub articles: Vec<(String, String)>,
 }
 
 /// Reads the slots of refusals; shared by both forms.
@@ -366,6 +368,10 @@ async fn stage_form(st: &AppState, ui: &Ui, id: i64, typed: Option<&Values>) -> 
             .map(|u| Choice { value: (*u).to_string(), label: t.t(&format!("settings.reg.unit.{u}")).to_string() })
             .collect(),
         error: None,
+        articles: {
+            let (scripts, others) = st.db.kb_for_stage(&ui.actor, id).await?;
+            scripts.into_iter().map(|a| (a.key, a.title)).chain(others.into_iter().map(|a| (a.key, a.title))).collect()
+        },
     };
     let fields = requirable(t, &custom);
     match typed {
@@ -600,6 +606,7 @@ mod tests {
             types: Vec::new(),
             units: Vec::new(),
             error: None,
+            articles: Vec::new(),
         }
     }
 

@@ -89,6 +89,13 @@ async fn links_are_picked_from_what_exists_and_show_on_today_and_the_rule_page(a
     assert!(li.contains("Как сделать"), "{li}");
     let plain = &today[today.find("Просто задача").unwrap()..];
     assert!(!plain[..plain.find("</li>").unwrap()].contains("kb-link"), "no article at the other stage");
+    // The stage's regulation settings list them by its entry tasks.
+    let admin = app.ui_login(app.ids.admin, "admin@a.test").await;
+    let (s, reg) = admin.get(&format!("/settings/stages/{}/regulation", app.ids.stages[1])).await;
+    assert_eq!(s, StatusCode::OK);
+    let kb = &reg[reg.find("id=\"reg-kb\"").expect("the stage's articles")..];
+    let kb = &kb[..kb.find("</p>").unwrap()];
+    assert!(kb.contains("href=\"/kb/demo-call\"") && kb.contains("href=\"/kb/taken-stage\""), "{kb}");
     let (s, _) = m1.get("/kb/demo-call").await;
     assert_eq!(s, StatusCode::OK, "the manager opens the article");
     let _ = deal;
@@ -159,6 +166,7 @@ async fn kb_links_in_the_browser() {
     b.wait_for("#rule-kb-form").await;
     b.wait_for("#rule-kb-link").await.click().await.unwrap();
     b.wait_for("#rule-kb-notice").await;
+    b.client.execute("document.querySelector('#rule-kb').scrollIntoView();", vec![]).await.unwrap();
     b.shot("kb-rule-linked-ru").await;
     b.fit_viewport(390, 844).await;
     for lang in ["ru", "en"] {
@@ -172,6 +180,7 @@ async fn kb_links_in_the_browser() {
             b.client.goto(&format!("{}{path}", app.base)).await.unwrap();
             b.wait_for(ready).await;
             b.client.execute("document.querySelectorAll('details.kb-link-group').forEach(d => d.open = true);", vec![]).await.unwrap();
+            b.client.execute(&format!("document.querySelector('{ready}').scrollIntoView();"), vec![]).await.unwrap();
             let wide = b.client.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
             assert!(wide.as_i64().unwrap_or(99) <= 0, "{path} scrolls sideways by {wide}px on a phone");
             b.shot(&format!("{name}-phone-{lang}")).await;
