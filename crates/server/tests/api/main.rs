@@ -91,6 +91,7 @@ mod secrets;
 mod security;
 mod spend_sheets;
 mod team;
+mod team_leftovers_browser;
 mod ui;
 mod ui_assistants;
 mod ui_audit;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 crate::both_dbs!(the_report_shows_each_manager_on_each_criterion);
 
-async fn calls(app: &TestApp, owner: i64, n: usize) {
+pub async fn calls(app: &TestApp, owner: i64, n: usize) {
     for i in 0..n {
         let body = json!({
             "type": "call", "subject": format!("call {i}"), "done": true, "owner_id": owner,
@@ -23,7 +23,7 @@ async fn calls(app: &TestApp, owner: i64, n: usize) {
 }
 
 /// Every criterion at its maximum but the ones given.
-fn points(given: &[(&str, i64)]) -> Value {
+pub fn points(given: &[(&str, i64)]) -> Value {
     let mut o = serde_json::Map::new();
     for c in default_criteria_ru().as_array().unwrap() {
         let max = c["points"].as_array().unwrap().iter().map(|p| p.as_i64().unwrap()).max().unwrap();

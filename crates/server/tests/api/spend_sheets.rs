@@ -14,7 +14,7 @@ crate::both_dbs!(every_sheet_of_a_workbook_is_imported);
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A workbook of named sheets; a number is a number cell, the rest text.
-fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
+pub fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     for (name, rows) in sheets {
         let ws = book.add_worksheet();
@@ -32,13 +32,13 @@ fn workbook(sheets: &[(&str, &[&[&str]])]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-const YANDEX: &[&[&str]] = &[
+pub const YANDEX: &[&[&str]] = &[
     &["Статистика по дням"],
     &["Дата", "Кампания", "Условие показа", "Показы", "Клики", "Расход (руб.)"],
     &["20.11.2026", "brand", "внедрение crm", "1000", "10", "1 234,56"],
     &["21.11.2026", "brand", "внедрение crm", "400", "4", "500"],
 ];
-const VK: &[&[&str]] = &[&["Date", "Campaign", "Impressions", "Clicks", "Spent"], &["2026-11-20", "Ретаргет", "2000", "20", "2500.5"]];
+pub const VK: &[&[&str]] = &[&["Date", "Campaign", "Impressions", "Clicks", "Spent"], &["2026-11-20", "Ретаргет", "2000", "20", "2500.5"]];
 const NOTES: &[&[&str]] = &[&["Выгрузка для отдела маркетинга"], &["Ответственный: Анна"]];
 
 async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> (StatusCode, Value) {
