@@ -89,6 +89,7 @@ mod reviews_ui;
 mod search;
 mod secrets;
 mod security;
+mod settings_cache;
 mod spend_sheets;
 mod team;
 mod team_leftovers_browser;
