@@ -74,7 +74,7 @@ impl From<StoreError> for ApiError {
             StoreError::Validation(fe) => ApiError::invalid(fe.field, fe.msg),
             StoreError::Filter { field, error, text } => {
                 let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", error.to_string()).with_field(field);
-                let hint = error.hint.clone().map(poryadok_core::msg::FilterMsg::into_msg);
+                let hint = error.hint.as_deref().map(|h| h.clone().into_msg());
                 e.position = Some(json!({
                     "line": error.line, "column": error.column, "offset": error.offset, "length": error.len,
                     "hint": hint.as_ref().map(Msg::english),
@@ -82,7 +82,7 @@ impl From<StoreError> for ApiError {
                     "hint_args": hint.as_ref().map(Msg::args_json),
                     "display": error.render(&text),
                 }));
-                e.msg = Some(Box::new(error.msg.clone().into()));
+                e.msg = Some(Box::new((*error.msg).clone().into()));
                 e
             }
             StoreError::NotFound => ApiError::not_found(),

@@ -517,8 +517,8 @@ fn word(e: Entity) -> EntityWord {
     EntityWord(e.name().to_string())
 }
 
-fn ty_name(ty: Ty, special: &Special) -> FilterKind {
-    match (ty, special) {
+fn ty_name(ty: Ty, special: &Special) -> Box<FilterKind> {
+    Box::new(match (ty, special) {
         (_, Special::Enum(values)) => FilterKind::OneOf(values.clone()),
         (_, Special::Stage) => FilterKind::Stage,
         (_, Special::Pipeline) => FilterKind::Pipeline,
@@ -533,7 +533,7 @@ fn ty_name(ty: Ty, special: &Special) -> FilterKind {
         (Ty::Id(Entity::User), _) => FilterKind::User,
         (Ty::Id(Entity::Organization), _) => FilterKind::Organization,
         (Ty::Id(e), _) => FilterKind::Record(e.name().to_string()),
-    }
+    })
 }
 
 /// What to write instead, for a value of the wrong type.
@@ -556,8 +556,8 @@ fn ty_hint(f: &Field) -> M {
 }
 
 /// How a value term is named in a type error.
-fn value_kind(t: &Term) -> FilterKind {
-    match t.kind {
+fn value_kind(t: &Term) -> Box<FilterKind> {
+    Box::new(match t.kind {
         TermKind::Str(_) => FilterKind::Text,
         TermKind::Number(_) => FilterKind::Number,
         TermKind::Bool(_) => FilterKind::Bool,
@@ -567,7 +567,7 @@ fn value_kind(t: &Term) -> FilterKind {
         TermKind::Me => FilterKind::User,
         TermKind::Count(_) => FilterKind::Count,
         TermKind::Path(_) => FilterKind::Field,
-    }
+    })
 }
 
 fn mismatch(f: &Field, value: &Term) -> FilterError {

@@ -109,8 +109,8 @@ pub const MAX_DEPTH: usize = 32;
 /// ([`FilterMsg`]): a reader sees them in their language, the API carries their codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterError {
-    pub msg: FilterMsg,
-    pub hint: Option<FilterMsg>,
+    pub msg: Box<FilterMsg>,
+    pub hint: Option<Box<FilterMsg>>,
     pub line: usize,
     pub column: usize,
     pub offset: usize,
@@ -119,27 +119,27 @@ pub struct FilterError {
 
 impl FilterError {
     pub(crate) fn new(span: Span, msg: FilterMsg) -> Self {
-        FilterError { msg, hint: None, line: span.line, column: span.column, offset: span.offset, len: span.len }
+        FilterError { msg: Box::new(msg), hint: None, line: span.line, column: span.column, offset: span.offset, len: span.len }
     }
 
     pub(crate) fn hint(mut self, hint: FilterMsg) -> Self {
-        self.hint = Some(hint);
+        self.hint = Some(Box::new(hint));
         self
     }
 
     /// The mistake and its hint as an argument of another message.
     pub fn mistake(&self) -> FilterMistake {
-        FilterMistake { msg: Box::new(self.msg.clone()), hint: self.hint.clone().map(Box::new) }
+        FilterMistake { msg: self.msg.clone(), hint: self.hint.clone() }
     }
 
     /// The mistake in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        self.msg.clone().into_msg().text(lang)
+        (*self.msg).clone().into_msg().text(lang)
     }
 
     /// The hint in `lang`, if there is one.
     pub fn hint_text(&self, lang: Lang) -> Option<String> {
-        self.hint.clone().map(|h| h.into_msg().text(lang))
+        self.hint.as_deref().map(|h| h.clone().into_msg().text(lang))
     }
 
     /// The mistake and its hint in `lang`: `unknown field 'citty' — did you mean 'city'?`.

@@ -529,9 +529,9 @@ fn error_positions_count_characters() {
     assert_eq!((e.line, e.column, e.offset, e.len), (1, 1, 0, 5));
     let e = error_in(Entity::Deal, "city = \"Казань\" and citty is empty");
     assert_eq!((e.line, e.column, e.offset, e.len), (1, 21, 20, 5));
-    assert_eq!(e.msg, M::UnknownField { name: "citty".into() });
+    assert_eq!(*e.msg, M::UnknownField { name: "citty".into() });
     assert_eq!(e.msg.code(), "filter_unknown_field");
-    assert_eq!(e.hint, Some(M::HintDidYouMean { name: "city".into() }));
+    assert_eq!(e.hint.as_deref(), Some(&M::HintDidYouMean { name: "city".into() }));
     assert_eq!(e.message(Lang::En), "unknown field 'citty'");
     assert_eq!(e.summary(Lang::Ru), "неизвестное поле «citty» — может быть, «city»?");
     let e = error_in(Entity::Deal, "status = open\n  and citty is empty");
@@ -615,7 +615,7 @@ fn limits() {
     let ok_deep = format!("{}done{}", "(".repeat(32), ")".repeat(32));
     assert!(parse_and_check(&ok_deep, &schema(Entity::Activity)).is_ok());
     let nots = format!("{}done", "not ".repeat(33));
-    assert_eq!(error_in(Entity::Activity, &nots).msg, M::TooDeep { max: MAX_DEPTH as i64 });
+    assert_eq!(*error_in(Entity::Activity, &nots).msg, M::TooDeep { max: MAX_DEPTH as i64 });
     let exactly = format!("value > {}", "1".repeat(MAX_LEN - 8));
     assert_eq!(exactly.chars().count(), MAX_LEN);
     assert!(parse(&exactly).is_ok());
@@ -687,8 +687,8 @@ fn errors_are_codes_with_arguments_read_in_both_languages() {
     }
     // The arguments the API carries: what was found, typed.
     let e = error_in(Entity::Deal, "status in open");
-    assert_eq!(e.msg, M::ExpectedInParen { found: Found::Word("open".into()) });
-    assert_eq!(e.msg.clone().into_msg().args_json()["found"], json!({"word": "open"}));
+    assert_eq!(*e.msg, M::ExpectedInParen { found: Found::Word("open".into()) });
+    assert_eq!((*e.msg).clone().into_msg().args_json()["found"], json!({"word": "open"}));
     let e = error_in(Entity::Deal, "(status = open");
     assert_eq!(e.render_in(Lang::Ru, "(status = open"), "не закрыта «(» — добавьте «)», чтобы закрыть её\n1 | (status = open\n  | ^");
 }

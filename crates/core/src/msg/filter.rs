@@ -246,31 +246,31 @@ catalogue! {
             en "a count is not a condition", ru "число записей — не условие";
         NotCondition { value: String } = "filter_not_condition",
             en "{value} is not a condition", ru "{value} — не условие";
-        NeedsField { op: String, value: String, kind: Kind } = "filter_needs_field",
+        NeedsField { op: String, value: String, kind: Box<Kind> } = "filter_needs_field",
             en "'{op}' needs a field on its left, but {value} is {kind}", ru "слева от «{op}» должно стоять поле, а {value} — {kind}";
         ComparisonNeedsField {} = "filter_comparison_needs_field",
             en "a comparison needs a field", ru "в сравнении должно быть поле";
         Unordered { field: String, op: String } = "filter_unordered",
             en "'{field}' cannot be compared with '{op}': its values have no order",
             ru "«{field}» нельзя сравнивать через «{op}»: у его значений нет порядка";
-        CountNeedsNumber { value: String, kind: Kind } = "filter_count_needs_number",
+        CountNeedsNumber { value: String, kind: Box<Kind> } = "filter_count_needs_number",
             en "a count is compared with a whole number, but {value} is {kind}", ru "число записей сравнивают с целым числом, а {value} — {kind}";
         ContainsOnStage { field: String, op: String } = "filter_contains_on_stage",
             en "'{field}' cannot be compared with '{op}'", ru "«{field}» нельзя сравнивать через «{op}»";
-        ContainsNotText { op: String, field: String, kind: Kind } = "filter_contains_not_text",
+        ContainsNotText { op: String, field: String, kind: Box<Kind> } = "filter_contains_not_text",
             en "'{op}' (contains) works on text, but '{field}' is {kind}", ru "«{op}» (содержит) работает с текстом, а «{field}» — {kind}";
-        ContainsNeedsText { op: String, value: String, kind: Kind } = "filter_contains_needs_text",
+        ContainsNeedsText { op: String, value: String, kind: Box<Kind> } = "filter_contains_needs_text",
             en "'{op}' needs text in double quotes, but {value} is {kind}", ru "после «{op}» нужен текст в двойных кавычках, а {value} — {kind}";
         InPlainValues {} = "filter_in_plain_values",
             en "'in (…)' lists plain values", ru "в «in (…)» перечисляют только значения";
-        Incomparable { field: String, kind: Kind, other: String, other_kind: Kind } = "filter_incomparable",
+        Incomparable { field: String, kind: Box<Kind>, other: String, other_kind: Box<Kind> } = "filter_incomparable",
             en "'{field}' is {kind} and '{other}' is {other_kind}: they cannot be compared",
             ru "«{field}» — {kind}, а «{other}» — {other_kind}: их нельзя сравнить";
         NotAValue { word: String } = "filter_not_a_value",
             en "'{word}' is not a value", ru "«{word}» — не значение";
         NotEnumValue { value: Found, field: String } = "filter_not_enum_value",
             en "{value} is not a value of '{field}'", ru "{value} — не значение поля «{field}»";
-        Mismatch { field: String, kind: Kind, value: String, value_kind: Kind } = "filter_mismatch",
+        Mismatch { field: String, kind: Box<Kind>, value: String, value_kind: Box<Kind> } = "filter_mismatch",
             en "'{field}' is {kind}, but {value} is {value_kind}", ru "«{field}» — {kind}, а {value} — {value_kind}";
         DurationNotTime { value: String } = "filter_duration_not_time",
             en "{value} is a duration, not a point in time", ru "{value} — длительность, а не момент времени";

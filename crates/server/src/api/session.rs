@@ -27,9 +27,10 @@ pub fn secure_cookies(st: &AppState) -> bool {
 /// The answer to a sign-in refused for too many failures: 429 with `Retry-After`.
 pub fn too_many_attempts(retry_after_ms: i64) -> Response {
     let minutes = minutes_left(retry_after_ms);
-    let mut resp = ApiError::from_msg(StatusCode::TOO_MANY_REQUESTS, "rate_limited", poryadok_core::msg::ApiMsg::TooManyAttempts { minutes: minutes as i64 })
-    .with_field("email")
-    .into_response();
+    let mut resp =
+        ApiError::from_msg(StatusCode::TOO_MANY_REQUESTS, "rate_limited", poryadok_core::msg::ApiMsg::TooManyAttempts { minutes })
+            .with_field("email")
+            .into_response();
     resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds_left(retry_after_ms)));
     resp
 }
@@ -56,8 +57,7 @@ pub async fn login(State(st): State<AppState>, peer: Peer, headers: HeaderMap, b
     };
     let user = st.db.get(&actor, Entity::User, actor.user_id()).await?;
     let mut resp = Json(json!({"data": {"user": user.to_json(), "csrf_token": csrf}})).into_response();
-    let cookie = HeaderValue::from_str(&session_cookie(&token, secure_cookies(&st)))
-        .map_err(|_| ApiError::internal())?;
+    let cookie = HeaderValue::from_str(&session_cookie(&token, secure_cookies(&st))).map_err(|_| ApiError::internal())?;
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
 }
