@@ -56,8 +56,10 @@ where
 {
     let row = conn.query_one(Statement::from_string(backend, "SELECT version FROM settings_version WHERE id = 1")).await?;
     match row.map(|r| r.try_get::<i64>("", "version")).transpose()? {
-        Some(v) => VERSION.scope(v, work).await,
-        None => work.await,
+        // Boxed: the write's future is large (a create through intake nests a dozen async
+        // calls), and a debug build copying it into the scope overflowed a 2 MiB stack.
+        Some(v) => VERSION.scope(v, Box::pin(work)).await,
+        None => Box::pin(work).await,
     }
 }
 
