@@ -9,7 +9,7 @@ use poryadok_core::domain::DealStatus;
 use poryadok_core::schema::Entity;
 use sea_orm::ConnectionTrait;
 use sea_query::{Expr, Func, Order, Query, SimpleExpr};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 pub const BOARD_CARDS_PER_STAGE: u64 = 50;
 const DAY_MS: i64 = 86_400_000;
@@ -34,6 +34,17 @@ impl Default for BoardOptions {
     fn default() -> Self {
         BoardOptions { cards_per_stage: BOARD_CARDS_PER_STAGE, filter: None, owner: None }
     }
+}
+
+/// One group of the funnel ([`Db::funnel`]): the deals of one stage, owner and status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FunnelRow {
+    pub stage_id: i64,
+    pub owner_id: Option<i64>,
+    pub status: String,
+    pub count: i64,
+    /// Their summed value, in minor units.
+    pub total_value: i64,
 }
 
 /// The board of one pipeline.
@@ -159,7 +170,7 @@ impl Db {
 
     /// Deals and their summed value per stage and owner of one pipeline, every status but not a
     /// lead (those were never in the funnel).
-    pub async fn funnel(&self, actor: &Actor, pipeline: i64) -> Result<Vec<Json>> {
+    pub async fn funnel(&self, actor: &Actor, pipeline: i64) -> Result<Vec<FunnelRow>> {
         let mut q = Query::select();
         q.columns(["stage_id", "owner_id", "status"].map(col))
             .expr_as(Func::count(Expr::col(col("id"))), col("n"))
@@ -179,13 +190,13 @@ impl Db {
         let rows = self.read.query_all(self.backend.build(&q)).await?;
         rows.iter()
             .map(|r| {
-                Ok(json!({
-                    "stage_id": r.try_get::<i64>("", "stage_id")?,
-                    "owner_id": r.try_get::<Option<i64>>("", "owner_id")?,
-                    "status": r.try_get::<String>("", "status")?,
-                    "count": r.try_get::<i64>("", "n")?,
-                    "total_value": r.try_get::<i64>("", "total")?,
-                }))
+                Ok(FunnelRow {
+                    stage_id: r.try_get("", "stage_id")?,
+                    owner_id: r.try_get("", "owner_id")?,
+                    status: r.try_get("", "status")?,
+                    count: r.try_get("", "n")?,
+                    total_value: r.try_get("", "total")?,
+                })
             })
             .collect()
     }
