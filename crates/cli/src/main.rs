@@ -149,7 +149,8 @@ impl DbArgs {
         db.migrate().await.context("running migrations")?;
         let db = db.with_secret_key(self.secret_key(&url)?);
         if seal {
-            let sealed = db.seal_stored_secrets().await.context("sealing the stored third-party secrets (docs/BACKUP.md, the secret key)")?;
+            let sealed =
+                db.seal_stored_secrets().await.context("sealing the stored third-party secrets (docs/BACKUP.md, the secret key)")?;
             if sealed.sealed > 0 {
                 eprintln!("sealed {} stored secret(s) under the server's key", sealed.sealed);
             }

@@ -337,13 +337,16 @@ async fn envelope_for_rejections(resp: axum::response::Response) -> axum::respon
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     match resp.status() {
-        StatusCode::PAYLOAD_TOO_LARGE if !is_json => {
-            ApiError::from_msg(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", poryadok_core::msg::ApiMsg::PayloadTooLarge { max: MAX_BODY_BYTES as i64 })
-                .with_field("body")
-                .into_response()
-        }
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => ApiError::from_msg(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            poryadok_core::msg::ApiMsg::PayloadTooLarge { max: MAX_BODY_BYTES as i64 },
+        )
+        .with_field("body")
+        .into_response(),
         StatusCode::METHOD_NOT_ALLOWED if !is_json => {
-            ApiError::from_msg(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", poryadok_core::msg::ApiMsg::MethodNotAllowed {}).into_response()
+            ApiError::from_msg(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", poryadok_core::msg::ApiMsg::MethodNotAllowed {})
+                .into_response()
         }
         _ => resp,
     }
