@@ -101,7 +101,9 @@ pub(crate) fn migration(backend: DbBackend) -> Vec<String> {
         DbBackend::Postgres => {
             out.push("INSERT INTO settings_version (id, version) VALUES (1, (random() * 9e18)::bigint)".into());
             out.push(
-                "CREATE FUNCTION poryadok_settings_changed() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                // The search path is pinned: pg_restore loads rows with an empty one, and the
+                // triggers fire while it copies the watched tables.
+                "CREATE FUNCTION poryadok_settings_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ \
                  BEGIN UPDATE settings_version SET version = (random() * 9e18)::bigint WHERE id = 1; RETURN NULL; END $$"
                     .into(),
             );
