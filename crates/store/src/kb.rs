@@ -114,19 +114,9 @@ pub struct LinkTarget {
 /// workspace's rules (by key, or catalogue key) and the built-in catalogue's, the message templates.
 async fn link_targets(conn: &impl ConnectionTrait, ws: i64, lang: poryadok_core::msg::Lang) -> Result<Vec<LinkTarget>> {
     let backend = conn.get_database_backend();
-    let q = Query::select()
-        .columns(["key", "name"].map(|c| (col("s"), col(c))))
-        .expr_as(Expr::col((col("p"), col("key"))), Alias::new("pipeline_key"))
+    let q = keyed_stages(ws)
+        .column((col("s"), col("name")))
         .expr_as(Expr::col((col("p"), col("name"))), Alias::new("pipeline_name"))
-        .from_as(col("stages"), col("s"))
-        .join_as(
-            JoinType::InnerJoin,
-            col("pipelines"),
-            col("p"),
-            Expr::col((col("p"), col("id"))).equals((col("s"), col("pipeline_id"))).and(Expr::col((col("p"), col("workspace_id"))).eq(ws)),
-        )
-        .and_where(Expr::col((col("s"), col("workspace_id"))).eq(ws))
-        .and_where(Expr::col((col("s"), col("key"))).is_not_null())
         .and_where(Expr::col((col("s"), col("deleted_at"))).is_null())
         .and_where(Expr::col((col("p"), col("deleted_at"))).is_null())
         .order_by((col("p"), col("position")), Order::Asc)
