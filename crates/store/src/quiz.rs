@@ -394,27 +394,11 @@ pub(crate) async fn check_role_change(conn: &impl ConnectionTrait, ws: i64, user
 /// Attempts `user` has used at `quiz`: every start (answered or not) and every answer sent
 /// without a start.
 async fn attempts_used(conn: &impl ConnectionTrait, ws: i64, quiz: i64, user: i64) -> Result<i64> {
-    let backend = conn.get_database_backend();
-    let starts = conn
-        .query_all(raw(
-            backend,
-            "SELECT attempt_id FROM quiz_starts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3",
-            vec![ws.into(), quiz.into(), user.into()],
-        ))
-        .await?;
-    let mut answered = 0;
-    for r in &starts {
-        answered += i64::from(r.try_get::<Option<i64>>("", "attempt_id")?.is_some());
-    }
-    let attempts = conn
-        .query_all(raw(
-            backend,
-            "SELECT id FROM quiz_attempts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3",
-            vec![ws.into(), quiz.into(), user.into()],
-        ))
-        .await?
-        .len() as i64;
-    Ok(starts.len() as i64 + attempts - answered)
+    // Every answer sent (with a start or without) plus every start not answered.
+    let sql = "SELECT (SELECT COUNT(*) FROM quiz_attempts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3) \
+               + (SELECT COUNT(*) FROM quiz_starts WHERE workspace_id = $1 AND quiz_id = $2 AND user_id = $3 AND attempt_id IS NULL) AS used";
+    let row = conn.query_one(raw(conn.get_database_backend(), sql, vec![ws.into(), quiz.into(), user.into()])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "used")).transpose()?.unwrap_or(0))
 }
 
 /// The user's start of `quiz` that is open (not answered, its time not over): `(id, started_at, deadline)`.
@@ -693,9 +677,12 @@ impl Db {
             due.insert(r.try_get("", "quiz_id")?, r.try_get("", "assigned_at")?);
         }
         let attempts = attempts_of(&self.read, ws, Some(actor.user_id())).await?;
-        let mut used = HashMap::new();
-        for q in quizzes.iter().filter(|q| q.spec.max_attempts.is_some()) {
-            used.insert(q.id, attempts_used(&self.read, ws, q.id, actor.user_id()).await?);
+        // Attempts used (as `attempts_used` counts them): the answers below plus the starts not
+        // answered, read for every quiz at once.
+        let sql = "SELECT quiz_id, COUNT(*) AS n FROM quiz_starts WHERE workspace_id = $1 AND user_id = $2 AND attempt_id IS NULL GROUP BY quiz_id";
+        let mut unanswered: HashMap<i64, i64> = HashMap::new();
+        for r in self.read.query_all(raw(self.backend, sql, vec![ws.into(), actor.user_id().into()])).await? {
+            unanswered.insert(r.try_get("", "quiz_id")?, r.try_get("", "n")?);
         }
         let mut out: Vec<MyQuiz> = quizzes
             .into_iter()
@@ -714,7 +701,10 @@ impl Db {
                     passed: mine.iter().any(|a| a.passed),
                     time_limit_minutes: q.spec.time_limit_minutes,
                     max_attempts: q.spec.max_attempts,
-                    attempts_left: q.spec.max_attempts.map(|m| (m - used.get(&q.id).copied().unwrap_or(0)).max(0)),
+                    attempts_left: q
+                        .spec
+                        .max_attempts
+                        .map(|m| (m - mine.len() as i64 - unanswered.get(&q.id).copied().unwrap_or(0)).max(0)),
                 }
             })
             .collect();
